@@ -1,0 +1,78 @@
+"""Test set-up shared by every app: fast hashing, inline tasks, a real worker on request."""
+
+import os
+
+# Playwright runs an event loop in the test thread; Django must still let tests use the ORM.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from npq_portal.celery import app as celery_app  # noqa: E402
+
+TEST_SETTINGS = {
+    # Hashing a real password takes about half a second; tests only need it to work.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    # The manifest storage needs collectstatic; tests serve files as they are.
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    # Each test starts with empty rate-limit counters and TOTP replay records.
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    with override_settings(**TEST_SETTINGS):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(request):
+    """Tasks run in-process unless the test asked for a real worker (celery_worker)."""
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in a thread, consuming from the Redis broker in REDIS_URL."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: no broker for a real worker (CI sets it).")
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    def close_worker_connections(**kwargs):
+        # The worker thread's connection would otherwise outlive the test database.
+        connections.close_all()
+
+    # A queue of its own, so a developer's running worker cannot take the test's tasks.
+    queue = f"test-{os.getpid()}"
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(
+            celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=30
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_worker_connections)
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts, one per role (development only; safe to run again)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo data has known passwords: it is refused when DEBUG is off.")
+        results = demo_accounts_load()
+        created = sum(1 for _, new in results if new)
+        self.stdout.write(f"Demo accounts: {created} created, {len(results) - created} existing.")
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD}:")
+        for account, _ in results:
+            self.stdout.write(f"  {account.role.label:<18} {account.email}")
+        self.stdout.write("")
+        self.stdout.write(
+            "Staff accounts ask for an authenticator code: "
+            "`.venv/bin/python manage.py demo_totp_code admin@demo.example` prints it."
+        )

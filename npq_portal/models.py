@@ -1,0 +1,159 @@
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class TimeStampedModel(models.Model):
+    """A model that records when each row was created and last changed."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who signs in with their email address. Holds personal data: name and email."""
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    is_staff = models.BooleanField(
+        "Django admin access",
+        default=False,
+        help_text="Can sign in to the Django admin site (hub administrators and leads).",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        permissions = [
+            ("access_staff_area", "Can use the hub staff pages"),
+            ("manage_roles", "Can give people roles and take them away"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        # One account per address however it is typed: stored lower-case, unique.
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("staff:person-detail", kwargs={"pk": self.pk})
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class RoleChange(models.Model):
+    """A record that someone was given a role or had it taken away, by whom and why."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
+    )
+    role = models.CharField(max_length=40)
+    granted = models.BooleanField(help_text="True when given, False when taken away.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        verb = "given" if self.granted else "removed"
+        return f"{self.role} {verb} for user {self.user_id}"
+
+
+class EmailDeliveryQuerySet(models.QuerySet):
+    def failed(self) -> "EmailDeliveryQuerySet":
+        return self.filter(status=EmailDelivery.Status.FAILED)
+
+
+class EmailDelivery(TimeStampedModel):
+    """One email the portal sends, logged once per occasion. Holds personal data: recipient."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.EmailField(max_length=254)
+    kind = models.CharField(max_length=80, help_text="Which email, e.g. welcome.")
+    about = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="What the email is about, as app_label.model:pk; blank for account email.",
+    )
+    occasion = models.CharField(
+        max_length=120, blank=True, help_text="Which sending of it, e.g. chase-1."
+    )
+    subject = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "email deliveries"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "about", "occasion"],
+                name="email_delivery_once_per_occasion",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="email_delivery_sent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.get_status_display()})"

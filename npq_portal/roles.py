@@ -1,0 +1,139 @@
+"""Who may do what, in one table.
+
+Hub administrators, programme leads, facilitators, assessors and school leaders are Django
+groups, created by a migration; their permissions are (re)attached after every migrate, so an
+app that adds a permission lists it here and every role that should have it gets it. A teacher
+is anyone signed in with a verified email address: it needs no group.
+
+Scope (a facilitator sees only their cohorts, a school leader only their school) is decided by
+each app's `for_user()` querysets; this table decides only what kind of thing a role may do.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import models
+
+logger = logging.getLogger(__name__)
+
+
+class Role(models.TextChoices):
+    HUB_ADMINISTRATOR = "hub_administrator", "Hub administrator"
+    PROGRAMME_LEAD = "programme_lead", "Programme lead"
+    FACILITATOR = "facilitator", "Facilitator"
+    ASSESSOR = "assessor", "Assessor"
+    SCHOOL_LEADER = "school_leader", "School leader"
+    TEACHER = "teacher", "Teacher"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    role: Role
+    start_url_name: str  # where someone with this role lands after signing in
+    staff: bool  # hub staff must set up MFA before they use any page
+    permissions: tuple[str, ...] = ()
+
+    @property
+    def group_name(self) -> str:
+        return self.role.label
+
+
+STAFF_AREA = "npq_portal.access_staff_area"
+
+# Ordered by precedence: someone with several roles starts on the first one's page.
+ROLE_TABLE: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        Role.HUB_ADMINISTRATOR,
+        start_url_name="staff:home",
+        staff=True,
+        permissions=(
+            STAFF_AREA,
+            "npq_portal.manage_roles",
+            "npq_portal.view_user",
+            "npq_portal.view_rolechange",
+            "npq_portal.view_emaildelivery",
+        ),
+    ),
+    RoleSpec(
+        Role.PROGRAMME_LEAD,
+        start_url_name="staff:home",
+        staff=True,
+        permissions=(
+            STAFF_AREA,
+            "npq_portal.view_user",
+            "npq_portal.view_emaildelivery",
+        ),
+    ),
+    RoleSpec(
+        Role.FACILITATOR,
+        start_url_name="facilitator-home",
+        staff=True,
+        permissions=(STAFF_AREA,),
+    ),
+    RoleSpec(
+        Role.ASSESSOR,
+        start_url_name="assessor-home",
+        staff=True,
+        permissions=(STAFF_AREA,),
+    ),
+    RoleSpec(Role.SCHOOL_LEADER, start_url_name="school-leader-home", staff=False),
+    RoleSpec(Role.TEACHER, start_url_name="teacher-home", staff=False),
+)
+
+ROLE_SPECS: dict[Role, RoleSpec] = {spec.role: spec for spec in ROLE_TABLE}
+GROUP_ROLES: tuple[Role, ...] = tuple(spec.role for spec in ROLE_TABLE if spec.role != Role.TEACHER)
+STAFF_ROLES: frozenset[Role] = frozenset(spec.role for spec in ROLE_TABLE if spec.staff)
+
+
+def user_roles(user) -> list[Role]:
+    """The roles a signed-in user holds, in precedence order; empty for anonymous visitors.
+
+    Cached on the user object for the request: the navigation bar asks on every page.
+    """
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_npq_roles", None)
+    if cached is not None:
+        return cached
+    group_names = set(user.groups.values_list("name", flat=True))
+    roles = [role for role in GROUP_ROLES if ROLE_SPECS[role].group_name in group_names]
+    roles.append(Role.TEACHER)  # every account can apply for a programme
+    user._npq_roles = roles
+    return roles
+
+
+def user_is_hub_staff(user) -> bool:
+    """True for hub administrators, programme leads, facilitators and assessors."""
+    return any(role in STAFF_ROLES for role in user_roles(user))
+
+
+def user_start_url_name(user) -> str:
+    """The URL name of the page this user lands on: their highest role's start page."""
+    roles = user_roles(user)
+    return ROLE_SPECS[roles[0]].start_url_name if roles else "home"
+
+
+def roles_sync_permissions(sender=None, using: str = "default", **kwargs) -> None:
+    """Give each role's group exactly the permissions the table lists (run after migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for spec in ROLE_TABLE:
+        if spec.role == Role.TEACHER:
+            continue
+        group, _ = Group.objects.using(using).get_or_create(name=spec.group_name)
+        wanted = []
+        for dotted in spec.permissions:
+            app_label, codename = dotted.split(".", 1)
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is None:
+                # Happens only part-way through a first migrate; the last post_migrate fixes it.
+                logger.debug("Permission %s does not exist yet", dotted)
+                continue
+            wanted.append(permission)
+        group.permissions.set(wanted)

@@ -1,0 +1,66 @@
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+
+from npq_portal.models import EmailDelivery, User
+from npq_portal.roles import Role
+from npq_portal.services import user_set_roles
+
+PASSWORD = "correct-horse-battery-staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A teacher with a verified email address and the password PASSWORD."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@school{n}.example")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(user, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def roles(user, create, extracted, **kwargs):
+        if create and extracted:
+            user_set_roles(user=user, roles=extracted, by=None, reason="Test set-up")
+
+
+class StaffUserFactory(UserFactory):
+    """Hub staff (a hub administrator unless `roles` says otherwise) with TOTP set up."""
+
+    roles = factory.PostGeneration(
+        lambda user, create, extracted, **kwargs: (
+            create
+            and user_set_roles(
+                user=user, roles=extracted or [Role.HUB_ADMINISTRATOR], by=None, reason="Test"
+            )
+        )
+    )
+
+    @factory.post_generation
+    def totp(user, create, extracted, **kwargs):
+        if create and extracted is not False:
+            TOTP.activate(user, TOTP_SECRET)
+
+
+def user_has_totp(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class EmailDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmailDelivery
+
+    recipient = factory.Sequence(lambda n: f"recipient{n}@school.example")
+    kind = "welcome"
+    occasion = factory.Sequence(lambda n: f"occasion-{n}")
+    subject = "Welcome to the NPQ Portal"

@@ -1,0 +1,92 @@
+import time
+
+import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from django.urls import reverse
+
+from npq_portal.roles import Role
+
+from .factories import PASSWORD, TOTP_SECRET, StaffUserFactory, UserFactory, user_has_totp
+
+pytestmark = pytest.mark.django_db
+
+
+def _current_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+
+
+@pytest.mark.parametrize(
+    ("role", "start_page"),
+    [
+        (Role.HUB_ADMINISTRATOR, "staff:home"),
+        (Role.PROGRAMME_LEAD, "staff:home"),
+        (Role.FACILITATOR, "facilitator-home"),
+        (Role.ASSESSOR, "assessor-home"),
+    ],
+)
+def test_staff_without_mfa_are_sent_to_set_it_up(client, role, start_page):
+    client.force_login(StaffUserFactory(roles=[role], totp=False))
+
+    response = client.get(reverse(start_page))
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
+
+
+def test_staff_activate_totp_after_reauthenticating_then_reach_staff_pages(client):
+    staff = StaffUserFactory(totp=False)
+    client.force_login(staff)
+    assert client.get(reverse("staff:home")).url == reverse("mfa_activate_totp")
+
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    response = client.post(response.url, {"password": PASSWORD})
+    assert response.status_code == 302
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    secret = client.session[SECRET_SESSION_KEY]
+    response = client.post(reverse("mfa_activate_totp"), {"code": _current_code(secret)})
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_view_recovery_codes")
+    assert user_has_totp(staff)
+    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.RECOVERY_CODES).exists()
+    response = client.get(reverse("staff:home"))
+    assert response.status_code == 200
+    assert "Hub overview" in response.content.decode()
+
+
+def test_a_wrong_totp_code_activates_nothing(client):
+    staff = StaffUserFactory(totp=False)
+    client.force_login(staff)
+    reauth = client.get(reverse("mfa_activate_totp")).url
+    client.post(reauth, {"password": PASSWORD})
+    client.get(reverse("mfa_activate_totp"))
+
+    response = client.post(reverse("mfa_activate_totp"), {"code": "000000"})
+
+    assert response.status_code == 200
+    assert "Incorrect code" in response.content.decode()
+    assert not user_has_totp(staff)
+    assert client.get(reverse("staff:home")).status_code == 302
+
+
+def test_staff_with_totp_are_asked_for_a_code_when_they_sign_in(client):
+    staff = StaffUserFactory()
+
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert response.url == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": _current_code(TOTP_SECRET)})
+
+    assert response.status_code == 302
+    response = client.get(response.url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("staff:home")
+
+
+def test_teachers_are_not_asked_to_set_up_mfa(client):
+    client.force_login(UserFactory())
+
+    assert client.get(reverse("teacher-home")).status_code == 200

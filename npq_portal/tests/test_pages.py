@@ -1,0 +1,61 @@
+import pytest
+from django.test import RequestFactory
+from django.views.defaults import server_error
+
+from npq_portal.demo import DEMO_ACCOUNTS, demo_accounts_load, demo_totp_code
+from npq_portal.models import RoleChange, User
+from npq_portal.roles import user_roles
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_500_page_is_designed_and_needs_no_database():
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Sorry, something went wrong" in page
+    assert 'lang="en-GB"' in page
+
+
+def test_the_404_page_offers_a_way_back(client):
+    client.force_login(UserFactory())
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Go to your start page" in response.content.decode()
+
+
+def test_pages_have_a_skip_link_landmarks_and_british_english(client):
+    page = client.get("/").content.decode()
+
+    assert '<html lang="en-GB">' in page
+    assert 'href="#main-content"' in page
+    assert '<main id="main-content"' in page
+    assert "<header>" in page and "<footer" in page
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in page
+
+
+def test_allauth_pages_use_the_portal_layout_and_crispy_fields(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    assert '<html lang="en-GB">' in page
+    assert '<main id="main-content"' in page
+    assert "form-control" in page
+
+
+def test_demo_data_loads_once_per_role_and_again_changes_nothing():
+    demo_accounts_load()
+    changes = RoleChange.objects.count()
+
+    results = demo_accounts_load()
+
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
+    assert not any(created for _, created in results)
+    assert RoleChange.objects.count() == changes
+    for account in DEMO_ACCOUNTS:
+        assert user_roles(User.objects.get(email=account.email))[0] == account.role
+    assert demo_totp_code("admin@demo.example").isdigit()

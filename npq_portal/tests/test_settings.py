@@ -1,0 +1,103 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from npq_portal.settings import database_from_url, email_from_url
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENVIRONMENT = {
+    "DEBUG": "false",
+    "SECRET_KEY": "q8Z-3vN!x0pL7mR2tY5wK9bH4jD6fG1sA8cE3uV0nM7zQ2rT5yX9",
+    "ALLOWED_HOSTS": "npq.hub.example.org",
+    "DATABASE_URL": "postgres://npq:secret@db.internal:5432/npq",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "EMAIL_URL": "smtp://mailer:secret@smtp.internal:587?tls=1",
+}
+
+
+def _check_deploy(environment: dict) -> subprocess.CompletedProcess:
+    # The test run sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never would.
+    ignored = {*PRODUCTION_ENVIRONMENT, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in ignored}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = _check_deploy(PRODUCTION_ENVIRONMENT)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_names_every_production_setting_left_at_its_default():
+    result = _check_deploy({"DEBUG": "false"})
+
+    assert result.returncode != 0
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"):
+        assert f"{name} is not set" in result.stderr
+
+
+def test_database_url_becomes_a_postgresql_connection_that_is_reused():
+    database = database_from_url("postgres://npq:p%40ss@127.0.0.1:5433/npq_live?sslmode=require")
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["USER"], database["PASSWORD"]) == ("npq", "p@ss")
+    assert (database["HOST"], database["PORT"], database["NAME"]) == (
+        "127.0.0.1",
+        "5433",
+        "npq_live",
+    )
+    assert database["OPTIONS"] == {"sslmode": "require"}
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_database_url_that_is_not_postgres_is_refused_clearly():
+    with pytest.raises(ValueError, match="must be a postgres:// URL"):
+        database_from_url("mysql://root@localhost/npq")
+
+
+def test_email_url_becomes_smtp_settings():
+    email = email_from_url("smtp://mailer:secret@smtp.example.org:587?tls=1")
+
+    assert email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (email["EMAIL_HOST"], email["EMAIL_PORT"]) == ("smtp.example.org", 587)
+    assert email["EMAIL_USE_TLS"] is True
+    assert email["EMAIL_USE_SSL"] is False
+
+
+def test_empty_variables_mean_the_embedded_defaults():
+    code = (
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default']['ENGINE']);"
+        "print(settings.CELERY_TASK_ALWAYS_EAGER);"
+        "print(settings.EMAIL_BACKEND)"
+    )
+    env = {**os.environ, "DATABASE_URL": "", "REDIS_URL": " ", "EMAIL_URL": ""}
+    env["DJANGO_SETTINGS_MODULE"] = "npq_portal.settings"
+
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+    ], result.stderr

@@ -1,0 +1,210 @@
+import pytest
+from django.urls import reverse
+
+from npq_portal.models import RoleChange
+from npq_portal.roles import Role, user_roles
+
+from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLE_START_PAGES = [
+    (Role.HUB_ADMINISTRATOR, "staff:home"),
+    (Role.PROGRAMME_LEAD, "staff:home"),
+    (Role.FACILITATOR, "facilitator-home"),
+    (Role.ASSESSOR, "assessor-home"),
+    (Role.SCHOOL_LEADER, "school-leader-home"),
+    (Role.TEACHER, "teacher-home"),
+]
+
+
+def _user_with(role: Role):
+    if role == Role.TEACHER:
+        return UserFactory()
+    if role == Role.SCHOOL_LEADER:
+        return UserFactory(roles=[role])
+    return StaffUserFactory(roles=[role])
+
+
+def test_visitors_see_the_public_home_page(client):
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert "Create an account" in response.content.decode()
+
+
+@pytest.mark.parametrize(("role", "start_page"), ROLE_START_PAGES)
+def test_each_role_lands_on_its_own_start_page(client, role, start_page):
+    client.force_login(_user_with(role))
+
+    response = client.get(reverse("home"), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse(start_page)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("role", "start_page"), ROLE_START_PAGES)
+def test_the_navigation_shows_the_roles_own_links(client, role, start_page):
+    client.force_login(_user_with(role))
+
+    response = client.get(reverse(start_page))
+
+    nav_urls = [link["url"] for link in response.context["nav_links"]]
+    assert reverse(start_page) in nav_urls
+    assert reverse("teacher-home") in nav_urls
+    if role in {Role.HUB_ADMINISTRATOR}:
+        assert reverse("staff:person-list") in nav_urls
+    else:
+        assert reverse("staff:person-list") not in nav_urls
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["staff:home", "staff:person-list", "staff:email-list", "facilitator-home", "assessor-home"],
+)
+def test_teachers_get_403_on_staff_pages(client, url_name):
+    client.force_login(UserFactory())
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.content.decode()
+
+
+def test_another_roles_start_page_is_refused(client):
+    client.force_login(StaffUserFactory(roles=[Role.FACILITATOR]))
+
+    assert client.get(reverse("assessor-home")).status_code == 403
+    assert client.get(reverse("school-leader-home")).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", ["teacher-home", "staff:home", "staff:email-list"])
+def test_visitors_are_sent_to_sign_in(client, url_name):
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_staff_home_shows_people_and_email_figures(client):
+    client.force_login(StaffUserFactory())
+    UserFactory.create_batch(3)
+    EmailDeliveryFactory(status="failed", last_error="Connection refused")
+
+    response = client.get(reverse("staff:home"))
+
+    figures = response.context["figures"]
+    assert figures.people == 4
+    assert figures.emails_failed_7_days == 1
+
+
+@pytest.mark.parametrize("rows", [10, 60])
+def test_people_list_query_count_does_not_grow_with_rows(
+    client, django_assert_max_num_queries, rows
+):
+    admin = StaffUserFactory()
+    for person in UserFactory.create_batch(rows):
+        person.groups.add(*admin.groups.all())
+    client.force_login(admin)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("staff:person-list"))
+
+    assert len(response.context["object_list"]) == min(rows + 1, 25)
+
+
+def test_people_list_searches_and_filters_by_role(client):
+    admin = StaffUserFactory(first_name="Amira")
+    UserFactory(first_name="Zainab", last_name="Malik")
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR], last_name="Okoro")
+    client.force_login(admin)
+
+    by_name = client.get(reverse("staff:person-list"), {"q": "malik"}).context["object_list"]
+    by_role = client.get(reverse("staff:person-list"), {"role": "facilitator"}).context[
+        "object_list"
+    ]
+
+    assert [p.last_name for p in by_name] == ["Malik"]
+    assert list(by_role) == [facilitator]
+
+
+def test_an_administrator_changes_someones_roles_with_a_reason(client):
+    admin = StaffUserFactory()
+    person = UserFactory()
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("staff:person-roles", args=[person.pk]),
+        {"roles": ["facilitator", "assessor"], "reason": "New maths facilitator"},
+    )
+
+    assert response.status_code == 302
+    assert response.url == person.get_absolute_url()
+    assert set(user_roles(person)) == {Role.FACILITATOR, Role.ASSESSOR, Role.TEACHER}
+    assert RoleChange.objects.filter(user=person, by=admin).count() == 2
+
+
+def test_a_role_change_without_a_reason_changes_nothing(client):
+    admin = StaffUserFactory()
+    person = UserFactory()
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("staff:person-roles", args=[person.pk]), {"roles": ["facilitator"]}
+    )
+
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert user_roles(person) == [Role.TEACHER]
+
+
+def test_the_service_refusal_is_shown_on_the_form(client):
+    admin = StaffUserFactory()
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("staff:person-roles", args=[admin.pk]), {"roles": [], "reason": "Leaving"}
+    )
+
+    assert response.status_code == 200
+    assert "cannot remove your own hub administrator role" in response.content.decode()
+
+
+def test_programme_leads_see_people_but_cannot_change_roles(client):
+    client.force_login(StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    person = UserFactory()
+
+    assert client.get(person.get_absolute_url()).status_code == 200
+    assert client.get(reverse("staff:person-roles", args=[person.pk])).status_code == 403
+
+
+def test_a_missing_person_is_404(client):
+    client.force_login(StaffUserFactory())
+
+    response = client.get(reverse("staff:person-detail", args=[999999]))
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [10, 60])
+def test_email_log_filters_and_its_query_count_does_not_grow(
+    client, django_assert_max_num_queries, rows
+):
+    client.force_login(StaffUserFactory())
+    EmailDeliveryFactory.create_batch(rows, status="sent", sent_at="2026-11-01T10:00Z")
+    failed = EmailDeliveryFactory(status="failed", last_error="SMTP 550 mailbox unavailable")
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("staff:email-list"))
+    filtered = client.get(reverse("staff:email-list"), {"status": "failed"})
+
+    assert len(response.context["object_list"]) == min(rows + 1, 25)
+    assert list(filtered.context["object_list"]) == [failed]
+    assert "SMTP 550 mailbox unavailable" in filtered.content.decode()
+
+
+def test_facilitators_cannot_read_the_email_log(client):
+    client.force_login(StaffUserFactory(roles=[Role.FACILITATOR]))
+
+    assert client.get(reverse("staff:email-list")).status_code == 403

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+staff_patterns = [
+    path("", views.StaffHomeView.as_view(), name="home"),
+    path("people/", views.PersonListView.as_view(), name="person-list"),
+    path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path("people/<int:pk>/roles/", views.PersonRolesView.as_view(), name="person-roles"),
+    path("emails/", views.EmailDeliveryListView.as_view(), name="email-list"),
+]
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("my-npqs/", views.TeacherHomeView.as_view(), name="teacher-home"),
+    path("my-school/", views.SchoolLeaderHomeView.as_view(), name="school-leader-home"),
+    path("facilitating/", views.FacilitatorHomeView.as_view(), name="facilitator-home"),
+    path("marking/", views.AssessorHomeView.as_view(), name="assessor-home"),
+    path("staff/", include((staff_patterns, "staff"))),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

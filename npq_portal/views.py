@@ -1,0 +1,220 @@
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import Prefetch, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from .forms import UserRolesForm
+from .models import EmailDelivery, RoleChange, User
+from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles, user_start_url_name
+from .selectors import hub_overview_figures
+from .services import user_set_roles
+
+logger = logging.getLogger(__name__)
+
+
+class RoleRequiredMixin:
+    """Only people holding one of `roles_required` may open the page; others get a 403."""
+
+    roles_required: tuple[Role, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not set(user_roles(request.user)) & set(self.roles_required):
+            raise PermissionDenied("This page is for another role.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class HomeView(TemplateView):
+    """Visitors see what the portal is; signed-in people go to their role's start page."""
+
+    template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(user_start_url_name(request.user))
+        return super().get(request, *args, **kwargs)
+
+
+class TeacherHomeView(TemplateView):
+    template_name = "npq_portal/teacher_home.html"
+
+
+class SchoolLeaderHomeView(RoleRequiredMixin, TemplateView):
+    roles_required = (Role.SCHOOL_LEADER,)
+    template_name = "npq_portal/school_leader_home.html"
+
+
+class FacilitatorHomeView(RoleRequiredMixin, TemplateView):
+    roles_required = (Role.FACILITATOR,)
+    template_name = "npq_portal/facilitator_home.html"
+
+
+class AssessorHomeView(RoleRequiredMixin, TemplateView):
+    roles_required = (Role.ASSESSOR,)
+    template_name = "npq_portal/assessor_home.html"
+
+
+class StaffHomeView(PermissionRequiredMixin, TemplateView):
+    permission_required = ("npq_portal.access_staff_area", "npq_portal.view_user")
+    template_name = "npq_portal/staff_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(figures=hub_overview_figures(), **kwargs)
+
+
+def _people_with_roles():
+    from django.contrib.auth.models import Group
+
+    return User.objects.prefetch_related(
+        Prefetch("groups", queryset=Group.objects.only("name"), to_attr="role_groups")
+    )
+
+
+class PersonListView(PermissionRequiredMixin, ListView):
+    permission_required = "npq_portal.view_user"
+    template_name = "npq_portal/person_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        people = _people_with_roles()
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            people = people.filter(
+                Q(email__icontains=query)
+                | Q(first_name__icontains=query)
+                | Q(last_name__icontains=query)
+            )
+        role = self.request.GET.get("role", "")
+        if role in {r.value for r in GROUP_ROLES}:
+            people = people.filter(groups__name=ROLE_SPECS[Role(role)].group_name)
+        return people.order_by("last_name", "first_name", "email")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = GROUP_ROLES
+        context["query"] = self.request.GET.get("q", "")
+        context["role_filter"] = self.request.GET.get("role", "")
+        return context
+
+
+class PersonDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "npq_portal.view_user"
+    template_name = "npq_portal/person_detail.html"
+    context_object_name = "person"
+
+    def get_queryset(self):
+        return _people_with_roles()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = user_roles(self.object)
+        context["role_changes"] = RoleChange.objects.filter(user=self.object).select_related("by")[
+            :20
+        ]
+        context["emails"] = EmailDelivery.objects.filter(recipient=self.object.email)[:10]
+        return context
+
+
+class PersonRolesView(PermissionRequiredMixin, FormView):
+    permission_required = "npq_portal.manage_roles"
+    form_class = UserRolesForm
+    template_name = "npq_portal/person_roles.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(User, pk=kwargs["pk"])
+
+    def get_initial(self):
+        held = user_roles(self.object)
+        return {"roles": [role.value for role in GROUP_ROLES if role in held]}
+
+    def form_valid(self, form):
+        try:
+            user_set_roles(
+                user=self.object,
+                roles=form.cleaned_data["roles"],
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)  # nothing was changed; say why
+            return self.form_invalid(form)
+        messages.success(self.request, f"Roles updated for {self.object}.")
+        return redirect(self.object)
+
+
+class EmailDeliveryListView(PermissionRequiredMixin, ListView):
+    permission_required = "npq_portal.view_emaildelivery"
+    template_name = "npq_portal/emaildelivery_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        deliveries = EmailDelivery.objects.all()
+        status = self.request.GET.get("status", "")
+        if status in EmailDelivery.Status.values:
+            deliveries = deliveries.filter(status=status)
+        recipient = self.request.GET.get("recipient", "").strip()
+        if recipient:
+            deliveries = deliveries.filter(recipient__icontains=recipient)
+        kind = self.request.GET.get("kind", "").strip()
+        if kind:
+            deliveries = deliveries.filter(kind=kind)
+        return deliveries
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = EmailDelivery.Status.choices
+        context["kinds"] = (
+            EmailDelivery.objects.order_by("kind").values_list("kind", flat=True).distinct()
+        )
+        context["filters"] = {key: self.request.GET.get(key, "") for key in ("status", "kind")}
+        context["filters"]["recipient"] = self.request.GET.get("recipient", "")
+        return context
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001  any failure means "down"
+        logger.warning("Health check: database unreachable (%s)", type(error).__name__)
+        return "down"
+    return "up"
+
+
+def _broker_status() -> str:
+    broker_url = settings.CELERY_BROKER_URL
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return "not configured (tasks run in-process)"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(broker_url, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+    except redis.RedisError as error:
+        logger.warning("Health check: broker unreachable (%s)", type(error).__name__)
+        return "down"
+    return "up"
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """Database and broker reachability for monitoring: 200 when both answer, else 503."""
+    checks = {"database": _database_status(), "broker": _broker_status()}
+    healthy = "down" not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
