@@ -1,0 +1,80 @@
+"""Sign-up and sign-in through the real pages in headless Chromium, and an axe scan."""
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from npq_portal.models import User
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _confirmation_path(mailoutbox) -> str:
+    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+)", mailoutbox[-1].body)
+    assert match, mailoutbox[-1].body
+    return match.group(1)
+
+
+def test_a_teacher_signs_up_verifies_and_signs_in_through_the_pages(
+    live_server, page, mailoutbox
+):
+    page.goto(live_server.url)
+    page.get_by_role("link", name="Create an account").first.click()
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_label("Email").fill("grace.hopper@oakfield.example")
+    page.get_by_label("Password", exact=False).first.fill(PASSWORD)
+    page.get_by_label(re.compile("Password \\(again\\)")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign up", re.I)).click()
+
+    page.wait_for_url(re.compile("/accounts/confirm-email/$"))
+    assert User.objects.filter(email="grace.hopper@oakfield.example").exists()
+    page.goto(live_server.url + _confirmation_path(mailoutbox))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile("/my-npqs/$"))
+    assert page.get_by_role("heading", name="My NPQs").is_visible()
+
+    page.get_by_role("button", name="Grace").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign in").first.click()
+    page.get_by_label("Email").fill("grace.hopper@oakfield.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+
+    page.wait_for_url(re.compile("/my-npqs/$"))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "teacher-home.png", full_page=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/"])
+def test_public_pages_have_no_serious_accessibility_violations(live_server, page, path):
+    page.goto(live_server.url + path)
+
+    results = Axe().run(page)
+
+    serious = [
+        violation
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+    assert serious == [], results.generate_report()
+
+
+def test_the_teacher_home_page_has_no_serious_accessibility_violations(live_server, page):
+    UserFactory(email="tom@school.example")
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill("tom@school.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    page.wait_for_url(re.compile("/my-npqs/$"))
+
+    results = Axe().run(page)
+
+    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert serious == [], results.generate_report()
