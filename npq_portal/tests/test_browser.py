@@ -21,9 +21,7 @@ def _confirmation_path(mailoutbox) -> str:
     return match.group(1)
 
 
-def test_a_teacher_signs_up_verifies_and_signs_in_through_the_pages(
-    live_server, page, mailoutbox
-):
+def test_a_teacher_signs_up_verifies_and_signs_in_through_the_pages(live_server, page, mailoutbox):
     page.goto(live_server.url)
     page.get_by_role("link", name="Create an account").first.click()
     page.get_by_label("First name").fill("Grace")

@@ -86,3 +86,38 @@ def test_a_failed_send_is_logged_with_its_error_and_a_retry_sends_it(mailoutbox,
 
 def test_about_key_is_blank_for_account_email():
     assert email_about_key(None) == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_send_the_email_once(mailoutbox):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    import threading
+
+    from django.db import connections
+
+    user = UserFactory()
+    context = {"user": user, "home_url": "/"}
+    start = threading.Barrier(2)
+    errors = []
+
+    def send():
+        try:
+            start.wait()
+            email_send_once(to=user.email, kind="welcome", about=user, context=context)
+        except Exception as error:  # noqa: BLE001  reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(mailoutbox) == 1
+    assert EmailDelivery.objects.get().attempts == 1
