@@ -158,3 +158,27 @@ def test_sign_out_returns_to_the_public_home_page(client):
 
     assert response.redirect_chain[-1][0] == reverse("home")
     assert not response.context["user"].is_authenticated
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_one(client):
+    user = UserFactory()
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_too_many_password_resets_get_the_designed_429_page(client, mailoutbox):
+    user = UserFactory()
+    for _ in range(5):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert len(mailoutbox) == 5
