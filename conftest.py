@@ -3,7 +3,7 @@
 import os
 
 # Playwright runs an event loop in the test thread; Django must still let tests use the ORM.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # an empty value would not count
 
 import pytest  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402

@@ -1,6 +1,10 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 
-from .emails import email_send_message
+from .emails import EmailNotSent, email_send_message
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,4 +13,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         message = self.render_mail(template_prefix, email, context)
         kind = "account/" + template_prefix.rsplit("/", 1)[-1]
-        email_send_message(message=message, kind=kind)
+        try:
+            email_send_message(message=message, kind=kind)
+        except EmailNotSent:
+            # The delivery log shows the failure to staff; the person can ask for the link
+            # again (signing in re-sends a verification link), so the page must not fail.
+            logger.warning("Account email %s could not be sent", kind)

@@ -42,6 +42,17 @@ DEMO_ACCOUNTS = (
 )
 
 
+def demo_data_allowed() -> bool:
+    """Only on a developer's machine: DEBUG on and the development secret key in use.
+
+    Production must set SECRET_KEY (check --deploy insists), so a shell that forgot DEBUG
+    but points at a live database still refuses.
+    """
+    from django.conf import settings
+
+    return settings.DEBUG and settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY
+
+
 @transaction.atomic
 def demo_accounts_load() -> list[tuple[DemoAccount, bool]]:
     """Create any missing demo account; returns each account and whether it was new."""

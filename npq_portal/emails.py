@@ -14,6 +14,7 @@ import uuid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -33,12 +34,18 @@ def email_about_key(obj: models.Model | None) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}"
 
 
+def _render_plain_text(template_name: str, context: dict) -> str:
+    """Subjects and text parts are not HTML: render them without HTML escaping."""
+    template = engines["django"].engine.get_template(template_name)
+    return template.render(Context(context, autoescape=False))
+
+
 def email_render(*, kind: str, context: dict) -> EmailMultiAlternatives:
     """Build a message with plain-text and HTML parts from the kind's templates."""
     context = {"site_name": "NPQ Portal", **context}
-    subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    subject = _render_plain_text(f"emails/{kind}_subject.txt", context)
     subject = " ".join(subject.split())  # a header must be one line
-    text = render_to_string(f"emails/{kind}.txt", context)
+    text = _render_plain_text(f"emails/{kind}.txt", context)
     html = render_to_string(f"emails/{kind}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, from_email=None)
     message.attach_alternative(html, "text/html")

@@ -1,6 +1,9 @@
 """Receivers for other packages' signals (allauth), connected when the app is ready."""
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_confirmed
+from allauth.mfa.signals import authenticator_added
+from django.db import transaction
 from django.dispatch import receiver
 
 from .tasks import user_send_welcome_task
@@ -9,4 +12,14 @@ from .tasks import user_send_welcome_task
 @receiver(email_confirmed, dispatch_uid="npq_portal.welcome_on_email_confirmed")
 def welcome_on_email_confirmed(sender, request, email_address, **kwargs) -> None:
     if email_address.primary or email_address.user.email == email_address.email:
-        user_send_welcome_task.delay_on_commit(email_address.user_id)
+        # Robust: with tasks run in-process, a mail server failure (already in the delivery
+        # log as failed) must not turn the confirmation page into an error page.
+        user_id = email_address.user_id
+        transaction.on_commit(lambda: user_send_welcome_task.delay(user_id), robust=True)
+
+
+@receiver(authenticator_added, dispatch_uid="npq_portal.mfa_counts_for_this_session")
+def mfa_counts_for_this_session(sender, request, user, authenticator, **kwargs) -> None:
+    """Activating TOTP needs a valid code, so the session that did it has proved MFA."""
+    if authenticator.type == authenticator.Type.TOTP:
+        record_authentication(request, user, "mfa", type="totp")

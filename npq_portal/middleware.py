@@ -1,36 +1,57 @@
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from .roles import user_is_hub_staff
 
-# Pages a staff member without MFA may still use: signing in and out, setting MFA up, static
-# files and the health check.
-MFA_SETUP_PATH_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# Pages a staff member may use before proving a second factor: signing in and out, setting
+# MFA up, static files and the health check.
+MFA_EXEMPT_PATH_PREFIXES = ("/accounts/", "/static/", "/healthz")
 MFA_REQUIRED_MESSAGE = (
     "Hub staff must protect their account with an authenticator app before using the portal. "
     "Set it up below; it takes a minute."
 )
 
 
+def session_used_mfa(request) -> bool:
+    """True when this session's sign-in (or a later re-authentication) included a TOTP code."""
+    methods = request.session.get(AUTHENTICATION_METHODS_SESSION_KEY, [])
+    return any(entry.get("method") == "mfa" for entry in methods)
+
+
 class StaffMfaRequiredMiddleware:
-    """Hub staff must set up an authenticator app before they use any other page."""
+    """Hub staff use the portal and the admin only in a session that proved a second factor.
+
+    Without an authenticator they are sent to set one up; with one, but in a session that
+    signed in some other way (the admin's own login form, say), they are asked for a code.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._must_set_up_mfa(request):
+        if request.path.startswith(MFA_EXEMPT_PATH_PREFIXES):
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated or not self._needs_mfa(user):
+            return self.get_response(request)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             messages.info(request, MFA_REQUIRED_MESSAGE, fail_silently=True)
             return redirect(reverse("mfa_activate_totp"))
+        if not session_used_mfa(request):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return self.get_response(request)
 
     @staticmethod
-    def _must_set_up_mfa(request) -> bool:
-        user = request.user
-        if request.path.startswith(MFA_SETUP_PATH_PREFIXES) or not user.is_authenticated:
-            return False
-        if not (user_is_hub_staff(user) or user.is_superuser):
-            return False
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    def _needs_mfa(user) -> bool:
+        # Anyone who can reach staff pages or the admin, however they were given the right.
+        return (
+            user.is_staff
+            or user.is_superuser
+            or user_is_hub_staff(user)
+            or user.has_perm("npq_portal.access_staff_area")
+        )

@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from .roles import Role
+
 
 class TimeStampedModel(models.Model):
     """A model that records when each row was created and last changed."""
@@ -89,7 +91,7 @@ class RoleChange(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
     )
-    role = models.CharField(max_length=40)
+    role = models.CharField(max_length=40, choices=Role)
     granted = models.BooleanField(help_text="True when given, False when taken away.")
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

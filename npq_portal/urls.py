@@ -1,7 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+
+# The admin signs people in through allauth's pages, so staff there pass MFA like anywhere else.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "NPQ Portal administration"
+admin.site.site_title = "NPQ Portal admin"
 
 staff_patterns = [
     path("", views.StaffHomeView.as_view(), name="home"),

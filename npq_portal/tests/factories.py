@@ -1,7 +1,11 @@
+import time
+
 import factory
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
 from npq_portal.models import EmailDelivery, User
 from npq_portal.roles import Role
@@ -52,6 +56,12 @@ class StaffUserFactory(UserFactory):
             TOTP.activate(user, TOTP_SECRET)
 
 
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app would show now for this secret."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 def user_has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
@@ -64,3 +74,15 @@ class EmailDeliveryFactory(factory.django.DjangoModelFactory):
     kind = "welcome"
     occasion = factory.Sequence(lambda n: f"occasion-{n}")
     subject = "Welcome to the NPQ Portal"
+
+
+def sign_in(client, user: User) -> None:
+    """Sign in as if through the pages: staff sessions carry the TOTP step they passed."""
+    client.force_login(user)
+    if user_has_totp(user):
+        session = client.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": time.time(), "email": user.email},
+            {"method": "mfa", "at": time.time(), "type": "totp"},
+        ]
+        session.save()

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from npq_portal.models import EmailDelivery, User
 
-from .factories import PASSWORD, UserFactory
+from .factories import PASSWORD, UserFactory, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,7 @@ def test_password_reset_round_trip(client, mailoutbox):
 
 def test_password_change_needs_the_current_password(client):
     user = UserFactory()
-    client.force_login(user)
+    sign_in(client, user)
 
     response = client.post(
         reverse("account_change_password"),
@@ -152,7 +152,7 @@ def test_password_change_needs_the_current_password(client):
 
 
 def test_sign_out_returns_to_the_public_home_page(client):
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
 
     response = client.post(reverse("account_logout"), follow=True)
 
@@ -182,3 +182,55 @@ def test_too_many_password_resets_get_the_designed_429_page(client, mailoutbox):
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
     assert len(mailoutbox) == 5
+
+
+def test_a_mail_server_failure_at_sign_up_is_logged_and_the_page_still_works(client, monkeypatch):
+    from smtplib import SMTPServerDisconnected
+
+    from django.core.mail import EmailMultiAlternatives
+
+    def refused(self, fail_silently=False):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+
+    response = _sign_up(client)
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="jo.bloggs@stmarys.example").exists()
+    delivery = EmailDelivery.objects.get(recipient="jo.bloggs@stmarys.example")
+    assert delivery.status == EmailDelivery.Status.FAILED
+    assert "Connection unexpectedly closed" in delivery.last_error
+
+
+def test_account_emails_have_text_and_html_parts_in_the_portals_words(client, mailoutbox):
+    _sign_up(client)
+
+    (message,) = mailoutbox
+    assert message.subject == "NPQ Portal: Confirm your email address"
+    assert "confirm that this is your email address for the NPQ Portal, Jo" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Confirm your email address" in html
+
+
+def test_a_mail_server_failure_for_the_welcome_email_does_not_break_confirmation(
+    client, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from smtplib import SMTPServerDisconnected
+
+    from django.core.mail import EmailMultiAlternatives
+
+    _sign_up(client)
+    confirm_path = _link_in(mailoutbox[0], "/accounts/confirm-email/")
+
+    def refused(self, fail_silently=False):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(confirm_path)
+
+    assert response.status_code == 302
+    welcome = EmailDelivery.objects.get(kind="welcome")
+    assert welcome.status == EmailDelivery.Status.FAILED

@@ -121,3 +121,20 @@ def test_two_workers_racing_send_the_email_once(mailoutbox):
     assert errors == []
     assert len(mailoutbox) == 1
     assert EmailDelivery.objects.get().attempts == 1
+
+
+def test_plain_text_parts_and_subjects_are_not_html_escaped(mailoutbox):
+    user = UserFactory(first_name="D'Arcy & Jo")
+
+    email_send_once(
+        to=user.email,
+        kind="welcome",
+        about=user,
+        context={"user": user, "home_url": "https://npq.example/?a=1&b=2"},
+    )
+
+    (message,) = mailoutbox
+    assert "Hello D'Arcy & Jo," in message.body
+    assert "https://npq.example/?a=1&b=2" in message.body
+    html, _ = message.alternatives[0]
+    assert "D&#x27;Arcy &amp; Jo" in html  # the HTML part stays escaped

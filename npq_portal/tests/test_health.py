@@ -47,4 +47,5 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
 def test_healthz_needs_no_sign_in_and_is_never_cached(client):
     response = client.get(reverse("healthz"))
 
+    assert response.status_code == 200
     assert "no-cache" in response["Cache-Control"]

@@ -1,20 +1,20 @@
-import time
-
 import pytest
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.urls import reverse
 
 from npq_portal.roles import Role
 
-from .factories import PASSWORD, TOTP_SECRET, StaffUserFactory, UserFactory, user_has_totp
+from .factories import (
+    PASSWORD,
+    TOTP_SECRET,
+    StaffUserFactory,
+    UserFactory,
+    current_totp_code,
+    user_has_totp,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def _current_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,8 @@ def test_staff_without_mfa_are_sent_to_set_it_up(client, role, start_page):
     assert response.url == reverse("mfa_activate_totp")
 
 
+# allauth announces the new authenticator on commit, so this test needs real commits.
+@pytest.mark.django_db(transaction=True)
 def test_staff_activate_totp_after_reauthenticating_then_reach_staff_pages(client):
     staff = StaffUserFactory(totp=False)
     client.force_login(staff)
@@ -48,7 +50,7 @@ def test_staff_activate_totp_after_reauthenticating_then_reach_staff_pages(clien
     response = client.get(reverse("mfa_activate_totp"))
     assert response.status_code == 200
     secret = client.session[SECRET_SESSION_KEY]
-    response = client.post(reverse("mfa_activate_totp"), {"code": _current_code(secret)})
+    response = client.post(reverse("mfa_activate_totp"), {"code": current_totp_code(secret)})
 
     assert response.status_code == 302
     assert response.url == reverse("mfa_view_recovery_codes")
@@ -79,7 +81,7 @@ def test_staff_with_totp_are_asked_for_a_code_when_they_sign_in(client):
 
     response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
     assert response.url == reverse("mfa_authenticate")
-    response = client.post(reverse("mfa_authenticate"), {"code": _current_code(TOTP_SECRET)})
+    response = client.post(reverse("mfa_authenticate"), {"code": current_totp_code(TOTP_SECRET)})
 
     assert response.status_code == 302
     response = client.get(response.url, follow=True)
@@ -90,3 +92,55 @@ def test_teachers_are_not_asked_to_set_up_mfa(client):
     client.force_login(UserFactory())
 
     assert client.get(reverse("teacher-home")).status_code == 200
+
+
+def test_the_admin_login_form_sends_staff_through_the_portal_sign_in(client):
+    staff = StaffUserFactory()
+
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert client.get(reverse("staff:home")).status_code == 302
+
+
+def test_a_staff_session_that_skipped_the_code_is_asked_for_one(client):
+    staff = StaffUserFactory()
+    client.force_login(staff)  # signed in without the TOTP step
+
+    response = client.get(reverse("staff:person-list"))
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_reauthenticate") + "?next=%2Fstaff%2Fpeople%2F"
+    response = client.post(response.url, {"code": current_totp_code(TOTP_SECRET)})
+
+    assert response.status_code == 302
+    assert response.url == reverse("staff:person-list")
+    assert client.get(reverse("staff:person-list")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/people/", "/staff/emails/", "/admin/"])
+def test_a_superuser_without_mfa_is_sent_to_set_it_up_everywhere(client, path):
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(superuser)
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
+
+
+def test_staff_rights_given_directly_still_need_mfa(client):
+    from django.contrib.auth.models import Permission
+
+    person = UserFactory()
+    person.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_staff_area", "view_user"])
+    )
+    client.force_login(person)
+
+    response = client.get(reverse("staff:home"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")

@@ -6,7 +6,7 @@ from npq_portal.demo import DEMO_ACCOUNTS, demo_accounts_load, demo_totp_code
 from npq_portal.models import RoleChange, User
 from npq_portal.roles import user_roles
 
-from .factories import UserFactory
+from .factories import UserFactory, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_the_500_page_is_designed_and_needs_no_database():
 
 
 def test_the_404_page_offers_a_way_back(client):
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
 
     response = client.get("/no-such-page/")
 
@@ -59,3 +59,32 @@ def test_demo_data_loads_once_per_role_and_again_changes_nothing():
     for account in DEMO_ACCOUNTS:
         assert user_roles(User.objects.get(email=account.email))[0] == account.role
     assert demo_totp_code("admin@demo.example").isdigit()
+
+
+@pytest.mark.parametrize(
+    ("debug", "secret_key"),
+    [(False, "django-insecure-local-development-only"), (True, "a-real-production-secret")],
+)
+def test_demo_accounts_are_refused_outside_a_developers_machine(settings, debug, secret_key):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = debug
+    settings.SECRET_KEY = secret_key
+
+    with pytest.raises(CommandError, match="only loaded on a developer's machine"):
+        call_command("load_demo_data")
+    with pytest.raises(CommandError, match="on a developer's machine"):
+        call_command("demo_totp_code", "admin@demo.example")
+
+    assert not User.objects.exists()
+
+
+def test_pagination_keeps_the_filters(client):
+    from .factories import EmailDeliveryFactory, StaffUserFactory, sign_in
+
+    sign_in(client, StaffUserFactory())
+    EmailDeliveryFactory.create_batch(30, status="failed", recipient="a&b@school.example")
+
+    page = client.get("/staff/emails/", {"status": "failed", "recipient": "a&b"}).content.decode()
+
+    assert 'href="?status=failed&amp;recipient=a%26b&amp;page=2"' in page

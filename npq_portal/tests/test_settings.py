@@ -15,6 +15,8 @@ PRODUCTION_ENVIRONMENT = {
     "DATABASE_URL": "postgres://npq:secret@db.internal:5432/npq",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_URL": "smtp://mailer:secret@smtp.internal:587?tls=1",
+    "SITE_URL": "https://npq.hub.example.org",
+    "DEFAULT_FROM_EMAIL": "NPQ team <npq@hub.example.org>",
 }
 
 
@@ -44,7 +46,15 @@ def test_check_deploy_names_every_production_setting_left_at_its_default():
     result = _check_deploy({"DEBUG": "false"})
 
     assert result.returncode != 0
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"):
+    for name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "SITE_URL",
+        "DEFAULT_FROM_EMAIL",
+    ):
         assert f"{name} is not set" in result.stderr
 
 
@@ -78,26 +88,64 @@ def test_email_url_becomes_smtp_settings():
 
 
 def test_empty_variables_mean_the_embedded_defaults():
-    code = (
-        "from django.conf import settings;"
-        "print(settings.DATABASES['default']['ENGINE']);"
-        "print(settings.CELERY_TASK_ALWAYS_EAGER);"
-        "print(settings.EMAIL_BACKEND)"
+    values = _settings_in_subprocess(
+        {"DATABASE_URL": "", "REDIS_URL": " ", "EMAIL_URL": ""},
+        "settings.DATABASES['default']['ENGINE']",
+        "settings.CELERY_TASK_ALWAYS_EAGER",
+        "settings.EMAIL_BACKEND",
     )
-    env = {**os.environ, "DATABASE_URL": "", "REDIS_URL": " ", "EMAIL_URL": ""}
-    env["DJANGO_SETTINGS_MODULE"] = "npq_portal.settings"
 
+    assert values == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_check_deploy_refuses_a_site_url_without_https():
+    result = _check_deploy({**PRODUCTION_ENVIRONMENT, "SITE_URL": "http://npq.hub.example.org"})
+
+    assert result.returncode != 0
+    assert "links in email must use https://" in result.stderr
+
+
+def _settings_in_subprocess(environment: dict, *expressions: str) -> list[str]:
+    env = {**os.environ, **environment, "DJANGO_SETTINGS_MODULE": "npq_portal.settings"}
+    code = "import django; django.setup(); from django.conf import settings; " + "; ".join(
+        f"print({expression})" for expression in expressions
+    )
     result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
 
-    assert result.stdout.split() == [
-        "django.db.backends.sqlite3",
-        "True",
-        "django.core.mail.backends.console.EmailBackend",
-    ], result.stderr
+
+def test_redis_url_makes_redis_the_broker_and_the_cache_for_rate_limits():
+    values = _settings_in_subprocess(
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+        "settings.CACHES['default']['BACKEND']",
+        "settings.CELERY_BROKER_URL",
+        "settings.CELERY_TASK_ALWAYS_EAGER",
+    )
+
+    assert values == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/0",
+        "False",
+    ]
+
+
+def test_the_health_check_is_not_redirected_to_https_in_production():
+    values = _settings_in_subprocess(
+        PRODUCTION_ENVIRONMENT,
+        "settings.SECURE_SSL_REDIRECT",
+        "settings.SECURE_REDIRECT_EXEMPT",
+    )
+
+    assert values == ["True", "['^healthz$']"]

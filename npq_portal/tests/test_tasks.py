@@ -39,3 +39,27 @@ def test_a_real_worker_on_redis_sends_the_welcome_email_once(celery_worker, mail
     assert len(mailoutbox) == 1
     delivery = EmailDelivery.objects.get(recipient=user.email, kind="welcome")
     assert delivery.status == EmailDelivery.Status.SENT
+
+
+@pytest.mark.django_db
+def test_a_failing_email_is_logged_as_failed_and_retried_with_backoff(mailoutbox, monkeypatch):
+    from smtplib import SMTPServerDisconnected
+
+    from celery.exceptions import Retry
+    from django.core.mail import EmailMultiAlternatives
+
+    def refused(self, fail_silently=False):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    user = UserFactory()
+
+    with pytest.raises(Retry, match="Retry in"):
+        user_send_welcome_task.delay(user.pk)
+
+    delivery = EmailDelivery.objects.get(recipient=user.email, kind="welcome")
+    assert delivery.status == EmailDelivery.Status.FAILED
+    assert delivery.attempts == 1
+    assert "Connection unexpectedly closed" in delivery.last_error
+    assert user_send_welcome_task.max_retries == 5
+    assert mailoutbox == []

@@ -4,7 +4,7 @@ from django.urls import reverse
 from npq_portal.models import RoleChange
 from npq_portal.roles import Role, user_roles
 
-from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
+from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_visitors_see_the_public_home_page(client):
 
 @pytest.mark.parametrize(("role", "start_page"), ROLE_START_PAGES)
 def test_each_role_lands_on_its_own_start_page(client, role, start_page):
-    client.force_login(_user_with(role))
+    sign_in(client, _user_with(role))
 
     response = client.get(reverse("home"), follow=True)
 
@@ -45,7 +45,7 @@ def test_each_role_lands_on_its_own_start_page(client, role, start_page):
 
 @pytest.mark.parametrize(("role", "start_page"), ROLE_START_PAGES)
 def test_the_navigation_shows_the_roles_own_links(client, role, start_page):
-    client.force_login(_user_with(role))
+    sign_in(client, _user_with(role))
 
     response = client.get(reverse(start_page))
 
@@ -63,7 +63,7 @@ def test_the_navigation_shows_the_roles_own_links(client, role, start_page):
     ["staff:home", "staff:person-list", "staff:email-list", "facilitator-home", "assessor-home"],
 )
 def test_teachers_get_403_on_staff_pages(client, url_name):
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
 
     response = client.get(reverse(url_name))
 
@@ -72,7 +72,7 @@ def test_teachers_get_403_on_staff_pages(client, url_name):
 
 
 def test_another_roles_start_page_is_refused(client):
-    client.force_login(StaffUserFactory(roles=[Role.FACILITATOR]))
+    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 
     assert client.get(reverse("assessor-home")).status_code == 403
     assert client.get(reverse("school-leader-home")).status_code == 403
@@ -87,7 +87,7 @@ def test_visitors_are_sent_to_sign_in(client, url_name):
 
 
 def test_staff_home_shows_people_and_email_figures(client):
-    client.force_login(StaffUserFactory())
+    sign_in(client, StaffUserFactory())
     UserFactory.create_batch(3)
     EmailDeliveryFactory(status="failed", last_error="Connection refused")
 
@@ -105,7 +105,7 @@ def test_people_list_query_count_does_not_grow_with_rows(
     admin = StaffUserFactory()
     for person in UserFactory.create_batch(rows):
         person.groups.add(*admin.groups.all())
-    client.force_login(admin)
+    sign_in(client, admin)
 
     with django_assert_max_num_queries(10):
         response = client.get(reverse("staff:person-list"))
@@ -117,7 +117,7 @@ def test_people_list_searches_and_filters_by_role(client):
     admin = StaffUserFactory(first_name="Amira")
     UserFactory(first_name="Zainab", last_name="Malik")
     facilitator = StaffUserFactory(roles=[Role.FACILITATOR], last_name="Okoro")
-    client.force_login(admin)
+    sign_in(client, admin)
 
     by_name = client.get(reverse("staff:person-list"), {"q": "malik"}).context["object_list"]
     by_role = client.get(reverse("staff:person-list"), {"role": "facilitator"}).context[
@@ -131,7 +131,7 @@ def test_people_list_searches_and_filters_by_role(client):
 def test_an_administrator_changes_someones_roles_with_a_reason(client):
     admin = StaffUserFactory()
     person = UserFactory()
-    client.force_login(admin)
+    sign_in(client, admin)
 
     response = client.post(
         reverse("staff:person-roles", args=[person.pk]),
@@ -147,7 +147,7 @@ def test_an_administrator_changes_someones_roles_with_a_reason(client):
 def test_a_role_change_without_a_reason_changes_nothing(client):
     admin = StaffUserFactory()
     person = UserFactory()
-    client.force_login(admin)
+    sign_in(client, admin)
 
     response = client.post(
         reverse("staff:person-roles", args=[person.pk]), {"roles": ["facilitator"]}
@@ -160,7 +160,7 @@ def test_a_role_change_without_a_reason_changes_nothing(client):
 
 def test_the_service_refusal_is_shown_on_the_form(client):
     admin = StaffUserFactory()
-    client.force_login(admin)
+    sign_in(client, admin)
 
     response = client.post(
         reverse("staff:person-roles", args=[admin.pk]), {"roles": [], "reason": "Leaving"}
@@ -171,7 +171,7 @@ def test_the_service_refusal_is_shown_on_the_form(client):
 
 
 def test_programme_leads_see_people_but_cannot_change_roles(client):
-    client.force_login(StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
     person = UserFactory()
 
     assert client.get(person.get_absolute_url()).status_code == 200
@@ -179,7 +179,7 @@ def test_programme_leads_see_people_but_cannot_change_roles(client):
 
 
 def test_a_missing_person_is_404(client):
-    client.force_login(StaffUserFactory())
+    sign_in(client, StaffUserFactory())
 
     response = client.get(reverse("staff:person-detail", args=[999999]))
 
@@ -191,7 +191,7 @@ def test_a_missing_person_is_404(client):
 def test_email_log_filters_and_its_query_count_does_not_grow(
     client, django_assert_max_num_queries, rows
 ):
-    client.force_login(StaffUserFactory())
+    sign_in(client, StaffUserFactory())
     EmailDeliveryFactory.create_batch(rows, status="sent", sent_at="2026-11-01T10:00Z")
     failed = EmailDeliveryFactory(status="failed", last_error="SMTP 550 mailbox unavailable")
 
@@ -205,6 +205,6 @@ def test_email_log_filters_and_its_query_count_does_not_grow(
 
 
 def test_facilitators_cannot_read_the_email_log(client):
-    client.force_login(StaffUserFactory(roles=[Role.FACILITATOR]))
+    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 
     assert client.get(reverse("staff:email-list")).status_code == 403

@@ -1,8 +1,7 @@
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from npq_portal.demo import demo_totp_code
+from npq_portal.demo import demo_data_allowed, demo_totp_code
 
 
 class Command(BaseCommand):
@@ -12,8 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("email", help="e.g. admin@demo.example")
 
     def handle(self, *args, email: str, **options):
-        if not settings.DEBUG or not email.lower().endswith("@demo.example"):
-            raise CommandError("Codes are shown only for demo accounts, and only when DEBUG is on.")
+        if not demo_data_allowed() or not email.lower().endswith("@demo.example"):
+            raise CommandError("Codes are shown only for demo accounts, on a developer's machine.")
         try:
             self.stdout.write(demo_totp_code(email))
         except Authenticator.DoesNotExist as error:

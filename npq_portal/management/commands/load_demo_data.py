@@ -1,15 +1,17 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load
+from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load, demo_data_allowed
 
 
 class Command(BaseCommand):
     help = "Create demo accounts, one per role (development only; safe to run again)."
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
-            raise CommandError("Demo data has known passwords: it is refused when DEBUG is off.")
+        if not demo_data_allowed():
+            raise CommandError(
+                "Demo accounts have published passwords: they are only loaded on a developer's "
+                "machine (DEBUG on, SECRET_KEY unset)."
+            )
         results = demo_accounts_load()
         created = sum(1 for _, new in results if new)
         self.stdout.write(f"Demo accounts: {created} created, {len(results) - created} existing.")
