@@ -20,6 +20,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
 demo: migrate
+	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py load_demo_data
 
 run: demo

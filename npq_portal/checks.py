@@ -12,6 +12,7 @@ REQUIRED_IN_PRODUCTION = {
     "EMAIL_URL": "the SMTP server (without it email is only printed to the console)",
     "SITE_URL": "the portal's https:// address (links in email point there)",
     "DEFAULT_FROM_EMAIL": "the address email is sent from",
+    "HUB_CONTACT_EMAIL": "the hub's address people write to (it appears on public pages)",
 }
 
 

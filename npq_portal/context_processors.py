@@ -1,11 +1,20 @@
+from django.conf import settings
 from django.urls import reverse
 
-from .roles import ROLE_SPECS, Role, user_roles
+from .roles import ROLE_SPECS, STAFF_ROLES, Role, user_roles
 
 # The navigation each role adds, in the order it appears: (label, URL name).
 ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.HUB_ADMINISTRATOR: (("Hub overview", "staff:home"), ("People", "staff:person-list")),
-    Role.PROGRAMME_LEAD: (("Hub overview", "staff:home"), ("Emails", "staff:email-list")),
+    Role.HUB_ADMINISTRATOR: (
+        ("Hub overview", "staff:home"),
+        ("Programmes", "programmes:staff-programme-list"),
+        ("People", "staff:person-list"),
+    ),
+    Role.PROGRAMME_LEAD: (
+        ("Hub overview", "staff:home"),
+        ("Programmes", "programmes:staff-programme-list"),
+        ("Emails", "staff:email-list"),
+    ),
     Role.FACILITATOR: (("My cohorts", "facilitator-home"),),
     Role.ASSESSOR: (("Marking", "assessor-home"),),
     Role.SCHOOL_LEADER: (("My school", "school-leader-home"),),
@@ -16,8 +25,10 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
 def navigation(request) -> dict:
     """The navigation bar's links for whoever is signed in, each link once."""
     user = getattr(request, "user", None)
+    public = [_link(request, "Programmes", "programmes:programme-list")]
     if user is None or not user.is_authenticated:
-        return {"nav_links": [], "nav_roles": []}
+        _mark_current(request, public)
+        return {"nav_links": public, "nav_roles": []}
     roles = user_roles(user)
     links: list[dict] = []
     seen: set[str] = set()
@@ -26,9 +37,26 @@ def navigation(request) -> dict:
             if url_name in seen:
                 continue
             seen.add(url_name)
-            url = reverse(url_name)
-            links.append({"label": label, "url": url, "current": request.path == url})
+            links.append(_link(request, label, url_name))
     if user.has_perm("npq_portal.view_emaildelivery") and "staff:email-list" not in seen:
-        url = reverse("staff:email-list")
-        links.append({"label": "Emails", "url": url, "current": request.path == url})
+        links.append(_link(request, "Emails", "staff:email-list"))
+    if not any(role in STAFF_ROLES for role in roles):
+        links = public + links  # staff reach the catalogue from their own Programmes page
+    _mark_current(request, links)
     return {"nav_links": links, "nav_roles": [ROLE_SPECS[role].role.label for role in roles]}
+
+
+def hub(request) -> dict:
+    """How to reach the hub, for pages and emails that tell people to get in touch."""
+    return {"hub_contact_email": settings.HUB_CONTACT_EMAIL}
+
+
+def _link(request, label: str, url_name: str) -> dict:
+    return {"label": label, "url": reverse(url_name), "current": False}
+
+
+def _mark_current(request, links: list[dict]) -> None:
+    """The section a page belongs to: the link with the longest address the path starts with."""
+    matching = [link for link in links if request.path.startswith(link["url"])]
+    if matching:
+        max(matching, key=lambda link: len(link["url"]))["current"] = True

@@ -41,6 +41,11 @@ class RoleSpec:
 
 
 STAFF_AREA = "npq_portal.access_staff_area"
+CATALOGUE_EDITING = (
+    "programmes.view_programme",
+    "programmes.add_programme",
+    "programmes.change_programme",
+)
 
 # Ordered by precedence: someone with several roles starts on the first one's page.
 ROLE_TABLE: tuple[RoleSpec, ...] = (
@@ -54,6 +59,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_user",
             "npq_portal.view_rolechange",
             "npq_portal.view_emaildelivery",
+            *CATALOGUE_EDITING,
         ),
     ),
     RoleSpec(
@@ -64,6 +70,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             STAFF_AREA,
             "npq_portal.view_user",
             "npq_portal.view_emaildelivery",
+            *CATALOGUE_EDITING,
         ),
     ),
     RoleSpec(

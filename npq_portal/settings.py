@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "npq_portal.context_processors.navigation",
+                "npq_portal.context_processors.hub",
             ],
         },
     },
@@ -170,6 +171,8 @@ if EMAIL_URL:
     globals().update(email_from_url(EMAIL_URL))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Where people write to the hub (e.g. to register interest in a programme).
+HUB_CONTACT_EMAIL = env_str("HUB_CONTACT_EMAIL", "hub@example.org")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "NPQ Portal <npq@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10

@@ -25,6 +25,7 @@ urlpatterns = [
     path("facilitating/", views.FacilitatorHomeView.as_view(), name="facilitator-home"),
     path("marking/", views.AssessorHomeView.as_view(), name="assessor-home"),
     path("staff/", include((staff_patterns, "staff"))),
+    path("", include("programmes.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

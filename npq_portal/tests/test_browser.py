@@ -132,3 +132,50 @@ def test_the_mfa_set_up_page_has_no_serious_accessibility_violations(live_server
     assert serious == [], report
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "mfa-activate.png", full_page=True)
+
+
+def test_the_catalogue_and_a_programme_page_have_no_serious_accessibility_violations(
+    live_server, page
+):
+    from programmes.services import catalogue_load
+
+    catalogue_load()
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    for name, path in [
+        ("catalogue", "/programmes/"),
+        ("catalogue-filtered", "/programmes/?phase=early_years&q=leadership"),
+        ("npqlpm", "/programmes/npq-leading-primary-mathematics/"),
+        ("mastering-number", "/programmes/maths-hub-mastering-number/"),
+    ]:
+        page.goto(live_server.url + path)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        serious, report = _serious_violations(page)
+        assert serious == [], f"{path}: {report}"
+
+
+def test_catalogue_editing_pages_have_no_serious_accessibility_violations(live_server, page):
+    from npq_portal.roles import Role
+    from programmes.services import catalogue_load
+
+    catalogue_load()
+    _sign_in_through_the_pages(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    for name, path in [
+        ("staff-programmes", "/staff/programmes/"),
+        ("staff-npqlpm", "/staff/programmes/npq-leading-primary-mathematics/"),
+        ("staff-npqlpm-edit", "/staff/programmes/npq-leading-primary-mathematics/edit/"),
+        ("staff-add-course", "/staff/programmes/npq-leading-primary-mathematics/courses/new/"),
+    ]:
+        page.goto(live_server.url + path)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        serious, report = _serious_violations(page)
+        assert serious == [], f"{path}: {report}"
+
+    page.goto(live_server.url + "/staff/programmes/npq-leading-primary-mathematics/")
+    page.get_by_role("button", name=re.compile(r"^Down\W+move Conference down$")).click()
+    page.wait_for_load_state()
+    outline = page.locator("article h3").all_inner_texts()
+    assert outline[0].startswith("Course 1: Culture and Learning")
+    assert outline[1].startswith("Conference")

@@ -17,6 +17,7 @@ PRODUCTION_ENVIRONMENT = {
     "EMAIL_URL": "smtp://mailer:secret@smtp.internal:587?tls=1",
     "SITE_URL": "https://npq.hub.example.org",
     "DEFAULT_FROM_EMAIL": "NPQ team <npq@hub.example.org>",
+    "HUB_CONTACT_EMAIL": "npq@hub.example.org",
 }
 
 
@@ -54,6 +55,7 @@ def test_check_deploy_names_every_production_setting_left_at_its_default():
         "EMAIL_URL",
         "SITE_URL",
         "DEFAULT_FROM_EMAIL",
+        "HUB_CONTACT_EMAIL",
     ):
         assert f"{name} is not set" in result.stderr
 

@@ -208,3 +208,27 @@ def test_facilitators_cannot_read_the_email_log(client):
     sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 
     assert client.get(reverse("staff:email-list")).status_code == 403
+
+
+def test_everyone_but_staff_sees_the_public_catalogue_in_the_navigation(client):
+    catalogue = reverse("programmes:programme-list")
+
+    visitor_links = client.get(reverse("home")).context["nav_links"]
+    sign_in(client, UserFactory())
+    teacher_links = client.get(reverse("teacher-home")).context["nav_links"]
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    lead_links = client.get(reverse("staff:home")).context["nav_links"]
+
+    assert [link["url"] for link in visitor_links] == [catalogue]
+    assert catalogue in [link["url"] for link in teacher_links]
+    assert reverse("programmes:staff-programme-list") in [link["url"] for link in lead_links]
+    assert catalogue not in [link["url"] for link in lead_links]
+
+
+def test_the_current_section_is_marked_in_the_navigation(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    links = client.get(reverse("programmes:staff-programme-list")).context["nav_links"]
+
+    current = [link["label"] for link in links if link["current"]]
+    assert current == ["Programmes"]

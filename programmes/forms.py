@@ -1,0 +1,87 @@
+from django import forms
+
+from .models import Clinic, Course, Module, Programme
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "short_name",
+            "slug",
+            "course_identifier",
+            "family",
+            "for_early_years",
+            "for_primary",
+            "for_secondary",
+            "summary",
+            "who_for",
+            "aims",
+            "prerequisites",
+            "participant_rules",
+            "length",
+            "length_months",
+            "delivery_model",
+            "curriculum_rationale",
+            "assessment",
+            "funding_summary",
+            "content_source",
+            "review_note",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("summary", "participant_rules", "review_note", "funding_summary")
+        }
+        help_texts = {"length_months": "Used to sort and compare programmes."}
+
+
+class ProgrammeUpdateForm(ProgrammeForm):
+    """Editing keeps the address: links, bookmarks and the catalogue loader rely on it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].disabled = True
+        self.fields["slug"].help_text = "The address of its page; it cannot change."
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["kind", "number", "title", "delivery", "aims", "key_content"]
+        widgets = {"aims": forms.Textarea(attrs={"rows": 3})}
+
+
+class ModuleForm(forms.ModelForm):
+    class Meta:
+        model = Module
+        fields = ["title", "format", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class ClinicForm(forms.ModelForm):
+    class Meta:
+        model = Clinic
+        fields = ["title", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProgrammeRetireForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the programme, e.g. 'Replaced by the 2027 framework'.",
+    )
+
+
+class CatalogueFilterForm(forms.Form):
+    """The public catalogue's filters; anything unexpected is ignored, not an error."""
+
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    family = forms.ChoiceField(
+        required=False, choices=[("", "All programmes"), *Programme.Family.choices]
+    )
+    phase = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any phase"), *Programme.PHASE_LABELS.items()],
+    )

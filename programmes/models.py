@@ -1,0 +1,214 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from npq_portal.models import TimeStampedModel
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def offered(self) -> "ProgrammeQuerySet":
+        """Programmes the hub still offers (retired ones keep their history but leave the
+        catalogue)."""
+        return self.filter(status=Programme.Status.OFFERED)
+
+    def for_phase(self, phase: str) -> "ProgrammeQuerySet":
+        field = Programme.PHASE_FIELDS.get(phase)
+        return self.filter(**{field: True}) if field else self
+
+    def search(self, text: str) -> "ProgrammeQuerySet":
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(short_name__icontains=text)
+            | Q(summary__icontains=text)
+            | Q(who_for__icontains=text)
+        )
+
+
+class Programme(TimeStampedModel):
+    """A programme the hub offers: an NPQ, a support offer or a Maths Hub programme."""
+
+    class Family(models.TextChoices):
+        LEADERSHIP = "leadership", "Leadership NPQs"
+        SPECIALIST = "specialist", "Specialist NPQs"
+        SUPPORT = "support", "Support for new headteachers"
+        MATHS_HUB = "maths_hub", "Maths Hub programmes"
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        RETIRED = "retired", "Retired"
+
+    class ContentSource(models.TextChoices):
+        SOURCE_PAGES = "source_pages", "From the provider and hub pages"
+        HUB = "hub", "Written by the hub (please review)"
+
+    PHASE_FIELDS = {
+        "early_years": "for_early_years",
+        "primary": "for_primary",
+        "secondary": "for_secondary",
+    }
+    PHASE_LABELS = {"early_years": "Early years", "primary": "Primary", "secondary": "Secondary"}
+
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="The address of its page, e.g. npq-headship."
+    )
+    course_identifier = models.CharField(
+        "DfE course identifier",
+        max_length=80,
+        blank=True,
+        help_text="For NPQs, DfE's identifier, e.g. npq-leading-primary-mathematics.",
+    )
+    short_name = models.CharField(max_length=40, help_text="e.g. NPQLPM")
+    name = models.CharField(max_length=200)
+    family = models.CharField(max_length=20, choices=Family)
+    for_early_years = models.BooleanField("early years", default=False)
+    for_primary = models.BooleanField("primary", default=False)
+    for_secondary = models.BooleanField("secondary", default=False)
+    summary = models.TextField(help_text="One or two sentences for the catalogue.")
+    who_for = models.TextField("who it is for")
+    aims = models.TextField(blank=True)
+    length = models.CharField(max_length=60, blank=True, help_text="e.g. 1 year, 18 months")
+    length_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    prerequisites = models.TextField(blank=True)
+    delivery_model = models.TextField(blank=True)
+    curriculum_rationale = models.TextField("curriculum sequence", blank=True)
+    assessment = models.TextField(blank=True)
+    participant_rules = models.TextField(
+        "who may take part", blank=True, help_text="e.g. three lead teachers per school"
+    )
+    funding_summary = models.TextField(blank=True)
+    content_source = models.CharField(
+        max_length=20, choices=ContentSource, default=ContentSource.SOURCE_PAGES
+    )
+    review_note = models.TextField(
+        blank=True, help_text="For staff: what in this entry is the hub's own and needs checking."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.OFFERED)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_reason = models.CharField(max_length=500, blank=True)
+    edited_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff last changed it (the catalogue loader "
+        "then leaves it alone unless asked to overwrite).",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_identifier"],
+                condition=~Q(course_identifier=""),
+                name="programme_course_identifier_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="offered", retired_at__isnull=True)
+                | Q(status="retired", retired_at__isnull=False),
+                name="programme_retired_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programmes:programme-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_npq(self) -> bool:
+        return self.family != self.Family.MATHS_HUB
+
+    @property
+    def phase_labels(self) -> list[str]:
+        return [
+            self.PHASE_LABELS[phase]
+            for phase, field in self.PHASE_FIELDS.items()
+            if getattr(self, field)
+        ]
+
+
+class Course(models.Model):
+    """One part of a programme in its order: a conference, a course or assessment preparation."""
+
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", "Conference"
+        COURSE = "course", "Course"
+        ASSESSMENT_PREPARATION = "assessment_preparation", "Assessment preparation"
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="courses")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=30, choices=Kind, default=Kind.COURSE)
+    number = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Course 1, 2, …; blank for a conference or package."
+    )
+    title = models.CharField(max_length=200)
+    delivery = models.CharField(max_length=300, blank=True, help_text="How it is delivered.")
+    aims = models.TextField(blank=True)
+    key_content = models.TextField(blank=True, help_text="One point a line.")
+
+    class Meta:
+        ordering = ["programme", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Course {self.number}: {self.title}" if self.number else self.title
+
+    def get_absolute_url(self) -> str:
+        return self.programme.get_absolute_url() + f"#course-{self.pk}"
+
+    @property
+    def key_content_points(self) -> list[str]:
+        return [line.strip() for line in self.key_content.splitlines() if line.strip()]
+
+
+class Module(models.Model):
+    """An asynchronous part of a course: studied, then applied in school (or a webinar)."""
+
+    class Format(models.TextChoices):
+        STUDY_AND_APPLY = "study_and_apply", "Module: study, then apply in school"
+        WEBINAR = "webinar", "Webinar"
+        WORKSHOP = "workshop", "Workshop"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    format = models.CharField(max_length=20, choices=Format, default=Format.STUDY_AND_APPLY)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["course", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.course.get_absolute_url()
+
+
+class Clinic(models.Model):
+    """A live (synchronous) session belonging to a course, scheduled per cohort."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="clinics")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["course", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.course.get_absolute_url()

@@ -1,0 +1,295 @@
+"""Changes to the catalogue: staff edits, ordering, retiring, and loading the seeded content."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Max, ProtectedError
+from django.utils import timezone
+
+from npq_portal.models import User
+
+from .catalogue import CourseSeed, ProgrammeSeed
+from .models import Clinic, Course, Module, Programme
+
+logger = logging.getLogger(__name__)
+
+CatalogueItem = Course | Module | Clinic
+
+
+def _mark_edited(programme: Programme, by: User | None) -> None:
+    """Remember that staff changed this programme, so the loader leaves it alone."""
+    Programme.objects.filter(pk=programme.pk).update(edited_at=timezone.now(), edited_by=by)
+
+
+def catalogue_item_programme(item: Programme | CatalogueItem) -> Programme:
+    if isinstance(item, Programme):
+        return item
+    if isinstance(item, Course):
+        return item.programme
+    return item.course.programme
+
+
+def _siblings(item: CatalogueItem) -> models.QuerySet:
+    if isinstance(item, Course):
+        return Course.objects.filter(programme_id=item.programme_id)
+    return type(item).objects.filter(course_id=item.course_id)
+
+
+@transaction.atomic
+def programme_save(*, programme: Programme, by: User | None) -> Programme:
+    """Create or change a programme as staff, recording who changed it and when."""
+    programme.edited_at = timezone.now()
+    programme.edited_by = by
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def programme_retire(*, programme: Programme, by: User | None, reason: str) -> Programme:
+    """Take a programme out of the catalogue; its structure and history stay.
+
+    Raises ValidationError when it is already retired or no reason is given.
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.status == Programme.Status.RETIRED:
+        raise ValidationError(f"{programme} is already retired.")
+    if not reason.strip():
+        raise ValidationError("Say why the programme is being retired.")
+    programme.status = Programme.Status.RETIRED
+    programme.retired_at = timezone.now()
+    programme.retired_reason = reason.strip()
+    programme.edited_at = timezone.now()
+    programme.edited_by = by
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def programme_reinstate(*, programme: Programme, by: User | None) -> Programme:
+    """Put a retired programme back in the catalogue.
+
+    Raises ValidationError when it is not retired.
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.status != Programme.Status.RETIRED:
+        raise ValidationError(f"{programme} is not retired.")
+    programme.status = Programme.Status.OFFERED
+    programme.retired_at = None
+    programme.retired_reason = ""
+    programme.edited_at = timezone.now()
+    programme.edited_by = by
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def catalogue_item_save(*, item: CatalogueItem, by: User | None) -> CatalogueItem:
+    """Create or change a course, module or clinic; a new one goes last in its list."""
+    programme = catalogue_item_programme(item)
+    # Lock the programme: two people adding at once must not take the same position.
+    Programme.objects.select_for_update().get(pk=programme.pk)
+    if item.pk is None:
+        last = _siblings(item).aggregate(last=Max("position"))["last"]
+        item.position = 0 if last is None else last + 1
+    item.full_clean()
+    item.save()
+    _mark_edited(programme, by)
+    return item
+
+
+@transaction.atomic
+def catalogue_item_delete(*, item: CatalogueItem, by: User | None) -> None:
+    """Remove a course, module or clinic that nothing else refers to.
+
+    Raises ValidationError when cohorts, sessions or progress records use it.
+    """
+    programme = catalogue_item_programme(item)
+    Programme.objects.select_for_update().get(pk=programme.pk)
+    try:
+        with transaction.atomic():
+            item.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            f"“{item}” is used by cohorts or participants' records, so it cannot be deleted. "
+            "Edit it instead, or retire the programme."
+        ) from error
+    _renumber(_siblings(item))
+    _mark_edited(programme, by)
+
+
+@transaction.atomic
+def catalogue_item_move(*, item: CatalogueItem, up: bool, by: User | None) -> None:
+    """Move a course, module or clinic one place up or down among its siblings.
+
+    Raises ValidationError when it is already first (up) or last (down).
+    """
+    programme = catalogue_item_programme(item)
+    Programme.objects.select_for_update().get(pk=programme.pk)
+    ordered = list(_siblings(item).order_by("position", "pk"))
+    index = next(i for i, sibling in enumerate(ordered) if sibling.pk == item.pk)
+    target = index - 1 if up else index + 1
+    if not 0 <= target < len(ordered):
+        raise ValidationError(f"“{item}” is already {'first' if up else 'last'}.")
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    _renumber_in_order(ordered)
+    _mark_edited(programme, by)
+
+
+def _renumber(siblings: models.QuerySet) -> None:
+    _renumber_in_order(list(siblings.order_by("position", "pk")))
+
+
+def _renumber_in_order(items: list) -> None:
+    changed = []
+    for position, sibling in enumerate(items):
+        if sibling.position != position:
+            sibling.position = position
+            changed.append(sibling)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, ["position"])
+
+
+# ---- Loading the seeded catalogue ----
+
+
+@dataclass
+class CatalogueLoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_staff_edits: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _programme_values(seed: ProgrammeSeed) -> dict:
+    values = {
+        name: getattr(seed, name)
+        for name in (
+            "course_identifier",
+            "short_name",
+            "name",
+            "family",
+            "summary",
+            "who_for",
+            "aims",
+            "length",
+            "length_months",
+            "prerequisites",
+            "delivery_model",
+            "curriculum_rationale",
+            "assessment",
+            "participant_rules",
+            "funding_summary",
+            "content_source",
+            "review_note",
+        )
+    }
+    for phase, field_name in Programme.PHASE_FIELDS.items():
+        values[field_name] = phase in seed.phases
+    return values
+
+
+def _course_values(seed: CourseSeed, position: int) -> dict:
+    return {
+        "position": position,
+        "kind": seed.kind,
+        "number": seed.number,
+        "delivery": seed.delivery,
+        "aims": seed.aims,
+        "key_content": "\n".join(seed.key_content),
+    }
+
+
+def _sync(instance: models.Model, values: dict) -> bool:
+    """Set the values that differ and save; True when anything changed."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if changed:
+        instance.save(update_fields=changed)
+    return bool(changed)
+
+
+def _sync_children(model, parent_field: str, parent, seeds, values_for) -> bool:
+    """Create or update the seeded children by title; staff additions are left as they are."""
+    existing = {child.title: child for child in model.objects.filter(**{parent_field: parent})}
+    changed = False
+    for position, seed in enumerate(seeds):
+        values = values_for(seed, position)
+        child = existing.get(seed.title)
+        if child is None:
+            child = model.objects.create(**{parent_field: parent}, title=seed.title, **values)
+            changed = True
+        else:
+            changed |= _sync(child, values)
+        if model is Course:
+            changed |= _sync_course_children(child, seed)
+    return changed
+
+
+def _sync_course_children(course: Course, seed: CourseSeed) -> bool:
+    modules_changed = _sync_children(
+        Module,
+        "course",
+        course,
+        seed.modules,
+        lambda module, position: {
+            "position": position,
+            "format": module.format,
+            "summary": module.summary,
+        },
+    )
+    clinics_changed = _sync_children(
+        Clinic,
+        "course",
+        course,
+        seed.clinics,
+        lambda clinic, position: {"position": position, "summary": clinic.summary},
+    )
+    return modules_changed or clinics_changed
+
+
+def catalogue_load(
+    *, seeds: tuple[ProgrammeSeed, ...] | None = None, overwrite: bool = False
+) -> CatalogueLoadReport:
+    """Load the seeded programmes: new ones are created, untouched ones brought up to date.
+
+    A programme staff have edited is left alone unless `overwrite` is set; then its seeded
+    content is restored (anything staff added stays). Running it twice changes nothing.
+    """
+    if seeds is None:
+        from .catalogue_content import CATALOGUE as seeds
+    report = CatalogueLoadReport()
+    for seed in seeds:
+        with transaction.atomic():
+            programme = Programme.objects.select_for_update().filter(slug=seed.slug).first()
+            if programme is None:
+                programme = Programme.objects.create(slug=seed.slug, **_programme_values(seed))
+                _sync_children(Course, "programme", programme, seed.courses, _course_values)
+                report.created.append(seed.slug)
+                continue
+            if programme.edited_at and not overwrite:
+                report.kept_staff_edits.append(seed.slug)
+                continue
+            values = _programme_values(seed)
+            if overwrite:
+                values.update(edited_at=None, edited_by=None)
+            changed = _sync(programme, values)
+            changed |= _sync_children(Course, "programme", programme, seed.courses, _course_values)
+            (report.updated if changed else report.unchanged).append(seed.slug)
+    logger.info(
+        "Catalogue loaded: %d created, %d updated, %d unchanged, %d kept staff edits",
+        len(report.created),
+        len(report.updated),
+        len(report.unchanged),
+        len(report.kept_staff_edits),
+    )
+    return report

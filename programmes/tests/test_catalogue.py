@@ -1,0 +1,187 @@
+"""The seeded catalogue: what loads, that it loads once, and that staff edits survive."""
+
+import pytest
+from django.core.management import call_command
+
+from programmes.catalogue_content import CATALOGUE
+from programmes.models import Clinic, Course, Module, Programme
+from programmes.services import catalogue_load, programme_save
+
+pytestmark = pytest.mark.django_db
+
+NPQ_IDENTIFIERS = {
+    "npq-headship",
+    "npq-senior-leadership",
+    "npq-executive-leadership",
+    "npq-early-years-leadership",
+    "npq-senco",
+    "npq-leading-primary-mathematics",
+    "npq-leading-literacy",
+    "npq-leading-teaching",
+    "npq-leading-teaching-development",
+    "npq-leading-behaviour-culture",
+    "npq-early-headship-coaching-offer",
+}
+
+NPQLPM_COURSES = [
+    ("conference", None, "Conference", []),
+    (
+        "course",
+        1,
+        "Culture and Learning",
+        [
+            "Primary mathematics: a theory of change",
+            "Simple model of memory",
+            "Culture and behaviour",
+        ],
+    ),
+    (
+        "course",
+        2,
+        "Assessment",
+        ["Decision-driven data collection", "Responsive teaching", "Feedback"],
+    ),
+    ("course", 3, "Instruction", ["Introduce", "Adapt", "Embed"]),
+    (
+        "course",
+        4,
+        "Curriculum",
+        ["Curricular purpose and content", "Sequencing learning", "Early mathematics"],
+    ),
+    (
+        "course",
+        5,
+        "Professional Development",
+        [
+            "Developing expertise",
+            "Mechanisms for behaviour change",
+            "Enabling continual improvement",
+        ],
+    ),
+    ("course", 6, "Implementation", ["Explore", "Prepare", "Deliver and sustain"]),
+]
+
+
+@pytest.fixture
+def loaded():
+    return catalogue_load()
+
+
+def test_npqlpm_has_the_conference_six_courses_and_the_assessment_package(loaded):
+    npqlpm = Programme.objects.get(course_identifier="npq-leading-primary-mathematics")
+    courses = list(npqlpm.courses.order_by("position"))
+
+    assert npqlpm.short_name == "NPQLPM"
+    assert npqlpm.length == "1 year"
+    assert "Teaching for Mastery" in npqlpm.prerequisites
+    assert "Culture and Learning" in npqlpm.curriculum_rationale
+    assert len(courses) == 8
+    for course, (kind, number, title, modules) in zip(courses, NPQLPM_COURSES, strict=False):
+        assert (course.kind, course.number, course.title) == (kind, number, title)
+        assert [m.title for m in course.modules.order_by("position")] == modules
+        assert course.clinics.count() == (0 if kind == "conference" else 1)
+        assert course.aims and course.key_content_points
+    package = courses[-1]
+    assert package.kind == Course.Kind.ASSESSMENT_PREPARATION
+    assert package.title == "Assessment Preparation Package"
+    assert package.modules.filter(format=Module.Format.WEBINAR).count() == 2
+    assert package.clinics.count() == 1
+
+
+def test_every_npq_of_the_funding_rules_is_present_but_the_retired_aso(loaded):
+    identifiers = set(
+        Programme.objects.exclude(course_identifier="").values_list("course_identifier", flat=True)
+    )
+
+    assert identifiers == NPQ_IDENTIFIERS
+    assert not Programme.objects.filter(course_identifier="npq-additional-support-offer").exists()
+
+
+def test_programmes_the_pages_say_nothing_of_are_marked_as_the_hubs_own_text(loaded):
+    hub_written = set(
+        Programme.objects.filter(content_source=Programme.ContentSource.HUB).values_list(
+            "course_identifier", flat=True
+        )
+    )
+
+    assert {
+        "npq-leading-literacy",
+        "npq-senco",
+        "npq-early-years-leadership",
+        "npq-early-headship-coaching-offer",
+    } <= hub_written
+    for programme in Programme.objects.filter(content_source=Programme.ContentSource.HUB):
+        assert programme.review_note, programme
+
+
+def test_maths_hub_programmes_carry_who_can_take_part_and_their_rules(loaded):
+    maths_hub = Programme.objects.filter(family=Programme.Family.MATHS_HUB)
+    mastering_number = maths_hub.get(name__icontains="Mastering Number")
+
+    assert maths_hub.count() == 12
+    assert all(programme.who_for for programme in maths_hub)
+    assert "Reception" in mastering_number.participant_rules
+    assert "Year 1" in mastering_number.participant_rules
+    assert mastering_number.for_early_years and mastering_number.for_primary
+    years_5_to_8 = maths_hub.get(name__icontains="5-8")
+    assert years_5_to_8.for_primary and years_5_to_8.for_secondary
+
+
+def test_every_npq_has_its_length_and_its_assessment(loaded):
+    for programme in Programme.objects.exclude(family=Programme.Family.MATHS_HUB):
+        assert programme.length and programme.length_months, programme
+        assert 6 <= programme.length_months <= 27, programme
+        if programme.family != Programme.Family.SUPPORT:
+            assert "case study" in programme.assessment, programme
+
+
+def test_loading_twice_changes_nothing(loaded):
+    before = {
+        "programmes": list(Programme.objects.values()),
+        "courses": list(Course.objects.values()),
+        "modules": list(Module.objects.values()),
+        "clinics": list(Clinic.objects.values()),
+    }
+
+    report = catalogue_load()
+
+    assert loaded.created and len(loaded.created) == len(CATALOGUE)
+    assert report.created == report.updated == report.kept_staff_edits == []
+    assert len(report.unchanged) == len(CATALOGUE)
+    assert list(Programme.objects.values()) == before["programmes"]
+    assert list(Course.objects.values()) == before["courses"]
+    assert list(Module.objects.values()) == before["modules"]
+    assert list(Clinic.objects.values()) == before["clinics"]
+
+
+def test_a_staff_edit_survives_a_reload_until_overwrite_is_asked_for(loaded):
+    headship = Programme.objects.get(course_identifier="npq-headship")
+    seeded_who_for = headship.who_for
+    headship.who_for = "Our own wording for aspiring heads in the trust."
+    programme_save(programme=headship, by=None)
+
+    report = catalogue_load()
+    headship.refresh_from_db()
+    assert report.kept_staff_edits == ["npq-headship"]
+    assert headship.who_for == "Our own wording for aspiring heads in the trust."
+
+    report = catalogue_load(overwrite=True)
+    headship.refresh_from_db()
+    assert "npq-headship" in report.updated
+    assert headship.who_for == seeded_who_for
+    assert headship.edited_at is None
+
+
+def test_the_load_catalogue_command_reports_what_it_did(capsys):
+    call_command("load_catalogue")
+    call_command("load_catalogue")
+
+    output = capsys.readouterr().out.splitlines()
+    assert (
+        output[0]
+        == f"Catalogue: {len(CATALOGUE)} created, 0 updated, 0 unchanged, 0 kept as staff edited them."
+    )
+    assert (
+        output[1]
+        == f"Catalogue: 0 created, 0 updated, {len(CATALOGUE)} unchanged, 0 kept as staff edited them."
+    )

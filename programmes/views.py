@@ -1,0 +1,258 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from .forms import (
+    CatalogueFilterForm,
+    ClinicForm,
+    CourseForm,
+    ModuleForm,
+    ProgrammeForm,
+    ProgrammeRetireForm,
+    ProgrammeUpdateForm,
+)
+from .models import Clinic, Course, Module, Programme
+from .services import (
+    catalogue_item_delete,
+    catalogue_item_move,
+    catalogue_item_programme,
+    catalogue_item_save,
+    programme_reinstate,
+    programme_retire,
+    programme_save,
+)
+
+EDIT_PERMISSION = "programmes.change_programme"
+
+
+def _with_structure(programmes):
+    """Courses in order, each with its modules and clinics: four queries however many."""
+    return programmes.prefetch_related(
+        Prefetch(
+            "courses",
+            queryset=Course.objects.prefetch_related("modules", "clinics"),
+        )
+    )
+
+
+# ---- Public catalogue ----
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ProgrammeListView(ListView):
+    """The public catalogue, grouped by family, with filters and a search."""
+
+    template_name = "programmes/programme_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filters = CatalogueFilterForm(self.request.GET or None)
+        programmes = Programme.objects.offered()
+        if self.filters.is_valid():
+            data = self.filters.cleaned_data
+            programmes = programmes.search(data["q"]).for_phase(data["phase"])
+            if data["family"]:
+                programmes = programmes.filter(family=data["family"])
+        family_order = [value for value, _ in Programme.Family.choices]
+        programmes = list(programmes.order_by("name"))
+        programmes.sort(key=lambda programme: family_order.index(programme.family))
+        return programmes
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filters"] = self.filters
+        context["filtered"] = any(self.request.GET.get(key) for key in ("q", "family", "phase"))
+        return context
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ProgrammeDetailView(DetailView):
+    """A programme's public page: who it is for, structure, rationale, how to take part."""
+
+    template_name = "programmes/programme_detail.html"
+
+    def get_queryset(self):
+        return _with_structure(Programme.objects.offered())
+
+
+# ---- Staff editing ----
+
+
+class StaffProgrammeListView(PermissionRequiredMixin, ListView):
+    permission_required = EDIT_PERMISSION
+    template_name = "programmes/staff_programme_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        programmes = Programme.objects.select_related("edited_by").annotate(
+            course_count=Count("courses")
+        )
+        status = self.request.GET.get("status", "")
+        if status in Programme.Status.values:
+            programmes = programmes.filter(status=status)
+        if self.request.GET.get("review") == "1":
+            programmes = programmes.filter(content_source=Programme.ContentSource.HUB)
+        return programmes.order_by("family", "name")
+
+
+class StaffProgrammeDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = EDIT_PERMISSION
+    template_name = "programmes/staff_programme_detail.html"
+
+    def get_queryset(self):
+        return _with_structure(Programme.objects.select_related("edited_by"))
+
+
+class ProgrammeCreateView(PermissionRequiredMixin, CreateView):
+    permission_required = "programmes.add_programme"
+    form_class = ProgrammeForm
+    template_name = "programmes/programme_form.html"
+
+    def form_valid(self, form):
+        programme = programme_save(programme=form.save(commit=False), by=self.request.user)
+        messages.success(self.request, f"{programme} added. Now add its courses.")
+        return redirect("programmes:staff-programme-detail", slug=programme.slug)
+
+
+class ProgrammeUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = EDIT_PERMISSION
+    form_class = ProgrammeUpdateForm
+    model = Programme
+    template_name = "programmes/programme_form.html"
+
+    def form_valid(self, form):
+        programme = programme_save(programme=form.save(commit=False), by=self.request.user)
+        messages.success(self.request, f"{programme} saved.")
+        return redirect("programmes:staff-programme-detail", slug=programme.slug)
+
+
+class ProgrammeRetireView(PermissionRequiredMixin, FormView):
+    permission_required = EDIT_PERMISSION
+    form_class = ProgrammeRetireForm
+    template_name = "programmes/programme_retire.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Programme, slug=kwargs["slug"])
+
+    def form_valid(self, form):
+        try:
+            programme_retire(programme=self.object, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)  # nothing was changed; say why
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.object} is retired and no longer in the catalogue.")
+        return redirect("programmes:staff-programme-detail", slug=self.object.slug)
+
+
+class ProgrammeReinstateView(PermissionRequiredMixin, View):
+    permission_required = EDIT_PERMISSION
+
+    def post(self, request, slug):
+        programme = get_object_or_404(Programme, slug=slug)
+        try:
+            programme_reinstate(programme=programme, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{programme} is back in the catalogue.")
+        return redirect("programmes:staff-programme-detail", slug=programme.slug)
+
+
+class CatalogueItemMixin(PermissionRequiredMixin):
+    """Shared by the course, module and clinic pages: which model, its form, its parent."""
+
+    permission_required = EDIT_PERMISSION
+    template_name = "programmes/catalogue_item_form.html"
+    model: type[Course | Module | Clinic] | None = None
+    parent_model: type[Programme | Course] | None = None
+    parent_field = ""
+
+    FORMS = {Course: CourseForm, Module: ModuleForm, Clinic: ClinicForm}
+
+    def get_form_class(self):
+        return self.FORMS[self.model]
+
+    def success_redirect(self, item):
+        programme = catalogue_item_programme(item)
+        url = redirect("programmes:staff-programme-detail", slug=programme.slug)
+        url["Location"] += f"#{self.model._meta.model_name}-{item.pk}"
+        return url
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["item_name"] = self.model._meta.verbose_name
+        context["programme"] = self.programme
+        return context
+
+
+class CatalogueItemCreateView(CatalogueItemMixin, CreateView):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        lookup = (
+            {"slug": kwargs["slug"]} if self.parent_model is Programme else {"pk": kwargs["pk"]}
+        )
+        self.parent = get_object_or_404(self.parent_model, **lookup)
+        self.programme = catalogue_item_programme(self.parent)
+
+    def form_valid(self, form):
+        item = form.save(commit=False)
+        setattr(item, self.parent_field, self.parent)
+        catalogue_item_save(item=item, by=self.request.user)
+        messages.success(self.request, f"“{item}” added.")
+        return self.success_redirect(item)
+
+
+class CatalogueItemUpdateView(CatalogueItemMixin, UpdateView):
+    def get_object(self, queryset=None):
+        item = super().get_object(queryset)
+        self.programme = catalogue_item_programme(item)
+        return item
+
+    def form_valid(self, form):
+        item = catalogue_item_save(item=form.save(commit=False), by=self.request.user)
+        messages.success(self.request, f"“{item}” saved.")
+        return self.success_redirect(item)
+
+
+class CatalogueItemDeleteView(CatalogueItemMixin, DetailView):
+    template_name = "programmes/catalogue_item_confirm_delete.html"
+
+    def get_object(self, queryset=None):
+        item = super().get_object(queryset)
+        self.programme = catalogue_item_programme(item)
+        return item
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_object()
+        try:
+            catalogue_item_delete(item=item, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"“{item}” deleted.")
+        return redirect("programmes:staff-programme-detail", slug=self.programme.slug)
+
+
+class CatalogueItemMoveView(PermissionRequiredMixin, View):
+    permission_required = EDIT_PERMISSION
+    model: type[Course | Module | Clinic] | None = None
+
+    def post(self, request, pk):
+        item = get_object_or_404(self.model, pk=pk)
+        try:
+            catalogue_item_move(
+                item=item, up=request.POST.get("direction") == "up", by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        programme = catalogue_item_programme(item)
+        response = redirect("programmes:staff-programme-detail", slug=programme.slug)
+        response["Location"] += f"#{self.model._meta.model_name}-{item.pk}"
+        return response
