@@ -111,3 +111,16 @@ def browser_type_launch_args(browser_type_launch_args):
         "headless": True,
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture
+def mail_server_down(monkeypatch):
+    """Every email send fails as an SMTP server that drops the connection would make it fail."""
+    from smtplib import SMTPServerDisconnected
+
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, fail_silently=False):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)

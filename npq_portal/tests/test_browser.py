@@ -78,6 +78,16 @@ def _serious_violations(page) -> tuple[list, str]:
     return serious, results.generate_report()
 
 
+def _scan_pages(page, live_server, pages: list[tuple[str, str]]) -> None:
+    """Visit each page, keep a screenshot to look at, and fail on serious axe violations."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for name, path in pages:
+        page.goto(live_server.url + path)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        serious, report = _serious_violations(page)
+        assert serious == [], f"{path}: {report}"
+
+
 def _sign_in_through_the_pages(page, live_server, user) -> None:
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill(user.email)
@@ -104,21 +114,19 @@ def test_staff_pages_have_no_serious_accessibility_violations(live_server, page)
     EmailDeliveryFactory(status="failed", last_error="SMTP 550")
     _sign_in_through_the_pages(page, live_server, admin)
     page.wait_for_url(re.compile("/staff/$"))
-    SCREENSHOTS.mkdir(exist_ok=True)
-
-    for name, path in [
-        ("staff-home", "/staff/"),
-        ("people", "/staff/people/"),
-        ("person", f"/staff/people/{person.pk}/"),
-        ("person-roles", f"/staff/people/{person.pk}/roles/"),
-        ("emails", "/staff/emails/"),
-        ("mfa", "/accounts/2fa/"),
-        ("not-found", "/no-such-page/"),
-    ]:
-        page.goto(live_server.url + path)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        serious, report = _serious_violations(page)
-        assert serious == [], f"{path}: {report}"
+    _scan_pages(
+        page,
+        live_server,
+        [
+            ("staff-home", "/staff/"),
+            ("people", "/staff/people/"),
+            ("person", f"/staff/people/{person.pk}/"),
+            ("person-roles", f"/staff/people/{person.pk}/roles/"),
+            ("emails", "/staff/emails/"),
+            ("mfa", "/accounts/2fa/"),
+            ("not-found", "/no-such-page/"),
+        ],
+    )
 
 
 def test_the_mfa_set_up_page_has_no_serious_accessibility_violations(live_server, page):
@@ -140,18 +148,16 @@ def test_the_catalogue_and_a_programme_page_have_no_serious_accessibility_violat
     from programmes.services import catalogue_load
 
     catalogue_load()
-    SCREENSHOTS.mkdir(exist_ok=True)
-
-    for name, path in [
-        ("catalogue", "/programmes/"),
-        ("catalogue-filtered", "/programmes/?phase=early_years&q=leadership"),
-        ("npqlpm", "/programmes/npq-leading-primary-mathematics/"),
-        ("mastering-number", "/programmes/maths-hub-mastering-number/"),
-    ]:
-        page.goto(live_server.url + path)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        serious, report = _serious_violations(page)
-        assert serious == [], f"{path}: {report}"
+    _scan_pages(
+        page,
+        live_server,
+        [
+            ("catalogue", "/programmes/"),
+            ("catalogue-filtered", "/programmes/?phase=early_years&q=leadership"),
+            ("npqlpm", "/programmes/npq-leading-primary-mathematics/"),
+            ("mastering-number", "/programmes/maths-hub-mastering-number/"),
+        ],
+    )
 
 
 def test_catalogue_editing_pages_have_no_serious_accessibility_violations(live_server, page):
@@ -160,18 +166,16 @@ def test_catalogue_editing_pages_have_no_serious_accessibility_violations(live_s
 
     catalogue_load()
     _sign_in_through_the_pages(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
-    SCREENSHOTS.mkdir(exist_ok=True)
-
-    for name, path in [
-        ("staff-programmes", "/staff/programmes/"),
-        ("staff-npqlpm", "/staff/programmes/npq-leading-primary-mathematics/"),
-        ("staff-npqlpm-edit", "/staff/programmes/npq-leading-primary-mathematics/edit/"),
-        ("staff-add-course", "/staff/programmes/npq-leading-primary-mathematics/courses/new/"),
-    ]:
-        page.goto(live_server.url + path)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        serious, report = _serious_violations(page)
-        assert serious == [], f"{path}: {report}"
+    _scan_pages(
+        page,
+        live_server,
+        [
+            ("staff-programmes", "/staff/programmes/"),
+            ("staff-npqlpm", "/staff/programmes/npq-leading-primary-mathematics/"),
+            ("staff-npqlpm-edit", "/staff/programmes/npq-leading-primary-mathematics/edit/"),
+            ("staff-add-course", "/staff/programmes/npq-leading-primary-mathematics/courses/new/"),
+        ],
+    )
 
     page.goto(live_server.url + "/staff/programmes/npq-leading-primary-mathematics/")
     page.get_by_role("button", name=re.compile(r"^Down\W+move Conference down$")).click()
