@@ -45,6 +45,12 @@ CATALOGUE_EDITING = (
     "programmes.view_programme",
     "programmes.add_programme",
     "programmes.change_programme",
+    # The Django admin asks for these; the portal's own pages need only change_programme.
+    *(
+        f"programmes.{action}_{model}"
+        for model in ("course", "module", "clinic")
+        for action in ("view", "add", "change", "delete")
+    ),
 )
 
 # Ordered by precedence: someone with several roles starts on the first one's page.

@@ -16,20 +16,20 @@ class ServiceFormsetMixin:
 
 class CourseInline(admin.TabularInline):
     model = Course
-    fields = ["position", "kind", "number", "title", "delivery"]
+    fields = ["kind", "number", "title", "delivery"]
     extra = 0
     show_change_link = True
 
 
 class ModuleInline(admin.TabularInline):
     model = Module
-    fields = ["position", "title", "format"]
+    fields = ["title", "format"]
     extra = 0
 
 
 class ClinicInline(admin.TabularInline):
     model = Clinic
-    fields = ["position", "title"]
+    fields = ["title"]
     extra = 0
 
 
@@ -44,6 +44,9 @@ class ProgrammeAdmin(ServiceFormsetMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         programme_save(programme=obj, by=request.user)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # retire it instead: deleting would take its history with it
+
 
 @admin.register(Course)
 class CourseAdmin(ServiceFormsetMixin, admin.ModelAdmin):
@@ -52,5 +55,15 @@ class CourseAdmin(ServiceFormsetMixin, admin.ModelAdmin):
     list_select_related = ["programme"]
     inlines = [ModuleInline, ClinicInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["programme", "position"] if obj else ["position"]
+
     def save_model(self, request, obj, form, change):
         catalogue_item_save(item=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        catalogue_item_delete(item=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for course in queryset.select_related("programme"):
+            catalogue_item_delete(item=course, by=request.user)

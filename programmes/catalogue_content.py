@@ -11,16 +11,14 @@ from .catalogue import ClinicSeed, CourseSeed, ModuleSeed, ProgrammeSeed
 
 # --- Shared NPQ text -------------------------------------------------------------------------
 
-NPQ_ASSESSMENT = "The NPQ ends with a short assessed case study question, the summative assessment."
+NPQ_ASSESSMENT = (
+    "Participants answer a short, assessed case study question: the NPQ's summative assessment."
+)
 
 NPQ_DELIVERY = (
     "A mixture of face-to-face sessions, webinars and self-directed study, combining live and "
     "self-paced, in-person and online parts, so that the NPQ can be completed flexibly around "
-    "existing work.\n\n"
-    "Learning follows a 'see it, name it, do it' structure. Participants look at real, current "
-    "examples of exemplary practice, identify what makes that practice work and name the gaps "
-    "in their own, then plan how to implement what they have learnt, practise it with peer "
-    "feedback and apply it in school."
+    "existing work. The provider sets the course structure, content and method of delivery."
 )
 
 NPQ_AIMS_COMMON = (
@@ -31,8 +29,9 @@ NPQ_AIMS_COMMON = (
 )
 
 FUNDING_UNIVERSAL = (
-    "DfE scholarship funding is available for eligible state-funded schools and settings in "
-    "England. Where a place is not funded, the school, trust or participant pays."
+    "DfE scholarship funding is available for people working in eligible schools and settings "
+    "in England (most state-funded schools, some special schools and, for some NPQs, early "
+    "years settings). Where a place is not funded, the school, trust or participant pays."
 )
 
 FUNDING_TARGETED = (
@@ -94,8 +93,8 @@ NPQLPM = ProgrammeSeed(
         "in a primary school, building on their experience of teaching for mastery."
     ),
     who_for=(
-        "Teachers who have, or are working towards, responsibility for leading mathematics "
-        "teaching in the primary phase, including leading and promoting mathematics across a "
+        "Teachers who have, or are aspiring to have, responsibility for leading maths teaching in "
+        "the primary phase, including leading and promoting primary mathematics across a "
         "school.\n\n"
         "It is aimed at teachers who already understand mastery approaches securely and want to "
         "build the leadership capability to improve mastery teaching of mathematics across their "
@@ -167,7 +166,8 @@ NPQLPM = ProgrammeSeed(
     content_source="source_pages",
     review_note=(
         FUNDING_NOTE + " The small-schools bursary mentioned on the 2024 announcement page is "
-        "not part of rule set 2026."
+        "not part of rule set 2026. The page names neither the clinics nor the two parts of the "
+        "assessment webinar: their titles are the hub's."
     ),
     courses=(
         CourseSeed(
@@ -176,8 +176,8 @@ NPQLPM = ProgrammeSeed(
             number=None,
             delivery="Face-to-face conference",
             aims=(
-                "Introduces the programme and gives participants the opportunity to experience "
-                "the core components of each course."
+                "Introduces the programme and gives participants opportunity to experience the "
+                "core components of each course."
             ),
             key_content=(
                 "The importance of mastery approaches in primary mathematics.",
@@ -270,8 +270,7 @@ NPQLPM = ProgrammeSeed(
                 "Sequencing problem-solving and reasoning opportunities to deepen understanding.",
                 "The importance of revisiting key concepts in a curriculum so that pupils can "
                 "develop a deep and flexible understanding.",
-                "The importance of early mathematical development for later success in "
-                "mathematics.",
+                "The importance of early mathematical development in later success in mathematics.",
                 "The importance of a clear and well-sequenced early mathematics curriculum so "
                 "that pupils can achieve the mathematics Early Learning Goals.",
             ),

@@ -2,6 +2,22 @@ from django import forms
 
 from .models import Clinic, Course, Module, Programme
 
+# DfE's NPQ course identifiers (shared/FUNDING.md); the funding rules know no others.
+NPQ_COURSE_IDENTIFIERS = (
+    "npq-headship",
+    "npq-senior-leadership",
+    "npq-executive-leadership",
+    "npq-early-years-leadership",
+    "npq-senco",
+    "npq-leading-primary-mathematics",
+    "npq-leading-literacy",
+    "npq-leading-teaching",
+    "npq-leading-teaching-development",
+    "npq-leading-behaviour-culture",
+    "npq-early-headship-coaching-offer",
+    "npq-additional-support-offer",
+)
+
 
 class ProgrammeForm(forms.ModelForm):
     class Meta:
@@ -34,6 +50,20 @@ class ProgrammeForm(forms.ModelForm):
             for name in ("summary", "participant_rules", "review_note", "funding_summary")
         }
         help_texts = {"length_months": "Used to sort and compare programmes."}
+
+    def clean_course_identifier(self) -> str:
+        identifier = self.cleaned_data["course_identifier"].strip().lower()
+        if identifier and identifier not in NPQ_COURSE_IDENTIFIERS:
+            raise forms.ValidationError(
+                "Use one of DfE's NPQ course identifiers, e.g. npq-headship, or leave it blank "
+                "for a programme that is not an NPQ."
+            )
+        taken = Programme.objects.filter(course_identifier=identifier).exclude(pk=self.instance.pk)
+        if identifier and taken.exists():
+            raise forms.ValidationError(
+                f"{taken.get()} already has this identifier: each NPQ is one programme."
+            )
+        return identifier
 
 
 class ProgrammeUpdateForm(ProgrammeForm):

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 
 from npq_portal.models import TimeStampedModel
@@ -15,6 +15,17 @@ class ProgrammeQuerySet(models.QuerySet):
     def for_phase(self, phase: str) -> "ProgrammeQuerySet":
         field = Programme.PHASE_FIELDS.get(phase)
         return self.filter(**{field: True}) if field else self
+
+    def in_catalogue_order(self) -> "ProgrammeQuerySet":
+        """Families in the order the catalogue presents them, then by name."""
+        family_rank = Case(
+            *(
+                When(family=value, then=Value(rank))
+                for rank, value in enumerate(Programme.Family.values)
+            ),
+            default=Value(len(Programme.Family.values)),
+        )
+        return self.order_by(family_rank, "name")
 
     def search(self, text: str) -> "ProgrammeQuerySet":
         text = text.strip()
@@ -112,6 +123,7 @@ class Programme(TimeStampedModel):
                 fields=["course_identifier"],
                 condition=~Q(course_identifier=""),
                 name="programme_course_identifier_unique",
+                violation_error_message="Another programme already has this DfE course identifier.",
             ),
             models.CheckConstraint(
                 condition=Q(status="offered", retired_at__isnull=True)
@@ -154,12 +166,15 @@ class Course(models.Model):
         null=True, blank=True, help_text="Course 1, 2, …; blank for a conference or package."
     )
     title = models.CharField(max_length=200)
+    seed_key = models.CharField(
+        max_length=40, blank=True, editable=False, help_text="Which seeded course this is."
+    )
     delivery = models.CharField(max_length=300, blank=True, help_text="How it is delivered.")
     aims = models.TextField(blank=True)
     key_content = models.TextField(blank=True, help_text="One point a line.")
 
     class Meta:
-        ordering = ["programme", "position", "pk"]
+        ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return f"Course {self.number}: {self.title}" if self.number else self.title
@@ -170,6 +185,14 @@ class Course(models.Model):
     @property
     def key_content_points(self) -> list[str]:
         return [line.strip() for line in self.key_content.splitlines() if line.strip()]
+
+    @property
+    def modules_are_study_and_apply(self) -> bool:
+        """True when every module is studied then applied (the outline's heading says so)."""
+        modules = self.modules.all()
+        return bool(modules) and all(
+            module.format == Module.Format.STUDY_AND_APPLY for module in modules
+        )
 
 
 class Module(models.Model):
@@ -183,11 +206,12 @@ class Module(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
+    seed_key = models.CharField(max_length=40, blank=True, editable=False)
     format = models.CharField(max_length=20, choices=Format, default=Format.STUDY_AND_APPLY)
     summary = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["course", "position", "pk"]
+        ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return self.title
@@ -202,10 +226,11 @@ class Clinic(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="clinics")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
+    seed_key = models.CharField(max_length=40, blank=True, editable=False)
     summary = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["course", "position", "pk"]
+        ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return self.title

@@ -157,12 +157,17 @@ def _renumber_in_order(items: list) -> None:
 # ---- Loading the seeded catalogue ----
 
 
+class _DryRun(Exception):
+    """Raised to roll a dry run back once its report is made."""
+
+
 @dataclass
 class CatalogueLoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_staff_edits: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # "slug: why", nothing written for them
 
     @property
     def changed_anything(self) -> bool:
@@ -197,15 +202,23 @@ def _programme_values(seed: ProgrammeSeed) -> dict:
     return values
 
 
-def _course_values(seed: CourseSeed, position: int) -> dict:
+def _course_values(seed: CourseSeed) -> dict:
     return {
-        "position": position,
+        "title": seed.title,
         "kind": seed.kind,
         "number": seed.number,
         "delivery": seed.delivery,
         "aims": seed.aims,
         "key_content": "\n".join(seed.key_content),
     }
+
+
+def _module_values(seed) -> dict:
+    return {"title": seed.title, "format": seed.format, "summary": seed.summary}
+
+
+def _clinic_values(seed) -> dict:
+    return {"title": seed.title, "summary": seed.summary}
 
 
 def _sync(instance: models.Model, values: dict) -> bool:
@@ -219,77 +232,101 @@ def _sync(instance: models.Model, values: dict) -> bool:
 
 
 def _sync_children(model, parent_field: str, parent, seeds, values_for) -> bool:
-    """Create or update the seeded children by title; staff additions are left as they are."""
-    existing = {child.title: child for child in model.objects.filter(**{parent_field: parent})}
+    """Bring the seeded children of `parent` in line with `seeds`; True when anything changed.
+
+    Each seeded row carries its place in the seed as `seed_key`, so a title corrected in the
+    content (or changed by staff, then restored with overwrite) updates the row rather than
+    adding a second one. Rows staff added (no seed key) are left where they are.
+    """
+    children = model.objects.filter(**{parent_field: parent})
+    existing = {child.seed_key: child for child in children if child.seed_key}
     changed = False
     for position, seed in enumerate(seeds):
-        values = values_for(seed, position)
-        child = existing.get(seed.title)
+        key = str(position)
+        values = {**values_for(seed), "position": position}
+        child = existing.pop(key, None)
         if child is None:
-            child = model.objects.create(**{parent_field: parent}, title=seed.title, **values)
+            child = model.objects.create(**{parent_field: parent}, seed_key=key, **values)
             changed = True
         else:
             changed |= _sync(child, values)
         if model is Course:
-            changed |= _sync_course_children(child, seed)
+            changed |= _sync_children(Module, "course", child, seed.modules, _module_values)
+            changed |= _sync_children(Clinic, "course", child, seed.clinics, _clinic_values)
+    for dropped in existing.values():  # seeded once, no longer in the seed
+        try:
+            with transaction.atomic():
+                dropped.delete()
+            changed = True
+        except ProtectedError:
+            logger.warning("Kept %s %s: records refer to it", model.__name__, dropped.pk)
+    if changed:
+        _renumber(model.objects.filter(**{parent_field: parent}))
     return changed
 
 
-def _sync_course_children(course: Course, seed: CourseSeed) -> bool:
-    modules_changed = _sync_children(
-        Module,
-        "course",
-        course,
-        seed.modules,
-        lambda module, position: {
-            "position": position,
-            "format": module.format,
-            "summary": module.summary,
-        },
-    )
-    clinics_changed = _sync_children(
-        Clinic,
-        "course",
-        course,
-        seed.clinics,
-        lambda clinic, position: {"position": position, "summary": clinic.summary},
-    )
-    return modules_changed or clinics_changed
+def _load_one(seed: ProgrammeSeed, overwrite: bool, report: CatalogueLoadReport) -> None:
+    programme = Programme.objects.select_for_update().filter(slug=seed.slug).first()
+    if programme is None:
+        taken = Programme.objects.filter(course_identifier=seed.course_identifier)
+        if seed.course_identifier and taken.exists():
+            report.conflicts.append(
+                f"{seed.slug}: {seed.course_identifier} already belongs to "
+                f"/programmes/{taken.get().slug}/"
+            )
+            return
+        programme = Programme.objects.create(slug=seed.slug, **_programme_values(seed))
+        _sync_children(Course, "programme", programme, seed.courses, _course_values)
+        report.created.append(seed.slug)
+        return
+    if programme.edited_at and not overwrite:
+        report.kept_staff_edits.append(seed.slug)
+        return
+    values = _programme_values(seed)
+    if overwrite:
+        values.update(edited_at=None, edited_by=None)
+    changed = _sync(programme, values)
+    changed |= _sync_children(Course, "programme", programme, seed.courses, _course_values)
+    (report.updated if changed else report.unchanged).append(seed.slug)
 
 
 def catalogue_load(
-    *, seeds: tuple[ProgrammeSeed, ...] | None = None, overwrite: bool = False
+    *,
+    seeds: tuple[ProgrammeSeed, ...] | None = None,
+    overwrite: bool = False,
+    only: set[str] | None = None,
+    dry_run: bool = False,
 ) -> CatalogueLoadReport:
     """Load the seeded programmes: new ones are created, untouched ones brought up to date.
 
     A programme staff have edited is left alone unless `overwrite` is set; then its seeded
-    content is restored (anything staff added stays). Running it twice changes nothing.
+    content is restored (anything staff added stays). `only` limits the load to those slugs;
+    `dry_run` reports what would happen and changes nothing. Running it twice changes nothing.
     """
     if seeds is None:
         from .catalogue_content import CATALOGUE as seeds
+    if only is not None:
+        unknown = only - {seed.slug for seed in seeds}
+        if unknown:
+            raise ValidationError(f"No seeded programme is called {', '.join(sorted(unknown))}.")
+        seeds = tuple(seed for seed in seeds if seed.slug in only)
     report = CatalogueLoadReport()
-    for seed in seeds:
+    try:
         with transaction.atomic():
-            programme = Programme.objects.select_for_update().filter(slug=seed.slug).first()
-            if programme is None:
-                programme = Programme.objects.create(slug=seed.slug, **_programme_values(seed))
-                _sync_children(Course, "programme", programme, seed.courses, _course_values)
-                report.created.append(seed.slug)
-                continue
-            if programme.edited_at and not overwrite:
-                report.kept_staff_edits.append(seed.slug)
-                continue
-            values = _programme_values(seed)
-            if overwrite:
-                values.update(edited_at=None, edited_by=None)
-            changed = _sync(programme, values)
-            changed |= _sync_children(Course, "programme", programme, seed.courses, _course_values)
-            (report.updated if changed else report.unchanged).append(seed.slug)
+            for seed in seeds:
+                with transaction.atomic():
+                    _load_one(seed, overwrite, report)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
     logger.info(
-        "Catalogue loaded: %d created, %d updated, %d unchanged, %d kept staff edits",
+        "Catalogue %s: %d created, %d updated, %d unchanged, %d kept staff edits, %d conflicts",
+        "dry run" if dry_run else "loaded",
         len(report.created),
         len(report.updated),
         len(report.unchanged),
         len(report.kept_staff_edits),
+        len(report.conflicts),
     )
     return report

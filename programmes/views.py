@@ -53,16 +53,14 @@ class ProgrammeListView(ListView):
 
     def get_queryset(self):
         self.filters = CatalogueFilterForm(self.request.GET or None)
-        programmes = Programme.objects.offered()
-        if self.filters.is_valid():
-            data = self.filters.cleaned_data
-            programmes = programmes.search(data["q"]).for_phase(data["phase"])
-            if data["family"]:
-                programmes = programmes.filter(family=data["family"])
-        family_order = [value for value, _ in Programme.Family.choices]
-        programmes = list(programmes.order_by("name"))
-        programmes.sort(key=lambda programme: family_order.index(programme.family))
-        return programmes
+        self.filters.is_valid()
+        # Each filter stands on its own: a bad value in one does not throw away the others.
+        data = getattr(self.filters, "cleaned_data", {})
+        programmes = Programme.objects.offered().search(data.get("q", ""))
+        programmes = programmes.for_phase(data.get("phase", ""))
+        if data.get("family"):
+            programmes = programmes.filter(family=data["family"])
+        return programmes.in_catalogue_order()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -98,15 +96,32 @@ class StaffProgrammeListView(PermissionRequiredMixin, ListView):
             programmes = programmes.filter(status=status)
         if self.request.GET.get("review") == "1":
             programmes = programmes.filter(content_source=Programme.ContentSource.HUB)
-        return programmes.order_by("family", "name")
+        return programmes.in_catalogue_order()
 
 
 class StaffProgrammeDetailView(PermissionRequiredMixin, DetailView):
     permission_required = EDIT_PERMISSION
     template_name = "programmes/staff_programme_detail.html"
+    REVIEWABLE_TEXTS = (
+        "summary",
+        "aims",
+        "participant_rules",
+        "delivery_model",
+        "curriculum_rationale",
+        "assessment",
+        "funding_summary",
+    )
 
     def get_queryset(self):
         return _with_structure(Programme.objects.select_related("edited_by"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["programme_texts"] = [
+            (Programme._meta.get_field(name).verbose_name.capitalize(), getattr(self.object, name))
+            for name in self.REVIEWABLE_TEXTS
+        ]
+        return context
 
 
 class ProgrammeCreateView(PermissionRequiredMixin, CreateView):
@@ -127,6 +142,10 @@ class ProgrammeUpdateView(PermissionRequiredMixin, UpdateView):
     template_name = "programmes/programme_form.html"
 
     def form_valid(self, form):
+        if not form.has_changed():
+            # An unchanged save must not mark it edited: the loader would stop updating it.
+            messages.info(self.request, "Nothing was changed.")
+            return redirect("programmes:staff-programme-detail", slug=self.object.slug)
         programme = programme_save(programme=form.save(commit=False), by=self.request.user)
         messages.success(self.request, f"{programme} saved.")
         return redirect("programmes:staff-programme-detail", slug=programme.slug)
@@ -216,6 +235,9 @@ class CatalogueItemUpdateView(CatalogueItemMixin, UpdateView):
         return item
 
     def form_valid(self, form):
+        if not form.has_changed():
+            messages.info(self.request, "Nothing was changed.")
+            return self.success_redirect(self.object)
         item = catalogue_item_save(item=form.save(commit=False), by=self.request.user)
         messages.success(self.request, f"“{item}” saved.")
         return self.success_redirect(item)

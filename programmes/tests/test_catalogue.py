@@ -1,11 +1,14 @@
 """The seeded catalogue: what loads, that it loads once, and that staff edits survive."""
 
+from dataclasses import replace
+
 import pytest
 from django.core.management import call_command
 
+from programmes.catalogue import ClinicSeed, CourseSeed, ModuleSeed, ProgrammeSeed
 from programmes.catalogue_content import CATALOGUE
 from programmes.models import Clinic, Course, Module, Programme
-from programmes.services import catalogue_load, programme_save
+from programmes.services import catalogue_item_save, catalogue_load, programme_save
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +188,143 @@ def test_the_load_catalogue_command_reports_what_it_did(capsys):
         output[1]
         == f"Catalogue: 0 created, 0 updated, {len(CATALOGUE)} unchanged, 0 kept as staff edited them."
     )
+
+
+def _source_text(name: str) -> str:
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[3] / "shared" / "seeds" / name
+    if not page.exists():
+        pytest.skip(f"The source pages are not beside the project ({page} is missing).")
+    return " ".join(page.read_text(encoding="utf-8").split())
+
+
+# The one typo in the page's key content, corrected.
+NPQLPM_TYPO_FIXES = {"The importance of early mathematical": "The important of early mathematical"}
+
+
+def test_npqlpm_aims_and_key_content_are_the_source_pages_own_words(loaded):
+    source = _source_text("001_3d224ac271ae6bbb.txt")
+    npqlpm = Programme.objects.get(slug="npq-leading-primary-mathematics")
+
+    for course in npqlpm.courses.all():
+        assert " ".join(course.aims.split()) in source, course
+        for point in course.key_content_points:
+            for fixed, original in NPQLPM_TYPO_FIXES.items():
+                point = point.replace(fixed, original)
+            assert point in source, (course, point)
+
+
+# ---- The loader against small, hand-made seeds ----
+
+SEED = ProgrammeSeed(
+    slug="npq-leading-teaching",
+    course_identifier="npq-leading-teaching",
+    short_name="NPQLT",
+    name="NPQ in Leading Teaching",
+    family="specialist",
+    phases=("primary", "secondary"),
+    summary="For subject leads.",
+    who_for="Teachers who lead a subject.",
+    courses=(
+        CourseSeed(
+            kind="course",
+            title="Instruction",
+            number=1,
+            modules=(ModuleSeed("Introduce"), ModuleSeed("Adapt"), ModuleSeed("Embed")),
+            clinics=(ClinicSeed("Instruction clinic"),),
+        ),
+    ),
+)
+
+
+def _module_rows(programme):
+    course = programme.courses.get()
+    return list(course.modules.order_by("position").values_list("title", "position"))
+
+
+def test_a_title_corrected_in_the_content_updates_the_row_instead_of_adding_one():
+    catalogue_load(seeds=(SEED,))
+    corrected = replace(
+        SEED,
+        courses=(
+            replace(
+                SEED.courses[0],
+                modules=(ModuleSeed("Introduce"), ModuleSeed("Adapt and scaffold")),
+            ),
+        ),
+    )
+
+    report = catalogue_load(seeds=(corrected,))
+
+    assert report.updated == ["npq-leading-teaching"]
+    assert _module_rows(Programme.objects.get()) == [("Introduce", 0), ("Adapt and scaffold", 1)]
+
+
+def test_overwrite_after_staff_renamed_and_added_leaves_no_duplicates_or_ties():
+    catalogue_load(seeds=(SEED,))
+    programme = Programme.objects.get()
+    course = programme.courses.get()
+    introduce = course.modules.get(title="Introduce")
+    introduce.title = "Introduce (explicit instruction)"
+    catalogue_item_save(item=introduce, by=None)
+    catalogue_item_save(item=Module(course=course, title="Our own module"), by=None)
+
+    assert catalogue_load(seeds=(SEED,)).kept_staff_edits == ["npq-leading-teaching"]
+    catalogue_load(seeds=(SEED,), overwrite=True)
+
+    assert _module_rows(programme) == [
+        ("Introduce", 0),
+        ("Adapt", 1),
+        ("Embed", 2),
+        ("Our own module", 3),
+    ]
+
+
+def test_a_staff_programme_holding_a_seeds_identifier_is_reported_not_crashed_on():
+    Programme.objects.create(
+        slug="our-leading-teaching",
+        course_identifier="npq-leading-teaching",
+        short_name="LT",
+        name="Leading Teaching (ours)",
+        family="specialist",
+        summary="x",
+        who_for="x",
+    )
+
+    report = catalogue_load(seeds=(SEED,))
+
+    assert report.created == []
+    assert report.conflicts == [
+        "npq-leading-teaching: npq-leading-teaching already belongs to "
+        "/programmes/our-leading-teaching/"
+    ]
+    assert Programme.objects.count() == 1
+
+
+def test_a_dry_run_reports_and_changes_nothing():
+    report = catalogue_load(seeds=(SEED,), dry_run=True)
+
+    assert report.created == ["npq-leading-teaching"]
+    assert not Programme.objects.exists()
+
+
+def test_overwrite_can_be_limited_to_one_programme():
+    other = replace(SEED, slug="npq-leading-literacy", course_identifier="npq-leading-literacy")
+    catalogue_load(seeds=(SEED, other))
+    for programme in Programme.objects.all():
+        programme.who_for = "Staff wording"
+        programme_save(programme=programme, by=None)
+
+    report = catalogue_load(seeds=(SEED, other), overwrite=True, only={"npq-leading-literacy"})
+
+    assert report.updated == ["npq-leading-literacy"]
+    assert Programme.objects.get(slug="npq-leading-teaching").who_for == "Staff wording"
+    assert Programme.objects.get(slug="npq-leading-literacy").who_for == SEED.who_for
+
+
+def test_an_unknown_programme_to_load_is_refused_clearly():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="No seeded programme is called npq-nonsense"):
+        catalogue_load(seeds=(SEED,), only={"npq-nonsense"})

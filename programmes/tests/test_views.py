@@ -68,7 +68,7 @@ def test_the_catalogue_filters_by_family_phase_and_text(client):
     assert all(p.for_early_years for p in early_years)
     assert "npq-early-years-leadership" in {p.slug for p in early_years}
     assert "npq-leading-primary-mathematics" in {p.slug for p in mathematics}
-    assert nothing.context["object_list"] == []
+    assert list(nothing.context["object_list"]) == []
     assert "No programmes match" in nothing.content.decode()
 
 
@@ -123,47 +123,89 @@ def test_a_retired_programme_leaves_the_public_catalogue(client):
     programme = ProgrammeFactory(status="retired", retired_at="2026-09-01T09:00Z")
 
     assert client.get(programme.get_absolute_url()).status_code == 404
-    assert client.get(reverse("programmes:programme-list")).context["object_list"] == []
+    assert list(client.get(reverse("programmes:programme-list")).context["object_list"]) == []
 
 
 # ---- Staff editing ----
 
 
-STAFF_URLS = [
-    ("programmes:staff-programme-list", {}),
-    ("programmes:programme-create", {}),
-    ("programmes:staff-programme-detail", {"slug": "SLUG"}),
-    ("programmes:programme-update", {"slug": "SLUG"}),
-    ("programmes:programme-retire", {"slug": "SLUG"}),
-    ("programmes:course-create", {"slug": "SLUG"}),
-    ("programmes:course-update", {"pk": "COURSE"}),
-    ("programmes:course-delete", {"pk": "COURSE"}),
-    ("programmes:module-create", {"pk": "COURSE"}),
-    ("programmes:clinic-create", {"pk": "COURSE"}),
-]
+def _every_url(course, module, clinic) -> list[tuple[str, str]]:
+    """(name, url) for every URL of the app, built from the URL patterns themselves."""
+    from django.urls import get_resolver
+
+    from programmes import urls
+
+    values = {
+        "slug": course.programme.slug,
+        "course": course.pk,
+        "module": module.pk,
+        "clinic": clinic.pk,
+    }
+    built = []
+    for pattern in urls.urlpatterns:
+        name = pattern.name
+        keys = get_resolver(urls).reverse_dict.getlist(name)[0][0][0][1]
+        kwargs = {}
+        for key in keys:
+            if key == "slug":
+                kwargs[key] = values["slug"]
+            else:  # pk of the item named in the URL (or of the course a new item joins)
+                item = name.split("-")[0]
+                kwargs[key] = values[
+                    item if name.endswith(("update", "delete", "move")) else "course"
+                ]
+        built.append((name, reverse(f"programmes:{name}", kwargs=kwargs)))
+    return built
 
 
-def _staff_url(name, kwargs, course):
-    values = {"SLUG": course.programme.slug, "COURSE": course.pk}
-    return reverse(name, kwargs={key: values[value] for key, value in kwargs.items()})
+PUBLIC_URLS = {"programme-list", "programme-detail"}
 
 
-@pytest.mark.parametrize(("name", "kwargs"), STAFF_URLS)
-def test_teachers_and_facilitators_cannot_reach_catalogue_editing(client, name, kwargs):
-    course = CourseFactory()
-    url = _staff_url(name, kwargs, course)
-
-    sign_in(client, UserFactory())
-    assert client.get(url).status_code == 403
-    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
-    assert client.get(url).status_code == 403
+@pytest.fixture
+def every_url():
+    module = ModuleFactory()
+    clinic = ClinicFactory(course=module.course)
+    return _every_url(module.course, module, clinic)
 
 
-@pytest.mark.parametrize(("name", "kwargs"), STAFF_URLS)
-def test_programme_leads_reach_every_catalogue_editing_page(client, lead, name, kwargs):
-    course = CourseFactory()
+def test_the_access_matrix_covers_every_url_of_the_app(every_url):
+    from programmes import urls
 
-    assert client.get(_staff_url(name, kwargs, course)).status_code == 200
+    assert len(every_url) == len(urls.urlpatterns) == 20
+
+
+@pytest.mark.parametrize(
+    "role", [None, Role.FACILITATOR, Role.ASSESSOR, Role.SCHOOL_LEADER, "teacher"]
+)
+def test_only_catalogue_editors_reach_the_staff_pages_get_or_post(client, every_url, role):
+    if role == "teacher":
+        sign_in(client, UserFactory())
+    elif role is not None:
+        sign_in(client, StaffUserFactory(roles=[role]))
+    before = list(Programme.objects.values())
+
+    for name, url in every_url:
+        for method in (client.get, client.post):
+            response = method(url)
+            if name in PUBLIC_URLS:
+                assert response.status_code in {200, 405}, (name, method)
+            elif role is None:
+                assert response.status_code == 302, (name, method)
+                assert response.url.startswith(reverse("account_login"))
+            else:
+                assert response.status_code == 403, (role, name, method)
+
+    assert list(Programme.objects.values()) == before
+
+
+@pytest.mark.parametrize("role", [Role.PROGRAMME_LEAD, Role.HUB_ADMINISTRATOR])
+def test_catalogue_editors_reach_every_page(client, every_url, role):
+    sign_in(client, StaffUserFactory(roles=[role]))
+
+    for name, url in every_url:
+        if name.endswith(("move", "reinstate")):
+            continue  # POST only
+        assert client.get(url).status_code == 200, name
 
 
 def test_moving_is_refused_to_teachers_and_changes_nothing(client):
@@ -357,3 +399,100 @@ def test_a_programmes_address_cannot_be_changed_by_editing(client, lead):
 
     programme.refresh_from_db()
     assert programme.slug == "npq-headship"
+
+
+def test_an_identifier_dfe_does_not_use_is_refused_on_the_field(client, lead):
+    response = client.post(
+        reverse("programmes:programme-create"),
+        {
+            "name": "Headship",
+            "short_name": "NPQH",
+            "slug": "headship",
+            "course_identifier": "NPQ-Headteachers",
+            "family": "leadership",
+            "summary": "x",
+            "who_for": "x",
+            "content_source": "hub",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["course_identifier"] == [
+        "Use one of DfE's NPQ course identifiers, e.g. npq-headship, or leave it blank for a "
+        "programme that is not an NPQ."
+    ]
+    assert not Programme.objects.exists()
+
+
+def test_a_second_programme_with_the_same_identifier_is_refused_on_the_field(client, lead):
+    ProgrammeFactory(name="NPQ in Headship", course_identifier="npq-headship")
+
+    response = client.post(
+        reverse("programmes:programme-create"),
+        {
+            "name": "Headship (trust cohort)",
+            "short_name": "NPQH",
+            "slug": "npq-headship-trust",
+            "course_identifier": "npq-headship",
+            "family": "leadership",
+            "summary": "x",
+            "who_for": "x",
+            "content_source": "hub",
+        },
+    )
+
+    assert "already has this identifier" in response.context["form"].errors["course_identifier"][0]
+    assert Programme.objects.count() == 1
+
+
+def test_saving_without_changes_does_not_mark_a_programme_as_edited(client, lead):
+    catalogue_load()
+    headship = Programme.objects.get(slug="npq-headship")
+    form_data = {
+        key: value
+        for key, value in client.get(reverse("programmes:programme-update", args=["npq-headship"]))
+        .context["form"]
+        .initial.items()
+        if value not in (None, False)
+    }
+    form_data = {key: ("on" if value is True else value) for key, value in form_data.items()}
+
+    response = client.post(
+        reverse("programmes:programme-update", args=["npq-headship"]), form_data, follow=True
+    )
+
+    assert "Nothing was changed" in response.content.decode()
+    headship.refresh_from_db()
+    assert headship.edited_at is None
+
+
+def test_a_bad_filter_value_keeps_the_search(client):
+    catalogue_load()
+
+    response = client.get(
+        reverse("programmes:programme-list"), {"q": "headship", "family": "nonsense"}
+    )
+
+    slugs = {programme.slug for programme in response.context["object_list"]}
+    assert "npq-headship" in slugs
+    assert "npq-leading-primary-mathematics" not in slugs
+
+
+def test_deleting_a_course_in_the_django_admin_marks_the_programme_as_edited(client, lead):
+    course = CourseFactory()
+
+    response = client.post(f"/admin/programmes/course/{course.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Course.objects.exists()
+    course.programme.refresh_from_db()
+    assert course.programme.edited_by == lead
+
+
+def test_programmes_cannot_be_deleted_in_the_django_admin(client, lead):
+    programme = ProgrammeFactory()
+
+    response = client.post(f"/admin/programmes/programme/{programme.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Programme.objects.filter(pk=programme.pk).exists()

@@ -1,0 +1,9 @@
+// After a page reloads to #an-item (e.g. once a course moved), put keyboard focus there too.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.location.hash) return;
+  const target = document.getElementById(window.location.hash.slice(1));
+  if (target) {
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: false });
+  }
+});
