@@ -1,0 +1,260 @@
+"""Changes of state in the participants app: schools from GIAS, eligibility lists."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from npq_portal.models import User
+
+from .gias import GiasFileError, GiasRow, open_text, parse_gias
+from .models import (
+    EligibilityList,
+    EligibilityListEntry,
+    GiasImport,
+    LocalAuthority,
+    School,
+    normalise_name,
+    normalise_postcode,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHOOL_FIELDS = [
+    "ukprn",
+    "name",
+    "name_normalised",
+    "la_code",
+    "la_name",
+    "establishment_type_code",
+    "establishment_type_name",
+    "status_code",
+    "phase_name",
+    "town",
+    "postcode",
+    "postcode_normalised",
+    "number_of_pupils",
+    "open_date",
+    "close_date",
+    "last_changed_date",
+]
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class GiasImportCounts:
+    created: int
+    updated: int
+    unchanged: int
+    closed: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def _school_from(row: GiasRow) -> School:
+    return School(
+        urn=row.urn,
+        ukprn=row.ukprn,
+        name=row.name,
+        name_normalised=normalise_name(row.name),
+        la_code=row.la_code,
+        la_name=row.la_name,
+        establishment_type_code=row.establishment_type_code,
+        establishment_type_name=row.establishment_type_name,
+        status_code=row.status_code,
+        phase_name=row.phase_name,
+        town=row.town,
+        postcode=row.postcode,
+        postcode_normalised=normalise_postcode(row.postcode),
+        number_of_pupils=row.number_of_pupils,
+        open_date=row.open_date,
+        close_date=row.close_date,
+        last_changed_date=row.last_changed_date,
+    )
+
+
+def schools_import_rows(
+    *, rows: list[GiasRow], progress: Callable[[int, int], None] | None = None
+) -> GiasImportCounts:
+    """Create new schools and update changed ones in bulk, in one transaction.
+
+    A school whose LastChangedDate matches what is stored is skipped: GIAS moves that date
+    whenever it changes a record.
+    """
+    known = {
+        urn: (changed, status)
+        for urn, changed, status in School.objects.values_list(
+            "urn", "last_changed_date", "status_code"
+        ).iterator(chunk_size=10000)
+    }
+    created = updated = unchanged = closed = 0
+    to_write: list[School] = []
+    for row in rows:
+        before = known.get(row.urn)
+        if before is None:
+            created += 1
+        elif before[0] == row.last_changed_date:
+            unchanged += 1
+            continue
+        else:
+            updated += 1
+            if row.status_code == School.Status.CLOSED and before[1] != School.Status.CLOSED:
+                closed += 1
+        to_write.append(_school_from(row))
+    local_authorities = {row.la_code: row.la_name for row in rows if row.la_code and row.la_name}
+    with transaction.atomic():
+        for start in range(0, len(to_write), BATCH):
+            School.objects.bulk_create(
+                to_write[start : start + BATCH],
+                update_conflicts=True,
+                unique_fields=["urn"],
+                update_fields=SCHOOL_FIELDS,
+            )
+            if progress:
+                progress(min(start + BATCH, len(to_write)), len(to_write))
+        LocalAuthority.objects.bulk_create(
+            [LocalAuthority(code=code, name=name) for code, name in local_authorities.items()],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name"],
+        )
+    return GiasImportCounts(created, updated, unchanged, closed)
+
+
+def gias_import_progress_key(record_id: int) -> str:
+    return f"gias-import-{record_id}-processed"
+
+
+def gias_import_run(
+    *,
+    record: GiasImport,
+    source: IO[bytes],
+    progress: Callable[[int, int], None] | None = None,
+) -> GiasImport:
+    """Check the whole extract, then import it; the record says how far it got and what it did.
+
+    A bad row fails the import with the row and the problem, and nothing is written.
+    """
+    record.status = GiasImport.Status.VALIDATING
+    record.save(update_fields=["status", "updated_at"])
+    key = gias_import_progress_key(record.pk)
+    try:
+        rows = parse_gias(open_text(source))
+    except GiasFileError as error:
+        record.status = GiasImport.Status.FAILED
+        record.error = str(error)
+        record.finished_at = timezone.now()
+        record.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        return record
+    record.status = GiasImport.Status.IMPORTING
+    record.total_rows = len(rows)
+    record.save(update_fields=["status", "total_rows", "updated_at"])
+
+    # Progress goes to the cache: the import's own transaction would hide it from the page.
+    def report(done: int, total: int) -> None:
+        cache.set(key, (done, total), timeout=3600)
+        if progress:
+            progress(done, total)
+
+    counts = schools_import_rows(rows=rows, progress=report)
+    record.status = GiasImport.Status.DONE
+    record.processed_rows = counts.total
+    record.created_count = counts.created
+    record.updated_count = counts.updated
+    record.unchanged_count = counts.unchanged
+    record.closed_count = counts.closed
+    record.finished_at = timezone.now()
+    record.save()
+    cache.delete(key)
+    logger.info("GIAS import %s: %s", record.pk, counts)
+    return record
+
+
+# ---- Eligibility lists ----
+
+IDENTIFIER_COLUMNS = {
+    "URN": ("urn",),
+    "UKPRN": ("ukprn",),
+    "Ofsted URN": ("ofsted urn", "provider urn", "urn", "provider_urn", "ofsted_urn"),
+}
+
+
+def _identifier_ok(kind: str, identifier: str) -> bool:
+    column = EligibilityList.IDENTIFIER[kind]
+    if column == "UKPRN":
+        return identifier.isdigit() and len(identifier) == 8
+    if column == "URN":
+        return identifier.isdigit() and len(identifier) <= 7
+    # Ofsted URNs: digits, or EY/CA/… followed by digits.
+    return identifier[:2].isalpha() and identifier[2:].isdigit() or identifier.isdigit()
+
+
+@transaction.atomic
+def eligibility_list_upload(
+    *, kind: str, source: IO[bytes], file_name: str, by: User | None
+) -> EligibilityList:
+    """Replace the current list of this kind with the uploaded CSV, keeping the old versions.
+
+    The CSV has a header row with the identifier column (URN, UKPRN or Ofsted URN) and
+    optionally a name column. Raises ValidationError naming the first bad row; then nothing
+    changes.
+    """
+    if kind not in EligibilityList.Kind.values:
+        raise ValidationError("Choose which list this is.")
+    column = EligibilityList.IDENTIFIER[kind]
+    try:
+        text = source.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        source.seek(0)
+        text = source.read().decode("cp1252")
+    reader = csv.reader(text.splitlines())
+    header = [name.strip().lower() for name in next(reader, [])]
+    accepted = IDENTIFIER_COLUMNS[column]
+    position = next((header.index(name) for name in accepted if name in header), None)
+    if position is None:
+        raise ValidationError(
+            f"The first row must name the columns, with one called “{column}”. "
+            "Nothing was uploaded."
+        )
+    name_position = header.index("name") if "name" in header else None
+    entries: dict[str, str] = {}
+    for line, record in enumerate(reader, start=2):
+        if not any(field.strip() for field in record):
+            continue
+        identifier = record[position].strip().upper() if len(record) > position else ""
+        if not identifier or not _identifier_ok(kind, identifier):
+            raise ValidationError(
+                f"Row {line:,}: “{identifier}” is not a {column}. Nothing was uploaded."
+            )
+        name = ""
+        if name_position is not None and len(record) > name_position:
+            name = record[name_position].strip()[:255]
+        entries[identifier] = name
+    if not entries:
+        raise ValidationError("The file lists no institutions. Nothing was uploaded.")
+    EligibilityList.objects.filter(kind=kind, is_current=True).update(is_current=False)
+    version = EligibilityList.objects.create(
+        kind=kind,
+        file_name=file_name[:255],
+        uploaded_by=by,
+        uploaded_at=timezone.now(),
+        entry_count=len(entries),
+    )
+    EligibilityListEntry.objects.bulk_create(
+        [
+            EligibilityListEntry(eligibility_list=version, identifier=identifier, name=name)
+            for identifier, name in entries.items()
+        ],
+        batch_size=BATCH,
+    )
+    return version

@@ -1,0 +1,140 @@
+import csv
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from participants.gias import ALL_COLUMNS, GiasFileError, open_text, parse_gias
+from participants.gias_generator import write_gias_file
+from participants.models import GiasImport, LocalAuthority, School
+from participants.services import gias_import_run
+
+pytestmark = pytest.mark.django_db
+
+
+def _extract(rows=120, *, seed=2026, bad_row=0) -> bytes:
+    out = io.BytesIO()
+    write_gias_file(out, rows, seed=seed, bad_row=bad_row)
+    return out.getvalue()
+
+
+def _import(data: bytes) -> GiasImport:
+    record = GiasImport.objects.create(file_name="edubasealldata20261122.csv")
+    return gias_import_run(record=record, source=io.BytesIO(data))
+
+
+def _edit(data: bytes, urn: int, column: str, value: str) -> bytes:
+    lines = data.decode("cp1252").split("\r\n")
+    position = ALL_COLUMNS.index(column)
+    rows = list(csv.reader(lines[:-1]))
+    for row in rows[1:]:
+        if row[0] == str(urn):
+            row[position] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("cp1252")
+
+
+def test_the_generated_extract_is_in_the_real_format():
+    data = _extract(rows=50)
+
+    header = data.split(b"\r\n", 1)[0].decode("cp1252")
+    assert header == ",".join(ALL_COLUMNS)
+    assert len(ALL_COLUMNS) == 139
+    text = data.decode("cp1252")
+    assert "’" in text and '"' in text  # curly apostrophes and quoted names, as GIAS has
+
+
+def test_an_import_creates_every_school_with_its_details():
+    record = _import(_extract(rows=120))
+
+    assert record.status == GiasImport.Status.DONE
+    assert (record.created_count, record.updated_count, record.unchanged_count) == (120, 0, 0)
+    assert School.objects.count() == 120
+    school = School.objects.get(urn=100000)
+    assert school.name and school.la_name and school.establishment_type_name
+    assert LocalAuthority.objects.filter(code=school.la_code, name=school.la_name).exists()
+    accented = School.objects.filter(name__contains="’").first()
+    assert accented is not None  # Windows-1252 characters survive
+
+
+def test_one_bad_row_imports_nothing_and_names_the_row_and_the_problem():
+    record = _import(_extract(rows=120, bad_row=57))
+
+    assert record.status == GiasImport.Status.FAILED
+    assert record.error == (
+        "Row 57 (URN 100055): NumberOfPupils “about 200” is not a whole number. "
+        "Nothing was imported."
+    )
+    assert not School.objects.exists()
+
+
+def test_reimporting_an_unchanged_file_updates_nothing():
+    data = _extract(rows=120)
+    _import(data)
+    before = list(School.objects.order_by("urn").values())
+
+    record = _import(data)
+
+    assert (record.created_count, record.updated_count, record.unchanged_count) == (0, 0, 120)
+    assert list(School.objects.order_by("urn").values()) == before
+
+
+def test_a_changed_school_is_updated_and_a_newly_closed_one_counted():
+    data = _extract(rows=40)
+    _import(data)
+    open_school = School.objects.exclude(status_code=School.Status.CLOSED).first()
+    changed = _edit(data, open_school.urn, "EstablishmentStatus (code)", "2")
+    changed = _edit(changed, open_school.urn, "LastChangedDate", "01-09-2026")
+
+    record = _import(changed)
+
+    assert (record.created_count, record.updated_count, record.closed_count) == (0, 1, 1)
+    open_school.refresh_from_db()
+    assert open_school.status_code == School.Status.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("URN", "", "URN is empty"),
+        ("EstablishmentName", "", "EstablishmentName is empty"),
+        ("EstablishmentStatus (code)", "9", "EstablishmentStatus (code) “9” is not 1 to 4"),
+        ("OpenDate", "2024-09-01", "OpenDate “2024-09-01” is not a date like 31-08-2024"),
+        ("UKPRN", "1234", "UKPRN “1234” is not an 8-digit number"),
+        ("TypeOfEstablishment (code)", "x1", "TypeOfEstablishment (code) “x1” is not a whole"),
+    ],
+)
+def test_each_kind_of_bad_value_is_named(column, value, message):
+    data = _edit(_extract(rows=5), 100002, column, value)
+
+    with pytest.raises(GiasFileError, match="Row 4") as raised:
+        parse_gias(open_text(data))
+
+    assert message in str(raised.value)
+
+
+def test_a_file_that_is_not_a_gias_extract_is_refused_clearly():
+    with pytest.raises(GiasFileError, match="header has no “URN”"):
+        parse_gias(open_text(b"Name,Email\r\nJo,jo@example.org\r\n"))
+
+
+def test_a_urn_twice_in_the_file_is_refused():
+    data = _extract(rows=3)
+    data = _edit(data, 100001, "URN", "100000")
+
+    with pytest.raises(GiasFileError, match="Row 3 \\(URN 100000\\): URN 100000 appears twice"):
+        parse_gias(open_text(data))
+
+
+def test_the_command_reports_counts_and_fails_on_a_bad_file(tmp_path, capsys):
+    good = tmp_path / "edubasealldata20261122.csv"
+    good.write_bytes(_extract(rows=30))
+    bad = tmp_path / "edubasealldata20261123.csv"
+    bad.write_bytes(_extract(rows=30, bad_row=10))
+
+    call_command("import_gias", str(good))
+    assert "30 created, 0 updated, 0 unchanged, 0 closed." in capsys.readouterr().out
+    with pytest.raises(CommandError, match="Row 10"):
+        call_command("import_gias", str(bad))
+    assert School.objects.count() == 30
