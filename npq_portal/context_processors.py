@@ -8,6 +8,8 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.HUB_ADMINISTRATOR: (
         ("Hub overview", "staff:home"),
         ("Programmes", "programmes:staff-programme-list"),
+        ("Schools", "participants:school-list"),
+        ("Funding lists", "participants:eligibility-lists"),
         ("People", "staff:person-list"),
     ),
     Role.PROGRAMME_LEAD: (

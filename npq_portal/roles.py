@@ -41,6 +41,13 @@ class RoleSpec:
 
 
 STAFF_AREA = "npq_portal.access_staff_area"
+SCHOOLS_AND_FUNDING = (
+    "participants.view_school",
+    "participants.add_giasimport",
+    "participants.view_giasimport",
+    "participants.view_eligibilitylist",
+    "participants.add_eligibilitylist",
+)
 CATALOGUE_EDITING = (
     "programmes.view_programme",
     "programmes.add_programme",
@@ -66,6 +73,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_rolechange",
             "npq_portal.view_emaildelivery",
             *CATALOGUE_EDITING,
+            *SCHOOLS_AND_FUNDING,
         ),
     ),
     RoleSpec(
@@ -77,6 +85,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_user",
             "npq_portal.view_emaildelivery",
             *CATALOGUE_EDITING,
+            "participants.view_school",
         ),
     ),
     RoleSpec(

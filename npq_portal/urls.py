@@ -26,6 +26,7 @@ urlpatterns = [
     path("marking/", views.AssessorHomeView.as_view(), name="assessor-home"),
     path("staff/", include((staff_patterns, "staff"))),
     path("", include("programmes.urls")),
+    path("", include("participants.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -178,6 +181,29 @@ def gias_import_run(
     cache.delete(key)
     logger.info("GIAS import %s: %s", record.pk, counts)
     return record
+
+
+@transaction.atomic
+def gias_import_start(*, upload, by: User | None) -> GiasImport:
+    """Keep an uploaded extract on disk and queue its import; the page follows its progress."""
+    from .tasks import gias_import_task
+
+    folder = Path(settings.MEDIA_ROOT) / "gias"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    record = GiasImport.objects.create(
+        file_name=upload.name[:255], stored_path=str(path), uploaded_by=by
+    )
+    gias_import_task.delay_on_commit(record.pk)
+    return record
+
+
+def gias_import_live_progress(record: GiasImport) -> tuple[int, int]:
+    """(rows written, rows to write) while an import runs, from the cache the import fills."""
+    return cache.get(gias_import_progress_key(record.pk)) or (record.processed_rows, 0)
 
 
 # ---- Eligibility lists ----

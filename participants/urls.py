@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "participants"
+
+urlpatterns = [
+    path("schools/search/", views.school_search, name="school-search"),
+    path("staff/schools/", views.SchoolListView.as_view(), name="school-list"),
+    path("staff/schools/import/", views.GiasImportCreateView.as_view(), name="gias-import"),
+    path(
+        "staff/schools/imports/<int:pk>/",
+        views.GiasImportDetailView.as_view(),
+        name="gias-import-detail",
+    ),
+    path(
+        "staff/funding/lists/",
+        views.EligibilityListIndexView.as_view(),
+        name="eligibility-lists",
+    ),
+]

@@ -1,0 +1,132 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.generic import DetailView, FormView, ListView
+
+from .forms import EligibilityListUploadForm, GiasUploadForm
+from .models import EligibilityList, GiasImport, School
+from .services import eligibility_list_upload, gias_import_live_progress, gias_import_start
+
+SEARCH_RESULTS = 10
+
+
+@login_not_required
+def school_search(request):
+    """Schools matching a name, URN, UKPRN or postcode, for forms' autocomplete (GIAS is public)."""
+    query = request.GET.get("q", "").strip()[:100]
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    schools = School.objects.search(query)
+    if request.GET.get("closed") != "1":
+        schools = schools.open()
+    results = [
+        {
+            "urn": school.urn,
+            "name": school.name,
+            "town": school.town,
+            "postcode": school.postcode,
+            "local_authority": school.la_name,
+            "type": school.establishment_type_name,
+            "phase": school.phase_name,
+            "open": school.status_code != School.Status.CLOSED,
+        }
+        for school in schools.order_by("name", "urn")[:SEARCH_RESULTS]
+    ]
+    return JsonResponse({"results": results})
+
+
+class SchoolListView(PermissionRequiredMixin, ListView):
+    permission_required = "participants.view_school"
+    template_name = "participants/school_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        query = self.request.GET.get("q", "").strip()[:100]
+        schools = School.objects.search(query) if query else School.objects.all()
+        return schools.order_by("name", "urn")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = self.request.GET.get("q", "")
+        context["school_count"] = School.objects.count() if not context["query"] else None
+        context["last_import"] = GiasImport.objects.filter(status=GiasImport.Status.DONE).first()
+        return context
+
+
+class GiasImportCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "participants.add_giasimport"
+    form_class = GiasUploadForm
+    template_name = "participants/giasimport_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["imports"] = GiasImport.objects.select_related("uploaded_by")[:10]
+        return context
+
+    def form_valid(self, form):
+        record = gias_import_start(upload=form.cleaned_data["file"], by=self.request.user)
+        return redirect(record)
+
+
+class GiasImportDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "participants.add_giasimport"
+    template_name = "participants/giasimport_detail.html"
+    model = GiasImport
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        written, to_write = gias_import_live_progress(self.object)
+        context["written"], context["to_write"] = written, to_write
+        context["percent"] = (
+            self.object.percent_done
+            if self.object.finished or not to_write
+            else round(100 * written / to_write)
+        )
+        return context
+
+
+class EligibilityListIndexView(PermissionRequiredMixin, FormView):
+    """Every eligibility list: its current version, its history, and an upload form."""
+
+    permission_required = ("participants.view_eligibilitylist", "participants.add_eligibilitylist")
+    form_class = EligibilityListUploadForm
+    template_name = "participants/eligibilitylist_index.html"
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "")}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = list(EligibilityList.objects.select_related("uploaded_by"))
+        context["lists"] = [
+            {
+                "kind": kind,
+                "label": label,
+                "identifier": EligibilityList.IDENTIFIER[kind],
+                "current": next((v for v in versions if v.kind == kind and v.is_current), None),
+                "history": [v for v in versions if v.kind == kind and not v.is_current][:5],
+            }
+            for kind, label in EligibilityList.Kind.choices
+        ]
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            version = eligibility_list_upload(
+                kind=form.cleaned_data["kind"],
+                source=upload,
+                file_name=upload.name,
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error("file", error)  # nothing was changed; say why
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{version.get_kind_display()}: {version.entry_count:,} institutions, now current.",
+        )
+        return redirect("participants:eligibility-lists")
