@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint format worker beat clean
+.PHONY: run test install migrate demo lint format worker beat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A npq_portal beat --loglevel=INFO
+
+# Measures against a throw-away PostgreSQL database and rewrites docs/performance.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/npq_bench
+bench: install
+	psql "$(BENCH_DATABASE_URL:/npq_bench=/postgres)" -qc "DROP DATABASE IF EXISTS npq_bench" -c "CREATE DATABASE npq_bench"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -47,6 +47,7 @@ SCHOOLS_AND_FUNDING = (
     "participants.view_giasimport",
     "participants.view_eligibilitylist",
     "participants.add_eligibilitylist",
+    "participants.view_fundingdecision",
 )
 CATALOGUE_EDITING = (
     "programmes.view_programme",

@@ -45,3 +45,17 @@ class EligibilityListUploadForm(forms.Form):
             raise forms.ValidationError("This is not a CSV file.")
         upload.seek(0)
         return upload
+
+
+class FundingWhatChangesForm(forms.Form):
+    rules = forms.ChoiceField(label="Rule set")
+    with_current_lists = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Use the current eligibility lists",
+        help_text="Otherwise each decision keeps the list memberships it was made with.",
+    )
+
+    def __init__(self, *args, rule_sets: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rules"].choices = [(name, name) for name in rule_sets]

@@ -18,4 +18,9 @@ urlpatterns = [
         views.EligibilityListIndexView.as_view(),
         name="eligibility-lists",
     ),
+    path(
+        "staff/funding/what-changes/",
+        views.FundingWhatChangesView.as_view(),
+        name="funding-what-changes",
+    ),
 ]

@@ -4,10 +4,11 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from .forms import EligibilityListUploadForm, GiasUploadForm
+from .forms import EligibilityListUploadForm, FundingWhatChangesForm, GiasUploadForm
 from .models import EligibilityList, GiasImport, School
+from .selectors import funding_what_changes
 from .services import eligibility_list_upload, gias_import_live_progress, gias_import_start
 
 SEARCH_RESULTS = 10
@@ -130,3 +131,25 @@ class EligibilityListIndexView(PermissionRequiredMixin, FormView):
             f"{version.get_kind_display()}: {version.entry_count:,} institutions, now current.",
         )
         return redirect("participants:eligibility-lists")
+
+
+class FundingWhatChangesView(PermissionRequiredMixin, TemplateView):
+    """Which recorded funding decisions a rule set or the newest lists would change."""
+
+    permission_required = "participants.view_fundingdecision"
+    template_name = "participants/funding_what_changes.html"
+
+    def get_context_data(self, **kwargs):
+        from .funding import RULE_SETS
+
+        context = super().get_context_data(**kwargs)
+        form = FundingWhatChangesForm(self.request.GET or None, rule_sets=sorted(RULE_SETS))
+        context["form"] = form
+        if form.is_valid():
+            context["report"] = funding_what_changes(
+                rules=form.cleaned_data["rules"],
+                with_current_lists=form.cleaned_data["with_current_lists"],
+            )
+            context["moves"] = sorted(context["report"].moves.items(), key=lambda item: -item[1])
+            context["changed_total"] = sum(context["report"].moves.values())
+        return context

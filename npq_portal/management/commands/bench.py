@@ -1,0 +1,176 @@
+"""Measure the portal's heavy paths and write docs/performance.md (run by `make bench`).
+
+Each figure comes from this machine in this run, with the generated data it names. Pages and
+throughput under load join this command as they are built (issue 10).
+"""
+
+import io
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from participants.funding import facts_from_json, funding_evaluate
+from participants.funding_facts_generator import funding_facts_lines
+from participants.gias import ALL_COLUMNS
+from participants.gias_generator import write_gias_file
+from participants.models import School
+
+GIAS_ROWS = 50_000
+FACTS = 100_000
+
+
+class Command(BaseCommand):
+    help = "Benchmark the GIAS import and the funding engine; write docs/performance.md."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", type=Path, default=settings.BASE_DIR / "docs/performance.md")
+
+    def handle(self, *args, out: Path, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("Run the benchmark against PostgreSQL (make bench sets it up).")
+        with tempfile.TemporaryDirectory() as folder:
+            gias = Path(folder) / "edubasealldata20261122.csv"
+            facts = Path(folder) / "facts.jsonl"
+            with gias.open("wb") as handle:
+                write_gias_file(handle, GIAS_ROWS)
+            facts.write_text("\n".join(funding_facts_lines(FACTS)) + "\n", encoding="utf-8")
+            figures = {
+                **self._gias(gias),
+                **self._funding(facts),
+            }
+        self._write(out, figures)
+        self.stdout.write(f"Wrote {out}")
+
+    def _timed(self, label: str, work) -> float:
+        started = time.perf_counter()
+        work()
+        seconds = time.perf_counter() - started
+        self.stdout.write(f"{label}: {seconds:.2f} s")
+        return seconds
+
+    def _gias(self, path: Path) -> dict:
+        School.objects.all().delete()
+        quiet = io.StringIO()
+        first = self._timed(
+            "GIAS import, 50,000 new", lambda: call_command("import_gias", path, stdout=quiet)
+        )
+        again = self._timed(
+            "GIAS import, unchanged", lambda: call_command("import_gias", path, stdout=quiet)
+        )
+        copy = self._timed("PostgreSQL COPY of the same file", lambda: self._copy(path))
+        return {
+            "gias_first": first,
+            "gias_again": again,
+            "gias_copy": copy,
+            "search": self._search(),
+        }
+
+    def _search(self) -> list[tuple[str, float]]:
+        """Milliseconds for the autocomplete's query, best of five, on 50,000 schools."""
+        timings = []
+        for query in ["oakfield primary", "st marys", "CH41", "100234"]:
+            best = min(
+                self._quietly_timed(
+                    lambda q=query: list(School.objects.search(q).open().order_by("name")[:10])
+                )
+                for _ in range(5)
+            )
+            timings.append((query, best * 1000))
+            self.stdout.write(f"school search {query!r}: {best * 1000:.1f} ms")
+        return timings
+
+    @staticmethod
+    def _quietly_timed(work) -> float:
+        started = time.perf_counter()
+        work()
+        return time.perf_counter() - started
+
+    def _copy(self, path: Path) -> None:
+        columns = ", ".join(f'"c{i}" text' for i in range(len(ALL_COLUMNS)))
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_gias_copy")
+            cursor.execute(f"CREATE UNLOGGED TABLE bench_gias_copy ({columns})")
+            with path.open("rb") as handle:
+                cursor.cursor.copy_expert(
+                    "COPY bench_gias_copy FROM STDIN WITH (FORMAT csv, HEADER true, "
+                    "ENCODING 'WIN1252')",
+                    handle,
+                )
+            cursor.execute("DROP TABLE bench_gias_copy")
+
+    def _funding(self, path: Path) -> dict:
+        import json
+
+        lines = path.read_text(encoding="utf-8").splitlines()
+
+        def engine_only():
+            for line in lines:
+                json.dumps(
+                    funding_evaluate(facts_from_json(json.loads(line)), rules="2026").as_json()
+                )
+
+        in_process = self._timed("funding engine, 100,000 facts in process", engine_only)
+        command = [sys.executable, "manage.py", "funding_check", "--rules", "2026"]
+
+        def end_to_end():
+            with path.open("rb") as source:
+                subprocess.run(
+                    command,
+                    stdin=source,
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                    cwd=settings.BASE_DIR,
+                )
+
+        whole = self._timed("funding_check command, 100,000 facts end to end", end_to_end)
+        return {"funding_engine": in_process, "funding_command": whole}
+
+    def _write(self, out: Path, f: dict) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        search_rows = "\n".join(f"| `{query}` | {ms:.1f} |" for query, ms in f["search"])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            postgres = cursor.fetchone()[0]
+        out.write_text(
+            f"""# Performance
+
+Measured by `make bench` on {time.strftime("%Y-%m-%d")}: {platform.processor() or platform.machine()},
+Python {platform.python_version()}, PostgreSQL {postgres}, one process. Data is generated by
+committed generators (`generate_gias`, `generate_funding_facts`); nothing large is committed.
+Figures are from one run; expect a few per cent of noise between runs.
+
+## GIAS import (50,000-row synthetic extract, Windows-1252, 139 columns)
+
+| what | seconds | rows a second | against COPY |
+| --- | ---: | ---: | ---: |
+| `import_gias`, every school new (validate the whole file, then bulk upsert) | {f["gias_first"]:.2f} | {GIAS_ROWS / f["gias_first"]:,.0f} | {f["gias_first"] / f["gias_copy"]:.1f}× |
+| `import_gias` again, nothing changed (skipped by LastChangedDate) | {f["gias_again"]:.2f} | {GIAS_ROWS / f["gias_again"]:,.0f} | {f["gias_again"] / f["gias_copy"]:.1f}× |
+| PostgreSQL `COPY` of the same file into a bare table (the floor) | {f["gias_copy"]:.2f} | {GIAS_ROWS / f["gias_copy"]:,.0f} | 1.0× |
+
+Goal (issue 4): well under a minute. Goal (issue 10): within 3× `COPY`.
+
+## School search (the autocomplete's query on 50,000 schools, best of five)
+
+| typed | milliseconds |
+| --- | ---: |
+{search_rows}
+
+## Funding engine (100,000 varied facts, rule set 2026)
+
+| what | seconds | facts a second |
+| --- | ---: | ---: |
+| in process: parse JSON, build facts, evaluate, write JSON | {f["funding_engine"]:.2f} | {FACTS / f["funding_engine"]:,.0f} |
+| `manage.py funding_check --rules 2026` end to end (process start included) | {f["funding_command"]:.2f} | {FACTS / f["funding_command"]:,.0f} |
+
+Goal: at least 20,000 facts a second end to end.
+""",
+            encoding="utf-8",
+        )
