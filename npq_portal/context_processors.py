@@ -9,7 +9,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Hub overview", "staff:home"),
         ("Programmes", "programmes:staff-programme-list"),
         ("Schools", "participants:school-list"),
-        ("Funding lists", "participants:eligibility-lists"),
+        ("Funding", "participants:funding"),
         ("People", "staff:person-list"),
     ),
     Role.PROGRAMME_LEAD: (

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -12,6 +13,11 @@ urlpatterns = [
         "staff/schools/imports/<int:pk>/",
         views.GiasImportDetailView.as_view(),
         name="gias-import-detail",
+    ),
+    path(
+        "staff/funding/",
+        RedirectView.as_view(pattern_name="participants:eligibility-lists"),
+        name="funding",
     ),
     path(
         "staff/funding/lists/",

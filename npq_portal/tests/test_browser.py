@@ -183,3 +183,31 @@ def test_catalogue_editing_pages_have_no_serious_accessibility_violations(live_s
     outline = page.locator("article h3").all_inner_texts()
     assert outline[0].startswith("Course 1: Culture and Learning")
     assert outline[1].startswith("Conference")
+
+
+def test_school_and_funding_pages_have_no_serious_accessibility_violations(live_server, page):
+    import io
+
+    from participants.gias_generator import write_gias_file
+    from participants.models import GiasImport
+    from participants.services import gias_import_run
+
+    data = io.BytesIO()
+    write_gias_file(data, 60)
+    data.seek(0)
+    record = GiasImport.objects.create(file_name="edubasealldata20261122.csv")
+    gias_import_run(record=record, source=data)
+    _sign_in_through_the_pages(page, live_server, StaffUserFactory())
+
+    _scan_pages(
+        page,
+        live_server,
+        [
+            ("schools", "/staff/schools/"),
+            ("schools-search", "/staff/schools/?q=oakfield"),
+            ("gias-import", "/staff/schools/import/"),
+            ("gias-import-done", f"/staff/schools/imports/{record.pk}/"),
+            ("funding-lists", "/staff/funding/lists/"),
+            ("what-changes", "/staff/funding/what-changes/?rules=2026&with_current_lists=on"),
+        ],
+    )
