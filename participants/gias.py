@@ -202,12 +202,20 @@ class GiasRow:
     last_changed_date: datetime.date | None
 
 
+# The database's limits: PostgreSQL integer and smallint columns.
+LIMITS = {"TypeOfEstablishment (code)": 32767}
+INTEGER_LIMIT = 2_147_483_647
+
+
 def _whole_number(value: str, column: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise GiasFileError(f"{column} “{value}” is not a whole number")
-    return int(value)
+    number = int(value)
+    if number > LIMITS.get(column, INTEGER_LIMIT):
+        raise GiasFileError(f"{column} {number} is too large to be right")
+    return number
 
 
 def _date(value: str, column: str) -> datetime.date | None:
@@ -221,11 +229,42 @@ def _date(value: str, column: str) -> datetime.date | None:
         raise GiasFileError(f"{column} “{value}” is not a date like 31-08-2024") from None
 
 
-def open_text(raw: IO[bytes] | bytes) -> io.TextIOWrapper:
+def decode_gias(data: bytes) -> str:
+    """The file's text as GIAS writes it (Windows-1252), or a GiasFileError saying why not.
+
+    A file someone opened and re-saved as UTF-8 would import with garbled names ("CafÃ©"),
+    so it is refused rather than guessed at.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise GiasFileError(_RESAVED)
+    try:
+        text = data.decode(ENCODING)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start]
+        raise GiasFileError(
+            f"Row {line:,} cannot be read: byte 0x{byte:02X} is not Windows-1252, as GIAS "
+            "writes. Nothing was imported."
+        ) from None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return text  # genuine Windows-1252
+        raise GiasFileError(_RESAVED)
+    return text
+
+
+_RESAVED = (
+    "This file has been re-saved as UTF-8 (by a spreadsheet, perhaps), so names with accents "
+    "would be garbled. Upload the file exactly as downloaded from GIAS. Nothing was imported."
+)
+
+
+def open_text(raw: IO[bytes] | bytes) -> io.StringIO:
     """Decode an uploaded or opened file as GIAS writes it."""
-    if isinstance(raw, bytes):
-        raw = io.BytesIO(raw)
-    return io.TextIOWrapper(raw, encoding=ENCODING, newline="")
+    data = raw if isinstance(raw, bytes) else raw.read()
+    return io.StringIO(decode_gias(data), newline="")
 
 
 def parse_gias(
@@ -294,7 +333,7 @@ def _row(record: list[str], at: dict[str, int], seen: set[int]) -> GiasRow:
             f"EstablishmentStatus (code) “{value('EstablishmentStatus (code)')}” is not 1 to 4"
         )
     ukprn = value("UKPRN")
-    if ukprn and not (ukprn.isdigit() and len(ukprn) == 8):
+    if ukprn and not (ukprn.isascii() and ukprn.isdigit() and len(ukprn) == 8):
         raise GiasFileError(f"UKPRN “{ukprn}” is not an 8-digit number")
     return GiasRow(
         urn=urn,

@@ -15,12 +15,16 @@ class SchoolQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self.none()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
+            if len(text) > 9:
+                return self.none()
             return self.filter(Q(urn=int(text)) | Q(ukprn=text))
         postcode = normalise_postcode(text)
         if looks_like_postcode(postcode):
             return self.filter(postcode_normalised__startswith=postcode)
         words = normalise_name(text).split()
+        if not words:  # only punctuation: nothing to look for
+            return self.none()
         schools = self
         for word in words[:6]:
             schools = schools.filter(name_normalised__contains=word)
@@ -201,7 +205,7 @@ class EligibilityList(models.Model):
         Kind.RISE: "URN",
         Kind.CHILDMINDERS: "Ofsted URN",
         Kind.LA_DISADVANTAGED_NURSERIES: "URN",
-        Kind.DISADVANTAGED_EARLY_YEARS: "URN",
+        Kind.DISADVANTAGED_EARLY_YEARS: "URN or Ofsted URN",
         Kind.BURSARY_FURTHER_EDUCATION: "UKPRN",
     }
     FACT = {
@@ -306,3 +310,29 @@ class FundingDecision(TimeStampedModel):
     def effective_status(self) -> str:
         """The override where staff made one, else the calculated outcome."""
         return self.override_status or self.status
+
+    @property
+    def effective_funded(self) -> bool:
+        if self.override_status:
+            return self.override_status == "marked_funded_by_policy"
+        return self.funded
+
+
+class FundingOverride(models.Model):
+    """Each time staff marked a decision funded or not by policy: who, when and why."""
+
+    decision = models.ForeignKey(
+        FundingDecision, on_delete=models.CASCADE, related_name="overrides"
+    )
+    status = models.CharField(max_length=60)
+    reason = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.status}"

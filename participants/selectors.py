@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import EligibilityList, EligibilityListEntry, PrivateChildcareProvider, School
+from .models import EligibilityList, EligibilityListEntry, School
 
 
 @dataclass
@@ -61,14 +61,14 @@ class InstitutionLookup:
         return self._seen[key]
 
     def _look_up(self, kind: str, urn: str, ukprn: str) -> dict:
+        if not urn and not ukprn:
+            raise InstitutionNotFound("The institution needs a URN or a UKPRN to be looked up.")
         if kind == "private_childcare_provider":
-            provider = PrivateChildcareProvider.objects.filter(provider_urn=urn.upper()).first()
-            if provider is None:
-                raise InstitutionNotFound(f"No childcare provider with Ofsted URN {urn}.")
-            return {"kind": kind, "urn": provider.provider_urn, **self.index.flags(urn=urn)}
+            # Ofsted's register is not imported: the lists themselves say what the rules need.
+            return {"kind": kind, "urn": urn.upper(), **self.index.flags(urn=urn)}
         schools = School.objects.all()
         if urn:
-            if not urn.isdigit():
+            if not (urn.isascii() and urn.isdigit()):
                 raise InstitutionNotFound(f"URN {urn} is not a number.")
             school = schools.filter(urn=int(urn)).first()
         else:

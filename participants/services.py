@@ -7,12 +7,11 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from .models import (
     EligibilityList,
     EligibilityListEntry,
     FundingDecision,
+    FundingOverride,
     GiasImport,
     LocalAuthority,
     School,
@@ -107,7 +107,9 @@ def schools_import_rows(
         before = known.get(row.urn)
         if before is None:
             created += 1
-        elif before[0] == row.last_changed_date:
+        elif before[0] and row.last_changed_date and row.last_changed_date <= before[0]:
+            # GIAS moves the date on every change: same date, same record (an older file
+            # must not overwrite newer data either). Without dates, update to be safe.
             unchanged += 1
             continue
         else:
@@ -135,6 +137,15 @@ def schools_import_rows(
     return GiasImportCounts(created, updated, unchanged, closed)
 
 
+def gias_import_failed(record: GiasImport, error: str) -> GiasImport:
+    record.status = GiasImport.Status.FAILED
+    record.error = error
+    record.finished_at = timezone.now()
+    record.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    cache.delete(gias_import_progress_key(record.pk))
+    return record
+
+
 def gias_import_progress_key(record_id: int) -> str:
     return f"gias-import-{record_id}-processed"
 
@@ -153,13 +164,11 @@ def gias_import_run(
     record.save(update_fields=["status", "updated_at"])
     key = gias_import_progress_key(record.pk)
     try:
-        rows = parse_gias(open_text(source))
+        rows = parse_gias(
+            open_text(source), progress=lambda done: cache.set(key, (done, 0), timeout=3600)
+        )
     except GiasFileError as error:
-        record.status = GiasImport.Status.FAILED
-        record.error = str(error)
-        record.finished_at = timezone.now()
-        record.save(update_fields=["status", "error", "finished_at", "updated_at"])
-        return record
+        return gias_import_failed(record, str(error))
     record.status = GiasImport.Status.IMPORTING
     record.total_rows = len(rows)
     record.save(update_fields=["status", "total_rows", "updated_at"])
@@ -170,7 +179,15 @@ def gias_import_run(
         if progress:
             progress(done, total)
 
-    counts = schools_import_rows(rows=rows, progress=report)
+    try:
+        counts = schools_import_rows(rows=rows, progress=report)
+    except Exception:  # the transaction rolled back: nothing was written
+        logger.exception("GIAS import %s failed while writing", record.pk)
+        return gias_import_failed(
+            record,
+            "The database refused a row while importing, so nothing was imported. The error "
+            "is in the server log; please report it with the file.",
+        )
     record.status = GiasImport.Status.DONE
     record.processed_rows = counts.total
     record.created_count = counts.created
@@ -189,14 +206,10 @@ def gias_import_start(*, upload, by: User | None) -> GiasImport:
     """Keep an uploaded extract on disk and queue its import; the page follows its progress."""
     from .tasks import gias_import_task
 
-    folder = Path(settings.MEDIA_ROOT) / "gias"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    # The default storage, so a worker on another machine can read it where it is shared.
+    stored = default_storage.save(f"gias/{uuid.uuid4().hex}.csv", upload)
     record = GiasImport.objects.create(
-        file_name=upload.name[:255], stored_path=str(path), uploaded_by=by
+        file_name=upload.name[:255], stored_path=stored, uploaded_by=by
     )
     gias_import_task.delay_on_commit(record.pk)
     return record
@@ -209,21 +222,28 @@ def gias_import_live_progress(record: GiasImport) -> tuple[int, int]:
 
 # ---- Eligibility lists ----
 
+OFSTED_HEADERS = ("ofsted urn", "provider urn", "provider_urn", "ofsted_urn", "urn")
 IDENTIFIER_COLUMNS = {
     "URN": ("urn",),
     "UKPRN": ("ukprn",),
-    "Ofsted URN": ("ofsted urn", "provider urn", "urn", "provider_urn", "ofsted_urn"),
+    "Ofsted URN": OFSTED_HEADERS,
+    "URN or Ofsted URN": OFSTED_HEADERS,
 }
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _identifier_ok(kind: str, identifier: str) -> bool:
     column = EligibilityList.IDENTIFIER[kind]
     if column == "UKPRN":
-        return identifier.isdigit() and len(identifier) == 8
+        return _digits(identifier) and len(identifier) == 8
     if column == "URN":
-        return identifier.isdigit() and len(identifier) <= 7
-    # Ofsted URNs: digits, or EY/CA/… followed by digits.
-    return identifier[:2].isalpha() and identifier[2:].isdigit() or identifier.isdigit()
+        return _digits(identifier) and len(identifier) <= 7
+    # Ofsted URNs: digits, or EY, CA, SC… followed by digits.
+    prefix, rest = identifier[:2], identifier[2:]
+    return _digits(identifier) or (prefix.isascii() and prefix.isalpha() and _digits(rest))
 
 
 @transaction.atomic
@@ -239,19 +259,25 @@ def eligibility_list_upload(
     if kind not in EligibilityList.Kind.values:
         raise ValidationError("Choose which list this is.")
     column = EligibilityList.IDENTIFIER[kind]
+    data = source.read()
     try:
-        text = source.read().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        source.seek(0)
-        text = source.read().decode("cp1252")
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "This file is neither UTF-8 nor Windows-1252 text: save it as CSV and try "
+                "again. Nothing was uploaded."
+            ) from None
     reader = csv.reader(text.splitlines())
     header = [name.strip().lower() for name in next(reader, [])]
     accepted = IDENTIFIER_COLUMNS[column]
     position = next((header.index(name) for name in accepted if name in header), None)
     if position is None:
+        names = " or ".join(f"“{name}”" for name in column.split(" or "))
         raise ValidationError(
-            f"The first row must name the columns, with one called “{column}”. "
-            "Nothing was uploaded."
+            f"The first row must name the columns, with one called {names}. Nothing was uploaded."
         )
     name_position = header.index("name") if "name" in header else None
     entries: dict[str, str] = {}
@@ -269,7 +295,10 @@ def eligibility_list_upload(
         entries[identifier] = name
     if not entries:
         raise ValidationError("The file lists no institutions. Nothing was uploaded.")
-    EligibilityList.objects.filter(kind=kind, is_current=True).update(is_current=False)
+    # Lock the current version: two uploads at once must not both become current.
+    current = EligibilityList.objects.select_for_update().filter(kind=kind, is_current=True)
+    list(current)
+    current.update(is_current=False)
     version = EligibilityList.objects.create(
         kind=kind,
         file_name=file_name[:255],
@@ -302,9 +331,10 @@ def funding_decide(
     from .funding import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
     from .selectors import InstitutionLookup, InstitutionNotFound
 
-    lookup = InstitutionLookup()
+    lookup = None  # the lists' versions are recorded only when they were used
     try:
         if isinstance(facts.get("institution"), dict) and institution_needs_lookup(facts):
+            lookup = InstitutionLookup()
             facts = {**facts, "institution": lookup.institution(facts["institution"])}
         outcome = funding_evaluate(facts_from_json(facts), rules=rules, bursary=bursary)
     except (FundingError, InstitutionNotFound) as error:
@@ -313,7 +343,7 @@ def funding_decide(
         subject=subject,
         rules=rules,
         facts=facts,
-        list_versions=lookup.index.versions,
+        list_versions=lookup.index.versions if lookup else {},
         status=outcome.status,
         funded=outcome.funded,
         subject_to_review=outcome.subject_to_review,
@@ -342,4 +372,7 @@ def funding_decision_override(
     decision.overridden_by = by
     decision.overridden_at = timezone.now()
     decision.save()
+    FundingOverride.objects.create(
+        decision=decision, status=decision.override_status, reason=decision.override_reason, by=by
+    )
     return decision

@@ -53,7 +53,7 @@ def _run(tmp_path, lines, *options):
 def _upload(kind: str, identifiers: list[str]) -> EligibilityList:
     from io import BytesIO
 
-    column = EligibilityList.IDENTIFIER[kind]
+    column = EligibilityList.IDENTIFIER[kind].split(" or ")[0]
     body = "\r\n".join([column, *identifiers]).encode()
     return eligibility_list_upload(kind=kind, source=BytesIO(body), file_name="list.csv", by=None)
 
@@ -249,3 +249,106 @@ def test_teachers_cannot_see_what_changes(client):
     sign_in(client, UserFactory())
 
     assert client.get(reverse("participants:funding-what-changes")).status_code == 403
+
+
+@pytest.mark.parametrize("institution", [{"urn": ""}, {"urn": 0}, {"ukprn": ""}])
+def test_a_blank_identifier_is_an_error_not_a_random_school(tmp_path, institution):
+    SchoolFactory(urn=100197, ukprn="")
+    facts = {"course_identifier": "npq-headship", "work_setting": "a_school"}
+
+    outcomes, error = _run(
+        tmp_path, [json.dumps({**facts, "institution": institution})], "--rules", "2026"
+    )
+
+    assert "error" in outcomes[0]
+    assert error.returncode == 1
+
+
+def test_blank_lines_keep_the_output_in_step_with_the_input(tmp_path):
+    outcomes, error = _run(
+        tmp_path, [json.dumps(SCHOOL_FACTS), "", json.dumps(SCHOOL_FACTS)], "--rules", "2026"
+    )
+
+    assert [list(outcome) == ["error"] for outcome in outcomes] == [False, True, False]
+    assert error.returncode == 1
+
+
+def test_a_line_that_breaks_the_parser_does_not_lose_the_others(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+
+    outcomes, error = _run(
+        tmp_path, [json.dumps(SCHOOL_FACTS), deep, json.dumps(SCHOOL_FACTS)], "--rules", "2026"
+    )
+
+    assert len(outcomes) == 3
+    assert "error" in outcomes[1] and outcomes[2]["status"] == "funded"
+
+
+def test_the_command_reads_standard_input(tmp_path):
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "funding_check", "--rules", "2026", "--bursary"],
+        input=json.dumps(SCHOOL_FACTS) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["bursary"] == {"eligible": True, "amount": 800}
+
+
+def test_a_childcare_provider_given_by_ofsted_urn_takes_its_lists(tmp_path):
+    _upload("childminders", ["EY123456"])
+    facts = {
+        "course_identifier": "npq-early-years-leadership",
+        "work_setting": "early_years_or_childcare",
+        "kind_of_nursery": "childminder",
+        "institution": {"kind": "private_childcare_provider", "urn": "ey123456"},
+    }
+
+    outcomes, error = _run(tmp_path, [json.dumps(facts)], "--rules", "2026")
+
+    assert error is None
+    assert outcomes[0]["status"] == "funded"
+
+
+def test_the_disadvantaged_early_years_list_takes_ofsted_urns_and_urns():
+    version = _upload("disadvantaged_early_years", ["EY123456", "107001"])
+
+    assert set(version.entries.values_list("identifier", flat=True)) == {"EY123456", "107001"}
+
+
+def test_a_list_file_that_is_not_text_is_refused_clearly():
+    from io import BytesIO
+
+    from participants.services import eligibility_list_upload
+
+    with pytest.raises(ValidationError, match="neither UTF-8 nor Windows-1252"):
+        eligibility_list_upload(
+            kind="rise", source=BytesIO(b"URN\r\n10\x810001\r\n"), file_name="x.csv", by=None
+        )
+
+    assert not EligibilityList.objects.exists()
+
+
+def test_overrides_are_kept_as_history_and_decisions_record_lists_only_when_used():
+    decision = funding_decide(subject="x", facts=SCHOOL_FACTS, rules="2026")
+    admin = UserFactory()
+
+    funding_decision_override(decision=decision, funded=False, reason="Trust pays", by=admin)
+    decision = funding_decision_override(
+        decision=decision, funded=True, reason="Policy exception agreed", by=admin
+    )
+
+    assert decision.list_versions == {}  # the facts carried their own list memberships
+    assert [o.status for o in decision.overrides.order_by("pk")] == [
+        "marked_ineligible_by_policy",
+        "marked_funded_by_policy",
+    ]
+    assert decision.effective_funded is True

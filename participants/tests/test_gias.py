@@ -138,3 +138,76 @@ def test_the_command_reports_counts_and_fails_on_a_bad_file(tmp_path, capsys):
     with pytest.raises(CommandError, match="Row 10"):
         call_command("import_gias", str(bad))
     assert School.objects.count() == 30
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("NumberOfPupils", "²", "NumberOfPupils “²” is not a whole number"),
+        ("URN", "99999999999", "URN 99999999999 is too large to be right"),
+        ("TypeOfEstablishment (code)", "40000", "is too large to be right"),
+    ],
+)
+def test_values_the_database_would_refuse_are_caught_while_checking(column, value, message):
+    data = _edit(_extract(rows=5), 100002, column, value)
+
+    record = _import(data)
+
+    assert record.status == GiasImport.Status.FAILED
+    assert message in record.error
+    assert not School.objects.exists()
+
+
+def test_a_byte_that_is_not_windows_1252_names_its_row():
+    data = _extract(rows=6)
+    lines = data.split(b"\r\n")
+    lines[3] = lines[3].replace(b"Road", b"R\x81ad", 1)
+
+    record = _import(b"\r\n".join(lines))
+
+    assert record.error.startswith("Row 4 cannot be read: byte 0x81 is not Windows-1252")
+
+
+def test_a_file_re_saved_as_utf8_is_refused_rather_than_garbled():
+    data = _extract(rows=10).decode("cp1252").encode("utf-8")
+
+    record = _import(data)
+
+    assert "re-saved as UTF-8" in record.error
+    assert not School.objects.exists()
+
+
+def test_a_school_without_a_last_changed_date_is_still_updated():
+    data = _edit(_extract(rows=3), 100001, "LastChangedDate", "")
+    _import(data)
+
+    record = _import(_edit(data, 100001, "EstablishmentName", "Renamed Primary School"))
+
+    assert record.updated_count == 1
+    assert School.objects.get(urn=100001).name == "Renamed Primary School"
+
+
+def test_an_older_file_does_not_overwrite_newer_data():
+    newer = _edit(_extract(rows=3), 100001, "LastChangedDate", "01-10-2026")
+    newer = _edit(newer, 100001, "EstablishmentName", "New Name Academy")
+    _import(newer)
+    older = _edit(_extract(rows=3), 100001, "LastChangedDate", "01-01-2026")
+
+    record = _import(older)
+
+    assert record.unchanged_count == 3
+    assert School.objects.get(urn=100001).name == "New Name Academy"
+
+
+def test_a_database_failure_while_writing_fails_the_import_cleanly(monkeypatch):
+    from participants import services
+
+    def refuse(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "schools_import_rows", refuse)
+
+    record = _import(_extract(rows=5))
+
+    assert record.status == GiasImport.Status.FAILED
+    assert "nothing was imported" in record.error

@@ -1,7 +1,7 @@
 import io
-from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -121,7 +121,7 @@ def test_an_upload_with_a_bad_row_imports_nothing_and_says_which_row(
     assert "Nothing was imported" in page
     assert "Row 31 (URN 100029): NumberOfPupils “about 200” is not a whole number" in page
     assert not School.objects.exists()
-    assert not Path(GiasImport.objects.get().stored_path).exists()  # the upload was removed
+    assert not default_storage.exists(GiasImport.objects.get().stored_path)  # upload removed
 
 
 def test_a_file_that_is_not_an_extract_is_refused_on_the_form(client, admin):
@@ -144,7 +144,8 @@ def test_the_school_list_searches_and_pages_in_a_fixed_number_of_queries(
     searched = client.get(reverse("participants:school-list"), {"q": "oakfield primary 3"})
 
     assert len(response.context["object_list"]) == 25
-    assert all("3" in school.name for school in searched.context["object_list"])
+    found = list(searched.context["object_list"])
+    assert found and all("3" in school.name for school in found)
 
 
 # ---- Eligibility lists ----
@@ -190,3 +191,52 @@ def test_a_further_education_list_needs_ukprns(client, admin):
 
     assert "one called “UKPRN”" in response.content.decode()
     assert not EligibilityList.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["²²", "--", "''", "1234567890123"])
+def test_odd_searches_return_nothing_rather_than_fail(client, query):
+    SchoolFactory()
+
+    response = client.get(reverse("participants:school-search"), {"q": query})
+
+    assert response.status_code == 200
+    assert response.json() == {"results": []}
+
+
+def test_a_running_import_shows_its_progress_and_refreshes(client, admin):
+    record = GiasImport.objects.create(
+        file_name="edubasealldata.csv", status=GiasImport.Status.IMPORTING, total_rows=50_000
+    )
+    from django.core.cache import cache
+
+    from participants.services import gias_import_progress_key
+
+    cache.set(gias_import_progress_key(record.pk), (12_000, 48_000))
+
+    page = client.get(record.get_absolute_url()).content.decode()
+
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "12,000 of 48,000 written" in page
+    assert 'aria-valuenow="25"' in page
+
+
+@pytest.mark.parametrize(
+    ("role", "url_name"),
+    [
+        (Role.PROGRAMME_LEAD, "participants:gias-import"),
+        (Role.PROGRAMME_LEAD, "participants:eligibility-lists"),
+        (Role.FACILITATOR, "participants:funding-what-changes"),
+        (Role.ASSESSOR, "participants:school-list"),
+    ],
+)
+def test_staff_without_the_right_get_403(client, role, url_name):
+    sign_in(client, StaffUserFactory(roles=[role]))
+
+    assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_visitors_are_sent_to_sign_in_for_staff_pages(client):
+    response = client.get(reverse("participants:gias-import"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))

@@ -40,10 +40,10 @@ class Command(BaseCommand):
         buffer: list[str] = []
         try:
             for line in source:
-                if not line.strip():
-                    continue
                 total += 1
                 try:
+                    if not line.strip():  # still one output line, so lines keep in step
+                        raise FundingError("This line is empty.")
                     data = json.loads(line)
                     if not isinstance(data, dict):
                         raise FundingError("Each line must be a JSON object of facts.")
@@ -58,14 +58,21 @@ class Command(BaseCommand):
                 except (ValueError, InstitutionNotFound) as error:  # JSON and FundingError
                     failed += 1
                     buffer.append(json.dumps({"error": _message(error)}))
+                except Exception as error:  # noqa: BLE001  one line must not stop the rest
+                    failed += 1
+                    buffer.append(
+                        json.dumps(
+                            {"error": f"This line could not be evaluated ({type(error).__name__})."}
+                        )
+                    )
                 if len(buffer) >= FLUSH_EVERY:
                     self.stdout.write("\n".join(buffer))
                     buffer.clear()
         finally:
             if input:
                 source.close()
-        if buffer:
-            self.stdout.write("\n".join(buffer))
+            if buffer:  # whatever happened, what was worked out is written
+                self.stdout.write("\n".join(buffer))
         if failed:
             raise CommandError(f"{failed} of {total} lines could not be evaluated.", returncode=1)
 
