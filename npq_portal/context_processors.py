@@ -8,6 +8,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.HUB_ADMINISTRATOR: (
         ("Hub overview", "staff:home"),
         ("Programmes", "programmes:staff-programme-list"),
+        ("Cohorts", "cohorts:cohort-list"),
         ("Schools", "participants:school-list"),
         ("Funding", "participants:funding"),
         ("People", "staff:person-list"),
@@ -15,9 +16,10 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.PROGRAMME_LEAD: (
         ("Hub overview", "staff:home"),
         ("Programmes", "programmes:staff-programme-list"),
+        ("Cohorts", "cohorts:cohort-list"),
         ("Emails", "staff:email-list"),
     ),
-    Role.FACILITATOR: (("My cohorts", "facilitator-home"),),
+    Role.FACILITATOR: (("My cohorts", "cohorts:cohort-list"),),
     Role.ASSESSOR: (("Marking", "assessor-home"),),
     Role.SCHOOL_LEADER: (("My school", "school-leader-home"),),
     Role.TEACHER: (("My NPQs", "teacher-home"),),

@@ -41,6 +41,20 @@ class RoleSpec:
 
 
 STAFF_AREA = "npq_portal.access_staff_area"
+COHORT_MANAGEMENT = (
+    "cohorts.view_cohort",
+    "cohorts.view_all_cohorts",
+    "cohorts.add_cohort",
+    "cohorts.change_cohort",
+    "cohorts.change_cohort_status",
+    "cohorts.view_session",
+    "cohorts.add_session",
+    "cohorts.change_session",
+    "cohorts.change_modulewindow",
+    "cohorts.view_deliverypartner",
+    "cohorts.add_deliverypartner",
+    "cohorts.change_deliverypartner",
+)
 SCHOOLS_AND_FUNDING = (
     "participants.view_school",
     "participants.add_giasimport",
@@ -75,6 +89,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_emaildelivery",
             *CATALOGUE_EDITING,
             *SCHOOLS_AND_FUNDING,
+            *COHORT_MANAGEMENT,
         ),
     ),
     RoleSpec(
@@ -87,13 +102,15 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_emaildelivery",
             *CATALOGUE_EDITING,
             "participants.view_school",
+            *COHORT_MANAGEMENT,
         ),
     ),
     RoleSpec(
         Role.FACILITATOR,
-        start_url_name="facilitator-home",
+        start_url_name="cohorts:cohort-list",
         staff=True,
-        permissions=(STAFF_AREA,),
+        # Scoped by Cohort.objects.for_user(): only the cohorts they run.
+        permissions=(STAFF_AREA, "cohorts.view_cohort", "cohorts.view_session"),
     ),
     RoleSpec(
         Role.ASSESSOR,

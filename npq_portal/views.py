@@ -54,11 +54,6 @@ class SchoolLeaderHomeView(RoleRequiredMixin, TemplateView):
     template_name = "npq_portal/school_leader_home.html"
 
 
-class FacilitatorHomeView(RoleRequiredMixin, TemplateView):
-    roles_required = (Role.FACILITATOR,)
-    template_name = "npq_portal/facilitator_home.html"
-
-
 class AssessorHomeView(RoleRequiredMixin, TemplateView):
     roles_required = (Role.ASSESSOR,)
     template_name = "npq_portal/assessor_home.html"

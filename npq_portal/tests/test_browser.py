@@ -211,3 +211,35 @@ def test_school_and_funding_pages_have_no_serious_accessibility_violations(live_
             ("what-changes", "/staff/funding/what-changes/?rules=2026&with_current_lists=on"),
         ],
     )
+
+
+def test_cohort_pages_have_no_serious_accessibility_violations(live_server, page):
+    from cohorts.services import timetable_generate, timetable_publish
+    from cohorts.tests.factories import CohortFactory
+    from npq_portal.roles import Role
+    from programmes.models import Programme
+    from programmes.services import catalogue_load
+
+    catalogue_load()
+    cohort = CohortFactory(
+        programme=Programme.objects.get(slug="npq-leading-primary-mathematics"), status="open"
+    )
+    timetable_generate(cohort=cohort, by=None)
+    timetable_publish(cohort=cohort, by=None)
+    session = cohort.sessions.first()
+    _sign_in_through_the_pages(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    _scan_pages(
+        page,
+        live_server,
+        [
+            ("cohorts", "/staff/cohorts/"),
+            ("cohort", f"/staff/cohorts/{cohort.pk}/"),
+            ("cohort-edit", f"/staff/cohorts/{cohort.pk}/edit/"),
+            ("cohort-new", "/staff/cohorts/new/"),
+            ("session-edit", f"/staff/sessions/{session.pk}/edit/"),
+            ("my-calendar", "/calendar/"),
+            ("partners", "/staff/partners/"),
+            ("programme-with-cohort", "/programmes/npq-leading-primary-mathematics/"),
+        ],
+    )

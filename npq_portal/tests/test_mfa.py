@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
     [
         (Role.HUB_ADMINISTRATOR, "staff:home"),
         (Role.PROGRAMME_LEAD, "staff:home"),
-        (Role.FACILITATOR, "facilitator-home"),
+        (Role.FACILITATOR, "cohorts:cohort-list"),
         (Role.ASSESSOR, "assessor-home"),
     ],
 )

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 ROLE_START_PAGES = [
     (Role.HUB_ADMINISTRATOR, "staff:home"),
     (Role.PROGRAMME_LEAD, "staff:home"),
-    (Role.FACILITATOR, "facilitator-home"),
+    (Role.FACILITATOR, "cohorts:cohort-list"),
     (Role.ASSESSOR, "assessor-home"),
     (Role.SCHOOL_LEADER, "school-leader-home"),
     (Role.TEACHER, "teacher-home"),
@@ -60,7 +60,7 @@ def test_the_navigation_shows_the_roles_own_links(client, role, start_page):
 
 @pytest.mark.parametrize(
     "url_name",
-    ["staff:home", "staff:person-list", "staff:email-list", "facilitator-home", "assessor-home"],
+    ["staff:home", "staff:person-list", "staff:email-list", "cohorts:cohort-list", "assessor-home"],
 )
 def test_teachers_get_403_on_staff_pages(client, url_name):
     sign_in(client, UserFactory())

@@ -352,3 +352,12 @@ def test_overrides_are_kept_as_history_and_decisions_record_lists_only_when_used
         "marked_funded_by_policy",
     ]
     assert decision.effective_funded is True
+
+
+def test_cohorts_offer_exactly_the_registered_rule_sets():
+    from cohorts.models import FUNDING_RULE_SETS
+    from participants.funding import RULE_SETS
+
+    assert {name for name, _ in FUNDING_RULE_SETS} == {
+        name for name in RULE_SETS if not name.startswith("test")
+    }

@@ -1,0 +1,182 @@
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import models
+
+from npq_portal.roles import ROLE_SPECS, Role
+
+from .models import Cohort, DeliveryPartner, ModuleWindow, Session
+from .services import LONDON
+
+
+def _facilitator_choices():
+    """People holding the facilitator role."""
+    group = ROLE_SPECS[Role.FACILITATOR].group_name
+    return (
+        get_user_model()
+        .objects.filter(groups__in=Group.objects.filter(name=group))
+        .order_by("last_name", "first_name")
+    )
+
+
+def https_urls(field, **kwargs):
+    """Addresses typed without a scheme are https:// (Django 6's default, chosen now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CohortForm(forms.ModelForm):
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "programme",
+            "name",
+            "academic_year",
+            "starts_on",
+            "ends_on",
+            "application_deadline",
+            "delivery_partner",
+            "venue",
+            "online",
+            "capacity",
+            "funding_rules",
+            "facilitators",
+        ]
+        widgets = {
+            "starts_on": DateInput,
+            "ends_on": DateInput,
+            "application_deadline": DateInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilitators"].queryset = _facilitator_choices()
+        self.fields["programme"].queryset = self.fields["programme"].queryset.filter(
+            status="offered"
+        )
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        deadline = data.get("application_deadline")
+        if starts and ends and starts >= ends:
+            self.add_error("ends_on", "The cohort must end after it starts.")
+        if deadline and starts and deadline > starts:
+            self.add_error("application_deadline", "Applications must close by the start date.")
+        year = data.get("academic_year")
+        if (
+            year
+            and starts
+            and not (datetime.date(year, 8, 1) <= starts <= datetime.date(year + 1, 7, 31))
+        ):
+            self.add_error(
+                "starts_on", f"A {year}/{(year + 1) % 100:02d} cohort starts in that school year."
+            )
+        return data
+
+
+class CohortStatusForm(forms.Form):
+    to = forms.ChoiceField(choices=Cohort.Status.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if isinstance(value, datetime.datetime):
+            return value.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class SessionForm(forms.ModelForm):
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="If you move a scheduled session, say why: the people booked are told.",
+    )
+
+    class Meta:
+        model = Session
+        formfield_callback = https_urls
+        fields = [
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "online_link",
+            "facilitator",
+            "capacity",
+        ]
+        widgets = {"starts_at": LocalDateTimeInput, "ends_at": LocalDateTimeInput}
+        help_texts = {"starts_at": "UK time.", "ends_at": "UK time."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilitator"].queryset = _facilitator_choices()
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and starts >= ends:
+            self.add_error("ends_at", "The session must end after it starts.")
+        return data
+
+
+class SessionCancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, help_text="Kept with the session; the people booked are told."
+    )
+
+
+class ModuleWindowForm(forms.ModelForm):
+    class Meta:
+        model = ModuleWindow
+        fields = ["opens_on", "study_due_on", "application_due_on"]
+        widgets = {name: DateInput for name in fields}
+
+    def clean(self):
+        data = super().clean()
+        dates = [data.get(name) for name in self.Meta.fields]
+        if all(dates) and not dates[0] <= dates[1] <= dates[2]:
+            raise forms.ValidationError(
+                "A module opens, then its study is due, then its application."
+            )
+        return data
+
+
+class DeliveryPartnerForm(forms.ModelForm):
+    class Meta:
+        model = DeliveryPartner
+        formfield_callback = https_urls
+        fields = ["name", "kind", "contact_name", "contact_email", "phone", "website", "region"]
+
+
+class CohortFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(queryset=None, required=False, empty_label="All")
+    academic_year = forms.TypedChoiceField(required=False, coerce=int, label="Year")
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), *Cohort.Status.choices])
+    partner = forms.ModelChoiceField(
+        queryset=DeliveryPartner.objects.all(), required=False, empty_label="All"
+    )
+
+    def __init__(self, *args, programmes, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+        self.fields["academic_year"].choices = [("", "All")] + [
+            (year, f"{year}/{(year + 1) % 100:02d}") for year in years
+        ]

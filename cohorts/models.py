@@ -1,0 +1,331 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from npq_portal.models import TimeStampedModel
+
+# The funding rule sets a cohort can recruit under (shared/FUNDING.md). participants.funding
+# evaluates them; a test there checks that this list and its registry agree.
+FUNDING_RULE_SETS = [("2025", "2025 rules"), ("2026", "2026 rules")]
+
+
+class DeliveryPartner(TimeStampedModel):
+    """The hub or partner organisation that delivers cohorts, with who to contact there."""
+
+    class Kind(models.TextChoices):
+        TEACHING_SCHOOL_HUB = "teaching_school_hub", "Teaching School Hub"
+        MATHS_HUB = "maths_hub", "Maths Hub"
+        PROVIDER = "provider", "NPQ lead provider"
+        PARTNER = "partner", "Delivery partner"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind, default=Kind.TEACHING_SCHOOL_HUB)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+    region = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CohortQuerySet(models.QuerySet):
+    def for_user(self, user) -> "CohortQuerySet":
+        """Hub staff see every cohort; facilitators see the cohorts they run."""
+        if user.has_perm("cohorts.view_all_cohorts"):
+            return self
+        return self.filter(facilitators=user)
+
+    def open_for_applications(self) -> "CohortQuerySet":
+        return self.filter(status=Cohort.Status.OPEN)
+
+
+class Cohort(TimeStampedModel):
+    """A delivery of a programme in one academic year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open for applications"
+        FULL = "full", "Full"
+        CLOSED = "closed", "Closed to applications"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.OPEN, Status.CANCELLED},
+        Status.OPEN: {Status.FULL, Status.CLOSED, Status.RUNNING, Status.CANCELLED},
+        Status.FULL: {Status.OPEN, Status.CLOSED, Status.RUNNING},
+        Status.CLOSED: {Status.OPEN, Status.RUNNING},
+        Status.RUNNING: {Status.COMPLETED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="cohorts"
+    )
+    name = models.CharField(
+        max_length=200, help_text="How people tell it apart, e.g. Autumn start, Cheshire & Wirral."
+    )
+    academic_year = models.PositiveSmallIntegerField(help_text="2025 means 2025/26.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    application_deadline = models.DateField(null=True, blank=True)
+    delivery_partner = models.ForeignKey(
+        DeliveryPartner, on_delete=models.PROTECT, related_name="cohorts"
+    )
+    venue = models.CharField(
+        max_length=300, blank=True, help_text="Where face-to-face sessions happen."
+    )
+    online = models.BooleanField(default=False, help_text="Delivered online.")
+    capacity = models.PositiveIntegerField()
+    places_taken = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Accepted places, kept up to date by enrolments."
+    )
+    funding_rules = models.CharField(
+        "funding rule set", max_length=20, choices=FUNDING_RULE_SETS, default="2026"
+    )
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="cohorts_run"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    cancelled_reason = models.CharField(max_length=500, blank=True)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-academic_year", "starts_on", "name"]
+        permissions = [
+            ("view_all_cohorts", "Can see every cohort"),
+            ("change_cohort_status", "Can open, close, run, complete and cancel cohorts"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lt=F("ends_on")), name="cohort_starts_before_it_ends"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="cohort_has_places"),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancelled_reason=""),
+                name="cohort_cancelled_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        year = f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return f"{self.programme.short_name} {year}, {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohorts:cohort-detail", kwargs={"pk": self.pk})
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    @property
+    def academic_year_label(self) -> str:
+        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.places_taken)
+
+    @property
+    def location(self) -> str:
+        if self.online and self.venue:
+            return f"{self.venue} and online"
+        return "Online" if self.online else self.venue
+
+
+class CohortStatusChange(models.Model):
+    """A record of a cohort moving from one status to another: who, when and why."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Cohort.Status)
+    to_status = models.CharField(max_length=20, choices=Cohort.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id}: {self.from_status} → {self.to_status}"
+
+
+class SessionQuerySet(models.QuerySet):
+    def for_user(self, user) -> "SessionQuerySet":
+        """Sessions of the cohorts the user may see."""
+        return self.filter(cohort__in=Cohort.objects.for_user(user))
+
+    def scheduled(self) -> "SessionQuerySet":
+        return self.filter(status=Session.Status.SCHEDULED)
+
+
+class Session(TimeStampedModel):
+    """A dated occurrence of a conference, clinic, webinar or workshop for a cohort."""
+
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", "Conference"
+        CLINIC = "clinic", "Clinic"
+        WEBINAR = "webinar", "Webinar"
+        WORKSHOP = "workshop", "Workshop"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions")
+    kind = models.CharField(max_length=20, choices=Kind)
+    title = models.CharField(max_length=200)
+    course = models.ForeignKey(
+        "programmes.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clinic = models.ForeignKey(
+        "programmes.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    module = models.ForeignKey(
+        "programmes.Module",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a webinar that delivers a module.",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    venue = models.CharField(max_length=300, blank=True)
+    online_link = models.URLField(blank=True)
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions_facilitated",
+    )
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For a clinic run on several dates; blank means no limit."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised on each change so calendars update."
+    )
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="session_starts_before_it_ends"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohorts:session-update", kwargs={"pk": self.pk})
+
+
+class SessionChange(models.Model):
+    """A record of a session being moved or cancelled: the old times, who and why."""
+
+    class Kind(models.TextChoices):
+        MOVED = "moved", "Moved"
+        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", "Scheduled"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind)
+    old_starts_at = models.DateTimeField(null=True, blank=True)
+    old_ends_at = models.DateTimeField(null=True, blank=True)
+    new_starts_at = models.DateTimeField(null=True, blank=True)
+    new_ends_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.kind}"
+
+
+class ModuleWindow(models.Model):
+    """When a module opens for a cohort and when its study and application phases are due."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="module_windows")
+    module = models.ForeignKey("programmes.Module", on_delete=models.PROTECT, related_name="+")
+    opens_on = models.DateField()
+    study_due_on = models.DateField()
+    application_due_on = models.DateField()
+
+    class Meta:
+        ordering = ["opens_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "module"], name="one_window_per_module"),
+            models.CheckConstraint(
+                condition=Q(opens_on__lte=F("study_due_on"))
+                & Q(study_due_on__lte=F("application_due_on")),
+                name="module_window_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module} ({self.opens_on} to {self.application_due_on})"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A secret calendar address, for a cohort or for a person, that can be revoked."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="feeds"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cohort__isnull=False, owner__isnull=True)
+                | Q(cohort__isnull=True, owner__isnull=False),
+                name="feed_is_for_a_cohort_or_a_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed for {self.cohort or self.owner}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohorts:calendar-feed", kwargs={"token": self.token})

@@ -1,0 +1,407 @@
+"""Changes of state for cohorts, their timetables and calendar feeds."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from npq_portal.models import User
+
+from .models import (
+    CalendarFeed,
+    Cohort,
+    CohortStatusChange,
+    ModuleWindow,
+    Session,
+    SessionChange,
+)
+
+LONDON = ZoneInfo("Europe/London")
+# A year on, on the same weekday: 52 weeks.
+NEXT_YEAR = datetime.timedelta(weeks=52)
+
+# Times the generated timetable uses (Europe/London): staff adjust them afterwards.
+SESSION_TIMES = {
+    Session.Kind.CONFERENCE: (datetime.time(9, 30), datetime.time(15, 30)),
+    Session.Kind.CLINIC: (datetime.time(16, 0), datetime.time(17, 30)),
+    Session.Kind.WEBINAR: (datetime.time(16, 0), datetime.time(17, 0)),
+    Session.Kind.WORKSHOP: (datetime.time(9, 30), datetime.time(12, 30)),
+}
+
+
+# ---- Cohorts ----
+
+
+@transaction.atomic
+def cohort_save(
+    *, cohort: Cohort, facilitators: Iterable[User] | None = None, by: User | None
+) -> Cohort:
+    """Create or change a cohort's details (its status changes through cohort_move)."""
+    cohort.full_clean(exclude=["facilitators"])
+    cohort.save()
+    if facilitators is not None:
+        cohort.facilitators.set(facilitators)
+    return cohort
+
+
+@transaction.atomic
+def cohort_move(*, cohort: Cohort, to: str, by: User | None, reason: str = "") -> Cohort:
+    """Move a cohort to another status, recording who, when and why.
+
+    Raises ValidationError when the move is not allowed from its status, when cancelling
+    without a reason, or when opening with an application deadline already passed.
+    """
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if not cohort.can_move_to(to):
+        raise ValidationError(
+            f"A cohort that is {cohort.get_status_display().lower()} cannot become "
+            f"{Cohort.Status(to).label.lower()}."
+        )
+    reason = reason.strip()
+    if to == Cohort.Status.CANCELLED and not reason:
+        raise ValidationError("Say why the cohort is cancelled: applicants will be told.")
+    if to == Cohort.Status.OPEN:
+        deadline = cohort.application_deadline
+        if deadline and deadline < timezone.localdate():
+            raise ValidationError(
+                f"The application deadline ({deadline:%d %B %Y}) has passed: set a new one "
+                "before opening."
+            )
+        if cohort.places_taken >= cohort.capacity:
+            raise ValidationError("Every place is taken: raise the capacity to reopen.")
+    CohortStatusChange.objects.create(
+        cohort=cohort, from_status=cohort.status, to_status=to, by=by, reason=reason
+    )
+    cohort.status = to
+    if to == Cohort.Status.CANCELLED:
+        cohort.cancelled_reason = reason
+    cohort.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    return cohort
+
+
+@transaction.atomic
+def cohort_places_changed(*, cohort: Cohort, places_taken: int) -> Cohort:
+    """Record how many places are taken; an open cohort becomes full at capacity, and a full
+    one opens again when a place is freed (so the waitlist can be offered it)."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    cohort.places_taken = places_taken
+    cohort.save(update_fields=["places_taken", "updated_at"])
+    if cohort.status == Cohort.Status.OPEN and places_taken >= cohort.capacity:
+        cohort = cohort_move(cohort=cohort, to=Cohort.Status.FULL, by=None, reason="All taken")
+    elif cohort.status == Cohort.Status.FULL and places_taken < cohort.capacity:
+        deadline = cohort.application_deadline
+        if deadline and deadline < timezone.localdate():
+            cohort = cohort_move(
+                cohort=cohort,
+                to=Cohort.Status.CLOSED,
+                by=None,
+                reason="Place freed after the deadline",
+            )
+        else:
+            cohort = cohort_move(
+                cohort=cohort, to=Cohort.Status.OPEN, by=None, reason="Place freed"
+            )
+    return cohort
+
+
+@transaction.atomic
+def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
+    """A draft copy of the cohort for the next academic year, its timetable and module
+    windows moved on 52 weeks (so sessions keep their weekday)."""
+    source = Cohort.objects.prefetch_related("facilitators").get(pk=cohort.pk)
+    copy = Cohort.objects.create(
+        programme_id=source.programme_id,
+        name=source.name,
+        academic_year=source.academic_year + 1,
+        starts_on=source.starts_on + NEXT_YEAR,
+        ends_on=source.ends_on + NEXT_YEAR,
+        application_deadline=(
+            source.application_deadline + NEXT_YEAR if source.application_deadline else None
+        ),
+        delivery_partner_id=source.delivery_partner_id,
+        venue=source.venue,
+        online=source.online,
+        capacity=source.capacity,
+        funding_rules=source.funding_rules,
+        copied_from=source,
+    )
+    copy.facilitators.set(source.facilitators.all())
+    Session.objects.bulk_create(
+        [
+            Session(
+                cohort=copy,
+                kind=session.kind,
+                title=session.title,
+                course_id=session.course_id,
+                clinic_id=session.clinic_id,
+                module_id=session.module_id,
+                starts_at=session.starts_at + NEXT_YEAR,
+                ends_at=session.ends_at + NEXT_YEAR,
+                venue=session.venue,
+                online_link=session.online_link,
+                facilitator_id=session.facilitator_id,
+                capacity=session.capacity,
+            )
+            for session in source.sessions.exclude(status=Session.Status.CANCELLED)
+        ]
+    )
+    ModuleWindow.objects.bulk_create(
+        [
+            ModuleWindow(
+                cohort=copy,
+                module_id=window.module_id,
+                opens_on=window.opens_on + NEXT_YEAR,
+                study_due_on=window.study_due_on + NEXT_YEAR,
+                application_due_on=window.application_due_on + NEXT_YEAR,
+            )
+            for window in source.module_windows.all()
+        ]
+    )
+    return copy
+
+
+# ---- Timetables ----
+
+
+def _weekday_on_or_after(day: datetime.date) -> datetime.date:
+    while day.weekday() >= 5:  # Saturday or Sunday
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _at(day: datetime.date, kind: str) -> tuple[datetime.datetime, datetime.datetime]:
+    start, end = SESSION_TIMES[kind]
+    return (
+        datetime.datetime.combine(day, start, tzinfo=LONDON),
+        datetime.datetime.combine(day, end, tzinfo=LONDON),
+    )
+
+
+def _planned_sessions(cohort: Cohort) -> list[dict]:
+    """The sessions the programme's structure calls for, in the order participants meet them."""
+    from programmes.models import Course, Module
+
+    planned = []
+    courses = cohort.programme.courses.prefetch_related("modules", "clinics")
+    for course in courses:
+        if course.kind == Course.Kind.CONFERENCE:
+            planned.append(
+                {"kind": Session.Kind.CONFERENCE, "title": course.title, "course": course}
+            )
+            continue
+        if course.kind == Course.Kind.ASSESSMENT_PREPARATION:
+            for module in course.modules.all():
+                if module.format == Module.Format.WEBINAR:
+                    planned.append(
+                        {
+                            "kind": Session.Kind.WEBINAR,
+                            "title": module.title,
+                            "course": course,
+                            "module": module,
+                        }
+                    )
+        for clinic in course.clinics.all():
+            planned.append(
+                {
+                    "kind": Session.Kind.CLINIC,
+                    "title": clinic.title,
+                    "course": course,
+                    "clinic": clinic,
+                }
+            )
+    return planned
+
+
+@transaction.atomic
+def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
+    """Draft sessions and module windows from the programme's structure, spread across the
+    cohort's dates: the conference first, then each course's clinic, then assessment
+    preparation. Staff adjust and publish them.
+
+    Raises ValidationError when the cohort already has sessions or the programme no structure.
+    """
+    cohort = Cohort.objects.select_for_update().select_related("programme").get(pk=cohort.pk)
+    if cohort.sessions.exists():
+        raise ValidationError(
+            "This cohort already has sessions: change them one by one, or delete them first."
+        )
+    planned = _planned_sessions(cohort)
+    if not planned:
+        raise ValidationError(
+            f"{cohort.programme} has no conference, clinics or webinars to schedule: add its "
+            "structure first."
+        )
+    first = _weekday_on_or_after(cohort.starts_on)
+    # Keep the last session a week clear of the end date, for the assessment window.
+    last = cohort.ends_on - datetime.timedelta(days=7)
+    if last <= first:
+        last = cohort.ends_on
+    span = (last - first).days
+    steps = max(len(planned) - 1, 1)
+    sessions = []
+    for index, plan in enumerate(planned):
+        day = _weekday_on_or_after(first + datetime.timedelta(days=span * index // steps))
+        if day > cohort.ends_on:
+            day = cohort.ends_on
+        starts_at, ends_at = _at(day, plan["kind"])
+        sessions.append(
+            Session(
+                cohort=cohort,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                venue=cohort.venue if plan["kind"] == Session.Kind.CONFERENCE else "",
+                **plan,
+            )
+        )
+    Session.objects.bulk_create(sessions)
+    _generate_module_windows(cohort, sessions)
+    return sessions
+
+
+def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
+    """Each course's study-then-apply modules share the time up to that course's clinic."""
+    from programmes.models import Module
+
+    if cohort.module_windows.exists():
+        return
+    clinic_day = {
+        session.course_id: session.starts_at.astimezone(LONDON).date()
+        for session in sessions
+        if session.kind == Session.Kind.CLINIC
+    }
+    windows = []
+    previous_end = cohort.starts_on
+    for course in cohort.programme.courses.prefetch_related("modules"):
+        modules = [m for m in course.modules.all() if m.format == Module.Format.STUDY_AND_APPLY]
+        if not modules:
+            continue
+        end = clinic_day.get(course.pk, previous_end + datetime.timedelta(weeks=4 * len(modules)))
+        end = max(end, previous_end + datetime.timedelta(days=len(modules) * 2))
+        part = (end - previous_end).days // len(modules)
+        for position, module in enumerate(modules):
+            opens_on = previous_end + datetime.timedelta(days=part * position)
+            windows.append(
+                ModuleWindow(
+                    cohort=cohort,
+                    module=module,
+                    opens_on=opens_on,
+                    study_due_on=opens_on + datetime.timedelta(days=part // 2),
+                    application_due_on=opens_on + datetime.timedelta(days=max(part - 1, part // 2)),
+                )
+            )
+        previous_end = end
+    ModuleWindow.objects.bulk_create(windows)
+
+
+@transaction.atomic
+def timetable_publish(*, cohort: Cohort, by: User | None) -> int:
+    """Schedule every draft session of the cohort, so it shows in calendars; returns how many."""
+    drafts = list(cohort.sessions.select_for_update().filter(status=Session.Status.DRAFT))
+    for session in drafts:
+        session.status = Session.Status.SCHEDULED
+        SessionChange.objects.create(
+            session=session,
+            kind=SessionChange.Kind.SCHEDULED,
+            new_starts_at=session.starts_at,
+            new_ends_at=session.ends_at,
+            by=by,
+        )
+    Session.objects.bulk_update(drafts, ["status"])
+    return len(drafts)
+
+
+@transaction.atomic
+def session_save(*, session: Session, by: User | None, reason: str = "") -> Session:
+    """Create or change a session. Moving a scheduled one needs a reason, is recorded, and
+    raises its calendar sequence so calendars update it in place.
+
+    Raises ValidationError when a scheduled session is moved without a reason, or it falls
+    outside the cohort's dates.
+    """
+    cohort = session.cohort
+    starts_on = session.starts_at.astimezone(LONDON).date()
+    if not cohort.starts_on <= starts_on <= cohort.ends_on:
+        raise ValidationError(
+            f"The session must fall within the cohort's dates, {cohort.starts_on:%d %B %Y} to "
+            f"{cohort.ends_on:%d %B %Y}."
+        )
+    if session.pk is None:
+        session.full_clean()
+        session.save()
+        return session
+    before = Session.objects.select_for_update().get(pk=session.pk)
+    moved = (before.starts_at, before.ends_at) != (session.starts_at, session.ends_at)
+    if before.status == Session.Status.SCHEDULED:
+        if moved and not reason.strip():
+            raise ValidationError("Say why the session is moving: the people booked are told.")
+        session.sequence = before.sequence + 1
+        if moved:
+            SessionChange.objects.create(
+                session=session,
+                kind=SessionChange.Kind.MOVED,
+                old_starts_at=before.starts_at,
+                old_ends_at=before.ends_at,
+                new_starts_at=session.starts_at,
+                new_ends_at=session.ends_at,
+                by=by,
+                reason=reason.strip(),
+            )
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, by: User | None, reason: str) -> Session:
+    """Cancel a session; calendars show it cancelled rather than losing it silently.
+
+    Raises ValidationError without a reason or when it is already cancelled.
+    """
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError("This session is already cancelled.")
+    if not reason.strip():
+        raise ValidationError("Say why the session is cancelled: the people booked are told.")
+    SessionChange.objects.create(
+        session=session,
+        kind=SessionChange.Kind.CANCELLED,
+        old_starts_at=session.starts_at,
+        old_ends_at=session.ends_at,
+        by=by,
+        reason=reason.strip(),
+    )
+    session.status = Session.Status.CANCELLED
+    session.sequence += 1
+    session.save(update_fields=["status", "sequence", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def module_window_save(*, window: ModuleWindow, by: User | None) -> ModuleWindow:
+    """Change when a module opens and is due. Raises ValidationError when out of order."""
+    if not window.opens_on <= window.study_due_on <= window.application_due_on:
+        raise ValidationError("A module opens, then its study is due, then its application.")
+    window.save()
+    return window
+
+
+# ---- Calendar feeds ----
+
+
+@transaction.atomic
+def calendar_feed_get(*, cohort: Cohort | None = None, owner: User | None = None) -> CalendarFeed:
+    """The active secret calendar address for a cohort or a person, made on first use."""
+    feed = CalendarFeed.objects.filter(cohort=cohort, owner=owner, revoked_at__isnull=True).first()
+    return feed or CalendarFeed.objects.create(cohort=cohort, owner=owner)
+
+
+@transaction.atomic
+def calendar_feed_replace(*, feed: CalendarFeed) -> CalendarFeed:
+    """Revoke a calendar address (e.g. it was shared by mistake) and issue a new one."""
+    CalendarFeed.objects.filter(pk=feed.pk).update(revoked_at=timezone.now())
+    return CalendarFeed.objects.create(cohort=feed.cohort, owner=feed.owner)

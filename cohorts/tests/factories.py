@@ -1,0 +1,44 @@
+import datetime
+
+import factory
+
+from cohorts.models import Cohort, DeliveryPartner, Session
+from programmes.tests.factories import ProgrammeFactory
+
+
+class DeliveryPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeliveryPartner
+        django_get_or_create = ["name"]
+
+    name = "Generate Teaching School Hub"
+    contact_name = "Sam Patel"
+    contact_email = "hub@generate.example"
+    region = "Cheshire and Wirral"
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    name = factory.Sequence(lambda n: f"Autumn start, group {n}")
+    academic_year = 2027
+    starts_on = datetime.date(2027, 10, 1)
+    ends_on = datetime.date(2028, 7, 14)
+    application_deadline = datetime.date(2027, 9, 15)
+    delivery_partner = factory.SubFactory(DeliveryPartnerFactory)
+    venue = "Hoole Conference Centre, Chester"
+    capacity = 30
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    cohort = factory.SubFactory(CohortFactory)
+    kind = Session.Kind.CLINIC
+    title = factory.Sequence(lambda n: f"Clinic {n}")
+    starts_at = datetime.datetime(2027, 11, 9, 16, 0, tzinfo=datetime.UTC)
+    ends_at = datetime.datetime(2027, 11, 9, 17, 30, tzinfo=datetime.UTC)
+    status = Session.Status.SCHEDULED

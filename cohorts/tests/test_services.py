@@ -1,0 +1,246 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cohorts.models import Cohort, Session, SessionChange
+from cohorts.services import (
+    LONDON,
+    cohort_duplicate,
+    cohort_move,
+    cohort_places_changed,
+    session_cancel,
+    session_save,
+    timetable_generate,
+    timetable_publish,
+)
+from npq_portal.tests.factories import UserFactory
+from programmes.models import Programme
+from programmes.services import catalogue_load
+
+from .factories import CohortFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+S = Cohort.Status
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (S.DRAFT, S.OPEN),
+        (S.DRAFT, S.CANCELLED),
+        (S.OPEN, S.CLOSED),
+        (S.OPEN, S.FULL),
+        (S.OPEN, S.CANCELLED),
+        (S.FULL, S.RUNNING),
+        (S.CLOSED, S.OPEN),
+        (S.CLOSED, S.RUNNING),
+        (S.RUNNING, S.COMPLETED),
+    ],
+)
+def test_allowed_moves_happen_and_are_recorded(start, to):
+    cohort = CohortFactory(status=start, application_deadline=None)
+    lead = UserFactory()
+
+    cohort = cohort_move(cohort=cohort, to=to, by=lead, reason="Planned")
+
+    assert cohort.status == to
+    change = cohort.status_changes.get()
+    assert (change.from_status, change.to_status, change.by) == (start, to, lead)
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (S.DRAFT, S.RUNNING),
+        (S.DRAFT, S.COMPLETED),
+        (S.RUNNING, S.CANCELLED),
+        (S.RUNNING, S.OPEN),
+        (S.COMPLETED, S.RUNNING),
+        (S.CANCELLED, S.OPEN),
+        (S.FULL, S.CANCELLED),
+    ],
+)
+def test_refused_moves_say_why_and_change_nothing(start, to):
+    cohort = CohortFactory(status=start, cancelled_reason="x" if start == S.CANCELLED else "")
+
+    with pytest.raises(ValidationError, match="cannot become"):
+        cohort_move(cohort=cohort, to=to, by=None, reason="Try")
+
+    cohort.refresh_from_db()
+    assert cohort.status == start
+    assert not cohort.status_changes.exists()
+
+
+def test_cancelling_needs_a_reason():
+    cohort = CohortFactory(status=S.OPEN)
+
+    with pytest.raises(ValidationError, match="Say why the cohort is cancelled"):
+        cohort_move(cohort=cohort, to=S.CANCELLED, by=None)
+
+    cohort.refresh_from_db()
+    assert cohort.status == S.OPEN
+
+
+def test_a_cohort_whose_deadline_has_passed_cannot_open():
+    cohort = CohortFactory(application_deadline=datetime.date(2020, 1, 1))
+
+    with pytest.raises(ValidationError, match="application deadline .* has passed"):
+        cohort_move(cohort=cohort, to=S.OPEN, by=None)
+
+
+def test_a_cohort_fills_at_capacity_and_reopens_when_a_place_frees():
+    cohort = CohortFactory(status=S.OPEN, capacity=2)
+
+    cohort = cohort_places_changed(cohort=cohort, places_taken=2)
+    assert cohort.status == S.FULL
+    cohort = cohort_places_changed(cohort=cohort, places_taken=1)
+    assert cohort.status == S.OPEN
+    assert cohort.places_left == 1
+
+
+@pytest.fixture
+def npqlpm_cohort():
+    catalogue_load()
+    programme = Programme.objects.get(slug="npq-leading-primary-mathematics")
+    return CohortFactory(
+        programme=programme,
+        academic_year=2026,
+        starts_on=datetime.date(2026, 10, 3),  # a Saturday
+        ends_on=datetime.date(2027, 7, 16),
+    )
+
+
+def test_the_npqlpm_timetable_has_the_conference_six_clinics_and_assessment_preparation(
+    npqlpm_cohort,
+):
+    sessions = timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    kinds = [(s.kind, s.title) for s in sorted(sessions, key=lambda s: s.starts_at)]
+    assert kinds[0] == (Session.Kind.CONFERENCE, "Conference")
+    clinics = [title for kind, title in kinds if kind == Session.Kind.CLINIC]
+    assert clinics[:6] == [
+        "Culture and Learning clinic",
+        "Assessment clinic",
+        "Instruction clinic",
+        "Curriculum clinic",
+        "Professional Development clinic",
+        "Implementation clinic",
+    ]
+    assert [kind for kind, _ in kinds[-3:]] == [
+        Session.Kind.WEBINAR,
+        Session.Kind.WEBINAR,
+        Session.Kind.CLINIC,
+    ]
+    assert len(sessions) == 10
+    for session in sessions:
+        day = session.starts_at.astimezone(LONDON)
+        assert npqlpm_cohort.starts_on <= day.date() <= npqlpm_cohort.ends_on
+        assert day.weekday() < 5, session  # never at a weekend
+        assert session.status == Session.Status.DRAFT
+    starts = [s.starts_at for s in sorted(sessions, key=lambda s: s.starts_at)]
+    assert len(set(starts)) == len(starts)
+
+
+def test_the_timetable_comes_with_module_windows_in_order(npqlpm_cohort):
+    timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    windows = list(npqlpm_cohort.module_windows.select_related("module"))
+    assert len(windows) == 18  # six courses, three modules each
+    for window in windows:
+        assert window.opens_on <= window.study_due_on <= window.application_due_on
+        assert npqlpm_cohort.starts_on <= window.opens_on <= npqlpm_cohort.ends_on
+    opening = [w.opens_on for w in windows]
+    assert opening == sorted(opening)
+
+
+def test_a_timetable_is_not_generated_twice(npqlpm_cohort):
+    timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    with pytest.raises(ValidationError, match="already has sessions"):
+        timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    assert npqlpm_cohort.sessions.count() == 10
+
+
+def test_duplicating_copies_the_timetable_a_year_on_on_the_same_weekdays(npqlpm_cohort):
+    facilitator = UserFactory()
+    npqlpm_cohort.facilitators.add(facilitator)
+    sessions = timetable_generate(cohort=npqlpm_cohort, by=None)
+    session_cancel(session=sessions[3], by=None, reason="Snow")
+
+    copy = cohort_duplicate(cohort=npqlpm_cohort, by=None)
+
+    assert copy.academic_year == 2027
+    assert copy.status == S.DRAFT
+    assert copy.copied_from == npqlpm_cohort
+    assert list(copy.facilitators.all()) == [facilitator]
+    copied = list(copy.sessions.order_by("starts_at"))
+    assert len(copied) == 9  # the cancelled one is not copied
+    originals = [s for s in npqlpm_cohort.sessions.order_by("starts_at") if s.status != "cancelled"]
+    for old, new in zip(originals, copied, strict=True):
+        assert new.starts_at - old.starts_at == datetime.timedelta(weeks=52)
+        assert (
+            new.starts_at.astimezone(LONDON).weekday() == old.starts_at.astimezone(LONDON).weekday()
+        )
+        assert new.uid != old.uid
+    assert copy.module_windows.count() == 18
+
+
+def test_moving_a_scheduled_session_needs_a_reason_and_raises_its_sequence():
+    session = SessionFactory()
+    session.starts_at += datetime.timedelta(days=7)
+    session.ends_at += datetime.timedelta(days=7)
+
+    with pytest.raises(ValidationError, match="Say why the session is moving"):
+        session_save(session=session, by=None)
+    session = session_save(session=session, by=None, reason="Facilitator unwell")
+
+    assert session.sequence == 1
+    change = session.changes.get()
+    assert change.kind == SessionChange.Kind.MOVED
+    assert change.reason == "Facilitator unwell"
+    assert change.new_starts_at - change.old_starts_at == datetime.timedelta(days=7)
+
+
+def test_a_session_outside_the_cohorts_dates_is_refused():
+    session = SessionFactory.build(cohort=CohortFactory())
+    session.starts_at = datetime.datetime(2030, 1, 1, 16, tzinfo=LONDON)
+    session.ends_at = datetime.datetime(2030, 1, 1, 17, tzinfo=LONDON)
+
+    with pytest.raises(ValidationError, match="within the cohort's dates"):
+        session_save(session=session, by=None)
+
+    assert not Session.objects.exists()
+
+
+def test_cancelling_a_session_keeps_it_marked_cancelled():
+    session = SessionFactory()
+
+    with pytest.raises(ValidationError, match="Say why"):
+        session_cancel(session=session, by=None, reason="")
+    session = session_cancel(session=session, by=None, reason="Venue flooded")
+
+    assert session.status == Session.Status.CANCELLED
+    assert session.sequence == 1
+    with pytest.raises(ValidationError, match="already cancelled"):
+        session_cancel(session=session, by=None, reason="Again")
+
+
+def test_publishing_schedules_every_draft():
+    cohort = CohortFactory()
+    SessionFactory.create_batch(3, cohort=cohort, status=Session.Status.DRAFT)
+
+    assert timetable_publish(cohort=cohort, by=None) == 3
+    assert set(cohort.sessions.values_list("status", flat=True)) == {"scheduled"}
+
+
+def test_a_place_freed_after_the_deadline_closes_the_cohort_rather_than_reopening_it():
+    cohort = CohortFactory(
+        status=S.FULL, capacity=2, places_taken=2, application_deadline=datetime.date(2020, 1, 1)
+    )
+
+    cohort = cohort_places_changed(cohort=cohort, places_taken=1)
+
+    assert cohort.status == S.CLOSED

@@ -1,0 +1,211 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from cohorts.models import Cohort, Session
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from programmes.models import Programme
+from programmes.services import catalogue_load
+
+from .factories import CohortFactory, DeliveryPartnerFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead(client):
+    user = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    sign_in(client, user)
+    return user
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_the_cohort_list_has_a_fixed_number_of_queries(
+    client, lead, django_assert_max_num_queries, count
+):
+    partner = DeliveryPartnerFactory()
+    CohortFactory.create_batch(count, delivery_partner=partner)
+
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("cohorts:cohort-list"))
+
+    assert len(response.context["object_list"]) == min(count, 25)
+
+
+def test_the_cohort_list_filters_by_programme_year_status_and_partner(client, lead):
+    wanted = CohortFactory(status=Cohort.Status.OPEN)
+    CohortFactory(
+        programme=wanted.programme,
+        academic_year=2028,
+        starts_on=datetime.date(2028, 9, 4),
+        ends_on=datetime.date(2029, 7, 1),
+    )
+    CohortFactory(delivery_partner=DeliveryPartnerFactory(name="Other Maths Hub"))
+    url = reverse("cohorts:cohort-list")
+
+    found = client.get(
+        url,
+        {
+            "programme": wanted.programme.pk,
+            "academic_year": 2027,
+            "status": "open",
+            "partner": wanted.delivery_partner.pk,
+        },
+    ).context["object_list"]
+
+    assert list(found) == [wanted]
+
+
+def test_facilitators_see_only_the_cohorts_they_run(client):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    theirs = CohortFactory()
+    theirs.facilitators.add(facilitator)
+    other = CohortFactory()
+    sign_in(client, facilitator)
+
+    listed = client.get(reverse("cohorts:cohort-list")).context["object_list"]
+
+    assert list(listed) == [theirs]
+    assert client.get(theirs.get_absolute_url()).status_code == 200
+    assert client.get(other.get_absolute_url()).status_code == 404
+    assert client.get(reverse("cohorts:cohort-update", args=[theirs.pk])).status_code == 403
+
+
+def test_teachers_cannot_reach_cohort_pages(client):
+    cohort = CohortFactory()
+    sign_in(client, UserFactory())
+
+    assert client.get(reverse("cohorts:cohort-list")).status_code == 403
+    assert client.get(cohort.get_absolute_url()).status_code == 403
+    response = client.post(reverse("cohorts:cohort-status", args=[cohort.pk]), {"to": "open"})
+    assert response.status_code == 403
+    cohort.refresh_from_db()
+    assert cohort.status == Cohort.Status.DRAFT
+
+
+def test_a_lead_creates_a_cohort_then_generates_and_publishes_its_timetable(client, lead):
+    catalogue_load()
+    programme = Programme.objects.get(slug="npq-leading-primary-mathematics")
+    partner = DeliveryPartnerFactory()
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+
+    response = client.post(
+        reverse("cohorts:cohort-create"),
+        {
+            "programme": programme.pk,
+            "name": "Autumn start, Cheshire and Wirral",
+            "academic_year": 2027,
+            "starts_on": "2027-10-01",
+            "ends_on": "2028-07-14",
+            "application_deadline": "2027-09-10",
+            "delivery_partner": partner.pk,
+            "venue": "Hoole, Chester",
+            "capacity": 30,
+            "funding_rules": "2026",
+            "facilitators": [facilitator.pk],
+        },
+    )
+    cohort = Cohort.objects.get()
+    assert response.url == cohort.get_absolute_url()
+    assert list(cohort.facilitators.all()) == [facilitator]
+
+    client.post(reverse("cohorts:timetable-generate", args=[cohort.pk]))
+    assert cohort.sessions.filter(status="draft").count() == 10
+    client.post(reverse("cohorts:timetable-publish", args=[cohort.pk]))
+    assert cohort.sessions.filter(status="scheduled").count() == 10
+    response = client.post(reverse("cohorts:cohort-status", args=[cohort.pk]), {"to": "open"})
+    cohort.refresh_from_db()
+    assert cohort.status == Cohort.Status.OPEN
+
+    page = client.get(cohort.get_absolute_url()).content.decode()
+    assert "Culture and Learning clinic" in page
+    assert "Module windows" in page
+
+
+def test_a_cohort_form_with_dates_the_wrong_way_round_saves_nothing(client, lead):
+    programme = CohortFactory().programme
+
+    response = client.post(
+        reverse("cohorts:cohort-create"),
+        {
+            "programme": programme.pk,
+            "name": "Backwards",
+            "academic_year": 2027,
+            "starts_on": "2028-07-14",
+            "ends_on": "2027-10-01",
+            "delivery_partner": DeliveryPartnerFactory().pk,
+            "capacity": 30,
+            "funding_rules": "2026",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The cohort must end after it starts." in response.content.decode()
+    assert Cohort.objects.count() == 1
+
+
+def test_a_refused_status_change_shows_why(client, lead):
+    cohort = CohortFactory(status=Cohort.Status.OPEN)
+
+    response = client.post(
+        reverse("cohorts:cohort-status", args=[cohort.pk]), {"to": "cancelled"}, follow=True
+    )
+
+    assert "Say why the cohort is cancelled" in response.content.decode()
+    cohort.refresh_from_db()
+    assert cohort.status == Cohort.Status.OPEN
+
+
+def test_moving_a_published_session_through_the_form_needs_a_reason(client, lead):
+    session = SessionFactory()
+    url = reverse("cohorts:session-update", args=[session.pk])
+    data = {
+        "kind": "clinic",
+        "title": session.title,
+        "starts_at": "2027-11-16T16:00",
+        "ends_at": "2027-11-16T17:30",
+    }
+
+    response = client.post(url, data)
+    assert "Say why the session is moving" in response.content.decode()
+    response = client.post(url, {**data, "reason": "Facilitator at a conference"})
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.starts_at == datetime.datetime(2027, 11, 16, 16, 0, tzinfo=datetime.UTC)
+    assert session.sequence == 1
+
+
+def test_cancelling_a_session_through_the_page(client, lead):
+    session = SessionFactory()
+
+    client.post(reverse("cohorts:session-cancel", args=[session.pk]), {"reason": "Snow"})
+
+    session.refresh_from_db()
+    assert session.status == Session.Status.CANCELLED
+
+
+def test_duplicating_through_the_page_opens_the_copy(client, lead):
+    cohort = CohortFactory()
+
+    response = client.post(reverse("cohorts:cohort-duplicate", args=[cohort.pk]))
+
+    copy = Cohort.objects.exclude(pk=cohort.pk).get()
+    assert response.url == copy.get_absolute_url()
+    assert copy.academic_year == cohort.academic_year + 1
+
+
+def test_the_programme_page_shows_open_cohorts_with_places_left(client):
+    cohort = CohortFactory(
+        status=Cohort.Status.OPEN, capacity=20, places_taken=17, name="Spring start, Wirral"
+    )
+    CohortFactory(programme=cohort.programme, name="A draft cohort")
+
+    page = client.get(cohort.programme.get_absolute_url()).content.decode()
+
+    assert "Spring start, Wirral" in page
+    assert "3 places left" in page
+    assert "1 October 2027 to 14 July 2028" in page
+    assert "A draft cohort" not in page

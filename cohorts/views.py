@@ -1,0 +1,407 @@
+import datetime
+import itertools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
+
+from programmes.models import Programme
+
+from .calendar import calendar_ics
+from .forms import (
+    CohortFilterForm,
+    CohortForm,
+    CohortStatusForm,
+    DeliveryPartnerForm,
+    ModuleWindowForm,
+    SessionCancelForm,
+    SessionForm,
+)
+from .models import CalendarFeed, Cohort, DeliveryPartner, ModuleWindow, Session
+from .services import (
+    LONDON,
+    calendar_feed_get,
+    calendar_feed_replace,
+    cohort_duplicate,
+    cohort_move,
+    cohort_save,
+    module_window_save,
+    session_cancel,
+    session_save,
+    timetable_generate,
+    timetable_publish,
+)
+
+# Which status buttons a cohort page offers, in order, with the words on them.
+STATUS_ACTIONS = [
+    (Cohort.Status.OPEN, "Open for applications"),
+    (Cohort.Status.CLOSED, "Close to applications"),
+    (Cohort.Status.RUNNING, "Mark as running"),
+    (Cohort.Status.COMPLETED, "Mark as completed"),
+    (Cohort.Status.CANCELLED, "Cancel cohort"),
+]
+
+
+class CohortScopeMixin:
+    """Finds the cohort through for_user(): another facilitator's cohort is a 404."""
+
+    def get_cohort(self, pk) -> Cohort:
+        cohorts = Cohort.objects.for_user(self.request.user).select_related(
+            "programme", "delivery_partner"
+        )
+        return get_object_or_404(cohorts, pk=pk)
+
+
+class CohortListView(PermissionRequiredMixin, ListView):
+    permission_required = "cohorts.view_cohort"
+    template_name = "cohorts/cohort_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        cohorts = Cohort.objects.for_user(self.request.user).select_related(
+            "programme", "delivery_partner"
+        )
+        self.filters = CohortFilterForm(
+            self.request.GET or None,
+            programmes=Programme.objects.filter(cohorts__isnull=False).distinct().order_by("name"),
+            years=sorted(set(Cohort.objects.values_list("academic_year", flat=True)), reverse=True),
+        )
+        self.filters.is_valid()
+        data = getattr(self.filters, "cleaned_data", {})
+        if data.get("programme"):
+            cohorts = cohorts.filter(programme=data["programme"])
+        if data.get("academic_year"):
+            cohorts = cohorts.filter(academic_year=data["academic_year"])
+        if data.get("status"):
+            cohorts = cohorts.filter(status=data["status"])
+        if data.get("partner"):
+            cohorts = cohorts.filter(delivery_partner=data["partner"])
+        return cohorts
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filters"] = self.filters
+        return context
+
+
+class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
+    permission_required = "cohorts.view_cohort"
+    template_name = "cohorts/cohort_detail.html"
+    context_object_name = "cohort"
+
+    def get_object(self, queryset=None):
+        return self.get_cohort(self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cohort = self.object
+        sessions = list(cohort.sessions.select_related("facilitator", "course"))
+        context["months"] = [
+            (month, list(group))
+            for month, group in itertools.groupby(
+                sessions, key=lambda s: s.starts_at.astimezone(LONDON).strftime("%B %Y")
+            )
+        ]
+        context["sessions"] = sessions
+        context["drafts"] = sum(1 for s in sessions if s.status == Session.Status.DRAFT)
+        context["windows"] = cohort.module_windows.select_related("module__course")
+        context["facilitators"] = cohort.facilitators.all()
+        context["history"] = cohort.status_changes.select_related("by")[:10]
+        context["actions"] = [(to, label) for to, label in STATUS_ACTIONS if cohort.can_move_to(to)]
+        context["can_change"] = self.request.user.has_perm("cohorts.change_cohort")
+        feed = calendar_feed_get(cohort=cohort)
+        context["feed_url"] = self.request.build_absolute_uri(feed.get_absolute_url())
+        return context
+
+
+class CohortCreateView(PermissionRequiredMixin, CreateView):
+    permission_required = "cohorts.add_cohort"
+    form_class = CohortForm
+    template_name = "cohorts/cohort_form.html"
+
+    def form_valid(self, form):
+        cohort = cohort_save(
+            cohort=form.save(commit=False),
+            facilitators=form.cleaned_data["facilitators"],
+            by=self.request.user,
+        )
+        messages.success(self.request, f"{cohort} added as a draft. Generate its timetable next.")
+        return redirect(cohort)
+
+
+class CohortUpdateView(PermissionRequiredMixin, CohortScopeMixin, UpdateView):
+    permission_required = "cohorts.change_cohort"
+    form_class = CohortForm
+    template_name = "cohorts/cohort_form.html"
+
+    def get_object(self, queryset=None):
+        return self.get_cohort(self.kwargs["pk"])
+
+    def form_valid(self, form):
+        cohort = cohort_save(
+            cohort=form.save(commit=False),
+            facilitators=form.cleaned_data["facilitators"],
+            by=self.request.user,
+        )
+        messages.success(self.request, f"{cohort} saved.")
+        return redirect(cohort)
+
+
+class CohortActionView(PermissionRequiredMixin, CohortScopeMixin, View):
+    """A POST that calls one service on a cohort and says what happened."""
+
+    def post(self, request, pk):
+        cohort = self.get_cohort(pk)
+        try:
+            response = self.act(cohort)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))  # nothing was changed; say why
+            return redirect(cohort)
+        return response or redirect(cohort)
+
+
+class CohortStatusView(CohortActionView):
+    permission_required = "cohorts.change_cohort_status"
+
+    def act(self, cohort):
+        form = CohortStatusForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose what should happen to the cohort.")
+        cohort = cohort_move(cohort=cohort, by=self.request.user, **form.cleaned_data)
+        messages.success(self.request, f"{cohort} is now {cohort.get_status_display().lower()}.")
+
+
+class CohortDuplicateView(CohortActionView):
+    permission_required = "cohorts.add_cohort"
+
+    def act(self, cohort):
+        copy = cohort_duplicate(cohort=cohort, by=self.request.user)
+        messages.success(
+            self.request,
+            f"Copied to {copy.academic_year_label} as a draft, with its timetable moved on a "
+            "year. Check the dates, then publish.",
+        )
+        return redirect(copy)
+
+
+class TimetableGenerateView(CohortActionView):
+    permission_required = "cohorts.add_session"
+
+    def act(self, cohort):
+        sessions = timetable_generate(cohort=cohort, by=self.request.user)
+        messages.success(
+            self.request,
+            f"{len(sessions)} draft sessions and the module windows are in place. Adjust them, "
+            "then publish the timetable.",
+        )
+
+
+class TimetablePublishView(CohortActionView):
+    permission_required = "cohorts.change_session"
+
+    def act(self, cohort):
+        count = timetable_publish(cohort=cohort, by=self.request.user)
+        messages.success(self.request, f"{count} sessions published to calendars.")
+
+
+class SessionCreateView(PermissionRequiredMixin, CohortScopeMixin, CreateView):
+    permission_required = "cohorts.add_session"
+    form_class = SessionForm
+    template_name = "cohorts/session_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.cohort = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.cohort = self.get_cohort(kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        session = form.save(commit=False)
+        session.cohort = self.cohort
+        try:
+            session_save(session=session, by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"“{session}” added as a draft.")
+        return redirect(self.cohort)
+
+
+class SessionUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "cohorts.change_session"
+    form_class = SessionForm
+    template_name = "cohorts/session_form.html"
+
+    def get_object(self, queryset=None):
+        sessions = Session.objects.for_user(self.request.user).select_related("cohort__programme")
+        session = get_object_or_404(sessions, pk=self.kwargs["pk"])
+        self.cohort = session.cohort
+        return session
+
+    def form_valid(self, form):
+        try:
+            session = session_save(
+                session=form.save(commit=False),
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"“{session}” saved.")
+        return redirect(self.cohort)
+
+
+class SessionCancelView(PermissionRequiredMixin, FormView):
+    permission_required = "cohorts.change_session"
+    form_class = SessionCancelForm
+    template_name = "cohorts/session_cancel.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        sessions = Session.objects.for_user(request.user).select_related("cohort__programme")
+        self.object = get_object_or_404(sessions, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            session_cancel(session=self.object, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"“{self.object}” is cancelled.")
+        return redirect(self.object.cohort)
+
+
+class ModuleWindowUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "cohorts.change_modulewindow"
+    form_class = ModuleWindowForm
+    template_name = "cohorts/modulewindow_form.html"
+
+    def get_object(self, queryset=None):
+        cohorts = Cohort.objects.for_user(self.request.user)
+        windows = ModuleWindow.objects.filter(cohort__in=cohorts).select_related(
+            "cohort__programme", "module"
+        )
+        return get_object_or_404(windows, pk=self.kwargs["pk"])
+
+    def form_valid(self, form):
+        try:
+            module_window_save(window=form.save(commit=False), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Dates for “{self.object.module}” saved.")
+        return redirect(self.object.cohort)
+
+
+class DeliveryPartnerListView(PermissionRequiredMixin, ListView):
+    permission_required = "cohorts.view_deliverypartner"
+    template_name = "cohorts/deliverypartner_list.html"
+    model = DeliveryPartner
+    paginate_by = 25
+
+
+class DeliveryPartnerCreateView(PermissionRequiredMixin, CreateView):
+    permission_required = "cohorts.add_deliverypartner"
+    form_class = DeliveryPartnerForm
+    template_name = "cohorts/deliverypartner_form.html"
+
+    def get_success_url(self):
+        return reverse("cohorts:partner-list")
+
+
+class DeliveryPartnerUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "cohorts.change_deliverypartner"
+    form_class = DeliveryPartnerForm
+    template_name = "cohorts/deliverypartner_form.html"
+    model = DeliveryPartner
+
+    def get_success_url(self):
+        return reverse("cohorts:partner-list")
+
+
+# ---- Calendars ----
+
+
+class MyCalendarView(TemplateView):
+    """Where someone finds their calendar address, and replaces it if it got out."""
+
+    template_name = "cohorts/my_calendar.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        feed = calendar_feed_get(owner=self.request.user)
+        context["feed_url"] = self.request.build_absolute_uri(feed.get_absolute_url())
+        context["sessions"] = (
+            person_sessions(self.request.user)
+            .filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
+            .select_related("cohort__programme")[:20]
+        )
+        return context
+
+    def post(self, request):
+        feed = calendar_feed_get(owner=request.user)
+        calendar_feed_replace(feed=feed)
+        messages.success(request, "Your old calendar address no longer works; use the new one.")
+        return redirect("cohorts:my-calendar")
+
+
+class CohortCalendarView(PermissionRequiredMixin, CohortScopeMixin, View):
+    """The cohort's calendar address, for staff to share (or replace)."""
+
+    permission_required = "cohorts.view_cohort"
+
+    def post(self, request, pk):
+        cohort = self.get_cohort(pk)
+        calendar_feed_replace(feed=calendar_feed_get(cohort=cohort))
+        messages.success(request, "The cohort has a new calendar address; the old one is revoked.")
+        return redirect(cohort)
+
+
+def person_sessions(user):
+    """Sessions a person's calendar shows: those of the cohorts they run (and, once
+    enrolments exist, the cohorts they take part in)."""
+    return Session.objects.exclude(status=Session.Status.DRAFT).filter(
+        cohort__in=Cohort.objects.filter(facilitators=user)
+    )
+
+
+@login_not_required
+def calendar_feed(request, token):
+    """An iCalendar feed at a secret address: calendar apps cannot sign in."""
+    feed = CalendarFeed.objects.filter(token=token, revoked_at__isnull=True).first()
+    if feed is None:
+        raise Http404("No such calendar.")
+    if feed.cohort_id:
+        sessions = feed.cohort.sessions.exclude(status=Session.Status.DRAFT)
+        name = str(feed.cohort)
+    else:
+        sessions = person_sessions(feed.owner)
+        name = f"NPQ sessions for {feed.owner.get_short_name()}"
+    body = calendar_ics(
+        sessions.select_related("cohort__programme").order_by("starts_at", "pk"),
+        name=name,
+        domain=settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "npq-portal",
+        now=timezone.now(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="npq-sessions.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
