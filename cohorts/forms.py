@@ -113,6 +113,8 @@ class SessionForm(forms.ModelForm):
         fields = [
             "kind",
             "title",
+            "course",
+            "clinic",
             "starts_at",
             "ends_at",
             "venue",
@@ -123,17 +125,29 @@ class SessionForm(forms.ModelForm):
         widgets = {"starts_at": LocalDateTimeInput, "ends_at": LocalDateTimeInput}
         help_texts = {"starts_at": "UK time.", "ends_at": "UK time."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facilitator"].queryset = _facilitator_choices()
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
+        # Only the parts of this cohort's programme; a clinic may run on several dates.
+        courses = self.fields["course"].queryset.filter(programme_id=cohort.programme_id)
+        self.fields["course"].queryset = courses
+        self.fields["clinic"].queryset = (
+            self.fields["clinic"].queryset.filter(course__in=courses).select_related("course")
+        )
+        self.fields["clinic"].label_from_instance = lambda clinic: f"{clinic} ({clinic.course})"
 
     def clean(self):
         data = super().clean()
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and starts >= ends:
             self.add_error("ends_at", "The session must end after it starts.")
+        clinic, course = data.get("clinic"), data.get("course")
+        if clinic and course and clinic.course_id != course.pk:
+            self.add_error("clinic", "This clinic belongs to another course.")
+        elif clinic and not course:
+            data["course"] = clinic.course
         return data
 
 

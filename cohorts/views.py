@@ -232,6 +232,9 @@ class SessionCreateView(PermissionRequiredMixin, CohortScopeMixin, CreateView):
         self.cohort = self.get_cohort(kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "cohort": self.cohort}
+
     def form_valid(self, form):
         session = form.save(commit=False)
         session.cohort = self.cohort
@@ -254,6 +257,9 @@ class SessionUpdateView(PermissionRequiredMixin, UpdateView):
         session = get_object_or_404(sessions, pk=self.kwargs["pk"])
         self.cohort = session.cohort
         return session
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "cohort": self.object.cohort}
 
     def form_valid(self, form):
         try:

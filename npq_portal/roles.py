@@ -62,6 +62,7 @@ SCHOOLS_AND_FUNDING = (
     "participants.view_eligibilitylist",
     "participants.add_eligibilitylist",
     "participants.view_fundingdecision",
+    "participants.add_privatechildcareprovider",
 )
 CATALOGUE_EDITING = (
     "programmes.view_programme",

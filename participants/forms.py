@@ -47,6 +47,21 @@ class EligibilityListUploadForm(forms.Form):
         return upload
 
 
+class ChildcareProviderUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Private childcare providers",
+        help_text="A CSV file whose first row names the columns: Ofsted URN and Name, and "
+        "optionally Postcode and LA code. Known providers are updated, new ones added.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 50 MB: is it the right one?")
+        return upload
+
+
 class FundingWhatChangesForm(forms.Form):
     rules = forms.ChoiceField(label="Rule set")
     with_current_lists = forms.BooleanField(

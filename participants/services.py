@@ -25,6 +25,7 @@ from .models import (
     FundingOverride,
     GiasImport,
     LocalAuthority,
+    PrivateChildcareProvider,
     School,
     normalise_name,
     normalise_postcode,
@@ -376,3 +377,68 @@ def funding_decision_override(
         decision=decision, status=decision.override_status, reason=decision.override_reason, by=by
     )
     return decision
+
+
+@transaction.atomic
+def childcare_providers_upload(*, source: IO[bytes]) -> tuple[int, int]:
+    """Add or update private childcare providers from a CSV of Ofsted's register.
+
+    Columns: Ofsted URN and Name (needed), Postcode and LA code (optional). Raises
+    ValidationError naming the first bad row; then nothing changes. Returns (added, updated).
+    """
+    data = source.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValidationError("This file is not CSV text. Nothing was uploaded.") from None
+    reader = csv.reader(text.splitlines())
+    header = [name.strip().lower() for name in next(reader, [])]
+    urn_at = next((header.index(name) for name in OFSTED_HEADERS if name in header), None)
+    if urn_at is None or "name" not in header:
+        raise ValidationError(
+            "The first row must name the columns, with “Ofsted URN” and “Name”. "
+            "Nothing was uploaded."
+        )
+    name_at = header.index("name")
+    postcode_at = header.index("postcode") if "postcode" in header else None
+    la_at = header.index("la code") if "la code" in header else None
+
+    def cell(record: list[str], at: int | None) -> str:
+        return record[at].strip() if at is not None and at < len(record) else ""
+
+    providers: dict[str, PrivateChildcareProvider] = {}
+    for line, record in enumerate(reader, start=2):
+        if not any(field.strip() for field in record):
+            continue
+        urn = cell(record, urn_at).upper()
+        if not _identifier_ok(EligibilityList.Kind.CHILDMINDERS, urn):
+            raise ValidationError(
+                f"Row {line:,}: “{urn}” is not an Ofsted URN. Nothing was uploaded."
+            )
+        name = cell(record, name_at)
+        if not name:
+            raise ValidationError(f"Row {line:,}: the name is empty. Nothing was uploaded.")
+        providers[urn] = PrivateChildcareProvider(
+            provider_urn=urn,
+            name=name[:255],
+            postcode=cell(record, postcode_at)[:10],
+            la_code=cell(record, la_at)[:3],
+        )
+    if not providers:
+        raise ValidationError("The file lists no providers. Nothing was uploaded.")
+    known = set(
+        PrivateChildcareProvider.objects.filter(provider_urn__in=providers).values_list(
+            "provider_urn", flat=True
+        )
+    )
+    PrivateChildcareProvider.objects.bulk_create(
+        providers.values(),
+        update_conflicts=True,
+        unique_fields=["provider_urn"],
+        update_fields=["name", "postcode", "la_code"],
+        batch_size=BATCH,
+    )
+    return len(providers) - len(known), len(known)

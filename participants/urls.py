@@ -25,6 +25,11 @@ urlpatterns = [
         name="eligibility-lists",
     ),
     path(
+        "staff/funding/childcare-providers/",
+        views.ChildcareProviderUploadView.as_view(),
+        name="childcare-provider-upload",
+    ),
+    path(
         "staff/funding/what-changes/",
         views.FundingWhatChangesView.as_view(),
         name="funding-what-changes",

@@ -6,10 +6,20 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from .forms import EligibilityListUploadForm, FundingWhatChangesForm, GiasUploadForm
-from .models import EligibilityList, GiasImport, School
+from .forms import (
+    ChildcareProviderUploadForm,
+    EligibilityListUploadForm,
+    FundingWhatChangesForm,
+    GiasUploadForm,
+)
+from .models import EligibilityList, GiasImport, PrivateChildcareProvider, School
 from .selectors import funding_what_changes
-from .services import eligibility_list_upload, gias_import_live_progress, gias_import_start
+from .services import (
+    childcare_providers_upload,
+    eligibility_list_upload,
+    gias_import_live_progress,
+    gias_import_start,
+)
 
 SEARCH_RESULTS = 10
 
@@ -112,6 +122,10 @@ class EligibilityListIndexView(PermissionRequiredMixin, FormView):
             }
             for kind, label in EligibilityList.Kind.choices
         ]
+        context["provider_form"] = kwargs.get("provider_form") or ChildcareProviderUploadForm(
+            prefix="provider"
+        )
+        context["provider_count"] = PrivateChildcareProvider.objects.count()
         return context
 
     def form_valid(self, form):
@@ -153,3 +167,23 @@ class FundingWhatChangesView(PermissionRequiredMixin, TemplateView):
             context["moves"] = sorted(context["report"].moves.items(), key=lambda item: -item[1])
             context["changed_total"] = sum(context["report"].moves.values())
         return context
+
+
+class ChildcareProviderUploadView(EligibilityListIndexView):
+    """Ofsted-registered private nurseries and childminders, for the early-years rules."""
+
+    permission_required = "participants.add_privatechildcareprovider"
+
+    def post(self, request, *args, **kwargs):
+        form = ChildcareProviderUploadForm(request.POST, request.FILES, prefix="provider")
+        if form.is_valid():
+            try:
+                added, updated = childcare_providers_upload(source=form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)  # nothing was changed; say why
+            else:
+                messages.success(
+                    request, f"Childcare providers: {added:,} added, {updated:,} updated."
+                )
+                return redirect("participants:eligibility-lists")
+        return self.render_to_response(self.get_context_data(provider_form=form))

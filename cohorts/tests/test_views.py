@@ -209,3 +209,30 @@ def test_the_programme_page_shows_open_cohorts_with_places_left(client):
     assert "3 places left" in page
     assert "1 October 2027 to 14 July 2028" in page
     assert "A draft cohort" not in page
+
+
+def test_a_clinic_can_run_on_another_date_with_its_own_capacity(client, lead):
+    catalogue_load()
+    cohort = CohortFactory(programme=Programme.objects.get(slug="npq-leading-primary-mathematics"))
+    clinic = cohort.programme.courses.get(title="Assessment").clinics.get()
+    other_programme_clinic = Programme.objects.get(
+        slug="maths-hub-teaching-assistants-sktm"
+    ).courses.first()
+
+    response = client.post(
+        reverse("cohorts:session-create", args=[cohort.pk]),
+        {
+            "kind": "clinic",
+            "title": "Assessment clinic (second date)",
+            "clinic": clinic.pk,
+            "starts_at": "2027-12-08T16:00",
+            "ends_at": "2027-12-08T17:30",
+            "capacity": 12,
+        },
+    )
+
+    assert response.status_code == 302
+    session = cohort.sessions.get()
+    assert (session.clinic, session.course, session.capacity) == (clinic, clinic.course, 12)
+    form = client.get(reverse("cohorts:session-create", args=[cohort.pk])).context["form"]
+    assert other_programme_clinic not in form.fields["course"].queryset

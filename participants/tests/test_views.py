@@ -240,3 +240,32 @@ def test_visitors_are_sent_to_sign_in_for_staff_pages(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
+
+
+def test_childcare_providers_are_uploaded_and_updated(client, admin):
+    url = reverse("participants:childcare-provider-upload")
+    first = "Ofsted URN,Name,Postcode\r\nEY123456,Little Acorns Nursery,CH1 1AA\r\n"
+    second = "Ofsted URN,Name\r\nEY123456,Little Acorns Day Nursery\r\nEY654321,Jo Smith\r\n"
+
+    client.post(url, {"provider-file": _csv(first, "ofsted.csv")})
+    response = client.post(url, {"provider-file": _csv(second, "ofsted.csv")}, follow=True)
+
+    from participants.models import PrivateChildcareProvider
+
+    names = dict(PrivateChildcareProvider.objects.values_list("provider_urn", "name"))
+    assert names == {"EY123456": "Little Acorns Day Nursery", "EY654321": "Jo Smith"}
+    assert "Childcare providers: 1 added, 1 updated." in response.content.decode()
+
+
+def test_a_bad_provider_row_uploads_nothing(client, admin):
+    response = client.post(
+        reverse("participants:childcare-provider-upload"),
+        {"provider-file": _csv("Ofsted URN,Name\r\nEY1,A\r\nnot-a-urn,B\r\n")},
+    )
+
+    assert "Row 3: “NOT-A-URN” is not an Ofsted URN. Nothing was uploaded." in (
+        response.content.decode()
+    )
+    from participants.models import PrivateChildcareProvider
+
+    assert not PrivateChildcareProvider.objects.exists()
