@@ -12,22 +12,41 @@ from collections.abc import Iterable
 from .models import Session
 
 PRODUCT = "-//NPQ Portal//Sessions//EN"
+# Part of every UID: fixed, so that moving the portal to another address duplicates nothing.
+UID_DOMAIN = "npq-portal"
+
+# Europe/London's rules since 1996, so the calendar always has a component (RFC 5545 3.6)
+# and clients that want the zone spelt out have it.
+LONDON_TIMEZONE = [
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/London",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0000",
+    "TZOFFSETTO:+0100",
+    "TZNAME:BST",
+    "DTSTART:19700329T010000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0000",
+    "TZNAME:GMT",
+    "DTSTART:19701025T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+]
 
 
 def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(c for c in text if c == "\n" or c >= " ")  # no other control characters
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
+    if len(line.encode("utf-8")) <= 75:
         return line
     parts, current = [], b""
     for char in line:
@@ -44,10 +63,8 @@ def _utc(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_ics(
-    sessions: Iterable[Session], *, name: str, domain: str, now: datetime.datetime
-) -> str:
-    """A VCALENDAR of the sessions (select the cohort and course with them)."""
+def calendar_ics(sessions: Iterable[Session], *, name: str, now: datetime.datetime) -> str:
+    """A VCALENDAR of the sessions (select the cohort and its programme with them)."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -56,15 +73,15 @@ def calendar_ics(
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_escape(name)}",
         "X-WR-TIMEZONE:Europe/London",
+        *LONDON_TIMEZONE,
     ]
     for session in sessions:
-        location = session.online_link or session.venue
-        description = [f"{session.cohort}", f"{session.get_kind_display()}"]
+        description = [str(session.cohort), session.get_kind_display()]
         if session.online_link:
             description.append(f"Join online: {session.online_link}")
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{session.uid}@{domain}",
+            f"UID:{session.uid}@{UID_DOMAIN}",
             f"SEQUENCE:{session.sequence}",
             f"DTSTAMP:{_utc(now)}",
             f"LAST-MODIFIED:{_utc(session.updated_at)}",
@@ -75,8 +92,12 @@ def calendar_ics(
             "STATUS:"
             + ("CANCELLED" if session.status == Session.Status.CANCELLED else "CONFIRMED"),
         ]
-        if location:
-            lines.append(f"LOCATION:{_escape(location)}")
+        if session.venue:
+            lines.append(f"LOCATION:{_escape(session.venue)}")
+        elif session.online_link:
+            lines.append("LOCATION:Online")
+        if session.online_link:
+            lines.append(f"URL:{session.online_link}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models import Q
 
 from npq_portal.roles import ROLE_SPECS, Role
 
@@ -62,8 +63,9 @@ class CohortForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facilitators"].queryset = _facilitator_choices()
+        # Offered programmes, and the cohort's own even if it has since been retired.
         self.fields["programme"].queryset = self.fields["programme"].queryset.filter(
-            status="offered"
+            Q(status="offered") | Q(pk=self.instance.programme_id)
         )
 
     def clean(self):
@@ -127,6 +129,8 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.status != Session.Status.SCHEDULED:
+            del self.fields["reason"]  # only a published session's move is explained
         self.fields["facilitator"].queryset = _facilitator_choices()
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from npq_portal.models import TimeStampedModel
 
@@ -46,6 +47,13 @@ class CohortQuerySet(models.QuerySet):
 
     def open_for_applications(self) -> "CohortQuerySet":
         return self.filter(status=Cohort.Status.OPEN)
+
+    def accepting_applications(self) -> "CohortQuerySet":
+        """Open, and its application deadline (if it has one) not yet passed."""
+        today = timezone.localdate()
+        return self.open_for_applications().filter(
+            Q(application_deadline__isnull=True) | Q(application_deadline__gte=today)
+        )
 
 
 class Cohort(TimeStampedModel):
@@ -170,6 +178,13 @@ class SessionQuerySet(models.QuerySet):
     def for_user(self, user) -> "SessionQuerySet":
         """Sessions of the cohorts the user may see."""
         return self.filter(cohort__in=Cohort.objects.for_user(user))
+
+    def in_calendar_of(self, user) -> "SessionQuerySet":
+        """Published sessions a person's calendar shows: those they lead and those of the
+        cohorts they run (and, once enrolments exist, of the cohorts they take part in)."""
+        return self.exclude(status=Session.Status.DRAFT).filter(
+            Q(facilitator=user) | Q(cohort__in=Cohort.objects.filter(facilitators=user))
+        )
 
     def scheduled(self) -> "SessionQuerySet":
         return self.filter(status=Session.Status.SCHEDULED)
@@ -321,7 +336,17 @@ class CalendarFeed(models.Model):
                 condition=Q(cohort__isnull=False, owner__isnull=True)
                 | Q(cohort__isnull=True, owner__isnull=False),
                 name="feed_is_for_a_cohort_or_a_person",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["cohort"],
+                condition=Q(revoked_at__isnull=True, cohort__isnull=False),
+                name="one_live_feed_per_cohort",
+            ),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(revoked_at__isnull=True, owner__isnull=False),
+                name="one_live_feed_per_person",
+            ),
         ]
 
     def __str__(self) -> str:

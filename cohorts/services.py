@@ -22,8 +22,23 @@ from .models import (
 )
 
 LONDON = ZoneInfo("Europe/London")
-# A year on, on the same weekday: 52 weeks.
-NEXT_YEAR = datetime.timedelta(weeks=52)
+# A year on, on the same weekday: 52 weeks (53 when 52 would fall back into the old school year).
+WEEK = datetime.timedelta(weeks=1)
+CLOSED_STATUSES = {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}
+
+
+def _year_on(cohort: Cohort) -> datetime.timedelta:
+    shift = 52 * WEEK
+    if cohort.starts_on + shift < datetime.date(cohort.academic_year + 1, 8, 1):
+        shift += WEEK
+    return shift
+
+
+def _same_wall_clock(moment: datetime.datetime, shift: datetime.timedelta) -> datetime.datetime:
+    """The same London time of day `shift` later, across clock changes (16:00 stays 16:00)."""
+    local = moment.astimezone(LONDON).replace(tzinfo=None) + shift
+    return local.replace(tzinfo=LONDON)
+
 
 # Times the generated timetable uses (Europe/London): staff adjust them afterwards.
 SESSION_TIMES = {
@@ -41,12 +56,43 @@ SESSION_TIMES = {
 def cohort_save(
     *, cohort: Cohort, facilitators: Iterable[User] | None = None, by: User | None
 ) -> Cohort:
-    """Create or change a cohort's details (its status changes through cohort_move)."""
+    """Create or change a cohort's details (its status changes through cohort_move).
+
+    Raises ValidationError when a change would strand its timetable: another programme, or
+    dates that leave sessions outside them.
+    """
     cohort.full_clean(exclude=["facilitators"])
+    if cohort.pk:
+        before = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        sessions = before.sessions.exclude(status=Session.Status.CANCELLED)
+        if cohort.programme_id != before.programme_id and sessions.exists():
+            raise ValidationError(
+                "This cohort has a timetable for its programme: make a new cohort instead."
+            )
+        first, last = cohort_bounds(cohort)
+        if (
+            sessions.filter(starts_at__lt=first).exists()
+            or sessions.filter(ends_at__gt=last).exists()
+        ):
+            raise ValidationError(
+                "Some sessions would fall outside the new dates: move them first."
+            )
     cohort.save()
     if facilitators is not None:
         cohort.facilitators.set(facilitators)
+    if cohort.status in {Cohort.Status.OPEN, Cohort.Status.FULL}:
+        cohort = cohort_places_changed(cohort=cohort, places_taken=cohort.places_taken)
     return cohort
+
+
+def cohort_bounds(cohort: Cohort) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first and last moments of the cohort's dates, UK time."""
+    return (
+        datetime.datetime.combine(cohort.starts_on, datetime.time.min, tzinfo=LONDON),
+        datetime.datetime.combine(
+            cohort.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=LONDON
+        ),
+    )
 
 
 @transaction.atomic
@@ -63,6 +109,11 @@ def cohort_move(*, cohort: Cohort, to: str, by: User | None, reason: str = "") -
             f"{Cohort.Status(to).label.lower()}."
         )
     reason = reason.strip()
+    if to == Cohort.Status.FULL and cohort.places_taken < cohort.capacity:
+        raise ValidationError(
+            f"Only {cohort.places_taken} of {cohort.capacity} places are taken: a cohort is "
+            "full when every place is. Close it to applications instead."
+        )
     if to == Cohort.Status.CANCELLED and not reason:
         raise ValidationError("Say why the cohort is cancelled: applicants will be told.")
     if to == Cohort.Status.OPEN:
@@ -80,6 +131,9 @@ def cohort_move(*, cohort: Cohort, to: str, by: User | None, reason: str = "") -
     cohort.status = to
     if to == Cohort.Status.CANCELLED:
         cohort.cancelled_reason = reason
+        # Calendars must show every session cancelled, not leave them in people's diaries.
+        for session in cohort.sessions.exclude(status=Session.Status.CANCELLED):
+            session_cancel(session=session, by=by, reason=f"The cohort is cancelled: {reason}")
     cohort.save(update_fields=["status", "cancelled_reason", "updated_at"])
     return cohort
 
@@ -112,16 +166,17 @@ def cohort_places_changed(*, cohort: Cohort, places_taken: int) -> Cohort:
 @transaction.atomic
 def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
     """A draft copy of the cohort for the next academic year, its timetable and module
-    windows moved on 52 weeks (so sessions keep their weekday)."""
+    windows moved on a year to the same weekdays and the same UK times of day."""
     source = Cohort.objects.prefetch_related("facilitators").get(pk=cohort.pk)
+    shift = _year_on(source)
     copy = Cohort.objects.create(
         programme_id=source.programme_id,
         name=source.name,
         academic_year=source.academic_year + 1,
-        starts_on=source.starts_on + NEXT_YEAR,
-        ends_on=source.ends_on + NEXT_YEAR,
+        starts_on=source.starts_on + shift,
+        ends_on=source.ends_on + shift,
         application_deadline=(
-            source.application_deadline + NEXT_YEAR if source.application_deadline else None
+            source.application_deadline + shift if source.application_deadline else None
         ),
         delivery_partner_id=source.delivery_partner_id,
         venue=source.venue,
@@ -140,8 +195,8 @@ def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
                 course_id=session.course_id,
                 clinic_id=session.clinic_id,
                 module_id=session.module_id,
-                starts_at=session.starts_at + NEXT_YEAR,
-                ends_at=session.ends_at + NEXT_YEAR,
+                starts_at=_same_wall_clock(session.starts_at, shift),
+                ends_at=_same_wall_clock(session.ends_at, shift),
                 venue=session.venue,
                 online_link=session.online_link,
                 facilitator_id=session.facilitator_id,
@@ -155,9 +210,9 @@ def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
             ModuleWindow(
                 cohort=copy,
                 module_id=window.module_id,
-                opens_on=window.opens_on + NEXT_YEAR,
-                study_due_on=window.study_due_on + NEXT_YEAR,
-                application_due_on=window.application_due_on + NEXT_YEAR,
+                opens_on=window.opens_on + shift,
+                study_due_on=window.study_due_on + shift,
+                application_due_on=window.application_due_on + shift,
             )
             for window in source.module_windows.all()
         ]
@@ -171,6 +226,12 @@ def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
 def _weekday_on_or_after(day: datetime.date) -> datetime.date:
     while day.weekday() >= 5:  # Saturday or Sunday
         day += datetime.timedelta(days=1)
+    return day
+
+
+def _weekday_on_or_before(day: datetime.date) -> datetime.date:
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
     return day
 
 
@@ -226,6 +287,8 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
     Raises ValidationError when the cohort already has sessions or the programme no structure.
     """
     cohort = Cohort.objects.select_for_update().select_related("programme").get(pk=cohort.pk)
+    if cohort.status in CLOSED_STATUSES:
+        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
     if cohort.sessions.exists():
         raise ValidationError(
             "This cohort already has sessions: change them one by one, or delete them first."
@@ -238,16 +301,24 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
         )
     first = _weekday_on_or_after(cohort.starts_on)
     # Keep the last session a week clear of the end date, for the assessment window.
-    last = cohort.ends_on - datetime.timedelta(days=7)
+    last = _weekday_on_or_before(cohort.ends_on - datetime.timedelta(days=7))
     if last <= first:
-        last = cohort.ends_on
-    span = (last - first).days
+        last = _weekday_on_or_before(cohort.ends_on)
+    weekdays = [
+        first + datetime.timedelta(days=offset)
+        for offset in range((last - first).days + 1)
+        if (first + datetime.timedelta(days=offset)).weekday() < 5
+    ]
+    if len(weekdays) < len(planned):
+        raise ValidationError(
+            f"{cohort.programme.short_name} needs {len(planned)} sessions, but the cohort's "
+            f"dates leave only {len(weekdays)} weekdays: lengthen the cohort first."
+        )
     steps = max(len(planned) - 1, 1)
     sessions = []
     for index, plan in enumerate(planned):
-        day = _weekday_on_or_after(first + datetime.timedelta(days=span * index // steps))
-        if day > cohort.ends_on:
-            day = cohort.ends_on
+        # Evenly spread over the weekdays: distinct days, never a weekend.
+        day = weekdays[(len(weekdays) - 1) * index // steps]
         starts_at, ends_at = _at(day, plan["kind"])
         sessions.append(
             Session(
@@ -282,7 +353,8 @@ def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
             continue
         end = clinic_day.get(course.pk, previous_end + datetime.timedelta(weeks=4 * len(modules)))
         end = max(end, previous_end + datetime.timedelta(days=len(modules) * 2))
-        part = (end - previous_end).days // len(modules)
+        end = min(end, cohort.ends_on)  # never due after the cohort ends
+        part = max((end - previous_end).days // len(modules), 0)
         for position, module in enumerate(modules):
             opens_on = previous_end + datetime.timedelta(days=part * position)
             windows.append(
@@ -291,7 +363,10 @@ def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
                     module=module,
                     opens_on=opens_on,
                     study_due_on=opens_on + datetime.timedelta(days=part // 2),
-                    application_due_on=opens_on + datetime.timedelta(days=max(part - 1, part // 2)),
+                    application_due_on=min(
+                        opens_on + datetime.timedelta(days=max(part - 1, part // 2)),
+                        cohort.ends_on,
+                    ),
                 )
             )
         previous_end = end
@@ -300,10 +375,18 @@ def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
 
 @transaction.atomic
 def timetable_publish(*, cohort: Cohort, by: User | None) -> int:
-    """Schedule every draft session of the cohort, so it shows in calendars; returns how many."""
+    """Schedule every draft session of the cohort, so it shows in calendars; returns how many.
+
+    Raises ValidationError for a cancelled or completed cohort.
+    """
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.status in CLOSED_STATUSES:
+        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
     drafts = list(cohort.sessions.select_for_update().filter(status=Session.Status.DRAFT))
+    now = timezone.now()
     for session in drafts:
         session.status = Session.Status.SCHEDULED
+        session.updated_at = now  # bulk_update skips auto_now; calendars read it
         SessionChange.objects.create(
             session=session,
             kind=SessionChange.Kind.SCHEDULED,
@@ -311,7 +394,7 @@ def timetable_publish(*, cohort: Cohort, by: User | None) -> int:
             new_ends_at=session.ends_at,
             by=by,
         )
-    Session.objects.bulk_update(drafts, ["status"])
+    Session.objects.bulk_update(drafts, ["status", "updated_at"])
     return len(drafts)
 
 
@@ -324,8 +407,10 @@ def session_save(*, session: Session, by: User | None, reason: str = "") -> Sess
     outside the cohort's dates.
     """
     cohort = session.cohort
-    starts_on = session.starts_at.astimezone(LONDON).date()
-    if not cohort.starts_on <= starts_on <= cohort.ends_on:
+    if cohort.status in CLOSED_STATUSES:
+        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
+    first, last = cohort_bounds(cohort)
+    if not (first <= session.starts_at and session.ends_at <= last):
         raise ValidationError(
             f"The session must fall within the cohort's dates, {cohort.starts_on:%d %B %Y} to "
             f"{cohort.ends_on:%d %B %Y}."
@@ -335,6 +420,8 @@ def session_save(*, session: Session, by: User | None, reason: str = "") -> Sess
         session.save()
         return session
     before = Session.objects.select_for_update().get(pk=session.pk)
+    if before.status == Session.Status.CANCELLED:
+        raise ValidationError("A cancelled session cannot be changed: add a new one instead.")
     moved = (before.starts_at, before.ends_at) != (session.starts_at, session.ends_at)
     if before.status == Session.Status.SCHEDULED:
         if moved and not reason.strip():
@@ -396,12 +483,17 @@ def module_window_save(*, window: ModuleWindow, by: User | None) -> ModuleWindow
 @transaction.atomic
 def calendar_feed_get(*, cohort: Cohort | None = None, owner: User | None = None) -> CalendarFeed:
     """The active secret calendar address for a cohort or a person, made on first use."""
-    feed = CalendarFeed.objects.filter(cohort=cohort, owner=owner, revoked_at__isnull=True).first()
+    feeds = CalendarFeed.objects.select_for_update().filter(
+        cohort=cohort, owner=owner, revoked_at__isnull=True
+    )
+    feed = feeds.first()
     return feed or CalendarFeed.objects.create(cohort=cohort, owner=owner)
 
 
 @transaction.atomic
 def calendar_feed_replace(*, feed: CalendarFeed) -> CalendarFeed:
     """Revoke a calendar address (e.g. it was shared by mistake) and issue a new one."""
-    CalendarFeed.objects.filter(pk=feed.pk).update(revoked_at=timezone.now())
+    CalendarFeed.objects.filter(
+        cohort=feed.cohort, owner=feed.owner, revoked_at__isnull=True
+    ).select_for_update().update(revoked_at=timezone.now())
     return CalendarFeed.objects.create(cohort=feed.cohort, owner=feed.owner)

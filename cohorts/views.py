@@ -1,7 +1,6 @@
 import datetime
 import itertools
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -10,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import (
     CreateView,
@@ -73,13 +73,14 @@ class CohortListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        cohorts = Cohort.objects.for_user(self.request.user).select_related(
-            "programme", "delivery_partner"
-        )
+        scoped = Cohort.objects.for_user(self.request.user)
+        cohorts = scoped.select_related("programme", "delivery_partner")
         self.filters = CohortFilterForm(
             self.request.GET or None,
-            programmes=Programme.objects.filter(cohorts__isnull=False).distinct().order_by("name"),
-            years=sorted(set(Cohort.objects.values_list("academic_year", flat=True)), reverse=True),
+            programmes=Programme.objects.filter(cohorts__in=scoped).distinct().order_by("name"),
+            years=scoped.order_by("-academic_year")
+            .values_list("academic_year", flat=True)
+            .distinct(),
         )
         self.filters.is_valid()
         data = getattr(self.filters, "cleaned_data", {})
@@ -224,13 +225,10 @@ class SessionCreateView(PermissionRequiredMixin, CohortScopeMixin, CreateView):
     form_class = SessionForm
     template_name = "cohorts/session_form.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.cohort = None
-
-    def dispatch(self, request, *args, **kwargs):
-        self.cohort = self.get_cohort(kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def cohort(self) -> Cohort:
+        # Looked up when first needed, after the permission check: a teacher gets a 403.
+        return self.get_cohort(self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "cohort": self.cohort}
@@ -266,7 +264,7 @@ class SessionUpdateView(PermissionRequiredMixin, UpdateView):
             session = session_save(
                 session=form.save(commit=False),
                 by=self.request.user,
-                reason=form.cleaned_data["reason"],
+                reason=form.cleaned_data.get("reason", ""),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -280,10 +278,14 @@ class SessionCancelView(PermissionRequiredMixin, FormView):
     form_class = SessionCancelForm
     template_name = "cohorts/session_cancel.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        sessions = Session.objects.for_user(request.user).select_related("cohort__programme")
-        self.object = get_object_or_404(sessions, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def object(self) -> Session:
+        sessions = Session.objects.for_user(self.request.user).select_related("cohort__programme")
+        return get_object_or_404(sessions, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.object  # noqa: B018  a missing session is a 404 before the form shows
+        return super().get(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:
@@ -356,7 +358,7 @@ class MyCalendarView(TemplateView):
         feed = calendar_feed_get(owner=self.request.user)
         context["feed_url"] = self.request.build_absolute_uri(feed.get_absolute_url())
         context["sessions"] = (
-            person_sessions(self.request.user)
+            Session.objects.in_calendar_of(self.request.user)
             .filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
             .select_related("cohort__programme")[:20]
         )
@@ -370,9 +372,9 @@ class MyCalendarView(TemplateView):
 
 
 class CohortCalendarView(PermissionRequiredMixin, CohortScopeMixin, View):
-    """The cohort's calendar address, for staff to share (or replace)."""
+    """Replace the cohort's calendar address: every subscriber must subscribe again."""
 
-    permission_required = "cohorts.view_cohort"
+    permission_required = "cohorts.change_cohort"
 
     def post(self, request, pk):
         cohort = self.get_cohort(pk)
@@ -381,30 +383,25 @@ class CohortCalendarView(PermissionRequiredMixin, CohortScopeMixin, View):
         return redirect(cohort)
 
 
-def person_sessions(user):
-    """Sessions a person's calendar shows: those of the cohorts they run (and, once
-    enrolments exist, the cohorts they take part in)."""
-    return Session.objects.exclude(status=Session.Status.DRAFT).filter(
-        cohort__in=Cohort.objects.filter(facilitators=user)
-    )
-
-
 @login_not_required
 def calendar_feed(request, token):
     """An iCalendar feed at a secret address: calendar apps cannot sign in."""
-    feed = CalendarFeed.objects.filter(token=token, revoked_at__isnull=True).first()
-    if feed is None:
+    feed = (
+        CalendarFeed.objects.filter(token=token, revoked_at__isnull=True)
+        .select_related("cohort__programme", "owner")
+        .first()
+    )
+    if feed is None or (feed.owner_id and not feed.owner.is_active):
         raise Http404("No such calendar.")
     if feed.cohort_id:
         sessions = feed.cohort.sessions.exclude(status=Session.Status.DRAFT)
         name = str(feed.cohort)
     else:
-        sessions = person_sessions(feed.owner)
+        sessions = Session.objects.in_calendar_of(feed.owner).distinct()
         name = f"NPQ sessions for {feed.owner.get_short_name()}"
     body = calendar_ics(
         sessions.select_related("cohort__programme").order_by("starts_at", "pk"),
         name=name,
-        domain=settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "npq-portal",
         now=timezone.now(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

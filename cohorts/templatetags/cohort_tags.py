@@ -9,7 +9,7 @@ register = template.Library()
 def open_cohorts(programme):
     """The programme's cohorts open for applications, for its public page."""
     cohorts = (
-        Cohort.objects.open_for_applications()
+        Cohort.objects.accepting_applications()
         .filter(programme=programme)
         .select_related("delivery_partner")
         .order_by("starts_on")

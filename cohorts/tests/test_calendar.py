@@ -107,3 +107,45 @@ def test_my_calendar_page_shows_the_address_and_can_replace_it(client):
 
     assert first != second
     assert client.get(first.split("testserver")[1]).status_code == 404
+
+
+def test_an_empty_feed_is_still_a_valid_calendar_with_crlf_lines(client):
+    feed = calendar_feed_get(cohort=CohortFactory())
+
+    body = client.get(feed.get_absolute_url()).content
+
+    calendar = icalendar.Calendar.from_ical(body)
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
+    assert b"\n" not in body.replace(b"\r\n", b"")
+    assert body.endswith(b"END:VCALENDAR\r\n")
+
+
+def test_every_event_has_the_required_properties_and_a_fixed_uid_domain(client, settings):
+    settings.SITE_URL = "https://npq.hub.example.org"
+    session = SessionFactory(online_link="https://meet.example/abc", venue="")
+
+    (event,) = _events(client, calendar_feed_get(cohort=session.cohort)).values()
+
+    for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE"):
+        assert name in event, name
+    assert str(event["UID"]) == f"{session.uid}@npq-portal"
+    assert str(event["URL"]) == "https://meet.example/abc"
+    assert str(event["LOCATION"]) == "Online"
+
+
+def test_a_session_a_facilitator_leads_in_another_cohort_is_in_their_feed(client):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    SessionFactory(title="Guest clinic", facilitator=facilitator)
+
+    events = _events(client, calendar_feed_get(owner=facilitator))
+
+    assert [str(e["SUMMARY"]) for e in events.values()] == ["Guest clinic"]
+
+
+def test_a_deactivated_persons_feed_stops_working(client):
+    person = UserFactory()
+    feed = calendar_feed_get(owner=person)
+    person.is_active = False
+    person.save()
+
+    assert client.get(feed.get_absolute_url()).status_code == 404

@@ -41,6 +41,9 @@ S = Cohort.Status
 )
 def test_allowed_moves_happen_and_are_recorded(start, to):
     cohort = CohortFactory(status=start, application_deadline=None)
+    if to == S.FULL:
+        cohort.places_taken = cohort.capacity  # full means every place is taken
+        cohort.save()
     lead = UserFactory()
 
     cohort = cohort_move(cohort=cohort, to=to, by=lead, reason="Planned")
@@ -244,3 +247,109 @@ def test_a_place_freed_after_the_deadline_closes_the_cohort_rather_than_reopenin
     cohort = cohort_places_changed(cohort=cohort, places_taken=1)
 
     assert cohort.status == S.CLOSED
+
+
+# ---- Review fixes: each of these failed before ----
+
+
+def test_a_copy_keeps_the_uk_time_of_day_across_a_clock_change():
+    cohort = CohortFactory(
+        academic_year=2026, starts_on=datetime.date(2026, 9, 7), ends_on=datetime.date(2027, 7, 9)
+    )
+    SessionFactory(
+        cohort=cohort,
+        starts_at=datetime.datetime(2026, 10, 27, 16, 0, tzinfo=LONDON),  # GMT
+        ends_at=datetime.datetime(2026, 10, 27, 17, 30, tzinfo=LONDON),
+    )
+
+    copy = cohort_duplicate(cohort=cohort, by=None)
+
+    copied = copy.sessions.get().starts_at.astimezone(LONDON)
+    assert (copied.date(), copied.hour, copied.minute) == (datetime.date(2027, 10, 26), 16, 0)
+    assert copied.utcoffset() == datetime.timedelta(hours=1)  # BST that week
+
+
+def test_a_copy_of_a_cohort_starting_on_1_august_stays_in_the_next_school_year():
+    cohort = CohortFactory(
+        academic_year=2026, starts_on=datetime.date(2026, 8, 1), ends_on=datetime.date(2027, 7, 9)
+    )
+
+    copy = cohort_duplicate(cohort=cohort, by=None)
+
+    assert copy.starts_on >= datetime.date(2027, 8, 1)
+    assert copy.starts_on.weekday() == cohort.starts_on.weekday()
+
+
+def test_a_cohort_too_short_for_its_sessions_is_refused(npqlpm_cohort):
+    npqlpm_cohort.ends_on = npqlpm_cohort.starts_on + datetime.timedelta(days=8)
+    npqlpm_cohort.save()
+
+    with pytest.raises(ValidationError, match="needs 10 sessions, but .* only"):
+        timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    assert not npqlpm_cohort.sessions.exists()
+
+
+def test_a_cohort_ending_on_a_sunday_gets_no_weekend_sessions(npqlpm_cohort):
+    npqlpm_cohort.ends_on = datetime.date(2026, 12, 20)  # a Sunday, eleven weeks on
+    npqlpm_cohort.save()
+
+    sessions = timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    assert all(s.starts_at.astimezone(LONDON).weekday() < 5 for s in sessions)
+    windows = npqlpm_cohort.module_windows.all()
+    assert all(w.application_due_on <= npqlpm_cohort.ends_on for w in windows)
+
+
+def test_cancelling_a_cohort_cancels_its_sessions_for_calendars(npqlpm_cohort):
+    timetable_generate(cohort=npqlpm_cohort, by=None)
+    timetable_publish(cohort=npqlpm_cohort, by=None)
+
+    cohort_move(cohort=npqlpm_cohort, to=S.CANCELLED, by=None, reason="Too few applicants")
+
+    sessions = npqlpm_cohort.sessions.all()
+    assert {s.status for s in sessions} == {Session.Status.CANCELLED}
+    assert all(s.sequence == 1 for s in sessions)
+    with pytest.raises(ValidationError, match="cancelled"):
+        timetable_publish(cohort=npqlpm_cohort, by=None)
+
+
+def test_a_cancelled_session_cannot_be_moved_and_an_end_past_the_cohort_is_refused():
+    session = SessionFactory()
+    session_cancel(session=session, by=None, reason="Snow")
+    session.starts_at += datetime.timedelta(days=1)
+    session.ends_at += datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="cancelled session cannot be changed"):
+        session_save(session=session, by=None, reason="x")
+
+    late = SessionFactory.build(cohort=session.cohort)
+    late.starts_at = datetime.datetime(2028, 7, 14, 16, 0, tzinfo=LONDON)
+    late.ends_at = datetime.datetime(2028, 7, 20, 17, 0, tzinfo=LONDON)
+    with pytest.raises(ValidationError, match="within the cohort's dates"):
+        session_save(session=late, by=None)
+
+
+def test_marking_full_by_hand_is_refused_until_every_place_is_taken():
+    cohort = CohortFactory(status=S.OPEN, capacity=10, places_taken=4)
+
+    with pytest.raises(ValidationError, match="Only 4 of 10 places are taken"):
+        cohort_move(cohort=cohort, to=S.FULL, by=None)
+
+
+def test_editing_a_cohort_keeps_it_consistent():
+    from cohorts.services import cohort_save
+
+    cohort = CohortFactory(status=S.OPEN, capacity=10, places_taken=5)
+    SessionFactory(cohort=cohort)
+
+    cohort.capacity = 5
+    cohort = cohort_save(cohort=cohort, by=None)
+    assert cohort.status == S.FULL
+
+    cohort.ends_on = datetime.date(2027, 10, 20)  # before the session on 9 November
+    with pytest.raises(ValidationError, match="outside the new dates"):
+        cohort_save(cohort=cohort, by=None)
+    cohort.refresh_from_db()
+    cohort.programme = CohortFactory().programme
+    with pytest.raises(ValidationError, match="make a new cohort instead"):
+        cohort_save(cohort=cohort, by=None)

@@ -236,3 +236,111 @@ def test_a_clinic_can_run_on_another_date_with_its_own_capacity(client, lead):
     assert (session.clinic, session.course, session.capacity) == (clinic, clinic.course, 12)
     form = client.get(reverse("cohorts:session-create", args=[cohort.pk])).context["form"]
     assert other_programme_clinic not in form.fields["course"].queryset
+
+
+def test_a_facilitator_cannot_touch_another_cohort_in_any_way(client):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    mine = CohortFactory()
+    mine.facilitators.add(facilitator)
+    other = SessionFactory()
+    window_cohort = other.cohort
+    sign_in(client, facilitator)
+
+    for url in [
+        reverse("cohorts:cohort-detail", args=[window_cohort.pk]),
+    ]:
+        assert client.get(url).status_code == 404
+    for name in [
+        "cohorts:cohort-status",
+        "cohorts:cohort-duplicate",
+        "cohorts:timetable-generate",
+        "cohorts:timetable-publish",
+        "cohorts:cohort-calendar",
+    ]:
+        assert client.post(reverse(name, args=[window_cohort.pk])).status_code in {403, 404}
+    for name in ["cohorts:session-update", "cohorts:session-cancel"]:
+        assert client.get(reverse(name, args=[other.pk])).status_code in {403, 404}
+    other.refresh_from_db()
+    assert other.status == Session.Status.SCHEDULED
+    assert (
+        not window_cohort.feeds.exists() or window_cohort.feeds.filter(revoked_at=None).count() <= 1
+    )
+
+
+def test_a_facilitator_cannot_revoke_their_cohorts_calendar_address(client):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    cohort = CohortFactory()
+    cohort.facilitators.add(facilitator)
+    sign_in(client, facilitator)
+
+    page = client.get(cohort.get_absolute_url()).content.decode()
+    response = client.post(reverse("cohorts:cohort-calendar", args=[cohort.pk]))
+
+    assert "Revoke it and make a new address" not in page
+    assert response.status_code == 403
+
+
+def test_a_teacher_gets_403_not_404_on_session_pages(client):
+    session = SessionFactory()
+    sign_in(client, UserFactory())
+
+    assert (
+        client.get(reverse("cohorts:session-create", args=[session.cohort.pk])).status_code == 403
+    )
+    assert client.get(reverse("cohorts:session-cancel", args=[session.pk])).status_code == 403
+
+
+def test_the_year_filter_offers_only_the_years_a_facilitator_can_see(client):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    CohortFactory(
+        academic_year=2028, starts_on=datetime.date(2028, 9, 4), ends_on=datetime.date(2029, 7, 1)
+    )
+    mine = CohortFactory()
+    mine.facilitators.add(facilitator)
+    sign_in(client, facilitator)
+
+    form = client.get(reverse("cohorts:cohort-list")).context["filters"]
+
+    assert [value for value, _ in form.fields["academic_year"].choices] == ["", 2027]
+
+
+def test_a_summer_session_typed_in_uk_time_is_stored_in_utc(client, lead):
+    cohort = CohortFactory()
+
+    client.post(
+        reverse("cohorts:session-create", args=[cohort.pk]),
+        {
+            "kind": "webinar",
+            "title": "Summer webinar",
+            "starts_at": "2028-06-06T16:00",
+            "ends_at": "2028-06-06T17:00",
+        },
+    )
+
+    session = cohort.sessions.get()
+    assert session.starts_at == datetime.datetime(2028, 6, 6, 15, 0, tzinfo=datetime.UTC)
+
+
+def test_an_open_cohort_past_its_deadline_is_not_shown_to_the_public(client):
+    cohort = CohortFactory(
+        status=Cohort.Status.OPEN,
+        application_deadline=datetime.date(2020, 1, 1),
+        name="Closed in practice",
+    )
+
+    page = client.get(cohort.programme.get_absolute_url()).content.decode()
+
+    assert "Closed in practice" not in page
+
+
+@pytest.mark.parametrize("sessions", [2, 30])
+def test_the_cohort_page_has_a_fixed_number_of_queries(
+    client, lead, django_assert_max_num_queries, sessions
+):
+    cohort = CohortFactory()
+    SessionFactory.create_batch(sessions, cohort=cohort)
+
+    with django_assert_max_num_queries(20):
+        response = client.get(cohort.get_absolute_url())
+
+    assert response.status_code == 200

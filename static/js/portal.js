@@ -7,3 +7,9 @@ document.addEventListener("DOMContentLoaded", () => {
     target.focus({ preventScroll: false });
   }
 });
+
+// Forms that undo something others rely on ask first (data-confirm="question").
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
