@@ -27,6 +27,12 @@ WEEK = datetime.timedelta(weeks=1)
 CLOSED_STATUSES = {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}
 
 
+def _refuse_if_finished(cohort: Cohort) -> None:
+    """A cancelled or completed cohort's timetable is history: it does not change."""
+    if cohort.status in CLOSED_STATUSES:
+        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
+
+
 def _year_on(cohort: Cohort) -> datetime.timedelta:
     shift = 52 * WEEK
     if cohort.starts_on + shift < datetime.date(cohort.academic_year + 1, 8, 1):
@@ -287,8 +293,7 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
     Raises ValidationError when the cohort already has sessions or the programme no structure.
     """
     cohort = Cohort.objects.select_for_update().select_related("programme").get(pk=cohort.pk)
-    if cohort.status in CLOSED_STATUSES:
-        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
+    _refuse_if_finished(cohort)
     if cohort.sessions.exists():
         raise ValidationError(
             "This cohort already has sessions: change them one by one, or delete them first."
@@ -380,8 +385,7 @@ def timetable_publish(*, cohort: Cohort, by: User | None) -> int:
     Raises ValidationError for a cancelled or completed cohort.
     """
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
-    if cohort.status in CLOSED_STATUSES:
-        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
+    _refuse_if_finished(cohort)
     drafts = list(cohort.sessions.select_for_update().filter(status=Session.Status.DRAFT))
     now = timezone.now()
     for session in drafts:
@@ -407,8 +411,7 @@ def session_save(*, session: Session, by: User | None, reason: str = "") -> Sess
     outside the cohort's dates.
     """
     cohort = session.cohort
-    if cohort.status in CLOSED_STATUSES:
-        raise ValidationError(f"This cohort is {cohort.get_status_display().lower()}.")
+    _refuse_if_finished(cohort)
     first, last = cohort_bounds(cohort)
     if not (first <= session.starts_at and session.ends_at <= last):
         raise ValidationError(

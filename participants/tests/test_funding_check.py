@@ -361,3 +361,10 @@ def test_cohorts_offer_exactly_the_registered_rule_sets():
     assert {name for name, _ in FUNDING_RULE_SETS} == {
         name for name in RULE_SETS if not name.startswith("test")
     }
+
+
+def test_the_catalogue_knows_exactly_the_courses_the_funding_rules_know():
+    from participants.funding import COURSE_IDENTIFIERS
+    from programmes.forms import NPQ_COURSE_IDENTIFIERS
+
+    assert set(NPQ_COURSE_IDENTIFIERS) == set(COURSE_IDENTIFIERS)

@@ -7,24 +7,14 @@ from django.core.management import call_command
 
 from programmes.catalogue import ClinicSeed, CourseSeed, ModuleSeed, ProgrammeSeed
 from programmes.catalogue_content import CATALOGUE
+from programmes.forms import NPQ_COURSE_IDENTIFIERS
 from programmes.models import Clinic, Course, Module, Programme
 from programmes.services import catalogue_item_save, catalogue_load, programme_save
 
 pytestmark = pytest.mark.django_db
 
-NPQ_IDENTIFIERS = {
-    "npq-headship",
-    "npq-senior-leadership",
-    "npq-executive-leadership",
-    "npq-early-years-leadership",
-    "npq-senco",
-    "npq-leading-primary-mathematics",
-    "npq-leading-literacy",
-    "npq-leading-teaching",
-    "npq-leading-teaching-development",
-    "npq-leading-behaviour-culture",
-    "npq-early-headship-coaching-offer",
-}
+# Every NPQ the funding rules know, but the retired Additional Support Offer.
+NPQ_IDENTIFIERS = set(NPQ_COURSE_IDENTIFIERS) - {"npq-additional-support-offer"}
 
 NPQLPM_COURSES = [
     ("conference", None, "Conference", []),
