@@ -20,6 +20,7 @@ from .models import (
     Session,
     SessionChange,
 )
+from .signals import cohort_opened
 
 LONDON = ZoneInfo("Europe/London")
 # A year on, on the same weekday: 52 weeks (53 when 52 would fall back into the old school year).
@@ -141,6 +142,8 @@ def cohort_move(*, cohort: Cohort, to: str, by: User | None, reason: str = "") -
         for session in cohort.sessions.exclude(status=Session.Status.CANCELLED):
             session_cancel(session=session, by=by, reason=f"The cohort is cancelled: {reason}")
     cohort.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    if to == Cohort.Status.OPEN:
+        cohort_opened.send(sender=Cohort, cohort=cohort)
     return cohort
 
 

@@ -18,6 +18,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Programmes", "programmes:staff-programme-list"),
         ("Cohorts", "cohorts:cohort-list"),
         ("Emails", "staff:email-list"),
+        ("Mailing list", "participants:subscriber-report"),
     ),
     Role.FACILITATOR: (("My cohorts", "cohorts:cohort-list"),),
     Role.ASSESSOR: (("Marking", "assessor-home"),),

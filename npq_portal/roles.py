@@ -64,6 +64,7 @@ SCHOOLS_AND_FUNDING = (
     "participants.view_fundingdecision",
     "participants.add_privatechildcareprovider",
 )
+MAILING_LIST = ("participants.view_subscriber",)
 CATALOGUE_EDITING = (
     "programmes.view_programme",
     "programmes.add_programme",
@@ -91,6 +92,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *CATALOGUE_EDITING,
             *SCHOOLS_AND_FUNDING,
             *COHORT_MANAGEMENT,
+            *MAILING_LIST,
         ),
     ),
     RoleSpec(
@@ -104,6 +106,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *CATALOGUE_EDITING,
             "participants.view_school",
             *COHORT_MANAGEMENT,
+            *MAILING_LIST,
         ),
     ),
     RoleSpec(

@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -163,7 +165,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every day at 03:15 UK time: forget mailing-list sign-ups never confirmed.
+    "expire-unconfirmed-subscribers": {
+        "task": "participants.tasks.subscribers_expire_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # ---- Email ----
 EMAIL_URL = env_str("EMAIL_URL")

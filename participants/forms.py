@@ -1,7 +1,10 @@
+import re
+
 from django import forms
 
 from .gias import ENCODING
 from .models import EligibilityList
+from .services import CONSENT_TEXT
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # the national extract is about 60 MB
 
@@ -74,3 +77,73 @@ class FundingWhatChangesForm(forms.Form):
     def __init__(self, *args, rule_sets: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rules"].choices = [(name, name) for name in rule_sets]
+
+
+class SchoolChoiceField(forms.CharField):
+    """A school typed or picked from the search list ("Name, Town (URN 123456)"), or a URN."""
+
+    def clean(self, value):
+        from .models import School
+
+        value = super().clean(value)
+        if not value:
+            return None
+        match = re.search(r"\(URN (\d{5,7})\)\s*$", value) or re.fullmatch(
+            r"\s*(\d{5,7})\s*", value
+        )
+        school = School.objects.filter(urn=int(match.group(1))).first() if match else None
+        if school is None:
+            raise forms.ValidationError(
+                "Choose your school from the list as you type, enter its URN, or leave this blank."
+            )
+        return school
+
+
+class SubscribeForm(forms.Form):
+    first_name = forms.CharField(max_length=150, label="First name")
+    last_name = forms.CharField(max_length=150, label="Last name")
+    email = forms.EmailField(label="Email address")
+    school = SchoolChoiceField(
+        required=False,
+        label="Your school (optional)",
+        help_text="Start typing its name, town or postcode and choose it from the list.",
+    )
+    programmes = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Which programmes would you like to hear about?",
+        error_messages={"required": "Choose at least one programme."},
+    )
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT,
+        error_messages={"required": "Tick the box to agree, so we may email you."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from programmes.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["programmes"].queryset = Programme.objects.offered().in_catalogue_order()
+        self.fields["programmes"].label_from_instance = lambda programme: programme.name
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["school"].widget.attrs.update(
+            {"data-school-search": "", "list": "school-options", "autocomplete": "off"}
+        )
+
+
+class SubscriberInterestsForm(forms.Form):
+    programmes = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Which programmes would you like to hear about?",
+        error_messages={"required": "Choose at least one programme, or unsubscribe below."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from programmes.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["programmes"].queryset = Programme.objects.offered().in_catalogue_order()
+        self.fields["programmes"].label_from_instance = lambda programme: programme.name

@@ -9,15 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from npq_portal.emails import email_send_once
 from npq_portal.models import User
 
 from .gias import GiasFileError, GiasRow, open_text, parse_gias
+from .links import subscriber_links
 from .models import (
     EligibilityList,
     EligibilityListEntry,
@@ -27,6 +30,7 @@ from .models import (
     LocalAuthority,
     PrivateChildcareProvider,
     School,
+    Subscriber,
     normalise_name,
     normalise_postcode,
 )
@@ -442,3 +446,126 @@ def childcare_providers_upload(*, source: IO[bytes]) -> tuple[int, int]:
         batch_size=BATCH,
     )
     return len(providers) - len(known), len(known)
+
+
+# ---- Mailing list ----
+
+CONSENT_TEXT = (
+    "I agree that the hub may email me news of the programmes I have chosen, including when "
+    "applications open. I can unsubscribe at any time from a link in every email."
+)
+
+
+@transaction.atomic
+def subscriber_sign_up(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    programmes: list,
+    school: School | None = None,
+    consent_text: str = CONSENT_TEXT,
+) -> Subscriber:
+    """Add someone to the mailing list and email them a link to confirm their address.
+
+    Someone already confirmed is sent a link to change their interests instead: a form anyone
+    can fill in must not change another person's subscription.
+    """
+    from .tasks import subscriber_send_email_task
+
+    email = email.strip().lower()
+    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+    if subscriber is not None and subscriber.is_subscribed:
+        subscriber_send_email_task.delay_on_commit(subscriber.pk, "subscriber_already", "")
+        return subscriber
+    if subscriber is None:
+        subscriber = Subscriber(email=email)
+    subscriber.first_name = first_name.strip()
+    subscriber.last_name = last_name.strip()
+    subscriber.school = school
+    subscriber.consent_text = consent_text
+    subscriber.consented_at = timezone.now()
+    subscriber.unsubscribed_at = None
+    subscriber.confirmations_sent += 1
+    subscriber.save()
+    subscriber.programmes.set(programmes)
+    # Each sign-up's confirmation is its own email: asking again sends a fresh link.
+    occasion = f"confirm-{subscriber.confirmations_sent}"
+    subscriber_send_email_task.delay_on_commit(subscriber.pk, "subscriber_confirm", occasion)
+    return subscriber
+
+
+def subscriber_send_email(*, subscriber: Subscriber, kind: str, occasion: str) -> None:
+    """Send one of the mailing list's own emails, with its signed links."""
+    email_send_once(
+        to=subscriber.email,
+        kind=kind,
+        about=subscriber,
+        occasion=occasion,
+        context={"subscriber": subscriber, **subscriber_links(subscriber)},
+    )
+
+
+@transaction.atomic
+def subscriber_confirm(*, subscriber: Subscriber) -> Subscriber:
+    """Confirm a subscriber's address (following the link again changes nothing)."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = timezone.now()
+    subscriber.unsubscribed_at = None
+    subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_update_interests(*, subscriber: Subscriber, programmes: list) -> Subscriber:
+    """Change which programmes someone hears about."""
+    subscriber.programmes.set(programmes)
+    Subscriber.objects.filter(pk=subscriber.pk).update(updated_at=timezone.now())
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_unsubscribe(*, subscriber: Subscriber) -> Subscriber:
+    """Take someone off the list at once; they can come back from the same page."""
+    Subscriber.objects.filter(pk=subscriber.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+def subscribers_expire_unconfirmed(*, older_than=None) -> int:
+    """Forget sign-ups never confirmed within the confirmation link's life; returns how many."""
+    from .links import CONFIRM_MAX_AGE
+
+    cutoff = timezone.now() - (older_than or CONFIRM_MAX_AGE)
+    expired = Subscriber.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff)
+    count, _ = expired.delete()
+    return count
+
+
+def cohort_announce(*, cohort) -> int:
+    """Email every confirmed subscriber interested in the cohort's programme that applications
+    are open: once each, however often this runs. Returns how many were sent to this time."""
+    subscribers = (
+        Subscriber.objects.confirmed()
+        .filter(programmes=cohort.programme_id)
+        .order_by("pk")
+        .iterator(chunk_size=500)
+    )
+    context = {
+        "cohort": cohort,
+        "apply_url": settings.SITE_URL + cohort.programme.get_absolute_url(),
+    }
+    sent = 0
+    for subscriber in subscribers:
+        delivery = email_send_once(
+            to=subscriber.email,
+            kind="applications_open",
+            about=cohort,
+            occasion="opened",
+            context={"subscriber": subscriber, **subscriber_links(subscriber), **context},
+        )
+        sent += delivery.attempts == 1 and delivery.status == "sent"
+    return sent

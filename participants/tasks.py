@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.core.files.storage import default_storage
 
+from npq_portal.emails import EmailNotSent
+
 from .models import GiasImport
 
 
@@ -20,3 +22,44 @@ def gias_import_task(record_id: int) -> None:
             gias_import_run(record=record, source=source)
     finally:
         default_storage.delete(record.stored_path)  # the schools are in the database now
+
+
+EMAIL_RETRY = {
+    "autoretry_for": (EmailNotSent, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
+
+
+@shared_task(**EMAIL_RETRY)
+def subscriber_send_email_task(subscriber_id: int, kind: str, occasion: str) -> None:
+    """Send a mailing-list email (confirm, already subscribed); safe to run twice."""
+    from .models import Subscriber
+    from .services import subscriber_send_email
+
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None:  # expired before a worker picked the task up
+        return
+    subscriber_send_email(subscriber=subscriber, kind=kind, occasion=occasion)
+
+
+@shared_task(**EMAIL_RETRY)
+def cohort_announce_task(cohort_id: int) -> None:
+    """Tell interested subscribers that a cohort is open; safe to run twice."""
+    from cohorts.models import Cohort
+
+    from .services import cohort_announce
+
+    cohort = Cohort.objects.select_related("programme").filter(pk=cohort_id).first()
+    if cohort is None or cohort.status != Cohort.Status.OPEN:
+        return
+    cohort_announce(cohort=cohort)
+
+
+@shared_task
+def subscribers_expire_task() -> None:
+    """Forget mailing-list sign-ups never confirmed (daily, from beat)."""
+    from .services import subscribers_expire_unconfirmed
+
+    subscribers_expire_unconfirmed()

@@ -1,9 +1,13 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.db.models import Count, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from .forms import (
@@ -11,14 +15,21 @@ from .forms import (
     EligibilityListUploadForm,
     FundingWhatChangesForm,
     GiasUploadForm,
+    SubscribeForm,
+    SubscriberInterestsForm,
 )
-from .models import EligibilityList, GiasImport, PrivateChildcareProvider, School
+from .links import subscriber_from_token, subscriber_token
+from .models import EligibilityList, GiasImport, PrivateChildcareProvider, School, Subscriber
 from .selectors import funding_what_changes
 from .services import (
     childcare_providers_upload,
     eligibility_list_upload,
     gias_import_live_progress,
     gias_import_start,
+    subscriber_confirm,
+    subscriber_sign_up,
+    subscriber_unsubscribe,
+    subscriber_update_interests,
 )
 
 SEARCH_RESULTS = 10
@@ -187,3 +198,157 @@ class ChildcareProviderUploadView(EligibilityListIndexView):
                 )
                 return redirect("participants:eligibility-lists")
         return self.render_to_response(self.get_context_data(provider_form=form))
+
+
+# ---- Mailing list (no account needed) ----
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SubscribeView(FormView):
+    form_class = SubscribeForm
+    template_name = "participants/subscribe.html"
+
+    def get_initial(self):
+        from programmes.models import Programme
+
+        chosen = Programme.objects.offered().filter(slug=self.request.GET.get("programme", ""))
+        return {"programmes": list(chosen)}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        subscriber_sign_up(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            school=data["school"],
+            programmes=list(data["programmes"]),
+        )
+        # Said the same way whether or not the address was known: no one learns who is listed.
+        self.request.session["subscriber_email"] = data["email"]
+        return redirect("participants:subscriber-check-email")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SubscriberCheckEmailView(TemplateView):
+    template_name = "participants/subscriber_check_email.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            email=self.request.session.get("subscriber_email"), **kwargs
+        )
+
+
+class SubscriberTokenMixin:
+    """Finds the subscriber from the signed link; a bad or expired link gets a clear page."""
+
+    purpose = "manage"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.subscriber = subscriber_from_token(kwargs["token"], self.purpose)
+        if self.subscriber is None:
+            return render(
+                request,
+                "participants/subscriber_link_invalid.html",
+                {"purpose": self.purpose},
+                status=404,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SubscriberConfirmView(SubscriberTokenMixin, TemplateView):
+    """A button, not the link itself, confirms: mail scanners follow links."""
+
+    purpose = "confirm"
+    template_name = "participants/subscriber_confirm.html"
+
+    def post(self, request, *args, **kwargs):
+        subscriber = subscriber_confirm(subscriber=self.subscriber)
+        return redirect(
+            "participants:subscriber-manage", token=subscriber_token(subscriber, "manage")
+        )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SubscriberManageView(SubscriberTokenMixin, FormView):
+    form_class = SubscriberInterestsForm
+    template_name = "participants/subscriber_manage.html"
+
+    def get_initial(self):
+        return {"programmes": list(self.subscriber.programmes.all())}
+
+    def post(self, request, *args, **kwargs):
+        if "resubscribe" in request.POST:
+            subscriber_confirm(subscriber=self.subscriber)
+            messages.success(request, "You are back on the mailing list.")
+            return redirect(request.path)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        subscriber_update_interests(
+            subscriber=self.subscriber, programmes=list(form.cleaned_data["programmes"])
+        )
+        messages.success(self.request, "Your choices are saved.")
+        return redirect(self.request.path)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SubscriberUnsubscribeView(SubscriberTokenMixin, TemplateView):
+    """One click from any email takes someone off the list; they can come back."""
+
+    template_name = "participants/subscriber_unsubscribed.html"
+
+    def get(self, request, *args, **kwargs):
+        subscriber_unsubscribe(subscriber=self.subscriber)
+        return super().get(request, *args, **kwargs)
+
+
+class SubscriberReportView(PermissionRequiredMixin, TemplateView):
+    """Confirmed subscribers by programme, and their export."""
+
+    permission_required = "participants.view_subscriber"
+    template_name = "participants/subscriber_report.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            return self._export(request.GET.get("programme", ""))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from programmes.models import Programme
+
+        context = super().get_context_data(**kwargs)
+        confirmed = Q(
+            subscribers__confirmed_at__isnull=False, subscribers__unsubscribed_at__isnull=True
+        )
+        context["programmes"] = (
+            Programme.objects.in_catalogue_order()
+            .annotate(subscriber_count=Count("subscribers", filter=confirmed))
+            .filter(subscriber_count__gt=0)
+        )
+        context["total"] = Subscriber.objects.confirmed().count()
+        context["unconfirmed"] = Subscriber.objects.filter(confirmed_at__isnull=True).count()
+        return context
+
+    def _export(self, slug: str):
+        subscribers = Subscriber.objects.confirmed().select_related("school")
+        name = "all"
+        if slug:
+            subscribers = subscribers.filter(programmes__slug=slug)
+            name = slug
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="subscribers-{name}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["First name", "Last name", "Email", "School URN", "School", "Confirmed"])
+        for subscriber in subscribers.order_by("last_name", "first_name").iterator(chunk_size=2000):
+            writer.writerow(
+                [
+                    subscriber.first_name,
+                    subscriber.last_name,
+                    subscriber.email,
+                    subscriber.school.urn if subscriber.school else "",
+                    subscriber.school.name if subscriber.school else "",
+                    f"{subscriber.confirmed_at:%Y-%m-%d}",
+                ]
+            )
+        return response

@@ -243,3 +243,37 @@ def test_cohort_pages_have_no_serious_accessibility_violations(live_server, page
             ("programme-with-cohort", "/programmes/npq-leading-primary-mathematics/"),
         ],
     )
+
+
+def test_a_visitor_joins_the_mailing_list_and_confirms_through_the_pages(
+    live_server, page, mailoutbox
+):
+    from participants.models import Subscriber
+    from participants.tests.factories import SchoolFactory
+    from programmes.services import catalogue_load
+
+    catalogue_load()
+    SchoolFactory(name="Oakfield Primary School", urn=123456, town="Chester")
+
+    page.goto(live_server.url + "/programmes/npq-leading-primary-mathematics/")
+    page.get_by_role("link", name="Register your interest").click()
+    _scan_pages(page, live_server, [("subscribe", page.url.replace(live_server.url, ""))])
+    page.get_by_label("First name").fill("Priya")
+    page.get_by_label("Last name").fill("Shah")
+    page.get_by_label("Email address").fill("priya@oakfield.example")
+    page.get_by_label("Your school (optional)").fill("123456")
+    assert page.get_by_label("NPQ in Leading Primary Mathematics", exact=True).is_checked()
+    page.get_by_label(re.compile("I agree that the hub may email me")).check()
+    page.get_by_role("button", name="Join the mailing list").click()
+    page.wait_for_url(re.compile("/mailing-list/check-your-email/$"))
+
+    match = re.search(r"https?://[^/\s]+(/mailing-list/confirm/[^\s]+)", mailoutbox[-1].body)
+    page.goto(live_server.url + match.group(1))
+    _scan_pages(page, live_server, [("subscriber-confirm", match.group(1))])
+    page.get_by_role("button", name="Confirm and join the list").click()
+    page.wait_for_url(re.compile("/mailing-list/manage/"))
+
+    assert page.get_by_role("heading", name="Your mailing-list choices").is_visible()
+    subscriber = Subscriber.objects.get()
+    assert subscriber.is_subscribed and subscriber.school.urn == 123456
+    _scan_pages(page, live_server, [("subscriber-manage", page.url.replace(live_server.url, ""))])

@@ -114,7 +114,8 @@ def test_the_npqlpm_page_shows_everything_a_teacher_needs(client, settings):
         "Why the courses come in this order",
         "Funding",
         "No cohorts are open for applications",
-        "mailto:npq@generate.example?subject=Register%20interest%3A%20NPQLPM",
+        "/mailing-list/?programme=npq-leading-primary-mathematics",
+        "mailto:npq@generate.example",
     ]:
         assert text in page, text
 
