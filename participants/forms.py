@@ -147,3 +147,31 @@ class SubscriberInterestsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["programmes"].queryset = Programme.objects.offered().in_catalogue_order()
         self.fields["programmes"].label_from_instance = lambda programme: programme.name
+
+
+class SchoolDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve the application"), ("decline", "Decline it")],
+        widget=forms.RadioSelect,
+        label="Your decision",
+    )
+    name = forms.CharField(max_length=200, label="Your name")
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment for the applicant",
+        help_text="Needed if you decline.",
+    )
+
+
+class DelegateApprovalForm(forms.Form):
+    email = forms.EmailField(label="Colleague's email address")
+    name = forms.CharField(max_length=200, label="Your name")
+
+
+class ApplicationDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("waitlist", "Waitlist"), ("reject", "Reject")],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(max_length=1000, required=False)

@@ -380,3 +380,162 @@ class Subscriber(TimeStampedModel):
     @property
     def is_subscribed(self) -> bool:
         return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ApplicationQuerySet":
+        """Hub staff see every application; anyone else sees their own."""
+        if user.has_perm("participants.view_application"):
+            return self
+        return self.filter(applicant=user)
+
+
+class Application(TimeStampedModel):
+    """A teacher's request for a place in a cohort, from draft to decision.
+
+    Holds personal data: the applicant's job, school, TRN and their headteacher's details.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_SCHOOL = "awaiting_school", "Waiting for school approval"
+        SCHOOL_APPROVED = "school_approved", "Approved by school"
+        SCHOOL_DECLINED = "school_declined", "Declined by school"
+        ACCEPTED = "accepted", "Place offered"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        REJECTED = "rejected", "Not offered a place"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.AWAITING_SCHOOL, Status.WITHDRAWN},
+        Status.AWAITING_SCHOOL: {Status.SCHOOL_APPROVED, Status.SCHOOL_DECLINED, Status.WITHDRAWN},
+        Status.SCHOOL_APPROVED: {
+            Status.ACCEPTED,
+            Status.WAITLISTED,
+            Status.REJECTED,
+            Status.WITHDRAWN,
+        },
+        Status.SCHOOL_DECLINED: {Status.REJECTED, Status.WITHDRAWN},
+        Status.WAITLISTED: {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
+        Status.ACCEPTED: set(),
+        Status.REJECTED: set(),
+        Status.WITHDRAWN: set(),
+    }
+    DECIDED = {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN}
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    answers = models.JSONField(default=dict, blank=True, help_text="The form's answers so far.")
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    trn = models.CharField("TRN", max_length=7, blank=True)
+    headteacher_name = models.CharField(max_length=200, blank=True)
+    headteacher_email = models.EmailField(blank=True)
+    funding_decision = models.ForeignKey(
+        FundingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    school_decided_by = models.CharField(max_length=200, blank=True)
+    school_decided_by_email = models.EmailField(blank=True)
+    school_decided_at = models.DateTimeField(null=True, blank=True)
+    school_comment = models.TextField(blank=True)
+    approver_email = models.EmailField(
+        blank=True, help_text="Who the approval link goes to: the headteacher or their delegate."
+    )
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A waiting-list place offered: when the offer lapses."
+    )
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("decide_application", "Can accept, waitlist and reject applications")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "cohort"],
+                condition=~Q(status__in=["rejected", "withdrawn"]),
+                name="one_live_application_per_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Application {self.pk} for {self.cohort_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("participants:application-detail", kwargs={"pk": self.pk})
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class ApplicationEvent(models.Model):
+    """A change of an application's status: who, when and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Application.Status)
+    to_status = models.CharField(max_length=20, choices=Application.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_name = models.CharField(max_length=200, blank=True, help_text="Who, without an account.")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status} → {self.to_status}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self) -> "EnrolmentQuerySet":
+        return self.filter(status=Enrolment.Status.ACTIVE)
+
+    def holding_a_place(self) -> "EnrolmentQuerySet":
+        """Enrolments that take one of the cohort's places."""
+        return self.filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED])
+
+
+class Enrolment(TimeStampedModel):
+    """A place in a cohort, made by accepting an application."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DEFERRED = "deferred", "Deferred"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        COMPLETED = "completed", "Completed"
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="enrolment"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "cohort"],
+                condition=Q(status="active"),
+                name="one_active_enrolment_per_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.pk} in {self.cohort_id}"

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from npq_portal.emails import email_send_once
@@ -22,8 +23,11 @@ from npq_portal.models import User
 from .gias import GiasFileError, GiasRow, open_text, parse_gias
 from .links import subscriber_links
 from .models import (
+    Application,
+    ApplicationEvent,
     EligibilityList,
     EligibilityListEntry,
+    Enrolment,
     FundingDecision,
     FundingOverride,
     GiasImport,
@@ -569,3 +573,298 @@ def cohort_announce(*, cohort) -> int:
         )
         sent += delivery.attempts == 1 and delivery.status == "sent"
     return sent
+
+
+# ---- Applications ----
+
+APPLICATION_EMAILS = {
+    Application.Status.AWAITING_SCHOOL: "application_received",
+    Application.Status.SCHOOL_APPROVED: "application_school_decision",
+    Application.Status.SCHOOL_DECLINED: "application_school_decision",
+    Application.Status.ACCEPTED: "application_decision",
+    Application.Status.WAITLISTED: "application_decision",
+    Application.Status.REJECTED: "application_decision",
+}
+
+
+def _send_later(application_id: int, kind: str, occasion: str) -> None:
+    from .tasks import application_send_email_task
+
+    application_send_email_task.delay_on_commit(application_id, kind, occasion)
+
+
+def _application_move(
+    application: Application, *, to: str, by: User | None, reason: str = "", by_name: str = ""
+) -> Application:
+    """Change the status and write its history row; callers hold the application's lock."""
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=to,
+        by=by,
+        by_name=by_name,
+        reason=reason,
+    )
+    application.status = to
+    application.save()
+    kind = APPLICATION_EMAILS.get(to)
+    if kind:
+        _send_later(application.pk, kind, to)
+    return application
+
+
+def _locked(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _refuse_unless(application: Application, to: str, message: str) -> None:
+    if not application.can_move_to(to):
+        raise ValidationError(f"{message} It is {application.get_status_display().lower()}.")
+
+
+@transaction.atomic
+def application_start(*, applicant: User, cohort) -> Application:
+    """A draft application for the cohort (the one already started, if there is one).
+
+    Raises ValidationError when the cohort is not taking applications or the applicant has
+    already applied for it.
+    """
+    from cohorts.models import Cohort
+
+    if not Cohort.objects.accepting_applications().filter(pk=cohort.pk).exists():
+        raise ValidationError(f"{cohort} is not taking applications.")
+    live = Application.objects.filter(applicant=applicant, cohort=cohort).exclude(
+        status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
+    )
+    existing = live.first()
+    if existing and existing.status != Application.Status.DRAFT:
+        raise ValidationError("You have already applied for this cohort.")
+    return existing or Application.objects.create(applicant=applicant, cohort=cohort)
+
+
+@transaction.atomic
+def application_save_answers(*, application: Application, answers: dict) -> Application:
+    """Keep the answers given so far (save and return later). Raises ValidationError once
+    the application has been sent."""
+    application = _locked(application)
+    if application.status != Application.Status.DRAFT:
+        raise ValidationError("This application has been sent, so it can no longer change.")
+    application.answers = {**application.answers, **answers}
+    application.save(update_fields=["answers", "updated_at"])
+    return application
+
+
+def application_funding_facts(application: Application) -> dict | None:
+    """The funding facts the answers give, or None for a programme DfE does not fund."""
+    answers = application.answers
+    course = application.cohort.programme.course_identifier
+    if not course:
+        return None
+    previously_funded = Application.objects.filter(
+        applicant=application.applicant,
+        status=Application.Status.ACCEPTED,
+        cohort__programme__course_identifier__in=_same_course(course),
+        funding_decision__funded=True,
+    ).exclude(pk=application.pk)
+    facts = {
+        "course_identifier": course,
+        "cohort_funded": True,
+        "inside_catchment": answers.get("works_in_england") == "yes",
+        "previously_funded": previously_funded.exists(),
+        "work_setting": answers.get("work_setting"),
+        "kind_of_nursery": answers.get("kind_of_nursery") or None,
+        "employment_type": answers.get("employment_type") or None,
+        "new_headteacher": answers.get("new_headteacher") == "yes",
+        "referred_by_return_to_teaching_adviser": answers.get("referred") == "yes",
+    }
+    if answers.get("school_urn"):
+        facts["institution"] = {"urn": str(answers["school_urn"])}
+    elif answers.get("ofsted_urn"):
+        facts["institution"] = {
+            "kind": "private_childcare_provider",
+            "urn": answers["ofsted_urn"],
+        }
+    return facts
+
+
+def _same_course(course: str) -> list[str]:
+    """ASO and EHCO count as one course for "previously funded" (FUNDING.md)."""
+    pair = {"npq-additional-support-offer", "npq-early-headship-coaching-offer"}
+    return sorted(pair) if course in pair else [course]
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: User) -> Application:
+    """Send the application: work out and record its funding, then ask the school to approve.
+
+    Raises ValidationError when an answer it needs is missing.
+    """
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.AWAITING_SCHOOL, "It cannot be sent.")
+    answers = application.answers
+    missing = [
+        label
+        for key, label in [
+            ("works_in_england", "where you work"),
+            ("work_setting", "your work setting"),
+            ("role", "your role"),
+            ("trn", "your TRN"),
+            ("headteacher_name", "your headteacher's name"),
+            ("headteacher_email", "your headteacher's email address"),
+        ]
+        if not answers.get(key)
+    ]
+    if missing:
+        raise ValidationError("Answer every question first: " + ", ".join(missing) + ".")
+    facts = application_funding_facts(application)
+    if facts is not None:
+        application.funding_decision = funding_decide(
+            subject=f"participants.application:{application.pk}",
+            facts=facts,
+            rules=application.cohort.funding_rules,
+            by=by,
+        )
+    if answers.get("school_urn"):
+        application.school = School.objects.filter(urn=int(answers["school_urn"])).first()
+    application.trn = answers["trn"]
+    application.headteacher_name = answers["headteacher_name"]
+    application.headteacher_email = answers["headteacher_email"].strip().lower()
+    application.approver_email = application.headteacher_email
+    application.submitted_at = timezone.now()
+    application = _application_move(application, to=Application.Status.AWAITING_SCHOOL, by=by)
+    _send_later(application.pk, "school_approval_request", "1")
+    return application
+
+
+@transaction.atomic
+def application_school_decide(
+    *, application: Application, approve: bool, name: str, email: str, comment: str = ""
+) -> Application:
+    """Record the school's decision, made from the emailed link, with who and when.
+
+    Raises ValidationError when the application is no longer waiting for the school, or a
+    decline has no comment.
+    """
+    application = _locked(application)
+    to = Application.Status.SCHOOL_APPROVED if approve else Application.Status.SCHOOL_DECLINED
+    _refuse_unless(application, to, "The school's decision is already recorded.")
+    if not approve and not comment.strip():
+        raise ValidationError("Say why you are declining: the applicant is told.")
+    application.school_decided_by = name.strip()
+    application.school_decided_by_email = email.strip().lower()
+    application.school_decided_at = timezone.now()
+    application.school_comment = comment.strip()
+    return _application_move(application, to=to, by=None, by_name=name.strip(), reason=comment)
+
+
+@transaction.atomic
+def application_delegate_approval(
+    *, application: Application, email: str, by_name: str
+) -> Application:
+    """Hand the school's decision to a colleague: the old link stops, a new one is sent.
+
+    Raises ValidationError when the decision is already made.
+    """
+    application = _locked(application)
+    if application.status != Application.Status.AWAITING_SCHOOL:
+        raise ValidationError("The school's decision is already recorded.")
+    application.approver_email = email.strip().lower()
+    application.save(update_fields=["approver_email", "updated_at"])
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=application.status,
+        by_name=by_name.strip(),
+        reason=f"Asked {application.approver_email} to decide for the school.",
+    )
+    occasion = f"delegated-{application.events.count()}"
+    _send_later(application.pk, "school_approval_request", occasion)
+    return application
+
+
+@transaction.atomic
+def application_accept(*, application: Application, by: User, reason: str = "") -> Enrolment:
+    """Offer the applicant a place in the cohort they applied for.
+
+    Raises ValidationError if the school has not approved it or the cohort is full.
+    """
+    from cohorts.models import Cohort
+    from cohorts.services import cohort_places_changed
+
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.ACCEPTED, "It cannot be accepted.")
+    # Lock the cohort row: two staff accepting at once must not overfill it.
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=application.cohort_id)
+    taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
+    if taken >= cohort.capacity:
+        raise ValidationError(f"{cohort} is full; waitlist the application instead.")
+    _application_move(application, to=Application.Status.ACCEPTED, by=by, reason=reason)
+    enrolment = Enrolment.objects.create(
+        participant_id=application.applicant_id, cohort=cohort, application=application
+    )
+    cohort_places_changed(cohort=cohort, places_taken=taken + 1)
+    return enrolment
+
+
+@transaction.atomic
+def application_waitlist(*, application: Application, by: User, reason: str = "") -> Application:
+    """Put an approved application on the cohort's waiting list, in the order it arrives."""
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.WAITLISTED, "It cannot be waitlisted.")
+    application.waitlisted_at = timezone.now()
+    return _application_move(application, to=Application.Status.WAITLISTED, by=by, reason=reason)
+
+
+@transaction.atomic
+def application_reject(*, application: Application, by: User, reason: str) -> Application:
+    """Turn an application down, with a reason the applicant is sent.
+
+    Raises ValidationError without a reason or once it is decided.
+    """
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.REJECTED, "It cannot be rejected.")
+    if not reason.strip():
+        raise ValidationError("Give a reason: the applicant is sent it.")
+    return _application_move(
+        application, to=Application.Status.REJECTED, by=by, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: User, reason: str = "") -> Application:
+    """The applicant withdraws before a decision. Raises ValidationError once decided."""
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.WITHDRAWN, "It cannot be withdrawn.")
+    return _application_move(
+        application, to=Application.Status.WITHDRAWN, by=by, reason=reason.strip()
+    )
+
+
+def application_send_email(*, application: Application, kind: str, occasion: str) -> None:
+    """Send one of an application's emails: to the applicant, or to whoever approves."""
+    from .links import approval_url
+
+    context = {
+        "application": application,
+        "cohort": application.cohort,
+        "programme": application.cohort.programme,
+        "applicant": application.applicant,
+        "home_url": settings.SITE_URL + reverse("teacher-home"),
+        "last_event": application.events.last(),
+    }
+    if kind == "school_approval_request":
+        email_send_once(
+            to=application.approver_email,
+            kind=kind,
+            about=application,
+            occasion=f"{application.approver_email}-{occasion}",
+            context={**context, "approval_url": approval_url(application)},
+        )
+        return
+    email_send_once(
+        to=application.applicant.email,
+        kind=kind,
+        about=application,
+        occasion=occasion,
+        context=context,
+    )

@@ -63,3 +63,19 @@ def subscribers_expire_task() -> None:
     from .services import subscribers_expire_unconfirmed
 
     subscribers_expire_unconfirmed()
+
+
+@shared_task(**EMAIL_RETRY)
+def application_send_email_task(application_id: int, kind: str, occasion: str) -> None:
+    """Send one of an application's emails; safe to run twice."""
+    from .models import Application
+    from .services import application_send_email
+
+    application = (
+        Application.objects.select_related("cohort__programme", "applicant")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        return
+    application_send_email(application=application, kind=kind, occasion=occasion)

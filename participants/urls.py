@@ -6,6 +6,7 @@ from . import views
 app_name = "participants"
 
 urlpatterns = [
+    path("approve/<str:token>/", views.SchoolApprovalView.as_view(), name="school-approval"),
     path("mailing-list/", views.SubscribeView.as_view(), name="subscribe"),
     path(
         "mailing-list/check-your-email/",

@@ -12,16 +12,20 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from .forms import (
     ChildcareProviderUploadForm,
+    DelegateApprovalForm,
     EligibilityListUploadForm,
     FundingWhatChangesForm,
     GiasUploadForm,
+    SchoolDecisionForm,
     SubscribeForm,
     SubscriberInterestsForm,
 )
-from .links import subscriber_from_token, subscriber_token
+from .links import application_from_approval_token, subscriber_from_token, subscriber_token
 from .models import EligibilityList, GiasImport, PrivateChildcareProvider, School, Subscriber
 from .selectors import funding_what_changes
 from .services import (
+    application_delegate_approval,
+    application_school_decide,
     childcare_providers_upload,
     eligibility_list_upload,
     gias_import_live_progress,
@@ -352,3 +356,69 @@ class SubscriberReportView(PermissionRequiredMixin, TemplateView):
                 ]
             )
         return response
+
+
+# ---- School approval (no account needed) ----
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SchoolApprovalView(TemplateView):
+    """The page the approval email links to: approve, decline or pass it to a colleague."""
+
+    template_name = "participants/school_approval.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.application = application_from_approval_token(kwargs["token"])
+        if self.application is None:
+            return render(request, "participants/school_approval_invalid.html", status=404)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["application"] = self.application
+        context["decision_form"] = kwargs.get("decision_form") or SchoolDecisionForm()
+        context["delegate_form"] = kwargs.get("delegate_form") or DelegateApprovalForm(
+            prefix="delegate"
+        )
+        context["sessions"] = self.application.cohort.sessions.exclude(status="cancelled")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        application = self.application
+        if "delegate" in request.POST:
+            form = DelegateApprovalForm(request.POST, prefix="delegate")
+            if form.is_valid():
+                try:
+                    application_delegate_approval(
+                        application=application,
+                        email=form.cleaned_data["email"],
+                        by_name=form.cleaned_data["name"],
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    return render(
+                        request,
+                        "participants/school_approval_done.html",
+                        {"delegated_to": form.cleaned_data["email"], "application": application},
+                    )
+            return self.render_to_response(self.get_context_data(delegate_form=form))
+        form = SchoolDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                application = application_school_decide(
+                    application=application,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    name=form.cleaned_data["name"],
+                    email=application.approver_email,
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return render(
+                    request,
+                    "participants/school_approval_done.html",
+                    {"application": application},
+                )
+        return self.render_to_response(self.get_context_data(decision_form=form))

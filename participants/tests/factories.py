@@ -6,6 +6,7 @@ from participants.models import School, normalise_name, normalise_postcode
 class SchoolFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = School
+        django_get_or_create = ["urn"]
 
     urn = factory.Sequence(lambda n: 140000 + n)
     name = factory.Sequence(lambda n: f"Oakfield Primary School {n}")
