@@ -65,6 +65,11 @@ SCHOOLS_AND_FUNDING = (
     "participants.add_privatechildcareprovider",
 )
 MAILING_LIST = ("participants.view_subscriber",)
+APPLICATION_DECISIONS = (
+    "participants.view_application",
+    "participants.decide_application",
+    "participants.view_enrolment",
+)
 CATALOGUE_EDITING = (
     "programmes.view_programme",
     "programmes.add_programme",
@@ -93,6 +98,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *SCHOOLS_AND_FUNDING,
             *COHORT_MANAGEMENT,
             *MAILING_LIST,
+            *APPLICATION_DECISIONS,
         ),
     ),
     RoleSpec(
@@ -107,6 +113,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "participants.view_school",
             *COHORT_MANAGEMENT,
             *MAILING_LIST,
+            *APPLICATION_DECISIONS,
         ),
     ),
     RoleSpec(

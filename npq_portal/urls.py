@@ -2,6 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from participants import views as participant_views
+
 from . import views
 
 # The admin signs people in through allauth's pages, so staff there pass MFA like anywhere else.
@@ -20,7 +22,8 @@ staff_patterns = [
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("my-npqs/", views.TeacherHomeView.as_view(), name="teacher-home"),
+    # The teacher's start page shows their applications and places (the participants app).
+    path("my-npqs/", participant_views.TeacherHomeView.as_view(), name="teacher-home"),
     path("my-school/", views.SchoolLeaderHomeView.as_view(), name="school-leader-home"),
     path("marking/", views.AssessorHomeView.as_view(), name="assessor-home"),
     path("staff/", include((staff_patterns, "staff"))),

@@ -45,10 +45,6 @@ class HomeView(TemplateView):
         return super().get(request, *args, **kwargs)
 
 
-class TeacherHomeView(TemplateView):
-    template_name = "npq_portal/teacher_home.html"
-
-
 class SchoolLeaderHomeView(RoleRequiredMixin, TemplateView):
     roles_required = (Role.SCHOOL_LEADER,)
     template_name = "npq_portal/school_leader_home.html"

@@ -6,6 +6,36 @@ from . import views
 app_name = "participants"
 
 urlpatterns = [
+    path("apply/<int:cohort_pk>/", views.ApplyView.as_view(), name="apply"),
+    path(
+        "applications/<int:pk>/check/",
+        views.ApplicationCheckView.as_view(),
+        name="application-check",
+    ),
+    path(
+        "applications/<int:pk>/cannot-continue/",
+        views.ApplicationCannotContinueView.as_view(),
+        name="application-cannot-continue",
+    ),
+    path(
+        "applications/<int:pk>/withdraw/",
+        views.ApplicationWithdrawView.as_view(),
+        name="application-withdraw",
+    ),
+    path(
+        "applications/<int:pk>/question/<slug:step>/",
+        views.ApplicationStepView.as_view(),
+        name="application-step",
+    ),
+    path(
+        "applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application-detail"
+    ),
+    path("staff/applications/", views.ApplicationListView.as_view(), name="application-list"),
+    path(
+        "staff/applications/<int:pk>/decide/",
+        views.ApplicationDecideView.as_view(),
+        name="application-decide",
+    ),
     path("approve/<str:token>/", views.SchoolApprovalView.as_view(), name="school-approval"),
     path("mailing-list/", views.SubscribeView.as_view(), name="subscribe"),
     path(

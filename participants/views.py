@@ -5,12 +5,17 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from .application_steps import STEP_BY_KEY, first_unanswered, steps_for
 from .forms import (
+    ApplicationDecisionForm,
     ChildcareProviderUploadForm,
     DelegateApprovalForm,
     EligibilityListUploadForm,
@@ -21,11 +26,26 @@ from .forms import (
     SubscriberInterestsForm,
 )
 from .links import application_from_approval_token, subscriber_from_token, subscriber_token
-from .models import EligibilityList, GiasImport, PrivateChildcareProvider, School, Subscriber
-from .selectors import funding_what_changes
+from .models import (
+    Application,
+    EligibilityList,
+    Enrolment,
+    GiasImport,
+    PrivateChildcareProvider,
+    School,
+    Subscriber,
+)
+from .selectors import application_funding_preview, funding_what_changes
 from .services import (
+    application_accept,
     application_delegate_approval,
+    application_reject,
+    application_save_answers,
     application_school_decide,
+    application_start,
+    application_submit,
+    application_waitlist,
+    application_withdraw,
     childcare_providers_upload,
     eligibility_list_upload,
     gias_import_live_progress,
@@ -422,3 +442,312 @@ class SchoolApprovalView(TemplateView):
                     {"application": application},
                 )
         return self.render_to_response(self.get_context_data(decision_form=form))
+
+
+# ---- Applying (teachers) ----
+
+
+def _draft_for(request, pk) -> Application:
+    drafts = Application.objects.filter(
+        applicant=request.user, status=Application.Status.DRAFT
+    ).select_related("cohort__programme", "cohort__delivery_partner")
+    return get_object_or_404(drafts, pk=pk)
+
+
+class ApplyView(View):
+    """Start (or carry on with) an application for a cohort."""
+
+    def post(self, request, cohort_pk):
+        from cohorts.models import Cohort
+
+        cohort = get_object_or_404(Cohort.objects.select_related("programme"), pk=cohort_pk)
+        try:
+            application = application_start(applicant=request.user, cohort=cohort)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(cohort.programme)
+        return redirect(_next_page(application))
+
+    get = post  # the link from the programme page, after signing in
+
+
+def _next_page(application: Application) -> str:
+    step = first_unanswered(application.answers, application.cohort.programme)
+    if step is None:
+        return reverse("participants:application-check", args=[application.pk])
+    return reverse("participants:application-step", args=[application.pk, step.key])
+
+
+class ApplicationStepView(FormView):
+    """One question of the application form."""
+
+    template_name = "participants/application_step.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.step = STEP_BY_KEY.get(kwargs["step"])
+
+    def dispatch(self, request, *args, **kwargs):
+        self.application = _draft_for(request, kwargs["pk"])
+        programme = self.application.cohort.programme
+        self.steps = steps_for(self.application.answers, programme)
+        if self.step is None or self.step not in self.steps:
+            raise Http404("No such question.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return self.step.form
+
+    def get_initial(self):
+        initial = dict(self.application.answers)
+        if self.step.key == "school" and initial.get("school_name"):
+            initial["school"] = initial["school_name"]
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        index = self.steps.index(self.step)
+        context.update(
+            application=self.application,
+            step=self.step,
+            number=index + 1,
+            total=len(self.steps) + 1,  # and the check-your-answers page
+            back_url=(
+                reverse(
+                    "participants:application-step",
+                    args=[self.application.pk, self.steps[index - 1].key],
+                )
+                if index
+                else self.application.cohort.programme.get_absolute_url()
+            ),
+        )
+        if self.step.key == "payment":
+            from programmes.models import Programme
+
+            funding = application_funding_preview(self.application)
+            context["funding"] = funding
+            context["alternatives"] = (
+                Programme.objects.offered()
+                .filter(course_identifier__in=funding.funded_alternatives)
+                .order_by("name")
+                if funding
+                else []
+            )
+        return context
+
+    def form_valid(self, form):
+        application = application_save_answers(
+            application=self.application, answers=self.step.answers_from(form)
+        )
+        if application.answers.get("mastery") == "cannot_show":
+            return redirect("participants:application-cannot-continue", pk=application.pk)
+        if self.request.GET.get("change"):
+            return redirect("participants:application-check", pk=application.pk)
+        return redirect(_next_page(application))
+
+
+class ApplicationCannotContinueView(TemplateView):
+    template_name = "participants/application_cannot_continue.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["application"] = _draft_for(self.request, self.kwargs["pk"])
+        return context
+
+
+class ApplicationCheckView(TemplateView):
+    """Check your answers, then send."""
+
+    template_name = "participants/application_check.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.application = _draft_for(request, kwargs["pk"])
+        missing = first_unanswered(self.application.answers, self.application.cohort.programme)
+        if missing is not None:
+            return redirect(_next_page(self.application))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        answers = self.application.answers
+        rows = []
+        for step in steps_for(answers, self.application.cohort.programme):
+            form = step.form()
+            for name, field in form.fields.items():
+                key = "school_name" if name == "school" else name
+                value = answers.get(key, "")
+                if not value and not field.required:
+                    continue  # an optional question left blank
+                choices = dict(getattr(field, "choices", []) or [])
+                rows.append(
+                    {
+                        "question": field.label,
+                        "answer": choices.get(value, value) or "Not given",
+                        "change_url": reverse(
+                            "participants:application-step", args=[self.application.pk, step.key]
+                        )
+                        + "?change=1",
+                    }
+                )
+        context.update(
+            application=self.application,
+            rows=rows,
+            funding=application_funding_preview(self.application),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            application = application_submit(application=self.application, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("participants:application-check", pk=self.application.pk)
+        messages.success(
+            request,
+            "Application sent. We have emailed you, and asked your headteacher to approve it.",
+        )
+        return redirect(application)
+
+
+class ApplicationDetailView(DetailView):
+    """An application's status and history: the applicant's own, or any for hub staff."""
+
+    template_name = "participants/application_detail.html"
+    context_object_name = "application"
+
+    def get_queryset(self):
+        return Application.objects.for_user(self.request.user).select_related(
+            "cohort__programme",
+            "cohort__delivery_partner",
+            "applicant",
+            "school",
+            "funding_decision",
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = self.object
+        context["events"] = application.events.select_related("by")
+        context["can_withdraw"] = (
+            application.applicant_id == self.request.user.pk
+            and application.can_move_to(Application.Status.WITHDRAWN)
+        )
+        context["can_decide"] = self.request.user.has_perm("participants.decide_application")
+        context["actions"] = [
+            (action, label)
+            for action, label, status in [
+                ("accept", "Accept: offer a place", Application.Status.ACCEPTED),
+                ("waitlist", "Put on the waiting list", Application.Status.WAITLISTED),
+                ("reject", "Reject", Application.Status.REJECTED),
+            ]
+            if application.can_move_to(status)
+        ]
+        return context
+
+
+class ApplicationWithdrawView(View):
+    def post(self, request, pk):
+        application = get_object_or_404(Application.objects.filter(applicant=request.user), pk=pk)
+        try:
+            application_withdraw(
+                application=application, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Your application is withdrawn.")
+        return redirect(application)
+
+
+class ApplicationDecideView(PermissionRequiredMixin, View):
+    permission_required = "participants.decide_application"
+
+    def post(self, request, pk):
+        application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
+        form = ApplicationDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose accept, waitlist or reject.")
+            return redirect(application)
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        decide = {
+            "accept": application_accept,
+            "waitlist": application_waitlist,
+            "reject": application_reject,
+        }[action]
+        try:
+            decide(application=application, by=request.user, reason=reason)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))  # nothing was changed; say why
+        else:
+            messages.success(
+                request, f"Application {action}ed." if action != "waitlist" else "Waitlisted."
+            )
+        return redirect(application)
+
+
+class ApplicationListView(PermissionRequiredMixin, ListView):
+    """The staff review queue."""
+
+    permission_required = "participants.view_application"
+    template_name = "participants/application_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        applications = Application.objects.exclude(status=Application.Status.DRAFT).select_related(
+            "applicant", "cohort__programme", "school", "funding_decision"
+        )
+        get = self.request.GET
+        if get.get("status") in Application.Status.values:
+            applications = applications.filter(status=get["status"])
+        if get.get("cohort", "").isdigit():
+            applications = applications.filter(cohort_id=int(get["cohort"]))
+        if get.get("programme"):
+            applications = applications.filter(cohort__programme__slug=get["programme"])
+        if get.get("funding"):
+            applications = applications.filter(funding_decision__status=get["funding"])
+        query = get.get("q", "").strip()
+        if query:
+            applications = applications.filter(
+                Q(applicant__email__icontains=query)
+                | Q(applicant__first_name__icontains=query)
+                | Q(applicant__last_name__icontains=query)
+                | Q(school__name__icontains=query)
+            )
+        return applications.order_by("submitted_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = [c for c in Application.Status.choices if c[0] != "draft"]
+        context["filters"] = {
+            key: self.request.GET.get(key, "") for key in ("status", "q", "programme", "funding")
+        }
+        return context
+
+
+class TeacherHomeView(TemplateView):
+    """A teacher's start page: their applications, places, next sessions and funding."""
+
+    template_name = "npq_portal/teacher_home.html"
+
+    def get_context_data(self, **kwargs):
+        from cohorts.models import Session
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["applications"] = (
+            Application.objects.filter(applicant=user)
+            .exclude(status=Application.Status.WITHDRAWN)
+            .select_related("cohort__programme", "funding_decision")
+        )
+        enrolments = Enrolment.objects.filter(participant=user).select_related("cohort__programme")
+        context["enrolments"] = enrolments
+        context["next_sessions"] = (
+            Session.objects.filter(
+                cohort__in=[e.cohort_id for e in enrolments if e.status == "active"],
+                status=Session.Status.SCHEDULED,
+                starts_at__gte=timezone.now(),
+            )
+            .select_related("cohort__programme")
+            .order_by("starts_at")[:5]
+        )
+        return context

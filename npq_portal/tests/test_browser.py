@@ -277,3 +277,89 @@ def test_a_visitor_joins_the_mailing_list_and_confirms_through_the_pages(
     subscriber = Subscriber.objects.get()
     assert subscriber.is_subscribed and subscriber.school.urn == 123456
     _scan_pages(page, live_server, [("subscriber-manage", page.url.replace(live_server.url, ""))])
+
+
+def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, page, mailoutbox):
+    """A teacher applies for NPQLPM, the head approves from the email, staff accept."""
+    from cohorts.models import Cohort
+    from cohorts.tests.factories import CohortFactory
+    from npq_portal.roles import Role
+    from participants.models import Application, Enrolment
+    from participants.tests.factories import SchoolFactory
+    from programmes.models import Programme
+    from programmes.services import catalogue_load
+
+    catalogue_load()
+    SchoolFactory(name="Oakfield Primary School", urn=123456, town="Chester")
+    cohort = CohortFactory(
+        programme=Programme.objects.get(slug="npq-leading-primary-mathematics"),
+        status=Cohort.Status.OPEN,
+        name="Autumn start, Chester",
+    )
+    teacher = UserFactory(first_name="Tom", email="tom@oakfield.example")
+
+    _sign_in_through_the_pages(page, live_server, teacher)
+    page.goto(live_server.url + cohort.programme.get_absolute_url())
+    page.get_by_role("link", name=re.compile("Apply")).first.click()
+    steps = []
+
+    def answer(label, value=None, *, check=None):
+        steps.append(page.url.replace(live_server.url, ""))
+        if check:
+            page.get_by_label(check, exact=True).check()
+        else:
+            page.get_by_label(label).fill(value)
+        page.get_by_role("button", name="Continue").click()
+
+    answer(None, check="Yes")  # works in England
+    answer(None, check="A school")
+    answer("Which school or college do you work at?", "123456")
+    answer("What is your role?", "Maths lead")
+    answer("What is your teacher reference number (TRN)?", "1234567")
+    answer(None, check="Yes: I have completed at least one year of the programme")
+    page.get_by_label("Your headteacher's name").fill("Helen Whitfield")
+    steps.append(page.url.replace(live_server.url, ""))
+    page.get_by_label("Your headteacher's email address").fill("head@oakfield.example")
+    page.get_by_role("button", name="Continue").click()
+    steps.append(page.url.replace(live_server.url, ""))
+    # An academy not on the PP50 list: NPQLPM is not funded, Headship would be.
+    assert page.get_by_text("Your place is not likely to be funded.").is_visible()
+    assert page.get_by_role("link", name="NPQ in Headship").is_visible()
+    page.get_by_label("My school").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile("/check/$"))
+    check_page = page.url.replace(live_server.url, "")
+    _scan_pages(
+        page,
+        live_server,
+        [(f"apply-{n}", path) for n, path in enumerate(steps)] + [("apply-check", check_page)],
+    )
+    page.get_by_role("button", name="Accept and send").click()
+    page.wait_for_url(re.compile(r"/applications/\d+/$"))
+
+    application = Application.objects.get()
+    assert application.status == Application.Status.AWAITING_SCHOOL
+    approval = next(m for m in mailoutbox if m.to == ["head@oakfield.example"])
+    link = re.search(r"https?://[^/\s]+(/approve/[^\s]+)", approval.body).group(1)
+
+    page.context.clear_cookies()  # the head has no account
+    page.goto(live_server.url + link)
+    _scan_pages(page, live_server, [("school-approval", link)])
+    page.get_by_label("Approve the application").check()
+    page.get_by_label("Your name").first.fill("Helen Whitfield")
+    page.get_by_role("button", name="Send my decision").click()
+    assert page.get_by_role("heading", name="Thank you").is_visible()
+
+    lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    _sign_in_through_the_pages(page, live_server, lead)
+    page.goto(live_server.url + "/staff/applications/")
+    _scan_pages(page, live_server, [("staff-applications", "/staff/applications/")])
+    page.get_by_role("link", name="Tom").first.click()
+    page.get_by_role("button", name="Accept: offer a place").click()
+    assert Enrolment.objects.filter(participant=teacher, cohort=cohort).exists()
+
+    page.context.clear_cookies()
+    _sign_in_through_the_pages(page, live_server, teacher)
+    page.goto(live_server.url + "/my-npqs/")
+    assert page.get_by_text("Place offered").is_visible()
+    _scan_pages(page, live_server, [("teacher-home-with-place", "/my-npqs/")])
