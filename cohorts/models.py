@@ -49,9 +49,10 @@ class CohortQuerySet(models.QuerySet):
         return self.filter(status=Cohort.Status.OPEN)
 
     def accepting_applications(self) -> "CohortQuerySet":
-        """Open, and its application deadline (if it has one) not yet passed."""
+        """Open or full (a full cohort takes applications for its waiting list), and its
+        application deadline (if it has one) not yet passed."""
         today = timezone.localdate()
-        return self.open_for_applications().filter(
+        return self.filter(status__in=[Cohort.Status.OPEN, Cohort.Status.FULL]).filter(
             Q(application_deadline__isnull=True) | Q(application_deadline__gte=today)
         )
 

@@ -63,6 +63,7 @@ SCHOOLS_AND_FUNDING = (
     "participants.add_eligibilitylist",
     "participants.view_fundingdecision",
     "participants.add_privatechildcareprovider",
+    "participants.add_schoolleadership",
 )
 MAILING_LIST = ("participants.view_subscriber",)
 APPLICATION_DECISIONS = (

@@ -171,6 +171,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "participants.tasks.subscribers_expire_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Every day at 08:00: remind approvers at 3 and 7 days, then tell the hub at 10.
+    "chase-school-approvals": {
+        "task": "participants.tasks.approvals_chase_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    # Every hour, on the hour: let lapsed waiting-list offers go to the next person.
+    "expire-waitlist-offers": {
+        "task": "participants.tasks.waitlist_offers_expire_task",
+        "schedule": crontab(minute=0),
+    },
 }
 
 # ---- Email ----

@@ -45,11 +45,6 @@ class HomeView(TemplateView):
         return super().get(request, *args, **kwargs)
 
 
-class SchoolLeaderHomeView(RoleRequiredMixin, TemplateView):
-    roles_required = (Role.SCHOOL_LEADER,)
-    template_name = "npq_portal/school_leader_home.html"
-
-
 class AssessorHomeView(RoleRequiredMixin, TemplateView):
     roles_required = (Role.ASSESSOR,)
     template_name = "npq_portal/assessor_home.html"

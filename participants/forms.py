@@ -175,3 +175,47 @@ class ApplicationDecisionForm(forms.Form):
         widget=forms.HiddenInput,
     )
     reason = forms.CharField(max_length=1000, required=False)
+
+
+class EnrolmentChangeForm(forms.Form):
+    to = forms.ChoiceField(
+        choices=[
+            ("deferred", "Defer"),
+            ("active", "Resume"),
+            ("completed", "Complete"),
+            ("withdrawn", "Withdraw"),
+        ]
+    )
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class EnrolmentTransferForm(forms.Form):
+    cohort = forms.ModelChoiceField(queryset=None, label="Move to")
+    reason = forms.CharField(max_length=500, label="Why")
+
+    def __init__(self, *args, enrolment, **kwargs):
+        from cohorts.models import Cohort
+
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = (
+            Cohort.objects.filter(programme_id=enrolment.cohort.programme_id)
+            .exclude(pk=enrolment.cohort_id)
+            .exclude(status__in=["cancelled", "completed"])
+        )
+
+
+class FundingOverrideForm(forms.Form):
+    funded = forms.TypedChoiceField(
+        choices=[("1", "Mark as funded by policy"), ("0", "Mark as not funded by policy")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        label="Override",
+    )
+    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SchoolLeaderForm(forms.Form):
+    email = forms.EmailField(
+        label="Their email address",
+        help_text="They need a verified account with this address.",
+    )

@@ -387,7 +387,8 @@ class ApplicationQuerySet(models.QuerySet):
         """Hub staff see every application; anyone else sees their own."""
         if user.has_perm("participants.view_application"):
             return self
-        return self.filter(applicant=user)
+        schools = SchoolLeadership.objects.filter(user=user).values("school")
+        return self.filter(Q(applicant=user) | Q(school__in=schools))
 
 
 class Application(TimeStampedModel):
@@ -451,6 +452,12 @@ class Application(TimeStampedModel):
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     offer_expires_at = models.DateTimeField(
         null=True, blank=True, help_text="A waiting-list place offered: when the offer lapses."
+    )
+    offer_lapsed_at = models.DateTimeField(
+        null=True, blank=True, help_text="They did not take up an offered place in time."
+    )
+    approval_chases = models.PositiveSmallIntegerField(
+        default=0, help_text="Reminders sent to the approver so far."
     )
 
     objects = ApplicationQuerySet.as_manager()
@@ -520,10 +527,13 @@ class Enrolment(TimeStampedModel):
     cohort = models.ForeignKey(
         "cohorts.Cohort", on_delete=models.PROTECT, related_name="enrolments"
     )
-    application = models.OneToOneField(
-        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="enrolment"
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="enrolments"
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    transferred_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
+    )
 
     objects = EnrolmentQuerySet.as_manager()
 
@@ -539,3 +549,52 @@ class Enrolment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Enrolment {self.pk} in {self.cohort_id}"
+
+
+class EnrolmentEvent(models.Model):
+    """A change to an enrolment: deferred, resumed, withdrawn, transferred or completed."""
+
+    class WithdrawalReason(models.TextChoices):
+        PERSONAL = "personal", "Personal or family reasons"
+        WORKLOAD = "workload", "Workload"
+        LEFT_SCHOOL = "left_school", "Left their school or teaching"
+        CHANGED_ROLE = "changed_role", "Changed role"
+        HEALTH = "health", "Health"
+        PROGRAMME_NOT_RIGHT = "programme_not_right", "The programme was not right for them"
+        OTHER = "other", "Other"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Enrolment.Status)
+    to_status = models.CharField(max_length=20, choices=Enrolment.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.from_status} → {self.to_status}"
+
+
+class SchoolLeadership(models.Model):
+    """A school leader's access to one school's applicants and participants, confirmed by staff."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="school_leaderships"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="leaderships")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="one_leadership_per_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} leads {self.school_id}"

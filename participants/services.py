@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -28,12 +29,14 @@ from .models import (
     EligibilityList,
     EligibilityListEntry,
     Enrolment,
+    EnrolmentEvent,
     FundingDecision,
     FundingOverride,
     GiasImport,
     LocalAuthority,
     PrivateChildcareProvider,
     School,
+    SchoolLeadership,
     Subscriber,
     normalise_name,
     normalise_postcode,
@@ -798,6 +801,7 @@ def application_accept(*, application: Application, by: User, reason: str = "") 
     taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
     if taken >= cohort.capacity:
         raise ValidationError(f"{cohort} is full; waitlist the application instead.")
+    application.offer_expires_at = None
     _application_move(application, to=Application.Status.ACCEPTED, by=by, reason=reason)
     enrolment = Enrolment.objects.create(
         participant_id=application.applicant_id, cohort=cohort, application=application
@@ -850,6 +854,7 @@ def application_send_email(*, application: Application, kind: str, occasion: str
         "programme": application.cohort.programme,
         "applicant": application.applicant,
         "home_url": settings.SITE_URL + reverse("teacher-home"),
+        "application_url": settings.SITE_URL + application.get_absolute_url(),
         "last_event": application.events.last(),
     }
     if kind == "school_approval_request":
@@ -868,3 +873,249 @@ def application_send_email(*, application: Application, kind: str, occasion: str
         occasion=occasion,
         context=context,
     )
+
+
+# ---- Enrolments and the waiting list ----
+
+OFFER_DAYS = 5  # how long someone on the waiting list has to take up a freed place
+
+
+def _enrolment_move(
+    enrolment: Enrolment, *, to: str, by: User | None, reason: str = ""
+) -> Enrolment:
+    EnrolmentEvent.objects.create(
+        enrolment=enrolment, from_status=enrolment.status, to_status=to, by=by, reason=reason
+    )
+    enrolment.status = to
+    enrolment.save(update_fields=["status", "updated_at"])
+    if enrolment.application_id:
+        occasion = f"{to}-{enrolment.events.count()}"
+        _send_later(enrolment.application_id, "enrolment_changed", occasion)
+    return enrolment
+
+
+def _places_changed(cohort) -> None:
+    """Tell the cohort how many places are taken, then offer any free one to the waiting list."""
+    from cohorts.services import cohort_places_changed
+
+    taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
+    cohort_places_changed(cohort=cohort, places_taken=taken)
+    waitlist_offer_next(cohort=cohort)
+
+
+ENROLMENT_MOVES = {
+    Enrolment.Status.ACTIVE: {
+        Enrolment.Status.DEFERRED,
+        Enrolment.Status.WITHDRAWN,
+        Enrolment.Status.COMPLETED,
+    },
+    Enrolment.Status.DEFERRED: {Enrolment.Status.ACTIVE, Enrolment.Status.WITHDRAWN},
+    Enrolment.Status.WITHDRAWN: set(),
+    Enrolment.Status.COMPLETED: set(),
+}
+
+
+@transaction.atomic
+def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "") -> Enrolment:
+    """Defer, resume, withdraw or complete a place, recording who, when and why.
+
+    Raises ValidationError for a move its status does not allow, or a withdrawal without one
+    of the fixed reasons. A withdrawal frees the place for the waiting list.
+    """
+    from cohorts.models import Cohort
+
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if to not in ENROLMENT_MOVES[enrolment.status]:
+        raise ValidationError(
+            f"A place that is {enrolment.get_status_display().lower()} cannot become "
+            f"{Enrolment.Status(to).label.lower()}."
+        )
+    if to == Enrolment.Status.WITHDRAWN and reason not in EnrolmentEvent.WithdrawalReason.values:
+        raise ValidationError("Choose why they are withdrawing from the list.")
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=enrolment.cohort_id)
+    enrolment = _enrolment_move(enrolment, to=to, by=by, reason=reason)
+    if to == Enrolment.Status.WITHDRAWN:
+        _places_changed(cohort)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str) -> Enrolment:
+    """Move a participant to another cohort of the same programme, keeping their history.
+
+    Raises ValidationError when the other cohort is full, of another programme, or the same.
+    """
+    from cohorts.models import Cohort
+
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status not in {Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED}:
+        raise ValidationError("Only a current place can be transferred.")
+    if to_cohort.pk == enrolment.cohort_id:
+        raise ValidationError("They are already in that cohort.")
+    # Lock both cohorts in one order, so two transfers the other way round cannot deadlock.
+    cohorts = {
+        c.pk: c
+        for c in Cohort.objects.select_for_update(no_key=True)
+        .filter(pk__in=[enrolment.cohort_id, to_cohort.pk])
+        .order_by("pk")
+    }
+    source, target = cohorts[enrolment.cohort_id], cohorts[to_cohort.pk]
+    if source.programme_id != target.programme_id:
+        raise ValidationError("A place can only move to a cohort of the same programme.")
+    if Enrolment.objects.filter(cohort=target).holding_a_place().count() >= target.capacity:
+        raise ValidationError(f"{target} is full.")
+    _enrolment_move(
+        enrolment, to=Enrolment.Status.WITHDRAWN, by=by, reason=f"Transferred to {target}: {reason}"
+    )
+    moved = Enrolment.objects.create(
+        participant_id=enrolment.participant_id,
+        cohort=target,
+        application_id=enrolment.application_id,
+        transferred_from=enrolment,
+    )
+    EnrolmentEvent.objects.create(
+        enrolment=moved,
+        from_status=Enrolment.Status.ACTIVE,
+        to_status=Enrolment.Status.ACTIVE,
+        by=by,
+        reason=f"Transferred from {source}: {reason}",
+    )
+    _places_changed(source)
+    from cohorts.services import cohort_places_changed
+
+    cohort_places_changed(
+        cohort=target,
+        places_taken=Enrolment.objects.filter(cohort=target).holding_a_place().count(),
+    )
+    return moved
+
+
+def waitlist_offer_next(*, cohort) -> Application | None:
+    """Offer a free place to the next person on the waiting list, in the order they joined it,
+    with OFFER_DAYS to take it up. Does nothing while an offer is outstanding or none is free."""
+    waiting = Application.objects.select_for_update().filter(
+        cohort=cohort, status=Application.Status.WAITLISTED
+    )
+    outstanding = waiting.filter(offer_expires_at__gt=timezone.now()).count()
+    taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
+    if taken + outstanding >= cohort.capacity:
+        return None
+    next_in_line = (
+        waiting.filter(offer_expires_at__isnull=True, offer_lapsed_at__isnull=True)
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if next_in_line is None:
+        return None
+    next_in_line.offer_expires_at = timezone.now() + timedelta(days=OFFER_DAYS)
+    next_in_line.save(update_fields=["offer_expires_at", "updated_at"])
+    ApplicationEvent.objects.create(
+        application=next_in_line,
+        from_status=next_in_line.status,
+        to_status=next_in_line.status,
+        reason=f"A place came free: offered until {next_in_line.offer_expires_at:%d %B %Y}.",
+    )
+    _send_later(next_in_line.pk, "waitlist_offer", f"offer-{next_in_line.events.count()}")
+    return next_in_line
+
+
+@transaction.atomic
+def application_take_offer(*, application: Application, by: User) -> Enrolment:
+    """The applicant takes up a place offered from the waiting list.
+
+    Raises ValidationError when there is no live offer.
+    """
+    application = _locked(application)
+    expires = application.offer_expires_at
+    if (
+        application.status != Application.Status.WAITLISTED
+        or not expires
+        or expires < timezone.now()
+    ):
+        raise ValidationError("There is no place on offer to you now.")
+    return application_accept(application=application, by=by, reason="Took up a place offered")
+
+
+@transaction.atomic
+def waitlist_offers_expire() -> int:
+    """Let lapsed offers go and offer those places to the next in line; returns how many."""
+    from cohorts.models import Cohort
+
+    lapsed = list(
+        Application.objects.select_for_update().filter(
+            status=Application.Status.WAITLISTED, offer_expires_at__lte=timezone.now()
+        )
+    )
+    for application in lapsed:
+        application.offer_expires_at = None
+        application.offer_lapsed_at = timezone.now()
+        application.save(update_fields=["offer_expires_at", "offer_lapsed_at", "updated_at"])
+        ApplicationEvent.objects.create(
+            application=application,
+            from_status=application.status,
+            to_status=application.status,
+            reason="The offered place was not taken up in time.",
+        )
+    for cohort in Cohort.objects.filter(pk__in={a.cohort_id for a in lapsed}):
+        waitlist_offer_next(cohort=cohort)
+    return len(lapsed)
+
+
+# Days after sending when the approver is reminded; after the last, staff are told.
+APPROVAL_CHASES = (3, 7)
+APPROVAL_STAFF_ALERT_DAYS = 10
+
+
+def approvals_chase() -> int:
+    """Remind approvers who have not answered (after 3 and 7 days), then tell the hub; each
+    reminder once. Returns how many reminders or alerts were sent this time."""
+    now = timezone.now()
+    sent = 0
+    waiting = Application.objects.filter(status=Application.Status.AWAITING_SCHOOL)
+    for chase, days in enumerate(APPROVAL_CHASES, start=1):
+        due = waiting.filter(
+            approval_chases=chase - 1, submitted_at__lte=now - timedelta(days=days)
+        )
+        for application_id in due.values_list("pk", flat=True).iterator():
+            with transaction.atomic():
+                application = _locked(Application(pk=application_id))
+                if application.approval_chases != chase - 1:
+                    continue  # another run got there first
+                application.approval_chases = chase
+                application.save(update_fields=["approval_chases", "updated_at"])
+                _send_later(application.pk, "school_approval_request", f"chase-{chase}")
+                sent += 1
+    stale = waiting.filter(
+        approval_chases=len(APPROVAL_CHASES),
+        submitted_at__lte=now - timedelta(days=APPROVAL_STAFF_ALERT_DAYS),
+    )
+    for application in stale.select_related("applicant", "cohort__programme").iterator():
+        email_send_once(
+            to=settings.HUB_CONTACT_EMAIL,
+            kind="approval_overdue",
+            about=application,
+            occasion="staff-alert",
+            context={
+                "application": application,
+                "url": settings.SITE_URL + application.get_absolute_url(),
+            },
+        )
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def school_leader_confirm(*, user: User, school: School, by: User) -> SchoolLeadership:
+    """Let a verified account see one school's applicants and participants, as its leader."""
+    from npq_portal.roles import Role, user_roles
+    from npq_portal.services import user_set_roles
+
+    leadership, _ = SchoolLeadership.objects.get_or_create(
+        user=user, school=school, defaults={"confirmed_by": by}
+    )
+    roles = [role for role in user_roles(user) if role != Role.TEACHER]
+    if Role.SCHOOL_LEADER not in roles:
+        user_set_roles(
+            user=user, roles=[*roles, Role.SCHOOL_LEADER], by=by, reason=f"Leader of {school}"
+        )
+    return leadership

@@ -79,3 +79,19 @@ def application_send_email_task(application_id: int, kind: str, occasion: str) -
     if application is None:
         return
     application_send_email(application=application, kind=kind, occasion=occasion)
+
+
+@shared_task
+def approvals_chase_task() -> None:
+    """Remind approvers who have not answered, then tell the hub (daily, from beat)."""
+    from .services import approvals_chase
+
+    approvals_chase()
+
+
+@shared_task
+def waitlist_offers_expire_task() -> None:
+    """Pass lapsed waiting-list offers to the next in line (hourly, from beat)."""
+    from .services import waitlist_offers_expire
+
+    waitlist_offers_expire()

@@ -32,6 +32,31 @@ urlpatterns = [
     ),
     path("staff/applications/", views.ApplicationListView.as_view(), name="application-list"),
     path(
+        "applications/<int:pk>/take-place/",
+        views.ApplicationTakeOfferView.as_view(),
+        name="application-take-offer",
+    ),
+    path(
+        "staff/applications/<int:pk>/funding/",
+        views.FundingOverrideView.as_view(),
+        name="funding-override",
+    ),
+    path(
+        "staff/enrolments/<int:pk>/change/",
+        views.EnrolmentChangeView.as_view(),
+        name="enrolment-change",
+    ),
+    path(
+        "staff/enrolments/<int:pk>/transfer/",
+        views.EnrolmentTransferView.as_view(),
+        name="enrolment-transfer",
+    ),
+    path(
+        "staff/schools/<int:urn>/leaders/",
+        views.SchoolLeaderListView.as_view(),
+        name="school-leaders",
+    ),
+    path(
         "staff/applications/<int:pk>/decide/",
         views.ApplicationDecideView.as_view(),
         name="application-decide",

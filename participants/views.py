@@ -3,7 +3,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +19,13 @@ from .forms import (
     ChildcareProviderUploadForm,
     DelegateApprovalForm,
     EligibilityListUploadForm,
+    EnrolmentChangeForm,
+    EnrolmentTransferForm,
+    FundingOverrideForm,
     FundingWhatChangesForm,
     GiasUploadForm,
     SchoolDecisionForm,
+    SchoolLeaderForm,
     SubscribeForm,
     SubscriberInterestsForm,
 )
@@ -30,9 +34,11 @@ from .models import (
     Application,
     EligibilityList,
     Enrolment,
+    EnrolmentEvent,
     GiasImport,
     PrivateChildcareProvider,
     School,
+    SchoolLeadership,
     Subscriber,
 )
 from .selectors import application_funding_preview, funding_what_changes
@@ -44,12 +50,17 @@ from .services import (
     application_school_decide,
     application_start,
     application_submit,
+    application_take_offer,
     application_waitlist,
     application_withdraw,
     childcare_providers_upload,
     eligibility_list_upload,
+    enrolment_change,
+    enrolment_transfer,
+    funding_decision_override,
     gias_import_live_progress,
     gias_import_start,
+    school_leader_confirm,
     subscriber_confirm,
     subscriber_sign_up,
     subscriber_unsubscribe,
@@ -633,6 +644,20 @@ class ApplicationDetailView(DetailView):
             and application.can_move_to(Application.Status.WITHDRAWN)
         )
         context["can_decide"] = self.request.user.has_perm("participants.decide_application")
+        context["enrolments"] = application.enrolments.select_related("cohort__programme")
+        context["withdrawal_reasons"] = EnrolmentEvent.WithdrawalReason.choices
+        context["offer_live"] = (
+            application.status == Application.Status.WAITLISTED
+            and application.offer_expires_at
+            and application.offer_expires_at > timezone.now()
+            and application.applicant_id == self.request.user.pk
+        )
+        if context["can_decide"]:
+            current = [e for e in context["enrolments"] if e.status in {"active", "deferred"}]
+            context["transfer_form"] = (
+                EnrolmentTransferForm(enrolment=current[0]) if current else None
+            )
+            context["override_form"] = FundingOverrideForm()
         context["actions"] = [
             (action, label)
             for action, label, status in [
@@ -749,5 +774,148 @@ class TeacherHomeView(TemplateView):
             )
             .select_related("cohort__programme")
             .order_by("starts_at")[:5]
+        )
+        return context
+
+
+# ---- Places, offers, overrides, school leaders ----
+
+
+class EnrolmentChangeView(PermissionRequiredMixin, View):
+    permission_required = "participants.decide_application"
+
+    def post(self, request, pk):
+        enrolment = get_object_or_404(Enrolment.objects.select_related("application"), pk=pk)
+        form = EnrolmentChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                enrolment_change(enrolment=enrolment, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, "The place is updated.")
+        return redirect(enrolment.application or "participants:application-list")
+
+
+class EnrolmentTransferView(PermissionRequiredMixin, View):
+    permission_required = "participants.decide_application"
+
+    def post(self, request, pk):
+        enrolment = get_object_or_404(
+            Enrolment.objects.select_related("application", "cohort"), pk=pk
+        )
+        form = EnrolmentTransferForm(request.POST, enrolment=enrolment)
+        if form.is_valid():
+            try:
+                enrolment_transfer(
+                    enrolment=enrolment,
+                    to_cohort=form.cleaned_data["cohort"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"Moved to {form.cleaned_data['cohort']}.")
+        else:
+            messages.error(request, "Choose the cohort and say why.")
+        return redirect(enrolment.application or "participants:application-list")
+
+
+class ApplicationTakeOfferView(View):
+    def post(self, request, pk):
+        application = get_object_or_404(Application.objects.filter(applicant=request.user), pk=pk)
+        try:
+            application_take_offer(application=application, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "The place is yours.")
+        return redirect(application)
+
+
+class FundingOverrideView(PermissionRequiredMixin, View):
+    permission_required = "participants.decide_application"
+
+    def post(self, request, pk):
+        application = get_object_or_404(
+            Application.objects.select_related("funding_decision"), pk=pk
+        )
+        form = FundingOverrideForm(request.POST)
+        if application.funding_decision is None or not form.is_valid():
+            messages.error(request, "Choose the override and give a reason.")
+            return redirect(application)
+        try:
+            funding_decision_override(
+                decision=application.funding_decision, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Funding overridden; the calculated outcome is kept.")
+        return redirect(application)
+
+
+class SchoolLeaderListView(PermissionRequiredMixin, FormView):
+    """Who leads a school in the portal, and confirming another."""
+
+    permission_required = "participants.add_schoolleadership"
+    form_class = SchoolLeaderForm
+    template_name = "participants/school_leaders.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.school = get_object_or_404(School, urn=kwargs["urn"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["school"] = self.school
+        context["leaders"] = self.school.leaderships.select_related("user", "confirmed_by")
+        context["approvers"] = (
+            Application.objects.filter(school=self.school)
+            .exclude(school_decided_by_email="")
+            .values_list("school_decided_by", "school_decided_by_email")
+            .distinct()
+        )
+        return context
+
+    def form_valid(self, form):
+        from allauth.account.models import EmailAddress
+
+        address = (
+            EmailAddress.objects.filter(email__iexact=form.cleaned_data["email"], verified=True)
+            .select_related("user")
+            .first()
+        )
+        if address is None:
+            form.add_error("email", "No verified account has this address: ask them to sign up.")
+            return self.form_invalid(form)
+        school_leader_confirm(user=address.user, school=self.school, by=self.request.user)
+        messages.success(self.request, f"{address.user} can now see {self.school.name}'s people.")
+        return redirect("participants:school-leaders", urn=self.school.urn)
+
+
+class MySchoolView(TemplateView):
+    """A school leader's page: every applicant and participant from their schools."""
+
+    template_name = "npq_portal/school_leader_home.html"
+
+    def get(self, request, *args, **kwargs):
+        from npq_portal.roles import Role, user_roles
+
+        is_leader = Role.SCHOOL_LEADER in user_roles(request.user)
+        if not is_leader and not SchoolLeadership.objects.filter(user=request.user).exists():
+            raise PermissionDenied("This page is for school leaders.")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        schools = School.objects.filter(leaderships__user=self.request.user)
+        context["schools"] = schools
+        context["applications"] = (
+            Application.objects.filter(school__in=schools)
+            .exclude(status=Application.Status.DRAFT)
+            .select_related("applicant", "cohort__programme", "school")
+            .order_by("school__name", "applicant__last_name")
         )
         return context

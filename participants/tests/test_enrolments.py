@@ -1,0 +1,214 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.models import Cohort
+from cohorts.tests.factories import CohortFactory
+from npq_portal.models import EmailDelivery
+from npq_portal.roles import Role, user_roles
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from participants.models import Application, Enrolment
+from participants.services import (
+    application_accept,
+    application_take_offer,
+    application_waitlist,
+    approvals_chase,
+    enrolment_change,
+    enrolment_transfer,
+    school_leader_confirm,
+    waitlist_offers_expire,
+)
+
+from .factories import SchoolFactory
+from .test_applications import A, _application, _open_cohort
+
+pytestmark = pytest.mark.django_db
+E = Enrolment.Status
+
+
+@pytest.fixture
+def staff():
+    return StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+
+
+def _full_cohort_with_waitlist(staff, waiting=2):
+    cohort = _open_cohort(capacity=1)
+    enrolment = application_accept(
+        application=_application(A.SCHOOL_APPROVED, cohort=cohort), by=staff
+    )
+    waitlisted = []
+    for _ in range(waiting):
+        application = _application(A.SCHOOL_APPROVED, cohort=cohort)
+        waitlisted.append(application_waitlist(application=application, by=staff))
+    return cohort, enrolment, waitlisted
+
+
+def test_a_withdrawal_offers_the_place_to_the_first_on_the_waiting_list(
+    staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    cohort, enrolment, (first, second) = _full_cohort_with_waitlist(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="workload")
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.offer_expires_at and second.offer_expires_at is None
+    assert any(
+        m.subject.startswith("A place on") and m.to == [first.applicant.email] for m in mailoutbox
+    )
+    enrolment = application_take_offer(application=first, by=first.applicant)
+    assert enrolment.cohort == cohort
+    first.refresh_from_db()
+    assert first.status == A.ACCEPTED
+
+
+def test_a_lapsed_offer_passes_to_the_next_in_line(staff):
+    cohort, enrolment, (first, second) = _full_cohort_with_waitlist(staff)
+    enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="health")
+    Application.objects.filter(pk=first.pk).update(
+        offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+    assert waitlist_offers_expire() == 1
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.offer_lapsed_at and first.offer_expires_at is None
+    assert second.offer_expires_at is not None
+    with pytest.raises(ValidationError, match="no place on offer"):
+        application_take_offer(application=first, by=first.applicant)
+
+
+def test_withdrawing_needs_a_reason_from_the_list_and_changes_nothing_without_one(staff):
+    enrolment = application_accept(application=_application(A.SCHOOL_APPROVED), by=staff)
+
+    with pytest.raises(ValidationError, match="Choose why"):
+        enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="bored")
+
+    enrolment.refresh_from_db()
+    assert enrolment.status == E.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "allowed"),
+    [
+        (E.ACTIVE, E.DEFERRED, True),
+        (E.DEFERRED, E.ACTIVE, True),
+        (E.ACTIVE, E.COMPLETED, True),
+        (E.DEFERRED, E.COMPLETED, False),
+        (E.COMPLETED, E.ACTIVE, False),
+        (E.WITHDRAWN, E.ACTIVE, False),
+    ],
+)
+def test_place_changes_allowed_and_refused(staff, start, to, allowed):
+    enrolment = application_accept(application=_application(A.SCHOOL_APPROVED), by=staff)
+    Enrolment.objects.filter(pk=enrolment.pk).update(status=start)
+
+    if allowed:
+        enrolment = enrolment_change(enrolment=enrolment, to=to, by=staff)
+        assert enrolment.status == to
+        assert enrolment.events.last().by == staff
+    else:
+        with pytest.raises(ValidationError, match="cannot become"):
+            enrolment_change(enrolment=enrolment, to=to, by=staff)
+        enrolment.refresh_from_db()
+        assert enrolment.status == start
+
+
+def test_a_transfer_keeps_history_and_respects_the_other_cohorts_capacity(staff):
+    source = _open_cohort(capacity=5)
+    target = CohortFactory(programme=source.programme, status=Cohort.Status.OPEN, capacity=1)
+    enrolment = application_accept(
+        application=_application(A.SCHOOL_APPROVED, cohort=source), by=staff
+    )
+
+    moved = enrolment_transfer(
+        enrolment=enrolment, to_cohort=target, by=staff, reason="Moved house"
+    )
+
+    enrolment.refresh_from_db()
+    assert enrolment.status == E.WITHDRAWN
+    assert moved.transferred_from == enrolment and moved.cohort == target
+    target.refresh_from_db()
+    assert target.status == Cohort.Status.FULL
+    other = application_accept(application=_application(A.SCHOOL_APPROVED, cohort=source), by=staff)
+    with pytest.raises(ValidationError, match="is full"):
+        enrolment_transfer(enrolment=other, to_cohort=target, by=staff, reason="Too")
+
+
+def test_approvers_are_chased_at_3_and_7_days_then_staff_are_told(
+    mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.HUB_CONTACT_EMAIL = "hub@generate.example"
+    application = _application(A.AWAITING_SCHOOL)
+
+    def at(days):
+        Application.objects.filter(pk=application.pk).update(
+            submitted_at=timezone.now() - datetime.timedelta(days=days)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = approvals_chase()
+            approvals_chase()  # a second run the same day sends nothing more
+        return sent
+
+    assert at(2) == 0
+    assert at(3) == 1
+    assert at(7) == 1
+    assert at(10) == 1
+    to_head = [m for m in mailoutbox if m.to == ["head@oakfield.example"]]
+    assert len(to_head) == 2  # two reminders (the first request was sent on submitting)
+    assert EmailDelivery.objects.filter(kind="approval_overdue").count() == 1
+
+
+def test_a_school_leader_sees_only_their_schools_people(client):
+    leader = UserFactory()
+    theirs = _application(A.AWAITING_SCHOOL)
+    other_school = SchoolFactory(urn=654321)
+    elsewhere = _application(A.AWAITING_SCHOOL, cohort=theirs.cohort)
+    Application.objects.filter(pk=elsewhere.pk).update(school=other_school)
+    school_leader_confirm(user=leader, school=theirs.school, by=StaffUserFactory())
+    sign_in(client, leader)
+
+    page = client.get(reverse("school-leader-home"))
+
+    assert Role.SCHOOL_LEADER in user_roles(leader)
+    assert list(page.context["applications"]) == [theirs]
+    assert client.get(theirs.get_absolute_url()).status_code == 200
+    assert client.get(elsewhere.get_absolute_url()).status_code == 404
+
+
+def test_staff_confirm_a_leader_by_their_verified_address(client):
+    school = SchoolFactory(urn=111111)
+    leader = UserFactory(email="head@school.example")
+    sign_in(client, StaffUserFactory())
+
+    response = client.post(
+        reverse("participants:school-leaders", args=[school.urn]), {"email": "Head@School.example"}
+    )
+    unknown = client.post(
+        reverse("participants:school-leaders", args=[school.urn]),
+        {"email": "nobody@school.example"},
+    )
+
+    assert response.status_code == 302
+    assert school.leaderships.get().user == leader
+    assert "No verified account has this address" in unknown.content.decode()
+
+
+def test_a_funding_override_from_the_page_keeps_the_calculated_outcome(client, staff):
+    application = _application(A.SCHOOL_APPROVED)
+    sign_in(client, staff)
+
+    client.post(
+        reverse("participants:funding-override", args=[application.pk]),
+        {"funded": "0", "reason": "Trust is paying"},
+    )
+
+    decision = application.funding_decision
+    decision.refresh_from_db()
+    assert (decision.status, decision.override_status) == ("funded", "marked_ineligible_by_policy")
+    assert decision.overrides.get().by == staff
