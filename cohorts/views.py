@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -74,7 +75,13 @@ class CohortListView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         scoped = Cohort.objects.for_user(self.request.user)
-        cohorts = scoped.select_related("programme", "delivery_partner")
+        # Applications the school has approved and staff have still to decide on.
+        awaiting = Count("applications", filter=Q(applications__status="school_approved"))
+        cohorts = (
+            scoped.select_related("programme", "delivery_partner")
+            .annotate(applications_awaiting=awaiting)
+            .order_by(*Cohort._meta.ordering)  # a GROUP BY drops the default ordering
+        )
         self.filters = CohortFilterForm(
             self.request.GET or None,
             programmes=Programme.objects.filter(cohorts__in=scoped).distinct().order_by("name"),

@@ -1119,3 +1119,23 @@ def school_leader_confirm(*, user: User, school: School, by: User) -> SchoolLead
             user=user, roles=[*roles, Role.SCHOOL_LEADER], by=by, reason=f"Leader of {school}"
         )
     return leadership
+
+
+def applications_decide_in_bulk(
+    *, applications, action: str, by: User, reason: str = ""
+) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Accept or reject several applications, each on its own: one that cannot be decided
+    (a full cohort, not yet approved) is reported and the others still go ahead.
+
+    Returns (decided, refused with the reason why).
+    """
+    decide = {"accept": application_accept, "reject": application_reject}[action]
+    decided, refused = [], []
+    for application in applications:
+        try:
+            decide(application=application, by=by, reason=reason)
+        except ValidationError as error:
+            refused.append((application, " ".join(error.messages)))
+        else:
+            decided.append(application)
+    return decided, refused

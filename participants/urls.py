@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("staff/applications/", views.ApplicationListView.as_view(), name="application-list"),
     path(
+        "staff/applications/decide/",
+        views.ApplicationBulkDecideView.as_view(),
+        name="application-bulk-decide",
+    ),
+    path(
         "applications/<int:pk>/take-place/",
         views.ApplicationTakeOfferView.as_view(),
         name="application-take-offer",

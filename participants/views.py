@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
@@ -53,6 +54,7 @@ from .services import (
     application_take_offer,
     application_waitlist,
     application_withdraw,
+    applications_decide_in_bulk,
     childcare_providers_upload,
     eligibility_list_upload,
     enrolment_change,
@@ -742,9 +744,19 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        from cohorts.models import Cohort
+        from programmes.models import Programme
+
         context["statuses"] = [c for c in Application.Status.choices if c[0] != "draft"]
+        context["programmes"] = Programme.objects.filter(
+            cohorts__applications__isnull=False
+        ).distinct()
+        context["cohorts"] = (
+            Cohort.objects.filter(applications__isnull=False).distinct().select_related("programme")
+        )
         context["filters"] = {
-            key: self.request.GET.get(key, "") for key in ("status", "q", "programme", "funding")
+            key: self.request.GET.get(key, "")
+            for key in ("status", "q", "programme", "funding", "cohort")
         }
         return context
 
@@ -919,3 +931,34 @@ class MySchoolView(TemplateView):
             .order_by("school__name", "applicant__last_name")
         )
         return context
+
+
+class ApplicationBulkDecideView(PermissionRequiredMixin, View):
+    """Accept or reject the applications ticked in the review queue."""
+
+    permission_required = "participants.decide_application"
+
+    def post(self, request):
+        action = request.POST.get("action")
+        ids = [int(pk) for pk in request.POST.getlist("application") if pk.isdigit()]
+        back = request.POST.get("next") or reverse("participants:application-list")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("participants:application-list")
+        if action not in {"accept", "reject"} or not ids:
+            messages.error(request, "Tick the applications, then choose accept or reject.")
+            return redirect(back)
+        applications = Application.objects.filter(pk__in=ids).order_by("submitted_at", "pk")
+        decided, refused = applications_decide_in_bulk(
+            applications=applications,
+            action=action,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+        if decided:
+            verb = "accepted" if action == "accept" else "rejected"
+            messages.success(
+                request, f"{len(decided)} application{'s' if len(decided) != 1 else ''} {verb}."
+            )
+        for application, why in refused:
+            messages.error(request, f"{application.applicant}: {why}")
+        return redirect(back)

@@ -162,3 +162,14 @@ def test_teachers_cannot_see_the_queue_or_decide(client, teacher, npqlpm_cohort)
         reverse("participants:application-decide", args=[application.pk]), {"action": "accept"}
     )
     assert response.status_code == 403
+
+
+def test_the_cohort_list_counts_applications_awaiting_a_decision(client, npqlpm_cohort):
+    for status in ["school_approved", "school_approved", "awaiting_school"]:
+        application = application_start(applicant=UserFactory(), cohort=npqlpm_cohort)
+        Application.objects.filter(pk=application.pk).update(status=status)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    listed = client.get(reverse("cohorts:cohort-list")).context["object_list"]
+
+    assert [cohort.applications_awaiting for cohort in listed] == [2]
