@@ -212,3 +212,24 @@ def test_a_funding_override_from_the_page_keeps_the_calculated_outcome(client, s
     decision.refresh_from_db()
     assert (decision.status, decision.override_status) == ("funded", "marked_ineligible_by_policy")
     assert decision.overrides.get().by == staff
+
+
+def test_the_demo_data_gives_every_role_something_to_see_and_loads_once(settings):
+    from django.core.management import call_command
+
+    from cohorts.models import Cohort
+    from programmes.services import catalogue_load
+
+    settings.DEBUG = True
+    settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
+    catalogue_load()
+
+    call_command("load_demo_data", stdout=__import__("io").StringIO())
+    call_command("load_demo_data", stdout=__import__("io").StringIO())
+
+    cohort = Cohort.objects.get()
+    assert cohort.status == Cohort.Status.OPEN and cohort.sessions.count() == 10
+    application = Application.objects.get()
+    assert application.applicant.email == "teacher@demo.example"
+    assert application.status == A.AWAITING_SCHOOL
+    assert application.school.leaderships.get().user.email == "head@demo.example"

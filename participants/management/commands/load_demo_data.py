@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load, demo_data_allowed
+from participants.demo import demo_journey_load
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts, one per role (development only; safe to run again)."
+    help = (
+        "Create demo accounts, one per role, and a demo cohort, schools and application "
+        "(development only; safe to run again)."
+    )
 
     def handle(self, *args, **options):
         if not demo_data_allowed():
@@ -13,6 +17,7 @@ class Command(BaseCommand):
                 "machine (DEBUG on, SECRET_KEY unset)."
             )
         results = demo_accounts_load()
+        demo_journey_load()
         created = sum(1 for _, new in results if new)
         self.stdout.write(f"Demo accounts: {created} created, {len(results) - created} existing.")
         self.stdout.write("")
