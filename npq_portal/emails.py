@@ -59,6 +59,7 @@ def email_send_once(
     about: models.Model | None = None,
     occasion: str = "",
     context: dict | None = None,
+    headers: dict[str, str] | None = None,
 ) -> EmailDelivery:
     """Send the `kind` email to `to` unless this occasion's copy was already sent.
 
@@ -66,6 +67,7 @@ def email_send_once(
     the error, and a retry of the same call tries again.
     """
     message = email_render(kind=kind, context={"recipient": to, **(context or {})})
+    message.extra_headers.update(headers or {})
     return _deliver(message, to=to, kind=kind, about=email_about_key(about), occasion=occasion)
 
 

@@ -256,3 +256,22 @@ def _required(step: Step) -> list[str]:
     if step.key == "school":
         return ["school_urn"]
     return [name for name, field in step.form.base_fields.items() if field.required]
+
+
+def _answer_keys(step: Step) -> set[str]:
+    if step.key == "school":
+        return {"school_urn", "school_name"}
+    return set(step.form.base_fields)
+
+
+STEP_ANSWER_KEYS = {step.key: _answer_keys(step) for step in STEPS}
+
+
+def answers_still_asked(answers: dict, programme) -> dict:
+    """The answers to questions this applicant is still asked: changing where you work drops
+    the school you gave before, so it cannot decide funding or who approves."""
+    asked = set().union(*(STEP_ANSWER_KEYS[step.key] for step in steps_for(answers, programme)))
+    every_step_key = set().union(*STEP_ANSWER_KEYS.values())
+    return {
+        key: value for key, value in answers.items() if key in asked or key not in every_step_key
+    }

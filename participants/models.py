@@ -362,6 +362,10 @@ class Subscriber(TimeStampedModel):
     consent_text = models.TextField(help_text="The words they agreed to, as shown to them.")
     consented_at = models.DateTimeField()
     confirmations_sent = models.PositiveSmallIntegerField(default=0)
+    confirmations_on = models.DateField(
+        null=True, blank=True, help_text="The day confirmations_today counts."
+    )
+    confirmations_today = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 

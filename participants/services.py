@@ -14,11 +14,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from npq_portal.emails import email_send_once
+from npq_portal.emails import EmailNotSent, email_send_once
 from npq_portal.models import User
 
 from .gias import GiasFileError, GiasRow, open_text, parse_gias
@@ -463,6 +463,10 @@ CONSENT_TEXT = (
 )
 
 
+# Confirmation emails one address may be sent in a day: the form is public.
+CONFIRMATIONS_A_DAY = 3
+
+
 @transaction.atomic
 def subscriber_sign_up(
     *,
@@ -475,15 +479,20 @@ def subscriber_sign_up(
 ) -> Subscriber:
     """Add someone to the mailing list and email them a link to confirm their address.
 
-    Someone already confirmed is sent a link to change their interests instead: a form anyone
-    can fill in must not change another person's subscription.
+    Someone already on the list is sent a link to change their interests instead: a form anyone
+    can fill in must not change another person's subscription. Anyone else (new, unconfirmed
+    or unsubscribed) must confirm again before they are on the list.
     """
     from .tasks import subscriber_send_email_task
 
     email = email.strip().lower()
+    today = timezone.localdate().isoformat()
     subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
     if subscriber is not None and subscriber.is_subscribed:
-        subscriber_send_email_task.delay_on_commit(subscriber.pk, "subscriber_already", "")
+        # Once a day at most, whoever keeps filling in the form.
+        subscriber_send_email_task.delay_on_commit(
+            subscriber.pk, "subscriber_already", f"already-{today}"
+        )
         return subscriber
     if subscriber is None:
         subscriber = Subscriber(email=email)
@@ -492,35 +501,64 @@ def subscriber_sign_up(
     subscriber.school = school
     subscriber.consent_text = consent_text
     subscriber.consented_at = timezone.now()
+    subscriber.confirmed_at = None  # on the list only once this address confirms
     subscriber.unsubscribed_at = None
     subscriber.confirmations_sent += 1
-    subscriber.save()
+    if subscriber.confirmations_on != timezone.localdate():
+        subscriber.confirmations_on, subscriber.confirmations_today = timezone.localdate(), 0
+    subscriber.confirmations_today += 1
+    try:
+        with transaction.atomic():
+            subscriber.save()
+    except IntegrityError:  # the same address sent twice at once: the first one stands
+        return Subscriber.objects.get(email=email)
     subscriber.programmes.set(programmes)
-    # Each sign-up's confirmation is its own email: asking again sends a fresh link.
-    occasion = f"confirm-{subscriber.confirmations_sent}"
-    subscriber_send_email_task.delay_on_commit(subscriber.pk, "subscriber_confirm", occasion)
+    if subscriber.confirmations_today <= CONFIRMATIONS_A_DAY:
+        occasion = f"confirm-{subscriber.confirmations_sent}"
+        subscriber_send_email_task.delay_on_commit(subscriber.pk, "subscriber_confirm", occasion)
     return subscriber
 
 
 def subscriber_send_email(*, subscriber: Subscriber, kind: str, occasion: str) -> None:
     """Send one of the mailing list's own emails, with its signed links."""
+    links = subscriber_links(subscriber)
     email_send_once(
         to=subscriber.email,
         kind=kind,
         about=subscriber,
         occasion=occasion,
-        context={"subscriber": subscriber, **subscriber_links(subscriber)},
+        context={"subscriber": subscriber, **links},
+        headers=unsubscribe_headers(links) if subscriber.is_subscribed else None,
     )
+
+
+def unsubscribe_headers(links: dict) -> dict[str, str]:
+    """RFC 8058: mail apps show an Unsubscribe button that works in one click."""
+    return {
+        "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 @transaction.atomic
 def subscriber_confirm(*, subscriber: Subscriber) -> Subscriber:
-    """Confirm a subscriber's address (following the link again changes nothing)."""
+    """Confirm a subscriber's address (following the link again changes nothing; it does not
+    undo a later unsubscribe)."""
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if subscriber.confirmed_at is None:
         subscriber.confirmed_at = timezone.now()
-    subscriber.unsubscribed_at = None
-    subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
+        subscriber.unsubscribed_at = None
+        subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_resubscribe(*, subscriber: Subscriber) -> Subscriber:
+    """Someone who unsubscribed comes back, from their own signed link."""
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        unsubscribed_at=None, updated_at=timezone.now()
+    )
+    subscriber.refresh_from_db()
     return subscriber
 
 
@@ -547,7 +585,8 @@ def subscribers_expire_unconfirmed(*, older_than=None) -> int:
     from .links import CONFIRM_MAX_AGE
 
     cutoff = timezone.now() - (older_than or CONFIRM_MAX_AGE)
-    expired = Subscriber.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff)
+    # From when they last signed up: asking again gives them a fresh week.
+    expired = Subscriber.objects.filter(confirmed_at__isnull=True, consented_at__lt=cutoff)
     count, _ = expired.delete()
     return count
 
@@ -567,13 +606,18 @@ def cohort_announce(*, cohort) -> int:
     }
     sent = 0
     for subscriber in subscribers:
-        delivery = email_send_once(
-            to=subscriber.email,
-            kind="applications_open",
-            about=cohort,
-            occasion="opened",
-            context={"subscriber": subscriber, **subscriber_links(subscriber), **context},
-        )
+        links = subscriber_links(subscriber)
+        try:
+            delivery = email_send_once(
+                to=subscriber.email,
+                kind="applications_open",
+                about=cohort,
+                occasion="opened",
+                context={"subscriber": subscriber, **links, **context},
+                headers=unsubscribe_headers(links),
+            )
+        except EmailNotSent:
+            continue  # logged as failed for staff to see; one bad address stops no one else
         sent += delivery.attempts == 1 and delivery.status == "sent"
     return sent
 
@@ -608,12 +652,31 @@ def _application_move(
         by_name=by_name,
         reason=reason,
     )
+    had_offer = application.status == Application.Status.WAITLISTED and application.offer_expires_at
     application.status = to
+    if to != Application.Status.WAITLISTED:
+        application.offer_expires_at = None
     application.save()
     kind = APPLICATION_EMAILS.get(to)
     if kind:
+        # The status goes with the email: a later change must not alter what this one says.
         _send_later(application.pk, kind, to)
+    if had_offer and to in {Application.Status.REJECTED, Application.Status.WITHDRAWN}:
+        waitlist_offer_next(cohort=application.cohort)  # their offered place goes on
     return application
+
+
+def _refuse_own_address(applicant: User, email: str) -> None:
+    """The person who approves for the school cannot be the applicant."""
+    from allauth.account.models import EmailAddress
+
+    email = email.strip().lower()
+    own = {applicant.email.lower()} | {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=applicant).values_list("email", flat=True)
+    }
+    if email in own:
+        raise ValidationError("Give your headteacher's email address, not your own.")
 
 
 def _locked(application: Application) -> Application:
@@ -649,10 +712,14 @@ def application_start(*, applicant: User, cohort) -> Application:
 def application_save_answers(*, application: Application, answers: dict) -> Application:
     """Keep the answers given so far (save and return later). Raises ValidationError once
     the application has been sent."""
+    from .application_steps import answers_still_asked
+
     application = _locked(application)
     if application.status != Application.Status.DRAFT:
         raise ValidationError("This application has been sent, so it can no longer change.")
-    application.answers = {**application.answers, **answers}
+    merged = {**application.answers, **answers}
+    # A changed answer can make earlier ones moot (a school, once working in early years).
+    application.answers = answers_still_asked(merged, application.cohort.programme)
     application.save(update_fields=["answers", "updated_at"])
     return application
 
@@ -702,9 +769,19 @@ def application_submit(*, application: Application, by: User) -> Application:
 
     Raises ValidationError when an answer it needs is missing.
     """
+    from cohorts.models import Cohort
+
+    from .application_steps import first_unanswered
+
     application = _locked(application)
     _refuse_unless(application, Application.Status.AWAITING_SCHOOL, "It cannot be sent.")
+    if not Cohort.objects.accepting_applications().filter(pk=application.cohort_id).exists():
+        raise ValidationError(f"{application.cohort} is no longer taking applications.")
     answers = application.answers
+    if answers.get("mastery") == "cannot_show":
+        raise ValidationError(
+            "This NPQ needs a year of Teaching for Mastery or equivalent experience first."
+        )
     missing = [
         label
         for key, label in [
@@ -719,6 +796,10 @@ def application_submit(*, application: Application, by: User) -> Application:
     ]
     if missing:
         raise ValidationError("Answer every question first: " + ", ".join(missing) + ".")
+    step = first_unanswered(answers, application.cohort.programme)
+    if step is not None:
+        raise ValidationError(f"Answer every question first: {step.title.lower()}.")
+    _refuse_own_address(application.applicant, answers["headteacher_email"])
     facts = application_funding_facts(application)
     if facts is not None:
         application.funding_decision = funding_decide(
@@ -771,6 +852,7 @@ def application_delegate_approval(
     application = _locked(application)
     if application.status != Application.Status.AWAITING_SCHOOL:
         raise ValidationError("The school's decision is already recorded.")
+    _refuse_own_address(application.applicant, email)
     application.approver_email = email.strip().lower()
     application.save(update_fields=["approver_email", "updated_at"])
     ApplicationEvent.objects.create(
@@ -794,13 +876,28 @@ def application_accept(*, application: Application, by: User, reason: str = "") 
     from cohorts.models import Cohort
     from cohorts.services import cohort_places_changed
 
+    # Lock the cohort row first (every path locks cohort, then application): two staff
+    # accepting at once must not overfill it, nor deadlock with the waiting list.
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=application.cohort_id)
     application = _locked(application)
     _refuse_unless(application, Application.Status.ACCEPTED, "It cannot be accepted.")
-    # Lock the cohort row: two staff accepting at once must not overfill it.
-    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=application.cohort_id)
+    if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
+        raise ValidationError(f"{cohort} is {cohort.get_status_display().lower()}.")
     taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
-    if taken >= cohort.capacity:
-        raise ValidationError(f"{cohort} is full; waitlist the application instead.")
+    offered = (
+        Application.objects.filter(
+            cohort=cohort,
+            status=Application.Status.WAITLISTED,
+            offer_expires_at__gt=timezone.now(),
+        )
+        .exclude(pk=application.pk)
+        .count()
+    )
+    if taken + offered >= cohort.capacity:
+        raise ValidationError(
+            f"{cohort} is full (places offered from the waiting list count); waitlist the "
+            "application instead."
+        )
     application.offer_expires_at = None
     _application_move(application, to=Application.Status.ACCEPTED, by=by, reason=reason)
     enrolment = Enrolment.objects.create(
@@ -857,7 +954,21 @@ def application_send_email(*, application: Application, kind: str, occasion: str
         "application_url": settings.SITE_URL + application.get_absolute_url(),
         "last_event": application.events.last(),
     }
+    if kind in {"application_school_decision", "application_decision"}:
+        context["status"] = occasion  # the status that caused it, not today's
+    if kind == "enrolment_changed":
+        _, enrolment_id, status, _ = occasion.split("-", 3)
+        enrolment = application.enrolments.filter(pk=int(enrolment_id)).first()
+        if enrolment is None:
+            return
+        context.update(
+            enrolment=enrolment,
+            enrolment_status=Enrolment.Status(status).label.lower(),
+            event=enrolment.events.filter(to_status=status).last(),
+        )
     if kind == "school_approval_request":
+        if application.status != Application.Status.AWAITING_SCHOOL:
+            return  # decided since: no request or reminder any more
         email_send_once(
             to=application.approver_email,
             kind=kind,
@@ -889,7 +1000,8 @@ def _enrolment_move(
     enrolment.status = to
     enrolment.save(update_fields=["status", "updated_at"])
     if enrolment.application_id:
-        occasion = f"{to}-{enrolment.events.count()}"
+        # Which place and which change: the email describes this event, whatever follows.
+        occasion = f"enrolment-{enrolment.pk}-{to}-{enrolment.events.count()}"
         _send_later(enrolment.application_id, "enrolment_changed", occasion)
     return enrolment
 
@@ -990,9 +1102,15 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
     return moved
 
 
+@transaction.atomic
 def waitlist_offer_next(*, cohort) -> Application | None:
     """Offer a free place to the next person on the waiting list, in the order they joined it,
     with OFFER_DAYS to take it up. Does nothing while an offer is outstanding or none is free."""
+    from cohorts.models import Cohort
+
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=cohort.pk)
+    if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
+        return None
     waiting = Application.objects.select_for_update().filter(
         cohort=cohort, status=Application.Status.WAITLISTED
     )
@@ -1041,11 +1159,12 @@ def waitlist_offers_expire() -> int:
     """Let lapsed offers go and offer those places to the next in line; returns how many."""
     from cohorts.models import Cohort
 
-    lapsed = list(
-        Application.objects.select_for_update().filter(
-            status=Application.Status.WAITLISTED, offer_expires_at__lte=timezone.now()
-        )
+    due = Application.objects.filter(
+        status=Application.Status.WAITLISTED, offer_expires_at__lte=timezone.now()
     )
+    # Cohorts first, then applications: the order every other path takes its locks in.
+    list(Cohort.objects.select_for_update(no_key=True).filter(pk__in=due.values("cohort_id")))
+    lapsed = list(due.select_for_update())
     for application in lapsed:
         application.offer_expires_at = None
         application.offer_lapsed_at = timezone.now()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from .application_steps import STEP_BY_KEY, first_unanswered, steps_for
@@ -64,6 +65,7 @@ from .services import (
     gias_import_start,
     school_leader_confirm,
     subscriber_confirm,
+    subscriber_resubscribe,
     subscriber_sign_up,
     subscriber_unsubscribe,
     subscriber_update_interests,
@@ -316,7 +318,7 @@ class SubscriberManageView(SubscriberTokenMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         if "resubscribe" in request.POST:
-            subscriber_confirm(subscriber=self.subscriber)
+            subscriber_resubscribe(subscriber=self.subscriber)
             messages.success(request, "You are back on the mailing list.")
             return redirect(request.path)
         return super().post(request, *args, **kwargs)
@@ -330,14 +332,20 @@ class SubscriberManageView(SubscriberTokenMixin, FormView):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(csrf_exempt, name="dispatch")  # the signed link is the proof; RFC 8058 POSTs
 class SubscriberUnsubscribeView(SubscriberTokenMixin, TemplateView):
-    """One click from any email takes someone off the list; they can come back."""
+    """One button (or a mail app's one-click Unsubscribe) takes someone off the list. A plain
+    visit only asks: link scanners follow links."""
 
-    template_name = "participants/subscriber_unsubscribed.html"
+    template_name = "participants/subscriber_unsubscribe.html"
 
-    def get(self, request, *args, **kwargs):
+    def post(self, request, *args, **kwargs):
         subscriber_unsubscribe(subscriber=self.subscriber)
-        return super().get(request, *args, **kwargs)
+        return render(
+            request,
+            "participants/subscriber_unsubscribed.html",
+            {"view": self, "token": kwargs["token"]},
+        )
 
 
 class SubscriberReportView(PermissionRequiredMixin, TemplateView):
@@ -379,16 +387,23 @@ class SubscriberReportView(PermissionRequiredMixin, TemplateView):
         writer.writerow(["First name", "Last name", "Email", "School URN", "School", "Confirmed"])
         for subscriber in subscribers.order_by("last_name", "first_name").iterator(chunk_size=2000):
             writer.writerow(
-                [
-                    subscriber.first_name,
-                    subscriber.last_name,
-                    subscriber.email,
-                    subscriber.school.urn if subscriber.school else "",
-                    subscriber.school.name if subscriber.school else "",
-                    f"{subscriber.confirmed_at:%Y-%m-%d}",
-                ]
+                _safe_cells(
+                    [
+                        subscriber.first_name,
+                        subscriber.last_name,
+                        subscriber.email,
+                        subscriber.school.urn if subscriber.school else "",
+                        subscriber.school.name if subscriber.school else "",
+                        f"{subscriber.confirmed_at:%Y-%m-%d}",
+                    ]
+                )
             )
         return response
+
+
+def _safe_cells(cells: list) -> list:
+    """Names typed into a public form must not run as spreadsheet formulas when opened."""
+    return [f"'{cell}" if str(cell)[:1] in {"=", "+", "-", "@"} else cell for cell in cells]
 
 
 # ---- School approval (no account needed) ----
@@ -481,7 +496,14 @@ class ApplyView(View):
             return redirect(cohort.programme)
         return redirect(_next_page(application))
 
-    get = post  # the link from the programme page, after signing in
+    def get(self, request, cohort_pk):
+        """The link from the programme page: a page with a button (a GET changes nothing)."""
+        from cohorts.models import Cohort
+
+        cohort = get_object_or_404(
+            Cohort.objects.select_related("programme", "delivery_partner"), pk=cohort_pk
+        )
+        return render(request, "participants/apply_start.html", {"cohort": cohort})
 
 
 def _next_page(application: Application) -> str:

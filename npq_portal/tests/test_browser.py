@@ -301,6 +301,7 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     _sign_in_through_the_pages(page, live_server, teacher)
     page.goto(live_server.url + cohort.programme.get_absolute_url())
     page.get_by_role("link", name=re.compile("Apply")).first.click()
+    page.get_by_role("button", name="Start now").click()
     steps = []
 
     def answer(label, value=None, *, check=None):

@@ -37,6 +37,7 @@ ANSWERS = {
     "trn": "1234567",
     "headteacher_name": "Helen Whitfield",
     "headteacher_email": "Head@Oakfield.example",
+    "payment": "school",
 }
 
 

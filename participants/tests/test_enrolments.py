@@ -1,4 +1,5 @@
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -224,8 +225,8 @@ def test_the_demo_data_gives_every_role_something_to_see_and_loads_once(settings
     settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
     catalogue_load()
 
-    call_command("load_demo_data", stdout=__import__("io").StringIO())
-    call_command("load_demo_data", stdout=__import__("io").StringIO())
+    call_command("load_demo_data", stdout=io.StringIO())
+    call_command("load_demo_data", stdout=io.StringIO())
 
     cohort = Cohort.objects.get()
     assert cohort.status == Cohort.Status.OPEN and cohort.sessions.count() == 10
@@ -233,3 +234,136 @@ def test_the_demo_data_gives_every_role_something_to_see_and_loads_once(settings
     assert application.applicant.email == "teacher@demo.example"
     assert application.status == A.AWAITING_SCHOOL
     assert application.school.leaderships.get().user.email == "head@demo.example"
+
+
+# ---- Review fixes: each of these failed before ----
+
+
+def test_the_applicant_cannot_name_themself_as_approver():
+    from participants.services import application_save_answers, application_submit
+
+    application = _application(A.DRAFT)
+    application_save_answers(
+        application=application,
+        answers={"headteacher_email": application.applicant.email.upper()},
+    )
+
+    with pytest.raises(ValidationError, match="not your own"):
+        application_submit(application=application, by=application.applicant)
+
+
+def test_emails_describe_the_change_that_caused_them_not_a_later_one(
+    staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = _application(A.AWAITING_SCHOOL)
+    mailoutbox.clear()
+    from participants.services import application_school_decide
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # Both happen before any worker runs: the school email must still say "approved".
+        application_school_decide(
+            application=application, approve=True, name="H W", email="h@w.example"
+        )
+        application_accept(application=application, by=staff)
+
+    subjects = sorted(message.subject for message in mailoutbox)
+    assert "Your school has approved your application" in subjects
+    assert any(subject.startswith("You have a place") for subject in subjects)
+
+
+def test_after_a_transfer_the_email_describes_the_place_that_changed(
+    staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    source = _open_cohort(capacity=5)
+    target = CohortFactory(programme=source.programme, status=Cohort.Status.OPEN, capacity=5)
+    enrolment = application_accept(
+        application=_application(A.SCHOOL_APPROVED, cohort=source), by=staff
+    )
+    moved = enrolment_transfer(enrolment=enrolment, to_cohort=target, by=staff, reason="Move")
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment_change(enrolment=moved, to=E.DEFERRED, by=staff)
+
+    (message,) = mailoutbox
+    assert "is now deferred" in message.body
+    assert str(target) in message.body
+
+
+def test_accepting_leaves_a_place_offered_to_the_waiting_list_alone(staff):
+    cohort, enrolment, (first, _second) = _full_cohort_with_waitlist(staff)
+    enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="personal")
+    newcomer = _application(A.SCHOOL_APPROVED, cohort=cohort)
+
+    with pytest.raises(ValidationError, match="places offered from the waiting list count"):
+        application_accept(application=newcomer, by=staff)
+
+    first.refresh_from_db()
+    application_take_offer(application=first, by=first.applicant)
+
+
+def test_when_the_person_offered_a_place_leaves_it_goes_to_the_next(staff):
+    from participants.services import application_withdraw
+
+    cohort, enrolment, (first, second) = _full_cohort_with_waitlist(staff)
+    enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="personal")
+
+    application_withdraw(application=first, by=first.applicant)
+
+    second.refresh_from_db()
+    assert second.offer_expires_at is not None
+
+
+def test_sending_rechecks_the_answers_and_the_cohort():
+    from participants.services import application_save_answers, application_submit
+
+    application = _application(A.DRAFT)
+    application_save_answers(application=application, answers={"mastery": "cannot_show"})
+    Cohort.objects.filter(pk=application.cohort_id).update(
+        status=Cohort.Status.CANCELLED, cancelled_reason="Too few applicants"
+    )
+
+    with pytest.raises(ValidationError, match="no longer taking applications"):
+        application_submit(application=application, by=application.applicant)
+
+
+def test_changing_where_you_work_drops_the_school_you_gave():
+    from participants.services import application_save_answers
+
+    application = _application(A.DRAFT)
+    assert application.answers["school_urn"] == "123456"
+
+    application = application_save_answers(
+        application=application, answers={"work_setting": "early_years_or_childcare"}
+    )
+
+    assert "school_urn" not in application.answers
+    assert application.answers["role"] == "Maths lead"  # still asked, so kept
+
+
+def test_no_reminder_goes_to_an_approver_who_has_already_decided(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    from participants.services import application_school_decide
+
+    application = _application(A.AWAITING_SCHOOL)
+    Application.objects.filter(pk=application.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals_chase()  # queues the reminder…
+        application_school_decide(  # …but the head decides before it is sent
+            application=application, approve=True, name="H", email="h@w.example"
+        )
+
+    assert not [m for m in mailoutbox if m.to == ["head@oakfield.example"]]
+
+
+def test_visiting_the_apply_link_changes_nothing_until_the_button(client):
+    cohort = _open_cohort()
+    sign_in(client, UserFactory())
+
+    page = client.get(reverse("participants:apply", args=[cohort.pk]))
+
+    assert "Start now" in page.content.decode()
+    assert not Application.objects.exists()

@@ -158,7 +158,7 @@ def test_unconfirmed_sign_ups_are_forgotten_after_a_week():
         email="old@b.example", first_name="O", last_name="B", programmes=[ProgrammeFactory()]
     )
     Subscriber.objects.filter(pk=stale.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=8)
+        consented_at=timezone.now() - datetime.timedelta(days=8)
     )
     fresh = subscriber_sign_up(
         email="new@b.example", first_name="N", last_name="B", programmes=[ProgrammeFactory()]
@@ -175,8 +175,12 @@ def test_one_click_unsubscribes_and_the_page_offers_a_way_back(client):
         )
     )
     token = subscriber_token(subscriber, "manage")
+    url = reverse("participants:subscriber-unsubscribe", args=[token])
 
-    response = client.get(reverse("participants:subscriber-unsubscribe", args=[token]))
+    client.get(url)  # a link scanner, or the person reading the page first
+    subscriber.refresh_from_db()
+    assert subscriber.is_subscribed
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})  # RFC 8058, no CSRF token
     subscriber.refresh_from_db()
     assert response.status_code == 200
     assert not subscriber.is_subscribed
@@ -262,3 +266,68 @@ def test_teachers_cannot_see_the_mailing_list(client):
     sign_in(client, UserFactory())
 
     assert client.get(reverse("participants:subscriber-report")).status_code == 403
+
+
+def test_signing_up_again_after_unsubscribing_needs_a_fresh_confirmation(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    programme = ProgrammeFactory()
+    subscriber = _subscriber(programme, "back@b.example", unsubscribed=True)
+    old_confirm = subscriber_token(subscriber, "confirm")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriber_sign_up(
+            email="back@b.example", first_name="Someone", last_name="Else", programmes=[programme]
+        )
+
+    subscriber.refresh_from_db()
+    assert not subscriber.is_subscribed
+    assert mailoutbox[-1].subject == "Confirm you want news of NPQ programmes"
+    from participants.links import subscriber_from_token
+
+    assert subscriber_from_token(old_confirm, "confirm") == subscriber
+
+
+def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(client):
+    subscriber = _subscriber(ProgrammeFactory(), "gone@b.example", unsubscribed=True)
+    token = subscriber_token(subscriber, "confirm")
+
+    client.post(reverse("participants:subscriber-confirm", args=[token]))
+
+    subscriber.refresh_from_db()
+    assert not subscriber.is_subscribed
+
+
+def test_the_confirmation_email_is_capped_per_address_per_day(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    programme = ProgrammeFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(6):
+            subscriber_sign_up(
+                email="flood@b.example", first_name="F", last_name="B", programmes=[programme]
+            )
+
+    assert len(mailoutbox) == 3
+
+
+def test_announcements_carry_one_click_unsubscribe_headers(mailoutbox):
+    cohort = CohortFactory(application_deadline=None, status=Cohort.Status.OPEN)
+    _subscriber(cohort.programme, "h@b.example")
+
+    cohort_announce(cohort=cohort)
+
+    (message,) = mailoutbox
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/mailing-list/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
+
+
+def test_the_export_does_not_let_a_name_run_as_a_formula(client):
+    programme = ProgrammeFactory()
+    subscriber = _subscriber(programme, "x@b.example")
+    Subscriber.objects.filter(pk=subscriber.pk).update(first_name="=HYPERLINK(1)")
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    export = client.get(reverse("participants:subscriber-report"), {"export": "csv"})
+
+    assert "'=HYPERLINK(1)" in export.content.decode()
