@@ -391,6 +391,10 @@ class ApplicationQuerySet(models.QuerySet):
         """Hub staff see every application; anyone else sees their own."""
         if user.has_perm("participants.view_application"):
             return self
+        from npq_portal.roles import Role, user_roles
+
+        if Role.SCHOOL_LEADER not in user_roles(user):
+            return self.filter(applicant=user)
         schools = SchoolLeadership.objects.filter(user=user).values("school")
         return self.filter(Q(applicant=user) | Q(school__in=schools))
 

@@ -705,7 +705,13 @@ def application_start(*, applicant: User, cohort) -> Application:
     existing = live.first()
     if existing and existing.status != Application.Status.DRAFT:
         raise ValidationError("You have already applied for this cohort.")
-    return existing or Application.objects.create(applicant=applicant, cohort=cohort)
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Application.objects.create(applicant=applicant, cohort=cohort)
+    except IntegrityError:  # a double click: the first request made it
+        return live.get()
 
 
 @transaction.atomic
@@ -1221,6 +1227,22 @@ def approvals_chase() -> int:
         )
         sent += 1
     return sent
+
+
+@transaction.atomic
+def school_leader_remove(*, leadership: SchoolLeadership, by: User) -> None:
+    """Take away a leader's view of a school; the role goes when they lead no school."""
+    from npq_portal.roles import Role, user_roles
+    from npq_portal.services import user_set_roles
+
+    user = leadership.user
+    school = leadership.school
+    leadership.delete()
+    if not SchoolLeadership.objects.filter(user=user).exists():
+        roles = [
+            role for role in user_roles(user) if role not in {Role.TEACHER, Role.SCHOOL_LEADER}
+        ]
+        user_set_roles(user=user, roles=roles, by=by, reason=f"No longer leads {school}")
 
 
 @transaction.atomic

@@ -42,6 +42,11 @@ urlpatterns = [
         name="application-take-offer",
     ),
     path(
+        "staff/applications/<int:pk>/approver/",
+        views.ApplicationApproverView.as_view(),
+        name="application-approver",
+    ),
+    path(
         "staff/applications/<int:pk>/funding/",
         views.FundingOverrideView.as_view(),
         name="funding-override",

@@ -64,6 +64,7 @@ from .services import (
     gias_import_live_progress,
     gias_import_start,
     school_leader_confirm,
+    school_leader_remove,
     subscriber_confirm,
     subscriber_resubscribe,
     subscriber_sign_up,
@@ -753,7 +754,12 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
         if get.get("programme"):
             applications = applications.filter(cohort__programme__slug=get["programme"])
         if get.get("funding"):
-            applications = applications.filter(funding_decision__status=get["funding"])
+            # The outcome that stands: staff's override where there is one.
+            code = get["funding"]
+            applications = applications.filter(
+                Q(funding_decision__override_status=code)
+                | Q(funding_decision__override_status="", funding_decision__status=code)
+            )
         query = get.get("q", "").strip()
         if query:
             applications = applications.filter(
@@ -769,7 +775,10 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
         from cohorts.models import Cohort
         from programmes.models import Programme
 
+        from .funding import OUTCOME_CODES
+
         context["statuses"] = [c for c in Application.Status.choices if c[0] != "draft"]
+        context["funding_codes"] = OUTCOME_CODES
         context["programmes"] = Programme.objects.filter(
             cohorts__applications__isnull=False
         ).distinct()
@@ -913,6 +922,18 @@ class SchoolLeaderListView(PermissionRequiredMixin, FormView):
         )
         return context
 
+    def post(self, request, *args, **kwargs):
+        if "remove" in request.POST:
+            leadership = get_object_or_404(
+                SchoolLeadership.objects.select_related("user", "school"),
+                pk=request.POST.get("remove") or 0,
+                school=self.school,
+            )
+            school_leader_remove(leadership=leadership, by=request.user)
+            messages.success(request, f"{leadership.user} no longer sees {self.school.name}.")
+            return redirect("participants:school-leaders", urn=self.school.urn)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         from allauth.account.models import EmailAddress
 
@@ -984,3 +1005,31 @@ class ApplicationBulkDecideView(PermissionRequiredMixin, View):
         for application, why in refused:
             messages.error(request, f"{application.applicant}: {why}")
         return redirect(back)
+
+
+class ApplicationApproverView(PermissionRequiredMixin, View):
+    """Staff send the approval link again, to the same person or another (after the chase)."""
+
+    permission_required = "participants.decide_application"
+
+    def post(self, request, pk):
+        application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
+        form = DelegateApprovalForm(
+            {"email": request.POST.get("email", ""), "name": request.user.get_full_name() or "Hub"}
+        )
+        if not form.is_valid():
+            messages.error(request, "Give the approver's email address.")
+            return redirect(application)
+        try:
+            application_delegate_approval(
+                application=application,
+                email=form.cleaned_data["email"],
+                by_name=f"{request.user} (hub)",
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"A new approval link is on its way to {form.cleaned_data['email']}."
+            )
+        return redirect(application)

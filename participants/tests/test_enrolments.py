@@ -367,3 +367,99 @@ def test_visiting_the_apply_link_changes_nothing_until_the_button(client):
 
     assert "Start now" in page.content.decode()
     assert not Application.objects.exists()
+
+
+def test_the_approval_page_refuses_a_forged_link_and_a_decline_without_a_comment(client):
+    application = _application(A.AWAITING_SCHOOL)
+    from participants.links import approval_token
+
+    forged = client.get(reverse("participants:school-approval", args=["nonsense:token"]))
+    url = reverse("participants:school-approval", args=[approval_token(application)])
+    decline = client.post(url, {"decision": "decline", "name": "H W", "comment": ""})
+    delegate = client.post(
+        url, {"delegate": "1", "delegate-email": "deputy@oakfield.example", "delegate-name": "H W"}
+    )
+    after = client.get(url)
+
+    assert forged.status_code == 404
+    assert "Say why you are declining" in decline.content.decode()
+    assert "We have emailed deputy@oakfield.example" in delegate.content.decode()
+    assert after.status_code == 404  # the link moved to the deputy
+    application.refresh_from_db()
+    assert application.status == A.AWAITING_SCHOOL
+
+
+def test_a_decided_application_says_so_on_the_approval_page(client):
+    application = _application(A.SCHOOL_APPROVED)
+    from participants.links import approval_token
+
+    page = client.get(reverse("participants:school-approval", args=[approval_token(application)]))
+
+    assert "already recorded" in page.content.decode()
+    assert "Send my decision" not in page.content.decode()
+
+
+def test_staff_resend_the_approval_link_to_someone_else(
+    client, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = _application(A.AWAITING_SCHOOL)
+    sign_in(client, staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("participants:application-approver", args=[application.pk]),
+            {"email": "business.manager@oakfield.example"},
+        )
+
+    application.refresh_from_db()
+    assert application.approver_email == "business.manager@oakfield.example"
+    assert mailoutbox[-1].to == ["business.manager@oakfield.example"]
+
+
+def test_removing_a_leader_ends_their_view_of_the_school(client):
+    leader = UserFactory()
+    application = _application(A.AWAITING_SCHOOL)
+    leadership = school_leader_confirm(user=leader, school=application.school, by=None)
+    sign_in(client, StaffUserFactory())
+
+    client.post(
+        reverse("participants:school-leaders", args=[application.school.urn]),
+        {"remove": leadership.pk},
+    )
+
+    assert Role.SCHOOL_LEADER not in user_roles(leader)
+    sign_in(client, leader)
+    assert client.get(application.get_absolute_url()).status_code == 404
+
+
+def test_the_queue_filters_by_the_funding_outcome_that_stands(client, staff):
+    from participants.services import funding_decision_override
+
+    overridden = _application(A.SCHOOL_APPROVED)
+    funding_decision_override(
+        decision=overridden.funding_decision, funded=False, reason="Trust pays", by=staff
+    )
+    plain = _application(A.SCHOOL_APPROVED, cohort=overridden.cohort)
+    sign_in(client, staff)
+
+    funded = client.get(reverse("participants:application-list"), {"funding": "funded"})
+    marked = client.get(
+        reverse("participants:application-list"), {"funding": "marked_ineligible_by_policy"}
+    )
+
+    assert list(funded.context["object_list"]) == [plain]
+    assert list(marked.context["object_list"]) == [overridden]
+
+
+@pytest.mark.parametrize(
+    "url_name", ["participants:enrolment-change", "participants:enrolment-transfer"]
+)
+def test_teachers_and_facilitators_cannot_change_places(client, url_name, staff):
+    enrolment = application_accept(application=_application(A.SCHOOL_APPROVED), by=staff)
+
+    for person in (enrolment.participant, StaffUserFactory(roles=[Role.FACILITATOR])):
+        sign_in(client, person)
+        response = client.post(reverse(url_name, args=[enrolment.pk]), {"to": "withdrawn"})
+        assert response.status_code == 403
+    enrolment.refresh_from_db()
+    assert enrolment.status == E.ACTIVE
