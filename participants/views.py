@@ -967,11 +967,30 @@ class MySchoolView(TemplateView):
         context = super().get_context_data(**kwargs)
         schools = School.objects.filter(leaderships__user=self.request.user)
         context["schools"] = schools
-        context["applications"] = (
+        from cohorts.models import Session
+
+        applications = (
             Application.objects.filter(school__in=schools)
             .exclude(status=Application.Status.DRAFT)
             .select_related("applicant", "cohort__programme", "school")
+            .prefetch_related("enrolments__cohort")
             .order_by("school__name", "applicant__last_name")
+        )
+        context["applications"] = applications
+        cohorts = {
+            enrolment.cohort_id
+            for application in applications
+            for enrolment in application.enrolments.all()
+            if enrolment.status == Enrolment.Status.ACTIVE
+        }
+        context["next_sessions"] = (
+            Session.objects.filter(
+                cohort__in=cohorts,
+                status=Session.Status.SCHEDULED,
+                starts_at__gte=timezone.now(),
+            )
+            .select_related("cohort__programme")
+            .order_by("starts_at")[:10]
         )
         return context
 

@@ -463,3 +463,21 @@ def test_teachers_and_facilitators_cannot_change_places(client, url_name, staff)
         assert response.status_code == 403
     enrolment.refresh_from_db()
     assert enrolment.status == E.ACTIVE
+
+
+def test_a_school_leader_sees_places_and_the_sessions_their_staff_attend(client, staff):
+    from cohorts.services import timetable_publish
+    from cohorts.tests.factories import SessionFactory
+
+    leader = UserFactory()
+    application = _application(A.SCHOOL_APPROVED)
+    application_accept(application=application, by=staff)
+    SessionFactory(cohort=application.cohort, title="Culture and Learning clinic", status="draft")
+    timetable_publish(cohort=application.cohort, by=staff)
+    school_leader_confirm(user=leader, school=application.school, by=staff)
+    sign_in(client, leader)
+
+    page = client.get(reverse("school-leader-home")).content.decode()
+
+    assert "Culture and Learning clinic" in page
+    assert ">Active<" in page
