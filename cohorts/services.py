@@ -20,7 +20,7 @@ from .models import (
     Session,
     SessionChange,
 )
-from .signals import cohort_opened
+from .signals import cohort_opened, session_changed
 
 LONDON = ZoneInfo("Europe/London")
 # A year on, on the same weekday: 52 weeks (53 when 52 would fall back into the old school year).
@@ -434,6 +434,9 @@ def session_save(*, session: Session, by: User | None, reason: str = "") -> Sess
             raise ValidationError("Say why the session is moving: the people booked are told.")
         session.sequence = before.sequence + 1
         if moved:
+            session_changed.send(
+                sender=Session, session=session, change="moved", reason=reason.strip()
+            )
             SessionChange.objects.create(
                 session=session,
                 kind=SessionChange.Kind.MOVED,
@@ -468,9 +471,14 @@ def session_cancel(*, session: Session, by: User | None, reason: str) -> Session
         by=by,
         reason=reason.strip(),
     )
+    was_published = session.status == Session.Status.SCHEDULED
     session.status = Session.Status.CANCELLED
     session.sequence += 1
     session.save(update_fields=["status", "sequence", "updated_at"])
+    if was_published:
+        session_changed.send(
+            sender=Session, session=session, change="cancelled", reason=reason.strip()
+        )
     return session
 
 

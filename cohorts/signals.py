@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # Sent when a cohort opens for applications; receivers: cohort=
 cohort_opened = Signal()
+# Sent when a published session moves or is cancelled; receivers: session=, change= ("moved"
+# or "cancelled"), reason=
+session_changed = Signal()

@@ -6,6 +6,7 @@ sets them, and `manage.py check --deploy --fail-level WARNING` fails on any left
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -165,7 +166,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = "Europe/London"
+# Reminder timings, in one place (participants/reminders.py reads them).
+REMINDERS = {
+    "session_before": {"2-days": timedelta(days=2), "2-hours": timedelta(hours=2)},
+    "daily_cap": 3,  # optional reminders a person gets in a day at most
+}
+
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
+    "run-due-reminders": {
+        "task": "participants.tasks.reminders_run_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every day at 03:15 UK time: forget mailing-list sign-ups never confirmed.
     "expire-unconfirmed-subscribers": {
         "task": "participants.tasks.subscribers_expire_task",

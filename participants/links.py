@@ -75,3 +75,19 @@ def approval_url(application) -> str:
     return settings.SITE_URL + reverse(
         "participants:school-approval", args=[approval_token(application)]
     )
+
+
+STOP_SALT = "participants.reminders.stop"
+
+
+def reminder_stop_url(email: str) -> str:
+    """A link in every optional reminder that turns optional reminders off for this address."""
+    token = signing.dumps({"email": email.lower()}, salt=STOP_SALT)
+    return settings.SITE_URL + reverse("participants:reminders-stop", args=[token])
+
+
+def email_from_stop_token(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=STOP_SALT)["email"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return None

@@ -1280,3 +1280,10 @@ def applications_decide_in_bulk(
         else:
             decided.append(application)
     return decided, refused
+
+
+def reminders_opt_out(*, email: str) -> None:
+    """Stop optional reminders to this address (asking twice changes nothing)."""
+    from .models import ReminderOptOut
+
+    ReminderOptOut.objects.get_or_create(email=email.strip().lower())

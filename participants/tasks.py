@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.core.files.storage import default_storage
 
-from npq_portal.emails import EmailNotSent
+from npq_portal.emails import EmailNotSent, email_send_once
 
 from .models import GiasImport
 
@@ -95,3 +95,32 @@ def waitlist_offers_expire_task() -> None:
     from .services import waitlist_offers_expire
 
     waitlist_offers_expire()
+
+
+@shared_task
+def reminders_run_task() -> None:
+    """Send the reminders now due (every 5 minutes, from beat); safe to run twice."""
+    from .reminders import reminders_run
+
+    reminders_run()
+
+
+@shared_task(**EMAIL_RETRY)
+def session_changed_notify_task(session_id: int, change: str, reason: str) -> None:
+    """Tell everyone booked on a session that it moved or was cancelled; safe to run twice."""
+    from cohorts.models import Session
+
+    from .reminders import people_booked
+
+    session = Session.objects.select_related("cohort__programme").filter(pk=session_id).first()
+    if session is None:
+        return
+    for person in people_booked(session):
+        # Urgent: no cap, no opt-out. One email per change (the sequence counts them).
+        email_send_once(
+            to=person.email,
+            kind=f"session_{change}",
+            about=session,
+            occasion=f"sequence-{session.sequence}",
+            context={"session": session, "person": person, "reason": reason},
+        )

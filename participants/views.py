@@ -31,7 +31,12 @@ from .forms import (
     SubscribeForm,
     SubscriberInterestsForm,
 )
-from .links import application_from_approval_token, subscriber_from_token, subscriber_token
+from .links import (
+    application_from_approval_token,
+    email_from_stop_token,
+    subscriber_from_token,
+    subscriber_token,
+)
 from .models import (
     Application,
     EligibilityList,
@@ -63,6 +68,7 @@ from .services import (
     funding_decision_override,
     gias_import_live_progress,
     gias_import_start,
+    reminders_opt_out,
     school_leader_confirm,
     school_leader_remove,
     subscriber_confirm,
@@ -1052,3 +1058,40 @@ class ApplicationApproverView(PermissionRequiredMixin, View):
                 request, f"A new approval link is on its way to {form.cleaned_data['email']}."
             )
         return redirect(application)
+
+
+# ---- Reminders ----
+
+
+@method_decorator(login_not_required, name="dispatch")
+class RemindersStopView(TemplateView):
+    """From the link in a reminder: turn optional reminders off (a button; scanners follow
+    links). Urgent email, such as a moved session, still goes."""
+
+    template_name = "participants/reminders_stop.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.email = email_from_stop_token(kwargs["token"])
+        if self.email is None:
+            return render(request, "participants/subscriber_link_invalid.html", status=404)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        reminders_opt_out(email=self.email)
+        return self.render_to_response(self.get_context_data(done=True))
+
+
+class RemindersUpcomingView(PermissionRequiredMixin, TemplateView):
+    """Who will be emailed what in the next 7 days."""
+
+    permission_required = "npq_portal.view_emaildelivery"
+    template_name = "participants/reminders_upcoming.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        from .reminders import reminders_due_soon
+
+        return super().get_context_data(
+            upcoming=reminders_due_soon(days=7), cap=settings.REMINDERS["daily_cap"], **kwargs
+        )

@@ -1,0 +1,172 @@
+"""Time-based reminders: each a named rule, its timing from settings.REMINDERS.
+
+A run finds what is due by state (a rule not yet done for an object whose time has come),
+sends through email_send_once (so a rerun, a retry or a second worker sends nothing twice),
+then records the rule as done for that object. Work goes in batches through iterators, so
+10,000 due reminders never sit in memory at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from npq_portal.emails import EmailNotSent, email_about_key, email_send_once
+from npq_portal.models import EmailDelivery
+
+from .links import reminder_stop_url
+from .models import Enrolment, ReminderDone, ReminderOptOut
+
+logger = logging.getLogger(__name__)
+
+# Optional reminders: capped per person per day, and anyone can turn them off.
+OPTIONAL_KINDS = ("session_reminder",)
+
+
+@dataclass(frozen=True)
+class SessionReminder:
+    """Remind the people booked on a session `before` it starts."""
+
+    name: str
+    before: timedelta
+    # The next, shorter reminder's lead: once inside it, that one is sent instead.
+    until: timedelta = timedelta(0)
+
+    def due(self, now):
+        """Published sessions starting within `before` of now (but not yet within the next
+        reminder's lead) that this rule has not done."""
+        return self.pending(now, now)
+
+    def pending(self, start, end):
+        """Sessions whose reminder falls due between `start` and `end` and is not yet done."""
+        from django.db.models import CharField, Exists, OuterRef, Value
+        from django.db.models.functions import Cast, Concat
+
+        from cohorts.models import Session
+
+        done = ReminderDone.objects.filter(
+            rule=self.name,
+            about=Concat(Value("cohorts.session:"), Cast(OuterRef("pk"), output_field=CharField())),
+        )
+        return (
+            Session.objects.filter(
+                status=Session.Status.SCHEDULED,
+                starts_at__gt=start + self.until,
+                starts_at__lte=end + self.before,
+            )
+            .exclude(Exists(done))
+            .select_related("cohort__programme", "facilitator")
+            .order_by("starts_at", "pk")
+        )
+
+
+def reminder_rules() -> list[SessionReminder]:
+    """The rules in force, their timing read from settings when asked."""
+    leads = sorted(settings.REMINDERS["session_before"].items(), key=lambda item: -item[1])
+    return [
+        SessionReminder(
+            f"session-{label}",
+            before,
+            until=leads[index + 1][1] if index + 1 < len(leads) else timedelta(0),
+        )
+        for index, (label, before) in enumerate(leads)
+    ]
+
+
+def people_booked(session) -> list:
+    """Everyone a session concerns: those with a place in its cohort, and its facilitator."""
+    people = [
+        enrolment.participant
+        for enrolment in Enrolment.objects.filter(
+            cohort_id=session.cohort_id, status=Enrolment.Status.ACTIVE
+        ).select_related("participant")
+    ]
+    if session.facilitator and session.facilitator not in people:
+        people.append(session.facilitator)
+    return people
+
+
+def over_daily_cap(email: str) -> bool:
+    today = timezone.localdate()
+    sent = EmailDelivery.objects.filter(
+        recipient=email.lower(), kind__in=OPTIONAL_KINDS, created_at__date=today
+    ).count()
+    return sent >= settings.REMINDERS["daily_cap"]
+
+
+def send_optional(*, to: str, kind: str, about, occasion: str, context: dict) -> bool:
+    """Send an optional reminder unless the person turned them off or hit today's cap."""
+    if ReminderOptOut.objects.filter(email=to.lower()).exists():
+        return False
+    if over_daily_cap(to):
+        logger.info("Reminder %s held back by the daily cap", kind)
+        return False
+    try:
+        email_send_once(
+            to=to,
+            kind=kind,
+            about=about,
+            occasion=occasion,
+            context={**context, "stop_url": reminder_stop_url(to)},
+        )
+    except EmailNotSent:
+        return False  # logged as failed for staff; the others still go
+    return True
+
+
+def reminders_run(*, now=None, batch: int = 500) -> int:
+    """Send every reminder now due; returns how many emails went. Safe to run again."""
+    now = now or timezone.now()
+    sent = 0
+    for rule in reminder_rules():
+        for session in rule.due(now).iterator(chunk_size=batch):
+            about = email_about_key(session)
+            context = {
+                "session": session,
+                "cohort": session.cohort,
+                "calendar_url": settings.SITE_URL + reverse("cohorts:my-calendar"),
+            }
+            count = 0
+            for person in people_booked(session):
+                count += send_optional(
+                    to=person.email,
+                    kind="session_reminder",
+                    about=session,
+                    occasion=rule.name,
+                    context={**context, "person": person},
+                )
+            with transaction.atomic():
+                ReminderDone.objects.get_or_create(
+                    rule=rule.name, about=about, defaults={"sent": count}
+                )
+            sent += count
+    return sent
+
+
+def reminders_due_soon(*, days: int = 7, limit: int = 200) -> list[dict]:
+    """Who will be emailed what in the next `days` days, for staff: a fixed number of
+    queries, however many sessions."""
+    from django.db.models import Count, Q
+
+    now = timezone.now()
+    booked = Count("cohort__enrolments", filter=Q(cohort__enrolments__status="active"))
+    upcoming = []
+    for rule in reminder_rules():
+        for session in rule.pending(now, now + timedelta(days=days)).annotate(booked=booked)[
+            :limit
+        ]:
+            upcoming.append(
+                {
+                    "when": max(session.starts_at - rule.before, now),
+                    "rule": rule.name,
+                    "session": session,
+                    "people": session.booked + (1 if session.facilitator_id else 0),
+                }
+            )
+    return sorted(upcoming, key=lambda row: row["when"])[:limit]

@@ -1,0 +1,151 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from cohorts.models import Session
+from cohorts.services import session_cancel, session_save
+from cohorts.tests.factories import CohortFactory, SessionFactory
+from npq_portal.models import EmailDelivery
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from participants.links import reminder_stop_url
+from participants.models import Enrolment, ReminderOptOut
+from participants.reminders import reminders_run
+
+pytestmark = pytest.mark.django_db
+
+STARTS = datetime.datetime(2027, 11, 9, 16, 0, tzinfo=datetime.UTC)
+
+
+def _booked_session(people=1, **extra):
+    cohort = CohortFactory()
+    session = SessionFactory(
+        cohort=cohort, starts_at=STARTS, ends_at=STARTS + datetime.timedelta(hours=1), **extra
+    )
+    participants = [UserFactory() for _ in range(people)]
+    for person in participants:
+        Enrolment.objects.create(participant=person, cohort=cohort)
+    return session, participants
+
+
+def _at(delta):
+    return STARTS - delta
+
+
+def test_each_session_reminder_fires_at_its_time_not_before_and_never_twice(mailoutbox):
+    session, (person,) = _booked_session()
+
+    assert reminders_run(now=_at(datetime.timedelta(days=2, minutes=1))) == 0
+    assert reminders_run(now=_at(datetime.timedelta(days=2))) == 1
+    assert reminders_run(now=_at(datetime.timedelta(days=1))) == 0  # already sent
+    assert reminders_run(now=_at(datetime.timedelta(hours=2, minutes=1))) == 0
+    assert reminders_run(now=_at(datetime.timedelta(hours=2))) == 1
+    assert reminders_run(now=_at(datetime.timedelta(hours=1))) == 0
+    assert reminders_run(now=STARTS + datetime.timedelta(minutes=1)) == 0  # started: too late
+
+    assert [m.to for m in mailoutbox] == [[person.email], [person.email]]
+    assert mailoutbox[0].subject.startswith(session.title)
+    assert "/reminders/stop/" in mailoutbox[0].body
+
+
+def test_a_rerun_after_a_crash_sends_only_what_was_not_sent(mailoutbox):
+    session, people = _booked_session(people=3)
+    now = _at(datetime.timedelta(hours=2))
+    from participants.reminders import reminder_rules, send_optional
+
+    # As if a worker died after emailing the first person and before recording the rule done.
+    rule = next(r for r in reminder_rules() if r.name == "session-2-hours")
+    send_optional(
+        to=people[0].email,
+        kind="session_reminder",
+        about=session,
+        occasion=rule.name,
+        context={"session": session, "cohort": session.cohort, "person": people[0]},
+    )
+
+    reminders_run(now=now)
+
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
+
+
+def test_the_daily_cap_holds_back_optional_reminders(settings, mailoutbox):
+    settings.REMINDERS = {**settings.REMINDERS, "daily_cap": 1}
+    person = UserFactory()
+    for hour in (10, 12):
+        cohort = CohortFactory()
+        Enrolment.objects.create(participant=person, cohort=cohort)
+        start = STARTS.replace(hour=hour)
+        SessionFactory(cohort=cohort, starts_at=start, ends_at=start + datetime.timedelta(hours=1))
+
+    reminders_run(now=STARTS.replace(hour=9))
+
+    assert len(mailoutbox) == 1
+
+
+def test_turning_reminders_off_from_the_link(client, mailoutbox):
+    session, (person,) = _booked_session()
+    url = reminder_stop_url(person.email).split("testserver")[-1].split("127.0.0.1:8000")[-1]
+
+    assert client.get(url).status_code == 200
+    assert not ReminderOptOut.objects.exists()  # a visit only asks
+    client.post(url)
+    reminders_run(now=_at(datetime.timedelta(hours=2)))
+
+    assert ReminderOptOut.objects.filter(email=person.email).exists()
+    assert mailoutbox == []
+
+
+def test_a_moved_or_cancelled_session_tells_the_people_booked_once_each_time(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    session, (person,) = _booked_session(facilitator=UserFactory())
+    ReminderOptOut.objects.create(email=person.email)  # urgent email still goes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session.starts_at += datetime.timedelta(days=1)
+        session.ends_at += datetime.timedelta(days=1)
+        session_save(session=session, by=None, reason="Room clash")
+    with django_capture_on_commit_callbacks(execute=True):
+        session_cancel(session=session, by=None, reason="Snow")
+
+    subjects = sorted((m.to[0], m.subject) for m in mailoutbox)
+    assert len(subjects) == 4  # participant and facilitator, moved and cancelled
+    assert any("has moved" in subject for _, subject in subjects)
+    assert any("is cancelled" in subject for _, subject in subjects)
+    assert EmailDelivery.objects.filter(kind="session_moved").count() == 2
+
+
+def test_a_draft_session_moving_tells_no_one(mailoutbox, django_capture_on_commit_callbacks):
+    session, _ = _booked_session(status=Session.Status.DRAFT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session.starts_at += datetime.timedelta(days=1)
+        session.ends_at += datetime.timedelta(days=1)
+        session_save(session=session, by=None)
+
+    assert mailoutbox == []
+
+
+def test_staff_see_who_will_be_reminded_in_the_next_week(client):
+    from django.utils import timezone
+
+    cohort = CohortFactory(starts_on=datetime.date(2020, 1, 1))
+    soon = timezone.now() + datetime.timedelta(days=3)
+    SessionFactory(cohort=cohort, starts_at=soon, ends_at=soon + datetime.timedelta(hours=1))
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    page = client.get(reverse("participants:reminders-upcoming"))
+
+    assert [row["rule"] for row in page.context["upcoming"]] == [
+        "session-2-days",
+        "session-2-hours",
+    ]
+
+
+def test_the_command_runs_the_due_reminders(capsys):
+    from django.core.management import call_command
+
+    call_command("run_due_reminders")
+
+    assert capsys.readouterr().out.strip().endswith("sent.")
