@@ -149,3 +149,21 @@ def test_the_command_runs_the_due_reminders(capsys):
     call_command("run_due_reminders")
 
     assert capsys.readouterr().out.strip().endswith("sent.")
+
+
+def test_a_real_worker_on_redis_runs_the_due_reminders_once(celery_worker, mailoutbox):
+    from django.utils import timezone
+
+    from participants.tasks import reminders_run_task
+
+    cohort = CohortFactory(starts_on=datetime.date(2020, 1, 1))
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    SessionFactory(cohort=cohort, starts_at=soon, ends_at=soon + datetime.timedelta(hours=1))
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        Enrolment.objects.create(participant=person, cohort=cohort)
+
+    reminders_run_task.delay().get(timeout=30)
+    reminders_run_task.delay().get(timeout=30)  # run twice, e.g. two beats at once
+
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)

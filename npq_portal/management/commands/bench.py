@@ -45,6 +45,7 @@ class Command(BaseCommand):
             figures = {
                 **self._gias(gias),
                 **self._funding(facts),
+                **self._reminders(),
             }
         self._write(out, figures)
         self.stdout.write(f"Wrote {out}")
@@ -133,6 +134,66 @@ class Command(BaseCommand):
         whole = self._timed("funding_check command, 100,000 facts end to end", end_to_end)
         return {"funding_engine": in_process, "funding_command": whole}
 
+    def _reminders(self) -> dict:
+        """10,000 due session reminders (100 sessions × 100 people), sent to the locmem
+        backend in-process, as one worker would."""
+        import datetime
+
+        from django.test.utils import override_settings
+        from django.utils import timezone
+
+        from cohorts.models import Cohort, DeliveryPartner, Session
+        from npq_portal.models import User
+        from participants.models import Enrolment
+        from participants.reminders import reminders_run
+        from programmes.models import Programme
+
+        programme = Programme.objects.create(
+            slug="bench-programme",
+            short_name="BENCH",
+            name="Bench",
+            family="specialist",
+            summary="x",
+            who_for="x",
+        )
+        partner = DeliveryPartner.objects.create(name="Bench partner")
+        soon = timezone.now() + datetime.timedelta(hours=1)
+        people = User.objects.bulk_create(
+            [
+                User(email=f"bench{n}@bench.example", first_name="B", last_name=str(n))
+                for n in range(100)
+            ]
+        )
+        for index in range(100):
+            cohort = Cohort.objects.create(
+                programme=programme,
+                name=f"Bench {index}",
+                academic_year=2026,
+                starts_on=datetime.date(2020, 1, 1),
+                ends_on=datetime.date(2030, 1, 1),
+                delivery_partner=partner,
+                capacity=200,
+                status="running",
+            )
+            Session.objects.create(
+                cohort=cohort,
+                kind="clinic",
+                title=f"Clinic {index}",
+                status="scheduled",
+                starts_at=soon,
+                ends_at=soon + datetime.timedelta(hours=1),
+            )
+            Enrolment.objects.bulk_create(
+                [Enrolment(participant=person, cohort=cohort) for person in people]
+            )
+        caps = {"session_before": {"2-hours": datetime.timedelta(hours=2)}, "daily_cap": 10**6}
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", REMINDERS=caps
+        ):
+            sent = []
+            seconds = self._timed("10,000 due reminders", lambda: sent.append(reminders_run()))
+        return {"reminders": seconds, "reminders_sent": sent[0]}
+
     def _write(self, out: Path, f: dict) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         search_rows = "\n".join(f"| `{query}` | {ms:.1f} |" for query, ms in f["search"])
@@ -171,6 +232,14 @@ Goal (issue 4): well under a minute. Goal (issue 10): within 3× `COPY`.
 | `manage.py funding_check --rules 2026` end to end (process start included) | {f["funding_command"]:.2f} | {FACTS / f["funding_command"]:,.0f} |
 
 Goal: at least 20,000 facts a second end to end.
+
+## Reminders (100 sessions × 100 people booked, all due, one process, locmem email)
+
+| what | seconds | emails | a second |
+| --- | ---: | ---: | ---: |
+| `reminders_run()`: select due by state, render, log in EmailDelivery, send, mark done | {f["reminders"]:.2f} | {f["reminders_sent"]:,} | {f["reminders_sent"] / f["reminders"]:,.0f} |
+
+Goal (issue 7): 10,000 due reminders within 60 seconds by one worker.
 """,
             encoding="utf-8",
         )
