@@ -170,6 +170,7 @@ CELERY_TIMEZONE = "Europe/London"
 REMINDERS = {
     "session_before": {"2-days": timedelta(days=2), "2-hours": timedelta(hours=2)},
     "daily_cap": 3,  # optional reminders a person gets in a day at most
+    "module_due_within_days": 3,  # "due soon" goes this many days before a module is due
 }
 
 CELERY_BEAT_SCHEDULE: dict = {

@@ -26,7 +26,7 @@ from .models import Enrolment, ReminderDone, ReminderOptOut
 logger = logging.getLogger(__name__)
 
 # Optional reminders: capped per person per day, and anyone can turn them off.
-OPTIONAL_KINDS = ("session_reminder",)
+OPTIONAL_KINDS = ("session_reminder", "module_opening", "module_due_soon")
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,61 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
                 ReminderDone.objects.get_or_create(
                     rule=rule.name, about=about, defaults={"sent": count}
                 )
+            sent += count
+    return sent + module_window_reminders_run(today=timezone.localdate(now), batch=batch)
+
+
+# Module windows: "opening" on the day a module opens; "due soon" in the days before its
+# application is due (settings.REMINDERS["module_due_within_days"]).
+MODULE_RULES = ("module-opening", "module-due-soon")
+
+
+def _module_windows_due(rule: str, today):
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from cohorts.models import ModuleWindow
+
+    done = ReminderDone.objects.filter(
+        rule=rule,
+        about=Concat(
+            Value("cohorts.modulewindow:"), Cast(OuterRef("pk"), output_field=CharField())
+        ),
+    )
+    windows = ModuleWindow.objects.exclude(Exists(done)).filter(
+        cohort__status__in=["open", "full", "closed", "running"],
+    )
+    if rule == "module-opening":
+        windows = windows.filter(opens_on__lte=today, application_due_on__gte=today)
+    else:
+        within = timedelta(days=settings.REMINDERS["module_due_within_days"])
+        windows = windows.filter(
+            application_due_on__gte=today, application_due_on__lte=today + within
+        )
+    return windows.select_related("module__course", "cohort__programme").order_by("pk")
+
+
+def module_window_reminders_run(*, today, batch: int = 500) -> int:
+    """Tell the people with a place when a module opens and when it is nearly due."""
+    sent = 0
+    for rule in MODULE_RULES:
+        kind = rule.replace("-", "_")
+        for window in _module_windows_due(rule, today).iterator(chunk_size=batch):
+            count = 0
+            people = Enrolment.objects.filter(
+                cohort_id=window.cohort_id, status=Enrolment.Status.ACTIVE
+            ).select_related("participant")
+            for enrolment in people:
+                count += send_optional(
+                    to=enrolment.participant.email,
+                    kind=kind,
+                    about=window,
+                    occasion=rule,
+                    context={"window": window, "person": enrolment.participant},
+                )
+            ReminderDone.objects.get_or_create(
+                rule=rule, about=email_about_key(window), defaults={"sent": count}
+            )
             sent += count
     return sent
 

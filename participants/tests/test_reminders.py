@@ -167,3 +167,33 @@ def test_a_real_worker_on_redis_runs_the_due_reminders_once(celery_worker, mailo
     reminders_run_task.delay().get(timeout=30)  # run twice, e.g. two beats at once
 
     assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
+
+
+def test_module_windows_remind_on_opening_and_before_they_are_due(mailoutbox):
+    from cohorts.models import Cohort, ModuleWindow
+    from participants.reminders import module_window_reminders_run
+    from programmes.tests.factories import ModuleFactory
+
+    cohort = CohortFactory(status=Cohort.Status.RUNNING)
+    person = UserFactory()
+    Enrolment.objects.create(participant=person, cohort=cohort)
+    module = ModuleFactory(title="Simple model of memory", course__programme=cohort.programme)
+    ModuleWindow.objects.create(
+        cohort=cohort,
+        module=module,
+        opens_on=datetime.date(2027, 11, 1),
+        study_due_on=datetime.date(2027, 11, 8),
+        application_due_on=datetime.date(2027, 11, 15),
+    )
+
+    assert module_window_reminders_run(today=datetime.date(2027, 10, 31)) == 0
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 1)) == 1
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 2)) == 0
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 11)) == 0
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 12)) == 1
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 13)) == 0
+
+    assert [m.subject for m in mailoutbox] == [
+        "Simple model of memory opens today",
+        "Simple model of memory is due on 15 November",
+    ]

@@ -186,7 +186,11 @@ class Command(BaseCommand):
             Enrolment.objects.bulk_create(
                 [Enrolment(participant=person, cohort=cohort) for person in people]
             )
-        caps = {"session_before": {"2-hours": datetime.timedelta(hours=2)}, "daily_cap": 10**6}
+        caps = {
+            "session_before": {"2-hours": datetime.timedelta(hours=2)},
+            "daily_cap": 10**6,
+            "module_due_within_days": 3,
+        }
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", REMINDERS=caps
         ):
