@@ -8,6 +8,7 @@ app_name = "participants"
 urlpatterns = [
     path("reminders/stop/<str:token>/", views.RemindersStopView.as_view(), name="reminders-stop"),
     path("staff/reminders/", views.RemindersUpcomingView.as_view(), name="reminders-upcoming"),
+    path("staff/email-previews/", views.EmailPreviewView.as_view(), name="email-preview"),
     path("apply/<int:cohort_pk>/", views.ApplyView.as_view(), name="apply"),
     path(
         "applications/<int:pk>/check/",

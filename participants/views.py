@@ -1095,3 +1095,30 @@ class RemindersUpcomingView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(
             upcoming=reminders_due_soon(days=7), cap=settings.REMINDERS["daily_cap"], **kwargs
         )
+
+
+class EmailPreviewView(PermissionRequiredMixin, TemplateView):
+    """Every email with sample data: its subject, plain text and HTML, as people get it."""
+
+    permission_required = "npq_portal.view_emaildelivery"
+    template_name = "participants/email_preview.html"
+
+    def get_context_data(self, **kwargs):
+        from npq_portal.emails import email_render
+
+        from .email_samples import email_kinds, email_sample_context
+
+        context = super().get_context_data(**kwargs)
+        kinds = email_kinds()
+        kind = self.request.GET.get("kind") or kinds[0]
+        if kind not in kinds:
+            raise Http404("No such email.")
+        message = email_render(kind=kind, context=email_sample_context(kind))
+        context.update(
+            kinds=kinds,
+            kind=kind,
+            subject=message.subject,
+            text=message.body,
+            html=message.alternatives[0][0],
+        )
+        return context

@@ -125,6 +125,8 @@ def test_staff_pages_have_no_serious_accessibility_violations(live_server, page)
             ("emails", "/staff/emails/"),
             ("mfa", "/accounts/2fa/"),
             ("not-found", "/no-such-page/"),
+            ("email-preview", "/staff/email-previews/?kind=session_reminder"),
+            ("reminders-upcoming", "/staff/reminders/"),
         ],
     )
 

@@ -197,3 +197,30 @@ def test_module_windows_remind_on_opening_and_before_they_are_due(mailoutbox):
         "Simple model of memory opens today",
         "Simple model of memory is due on 15 November",
     ]
+
+
+def test_staff_can_preview_every_email_with_sample_data(client):
+    from participants.email_samples import email_kinds
+
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    for kind in email_kinds():
+        response = client.get(reverse("participants:email-preview"), {"kind": kind})
+        assert response.status_code == 200, kind
+        assert response.context["subject"] and response.context["text"], kind
+    assert len(email_kinds()) >= 16
+    assert client.get(reverse("participants:email-preview"), {"kind": "nope"}).status_code == 404
+
+
+def test_teachers_cannot_preview_emails(client):
+    sign_in(client, UserFactory())
+
+    assert client.get(reverse("participants:email-preview")).status_code == 403
+
+
+def test_the_html_preview_is_quoted_into_its_frame(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    page = client.get(reverse("participants:email-preview"), {"kind": "welcome"}).content.decode()
+
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in page
