@@ -45,9 +45,6 @@ class CohortQuerySet(models.QuerySet):
             return self
         return self.filter(facilitators=user)
 
-    def open_for_applications(self) -> "CohortQuerySet":
-        return self.filter(status=Cohort.Status.OPEN)
-
     def accepting_applications(self) -> "CohortQuerySet":
         """Open or full (a full cohort takes applications for its waiting list), and its
         application deadline (if it has one) not yet passed."""
@@ -181,14 +178,25 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(cohort__in=Cohort.objects.for_user(user))
 
     def in_calendar_of(self, user) -> "SessionQuerySet":
-        """Published sessions a person's calendar shows: those they lead and those of the
-        cohorts they run (and, once enrolments exist, of the cohorts they take part in)."""
+        """Published sessions a person's calendar shows: those they lead, and those of the
+        cohorts they run or have a place in (participants' enrolments, by relation name)."""
         return self.exclude(status=Session.Status.DRAFT).filter(
-            Q(facilitator=user) | Q(cohort__in=Cohort.objects.filter(facilitators=user))
+            Q(facilitator=user)
+            | Q(cohort__in=Cohort.objects.filter(facilitators=user))
+            | Q(
+                cohort__in=Cohort.objects.filter(
+                    enrolments__participant=user, enrolments__status="active"
+                )
+            )
         )
 
-    def scheduled(self) -> "SessionQuerySet":
-        return self.filter(status=Session.Status.SCHEDULED)
+    def upcoming(self) -> "SessionQuerySet":
+        """Scheduled sessions still to come, soonest first."""
+        return (
+            self.filter(status=Session.Status.SCHEDULED, starts_at__gte=timezone.now())
+            .select_related("cohort__programme")
+            .order_by("starts_at", "pk")
+        )
 
 
 class Session(TimeStampedModel):

@@ -111,11 +111,6 @@ class RoleChange(models.Model):
         return f"{self.role} {verb} for user {self.user_id}"
 
 
-class EmailDeliveryQuerySet(models.QuerySet):
-    def failed(self) -> "EmailDeliveryQuerySet":
-        return self.filter(status=EmailDelivery.Status.FAILED)
-
-
 class EmailDelivery(TimeStampedModel):
     """One email the portal sends, logged once per occasion. Holds personal data: recipient."""
 
@@ -139,8 +134,6 @@ class EmailDelivery(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = EmailDeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "email deliveries"

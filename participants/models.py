@@ -512,9 +512,6 @@ class ApplicationEvent(models.Model):
 
 
 class EnrolmentQuerySet(models.QuerySet):
-    def active(self) -> "EnrolmentQuerySet":
-        return self.filter(status=Enrolment.Status.ACTIVE)
-
     def holding_a_place(self) -> "EnrolmentQuerySet":
         """Enrolments that take one of the cohort's places."""
         return self.filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED])

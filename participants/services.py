@@ -889,17 +889,8 @@ def application_accept(*, application: Application, by: User, reason: str = "") 
     _refuse_unless(application, Application.Status.ACCEPTED, "It cannot be accepted.")
     if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
         raise ValidationError(f"{cohort} is {cohort.get_status_display().lower()}.")
-    taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
-    offered = (
-        Application.objects.filter(
-            cohort=cohort,
-            status=Application.Status.WAITLISTED,
-            offer_expires_at__gt=timezone.now(),
-        )
-        .exclude(pk=application.pk)
-        .count()
-    )
-    if taken + offered >= cohort.capacity:
+    taken = _places_taken(cohort)
+    if taken + _live_offers(cohort).exclude(pk=application.pk).count() >= cohort.capacity:
         raise ValidationError(
             f"{cohort} is full (places offered from the waiting list count); waitlist the "
             "application instead."
@@ -1012,12 +1003,22 @@ def _enrolment_move(
     return enrolment
 
 
+def _places_taken(cohort) -> int:
+    return Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
+
+
+def _live_offers(cohort):
+    """Waiting-list applications holding an offered place that has not lapsed."""
+    return Application.objects.filter(
+        cohort=cohort, status=Application.Status.WAITLISTED, offer_expires_at__gt=timezone.now()
+    )
+
+
 def _places_changed(cohort) -> None:
     """Tell the cohort how many places are taken, then offer any free one to the waiting list."""
     from cohorts.services import cohort_places_changed
 
-    taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
-    cohort_places_changed(cohort=cohort, places_taken=taken)
+    cohort_places_changed(cohort=cohort, places_taken=_places_taken(cohort))
     waitlist_offer_next(cohort=cohort)
 
 
@@ -1080,7 +1081,7 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
     source, target = cohorts[enrolment.cohort_id], cohorts[to_cohort.pk]
     if source.programme_id != target.programme_id:
         raise ValidationError("A place can only move to a cohort of the same programme.")
-    if Enrolment.objects.filter(cohort=target).holding_a_place().count() >= target.capacity:
+    if _places_taken(target) + _live_offers(target).count() >= target.capacity:
         raise ValidationError(f"{target} is full.")
     _enrolment_move(
         enrolment, to=Enrolment.Status.WITHDRAWN, by=by, reason=f"Transferred to {target}: {reason}"
@@ -1099,12 +1100,7 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
         reason=f"Transferred from {source}: {reason}",
     )
     _places_changed(source)
-    from cohorts.services import cohort_places_changed
-
-    cohort_places_changed(
-        cohort=target,
-        places_taken=Enrolment.objects.filter(cohort=target).holding_a_place().count(),
-    )
+    _places_changed(target)
     return moved
 
 
@@ -1120,9 +1116,7 @@ def waitlist_offer_next(*, cohort) -> Application | None:
     waiting = Application.objects.select_for_update().filter(
         cohort=cohort, status=Application.Status.WAITLISTED
     )
-    outstanding = waiting.filter(offer_expires_at__gt=timezone.now()).count()
-    taken = Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
-    if taken + outstanding >= cohort.capacity:
+    if _places_taken(cohort) + _live_offers(cohort).count() >= cohort.capacity:
         return None
     next_in_line = (
         waiting.filter(offer_expires_at__isnull=True, offer_lapsed_at__isnull=True)

@@ -815,15 +815,7 @@ class TeacherHomeView(TemplateView):
         )
         enrolments = Enrolment.objects.filter(participant=user).select_related("cohort__programme")
         context["enrolments"] = enrolments
-        context["next_sessions"] = (
-            Session.objects.filter(
-                cohort__in=[e.cohort_id for e in enrolments if e.status == "active"],
-                status=Session.Status.SCHEDULED,
-                starts_at__gte=timezone.now(),
-            )
-            .select_related("cohort__programme")
-            .order_by("starts_at")[:5]
-        )
+        context["next_sessions"] = Session.objects.in_calendar_of(user).upcoming()[:5]
         return context
 
 
@@ -989,15 +981,7 @@ class MySchoolView(TemplateView):
             for enrolment in application.enrolments.all()
             if enrolment.status == Enrolment.Status.ACTIVE
         }
-        context["next_sessions"] = (
-            Session.objects.filter(
-                cohort__in=cohorts,
-                status=Session.Status.SCHEDULED,
-                starts_at__gte=timezone.now(),
-            )
-            .select_related("cohort__programme")
-            .order_by("starts_at")[:10]
-        )
+        context["next_sessions"] = Session.objects.filter(cohort__in=cohorts).upcoming()[:10]
         return context
 
 

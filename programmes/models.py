@@ -139,10 +139,6 @@ class Programme(TimeStampedModel):
         return reverse("programmes:programme-detail", kwargs={"slug": self.slug})
 
     @property
-    def is_npq(self) -> bool:
-        return self.family != self.Family.MATHS_HUB
-
-    @property
     def phase_labels(self) -> list[str]:
         return [
             self.PHASE_LABELS[phase]

@@ -169,10 +169,6 @@ class CatalogueLoadReport:
     kept_staff_edits: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # "slug: why", nothing written for them
 
-    @property
-    def changed_anything(self) -> bool:
-        return bool(self.created or self.updated)
-
 
 def _programme_values(seed: ProgrammeSeed) -> dict:
     values = {

@@ -224,3 +224,17 @@ def test_the_html_preview_is_quoted_into_its_frame(client):
     page = client.get(reverse("participants:email-preview"), {"kind": "welcome"}).content.decode()
 
     assert 'srcdoc="&lt;!DOCTYPE html&gt;' in page
+
+
+def test_a_participants_own_calendar_has_the_sessions_of_their_place(client):
+    import icalendar
+
+    from cohorts.services import calendar_feed_get
+
+    session, (person,) = _booked_session()
+    SessionFactory(title="Someone else's clinic")
+
+    body = client.get(calendar_feed_get(owner=person).get_absolute_url()).content
+    events = icalendar.Calendar.from_ical(body).walk("VEVENT")
+
+    assert [str(event["SUMMARY"]) for event in events] == [session.title]
