@@ -482,6 +482,20 @@ class SchoolApprovalView(TemplateView):
 # ---- Applying (teachers) ----
 
 
+def _redirect_if_sent(request, pk):
+    """The form's pages work on a draft; once it is sent (the Back button, say), they go to
+    the application's page with a word of why, rather than to "not found"."""
+    sent = (
+        Application.objects.filter(applicant=request.user, pk=pk)
+        .exclude(status=Application.Status.DRAFT)
+        .first()
+    )
+    if sent is None:
+        return None
+    messages.info(request, "This application has been sent, so it can no longer change.")
+    return redirect(sent)
+
+
 def _draft_for(request, pk) -> Application:
     drafts = Application.objects.filter(
         applicant=request.user, status=Application.Status.DRAFT
@@ -530,6 +544,8 @@ class ApplicationStepView(FormView):
         self.step = STEP_BY_KEY.get(kwargs["step"])
 
     def dispatch(self, request, *args, **kwargs):
+        if sent := _redirect_if_sent(request, kwargs["pk"]):
+            return sent
         self.application = _draft_for(request, kwargs["pk"])
         programme = self.application.cohort.programme
         self.steps = steps_for(self.application.answers, programme)
@@ -603,6 +619,8 @@ class ApplicationCheckView(TemplateView):
     template_name = "participants/application_check.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if sent := _redirect_if_sent(request, kwargs["pk"]):
+            return sent
         self.application = _draft_for(request, kwargs["pk"])
         missing = first_unanswered(self.application.answers, self.application.cohort.programme)
         if missing is not None:
@@ -1057,7 +1075,7 @@ class RemindersStopView(TemplateView):
     def dispatch(self, request, *args, **kwargs):
         self.email = email_from_stop_token(kwargs["token"])
         if self.email is None:
-            return render(request, "participants/subscriber_link_invalid.html", status=404)
+            return render(request, "participants/reminders_link_invalid.html", status=404)
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):

@@ -173,3 +173,18 @@ def test_the_cohort_list_counts_applications_awaiting_a_decision(client, npqlpm_
     listed = client.get(reverse("cohorts:cohort-list")).context["object_list"]
 
     assert [cohort.applications_awaiting for cohort in listed] == [2]
+
+
+def test_going_back_to_the_form_after_sending_explains_instead_of_not_found(
+    client, teacher, npqlpm_cohort
+):
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+    Application.objects.filter(pk=application.pk).update(status="awaiting_school")
+
+    for url in [
+        _step(application, "role"),
+        reverse("participants:application-check", args=[application.pk]),
+    ]:
+        response = client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == application.get_absolute_url()
+        assert "This application has been sent" in response.content.decode()

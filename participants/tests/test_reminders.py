@@ -238,3 +238,11 @@ def test_a_participants_own_calendar_has_the_sessions_of_their_place(client):
     events = icalendar.Calendar.from_ical(body).walk("VEVENT")
 
     assert [str(event["SUMMARY"]) for event in events] == [session.title]
+
+
+def test_a_broken_reminders_link_says_what_to_do(client):
+    response = client.get(reverse("participants:reminders-stop", args=["cut-short"]))
+
+    assert response.status_code == 404
+    assert "Turn off reminders" in response.content.decode()
+    assert "mailing list" not in response.content.decode()
