@@ -940,9 +940,10 @@ class SchoolLeaderListView(PermissionRequiredMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         if "remove" in request.POST:
+            chosen = request.POST["remove"]
             leadership = get_object_or_404(
                 SchoolLeadership.objects.select_related("user", "school"),
-                pk=request.POST.get("remove") or 0,
+                pk=int(chosen) if chosen.isdigit() else 0,
                 school=self.school,
             )
             school_leader_remove(leadership=leadership, by=request.user)

@@ -481,3 +481,40 @@ def test_a_school_leader_sees_places_and_the_sessions_their_staff_attend(client,
 
     assert "Culture and Learning clinic" in page
     assert ">Active<" in page
+
+
+def test_the_school_leader_page_costs_the_same_queries_however_many_staff_apply(client, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    leader = UserFactory()
+    first = _application(A.SCHOOL_APPROVED)
+    application_accept(application=first, by=staff)
+    school_leader_confirm(user=leader, school=first.school, by=staff)
+    sign_in(client, leader)
+    client.get(reverse("school-leader-home"))  # warm the session and role caches
+    with CaptureQueriesContext(connection) as one_application:
+        client.get(reverse("school-leader-home"))
+    for _ in range(4):
+        application_accept(
+            application=_application(A.SCHOOL_APPROVED, cohort=first.cohort), by=staff
+        )
+
+    with CaptureQueriesContext(connection) as five_applications:
+        page = client.get(reverse("school-leader-home"))
+
+    assert len(page.context["applications"]) == 5
+    assert len(five_applications) == len(one_application)
+
+
+def test_removing_a_leader_with_a_mangled_form_is_not_found_and_changes_nothing(client, staff):
+    school = SchoolFactory(urn=111111)
+    school_leader_confirm(user=UserFactory(), school=school, by=staff)
+    sign_in(client, StaffUserFactory())
+
+    response = client.post(
+        reverse("participants:school-leaders", args=[school.urn]), {"remove": "first"}
+    )
+
+    assert response.status_code == 404
+    assert school.leaderships.count() == 1
