@@ -42,7 +42,11 @@ def _render_plain_text(template_name: str, context: dict) -> str:
 
 def email_render(*, kind: str, context: dict) -> EmailMultiAlternatives:
     """Build a message with plain-text and HTML parts from the kind's templates."""
-    context = {"site_name": "NPQ Portal", **context}
+    context = {
+        "site_name": "NPQ Portal",
+        "hub_contact_email": settings.HUB_CONTACT_EMAIL,
+        **context,
+    }
     subject = _render_plain_text(f"emails/{kind}_subject.txt", context)
     subject = " ".join(subject.split())  # a header must be one line
     text = _render_plain_text(f"emails/{kind}.txt", context)
@@ -77,6 +81,18 @@ def email_send_message(*, message: EmailMultiAlternatives, kind: str) -> EmailDe
     return _deliver(message, to=recipient, kind=kind, about="", occasion=uuid.uuid4().hex)
 
 
+def delivery_message_id(*, to: str, kind: str, about: str, occasion: str) -> str:
+    """The Message-ID header of one email: made from what identifies it (keyed with the
+    secret key, so it names nothing), so every attempt to send it carries the same one."""
+    from urllib.parse import urlparse
+
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac("email-message-id", f"{to}|{kind}|{about}|{occasion}").hexdigest()
+    domain = urlparse(settings.SITE_URL).hostname or "localhost"
+    return f"<{digest[:32]}@{domain}>"
+
+
 def _deliver(
     message: EmailMultiAlternatives, *, to: str, kind: str, about: str, occasion: str
 ) -> EmailDelivery:
@@ -95,6 +111,12 @@ def _deliver(
             logger.info("Email %s already sent (delivery %s)", kind, delivery.pk)
             return delivery
         message.to = [to]
+        # The same Message-ID on every attempt: if a worker dies after the mail server took the
+        # message but before "sent" was committed, the copy sent again is recognisably the
+        # same message (mail systems drop a second copy of a Message-ID).
+        message.extra_headers["Message-ID"] = delivery_message_id(
+            to=to, kind=kind, about=about, occasion=occasion
+        )
         message.from_email = message.from_email or settings.DEFAULT_FROM_EMAIL
         delivery.attempts += 1
         try:

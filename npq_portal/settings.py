@@ -171,6 +171,8 @@ REMINDERS = {
     "session_before": {"2-days": timedelta(days=2), "2-hours": timedelta(hours=2)},
     "daily_cap": 3,  # optional reminders a person gets in a day at most
     "module_due_within_days": 3,  # "due soon" goes this many days before a module is due
+    # A waiting-list offer's holder is reminded this long before it passes to the next person.
+    "offer_expiring_within": timedelta(days=1),
 }
 
 CELERY_BEAT_SCHEDULE: dict = {

@@ -146,7 +146,8 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
                     rule=rule.name, about=about, defaults={"sent": count}
                 )
             sent += count
-    return sent + module_window_reminders_run(today=timezone.localdate(now), batch=batch)
+    sent += module_window_reminders_run(today=timezone.localdate(now), batch=batch)
+    return sent + offer_expiring_reminders_run(now=now, batch=batch)
 
 
 # Module windows: "opening" on the day a module opens; "due soon" in the days before its
@@ -154,12 +155,14 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
 MODULE_RULES = ("module-opening", "module-due-soon")
 
 
-def _module_windows_due(rule: str, today):
+def _module_windows_due(rule: str, today, until=None):
+    """Windows whose `rule` reminder falls due by `until` (default today) and is not done."""
     from django.db.models import CharField, Exists, OuterRef, Value
     from django.db.models.functions import Cast, Concat
 
     from cohorts.models import ModuleWindow
 
+    until = until or today
     done = ReminderDone.objects.filter(
         rule=rule,
         about=Concat(
@@ -170,13 +173,17 @@ def _module_windows_due(rule: str, today):
         cohort__status__in=["open", "full", "closed", "running"],
     )
     if rule == "module-opening":
-        windows = windows.filter(opens_on__lte=today, application_due_on__gte=today)
+        windows = windows.filter(opens_on__lte=until, application_due_on__gte=today)
     else:
-        within = timedelta(days=settings.REMINDERS["module_due_within_days"])
         windows = windows.filter(
-            application_due_on__gte=today, application_due_on__lte=today + within
+            application_due_on__gte=today,
+            application_due_on__lte=until + _module_due_within(),
         )
     return windows.select_related("module__course", "cohort__programme").order_by("pk")
+
+
+def _module_due_within() -> timedelta:
+    return timedelta(days=settings.REMINDERS["module_due_within_days"])
 
 
 def module_window_reminders_run(*, today, batch: int = 500) -> int:
@@ -204,24 +211,134 @@ def module_window_reminders_run(*, today, batch: int = 500) -> int:
     return sent
 
 
+def offers_expiring(now, until=None):
+    """Waiting-list offers whose reminder falls due by `until` (default now): those running
+    out within settings.REMINDERS["offer_expiring_within"] of it, not reminded of yet."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Application
+
+    reminded = ReminderDone.objects.filter(rule="offer-expiring", about=OuterRef("offer_key"))
+    return (
+        Application.objects.filter(
+            status=Application.Status.WAITLISTED,
+            offer_expires_at__gt=now,
+            offer_expires_at__lte=(until or now) + settings.REMINDERS["offer_expiring_within"],
+        )
+        .annotate(offer_key=_offer_key())
+        .exclude(Exists(reminded))
+        .select_related("cohort__programme", "applicant")
+        .order_by("offer_expires_at", "pk")
+    )
+
+
+def _offer_key():
+    """Names one offer (an application can hold only one at a time, each with its expiry)."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    return Concat(
+        Value("participants.application:"),
+        Cast("pk", output_field=CharField()),
+        Value("@"),
+        Cast("offer_expires_at", output_field=CharField()),
+        output_field=CharField(),
+    )
+
+
+def offer_expiring_reminders_run(*, now, batch: int = 500) -> int:
+    """Tell someone holding an offered place that it is about to go to the next person.
+
+    Urgent, like the offer itself: not capped, and sent even to those who turned optional
+    reminders off, since missing it loses them the place."""
+    from .services import application_send_email
+
+    sent = 0
+    for application in offers_expiring(now).iterator(chunk_size=batch):
+        try:
+            application_send_email(
+                application=application,
+                kind="waitlist_offer_expiring",
+                occasion=f"offer-expiring-{application.offer_expires_at:%Y%m%d%H%M}",
+            )
+        except EmailNotSent:
+            continue  # logged as failed; the next run tries again, as the rule is not done
+        with transaction.atomic():
+            ReminderDone.objects.get_or_create(
+                rule="offer-expiring", about=application.offer_key, defaults={"sent": 1}
+            )
+        sent += 1
+    return sent
+
+
 def reminders_due_soon(*, days: int = 7, limit: int = 200) -> list[dict]:
-    """Who will be emailed what in the next `days` days, for staff: a fixed number of
-    queries, however many sessions."""
+    """Who will be emailed what in the next `days` days, for staff: each row a reminder with
+    when it goes, what it is about and to how many people. A fixed number of queries."""
     from django.db.models import Count, Q
 
     now = timezone.now()
+    end = now + timedelta(days=days)
+    today, last_day = timezone.localdate(now), timezone.localdate(end)
     booked = Count("cohort__enrolments", filter=Q(cohort__enrolments__status="active"))
     upcoming = []
     for rule in reminder_rules():
-        for session in rule.pending(now, now + timedelta(days=days)).annotate(booked=booked)[
-            :limit
-        ]:
+        for session in rule.pending(now, end).annotate(booked=booked)[:limit]:
             upcoming.append(
                 {
                     "when": max(session.starts_at - rule.before, now),
                     "rule": rule.name,
-                    "session": session,
+                    "about": session.title,
+                    "cohort": session.cohort,
                     "people": session.booked + (1 if session.facilitator_id else 0),
                 }
             )
+    for rule in MODULE_RULES:
+        for window in _module_windows_due(rule, today, until=last_day).annotate(booked=booked)[
+            :limit
+        ]:
+            day = (
+                window.opens_on
+                if rule == "module-opening"
+                else window.application_due_on - _module_due_within()
+            )
+            upcoming.append(
+                {
+                    "when": max(_morning(day), now),
+                    "rule": rule,
+                    "about": window.module.title,
+                    "cohort": window.cohort,
+                    "people": window.booked,
+                }
+            )
+    for application in offers_expiring(now, until=end)[:limit]:
+        reminder_at = application.offer_expires_at - settings.REMINDERS["offer_expiring_within"]
+        upcoming.append(
+            {
+                "when": max(reminder_at, now),
+                "rule": "offer-expiring",
+                "about": "Offered place from the waiting list",
+                "cohort": application.cohort,
+                "people": 1,
+            }
+        )
+    for row in upcoming:
+        row["label"] = reminder_label(row["rule"])
     return sorted(upcoming, key=lambda row: row["when"])[:limit]
+
+
+def reminder_label(rule: str) -> str:
+    """What a rule's name means, for staff."""
+    if rule.startswith("session-"):
+        return "Session in " + rule.removeprefix("session-").replace("-", " ")
+    return {
+        "module-opening": "Module opens",
+        "module-due-soon": "Module due soon",
+        "offer-expiring": "Offered place about to lapse",
+    }.get(rule, rule)
+
+
+def _morning(day):
+    """The first run of the reminders on `day`, in UK time."""
+    from datetime import datetime, time
+
+    return timezone.make_aware(datetime.combine(day, time(0, 0)))

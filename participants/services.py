@@ -1175,6 +1175,7 @@ def waitlist_offers_expire() -> int:
             to_status=application.status,
             reason="The offered place was not taken up in time.",
         )
+        _send_later(application.pk, "waitlist_offer_lapsed", "offer-lapsed")
     for cohort in Cohort.objects.filter(pk__in={a.cohort_id for a in lapsed}):
         waitlist_offer_next(cohort=cohort)
     return len(lapsed)

@@ -1,6 +1,6 @@
 import factory
 
-from participants.models import School, normalise_name, normalise_postcode
+from participants.models import Application, School, normalise_name, normalise_postcode
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -21,3 +21,17 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     postcode = "CH1 2AB"
     postcode_normalised = factory.LazyAttribute(lambda school: normalise_postcode(school.postcode))
     number_of_pupils = 210
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application in the state given; workflow tests build theirs through the services."""
+
+    class Meta:
+        model = Application
+
+    applicant = factory.SubFactory("npq_portal.tests.factories.UserFactory")
+    cohort = factory.SubFactory("cohorts.tests.factories.CohortFactory")
+    school = factory.SubFactory(SchoolFactory)
+    status = Application.Status.AWAITING_SCHOOL
+    headteacher_name = "Helen Whitfield"
+    approver_email = "head@oakfield.example"

@@ -11,7 +11,7 @@ from cohorts.tests.factories import CohortFactory
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role, user_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import Application, Enrolment
+from participants.models import Application, Enrolment, ReminderOptOut
 from participants.services import (
     application_accept,
     application_take_offer,
@@ -67,14 +67,24 @@ def test_a_withdrawal_offers_the_place_to_the_first_on_the_waiting_list(
     assert first.status == A.ACCEPTED
 
 
-def test_a_lapsed_offer_passes_to_the_next_in_line(staff):
+def test_a_lapsed_offer_passes_to_the_next_in_line(
+    staff, mailoutbox, django_capture_on_commit_callbacks
+):
     cohort, enrolment, (first, second) = _full_cohort_with_waitlist(staff)
     enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="health")
     Application.objects.filter(pk=first.pk).update(
         offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
 
-    assert waitlist_offers_expire() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert waitlist_offers_expire() == 1
+    assert waitlist_offers_expire() == 0  # a rerun finds nothing
+
+    lapsed = [m for m in mailoutbox if m.to == [first.applicant.email]]
+    assert [m.subject for m in lapsed] == [
+        f"The place offered on {cohort.programme.name} has passed to the next person"
+    ]
+    assert any(m.to == [second.applicant.email] for m in mailoutbox)  # the new offer
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -82,6 +92,31 @@ def test_a_lapsed_offer_passes_to_the_next_in_line(staff):
     assert second.offer_expires_at is not None
     with pytest.raises(ValidationError, match="no place on offer"):
         application_take_offer(application=first, by=first.applicant)
+
+
+def test_the_holder_of_an_offer_is_reminded_once_a_day_before_it_lapses(
+    staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from participants.reminders import offer_expiring_reminders_run
+
+    cohort, enrolment, (first, _) = _full_cohort_with_waitlist(staff)
+    enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="health")
+    first.refresh_from_db()
+    expires = first.offer_expires_at
+    ReminderOptOut.objects.create(email=first.applicant.email)  # urgent: still told
+    mailoutbox.clear()
+
+    day = datetime.timedelta(days=1)
+    minute = datetime.timedelta(minutes=1)
+    assert offer_expiring_reminders_run(now=expires - day - minute) == 0
+    assert offer_expiring_reminders_run(now=expires - day) == 1
+    assert offer_expiring_reminders_run(now=expires - datetime.timedelta(hours=3)) == 0
+    assert offer_expiring_reminders_run(now=expires + minute) == 0
+
+    (reminder,) = mailoutbox
+    assert reminder.to == [first.applicant.email]
+    assert reminder.subject.startswith(f"Your place on {cohort.programme.name} is held until")
+    assert first.get_absolute_url() in reminder.body
 
 
 def test_withdrawing_needs_a_reason_from_the_list_and_changes_nothing_without_one(staff):

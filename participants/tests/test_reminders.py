@@ -141,6 +141,47 @@ def test_staff_see_who_will_be_reminded_in_the_next_week(client):
         "session-2-days",
         "session-2-hours",
     ]
+    assert "Session in 2 days" in page.content.decode()
+
+
+def test_the_week_ahead_shows_module_and_offer_reminders_too(client):
+    from django.utils import timezone
+
+    from cohorts.models import Cohort, ModuleWindow
+    from participants.tests.factories import ApplicationFactory
+    from programmes.tests.factories import ModuleFactory
+
+    cohort = CohortFactory(status=Cohort.Status.RUNNING)
+    for _ in range(2):
+        Enrolment.objects.create(participant=UserFactory(), cohort=cohort)
+    today = timezone.localdate()
+    ModuleWindow.objects.create(
+        cohort=cohort,
+        module=ModuleFactory(title="Retrieval practice", course__programme=cohort.programme),
+        opens_on=today + datetime.timedelta(days=2),
+        study_due_on=today + datetime.timedelta(days=20),
+        application_due_on=today + datetime.timedelta(days=30),
+    )
+    ApplicationFactory(
+        cohort=cohort,
+        status="waitlisted",
+        offer_expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    ApplicationFactory(  # its reminder is more than a week away
+        cohort=cohort,
+        status="waitlisted",
+        offer_expires_at=timezone.now() + datetime.timedelta(days=9),
+    )
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    page = client.get(reverse("participants:reminders-upcoming"))
+
+    rows = [(row["rule"], row["about"], row["people"]) for row in page.context["upcoming"]]
+    assert rows == [
+        ("module-opening", "Retrieval practice", 2),  # first thing on the day it opens
+        ("offer-expiring", "Offered place from the waiting list", 1),  # a day before it lapses
+    ]
+    assert "Module opens" in page.content.decode()
 
 
 def test_the_command_runs_the_due_reminders(capsys):
