@@ -628,3 +628,81 @@ class ReminderOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Attendance(models.Model):
+    """One participant's mark on a session's register. Holds personal data: attendance."""
+
+    class Mark(models.TextChoices):
+        PRESENT = "present", "Present"
+        LATE = "late", "Late"
+        ABSENT = "absent", "Absent"
+        EXCUSED = "excused", "Excused"
+
+    # Marks that count as having attended; an excused absence counts neither way.
+    ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
+
+    session = models.ForeignKey(
+        "cohorts.Session", on_delete=models.CASCADE, related_name="attendance"
+    )
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
+    mark = models.CharField(max_length=10, choices=Mark)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrolment"], name="one_mark_per_session_and_place"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} at {self.session_id}: {self.mark}"
+
+
+class AttendanceChange(models.Model):
+    """A correction to a register: the mark before and after, who changed it, when and why."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="changes")
+    from_mark = models.CharField(max_length=10, choices=Attendance.Mark)
+    to_mark = models.CharField(max_length=10, choices=Attendance.Mark)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.attendance_id}: {self.from_mark} → {self.to_mark}"
+
+
+class ModulePhaseDone(models.Model):
+    """A participant finished the study or application phase of a module."""
+
+    class Phase(models.TextChoices):
+        STUDY = "study", "Study"
+        APPLICATION = "application", "Application"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="phases_done")
+    module = models.ForeignKey("programmes.Module", on_delete=models.CASCADE, related_name="+")
+    phase = models.CharField(max_length=12, choices=Phase)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "module", "phase"], name="one_record_per_module_phase"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} finished {self.phase} of {self.module_id}"

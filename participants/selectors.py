@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .models import EligibilityList, EligibilityListEntry, School
+from .participation import Participation, participation_count
 
 
 @dataclass
@@ -160,3 +161,78 @@ def application_funding_preview(application):
         return funding_evaluate(facts_from_json(facts), rules=application.cohort.funding_rules)
     except (FundingError, InstitutionNotFound):
         return None
+
+
+def cohort_participation(*, cohort, enrolments, today=None) -> dict[int, Participation]:
+    """Participation of each of `enrolments` (of one cohort), by enrolment id, in five
+    queries however many people, sessions and modules (participants/participation.py)."""
+    from django.utils import timezone
+
+    from cohorts.models import ModuleWindow, Session
+
+    from .models import Attendance, ModulePhaseDone
+
+    enrolments = list(enrolments)
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    sessions = list(
+        Session.objects.filter(cohort=cohort, status=Session.Status.SCHEDULED)
+        .order_by("starts_at", "pk")
+        .values_list("pk", "starts_at")
+    )
+    taken = set(
+        Attendance.objects.filter(session__cohort=cohort, session__starts_at__lte=now)
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    marks: dict[int, dict[int, str]] = {e.pk: {} for e in enrolments}
+    scheduled = {pk for pk, _ in sessions}
+    for enrolment_id, session_id, mark in Attendance.objects.filter(
+        enrolment__in=[e.pk for e in enrolments], session__cohort=cohort
+    ).values_list("enrolment_id", "session_id", "mark"):
+        if session_id in scheduled:  # a cancelled session's marks no longer count
+            marks[enrolment_id][session_id] = mark
+    windows = list(
+        ModuleWindow.objects.filter(cohort=cohort).values_list(
+            "module_id", "study_due_on", "application_due_on"
+        )
+    )
+    # Phases finished count for the person, whichever of their places they ticked them in
+    # (a transfer keeps what was done in the first cohort).
+    done_by_person: dict[int, set[tuple[int, str]]] = {}
+    for person_id, module_id, phase in ModulePhaseDone.objects.filter(
+        enrolment__participant__in={e.participant_id for e in enrolments},
+        module_id__in={module_id for module_id, _, _ in windows},
+    ).values_list("enrolment__participant_id", "module_id", "phase"):
+        done_by_person.setdefault(person_id, set()).add((module_id, phase))
+    phases = [
+        ((module_id, phase), due_on)
+        for module_id, study_due, application_due in windows
+        for phase, due_on in (("study", study_due), ("application", application_due))
+    ]
+    result = {}
+    for enrolment in enrolments:
+        joined = enrolment.created_at
+        own_marks = marks[enrolment.pk]
+        done = done_by_person.get(enrolment.participant_id, set())
+        # Someone who joined late owes only what came after they joined, unless marked.
+        their_sessions = [pk for pk, at in sessions if at >= joined or pk in own_marks]
+        their_phases = {
+            key: due_on
+            for key, due_on in phases
+            if due_on >= timezone.localdate(joined) or key in done
+        }
+        result[enrolment.pk] = participation_count(
+            registers_taken=[pk for pk in their_sessions if pk in taken],
+            sessions_total=len(their_sessions),
+            marks=own_marks,
+            phases_due={key for key, due_on in their_phases.items() if due_on < today},
+            phases_total=set(their_phases),
+            phases_done=done,
+        )
+    return result
+
+
+def enrolment_participation(enrolment) -> Participation:
+    """One participant's participation in their cohort."""
+    return cohort_participation(cohort=enrolment.cohort, enrolments=[enrolment])[enrolment.pk]

@@ -234,6 +234,23 @@ def gias_import_live_progress(record: GiasImport) -> tuple[int, int]:
 
 # ---- Eligibility lists ----
 
+
+def uploaded_csv_text(data: bytes) -> str:
+    """An uploaded CSV's text, saved as UTF-8 or by Excel (Windows-1252).
+
+    Raises ValidationError for anything else.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(
+        "This file is neither UTF-8 nor Windows-1252 text: save it as CSV and try again. "
+        "Nothing was uploaded."
+    )
+
+
 OFSTED_HEADERS = ("ofsted urn", "provider urn", "provider_urn", "ofsted_urn", "urn")
 IDENTIFIER_COLUMNS = {
     "URN": ("urn",),
@@ -271,17 +288,7 @@ def eligibility_list_upload(
     if kind not in EligibilityList.Kind.values:
         raise ValidationError("Choose which list this is.")
     column = EligibilityList.IDENTIFIER[kind]
-    data = source.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ValidationError(
-                "This file is neither UTF-8 nor Windows-1252 text: save it as CSV and try "
-                "again. Nothing was uploaded."
-            ) from None
+    text = uploaded_csv_text(source.read())
     reader = csv.reader(text.splitlines())
     header = [name.strip().lower() for name in next(reader, [])]
     accepted = IDENTIFIER_COLUMNS[column]
@@ -397,14 +404,7 @@ def childcare_providers_upload(*, source: IO[bytes]) -> tuple[int, int]:
     Columns: Ofsted URN and Name (needed), Postcode and LA code (optional). Raises
     ValidationError naming the first bad row; then nothing changes. Returns (added, updated).
     """
-    data = source.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ValidationError("This file is not CSV text. Nothing was uploaded.") from None
+    text = uploaded_csv_text(source.read())
     reader = csv.reader(text.splitlines())
     header = [name.strip().lower() for name in next(reader, [])]
     urn_at = next((header.index(name) for name in OFSTED_HEADERS if name in header), None)
@@ -1282,3 +1282,182 @@ def reminders_opt_out(*, email: str) -> None:
     from .models import ReminderOptOut
 
     ReminderOptOut.objects.get_or_create(email=email.strip().lower())
+
+
+# ---- Registers and module progress ----
+
+
+def register_enrolments(session):
+    """Who is on a session's register: everyone with an active place in its cohort, and anyone
+    already marked (so a mark can still be corrected after they leave), in name order."""
+    from django.db.models import Q
+
+    return (
+        Enrolment.objects.filter(cohort_id=session.cohort_id)
+        .filter(Q(status=Enrolment.Status.ACTIVE) | Q(attendance__session=session))
+        .distinct()
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    recorded: int  # marks recorded for the first time
+    corrected: int  # marks changed
+
+
+@transaction.atomic
+def register_take(
+    *, session, marks: dict[int, str], by: User | None, reason: str = ""
+) -> RegisterResult:
+    """Record a session's register, one mark per enrolment id. Changing a mark already on the
+    register is a correction: it needs a reason, kept with the old and the new mark.
+
+    Raises ValidationError for a session cancelled or still to come, a mark for someone not on
+    the register, an unknown mark, or a correction without a reason; then nothing changes.
+    """
+    from cohorts.models import Session
+
+    from .models import Attendance, AttendanceChange
+
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.status != Session.Status.SCHEDULED:
+        raise ValidationError("Registers are taken for scheduled sessions only.")
+    if timezone.localdate(session.starts_at) > timezone.localdate():
+        raise ValidationError(
+            f"This session is on {timezone.localtime(session.starts_at):%-d %B}: "
+            "take its register on the day."
+        )
+    unknown_marks = set(marks.values()) - set(Attendance.Mark.values)
+    if unknown_marks:
+        raise ValidationError("Choose present, late, absent or excused for each person.")
+    on_register = set(register_enrolments(session).values_list("pk", flat=True))
+    if set(marks) - on_register:
+        raise ValidationError("Someone marked is not on this session's register.")
+    existing = {a.enrolment_id: a for a in Attendance.objects.filter(session=session)}
+    changes = [
+        (existing[pk], mark)
+        for pk, mark in marks.items()
+        if pk in existing and existing[pk].mark != mark
+    ]
+    reason = reason.strip()
+    if changes and not reason:
+        raise ValidationError(
+            f"{len(changes)} mark{'s' if len(changes) != 1 else ''} already recorded would "
+            "change: say why, so the register's history makes sense."
+        )
+    Attendance.objects.bulk_create(
+        Attendance(session=session, enrolment_id=pk, mark=mark, recorded_by=by)
+        for pk, mark in marks.items()
+        if pk not in existing
+    )
+    for attendance, mark in changes:
+        AttendanceChange.objects.create(
+            attendance=attendance, from_mark=attendance.mark, to_mark=mark, by=by, reason=reason
+        )
+        attendance.mark = mark
+        attendance.recorded_by = by
+        attendance.save(update_fields=["mark", "recorded_by", "recorded_at"])
+    return RegisterResult(
+        recorded=sum(1 for pk in marks if pk not in existing), corrected=len(changes)
+    )
+
+
+@dataclass(frozen=True)
+class RegisterImportResult:
+    present: int
+    absent: int
+    not_on_register: list[str]  # addresses in the file that match no one on the register
+    corrected: int
+
+
+def register_import(*, session, source: IO[bytes], by: User | None, reason: str = ""):
+    """Mark a session's register from a CSV of the email addresses of those who attended (an
+    online meeting's attendance report): those in it present (late stays late), the rest
+    absent (excused stays excused).
+
+    Raises ValidationError, naming the row, when a row holds something that is not an email
+    address, or when the file has no addresses; then nothing changes. Addresses of people not
+    on the register (a guest, the facilitator) are listed back, not refused.
+    """
+    from django.core.validators import validate_email
+
+    from .models import Attendance
+
+    text = uploaded_csv_text(source.read())
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as error:
+        raise ValidationError(
+            f"This file cannot be read as CSV ({error}). Nothing changed."
+        ) from None
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    column = next((i for i, name in enumerate(header) if "email" in name), None)
+    first_data_row = 2 if column is not None else 1
+    if column is None:  # no header: the first cell that looks like an address says where
+        column = next((i for i, cell in enumerate(header) if "@" in cell), None)
+    if column is None:
+        raise ValidationError(
+            "No email addresses found: the file needs a column headed “Email” (or only "
+            "addresses). Nothing changed."
+        )
+    attended: set[str] = set()
+    for line, record in enumerate(rows[first_data_row - 1 :], start=first_data_row):
+        value = record[column].strip() if len(record) > column else ""
+        if not value:
+            continue
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(
+                f"Row {line}: “{value[:60]}” is not an email address. Nothing changed."
+            ) from None
+        attended.add(value.lower())
+    if not attended:
+        raise ValidationError("The file has no email addresses in it. Nothing changed.")
+    existing = dict(Attendance.objects.filter(session=session).values_list("enrolment_id", "mark"))
+    marks, known = {}, set()
+    for enrolment in register_enrolments(session):
+        email = enrolment.participant.email.lower()
+        before = existing.get(enrolment.pk)
+        if email in attended:
+            known.add(email)
+            marks[enrolment.pk] = before if before == Attendance.Mark.LATE else "present"
+        else:
+            marks[enrolment.pk] = before if before == Attendance.Mark.EXCUSED else "absent"
+    result = register_take(session=session, marks=marks, by=by, reason=reason)
+    return RegisterImportResult(
+        present=sum(1 for mark in marks.values() if mark in Attendance.ATTENDED),
+        absent=sum(1 for mark in marks.values() if mark not in Attendance.ATTENDED),
+        not_on_register=sorted(attended - known),
+        corrected=result.corrected,
+    )
+
+
+@transaction.atomic
+def module_phase_set(*, enrolment: Enrolment, module, phase: str, done: bool, by: User) -> None:
+    """Tick (or untick) a phase of a module as finished, for the participant or by staff.
+
+    Raises ValidationError for a module not in the cohort's timetable, an unknown phase, or,
+    for the participant, a module not open yet or a place that is not active.
+    """
+    from cohorts.models import ModuleWindow
+
+    from .models import ModulePhaseDone
+
+    if phase not in ModulePhaseDone.Phase.values:
+        raise ValidationError("Choose the study or the application phase.")
+    window = ModuleWindow.objects.filter(cohort_id=enrolment.cohort_id, module=module).first()
+    if window is None:
+        raise ValidationError("That module is not in this cohort's timetable.")
+    if by.pk == enrolment.participant_id:
+        if enrolment.status != Enrolment.Status.ACTIVE:
+            raise ValidationError("Your place is not active, so progress cannot change.")
+        if window.opens_on > timezone.localdate():
+            raise ValidationError(f"{module} opens on {window.opens_on:%-d %B %Y}.")
+    record = ModulePhaseDone.objects.filter(enrolment=enrolment, module=module, phase=phase)
+    if done and not record.exists():
+        ModulePhaseDone.objects.create(enrolment=enrolment, module=module, phase=phase, by=by)
+    elif not done:
+        record.delete()

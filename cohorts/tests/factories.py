@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from cohorts.models import Cohort, DeliveryPartner, Session
+from cohorts.models import Cohort, DeliveryPartner, ModuleWindow, Session
 from programmes.tests.factories import ProgrammeFactory
 
 
@@ -42,3 +42,17 @@ class SessionFactory(factory.django.DjangoModelFactory):
     starts_at = datetime.datetime(2027, 11, 9, 16, 0, tzinfo=datetime.UTC)
     ends_at = datetime.datetime(2027, 11, 9, 17, 30, tzinfo=datetime.UTC)
     status = Session.Status.SCHEDULED
+
+
+class ModuleWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModuleWindow
+
+    cohort = factory.SubFactory(CohortFactory)
+    module = factory.SubFactory(
+        "programmes.tests.factories.ModuleFactory",
+        course__programme=factory.SelfAttribute("...cohort.programme"),
+    )
+    opens_on = datetime.date(2027, 10, 1)
+    study_due_on = datetime.date(2027, 10, 15)
+    application_due_on = datetime.date(2027, 10, 29)

@@ -1,6 +1,6 @@
 import factory
 
-from participants.models import Application, School, normalise_name, normalise_postcode
+from participants.models import Application, Enrolment, School, normalise_name, normalise_postcode
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -35,3 +35,13 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     status = Application.Status.AWAITING_SCHOOL
     headteacher_name = "Helen Whitfield"
     approver_email = "head@oakfield.example"
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    """An active place; workflow tests make theirs by accepting an application."""
+
+    class Meta:
+        model = Enrolment
+
+    participant = factory.SubFactory("npq_portal.tests.factories.UserFactory")
+    cohort = factory.SubFactory("cohorts.tests.factories.CohortFactory")

@@ -1,0 +1,253 @@
+import datetime
+import io
+from fractions import Fraction
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from cohorts.models import Session
+from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
+from npq_portal.tests.factories import StaffUserFactory
+from participants.models import Attendance, AttendanceChange, ModulePhaseDone
+from participants.participation import participation_count
+from participants.selectors import cohort_participation, enrolment_participation
+from participants.services import module_phase_set, register_import, register_take
+
+from .factories import EnrolmentFactory
+
+UTC = datetime.UTC
+pytestmark = pytest.mark.django_db
+
+
+def test_the_worked_example():
+    # Ten sessions in the programme; five registers taken so far. Three modules, six phases;
+    # modules 1 and 2 (four phases) are due so far.
+    participation = participation_count(
+        registers_taken=[1, 2, 3, 4, 5],
+        sessions_total=10,
+        marks={1: "present", 2: "late", 3: "absent", 4: "excused"},  # no mark on 5: missed
+        phases_due={(1, "study"), (1, "application"), (2, "study"), (2, "application")},
+        phases_total={(m, p) for m in (1, 2, 3) for p in ("study", "application")},
+        phases_done={(1, "study"), (1, "application"), (2, "study"), (3, "study")},
+    )
+
+    # So far: 2 sessions attended of 4 due (the excused one is not due) and 3 phases of 4.
+    assert participation.so_far == Fraction(2 + 3, 4 + 4)
+    assert participation.so_far_percent == 62  # 62.5%, rounded down
+    # Whole programme: 9 sessions (10 less the excused one) and 6 phases; 2 + 4 done.
+    assert participation.overall == Fraction(6, 15)
+    assert participation.overall_percent == 40
+    # Absent on 3, excused on 4, no mark on 5: two misses in a row (an excusal is no break).
+    assert participation.missed_two_in_a_row
+    assert participation.at_risk(90)
+
+
+@pytest.mark.parametrize(("attended", "meets"), [(89, False), (90, True), (100, True)])
+def test_the_threshold_is_at_or_above_ninety_percent(attended, meets):
+    marks = {n: "present" if n < attended else "excused" for n in range(100)}
+    marks.update({n: "absent" for n in range(attended, 100)})
+    participation = participation_count(
+        registers_taken=list(range(100)),
+        sessions_total=100,
+        marks=marks,
+        phases_due=set(),
+        phases_total=set(),
+        phases_done=set(),
+    )
+
+    assert participation.meets(90) is meets
+    assert participation.so_far_percent == attended
+
+
+def test_before_anything_is_due_no_one_is_behind():
+    participation = participation_count(
+        registers_taken=[],
+        sessions_total=4,
+        marks={},
+        phases_due=set(),
+        phases_total={(1, "study")},
+        phases_done=set(),
+    )
+
+    assert participation.so_far is None and participation.so_far_percent is None
+    assert participation.meets(90) and not participation.at_risk(90)
+    assert participation.overall_percent == 0
+
+
+def _cohort_with_sessions(count=3, people=2):
+    cohort = CohortFactory()
+    sessions = [
+        SessionFactory(
+            cohort=cohort,
+            starts_at=datetime.datetime(2027, 11, 1 + 7 * n, 16, tzinfo=UTC),
+            ends_at=datetime.datetime(2027, 11, 1 + 7 * n, 17, tzinfo=UTC),
+        )
+        for n in range(count)
+    ]
+    with time_machine.travel(datetime.datetime(2027, 9, 1, tzinfo=UTC)):
+        enrolments = [EnrolmentFactory(cohort=cohort) for _ in range(people)]
+    return cohort, sessions, enrolments
+
+
+@time_machine.travel(datetime.datetime(2027, 11, 1, 16, 5, tzinfo=UTC))
+def test_taking_a_register_then_correcting_it_with_a_reason():
+    cohort, (session, *_), (ada, ben) = _cohort_with_sessions()
+    facilitator = StaffUserFactory()
+
+    result = register_take(
+        session=session, marks={ada.pk: "present", ben.pk: "absent"}, by=facilitator
+    )
+    assert (result.recorded, result.corrected) == (2, 0)
+
+    with pytest.raises(ValidationError, match="1 mark already recorded would change: say why"):
+        register_take(session=session, marks={ben.pk: "late"}, by=facilitator)
+    assert Attendance.objects.get(enrolment=ben).mark == "absent"  # unchanged
+
+    register_take(
+        session=session, marks={ben.pk: "late"}, by=facilitator, reason="Arrived at 16:20"
+    )
+    change = AttendanceChange.objects.get()
+    assert (change.from_mark, change.to_mark, change.reason, change.by) == (
+        "absent",
+        "late",
+        "Arrived at 16:20",
+        facilitator,
+    )
+    assert Attendance.objects.get(enrolment=ben).mark == "late"
+
+
+@time_machine.travel(datetime.datetime(2027, 10, 31, 12, tzinfo=UTC))
+def test_a_register_cannot_be_taken_before_the_day():
+    cohort, (session, *_), (ada, _) = _cohort_with_sessions()
+
+    with pytest.raises(ValidationError, match="take its register on the day"):
+        register_take(session=session, marks={ada.pk: "present"}, by=None)
+
+    assert not Attendance.objects.exists()
+
+
+@time_machine.travel(datetime.datetime(2027, 11, 1, 18, tzinfo=UTC))
+def test_a_register_refuses_a_cancelled_session_someone_not_on_it_and_an_unknown_mark():
+    cohort, (session, *_), (ada, _) = _cohort_with_sessions()
+    stranger = EnrolmentFactory()
+
+    with pytest.raises(ValidationError, match="not on this session's register"):
+        register_take(session=session, marks={stranger.pk: "present"}, by=None)
+    with pytest.raises(ValidationError, match="Choose present, late, absent or excused"):
+        register_take(session=session, marks={ada.pk: "asleep"}, by=None)
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED)
+    with pytest.raises(ValidationError, match="scheduled sessions only"):
+        register_take(session=session, marks={ada.pk: "present"}, by=None)
+
+    assert not Attendance.objects.exists()
+
+
+@time_machine.travel(datetime.datetime(2027, 11, 1, 18, tzinfo=UTC))
+def test_importing_an_online_sessions_attendance_from_a_csv_of_emails():
+    cohort, (session, *_), (ada, ben) = _cohort_with_sessions()
+    carla = EnrolmentFactory(cohort=cohort)
+    register_take(session=session, marks={carla.pk: "excused"}, by=None)
+    report = (
+        "Full Name,User Action,Email\r\n"
+        f"Ada,Joined,{ada.participant.email.upper()}\r\n"
+        "Guest,Joined,guest@elsewhere.example\r\n"
+        f"Ada,Left,{ada.participant.email}\r\n"
+    )
+
+    result = register_import(session=session, source=io.BytesIO(report.encode()), by=None)
+
+    marks = dict(Attendance.objects.values_list("enrolment_id", "mark"))
+    assert marks[ada.pk] == "present" and marks[ben.pk] == "absent"
+    assert marks[carla.pk] == "excused"  # an excusal stands
+    assert result.present == 1 and result.not_on_register == ["guest@elsewhere.example"]
+
+
+@time_machine.travel(datetime.datetime(2027, 11, 1, 18, tzinfo=UTC))
+def test_an_import_with_a_bad_row_names_it_and_changes_nothing():
+    cohort, (session, *_), (ada, _) = _cohort_with_sessions()
+    report = f"Email\n{ada.participant.email}\nnot-an-address\n"
+
+    with pytest.raises(ValidationError, match="Row 3: “not-an-address” is not an email"):
+        register_import(session=session, source=io.BytesIO(report.encode()), by=None)
+
+    assert not Attendance.objects.exists()
+
+
+def test_participation_counts_registers_and_module_phases_from_the_database(
+    django_assert_num_queries,
+):
+    cohort, sessions, (ada, ben) = _cohort_with_sessions(count=4)
+    window = ModuleWindowFactory(
+        cohort=cohort,
+        opens_on=datetime.date(2027, 10, 1),
+        study_due_on=datetime.date(2027, 10, 15),
+        application_due_on=datetime.date(2027, 11, 20),
+    )
+    for session, marks in zip(
+        sessions[:3],
+        [{ada.pk: "present", ben.pk: "absent"}, {ada.pk: "late", ben.pk: "absent"}, {}],
+        strict=True,
+    ):
+        with time_machine.travel(session.starts_at):
+            register_take(session=session, marks=marks or {ada.pk: "present"}, by=None)
+    with time_machine.travel(datetime.datetime(2027, 10, 10, tzinfo=UTC)):
+        module_phase_set(
+            enrolment=ada, module=window.module, phase="study", done=True, by=ada.participant
+        )
+
+    with time_machine.travel(datetime.datetime(2027, 11, 16, 12, tzinfo=UTC)):
+        with django_assert_num_queries(5):
+            figures = cohort_participation(cohort=cohort, enrolments=[ada, ben])
+
+    # Due so far: 3 registers and the study phase (the application is due on 20 November).
+    assert (figures[ada.pk].so_far_percent, figures[ben.pk].so_far_percent) == (100, 0)
+    # Whole programme: 4 sessions and 2 phases. Ada has 3 + 1; Ben, nothing.
+    assert figures[ada.pk].overall == Fraction(4, 6)
+    assert figures[ben.pk].missed_two_in_a_row and not figures[ada.pk].missed_two_in_a_row
+
+
+def test_someone_who_joined_late_owes_only_what_came_after():
+    cohort, sessions, (ada, _) = _cohort_with_sessions(count=3)
+    for session in sessions[:2]:
+        with time_machine.travel(session.starts_at):
+            register_take(session=session, marks={ada.pk: "present"}, by=None)
+    with time_machine.travel(datetime.datetime(2027, 11, 10, tzinfo=UTC)):
+        late_joiner = EnrolmentFactory(cohort=cohort)
+    with time_machine.travel(sessions[2].starts_at):
+        register_take(session=sessions[2], marks={late_joiner.pk: "present"}, by=None)
+
+    with time_machine.travel(datetime.datetime(2027, 11, 20, tzinfo=UTC)):
+        participation = enrolment_participation(late_joiner)
+
+    assert (participation.sessions_due, participation.sessions_attended) == (1, 1)
+    assert participation.so_far_percent == 100
+
+
+@time_machine.travel(datetime.datetime(2027, 10, 2, tzinfo=UTC))
+def test_a_participant_ticks_a_phase_of_an_open_module_but_not_one_still_to_open():
+    enrolment = EnrolmentFactory()
+    open_window = ModuleWindowFactory(cohort=enrolment.cohort)
+    later = ModuleWindowFactory(
+        cohort=enrolment.cohort,
+        opens_on=datetime.date(2027, 12, 1),
+        study_due_on=datetime.date(2027, 12, 8),
+        application_due_on=datetime.date(2027, 12, 15),
+    )
+    person = enrolment.participant
+
+    module_phase_set(
+        enrolment=enrolment, module=open_window.module, phase="study", done=True, by=person
+    )
+    with pytest.raises(ValidationError, match="opens on 1 December 2027"):
+        module_phase_set(
+            enrolment=enrolment, module=later.module, phase="study", done=True, by=person
+        )
+    module_phase_set(  # staff can record it for them, for example from a paper log
+        enrolment=enrolment, module=later.module, phase="study", done=True, by=StaffUserFactory()
+    )
+    module_phase_set(
+        enrolment=enrolment, module=open_window.module, phase="study", done=False, by=person
+    )
+
+    assert list(ModulePhaseDone.objects.values_list("module_id", flat=True)) == [later.module_id]
