@@ -66,6 +66,12 @@ SCHOOLS_AND_FUNDING = (
     "participants.add_schoolleadership",
 )
 MAILING_LIST = ("participants.view_subscriber",)
+# Registers and module progress, for the cohorts a person may see (facilitators: their own).
+REGISTERS_AND_PROGRESS = (
+    "participants.view_attendance",
+    "participants.add_attendance",
+    "participants.add_modulephasedone",
+)
 APPLICATION_DECISIONS = (
     "participants.view_application",
     "participants.decide_application",
@@ -98,6 +104,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *CATALOGUE_EDITING,
             *SCHOOLS_AND_FUNDING,
             *COHORT_MANAGEMENT,
+            *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
         ),
@@ -113,6 +120,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *CATALOGUE_EDITING,
             "participants.view_school",
             *COHORT_MANAGEMENT,
+            *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
         ),
@@ -122,7 +130,12 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
         start_url_name="cohorts:cohort-list",
         staff=True,
         # Scoped by Cohort.objects.for_user(): only the cohorts they run.
-        permissions=(STAFF_AREA, "cohorts.view_cohort", "cohorts.view_session"),
+        permissions=(
+            STAFF_AREA,
+            "cohorts.view_cohort",
+            "cohorts.view_session",
+            *REGISTERS_AND_PROGRESS,
+        ),
     ),
     RoleSpec(
         Role.ASSESSOR,

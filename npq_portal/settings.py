@@ -175,6 +175,11 @@ REMINDERS = {
     "offer_expiring_within": timedelta(days=1),
 }
 
+# ---- Participation and assessment ----
+# Participants at or above this participation so far may sit the summative assessment; below
+# it (or after missing two sessions in a row) the cohort grid shows them as at risk.
+ASSESSMENT = {"participation_threshold": 90, "upload_max_bytes": 10 * 1024 * 1024, "window_days": 8}
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {

@@ -219,3 +219,50 @@ class SchoolLeaderForm(forms.Form):
         label="Their email address",
         help_text="They need a verified account with this address.",
     )
+
+
+class RegisterForm(forms.Form):
+    """A session's register: one mark per person (present unless already marked), and the
+    reason for any mark changed after it was first recorded."""
+
+    reason = forms.CharField(
+        label="Why are you changing marks already recorded?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed only when you change a mark someone already recorded.",
+    )
+
+    def __init__(self, *args, enrolments, recorded: dict[int, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Attendance
+
+        self.rows = []
+        for enrolment in enrolments:
+            name = f"mark-{enrolment.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=enrolment.participant.get_full_name() or enrolment.participant.email,
+                choices=Attendance.Mark.choices,
+                initial=recorded.get(enrolment.pk, Attendance.Mark.PRESENT),
+                widget=forms.RadioSelect,
+            )
+            self.rows.append((enrolment, self[name], recorded.get(enrolment.pk)))
+
+    def marks(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("mark-")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("mark-")
+        }
+
+
+class RegisterImportForm(forms.Form):
+    file = forms.FileField(
+        label="Attendance report (CSV)",
+        help_text="A CSV with a column headed “Email”, such as a Teams or Zoom attendance "
+        "report saved as CSV. Everyone in it is marked present; everyone else absent.",
+    )
+    reason = forms.CharField(
+        label="Why are you changing marks already recorded?",
+        required=False,
+        help_text="Needed only if this register was already taken.",
+    )

@@ -164,8 +164,13 @@ def application_funding_preview(application):
 
 
 def cohort_participation(*, cohort, enrolments, today=None) -> dict[int, Participation]:
-    """Participation of each of `enrolments` (of one cohort), by enrolment id, in five
-    queries however many people, sessions and modules (participants/participation.py)."""
+    """Participation of each of a cohort's `enrolments`, by enrolment id."""
+    return enrolments_participation(enrolments=enrolments, today=today)
+
+
+def enrolments_participation(*, enrolments, today=None) -> dict[int, Participation]:
+    """Participation of each enrolment, by id, in five queries however many people, cohorts,
+    sessions and modules (the definition is in participants/participation.py)."""
     from django.utils import timezone
 
     from cohorts.models import ModuleWindow, Session
@@ -173,53 +178,58 @@ def cohort_participation(*, cohort, enrolments, today=None) -> dict[int, Partici
     from .models import Attendance, ModulePhaseDone
 
     enrolments = list(enrolments)
+    if not enrolments:
+        return {}
     now = timezone.now()
     today = today or timezone.localdate(now)
-    sessions = list(
-        Session.objects.filter(cohort=cohort, status=Session.Status.SCHEDULED)
+    cohort_ids = {e.cohort_id for e in enrolments}
+    sessions: dict[int, list] = {pk: [] for pk in cohort_ids}
+    for pk, cohort_id, starts_at in (
+        Session.objects.filter(cohort__in=cohort_ids, status=Session.Status.SCHEDULED)
         .order_by("starts_at", "pk")
-        .values_list("pk", "starts_at")
-    )
+        .values_list("pk", "cohort_id", "starts_at")
+    ):
+        sessions[cohort_id].append((pk, starts_at))
+    scheduled = {pk for rows in sessions.values() for pk, _ in rows}
     taken = set(
-        Attendance.objects.filter(session__cohort=cohort, session__starts_at__lte=now)
+        Attendance.objects.filter(session__cohort__in=cohort_ids, session__starts_at__lte=now)
         .values_list("session_id", flat=True)
         .distinct()
     )
     marks: dict[int, dict[int, str]] = {e.pk: {} for e in enrolments}
-    scheduled = {pk for pk, _ in sessions}
     for enrolment_id, session_id, mark in Attendance.objects.filter(
-        enrolment__in=[e.pk for e in enrolments], session__cohort=cohort
+        enrolment__in=[e.pk for e in enrolments]
     ).values_list("enrolment_id", "session_id", "mark"):
         if session_id in scheduled:  # a cancelled session's marks no longer count
             marks[enrolment_id][session_id] = mark
-    windows = list(
-        ModuleWindow.objects.filter(cohort=cohort).values_list(
-            "module_id", "study_due_on", "application_due_on"
-        )
-    )
+    phases: dict[int, list] = {pk: [] for pk in cohort_ids}
+    for cohort_id, module_id, study_due, application_due in ModuleWindow.objects.filter(
+        cohort__in=cohort_ids
+    ).values_list("cohort_id", "module_id", "study_due_on", "application_due_on"):
+        phases[cohort_id] += [
+            ((module_id, "study"), study_due),
+            ((module_id, "application"), application_due),
+        ]
     # Phases finished count for the person, whichever of their places they ticked them in
     # (a transfer keeps what was done in the first cohort).
     done_by_person: dict[int, set[tuple[int, str]]] = {}
     for person_id, module_id, phase in ModulePhaseDone.objects.filter(
         enrolment__participant__in={e.participant_id for e in enrolments},
-        module_id__in={module_id for module_id, _, _ in windows},
+        module_id__in={key[0] for rows in phases.values() for key, _ in rows},
     ).values_list("enrolment__participant_id", "module_id", "phase"):
         done_by_person.setdefault(person_id, set()).add((module_id, phase))
-    phases = [
-        ((module_id, phase), due_on)
-        for module_id, study_due, application_due in windows
-        for phase, due_on in (("study", study_due), ("application", application_due))
-    ]
     result = {}
     for enrolment in enrolments:
         joined = enrolment.created_at
         own_marks = marks[enrolment.pk]
         done = done_by_person.get(enrolment.participant_id, set())
         # Someone who joined late owes only what came after they joined, unless marked.
-        their_sessions = [pk for pk, at in sessions if at >= joined or pk in own_marks]
+        their_sessions = [
+            pk for pk, at in sessions[enrolment.cohort_id] if at >= joined or pk in own_marks
+        ]
         their_phases = {
             key: due_on
-            for key, due_on in phases
+            for key, due_on in phases[enrolment.cohort_id]
             if due_on >= timezone.localdate(joined) or key in done
         }
         result[enrolment.pk] = participation_count(
@@ -236,3 +246,137 @@ def cohort_participation(*, cohort, enrolments, today=None) -> dict[int, Partici
 def enrolment_participation(enrolment) -> Participation:
     """One participant's participation in their cohort."""
     return cohort_participation(cohort=enrolment.cohort, enrolments=[enrolment])[enrolment.pk]
+
+
+@dataclass
+class ProgressRow:
+    """One participant's line in the cohort grid."""
+
+    enrolment: object
+    participation: Participation
+    at_risk: bool
+    marks: list  # one per session column: a mark, or "" where none was recorded
+    phases: list  # one per module column: (study done, application done)
+
+
+@dataclass
+class ProgressGrid:
+    sessions: list
+    windows: list
+    rows: list[ProgressRow]
+    threshold: int
+    registers_missing: list = field(default_factory=list)  # started, no register taken
+
+
+def cohort_progress_grid(*, cohort) -> ProgressGrid:
+    """The cohort grid: every participant with a current place × the cohort's sessions and
+    modules, with participation and who is at risk. A fixed number of queries."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from cohorts.models import ModuleWindow, Session
+
+    from .models import Attendance, Enrolment, ModulePhaseDone
+
+    threshold = settings.ASSESSMENT["participation_threshold"]
+    enrolments = list(
+        Enrolment.objects.filter(cohort=cohort)
+        .holding_a_place()
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+    figures = cohort_participation(cohort=cohort, enrolments=enrolments)
+    sessions = list(
+        Session.objects.filter(cohort=cohort, status=Session.Status.SCHEDULED).order_by(
+            "starts_at", "pk"
+        )
+    )
+    windows = list(
+        ModuleWindow.objects.filter(cohort=cohort).select_related("module").order_by("opens_on")
+    )
+    marks = {
+        (enrolment_id, session_id): mark
+        for enrolment_id, session_id, mark in Attendance.objects.filter(
+            session__cohort=cohort
+        ).values_list("enrolment_id", "session_id", "mark")
+    }
+    done = set(
+        ModulePhaseDone.objects.filter(
+            enrolment__participant__in=[e.participant_id for e in enrolments],
+            module__in=[w.module_id for w in windows],
+        ).values_list("enrolment__participant_id", "module_id", "phase")
+    )
+    rows = [
+        ProgressRow(
+            enrolment=enrolment,
+            participation=figures[enrolment.pk],
+            at_risk=figures[enrolment.pk].at_risk(threshold),
+            marks=[marks.get((enrolment.pk, s.pk), "") for s in sessions],
+            phases=[
+                (
+                    (enrolment.participant_id, w.module_id, "study") in done,
+                    (enrolment.participant_id, w.module_id, "application") in done,
+                )
+                for w in windows
+            ],
+        )
+        for enrolment in enrolments
+    ]
+    taken = {session_id for _, session_id in marks}
+    now = timezone.now()
+    missing = [s for s in sessions if s.starts_at <= now and s.pk not in taken]
+    return ProgressGrid(sessions, windows, rows, threshold, missing)
+
+
+@dataclass
+class ModuleProgress:
+    window: object
+    study_done: bool
+    application_done: bool
+    is_open: bool
+
+
+@dataclass
+class EnrolmentProgress:
+    participation: Participation
+    threshold: int
+    modules: list[ModuleProgress]
+    sessions: list  # (session, mark or "")
+
+
+def enrolment_progress(*, enrolment) -> EnrolmentProgress:
+    """What one participant has done: module phases, registers and participation."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from cohorts.models import ModuleWindow, Session
+
+    from .models import Attendance, ModulePhaseDone
+
+    today = timezone.localdate()
+    done = set(
+        ModulePhaseDone.objects.filter(
+            enrolment__participant_id=enrolment.participant_id
+        ).values_list("module_id", "phase")
+    )
+    marks = dict(Attendance.objects.filter(enrolment=enrolment).values_list("session_id", "mark"))
+    windows = ModuleWindow.objects.filter(cohort_id=enrolment.cohort_id).select_related(
+        "module__course"
+    )
+    sessions = Session.objects.filter(
+        cohort_id=enrolment.cohort_id, status=Session.Status.SCHEDULED
+    ).order_by("starts_at", "pk")
+    return EnrolmentProgress(
+        participation=enrolment_participation(enrolment),
+        threshold=settings.ASSESSMENT["participation_threshold"],
+        modules=[
+            ModuleProgress(
+                window=w,
+                study_done=(w.module_id, "study") in done,
+                application_done=(w.module_id, "application") in done,
+                is_open=w.opens_on <= today,
+            )
+            for w in windows
+        ],
+        sessions=[(s, marks.get(s.pk, "")) for s in sessions],
+    )

@@ -7,6 +7,27 @@ app_name = "participants"
 
 urlpatterns = [
     path("reminders/stop/<str:token>/", views.RemindersStopView.as_view(), name="reminders-stop"),
+    path(
+        "staff/sessions/<int:pk>/register/",
+        views.SessionRegisterView.as_view(),
+        name="session-register",
+    ),
+    path(
+        "staff/sessions/<int:pk>/register/import/",
+        views.RegisterImportView.as_view(),
+        name="register-import",
+    ),
+    path(
+        "staff/cohorts/<int:pk>/progress/",
+        views.CohortProgressView.as_view(),
+        name="cohort-progress",
+    ),
+    path(
+        "staff/enrolments/<int:pk>/progress/",
+        views.EnrolmentProgressView.as_view(staff=True),
+        name="enrolment-progress-staff",
+    ),
+    path("my-progress/<int:pk>/", views.EnrolmentProgressView.as_view(), name="my-progress"),
     path("staff/reminders/", views.RemindersUpcomingView.as_view(), name="reminders-upcoming"),
     path("staff/email-previews/", views.EmailPreviewView.as_view(), name="email-preview"),
     path("apply/<int:cohort_pk>/", views.ApplyView.as_view(), name="apply"),

@@ -26,6 +26,8 @@ from .forms import (
     FundingOverrideForm,
     FundingWhatChangesForm,
     GiasUploadForm,
+    RegisterForm,
+    RegisterImportForm,
     SchoolDecisionForm,
     SchoolLeaderForm,
     SubscribeForm,
@@ -39,6 +41,8 @@ from .links import (
 )
 from .models import (
     Application,
+    Attendance,
+    AttendanceChange,
     EligibilityList,
     Enrolment,
     EnrolmentEvent,
@@ -48,7 +52,13 @@ from .models import (
     SchoolLeadership,
     Subscriber,
 )
-from .selectors import application_funding_preview, funding_what_changes
+from .selectors import (
+    application_funding_preview,
+    cohort_progress_grid,
+    enrolment_progress,
+    enrolments_participation,
+    funding_what_changes,
+)
 from .services import (
     application_accept,
     application_delegate_approval,
@@ -68,6 +78,10 @@ from .services import (
     funding_decision_override,
     gias_import_live_progress,
     gias_import_start,
+    module_phase_set,
+    register_enrolments,
+    register_import,
+    register_take,
     reminders_opt_out,
     school_leader_confirm,
     school_leader_remove,
@@ -831,7 +845,12 @@ class TeacherHomeView(TemplateView):
             .exclude(status=Application.Status.WITHDRAWN)
             .select_related("cohort__programme", "funding_decision")
         )
-        enrolments = Enrolment.objects.filter(participant=user).select_related("cohort__programme")
+        enrolments = list(
+            Enrolment.objects.filter(participant=user).select_related("cohort__programme")
+        )
+        figures = enrolments_participation(enrolments=enrolments)
+        for enrolment in enrolments:
+            enrolment.participation = figures[enrolment.pk]
         context["enrolments"] = enrolments
         context["next_sessions"] = Session.objects.in_calendar_of(user).upcoming()[:5]
         return context
@@ -994,12 +1013,11 @@ class MySchoolView(TemplateView):
             .order_by("school__name", "applicant__last_name")
         )
         context["applications"] = applications
-        cohorts = {
-            enrolment.cohort_id
-            for application in applications
-            for enrolment in application.enrolments.all()
-            if enrolment.status == Enrolment.Status.ACTIVE
-        }
+        places = [e for application in applications for e in application.enrolments.all()]
+        figures = enrolments_participation(enrolments=places)
+        for enrolment in places:
+            enrolment.participation = figures[enrolment.pk]
+        cohorts = {e.cohort_id for e in places if e.status == Enrolment.Status.ACTIVE}
         context["next_sessions"] = Session.objects.filter(cohort__in=cohorts).upcoming()[:10]
         return context
 
@@ -1125,3 +1143,197 @@ class EmailPreviewView(PermissionRequiredMixin, TemplateView):
             html=message.alternatives[0][0],
         )
         return context
+
+
+# ---- Registers and progress ----
+
+
+def sessions_for_registers(user):
+    """Sessions whose register a person may take: those of the cohorts they may see, and any
+    session they lead."""
+    from cohorts.models import Cohort, Session
+
+    return Session.objects.filter(
+        Q(cohort__in=Cohort.objects.for_user(user)) | Q(facilitator=user)
+    ).select_related("cohort__programme")
+
+
+class SessionRegisterView(PermissionRequiredMixin, FormView):
+    """Take a session's register: everyone starts as present; change the exceptions, save."""
+
+    permission_required = "participants.add_attendance"
+    form_class = RegisterForm
+    template_name = "participants/session_register.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # Permission first, then scope: a teacher is refused, another facilitator's is a 404.
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.session = get_object_or_404(sessions_for_registers(request.user), pk=kwargs["pk"])
+        self.enrolments = list(register_enrolments(self.session))
+        self.recorded = dict(
+            Attendance.objects.filter(session=self.session).values_list("enrolment_id", "mark")
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "enrolments": self.enrolments,
+            "recorded": self.recorded,
+        }
+
+    def get_context_data(self, **kwargs):
+        counts = {mark: 0 for mark in Attendance.Mark.values}
+        for mark in self.recorded.values():
+            counts[mark] += 1
+        changes = (
+            AttendanceChange.objects.filter(attendance__session=self.session)
+            .select_related("attendance__enrolment__participant", "by")
+            .order_by("-at", "-pk")[:20]
+        )
+        return super().get_context_data(
+            session=self.session,
+            taken=bool(self.recorded),
+            counts=counts,
+            changes=changes,
+            can_take=timezone.localdate(self.session.starts_at) <= timezone.localdate(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            result = register_take(
+                session=self.session,
+                marks=form.marks(),
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        saved = f"Register saved: {result.recorded} marked"
+        if result.corrected:
+            saved += f", {result.corrected} corrected"
+        messages.success(self.request, saved + ".")
+        return redirect("participants:session-register", pk=self.session.pk)
+
+
+class RegisterImportView(PermissionRequiredMixin, FormView):
+    """Mark an online session's register from its meeting's attendance report."""
+
+    permission_required = "participants.add_attendance"
+    form_class = RegisterImportForm
+    template_name = "participants/register_import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.session = get_object_or_404(sessions_for_registers(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(session=self.session, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            result = register_import(
+                session=self.session,
+                source=form.cleaned_data["file"],
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        summary = f"Register imported: {result.present} present, {result.absent} absent."
+        if result.not_on_register:
+            shown = ", ".join(result.not_on_register[:10])
+            more = len(result.not_on_register) - 10
+            summary += f" Not on this register, so left out: {shown}"
+            summary += f" and {more} more." if more > 0 else "."
+        messages.success(self.request, summary)
+        return redirect("participants:session-register", pk=self.session.pk)
+
+
+class CohortProgressView(PermissionRequiredMixin, TemplateView):
+    """The cohort grid: each participant's registers and module phases, their participation
+    and whether they are at risk."""
+
+    permission_required = "participants.view_attendance"
+    template_name = "participants/cohort_progress.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
+        from cohorts.models import Cohort
+
+        cohort = get_object_or_404(
+            Cohort.objects.for_user(self.request.user).select_related("programme"),
+            pk=self.kwargs["pk"],
+        )
+        grid = cohort_progress_grid(cohort=cohort)
+        rows = grid.rows
+        at_risk_only = self.request.GET.get("show") == "at-risk"
+        if at_risk_only:
+            rows = [row for row in rows if row.at_risk]
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            cohort=cohort,
+            grid=grid,
+            page_obj=page,
+            at_risk_only=at_risk_only,
+            **kwargs,
+        )
+
+
+class EnrolmentProgressView(TemplateView):
+    """One participant's progress: their module phases (which they tick), their registers and
+    their participation. Participants see their own; staff the cohorts they may see."""
+
+    template_name = "participants/enrolment_progress.html"
+    staff = False
+
+    def enrolments(self):
+        if not self.staff:
+            return Enrolment.objects.filter(participant=self.request.user)
+        from cohorts.models import Cohort
+
+        if not self.request.user.has_perm("participants.add_modulephasedone"):
+            raise PermissionDenied
+        return Enrolment.objects.filter(cohort__in=Cohort.objects.for_user(self.request.user))
+
+    def get_enrolment(self):
+        return get_object_or_404(
+            self.enrolments().select_related("cohort__programme", "participant"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        enrolment = self.get_enrolment()
+        return super().get_context_data(
+            enrolment=enrolment, progress=enrolment_progress(enrolment=enrolment), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        from programmes.models import Module
+
+        enrolment = self.get_enrolment()
+        module_id = request.POST.get("module", "")
+        if not module_id.isdigit():
+            raise Http404("No such module.")
+        module = get_object_or_404(Module, pk=int(module_id))
+        try:
+            module_phase_set(
+                enrolment=enrolment,
+                module=module,
+                phase=request.POST.get("phase", ""),
+                done=request.POST.get("done") == "1",
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Progress saved.")
+        return redirect(request.path)

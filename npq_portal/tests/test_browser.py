@@ -366,3 +366,46 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     page.goto(live_server.url + "/my-npqs/")
     assert page.get_by_text("Place offered").is_visible()
     _scan_pages(page, live_server, [("teacher-home-with-place", "/my-npqs/")])
+
+
+def test_a_facilitator_takes_a_register_on_a_phone(live_server, page):
+    import datetime
+
+    from django.utils import timezone
+
+    from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
+    from npq_portal.roles import Role
+    from participants.models import Attendance
+    from participants.tests.factories import EnrolmentFactory
+
+    cohort = CohortFactory(name="Autumn start, Chester")
+    started = timezone.now() - datetime.timedelta(minutes=10)
+    SessionFactory(
+        cohort=cohort,
+        title="Culture and Learning clinic",
+        starts_at=started,
+        ends_at=started + datetime.timedelta(minutes=90),
+    )
+    ModuleWindowFactory(cohort=cohort, module__title="Simple model of memory")
+    names = [("Ada", "Lovelace"), ("Ben", "Okafor"), ("Cara", "Singh"), ("Dev", "Patel")]
+    for first, last in names:
+        EnrolmentFactory(cohort=cohort, participant__first_name=first, participant__last_name=last)
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    cohort.facilitators.add(facilitator)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in_through_the_pages(page, live_server, facilitator)
+
+    page.goto(f"{live_server.url}/staff/cohorts/{cohort.pk}/")
+    page.get_by_role("link", name="Register for Culture and Learning clinic").click()
+    page.get_by_role("group", name="Ben Okafor").get_by_text("Absent").click()
+    page.get_by_role("group", name="Dev Patel").get_by_text("Late").click()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "register-phone.png", full_page=True)
+    serious, report = _serious_violations(page)
+    assert serious == [], report
+    page.get_by_role("button", name="Save register").click()
+
+    page.get_by_text("Register saved: 4 marked.").wait_for()
+    marks = dict(Attendance.objects.values_list("enrolment__participant__first_name", "mark"))
+    assert marks == {"Ada": "present", "Ben": "absent", "Cara": "present", "Dev": "late"}
+    _scan_pages(page, live_server, [("cohort-progress", f"/staff/cohorts/{cohort.pk}/progress/")])
