@@ -106,5 +106,6 @@ def email_sample_context(kind: str) -> dict:
         "approval_url": f"{site}/approve/sample/",
         "application_url": f"{site}/applications/42/",
         "calendar_url": f"{site}/calendar/",
+        "progress_url": f"{site}/my-progress/7/",
         "url": f"{site}/applications/42/",
     }

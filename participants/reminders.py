@@ -26,7 +26,7 @@ from .models import Enrolment, ReminderDone, ReminderOptOut
 logger = logging.getLogger(__name__)
 
 # Optional reminders: capped per person per day, and anyone can turn them off.
-OPTIONAL_KINDS = ("session_reminder", "module_opening", "module_due_soon")
+OPTIONAL_KINDS = ("session_reminder", "module_opening", "module_due_soon", "module_overdue")
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,12 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
 
 
 # Module windows: "opening" on the day a module opens; "due soon" in the days before its
-# application is due (settings.REMINDERS["module_due_within_days"]).
-MODULE_RULES = ("module-opening", "module-due-soon")
+# application is due (settings.REMINDERS["module_due_within_days"]); "overdue" the day after,
+# to those who have not ticked both phases. Due soon and overdue skip people already done.
+MODULE_RULES = ("module-opening", "module-due-soon", "module-overdue")
+# An overdue reminder goes only this many days after the due date: a window set up late, or
+# a run missed for a week, does not chase people about long-past modules.
+MODULE_OVERDUE_GRACE_DAYS = 7
 
 
 def _module_windows_due(rule: str, today, until=None):
@@ -174,12 +178,32 @@ def _module_windows_due(rule: str, today, until=None):
     )
     if rule == "module-opening":
         windows = windows.filter(opens_on__lte=until, application_due_on__gte=today)
+    elif rule == "module-overdue":
+        windows = windows.filter(
+            application_due_on__lt=until,
+            application_due_on__gte=today - timedelta(days=MODULE_OVERDUE_GRACE_DAYS),
+        )
     else:
         windows = windows.filter(
             application_due_on__gte=today,
             application_due_on__lte=until + _module_due_within(),
         )
     return windows.select_related("module__course", "cohort__programme").order_by("pk")
+
+
+def _finished_module(window) -> set[int]:
+    """The people who have ticked both phases of a window's module."""
+    from django.db.models import Count
+
+    from .models import ModulePhaseDone
+
+    return set(
+        ModulePhaseDone.objects.filter(module_id=window.module_id)
+        .values("enrolment__participant_id")
+        .annotate(phases=Count("phase", distinct=True))
+        .filter(phases=2)
+        .values_list("enrolment__participant_id", flat=True)
+    )
 
 
 def _module_due_within() -> timedelta:
@@ -196,13 +220,21 @@ def module_window_reminders_run(*, today, batch: int = 500) -> int:
             people = Enrolment.objects.filter(
                 cohort_id=window.cohort_id, status=Enrolment.Status.ACTIVE
             ).select_related("participant")
+            finished = _finished_module(window) if rule != "module-opening" else set()
             for enrolment in people:
+                if enrolment.participant_id in finished:
+                    continue
                 count += send_optional(
                     to=enrolment.participant.email,
                     kind=kind,
                     about=window,
                     occasion=rule,
-                    context={"window": window, "person": enrolment.participant},
+                    context={
+                        "window": window,
+                        "person": enrolment.participant,
+                        "progress_url": settings.SITE_URL
+                        + reverse("participants:my-progress", args=[enrolment.pk]),
+                    },
                 )
             ReminderDone.objects.get_or_create(
                 rule=rule, about=email_about_key(window), defaults={"sent": count}
@@ -296,11 +328,11 @@ def reminders_due_soon(*, days: int = 7, limit: int = 200) -> list[dict]:
         for window in _module_windows_due(rule, today, until=last_day).annotate(booked=booked)[
             :limit
         ]:
-            day = (
-                window.opens_on
-                if rule == "module-opening"
-                else window.application_due_on - _module_due_within()
-            )
+            day = {
+                "module-opening": window.opens_on,
+                "module-due-soon": window.application_due_on - _module_due_within(),
+                "module-overdue": window.application_due_on + timedelta(days=1),
+            }[rule]
             upcoming.append(
                 {
                     "when": max(_morning(day), now),
@@ -333,6 +365,7 @@ def reminder_label(rule: str) -> str:
     return {
         "module-opening": "Module opens",
         "module-due-soon": "Module due soon",
+        "module-overdue": "Module overdue",
         "offer-expiring": "Offered place about to lapse",
     }.get(rule, rule)
 

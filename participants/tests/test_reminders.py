@@ -238,6 +238,60 @@ def test_module_windows_remind_on_opening_and_before_they_are_due(mailoutbox):
         "Simple model of memory opens today",
         "Simple model of memory is due on 15 November",
     ]
+    assert "/my-progress/" in mailoutbox[0].body
+
+
+def test_an_unfinished_module_is_chased_the_day_after_it_was_due_and_only_once(mailoutbox):
+    from cohorts.models import Cohort
+    from cohorts.tests.factories import ModuleWindowFactory
+    from participants.models import ModulePhaseDone, ReminderDone
+    from participants.reminders import module_window_reminders_run
+
+    cohort = CohortFactory(status=Cohort.Status.RUNNING)
+    behind, finished = UserFactory(), UserFactory()
+    for person in (behind, finished):
+        Enrolment.objects.create(participant=person, cohort=cohort)
+    window = ModuleWindowFactory(
+        cohort=cohort,
+        module__title="Retrieval practice",
+        opens_on=datetime.date(2027, 11, 1),
+        study_due_on=datetime.date(2027, 11, 8),
+        application_due_on=datetime.date(2027, 11, 15),
+    )
+    for phase in ("study", "application"):
+        ModulePhaseDone.objects.create(
+            enrolment=finished.enrolments.get(), module=window.module, phase=phase
+        )
+    ModulePhaseDone.objects.create(  # half done is not done
+        enrolment=behind.enrolments.get(), module=window.module, phase="study"
+    )
+    for rule in ["module-opening", "module-due-soon"]:  # sent when their days came
+        ReminderDone.objects.create(rule=rule, about=f"cohorts.modulewindow:{window.pk}")
+
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 15)) == 0  # due today
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 16)) == 1
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 17)) == 0
+
+    (chase,) = mailoutbox
+    assert chase.to == [behind.email]
+    assert chase.subject == "Retrieval practice was due on 15 November"
+
+
+def test_a_long_past_module_is_not_chased(mailoutbox):
+    from cohorts.models import Cohort
+    from cohorts.tests.factories import ModuleWindowFactory
+    from participants.reminders import module_window_reminders_run
+
+    cohort = CohortFactory(status=Cohort.Status.RUNNING)
+    Enrolment.objects.create(participant=UserFactory(), cohort=cohort)
+    ModuleWindowFactory(
+        cohort=cohort,
+        opens_on=datetime.date(2027, 9, 1),
+        study_due_on=datetime.date(2027, 9, 8),
+        application_due_on=datetime.date(2027, 9, 15),
+    )
+
+    assert module_window_reminders_run(today=datetime.date(2027, 11, 16)) == 0
 
 
 def test_staff_can_preview_every_email_with_sample_data(client):
