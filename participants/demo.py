@@ -111,3 +111,96 @@ def demo_journey_load() -> None:
             },
         )
         application_submit(application=application, by=teacher)
+
+
+DEMO_PARTICIPANTS = [
+    ("Amira", "Hussain"),
+    ("Ben", "Okafor"),
+    ("Chloe", "Davies"),
+    ("Dev", "Patel"),
+    ("Erin", "Walsh"),
+    ("Femi", "Adeyemi"),
+    ("Grace", "Liu"),
+    ("Harry", "Evans"),
+]
+
+
+@transaction.atomic
+def demo_running_cohort_load() -> None:
+    """A cohort that started this autumn, with eight participants, its past registers taken
+    and some module phases ticked, so the progress grid and the participants' pages have
+    something to show. Safe to run again (it is made once)."""
+    from cohorts.models import Cohort, DeliveryPartner, ModuleWindow, Session
+    from cohorts.services import cohort_move, timetable_generate, timetable_publish
+    from programmes.models import Programme
+
+    from .models import Enrolment
+    from .services import module_phase_set, register_take
+
+    programme = Programme.objects.filter(slug="npq-leading-primary-mathematics").first()
+    partner = DeliveryPartner.objects.filter(name="Generate Teaching School Hub").first()
+    if programme is None or partner is None:
+        return
+    today = timezone.localdate()
+    year = today.year if today.month >= 9 else today.year - 1
+    cohort, created = Cohort.objects.get_or_create(
+        programme=programme,
+        name="Autumn start, Wirral (demo, running)",
+        defaults={
+            "academic_year": year,
+            "starts_on": datetime.date(year, 9, 8),
+            "ends_on": datetime.date(year + 1, 7, 10),
+            "delivery_partner": partner,
+            "venue": "Wirral Learning Centre, Birkenhead",
+            "capacity": 20,
+        },
+    )
+    if not created:
+        return
+    facilitator = User.objects.filter(email="facilitator@demo.example").first()
+    if facilitator:
+        cohort.facilitators.add(facilitator)
+    timetable_generate(cohort=cohort, by=None)
+    timetable_publish(cohort=cohort, by=None)
+    cohort_move(cohort=cohort, to=Cohort.Status.OPEN, by=None, reason="Demo")
+    cohort_move(cohort=cohort, to=Cohort.Status.RUNNING, by=None, reason="Demo")
+    enrolments = []
+    for first, last in DEMO_PARTICIPANTS:
+        person, _ = User.objects.get_or_create(
+            email=f"{first.lower()}.{last.lower()}@demo.example",
+            defaults={"first_name": first, "last_name": last},
+        )
+        enrolment = Enrolment.objects.create(participant=person, cohort=cohort)
+        # As if they had joined before the start, so every session counts for them.
+        Enrolment.objects.filter(pk=enrolment.pk).update(
+            created_at=timezone.make_aware(datetime.datetime(year, 8, 1))
+        )
+        enrolments.append(enrolment)
+    past = Session.objects.filter(cohort=cohort, starts_at__lt=timezone.now()).order_by("starts_at")
+    for number, session in enumerate(past):
+        marks = {}
+        for index, enrolment in enumerate(enrolments):
+            # Ben misses everything lately; Dev is often late; Erin was excused once.
+            mark = "present"
+            if index == 1 and number >= 1:
+                mark = "absent"
+            elif index == 3 and number % 2:
+                mark = "late"
+            elif index == 4 and number == 0:
+                mark = "excused"
+            marks[enrolment.pk] = mark
+        register_take(session=session, marks=marks, by=facilitator)
+    for window in ModuleWindow.objects.filter(cohort=cohort, opens_on__lte=today):
+        for index, enrolment in enumerate(enrolments):
+            if index == 1:
+                continue
+            for phase in ("study", "application"):
+                due = window.study_due_on if phase == "study" else window.application_due_on
+                if due < today or index % 3 == 0:
+                    module_phase_set(
+                        enrolment=enrolment,
+                        module=window.module,
+                        phase=phase,
+                        done=True,
+                        by=enrolment.participant,
+                    )

@@ -1054,6 +1054,9 @@ def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "
     cohort = Cohort.objects.select_for_update(no_key=True).get(pk=enrolment.cohort_id)
     enrolment = _enrolment_move(enrolment, to=to, by=by, reason=reason)
     if to == Enrolment.Status.WITHDRAWN:
+        from .signals import enrolment_withdrawn
+
+        enrolment_withdrawn.send(sender=Enrolment, enrolment=enrolment)
         _places_changed(cohort)
     return enrolment
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load, demo_data_allowed
-from participants.demo import demo_journey_load
+from participants.demo import demo_journey_load, demo_running_cohort_load
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
             )
         results = demo_accounts_load()
         demo_journey_load()
+        demo_running_cohort_load()
         created = sum(1 for _, new in results if new)
         self.stdout.write(f"Demo accounts: {created} created, {len(results) - created} existing.")
         self.stdout.write("")
