@@ -1459,8 +1459,9 @@ def module_phase_set(*, enrolment: Enrolment, module, phase: str, done: bool, by
             raise ValidationError("Your place is not active, so progress cannot change.")
         if window.opens_on > timezone.localdate():
             raise ValidationError(f"{module} opens on {window.opens_on:%-d %B %Y}.")
-    record = ModulePhaseDone.objects.filter(enrolment=enrolment, module=module, phase=phase)
-    if done and not record.exists():
-        ModulePhaseDone.objects.create(enrolment=enrolment, module=module, phase=phase, by=by)
-    elif not done:
-        record.delete()
+    if done:  # a double click, or two tabs, find the first one's record
+        ModulePhaseDone.objects.get_or_create(
+            enrolment=enrolment, module=module, phase=phase, defaults={"by": by}
+        )
+    else:
+        ModulePhaseDone.objects.filter(enrolment=enrolment, module=module, phase=phase).delete()
