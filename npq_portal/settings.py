@@ -175,6 +175,11 @@ REMINDERS = {
     "offer_expiring_within": timedelta(days=1),
 }
 
+# The summative assessment (assessment/services.py reads these): participation needed to
+# take it (percent, so far), the largest file a participant may upload, and how many days a
+# new window stays open unless staff choose its closing time.
+ASSESSMENT = {"participation_threshold": 90, "upload_max_bytes": 10 * 1024 * 1024, "window_days": 8}
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {
