@@ -82,6 +82,15 @@ CATALOGUE_EDITING = (
         for action in ("view", "add", "change", "delete")
     ),
 )
+ASSESSMENT_WINDOWS = (
+    "assessment.view_assessmentwindow",
+    "assessment.view_all_windows",
+    "assessment.add_assessmentwindow",
+    "assessment.change_assessmentwindow",
+    "assessment.add_eligibilityexception",
+    "assessment.add_deadlineextension",
+    "assessment.view_submission",
+)
 
 # Ordered by precedence: someone with several roles starts on the first one's page.
 ROLE_TABLE: tuple[RoleSpec, ...] = (
@@ -100,6 +109,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *COHORT_MANAGEMENT,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
+            *ASSESSMENT_WINDOWS,
         ),
     ),
     RoleSpec(
@@ -115,6 +125,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *COHORT_MANAGEMENT,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
+            *ASSESSMENT_WINDOWS,
         ),
     ),
     RoleSpec(

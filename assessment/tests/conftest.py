@@ -30,6 +30,12 @@ def attended(enrolment, *, present: int, sessions: int) -> None:
             )
 
 
+@pytest.fixture(autouse=True)
+def _sessions_outlast_time_travel(settings):
+    """Tests sign in today and then travel to 2028: the session must still be valid then."""
+    settings.SESSION_COOKIE_AGE = 10 * 365 * 24 * 3600
+
+
 @pytest.fixture
 def place():
     """An active place in a cohort whose programme has a 1,500-word limit; nothing due yet."""
