@@ -47,7 +47,7 @@ def test_before_opening_the_page_gives_the_dates_limit_and_eligibility(client, t
         page = client.get(_url("assessment-detail", window)).content.decode()
 
     assert "10:00 on Thursday 1 June 2028" in page  # 09:00 UTC is 10:00 in a British summer
-    assert "1500 words" in page
+    assert "1,500 words" in page
     assert "You can take the assessment" in page
     assert "Start writing" not in page
 
@@ -74,7 +74,7 @@ def test_a_draft_survives_a_reload(client, teacher, window):
 
     assert saved.status_code == 302
     assert "Leading maths across the school" in again.content.decode()
-    assert "5 words of 1500" in again.content.decode()
+    assert "5 words of 1,500" in again.content.decode()
 
 
 def test_the_autosave_answers_with_the_time_and_a_repeat_changes_nothing(client, teacher, window):
