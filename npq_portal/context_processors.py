@@ -12,6 +12,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Applications", "participants:application-list"),
         ("Schools", "participants:school-list"),
         ("Funding", "participants:funding"),
+        ("Assessment", "assessment:window-list"),
         ("People", "staff:person-list"),
     ),
     Role.PROGRAMME_LEAD: (
@@ -19,6 +20,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Programmes", "programmes:staff-programme-list"),
         ("Cohorts", "cohorts:cohort-list"),
         ("Applications", "participants:application-list"),
+        ("Assessment", "assessment:window-list"),
         ("Emails", "staff:email-list"),
         ("Mailing list", "participants:subscriber-report"),
     ),

@@ -88,6 +88,15 @@ CATALOGUE_EDITING = (
         for action in ("view", "add", "change", "delete")
     ),
 )
+ASSESSMENT_WINDOWS = (
+    "assessment.view_assessmentwindow",
+    "assessment.view_all_windows",
+    "assessment.add_assessmentwindow",
+    "assessment.change_assessmentwindow",
+    "assessment.add_eligibilityexception",
+    "assessment.add_deadlineextension",
+    "assessment.view_submission",
+)
 
 # Ordered by precedence: someone with several roles starts on the first one's page.
 ROLE_TABLE: tuple[RoleSpec, ...] = (
@@ -107,6 +116,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
+            *ASSESSMENT_WINDOWS,
         ),
     ),
     RoleSpec(
@@ -123,6 +133,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
+            *ASSESSMENT_WINDOWS,
         ),
     ),
     RoleSpec(

@@ -173,17 +173,25 @@ REMINDERS = {
     "module_due_within_days": 3,  # "due soon" goes this many days before a module is due
     # A waiting-list offer's holder is reminded this long before it passes to the next person.
     "offer_expiring_within": timedelta(days=1),
+    # Participants who have not submitted are told this long before an assessment window closes.
+    "assessment_closing_within": timedelta(days=2),
 }
 
 # ---- Participation and assessment ----
-# Participants at or above this participation so far may sit the summative assessment; below
-# it (or after missing two sessions in a row) the cohort grid shows them as at risk.
+# Participation needed to take the summative assessment (percent, so far; below it, or after
+# two sessions missed in a row, the cohort grid shows someone at risk), the largest file a
+# participant may upload, and how many days a new window stays open unless staff choose.
 ASSESSMENT = {"participation_threshold": 90, "upload_max_bytes": 10 * 1024 * 1024, "window_days": 8}
 
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {
         "task": "participants.tasks.reminders_run_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every 5 minutes: tell participants an assessment window opened, or closes in 2 days.
+    "run-assessment-reminders": {
+        "task": "assessment.tasks.assessment_reminders_run_task",
         "schedule": crontab(minute="*/5"),
     },
     # Every day at 03:15 UK time: forget mailing-list sign-ups never confirmed.

@@ -90,7 +90,15 @@ def email_sample_context(kind: str) -> dict:
         "programme": programme,
         "cohort": cohort,
         "session": session,
-        "window": window,
+        # Assessment windows belong to an app to the right: a stand-in with the same fields.
+        "window": window
+        if not kind.startswith("assessment_")
+        else SimpleNamespace(
+            title="Summer 2028 assessment",
+            programme=SimpleNamespace(name=programme.name, assessment_word_limit=1500),
+            opens_at=start,
+            closes_at=start + datetime.timedelta(days=8),
+        ),
         "application": application,
         "enrolment": enrolment,
         "enrolment_status": "deferred",
@@ -107,5 +115,6 @@ def email_sample_context(kind: str) -> dict:
         "application_url": f"{site}/applications/42/",
         "calendar_url": f"{site}/calendar/",
         "progress_url": f"{site}/my-progress/7/",
+        "assessment_url": f"{site}/my-assessment/3/",
         "url": f"{site}/applications/42/",
     }

@@ -67,3 +67,21 @@ class ProgrammeSeed:
     content_source: str = "source_pages"  # "hub" when the pages say nothing of it
     review_note: str = ""  # for staff: what in this entry is the hub's own and needs checking
     courses: tuple[CourseSeed, ...] = ()
+
+
+# The summative assessment's word limit by NPQ (DfE course identifier or slug); every
+# specialist NPQ has the same limit. Used by the loader for new programmes and by a migration.
+ASSESSMENT_WORD_LIMITS = {
+    "npq-senior-leadership": 2000,
+    "npq-headship": 2500,
+    "npq-executive-leadership": 2500,
+}
+SPECIALIST_ASSESSMENT_WORD_LIMIT = 1500
+
+
+def assessment_word_limit_default(*, slug: str, course_identifier: str, family: str) -> int | None:
+    """The word limit a programme starts with; None where the seeds set none."""
+    for key in (course_identifier, slug):
+        if key in ASSESSMENT_WORD_LIMITS:
+            return ASSESSMENT_WORD_LIMITS[key]
+    return SPECIALIST_ASSESSMENT_WORD_LIMIT if family == "specialist" else None

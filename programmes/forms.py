@@ -41,13 +41,21 @@ class ProgrammeForm(forms.ModelForm):
             "delivery_model",
             "curriculum_rationale",
             "assessment",
+            "assessment_word_limit",
+            "assessment_criteria",
             "funding_summary",
             "content_source",
             "review_note",
         ]
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
-            for name in ("summary", "participant_rules", "review_note", "funding_summary")
+            for name in (
+                "summary",
+                "participant_rules",
+                "review_note",
+                "funding_summary",
+                "assessment_criteria",
+            )
         }
         help_texts = {"length_months": "Used to sort and compare programmes."}
 

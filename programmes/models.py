@@ -87,6 +87,14 @@ class Programme(TimeStampedModel):
     delivery_model = models.TextField(blank=True)
     curriculum_rationale = models.TextField("curriculum sequence", blank=True)
     assessment = models.TextField(blank=True)
+    assessment_word_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most words a summative assessment submission may have; blank for no limit.",
+    )
+    assessment_criteria = models.TextField(
+        blank=True, help_text="What assessors look for in a submission: one criterion a line."
+    )
     participant_rules = models.TextField(
         "who may take part", blank=True, help_text="e.g. three lead teachers per school"
     )
@@ -137,6 +145,10 @@ class Programme(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("programmes:programme-detail", kwargs={"slug": self.slug})
+
+    @property
+    def assessment_criteria_list(self) -> list[str]:
+        return [line.strip() for line in self.assessment_criteria.splitlines() if line.strip()]
 
     @property
     def phase_labels(self) -> list[str]:

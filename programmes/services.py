@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from npq_portal.models import User
 
-from .catalogue import CourseSeed, ProgrammeSeed
+from .catalogue import CourseSeed, ProgrammeSeed, assessment_word_limit_default
 from .models import Clinic, Course, Module, Programme
 
 logger = logging.getLogger(__name__)
@@ -198,6 +198,12 @@ def _programme_values(seed: ProgrammeSeed) -> dict:
     return values
 
 
+def _word_limit(seed: ProgrammeSeed) -> int | None:
+    return assessment_word_limit_default(
+        slug=seed.slug, course_identifier=seed.course_identifier, family=seed.family
+    )
+
+
 def _course_values(seed: CourseSeed) -> dict:
     return {
         "title": seed.title,
@@ -271,7 +277,11 @@ def _load_one(seed: ProgrammeSeed, overwrite: bool, report: CatalogueLoadReport)
                 f"/programmes/{taken.get().slug}/"
             )
             return
-        programme = Programme.objects.create(slug=seed.slug, **_programme_values(seed))
+        programme = Programme.objects.create(
+            slug=seed.slug,
+            assessment_word_limit=_word_limit(seed),
+            **_programme_values(seed),
+        )
         _sync_children(Course, "programme", programme, seed.courses, _course_values)
         report.created.append(seed.slug)
         return
@@ -279,6 +289,9 @@ def _load_one(seed: ProgrammeSeed, overwrite: bool, report: CatalogueLoadReport)
         report.kept_staff_edits.append(seed.slug)
         return
     values = _programme_values(seed)
+    if programme.assessment_word_limit is None:
+        # Fill in a missing limit; one already there may be the hub's own choice.
+        values["assessment_word_limit"] = _word_limit(seed)
     if overwrite:
         values.update(edited_at=None, edited_by=None)
     changed = _sync(programme, values)

@@ -318,3 +318,42 @@ def test_an_unknown_programme_to_load_is_refused_clearly():
 
     with pytest.raises(ValidationError, match="No seeded programme is called npq-nonsense"):
         catalogue_load(seeds=(SEED,), only={"npq-nonsense"})
+
+
+def test_npqs_get_their_assessment_word_limits(loaded):
+    limits = dict(Programme.objects.values_list("slug", "assessment_word_limit"))
+
+    assert limits["npq-leading-primary-mathematics"] == 1500
+    assert limits["npq-senco"] == 1500
+    assert limits["npq-senior-leadership"] == 2000
+    assert limits["npq-headship"] == 2500
+    assert limits["npq-executive-leadership"] == 2500
+    assert limits["maths-hub-mastering-number"] is None
+
+
+def test_a_word_limit_staff_changed_survives_a_reload(loaded):
+    headship = Programme.objects.get(slug="npq-headship")
+    headship.assessment_word_limit = 3000
+    programme_save(programme=headship, by=None)
+
+    catalogue_load()
+
+    headship.refresh_from_db()
+    assert headship.assessment_word_limit == 3000
+
+
+def test_the_data_migration_sets_the_limits_and_undoes_them():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("programmes.migrations.0003_assessment_word_limits_data")
+    catalogue_load()
+    Programme.objects.update(assessment_word_limit=None)
+
+    migration.set_word_limits(apps, None)
+    assert Programme.objects.get(slug="npq-senior-leadership").assessment_word_limit == 2000
+    assert Programme.objects.get(slug="npq-leading-literacy").assessment_word_limit == 1500
+
+    migration.clear_word_limits(apps, None)
+    assert not Programme.objects.filter(assessment_word_limit__isnull=False).exists()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from assessment.reminders import assessment_reminders_run
 from participants.reminders import reminders_run
 
 
@@ -7,5 +8,6 @@ class Command(BaseCommand):
     help = "Send the reminders now due (what Celery beat runs every 5 minutes); safe to rerun."
 
     def handle(self, *args, **options):
-        sent = reminders_run()
+        # It lives in the assessment app, the one that may use every other app's reminders.
+        sent = reminders_run() + assessment_reminders_run()
         self.stdout.write(f"{sent} reminder{'s' if sent != 1 else ''} sent.")

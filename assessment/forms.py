@@ -1,0 +1,94 @@
+import datetime
+
+from django import forms
+
+from cohorts.models import Cohort
+from programmes.models import Programme
+
+from .models import AssessmentWindow
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_field(label: str, help_text: str = "", required: bool = True):
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+class AssessmentWindowForm(forms.ModelForm):
+    opens_at = _datetime_field("Opens")
+    closes_at = _datetime_field(
+        "Closes",
+        "Leave blank to close it 8 days after it opens.",
+        required=False,
+    )
+    results_release_at = _datetime_field("Results released")
+
+    class Meta:
+        model = AssessmentWindow
+        fields = ["programme", "cohort", "title", "opens_at", "closes_at", "results_release_at"]
+
+    def __init__(self, *args, user=None, window_days: int = 8, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.offered().order_by("name")
+        cohorts = Cohort.objects.select_related("programme").order_by("-academic_year", "name")
+        if user is not None:
+            cohorts = cohorts.for_user(user)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].empty_label = "Every cohort of the programme"
+        self.window_days = window_days
+        self.fields[
+            "closes_at"
+        ].help_text = f"Leave blank to close it {window_days} days after it opens."
+
+    def clean(self):
+        cleaned = super().clean()
+        programme, cohort = cleaned.get("programme"), cleaned.get("cohort")
+        if programme and cohort and cohort.programme_id != programme.pk:
+            self.add_error("cohort", f"{cohort} is not a cohort of {programme}.")
+        if cleaned.get("opens_at") and not cleaned.get("closes_at"):
+            cleaned["closes_at"] = cleaned["opens_at"] + datetime.timedelta(days=self.window_days)
+        return cleaned
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="e.g. Case study: Oakfield Primary School")
+    upload = forms.FileField(label="File", help_text="A PDF or Word document (.docx).")
+
+
+class SubmissionTextForm(forms.Form):
+    text = forms.CharField(
+        label="Your case study",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
+    )
+
+
+class SubmissionUploadForm(forms.Form):
+    upload = forms.FileField(
+        label="Upload a file",
+        help_text="A PDF or Word document (.docx), up to 10 MB.",
+    )
+
+
+class EligibilityExceptionForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Kept with the decision, e.g. 'Missed two clinics through illness; "
+        "caught up with recordings'.",
+    )
+
+
+class DeadlineExtensionForm(forms.Form):
+    until = _datetime_field("New deadline")
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Kept with the decision, e.g. 'Bereavement leave in the window'.",
+    )

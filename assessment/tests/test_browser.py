@@ -1,0 +1,118 @@
+"""The writing page in headless Chromium: typing autosaves, a reload keeps the text, and axe
+finds nothing serious. Screenshots of the assessment pages go to test-artifacts/."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from django.utils import timezone
+
+from assessment.models import Submission
+from npq_portal.tests.factories import PASSWORD, TOTP_SECRET, StaffUserFactory, current_totp_code
+from participants.tests.factories import EnrolmentFactory
+
+from .factories import AssessmentWindowFactory, CaseStudyMaterialFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _sign_in(page, live_server, user, totp: bool = False) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if totp:
+        page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
+        page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    page.wait_for_load_state()
+
+
+def _serious(page) -> tuple[list, str]:
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    return serious, results.generate_report()
+
+
+def _open_window(place):
+    now = timezone.now()
+    window = AssessmentWindowFactory(
+        programme=place.cohort.programme,
+        cohort=place.cohort,
+        title="Summer assessment",
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=7),
+        results_release_at=now + datetime.timedelta(days=40),
+    )
+    CaseStudyMaterialFactory(window=window)
+    return window
+
+
+def test_typing_autosaves_and_a_reload_keeps_the_text(live_server, page):
+    place = EnrolmentFactory(cohort__programme__assessment_word_limit=1500)
+    window = _open_window(place)
+    _sign_in(page, live_server, place.participant)
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    page.goto(live_server.url + reverse("assessment:assessment-detail", args=[window.pk]))
+    page.screenshot(path=SCREENSHOTS / "assessment-detail.png", full_page=True)
+    page.get_by_role("link", name="Start writing").click()
+    box = page.get_by_label("Your case study")
+    box.click()
+    box.press_sequentially("Leading mathematics across our school began with")
+    page.get_by_text(re.compile(r"^Saved at \d\d:\d\d$")).wait_for(timeout=10_000)
+    page.screenshot(path=SCREENSHOTS / "assessment-write.png", full_page=True)
+    assert page.get_by_text("7 words of 1,500").is_visible()
+    serious, report = _serious(page)
+
+    page.reload()
+
+    assert page.get_by_label("Your case study").input_value() == (
+        "Leading mathematics across our school began with"
+    )
+    assert Submission.objects.get().word_count == 7
+    assert serious == [], report
+
+
+def test_the_check_confirmation_and_staff_pages_have_no_serious_violations(live_server, page):
+    place = EnrolmentFactory(cohort__programme__assessment_word_limit=1500)
+    window = _open_window(place)
+    Submission.objects.create(enrolment=place, window=window, text="My case study", word_count=3)
+    _sign_in(page, live_server, place.participant)
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    for name, url in [
+        ("assessment-list", reverse("assessment:my-assessments")),
+        ("assessment-check", reverse("assessment:submission-check", args=[window.pk])),
+        ("assessment-upload", reverse("assessment:submission-upload", args=[window.pk])),
+    ]:
+        page.goto(live_server.url + url)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        serious, report = _serious(page)
+        assert serious == [], f"{url}: {report}"
+    page.goto(live_server.url + reverse("assessment:submission-check", args=[window.pk]))
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile("/submitted/$"))
+    page.screenshot(path=SCREENSHOTS / "assessment-done.png", full_page=True)
+    serious, report = _serious(page)
+    assert serious == [], report
+
+    page.context.clear_cookies()
+    _sign_in(page, live_server, StaffUserFactory(), totp=True)
+    for name, url in [
+        ("assessment-staff-list", reverse("assessment:window-list")),
+        ("assessment-staff-window", reverse("assessment:window-detail", args=[window.pk])),
+        ("assessment-staff-add", reverse("assessment:window-create")),
+        (
+            "assessment-staff-extend",
+            reverse("assessment:deadline-extend", args=[window.pk, place.pk]),
+        ),
+    ]:
+        page.goto(live_server.url + url)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        serious, report = _serious(page)
+        assert serious == [], f"{url}: {report}"

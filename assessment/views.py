@@ -1,0 +1,515 @@
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView
+
+from cohorts.models import Cohort
+from participants.models import Enrolment
+
+from .forms import (
+    AssessmentWindowForm,
+    DeadlineExtensionForm,
+    EligibilityExceptionForm,
+    MaterialForm,
+    SubmissionTextForm,
+    SubmissionUploadForm,
+)
+from .models import AssessmentWindow, CaseStudyMaterial, Submission
+from .rules import count_words
+from .selectors import (
+    assessment_deadline,
+    assessment_eligibility,
+    assessment_enrolment,
+    participation_threshold,
+    window_participant_rows,
+)
+from .services import (
+    deadline_extend,
+    eligibility_exception_grant,
+    material_add,
+    submission_attach_file,
+    submission_remove_file,
+    submission_save_draft,
+    submission_submit,
+    when,
+    window_save,
+)
+
+# ---- The participant's pages ----
+
+
+class MyAssessmentListView(TemplateView):
+    """The assessment windows of the person's places."""
+
+    template_name = "assessment/assessment_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["windows"] = (
+            AssessmentWindow.objects.for_participant(self.request.user)
+            .select_related("programme", "cohort")
+            .order_by("-opens_at", "pk")
+        )
+        context["now"] = timezone.now()
+        return context
+
+
+class ParticipantWindowMixin:
+    """Finds the window through the person's own places: anyone else's is a 404, like missing."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        windows = AssessmentWindow.objects.for_participant(request.user).select_related(
+            "programme", "cohort"
+        )
+        self.window = get_object_or_404(windows, pk=kwargs["pk"])
+        self.enrolment = assessment_enrolment(user=request.user, window=self.window)
+        if self.enrolment is None:
+            raise Http404("No place of yours takes part in this window.")
+
+    def state(self) -> dict:
+        """What the pages need to know about this person in this window, worked out once."""
+        if not hasattr(self, "_state"):
+            now = timezone.now()
+            eligibility = assessment_eligibility(enrolment=self.enrolment, window=self.window)
+            deadline, extension = assessment_deadline(enrolment=self.enrolment, window=self.window)
+            submission = Submission.objects.filter(
+                enrolment=self.enrolment, window=self.window
+            ).first()
+            opened = self.window.has_opened(now)
+            self._state = {
+                "now": now,
+                "window": self.window,
+                "programme": self.window.programme,
+                "enrolment": self.enrolment,
+                "eligibility": eligibility,
+                "threshold": participation_threshold(),
+                "deadline": deadline,
+                "extension": extension if extension and extension.until == deadline else None,
+                "submission": submission,
+                "opened": opened,
+                "deadline_passed": now > deadline,
+                "can_write": opened and now <= deadline and eligibility.allowed,
+                "word_limit": self.window.programme.assessment_word_limit,
+            }
+        return self._state
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.state())
+        return context
+
+
+class WritingMixin(ParticipantWindowMixin):
+    """Pages for writing: only while the window is open for the person and they are eligible;
+    after submitting, the confirmation instead."""
+
+    def dispatch(self, request, *args, **kwargs):
+        state = self.state()
+        submission = state["submission"]
+        if submission and submission.status == Submission.Status.SUBMITTED:
+            if request.method == "POST":  # a double click, or the back button and Submit again
+                messages.info(
+                    request,
+                    f"Your case study was already submitted at {when(submission.submitted_at)}; "
+                    "it has not been changed.",
+                )
+            return redirect("assessment:submission-done", pk=self.window.pk)
+        if not state["can_write"] or (submission and submission.status != "draft"):
+            return redirect("assessment:assessment-detail", pk=self.window.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AssessmentDetailView(ParticipantWindowMixin, TemplateView):
+    """Your assessment: dates, word limit, eligibility, materials and where your work is."""
+
+    template_name = "assessment/assessment_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        state = self.state()
+        context["materials"] = (
+            list(self.window.materials.all())
+            if state["opened"] and state["eligibility"].allowed
+            else []
+        )
+        return context
+
+
+class SubmissionWriteView(WritingMixin, FormView):
+    """Write the case study: autosaved as you type, saved by the button too."""
+
+    template_name = "assessment/submission_write.html"
+    form_class = SubmissionTextForm
+
+    def get_initial(self):
+        submission = self.state()["submission"]
+        return {"text": submission.text if submission else ""}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        text = form.data.get("text", "") if form.is_bound else form.initial.get("text", "")
+        context["words"] = count_words(text)
+        limit = self.state()["word_limit"]
+        context["over_by"] = max(context["words"] - limit, 0) if limit else 0
+        return context
+
+    def form_valid(self, form):
+        try:
+            submission = submission_save_draft(
+                enrolment=self.enrolment, window=self.window, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)  # the text stays in the box; say why it was not saved
+            return self.form_invalid(form)
+        if self.request.POST.get("action") == "continue":
+            return redirect("assessment:submission-check", pk=self.window.pk)
+        saved = timezone.localtime(submission.last_saved_at) if submission.last_saved_at else None
+        messages.success(self.request, f"Draft saved{f' at {saved:%H:%M}' if saved else ''}.")
+        return redirect("assessment:submission-write", pk=self.window.pk)
+
+
+class SubmissionAutosaveView(ParticipantWindowMixin, View):
+    """The writing page's script saves the draft here as the person types."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            submission = submission_save_draft(
+                enrolment=self.enrolment, window=self.window, text=request.POST.get("text", "")
+            )
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        saved = timezone.localtime(submission.last_saved_at)
+        return JsonResponse({"saved_at": f"{saved:%H:%M}", "word_count": submission.word_count})
+
+
+class SubmissionUploadView(WritingMixin, FormView):
+    """Upload the case study as a PDF or Word file instead of (or as well as) typing it."""
+
+    template_name = "assessment/submission_upload.html"
+    form_class = SubmissionUploadForm
+
+    def form_valid(self, form):
+        try:
+            submission_attach_file(
+                enrolment=self.enrolment, window=self.window, upload=form.cleaned_data["upload"]
+            )
+        except ValidationError as error:
+            form.add_error("upload", error)  # nothing was stored
+            return self.form_invalid(form)
+        messages.success(self.request, "File uploaded. Check it, then submit.")
+        return redirect("assessment:submission-check", pk=self.window.pk)
+
+
+class SubmissionRemoveFileView(WritingMixin, View):
+    def post(self, request, *args, **kwargs):
+        try:
+            submission_remove_file(enrolment=self.enrolment, window=self.window)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "File removed.")
+        return redirect("assessment:submission-check", pk=self.window.pk)
+
+
+class SubmissionCheckView(WritingMixin, TemplateView):
+    """Check your answers, then submit."""
+
+    template_name = "assessment/submission_check.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        submission = self.state()["submission"]
+        if self.state()["can_write"] and submission is None:
+            return redirect("assessment:submission-write", pk=self.window.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        submission, limit = self.state()["submission"], self.state()["word_limit"]
+        context["over_by"] = (
+            submission.word_count - limit if limit and submission.word_count > limit else 0
+        )
+        context["empty"] = not submission.text.strip() and not submission.file
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            submission_submit(enrolment=self.enrolment, window=self.window, by=request.user)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "already_submitted":
+                messages.info(request, " ".join(error.messages))
+                return redirect("assessment:submission-done", pk=self.window.pk)
+            messages.error(request, " ".join(error.messages))
+            return redirect("assessment:submission-check", pk=self.window.pk)
+        return redirect("assessment:submission-done", pk=self.window.pk)
+
+
+class SubmissionDoneView(ParticipantWindowMixin, TemplateView):
+    """Confirmation: when it was submitted and whether it was late."""
+
+    template_name = "assessment/submission_done.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        submission = self.state()["submission"]
+        if submission is None or submission.status != Submission.Status.SUBMITTED:
+            return redirect("assessment:assessment-detail", pk=self.window.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _file_response(stored, filename: str) -> FileResponse:
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(
+        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class MaterialDownloadView(ParticipantWindowMixin, View):
+    """A case-study document, for an eligible participant once the window has opened."""
+
+    def get(self, request, *args, **kwargs):
+        material = get_object_or_404(self.window.materials, pk=kwargs["material_pk"])
+        state = self.state()
+        if not state["opened"] or not state["eligibility"].allowed:
+            raise PermissionDenied("The materials are for eligible participants once it opens.")
+        return _file_response(material.file, material.original_filename)
+
+
+# ---- Hub staff's pages ----
+
+
+class StaffWindowMixin:
+    """Finds the window through for_user(): one out of the person's scope is a 404. Looked
+    up in dispatch, after PermissionRequiredMixin's check, so a teacher gets a 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        windows = AssessmentWindow.objects.for_user(request.user).select_related(
+            "programme", "cohort__programme"
+        )
+        self.object = self.window = get_object_or_404(windows, pk=kwargs["pk"])
+        self.found(**kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def found(self, **kwargs) -> None:
+        """Look up anything else the page needs, once the window is found."""
+
+    def window_cohorts(self):
+        if self.window.cohort_id:
+            return Cohort.objects.filter(pk=self.window.cohort_id).select_related("programme")
+        return (
+            Cohort.objects.for_user(self.request.user)
+            .filter(programme_id=self.window.programme_id)
+            .select_related("programme")
+        )
+
+
+class WindowListView(PermissionRequiredMixin, ListView):
+    permission_required = "assessment.view_assessmentwindow"
+    template_name = "assessment/assessmentwindow_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            AssessmentWindow.objects.for_user(self.request.user)
+            .select_related("programme", "cohort__programme")
+            .annotate(
+                submitted=Count("submissions", filter=Q(submissions__status="submitted")),
+                drafts=Count("submissions", filter=Q(submissions__status="draft")),
+            )
+            .order_by("-opens_at", "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["now"] = timezone.now()
+        return context
+
+
+class WindowFormMixin:
+    form_class = AssessmentWindowForm
+    template_name = "assessment/assessmentwindow_form.html"
+
+    def get_form_kwargs(self):
+        from django.conf import settings
+
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, window_days=settings.ASSESSMENT["window_days"])
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            window = window_save(window=form.save(commit=False), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{window} saved.")
+        return redirect(window)
+
+
+class WindowCreateView(PermissionRequiredMixin, WindowFormMixin, CreateView):
+    permission_required = "assessment.add_assessmentwindow"
+
+
+class WindowUpdateView(PermissionRequiredMixin, StaffWindowMixin, WindowFormMixin, FormView):
+    permission_required = "assessment.change_assessmentwindow"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.window
+        return kwargs
+
+
+class WindowDetailView(PermissionRequiredMixin, StaffWindowMixin, DetailView):
+    """A window's participants (one cohort at a time): participation, eligibility and work."""
+
+    permission_required = "assessment.view_assessmentwindow"
+    template_name = "assessment/assessmentwindow_detail.html"
+    context_object_name = "window"
+
+    def get_object(self, queryset=None):
+        return self.window
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cohorts = list(self.window_cohorts())
+        chosen = self.request.GET.get("cohort", "")
+        cohort = next((c for c in cohorts if str(c.pk) == chosen), cohorts[0] if cohorts else None)
+        rows, page = [], None
+        if cohort is not None:
+            enrolments = (
+                Enrolment.objects.filter(cohort=cohort)
+                .exclude(status=Enrolment.Status.DEFERRED)
+                .select_related("participant")
+                .order_by("participant__last_name", "participant__first_name", "pk")
+            )
+            page = Paginator(enrolments, 25).get_page(self.request.GET.get("page"))
+            rows = window_participant_rows(
+                window=self.window, cohort=cohort, enrolments=page.object_list
+            )
+        context.update(
+            cohorts=cohorts,
+            cohort=cohort,
+            rows=rows,
+            page_obj=page,
+            paginator=page.paginator if page else None,
+            is_paginated=bool(page and page.has_other_pages()),
+            materials=self.window.materials.all(),
+            material_form=MaterialForm(),
+            threshold=participation_threshold(),
+            now=timezone.now(),
+        )
+        return context
+
+
+class MaterialAddView(PermissionRequiredMixin, StaffWindowMixin, FormView):
+    permission_required = "assessment.change_assessmentwindow"
+    form_class = MaterialForm
+    template_name = "assessment/casestudymaterial_form.html"
+
+    def form_valid(self, form):
+        try:
+            material_add(
+                window=self.window,
+                title=form.cleaned_data["title"],
+                upload=form.cleaned_data["upload"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error("upload", error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Material added.")
+        return redirect(self.window)
+
+
+class StaffMaterialDownloadView(PermissionRequiredMixin, StaffWindowMixin, View):
+    permission_required = "assessment.view_assessmentwindow"
+
+    def get(self, request, *args, **kwargs):
+        material = get_object_or_404(
+            CaseStudyMaterial, window=self.window, pk=kwargs["material_pk"]
+        )
+        return _file_response(material.file, material.original_filename)
+
+
+class PlaceDecisionMixin(StaffWindowMixin):
+    """A decision about one participant in a window: their place must be in its cohorts."""
+
+    def found(self, **kwargs) -> None:
+        places = Enrolment.objects.filter(cohort__in=self.window_cohorts()).select_related(
+            "participant", "cohort__programme"
+        )
+        self.enrolment = get_object_or_404(places, pk=kwargs["enrolment_pk"])
+
+    def back_url(self) -> str:
+        return f"{self.window.get_absolute_url()}?cohort={self.enrolment.cohort_id}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(window=self.window, enrolment=self.enrolment, back_url=self.back_url())
+        return context
+
+
+class EligibilityExceptionCreateView(PermissionRequiredMixin, PlaceDecisionMixin, FormView):
+    permission_required = "assessment.add_eligibilityexception"
+    form_class = EligibilityExceptionForm
+    template_name = "assessment/eligibilityexception_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["eligibility"] = assessment_eligibility(
+            enrolment=self.enrolment, window=self.window
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            eligibility_exception_grant(
+                window=self.window,
+                enrolment=self.enrolment,
+                by=self.request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)  # nothing was changed; say why
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{self.enrolment.participant.get_full_name()} may now take the assessment.",
+        )
+        return redirect(self.back_url())
+
+
+class DeadlineExtensionCreateView(PermissionRequiredMixin, PlaceDecisionMixin, FormView):
+    permission_required = "assessment.add_deadlineextension"
+    form_class = DeadlineExtensionForm
+    template_name = "assessment/deadlineextension_form.html"
+
+    def form_valid(self, form):
+        try:
+            extension = deadline_extend(
+                window=self.window,
+                enrolment=self.enrolment,
+                by=self.request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        until = timezone.localtime(extension.until)
+        messages.success(
+            self.request,
+            f"{self.enrolment.participant.get_full_name()} may submit until "
+            f"{until:%H:%M} on {until.day} {until:%B %Y}.",
+        )
+        return redirect(self.back_url())
