@@ -7,37 +7,23 @@ twice. Both are urgent (missing the window costs a participant a term): no cap, 
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from npq_portal.emails import EmailNotSent, email_about_key, email_send_once
-from participants.models import Enrolment, ReminderDone
-from participants.selectors import enrolments_participation
+from participants.models import Enrolment
+from participants.reminders import not_yet_done, reminder_record_done
 
-from .models import AssessmentWindow, EligibilityException, Submission
-from .selectors import eligibility_decide
-
-logger = logging.getLogger(__name__)
+from .models import AssessmentWindow, Submission
+from .selectors import window_participant_rows
 
 ASSESSMENT_RULES = ("assessment-opening", "assessment-closing")
 
 
 def assessment_windows_due(rule: str, now):
     """Windows whose `rule` reminder is due now and not yet done."""
-    done = ReminderDone.objects.filter(
-        rule=rule,
-        about=Concat(
-            Value("assessment.assessmentwindow:"),
-            Cast(OuterRef("pk"), output_field=CharField()),
-        ),
-    )
-    windows = AssessmentWindow.objects.exclude(Exists(done)).filter(closes_at__gt=now)
+    windows = not_yet_done(AssessmentWindow.objects.all(), rule).filter(closes_at__gt=now)
     if rule == "assessment-opening":
         windows = windows.filter(opens_at__lte=now)
     else:
@@ -64,34 +50,29 @@ def assessment_reminders_run(*, now=None) -> int:
     sent = 0
     for rule in ASSESSMENT_RULES:
         for window in assessment_windows_due(rule, now):
-            places = list(_window_places(window))
-            figures = enrolments_participation(enrolments=places)
-            exceptions = {
-                e.enrolment_id: e for e in EligibilityException.objects.filter(window=window)
-            }
-            submitted = set(
-                Submission.objects.filter(
-                    window=window, status=Submission.Status.SUBMITTED
-                ).values_list("enrolment_id", flat=True)
+            # The staff page's rows: participation, eligibility and submission, in a fixed
+            # number of queries however many places.
+            rows = window_participant_rows(
+                window=window, cohort=window.cohort, enrolments=_window_places(window)
             )
             count = 0
-            for place in places:
-                eligible = eligibility_decide(
-                    enrolment=place,
-                    participation=figures.get(place.pk),
-                    exception=exceptions.get(place.pk),
-                ).allowed
-                if not eligible or (rule == "assessment-closing" and place.pk in submitted):
+            for row in rows:
+                submitted = (
+                    row.submission is not None
+                    and row.submission.status == Submission.Status.SUBMITTED
+                )
+                if not row.eligibility.allowed or (rule == "assessment-closing" and submitted):
                     continue
+                person = row.enrolment.participant
                 try:
                     email_send_once(
-                        to=place.participant.email,
+                        to=person.email,
                         kind=rule.replace("-", "_"),
                         about=window,
                         occasion=rule,
                         context={
                             "window": window,
-                            "person": place.participant,
+                            "person": person,
                             "assessment_url": settings.SITE_URL
                             + reverse("assessment:assessment-detail", args=[window.pk]),
                         },
@@ -99,9 +80,6 @@ def assessment_reminders_run(*, now=None) -> int:
                 except EmailNotSent:
                     continue  # logged as failed, for staff to see
                 count += 1
-            with transaction.atomic():
-                ReminderDone.objects.get_or_create(
-                    rule=rule, about=email_about_key(window), defaults={"sent": count}
-                )
+            reminder_record_done(rule=rule, about=email_about_key(window), sent=count)
             sent += count
     return sent

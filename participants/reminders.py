@@ -25,6 +25,28 @@ from .models import Enrolment, ReminderDone, ReminderOptOut
 
 logger = logging.getLogger(__name__)
 
+
+def not_yet_done(queryset, rule: str):
+    """The rows of `queryset` that `rule` has not been done for (keyed as email_about_key)."""
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    done = ReminderDone.objects.filter(
+        rule=rule,
+        about=Concat(
+            Value(f"{queryset.model._meta.label_lower}:"),
+            Cast(OuterRef("pk"), output_field=CharField()),
+        ),
+    )
+    return queryset.exclude(Exists(done))
+
+
+def reminder_record_done(*, rule: str, about: str, sent: int) -> None:
+    """Record `rule` done for `about`, so a rerun skips it (a second worker's record wins)."""
+    with transaction.atomic():
+        ReminderDone.objects.get_or_create(rule=rule, about=about, defaults={"sent": sent})
+
+
 # Optional reminders: capped per person per day, and anyone can turn them off.
 OPTIONAL_KINDS = ("session_reminder", "module_opening", "module_due_soon", "module_overdue")
 
@@ -45,22 +67,15 @@ class SessionReminder:
 
     def pending(self, start, end):
         """Sessions whose reminder falls due between `start` and `end` and is not yet done."""
-        from django.db.models import CharField, Exists, OuterRef, Value
-        from django.db.models.functions import Cast, Concat
-
         from cohorts.models import Session
 
-        done = ReminderDone.objects.filter(
-            rule=self.name,
-            about=Concat(Value("cohorts.session:"), Cast(OuterRef("pk"), output_field=CharField())),
+        sessions = Session.objects.filter(
+            status=Session.Status.SCHEDULED,
+            starts_at__gt=start + self.until,
+            starts_at__lte=end + self.before,
         )
         return (
-            Session.objects.filter(
-                status=Session.Status.SCHEDULED,
-                starts_at__gt=start + self.until,
-                starts_at__lte=end + self.before,
-            )
-            .exclude(Exists(done))
+            not_yet_done(sessions, self.name)
             .select_related("cohort__programme", "facilitator")
             .order_by("starts_at", "pk")
         )
@@ -126,7 +141,6 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
     sent = 0
     for rule in reminder_rules():
         for session in rule.due(now).iterator(chunk_size=batch):
-            about = email_about_key(session)
             context = {
                 "session": session,
                 "cohort": session.cohort,
@@ -141,10 +155,7 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
                     occasion=rule.name,
                     context={**context, "person": person},
                 )
-            with transaction.atomic():
-                ReminderDone.objects.get_or_create(
-                    rule=rule.name, about=about, defaults={"sent": count}
-                )
+            reminder_record_done(rule=rule.name, about=email_about_key(session), sent=count)
             sent += count
     sent += module_window_reminders_run(today=timezone.localdate(now), batch=batch)
     return sent + offer_expiring_reminders_run(now=now, batch=batch)
@@ -161,19 +172,10 @@ MODULE_OVERDUE_GRACE_DAYS = 7
 
 def _module_windows_due(rule: str, today, until=None):
     """Windows whose `rule` reminder falls due by `until` (default today) and is not done."""
-    from django.db.models import CharField, Exists, OuterRef, Value
-    from django.db.models.functions import Cast, Concat
-
     from cohorts.models import ModuleWindow
 
     until = until or today
-    done = ReminderDone.objects.filter(
-        rule=rule,
-        about=Concat(
-            Value("cohorts.modulewindow:"), Cast(OuterRef("pk"), output_field=CharField())
-        ),
-    )
-    windows = ModuleWindow.objects.exclude(Exists(done)).filter(
+    windows = not_yet_done(ModuleWindow.objects.all(), rule).filter(
         cohort__status__in=["open", "full", "closed", "running"],
     )
     if rule == "module-opening":
@@ -236,9 +238,7 @@ def module_window_reminders_run(*, today, batch: int = 500) -> int:
                         + reverse("participants:my-progress", args=[enrolment.pk]),
                     },
                 )
-            ReminderDone.objects.get_or_create(
-                rule=rule, about=email_about_key(window), defaults={"sent": count}
-            )
+            reminder_record_done(rule=rule, about=email_about_key(window), sent=count)
             sent += count
     return sent
 
@@ -295,10 +295,7 @@ def offer_expiring_reminders_run(*, now, batch: int = 500) -> int:
             )
         except EmailNotSent:
             continue  # logged as failed; the next run tries again, as the rule is not done
-        with transaction.atomic():
-            ReminderDone.objects.get_or_create(
-                rule="offer-expiring", about=application.offer_key, defaults={"sent": 1}
-            )
+        reminder_record_done(rule="offer-expiring", about=application.offer_key, sent=1)
         sent += 1
     return sent
 
