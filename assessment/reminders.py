@@ -52,9 +52,7 @@ def assessment_reminders_run(*, now=None) -> int:
         for window in assessment_windows_due(rule, now):
             # The staff page's rows: participation, eligibility and submission, in a fixed
             # number of queries however many places.
-            rows = window_participant_rows(
-                window=window, cohort=window.cohort, enrolments=_window_places(window)
-            )
+            rows = window_participant_rows(window=window, enrolments=_window_places(window))
             count = 0
             for row in rows:
                 submitted = (

@@ -10,7 +10,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
 from participants.models import Enrolment
 from participants.participation import Participation
-from participants.selectors import cohort_participation, enrolment_participation
+from participants.selectors import enrolment_participation, enrolments_participation
 
 from .models import AssessmentWindow, DeadlineExtension, EligibilityException, Submission
 
@@ -152,13 +152,13 @@ class ParticipantRow:
 
 
 def window_participant_rows(
-    *, window: AssessmentWindow, cohort, enrolments: list[Enrolment]
+    *, window: AssessmentWindow, enrolments: list[Enrolment]
 ) -> list[ParticipantRow]:
-    """Participation, eligibility, submission and extension of each of `enrolments` (of one
-    cohort), in a fixed number of queries however many there are."""
+    """Participation, eligibility, submission and extension of each of `enrolments`, in a
+    fixed number of queries however many there are."""
     enrolments = list(enrolments)
     ids = [enrolment.pk for enrolment in enrolments]
-    participation = cohort_participation(cohort=cohort, enrolments=enrolments)
+    participation = enrolments_participation(enrolments=enrolments)
     exceptions = {
         e.enrolment_id: e
         for e in EligibilityException.objects.filter(window=window, enrolment_id__in=ids)

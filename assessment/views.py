@@ -394,9 +394,7 @@ class WindowDetailView(PermissionRequiredMixin, StaffWindowMixin, DetailView):
                 .order_by("participant__last_name", "participant__first_name", "pk")
             )
             page = Paginator(enrolments, 25).get_page(self.request.GET.get("page"))
-            rows = window_participant_rows(
-                window=self.window, cohort=cohort, enrolments=page.object_list
-            )
+            rows = window_participant_rows(window=self.window, enrolments=page.object_list)
         context.update(
             cohorts=cohorts,
             cohort=cohort,

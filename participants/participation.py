@@ -1,7 +1,7 @@
 """Participation: the one definition, used by every page, the assessment gate and the exports.
 
 Pure: no Django. The selectors gather the facts (participants/selectors.py,
-`cohort_participation`) and this module does the counting.
+`enrolments_participation`) and this module does the counting.
 
 - A session counts once it has started and its register has been taken. Present and late
   count as attended; absent, or no mark on a register that was taken, as missed; an excused

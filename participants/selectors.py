@@ -163,89 +163,114 @@ def application_funding_preview(application):
         return None
 
 
-def cohort_participation(*, cohort, enrolments, today=None) -> dict[int, Participation]:
-    """Participation of each of a cohort's `enrolments`, by enrolment id."""
-    return enrolments_participation(enrolments=enrolments, today=today)
+@dataclass
+class ParticipationFacts:
+    """What participation is counted from, loaded once for a set of places: their cohorts'
+    scheduled sessions and module windows, which registers were taken, each place's marks
+    and the module phases each person finished."""
+
+    sessions: dict[int, list]  # cohort id: Session objects in the order they happen
+    windows: dict[int, list]  # cohort id: ModuleWindow objects (with their module)
+    taken: set[int]  # sessions started whose register was taken
+    marks: dict[int, dict[int, str]]  # enrolment id: {session id: mark}
+    done: dict[int, set[tuple[int, str]]]  # person id: {(module id, phase)}
 
 
-def enrolments_participation(*, enrolments, today=None) -> dict[int, Participation]:
-    """Participation of each enrolment, by id, in five queries however many people, cohorts,
-    sessions and modules (the definition is in participants/participation.py)."""
+def participation_facts(enrolments: list) -> ParticipationFacts:
+    """The facts for these places, in five queries however many people, cohorts, sessions
+    and modules."""
     from django.utils import timezone
 
     from cohorts.models import ModuleWindow, Session
 
     from .models import Attendance, ModulePhaseDone
 
-    enrolments = list(enrolments)
-    if not enrolments:
-        return {}
-    now = timezone.now()
-    today = today or timezone.localdate(now)
     cohort_ids = {e.cohort_id for e in enrolments}
     sessions: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for pk, cohort_id, starts_at in (
-        Session.objects.filter(cohort__in=cohort_ids, status=Session.Status.SCHEDULED)
-        .order_by("starts_at", "pk")
-        .values_list("pk", "cohort_id", "starts_at")
+    for session in Session.objects.filter(
+        cohort__in=cohort_ids, status=Session.Status.SCHEDULED
+    ).order_by("starts_at", "pk"):
+        sessions[session.cohort_id].append(session)
+    windows: dict[int, list] = {pk: [] for pk in cohort_ids}
+    for window in (
+        ModuleWindow.objects.filter(cohort__in=cohort_ids)
+        .select_related("module__course")
+        .order_by("opens_on", "pk")
     ):
-        sessions[cohort_id].append((pk, starts_at))
-    scheduled = {pk for rows in sessions.values() for pk, _ in rows}
+        windows[window.cohort_id].append(window)
     taken = set(
-        Attendance.objects.filter(session__cohort__in=cohort_ids, session__starts_at__lte=now)
+        Attendance.objects.filter(
+            session__cohort__in=cohort_ids, session__starts_at__lte=timezone.now()
+        )
         .values_list("session_id", flat=True)
         .distinct()
     )
+    scheduled = {session.pk for rows in sessions.values() for session in rows}
     marks: dict[int, dict[int, str]] = {e.pk: {} for e in enrolments}
     for enrolment_id, session_id, mark in Attendance.objects.filter(
         enrolment__in=[e.pk for e in enrolments]
     ).values_list("enrolment_id", "session_id", "mark"):
         if session_id in scheduled:  # a cancelled session's marks no longer count
             marks[enrolment_id][session_id] = mark
-    phases: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for cohort_id, module_id, study_due, application_due in ModuleWindow.objects.filter(
-        cohort__in=cohort_ids
-    ).values_list("cohort_id", "module_id", "study_due_on", "application_due_on"):
-        phases[cohort_id] += [
-            ((module_id, "study"), study_due),
-            ((module_id, "application"), application_due),
-        ]
     # Phases finished count for the person, whichever of their places they ticked them in
     # (a transfer keeps what was done in the first cohort).
-    done_by_person: dict[int, set[tuple[int, str]]] = {}
+    done: dict[int, set[tuple[int, str]]] = {}
     for person_id, module_id, phase in ModulePhaseDone.objects.filter(
         enrolment__participant__in={e.participant_id for e in enrolments},
-        module_id__in={key[0] for rows in phases.values() for key, _ in rows},
+        module_id__in={w.module_id for rows in windows.values() for w in rows},
     ).values_list("enrolment__participant_id", "module_id", "phase"):
-        done_by_person.setdefault(person_id, set()).add((module_id, phase))
-    result = {}
-    for enrolment in enrolments:
-        joined = enrolment.created_at
-        own_marks = marks[enrolment.pk]
-        done = done_by_person.get(enrolment.participant_id, set())
-        # Someone who joined late owes only what came after they joined, unless marked.
-        their_sessions = [
-            pk for pk, at in sessions[enrolment.cohort_id] if at >= joined or pk in own_marks
-        ]
-        their_phases = {
-            key: due_on
-            for key, due_on in phases[enrolment.cohort_id]
-            if due_on >= timezone.localdate(joined) or key in done
-        }
-        result[enrolment.pk] = participation_count(
-            registers_taken=[pk for pk in their_sessions if pk in taken],
-            sessions_total=len(their_sessions),
-            marks=own_marks,
-            phases_due={key for key, due_on in their_phases.items() if due_on < today},
-            phases_total=set(their_phases),
-            phases_done=done,
+        done.setdefault(person_id, set()).add((module_id, phase))
+    return ParticipationFacts(sessions, windows, taken, marks, done)
+
+
+def participation_of(enrolment, facts: ParticipationFacts, today) -> Participation:
+    """One place's participation from facts already loaded."""
+    from django.utils import timezone
+
+    joined = enrolment.created_at
+    own_marks = facts.marks[enrolment.pk]
+    done = facts.done.get(enrolment.participant_id, set())
+    # Someone who joined late owes only what came after they joined, unless marked.
+    their_sessions = [
+        s.pk
+        for s in facts.sessions[enrolment.cohort_id]
+        if s.starts_at >= joined or s.pk in own_marks
+    ]
+    their_phases = {
+        (window.module_id, phase): due_on
+        for window in facts.windows[enrolment.cohort_id]
+        for phase, due_on in (
+            ("study", window.study_due_on),
+            ("application", window.application_due_on),
         )
-    return result
+        if due_on >= timezone.localdate(joined) or (window.module_id, phase) in done
+    }
+    return participation_count(
+        registers_taken=[pk for pk in their_sessions if pk in facts.taken],
+        sessions_total=len(their_sessions),
+        marks=own_marks,
+        phases_due={key for key, due_on in their_phases.items() if due_on < today},
+        phases_total=set(their_phases),
+        phases_done=done,
+    )
+
+
+def enrolments_participation(*, enrolments, today=None) -> dict[int, Participation]:
+    """Participation of each place, by enrolment id, in five queries (the definition is in
+    participants/participation.py)."""
+    from django.utils import timezone
+
+    enrolments = list(enrolments)
+    if not enrolments:
+        return {}
+    today = today or timezone.localdate()
+    facts = participation_facts(enrolments)
+    return {e.pk: participation_of(e, facts, today) for e in enrolments}
 
 
 def enrolment_participation(enrolment) -> Participation:
     """One participant's participation in their cohort."""
-    return cohort_participation(cohort=enrolment.cohort, enrolments=[enrolment])[enrolment.pk]
+    return enrolments_participation(enrolments=[enrolment])[enrolment.pk]
 
 
 @dataclass
@@ -270,13 +295,11 @@ class ProgressGrid:
 
 def cohort_progress_grid(*, cohort) -> ProgressGrid:
     """The cohort grid: every participant with a current place × the cohort's sessions and
-    modules, with participation and who is at risk. A fixed number of queries."""
+    modules, with participation and who is at risk, from one load of the facts."""
     from django.conf import settings
     from django.utils import timezone
 
-    from cohorts.models import ModuleWindow, Session
-
-    from .models import Attendance, Enrolment, ModulePhaseDone
+    from .models import Enrolment
 
     threshold = settings.ASSESSMENT["participation_threshold"]
     enrolments = list(
@@ -285,46 +308,28 @@ def cohort_progress_grid(*, cohort) -> ProgressGrid:
         .select_related("participant")
         .order_by("participant__last_name", "participant__first_name", "pk")
     )
-    figures = cohort_participation(cohort=cohort, enrolments=enrolments)
-    sessions = list(
-        Session.objects.filter(cohort=cohort, status=Session.Status.SCHEDULED).order_by(
-            "starts_at", "pk"
+    facts = participation_facts(enrolments)
+    sessions = facts.sessions.get(cohort.pk, [])
+    windows = facts.windows.get(cohort.pk, [])
+    today = timezone.localdate()
+    rows = []
+    for enrolment in enrolments:
+        participation = participation_of(enrolment, facts, today)
+        done = facts.done.get(enrolment.participant_id, set())
+        rows.append(
+            ProgressRow(
+                enrolment=enrolment,
+                participation=participation,
+                at_risk=participation.at_risk(threshold),
+                marks=[facts.marks[enrolment.pk].get(s.pk, "") for s in sessions],
+                phases=[
+                    ((w.module_id, "study") in done, (w.module_id, "application") in done)
+                    for w in windows
+                ],
+            )
         )
-    )
-    windows = list(
-        ModuleWindow.objects.filter(cohort=cohort).select_related("module").order_by("opens_on")
-    )
-    marks = {
-        (enrolment_id, session_id): mark
-        for enrolment_id, session_id, mark in Attendance.objects.filter(
-            session__cohort=cohort
-        ).values_list("enrolment_id", "session_id", "mark")
-    }
-    done = set(
-        ModulePhaseDone.objects.filter(
-            enrolment__participant__in=[e.participant_id for e in enrolments],
-            module__in=[w.module_id for w in windows],
-        ).values_list("enrolment__participant_id", "module_id", "phase")
-    )
-    rows = [
-        ProgressRow(
-            enrolment=enrolment,
-            participation=figures[enrolment.pk],
-            at_risk=figures[enrolment.pk].at_risk(threshold),
-            marks=[marks.get((enrolment.pk, s.pk), "") for s in sessions],
-            phases=[
-                (
-                    (enrolment.participant_id, w.module_id, "study") in done,
-                    (enrolment.participant_id, w.module_id, "application") in done,
-                )
-                for w in windows
-            ],
-        )
-        for enrolment in enrolments
-    ]
-    taken = {session_id for _, session_id in marks}
     now = timezone.now()
-    missing = [s for s in sessions if s.starts_at <= now and s.pk not in taken]
+    missing = [s for s in sessions if s.starts_at <= now and s.pk not in facts.taken]
     return ProgressGrid(sessions, windows, rows, threshold, missing)
 
 
@@ -345,29 +350,17 @@ class EnrolmentProgress:
 
 
 def enrolment_progress(*, enrolment) -> EnrolmentProgress:
-    """What one participant has done: module phases, registers and participation."""
+    """What one participant has done: module phases, registers and participation, from one
+    load of the facts."""
     from django.conf import settings
     from django.utils import timezone
 
-    from cohorts.models import ModuleWindow, Session
-
-    from .models import Attendance, ModulePhaseDone
-
     today = timezone.localdate()
-    done = set(
-        ModulePhaseDone.objects.filter(
-            enrolment__participant_id=enrolment.participant_id
-        ).values_list("module_id", "phase")
-    )
-    marks = dict(Attendance.objects.filter(enrolment=enrolment).values_list("session_id", "mark"))
-    windows = ModuleWindow.objects.filter(cohort_id=enrolment.cohort_id).select_related(
-        "module__course"
-    )
-    sessions = Session.objects.filter(
-        cohort_id=enrolment.cohort_id, status=Session.Status.SCHEDULED
-    ).order_by("starts_at", "pk")
+    facts = participation_facts([enrolment])
+    done = facts.done.get(enrolment.participant_id, set())
+    marks = facts.marks[enrolment.pk]
     return EnrolmentProgress(
-        participation=enrolment_participation(enrolment),
+        participation=participation_of(enrolment, facts, today),
         threshold=settings.ASSESSMENT["participation_threshold"],
         modules=[
             ModuleProgress(
@@ -376,7 +369,7 @@ def enrolment_progress(*, enrolment) -> EnrolmentProgress:
                 application_done=(w.module_id, "application") in done,
                 is_open=w.opens_on <= today,
             )
-            for w in windows
+            for w in facts.windows[enrolment.cohort_id]
         ],
-        sessions=[(s, marks.get(s.pk, "")) for s in sessions],
+        sessions=[(s, marks.get(s.pk, "")) for s in facts.sessions[enrolment.cohort_id]],
     )

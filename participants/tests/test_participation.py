@@ -11,7 +11,7 @@ from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionF
 from npq_portal.tests.factories import StaffUserFactory
 from participants.models import Attendance, AttendanceChange, ModulePhaseDone
 from participants.participation import participation_count
-from participants.selectors import cohort_participation, enrolment_participation
+from participants.selectors import enrolment_participation, enrolments_participation
 from participants.services import module_phase_set, register_import, register_take
 
 from .factories import EnrolmentFactory
@@ -198,7 +198,7 @@ def test_participation_counts_registers_and_module_phases_from_the_database(
 
     with time_machine.travel(datetime.datetime(2027, 11, 16, 12, tzinfo=UTC)):
         with django_assert_num_queries(5):
-            figures = cohort_participation(cohort=cohort, enrolments=[ada, ben])
+            figures = enrolments_participation(enrolments=[ada, ben])
 
     # Due so far: 3 registers and the study phase (the application is due on 20 November).
     assert (figures[ada.pk].so_far_percent, figures[ben.pk].so_far_percent) == (100, 0)
