@@ -123,7 +123,10 @@ class WritingMixin(ParticipantWindowMixin):
                     "it has not been changed.",
                 )
             return redirect("assessment:submission-done", pk=self.window.pk)
-        if not state["can_write"] or (submission and submission.status != "draft"):
+        # A page opened in time may be sent after the close: let the service refuse it, so
+        # the reason shows and the text stays in the box, rather than vanish in a redirect.
+        writable = state["can_write"] and not (submission and submission.status != "draft")
+        if not writable and request.method != "POST":
             return redirect("assessment:assessment-detail", pk=self.window.pk)
         return super().dispatch(request, *args, **kwargs)
 
@@ -504,10 +507,9 @@ class DeadlineExtensionCreateView(PermissionRequiredMixin, PlaceDecisionMixin, F
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        until = timezone.localtime(extension.until)
         messages.success(
             self.request,
             f"{self.enrolment.participant.get_full_name()} may submit until "
-            f"{until:%H:%M} on {until.day} {until:%B %Y}.",
+            f"{when(extension.until)}.",
         )
         return redirect(self.back_url())

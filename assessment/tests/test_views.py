@@ -94,6 +94,19 @@ def test_the_autosave_says_why_it_did_not_save(client, teacher, window):
     assert response.status_code == 400 and "closed at" in response.json()["error"]
 
 
+def test_saving_after_the_close_keeps_the_text_on_the_page_and_says_why(client, teacher, window):
+    # The page was opened in time, and Save pressed after the window closed.
+    with time_machine.travel(AFTER_CLOSING):
+        response = client.post(
+            _url("submission-write", window), {"text": "My final paragraph", "action": "save"}
+        )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "My final paragraph" in page and "closed at" in page
+    assert not Submission.objects.exists()
+
+
 def test_a_draft_over_the_limit_is_saved_and_the_check_page_says_by_how_much(
     client, teacher, window
 ):
