@@ -154,19 +154,28 @@ def _refuse_unless_draft(submission: Submission) -> None:
         )
 
 
-def _submission_for_writing(*, enrolment: Enrolment, window: AssessmentWindow) -> Submission:
-    """The participant's submission in this window, locked; a new draft if there is none.
+def _locked_draft(*, enrolment: Enrolment, window: AssessmentWindow) -> Submission | None:
+    """The participant's submission in this window (None before the first save), with their
+    place locked, so two saves or submits at once take turns.
 
-    Raises ValidationError when it can no longer be changed, the window is not open for them
-    or they are not eligible.
+    Raises ValidationError when it was already submitted or voided.
     """
-    # Lock the place: two autosaves at once must not both create the draft.
     Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     submission = (
         Submission.objects.select_for_update().filter(enrolment=enrolment, window=window).first()
     )
     if submission is not None:
         _refuse_unless_draft(submission)
+    return submission
+
+
+def _submission_for_writing(*, enrolment: Enrolment, window: AssessmentWindow) -> Submission:
+    """The participant's submission in this window, locked; a new draft if there is none.
+
+    Raises ValidationError when it can no longer be changed, the window is not open for them
+    or they are not eligible.
+    """
+    submission = _locked_draft(enrolment=enrolment, window=window)
     _refuse_unless_open(enrolment=enrolment, window=window, now=timezone.now())
     _refuse_unless_eligible(enrolment=enrolment, window=window)
     if submission is None:
@@ -247,15 +256,7 @@ def submission_submit(*, enrolment: Enrolment, window: AssessmentWindow, by: Use
     opens, after the deadline, when they are not eligible, when there is nothing to submit,
     or when the text is over the word limit (with the numbers).
     """
-    Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    submission = (
-        Submission.objects.select_for_update()
-        .select_related("window__programme")
-        .filter(enrolment=enrolment, window=window)
-        .first()
-    )
-    if submission is not None:
-        _refuse_unless_draft(submission)
+    submission = _locked_draft(enrolment=enrolment, window=window)
     now = timezone.now()
     late = _refuse_unless_open(enrolment=enrolment, window=window, now=now)
     _refuse_unless_eligible(enrolment=enrolment, window=window)
