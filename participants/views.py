@@ -1158,23 +1158,34 @@ def sessions_for_registers(user):
     ).select_related("cohort__programme")
 
 
-class SessionRegisterView(PermissionRequiredMixin, FormView):
-    """Take a session's register: everyone starts as present; change the exceptions, save."""
+class RegisterSessionMixin(PermissionRequiredMixin):
+    """Finds the session for a register page: permission first, then scope, so a teacher is
+    refused and another facilitator's session is a 404."""
 
     permission_required = "participants.add_attendance"
-    form_class = RegisterForm
-    template_name = "participants/session_register.html"
 
     def dispatch(self, request, *args, **kwargs):
-        # Permission first, then scope: a teacher is refused, another facilitator's is a 404.
         if not self.has_permission():
             return self.handle_no_permission()
         self.session = get_object_or_404(sessions_for_registers(request.user), pk=kwargs["pk"])
+        self.found()
+        return super().dispatch(request, *args, **kwargs)
+
+    def found(self) -> None:
+        """Look up anything else the page needs, once the session is found."""
+
+
+class SessionRegisterView(RegisterSessionMixin, FormView):
+    """Take a session's register: everyone starts as present; change the exceptions, save."""
+
+    form_class = RegisterForm
+    template_name = "participants/session_register.html"
+
+    def found(self) -> None:
         self.enrolments = list(register_enrolments(self.session))
         self.recorded = dict(
             Attendance.objects.filter(session=self.session).values_list("enrolment_id", "mark")
         )
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {
@@ -1219,18 +1230,11 @@ class SessionRegisterView(PermissionRequiredMixin, FormView):
         return redirect("participants:session-register", pk=self.session.pk)
 
 
-class RegisterImportView(PermissionRequiredMixin, FormView):
+class RegisterImportView(RegisterSessionMixin, FormView):
     """Mark an online session's register from its meeting's attendance report."""
 
-    permission_required = "participants.add_attendance"
     form_class = RegisterImportForm
     template_name = "participants/register_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.has_permission():
-            return self.handle_no_permission()
-        self.session = get_object_or_404(sessions_for_registers(request.user), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(session=self.session, **kwargs)
