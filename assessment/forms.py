@@ -5,7 +5,7 @@ from django import forms
 from cohorts.models import Cohort
 from programmes.models import Programme
 
-from .models import AssessmentWindow
+from .models import AssessmentWindow, Marking
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -31,7 +31,15 @@ class AssessmentWindowForm(forms.ModelForm):
 
     class Meta:
         model = AssessmentWindow
-        fields = ["programme", "cohort", "title", "opens_at", "closes_at", "results_release_at"]
+        fields = [
+            "programme",
+            "cohort",
+            "title",
+            "opens_at",
+            "closes_at",
+            "results_release_at",
+            "anonymous_marking",
+        ]
 
     def __init__(self, *args, user=None, window_days: int = 8, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,4 +99,72 @@ class DeadlineExtensionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Kept with the decision, e.g. 'Bereavement leave in the window'.",
+    )
+
+
+class MarkingForm(forms.Form):
+    criteria_met = forms.MultipleChoiceField(
+        label="Criteria this work meets",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A pass needs every criterion met.",
+    )
+    result = forms.ChoiceField(
+        label="Result", choices=Marking.Result.choices, widget=forms.RadioSelect
+    )
+    feedback = forms.CharField(
+        label="Feedback for the participant",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="They read it with their result: say what the work does well and, for a "
+        "fail, what it needs to pass.",
+    )
+
+    def __init__(self, *args, criteria: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        if criteria:
+            self.fields["criteria_met"].choices = [(c, c) for c in criteria]
+        else:
+            del self.fields["criteria_met"]
+
+
+class AllocationForm(forms.Form):
+    assessors = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Share among these assessors",
+        help_text="Each submission goes to whoever has least unmarked work; a second mark "
+        "never goes to the first assessor.",
+    )
+
+    def __init__(self, *args, assessors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessors"].queryset = assessors
+        self.fields["assessors"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class MarkingMoveForm(forms.Form):
+    stage = forms.ChoiceField(choices=Marking.Stage.choices, label="Mark")
+    assessor = forms.ModelChoiceField(queryset=None, label="Assessor")
+
+    def __init__(self, *args, assessors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = assessors
+        self.fields["assessor"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class ResolveForm(forms.Form):
+    result = forms.ChoiceField(
+        label="Outcome", choices=Marking.Result.choices, widget=forms.RadioSelect
+    )
+    feedback = forms.CharField(
+        label="Feedback for the participant",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    reason = forms.CharField(
+        label="Why you decided it this way",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the outcome; the participant does not see it.",
     )

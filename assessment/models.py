@@ -63,6 +63,10 @@ class AssessmentWindow(TimeStampedModel):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     results_release_at = models.DateTimeField()
+    anonymous_marking = models.BooleanField(
+        default=True,
+        help_text="Assessors see a candidate number instead of the participant's name.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -234,3 +238,145 @@ class Submission(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Submission {self.pk}: attempt {self.attempt} in {self.window_id}"
+
+    @property
+    def candidate_number(self) -> str:
+        """What assessors call the writer when marking is anonymous: stable, and meaningless
+        without the secret key (a plain id would show the order people submitted in)."""
+        from django.utils.crypto import salted_hmac
+
+        digest = salted_hmac("assessment.candidate", f"{self.window_id}:{self.enrolment_id}")
+        return "C-" + digest.hexdigest()[:6].upper()
+
+
+class MarkingQuerySet(models.QuerySet):
+    def for_assessor(self, user) -> "MarkingQuerySet":
+        """An assessor sees only the markings allocated to them, of submissions still live."""
+        return self.filter(assessor=user, submission__status=Submission.Status.SUBMITTED)
+
+    def marked(self) -> "MarkingQuerySet":
+        return self.exclude(result="")
+
+
+class Marking(TimeStampedModel):
+    """One assessor's mark of one submission: the first mark, or the second (moderation)."""
+
+    class Stage(models.TextChoices):
+        FIRST = "first", "First mark"
+        SECOND = "second", "Moderation"
+
+    class Result(models.TextChoices):
+        PASS = "pass", "Pass"
+        FAIL = "fail", "Fail"
+
+    class Moderation(models.TextChoices):
+        NOT_NEEDED = "", "Not moderated"
+        SAMPLE = "sample", "In the moderation sample"
+        FAIL = "fail", "A fail: every fail is moderated"
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="markings")
+    stage = models.CharField(max_length=10, choices=Stage, default=Stage.FIRST)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="markings"
+    )
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    allocated_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(max_length=10, choices=Result, blank=True)
+    criteria_met = models.JSONField(
+        default=list, blank=True, help_text="The programme's criteria this work meets, by text."
+    )
+    feedback = models.TextField(blank=True)
+    marked_at = models.DateTimeField(null=True, blank=True)
+    moderation = models.CharField(
+        max_length=10,
+        choices=Moderation,
+        blank=True,
+        help_text="For a first mark: why it went to a second assessor, if it did.",
+    )
+
+    objects = MarkingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["allocated_at", "pk"]
+        permissions = [
+            ("mark_submission", "Can mark the submissions allocated to them"),
+            ("allocate_marking", "Can allocate submissions to assessors"),
+            ("resolve_marking", "Can resolve a disagreement between assessors"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "stage"], name="one_marking_per_submission_and_stage"
+            ),
+            models.CheckConstraint(
+                condition=Q(result="") | (Q(marked_at__isnull=False) & ~Q(feedback="")),
+                name="marking_result_has_time_and_feedback",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="first") | Q(moderation=""),
+                name="marking_only_first_mark_is_moderated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} of submission {self.submission_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment:marking-detail", kwargs={"pk": self.pk})
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def released(self) -> "OutcomeQuerySet":
+        return self.filter(released_at__isnull=False)
+
+
+class Outcome(TimeStampedModel):
+    """The result of one attempt, told to the participant when the window's results are out.
+
+    Holds personal data: the participant's result and the feedback on their work.
+    """
+
+    class Result(models.TextChoices):
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Not passed"
+        VOIDED = "voided", "Voided"
+
+    class Basis(models.TextChoices):
+        FIRST_MARK = "first_mark", "First mark"
+        AGREED = "agreed", "First mark confirmed by moderation"
+        RESOLVED = "resolved", "Assessors disagreed; resolved by a programme lead"
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="outcome")
+    enrolment = models.ForeignKey(
+        "participants.Enrolment", on_delete=models.PROTECT, related_name="assessment_outcomes"
+    )
+    window = models.ForeignKey(AssessmentWindow, on_delete=models.PROTECT, related_name="outcomes")
+    attempt = models.PositiveSmallIntegerField()
+    result = models.CharField(max_length=10, choices=Result)
+    basis = models.CharField(max_length=10, choices=Basis)
+    feedback = models.TextField(blank=True)
+    reason = models.TextField(blank=True, help_text="Why a lead decided it, or why it was voided.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(basis="resolved") | ~Q(reason=""),
+                name="outcome_resolution_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(result="voided") | Q(released_at__isnull=True),
+                name="outcome_voided_is_never_released",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()}: attempt {self.attempt} in {self.window_id}"

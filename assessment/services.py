@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
+from npq_portal.emails import email_send_once
 from npq_portal.models import User
 from participants.models import Enrolment
 
@@ -21,18 +26,14 @@ from .models import (
     CaseStudyMaterial,
     DeadlineExtension,
     EligibilityException,
+    Marking,
+    Outcome,
     Submission,
 )
 from .rules import count_words, file_kind
-from .selectors import assessment_attempt_number, assessment_deadline, assessment_eligibility
+from .selectors import Eligibility, assessment_deadline, assessment_eligibility, when
 
 logger = logging.getLogger(__name__)
-
-
-def when(moment: datetime.datetime) -> str:
-    """A time as people read it in the UK, e.g. "14:02 on 3 June 2028"."""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
 
 
 # ---- Windows and materials ----
@@ -134,10 +135,11 @@ def _refuse_unless_open(*, enrolment: Enrolment, window: AssessmentWindow, now) 
     return now > window.closes_at
 
 
-def _refuse_unless_eligible(*, enrolment: Enrolment, window: AssessmentWindow) -> None:
+def _refuse_unless_eligible(*, enrolment: Enrolment, window: AssessmentWindow) -> Eligibility:
     eligibility = assessment_eligibility(enrolment=enrolment, window=window)
     if not eligibility.allowed:
         raise ValidationError(eligibility.reason)
+    return eligibility
 
 
 def _refuse_unless_draft(submission: Submission) -> None:
@@ -177,13 +179,9 @@ def _submission_for_writing(*, enrolment: Enrolment, window: AssessmentWindow) -
     """
     submission = _locked_draft(enrolment=enrolment, window=window)
     _refuse_unless_open(enrolment=enrolment, window=window, now=timezone.now())
-    _refuse_unless_eligible(enrolment=enrolment, window=window)
+    eligibility = _refuse_unless_eligible(enrolment=enrolment, window=window)
     if submission is None:
-        submission = Submission(
-            enrolment=enrolment,
-            window=window,
-            attempt=assessment_attempt_number(enrolment=enrolment, window=window),
-        )
+        submission = Submission(enrolment=enrolment, window=window, attempt=eligibility.attempt)
     return submission
 
 
@@ -259,7 +257,7 @@ def submission_submit(*, enrolment: Enrolment, window: AssessmentWindow, by: Use
     submission = _locked_draft(enrolment=enrolment, window=window)
     now = timezone.now()
     late = _refuse_unless_open(enrolment=enrolment, window=window, now=now)
-    _refuse_unless_eligible(enrolment=enrolment, window=window)
+    eligibility = _refuse_unless_eligible(enrolment=enrolment, window=window)
     if submission is None or (not submission.text.strip() and not submission.file):
         raise ValidationError("Write your case study or upload a file before you submit it.")
     limit = window.programme.assessment_word_limit
@@ -269,7 +267,7 @@ def submission_submit(*, enrolment: Enrolment, window: AssessmentWindow, by: Use
             f"Your case study is {submission.word_count:,} words; the limit is {limit:,}. "
             f"Cut at least {over:,} word{'s' if over != 1 else ''}, then submit it."
         )
-    submission.attempt = assessment_attempt_number(enrolment=enrolment, window=window)
+    submission.attempt = eligibility.attempt
     submission.status = Submission.Status.SUBMITTED
     submission.submitted_at = now
     submission.submitted_by = by
@@ -359,16 +357,378 @@ def submissions_void_for(
     *, enrolment: Enrolment, reason: str = "The participant withdrew from the programme."
 ) -> int:
     """Void a withdrawn participant's unmarked submissions (drafts and submitted ones), so
-    nobody marks them; returns how many.
+    nobody marks them, and any result not yet released; returns how many submissions.
 
-    Marking does not exist yet: when it lands, exclude marked submissions here.
+    Marked work keeps its marks: if moderation finishes later, its outcome is voided too.
     """
-    return Submission.objects.filter(
+    now = timezone.now()
+    marked = Exists(Marking.objects.marked().filter(submission=OuterRef("pk")))
+    voided = (
+        Submission.objects.filter(
+            enrolment=enrolment,
+            status__in=[Submission.Status.DRAFT, Submission.Status.SUBMITTED],
+        )
+        .exclude(marked)
+        .update(status=Submission.Status.VOIDED, voided_at=now, void_reason=reason, updated_at=now)
+    )
+    Outcome.objects.filter(enrolment=enrolment, released_at__isnull=True).exclude(
+        result=Outcome.Result.VOIDED
+    ).update(result=Outcome.Result.VOIDED, reason=reason, updated_at=now)
+    return voided
+
+
+# ---- Allocating, marking and moderating ----
+
+
+def _refuse_unless_assessor(user: User) -> None:
+    if not user.has_perm("assessment.mark_submission"):
+        raise ValidationError(
+            f"{user.get_full_name() or user.email} is not an assessor: give them the assessor "
+            "role first."
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What one allocation run did."""
+
+    first_marks: int
+    second_marks: int
+    # Moderation that could not be given to anyone: the only assessors chosen marked it first.
+    left_waiting: int
+
+
+def _unmarked_load(*, window: AssessmentWindow, assessors: list[User]) -> Counter:
+    counts = (
+        Marking.objects.filter(submission__window=window, result="", assessor__in=assessors)
+        .values("assessor_id")
+        .annotate(n=Count("pk"))
+    )
+    return Counter({row["assessor_id"]: row["n"] for row in counts})
+
+
+@transaction.atomic
+def markings_allocate(*, window: AssessmentWindow, assessors: list[User], by: User) -> Allocation:
+    """Share a window's unallocated submissions, and the first marks waiting for moderation,
+    among `assessors`: each goes to whoever has least unmarked work in the window, and a
+    second mark never goes to the assessor who gave the first. Safe to run again: it only
+    allocates what is not yet allocated.
+
+    Raises ValidationError with no assessors chosen, or someone who is not an assessor.
+    """
+    if not assessors:
+        raise ValidationError("Choose at least one assessor to allocate to.")
+    for assessor in assessors:
+        _refuse_unless_assessor(assessor)
+    # Two leads allocating the same window at once take turns.
+    AssessmentWindow.objects.select_for_update().get(pk=window.pk)
+    load = _unmarked_load(window=window, assessors=assessors)
+    now = timezone.now()
+
+    def least_loaded(choices: list[User]) -> User:
+        return min(choices, key=lambda person: (load[person.pk], assessors.index(person)))
+
+    def allocate(submission_id: int, stage: str, choices: list[User]) -> Marking:
+        assessor = least_loaded(choices)
+        load[assessor.pk] += 1
+        return Marking(
+            submission_id=submission_id,
+            stage=stage,
+            assessor=assessor,
+            allocated_by=by,
+            allocated_at=now,
+        )
+
+    live = Submission.objects.filter(window=window, status=Submission.Status.SUBMITTED)
+    unallocated = live.exclude(
+        Exists(Marking.objects.filter(submission=OuterRef("pk"), stage=Marking.Stage.FIRST))
+    ).order_by("submitted_at", "pk")
+    new = [
+        allocate(pk, Marking.Stage.FIRST, assessors)
+        for pk in unallocated.values_list("pk", flat=True)
+    ]
+    firsts = len(new)
+
+    waiting = 0
+    to_moderate = (
+        Marking.objects.filter(submission__in=live, stage=Marking.Stage.FIRST)
+        .exclude(moderation="")
+        .exclude(
+            Exists(
+                Marking.objects.filter(
+                    submission=OuterRef("submission"), stage=Marking.Stage.SECOND
+                )
+            )
+        )
+        .order_by("marked_at", "pk")
+    )
+    for first in to_moderate:
+        others = [person for person in assessors if person.pk != first.assessor_id]
+        if not others:
+            waiting += 1
+            continue
+        new.append(allocate(first.submission_id, Marking.Stage.SECOND, others))
+    Marking.objects.bulk_create(new)
+    logger.info("Window %s: allocated %s markings", window.pk, len(new))
+    return Allocation(first_marks=firsts, second_marks=len(new) - firsts, left_waiting=waiting)
+
+
+@transaction.atomic
+def marking_allocate(*, submission: Submission, stage: str, assessor: User, by: User) -> Marking:
+    """Give one submission's first or second mark to an assessor (or move it to another
+    before it is marked).
+
+    Raises ValidationError for a voided submission, a mark already given, a second mark that
+    is not needed yet, or the first assessor as the second.
+    """
+    _refuse_unless_assessor(assessor)
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != Submission.Status.SUBMITTED:
+        raise ValidationError("Only submitted work can be marked; this was not submitted.")
+    markings = {marking.stage: marking for marking in submission.markings.all()}
+    if stage == Marking.Stage.SECOND:
+        first = markings.get(Marking.Stage.FIRST)
+        if first is None or not first.moderation:
+            raise ValidationError(
+                "A second mark is needed only once the first mark sends it to moderation."
+            )
+        if first.assessor_id == assessor.pk:
+            raise ValidationError(
+                "The assessor who gave the first mark cannot moderate it: choose someone else."
+            )
+    current = markings.get(stage)
+    if current is not None and current.result:
+        raise ValidationError(
+            f"{current.get_stage_display()} was given at {when(current.marked_at)}: it can no "
+            "longer be moved."
+        )
+    if current is None:
+        current = Marking(submission=submission, stage=stage)
+    current.assessor = assessor
+    current.allocated_by = by
+    current.allocated_at = timezone.now()
+    current.save()
+    return current
+
+
+def _moderation_needed(marking: Marking) -> str:
+    """Why a first mark goes to a second assessor: every fail, and each assessor's first pass
+    in a window and every Nth after (settings.ASSESSMENT["moderation_sample_every"])."""
+    if marking.result == Marking.Result.FAIL:
+        return Marking.Moderation.FAIL
+    earlier_passes = (
+        Marking.objects.filter(
+            submission__window_id=marking.submission.window_id,
+            assessor_id=marking.assessor_id,
+            stage=Marking.Stage.FIRST,
+            result=Marking.Result.PASS,
+        )
+        .exclude(pk=marking.pk)
+        .count()
+    )
+    every = settings.ASSESSMENT["moderation_sample_every"]
+    return Marking.Moderation.SAMPLE if earlier_passes % every == 0 else ""
+
+
+@transaction.atomic
+def marking_record(
+    *, marking: Marking, result: str, criteria_met: list[str], feedback: str, by: User
+) -> Marking:
+    """Record an assessor's pass or fail, against the programme's criteria, with feedback.
+    A first mark that is not moderated, or a second mark that agrees with the first, makes
+    the outcome; a second mark that disagrees waits for a programme lead.
+
+    Raises ValidationError when it is someone else's, already marked, voided, without
+    feedback, or a pass that does not meet every criterion.
+    """
+    marking = (
+        Marking.objects.select_for_update()
+        .select_related("submission__window__programme", "submission__enrolment")
+        .get(pk=marking.pk)
+    )
+    if marking.assessor_id != by.pk:
+        raise ValidationError("This submission is allocated to another assessor.")
+    if marking.result:
+        raise ValidationError(
+            f"You marked this at {when(marking.marked_at)}; it has not been changed.",
+            code="already_marked",
+        )
+    submission = marking.submission
+    if submission.status != Submission.Status.SUBMITTED:
+        raise ValidationError(
+            "This submission was voided, so it is not marked"
+            + (f": {submission.void_reason}" if submission.void_reason else ".")
+        )
+    if result not in Marking.Result.values:
+        raise ValidationError("Choose pass or fail.")
+    feedback = feedback.strip()
+    if not feedback:
+        raise ValidationError("Write feedback: the participant reads it with their result.")
+    criteria = submission.window.programme.assessment_criteria_list
+    unknown = [criterion for criterion in criteria_met if criterion not in criteria]
+    if unknown:
+        raise ValidationError(f"Not one of this programme's criteria: {unknown[0]}")
+    if result == Marking.Result.PASS and len(set(criteria_met)) < len(criteria):
+        raise ValidationError(
+            "A pass needs every criterion met: tick each criterion the work meets, or mark "
+            "it as a fail."
+        )
+    marking.result = result
+    marking.criteria_met = [criterion for criterion in criteria if criterion in criteria_met]
+    marking.feedback = feedback
+    marking.marked_at = timezone.now()
+    if marking.stage == Marking.Stage.FIRST:
+        marking.moderation = _moderation_needed(marking)
+    marking.save()
+    if marking.stage == Marking.Stage.FIRST and not marking.moderation:
+        _outcome_make(
+            submission=submission,
+            result=result,
+            basis=Outcome.Basis.FIRST_MARK,
+            feedback=feedback,
+            by=by,
+        )
+    elif marking.stage == Marking.Stage.SECOND:
+        first = submission.markings.get(stage=Marking.Stage.FIRST)
+        if first.result == result:
+            _outcome_make(
+                submission=submission,
+                result=result,
+                basis=Outcome.Basis.AGREED,
+                feedback=first.feedback,
+                by=by,
+            )
+    return marking
+
+
+@transaction.atomic
+def marking_resolve(
+    *, submission: Submission, result: str, feedback: str, reason: str, by: User
+) -> Outcome:
+    """A programme lead decides a submission its two assessors disagreed on.
+
+    Raises ValidationError when the assessors have not both marked it, they agree, it is
+    already decided, the lead marked it themselves, or feedback or the reason is missing.
+    """
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    markings = {marking.stage: marking for marking in submission.markings.all()}
+    first, second = markings.get(Marking.Stage.FIRST), markings.get(Marking.Stage.SECOND)
+    if first is None or second is None or not first.result or not second.result:
+        raise ValidationError("Both assessors must mark it before a lead can decide it.")
+    if Outcome.objects.filter(submission=submission).exists():
+        raise ValidationError("Its outcome is already decided.")
+    if first.result == second.result:
+        raise ValidationError("The assessors agree: there is nothing to resolve.")
+    if by.pk in {first.assessor_id, second.assessor_id}:
+        raise ValidationError("You marked this submission, so another lead must resolve it.")
+    if result not in Marking.Result.values:
+        raise ValidationError("Choose pass or fail.")
+    feedback, reason = feedback.strip(), reason.strip()
+    if not feedback:
+        raise ValidationError("Write the feedback the participant will read with their result.")
+    if not reason:
+        raise ValidationError("Say why you decided it this way: it is kept with the outcome.")
+    return _outcome_make(
+        submission=submission,
+        result=result,
+        basis=Outcome.Basis.RESOLVED,
+        feedback=feedback,
+        by=by,
+        reason=reason,
+    )
+
+
+# ---- Outcomes and their release ----
+
+
+def _outcome_make(
+    *, submission: Submission, result: str, basis: str, feedback: str, by: User, reason: str = ""
+) -> Outcome:
+    """The outcome of a marked submission, released at once if the results date has passed.
+    A place withdrawn meanwhile gets a voided outcome: nobody is told a result."""
+    enrolment = Enrolment.objects.get(pk=submission.enrolment_id)
+    if enrolment.status == Enrolment.Status.WITHDRAWN:
+        outcome_result = Outcome.Result.VOIDED
+        reason = reason or "The participant withdrew before the result was released."
+    elif result == Marking.Result.PASS:
+        outcome_result = Outcome.Result.PASSED
+    else:
+        outcome_result = Outcome.Result.FAILED
+    outcome = Outcome.objects.create(
+        submission=submission,
         enrolment=enrolment,
-        status__in=[Submission.Status.DRAFT, Submission.Status.SUBMITTED],
-    ).update(
-        status=Submission.Status.VOIDED,
-        voided_at=timezone.now(),
-        void_reason=reason,
-        updated_at=timezone.now(),
+        window_id=submission.window_id,
+        attempt=submission.attempt,
+        result=outcome_result,
+        basis=basis,
+        feedback=feedback,
+        reason=reason,
+        decided_by=by,
+    )
+    window = AssessmentWindow.objects.get(pk=submission.window_id)
+    if outcome_result != Outcome.Result.VOIDED and window.results_release_at <= timezone.now():
+        _outcome_release(outcome)
+    return outcome
+
+
+def _outcome_release(outcome: Outcome) -> None:
+    """Show the result to the participant, record it on their place (a pass completes it),
+    and email them."""
+    from participants.services import enrolment_record_assessment
+
+    from .tasks import outcome_send_result_task
+
+    outcome.released_at = timezone.now()
+    outcome.save(update_fields=["released_at", "updated_at"])
+    enrolment_record_assessment(enrolment=outcome.enrolment, result=outcome.result, by=None)
+    outcome_send_result_task.delay_on_commit(outcome.pk)
+
+
+def outcomes_release_due(*, now: datetime.datetime | None = None) -> int:
+    """Release every decided outcome whose window's results date has come; returns how many.
+    Each is released in its own transaction, so a rerun finds only what is left."""
+    now = now or timezone.now()
+    due = list(
+        Outcome.objects.filter(released_at__isnull=True, window__results_release_at__lte=now)
+        .exclude(result=Outcome.Result.VOIDED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    released = 0
+    for pk in due:
+        with transaction.atomic():
+            outcome = (
+                Outcome.objects.select_for_update()
+                .select_related("enrolment")
+                .filter(pk=pk, released_at__isnull=True)
+                .exclude(result=Outcome.Result.VOIDED)
+                .first()
+            )
+            if outcome is None:  # released or voided meanwhile
+                continue
+            _outcome_release(outcome)
+            released += 1
+    if released:
+        logger.info("Released %s assessment outcomes", released)
+    return released
+
+
+def outcome_send_result(*, outcome: Outcome) -> None:
+    """Email a participant that their result is out (what it is is on the portal, behind
+    their sign-in: an email is not the place for it)."""
+    if outcome.released_at is None or outcome.result == Outcome.Result.VOIDED:
+        return
+    person = outcome.enrolment.participant
+    email_send_once(
+        to=person.email,
+        kind="assessment_result",
+        about=outcome,
+        occasion="released",
+        context={
+            "person": person,
+            "window": outcome.window,
+            "programme": outcome.window.programme,
+            "assessment_url": settings.SITE_URL
+            + reverse("assessment:assessment-detail", args=[outcome.window_id]),
+        },
     )

@@ -66,4 +66,37 @@ urlpatterns = [
         views.DeadlineExtensionCreateView.as_view(),
         name="deadline-extend",
     ),
+    path("marking/", views.MarkingListView.as_view(), name="marking-list"),
+    path("marking/<int:pk>/", views.MarkingDetailView.as_view(), name="marking-detail"),
+    path("marking/<int:pk>/file/", views.MarkingFileView.as_view(), name="marking-file"),
+    path(
+        "staff/assessment/<int:pk>/marking/",
+        views.WindowMarkingView.as_view(),
+        name="window-marking",
+    ),
+    path(
+        "staff/assessment/<int:pk>/marking/allocate/",
+        views.WindowAllocateView.as_view(),
+        name="window-allocate",
+    ),
+    path(
+        "staff/assessment/<int:pk>/submissions/<int:submission_pk>/",
+        views.StaffSubmissionDetailView.as_view(),
+        name="staff-submission",
+    ),
+    path(
+        "staff/assessment/<int:pk>/submissions/<int:submission_pk>/file/",
+        views.StaffSubmissionFileView.as_view(),
+        name="staff-submission-file",
+    ),
+    path(
+        "staff/assessment/<int:pk>/submissions/<int:submission_pk>/allocate/",
+        views.MarkingMoveView.as_view(),
+        name="marking-move",
+    ),
+    path(
+        "staff/assessment/<int:pk>/submissions/<int:submission_pk>/resolve/",
+        views.MarkingResolveView.as_view(),
+        name="marking-resolve",
+    ),
 ]

@@ -1,5 +1,7 @@
 import mimetypes
+import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,31 +17,43 @@ from cohorts.models import Cohort
 from participants.models import Enrolment
 
 from .forms import (
+    AllocationForm,
     AssessmentWindowForm,
     DeadlineExtensionForm,
     EligibilityExceptionForm,
+    MarkingForm,
+    MarkingMoveForm,
     MaterialForm,
+    ResolveForm,
     SubmissionTextForm,
     SubmissionUploadForm,
 )
-from .models import AssessmentWindow, CaseStudyMaterial, Submission
+from .models import AssessmentWindow, CaseStudyMaterial, Marking, Outcome, Submission
 from .rules import count_words
 from .selectors import (
+    MARKING_STATES,
     assessment_deadline,
     assessment_eligibility,
     assessment_enrolment,
     participation_threshold,
+    when,
+    window_marking_counts,
+    window_marking_rows,
+    window_marking_submissions,
     window_participant_rows,
 )
 from .services import (
     deadline_extend,
     eligibility_exception_grant,
+    marking_allocate,
+    marking_record,
+    marking_resolve,
+    markings_allocate,
     material_add,
     submission_attach_file,
     submission_remove_file,
     submission_save_draft,
     submission_submit,
-    when,
     window_save,
 )
 
@@ -81,9 +95,12 @@ class ParticipantWindowMixin:
             now = timezone.now()
             eligibility = assessment_eligibility(enrolment=self.enrolment, window=self.window)
             deadline, extension = assessment_deadline(enrolment=self.enrolment, window=self.window)
-            submission = Submission.objects.filter(
-                enrolment=self.enrolment, window=self.window
-            ).first()
+            submission = (
+                Submission.objects.filter(enrolment=self.enrolment, window=self.window)
+                .select_related("outcome")
+                .first()
+            )
+            outcome = getattr(submission, "outcome", None) if submission else None
             opened = self.window.has_opened(now)
             self._state = {
                 "now": now,
@@ -95,6 +112,7 @@ class ParticipantWindowMixin:
                 "deadline": deadline,
                 "extension": extension if extension and extension.until == deadline else None,
                 "submission": submission,
+                "outcome": outcome if outcome and outcome.released_at else None,
                 "opened": opened,
                 "deadline_passed": now > deadline,
                 "can_write": opened and now <= deadline and eligibility.allowed,
@@ -344,8 +362,6 @@ class WindowFormMixin:
     template_name = "assessment/assessmentwindow_form.html"
 
     def get_form_kwargs(self):
-        from django.conf import settings
-
         kwargs = super().get_form_kwargs()
         kwargs.update(user=self.request.user, window_days=settings.ASSESSMENT["window_days"])
         return kwargs
@@ -513,3 +529,292 @@ class DeadlineExtensionCreateView(PermissionRequiredMixin, PlaceDecisionMixin, F
             f"{when(extension.until)}.",
         )
         return redirect(self.back_url())
+
+
+# ---- Assessors: their own allocations, anonymised ----
+
+
+class MarkingListView(PermissionRequiredMixin, ListView):
+    """The submissions allocated to this assessor: to mark, or marked."""
+
+    permission_required = "assessment.mark_submission"
+    template_name = "assessment/marking_list.html"
+    paginate_by = 25
+
+    def showing_done(self) -> bool:
+        return self.request.GET.get("show") == "done"
+
+    def get_queryset(self):
+        mine = Marking.objects.for_assessor(self.request.user).select_related(
+            "submission__window__programme", "submission__enrolment__participant"
+        )
+        if self.showing_done():
+            return mine.marked().order_by("-marked_at", "-pk")
+        return mine.filter(result="").order_by("allocated_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        mine = Marking.objects.for_assessor(self.request.user)
+        context.update(
+            showing_done=self.showing_done(),
+            counts=mine.aggregate(
+                to_mark=Count("pk", filter=Q(result="")), done=Count("pk", filter=~Q(result=""))
+            ),
+        )
+        return context
+
+
+class AssessorMarkingMixin:
+    """Finds the marking among the assessor's own: anyone else's is a 404, like missing."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        markings = Marking.objects.for_assessor(request.user).select_related(
+            "submission__window__programme", "submission__enrolment__participant"
+        )
+        self.marking = get_object_or_404(markings, pk=kwargs["pk"])
+        self.submission = self.marking.submission
+
+
+def _submission_download_name(submission: Submission, *, anonymous: bool) -> str:
+    if not anonymous:
+        return submission.original_filename
+    extension = os.path.splitext(submission.original_filename)[1].lower()
+    return f"{submission.candidate_number}{extension}"
+
+
+class MarkingDetailView(PermissionRequiredMixin, AssessorMarkingMixin, FormView):
+    """Read the work and mark it, against the programme's criteria, with feedback."""
+
+    permission_required = "assessment.mark_submission"
+    template_name = "assessment/submission_mark.html"
+    form_class = MarkingForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["criteria"] = self.submission.window.programme.assessment_criteria_list
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            marking=self.marking,
+            submission=self.submission,
+            window=self.submission.window,
+            programme=self.submission.window.programme,
+            anonymous=self.submission.window.anonymous_marking,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            marking_record(marking=self.marking, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "already_marked":
+                messages.info(self.request, " ".join(error.messages))
+                return redirect(self.marking)
+            form.add_error(None, error)  # nothing was recorded; say why
+            return self.form_invalid(form)
+        left = Marking.objects.for_assessor(self.request.user).filter(result="").count()
+        messages.success(
+            self.request,
+            f"Mark recorded. {left} submission{'s' if left != 1 else ''} left to mark.",
+        )
+        return redirect("assessment:marking-list")
+
+    def post(self, request, *args, **kwargs):
+        if self.marking.result:  # a double click, or the back button and Save again
+            messages.info(request, f"You marked this at {when(self.marking.marked_at)}.")
+            return redirect(self.marking)
+        return super().post(request, *args, **kwargs)
+
+
+class MarkingFileView(PermissionRequiredMixin, AssessorMarkingMixin, View):
+    permission_required = "assessment.mark_submission"
+
+    def get(self, request, *args, **kwargs):
+        if not self.submission.file:
+            raise Http404("This submission has no file.")
+        name = _submission_download_name(
+            self.submission, anonymous=self.submission.window.anonymous_marking
+        )
+        return _file_response(self.submission.file, name)
+
+
+# ---- Hub staff: allocation, moderation and resolution ----
+
+
+def _assessors():
+    from npq_portal.models import User
+    from npq_portal.roles import ROLE_SPECS, Role
+
+    return User.objects.filter(
+        groups__name=ROLE_SPECS[Role.ASSESSOR].group_name, is_active=True
+    ).order_by("first_name", "last_name", "email")
+
+
+class WindowMarkingView(PermissionRequiredMixin, StaffWindowMixin, TemplateView):
+    """Every submitted piece of work in a window, where its marking has got to, and the
+    allocation of what is not yet with an assessor."""
+
+    permission_required = "assessment.allocate_marking"
+    template_name = "assessment/window_marking.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        state = self.request.GET.get("state", "")
+        if state not in MARKING_STATES:
+            state = ""
+        submissions = window_marking_submissions(window=self.window, state=state)
+        page = Paginator(submissions, 25).get_page(self.request.GET.get("page"))
+        context.update(
+            window=self.window,
+            state=state,
+            states=MARKING_STATES,
+            counts=window_marking_counts(window=self.window),
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            rows=window_marking_rows(submissions=page.object_list),
+            allocation_form=AllocationForm(assessors=_assessors()),
+            sample_note="each assessor's first pass, then one in every "
+            f"{settings.ASSESSMENT['moderation_sample_every']}",
+        )
+        return context
+
+
+class WindowAllocateView(PermissionRequiredMixin, StaffWindowMixin, FormView):
+    permission_required = "assessment.allocate_marking"
+    form_class = AllocationForm
+    template_name = "assessment/window_allocate.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["assessors"] = _assessors()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["window"] = self.window
+        return context
+
+    def form_valid(self, form):
+        try:
+            done = markings_allocate(
+                window=self.window,
+                assessors=list(form.cleaned_data["assessors"]),
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        text = (
+            f"Allocated {done.first_marks} first mark{'s' if done.first_marks != 1 else ''} "
+            f"and {done.second_marks} moderation{'s' if done.second_marks != 1 else ''}."
+        )
+        if done.left_waiting:
+            text += (
+                f" {done.left_waiting} moderation{'s' if done.left_waiting != 1 else ''} still "
+                "need an assessor other than the first marker: choose another assessor."
+            )
+        messages.success(self.request, text)
+        return redirect("assessment:window-marking", pk=self.window.pk)
+
+
+class StaffSubmissionMixin(StaffWindowMixin):
+    def found(self, **kwargs) -> None:
+        submissions = Submission.objects.filter(window=self.window).select_related(
+            "enrolment__participant", "enrolment__cohort"
+        )
+        self.submission = get_object_or_404(
+            submissions.exclude(status=Submission.Status.DRAFT), pk=kwargs["submission_pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        markings = {m.stage: m for m in self.submission.markings.select_related("assessor")}
+        outcome = Outcome.objects.filter(submission=self.submission).first()
+        first, second = markings.get("first"), markings.get("second")
+        context.update(
+            window=self.window,
+            submission=self.submission,
+            first=first,
+            second=second,
+            outcome=outcome,
+            disagreement=bool(
+                first
+                and second
+                and first.result
+                and second.result
+                and first.result != second.result
+                and outcome is None
+            ),
+            move_form=MarkingMoveForm(assessors=_assessors()),
+        )
+        context.setdefault("resolve_form", ResolveForm())
+        return context
+
+
+class StaffSubmissionDetailView(PermissionRequiredMixin, StaffSubmissionMixin, TemplateView):
+    """One submission for hub staff: the work, both marks and the outcome."""
+
+    permission_required = "assessment.view_marking"
+    template_name = "assessment/submission_detail.html"
+
+
+class StaffSubmissionFileView(PermissionRequiredMixin, StaffSubmissionMixin, View):
+    permission_required = "assessment.view_submission"
+
+    def get(self, request, *args, **kwargs):
+        if not self.submission.file:
+            raise Http404("This submission has no file.")
+        return _file_response(self.submission.file, self.submission.original_filename)
+
+
+class MarkingMoveView(PermissionRequiredMixin, StaffSubmissionMixin, View):
+    permission_required = "assessment.allocate_marking"
+
+    def post(self, request, *args, **kwargs):
+        form = MarkingMoveForm(request.POST, assessors=_assessors())
+        if not form.is_valid():
+            messages.error(request, "Choose which mark and an assessor.")
+        else:
+            try:
+                marking = marking_allocate(
+                    submission=self.submission, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                name = marking.assessor.get_full_name() or marking.assessor.email
+                messages.success(request, f"{marking.get_stage_display()} allocated to {name}.")
+        return redirect(
+            "assessment:staff-submission", pk=self.window.pk, submission_pk=self.submission.pk
+        )
+
+
+class MarkingResolveView(PermissionRequiredMixin, StaffSubmissionMixin, FormView):
+    permission_required = "assessment.resolve_marking"
+    form_class = ResolveForm
+    template_name = "assessment/submission_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        return redirect(
+            "assessment:staff-submission", pk=self.window.pk, submission_pk=self.submission.pk
+        )
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(resolve_form=form))
+
+    def form_valid(self, form):
+        try:
+            outcome = marking_resolve(
+                submission=self.submission, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Outcome decided: {outcome.get_result_display()}.")
+        return redirect(
+            "assessment:staff-submission", pk=self.window.pk, submission_pk=self.submission.pk
+        )

@@ -25,7 +25,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Mailing list", "participants:subscriber-report"),
     ),
     Role.FACILITATOR: (("My cohorts", "cohorts:cohort-list"),),
-    Role.ASSESSOR: (("Marking", "assessor-home"),),
+    Role.ASSESSOR: (("Marking", "assessment:marking-list"),),
     Role.SCHOOL_LEADER: (("My school", "school-leader-home"),),
     Role.TEACHER: (("My NPQs", "teacher-home"),),
 }

@@ -96,6 +96,9 @@ ASSESSMENT_WINDOWS = (
     "assessment.add_eligibilityexception",
     "assessment.add_deadlineextension",
     "assessment.view_submission",
+    "assessment.view_marking",
+    "assessment.allocate_marking",
+    "assessment.resolve_marking",
 )
 
 # Ordered by precedence: someone with several roles starts on the first one's page.
@@ -150,9 +153,10 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
     ),
     RoleSpec(
         Role.ASSESSOR,
-        start_url_name="assessor-home",
+        start_url_name="assessment:marking-list",
         staff=True,
-        permissions=(STAFF_AREA,),
+        # Scoped by Marking.objects.for_assessor(): only what is allocated to them.
+        permissions=(STAFF_AREA, "assessment.mark_submission"),
     ),
     RoleSpec(Role.SCHOOL_LEADER, start_url_name="school-leader-home", staff=False),
     RoleSpec(Role.TEACHER, start_url_name="teacher-home", staff=False),

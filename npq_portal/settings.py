@@ -181,7 +181,14 @@ REMINDERS = {
 # Participation needed to take the summative assessment (percent, so far; below it, or after
 # two sessions missed in a row, the cohort grid shows someone at risk), the largest file a
 # participant may upload, and how many days a new window stays open unless staff choose.
-ASSESSMENT = {"participation_threshold": 90, "upload_max_bytes": 10 * 1024 * 1024, "window_days": 8}
+ASSESSMENT = {
+    "participation_threshold": 90,
+    "upload_max_bytes": 10 * 1024 * 1024,
+    "window_days": 8,
+    # Moderation: every fail, plus each assessor's first pass in a window and every tenth after.
+    "moderation_sample_every": 10,
+    "max_attempts": 2,  # a first attempt and one resubmission in a later window
+}
 
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
@@ -192,6 +199,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: tell participants an assessment window opened, or closes in 2 days.
     "run-assessment-reminders": {
         "task": "assessment.tasks.assessment_reminders_run_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every 5 minutes: release assessment results whose date has come (and email them).
+    "release-assessment-results": {
+        "task": "assessment.tasks.outcomes_release_due_task",
         "schedule": crontab(minute="*/5"),
     },
     # Every day at 03:15 UK time: forget mailing-list sign-ups never confirmed.

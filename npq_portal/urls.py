@@ -25,7 +25,6 @@ urlpatterns = [
     # The teacher's start page shows their applications and places (the participants app).
     path("my-npqs/", participant_views.TeacherHomeView.as_view(), name="teacher-home"),
     path("my-school/", participant_views.MySchoolView.as_view(), name="school-leader-home"),
-    path("marking/", views.AssessorHomeView.as_view(), name="assessor-home"),
     path("staff/", include((staff_patterns, "staff"))),
     path("", include("programmes.urls")),
     path("", include("cohorts.urls")),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Prefetch, Q
 from django.http import JsonResponse
@@ -22,17 +22,6 @@ from .services import user_set_roles
 logger = logging.getLogger(__name__)
 
 
-class RoleRequiredMixin:
-    """Only people holding one of `roles_required` may open the page; others get a 403."""
-
-    roles_required: tuple[Role, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if not set(user_roles(request.user)) & set(self.roles_required):
-            raise PermissionDenied("This page is for another role.")
-        return super().dispatch(request, *args, **kwargs)
-
-
 @method_decorator(login_not_required, name="dispatch")
 class HomeView(TemplateView):
     """Visitors see what the portal is; signed-in people go to their role's start page."""
@@ -43,11 +32,6 @@ class HomeView(TemplateView):
         if request.user.is_authenticated:
             return redirect(user_start_url_name(request.user))
         return super().get(request, *args, **kwargs)
-
-
-class AssessorHomeView(RoleRequiredMixin, TemplateView):
-    roles_required = (Role.ASSESSOR,)
-    template_name = "npq_portal/assessor_home.html"
 
 
 class StaffHomeView(PermissionRequiredMixin, TemplateView):

@@ -526,6 +526,11 @@ class Enrolment(TimeStampedModel):
         WITHDRAWN = "withdrawn", "Withdrawn"
         COMPLETED = "completed", "Completed"
 
+    class AssessmentResult(models.TextChoices):
+        NOT_YET = "", "Not yet assessed"
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Not passed"
+
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
     )
@@ -536,6 +541,12 @@ class Enrolment(TimeStampedModel):
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="enrolments"
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    assessment_result = models.CharField(
+        max_length=10,
+        choices=AssessmentResult,
+        blank=True,
+        help_text="The latest released assessment outcome (set by the assessment app).",
+    )
     transferred_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
     )

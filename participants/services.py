@@ -989,14 +989,14 @@ OFFER_DAYS = 5  # how long someone on the waiting list has to take up a freed pl
 
 
 def _enrolment_move(
-    enrolment: Enrolment, *, to: str, by: User | None, reason: str = ""
+    enrolment: Enrolment, *, to: str, by: User | None, reason: str = "", tell: bool = True
 ) -> Enrolment:
     EnrolmentEvent.objects.create(
         enrolment=enrolment, from_status=enrolment.status, to_status=to, by=by, reason=reason
     )
     enrolment.status = to
     enrolment.save(update_fields=["status", "updated_at"])
-    if enrolment.application_id:
+    if tell and enrolment.application_id:
         # Which place and which change: the email describes this event, whatever follows.
         occasion = f"enrolment-{enrolment.pk}-{to}-{enrolment.events.count()}"
         _send_later(enrolment.application_id, "enrolment_changed", occasion)
@@ -1058,6 +1058,30 @@ def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "
 
         enrolment_withdrawn.send(sender=Enrolment, enrolment=enrolment)
         _places_changed(cohort)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_record_assessment(*, enrolment: Enrolment, result: str, by: User | None) -> Enrolment:
+    """Record a place's latest released assessment result; a pass completes an active place.
+
+    The assessment app calls this when it releases an outcome (and emails the result itself,
+    so completing sends no second email). Raises ValueError for a result other than passed
+    or failed.
+    """
+    if result not in (Enrolment.AssessmentResult.PASSED, Enrolment.AssessmentResult.FAILED):
+        raise ValueError(f"Not an assessment result: {result!r}")
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    enrolment.assessment_result = result
+    enrolment.save(update_fields=["assessment_result", "updated_at"])
+    if result == Enrolment.AssessmentResult.PASSED and enrolment.status == Enrolment.Status.ACTIVE:
+        enrolment = _enrolment_move(
+            enrolment,
+            to=Enrolment.Status.COMPLETED,
+            by=by,
+            reason="Passed the summative assessment.",
+            tell=False,
+        )
     return enrolment
 
 

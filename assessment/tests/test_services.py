@@ -268,23 +268,6 @@ def test_a_file_over_the_size_limit_is_refused(place, window, settings):
 # ---- Attempts, withdrawal, windows ----
 
 
-def test_after_a_first_attempt_a_later_window_takes_attempt_2(place, window):
-    with time_machine.travel(WHILE_OPEN):
-        submission_save_draft(enrolment=place, window=window, text="First attempt")
-        first = submission_submit(enrolment=place, window=window, by=place.participant)
-    resit = AssessmentWindowFactory(
-        programme=window.programme,
-        opens_at=datetime.datetime(2028, 11, 1, 9, 0, tzinfo=datetime.UTC),
-        results_release_at=datetime.datetime(2028, 12, 20, 9, 0, tzinfo=datetime.UTC),
-    )
-
-    with time_machine.travel(datetime.datetime(2028, 11, 2, 12, 0, tzinfo=datetime.UTC)):
-        submission_save_draft(enrolment=place, window=resit, text="Second attempt")
-        second = submission_submit(enrolment=place, window=resit, by=place.participant)
-
-    assert (first.attempt, second.attempt) == (1, 2)
-
-
 def test_withdrawal_voids_a_draft_and_a_submitted_unmarked_submission(window):
     drafted, submitted, other = EnrolmentFactory.create_batch(3, cohort=window.cohort)
     with time_machine.travel(WHILE_OPEN):

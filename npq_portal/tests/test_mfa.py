@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
         (Role.HUB_ADMINISTRATOR, "staff:home"),
         (Role.PROGRAMME_LEAD, "staff:home"),
         (Role.FACILITATOR, "cohorts:cohort-list"),
-        (Role.ASSESSOR, "assessor-home"),
+        (Role.ASSESSOR, "assessment:marking-list"),
     ],
 )
 def test_staff_without_mfa_are_sent_to_set_it_up(client, role, start_page):

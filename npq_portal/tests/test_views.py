@@ -12,7 +12,7 @@ ROLE_START_PAGES = [
     (Role.HUB_ADMINISTRATOR, "staff:home"),
     (Role.PROGRAMME_LEAD, "staff:home"),
     (Role.FACILITATOR, "cohorts:cohort-list"),
-    (Role.ASSESSOR, "assessor-home"),
+    (Role.ASSESSOR, "assessment:marking-list"),
     (Role.SCHOOL_LEADER, "school-leader-home"),
     (Role.TEACHER, "teacher-home"),
 ]
@@ -60,7 +60,13 @@ def test_the_navigation_shows_the_roles_own_links(client, role, start_page):
 
 @pytest.mark.parametrize(
     "url_name",
-    ["staff:home", "staff:person-list", "staff:email-list", "cohorts:cohort-list", "assessor-home"],
+    [
+        "staff:home",
+        "staff:person-list",
+        "staff:email-list",
+        "cohorts:cohort-list",
+        "assessment:marking-list",
+    ],
 )
 def test_teachers_get_403_on_staff_pages(client, url_name):
     sign_in(client, UserFactory())
@@ -74,7 +80,7 @@ def test_teachers_get_403_on_staff_pages(client, url_name):
 def test_another_roles_start_page_is_refused(client):
     sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 
-    assert client.get(reverse("assessor-home")).status_code == 403
+    assert client.get(reverse("assessment:marking-list")).status_code == 403
     assert client.get(reverse("school-leader-home")).status_code == 403
 
 
