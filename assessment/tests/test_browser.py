@@ -116,3 +116,43 @@ def test_the_check_confirmation_and_staff_pages_have_no_serious_violations(live_
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
         serious, report = _serious(page)
         assert serious == [], f"{url}: {report}"
+
+
+def test_an_assessor_marks_anonymously_and_a_lead_sees_the_marking(live_server, page):
+    from assessment.models import Marking
+    from assessment.services import markings_allocate
+    from npq_portal.roles import Role
+
+    from .marking import ALL_CRITERIA, assessor, marking_window, submitted_work
+
+    window = marking_window(title="Summer 2028 assessment")
+    lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    ann = assessor(first_name="Ann")
+    work = submitted_work(window, 3)
+    markings_allocate(window=window, assessors=[ann], by=lead)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    _sign_in(page, live_server, ann, totp=True)
+
+    page.goto(live_server.url + reverse("assessment:marking-list"))
+    page.screenshot(path=SCREENSHOTS / "marking-list.png", full_page=True)
+    list_serious, list_report = _serious(page)
+    page.get_by_role("link", name=work[0].candidate_number).click()
+    for criterion in ALL_CRITERIA:
+        page.get_by_label(criterion).check()
+    page.get_by_label("Pass", exact=True).check()
+    page.get_by_label("Feedback for the participant").fill("A clear, well-justified plan.")
+    page.screenshot(path=SCREENSHOTS / "marking-form.png", full_page=True)
+    form_serious, form_report = _serious(page)
+    page.get_by_role("button", name="Save mark").click()
+    page.get_by_text("Mark recorded. 2 submissions left to mark.").wait_for()
+
+    page.context.clear_cookies()
+    _sign_in(page, live_server, lead, totp=True)
+    page.goto(live_server.url + reverse("assessment:window-marking", args=[window.pk]))
+    page.screenshot(path=SCREENSHOTS / "window-marking.png", full_page=True)
+    staff_serious, staff_report = _serious(page)
+
+    assert Marking.objects.get(submission=work[0]).result == "pass"
+    assert list_serious == [], list_report
+    assert form_serious == [], form_report
+    assert staff_serious == [], staff_report
