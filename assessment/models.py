@@ -200,6 +200,9 @@ class Submission(TimeStampedModel):
         upload_to=submission_upload_to, storage=private_storage, blank=True, max_length=200
     )
     original_filename = models.CharField(max_length=255, blank=True)
+    file_word_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Words in the uploaded file; blank if unreadable."
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     last_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -238,6 +241,11 @@ class Submission(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Submission {self.pk}: attempt {self.attempt} in {self.window_id}"
+
+    @property
+    def total_words(self) -> int:
+        """The typed words and the uploaded file's words: what the word limit applies to."""
+        return self.word_count + ((self.file_word_count or 0) if self.file else 0)
 
     @property
     def candidate_number(self) -> str:

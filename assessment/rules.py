@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
+from xml.etree import ElementTree
+
+logger = logging.getLogger(__name__)
 
 PDF = "pdf"
 DOCX = "docx"
@@ -12,6 +16,9 @@ CONTENT_TYPES = {
     DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 DOCX_PARTS = frozenset({"[Content_Types].xml", "word/document.xml"})
+WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# A document.xml larger than this unpacked is a ZIP bomb, not a case study.
+DOCX_XML_MAX_BYTES = 50 * 1024 * 1024
 
 
 def count_words(text: str) -> int:
@@ -35,3 +42,39 @@ def file_kind(data: bytes) -> str | None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         return None
     return DOCX if DOCX_PARTS <= names else None
+
+
+def _docx_text(data: bytes) -> str:
+    """The text of a Word document's body, a line per paragraph."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if archive.getinfo("word/document.xml").file_size > DOCX_XML_MAX_BYTES:
+            raise ValueError("document.xml is implausibly large")
+        root = ElementTree.fromstring(archive.read("word/document.xml"))
+    paragraphs = []
+    for paragraph in root.iter(f"{WORD_NS}p"):
+        pieces = []
+        for node in paragraph.iter():
+            if node.tag == f"{WORD_NS}t":
+                pieces.append(node.text or "")
+            elif node.tag in {f"{WORD_NS}tab", f"{WORD_NS}br"}:
+                pieces.append(" ")
+        paragraphs.append("".join(pieces))
+    return "\n".join(paragraphs)
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def file_word_count(data: bytes, kind: str) -> int | None:
+    """Words in an uploaded PDF or Word document, counted as count_words counts typed text;
+    None when the text cannot be read (a scanned PDF is pictures of words)."""
+    try:
+        text = _docx_text(data) if kind == DOCX else _pdf_text(data)
+    except Exception:  # a damaged or hostile file: any parser error means "cannot count"
+        logger.info("Could not read the words of an uploaded %s", kind)
+        return None
+    words = count_words(text)
+    return words if words or kind == DOCX else None

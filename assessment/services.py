@@ -30,7 +30,7 @@ from .models import (
     Outcome,
     Submission,
 )
-from .rules import count_words, file_kind
+from .rules import count_words, file_kind, file_word_count
 from .selectors import Eligibility, assessment_deadline, assessment_eligibility, when
 
 logger = logging.getLogger(__name__)
@@ -215,11 +215,12 @@ def submission_attach_file(*, enrolment: Enrolment, window: AssessmentWindow, up
     Raises ValidationError for a file too large or not a PDF or .docx (then nothing is
     stored), and as submission_save_draft does.
     """
-    data, _ = _read_upload(upload)
+    data, kind = _read_upload(upload)
     submission = _submission_for_writing(enrolment=enrolment, window=window)
     old = submission.file.name if submission.file else ""
     submission.file.save("submission", ContentFile(data), save=False)
     submission.original_filename = _filename(upload)
+    submission.file_word_count = file_word_count(data, kind)
     submission.last_saved_at = timezone.now()
     submission.save()
     if old:
@@ -239,6 +240,7 @@ def submission_remove_file(*, enrolment: Enrolment, window: AssessmentWindow) ->
         old, storage = submission.file.name, submission.file.storage
         submission.file = ""
         submission.original_filename = ""
+        submission.file_word_count = None
         submission.last_saved_at = timezone.now()
         submission.save()
         transaction.on_commit(lambda: storage.delete(old))
@@ -261,11 +263,15 @@ def submission_submit(*, enrolment: Enrolment, window: AssessmentWindow, by: Use
     if submission is None or (not submission.text.strip() and not submission.file):
         raise ValidationError("Write your case study or upload a file before you submit it.")
     limit = window.programme.assessment_word_limit
-    if limit and submission.word_count > limit:
-        over = submission.word_count - limit
+    if limit and submission.total_words > limit:
+        over = submission.total_words - limit
+        both = submission.file and submission.text.strip()
         raise ValidationError(
-            f"Your case study is {submission.word_count:,} words; the limit is {limit:,}. "
-            f"Cut at least {over:,} word{'s' if over != 1 else ''}, then submit it."
+            f"Your case study is {submission.total_words:,} words"
+            + (" (your typed text and your file together)" if both else "")
+            + f"; the limit is {limit:,}. Cut at least {over:,} word{'s' if over != 1 else ''}"
+            + (", or remove the text or the file you do not mean to submit" if both else "")
+            + ", then submit it."
         )
     submission.attempt = eligibility.attempt
     submission.status = Submission.Status.SUBMITTED

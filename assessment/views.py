@@ -257,7 +257,7 @@ class SubmissionCheckView(WritingMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         submission, limit = self.state()["submission"], self.state()["word_limit"]
         context["over_by"] = (
-            submission.word_count - limit if limit and submission.word_count > limit else 0
+            submission.total_words - limit if limit and submission.total_words > limit else 0
         )
         context["empty"] = not submission.text.strip() and not submission.file
         return context

@@ -3,9 +3,9 @@ import zipfile
 
 import pytest
 
-from assessment.rules import count_words, file_kind
+from assessment.rules import count_words, file_kind, file_word_count
 
-from .factories import minimal_docx
+from .factories import docx_with, minimal_docx, minimal_pdf
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,20 @@ def _zip(names: list[str]) -> bytes:
 )
 def test_files_are_recognised_by_their_content(data, kind):
     assert file_kind(data) == kind
+
+
+def test_the_words_of_an_uploaded_pdf_and_word_document_are_counted():
+    assert file_word_count(minimal_pdf("Leading maths across our school"), "pdf") == 5
+    assert file_word_count(docx_with("One two\nthree four five"), "docx") == 5
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"%PDF-1.7 not really a PDF", "pdf"),
+        (minimal_pdf(""), "pdf"),  # a scanned PDF: pictures, no text
+        (b"PK\x03\x04 damaged", "docx"),
+    ],
+)
+def test_a_file_whose_words_cannot_be_read_has_no_count(data, kind):
+    assert file_word_count(data, kind) is None

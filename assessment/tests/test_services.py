@@ -23,7 +23,13 @@ from participants.models import Enrolment
 from participants.tests.factories import EnrolmentFactory
 
 from .conftest import AFTER_CLOSING, BEFORE_OPENING, WHILE_OPEN, attended
-from .factories import AssessmentWindowFactory, DeadlineExtensionFactory, minimal_docx
+from .factories import (
+    AssessmentWindowFactory,
+    DeadlineExtensionFactory,
+    docx_with,
+    minimal_docx,
+    minimal_pdf,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +156,34 @@ def test_a_draft_over_the_word_limit_is_kept_but_cannot_be_submitted(place, wind
     draft.refresh_from_db()
     assert draft.text == text and draft.word_count == 8
     assert draft.status == Submission.Status.DRAFT
+
+
+def test_an_uploaded_file_over_the_word_limit_cannot_be_submitted(place, window):
+    programme = window.programme
+    programme.assessment_word_limit = 5
+    programme.save()
+    upload = SimpleUploadedFile("case-study.pdf", minimal_pdf("one two three four five six seven"))
+
+    with time_machine.travel(WHILE_OPEN):
+        draft = submission_attach_file(enrolment=place, window=window, upload=upload)
+        with pytest.raises(ValidationError, match="7 words; the limit is 5. Cut at least 2"):
+            submission_submit(enrolment=place, window=window, by=place.participant)
+
+    draft.refresh_from_db()
+    assert draft.file_word_count == 7 and draft.status == Submission.Status.DRAFT
+
+
+def test_typed_text_and_a_file_count_together_and_the_message_says_so(place, window):
+    programme = window.programme
+    programme.assessment_word_limit = 8
+    programme.save()
+    upload = SimpleUploadedFile("case-study.docx", docx_with("one two three four five"))
+
+    with time_machine.travel(WHILE_OPEN):
+        submission_save_draft(enrolment=place, window=window, text="an early draft of it")
+        submission_attach_file(enrolment=place, window=window, upload=upload)
+        with pytest.raises(ValidationError, match="together.*remove the text or the file"):
+            submission_submit(enrolment=place, window=window, by=place.participant)
 
 
 def test_nothing_written_or_uploaded_cannot_be_submitted(place, window):
