@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from assessment.demo import demo_assessment_load
 from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load, demo_data_allowed
 from participants.demo import demo_journey_load, demo_running_cohort_load
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         results = demo_accounts_load()
         demo_journey_load()
         demo_running_cohort_load()
+        demo_assessment_load()
         created = sum(1 for _, new in results if new)
         self.stdout.write(f"Demo accounts: {created} created, {len(results) - created} existing.")
         self.stdout.write("")
