@@ -102,6 +102,23 @@ class DeadlineExtensionForm(forms.Form):
     )
 
 
+def _result_field(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=Marking.Result.choices, widget=forms.RadioSelect)
+
+
+def _feedback_field(rows: int, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label="Feedback for the participant",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def _person_label(user) -> str:
+    return user.get_full_name() or user.email
+
+
 class MarkingForm(forms.Form):
     criteria_met = forms.MultipleChoiceField(
         label="Criteria this work meets",
@@ -109,15 +126,11 @@ class MarkingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="A pass needs every criterion met.",
     )
-    result = forms.ChoiceField(
-        label="Result", choices=Marking.Result.choices, widget=forms.RadioSelect
-    )
-    feedback = forms.CharField(
-        label="Feedback for the participant",
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="They read it with their result: say what the work does well and, for a "
-        "fail, what it needs to pass.",
+    result = _result_field("Result")
+    feedback = _feedback_field(
+        8,
+        "They read it with their result: say what the work does well and, for a fail, what "
+        "it needs to pass.",
     )
 
     def __init__(self, *args, criteria: list[str], **kwargs):
@@ -140,7 +153,7 @@ class AllocationForm(forms.Form):
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessors"].queryset = assessors
-        self.fields["assessors"].label_from_instance = lambda u: u.get_full_name() or u.email
+        self.fields["assessors"].label_from_instance = _person_label
 
 
 class MarkingMoveForm(forms.Form):
@@ -150,18 +163,12 @@ class MarkingMoveForm(forms.Form):
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessor"].queryset = assessors
-        self.fields["assessor"].label_from_instance = lambda u: u.get_full_name() or u.email
+        self.fields["assessor"].label_from_instance = _person_label
 
 
 class ResolveForm(forms.Form):
-    result = forms.ChoiceField(
-        label="Outcome", choices=Marking.Result.choices, widget=forms.RadioSelect
-    )
-    feedback = forms.CharField(
-        label="Feedback for the participant",
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
+    result = _result_field("Outcome")
+    feedback = _feedback_field(6)
     reason = forms.CharField(
         label="Why you decided it this way",
         max_length=2000,
