@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "cohorts",
     "participants",
     "assessment",
+    "reports",
 ]
 
 MIDDLEWARE = [

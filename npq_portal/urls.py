@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("cohorts.urls")),
     path("", include("participants.urls")),
     path("", include("assessment.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
