@@ -6,7 +6,7 @@ from .roles import ROLE_SPECS, STAFF_ROLES, Role, user_roles
 # The navigation each role adds, in the order it appears: (label, URL name).
 ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.HUB_ADMINISTRATOR: (
-        ("Hub overview", "staff:home"),
+        ("Dashboard", "reports:dashboard"),
         ("Programmes", "programmes:staff-programme-list"),
         ("Cohorts", "cohorts:cohort-list"),
         ("Applications", "participants:application-list"),
@@ -16,7 +16,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("People", "staff:person-list"),
     ),
     Role.PROGRAMME_LEAD: (
-        ("Hub overview", "staff:home"),
+        ("Dashboard", "reports:dashboard"),
         ("Programmes", "programmes:staff-programme-list"),
         ("Cohorts", "cohorts:cohort-list"),
         ("Applications", "participants:application-list"),

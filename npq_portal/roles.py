@@ -105,7 +105,7 @@ ASSESSMENT_WINDOWS = (
 ROLE_TABLE: tuple[RoleSpec, ...] = (
     RoleSpec(
         Role.HUB_ADMINISTRATOR,
-        start_url_name="staff:home",
+        start_url_name="reports:dashboard",
         staff=True,
         permissions=(
             STAFF_AREA,
@@ -124,7 +124,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
     ),
     RoleSpec(
         Role.PROGRAMME_LEAD,
-        start_url_name="staff:home",
+        start_url_name="reports:dashboard",
         staff=True,
         permissions=(
             STAFF_AREA,

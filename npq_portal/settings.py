@@ -191,6 +191,9 @@ ASSESSMENT = {
     "max_attempts": 2,  # a first attempt and one resubmission in a later window
 }
 
+# How long the staff dashboard's figures are reused before they are counted again.
+DASHBOARD_CACHE_SECONDS = 300
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {
