@@ -330,7 +330,7 @@ def _participation(filters: DashboardFilters) -> list[CohortParticipation]:
                 average_percent=round(sum(known) / len(known)) if known else None,
                 at_risk=sum(1 for p in people if p.at_risk(threshold)),
                 url=url,
-                at_risk_url=f"{url}?at_risk=1",
+                at_risk_url=f"{url}?show=at-risk",
             )
         )
     return rows

@@ -6,4 +6,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("staff/dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("staff/cohorts/<int:pk>/report/", views.CohortReportView.as_view(), name="cohort-report"),
 ]

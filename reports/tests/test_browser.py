@@ -33,3 +33,23 @@ def test_the_dashboard_reads_well_and_passes_axe(live_server, page, hub):
     assert serious == [], results.generate_report()
     assert "programme=npq-a" in page.url
     assert page.get_by_role("cell", name="NPQB").count() == 0
+
+
+def test_the_cohort_report_prints_without_the_sites_chrome_and_passes_axe(live_server, page, hub):
+    lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    _sign_in(page, live_server, lead, totp=True)
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    page.goto(live_server.url + reverse("reports:cohort-report", args=[hub["b1"].pk]))
+    results = Axe().run(page)
+    page.screenshot(path=SCREENSHOTS / "cohort-report.png", full_page=True)
+    print_button = page.get_by_role("button", name="Print this report")
+    visible_on_screen = print_button.is_visible()
+    page.emulate_media(media="print")
+    page.screenshot(path=SCREENSHOTS / "cohort-report-print.png", full_page=True)
+
+    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert serious == [], results.generate_report()
+    assert visible_on_screen and not print_button.is_visible()
+    assert not page.get_by_role("navigation", name="Breadcrumb").is_visible()
+    assert page.get_by_role("heading", name="Cohort report").is_visible()
