@@ -58,6 +58,7 @@ from .selectors import (
     enrolment_progress,
     enrolments_participation,
     funding_what_changes,
+    programme_outline,
 )
 from .services import (
     application_accept,
@@ -1316,8 +1317,12 @@ class EnrolmentProgressView(TemplateView):
 
     def get_context_data(self, **kwargs):
         enrolment = self.get_enrolment()
+        progress = enrolment_progress(enrolment=enrolment)
         return super().get_context_data(
-            enrolment=enrolment, progress=enrolment_progress(enrolment=enrolment), **kwargs
+            enrolment=enrolment,
+            progress=progress,
+            outline=programme_outline(enrolment=enrolment, progress=progress),
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
