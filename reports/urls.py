@@ -1,7 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # DfE milestones and the school leader's termly summary (issue 9).
+    path("staff/milestones/", views.MilestoneListView.as_view(), name="milestone-list"),
+    path(
+        "staff/cohorts/<int:pk>/milestones/",
+        views.MilestoneListView.as_view(),
+        name="cohort-milestones",
+    ),
+    path("my-school/summary/", views.SchoolTermlySummaryView.as_view(), name="school-summary"),
+    path(
+        "my-school/summary.pdf",
+        views.SchoolTermlySummaryPdfView.as_view(),
+        name="school-summary-pdf",
+    ),
+]
