@@ -39,19 +39,24 @@ def milestone_rules() -> MilestoneRules:
     return MilestoneRules.from_setting(getattr(settings, "MILESTONES", None))
 
 
-def milestone_enrolments(*, user) -> QuerySet:
-    """The places of DfE-funded programmes (a DfE course identifier) in the cohorts this user
-    may see, with what the milestone page shows of each, in the order it lists them."""
-    stopped_at = (
+def _stopped_at() -> Subquery:
+    """When a place last moved to the status it has (for a withdrawn or deferred place, when
+    it stopped), as an annotation."""
+    return Subquery(
         EnrolmentEvent.objects.filter(enrolment=OuterRef("pk"), to_status=OuterRef("status"))
         .order_by("-at", "-pk")
         .values("at")[:1]
     )
+
+
+def milestone_enrolments(*, user) -> QuerySet:
+    """The places of DfE-funded programmes (a DfE course identifier) in the cohorts this user
+    may see, with what the milestone page shows of each, in the order it lists them."""
     return (
         Enrolment.objects.filter(cohort__in=Cohort.objects.for_user(user))
         .exclude(cohort__programme__course_identifier="")
         .select_related("participant", "cohort__programme", "transferred_to__cohort")
-        .annotate(stopped_at=Subquery(stopped_at))
+        .annotate(stopped_at=_stopped_at())
         .order_by(
             "-cohort__academic_year",
             "cohort__starts_on",
@@ -216,24 +221,20 @@ def school_termly_summary(*, schools, term: Term) -> TermlySummary:
 
     Places whose cohort does not overlap the term, and places withdrawn before it began, are
     left out. Counts follow participation's rules: a session counts once its register is
-    taken, an excused absence neither way; a module is completed when both its phases are
-    done, on the day of the later one.
+    taken, an excused absence neither way, and not before someone joined or after their place
+    was withdrawn or deferred; a module is completed when both its phases are done, on the day
+    of the later one.
     """
     schools = list(schools)
-    withdrawn_at = (
-        EnrolmentEvent.objects.filter(enrolment=OuterRef("pk"), to_status="withdrawn")
-        .order_by("-at", "-pk")
-        .values("at")[:1]
-    )
     enrolments = [
         enrolment
         for enrolment in school_enrolments(schools=schools)
         .filter(cohort__starts_on__lte=term.ends_on, cohort__ends_on__gte=term.starts_on)
-        .annotate(withdrawn_at=Subquery(withdrawn_at))
+        .annotate(stopped_at=_stopped_at())
         if not (
             enrolment.status == Enrolment.Status.WITHDRAWN
-            and enrolment.withdrawn_at is not None
-            and timezone.localdate(enrolment.withdrawn_at) < term.starts_on
+            and enrolment.stopped_at is not None
+            and timezone.localdate(enrolment.stopped_at) < term.starts_on
         )
     ]
     if not enrolments:
@@ -256,14 +257,17 @@ def school_termly_summary(*, schools, term: Term) -> TermlySummary:
     rows = []
     for enrolment in enrolments:
         marks = facts.marks[enrolment.pk]
+        # A withdrawn or deferred place owes nothing after it stopped.
+        stopped_on = _stopped_on(enrolment) or term.ends_on
         held = attended = excused = 0
         for session in facts.sessions[enrolment.cohort_id]:
-            if session.pk not in facts.taken or not term.contains(
-                timezone.localdate(session.starts_at)
-            ):
+            day = timezone.localdate(session.starts_at)
+            if session.pk not in facts.taken or not term.contains(day):
                 continue
-            if session.starts_at < enrolment.created_at and session.pk not in marks:
-                continue  # before they joined: not due for them (as participation counts)
+            if session.pk not in marks and (
+                session.starts_at < enrolment.created_at or day > stopped_on
+            ):
+                continue  # before they joined or after they stopped: not due for them
             mark = marks.get(session.pk, "absent")
             if mark == EXCUSED:
                 excused += 1
@@ -274,7 +278,9 @@ def school_termly_summary(*, schools, term: Term) -> TermlySummary:
         completed = []
         due = 0
         for window in facts.windows[enrolment.cohort_id]:
-            due += term.contains(window.application_due_on)
+            due += term.contains(window.application_due_on) and (
+                window.application_due_on <= stopped_on
+            )
             study = days.get((window.module_id, "study"))
             application = days.get((window.module_id, "application"))
             if study and application and term.contains(max(study, application)):

@@ -76,7 +76,7 @@ def term_named(name: str, academic_year: int) -> Term:
     if name == SUMMER:
         year = academic_year + 1
         return Term(name, academic_year, datetime.date(year, 4, 1), datetime.date(year, 8, 31))
-    raise ValueError(f"There is no {name!r} term: choose autumn, spring or summer.")
+    raise ValueError(f"There is no “{name}” term: choose autumn, spring or summer.")
 
 
 def term_of(day: datetime.date) -> Term:
@@ -96,5 +96,5 @@ def term_from_slug(slug: str) -> Term:
     """
     year, _, name = slug.partition("-")
     if not (year.isascii() and year.isdigit() and len(year) == 4):
-        raise ValueError(f"{slug!r} does not name a term, e.g. 2027-autumn.")
+        raise ValueError(f"“{slug}” does not name a term, e.g. 2027-autumn.")
     return term_named(name, int(year))
