@@ -86,7 +86,18 @@ def termly_summary_pdf(*, summary, generated_at: datetime.datetime) -> bytes:
             styles["lede"],
         ),
     ]
-    if not summary.rows:
+    if summary.rows:
+        totals = summary.totals
+        story.append(
+            _p(
+                f"{totals['participants']} participant{'s' if totals['participants'] != 1 else ''}; "
+                f"{totals['sessions_attended']} of {totals['sessions_held']} session places "
+                f"attended; {totals['modules_completed']} modules completed; "
+                f"{totals['outcomes']} assessment results released.",
+                styles["body"],
+            )
+        )
+    else:
         story.append(
             _p("No one from your school had a place on a programme this term.", styles["body"])
         )
@@ -162,7 +173,8 @@ def termly_summary_pdf(*, summary, generated_at: datetime.datetime) -> bytes:
     story += [
         Spacer(1, 5 * mm),
         _p(
-            "A session counts once its register is taken; an excused absence counts neither way. "
+            "A session counts once its register is taken; an excused absence counts neither way, "
+            "and no one is counted for sessions before they joined or after they stopped. "
             "A module is completed when its study and application phases are both done. "
             "Terms: autumn 1 September to 31 December, spring 1 January to 31 March, summer "
             f"1 April to 31 August. Produced by the NPQ Portal on {_day(generated_at)} at "
