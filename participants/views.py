@@ -1019,7 +1019,15 @@ class MySchoolView(TemplateView):
         for enrolment in places:
             enrolment.participation = figures[enrolment.pk]
         cohorts = {e.cohort_id for e in places if e.status == Enrolment.Status.ACTIVE}
-        context["next_sessions"] = Session.objects.filter(cohort__in=cohorts).upcoming()[:10]
+        # Every session still to come in one query: each place's next two, and the ten soonest.
+        upcoming = list(Session.objects.filter(cohort__in=cohorts).upcoming())
+        by_cohort: dict[int, list] = {}
+        for session in upcoming:
+            by_cohort.setdefault(session.cohort_id, []).append(session)
+        for enrolment in places:
+            active = enrolment.status == Enrolment.Status.ACTIVE
+            enrolment.next_sessions = by_cohort.get(enrolment.cohort_id, [])[:2] if active else []
+        context["next_sessions"] = upcoming[:10]
         return context
 
 

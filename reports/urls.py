@@ -7,4 +7,17 @@ app_name = "reports"
 urlpatterns = [
     path("staff/dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("staff/cohorts/<int:pk>/report/", views.CohortReportView.as_view(), name="cohort-report"),
+    # DfE milestones and the school leader's termly summary (issue 9).
+    path("staff/milestones/", views.MilestoneListView.as_view(), name="milestone-list"),
+    path(
+        "staff/cohorts/<int:pk>/milestones/",
+        views.MilestoneListView.as_view(),
+        name="cohort-milestones",
+    ),
+    path("my-school/summary/", views.SchoolTermlySummaryView.as_view(), name="school-summary"),
+    path(
+        "my-school/summary.pdf",
+        views.SchoolTermlySummaryPdfView.as_view(),
+        name="school-summary-pdf",
+    ),
 ]

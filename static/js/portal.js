@@ -13,11 +13,3 @@ document.addEventListener("submit", (event) => {
   const question = event.target.dataset && event.target.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
-
-// Print buttons (data-action="print") are hidden until this script can make them work.
-document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll('[data-action="print"]').forEach((button) => {
-    button.hidden = false;
-    button.addEventListener("click", () => window.print());
-  });
-});
