@@ -13,7 +13,6 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Schools", "participants:school-list"),
         ("Funding", "participants:funding"),
         ("Assessment", "assessment:window-list"),
-        ("Milestones", "reports:milestone-list"),
         ("People", "staff:person-list"),
     ),
     Role.PROGRAMME_LEAD: (
@@ -22,7 +21,6 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Cohorts", "cohorts:cohort-list"),
         ("Applications", "participants:application-list"),
         ("Assessment", "assessment:window-list"),
-        ("Milestones", "reports:milestone-list"),
         ("Emails", "staff:email-list"),
         ("Mailing list", "participants:subscriber-report"),
     ),
