@@ -58,6 +58,7 @@ from .selectors import (
     enrolment_progress,
     enrolments_participation,
     funding_what_changes,
+    progress_rows_shown,
 )
 from .services import (
     application_accept,
@@ -781,32 +782,13 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        applications = Application.objects.exclude(status=Application.Status.DRAFT).select_related(
-            "applicant", "cohort__programme", "school", "funding_decision"
+        applications = (
+            Application.objects.for_user(self.request.user)
+            .sent()
+            .matching(self.request.GET)
+            .select_related("applicant", "cohort__programme", "school", "funding_decision")
         )
-        get = self.request.GET
-        if get.get("status") in Application.Status.values:
-            applications = applications.filter(status=get["status"])
-        if get.get("cohort", "").isdigit():
-            applications = applications.filter(cohort_id=int(get["cohort"]))
-        if get.get("programme"):
-            applications = applications.filter(cohort__programme__slug=get["programme"])
-        if get.get("funding"):
-            # The outcome that stands: staff's override where there is one.
-            code = get["funding"]
-            applications = applications.filter(
-                Q(funding_decision__override_status=code)
-                | Q(funding_decision__override_status="", funding_decision__status=code)
-            )
-        query = get.get("q", "").strip()
-        if query:
-            applications = applications.filter(
-                Q(applicant__email__icontains=query)
-                | Q(applicant__first_name__icontains=query)
-                | Q(applicant__last_name__icontains=query)
-                | Q(school__name__icontains=query)
-            )
-        return applications.order_by("submitted_at", "pk")
+        return applications.in_review_order()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -1001,16 +983,15 @@ class MySchoolView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        schools = School.objects.filter(leaderships__user=self.request.user)
-        context["schools"] = schools
+        context["schools"] = School.objects.filter(leaderships__user=self.request.user)
         from cohorts.models import Session
 
         applications = (
-            Application.objects.filter(school__in=schools)
-            .exclude(status=Application.Status.DRAFT)
+            Application.objects.from_schools_led_by(self.request.user)
+            .sent()
             .select_related("applicant", "cohort__programme", "school")
             .prefetch_related("enrolments__cohort")
-            .order_by("school__name", "applicant__last_name")
+            .in_school_order()
         )
         context["applications"] = applications
         places = [e for application in applications for e in application.enrolments.all()]
@@ -1278,10 +1259,9 @@ class CohortProgressView(PermissionRequiredMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         grid = cohort_progress_grid(cohort=cohort)
-        rows = grid.rows
-        at_risk_only = self.request.GET.get("show") == "at-risk"
-        if at_risk_only:
-            rows = [row for row in rows if row.at_risk]
+        show = self.request.GET.get("show", "")
+        rows = progress_rows_shown(grid.rows, show=show)
+        at_risk_only = show == "at-risk"
         page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             cohort=cohort,
