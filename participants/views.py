@@ -1,11 +1,11 @@
-import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -371,14 +371,19 @@ class SubscriberUnsubscribeView(SubscriberTokenMixin, TemplateView):
 
 
 class SubscriberReportView(PermissionRequiredMixin, TemplateView):
-    """Confirmed subscribers by programme, and their export."""
+    """Confirmed subscribers by programme, with their exports."""
 
     permission_required = "participants.view_subscriber"
     template_name = "participants/subscriber_report.html"
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "csv":
-            return self._export(request.GET.get("programme", ""))
+            # The old export link: the exports (reports app) make the file now.
+            url = reverse(
+                "reports:export-create", kwargs={"kind": "subscribers", "file_format": "csv"}
+            )
+            programme = request.GET.get("programme", "")
+            return redirect(f"{url}?{urlencode({'programme': programme})}" if programme else url)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -396,36 +401,6 @@ class SubscriberReportView(PermissionRequiredMixin, TemplateView):
         context["total"] = Subscriber.objects.confirmed().count()
         context["unconfirmed"] = Subscriber.objects.filter(confirmed_at__isnull=True).count()
         return context
-
-    def _export(self, slug: str):
-        subscribers = Subscriber.objects.confirmed().select_related("school")
-        name = "all"
-        if slug:
-            subscribers = subscribers.filter(programmes__slug=slug)
-            name = slug
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="subscribers-{name}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["First name", "Last name", "Email", "School URN", "School", "Confirmed"])
-        for subscriber in subscribers.order_by("last_name", "first_name").iterator(chunk_size=2000):
-            writer.writerow(
-                _safe_cells(
-                    [
-                        subscriber.first_name,
-                        subscriber.last_name,
-                        subscriber.email,
-                        subscriber.school.urn if subscriber.school else "",
-                        subscriber.school.name if subscriber.school else "",
-                        f"{subscriber.confirmed_at:%Y-%m-%d}",
-                    ]
-                )
-            )
-        return response
-
-
-def _safe_cells(cells: list) -> list:
-    """Names typed into a public form must not run as spreadsheet formulas when opened."""
-    return [f"'{cell}" if str(cell)[:1] in {"=", "+", "-", "@"} else cell for cell in cells]
 
 
 # ---- School approval (no account needed) ----
