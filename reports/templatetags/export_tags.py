@@ -13,9 +13,10 @@ register = template.Library()
 
 
 @register.inclusion_tag("reports/includes/_export_links.html", takes_context=True)
-def export_links(context, kind: str, label: str = "", **extra):
+def export_links(context, kind: str, label: str = "", compact: bool = False, **extra):
     """Links to export `kind` with the filters of the page's query string, and `extra`
-    filters the page shows in its path or by default (e.g. cohort=cohort.pk)."""
+    filters the page shows in its path or by default (e.g. cohort=cohort.pk). A compact pair
+    (in a table's row) shows its label to screen readers only."""
     request = context["request"]
     dataset = DATASETS[kind]
     if not request.user.has_perm(dataset.permission):
@@ -33,4 +34,4 @@ def export_links(context, kind: str, label: str = "", **extra):
         )
         for file_format in Export.Format
     ]
-    return {"links": links, "label": label or dataset.title}
+    return {"links": links, "label": label or dataset.title, "compact": compact}
