@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.text import slugify
 
 from npq_portal.roles import Role, user_roles
 
@@ -74,8 +75,10 @@ class Dataset:
         return filters
 
     def file_name(self, *, filters: Mapping[str, str], file_format: str) -> str:
-        stem = self.file_stem(filters) if self.file_stem else self.kind
-        return f"{stem}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+        """e.g. subscribers-npq-leading-primary-mathematics-2027-11-09.csv; a filter's text
+        goes into the name only as a slug, so a crafted one cannot break the header."""
+        stem = slugify(self.file_stem(filters) if self.file_stem else self.kind) or "export"
+        return f"{stem[:100]}-{timezone.localdate():%Y-%m-%d}.{file_format}"
 
 
 def _full_name(user) -> str:

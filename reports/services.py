@@ -6,6 +6,7 @@ import datetime
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from npq_portal.models import User
 
-from .datasets import DATASETS, export_contents
+from .datasets import DATASETS, ExportContents, export_contents
 from .models import Export
 from .tasks import export_build_task
 from .writers import csv_chunks, xlsx_write
@@ -118,7 +119,9 @@ def export_build(*, export: Export) -> None:
         )
 
 
-def _write(*, export: Export, contents, rows: Iterable[list], out) -> None:
+def _write(
+    *, export: Export, contents: ExportContents, rows: Iterable[list], out: IO[bytes]
+) -> None:
     if export.file_format == Export.Format.XLSX:
         xlsx_write(headers=contents.headers, rows=rows, out=out, title=contents.dataset.title)
         return

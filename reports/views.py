@@ -3,6 +3,7 @@
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, ListView
 
@@ -85,7 +86,7 @@ class ExportCreateView(View):
                 csv_chunks(headers=self.contents.headers, rows=self.contents.values()),
                 content_type=CSV_CONTENT_TYPE,
             )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition_header(True, name)
         return response
 
 

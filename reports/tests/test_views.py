@@ -335,6 +335,19 @@ def test_a_subscribers_export_holds_the_confirmed_subscribers_of_a_programme(cli
     assert len(everyone) == 1 + 3
 
 
+def test_a_filter_reaches_the_file_name_only_as_a_slug(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    response = client.get(
+        reverse("reports:export-create", args=["subscribers", "csv"]),
+        {"programme": 'x"; filename=evil.exe'},
+    )
+
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="subscribers-x-filenameevilexe-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+
+
 def test_the_old_mailing_list_link_still_downloads_the_csv(client):
     programme = ProgrammeFactory()
     _subscriber(programme, "one@b.example")
