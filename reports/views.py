@@ -99,6 +99,9 @@ class ExportListView(ListView):
     def get_queryset(self):
         return Export.objects.for_user(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(keep_days=export_settings()["keep_days"], **kwargs)
+
 
 class ExportDetailView(DetailView):
     """An export's progress, then its download link; it refreshes itself until it is done
