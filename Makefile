@@ -43,12 +43,16 @@ worker: install
 beat: install
 	$(BIN)/celery -A npq_portal beat --loglevel=INFO
 
-# Measures against a throw-away PostgreSQL database and rewrites docs/performance.md.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/npq_bench
+# Measures against a throw-away PostgreSQL database and rewrites docs/performance.md
+# (BENCH_SCALE=small is CI's quick run: it writes its report to a temporary file instead).
+BENCH_DB ?= npq_bench
+BENCH_SCALE ?= full
+BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 bench: install
-	psql "$(BENCH_DATABASE_URL:/npq_bench=/postgres)" -qc "DROP DATABASE IF EXISTS npq_bench" -c "CREATE DATABASE npq_bench"
+	psql "postgres://postgres@127.0.0.1:5432/postgres" -qc "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py load_catalogue -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench --scale $(BENCH_SCALE)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

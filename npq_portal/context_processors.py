@@ -6,21 +6,23 @@ from .roles import ROLE_SPECS, STAFF_ROLES, Role, user_roles
 # The navigation each role adds, in the order it appears: (label, URL name).
 ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.HUB_ADMINISTRATOR: (
-        ("Hub overview", "staff:home"),
+        ("Dashboard", "reports:dashboard"),
         ("Programmes", "programmes:staff-programme-list"),
         ("Cohorts", "cohorts:cohort-list"),
         ("Applications", "participants:application-list"),
         ("Schools", "participants:school-list"),
         ("Funding", "participants:funding"),
         ("Assessment", "assessment:window-list"),
+        ("Milestones", "reports:milestone-list"),
         ("People", "staff:person-list"),
     ),
     Role.PROGRAMME_LEAD: (
-        ("Hub overview", "staff:home"),
+        ("Dashboard", "reports:dashboard"),
         ("Programmes", "programmes:staff-programme-list"),
         ("Cohorts", "cohorts:cohort-list"),
         ("Applications", "participants:application-list"),
         ("Assessment", "assessment:window-list"),
+        ("Milestones", "reports:milestone-list"),
         ("Emails", "staff:email-list"),
         ("Mailing list", "participants:subscriber-report"),
     ),

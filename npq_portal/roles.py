@@ -118,7 +118,7 @@ EVERY_EXPORT = tuple(
 ROLE_TABLE: tuple[RoleSpec, ...] = (
     RoleSpec(
         Role.HUB_ADMINISTRATOR,
-        start_url_name="staff:home",
+        start_url_name="reports:dashboard",
         staff=True,
         permissions=(
             STAFF_AREA,
@@ -138,7 +138,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
     ),
     RoleSpec(
         Role.PROGRAMME_LEAD,
-        start_url_name="staff:home",
+        start_url_name="reports:dashboard",
         staff=True,
         permissions=(
             STAFF_AREA,

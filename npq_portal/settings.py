@@ -191,6 +191,24 @@ ASSESSMENT = {
     "max_attempts": 2,  # a first attempt and one resubmission in a later window
 }
 
+# How long the staff dashboard's figures are reused before they are counted again.
+DASHBOARD_CACHE_SECONDS = 300
+
+# ---- DfE milestones ----
+# Which declaration a place's evidence supports, and when each is due (the rules, and what
+# each key means, are at the top of reports/milestones.py). Percentages of participation over
+# the whole programme support retained-1 and retained-2; programmes longer than 12 months have
+# a retained-2; each milestone date falls that percentage of the way through the cohort, and
+# completed that many days after its end.
+MILESTONES = {
+    "retained_1_percent": 30,
+    "retained_2_percent": 60,
+    "retained_2_longer_than_months": 12,
+    "dates_with_retained_2": {"started": 15, "retained-1": 40, "retained-2": 70},
+    "dates_without_retained_2": {"started": 20, "retained-1": 55},
+    "completed_days_after_end": 120,
+}
+
 # ---- Exports ----
 # A list of at most inline_max_rows rows downloads at once; a longer one is made by a Celery
 # task (at once, in-process, without REDIS_URL) whose page shows its progress, saved every

@@ -22,6 +22,7 @@ staff_patterns = [
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
     # The teacher's start page shows their applications and places (the participants app).
     path("my-npqs/", participant_views.TeacherHomeView.as_view(), name="teacher-home"),
     path("my-school/", participant_views.MySchoolView.as_view(), name="school-leader-home"),

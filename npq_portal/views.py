@@ -7,7 +7,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -176,6 +176,12 @@ def _broker_status() -> str:
         logger.warning("Health check: broker unreachable (%s)", type(error).__name__)
         return "down"
     return "up"
+
+
+@login_not_required
+def ping(request):
+    """The smallest page through every middleware: the benchmark's ceiling on this machine."""
+    return HttpResponse("pong", content_type="text/plain")
 
 
 @login_not_required

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    Application,
     EligibilityList,
     FundingDecision,
     GiasImport,
@@ -66,3 +67,15 @@ class FundingDecisionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "rules", "status", "override_status"]
     list_filter = ["rules", "status"]
     search_fields = ["subject"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    """The admin's view of applications: decisions are made on the portal's own pages."""
+
+    list_display = ["applicant", "cohort", "status", "submitted_at", "school"]
+    list_filter = ["status", "cohort__academic_year", "cohort__programme"]
+    search_fields = ["applicant__email", "applicant__last_name", "=trn"]
+    list_select_related = ["applicant", "cohort__programme", "school"]
+    date_hierarchy = "submitted_at"
+    raw_id_fields = ["applicant", "cohort", "school", "funding_decision"]

@@ -400,3 +400,54 @@ def enrolment_progress(*, enrolment) -> EnrolmentProgress:
         ],
         sessions=[(s, marks.get(s.pk, "")) for s in facts.sessions[enrolment.cohort_id]],
     )
+
+
+@dataclass(frozen=True)
+class OutlineStep:
+    """One course of the programme, as far as this participant has got through it."""
+
+    course: object
+    modules_total: int
+    modules_done: int  # both phases finished
+    sessions_total: int
+    sessions_attended: int  # present or late
+    state: str  # "done", "in-progress", "coming-up" or "no-dates"
+
+    @property
+    def state_label(self) -> str:
+        return {
+            "done": "Done",
+            "in-progress": "In progress",
+            "coming-up": "Coming up",
+            "no-dates": "Dates not set yet",
+        }[self.state]
+
+
+def programme_outline(*, enrolment, progress: EnrolmentProgress) -> list[OutlineStep]:
+    """The programme's courses in order, each with how much of it this participant has done
+    (their modules and sessions, from `progress`), in one more query."""
+    from django.utils import timezone
+
+    from programmes.models import Course
+
+    now = timezone.now()
+    steps = []
+    courses = Course.objects.filter(programme_id=enrolment.cohort.programme_id).order_by(
+        "position", "pk"
+    )
+    for course in courses:
+        modules = [m for m in progress.modules if m.window.module.course_id == course.pk]
+        sessions = [(s, mark) for s, mark in progress.sessions if s.course_id == course.pk]
+        finished = sum(1 for m in modules if m.study_done and m.application_done)
+        attended = sum(1 for _, mark in sessions if mark in {"present", "late"})
+        held = [s for s, _ in sessions if s.starts_at <= now]
+        if not modules and not sessions:
+            state = "no-dates"
+        elif finished == len(modules) and len(held) == len(sessions):
+            state = "done"
+        elif not held and not any(m.is_open for m in modules):
+            state = "coming-up"
+        else:
+            state = "in-progress"
+        steps.append(OutlineStep(course, len(modules), finished, len(sessions), attended, state))
+    return steps

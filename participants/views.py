@@ -58,6 +58,7 @@ from .selectors import (
     enrolment_progress,
     enrolments_participation,
     funding_what_changes,
+    programme_outline,
     progress_rows_shown,
 )
 from .services import (
@@ -974,7 +975,15 @@ class MySchoolView(TemplateView):
         for enrolment in places:
             enrolment.participation = figures[enrolment.pk]
         cohorts = {e.cohort_id for e in places if e.status == Enrolment.Status.ACTIVE}
-        context["next_sessions"] = Session.objects.filter(cohort__in=cohorts).upcoming()[:10]
+        # Every session still to come in one query: each place's next two, and the ten soonest.
+        upcoming = list(Session.objects.filter(cohort__in=cohorts).upcoming())
+        by_cohort: dict[int, list] = {}
+        for session in upcoming:
+            by_cohort.setdefault(session.cohort_id, []).append(session)
+        for enrolment in places:
+            active = enrolment.status == Enrolment.Status.ACTIVE
+            enrolment.next_sessions = by_cohort.get(enrolment.cohort_id, [])[:2] if active else []
+        context["next_sessions"] = upcoming[:10]
         return context
 
 
@@ -1271,8 +1280,12 @@ class EnrolmentProgressView(TemplateView):
 
     def get_context_data(self, **kwargs):
         enrolment = self.get_enrolment()
+        progress = enrolment_progress(enrolment=enrolment)
         return super().get_context_data(
-            enrolment=enrolment, progress=enrolment_progress(enrolment=enrolment), **kwargs
+            enrolment=enrolment,
+            progress=progress,
+            outline=programme_outline(enrolment=enrolment, progress=progress),
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):

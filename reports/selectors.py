@@ -1,20 +1,17 @@
-"""The rows of each export: the same querysets and selectors as the list each comes from,
-scoped to the person by the same for_user() methods, so an export holds exactly the rows of
-the filtered list. Each reader counts its rows and then loads them in batches, in a fixed
-number of queries a batch however many rows there are.
-
-A filter naming something out of the person's scope (another facilitator's cohort, a window
-they cannot see) raises that model's DoesNotExist, which the views turn into a 404.
-"""
+"""Reads for the reports: DfE milestones per place, a school leader's participants and
+termly summary, and the rows of each export. Each loads its facts in a fixed number of
+queries, however many rows."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Min, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from assessment.models import AssessmentWindow, Outcome
@@ -26,15 +23,316 @@ from assessment.selectors import (
 )
 from cohorts.forms import CohortFilterForm
 from cohorts.models import Cohort
-from participants.models import Application, Enrolment, Subscriber
-from participants.participation import Participation
+from participants.models import (
+    Application,
+    Enrolment,
+    EnrolmentEvent,
+    ModulePhaseDone,
+    School,
+    SchoolLeadership,
+    Subscriber,
+)
+from participants.participation import ATTENDED, EXCUSED, Participation
 from participants.selectors import (
     enrolments_participation,
     grid_enrolments,
     participation_facts,
+    participation_of,
     progress_rows,
     progress_rows_shown,
 )
+
+from .milestones import (
+    MilestoneFacts,
+    MilestoneRules,
+    MilestoneStatus,
+    milestone_schedule,
+    milestone_status,
+)
+from .terms import Term
+
+# ---- DfE milestones ----
+
+
+def milestone_rules() -> MilestoneRules:
+    """The milestone rules as the MILESTONES setting has them (reports/milestones.py)."""
+    return MilestoneRules.from_setting(getattr(settings, "MILESTONES", None))
+
+
+def _stopped_at() -> Subquery:
+    """When a place last moved to the status it has (for a withdrawn or deferred place, when
+    it stopped), as an annotation."""
+    return Subquery(
+        EnrolmentEvent.objects.filter(enrolment=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+
+
+def milestone_enrolments(*, user) -> QuerySet:
+    """The places of DfE-funded programmes (a DfE course identifier) in the cohorts this user
+    may see, with what the milestone page shows of each, in the order it lists them."""
+    return (
+        Enrolment.objects.filter(cohort__in=Cohort.objects.for_user(user))
+        .exclude(cohort__programme__course_identifier="")
+        .select_related("participant", "cohort__programme", "transferred_to__cohort")
+        .annotate(stopped_at=_stopped_at())
+        .order_by(
+            "-cohort__academic_year",
+            "cohort__starts_on",
+            "cohort__name",
+            "cohort_id",
+            "participant__last_name",
+            "participant__first_name",
+            "pk",
+        )
+    )
+
+
+def enrolments_milestones(*, enrolments, today=None) -> dict[int, MilestoneStatus]:
+    """Which declarations each place's evidence supports, and what is due by its next
+    milestone, by enrolment id, in seven queries (the rules are in reports/milestones.py).
+
+    The places need their cohort and programme loaded; a `stopped_at` annotation (as
+    `milestone_enrolments` gives) saves looking up when a place was withdrawn or deferred.
+    """
+    enrolments = list(enrolments)
+    if not enrolments:
+        return {}
+    today = today or timezone.localdate()
+    rules = milestone_rules()
+    facts = participation_facts(enrolments)
+    phase_days = _phase_days(enrolments)
+    passed_days = {
+        row["enrolment_id"]: timezone.localdate(row["first"])
+        for row in Outcome.objects.released()
+        .filter(result=Outcome.Result.PASSED, enrolment__in=[e.pk for e in enrolments])
+        .values("enrolment_id")
+        .annotate(first=Min("released_at"))
+    }
+    schedules: dict[int, tuple] = {}
+    statuses = {}
+    for enrolment in enrolments:
+        cohort = enrolment.cohort
+        if cohort.pk not in schedules:
+            schedules[cohort.pk] = milestone_schedule(
+                starts_on=cohort.starts_on,
+                ends_on=cohort.ends_on,
+                length_months=cohort.programme.length_months,
+                rules=rules,
+            )
+        participation = participation_of(enrolment, facts, today)
+        marks = facts.marks[enrolment.pk]
+        attended = [
+            timezone.localdate(session.starts_at)
+            for session in facts.sessions[cohort.pk]
+            if session.pk in facts.taken and marks.get(session.pk) in ATTENDED
+        ]
+        modules = {window.module_id for window in facts.windows[cohort.pk]}
+        finished = [
+            day
+            for (module_id, _phase), day in phase_days.get(enrolment.participant_id, {}).items()
+            if module_id in modules
+        ]
+        passed_on = passed_days.get(enrolment.pk)
+        if passed_on is None and enrolment.assessment_result == Enrolment.AssessmentResult.PASSED:
+            passed_on = timezone.localdate(enrolment.updated_at)  # recorded without an outcome
+        statuses[enrolment.pk] = milestone_status(
+            facts=MilestoneFacts(
+                status=enrolment.status,
+                stopped_on=_stopped_on(enrolment),
+                evidence_on=tuple(attended + finished),
+                evidence_total=participation.sessions_total + participation.phases_total,
+                passed_on=passed_on,
+            ),
+            schedule=schedules[cohort.pk],
+            rules=rules,
+            today=today,
+        )
+    return statuses
+
+
+def _phase_days(enrolments: list) -> dict[int, dict[tuple[int, str], datetime.date]]:
+    """The day each person first finished each module phase, whichever place they ticked it
+    in (as participation counts them)."""
+    days: dict[int, dict[tuple[int, str], datetime.date]] = {}
+    rows = ModulePhaseDone.objects.filter(
+        enrolment__participant__in={e.participant_id for e in enrolments}
+    ).values_list("enrolment__participant_id", "module_id", "phase", "at")
+    for person_id, module_id, phase, at in rows:
+        day = timezone.localdate(at)
+        theirs = days.setdefault(person_id, {})
+        if (module_id, phase) not in theirs or day < theirs[(module_id, phase)]:
+            theirs[(module_id, phase)] = day
+    return days
+
+
+def _stopped_on(enrolment) -> datetime.date | None:
+    if enrolment.status not in (Enrolment.Status.WITHDRAWN, Enrolment.Status.DEFERRED):
+        return None
+    stopped_at = getattr(enrolment, "stopped_at", None)
+    if stopped_at is None:
+        stopped_at = (
+            enrolment.events.filter(to_status=enrolment.status).order_by("-at", "-pk").first()
+        )
+        stopped_at = stopped_at.at if stopped_at else enrolment.updated_at
+    return timezone.localdate(stopped_at)
+
+
+# ---- School leaders ----
+
+
+def school_leader_schools(*, user) -> QuerySet:
+    """The schools this person is a confirmed leader of."""
+    return School.objects.filter(
+        pk__in=SchoolLeadership.objects.filter(user=user).values("school")
+    ).order_by("name", "urn")
+
+
+def school_enrolments(*, schools) -> QuerySet:
+    """Every place taken by someone who applied from these schools (a transfer keeps its
+    application, so the school follows the place)."""
+    return (
+        Enrolment.objects.filter(application__school__in=schools)
+        .select_related("participant", "cohort__programme", "application__school")
+        .order_by(
+            "application__school__name",
+            "participant__last_name",
+            "participant__first_name",
+            "-cohort__academic_year",
+            "pk",
+        )
+    )
+
+
+@dataclass
+class TermlyRow:
+    """One place in the termly summary."""
+
+    enrolment: Enrolment
+    sessions_held: int  # registers taken in the term for sessions they were due at
+    sessions_attended: int  # present or late
+    sessions_excused: int
+    modules_completed: list = field(default_factory=list)  # ModuleWindows finished in term
+    modules_due: int = 0  # modules whose application phase was due in the term
+    outcomes: list = field(default_factory=list)  # Outcomes released in the term
+
+
+@dataclass
+class TermlySummary:
+    term: Term
+    schools: list
+    rows: list[TermlyRow]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "participants": len({row.enrolment.participant_id for row in self.rows}),
+            "sessions_held": sum(row.sessions_held for row in self.rows),
+            "sessions_attended": sum(row.sessions_attended for row in self.rows),
+            "modules_completed": sum(len(row.modules_completed) for row in self.rows),
+            "outcomes": sum(len(row.outcomes) for row in self.rows),
+        }
+
+
+def school_termly_summary(*, schools, term: Term) -> TermlySummary:
+    """A school's term for the leader: per place, sessions attended of those held in the term,
+    modules completed in it and assessment outcomes released in it (terms: reports/terms.py).
+
+    Places whose cohort does not overlap the term, and places withdrawn before it began, are
+    left out. Counts follow participation's rules: a session counts once its register is
+    taken, an excused absence neither way, and not before someone joined or after their place
+    was withdrawn or deferred; a module is completed when both its phases are done, on the day
+    of the later one.
+    """
+    schools = list(schools)
+    enrolments = [
+        enrolment
+        for enrolment in school_enrolments(schools=schools)
+        .filter(cohort__starts_on__lte=term.ends_on, cohort__ends_on__gte=term.starts_on)
+        .annotate(stopped_at=_stopped_at())
+        if not (
+            enrolment.status == Enrolment.Status.WITHDRAWN
+            and enrolment.stopped_at is not None
+            and timezone.localdate(enrolment.stopped_at) < term.starts_on
+        )
+    ]
+    if not enrolments:
+        return TermlySummary(term, schools, [])
+    facts = participation_facts(enrolments)
+    phase_days = _phase_days(enrolments)
+    outcomes: dict[int, list] = {}
+    released = (
+        Outcome.objects.released()
+        .filter(
+            enrolment__in=[e.pk for e in enrolments],
+            released_at__gte=_start_of(term.starts_on),
+            released_at__lt=_start_of(term.ends_on + datetime.timedelta(days=1)),
+        )
+        .exclude(result=Outcome.Result.VOIDED)
+        .order_by("released_at", "pk")
+    )
+    for outcome in released:
+        outcomes.setdefault(outcome.enrolment_id, []).append(outcome)
+    rows = []
+    for enrolment in enrolments:
+        marks = facts.marks[enrolment.pk]
+        # A withdrawn or deferred place owes nothing after it stopped.
+        stopped_on = _stopped_on(enrolment) or term.ends_on
+        held = attended = excused = 0
+        for session in facts.sessions[enrolment.cohort_id]:
+            day = timezone.localdate(session.starts_at)
+            if session.pk not in facts.taken or not term.contains(day):
+                continue
+            if session.pk not in marks and (
+                session.starts_at < enrolment.created_at or day > stopped_on
+            ):
+                continue  # before they joined or after they stopped: not due for them
+            mark = marks.get(session.pk, "absent")
+            if mark == EXCUSED:
+                excused += 1
+                continue
+            held += 1
+            attended += mark in ATTENDED
+        days = phase_days.get(enrolment.participant_id, {})
+        completed = []
+        due = 0
+        for window in facts.windows[enrolment.cohort_id]:
+            due += term.contains(window.application_due_on) and (
+                window.application_due_on <= stopped_on
+            )
+            study = days.get((window.module_id, "study"))
+            application = days.get((window.module_id, "application"))
+            if study and application and term.contains(max(study, application)):
+                completed.append(window)
+        rows.append(
+            TermlyRow(
+                enrolment=enrolment,
+                sessions_held=held,
+                sessions_attended=attended,
+                sessions_excused=excused,
+                modules_completed=completed,
+                modules_due=due,
+                outcomes=outcomes.get(enrolment.pk, []),
+            )
+        )
+    return TermlySummary(term, schools, rows)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of a day, in the portal's time zone (Europe/London)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# ---- Exports ----
+#
+# The rows of each export: the same querysets and selectors as the list each comes from,
+# scoped to the person by the same for_user() methods, so an export holds exactly the rows of
+# the filtered list. Each reader counts its rows and then loads them in batches, in a fixed
+# number of queries a batch however many rows there are.
+#
+# A filter naming something out of the person's scope (another facilitator's cohort, a window
+# they cannot see) raises that model's DoesNotExist, which the views turn into a 404.
 
 # Rows loaded from the database at a time (and participation worked out for) in a long export.
 BATCH_SIZE = 500

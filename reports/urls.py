@@ -5,6 +5,22 @@ from . import views
 app_name = "reports"
 
 urlpatterns = [
+    path("staff/dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("staff/cohorts/<int:pk>/report/", views.CohortReportView.as_view(), name="cohort-report"),
+    # DfE milestones and the school leader's termly summary (issue 9).
+    path("staff/milestones/", views.MilestoneListView.as_view(), name="milestone-list"),
+    path(
+        "staff/cohorts/<int:pk>/milestones/",
+        views.MilestoneListView.as_view(),
+        name="cohort-milestones",
+    ),
+    path("my-school/summary/", views.SchoolTermlySummaryView.as_view(), name="school-summary"),
+    path(
+        "my-school/summary.pdf",
+        views.SchoolTermlySummaryPdfView.as_view(),
+        name="school-summary-pdf",
+    ),
+    # Exports (issue 9).
     path("exports/", views.ExportListView.as_view(), name="export-list"),
     # Before export-create, whose <slug:kind> would also match a number.
     path("exports/<int:pk>/", views.ExportDetailView.as_view(), name="export-detail"),

@@ -1,16 +1,224 @@
 """Dashboards, reports and exports."""
 
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
+from cohorts.models import Cohort, DeliveryPartner
+from programmes.models import Programme
+
+from .cohort_report import cohort_report
+from .dashboard import DashboardFilters, dashboard_figures
 from .datasets import DATASETS, export_contents, filters_described
+from .forms import MilestoneFilterForm
+from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
+from .selectors import (
+    enrolments_milestones,
+    milestone_enrolments,
+    milestone_rules,
+    school_leader_schools,
+    school_termly_summary,
+)
 from .services import export_settings, export_start
+from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
+
+# ---- The staff dashboard and the cohort report ----
+
+
+class DashboardView(PermissionRequiredMixin, TemplateView):
+    """The staff dashboard: applications, funding, places, approvals, participation and
+    outcomes, filtered by academic year, programme and partner."""
+
+    permission_required = ("participants.view_application", "cohorts.view_all_cohorts")
+    template_name = "reports/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = DashboardFilters.from_query(self.request.GET)
+        context.update(
+            filters=filters,
+            figures=dashboard_figures(filters=filters),
+            years=[
+                (year, f"{year}/{(year + 1) % 100:02d}")
+                for year in Cohort.objects.order_by("-academic_year")
+                .values_list("academic_year", flat=True)
+                .distinct()
+            ],
+            programmes=Programme.objects.filter(cohorts__isnull=False).distinct().order_by("name"),
+            partners=DeliveryPartner.objects.order_by("name"),
+        )
+        return context
+
+
+class CohortReportView(PermissionRequiredMixin, TemplateView):
+    """A cohort's printable report: everyone's attendance, module progress and assessment."""
+
+    permission_required = "participants.view_attendance"
+    template_name = "reports/cohort_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cohort = get_object_or_404(
+            Cohort.objects.for_user(self.request.user).select_related(
+                "programme", "delivery_partner"
+            ),
+            pk=self.kwargs["pk"],
+        )
+        context.update(cohort=cohort, report=cohort_report(cohort=cohort), now=timezone.now())
+        return context
+
+
+# ---- DfE milestones and the school leader's termly summary ----
+
+
+@dataclass
+class MilestoneRow:
+    enrolment: object
+    status: MilestoneStatus
+
+    @property
+    def cells(self) -> list[DeclarationState | None]:
+        """One per declaration column; None where the programme has no such declaration."""
+        states = {d.declaration: d for d in self.status.declarations}
+        return [states.get(declaration) for declaration in DECLARATIONS]
+
+
+class MilestoneListView(PermissionRequiredMixin, TemplateView):
+    """DfE milestones: for each place, the declarations its evidence supports now, its next
+    milestone date and what is due by it. Facilitators see their own cohorts' places."""
+
+    permission_required = "participants.view_attendance"
+    template_name = "reports/milestone_list.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        rules = milestone_rules()
+        scoped = Cohort.objects.for_user(user).exclude(programme__course_identifier="")
+        cohort = None
+        if "pk" in self.kwargs:
+            cohort = get_object_or_404(scoped.select_related("programme"), pk=self.kwargs["pk"])
+        filters = MilestoneFilterForm(
+            self.request.GET or None,
+            cohorts=scoped.select_related("programme"),
+            programmes=Programme.objects.filter(cohorts__in=scoped).distinct().order_by("name"),
+            years=scoped.order_by("-academic_year")
+            .values_list("academic_year", flat=True)
+            .distinct(),
+        )
+        if cohort is not None:
+            del filters.fields["cohort"]
+        filters.is_valid()
+        if "cohort" in filters.errors:
+            raise Http404("No such cohort.")  # another facilitator's cohort, as if missing
+        data = getattr(filters, "cleaned_data", {})
+        enrolments = milestone_enrolments(user=user)
+        if cohort is not None or data.get("cohort"):
+            enrolments = enrolments.filter(cohort=cohort or data["cohort"])
+        if data.get("academic_year"):
+            enrolments = enrolments.filter(cohort__academic_year=data["academic_year"])
+        if data.get("programme"):
+            enrolments = enrolments.filter(cohort__programme=data["programme"])
+        enrolments = list(enrolments)
+        statuses = enrolments_milestones(enrolments=enrolments)
+        rows = [MilestoneRow(e, statuses[e.pk]) for e in enrolments]
+        counts = {
+            "all": len(rows),
+            "claimable": sum(1 for row in rows if row.status.claimable),
+            "due": sum(1 for row in rows if row.status.due),
+        }
+        show = data.get("show", "")
+        if show == MilestoneFilterForm.CLAIMABLE:
+            rows = [row for row in rows if row.status.claimable]
+        elif show == MilestoneFilterForm.DUE:
+            rows = [row for row in rows if row.status.due]
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            cohort=cohort,
+            filters=filters,
+            show=show,
+            counts=counts,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            labels=[LABELS[d] for d in DECLARATIONS],
+            rules=rules,
+            dates_with_retained_2=_percents(rules.dates_with_retained_2),
+            dates_without_retained_2=_percents(rules.dates_without_retained_2),
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+def _percents(dates: dict[str, int]) -> str:
+    return ", ".join(f"{LABELS[declaration]} {percent}%" for declaration, percent in dates.items())
+
+
+class SchoolLeaderRequiredMixin:
+    """Only school leaders: anyone else gets a 403. Their schools are those the hub confirmed
+    them as leading (SchoolLeadership); another school's people are never shown."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from npq_portal.roles import Role, user_roles
+
+        self.schools = list(school_leader_schools(user=request.user))
+        if Role.SCHOOL_LEADER not in user_roles(request.user) and not self.schools:
+            raise PermissionDenied("This page is for school leaders.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_term(self) -> Term:
+        """The term the `term` parameter names (e.g. 2027-autumn), else the current one."""
+        slug = self.request.GET.get("term", "")
+        if slug:
+            try:
+                return term_from_slug(slug)
+            except ValueError as error:
+                messages.error(self.request, f"{error} Showing the current term instead.")
+        return term_of(timezone.localdate())
+
+
+class SchoolTermlySummaryView(SchoolLeaderRequiredMixin, TemplateView):
+    """A school leader's termly summary: per participant, sessions attended of those held,
+    modules completed and assessment outcomes released in the term; prints cleanly."""
+
+    template_name = "reports/school_termly_summary.html"
+
+    def get_context_data(self, **kwargs):
+        term = self.get_term()
+        current = term_of(timezone.localdate())
+        return super().get_context_data(
+            summary=school_termly_summary(schools=self.schools, term=term),
+            term=term,
+            current_term=current,
+            show_next=term.starts_on <= current.starts_on,
+            **kwargs,
+        )
+
+
+class SchoolTermlySummaryPdfView(SchoolLeaderRequiredMixin, View):
+    """The termly summary as a PDF to download."""
+
+    def get(self, request):
+        from .pdf import termly_summary_pdf  # reportlab loads only when someone downloads
+
+        term = self.get_term()
+        summary = school_termly_summary(schools=self.schools, term=term)
+        pdf = termly_summary_pdf(summary=summary, generated_at=timezone.localtime())
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="termly-summary-{term.slug}.pdf"'
+        return response
+
 
 # ---- Exports ----
 

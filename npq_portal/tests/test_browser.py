@@ -113,12 +113,13 @@ def test_staff_pages_have_no_serious_accessibility_violations(live_server, page)
     person = UserFactory()
     EmailDeliveryFactory(status="failed", last_error="SMTP 550")
     _sign_in_through_the_pages(page, live_server, admin)
-    page.wait_for_url(re.compile("/staff/$"))
+    page.wait_for_url(re.compile("/staff/dashboard/$"))
     _scan_pages(
         page,
         live_server,
         [
             ("staff-home", "/staff/"),
+            ("dashboard", "/staff/dashboard/"),
             ("people", "/staff/people/"),
             ("person", f"/staff/people/{person.pk}/"),
             ("person-roles", f"/staff/people/{person.pk}/roles/"),

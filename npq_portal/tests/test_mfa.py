@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "start_page"),
     [
-        (Role.HUB_ADMINISTRATOR, "staff:home"),
-        (Role.PROGRAMME_LEAD, "staff:home"),
+        (Role.HUB_ADMINISTRATOR, "reports:dashboard"),
+        (Role.PROGRAMME_LEAD, "reports:dashboard"),
         (Role.FACILITATOR, "cohorts:cohort-list"),
         (Role.ASSESSOR, "assessment:marking-list"),
     ],
@@ -85,7 +85,7 @@ def test_staff_with_totp_are_asked_for_a_code_when_they_sign_in(client):
 
     assert response.status_code == 302
     response = client.get(response.url, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("staff:home")
+    assert response.redirect_chain[-1][0] == reverse("reports:dashboard")
 
 
 def test_teachers_are_not_asked_to_set_up_mfa(client):

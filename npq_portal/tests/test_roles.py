@@ -37,7 +37,7 @@ def test_everyone_is_a_teacher_and_starts_on_their_highest_roles_page():
         Role.FACILITATOR,
         Role.TEACHER,
     ]
-    assert user_start_url_name(lead_and_facilitator) == "staff:home"
+    assert user_start_url_name(lead_and_facilitator) == "reports:dashboard"
 
 
 def test_setting_roles_records_each_change_with_who_and_why():

@@ -9,8 +9,8 @@ from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory, sign
 pytestmark = pytest.mark.django_db
 
 ROLE_START_PAGES = [
-    (Role.HUB_ADMINISTRATOR, "staff:home"),
-    (Role.PROGRAMME_LEAD, "staff:home"),
+    (Role.HUB_ADMINISTRATOR, "reports:dashboard"),
+    (Role.PROGRAMME_LEAD, "reports:dashboard"),
     (Role.FACILITATOR, "cohorts:cohort-list"),
     (Role.ASSESSOR, "assessment:marking-list"),
     (Role.SCHOOL_LEADER, "school-leader-home"),

@@ -229,3 +229,35 @@ def test_staff_record_a_phase_for_a_participant(client):
     )
 
     assert ModulePhaseDone.objects.get().by == staff
+
+
+@time_machine.travel(ON_THE_DAY)
+def test_a_participant_sees_their_progress_through_the_programme_outline(client):
+    from programmes.tests.factories import CourseFactory
+
+    enrolment = EnrolmentFactory(assessment_result="")
+    programme = enrolment.cohort.programme
+    culture = CourseFactory(programme=programme, title="Culture and Learning", position=1)
+    assessment = CourseFactory(programme=programme, title="Assessment", position=2)
+    CourseFactory(programme=programme, title="Implementation", position=3)  # no dates yet
+    done = ModuleWindowFactory(cohort=enrolment.cohort, module__course=culture)
+    ModuleWindowFactory(
+        cohort=enrolment.cohort,
+        module__course=assessment,
+        opens_on=datetime.date(2028, 1, 5),
+        study_due_on=datetime.date(2028, 1, 19),
+        application_due_on=datetime.date(2028, 2, 2),
+    )
+    sign_in(client, enrolment.participant)
+    url = reverse("participants:my-progress", args=[enrolment.pk])
+    for phase in ("study", "application"):
+        client.post(url, {"module": done.module_id, "phase": phase, "done": "1"})
+
+    outline = client.get(url).context["outline"]
+
+    assert [(step.course.title, step.state_label) for step in outline] == [
+        ("Culture and Learning", "Done"),
+        ("Assessment", "Coming up"),
+        ("Implementation", "Dates not set yet"),
+    ]
+    assert (outline[0].modules_done, outline[0].modules_total) == (1, 1)

@@ -1,0 +1,214 @@
+"""The page benchmark: gunicorn (3 sync workers) on loopback, measured with wrk, each page
+beside a trivial Django view (the ceiling) and the Django admin's application list (the peer).
+
+Signed-in pages use sessions made here, in the shape allauth leaves after a password and (for
+staff) an authenticator code, so wrk needs only the cookie.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    user_id: int | None = None  # who is signed in; None for a visitor
+    kind: str = "page"  # "ceiling", "peer" or "page"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page: Page
+    requests_per_second: float
+    latency_ms: float
+    bad_responses: int
+    queries: int
+
+
+def bench_pages(people) -> list[Page]:
+    """The pages `make bench` measures, for the people bench_data_make made."""
+    from programmes.models import Programme
+
+    programme = Programme.objects.get(slug=people.programme_slug)
+    cohort = people.cohort_id
+    return [
+        Page("Trivial Django view (ceiling)", "/ping", kind="ceiling"),
+        Page(
+            "Django admin: applications (peer)",
+            "/admin/participants/application/?status__exact=awaiting_school",
+            people.lead_id,
+            kind="peer",
+        ),
+        Page(
+            "Review queue, filtered and paginated",
+            "/staff/applications/?status=awaiting_school&page=2",
+            people.lead_id,
+        ),
+        Page("Cohort page (participants)", f"/staff/cohorts/{cohort}/", people.lead_id),
+        Page("Cohort grid", f"/staff/cohorts/{cohort}/progress/", people.facilitator_id),
+        Page("Staff dashboard", "/staff/dashboard/", people.lead_id),
+        Page("School search (autocomplete)", f"/schools/search/?q={people.school_query}"),
+        Page("Public catalogue", "/programmes/"),
+        Page("Programme page", programme.get_absolute_url()),
+        Page("Teacher's home", "/my-npqs/", people.teacher_id),
+        Page("School leader's page", "/my-school/", people.leader_id),
+    ]
+
+
+def session_key_for(user_id: int) -> str:
+    """A signed-in session for this person, as if they had passed the sign-in (and, for
+    staff, the authenticator code) just now."""
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from npq_portal.models import User
+
+    user = User.objects.get(pk=user_id)
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    store.create()
+    return store.session_key
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving the portal as production would (DEBUG off, connections kept)."""
+
+    def __init__(self, *, database_url: str):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must be valid there
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+        self.env.pop("REDIS_URL", None)  # pages must not wait on a broker in this run
+
+    def __enter__(self) -> Gunicorn:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            check=True,
+        )
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "npq_portal.wsgi",
+                "--workers=3",
+                "--no-control-socket",
+                f"--bind=127.0.0.1:{self.port}",
+                "--log-level=warning",
+            ],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.url + "/ping", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _check(url: str, cookie: str) -> None:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        status = opener.open(request, timeout=60).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}, not 200: the benchmark would measure that")
+
+
+def wrk(url: str, *, cookie: str, seconds: int, connections: int) -> tuple[float, float, int]:
+    """Requests a second, mean latency in ms and non-2xx answers from one bounded wrk run."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(
+        command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = re.search(r"Latency\s+([\d.]+)(us|ms|s)", output)
+    factor = {"us": 0.001, "ms": 1.0, "s": 1000.0}[latency.group(2)]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return rps, float(latency.group(1)) * factor, int(bad.group(1)) if bad else 0
+
+
+def page_queries(page: Page, cookie: str) -> int:
+    """The database queries one request for the page makes, counted in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if cookie:
+        client.cookies["sessionid"] = cookie.split("=", 1)[1]
+    client.get(page.path)  # warm caches the way a second visitor finds them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(page.path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{page.path} answered {response.status_code} in process")
+    return len(captured)
+
+
+def pages_measure(
+    pages: list[Page], *, database_url: str, seconds: int, connections: int, log
+) -> list[PageResult]:
+    """Serve the portal with gunicorn and measure each page with wrk, one after another."""
+    cookies = {
+        page.user_id: f"sessionid={session_key_for(page.user_id)}" for page in pages if page.user_id
+    }
+    results = []
+    with Gunicorn(database_url=database_url) as server:
+        for page in pages:
+            cookie = cookies.get(page.user_id, "")
+            _check(server.url + page.path, cookie)
+            rps, latency, bad = wrk(
+                server.url + page.path, cookie=cookie, seconds=seconds, connections=connections
+            )
+            queries = page_queries(page, cookie)
+            log(f"{page.name}: {rps:,.0f} requests/s, {latency:.1f} ms, {queries} queries")
+            results.append(PageResult(page, rps, latency, bad, queries))
+    return results

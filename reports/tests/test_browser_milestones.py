@@ -1,0 +1,152 @@
+"""The milestone page and the school leader's pages in headless Chromium: axe finds nothing
+serious, and the termly summary prints without the navigation. Screenshots go to
+test-artifacts/."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.tests.factories import CohortFactory
+from npq_portal.tests.factories import (
+    PASSWORD,
+    TOTP_SECRET,
+    StaffUserFactory,
+    UserFactory,
+    current_totp_code,
+)
+from participants.models import Application
+from participants.services import enrolment_change, register_take, school_leader_confirm
+from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from programmes.models import Programme
+from programmes.tests.factories import ProgrammeFactory
+from reports.terms import term_of
+
+from .helpers import module_window, released_outcome, session
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _sign_in(page, live_server, user, totp: bool = False) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if totp:
+        page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
+        page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    page.wait_for_load_state()
+
+
+def _serious(page) -> tuple[list, str]:
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    return serious, results.generate_report()
+
+
+def _cohort_under_way():
+    """An 18-month leadership cohort that started ten weeks ago, with two registers taken and
+    people in every state the milestone page shows."""
+    now = timezone.now()
+    today = timezone.localdate()
+    programme = ProgrammeFactory(
+        course_identifier="npq-senior-leadership-browser",
+        short_name="NPQSL",
+        name="NPQ in Senior Leadership",
+        family=Programme.Family.LEADERSHIP,
+        length_months=18,
+    )
+    school = SchoolFactory(name="St Oswald’s Primary School")
+    with time_machine.travel(now - datetime.timedelta(days=80)):
+        cohort = CohortFactory(
+            programme=programme,
+            name="Autumn start, Chester",
+            academic_year=term_of(today).academic_year,
+            starts_on=today - datetime.timedelta(days=70),
+            ends_on=today + datetime.timedelta(days=480),
+        )
+        places = {}
+        for first, last in [("Siobhán", "O’Neill"), ("Tom", "Baker"), ("Ada", "Lovelace")]:
+            person = UserFactory(first_name=first, last_name=last)
+            application = ApplicationFactory(
+                applicant=person, cohort=cohort, school=school, status=Application.Status.ACCEPTED
+            )
+            places[first] = EnrolmentFactory(
+                participant=person, cohort=cohort, application=application
+            )
+        places["Dan"] = EnrolmentFactory(cohort=cohort, participant__first_name="Dan")
+    first = session(cohort, now - datetime.timedelta(days=9), title="Leadership conference")
+    second = session(cohort, now - datetime.timedelta(days=2), title="Clinic 1")
+    session(cohort, now + datetime.timedelta(days=12), title="Clinic 2")
+    module_window(
+        cohort,
+        opens_on=today - datetime.timedelta(days=60),
+        study_due_on=today - datetime.timedelta(days=40),
+        application_due_on=today + datetime.timedelta(days=20),
+    )
+    marks = {"Siobhán": "present", "Tom": "absent", "Ada": "present", "Dan": "late"}
+    register_take(session=first, marks={places[n].pk: m for n, m in marks.items()}, by=None)
+    marks = {"Siobhán": "present", "Tom": "absent", "Ada": "excused", "Dan": "present"}
+    register_take(session=second, marks={places[n].pk: m for n, m in marks.items()}, by=None)
+    enrolment_change(enrolment=places["Dan"], to="deferred", by=StaffUserFactory())
+    released_outcome(places["Ada"], "failed", now - datetime.timedelta(days=1))
+    return cohort, school, places, first
+
+
+def test_the_milestone_page_has_no_serious_violations(live_server, page):
+    cohort, _, _, _ = _cohort_under_way()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    _sign_in(page, live_server, StaffUserFactory(), totp=True)
+
+    page.goto(live_server.url + reverse("cohorts:cohort-detail", args=[cohort.pk]))
+    page.get_by_role("link", name="DfE milestones").click()
+    page.wait_for_url(re.compile("/milestones/$"))
+    page.screenshot(path=SCREENSHOTS / "milestones-cohort.png", full_page=True)
+    cohort_serious, cohort_report = _serious(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Milestones").click()
+    page.get_by_role("link", name=re.compile("Claimable now")).click()
+    page.wait_for_url(re.compile("show=claimable"))
+    page.screenshot(path=SCREENSHOTS / "milestones-claimable.png", full_page=True)
+    list_serious, list_report = _serious(page)
+
+    assert page.get_by_role("row", name=re.compile("Siobhán O’Neill")).is_visible()
+    assert cohort_serious == [], cohort_report
+    assert list_serious == [], list_report
+
+
+def test_the_school_leaders_pages_have_no_serious_violations_and_print(live_server, page):
+    _, school, _, first = _cohort_under_way()
+    leader = UserFactory(first_name="Helen", last_name="Whitfield")
+    school_leader_confirm(user=leader, school=school, by=StaffUserFactory())
+    term = term_of(timezone.localdate(first.starts_at))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    _sign_in(page, live_server, leader)
+
+    page.goto(live_server.url + reverse("school-leader-home"))
+    page.screenshot(path=SCREENSHOTS / "my-school.png", full_page=True)
+    home_serious, home_report = _serious(page)
+    page.get_by_role("link", name="Termly summary").click()
+    page.goto(live_server.url + reverse("reports:school-summary") + f"?term={term.slug}")
+    page.screenshot(path=SCREENSHOTS / "school-summary.png", full_page=True)
+    summary_serious, summary_report = _serious(page)
+    assert page.get_by_role("button", name="Print").is_visible()
+    page.emulate_media(media="print")
+    page.screenshot(path=SCREENSHOTS / "school-summary-print.png", full_page=True)
+    printed_nav = page.get_by_role("link", name="Download PDF").is_visible()
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    pdf = Path(download.value.path()).read_bytes()
+    (SCREENSHOTS / "school-summary.pdf").write_bytes(pdf)
+
+    assert home_serious == [], home_report
+    assert summary_serious == [], summary_report
+    assert not printed_nav
+    assert pdf.startswith(b"%PDF")

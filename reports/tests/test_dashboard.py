@@ -1,0 +1,131 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from npq_portal.models import User
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from participants.models import (
+    Enrolment,
+)
+from reports.dashboard import DashboardFilters, dashboard_figures
+
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def _bars(chart) -> dict[str, int]:
+    return {bar.label: bar.value for bar in chart.bars}
+
+
+def test_the_figures_match_the_hand_counted_hub(hub):
+    figures = dashboard_figures(filters=DashboardFilters(), now=NOW)
+
+    assert _bars(figures.funnel) == {
+        "Registered interest": 2,
+        "Started an application": 7,
+        "Submitted an application": 6,
+        "Approved by their school": 3,
+        "Offered a place": 2,
+        "Holding or completed a place": 4,  # two accepted, two with submissions (no withdrawn)
+    }
+    assert _bars(figures.funding) == {"funded": 2, "not_in_england": 1}
+    assert [(p.cohort, p.taken, p.capacity) for p in figures.places] == [(hub["a1"], 3, 10)]
+    assert figures.approvals_total == 2 and figures.approvals_oldest_days == 12
+    assert _bars(figures.approvals_waiting) == {
+        "Up to 3 days": 1,
+        "4 to 7 days": 0,
+        "8 to 10 days": 0,
+        "Over 10 days": 1,
+    }
+    (running,) = figures.participation
+    assert (running.cohort, running.participants, running.average_percent, running.at_risk) == (
+        hub["b1"],
+        1,
+        0,
+        1,
+    )
+    (window,) = figures.outcomes
+    assert (window.submitted, window.passed, window.failed, window.waiting) == (2, 1, 0, 1)
+    assert dict(figures.by_programme) == {
+        "NPQA": {"awaiting_school": 2, "school_approved": 1, "accepted": 1, "rejected": 1},
+        "NPQB": {"accepted": 1},
+    }
+
+
+def test_filters_by_year_programme_and_partner(hub):
+    by_year = dashboard_figures(filters=DashboardFilters(academic_year=2026), now=NOW)
+    by_programme = dashboard_figures(filters=DashboardFilters(programme="npq-a"), now=NOW)
+    by_partner = dashboard_figures(filters=DashboardFilters(partner=hub["north"].pk), now=NOW)
+
+    assert _bars(by_year.funnel)["Started an application"] == 1
+    assert by_year.places == [] and by_year.outcomes == []
+    assert _bars(by_programme.funnel)["Registered interest"] == 2
+    assert _bars(by_programme.funnel)["Started an application"] == 6
+    assert by_programme.participation == []
+    assert _bars(by_partner.funding) == {"funded": 2}
+
+
+def test_each_figure_links_to_the_list_behind_it_and_every_chart_is_a_table(client, hub):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    response = client.get(reverse("reports:dashboard"), {"programme": "npq-a"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"{reverse('participants:application-list')}?status=awaiting_school" in page
+    assert f"{reverse('participants:application-list')}?funding=funded" in page
+    assert reverse("assessment:window-marking", args=[hub["window"].pk]) in page
+    assert reverse("cohorts:cohort-detail", args=[hub["a1"].pk]) in page
+    # Every chart's bars sit in the table that carries their numbers.
+    assert page.count("<svg") == page.count('class="chart-bar') > 0
+    assert page.count("<svg") <= page.count("<tr>")
+
+
+def test_the_dashboard_is_for_hub_staff_only(client):
+    for user, expected in (
+        (UserFactory(), 403),
+        (StaffUserFactory(roles=[Role.FACILITATOR]), 403),
+        (StaffUserFactory(roles=[Role.ASSESSOR]), 403),
+        (StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]), 200),
+    ):
+        sign_in(client, user)
+        assert client.get(reverse("reports:dashboard")).status_code == expected
+
+
+def test_figures_are_reused_for_a_few_minutes(hub, django_assert_num_queries):
+    dashboard_figures(filters=DashboardFilters())
+
+    with django_assert_num_queries(0):
+        dashboard_figures(filters=DashboardFilters())
+
+
+def _bulk_places(cohort, count):
+    users = User.objects.bulk_create(
+        User(email=f"p{n}-{cohort.pk}@bulk.example", first_name="P", last_name=str(n))
+        for n in range(count)
+    )
+    Enrolment.objects.bulk_create(Enrolment(participant=u, cohort=cohort) for u in users)
+
+
+def _dashboard_queries(client) -> int:
+    from django.core.cache import cache
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("reports:dashboard")).status_code == 200
+    return len(captured)
+
+
+def test_the_query_count_does_not_grow_up_to_10000_enrolments(client, hub):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    small = _dashboard_queries(client)
+
+    _bulk_places(hub["b1"], 10_000)
+    large = _dashboard_queries(client)
+
+    assert large == small
+    figures = dashboard_figures(filters=DashboardFilters(academic_year=2026), now=NOW)
+    assert figures.participation[0].participants == 10_001

@@ -1,0 +1,221 @@
+"""The DfE milestone page as each role, its filters and its query count."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from cohorts.tests.factories import CohortFactory
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from participants.services import enrolment_change
+from participants.tests.factories import EnrolmentFactory
+from programmes.models import Programme
+from programmes.tests.factories import ProgrammeFactory
+from reports.milestones import STOPPED, SUPPORTED
+
+from .helpers import (
+    at,
+    finish_phase,
+    leadership_cohort,
+    module_window,
+    released_outcome,
+    session,
+    take_register,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = at(2027, 12, 1, 10)  # before the started milestone, 22 December 2027
+
+
+def _person(first_name, last_name):
+    return UserFactory(first_name=first_name, last_name=last_name)
+
+
+@pytest.fixture
+def cohort_with_places():
+    """Three sessions (two with registers by 1 December) and one module (two phases): five
+    pieces of evidence each, so retained-1 needs two and retained-2 three."""
+    with time_machine.travel(at(2027, 9, 1)):
+        cohort = leadership_cohort(name="Autumn start, Chester")
+        places = {
+            name: EnrolmentFactory(cohort=cohort, participant=_person(name, "Tester"))
+            for name in ("Ada", "Ben", "Cat", "Dan")
+        }
+    october, november = session(cohort, at(2027, 10, 12)), session(cohort, at(2027, 11, 9))
+    session(cohort, at(2028, 1, 18))
+    module_window(
+        cohort,
+        opens_on=datetime.date(2027, 10, 1),
+        study_due_on=datetime.date(2027, 10, 29),
+        application_due_on=datetime.date(2027, 12, 10),
+    )
+    ada, ben, cat, dan = places.values()
+    take_register(october, {ada: "present", ben: "absent", cat: "present", dan: "present"})
+    with time_machine.travel(at(2027, 10, 20)):
+        enrolment_change(enrolment=dan, to="withdrawn", by=StaffUserFactory(), reason="workload")
+    take_register(november, {ada: "present", ben: "absent", cat: "absent"})
+    return cohort, places
+
+
+def _row(response, name):
+    rows = response.context["page_obj"].object_list
+    return next(row for row in rows if row.enrolment.participant.first_name == name)
+
+
+@time_machine.travel(TODAY)
+def test_a_hub_administrator_sees_what_each_place_can_claim(client, cohort_with_places):
+    cohort, places = cohort_with_places
+    maths_hub = CohortFactory(programme=ProgrammeFactory(family=Programme.Family.MATHS_HUB))
+    EnrolmentFactory(cohort=maths_hub, participant=_person("Max", "Mastery"))
+    sign_in(client, StaffUserFactory())
+
+    response = client.get(reverse("reports:milestone-list"))
+
+    assert response.status_code == 200
+    names = [row.enrolment.participant.first_name for row in response.context["page_obj"]]
+    assert names == ["Ada", "Ben", "Cat", "Dan"]  # no Maths Hub place: it has no declarations
+    ada, ben, cat, dan = (_row(response, name) for name in ("Ada", "Ben", "Cat", "Dan"))
+    assert [d.state for d in ada.status.declarations][:2] == [SUPPORTED, SUPPORTED]
+    assert [d.declaration for d in ada.status.claimable] == ["started", "retained-1"]
+    assert ada.status.declarations[1].evidenced_on == datetime.date(2027, 11, 9)
+    assert [d.declaration for d in ben.status.due] == ["started"]
+    assert ben.status.next_milestone_on == datetime.date(2027, 12, 22)
+    assert [d.declaration for d in cat.status.claimable] == ["started"]
+    assert [d.state for d in dan.status.declarations] == [SUPPORTED, STOPPED, STOPPED, STOPPED]
+    assert dan.status.next_milestone_on is None
+    assert response.context["counts"] == {"all": 4, "claimable": 3, "due": 1}
+    page = response.content.decode()
+    assert "Claimable" in page and "22 Dec 2027" in page
+    assert "None while withdrawn" in page
+    assert "Max" not in page
+
+
+@time_machine.travel(TODAY)
+@pytest.mark.parametrize(
+    "show, names",
+    [("claimable", ["Ada", "Cat", "Dan"]), ("due", ["Ben"]), ("", ["Ada", "Ben", "Cat", "Dan"])],
+)
+def test_the_page_shows_what_is_claimable_or_due_and_not_supported(
+    client, cohort_with_places, show, names
+):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    response = client.get(reverse("reports:milestone-list"), {"show": show})
+
+    assert [row.enrolment.participant.first_name for row in response.context["page_obj"]] == names
+
+
+@time_machine.travel(TODAY)
+def test_filters_by_cohort_year_and_programme(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    with time_machine.travel(at(2027, 9, 1)):
+        later = leadership_cohort(name="Spring start", academic_year=2028)
+        EnrolmentFactory(cohort=later, participant=_person("Eve", "Later"))
+    sign_in(client, StaffUserFactory())
+    url = reverse("reports:milestone-list")
+
+    def names(**query):
+        response = client.get(url, query)
+        return [row.enrolment.participant.first_name for row in response.context["page_obj"]]
+
+    assert names(cohort=later.pk) == ["Eve"]
+    assert names(academic_year=2028) == ["Eve"]
+    assert names(programme=cohort.programme_id) == ["Ada", "Ben", "Cat", "Dan"]
+    assert names(programme=cohort.programme_id, show="due") == ["Ben"]
+
+
+@time_machine.travel(TODAY)
+def test_a_facilitator_sees_their_own_cohorts_places_and_not_anothers(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    with time_machine.travel(at(2027, 9, 1)):
+        other = leadership_cohort(name="Somebody else's")
+        EnrolmentFactory(cohort=other, participant=_person("Olly", "Other"))
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    cohort.facilitators.add(facilitator)
+    sign_in(client, facilitator)
+
+    theirs = client.get(reverse("reports:cohort-milestones", args=[cohort.pk]))
+    everything = client.get(reverse("reports:milestone-list"))
+    not_theirs = client.get(reverse("reports:cohort-milestones", args=[other.pk]))
+    filtered = client.get(reverse("reports:milestone-list"), {"cohort": other.pk})
+
+    assert theirs.status_code == 200
+    assert len(theirs.context["page_obj"].object_list) == 4
+    assert "Olly" not in everything.content.decode()
+    assert not_theirs.status_code == 404
+    assert filtered.status_code == 404
+
+
+@pytest.mark.parametrize("role", [None, Role.ASSESSOR, Role.SCHOOL_LEADER])
+def test_teachers_assessors_and_school_leaders_are_refused(client, role):
+    cohort = leadership_cohort()
+    person = StaffUserFactory(roles=[role]) if role == Role.ASSESSOR else UserFactory()
+    if role == Role.SCHOOL_LEADER:
+        person = UserFactory(roles=[Role.SCHOOL_LEADER])
+    sign_in(client, person)
+
+    assert client.get(reverse("reports:milestone-list")).status_code == 403
+    assert client.get(reverse("reports:cohort-milestones", args=[cohort.pk])).status_code == 403
+
+
+@time_machine.travel(TODAY)
+def test_staff_reach_it_from_the_navigation_and_the_cohort_page(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    home = client.get(reverse("staff:home"))
+    cohort_page = client.get(cohort.get_absolute_url()).content.decode()
+
+    assert reverse("reports:milestone-list") in [link["url"] for link in home.context["nav_links"]]
+    assert reverse("reports:cohort-milestones", args=[cohort.pk]) in cohort_page
+
+
+def test_the_page_says_when_there_are_no_places(client):
+    sign_in(client, StaffUserFactory())
+
+    response = client.get(reverse("reports:milestone-list"))
+
+    assert "No places on DfE-funded NPQs yet" in response.content.decode()
+
+
+def _places(count):
+    """`count` places, each with registers, a module phase, and for some a result or a
+    withdrawal: every kind of fact the page reads."""
+    with time_machine.travel(at(2027, 9, 1)):
+        cohort = leadership_cohort()
+        places = [EnrolmentFactory(cohort=cohort) for _ in range(count)]
+    first, second = session(cohort, at(2027, 10, 12)), session(cohort, at(2027, 11, 9))
+    window = module_window(
+        cohort,
+        opens_on=datetime.date(2027, 10, 1),
+        study_due_on=datetime.date(2027, 10, 29),
+        application_due_on=datetime.date(2027, 12, 10),
+    )
+    take_register(first, {place: "present" for place in places})
+    take_register(second, {place: "late" for place in places[::2]})
+    for place in places[::3]:
+        finish_phase(place, window, "study", at(2027, 10, 20))
+    released_outcome(places[0], "passed", at(2027, 11, 20))
+    with time_machine.travel(at(2027, 11, 25)):
+        enrolment_change(enrolment=places[-1], to="deferred", by=StaffUserFactory())
+    return places
+
+
+@time_machine.travel(TODAY)
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_query_count_does_not_grow_with_the_places(
+    client, count, django_assert_max_num_queries
+):
+    _places(count)
+    sign_in(client, StaffUserFactory())
+    url = reverse("reports:milestone-list")
+    client.get(url)  # warm the session and role caches
+
+    # Session, user, MFA, permissions (2), role groups; the filters' years, cohorts and
+    # programmes (4); the places; participation's five; phase dates and results.
+    with django_assert_max_num_queries(19):
+        response = client.get(url, {"show": "claimable"})
+
+    assert response.context["counts"]["all"] == count
