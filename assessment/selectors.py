@@ -246,6 +246,31 @@ def assessment_enrolment(*, user, window: AssessmentWindow) -> Enrolment | None:
     return enrolments.first()
 
 
+def window_cohorts(*, window: AssessmentWindow, user):
+    """The cohorts whose participants a window's staff page lists: the window's own cohort,
+    or for a programme-wide window every cohort of the programme the person may see."""
+    from cohorts.models import Cohort
+
+    if window.cohort_id:
+        return Cohort.objects.filter(pk=window.cohort_id).select_related("programme")
+    return (
+        Cohort.objects.for_user(user)
+        .filter(programme_id=window.programme_id)
+        .select_related("programme")
+    )
+
+
+def window_places(*, cohorts):
+    """The places a window's staff page lists for `cohorts`: everyone but the deferred,
+    cohort by cohort, by surname."""
+    return (
+        Enrolment.objects.filter(cohort__in=cohorts)
+        .exclude(status=Enrolment.Status.DEFERRED)
+        .select_related("participant")
+        .order_by("cohort_id", "participant__last_name", "participant__first_name", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class ParticipantRow:
     """One participant on a window's staff page."""

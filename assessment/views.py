@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView
 
-from cohorts.models import Cohort
 from participants.models import Enrolment
 
 from .forms import (
@@ -37,10 +36,12 @@ from .selectors import (
     assessment_enrolment,
     participation_threshold,
     when,
+    window_cohorts,
     window_marking_counts,
     window_marking_rows,
     window_marking_submissions,
     window_participant_rows,
+    window_places,
 )
 from .services import (
     deadline_extend,
@@ -326,13 +327,7 @@ class StaffWindowMixin:
         """Look up anything else the page needs, once the window is found."""
 
     def window_cohorts(self):
-        if self.window.cohort_id:
-            return Cohort.objects.filter(pk=self.window.cohort_id).select_related("programme")
-        return (
-            Cohort.objects.for_user(self.request.user)
-            .filter(programme_id=self.window.programme_id)
-            .select_related("programme")
-        )
+        return window_cohorts(window=self.window, user=self.request.user)
 
 
 class WindowListView(PermissionRequiredMixin, ListView):
@@ -406,12 +401,7 @@ class WindowDetailView(PermissionRequiredMixin, StaffWindowMixin, DetailView):
         cohort = next((c for c in cohorts if str(c.pk) == chosen), cohorts[0] if cohorts else None)
         rows, page = [], None
         if cohort is not None:
-            enrolments = (
-                Enrolment.objects.filter(cohort=cohort)
-                .exclude(status=Enrolment.Status.DEFERRED)
-                .select_related("participant")
-                .order_by("participant__last_name", "participant__first_name", "pk")
-            )
+            enrolments = window_places(cohorts=[cohort])
             page = Paginator(enrolments, 25).get_page(self.request.GET.get("page"))
             rows = window_participant_rows(window=self.window, enrolments=page.object_list)
         context.update(

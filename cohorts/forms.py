@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from npq_portal.roles import ROLE_SPECS, Role
+from programmes.models import Programme
 
 from .models import Cohort, DeliveryPartner, ModuleWindow, Session
 from .services import LONDON
@@ -198,3 +199,20 @@ class CohortFilterForm(forms.Form):
         self.fields["academic_year"].choices = [("", "All")] + [
             (year, f"{year}/{(year + 1) % 100:02d}") for year in years
         ]
+
+    @classmethod
+    def for_cohorts(cls, data, *, cohorts) -> "CohortFilterForm":
+        """The filters offered over `cohorts` (the person's scope): their programmes, years."""
+        return cls(
+            data or None,
+            programmes=Programme.objects.filter(cohorts__in=cohorts).distinct().order_by("name"),
+            years=cohorts.order_by("-academic_year")
+            .values_list("academic_year", flat=True)
+            .distinct(),
+        )
+
+    def filter(self, cohorts):
+        """`cohorts` narrowed by the filters given; one that is not valid is left out."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return cohorts.matching(**{name: data.get(name) for name in self.fields})

@@ -45,6 +45,21 @@ class CohortQuerySet(models.QuerySet):
             return self
         return self.filter(facilitators=user)
 
+    def matching(
+        self, *, programme=None, academic_year=None, status: str | None = None, partner=None
+    ) -> "CohortQuerySet":
+        """Cohorts matching the cohort list's filters; each one left blank is left out."""
+        cohorts = self
+        if programme:
+            cohorts = cohorts.filter(programme=programme)
+        if academic_year:
+            cohorts = cohorts.filter(academic_year=academic_year)
+        if status:
+            cohorts = cohorts.filter(status=status)
+        if partner:
+            cohorts = cohorts.filter(delivery_partner=partner)
+        return cohorts
+
     def accepting_applications(self) -> "CohortQuerySet":
         """Open or full (a full cohort takes applications for its waiting list), and its
         application deadline (if it has one) not yet passed."""

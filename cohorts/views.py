@@ -21,8 +21,6 @@ from django.views.generic import (
     UpdateView,
 )
 
-from programmes.models import Programme
-
 from .calendar import calendar_ics
 from .forms import (
     CohortFilterForm,
@@ -82,24 +80,8 @@ class CohortListView(PermissionRequiredMixin, ListView):
             .annotate(applications_awaiting=awaiting)
             .order_by(*Cohort._meta.ordering)  # a GROUP BY drops the default ordering
         )
-        self.filters = CohortFilterForm(
-            self.request.GET or None,
-            programmes=Programme.objects.filter(cohorts__in=scoped).distinct().order_by("name"),
-            years=scoped.order_by("-academic_year")
-            .values_list("academic_year", flat=True)
-            .distinct(),
-        )
-        self.filters.is_valid()
-        data = getattr(self.filters, "cleaned_data", {})
-        if data.get("programme"):
-            cohorts = cohorts.filter(programme=data["programme"])
-        if data.get("academic_year"):
-            cohorts = cohorts.filter(academic_year=data["academic_year"])
-        if data.get("status"):
-            cohorts = cohorts.filter(status=data["status"])
-        if data.get("partner"):
-            cohorts = cohorts.filter(delivery_partner=data["partner"])
-        return cohorts
+        self.filters = CohortFilterForm.for_cohorts(self.request.GET, cohorts=scoped)
+        return self.filters.filter(cohorts)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -100,6 +100,19 @@ ASSESSMENT_WINDOWS = (
     "assessment.allocate_marking",
     "assessment.resolve_marking",
 )
+# Exports (the reports app): which lists a role may download. Which columns each role gets
+# is decided in reports/datasets.py; the rows come from the same for_user() scopes as the lists.
+EVERY_EXPORT = tuple(
+    f"reports.export_{dataset}"
+    for dataset in (
+        "applications",
+        "enrolments",
+        "attendance",
+        "outcomes",
+        "subscribers",
+        "funding_decisions",
+    )
+)
 
 # Ordered by precedence: someone with several roles starts on the first one's page.
 ROLE_TABLE: tuple[RoleSpec, ...] = (
@@ -120,6 +133,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
             *ASSESSMENT_WINDOWS,
+            *EVERY_EXPORT,
         ),
     ),
     RoleSpec(
@@ -137,6 +151,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
             *ASSESSMENT_WINDOWS,
+            *EVERY_EXPORT,
         ),
     ),
     RoleSpec(
@@ -149,6 +164,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "cohorts.view_cohort",
             "cohorts.view_session",
             *REGISTERS_AND_PROGRESS,
+            "reports.export_attendance",
         ),
     ),
     RoleSpec(
@@ -158,7 +174,13 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
         # Scoped by Marking.objects.for_assessor(): only what is allocated to them.
         permissions=(STAFF_AREA, "assessment.mark_submission"),
     ),
-    RoleSpec(Role.SCHOOL_LEADER, start_url_name="school-leader-home", staff=False),
+    RoleSpec(
+        Role.SCHOOL_LEADER,
+        start_url_name="school-leader-home",
+        staff=False,
+        # Scoped to their schools' applicants by Application/Enrolment.objects.for_user().
+        permissions=("reports.export_applications", "reports.export_enrolments"),
+    ),
     RoleSpec(Role.TEACHER, start_url_name="teacher-home", staff=False),
 )
 

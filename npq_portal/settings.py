@@ -209,6 +209,12 @@ MILESTONES = {
     "completed_days_after_end": 120,
 }
 
+# ---- Exports ----
+# A list of at most inline_max_rows rows downloads at once; a longer one is made by a Celery
+# task (at once, in-process, without REDIS_URL) whose page shows its progress, saved every
+# progress_every rows. Exports and their files are deleted keep_days days after they are made.
+EXPORTS = {"inline_max_rows": 2000, "progress_every": 500, "keep_days": 7}
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {
@@ -239,6 +245,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-waitlist-offers": {
         "task": "participants.tasks.waitlist_offers_expire_task",
         "schedule": crontab(minute=0),
+    },
+    # Every day at 03:30 UK time: delete exports (and their files) older than keep_days.
+    "forget-old-exports": {
+        "task": "reports.tasks.exports_forget_old_task",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -398,6 +400,51 @@ class ApplicationQuerySet(models.QuerySet):
         schools = SchoolLeadership.objects.filter(user=user).values("school")
         return self.filter(Q(applicant=user) | Q(school__in=schools))
 
+    def sent(self) -> "ApplicationQuerySet":
+        """Applications that have left the applicant's hands: everything but drafts."""
+        return self.exclude(status=Application.Status.DRAFT)
+
+    def from_schools_led_by(self, user) -> "ApplicationQuerySet":
+        """Applications naming a school the user is a confirmed leader of (My school)."""
+        return self.filter(school__in=SchoolLeadership.objects.filter(user=user).values("school"))
+
+    def in_review_order(self) -> "ApplicationQuerySet":
+        """The review queue's order: oldest sent first."""
+        return self.order_by("submitted_at", "pk")
+
+    def in_school_order(self) -> "ApplicationQuerySet":
+        """My school's order: by school, then the applicant's surname."""
+        return self.order_by("school__name", "applicant__last_name", "applicant__first_name", "pk")
+
+    def matching(self, filters: Mapping[str, str]) -> "ApplicationQuerySet":
+        """Applications matching the review queue's filters: status, cohort, programme, the
+        funding outcome that stands, and a search of name, email and school. A filter left
+        blank, or with a value it does not know, is left out, as the list has always done."""
+        applications = self
+        if filters.get("status") in Application.Status.values:
+            applications = applications.filter(status=filters["status"])
+        cohort = filters.get("cohort") or ""
+        if cohort.isdigit():
+            applications = applications.filter(cohort_id=int(cohort))
+        if filters.get("programme"):
+            applications = applications.filter(cohort__programme__slug=filters["programme"])
+        if filters.get("funding"):
+            # The outcome that stands: staff's override where there is one.
+            code = filters["funding"]
+            applications = applications.filter(
+                Q(funding_decision__override_status=code)
+                | Q(funding_decision__override_status="", funding_decision__status=code)
+            )
+        query = (filters.get("q") or "").strip()
+        if query:
+            applications = applications.filter(
+                Q(applicant__email__icontains=query)
+                | Q(applicant__first_name__icontains=query)
+                | Q(applicant__last_name__icontains=query)
+                | Q(school__name__icontains=query)
+            )
+        return applications
+
 
 class Application(TimeStampedModel):
     """A teacher's request for a place in a cohort, from draft to decision.
@@ -512,6 +559,22 @@ class ApplicationEvent(models.Model):
 
 
 class EnrolmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "EnrolmentQuerySet":
+        """Hub staff see every place; facilitators their cohorts' places; school leaders the
+        places of their schools' applicants (the school on the application that made the
+        place, as My school shows it); anyone else their own."""
+        if user.has_perm("participants.view_enrolment"):
+            return self
+        from cohorts.models import Cohort
+        from npq_portal.roles import Role, user_roles
+
+        seen = Q(participant=user) | Q(cohort__in=Cohort.objects.for_user(user))
+        if Role.SCHOOL_LEADER in user_roles(user):
+            seen |= Q(
+                application__school__in=SchoolLeadership.objects.filter(user=user).values("school")
+            )
+        return self.filter(seen)
+
     def holding_a_place(self) -> "EnrolmentQuerySet":
         """Enrolments that take one of the cohort's places."""
         return self.filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED])

@@ -293,25 +293,14 @@ class ProgressGrid:
     registers_missing: list = field(default_factory=list)  # started, no register taken
 
 
-def cohort_progress_grid(*, cohort) -> ProgressGrid:
-    """The cohort grid: every participant with a current place × the cohort's sessions and
-    modules, with participation and who is at risk, from one load of the facts."""
+def progress_rows(*, enrolments: list, facts: ParticipationFacts, today=None) -> list[ProgressRow]:
+    """Each place's line in the cohort grid, from facts already loaded. The places may be in
+    several cohorts: each line has its own cohort's sessions and modules."""
     from django.conf import settings
     from django.utils import timezone
 
-    from .models import Enrolment
-
     threshold = settings.ASSESSMENT["participation_threshold"]
-    enrolments = list(
-        Enrolment.objects.filter(cohort=cohort)
-        .holding_a_place()
-        .select_related("participant")
-        .order_by("participant__last_name", "participant__first_name", "pk")
-    )
-    facts = participation_facts(enrolments)
-    sessions = facts.sessions.get(cohort.pk, [])
-    windows = facts.windows.get(cohort.pk, [])
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     rows = []
     for enrolment in enrolments:
         participation = participation_of(enrolment, facts, today)
@@ -321,15 +310,53 @@ def cohort_progress_grid(*, cohort) -> ProgressGrid:
                 enrolment=enrolment,
                 participation=participation,
                 at_risk=participation.at_risk(threshold),
-                marks=[facts.marks[enrolment.pk].get(s.pk, "") for s in sessions],
+                marks=[
+                    facts.marks[enrolment.pk].get(s.pk, "")
+                    for s in facts.sessions.get(enrolment.cohort_id, [])
+                ],
                 phases=[
                     ((w.module_id, "study") in done, (w.module_id, "application") in done)
-                    for w in windows
+                    for w in facts.windows.get(enrolment.cohort_id, [])
                 ],
             )
         )
+    return rows
+
+
+def progress_rows_shown(rows: list[ProgressRow], *, show: str = "") -> list[ProgressRow]:
+    """The grid's rows for its filter: everyone, or with show="at-risk" only those at risk."""
+    if show == "at-risk":
+        return [row for row in rows if row.at_risk]
+    return rows
+
+
+def grid_enrolments(*, cohorts):
+    """The places the cohort grid lists: those holding a place in `cohorts` (a list or a
+    queryset), cohort by cohort, by surname."""
+    from .models import Enrolment
+
+    return (
+        Enrolment.objects.filter(cohort__in=cohorts)
+        .holding_a_place()
+        .select_related("participant")
+        .order_by("cohort_id", "participant__last_name", "participant__first_name", "pk")
+    )
+
+
+def cohort_progress_grid(*, cohort) -> ProgressGrid:
+    """The cohort grid: every participant with a current place × the cohort's sessions and
+    modules, with participation and who is at risk, from one load of the facts."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    enrolments = list(grid_enrolments(cohorts=[cohort]))
+    facts = participation_facts(enrolments)
+    rows = progress_rows(enrolments=enrolments, facts=facts)
+    sessions = facts.sessions.get(cohort.pk, [])
+    windows = facts.windows.get(cohort.pk, [])
     now = timezone.now()
     missing = [s for s in sessions if s.starts_at <= now and s.pk not in facts.taken]
+    threshold = settings.ASSESSMENT["participation_threshold"]
     return ProgressGrid(sessions, windows, rows, threshold, missing)
 
 

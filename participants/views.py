@@ -1,11 +1,11 @@
-import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -59,6 +59,7 @@ from .selectors import (
     enrolments_participation,
     funding_what_changes,
     programme_outline,
+    progress_rows_shown,
 )
 from .services import (
     application_accept,
@@ -371,14 +372,19 @@ class SubscriberUnsubscribeView(SubscriberTokenMixin, TemplateView):
 
 
 class SubscriberReportView(PermissionRequiredMixin, TemplateView):
-    """Confirmed subscribers by programme, and their export."""
+    """Confirmed subscribers by programme, with their exports."""
 
     permission_required = "participants.view_subscriber"
     template_name = "participants/subscriber_report.html"
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "csv":
-            return self._export(request.GET.get("programme", ""))
+            # The old export link: the exports (reports app) make the file now.
+            url = reverse(
+                "reports:export-create", kwargs={"kind": "subscribers", "file_format": "csv"}
+            )
+            programme = request.GET.get("programme", "")
+            return redirect(f"{url}?{urlencode({'programme': programme})}" if programme else url)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -396,36 +402,6 @@ class SubscriberReportView(PermissionRequiredMixin, TemplateView):
         context["total"] = Subscriber.objects.confirmed().count()
         context["unconfirmed"] = Subscriber.objects.filter(confirmed_at__isnull=True).count()
         return context
-
-    def _export(self, slug: str):
-        subscribers = Subscriber.objects.confirmed().select_related("school")
-        name = "all"
-        if slug:
-            subscribers = subscribers.filter(programmes__slug=slug)
-            name = slug
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="subscribers-{name}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["First name", "Last name", "Email", "School URN", "School", "Confirmed"])
-        for subscriber in subscribers.order_by("last_name", "first_name").iterator(chunk_size=2000):
-            writer.writerow(
-                _safe_cells(
-                    [
-                        subscriber.first_name,
-                        subscriber.last_name,
-                        subscriber.email,
-                        subscriber.school.urn if subscriber.school else "",
-                        subscriber.school.name if subscriber.school else "",
-                        f"{subscriber.confirmed_at:%Y-%m-%d}",
-                    ]
-                )
-            )
-        return response
-
-
-def _safe_cells(cells: list) -> list:
-    """Names typed into a public form must not run as spreadsheet formulas when opened."""
-    return [f"'{cell}" if str(cell)[:1] in {"=", "+", "-", "@"} else cell for cell in cells]
 
 
 # ---- School approval (no account needed) ----
@@ -782,32 +758,13 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        applications = Application.objects.exclude(status=Application.Status.DRAFT).select_related(
-            "applicant", "cohort__programme", "school", "funding_decision"
+        applications = (
+            Application.objects.for_user(self.request.user)
+            .sent()
+            .matching(self.request.GET)
+            .select_related("applicant", "cohort__programme", "school", "funding_decision")
         )
-        get = self.request.GET
-        if get.get("status") in Application.Status.values:
-            applications = applications.filter(status=get["status"])
-        if get.get("cohort", "").isdigit():
-            applications = applications.filter(cohort_id=int(get["cohort"]))
-        if get.get("programme"):
-            applications = applications.filter(cohort__programme__slug=get["programme"])
-        if get.get("funding"):
-            # The outcome that stands: staff's override where there is one.
-            code = get["funding"]
-            applications = applications.filter(
-                Q(funding_decision__override_status=code)
-                | Q(funding_decision__override_status="", funding_decision__status=code)
-            )
-        query = get.get("q", "").strip()
-        if query:
-            applications = applications.filter(
-                Q(applicant__email__icontains=query)
-                | Q(applicant__first_name__icontains=query)
-                | Q(applicant__last_name__icontains=query)
-                | Q(school__name__icontains=query)
-            )
-        return applications.order_by("submitted_at", "pk")
+        return applications.in_review_order()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -1002,16 +959,15 @@ class MySchoolView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        schools = School.objects.filter(leaderships__user=self.request.user)
-        context["schools"] = schools
+        context["schools"] = School.objects.filter(leaderships__user=self.request.user)
         from cohorts.models import Session
 
         applications = (
-            Application.objects.filter(school__in=schools)
-            .exclude(status=Application.Status.DRAFT)
+            Application.objects.from_schools_led_by(self.request.user)
+            .sent()
             .select_related("applicant", "cohort__programme", "school")
             .prefetch_related("enrolments__cohort")
-            .order_by("school__name", "applicant__last_name")
+            .in_school_order()
         )
         context["applications"] = applications
         places = [e for application in applications for e in application.enrolments.all()]
@@ -1287,10 +1243,9 @@ class CohortProgressView(PermissionRequiredMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         grid = cohort_progress_grid(cohort=cohort)
-        rows = grid.rows
-        at_risk_only = self.request.GET.get("show") == "at-risk"
-        if at_risk_only:
-            rows = [row for row in rows if row.at_risk]
+        show = self.request.GET.get("show", "")
+        rows = progress_rows_shown(grid.rows, show=show)
+        at_risk_only = show == "at-risk"
         page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             cohort=cohort,

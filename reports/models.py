@@ -1,0 +1,106 @@
+"""Exports: a file of rows someone asked for, made in the background when it is large."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from assessment.storage import private_storage
+from npq_portal.models import TimeStampedModel
+
+
+def export_upload_to(instance, filename: str) -> str:
+    # A random name: the file's name on disk says nothing about whose data is in it.
+    return f"reports/exports/{uuid.uuid4().hex}"
+
+
+class ExportQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ExportQuerySet":
+        """Only the person who asked for an export sees it or its file, whatever their role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(requested_by=user)
+
+    def unfinished(self) -> "ExportQuerySet":
+        return self.filter(status__in=[Export.Status.WAITING, Export.Status.RUNNING])
+
+
+class Export(TimeStampedModel):
+    """One export someone asked for: what, in which format, with which filters, and how far
+    it has got. Holds personal data: its file has the rows and columns its owner may see."""
+
+    class Kind(models.TextChoices):
+        APPLICATIONS = "applications", "Applications"
+        ENROLMENTS = "enrolments", "Places"
+        ATTENDANCE = "attendance", "Attendance"
+        OUTCOMES = "outcomes", "Assessment outcomes"
+        SUBSCRIBERS = "subscribers", "Mailing-list subscribers"
+        FUNDING_DECISIONS = "funding-decisions", "Funding decisions"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to start"
+        RUNNING = "running", "Being prepared"
+        DONE = "done", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports"
+    )
+    kind = models.CharField(max_length=30, choices=Kind)
+    file_format = models.CharField("format", max_length=10, choices=Format)
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The list's filters when it was asked for."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.WAITING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(
+        upload_to=export_upload_to, storage=private_storage, blank=True, max_length=200
+    )
+    file_name = models.CharField(max_length=200, help_text="The name it downloads as.")
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("export_applications", "Can export applications"),
+            ("export_enrolments", "Can export places"),
+            ("export_attendance", "Can export attendance"),
+            ("export_outcomes", "Can export assessment outcomes"),
+            ("export_subscribers", "Can export mailing-list subscribers"),
+            ("export_funding_decisions", "Can export funding decisions"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | (~Q(file="") & Q(finished_at__isnull=False)),
+                name="export_done_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_file_format_display()}), {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:export-detail", kwargs={"pk": self.pk})
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))

@@ -1,0 +1,153 @@
+"""Exports made in the background: asking for one, making its file, forgetting old ones."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from npq_portal.models import User
+
+from .datasets import DATASETS, ExportContents, export_contents
+from .models import Export
+from .tasks import export_build_task
+from .writers import csv_chunks, xlsx_write
+
+logger = logging.getLogger(__name__)
+
+# A task still "running" after this long died with its worker: running it again may take over.
+STALE_AFTER = datetime.timedelta(hours=1)
+EXPORT_DEFAULTS = {"inline_max_rows": 2000, "progress_every": 500, "keep_days": 7}
+
+
+def export_settings() -> dict:
+    """settings.EXPORTS over the defaults (read when asked, never at import)."""
+    return {**EXPORT_DEFAULTS, **getattr(settings, "EXPORTS", {})}
+
+
+@transaction.atomic
+def export_start(
+    *, user: User, kind: str, file_format: str, filters: Mapping[str, str], rows_total: int = 0
+) -> Export:
+    """Have a large export prepared in the background; its page shows how far it has got.
+
+    Asking again for the same export while the first is still being prepared returns the
+    first, so a double click makes one file.
+    """
+    dataset = DATASETS[kind]
+    filters = dict(filters)
+    for waiting in (
+        Export.objects.for_user(user).unfinished().filter(kind=kind, file_format=file_format)
+    ):
+        if waiting.filters == filters:
+            return waiting
+    export = Export.objects.create(
+        requested_by=user,
+        kind=kind,
+        file_format=file_format,
+        filters=filters,
+        rows_total=rows_total,
+        file_name=dataset.file_name(filters=filters, file_format=file_format),
+    )
+    logger.info("Export %s (%s) asked for by user %s", export.pk, kind, user.pk)
+    export_build_task.delay_on_commit(export.pk)
+    return export
+
+
+def export_build(*, export: Export) -> None:
+    """Make an export's file with the rows and columns its owner may see now, saving progress
+    every few hundred rows. One already made, or being made by another worker, is left alone,
+    so running it twice makes one file."""
+    now = timezone.now()
+    claimed = (
+        Export.objects.filter(pk=export.pk)
+        .filter(
+            Q(status=Export.Status.WAITING)
+            | Q(status=Export.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+        )
+        .update(status=Export.Status.RUNNING, started_at=now, rows_done=0, error="")
+    )
+    if not claimed:
+        logger.info("Export %s is already made or being made", export.pk)
+        return
+    export.refresh_from_db()
+    try:
+        contents = export_contents(
+            user=export.requested_by, kind=export.kind, filters=export.filters
+        )
+        Export.objects.filter(pk=export.pk).update(rows_total=contents.total)
+        written = 0
+
+        def counted(rows: Iterable[list]) -> Iterator[list]:
+            nonlocal written
+            every = export_settings()["progress_every"]
+            for row in rows:
+                yield row
+                written += 1
+                if written % every == 0:  # in batches: one write per `every` rows
+                    Export.objects.filter(pk=export.pk).update(rows_done=written)
+
+        with tempfile.TemporaryFile() as out:
+            _write(export=export, contents=contents, rows=counted(contents.values()), out=out)
+            out.seek(0)
+            export.file.save(export.file_name, File(out), save=False)
+        Export.objects.filter(pk=export.pk).update(
+            status=Export.Status.DONE,
+            file=export.file.name,
+            rows_done=written,
+            rows_total=max(written, contents.total),
+            finished_at=timezone.now(),
+        )
+        logger.info("Export %s made: %s rows", export.pk, written)
+    except (PermissionDenied, ObjectDoesNotExist) as error:
+        _export_fail(export, f"You can no longer export this: {error}")
+    except Exception:
+        logger.exception("Export %s failed", export.pk)
+        _export_fail(
+            export,
+            "Something went wrong making the file. Try again; if it happens again, tell the "
+            "hub's administrator.",
+        )
+
+
+def _write(
+    *, export: Export, contents: ExportContents, rows: Iterable[list], out: IO[bytes]
+) -> None:
+    if export.file_format == Export.Format.XLSX:
+        xlsx_write(headers=contents.headers, rows=rows, out=out, title=contents.dataset.title)
+        return
+    for chunk in csv_chunks(headers=contents.headers, rows=rows):
+        out.write(chunk.encode("utf-8"))
+
+
+def _export_fail(export: Export, message: str) -> None:
+    if export.file:
+        export.file.delete(save=False)
+    Export.objects.filter(pk=export.pk).update(
+        status=Export.Status.FAILED, file="", error=message, finished_at=timezone.now()
+    )
+
+
+def exports_forget_old() -> int:
+    """Delete exports, and their files, made more than EXPORTS["keep_days"] days ago: they
+    hold personal data nobody needs to keep. Returns how many were deleted."""
+    cutoff = timezone.now() - datetime.timedelta(days=export_settings()["keep_days"])
+    old = Export.objects.filter(created_at__lt=cutoff)
+    deleted = 0
+    for export in old.iterator(chunk_size=200):
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        deleted += 1
+    if deleted:
+        logger.info("Forgot %s old exports", deleted)
+    return deleted

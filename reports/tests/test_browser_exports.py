@@ -1,0 +1,102 @@
+"""Exports in headless Chromium: a small one downloads from the list at once; a large one asks
+first, is prepared, and its page (scanned with axe) offers the file; a page left open while
+the file is made polls and shows the download when it is ready. Screenshots go to
+test-artifacts/."""
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from npq_portal.tests.factories import PASSWORD, TOTP_SECRET, StaffUserFactory, current_totp_code
+from participants.models import Application
+from participants.tests.factories import ApplicationFactory
+from reports.models import Export
+
+from .factories import ExportFactory, csv_rows, xlsx_rows
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _sign_in(page, live_server, user) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    page.wait_for_load_state()
+
+
+def _serious(page) -> tuple[list, str]:
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    return serious, results.generate_report()
+
+
+def test_a_small_export_downloads_from_the_list_and_a_large_one_is_prepared(
+    live_server, page, settings
+):
+    settings.EXPORTS = {"inline_max_rows": 3, "progress_every": 2, "keep_days": 7}
+    for _ in range(2):
+        ApplicationFactory(status=Application.Status.SCHOOL_APPROVED)
+    for _ in range(3):
+        ApplicationFactory(status=Application.Status.AWAITING_SCHOOL)
+    _sign_in(page, live_server, StaffUserFactory())
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    page.goto(
+        live_server.url + reverse("participants:application-list") + "?status=school_approved"
+    )
+    with page.expect_download() as small:
+        page.get_by_role("link", name="Download CSV of Applications").click()
+    small_rows = csv_rows(Path(small.value.path()).read_bytes())
+
+    page.goto(live_server.url + reverse("participants:application-list"))
+    page.get_by_role("link", name="Download Excel of Applications").click()
+    page.get_by_role("heading", name="Applications (Excel)").wait_for()
+    page.screenshot(path=SCREENSHOTS / "export-confirm.png", full_page=True)
+    confirm_serious, confirm_report = _serious(page)
+    page.get_by_role("button", name="Prepare the file").click()
+    page.get_by_text("Ready: 5 rows.").wait_for()
+    page.screenshot(path=SCREENSHOTS / "export-ready.png", full_page=True)
+    ready_serious, ready_report = _serious(page)
+    with page.expect_download() as large:
+        page.get_by_role("link", name=re.compile(r"^Download applications-.*\.xlsx$")).click()
+
+    assert len(small_rows) == 1 + 2
+    assert small.value.suggested_filename.endswith(".csv")
+    assert confirm_serious == [], confirm_report
+    assert ready_serious == [], ready_report
+    assert len(xlsx_rows(Path(large.value.path()).read_bytes())) == 1 + 5
+    assert Export.objects.get().status == Export.Status.DONE
+
+
+def test_the_status_page_shows_progress_then_the_download_when_the_file_is_ready(live_server, page):
+    owner = StaffUserFactory()
+    export = ExportFactory(requested_by=owner, status=Export.Status.RUNNING, rows_total=1000)
+    export.rows_done = 500
+    export.save()
+    _sign_in(page, live_server, owner)
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    page.goto(live_server.url + export.get_absolute_url())
+    page.get_by_role("progressbar", name="Export progress").wait_for()
+    page.screenshot(path=SCREENSHOTS / "export-progress.png", full_page=True)
+    serious, report = _serious(page)
+    export.file.save(
+        "applications.csv", ContentFile(b"\xef\xbb\xbfApplication\r\n1\r\n"), save=False
+    )
+    export.status, export.rows_done, export.finished_at = "done", 1000, timezone.now()
+    export.save()
+    link = page.get_by_role("link", name=f"Download {export.file_name}")
+    link.wait_for(timeout=15_000)  # export-progress.js saw it finish and reloaded the page
+
+    assert serious == [], report
+    assert page.get_by_text("Ready: 1,000 rows.").is_visible()

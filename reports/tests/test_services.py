@@ -1,0 +1,221 @@
+"""Large exports: made by the Celery task with progress saved in batches, safe to run twice,
+downloadable by their owner alone, and forgotten after a week."""
+
+import datetime
+import os
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from npq_portal.roles import Role
+from npq_portal.services import user_set_roles
+from npq_portal.tests.factories import StaffUserFactory, sign_in
+from participants.models import Application
+from participants.tests.factories import ApplicationFactory
+from reports.models import Export
+from reports.services import export_start, exports_forget_old
+from reports.tasks import export_build_task
+
+from .factories import ExportFactory, body_of, column, csv_rows, xlsx_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_threshold(settings):
+    settings.EXPORTS = {"inline_max_rows": 3, "progress_every": 2, "keep_days": 7}
+
+
+def _applications(n: int, **kwargs) -> list[Application]:
+    return [
+        ApplicationFactory(status=Application.Status.SCHOOL_APPROVED, **kwargs) for _ in range(n)
+    ]
+
+
+def test_a_large_export_asks_first_then_the_task_makes_it_with_progress_in_batches(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    _applications(5)
+    ApplicationFactory(status=Application.Status.WITHDRAWN)
+    owner = StaffUserFactory()
+    sign_in(client, owner)
+    url = reverse("reports:export-create", args=["applications", "csv"])
+
+    confirm = client.get(url, {"status": "school_approved"})
+    # Outermost, so it sees the task that runs as the inner block commits.
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        started = client.post(url, {"status": "school_approved"})
+
+    export = Export.objects.get()
+    assert "This export has 5 rows" in confirm.content.decode()
+    assert not Export.objects.exclude(pk=export.pk).exists()
+    assert started.url == export.get_absolute_url()
+    assert export.requested_by == owner
+    assert export.filters == {"status": "school_approved"}
+    assert (export.status, export.rows_done, export.rows_total) == ("done", 5, 5)
+    assert export.started_at <= export.finished_at
+    progress_writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "reports_export" SET "rows_done" =')
+    ]
+    assert len(progress_writes) == 2  # after rows 2 and 4 (then done): not one a row
+    rows = csv_rows(body_of(client.get(reverse("reports:export-download", args=[export.pk]))))
+    assert len(column(rows, "Application")) == 5
+
+
+def test_an_excel_export_from_the_task_opens_in_openpyxl(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    _applications(4)
+    sign_in(client, StaffUserFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export-create", args=["applications", "xlsx"]))
+    export = Export.objects.get()
+    download = client.get(reverse("reports:export-download", args=[export.pk]))
+
+    assert export.file_name.endswith(".xlsx")
+    assert download["Content-Disposition"].startswith("attachment")
+    assert len(xlsx_rows(body_of(download))) == 1 + 4
+
+
+def test_only_the_person_who_asked_sees_an_export_or_downloads_its_file(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    _applications(4)
+    sign_in(client, StaffUserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export-create", args=["applications", "csv"]))
+    export = Export.objects.get()
+    sign_in(client, StaffUserFactory())  # another hub administrator
+
+    for name in ("export-detail", "export-progress", "export-download"):
+        assert client.get(reverse(f"reports:{name}", args=[export.pk])).status_code == 404, name
+    assert export not in client.get(reverse("reports:export-list")).context["object_list"]
+
+
+def test_the_status_page_polls_with_javascript_and_refreshes_without_it(client):
+    export = ExportFactory(status=Export.Status.RUNNING, rows_total=1000, rows_done=500)
+    sign_in(client, export.requested_by)
+
+    page = client.get(export.get_absolute_url()).content.decode()
+    progress = client.get(reverse("reports:export-progress", args=[export.pk])).json()
+
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+    assert "js/export-progress.js" in page
+    assert "<script>" not in page  # no inline script
+    assert 'aria-valuenow="50"' in page
+    assert progress == {
+        "status": "running",
+        "status_label": "Being prepared",
+        "rows_done": 500,
+        "rows_total": 1000,
+        "percent": 50,
+        "finished": False,
+    }
+
+
+def test_a_finished_export_page_offers_the_download_and_stops_refreshing(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    _applications(4)
+    sign_in(client, StaffUserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export-create", args=["applications", "csv"]))
+    export = Export.objects.get()
+
+    page = client.get(export.get_absolute_url()).content.decode()
+
+    assert "refresh" not in page and "export-progress.js" not in page
+    assert reverse("reports:export-download", args=[export.pk]) in page
+    assert "Ready: 4 rows." in page
+
+
+def test_running_the_task_twice_makes_one_file(small_threshold):
+    _applications(4)
+    export = ExportFactory()
+
+    export_build_task(export.pk)
+    export.refresh_from_db()
+    first = (export.file.name, export.finished_at)
+    export_build_task(export.pk)
+    export.refresh_from_db()
+
+    assert export.status == Export.Status.DONE
+    assert (export.file.name, export.finished_at) == first
+
+
+def test_a_task_for_an_export_deleted_meanwhile_does_nothing():
+    export = ExportFactory()
+    export.delete()
+
+    export_build_task(export.pk)
+
+    assert not Export.objects.exists()
+
+
+def test_asking_twice_while_the_first_is_being_made_returns_the_first():
+    owner = StaffUserFactory()
+
+    first = export_start(user=owner, kind="applications", file_format="csv", filters={"q": "a"})
+    again = export_start(user=owner, kind="applications", file_format="csv", filters={"q": "a"})
+    other = export_start(user=owner, kind="applications", file_format="csv", filters={"q": "b"})
+
+    assert again == first
+    assert other != first
+    assert Export.objects.count() == 2
+
+
+def test_an_owner_who_lost_the_permission_gets_a_failed_export_and_no_file(small_threshold):
+    _applications(4)
+    export = ExportFactory()
+    user_set_roles(user=export.requested_by, roles=[Role.FACILITATOR], by=None, reason="Moved")
+
+    export_build_task(export.pk)
+
+    export.refresh_from_db()
+    assert export.status == Export.Status.FAILED
+    assert "You can no longer export this" in export.error
+    assert not export.file
+
+
+def test_a_filter_out_of_scope_by_the_time_it_runs_fails_with_a_reason(small_threshold):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    export = ExportFactory(
+        requested_by=facilitator, kind=Export.Kind.ATTENDANCE, filters={"cohort": "999999"}
+    )
+
+    export_build_task(export.pk)
+
+    export.refresh_from_db()
+    assert export.status == Export.Status.FAILED
+    assert export.error.startswith("You can no longer export this")
+
+
+def test_exports_are_forgotten_with_their_files_after_a_week(small_threshold):
+    _applications(1)
+    old, recent = ExportFactory(), ExportFactory()
+    export_build_task(old.pk)
+    old.refresh_from_db()
+    path = old.file.path
+    Export.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+
+    deleted = exports_forget_old()
+
+    assert deleted == 1
+    assert list(Export.objects.all()) == [recent]
+    assert not os.path.exists(path)
+
+
+def test_an_unfinished_export_cannot_be_downloaded(client):
+    export = ExportFactory()
+    sign_in(client, export.requested_by)
+
+    assert client.get(reverse("reports:export-download", args=[export.pk])).status_code == 404
