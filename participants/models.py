@@ -417,8 +417,9 @@ class ApplicationQuerySet(models.QuerySet):
         return self.order_by("school__name", "applicant__last_name", "applicant__first_name", "pk")
 
     def matching(self, filters: Mapping[str, str]) -> "ApplicationQuerySet":
-        """Applications matching the review queue's filters: status, cohort, programme, the
-        funding outcome that stands, and a search of name, email and school. A filter left
+        """Applications matching the review queue's filters: status, cohort, programme,
+        academic year, delivery partner, the funding outcome that stands, and a search of name,
+        email and school. A filter left
         blank, or with a value it does not know, is left out, as the list has always done."""
         applications = self
         if filters.get("status") in Application.Status.values:
@@ -428,6 +429,11 @@ class ApplicationQuerySet(models.QuerySet):
             applications = applications.filter(cohort_id=int(cohort))
         if filters.get("programme"):
             applications = applications.filter(cohort__programme__slug=filters["programme"])
+        year, partner = filters.get("year") or "", filters.get("partner") or ""
+        if year.isdigit():
+            applications = applications.filter(cohort__academic_year=int(year))
+        if partner.isdigit():
+            applications = applications.filter(cohort__delivery_partner_id=int(partner))
         if filters.get("funding"):
             # The outcome that stands: staff's override where there is one.
             code = filters["funding"]

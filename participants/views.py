@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -768,22 +768,30 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        from cohorts.models import Cohort
+        from cohorts.models import Cohort, DeliveryPartner
         from programmes.models import Programme
 
         from .funding import OUTCOME_CODES
 
         context["statuses"] = [c for c in Application.Status.choices if c[0] != "draft"]
         context["funding_codes"] = OUTCOME_CODES
+        # EXISTS, not a join and DISTINCT: at 100,000 applications the join costs 100 ms.
+        with_applications = Application.objects.filter(cohort=OuterRef("pk"))
+        cohorts = Cohort.objects.filter(Exists(with_applications))
         context["programmes"] = Programme.objects.filter(
-            cohorts__applications__isnull=False
-        ).distinct()
-        context["cohorts"] = (
-            Cohort.objects.filter(applications__isnull=False).distinct().select_related("programme")
-        )
+            Exists(cohorts.filter(programme=OuterRef("pk")))
+        ).order_by("name")
+        context["cohorts"] = cohorts.select_related("programme")
+        context["years"] = [
+            (year, f"{year}/{(year + 1) % 100:02d}")
+            for year in cohorts.order_by("-academic_year")
+            .values_list("academic_year", flat=True)
+            .distinct()
+        ]
+        context["partners"] = DeliveryPartner.objects.order_by("name")
         context["filters"] = {
             key: self.request.GET.get(key, "")
-            for key in ("status", "q", "programme", "funding", "cohort")
+            for key in ("status", "q", "programme", "funding", "cohort", "year", "partner")
         }
         return context
 

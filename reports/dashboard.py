@@ -130,7 +130,7 @@ class WindowOutcomes:
 @dataclass(frozen=True)
 class DashboardFigures:
     funnel: Chart
-    by_programme: list[tuple[str, dict[str, int]]]
+    by_programme: list[tuple[str, list[tuple[int, str]]]]
     statuses: list[tuple[str, str]]
     funding: Chart
     places: list[CohortPlaces]
@@ -145,6 +145,17 @@ class DashboardFigures:
 def _link(url_name: str, **params) -> str:
     params = {key: value for key, value in params.items() if value not in (None, "")}
     return reverse(url_name) + (f"?{urlencode(params)}" if params else "")
+
+
+def _applications_link(filters: DashboardFilters, **params) -> str:
+    """The review queue showing what a figure counted: its own filter and the dashboard's."""
+    return _link(
+        "participants:application-list",
+        **params,
+        programme=filters.programme,
+        year=filters.academic_year,
+        partner=filters.partner,
+    )
 
 
 def _applications(filters: DashboardFilters):
@@ -171,7 +182,6 @@ def _funnel(filters: DashboardFilters) -> Chart:
     enrolled = Enrolment.objects.filter(filters.cohort_q("cohort__")).exclude(
         status=Enrolment.Status.WITHDRAWN
     )
-    programme = filters.programme
     return Chart(
         title="From interest to a place",
         value_heading="People",
@@ -185,33 +195,57 @@ def _funnel(filters: DashboardFilters) -> Chart:
             Bar(
                 "Submitted an application",
                 counts["submitted"],
-                _link("participants:application-list", programme=programme),
+                _applications_link(filters),
             ),
             Bar("Approved by their school", counts["approved"]),
             Bar(
                 "Offered a place",
                 counts["accepted"],
-                _link("participants:application-list", status=s.ACCEPTED, programme=programme),
+                _applications_link(filters, status=s.ACCEPTED),
             ),
             Bar("Holding or completed a place", enrolled.count()),
         ],
     )
 
 
-def _by_programme(filters: DashboardFilters) -> list[tuple[str, dict[str, int]]]:
-    """Submitted applications by programme and status, programmes A to Z."""
-    table: dict[str, dict[str, int]] = defaultdict(dict)
+def _by_programme(filters: DashboardFilters) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Submitted applications by programme (A to Z) and status: a row per programme, a cell
+    per status (as in STATUSES_SHOWN) with its count and the list behind it."""
+    table: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     rows = (
         _applications(filters)
         .exclude(status=Application.Status.DRAFT)
-        .values("cohort__programme__short_name", "cohort__programme__name", "status")
+        .values(
+            "cohort__programme__short_name",
+            "cohort__programme__name",
+            "cohort__programme__slug",
+            "status",
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
     for row in rows:
         name = row["cohort__programme__short_name"] or row["cohort__programme__name"]
-        table[name][row["status"]] = row["n"]
-    return sorted(table.items())
+        table[(name, row["cohort__programme__slug"])][row["status"]] = row["n"]
+    return [
+        (
+            name,
+            [
+                (
+                    counts.get(status, 0),
+                    _link(
+                        "participants:application-list",
+                        status=status,
+                        programme=slug,
+                        year=filters.academic_year,
+                        partner=filters.partner,
+                    ),
+                )
+                for status, _ in STATUSES_SHOWN
+            ],
+        )
+        for (name, slug), counts in sorted(table.items())
+    ]
 
 
 def _funding(filters: DashboardFilters) -> Chart:
@@ -236,7 +270,7 @@ def _funding(filters: DashboardFilters) -> Chart:
             Bar(
                 code,  # the outcome codes of FUNDING.md, as the application list filters them
                 n,
-                _link("participants:application-list", funding=code, programme=filters.programme),
+                _applications_link(filters, funding=code),
             )
             for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ],
@@ -265,6 +299,7 @@ def _places(filters: DashboardFilters) -> list[CohortPlaces]:
     ]
 
 
+STATUSES_SHOWN = [c for c in Application.Status.choices if c[0] != Application.Status.DRAFT]
 APPROVAL_AGES = ((0, 3, "Up to 3 days"), (4, 7, "4 to 7 days"), (8, 10, "8 to 10 days"))
 
 
@@ -288,11 +323,7 @@ def _approvals(filters: DashboardFilters, now) -> tuple[Chart, int, int | None]:
         over=Count("pk", filter=Q(submitted_at__lte=since(11))),
         **buckets,
     )
-    url = _link(
-        "participants:application-list",
-        status=Application.Status.AWAITING_SCHOOL,
-        programme=filters.programme,
-    )
+    url = _applications_link(filters, status=Application.Status.AWAITING_SCHOOL)
     bars = [Bar(label, counts[f"age_{low}"], url) for low, _, label in APPROVAL_AGES]
     bars.append(Bar("Over 10 days", counts["over"], url))
     oldest = (today - timezone.localdate(counts["oldest"])).days if counts["oldest"] else None
@@ -375,7 +406,7 @@ def dashboard_figures(*, filters: DashboardFilters, now=None) -> DashboardFigure
     figures = DashboardFigures(
         funnel=_funnel(filters),
         by_programme=_by_programme(filters),
-        statuses=[c for c in Application.Status.choices if c[0] != Application.Status.DRAFT],
+        statuses=STATUSES_SHOWN,
         funding=_funding(filters),
         places=_places(filters),
         approvals_waiting=approvals,
