@@ -1,0 +1,81 @@
+"""A Redis cache that lets the portal go on working while Redis is down.
+
+Sessions (cached_db), cached pages, dashboard figures and allauth's counters all use the
+cache. Django's Redis backend raises when Redis does not answer, which would turn an outage
+into errors on every page; this one logs, answers as an empty cache would, and stops trying
+for a few seconds so each request does not wait on a dead socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
+
+
+class TolerantRedisCache(RedisCache):
+    """RedisCache that treats an unreachable Redis as an empty cache that keeps nothing."""
+
+    _down_until = 0.0  # per process: when to try Redis again after it failed
+
+    def _call(self, method: str, fallback, *args, **kwargs):
+        if time.monotonic() < TolerantRedisCache._down_until:
+            return fallback
+        try:
+            return getattr(super(), method)(*args, **kwargs)
+        except RedisError as error:
+            TolerantRedisCache._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            logger.warning("Cache unavailable (%s); carrying on without it", type(error).__name__)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, key, version)
+
+    def set(self, key, value, timeout=..., version=None):
+        from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+        return self._call("set", None, key, value, timeout, version)
+
+    def add(self, key, value, timeout=..., version=None):
+        from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+        return self._call("add", False, key, value, timeout, version)
+
+    def set_many(self, data, timeout=..., version=None):
+        from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+        return self._call("set_many", list(data), data, timeout, version)
+
+    def touch(self, key, timeout=..., version=None):
+        from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+        return self._call("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, keys, version)
+
+    def incr(self, key, delta=1, version=None):
+        # As if the counter had just started: limits counted in the cache lapse in an outage.
+        return self._call("incr", delta, key, delta, version)
+
+    def clear(self):
+        return self._call("clear", None)

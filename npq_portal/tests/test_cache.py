@@ -1,0 +1,38 @@
+import time
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+
+from npq_portal import cache as tolerant
+from npq_portal.cache import TolerantRedisCache
+
+
+@pytest.fixture
+def dead_redis(monkeypatch):
+    """A cache pointed at a port where nothing listens (Redis is down)."""
+    monkeypatch.setattr(TolerantRedisCache, "_down_until", 0.0)
+    return TolerantRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+
+
+def test_with_redis_down_the_cache_answers_as_an_empty_one(dead_redis):
+    assert dead_redis.get("session", "fallback") == "fallback"
+    assert dead_redis.set("session", "data") is None
+    assert dead_redis.add("counter", 1) is False
+    assert dead_redis.incr("counter") == 1
+    assert dead_redis.get_many(["a", "b"]) == {}
+    assert dead_redis.delete("session") is False
+
+
+def test_after_a_failure_it_stops_trying_for_a_while(dead_redis, monkeypatch):
+    dead_redis.get("warm")  # fails once, and marks Redis as down
+    calls = []
+    monkeypatch.setattr(RedisCache, "get", lambda *args, **kwargs: calls.append(args))
+
+    started = time.monotonic()
+    for _ in range(100):
+        dead_redis.get("key")
+
+    assert calls == [] and time.monotonic() - started < 0.1
+    monkeypatch.setattr(tolerant.TolerantRedisCache, "_down_until", 0.0)
+    dead_redis.get("key")
+    assert len(calls) == 1  # tried again once the pause is over
