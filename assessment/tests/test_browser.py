@@ -3,39 +3,19 @@ finds nothing serious. Screenshots of the assessment pages go to test-artifacts/
 
 import datetime
 import re
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 
 from assessment.models import Submission
-from npq_portal.tests.factories import PASSWORD, TOTP_SECRET, StaffUserFactory, current_totp_code
+from npq_portal.tests.browser import SCREENSHOTS, browser_sign_in, serious_violations
+from npq_portal.tests.factories import StaffUserFactory
 from participants.tests.factories import EnrolmentFactory
 
 from .factories import AssessmentWindowFactory, CaseStudyMaterialFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def _sign_in(page, live_server, user, totp: bool = False) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if totp:
-        page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
-        page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    page.wait_for_load_state()
-
-
-def _serious(page) -> tuple[list, str]:
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
-    return serious, results.generate_report()
 
 
 def _open_window(place):
@@ -55,7 +35,7 @@ def _open_window(place):
 def test_typing_autosaves_and_a_reload_keeps_the_text(live_server, page):
     place = EnrolmentFactory(cohort__programme__assessment_word_limit=1500)
     window = _open_window(place)
-    _sign_in(page, live_server, place.participant)
+    browser_sign_in(page, live_server, place.participant)
     SCREENSHOTS.mkdir(exist_ok=True)
 
     page.goto(live_server.url + reverse("assessment:assessment-detail", args=[window.pk]))
@@ -67,7 +47,7 @@ def test_typing_autosaves_and_a_reload_keeps_the_text(live_server, page):
     page.get_by_text(re.compile(r"^Saved at \d\d:\d\d$")).wait_for(timeout=10_000)
     page.screenshot(path=SCREENSHOTS / "assessment-write.png", full_page=True)
     assert page.get_by_text("7 words of 1,500").is_visible()
-    serious, report = _serious(page)
+    serious, report = serious_violations(page)
 
     page.reload()
 
@@ -78,11 +58,11 @@ def test_typing_autosaves_and_a_reload_keeps_the_text(live_server, page):
     assert serious == [], report
 
 
-def test_the_check_confirmation_and_staff_pages_have_no_serious_violations(live_server, page):
+def test_the_check_confirmation_and_staff_pages_have_noserious_violations(live_server, page):
     place = EnrolmentFactory(cohort__programme__assessment_word_limit=1500)
     window = _open_window(place)
     Submission.objects.create(enrolment=place, window=window, text="My case study", word_count=3)
-    _sign_in(page, live_server, place.participant)
+    browser_sign_in(page, live_server, place.participant)
     SCREENSHOTS.mkdir(exist_ok=True)
 
     for name, url in [
@@ -92,17 +72,17 @@ def test_the_check_confirmation_and_staff_pages_have_no_serious_violations(live_
     ]:
         page.goto(live_server.url + url)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        serious, report = _serious(page)
+        serious, report = serious_violations(page)
         assert serious == [], f"{url}: {report}"
     page.goto(live_server.url + reverse("assessment:submission-check", args=[window.pk]))
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url(re.compile("/submitted/$"))
     page.screenshot(path=SCREENSHOTS / "assessment-done.png", full_page=True)
-    serious, report = _serious(page)
+    serious, report = serious_violations(page)
     assert serious == [], report
 
     page.context.clear_cookies()
-    _sign_in(page, live_server, StaffUserFactory(), totp=True)
+    browser_sign_in(page, live_server, StaffUserFactory())
     for name, url in [
         ("assessment-staff-list", reverse("assessment:window-list")),
         ("assessment-staff-window", reverse("assessment:window-detail", args=[window.pk])),
@@ -114,7 +94,7 @@ def test_the_check_confirmation_and_staff_pages_have_no_serious_violations(live_
     ]:
         page.goto(live_server.url + url)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        serious, report = _serious(page)
+        serious, report = serious_violations(page)
         assert serious == [], f"{url}: {report}"
 
 
@@ -131,26 +111,26 @@ def test_an_assessor_marks_anonymously_and_a_lead_sees_the_marking(live_server, 
     work = submitted_work(window, 3)
     markings_allocate(window=window, assessors=[ann], by=lead)
     SCREENSHOTS.mkdir(exist_ok=True)
-    _sign_in(page, live_server, ann, totp=True)
+    browser_sign_in(page, live_server, ann)
 
     page.goto(live_server.url + reverse("assessment:marking-list"))
     page.screenshot(path=SCREENSHOTS / "marking-list.png", full_page=True)
-    list_serious, list_report = _serious(page)
+    list_serious, list_report = serious_violations(page)
     page.get_by_role("link", name=work[0].candidate_number).click()
     for criterion in ALL_CRITERIA:
         page.get_by_label(criterion).check()
     page.get_by_label("Pass", exact=True).check()
     page.get_by_label("Feedback for the participant").fill("A clear, well-justified plan.")
     page.screenshot(path=SCREENSHOTS / "marking-form.png", full_page=True)
-    form_serious, form_report = _serious(page)
+    form_serious, form_report = serious_violations(page)
     page.get_by_role("button", name="Save mark").click()
     page.get_by_text("Mark recorded. 2 submissions left to mark.").wait_for()
 
     page.context.clear_cookies()
-    _sign_in(page, live_server, lead, totp=True)
+    browser_sign_in(page, live_server, lead)
     page.goto(live_server.url + reverse("assessment:window-marking", args=[window.pk]))
     page.screenshot(path=SCREENSHOTS / "window-marking.png", full_page=True)
-    staff_serious, staff_report = _serious(page)
+    staff_serious, staff_report = serious_violations(page)
 
     assert Marking.objects.get(submission=work[0]).result == "pass"
     assert list_serious == [], list_report

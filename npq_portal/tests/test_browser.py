@@ -1,26 +1,21 @@
 """Sign-up and sign-in through the real pages in headless Chromium, and an axe scan."""
 
 import re
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from npq_portal.models import User
 
+from .browser import SCREENSHOTS, browser_sign_in, serious_violations
 from .factories import (
     PASSWORD,
-    TOTP_SECRET,
     EmailDeliveryFactory,
     StaffUserFactory,
     UserFactory,
-    current_totp_code,
-    user_has_totp,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _confirmation_path(mailoutbox) -> str:
@@ -72,38 +67,21 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, page
     assert serious == [], results.generate_report()
 
 
-def _serious_violations(page) -> tuple[list, str]:
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
-    return serious, results.generate_report()
-
-
 def _scan_pages(page, live_server, pages: list[tuple[str, str]]) -> None:
     """Visit each page, keep a screenshot to look at, and fail on serious axe violations."""
     SCREENSHOTS.mkdir(exist_ok=True)
     for name, path in pages:
         page.goto(live_server.url + path)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        serious, report = _serious_violations(page)
+        serious, report = serious_violations(page)
         assert serious == [], f"{path}: {report}"
 
 
-def _sign_in_through_the_pages(page, live_server, user) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if user_has_totp(user):
-        page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
-        page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    page.wait_for_load_state()
-
-
 def test_the_teacher_home_page_has_no_serious_accessibility_violations(live_server, page):
-    _sign_in_through_the_pages(page, live_server, UserFactory())
+    browser_sign_in(page, live_server, UserFactory())
     page.wait_for_url(re.compile("/my-npqs/$"))
 
-    serious, report = _serious_violations(page)
+    serious, report = serious_violations(page)
 
     assert serious == [], report
 
@@ -112,7 +90,7 @@ def test_staff_pages_have_no_serious_accessibility_violations(live_server, page)
     admin = StaffUserFactory()
     person = UserFactory()
     EmailDeliveryFactory(status="failed", last_error="SMTP 550")
-    _sign_in_through_the_pages(page, live_server, admin)
+    browser_sign_in(page, live_server, admin)
     page.wait_for_url(re.compile("/staff/dashboard/$"))
     _scan_pages(
         page,
@@ -133,12 +111,12 @@ def test_staff_pages_have_no_serious_accessibility_violations(live_server, page)
 
 
 def test_the_mfa_set_up_page_has_no_serious_accessibility_violations(live_server, page):
-    _sign_in_through_the_pages(page, live_server, StaffUserFactory(totp=False))
+    browser_sign_in(page, live_server, StaffUserFactory(totp=False))
     page.get_by_label("Password").fill(PASSWORD)  # allauth asks again before MFA set-up
     page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
     page.wait_for_url(re.compile("/accounts/2fa/totp/activate/$"))
 
-    serious, report = _serious_violations(page)
+    serious, report = serious_violations(page)
 
     assert serious == [], report
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -168,7 +146,7 @@ def test_catalogue_editing_pages_have_no_serious_accessibility_violations(live_s
     from programmes.services import catalogue_load
 
     catalogue_load()
-    _sign_in_through_the_pages(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    browser_sign_in(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
     _scan_pages(
         page,
         live_server,
@@ -200,7 +178,7 @@ def test_school_and_funding_pages_have_no_serious_accessibility_violations(live_
     data.seek(0)
     record = GiasImport.objects.create(file_name="edubasealldata20261122.csv")
     gias_import_run(record=record, source=data)
-    _sign_in_through_the_pages(page, live_server, StaffUserFactory())
+    browser_sign_in(page, live_server, StaffUserFactory())
 
     _scan_pages(
         page,
@@ -230,7 +208,7 @@ def test_cohort_pages_have_no_serious_accessibility_violations(live_server, page
     timetable_generate(cohort=cohort, by=None)
     timetable_publish(cohort=cohort, by=None)
     session = cohort.sessions.first()
-    _sign_in_through_the_pages(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    browser_sign_in(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
 
     _scan_pages(
         page,
@@ -301,7 +279,7 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     )
     teacher = UserFactory(first_name="Tom", email="tom@oakfield.example")
 
-    _sign_in_through_the_pages(page, live_server, teacher)
+    browser_sign_in(page, live_server, teacher)
     page.goto(live_server.url + cohort.programme.get_absolute_url())
     page.get_by_role("link", name=re.compile("Apply")).first.click()
     page.get_by_role("button", name="Start now").click()
@@ -355,7 +333,7 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     assert page.get_by_role("heading", name="Thank you").is_visible()
 
     lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
-    _sign_in_through_the_pages(page, live_server, lead)
+    browser_sign_in(page, live_server, lead)
     page.goto(live_server.url + "/staff/applications/")
     _scan_pages(page, live_server, [("staff-applications", "/staff/applications/")])
     page.get_by_role("link", name="Tom").first.click()
@@ -363,7 +341,7 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     assert Enrolment.objects.filter(participant=teacher, cohort=cohort).exists()
 
     page.context.clear_cookies()
-    _sign_in_through_the_pages(page, live_server, teacher)
+    browser_sign_in(page, live_server, teacher)
     page.goto(live_server.url + "/my-npqs/")
     assert page.get_by_text("Place offered").is_visible()
     _scan_pages(page, live_server, [("teacher-home-with-place", "/my-npqs/")])
@@ -394,7 +372,7 @@ def test_a_facilitator_takes_a_register_on_a_phone(live_server, page):
     facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
     cohort.facilitators.add(facilitator)
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in_through_the_pages(page, live_server, facilitator)
+    browser_sign_in(page, live_server, facilitator)
 
     page.goto(f"{live_server.url}/staff/cohorts/{cohort.pk}/")
     page.get_by_role("link", name="Register for Culture and Learning clinic").click()
@@ -402,7 +380,7 @@ def test_a_facilitator_takes_a_register_on_a_phone(live_server, page):
     page.get_by_role("group", name="Dev Patel").get_by_text("Late").click()
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "register-phone.png", full_page=True)
-    serious, report = _serious_violations(page)
+    serious, report = serious_violations(page)
     assert serious == [], report
     page.get_by_role("button", name="Save register").click()
 

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from npq_portal.tests.factories import PASSWORD, TOTP_SECRET, StaffUserFactory, current_totp_code
+from npq_portal.tests.browser import SCREENSHOTS, browser_sign_in, serious_violations
+from npq_portal.tests.factories import StaffUserFactory
 from participants.models import Application
 from participants.tests.factories import ApplicationFactory
 from reports.models import Export
@@ -20,24 +20,6 @@ from reports.models import Export
 from .factories import ExportFactory, csv_rows, xlsx_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def _sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
-    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    page.wait_for_load_state()
-
-
-def _serious(page) -> tuple[list, str]:
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
-    return serious, results.generate_report()
 
 
 def test_a_small_export_downloads_from_the_list_and_a_large_one_is_prepared(
@@ -48,7 +30,7 @@ def test_a_small_export_downloads_from_the_list_and_a_large_one_is_prepared(
         ApplicationFactory(status=Application.Status.SCHOOL_APPROVED)
     for _ in range(3):
         ApplicationFactory(status=Application.Status.AWAITING_SCHOOL)
-    _sign_in(page, live_server, StaffUserFactory())
+    browser_sign_in(page, live_server, StaffUserFactory())
     SCREENSHOTS.mkdir(exist_ok=True)
 
     page.goto(
@@ -62,11 +44,11 @@ def test_a_small_export_downloads_from_the_list_and_a_large_one_is_prepared(
     page.get_by_role("link", name="Download Excel of Applications").click()
     page.get_by_role("heading", name="Applications (Excel)").wait_for()
     page.screenshot(path=SCREENSHOTS / "export-confirm.png", full_page=True)
-    confirm_serious, confirm_report = _serious(page)
+    confirm_serious, confirm_report = serious_violations(page)
     page.get_by_role("button", name="Prepare the file").click()
     page.get_by_text("Ready: 5 rows.").wait_for()
     page.screenshot(path=SCREENSHOTS / "export-ready.png", full_page=True)
-    ready_serious, ready_report = _serious(page)
+    ready_serious, ready_report = serious_violations(page)
     with page.expect_download() as large:
         page.get_by_role("link", name=re.compile(r"^Download applications-.*\.xlsx$")).click()
 
@@ -83,13 +65,13 @@ def test_the_status_page_shows_progress_then_the_download_when_the_file_is_ready
     export = ExportFactory(requested_by=owner, status=Export.Status.RUNNING, rows_total=1000)
     export.rows_done = 500
     export.save()
-    _sign_in(page, live_server, owner)
+    browser_sign_in(page, live_server, owner)
     SCREENSHOTS.mkdir(exist_ok=True)
 
     page.goto(live_server.url + export.get_absolute_url())
     page.get_by_role("progressbar", name="Export progress").wait_for()
     page.screenshot(path=SCREENSHOTS / "export-progress.png", full_page=True)
-    serious, report = _serious(page)
+    serious, report = serious_violations(page)
     export.file.save(
         "applications.csv", ContentFile(b"\xef\xbb\xbfApplication\r\n1\r\n"), save=False
     )

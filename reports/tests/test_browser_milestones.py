@@ -8,17 +8,14 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory
+from npq_portal.tests.browser import SCREENSHOTS, browser_sign_in, serious_violations
 from npq_portal.tests.factories import (
-    PASSWORD,
-    TOTP_SECRET,
     StaffUserFactory,
     UserFactory,
-    current_totp_code,
 )
 from participants.models import Application
 from participants.services import enrolment_change, register_take, school_leader_confirm
@@ -30,25 +27,6 @@ from reports.terms import term_of
 from .helpers import module_window, released_outcome, session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def _sign_in(page, live_server, user, totp: bool = False) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if totp:
-        page.get_by_label("Code").fill(current_totp_code(TOTP_SECRET))
-        page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    page.wait_for_load_state()
-
-
-def _serious(page) -> tuple[list, str]:
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
-    return serious, results.generate_report()
 
 
 def _cohort_under_way():
@@ -100,22 +78,22 @@ def _cohort_under_way():
     return cohort, school, places, first
 
 
-def test_the_milestone_page_has_no_serious_violations(live_server, page):
+def test_the_milestone_page_has_noserious_violations(live_server, page):
     cohort, _, _, _ = _cohort_under_way()
     SCREENSHOTS.mkdir(exist_ok=True)
-    _sign_in(page, live_server, StaffUserFactory(), totp=True)
+    browser_sign_in(page, live_server, StaffUserFactory())
 
     page.goto(live_server.url + reverse("cohorts:cohort-detail", args=[cohort.pk]))
     page.get_by_role("link", name="DfE milestones").click()
     page.wait_for_url(re.compile("/milestones/$"))
     page.screenshot(path=SCREENSHOTS / "milestones-cohort.png", full_page=True)
-    cohort_serious, cohort_report = _serious(page)
+    cohort_serious, cohort_report = serious_violations(page)
     page.goto(live_server.url + reverse("reports:dashboard"))
     page.get_by_role("link", name="DfE milestones").click()
     page.get_by_role("link", name=re.compile("Claimable now")).click()
     page.wait_for_url(re.compile("show=claimable"))
     page.screenshot(path=SCREENSHOTS / "milestones-claimable.png", full_page=True)
-    list_serious, list_report = _serious(page)
+    list_serious, list_report = serious_violations(page)
 
     assert page.get_by_role("row", name=re.compile("Siobhán O’Neill")).is_visible()
     assert cohort_serious == [], cohort_report
@@ -128,15 +106,15 @@ def test_the_school_leaders_pages_have_no_serious_violations_and_print(live_serv
     school_leader_confirm(user=leader, school=school, by=StaffUserFactory())
     term = term_of(timezone.localdate(first.starts_at))
     SCREENSHOTS.mkdir(exist_ok=True)
-    _sign_in(page, live_server, leader)
+    browser_sign_in(page, live_server, leader)
 
     page.goto(live_server.url + reverse("school-leader-home"))
     page.screenshot(path=SCREENSHOTS / "my-school.png", full_page=True)
-    home_serious, home_report = _serious(page)
+    home_serious, home_report = serious_violations(page)
     page.get_by_role("link", name="Termly summary").click()
     page.goto(live_server.url + reverse("reports:school-summary") + f"?term={term.slug}")
     page.screenshot(path=SCREENSHOTS / "school-summary.png", full_page=True)
-    summary_serious, summary_report = _serious(page)
+    summary_serious, summary_report = serious_violations(page)
     assert page.get_by_role("button", name="Print").is_visible()
     page.emulate_media(media="print")
     page.screenshot(path=SCREENSHOTS / "school-summary-print.png", full_page=True)
