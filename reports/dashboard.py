@@ -127,17 +127,26 @@ class WindowOutcomes:
     url: str
 
 
+# A national provider runs hundreds of cohorts: the dashboard shows the ones needing attention
+# and links to the full list, so the page stays the same size whatever the hub's.
+COHORTS_SHOWN = 10
+
+
 @dataclass(frozen=True)
 class DashboardFigures:
     funnel: Chart
     by_programme: list[tuple[str, list[tuple[int, str]]]]
     statuses: list[tuple[str, str]]
     funding: Chart
-    places: list[CohortPlaces]
+    places: list[CohortPlaces]  # the fullest COHORTS_SHOWN
+    places_total: int
+    places_url: str
     approvals_waiting: Chart
     approvals_total: int
     approvals_oldest_days: int | None
-    participation: list[CohortParticipation]
+    participation: list[CohortParticipation]  # the COHORTS_SHOWN with most at risk
+    participation_total: int
+    participation_url: str
     outcomes: list[WindowOutcomes]
     computed_at: datetime.datetime = field(default_factory=timezone.now)
 
@@ -403,16 +412,23 @@ def dashboard_figures(*, filters: DashboardFilters, now=None) -> DashboardFigure
         return cached
     now = now or timezone.now()
     approvals, approvals_total, oldest = _approvals(filters, now)
+    places, participation = _places(filters), _participation(filters)
     figures = DashboardFigures(
         funnel=_funnel(filters),
         by_programme=_by_programme(filters),
         statuses=STATUSES_SHOWN,
         funding=_funding(filters),
-        places=_places(filters),
+        places=sorted(places, key=lambda p: (-p.percent, p.cohort.starts_on))[:COHORTS_SHOWN],
+        places_total=len(places),
+        places_url=_link("cohorts:cohort-list", status=Cohort.Status.OPEN),
         approvals_waiting=approvals,
         approvals_total=approvals_total,
         approvals_oldest_days=oldest,
-        participation=_participation(filters),
+        participation=sorted(participation, key=lambda p: (-p.at_risk, p.average_percent or 0))[
+            :COHORTS_SHOWN
+        ],
+        participation_total=len(participation),
+        participation_url=_link("cohorts:cohort-list", status=Cohort.Status.RUNNING),
         outcomes=_outcomes(filters),
         computed_at=now,
     )

@@ -140,3 +140,17 @@ def test_a_figures_link_opens_the_list_with_exactly_the_rows_it_counted(client, 
     assert "year=2027" in waiting.url and f"partner={hub['north'].pk}" in waiting.url
     shown = response.context["paginator"].count
     assert shown == dashboard_figures(filters=filters).approvals_total == 2
+
+
+def test_with_many_cohorts_it_shows_those_needing_attention_and_links_to_the_rest(hub):
+    from cohorts.models import Cohort
+    from cohorts.tests.factories import CohortFactory
+
+    for n in range(12):
+        CohortFactory(status=Cohort.Status.OPEN, capacity=10 + n)
+
+    figures = dashboard_figures(filters=DashboardFilters(), now=NOW)
+
+    assert figures.places_total == 13 and len(figures.places) == 10
+    assert figures.places[0].cohort == hub["a1"]  # the fullest first
+    assert "status=open" in figures.places_url
