@@ -2,45 +2,27 @@
 module windows or partners (npq_portal/tests/querycount.py). To sweep another page, add a case
 to PAGES."""
 
-import datetime
-
 import factory
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from cohorts.models import Cohort, CohortStatusChange, DeliveryPartner, Session
+from cohorts.models import Cohort, CohortStatusChange, DeliveryPartner
 from cohorts.services import calendar_feed_get
 from npq_portal.models import User
 from npq_portal.roles import Role
-from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from npq_portal.tests.querycount import assert_queries_do_not_grow, bulk
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
 from programmes.tests.factories import CourseFactory, ModuleFactory, ProgrammeFactory
 
-from .factories import CohortFactory, DeliveryPartnerFactory, ModuleWindowFactory, SessionFactory
+from .factories import (
+    CohortFactory,
+    DeliveryPartnerFactory,
+    ModuleWindowFactory,
+    bulk_cohorts,
+    bulk_sessions,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def bulk_sessions(cohort: Cohort, count: int, **fields) -> list[Session]:
-    """`count` published sessions of `cohort`, a day apart from a week ahead."""
-    start = timezone.now() + datetime.timedelta(days=7)
-    starts = [start + datetime.timedelta(days=n) for n in range(count)]
-    fields = {"status": Session.Status.SCHEDULED, **fields}
-    return bulk(
-        SessionFactory,
-        count,
-        cohort=cohort,
-        starts_at=factory.Iterator(starts),
-        ends_at=factory.Iterator(s + datetime.timedelta(hours=1) for s in starts),
-        **fields,
-    )
-
-
-def bulk_cohorts(count: int, **fields) -> list[Cohort]:
-    fields.setdefault("programme", ProgrammeFactory())
-    fields.setdefault("delivery_partner", DeliveryPartnerFactory())
-    return bulk(CohortFactory, count, **fields)
 
 
 def cohort_list(client):

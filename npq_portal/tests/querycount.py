@@ -11,8 +11,8 @@
 
 `add_rows(count)` adds `count` more of whatever the page lists; the helper calls it to reach
 10 rows, counts the queries of one request, calls it again to reach 1,000 and counts again.
-`bulk` builds rows with a factory and saves them in one INSERT: 1,000 rows through factories
-one by one would take most of a minute.
+`bulk` (npq_portal/tests/factories.py) builds rows with a factory and saves them in one
+INSERT: 1,000 rows through factories one by one would take most of a minute.
 """
 
 from __future__ import annotations
@@ -30,15 +30,6 @@ from django.test.utils import CaptureQueriesContext
 logger = logging.getLogger(__name__)
 
 SMALL, LARGE = 10, 1000
-
-
-def bulk(factory, count: int, **fields) -> list:
-    """`count` unsaved rows from `factory`, saved in one INSERT; pass every foreign key
-    (a sub-factory would build an unsaved row) and use factory.Iterator for one per row."""
-    if count <= 0:
-        return []
-    model = factory._meta.model
-    return model.objects.bulk_create(factory.build_batch(count, **fields), batch_size=500)
 
 
 def assert_queries_do_not_grow(

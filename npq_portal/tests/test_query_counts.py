@@ -7,27 +7,15 @@ rows of what it lists; to sweep another page, write one and add it to PAGES.
 
 import factory
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from npq_portal.models import EmailDelivery, User
-from npq_portal.roles import ROLE_SPECS, Role
+from npq_portal.models import EmailDelivery
+from npq_portal.roles import Role
 
-from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory, sign_in
-from .querycount import assert_queries_do_not_grow, bulk
+from .factories import EmailDeliveryFactory, StaffUserFactory, bulk, bulk_people, sign_in
+from .querycount import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
-
-
-def bulk_people(count: int, *, role: Role | None = None) -> list[User]:
-    """`count` people, each given `role` (its group) when one is named."""
-    people = bulk(UserFactory, count)
-    if role is not None:
-        group = Group.objects.get(name=ROLE_SPECS[role].group_name)
-        User.groups.through.objects.bulk_create(
-            User.groups.through(user_id=person.pk, group_id=group.pk) for person in people
-        )
-    return people
 
 
 def hub_overview(client):

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from npq_portal.roles import Role
-from npq_portal.tests.factories import StaffUserFactory, sign_in
-from npq_portal.tests.querycount import assert_queries_do_not_grow, bulk
+from npq_portal.tests.factories import StaffUserFactory, bulk, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
 from programmes.models import Programme
 
 from .factories import ClinicFactory, CourseFactory, ModuleFactory, ProgrammeFactory
