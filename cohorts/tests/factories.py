@@ -60,10 +60,13 @@ class ModuleWindowFactory(factory.django.DjangoModelFactory):
     application_due_on = datetime.date(2027, 10, 29)
 
 
-def bulk_sessions(cohort: Cohort, count: int, **fields) -> list[Session]:
-    """`count` published sessions of `cohort`, a day apart from a week ahead."""
-    start = timezone.now() + datetime.timedelta(days=7)
-    starts = [start + datetime.timedelta(days=n) for n in range(count)]
+def bulk_sessions(
+    cohort: Cohort, count: int, *, start=None, apart=datetime.timedelta(days=1), **fields
+) -> list[Session]:
+    """`count` published sessions of `cohort`, a day (or `apart`) apart from `start` (a week
+    ahead unless given)."""
+    start = start or timezone.now() + datetime.timedelta(days=7)
+    starts = [start + n * apart for n in range(count)]
     fields = {"status": Session.Status.SCHEDULED, **fields}
     return bulk(
         SessionFactory,
