@@ -19,7 +19,7 @@ from assessment.models import (
 )
 from cohorts.tests.factories import CohortFactory, bulk_cohorts
 from npq_portal.roles import Role
-from npq_portal.tests.factories import StaffUserFactory, bulk, sign_in
+from npq_portal.tests.factories import StaffUserFactory, bulk, bulk_people, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.tests.factories import EnrolmentFactory, bulk_enrolments
 
@@ -157,6 +157,14 @@ def window_marking_in_moderation(client):
     return url + "?state=moderation", add_submissions
 
 
+def window_allocation(client):
+    """Allocating a window's work: every assessor to choose from."""
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    window = marking_window()
+    url = reverse("assessment:window-allocate", args=[window.pk])
+    return url, lambda count: bulk_people(count, role=Role.ASSESSOR)
+
+
 # ---- Assessors ----
 
 
@@ -215,6 +223,7 @@ PAGES = [
     window_page,
     window_marking,
     window_marking_in_moderation,
+    window_allocation,
     assessors_marking_list,
     assessors_marked_list,
     my_assessments,
