@@ -80,7 +80,13 @@ class School(models.Model):
     class Meta:
         ordering = ["name", "urn"]
         indexes = [
-            models.Index(fields=["postcode_normalised"], name="school_postcode_idx"),
+            # Pattern operators, so the search's postcode prefix (LIKE 'CH41%') can use it
+            # whatever the database's collation; PostgreSQL only, other databases ignore them.
+            models.Index(
+                fields=["postcode_normalised"],
+                name="school_postcode_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["name_normalised"], name="school_name_idx"),
         ]
 
