@@ -20,8 +20,8 @@ def bulk_programmes(count: int, **fields) -> list[Programme]:
 
 
 def bulk_structure(programme: Programme, count: int) -> None:
-    """`count` courses, each with a module and a clinic."""
-    courses = bulk(CourseFactory, count, programme=programme)
+    """`count` modules and `count` clinics, in a course for every ten."""
+    courses = bulk(CourseFactory, max(count // 10, 1), programme=programme)
     bulk(ModuleFactory, count, course=factory.Iterator(courses))
     bulk(ClinicFactory, count, course=factory.Iterator(courses))
 
