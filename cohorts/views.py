@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -73,12 +74,19 @@ class CohortListView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         scoped = Cohort.objects.for_user(self.request.user)
-        # Applications the school has approved and staff have still to decide on.
-        awaiting = Count("applications", filter=Q(applications__status="school_approved"))
-        cohorts = (
-            scoped.select_related("programme", "delivery_partner")
-            .annotate(applications_awaiting=awaiting)
-            .order_by(*Cohort._meta.ordering)  # a GROUP BY drops the default ordering
+        # Applications the school has approved and staff have still to decide on, counted in a
+        # subquery: PostgreSQL then counts them for the page's 25 cohorts only, where a join
+        # and GROUP BY grouped every application (half a second at 100,000).
+        applications = Cohort._meta.get_field("applications").related_model
+        awaiting = (
+            applications.objects.filter(cohort=OuterRef("pk"), status="school_approved")
+            .order_by()
+            .values("cohort")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        cohorts = scoped.select_related("programme", "delivery_partner").annotate(
+            applications_awaiting=Coalesce(Subquery(awaiting), 0)
         )
         self.filters = CohortFilterForm.for_cohorts(self.request.GET, cohorts=scoped)
         return self.filters.filter(cohorts)

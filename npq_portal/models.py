@@ -62,6 +62,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        indexes = [
+            # People, in this order, a page at a time.
+            models.Index(fields=["last_name", "first_name", "email"], name="user_name_order_idx")
+        ]
         permissions = [
             ("access_staff_area", "Can use the hub staff pages"),
             ("manage_roles", "Can give people roles and take them away"),
@@ -148,7 +152,12 @@ class EmailDelivery(TimeStampedModel):
                 name="email_delivery_sent_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The email log, newest first: all of it, and by kind.
+            models.Index(fields=["created_at", "id"], name="email_delivery_log_idx"),
+            models.Index(fields=["kind", "created_at", "id"], name="email_delivery_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.get_status_display()})"

@@ -201,6 +201,7 @@ class EnrolmentTransferForm(forms.Form):
             Cohort.objects.filter(programme_id=enrolment.cohort.programme_id)
             .exclude(pk=enrolment.cohort_id)
             .exclude(status__in=["cancelled", "completed"])
+            .select_related("programme")  # each is shown by name, which includes its programme
         )
 
 

@@ -80,7 +80,13 @@ class School(models.Model):
     class Meta:
         ordering = ["name", "urn"]
         indexes = [
-            models.Index(fields=["postcode_normalised"], name="school_postcode_idx"),
+            # Pattern operators, so the search's postcode prefix (LIKE 'CH41%') can use it
+            # whatever the database's collation; PostgreSQL only, other databases ignore them.
+            models.Index(
+                fields=["postcode_normalised"],
+                name="school_postcode_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["name_normalised"], name="school_name_idx"),
         ]
 
@@ -489,7 +495,10 @@ class Application(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
     )
     cohort = models.ForeignKey(
-        "cohorts.Cohort", on_delete=models.PROTECT, related_name="applications"
+        "cohorts.Cohort",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,  # application_cohort_queue_idx leads with it
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     answers = models.JSONField(default=dict, blank=True, help_text="The form's answers so far.")
@@ -526,6 +535,17 @@ class Application(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("decide_application", "Can accept, waitlist and reject applications")]
+        # The review queue, oldest sent first (in_review_order): as a whole, by status (and the
+        # approval chase and dashboard, by status and age), and by cohort.
+        indexes = [
+            models.Index(fields=["submitted_at", "id"], name="application_queue_idx"),
+            models.Index(
+                fields=["status", "submitted_at", "id"], name="application_status_queue_idx"
+            ),
+            models.Index(
+                fields=["cohort", "submitted_at", "id"], name="application_cohort_queue_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["applicant", "cohort"],

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -684,7 +684,9 @@ class ApplicationDetailView(DetailView):
             and application.can_move_to(Application.Status.WITHDRAWN)
         )
         context["can_decide"] = self.request.user.has_perm("participants.decide_application")
-        context["enrolments"] = application.enrolments.select_related("cohort__programme")
+        context["enrolments"] = application.enrolments.select_related(
+            "cohort__programme"
+        ).prefetch_related(Prefetch("events", queryset=EnrolmentEvent.objects.select_related("by")))
         context["withdrawal_reasons"] = EnrolmentEvent.WithdrawalReason.choices
         context["offer_live"] = (
             application.status == Application.Status.WAITLISTED

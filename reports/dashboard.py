@@ -382,10 +382,13 @@ def _outcomes(filters: DashboardFilters) -> list[WindowOutcomes]:
     if filters.programme:
         windows = windows.filter(programme__slug=filters.programme)
     if filters.academic_year or filters.partner:
+        # Subqueries, not a join through the programme's cohorts: that repeated each window
+        # once per cohort of its programme before its submissions were counted.
+        cohorts = Cohort.objects.filter(filters.cohort_q())
         windows = windows.filter(
-            Q(cohort__isnull=True, programme__cohorts__in=Cohort.objects.filter(filters.cohort_q()))
-            | Q(cohort__in=Cohort.objects.filter(filters.cohort_q()))
-        ).distinct()
+            Q(cohort__isnull=True, programme__in=cohorts.values("programme"))
+            | Q(cohort__in=cohorts)
+        )
     live = Q(submissions__status=Submission.Status.SUBMITTED)
     windows = windows.annotate(
         submitted=Count("submissions", filter=live, distinct=True),

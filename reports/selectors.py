@@ -170,13 +170,13 @@ def _phase_days(enrolments: list) -> dict[int, dict[tuple[int, str], datetime.da
 def _stopped_on(enrolment) -> datetime.date | None:
     if enrolment.status not in (Enrolment.Status.WITHDRAWN, Enrolment.Status.DEFERRED):
         return None
-    stopped_at = getattr(enrolment, "stopped_at", None)
-    if stopped_at is None:
-        stopped_at = (
-            enrolment.events.filter(to_status=enrolment.status).order_by("-at", "-pk").first()
-        )
-        stopped_at = stopped_at.at if stopped_at else enrolment.updated_at
-    return timezone.localdate(stopped_at)
+    if hasattr(enrolment, "stopped_at"):
+        # Annotated (_stopped_at): None means no event says when, so looking again finds none.
+        stopped_at = enrolment.stopped_at
+    else:
+        event = enrolment.events.filter(to_status=enrolment.status).order_by("-at", "-pk").first()
+        stopped_at = event.at if event else None
+    return timezone.localdate(stopped_at or enrolment.updated_at)
 
 
 # ---- School leaders ----

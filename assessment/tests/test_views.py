@@ -235,6 +235,22 @@ def test_the_window_list_has_a_fixed_number_of_queries(
     assert len(response.context["object_list"]) == min(count, 25)
 
 
+def test_the_window_list_counts_each_windows_submitted_work_and_drafts(client, lead):
+    busy, quiet = AssessmentWindowFactory(), AssessmentWindowFactory()
+    for sent in (True, True, False):
+        SubmissionFactory(
+            enrolment=EnrolmentFactory(cohort__programme=busy.programme),
+            window=busy,
+            status="submitted" if sent else "draft",
+            submitted_at=busy.opens_at if sent else None,
+        )
+
+    response = client.get(reverse("assessment:window-list"))
+
+    counts = {w: (w.submitted, w.drafts) for w in response.context["object_list"]}
+    assert counts == {busy: (2, 1), quiet: (0, 0)}
+
+
 @pytest.mark.parametrize("people", [2, 20])
 def test_the_window_page_has_a_fixed_number_of_queries(
     client, lead, window, django_assert_max_num_queries, people

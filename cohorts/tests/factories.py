@@ -1,8 +1,10 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from cohorts.models import Cohort, DeliveryPartner, ModuleWindow, Session
+from npq_portal.tests.factories import bulk
 from programmes.tests.factories import ProgrammeFactory
 
 
@@ -56,3 +58,30 @@ class ModuleWindowFactory(factory.django.DjangoModelFactory):
     opens_on = datetime.date(2027, 10, 1)
     study_due_on = datetime.date(2027, 10, 15)
     application_due_on = datetime.date(2027, 10, 29)
+
+
+def bulk_sessions(
+    cohort: Cohort, count: int, *, start=None, apart=datetime.timedelta(days=1), **fields
+) -> list[Session]:
+    """`count` published sessions of `cohort`, a day (or `apart`) apart from `start` (a week
+    ahead unless given)."""
+    start = start or timezone.now() + datetime.timedelta(days=7)
+    starts = [start + n * apart for n in range(count)]
+    fields = {"status": Session.Status.SCHEDULED, **fields}
+    return bulk(
+        SessionFactory,
+        count,
+        cohort=cohort,
+        starts_at=factory.Iterator(starts),
+        ends_at=factory.Iterator(s + datetime.timedelta(hours=1) for s in starts),
+        **fields,
+    )
+
+
+def bulk_cohorts(count: int, **fields) -> list[Cohort]:
+    """`count` cohorts of one programme and partner (new ones unless given)."""
+    if "programme" not in fields:
+        fields["programme"] = ProgrammeFactory()
+    if "delivery_partner" not in fields:
+        fields["delivery_partner"] = DeliveryPartnerFactory()
+    return bulk(CohortFactory, count, **fields)

@@ -1,5 +1,7 @@
 import factory
+from django.utils import timezone
 
+from npq_portal.tests.factories import UserFactory, bulk
 from participants.models import Application, Enrolment, School, normalise_name, normalise_postcode
 
 
@@ -45,3 +47,33 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
 
     participant = factory.SubFactory("npq_portal.tests.factories.UserFactory")
     cohort = factory.SubFactory("cohorts.tests.factories.CohortFactory")
+
+
+def bulk_schools(count: int, **fields) -> list[School]:
+    return bulk(SchoolFactory, count, **fields)
+
+
+def bulk_applications(count: int, *, cohort, **fields) -> list[Application]:
+    """`count` sent applications to `cohort` (or one each to the cohorts given as
+    factory.Iterator), each from a new applicant at a new school unless `school` is given."""
+    fields.setdefault("submitted_at", timezone.now())
+    if "school" not in fields:
+        fields["school"] = factory.Iterator(bulk_schools(count))
+    return bulk(
+        ApplicationFactory,
+        count,
+        applicant=factory.Iterator(bulk(UserFactory, count)),
+        cohort=cohort,
+        **fields,
+    )
+
+
+def bulk_enrolments(count: int, *, cohort, **fields) -> list[Enrolment]:
+    """`count` places in `cohort`, each for a new participant."""
+    return bulk(
+        EnrolmentFactory,
+        count,
+        participant=factory.Iterator(bulk(UserFactory, count)),
+        cohort=cohort,
+        **fields,
+    )

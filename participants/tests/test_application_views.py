@@ -9,7 +9,7 @@ from participants.models import Application
 from participants.services import application_save_answers, application_start
 from programmes.tests.factories import ProgrammeFactory
 
-from .factories import SchoolFactory
+from .factories import ApplicationFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,20 @@ def test_going_back_to_the_form_after_sending_explains_instead_of_not_found(
         response = client.get(url, follow=True)
         assert response.redirect_chain[-1][0] == application.get_absolute_url()
         assert "This application has been sent" in response.content.decode()
+
+
+def test_the_cohort_list_counts_the_applications_waiting_for_a_decision(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    busy, quiet = CohortFactory(), CohortFactory()
+    ApplicationFactory.create_batch(2, cohort=busy, status=Application.Status.SCHOOL_APPROVED)
+    ApplicationFactory(cohort=busy, status=Application.Status.AWAITING_SCHOOL)
+    ApplicationFactory(cohort=quiet, status=Application.Status.ACCEPTED)
+
+    response = client.get(reverse("cohorts:cohort-list"))
+
+    awaiting = {cohort: cohort.applications_awaiting for cohort in response.context["object_list"]}
+    assert awaiting == {busy: 2, quiet: 0}
+    link = (
+        reverse("participants:application-list") + f"?cohort={busy.pk}&amp;status=school_approved"
+    )
+    assert f'<a href="{link}">2</a>' in response.content.decode()

@@ -3,12 +3,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessment.models import Submission
+from assessment.tests.factories import AssessmentWindowFactory
+from cohorts.tests.factories import CohortFactory
 from npq_portal.models import User
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import (
     Enrolment,
 )
+from participants.tests.factories import EnrolmentFactory
 from reports.dashboard import DashboardFilters, dashboard_figures
 
 from .conftest import NOW
@@ -65,6 +69,25 @@ def test_filters_by_year_programme_and_partner(hub):
     assert _bars(by_programme.funnel)["Started an application"] == 6
     assert by_programme.participation == []
     assert _bars(by_partner.funding) == {"funded": 2}
+
+
+def test_a_programme_wide_window_counts_once_for_a_year_however_many_cohorts_it_has(hub):
+    a1 = hub["a1"]
+    CohortFactory(programme=a1.programme, academic_year=2027, delivery_partner=hub["north"])
+    window = AssessmentWindowFactory(programme=a1.programme, cohort=None)
+    Submission.objects.create(
+        enrolment=EnrolmentFactory(cohort=a1),
+        window=window,
+        status="submitted",
+        submitted_at=window.opens_at,
+    )
+
+    by_year = dashboard_figures(filters=DashboardFilters(academic_year=2027), now=NOW)
+    earlier = dashboard_figures(filters=DashboardFilters(academic_year=2026), now=NOW)
+
+    rows = [row for row in by_year.outcomes if row.window == window]
+    assert [(row.submitted, row.passed, row.failed) for row in rows] == [(1, 0, 0)]
+    assert window not in [row.window for row in earlier.outcomes]
 
 
 def test_each_figure_links_to_the_list_behind_it_and_every_chart_is_a_table(client, hub):
