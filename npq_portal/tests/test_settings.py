@@ -137,7 +137,7 @@ def test_redis_url_makes_redis_the_broker_and_the_cache_for_rate_limits():
     )
 
     assert values == [
-        "django.core.cache.backends.redis.RedisCache",
+        "npq_portal.cache.TolerantRedisCache",
         "redis://127.0.0.1:6379/0",
         "False",
     ]
