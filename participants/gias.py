@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gc
 import io
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from typing import IO
@@ -203,6 +205,62 @@ class GiasRow:
     open_date: datetime.date | None
     close_date: datetime.date | None
     last_changed_date: datetime.date | None
+
+
+CLOSED = 2  # EstablishmentStatus (code)
+
+
+@dataclass(frozen=True)
+class GiasImportCounts:
+    created: int
+    updated: int
+    unchanged: int
+    closed: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def __add__(self, other: GiasImportCounts) -> GiasImportCounts:
+        return GiasImportCounts(
+            self.created + other.created,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.closed + other.closed,
+        )
+
+
+def sort_establishments(
+    urns: list[int],
+    changed_dates: list[datetime.date | None],
+    statuses: list[int],
+    known: dict[int, tuple[datetime.date | None, int]],
+) -> tuple[list[bool], list[bool], GiasImportCounts]:
+    """Which establishments make a new school and which update one (a flag for each, in
+    order), and the counts, given each stored school's LastChangedDate and status by URN.
+
+    A school whose LastChangedDate matches what is stored is skipped: GIAS moves that date
+    whenever it changes a record.
+    """
+    new, update = [], []
+    created = updated = unchanged = closed = 0
+    for urn, changed, status in zip(urns, changed_dates, statuses, strict=True):
+        before = known.get(urn)
+        changes = False
+        if before is None:
+            created += 1
+        elif before[0] and changed and changed <= before[0]:
+            # GIAS moves the date on every change: same date, same record (an older file
+            # must not overwrite newer data either). Without dates, update to be safe.
+            unchanged += 1
+        else:
+            updated += 1
+            changes = True
+            if status == CLOSED and before[1] != CLOSED:
+                closed += 1
+        new.append(before is None)
+        update.append(changes)
+    return new, update, GiasImportCounts(created, updated, unchanged, closed)
 
 
 # The database's limits: PostgreSQL integer and smallint columns.
@@ -460,6 +518,20 @@ class GiasColumns:
                 strict=True,
             )
         ]
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. Reading an extract makes millions of small
+    tuples and lists, none of them in a cycle, and the collector would walk them over and
+    over for nothing: a tenth of the time."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 class NotQuick(Exception):

@@ -215,6 +215,7 @@ def test_a_database_failure_while_writing_fails_the_import_cleanly(monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(services, "schools_import_rows", refuse)
+    monkeypatch.setattr(services, "schools_import_copy", refuse)
 
     record = _import(_extract(rows=5))
 
