@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import accumulate, repeat
 from typing import IO
 
 ENCODING = "cp1252"  # GIAS publishes Windows-1252
@@ -242,6 +242,8 @@ def sort_establishments(
     A school whose LastChangedDate matches what is stored is skipped: GIAS moves that date
     whenever it changes a record.
     """
+    if known.keys().isdisjoint(urns):  # all new, as in the first import: no need to look
+        return [True] * len(urns), [False] * len(urns), GiasImportCounts(len(urns), 0, 0, 0)
     new, update = [], []
     created = updated = unchanged = closed = 0
     for urn, changed, status in zip(urns, changed_dates, statuses, strict=True):
@@ -580,8 +582,9 @@ def read_gias_chunks(data: bytes, rows_per_chunk: int = 5000) -> GiasChunks | No
         return None
     at = {column: header.index(column) for column in REQUIRED_COLUMNS}
     escapes = b"\t" in data or b"\\" in data
+    seen: dict[str, dict] = {column: {} for column in REQUIRED_COLUMNS}  # values worked out
     chunks = (
-        _read_chunk(body[start : start + rows_per_chunk], len(header), at, comma, escapes)
+        _read_chunk(body[start : start + rows_per_chunk], len(header), at, comma, escapes, seen)
         for start in range(0, len(body), rows_per_chunk)
     )
     return GiasChunks(rows=len(body), chunks=_distinct_urns(chunks))
@@ -612,16 +615,21 @@ def _distinct_urns(chunks: Iterator[GiasColumns]) -> Iterator[GiasColumns]:
 
 
 def _read_chunk(
-    lines: list[bytes], width: int, at: dict[str, int], comma: bytes, escapes: bool
+    lines: list[bytes],
+    width: int,
+    at: dict[str, int],
+    comma: bytes,
+    escapes: bool,
+    seen: dict[str, dict],
 ) -> GiasColumns:
-    """The establishments on these lines, checked. Raises NotQuick."""
-    wanted = sorted(set(at.values()))
-    records = _records(lines, width, wanted, comma)
+    """The establishments on these lines, checked, given the values worked out in earlier
+    chunks (`seen`, by column, which this adds to). Raises NotQuick."""
+    records = _records(lines, width, max(at.values()) + 1, comma)
     if records is None:
         raise NotQuick
 
     def column(name: str) -> list[bytes]:
-        return list(map(operator.itemgetter(wanted.index(at[name])), records))
+        return list(map(operator.itemgetter(at[name]), records))
 
     urns = column("URN")
     # _whole_number's checks on the whole column at once: digits only (so neither empty nor
@@ -631,21 +639,26 @@ def _read_chunk(
     urn = list(map(int, urns))
     if max(urn) > INTEGER_LIMIT or len(set(urn)) != len(urn):
         raise NotQuick
-    text = {}
-    for field, (name, length) in QUICK_TEXT.items():
-        values = _stripped(column(name))
-        if comma in b"".join(values):  # a comma inside quotes
-            values = [value.replace(comma, b",") for value in values]
-        if length and max(map(len, values)) > length:
-            values = [value[:length] for value in values]
-        text[field] = values
-    ukprns = [ukprn for ukprn in set(text["ukprn"]) if ukprn]
-    if not all(text["name"]) or not all(len(u) == 8 and u.isdigit() for u in ukprns):
+    text = {
+        field: _text(column(name), length, comma, seen[name])
+        for field, (name, length) in QUICK_TEXT.items()
+    }
+    ukprns = set(text["ukprn"]) - {b""}
+    if (
+        not all(text["name"])
+        or ukprns
+        and not (set(map(len, ukprns)) == {8} and b"".join(ukprns).isdigit())
+    ):
         raise NotQuick
     try:
-        status = _numbers(column("EstablishmentStatus (code)"), "EstablishmentStatus (code)")
-        numbers = {field: _numbers(column(name), name) for field, name in QUICK_NUMBERS.items()}
-        dates = {field: _dates(column(name), name) for field, name in QUICK_DATES.items()}
+        status_column = "EstablishmentStatus (code)"
+        status = _numbers(column(status_column), status_column, seen[status_column])
+        numbers = {
+            field: _numbers(column(name), name, seen[name]) for field, name in QUICK_NUMBERS.items()
+        }
+        dates = {
+            field: _dates(column(name), name, seen[name]) for field, name in QUICK_DATES.items()
+        }
     except GiasFileError:  # a bad value: parse_gias will say in which row
         raise NotQuick from None
     if set(status) - STATUS_CODES:
@@ -655,32 +668,45 @@ def _read_chunk(
     )
 
 
-def _stripped(values: list[bytes]) -> list[bytes]:
-    """The values stripped as str.strip() strips them."""
-    return [value.strip(WHITE_SPACE_BYTES) for value in values]
+def _text(values: list[bytes], length: int | None, comma: bytes, seen: dict) -> list[bytes]:
+    """Each value stripped as str.strip() strips it, with the commas inside quotes put back,
+    and cut to `length`, worked out for the values not `seen` before (a dict of those worked
+    out, which this adds to): a town or a local authority comes again and again."""
+    new = list(set(values).difference(seen))
+    stripped = [value.strip(WHITE_SPACE_BYTES) for value in new]
+    if comma in b"".join(stripped):
+        stripped = [value.replace(comma, b",") for value in stripped]
+    if length and max(map(len, stripped), default=0) > length:
+        stripped = [value[:length] for value in stripped]
+    seen.update(zip(new, stripped, strict=True))
+    return list(map(seen.__getitem__, values))
 
 
-def _numbers(values: list[bytes], column: str) -> list[int | None]:
-    """_whole_number of each value, stripped, worked out once for each distinct value.
-
-    Raises GiasFileError for a bad value."""
-    distinct = list(set(values))
-    # Decoded all at once: bytes.decode is slow for Windows-1252 one value at a time.
-    texts = b"\x00".join(distinct).decode(ENCODING).split("\x00")
-    numbers = {
-        value: _whole_number(text.strip(), column)
-        for value, text in zip(distinct, texts, strict=True)
-    }
-    return list(map(numbers.__getitem__, values))
-
-
-def _dates(values: list[bytes], column: str) -> list[datetime.date | None]:
-    """_date of each value, stripped, worked out once for each distinct value, and for all of
-    them at once when all are written dd-mm-yyyy, as GIAS writes them.
+def _numbers(values: list[bytes], column: str, seen: dict) -> list[int | None]:
+    """_whole_number of each value, stripped, worked out for the values not `seen` before (a
+    dict of those worked out, which this adds to).
 
     Raises GiasFileError for a bad value."""
-    stripped = {value: value.strip(WHITE_SPACE_BYTES) for value in set(values)}
-    distinct = list(set(stripped.values()) - {b""})
+    new = list(set(values).difference(seen))
+    if new:
+        # Decoded all at once: bytes.decode is slow for Windows-1252 one value at a time.
+        texts = b"\x00".join(new).decode(ENCODING).split("\x00")
+        numbers = [_whole_number(text.strip(), column) for text in texts]
+        seen.update(zip(new, numbers, strict=True))
+    return list(map(seen.__getitem__, values))
+
+
+def _dates(values: list[bytes], column: str, seen: dict) -> list[datetime.date | None]:
+    """_date of each value, stripped, worked out for the values not `seen` before (a dict of
+    those worked out, which this adds to), and all at once when they are written dd-mm-yyyy,
+    as GIAS writes them.
+
+    Raises GiasFileError for a bad value."""
+    new = list(set(values).difference(seen))
+    if not new:
+        return list(map(seen.__getitem__, values))
+    stripped = [value.strip(WHITE_SPACE_BYTES) for value in new]
+    distinct = list(set(stripped) - {b""})
     joined = b"".join(distinct)
     plain = len(joined) == 10 * len(distinct)
     if distinct and plain and _DAY_MONTH_YEAR.fullmatch(b"\x00".join(distinct)):
@@ -700,22 +726,22 @@ def _dates(values: list[bytes], column: str) -> list[datetime.date | None]:
         dates = [_date(text, column) for text in texts]
     converted = dict(zip(distinct, dates, strict=True))
     converted[b""] = None
-    by_value = {value: converted[text] for value, text in stripped.items()}
-    return list(map(by_value.__getitem__, values))
+    seen.update(zip(new, map(converted.__getitem__, stripped), strict=True))
+    return list(map(seen.__getitem__, values))
 
 
 # Dates written dd-mm-yyyy, separated by NULs.
 _DAY_MONTH_YEAR = re.compile(rb"[0-9]{2}-[0-9]{2}-[0-9]{4}(?:\x00[0-9]{2}-[0-9]{2}-[0-9]{4})*")
 
 
-def _records(lines: list[bytes], width: int, wanted: list[int], comma: bytes) -> list[tuple] | None:
-    """The wanted fields of each row, in order, or None if a row does not have `width` fields
-    or is written in a way left to csv (in parse_gias). A comma inside a quoted field comes
-    back as `comma`, a byte that stands in for it.
+def _records(lines: list[bytes], width: int, wanted: int, comma: bytes) -> list[list] | None:
+    """The first `wanted` fields of each row (and the rest of the line), in order, or None if
+    a row does not have `width` fields or is written in a way left to csv (in parse_gias). A
+    comma inside a quoted field comes back as `comma`, a byte that stands in for it.
 
     Each line is split at its commas, which is all csv does with a line without quotes.
     """
-    quoted = [position for position, line in enumerate(lines) if b'"' in line]
+    quoted = _quoted(lines)
     if quoted:
         unquoted = _unquote([lines[position] for position in quoted], comma)
         if unquoted is None:
@@ -726,8 +752,16 @@ def _records(lines: list[bytes], width: int, wanted: list[int], comma: bytes) ->
     # A blank line (which csv skips) or a short one is left to parse_gias.
     if set(map(bytes.count, lines, repeat(b","))) != {width - 1}:
         return None
-    fields = map(bytes.split, lines, repeat(b","), repeat(wanted[-1] + 1))
-    return list(map(operator.itemgetter(*wanted), fields))
+    return list(map(bytes.split, lines, repeat(b","), repeat(wanted)))
+
+
+def _quoted(lines: list[bytes]) -> list[int]:
+    """The positions of the lines holding a quote: looked for in all the lines joined, which
+    is quicker than asking each line, as most have none."""
+    pieces = b"\n".join(lines).split(b'"')
+    # Each quote's line: the number of line breaks before it.
+    lines_before = accumulate(map(bytes.count, pieces[:-1], repeat(b"\n")))
+    return list(dict.fromkeys(lines_before))
 
 
 def _unquote(lines: list[bytes], comma: bytes) -> list[bytes] | None:

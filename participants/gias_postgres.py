@@ -120,17 +120,24 @@ def _escaped(values: list[bytes]) -> list[bytes]:
     return [value.replace(b"\\", b"\\\\").replace(b"\t", b"\\t") for value in values]
 
 
-def _written(values: list[int | datetime.date | None]) -> list[bytes]:
-    """Numbers and dates as COPY reads them, NULL for None; once for each distinct value."""
-    distinct = set(values) - {None}
-    text = dict(zip(distinct, map(str.encode, map(str, distinct)), strict=True))
-    text[None] = NULL
-    return list(map(text.__getitem__, values))
+def _written(values: list[int | datetime.date | None], written: dict) -> list[bytes]:
+    """Numbers and dates as COPY reads them, NULL for None, from `written` (those written
+    before, which this adds to)."""
+    new = set(values).difference(written)
+    written.update(zip(new, map(str.encode, map(str, new)), strict=True))
+    return list(map(written.__getitem__, values))
 
 
-def copy_columns(columns: GiasColumns, chosen: list[bool]) -> list[list[bytes]] | None:
+def copy_columns(
+    columns: GiasColumns, chosen: list[bool], written: dict | None = None
+) -> list[list[bytes]] | None:
     """Each of FIELDS for the chosen establishments, as COPY's text format writes it; None if a
-    postcode would not normalise into Windows-1252 ("µ" upper-cases to a Greek letter)."""
+    postcode would not normalise into Windows-1252 ("µ" upper-cases to a Greek letter).
+
+    `written` holds the numbers and dates written out before, by value: the same ones come
+    again and again, chunk after chunk.
+    """
+    written = {None: NULL} if written is None else written
     if not all(chosen):
         columns = dataclasses.replace(
             columns,
@@ -164,17 +171,17 @@ def copy_columns(columns: GiasColumns, chosen: list[bool]) -> list[list[bytes]] 
         name_normalised,
         la_code,
         la_name,
-        _written(columns.establishment_type_code),
+        _written(columns.establishment_type_code, written),
         type_name,
-        _written(columns.status_code),
+        _written(columns.status_code, written),
         phase,
         town,
         postcode,
         text[9],
-        _written(columns.number_of_pupils),
-        _written(columns.open_date),
-        _written(columns.close_date),
-        _written(columns.last_changed_date),
+        _written(columns.number_of_pupils, written),
+        _written(columns.open_date, written),
+        _written(columns.close_date, written),
+        _written(columns.last_changed_date, written),
     ]
 
 
@@ -200,6 +207,7 @@ class _Stream(io.RawIOBase):
         self.counts = GiasImportCounts(0, 0, 0, 0)
         self.changed: list[bytes] = []
         self.authorities: dict[bytes, bytes] = {}
+        self.written: dict = {None: NULL}  # see copy_columns
         self.left_to_python = False
 
     def readable(self) -> bool:
@@ -231,7 +239,7 @@ class _Stream(io.RawIOBase):
         chosen = list(map(operator.or_, new, update))
         if not any(chosen):
             return []
-        text = copy_columns(columns, chosen)
+        text = copy_columns(columns, chosen, self.written)
         if text is None:
             self.left_to_python = True
             raise LeftToPython
