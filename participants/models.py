@@ -58,7 +58,7 @@ class School(models.Model):
         PROPOSED_TO_OPEN = 4, "Proposed to open"
 
     urn = models.PositiveIntegerField("URN", unique=True)
-    ukprn = models.CharField("UKPRN", max_length=8, blank=True, db_index=True)
+    ukprn = models.CharField("UKPRN", max_length=8, blank=True)
     name = models.CharField(max_length=255)
     name_normalised = models.CharField(max_length=255, editable=False)
     la_code = models.CharField("LA code", max_length=3, blank=True)
@@ -79,15 +79,19 @@ class School(models.Model):
 
     class Meta:
         ordering = ["name", "urn"]
+        # Byte-wise (pattern) comparison on PostgreSQL: each serves = and LIKE 'CH41%' alike,
+        # whatever the database's collation, and is cheaper to keep up than a collated index
+        # (the GIAS import writes every one). name_normalised has none: search looks inside
+        # names (LIKE '%word%'), which no B-tree serves.
         indexes = [
-            # Pattern operators, so the search's postcode prefix (LIKE 'CH41%') can use it
-            # whatever the database's collation; PostgreSQL only, other databases ignore them.
+            models.Index(
+                fields=["ukprn"], name="school_ukprn_idx", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(
                 fields=["postcode_normalised"],
                 name="school_postcode_prefix_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
-            models.Index(fields=["name_normalised"], name="school_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
@@ -14,14 +15,27 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from npq_portal.emails import EmailNotSent, email_send_once
 from npq_portal.models import User
 
-from .gias import GiasFileError, GiasRow, open_text, parse_gias
+from . import gias_postgres
+from .gias import (
+    ENCODING,
+    GiasChunks,
+    GiasFileError,
+    GiasImportCounts,
+    GiasRow,
+    check_gias_bytes,
+    cycle_collection_paused,
+    parse_gias,
+    read_gias_chunks,
+    read_gias_columns,
+    sort_establishments,
+)
 from .links import subscriber_links
 from .models import (
     Application,
@@ -65,18 +79,6 @@ SCHOOL_FIELDS = [
 BATCH = 2000
 
 
-@dataclass(frozen=True)
-class GiasImportCounts:
-    created: int
-    updated: int
-    unchanged: int
-    closed: int
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-
 def _school_from(row: GiasRow) -> School:
     return School(
         urn=row.urn,
@@ -99,13 +101,23 @@ def _school_from(row: GiasRow) -> School:
     )
 
 
+def _local_authorities_save(pairs: Iterable[tuple[str, str]]) -> None:
+    """Create or rename the local authorities the extract names (the last name given wins)."""
+    named = {code: name for code, name in pairs if code and name}
+    LocalAuthority.objects.bulk_create(
+        [LocalAuthority(code=code, name=name) for code, name in named.items()],
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name"],
+    )
+
+
 def schools_import_rows(
     *, rows: list[GiasRow], progress: Callable[[int, int], None] | None = None
 ) -> GiasImportCounts:
     """Create new schools and update changed ones in bulk, in one transaction.
 
-    A school whose LastChangedDate matches what is stored is skipped: GIAS moves that date
-    whenever it changes a record.
+    A school whose LastChangedDate has not moved is skipped (sort_establishments).
     """
     known = {
         urn: (changed, status)
@@ -113,23 +125,15 @@ def schools_import_rows(
             "urn", "last_changed_date", "status_code"
         ).iterator(chunk_size=10000)
     }
-    created = updated = unchanged = closed = 0
-    to_write: list[School] = []
-    for row in rows:
-        before = known.get(row.urn)
-        if before is None:
-            created += 1
-        elif before[0] and row.last_changed_date and row.last_changed_date <= before[0]:
-            # GIAS moves the date on every change: same date, same record (an older file
-            # must not overwrite newer data either). Without dates, update to be safe.
-            unchanged += 1
-            continue
-        else:
-            updated += 1
-            if row.status_code == School.Status.CLOSED and before[1] != School.Status.CLOSED:
-                closed += 1
-        to_write.append(_school_from(row))
-    local_authorities = {row.la_code: row.la_name for row in rows if row.la_code and row.la_name}
+    new, update, counts = sort_establishments(
+        [row.urn for row in rows],
+        [row.last_changed_date for row in rows],
+        [row.status_code for row in rows],
+        known,
+    )
+    to_write = [
+        _school_from(row) for row, *write in zip(rows, new, update, strict=True) if any(write)
+    ]
     with transaction.atomic():
         for start in range(0, len(to_write), BATCH):
             School.objects.bulk_create(
@@ -140,13 +144,30 @@ def schools_import_rows(
             )
             if progress:
                 progress(min(start + BATCH, len(to_write)), len(to_write))
-        LocalAuthority.objects.bulk_create(
-            [LocalAuthority(code=code, name=name) for code, name in local_authorities.items()],
-            update_conflicts=True,
-            unique_fields=["code"],
-            update_fields=["name"],
-        )
-    return GiasImportCounts(created, updated, unchanged, closed)
+        _local_authorities_save((row.la_code, row.la_name) for row in rows)
+    return counts
+
+
+def schools_import_copy(
+    *, reading: GiasChunks, progress: Callable[[int, int], None] | None = None
+) -> GiasImportCounts | None:
+    """Create new schools and update changed ones on PostgreSQL with COPY, checking the
+    extract a chunk at a time as it streams in, in one transaction: the same rules and counts
+    as schools_import_rows, in a fraction of the time. None, having written nothing, when the
+    quick reader leaves the file to parse_gias or COPY cannot carry a value."""
+    try:
+        with transaction.atomic():
+            counts, authorities = gias_postgres.copy_schools(
+                reading, progress=progress and (lambda done: progress(done, reading.rows))
+            )
+            _local_authorities_save(
+                (code.decode(ENCODING), name.decode(ENCODING)) for code, name in authorities.items()
+            )
+    except gias_postgres.LeftToPython:
+        return None
+    if progress:
+        progress(reading.rows, reading.rows)
+    return counts
 
 
 def gias_import_failed(record: GiasImport, error: str) -> GiasImport:
@@ -162,28 +183,43 @@ def gias_import_progress_key(record_id: int) -> str:
     return f"gias-import-{record_id}-processed"
 
 
+def _gias_rows(data: bytes, progress: Callable[[int], None]) -> list[GiasRow]:
+    """Every establishment of the extract, read quickly if the quick reader can.
+
+    Raises GiasFileError, naming the row, if the file cannot be imported."""
+    columns = read_gias_columns(data)
+    if columns is not None:
+        return columns.rows()
+    return parse_gias(io.StringIO(data.decode(ENCODING), newline=""), progress=progress)
+
+
+def _gias_import_writing(record: GiasImport, rows: int) -> None:
+    record.status = GiasImport.Status.IMPORTING
+    record.total_rows = rows
+    record.save(update_fields=["status", "total_rows", "updated_at"])
+
+
 def gias_import_run(
     *,
     record: GiasImport,
-    source: IO[bytes],
+    source: IO[bytes] | bytes,
     progress: Callable[[int, int], None] | None = None,
 ) -> GiasImport:
-    """Check the whole extract, then import it; the record says how far it got and what it did.
+    """Check the whole extract and import it; the record says how far it got and what it did.
 
-    A bad row fails the import with the row and the problem, and nothing is written.
+    A bad row fails the import with the row and the problem, and nothing is written. On
+    PostgreSQL the quick reader checks the file a chunk at a time as COPY writes it, all in
+    one transaction; elsewhere, or when the quick reader leaves the file to parse_gias, the
+    whole file is read first and written by schools_import_rows.
     """
     record.status = GiasImport.Status.VALIDATING
     record.save(update_fields=["status", "updated_at"])
     key = gias_import_progress_key(record.pk)
-    try:
-        rows = parse_gias(
-            open_text(source), progress=lambda done: cache.set(key, (done, 0), timeout=3600)
-        )
-    except GiasFileError as error:
-        return gias_import_failed(record, str(error))
-    record.status = GiasImport.Status.IMPORTING
-    record.total_rows = len(rows)
-    record.save(update_fields=["status", "total_rows", "updated_at"])
+
+    def checked(done: int) -> None:
+        cache.set(key, (done, 0), timeout=3600)
+
+    data = source if isinstance(source, bytes) else source.read()
 
     # Progress goes to the cache: the import's own transaction would hide it from the page.
     def report(done: int, total: int) -> None:
@@ -192,7 +228,24 @@ def gias_import_run(
             progress(done, total)
 
     try:
-        counts = schools_import_rows(rows=rows, progress=report)
+        with cycle_collection_paused():
+            check_gias_bytes(data)
+            counts = None
+            # On PostgreSQL the quick reader checks each chunk of the file as COPY takes it,
+            # all in one transaction, unless it leaves the file to parse_gias.
+            reading = read_gias_chunks(data) if connection.vendor == "postgresql" else None
+            if reading:
+                _gias_import_writing(record, reading.rows)
+                counts = schools_import_copy(reading=reading, progress=report)
+            if counts is None:
+                if reading:  # left to parse_gias after all: nothing was written
+                    record.status = GiasImport.Status.VALIDATING
+                    record.save(update_fields=["status", "updated_at"])
+                rows = _gias_rows(data, checked)
+                _gias_import_writing(record, len(rows))
+                counts = schools_import_rows(rows=rows, progress=report)
+    except GiasFileError as error:
+        return gias_import_failed(record, str(error))
     except Exception:  # the transaction rolled back: nothing was written
         logger.exception("GIAS import %s failed while writing", record.pk)
         return gias_import_failed(
