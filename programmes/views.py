@@ -6,8 +6,9 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.cache import cache_page
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from npq_portal.page_cache import cache_for_visitors
 
 from .forms import (
     CatalogueFilterForm,
@@ -45,13 +46,13 @@ def _with_structure(programmes):
 # ---- Public catalogue ----
 
 
-# The public pages change only when staff edit the catalogue or a cohort opens: a visitor may
-# see them a minute old. Responses vary on the cookie, so signed-in people get their own.
+# The public pages change only when staff edit the catalogue or a cohort opens: a visitor with
+# no cookies may see them a minute old; anyone else gets theirs drawn for them.
 PUBLIC_PAGE_SECONDS = 60
 
 
 @method_decorator(login_not_required, name="dispatch")
-@method_decorator(cache_page(PUBLIC_PAGE_SECONDS), name="dispatch")
+@method_decorator(cache_for_visitors(PUBLIC_PAGE_SECONDS), name="dispatch")
 class ProgrammeListView(ListView):
     """The public catalogue, grouped by family, with filters and a search."""
 
@@ -77,7 +78,7 @@ class ProgrammeListView(ListView):
 
 
 @method_decorator(login_not_required, name="dispatch")
-@method_decorator(cache_page(PUBLIC_PAGE_SECONDS), name="dispatch")
+@method_decorator(cache_for_visitors(PUBLIC_PAGE_SECONDS), name="dispatch")
 class ProgrammeDetailView(DetailView):
     """A programme's public page: who it is for, structure, rationale, how to take part."""
 
