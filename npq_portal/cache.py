@@ -1,6 +1,6 @@
 """A Redis cache that lets the portal go on working while Redis is down.
 
-Sessions (cached_db), cached pages, dashboard figures and allauth's counters all use the
+Cached pages, dashboard figures and allauth's counters all use the
 cache. Django's Redis backend raises when Redis does not answer, which would turn an outage
 into errors on every page; this one logs, answers as an empty cache would, and stops trying
 for a few seconds so each request does not wait on a dead socket.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -43,28 +44,18 @@ class TolerantRedisCache(RedisCache):
     def has_key(self, key, version=None):
         return self._call("has_key", False, key, version)
 
-    def set(self, key, value, timeout=..., version=None):
-        from django.core.cache.backends.base import DEFAULT_TIMEOUT
-
-        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("set", None, key, value, timeout, version)
 
-    def add(self, key, value, timeout=..., version=None):
-        from django.core.cache.backends.base import DEFAULT_TIMEOUT
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # An empty cache takes any new key: answering False ("already there") would make
+        # allauth's sign-in lock and TOTP replay check refuse everyone during an outage.
+        return self._call("add", True, key, value, timeout, version)
 
-        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
-        return self._call("add", False, key, value, timeout, version)
-
-    def set_many(self, data, timeout=..., version=None):
-        from django.core.cache.backends.base import DEFAULT_TIMEOUT
-
-        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("set_many", list(data), data, timeout, version)
 
-    def touch(self, key, timeout=..., version=None):
-        from django.core.cache.backends.base import DEFAULT_TIMEOUT
-
-        timeout = DEFAULT_TIMEOUT if timeout is ... else timeout
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("touch", False, key, timeout, version)
 
     def delete(self, key, version=None):

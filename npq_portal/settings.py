@@ -353,9 +353,6 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read from the cache (Redis in production) and written through to the database:
-# one query less on every signed-in page, and nobody is signed out when the cache empties.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
 # Preload and subdomains are the hub's choice (above), not a deployment mistake.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]

@@ -17,7 +17,7 @@ def dead_redis(monkeypatch):
 def test_with_redis_down_the_cache_answers_as_an_empty_one(dead_redis):
     assert dead_redis.get("session", "fallback") == "fallback"
     assert dead_redis.set("session", "data") is None
-    assert dead_redis.add("counter", 1) is False
+    assert dead_redis.add("counter", 1) is True  # an empty cache takes a new key
     assert dead_redis.incr("counter") == 1
     assert dead_redis.get_many(["a", "b"]) == {}
     assert dead_redis.delete("session") is False
@@ -36,3 +36,25 @@ def test_after_a_failure_it_stops_trying_for_a_while(dead_redis, monkeypatch):
     monkeypatch.setattr(tolerant.TolerantRedisCache, "_down_until", 0.0)
     dead_redis.get("key")
     assert len(calls) == 1  # tried again once the pause is over
+
+
+@pytest.mark.django_db
+def test_people_can_sign_in_while_redis_is_down(client, settings, monkeypatch):
+    from django.urls import reverse
+
+    from npq_portal.tests.factories import PASSWORD, UserFactory
+
+    monkeypatch.setattr(TolerantRedisCache, "_down_until", 0.0)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "npq_portal.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    teacher = UserFactory()
+
+    response = client.post(reverse("account_login"), {"login": teacher.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.get(reverse("teacher-home")).status_code == 200
