@@ -20,11 +20,15 @@ class AssessmentWindowQuerySet(models.QuerySet):
             | Q(cohort__isnull=True, programme__cohorts__facilitators=user)
         ).distinct()
 
-    def for_enrolment(self, enrolment) -> "AssessmentWindowQuerySet":
-        """The windows a place belongs to: its cohort's, and its programme's for every cohort."""
-        return self.filter(programme_id=enrolment.cohort.programme_id).filter(
-            Q(cohort_id=enrolment.cohort_id) | Q(cohort__isnull=True)
+    def for_cohort(self, cohort) -> "AssessmentWindowQuerySet":
+        """A cohort's windows: its own, and its programme's for every cohort."""
+        return self.filter(programme_id=cohort.programme_id).filter(
+            Q(cohort_id=cohort.pk) | Q(cohort__isnull=True)
         )
+
+    def for_enrolment(self, enrolment) -> "AssessmentWindowQuerySet":
+        """The windows a place belongs to: its cohort's."""
+        return self.for_cohort(enrolment.cohort)
 
     def for_participant(self, user) -> "AssessmentWindowQuerySet":
         """The windows of any place the person has had (a withdrawn place still shows why)."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from assessment.models import AssessmentWindow, Outcome, Submission
+from participants.models import Enrolment
 from participants.selectors import ProgressGrid, cohort_progress_grid
 
 
@@ -16,7 +15,7 @@ class CohortReport:
     participants: int
     at_risk: int
     average_so_far: int | None
-    submitted: int
+    submitted: int | None  # None for someone who sees released results only
     passed: int
     failed: int
 
@@ -39,14 +38,30 @@ def assessment_status(submission: Submission | None) -> str:
     return f"{label} (attempt {submission.attempt})"
 
 
-def cohort_report(*, cohort) -> CohortReport:
-    """The cohort grid, each place's latest submission in the cohort's windows, and the
-    report's summary figures, in a fixed number of queries."""
+def cohort_report(*, cohort, assessment_details: bool) -> CohortReport:
+    """The cohort grid, each place's assessment, and the report's summary figures, in a fixed
+    number of queries. With `assessment_details` (staff who run assessment) it shows where each
+    latest submission has got to, decided outcomes not yet released included; without, only
+    results already released to the participants."""
     grid = cohort_progress_grid(cohort=cohort)
     enrolments = [row.enrolment for row in grid.rows]
-    windows = AssessmentWindow.objects.filter(programme_id=cohort.programme_id).filter(
-        Q(cohort=cohort) | Q(cohort__isnull=True)
-    )
+    known = [r.participation.so_far_percent for r in grid.rows]
+    known = [figure for figure in known if figure is not None]
+    figures = {
+        "grid": grid,
+        "participants": len(grid.rows),
+        "at_risk": sum(1 for row in grid.rows if row.at_risk),
+        "average_so_far": round(sum(known) / len(known)) if known else None,
+    }
+    if not assessment_details:
+        results = [enrolment.assessment_result for enrolment in enrolments]
+        return CohortReport(
+            **figures,
+            submitted=None,
+            passed=results.count(Enrolment.AssessmentResult.PASSED),
+            failed=results.count(Enrolment.AssessmentResult.FAILED),
+        )
+    windows = AssessmentWindow.objects.for_cohort(cohort)
     latest: dict[int, Submission] = {}
     submissions = (
         Submission.objects.filter(enrolment__in=enrolments, window__in=windows)
@@ -57,14 +72,9 @@ def cohort_report(*, cohort) -> CohortReport:
         latest[submission.enrolment_id] = submission  # later windows replace earlier ones
     for enrolment in enrolments:
         enrolment.assessment_status = assessment_status(latest.get(enrolment.pk))
-    known = [r.participation.so_far_percent for r in grid.rows]
-    known = [figure for figure in known if figure is not None]
     outcomes = [getattr(s, "outcome", None) for s in latest.values()]
     return CohortReport(
-        grid=grid,
-        participants=len(grid.rows),
-        at_risk=sum(1 for row in grid.rows if row.at_risk),
-        average_so_far=round(sum(known) / len(known)) if known else None,
+        **figures,
         submitted=sum(1 for s in latest.values() if s.status == Submission.Status.SUBMITTED),
         passed=sum(1 for o in outcomes if o and o.result == Outcome.Result.PASSED),
         failed=sum(1 for o in outcomes if o and o.result == Outcome.Result.FAILED),

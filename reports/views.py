@@ -75,7 +75,12 @@ class CohortReportView(PermissionRequiredMixin, TemplateView):
             ),
             pk=self.kwargs["pk"],
         )
-        context.update(cohort=cohort, report=cohort_report(cohort=cohort), now=timezone.now())
+        report = cohort_report(
+            cohort=cohort,
+            # Facilitators see results once released, as participants do; not work in marking.
+            assessment_details=self.request.user.has_perm("assessment.view_submission"),
+        )
+        context.update(cohort=cohort, report=report, now=timezone.now())
         return context
 
 

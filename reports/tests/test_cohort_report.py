@@ -42,7 +42,7 @@ def test_the_report_gives_each_participants_assessment_status():
     _submitted(waiting, window, result="failed")
     Submission.objects.create(enrolment=nothing, window=window, text="A start")
 
-    report = cohort_report(cohort=cohort)
+    report = cohort_report(cohort=cohort, assessment_details=True)
 
     statuses = {row.enrolment.pk: row.enrolment.assessment_status for row in report.grid.rows}
     assert statuses == {
@@ -84,3 +84,24 @@ def test_the_reports_queries_do_not_grow_with_participants(client):
         return len(captured)
 
     assert queries(small) == queries(large)
+
+
+def test_a_facilitator_sees_released_results_only_not_work_in_marking(client):
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    cohort = CohortFactory()
+    cohort.facilitators.add(facilitator)
+    window = AssessmentWindowFactory(programme=cohort.programme, cohort=cohort)
+    released, decided = EnrolmentFactory(cohort=cohort), EnrolmentFactory(cohort=cohort)
+    _submitted(released, window, result="passed", released_at=NOW)
+    released.assessment_result = "passed"
+    released.save()
+    _submitted(decided, window, result="failed")  # decided, not yet released
+    sign_in(client, facilitator)
+
+    response = client.get(reverse("reports:cohort-report", args=[cohort.pk]))
+
+    page = response.content.decode()
+    assert "not yet released" not in page and "Not passed" not in page
+    assert "being marked" not in page
+    report = response.context["report"]
+    assert (report.submitted, report.passed, report.failed) == (None, 1, 0)
