@@ -426,6 +426,9 @@ class ApplicationQuerySet(models.QuerySet):
         """My school's order: by school, then the applicant's surname."""
         return self.order_by("school__name", "applicant__last_name", "applicant__first_name", "pk")
 
+    # The review queue's filters, by their query names: the list and its exports take these.
+    FILTERS = ("status", "cohort", "programme", "year", "partner", "funding", "q")
+
     def matching(self, filters: Mapping[str, str]) -> "ApplicationQuerySet":
         """Applications matching the review queue's filters: status, cohort, programme,
         academic year, delivery partner, the funding outcome that stands, and a search of name,

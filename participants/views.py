@@ -41,6 +41,7 @@ from .links import (
 )
 from .models import (
     Application,
+    ApplicationQuerySet,
     Attendance,
     AttendanceChange,
     EligibilityList,
@@ -792,8 +793,7 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
         ]
         context["partners"] = DeliveryPartner.objects.order_by("name")
         context["filters"] = {
-            key: self.request.GET.get(key, "")
-            for key in ("status", "q", "programme", "funding", "cohort", "year", "partner")
+            key: self.request.GET.get(key, "") for key in ApplicationQuerySet.FILTERS
         }
         return context
 

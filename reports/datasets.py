@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from npq_portal.roles import Role, user_roles
+from participants.models import ApplicationQuerySet
 
 from . import selectors
 from .models import Export
@@ -34,6 +35,7 @@ FILTER_LABELS = {
     "q": "Search",
     "schools": "Schools",
     "academic_year": "Year",
+    "year": "Year",
     "partner": "Delivery partner",
     "show": "Showing",
     "window": "Assessment window",
@@ -106,7 +108,7 @@ APPLICATIONS = Dataset(
     kind=Export.Kind.APPLICATIONS,
     title="Applications",
     permission="reports.export_applications",
-    filter_keys=("status", "cohort", "programme", "funding", "q", "schools"),
+    filter_keys=(*ApplicationQuerySet.FILTERS, "schools"),
     read=selectors.applications_export_rows,
     columns=(
         Column("id", "Application", lambda a: a.pk),
@@ -145,7 +147,7 @@ FUNDING_DECISIONS = Dataset(
     kind=Export.Kind.FUNDING_DECISIONS,
     title="Funding decisions",
     permission="reports.export_funding_decisions",
-    filter_keys=("status", "cohort", "programme", "funding", "q"),
+    filter_keys=ApplicationQuerySet.FILTERS,
     read=selectors.funding_decisions_export_rows,
     columns=(
         Column("id", "Application", lambda a: a.pk),
@@ -394,8 +396,11 @@ ROLE_COLUMNS: dict[str, dict[Role, str | tuple[str, ...]]] = {
 }
 
 
-def columns_for(*, user, dataset: Dataset) -> tuple[Column, ...]:
+def columns_for(*, user, dataset: Dataset, filters: Mapping[str, str]) -> tuple[Column, ...]:
     """The columns of `dataset` this person gets, in the dataset's order.
+
+    A school leader's columns go with a school leader's rows (schools=mine) only: someone who
+    is also, say, a facilitator must not get them over their cohorts' rows.
 
     Raises PermissionDenied when they may not export it, or none of their roles has columns.
     """
@@ -404,7 +409,10 @@ def columns_for(*, user, dataset: Dataset) -> tuple[Column, ...]:
     if user.is_superuser:
         return dataset.columns
     table = ROLE_COLUMNS[dataset.kind]
-    for role in user_roles(user):
+    roles = user_roles(user)
+    if filters.get("schools") != "mine":
+        roles = [role for role in roles if role != Role.SCHOOL_LEADER]
+    for role in roles:
         if role in table:
             keys = table[role]
             if keys == EVERY:
@@ -439,6 +447,6 @@ def export_contents(*, user, kind: str, filters: Mapping[str, str]) -> ExportCon
     export it, and a model's DoesNotExist when a filter names something out of their scope.
     """
     dataset = DATASETS[kind]
-    columns = columns_for(user=user, dataset=dataset)
+    columns = columns_for(user=user, dataset=dataset, filters=filters)
     found = dataset.read(user=user, filters=filters)
     return ExportContents(dataset=dataset, columns=columns, total=found.total, rows=found.rows)

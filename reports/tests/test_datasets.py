@@ -42,7 +42,7 @@ def test_the_table_names_only_real_columns_and_trn_and_funding_only_for_leads(ki
 def test_someone_with_several_roles_gets_the_columns_of_their_highest():
     person = StaffUserFactory(roles=[Role.FACILITATOR, Role.PROGRAMME_LEAD])
 
-    columns = columns_for(user=person, dataset=DATASETS["attendance"])
+    columns = columns_for(user=person, dataset=DATASETS["attendance"], filters={})
 
     assert columns == DATASETS["attendance"].columns
 
@@ -50,4 +50,27 @@ def test_someone_with_several_roles_gets_the_columns_of_their_highest():
 @pytest.mark.django_db
 def test_a_teacher_gets_no_columns():
     with pytest.raises(PermissionDenied, match="You may not export applications"):
-        columns_for(user=UserFactory(), dataset=DATASETS["applications"])
+        columns_for(user=UserFactory(), dataset=DATASETS["applications"], filters={})
+
+
+@pytest.mark.django_db
+def test_a_school_leaders_columns_go_only_with_their_schools_rows():
+    person = StaffUserFactory(roles=[Role.FACILITATOR, Role.SCHOOL_LEADER])
+    places = DATASETS["enrolments"]
+
+    mine = columns_for(user=person, dataset=places, filters={"schools": "mine"})
+
+    assert "email" in {column.key for column in mine}
+    with pytest.raises(PermissionDenied, match="None of your roles has columns"):
+        columns_for(user=person, dataset=places, filters={})  # their cohorts' places
+
+
+def test_the_application_exports_carry_every_filter_of_the_review_queue():
+    query = {"year": "2027", "partner": "4", "status": "accepted", "unknown": "x"}
+
+    for kind in ("applications", "funding-decisions"):
+        assert DATASETS[kind].filters_from(query) == {
+            "year": "2027",
+            "partner": "4",
+            "status": "accepted",
+        }
