@@ -7,6 +7,7 @@ import datetime
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -538,7 +539,7 @@ def _moderation_needed(marking: Marking) -> str:
 
 @transaction.atomic
 def marking_record(
-    *, marking: Marking, result: str, criteria_met: list[str], feedback: str, by: User
+    *, marking: Marking, result: str, feedback: str, by: User, criteria_met: Sequence[str] = ()
 ) -> Marking:
     """Record an assessor's pass or fail, against the programme's criteria, with feedback.
     A first mark that is not moderated, or a second mark that agrees with the first, makes

@@ -58,6 +58,23 @@ def test_typing_autosaves_and_a_reload_keeps_the_text(live_server, page):
     assert serious == [], report
 
 
+def test_after_the_session_ends_autosave_says_nothing_was_saved(live_server, page):
+    place = EnrolmentFactory(cohort__programme__assessment_word_limit=1500)
+    window = _open_window(place)
+    browser_sign_in(page, live_server, place.participant)
+    page.goto(live_server.url + reverse("assessment:submission-write", args=[window.pk]))
+    box = page.get_by_label("Your case study")
+    box.click()
+    box.press_sequentially("First words")
+    page.get_by_text(re.compile(r"^Saved at \d\d:\d\d$")).wait_for(timeout=10_000)
+
+    page.context.clear_cookies()  # the session ends
+    box.press_sequentially(" and more words")
+
+    page.get_by_text(re.compile("Not saved: you have been signed out")).wait_for(timeout=10_000)
+    assert Submission.objects.get().text == "First words"
+
+
 def test_the_check_confirmation_and_staff_pages_have_noserious_violations(live_server, page):
     place = EnrolmentFactory(cohort__programme__assessment_word_limit=1500)
     window = _open_window(place)

@@ -332,3 +332,22 @@ def test_the_participant_sees_their_result_and_feedback_only_from_the_release_da
     assert "Your result will be here from 20 July 2028" in before
     assert "You passed" in after and "Your plan is well justified" in after
     assert "Assessment: <strong>Passed</strong>" in home
+
+
+def test_work_on_a_programme_without_criteria_is_marked_on_result_and_feedback(client, lead):
+    window = marking_window()
+    window.programme.assessment_criteria = ""
+    window.programme.save()
+    ann = assessor()
+    (submission,) = _allocated(window, lead, to=ann)
+    sign_in(client, ann)
+
+    with time_machine.travel(MARKING_TIME):
+        response = client.post(
+            submission.markings.get().get_absolute_url(),
+            {"result": "fail", "feedback": "Not yet."},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert submission.markings.get().result == "fail"

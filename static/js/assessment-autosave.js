@@ -56,9 +56,14 @@
         headers: { "X-CSRFToken": token, Accept: "application/json" },
       });
       const data = await response.json().catch(() => ({}));
-      if (response.ok) {
+      if (response.ok && data.saved_at) {
         lastSaved = text;
         status.textContent = `Saved at ${data.saved_at}`;
+      } else if (response.redirected || response.status === 403 || response.ok) {
+        // Sent to the sign-in page, or refused for want of the session's cookies: the
+        // session ended, and nothing was saved.
+        status.textContent = "Not saved: you have been signed out. Copy your text, sign in "
+          + "again in another tab, then press Save draft.";
       } else {
         status.textContent = data.error ? `Not saved: ${data.error}` : "Not saved: check your connection";
       }
@@ -78,7 +83,13 @@
     clearTimeout(timer);
     timer = setTimeout(save, DELAY_MS);
   });
-  box.addEventListener("blur", save);
+  // Leaving the box saves it, unless for one of the form's buttons, whose press saves it:
+  // two saves racing each other would be one too many.
+  box.addEventListener("blur", (event) => {
+    const next = event.relatedTarget;
+    if (next && next.form === form && next.type === "submit") return;
+    save();
+  });
   // The page's own buttons save the text: nothing for the script to do after that.
   form.addEventListener("submit", () => clearTimeout(timer));
   showCount();
