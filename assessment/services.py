@@ -384,6 +384,22 @@ def submissions_void_for(
     return voided
 
 
+@transaction.atomic
+def assessment_carry_over(*, old: Enrolment, new: Enrolment) -> int:
+    """Move a transferred participant's assessment to their new place: their work (drafts,
+    submitted work with its marks and outcome), exceptions and extensions in every window the
+    new cohort takes part in; returns how many pieces of work moved. Work in a window only the
+    old cohort has stays there, and is marked and released as usual."""
+    windows = AssessmentWindow.objects.for_cohort(new.cohort)
+    moved = Submission.objects.filter(enrolment=old, window__in=windows).update(
+        enrolment=new, updated_at=timezone.now()
+    )
+    Outcome.objects.filter(enrolment=old, submission__enrolment=new).update(enrolment=new)
+    for decisions in (EligibilityException.objects, DeadlineExtension.objects):
+        decisions.filter(enrolment=old, window__in=windows).update(enrolment=new)
+    return moved
+
+
 # ---- Allocating, marking and moderating ----
 
 
@@ -654,7 +670,7 @@ def _outcome_make(
     """The outcome of a marked submission, released at once if the results date has passed.
     A place withdrawn meanwhile gets a voided outcome: nobody is told a result."""
     enrolment = Enrolment.objects.get(pk=submission.enrolment_id)
-    if enrolment.status == Enrolment.Status.WITHDRAWN:
+    if enrolment.was_withdrawn():
         outcome_result = Outcome.Result.VOIDED
         reason = reason or "The participant withdrew before the result was released."
     elif result == Marking.Result.PASS:
@@ -687,7 +703,10 @@ def _outcome_release(outcome: Outcome) -> None:
 
     outcome.released_at = timezone.now()
     outcome.save(update_fields=["released_at", "updated_at"])
-    enrolment_record_assessment(enrolment=outcome.enrolment, result=outcome.result, by=None)
+    # A place transferred since the work was sent: the result belongs where they are now.
+    enrolment_record_assessment(
+        enrolment=outcome.enrolment.current_place(), result=outcome.result, by=None
+    )
     outcome_send_result_task.delay_on_commit(outcome.pk)
 
 

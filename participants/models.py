@@ -662,6 +662,20 @@ class Enrolment(TimeStampedModel):
     def __str__(self) -> str:
         return f"Enrolment {self.pk} in {self.cohort_id}"
 
+    def current_place(self) -> "Enrolment":
+        """This place, or the one it was transferred to (and on): where the person is now."""
+        place = self
+        while (moved := Enrolment.objects.filter(transferred_from=place).first()) is not None:
+            place = moved
+        return place
+
+    def was_withdrawn(self) -> bool:
+        """Withdrawn from the programme, not closed by a transfer to another cohort."""
+        return (
+            self.status == Enrolment.Status.WITHDRAWN
+            and not Enrolment.objects.filter(transferred_from=self).exists()
+        )
+
 
 class EnrolmentEvent(models.Model):
     """A change to an enrolment: deferred, resumed, withdrawn, transferred or completed."""

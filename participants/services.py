@@ -55,6 +55,7 @@ from .models import (
     normalise_name,
     normalise_postcode,
 )
+from .signals import enrolment_transferred, enrolment_withdrawn
 
 logger = logging.getLogger(__name__)
 
@@ -1107,8 +1108,6 @@ def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "
     cohort = Cohort.objects.select_for_update(no_key=True).get(pk=enrolment.cohort_id)
     enrolment = _enrolment_move(enrolment, to=to, by=by, reason=reason)
     if to == Enrolment.Status.WITHDRAWN:
-        from .signals import enrolment_withdrawn
-
         enrolment_withdrawn.send(sender=Enrolment, enrolment=enrolment)
         _places_changed(cohort)
     return enrolment
@@ -1179,6 +1178,7 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
         by=by,
         reason=f"Transferred from {source}: {reason}",
     )
+    enrolment_transferred.send(sender=Enrolment, old=enrolment, new=moved)
     _places_changed(source)
     _places_changed(target)
     return moved

@@ -16,12 +16,15 @@ from assessment.services import (
     submission_submit,
     submissions_void_for,
 )
+from cohorts.tests.factories import CohortFactory
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory
 from participants.models import Enrolment
-from participants.services import enrolment_change
+from participants.services import enrolment_change, enrolment_transfer
+from participants.tests.factories import EnrolmentFactory
 
+from .conftest import WHILE_OPEN
 from .factories import AssessmentWindowFactory
 from .marking import (
     AFTER_RESULTS,
@@ -400,3 +403,40 @@ def test_moderation_finishing_after_a_withdrawal_gives_a_voided_outcome(window, 
 
     outcome = Outcome.objects.get()
     assert outcome.result == "voided" and "withdrew" in outcome.reason
+
+
+# ---- Transfer ----
+
+
+def test_a_transfer_mid_window_carries_the_draft_to_the_new_place(lead):
+    window = marking_window()
+    window.cohort = None  # open to every cohort of the programme
+    window.save()
+    place = EnrolmentFactory(cohort=CohortFactory(programme=window.programme))
+    other = CohortFactory(programme=window.programme)
+    with time_machine.travel(WHILE_OPEN):
+        submission_save_draft(enrolment=place, window=window, text="Half my case study")
+        moved = enrolment_transfer(enrolment=place, to_cohort=other, by=lead, reason="Moved")
+        submission_save_draft(enrolment=moved, window=window, text="All my case study")
+        submitted = submission_submit(enrolment=moved, window=window, by=place.participant)
+
+    assert submitted.enrolment == moved and submitted.text == "All my case study"
+    assert Submission.objects.count() == 1
+
+
+def test_a_result_released_after_a_transfer_goes_to_the_new_place(lead, settings):
+    window = marking_window()
+    submission = _passed_without_moderation(window, lead, settings)
+    moved = enrolment_transfer(
+        enrolment=submission.enrolment,
+        to_cohort=CohortFactory(programme=window.programme),
+        by=lead,
+        reason="Moved nearer home",
+    )
+
+    with time_machine.travel(AFTER_RESULTS):
+        released = outcomes_release_due()
+
+    moved.refresh_from_db()
+    assert released == 1  # the work stayed with its cohort's window, and was not voided
+    assert (moved.assessment_result, moved.status) == ("passed", "completed")
