@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import (
@@ -21,6 +22,8 @@ from django.views.generic import (
     TemplateView,
     UpdateView,
 )
+
+from npq_portal.page_cache import cache_for_session
 
 from .calendar import calendar_ics
 from .forms import (
@@ -97,6 +100,7 @@ class CohortListView(PermissionRequiredMixin, ListView):
         return context
 
 
+@method_decorator(cache_for_session, name="dispatch")
 class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
     permission_required = "cohorts.view_cohort"
     template_name = "cohorts/cohort_detail.html"

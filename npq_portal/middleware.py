@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from .freshness import fresh_get, fresh_set, prefetched
 from .roles import user_is_hub_staff
 
 # Pages a staff member may use before proving a second factor: signing in and out, setting
@@ -14,6 +15,13 @@ MFA_REQUIRED_MESSAGE = (
     "Hub staff must protect their account with an authenticator app before using the portal. "
     "Set it up below; it takes a minute."
 )
+MFA_FACTS_SECONDS = 300
+
+
+@prefetched
+def mfa_facts_key(request) -> str | None:
+    user = request.user
+    return f"mfa-facts:{user.pk}" if user.is_authenticated else None
 
 
 def session_used_mfa(request) -> bool:
@@ -36,15 +44,32 @@ class StaffMfaRequiredMiddleware:
         if request.path.startswith(MFA_EXEMPT_PATH_PREFIXES):
             return self.get_response(request)
         user = request.user
-        if not user.is_authenticated or not self._needs_mfa(user):
+        if not user.is_authenticated:
             return self.get_response(request)
-        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        needs_mfa, has_totp = self._mfa_facts(request, user)
+        if not needs_mfa:
+            return self.get_response(request)
+        if not has_totp:
             messages.info(request, MFA_REQUIRED_MESSAGE, fail_silently=True)
             return redirect(reverse("mfa_activate_totp"))
         if not session_used_mfa(request):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return self.get_response(request)
+
+    def _mfa_facts(self, request, user) -> tuple[bool, bool]:
+        """Whether this person needs MFA and has an authenticator: asked of the database once
+        for each data generation rather than on every page (both change only by a write)."""
+        facts = fresh_get(request, mfa_facts_key(request))
+        if facts is None:
+            needs_mfa = self._needs_mfa(user)
+            has_totp = (
+                needs_mfa
+                and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            )
+            facts = (needs_mfa, has_totp)
+            fresh_set(request, mfa_facts_key(request), facts, MFA_FACTS_SECONDS)
+        return facts
 
     @staticmethod
     def _needs_mfa(user) -> bool:

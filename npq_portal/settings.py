@@ -158,6 +158,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Signed-in pages a session opens again, with nothing in the database changed since, are served
+# the copy drawn for it for up to this many seconds (npq_portal/page_cache.py). Only with a cache
+# every process shares: the data generation that keeps copies fresh must be one for all.
+SIGNED_IN_PAGE_SECONDS = int(env_str("SIGNED_IN_PAGE_SECONDS", "60")) if REDIS_URL else 0
+
 # ---- Celery ----
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None

@@ -16,7 +16,9 @@ import operator
 from collections.abc import Callable
 from itertools import compress
 
-from django.db import connection
+from django.db import connection, transaction
+
+from npq_portal.freshness import data_changed
 
 from .gias import (
     ENCODING,
@@ -298,6 +300,8 @@ def copy_schools(
         for drop, _ in rebuild:
             cursor.execute(drop)
         stream = _Stream(reading, known, progress)
+        # COPY goes past Django's cursor, so cached pages are told of it directly.
+        transaction.on_commit(data_changed)
         try:
             cursor.cursor.copy_expert(
                 f"COPY {school} ({fields}) FROM STDIN WITH (ENCODING 'WIN1252')", stream

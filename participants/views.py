@@ -1,3 +1,4 @@
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from npq_portal.freshness import fresh_get, fresh_set
+from npq_portal.page_cache import cache_for_session
 
 from .application_steps import STEP_BY_KEY, first_unanswered, steps_for
 from .forms import (
@@ -96,6 +100,7 @@ from .services import (
 )
 
 SEARCH_RESULTS = 10
+SEARCH_CACHE_SECONDS = 3600
 
 
 @login_not_required
@@ -104,10 +109,21 @@ def school_search(request):
     query = request.GET.get("q", "").strip()[:100]
     if len(query) < 2:
         return JsonResponse({"results": []})
+    with_closed = request.GET.get("closed") == "1"
+    # People type the same beginnings: each search's answer is kept until the schools change.
+    key = "school-search:" + hashlib.sha256(f"{with_closed}|{query.lower()}".encode()).hexdigest()
+    results = fresh_get(request, key)
+    if results is None:
+        results = _school_search_results(query, with_closed=with_closed)
+        fresh_set(request, key, results, SEARCH_CACHE_SECONDS)
+    return JsonResponse({"results": results})
+
+
+def _school_search_results(query: str, *, with_closed: bool) -> list[dict]:
     schools = School.objects.search(query)
-    if request.GET.get("closed") != "1":
+    if not with_closed:
         schools = schools.open()
-    results = [
+    return [
         {
             "urn": school.urn,
             "name": school.name,
@@ -120,7 +136,6 @@ def school_search(request):
         }
         for school in schools.order_by("name", "urn")[:SEARCH_RESULTS]
     ]
-    return JsonResponse({"results": results})
 
 
 class SchoolListView(PermissionRequiredMixin, ListView):
@@ -753,6 +768,7 @@ class ApplicationDecideView(PermissionRequiredMixin, View):
         return redirect(application)
 
 
+@method_decorator(cache_for_session, name="dispatch")
 class ApplicationListView(PermissionRequiredMixin, ListView):
     """The staff review queue."""
 
@@ -798,6 +814,7 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
         return context
 
 
+@method_decorator(cache_for_session, name="dispatch")
 class TeacherHomeView(TemplateView):
     """A teacher's start page: their applications, places, next sessions and funding."""
 
@@ -954,6 +971,7 @@ class SchoolLeaderListView(PermissionRequiredMixin, FormView):
         return redirect("participants:school-leaders", urn=self.school.urn)
 
 
+@method_decorator(cache_for_session, name="dispatch")
 class MySchoolView(TemplateView):
     """A school leader's page: every applicant and participant from their schools."""
 
@@ -1235,6 +1253,7 @@ class RegisterImportView(RegisterSessionMixin, FormView):
         return redirect("participants:session-register", pk=self.session.pk)
 
 
+@method_decorator(cache_for_session, name="dispatch")
 class CohortProgressView(PermissionRequiredMixin, TemplateView):
     """The cohort grid: each participant's registers and module phases, their participation
     and whether they are at risk."""

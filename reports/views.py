@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from cohorts.models import Cohort, DeliveryPartner
+from npq_portal.page_cache import cache_for_session
 from programmes.models import Programme
 
 from .cohort_report import cohort_report
@@ -36,6 +38,7 @@ from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
 # ---- The staff dashboard and the cohort report ----
 
 
+@method_decorator(cache_for_session, name="dispatch")
 class DashboardView(PermissionRequiredMixin, TemplateView):
     """The staff dashboard: applications, funding, places, approvals, participation and
     outcomes, filtered by academic year, programme and partner."""

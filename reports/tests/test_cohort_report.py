@@ -83,6 +83,7 @@ def test_the_reports_queries_do_not_grow_with_participants(client):
             client.get(reverse("reports:cohort-report", args=[cohort.pk]))
         return len(captured)
 
+    queries(small)  # a first page: the per-person checks (MFA) are kept after it
     assert queries(small) == queries(large)
 
 

@@ -1,0 +1,88 @@
+"""The data generation moves on with every write, wherever it is made."""
+
+import pytest
+from django.db import connection, transaction
+
+from npq_portal import freshness
+from npq_portal.freshness import data_generation
+from npq_portal.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reading_leaves_the_generation_alone():
+    person = UserFactory()
+    before = data_generation()
+
+    type(person).objects.get(pk=person.pk)
+    list(type(person).objects.filter(email__startswith="person"))
+
+    assert data_generation() == before
+
+
+def test_saving_a_row_moves_it_on():
+    person = UserFactory()
+    before = data_generation()
+
+    person.first_name = "Siobhán"
+    person.save()
+
+    assert data_generation() != before
+
+
+def test_a_queryset_update_and_a_delete_move_it_on():
+    person = UserFactory()
+    first = data_generation()
+    type(person).objects.filter(pk=person.pk).update(first_name="Aled")
+    second = data_generation()
+    person.delete()
+
+    assert len({first, second, data_generation()}) == 3
+
+
+def test_raw_sql_moves_it_on():
+    person = UserFactory()
+    before = data_generation()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE npq_portal_user SET first_name = %s WHERE id = %s", ["Ana", person.pk]
+        )
+
+    assert data_generation() != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_it_moves_on_when_read_since_and_again_when_it_commits(monkeypatch):
+    person = UserFactory()
+    data_generation()
+    changes = []
+    change = freshness.data_changed
+    monkeypatch.setattr(freshness, "data_changed", lambda: changes.append(change()))
+
+    with transaction.atomic():
+        person.save()  # read since the last change: its own later reads need a new token
+        person.save()  # not read since: nothing to do
+        freshness.data_generation()
+        person.save()
+        assert len(changes) == 2
+        assert len(connection.run_on_commit) == 1
+
+    assert len(changes) == 3  # and once on commit, however many writes
+
+
+def test_a_rolled_back_savepoint_does_not_leave_a_change_waiting(
+    django_capture_on_commit_callbacks,
+):
+    person = UserFactory()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    person.save()
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+
+    assert callbacks == []
