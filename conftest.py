@@ -20,6 +20,9 @@ TEST_SETTINGS = {
     },
     # Each test starts with empty rate-limit counters and TOTP replay records.
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    # One process, so its cache is the one everything reads: entries kept for a data
+    # generation (MFA checks, signed-in pages, searches) are kept in every run of the suite.
+    "SHARED_CACHE": True,
 }
 
 

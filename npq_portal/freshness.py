@@ -13,7 +13,8 @@ not be served a copy from before its own write. A write the connection cannot se
 COPY) calls `data_changed()` itself.
 
 The token lives in the shared cache. With no token (evicted, or Redis down) there is no
-generation and nothing is served from or stored in the cache under it.
+generation and nothing is served from or stored in the cache under it; with a cache that is not
+shared by every process (settings.SHARED_CACHE off) nothing is kept at all.
 
 Entries kept this way (`fresh_set`) carry the generation they were made in, and `fresh_get`
 returns one only while that is still the current generation. A signed-in request reads the
@@ -27,6 +28,7 @@ import threading
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -65,6 +67,8 @@ def request_generation(request) -> str | None:
 
 def fresh_get(request, key: str):
     """The entry kept under `key` in the current generation, or None."""
+    if not settings.SHARED_CACHE:
+        return None
     generation, found = _request_entries(request)
     if generation is None:
         return None
@@ -77,6 +81,8 @@ def fresh_get(request, key: str):
 def fresh_set(request, key: str, value, timeout: int) -> None:
     """Keep `value` under `key` for the generation this request started in: a write since
     then means it is never served."""
+    if not settings.SHARED_CACHE:
+        return
     generation = request_generation(request)
     if generation is not None:
         cache.set(key, (generation, value), timeout)
@@ -105,7 +111,7 @@ def _changed_on_commit() -> None:
 def watch_writes(execute, sql, params, many, context):
     """A database execute wrapper that changes the token for every write it lets through."""
     result = execute(sql, params, many, context)
-    if not _is_write(sql):
+    if not settings.SHARED_CACHE or not _is_write(sql):
         return result
     connection = context["connection"]
     if not connection.in_atomic_block:

@@ -158,10 +158,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Whether every process reads and writes the same cache. Entries kept for a data generation
+# (npq_portal/freshness.py: signed-in pages, staff MFA checks, school searches) are only kept
+# then: with a cache in each process, a write in one would leave the others serving the old.
+SHARED_CACHE = bool(REDIS_URL)
+
 # Signed-in pages a session opens again, with nothing in the database changed since, are served
-# the copy drawn for it for up to this many seconds (npq_portal/page_cache.py). Only with a cache
-# every process shares: the data generation that keeps copies fresh must be one for all.
-SIGNED_IN_PAGE_SECONDS = int(env_str("SIGNED_IN_PAGE_SECONDS", "60")) if REDIS_URL else 0
+# the copy drawn for it for up to this many seconds (npq_portal/page_cache.py).
+SIGNED_IN_PAGE_SECONDS = int(env_str("SIGNED_IN_PAGE_SECONDS", "60")) if SHARED_CACHE else 0
 
 # ---- Celery ----
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 
 from npq_portal import freshness
-from npq_portal.freshness import data_generation
+from npq_portal.freshness import data_generation, fresh_get, fresh_set
 from npq_portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,12 @@ def test_a_rolled_back_savepoint_does_not_leave_a_change_waiting(
                 pass
 
     assert callbacks == []
+
+
+def test_without_a_cache_every_process_shares_nothing_is_kept(settings, rf):
+    # A write in one process moves only its own generation on; another process would go on
+    # serving what it kept (a staff member's MFA check, say) if it kept anything.
+    settings.SHARED_CACHE = False
+    fresh_set(rf.get("/"), "mfa-facts:1", (False, False), 300)
+
+    assert fresh_get(rf.get("/"), "mfa-facts:1") is None
