@@ -5,6 +5,7 @@ throughput under load join this command as they are built (issue 10).
 """
 
 import io
+import os
 import platform
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from participants.funding_facts_generator import funding_facts_lines
 from participants.gias import ALL_COLUMNS
 from participants.gias_generator import write_gias_file
 from participants.models import School
+from reports.bench_data import SCALES, bench_data_make
+from reports.bench_pages import bench_pages, pages_measure
 
 # Full scale is what docs/performance.md records; small is CI's run, so the benchmark cannot rot.
 SIZES = {
@@ -86,11 +89,6 @@ class Command(BaseCommand):
 
     def _pages(self, scale: str, seconds: int) -> dict:
         """Seed a hub's year at this scale, then measure the key pages under gunicorn."""
-        import os
-
-        from reports.bench_data import bench_data_make
-        from reports.bench_pages import bench_pages, pages_measure
-
         started = time.perf_counter()
         people = bench_data_make(scale=scale)
         self.stdout.write(f"bench data ({scale}): {time.perf_counter() - started:.1f} s")
@@ -345,12 +343,14 @@ Goal (issue 7): 10,000 due reminders within 60 seconds by one worker.
                 f"{r.queries} | {r.bad_responses} | {goal} |"
             )
         table = "\n".join(rows)
+        data = SCALES[f["scale"]]
         return f"""## Pages under load ({f["scale"]} scale)
 
 gunicorn with 3 sync workers (`--no-control-socket`, DEBUG off, `CONN_MAX_AGE` 60, the cache in
 Redis) on 127.0.0.1, one page at a time, `wrk -t2 -c{WRK_CONNECTIONS} -d{f["wrk_seconds"]}s`,
-signed in where the page needs it. Data: 50,000 schools, 100,000 applications, 20,000 places in
-400 cohorts and 200,000 register marks (`reports/bench_data.py`). Queries are one request's
+signed in where the page needs it. Data: {f["gias_rows"]:,} schools, {data["applications"]:,}
+applications, {data["places"]:,} places in {data["cohorts"]:,} cohorts and
+{data["places"] * data["sessions"]:,} register marks (`reports/bench_data.py`). Queries are one request's
 when the page is drawn, counted in process after a first request.
 
 Signed-in pages are measured twice. "requests/s" is a session opening the page again with
