@@ -131,6 +131,6 @@ def watch_connection(sender, connection, **kwargs) -> None:
 
 
 def _is_write(sql) -> bool:
-    if not isinstance(sql, str):
-        sql = str(sql)  # a psycopg Composed statement
-    return sql.lstrip()[:8].upper().startswith(WRITE_STATEMENTS)
+    # A statement that is not plain text (psycopg's Composed) cannot be read here: taking it
+    # for a write costs a cache miss, taking it for a read could serve stale pages.
+    return not isinstance(sql, str) or sql.lstrip()[:8].upper().startswith(WRITE_STATEMENTS)
