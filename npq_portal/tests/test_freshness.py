@@ -95,3 +95,22 @@ def test_without_a_cache_every_process_shares_nothing_is_kept(settings, rf):
     fresh_set(rf.get("/"), "mfa-facts:1", (False, False), 300)
 
     assert fresh_get(rf.get("/"), "mfa-facts:1") is None
+
+
+def test_a_statement_it_cannot_read_counts_as_a_write():
+    class Composed:  # stands in for psycopg's composed SQL, which is not a str
+        pass
+
+    before = data_generation()
+    freshness.watch_writes(
+        lambda *args: None, Composed(), None, False, {"connection": _autocommit()}
+    )
+
+    assert data_generation() != before
+
+
+def _autocommit():
+    class Connection:
+        in_atomic_block = False
+
+    return Connection()
