@@ -9,11 +9,13 @@ then records the rule as done for that object. Work goes in batches through iter
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -107,20 +109,58 @@ def people_booked(session) -> list:
     return people
 
 
-def over_daily_cap(email: str) -> bool:
-    today = timezone.localdate()
-    sent = EmailDelivery.objects.filter(
-        recipient=email.lower(), kind__in=OPTIONAL_KINDS, created_at__date=today
-    ).count()
-    return sent >= settings.REMINDERS["daily_cap"]
+@dataclass
+class OptionalLimits:
+    """For a group of people: who turned optional reminders off, and how many each has had
+    today. Read in two queries for the whole group; `sent` counts on as reminders go."""
+
+    opted_out: set[str]
+    sent_today: Counter
+
+    def allows(self, email: str) -> bool:
+        return (
+            email not in self.opted_out and self.sent_today[email] < settings.REMINDERS["daily_cap"]
+        )
+
+    def sent(self, email: str) -> None:
+        self.sent_today[email] += 1
 
 
-def send_optional(*, to: str, kind: str, about, occasion: str, context: dict) -> bool:
-    """Send an optional reminder unless the person turned them off or hit today's cap."""
-    if ReminderOptOut.objects.filter(email=to.lower()).exists():
-        return False
-    if over_daily_cap(to):
-        logger.info("Reminder %s held back by the daily cap", kind)
+def optional_limits(emails) -> OptionalLimits:
+    emails = {email.lower() for email in emails}
+    sent_today = (
+        EmailDelivery.objects.filter(
+            recipient__in=emails,
+            kind__in=OPTIONAL_KINDS,
+            created_at__gte=_morning(timezone.localdate()),
+        )
+        .values_list("recipient")
+        .annotate(count=Count("pk"))
+    )
+    return OptionalLimits(
+        opted_out=set(
+            ReminderOptOut.objects.filter(email__in=emails).values_list("email", flat=True)
+        ),
+        sent_today=Counter(dict(sent_today)),
+    )
+
+
+def send_optional(
+    *,
+    to: str,
+    kind: str,
+    about,
+    occasion: str,
+    context: dict,
+    limits: OptionalLimits | None = None,
+) -> bool:
+    """Send an optional reminder unless the person turned them off or hit today's cap.
+    A run sending to many people reads their `limits` once (optional_limits)."""
+    to = to.lower()
+    limits = limits or optional_limits([to])
+    if not limits.allows(to):
+        if to not in limits.opted_out:
+            logger.info("Reminder %s held back by the daily cap", kind)
         return False
     try:
         email_send_once(
@@ -132,6 +172,7 @@ def send_optional(*, to: str, kind: str, about, occasion: str, context: dict) ->
         )
     except EmailNotSent:
         return False  # logged as failed for staff; the others still go
+    limits.sent(to)
     return True
 
 
@@ -147,13 +188,16 @@ def reminders_run(*, now=None, batch: int = 500) -> int:
                 "calendar_url": settings.SITE_URL + reverse("cohorts:my-calendar"),
             }
             count = 0
-            for person in people_booked(session):
+            people = people_booked(session)
+            limits = optional_limits(person.email for person in people)
+            for person in people:
                 count += send_optional(
                     to=person.email,
                     kind="session_reminder",
                     about=session,
                     occasion=rule.name,
                     context={**context, "person": person},
+                    limits=limits,
                 )
             reminder_record_done(rule=rule.name, about=email_about_key(session), sent=count)
             sent += count
@@ -219,11 +263,14 @@ def module_window_reminders_run(*, today, batch: int = 500) -> int:
         kind = rule.replace("-", "_")
         for window in _module_windows_due(rule, today).iterator(chunk_size=batch):
             count = 0
-            people = Enrolment.objects.filter(
-                cohort_id=window.cohort_id, status=Enrolment.Status.ACTIVE
-            ).select_related("participant")
+            places = list(
+                Enrolment.objects.filter(
+                    cohort_id=window.cohort_id, status=Enrolment.Status.ACTIVE
+                ).select_related("participant")
+            )
             finished = _finished_module(window) if rule != "module-opening" else set()
-            for enrolment in people:
+            limits = optional_limits(place.participant.email for place in places)
+            for enrolment in places:
                 if enrolment.participant_id in finished:
                     continue
                 count += send_optional(
@@ -237,6 +284,7 @@ def module_window_reminders_run(*, today, batch: int = 500) -> int:
                         "progress_url": settings.SITE_URL
                         + reverse("participants:my-progress", args=[enrolment.pk]),
                     },
+                    limits=limits,
                 )
             reminder_record_done(rule=rule, about=email_about_key(window), sent=count)
             sent += count
@@ -369,6 +417,4 @@ def reminder_label(rule: str) -> str:
 
 def _morning(day):
     """The first run of the reminders on `day`, in UK time."""
-    from datetime import datetime, time
-
     return timezone.make_aware(datetime.combine(day, time(0, 0)))

@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cohorts.models import Session
@@ -81,6 +83,19 @@ def test_the_daily_cap_holds_back_optional_reminders(settings, mailoutbox):
     reminders_run(now=STARTS.replace(hour=9))
 
     assert len(mailoutbox) == 1
+
+
+def test_opt_outs_and_the_cap_are_read_once_for_everyone_on_a_session(mailoutbox):
+    session, people = _booked_session(people=5)
+    ReminderOptOut.objects.create(email=people[0].email)
+
+    with CaptureQueriesContext(connection) as captured:
+        reminders_run(now=_at(datetime.timedelta(hours=2)))
+
+    statements = [query["sql"] for query in captured]
+    assert sum("participants_reminderoptout" in sql for sql in statements) == 1
+    assert sum('COUNT("npq_portal_emaildelivery"' in sql for sql in statements) == 1
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people[1:])
 
 
 def test_turning_reminders_off_from_the_link(client, mailoutbox):
