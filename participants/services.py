@@ -1452,6 +1452,7 @@ class RegisterImportResult:
     corrected: int
 
 
+@transaction.atomic
 def register_import(*, session, source: IO[bytes], by: User | None, reason: str = ""):
     """Mark a session's register from a CSV of the email addresses of those who attended (an
     online meeting's attendance report): those in it present (late stays late), the rest
@@ -1462,6 +1463,8 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
     on the register (a guest, the facilitator) are listed back, not refused.
     """
     from django.core.validators import validate_email
+
+    from cohorts.models import Session
 
     from .models import Attendance
 
@@ -1496,6 +1499,9 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
         attended.add(value.lower())
     if not attended:
         raise ValidationError("The file has no email addresses in it. Nothing changed.")
+    # Lock the session before reading its marks, as register_take does: a correction saved
+    # meanwhile must not be overwritten by marks worked out from the register before it.
+    session = Session.objects.select_for_update().get(pk=session.pk)
     existing = dict(Attendance.objects.filter(session=session).values_list("enrolment_id", "mark"))
     marks, known = {}, set()
     for enrolment in register_enrolments(session):
