@@ -55,6 +55,7 @@ from .models import (
     normalise_name,
     normalise_postcode,
 )
+from .participation import ATTENDED
 from .signals import enrolment_transferred, enrolment_withdrawn
 
 logger = logging.getLogger(__name__)
@@ -1514,8 +1515,8 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
             marks[enrolment.pk] = before if before == Attendance.Mark.EXCUSED else "absent"
     result = register_take(session=session, marks=marks, by=by, reason=reason)
     return RegisterImportResult(
-        present=sum(1 for mark in marks.values() if mark in Attendance.ATTENDED),
-        absent=sum(1 for mark in marks.values() if mark not in Attendance.ATTENDED),
+        present=sum(1 for mark in marks.values() if mark in ATTENDED),
+        absent=sum(1 for mark in marks.values() if mark not in ATTENDED),
         not_on_register=sorted(attended - known),
         corrected=result.corrected,
     )

@@ -13,7 +13,7 @@ from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionF
 from npq_portal.tests.factories import StaffUserFactory
 from participants import services
 from participants.models import Attendance, AttendanceChange, ModulePhaseDone
-from participants.participation import participation_count
+from participants.participation import ATTENDED, EXCUSED, participation_count
 from participants.selectors import enrolment_participation, enrolments_participation
 from participants.services import module_phase_set, register_import, register_take
 
@@ -21,6 +21,13 @@ from .factories import EnrolmentFactory
 
 UTC = datetime.UTC
 pytestmark = pytest.mark.django_db
+
+
+def test_attended_and_excused_are_marks_a_register_can_hold():
+    # participation.py stays free of Django, so it names the marks as text: they must stay the
+    # register's own marks, or a renamed mark would silently count as missed.
+    assert ATTENDED == {Attendance.Mark.PRESENT, Attendance.Mark.LATE}
+    assert EXCUSED == Attendance.Mark.EXCUSED
 
 
 def test_the_worked_example():
