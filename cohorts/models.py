@@ -281,6 +281,12 @@ class Session(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("cohorts:session-update", kwargs={"pk": self.pk})
 
+    @property
+    def register_is_open(self) -> bool:
+        """Its register may be taken: from the session's day (in London) on, never before.
+        Whether the session is scheduled is checked apart, as it is refused differently."""
+        return timezone.localdate(self.starts_at) <= timezone.localdate()
+
 
 class SessionChange(models.Model):
     """A record of a session being moved or cancelled: the old times, who and why."""

@@ -1405,7 +1405,7 @@ def register_take(
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.status != Session.Status.SCHEDULED:
         raise ValidationError("Registers are taken for scheduled sessions only.")
-    if timezone.localdate(session.starts_at) > timezone.localdate():
+    if not session.register_is_open:
         raise ValidationError(
             f"This session is on {timezone.localtime(session.starts_at):%-d %B}: "
             "take its register on the day."

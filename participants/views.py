@@ -1201,7 +1201,7 @@ class SessionRegisterView(RegisterSessionMixin, FormView):
             taken=bool(self.recorded),
             counts=counts,
             changes=changes,
-            can_take=timezone.localdate(self.session.starts_at) <= timezone.localdate(),
+            can_take=self.session.register_is_open,
             **kwargs,
         )
 
