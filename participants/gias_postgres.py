@@ -30,9 +30,9 @@ from .gias import (
 )
 from .models import School, normalise_name, normalise_postcode
 
-# The School columns the import writes, in the order the COPY stream gives them.
-FIELDS = [
-    "urn",
+# The School columns the import writes besides the URN (which finds the school), in the order
+# the COPY stream gives them after it; services.schools_import_rows writes the same ones.
+SCHOOL_FIELDS = [
     "ukprn",
     "name",
     "name_normalised",
@@ -50,6 +50,7 @@ FIELDS = [
     "close_date",
     "last_changed_date",
 ]
+FIELDS = ["urn", *SCHOOL_FIELDS]
 CHANGED = "gias_changed"  # a temporary table for the schools to update
 NULL = b"\\N"
 
@@ -321,7 +322,7 @@ def copy_schools(
                 f"COPY {CHANGED} ({fields}) FROM STDIN WITH (ENCODING 'WIN1252')",
                 io.BytesIO(b"\n".join(stream.changed) + b"\n"),
             )
-            updates = ", ".join(f"{field} = changed.{field}" for field in FIELDS[1:])
+            updates = ", ".join(f"{field} = changed.{field}" for field in SCHOOL_FIELDS)
             cursor.execute(
                 f"UPDATE {school} AS school SET {updates} FROM {CHANGED} AS changed "
                 "WHERE school.urn = changed.urn"

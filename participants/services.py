@@ -36,6 +36,7 @@ from .gias import (
     read_gias_columns,
     sort_establishments,
 )
+from .gias_postgres import SCHOOL_FIELDS
 from .links import subscriber_links
 from .models import (
     Application,
@@ -60,24 +61,6 @@ from .signals import enrolment_transferred, enrolment_withdrawn
 
 logger = logging.getLogger(__name__)
 
-SCHOOL_FIELDS = [
-    "ukprn",
-    "name",
-    "name_normalised",
-    "la_code",
-    "la_name",
-    "establishment_type_code",
-    "establishment_type_name",
-    "status_code",
-    "phase_name",
-    "town",
-    "postcode",
-    "postcode_normalised",
-    "number_of_pupils",
-    "open_date",
-    "close_date",
-    "last_changed_date",
-]
 BATCH = 2000
 
 

@@ -5,6 +5,7 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
+from participants import gias_postgres, services
 from participants.gias import (
     ALL_COLUMNS,
     GiasFileError,
@@ -377,3 +378,13 @@ def test_random_awkward_values_read_alike_either_way(seed):
     quick, expected = _read_both(data)
 
     assert quick == expected
+
+
+def test_both_import_paths_write_every_school_column_from_one_list():
+    # The COPY path and the ordinary path must write the same columns; one list keeps them so,
+    # and a School column added for GIAS without being listed would never be filled in.
+    columns = {field.name for field in School._meta.concrete_fields} - {"id", "urn"}
+
+    assert services.SCHOOL_FIELDS is gias_postgres.SCHOOL_FIELDS
+    assert set(gias_postgres.SCHOOL_FIELDS) == columns
+    assert gias_postgres.FIELDS == ["urn", *gias_postgres.SCHOOL_FIELDS]
