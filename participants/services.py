@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO
+from typing import IO, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -139,7 +139,7 @@ def schools_import_copy(
     """Create new schools and update changed ones on PostgreSQL with COPY, checking the
     extract a chunk at a time as it streams in, in one transaction: the same rules and counts
     as schools_import_rows, in a fraction of the time. None, having written nothing, when the
-    quick reader leaves the file to parse_gias or COPY cannot carry a value."""
+    quick reader leaves the file to parse_gias (or fails on it) or COPY cannot carry a value."""
     try:
         with transaction.atomic():
             counts, authorities = gias_postgres.copy_schools(
@@ -168,11 +168,24 @@ def gias_import_progress_key(record_id: int) -> str:
     return f"gias-import-{record_id}-processed"
 
 
+Read = TypeVar("Read")
+
+
+def _read_quickly(reader: Callable[[bytes], Read | None], data: bytes) -> Read | None:
+    """What the quick reader makes of the extract, or None to leave it to parse_gias: when the
+    reader declines it, and when the reader fails on a shape it did not foresee (logged)."""
+    try:
+        return reader(data)
+    except Exception:
+        logger.exception("The quick GIAS reader failed; parse_gias reads the file")
+        return None
+
+
 def _gias_rows(data: bytes, progress: Callable[[int], None]) -> list[GiasRow]:
     """Every establishment of the extract, read quickly if the quick reader can.
 
     Raises GiasFileError, naming the row, if the file cannot be imported."""
-    columns = read_gias_columns(data)
+    columns = _read_quickly(read_gias_columns, data)
     if columns is not None:
         return columns.rows()
     return parse_gias(io.StringIO(data.decode(ENCODING), newline=""), progress=progress)
@@ -218,7 +231,8 @@ def gias_import_run(
             counts = None
             # On PostgreSQL the quick reader checks each chunk of the file as COPY takes it,
             # all in one transaction, unless it leaves the file to parse_gias.
-            reading = read_gias_chunks(data) if connection.vendor == "postgresql" else None
+            quick = connection.vendor == "postgresql"
+            reading = _read_quickly(read_gias_chunks, data) if quick else None
             if reading:
                 _gias_import_writing(record, reading.rows)
                 counts = schools_import_copy(reading=reading, progress=report)
