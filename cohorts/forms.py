@@ -9,6 +9,7 @@ from django.db.models import Q
 from npq_portal.roles import ROLE_SPECS, Role
 from programmes.models import Programme
 
+from .academic_years import academic_year_label
 from .models import Cohort, DeliveryPartner, ModuleWindow, Session
 from .services import LONDON
 
@@ -84,7 +85,8 @@ class CohortForm(forms.ModelForm):
             and not (datetime.date(year, 8, 1) <= starts <= datetime.date(year + 1, 7, 31))
         ):
             self.add_error(
-                "starts_on", f"A {year}/{(year + 1) % 100:02d} cohort starts in that school year."
+                "starts_on",
+                f"A {academic_year_label(year)} cohort starts in that school year.",
             )
         return data
 
@@ -197,7 +199,7 @@ class CohortFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes
         self.fields["academic_year"].choices = [("", "All")] + [
-            (year, f"{year}/{(year + 1) % 100:02d}") for year in years
+            (year, academic_year_label(year)) for year in years
         ]
 
     @classmethod

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from npq_portal.models import TimeStampedModel
 
+from .academic_years import academic_year_label
+
 # The funding rule sets a cohort can recruit under (shared/FUNDING.md). participants.funding
 # evaluates them; a test there checks that this list and its registry agree.
 FUNDING_RULE_SETS = [("2025", "2025 rules"), ("2026", "2026 rules")]
@@ -144,8 +146,7 @@ class Cohort(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        year = f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
-        return f"{self.programme.short_name} {year}, {self.name}"
+        return f"{self.programme.short_name} {self.academic_year_label}, {self.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("cohorts:cohort-detail", kwargs={"pk": self.pk})
@@ -155,7 +156,7 @@ class Cohort(TimeStampedModel):
 
     @property
     def academic_year_label(self) -> str:
-        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return academic_year_label(self.academic_year)
 
     @property
     def places_left(self) -> int:
@@ -280,6 +281,12 @@ class Session(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("cohorts:session-update", kwargs={"pk": self.pk})
+
+    @property
+    def register_is_open(self) -> bool:
+        """Its register may be taken: from the session's day (in London) on, never before.
+        Whether the session is scheduled is checked apart, as it is refused differently."""
+        return timezone.localdate(self.starts_at) <= timezone.localdate()
 
 
 class SessionChange(models.Model):

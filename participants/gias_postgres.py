@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import io
+import logging
 import operator
 from collections.abc import Callable
 from itertools import compress
@@ -30,9 +31,11 @@ from .gias import (
 )
 from .models import School, normalise_name, normalise_postcode
 
-# The School columns the import writes, in the order the COPY stream gives them.
-FIELDS = [
-    "urn",
+logger = logging.getLogger(__name__)
+
+# The School columns the import writes besides the URN (which finds the school), in the order
+# the COPY stream gives them after it; services.schools_import_rows writes the same ones.
+SCHOOL_FIELDS = [
     "ukprn",
     "name",
     "name_normalised",
@@ -50,6 +53,7 @@ FIELDS = [
     "close_date",
     "last_changed_date",
 ]
+FIELDS = ["urn", *SCHOOL_FIELDS]
 CHANGED = "gias_changed"  # a temporary table for the schools to update
 NULL = b"\\N"
 
@@ -188,8 +192,8 @@ def copy_columns(
 
 
 class LeftToPython(Exception):
-    """The quick reader leaves the file to parse_gias, or COPY cannot carry one of its values:
-    the transaction must roll back (nothing it wrote stands)."""
+    """The quick reader leaves the file to parse_gias (or fails on it), or COPY cannot carry one
+    of its values: the transaction must roll back (nothing it wrote stands)."""
 
 
 class _Stream(io.RawIOBase):
@@ -219,12 +223,16 @@ class _Stream(io.RawIOBase):
         while True:
             try:
                 columns = next(self.chunks, None)
-            except NotQuick:
+                if columns is None:
+                    return b""
+                new = self._take(columns)
+            except Exception as error:
+                # Any failure while reading, not only NotQuick: a shape the quick reader did not
+                # foresee still imports through parse_gias, or gets its plain error.
+                if not isinstance(error, NotQuick | LeftToPython):
+                    logger.exception("The quick GIAS reader failed; parse_gias reads the file")
                 self.left_to_python = True
                 raise
-            if columns is None:
-                return b""
-            new = self._take(columns)
             if new:
                 return b"\n".join(new) + b"\n"
 
@@ -243,7 +251,6 @@ class _Stream(io.RawIOBase):
             return []
         text = copy_columns(columns, chosen, self.written)
         if text is None:
-            self.left_to_python = True
             raise LeftToPython
         lines = list(map(b"\t".join, zip(*text, strict=True)))
         created = list(compress(new, chosen))
@@ -283,8 +290,8 @@ def copy_schools(
     """Create new schools and update changed ones as the extract is read: the counts, and the
     local authorities it names (code: the last name given). Run it inside a transaction.
 
-    Raises LeftToPython if the quick reader gives up, or COPY cannot carry a value: the
-    transaction must then roll back.
+    Raises LeftToPython if the quick reader gives up or fails, or COPY cannot carry a value:
+    the transaction must then roll back.
     """
     school = School._meta.db_table
     fields = ", ".join(FIELDS)
@@ -321,7 +328,7 @@ def copy_schools(
                 f"COPY {CHANGED} ({fields}) FROM STDIN WITH (ENCODING 'WIN1252')",
                 io.BytesIO(b"\n".join(stream.changed) + b"\n"),
             )
-            updates = ", ".join(f"{field} = changed.{field}" for field in FIELDS[1:])
+            updates = ", ".join(f"{field} = changed.{field}" for field in SCHOOL_FIELDS)
             cursor.execute(
                 f"UPDATE {school} AS school SET {updates} FROM {CHANGED} AS changed "
                 "WHERE school.urn = changed.urn"

@@ -760,8 +760,7 @@ class Attendance(models.Model):
         ABSENT = "absent", "Absent"
         EXCUSED = "excused", "Excused"
 
-    # Marks that count as having attended; an excused absence counts neither way.
-    ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
+    # Which marks count as attended is participation.ATTENDED, with the rest of that rule.
 
     session = models.ForeignKey(
         "cohorts.Session", on_delete=models.CASCADE, related_name="attendance"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .models import EligibilityList, EligibilityListEntry, School
-from .participation import Participation, participation_count
+from .participation import ATTENDED, Participation, participation_count
 
 
 @dataclass
@@ -439,7 +439,7 @@ def programme_outline(*, enrolment, progress: EnrolmentProgress) -> list[Outline
         modules = [m for m in progress.modules if m.window.module.course_id == course.pk]
         sessions = [(s, mark) for s, mark in progress.sessions if s.course_id == course.pk]
         finished = sum(1 for m in modules if m.study_done and m.application_done)
-        attended = sum(1 for _, mark in sessions if mark in {"present", "late"})
+        attended = sum(1 for _, mark in sessions if mark in ATTENDED)
         held = [s for s, _ in sessions if s.starts_at <= now]
         if not modules and not sessions:
             state = "no-dates"

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO
+from typing import IO, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +36,7 @@ from .gias import (
     read_gias_columns,
     sort_establishments,
 )
+from .gias_postgres import SCHOOL_FIELDS
 from .links import subscriber_links
 from .models import (
     Application,
@@ -55,28 +56,11 @@ from .models import (
     normalise_name,
     normalise_postcode,
 )
+from .participation import ATTENDED
 from .signals import enrolment_transferred, enrolment_withdrawn
 
 logger = logging.getLogger(__name__)
 
-SCHOOL_FIELDS = [
-    "ukprn",
-    "name",
-    "name_normalised",
-    "la_code",
-    "la_name",
-    "establishment_type_code",
-    "establishment_type_name",
-    "status_code",
-    "phase_name",
-    "town",
-    "postcode",
-    "postcode_normalised",
-    "number_of_pupils",
-    "open_date",
-    "close_date",
-    "last_changed_date",
-]
 BATCH = 2000
 
 
@@ -155,7 +139,7 @@ def schools_import_copy(
     """Create new schools and update changed ones on PostgreSQL with COPY, checking the
     extract a chunk at a time as it streams in, in one transaction: the same rules and counts
     as schools_import_rows, in a fraction of the time. None, having written nothing, when the
-    quick reader leaves the file to parse_gias or COPY cannot carry a value."""
+    quick reader leaves the file to parse_gias (or fails on it) or COPY cannot carry a value."""
     try:
         with transaction.atomic():
             counts, authorities = gias_postgres.copy_schools(
@@ -184,11 +168,24 @@ def gias_import_progress_key(record_id: int) -> str:
     return f"gias-import-{record_id}-processed"
 
 
+Read = TypeVar("Read")
+
+
+def _read_quickly(reader: Callable[[bytes], Read | None], data: bytes) -> Read | None:
+    """What the quick reader makes of the extract, or None to leave it to parse_gias: when the
+    reader declines it, and when the reader fails on a shape it did not foresee (logged)."""
+    try:
+        return reader(data)
+    except Exception:
+        logger.exception("The quick GIAS reader failed; parse_gias reads the file")
+        return None
+
+
 def _gias_rows(data: bytes, progress: Callable[[int], None]) -> list[GiasRow]:
     """Every establishment of the extract, read quickly if the quick reader can.
 
     Raises GiasFileError, naming the row, if the file cannot be imported."""
-    columns = read_gias_columns(data)
+    columns = _read_quickly(read_gias_columns, data)
     if columns is not None:
         return columns.rows()
     return parse_gias(io.StringIO(data.decode(ENCODING), newline=""), progress=progress)
@@ -234,7 +231,8 @@ def gias_import_run(
             counts = None
             # On PostgreSQL the quick reader checks each chunk of the file as COPY takes it,
             # all in one transaction, unless it leaves the file to parse_gias.
-            reading = read_gias_chunks(data) if connection.vendor == "postgresql" else None
+            quick = connection.vendor == "postgresql"
+            reading = _read_quickly(read_gias_chunks, data) if quick else None
             if reading:
                 _gias_import_writing(record, reading.rows)
                 counts = schools_import_copy(reading=reading, progress=report)
@@ -1404,7 +1402,7 @@ def register_take(
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.status != Session.Status.SCHEDULED:
         raise ValidationError("Registers are taken for scheduled sessions only.")
-    if timezone.localdate(session.starts_at) > timezone.localdate():
+    if not session.register_is_open:
         raise ValidationError(
             f"This session is on {timezone.localtime(session.starts_at):%-d %B}: "
             "take its register on the day."
@@ -1452,6 +1450,7 @@ class RegisterImportResult:
     corrected: int
 
 
+@transaction.atomic
 def register_import(*, session, source: IO[bytes], by: User | None, reason: str = ""):
     """Mark a session's register from a CSV of the email addresses of those who attended (an
     online meeting's attendance report): those in it present (late stays late), the rest
@@ -1462,6 +1461,8 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
     on the register (a guest, the facilitator) are listed back, not refused.
     """
     from django.core.validators import validate_email
+
+    from cohorts.models import Session
 
     from .models import Attendance
 
@@ -1496,6 +1497,9 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
         attended.add(value.lower())
     if not attended:
         raise ValidationError("The file has no email addresses in it. Nothing changed.")
+    # Lock the session before reading its marks, as register_take does: a correction saved
+    # meanwhile must not be overwritten by marks worked out from the register before it.
+    session = Session.objects.select_for_update().get(pk=session.pk)
     existing = dict(Attendance.objects.filter(session=session).values_list("enrolment_id", "mark"))
     marks, known = {}, set()
     for enrolment in register_enrolments(session):
@@ -1508,8 +1512,8 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
             marks[enrolment.pk] = before if before == Attendance.Mark.EXCUSED else "absent"
     result = register_take(session=session, marks=marks, by=by, reason=reason)
     return RegisterImportResult(
-        present=sum(1 for mark in marks.values() if mark in Attendance.ATTENDED),
-        absent=sum(1 for mark in marks.values() if mark not in Attendance.ATTENDED),
+        present=sum(1 for mark in marks.values() if mark in ATTENDED),
+        absent=sum(1 for mark in marks.values() if mark not in ATTENDED),
         not_on_register=sorted(attended - known),
         corrected=result.corrected,
     )

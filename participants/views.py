@@ -787,6 +787,7 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        from cohorts.academic_years import academic_year_label
         from cohorts.models import Cohort, DeliveryPartner
         from programmes.models import Programme
 
@@ -802,7 +803,7 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
         ).order_by("name")
         context["cohorts"] = cohorts.select_related("programme")
         context["years"] = [
-            (year, f"{year}/{(year + 1) % 100:02d}")
+            (year, academic_year_label(year))
             for year in cohorts.order_by("-academic_year")
             .values_list("academic_year", flat=True)
             .distinct()
@@ -1201,7 +1202,7 @@ class SessionRegisterView(RegisterSessionMixin, FormView):
             taken=bool(self.recorded),
             counts=counts,
             changes=changes,
-            can_take=timezone.localdate(self.session.starts_at) <= timezone.localdate(),
+            can_take=self.session.register_is_open,
             **kwargs,
         )
 

@@ -1,5 +1,7 @@
 from django import forms
 
+from cohorts.academic_years import academic_year_label
+
 
 class MilestoneFilterForm(forms.Form):
     """Narrows the milestone page: by cohort, year and programme, and by what is claimable."""
@@ -26,5 +28,5 @@ class MilestoneFilterForm(forms.Form):
         self.fields["programme"].queryset = programmes
         self.fields["programme"].label_from_instance = lambda programme: programme.short_name
         self.fields["academic_year"].choices = [("", "All")] + [
-            (year, f"{year}/{(year + 1) % 100:02d}") for year in years
+            (year, academic_year_label(year)) for year in years
         ]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from cohorts.academic_years import academic_year_label
+
 AUTUMN = "autumn"
 SPRING = "spring"
 SUMMER = "summer"
@@ -34,7 +36,7 @@ class Term:
     @property
     def label(self) -> str:
         """e.g. "Spring term 2028 (2027/28)"."""
-        year = f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        year = academic_year_label(self.academic_year)
         return f"{self.name.capitalize()} term {self.starts_on.year} ({year})"
 
     @property

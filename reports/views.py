@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
+from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort, DeliveryPartner
 from npq_portal.page_cache import cache_for_session
 from programmes.models import Programme
@@ -53,7 +54,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             filters=filters,
             figures=dashboard_figures(filters=filters),
             years=[
-                (year, f"{year}/{(year + 1) % 100:02d}")
+                (year, academic_year_label(year))
                 for year in Cohort.objects.order_by("-academic_year")
                 .values_list("academic_year", flat=True)
                 .distinct()

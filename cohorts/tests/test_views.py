@@ -197,6 +197,15 @@ def test_duplicating_through_the_page_opens_the_copy(client, lead):
     assert copy.academic_year == cohort.academic_year + 1
 
 
+def test_the_cohort_page_offers_a_copy_for_the_next_academic_year(client, lead):
+    cohort = CohortFactory(academic_year=2099)
+
+    page = client.get(cohort.get_absolute_url()).content.decode()
+
+    assert "2099/00, " in page
+    assert "Copy for 2100/01" in page
+
+
 def test_the_programme_page_shows_open_cohorts_with_places_left(client):
     cohort = CohortFactory(
         status=Cohort.Status.OPEN, capacity=20, places_taken=17, name="Spring start, Wirral"

@@ -5,6 +5,7 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
+from participants import gias_postgres, services
 from participants.gias import (
     ALL_COLUMNS,
     GiasFileError,
@@ -377,3 +378,30 @@ def test_random_awkward_values_read_alike_either_way(seed):
     quick, expected = _read_both(data)
 
     assert quick == expected
+
+
+def test_a_fault_in_the_quick_reader_leaves_the_file_to_parse_gias(monkeypatch):
+    from participants import gias
+
+    def tripping(*args):
+        raise IndexError("list index out of range")  # a shape the quick reader did not foresee
+
+    monkeypatch.setattr(gias, "_read_chunk", tripping)
+    data = _extract(rows=20, bad_row=15)
+
+    record = _import(data)
+
+    assert record.status == GiasImport.Status.FAILED
+    assert record.error.startswith("Row 15 ")
+    assert not School.objects.exists()
+    assert _import(_extract(rows=20)).created_count == 20
+
+
+def test_both_import_paths_write_every_school_column_from_one_list():
+    # The COPY path and the ordinary path must write the same columns; one list keeps them so,
+    # and a School column added for GIAS without being listed would never be filled in.
+    columns = {field.name for field in School._meta.concrete_fields} - {"id", "urn"}
+
+    assert services.SCHOOL_FIELDS is gias_postgres.SCHOOL_FIELDS
+    assert set(gias_postgres.SCHOOL_FIELDS) == columns
+    assert gias_postgres.FIELDS == ["urn", *gias_postgres.SCHOOL_FIELDS]

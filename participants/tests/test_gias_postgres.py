@@ -196,6 +196,67 @@ def test_a_file_the_quick_reader_leaves_alone_is_imported_through_the_rows_path(
     assert _stored() == _expected(data)
 
 
+UNFORESEEN = "A shape the quick reader did not foresee"
+
+
+def _reader_that_trips_on_the_unforeseen(monkeypatch):
+    """Stand in for a fault in the quick reader (an exception other than NotQuick) on the
+    chunk holding the crafted row; no real file is known to cause one."""
+    read_chunk = gias_module._read_chunk
+
+    def tripping(lines, *args):
+        if any(UNFORESEEN.encode() in line for line in lines):
+            raise IndexError("list index out of range")
+        return read_chunk(lines, *args)
+
+    monkeypatch.setattr(gias_module, "_read_chunk", tripping)
+
+
+def test_a_fault_in_the_quick_reader_part_way_rolls_back_and_the_rows_path_imports_the_file(
+    postgresql_only, monkeypatch
+):
+    monkeypatch.setattr(services, "read_gias_chunks", _in_chunks_of(20))
+    _reader_that_trips_on_the_unforeseen(monkeypatch)
+    data = _edit(_extract(rows=60), 100045, "EstablishmentName", UNFORESEEN)
+    indexes = _indexes()
+
+    record = _import(data)
+
+    assert record.status == GiasImport.Status.DONE
+    assert (record.created_count, record.updated_count) == (60, 0)
+    assert _stored() == _expected(data)
+    assert _indexes() == indexes
+
+
+def test_a_fault_in_the_quick_reader_leaves_a_bad_file_to_parse_gias_to_name_the_row(
+    postgresql_only, monkeypatch
+):
+    monkeypatch.setattr(services, "read_gias_chunks", _in_chunks_of(20))
+    _reader_that_trips_on_the_unforeseen(monkeypatch)
+    data = _edit(_extract(rows=60, bad_row=50), 100045, "EstablishmentName", UNFORESEEN)
+
+    record = _import(data)
+
+    assert record.status == GiasImport.Status.FAILED
+    assert record.error.startswith("Row 50 (URN 100048): NumberOfPupils “about 200”")
+    assert not School.objects.exists()
+
+
+def test_a_fault_as_the_quick_reader_opens_the_file_leaves_it_to_the_rows_path(
+    postgresql_only, monkeypatch
+):
+    def tripping(data):
+        raise UnicodeDecodeError("cp1252", b"\x81", 0, 1, "character maps to <undefined>")
+
+    monkeypatch.setattr(services, "read_gias_chunks", tripping)
+    data = _extract(rows=20)
+
+    record = _import(data)
+
+    assert record.status == GiasImport.Status.DONE and record.created_count == 20
+    assert _stored() == _expected(data)
+
+
 def test_normalising_bytes_does_what_normalise_name_and_normalise_postcode_do():
     characters = [c for c in gias_postgres.CHARACTERS.values() if c and c != "\x00"]
     names = [f"A{c}b {c}{c}" for c in characters] + [" x ", "", "  ", "a  b", "’", "Ab’C D'E"]

@@ -1,16 +1,19 @@
 import datetime
 import io
+import threading
 from fractions import Fraction
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 
 from cohorts.models import Session
 from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
 from npq_portal.tests.factories import StaffUserFactory
+from participants import services
 from participants.models import Attendance, AttendanceChange, ModulePhaseDone
-from participants.participation import participation_count
+from participants.participation import ATTENDED, EXCUSED, participation_count
 from participants.selectors import enrolment_participation, enrolments_participation
 from participants.services import module_phase_set, register_import, register_take
 
@@ -18,6 +21,13 @@ from .factories import EnrolmentFactory
 
 UTC = datetime.UTC
 pytestmark = pytest.mark.django_db
+
+
+def test_attended_and_excused_are_marks_a_register_can_hold():
+    # participation.py stays free of Django, so it names the marks as text: they must stay the
+    # register's own marks, or a renamed mark would silently count as missed.
+    assert ATTENDED == {Attendance.Mark.PRESENT, Attendance.Mark.LATE}
+    assert EXCUSED == Attendance.Mark.EXCUSED
 
 
 def test_the_worked_example():
@@ -172,6 +182,75 @@ def test_an_import_with_a_bad_row_names_it_and_changes_nothing():
         register_import(session=session, source=io.BytesIO(report.encode()), by=None)
 
     assert not Attendance.objects.exists()
+
+
+@time_machine.travel(datetime.datetime(2027, 11, 1, 18, tzinfo=UTC))
+def test_a_bad_row_late_in_an_import_writes_nothing_even_over_a_register_already_taken():
+    cohort, (session, *_), (ada, ben) = _cohort_with_sessions()
+    register_take(session=session, marks={ada.pk: "absent", ben.pk: "absent"}, by=None)
+    report = "Email\n" + "".join(f"guest{n}@elsewhere.example\n" for n in range(200))
+    report += f"{ada.participant.email}\n{ben.participant.email}\nnot-an-address\n"
+
+    with pytest.raises(ValidationError, match="Row 204: “not-an-address” is not an email"):
+        register_import(
+            session=session, source=io.BytesIO(report.encode()), by=None, reason="Teams report"
+        )
+
+    assert set(Attendance.objects.values_list("mark", flat=True)) == {"absent"}
+    assert not AttendanceChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(datetime.datetime(2027, 11, 1, 18, tzinfo=UTC))
+def test_a_correction_saved_while_an_import_runs_is_not_overwritten_by_it(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    cohort, (session, *_), (ada, ben) = _cohort_with_sessions()
+    register_take(session=session, marks={ada.pk: "absent", ben.pk: "absent"}, by=None)
+    import_has_read_the_register = threading.Event()
+    correction_done = threading.Event()
+    real_register_enrolments = services.register_enrolments
+
+    def register_enrolments_then_pause(session):
+        # The import has read the marks already recorded; give the correction its chance.
+        if (
+            threading.current_thread().name == "import"
+            and not import_has_read_the_register.is_set()
+        ):
+            import_has_read_the_register.set()
+            correction_done.wait(timeout=2)
+        return real_register_enrolments(session)
+
+    monkeypatch.setattr(services, "register_enrolments", register_enrolments_then_pause)
+
+    def run_import():
+        try:
+            report = f"Email\n{ada.participant.email}\n"
+            register_import(
+                session=session, source=io.BytesIO(report.encode()), by=None, reason="Teams"
+            )
+        finally:
+            connections.close_all()
+
+    def correct_ben():
+        try:
+            import_has_read_the_register.wait(timeout=10)
+            register_take(session=session, marks={ben.pk: "excused"}, by=None, reason="Apologies")
+            correction_done.set()
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run_import, name="import"),
+        threading.Thread(target=correct_ben, name="correction"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    marks = dict(Attendance.objects.values_list("enrolment_id", "mark"))
+    assert marks == {ada.pk: "present", ben.pk: "excused"}
 
 
 def test_participation_counts_registers_and_module_phases_from_the_database(

@@ -83,6 +83,27 @@ def test_correcting_a_register_asks_why_and_keeps_the_history(client):
 
 
 @time_machine.travel(ON_THE_DAY)
+def test_a_register_that_fails_validation_says_why_and_keeps_the_marks_entered(client):
+    session, (ada, ben) = _session_with(people=2)
+    sign_in(client, _facilitator_of(session.cohort))
+    url = reverse("participants:session-register", args=[session.pk])
+    client.get(url)
+    # A place added while the page was open: the posted register has no mark for them.
+    dan = EnrolmentFactory(cohort=session.cohort)
+
+    response = client.post(url, {f"mark-{ada.pk}": "late", f"mark-{ben.pk}": "absent"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The register was not saved" in page
+    assert page.count("This field is required.") == 2  # in the summary and by their name
+    assert f'id="id_mark-{dan.pk}-error"' in page
+    assert f'name="mark-{ada.pk}" id="id_mark-{ada.pk}_1" value="late" checked' in page
+    assert f'name="mark-{ben.pk}" id="id_mark-{ben.pk}_2" value="absent" checked' in page
+    assert not Attendance.objects.exists()
+
+
+@time_machine.travel(ON_THE_DAY)
 def test_registers_are_scoped_another_facilitator_finds_nothing_and_a_teacher_is_refused(client):
     session, _ = _session_with(people=1)
     url = reverse("participants:session-register", args=[session.pk])
