@@ -31,7 +31,7 @@ from .selectors import (
     school_leader_schools,
     school_termly_summary,
 )
-from .services import export_settings, export_start
+from .services import export_settings, export_start, exports_fail_stalled
 from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
 
@@ -312,6 +312,11 @@ class ExportListView(ListView):
     template_name = "reports/export_list.html"
     paginate_by = 25
 
+    def get(self, request, *args, **kwargs):
+        # One whose worker died shows as failed, not as being prepared for ever.
+        exports_fail_stalled(exports=Export.objects.for_user(request.user))
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return Export.objects.for_user(self.request.user)
 
@@ -325,6 +330,11 @@ class ExportDetailView(DetailView):
 
     template_name = "reports/export_detail.html"
     context_object_name = "export"
+
+    def get(self, request, *args, **kwargs):
+        # One whose worker died says so and to start again, instead of refreshing for ever.
+        exports_fail_stalled(exports=self.get_queryset().filter(pk=kwargs["pk"]))
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return Export.objects.for_user(self.request.user)
@@ -342,7 +352,9 @@ class ExportProgressView(View):
     """How far an export has got, as JSON, for its page to poll."""
 
     def get(self, request, pk):
-        export = get_object_or_404(Export.objects.for_user(request.user), pk=pk)
+        exports = Export.objects.for_user(request.user)
+        exports_fail_stalled(exports=exports.filter(pk=pk))  # then the page shows why it stopped
+        export = get_object_or_404(exports, pk=pk)
         return JsonResponse(
             {
                 "status": export.status,

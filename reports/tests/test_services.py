@@ -15,6 +15,7 @@ from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, sign_in
 from participants.models import Application
 from participants.tests.factories import ApplicationFactory
+from reports import services
 from reports.models import Export
 from reports.services import export_start, exports_forget_old
 from reports.tasks import export_build_task
@@ -219,3 +220,87 @@ def test_an_unfinished_export_cannot_be_downloaded(client):
     sign_in(client, export.requested_by)
 
     assert client.get(reverse("reports:export-download", args=[export.pk])).status_code == 404
+
+
+def _stalled_running_export(minutes_since_progress: int = 16, **kwargs) -> Export:
+    """An export a worker started and then died making: no progress for a while."""
+    export = ExportFactory(status=Export.Status.RUNNING, rows_total=1000, rows_done=500, **kwargs)
+    then = timezone.now() - datetime.timedelta(minutes=minutes_since_progress)
+    Export.objects.filter(pk=export.pk).update(started_at=then, updated_at=then)
+    return export
+
+
+def test_asking_again_after_the_worker_died_starts_afresh_and_fails_the_stalled_export():
+    stalled = _stalled_running_export(filters={"q": "a"})
+
+    again = export_start(
+        user=stalled.requested_by, kind="applications", file_format="csv", filters={"q": "a"}
+    )
+
+    stalled.refresh_from_db()
+    assert again != stalled
+    assert stalled.status == Export.Status.FAILED
+    assert "Export the list again" in stalled.error
+
+
+def test_asking_again_while_the_first_is_still_making_progress_returns_the_first():
+    running = _stalled_running_export(minutes_since_progress=5, filters={"q": "a"})
+
+    again = export_start(
+        user=running.requested_by, kind="applications", file_format="csv", filters={"q": "a"}
+    )
+
+    running.refresh_from_db()
+    assert again == running
+    assert running.status == Export.Status.RUNNING
+
+
+def test_a_stalled_exports_page_stops_refreshing_and_says_to_export_again(client):
+    stalled = _stalled_running_export()
+    sign_in(client, stalled.requested_by)
+
+    progress = client.get(reverse("reports:export-progress", args=[stalled.pk])).json()
+    page = client.get(stalled.get_absolute_url()).content.decode()
+    listed = client.get(reverse("reports:export-list")).content.decode()
+
+    assert (progress["status"], progress["finished"]) == ("failed", True)
+    assert "export-progress.js" not in page and "refresh" not in page
+    assert "stopped being made part of the way through" in page
+    assert "Export the list again to start afresh." in page
+    assert "Being prepared" not in listed
+
+
+def test_a_run_declared_stalled_while_still_writing_leaves_the_export_failed_and_no_file(
+    small_threshold, monkeypatch, settings
+):
+    _applications(4)
+    export = ExportFactory()
+    real_write = services._write
+
+    def write_then_found_stalled(**kwargs):
+        real_write(**kwargs)
+        # The worker went quiet so long that its page marked the export failed meanwhile.
+        Export.objects.filter(pk=export.pk).update(
+            updated_at=timezone.now() - datetime.timedelta(hours=1)
+        )
+        services.exports_fail_stalled(exports=Export.objects.filter(pk=export.pk))
+
+    monkeypatch.setattr(services, "_write", write_then_found_stalled)
+
+    export_build_task(export.pk)
+
+    export.refresh_from_db()
+    assert export.status == Export.Status.FAILED
+    assert "Export the list again" in export.error
+    assert not export.file
+    assert [files for _, _, files in os.walk(settings.MEDIA_ROOT) if files] == []
+
+
+def test_a_redelivered_task_takes_over_a_stalled_export_nobody_looked_at(small_threshold):
+    _applications(4)
+    stalled = _stalled_running_export()
+
+    export_build_task(stalled.pk)
+
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.rows_done) == (Export.Status.DONE, 4)
