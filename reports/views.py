@@ -368,12 +368,18 @@ class ExportProgressView(View):
 
 
 class ExportDownloadView(View):
-    """An export's file, for the person who asked for it and nobody else."""
+    """An export's file, for the person who asked for it and nobody else, while they may
+    still export that list."""
 
     def get(self, request, pk):
         export = get_object_or_404(
             Export.objects.for_user(request.user), pk=pk, status=Export.Status.DONE
         )
+        # The file holds what they could see when it was made: someone whose role has changed
+        # since may not take it away.
+        dataset = DATASETS[export.kind]
+        if not request.user.has_perm(dataset.permission):
+            raise PermissionDenied(f"You may no longer export {dataset.title.lower()}.")
         content_type = (
             XLSX_CONTENT_TYPE if export.file_format == Export.Format.XLSX else CSV_CONTENT_TYPE
         )

@@ -139,6 +139,23 @@ def test_a_finished_export_page_offers_the_download_and_stops_refreshing(
     assert "Ready: 4 rows." in page
 
 
+def test_an_owner_who_lost_the_permission_may_no_longer_download_the_file(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    _applications(4)
+    owner = StaffUserFactory()
+    sign_in(client, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export-create", args=["applications", "csv"]))
+    export = Export.objects.get(status=Export.Status.DONE)
+    user_set_roles(user=owner, roles=[Role.FACILITATOR], by=None, reason="Moved")
+
+    download = client.get(reverse("reports:export-download", args=[export.pk]))
+
+    assert download.status_code == 403
+    assert "Content-Disposition" not in download
+
+
 def test_running_the_task_twice_makes_one_file(small_threshold):
     _applications(4)
     export = ExportFactory()
