@@ -385,8 +385,13 @@ class ExportDownloadView(View):
         )
         try:
             handle = export.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404("The file is no longer there: export the list again.") from missing
+        except FileNotFoundError:  # deleted as old (forget-old-exports), or lost
+            messages.error(
+                request,
+                f"{export.file_name} has expired and is no longer kept. "
+                "Export the list again to make a new one.",
+            )
+            return redirect("reports:export-list")
         return FileResponse(
             handle, as_attachment=True, filename=export.file_name, content_type=content_type
         )

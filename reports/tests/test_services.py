@@ -321,3 +321,22 @@ def test_a_redelivered_task_takes_over_a_stalled_export_nobody_looked_at(small_t
 
     stalled.refresh_from_db()
     assert (stalled.status, stalled.rows_done) == (Export.Status.DONE, 4)
+
+
+def test_opening_an_expired_exports_download_says_it_expired_and_can_be_made_again(
+    client, small_threshold
+):
+    _applications(1)
+    export = ExportFactory()
+    export_build_task(export.pk)
+    export.refresh_from_db()
+    export.file.delete(save=False)  # as forget-old-exports does, before it deletes the record
+    sign_in(client, export.requested_by)
+
+    response = client.get(reverse("reports:export-download", args=[export.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("reports:export-list"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        f"{export.file_name} has expired and is no longer kept. "
+        "Export the list again to make a new one."
+    ]
