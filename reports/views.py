@@ -1,5 +1,7 @@
 """Dashboards, reports and exports."""
 
+import logging
+import traceback
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -8,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
@@ -34,6 +37,8 @@ from .selectors import (
 from .services import export_settings, export_start, exports_fail_stalled
 from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
+
+logger = logging.getLogger(__name__)
 
 # ---- The staff dashboard and the cohort report ----
 
@@ -222,7 +227,26 @@ class SchoolTermlySummaryPdfView(SchoolLeaderRequiredMixin, View):
 
         term = self.get_term()
         summary = school_termly_summary(schools=self.schools, term=term)
-        pdf = termly_summary_pdf(summary=summary, generated_at=timezone.localtime())
+        try:
+            pdf = termly_summary_pdf(summary=summary, generated_at=timezone.localtime())
+        except Exception as error:
+            # The error's text may quote a participant's name: log where it failed, not that.
+            logger.error(
+                "Termly summary PDF for user %s, term %s failed: %s at %s",
+                request.user.pk,
+                term.slug,
+                type(error).__name__,
+                " < ".join(
+                    f"{frame.filename}:{frame.lineno} ({frame.name})"
+                    for frame in reversed(traceback.extract_tb(error.__traceback__))
+                ),
+            )
+            messages.error(
+                request,
+                "The PDF of this summary could not be made. The summary is below: print it "
+                "from your browser, or try the PDF again later.",
+            )
+            return redirect(f"{reverse('reports:school-summary')}?term={term.slug}")
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="termly-summary-{term.slug}.pdf"'
         return response
