@@ -64,9 +64,6 @@ class Dataset:
     read: Callable[..., selectors.ExportRows]
     file_stem: Callable[[Mapping[str, str]], str] | None = None
 
-    def column(self, key: str) -> Column:
-        return next(column for column in self.columns if column.key == key)
-
     def filters_from(self, data: Mapping[str, str]) -> dict[str, str]:
         """The filters this export takes, from a request's query (others are left out)."""
         filters = {}
