@@ -10,12 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cohorts.models import Session
+from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, sign_in
-from participants.models import Application
-from participants.tests.factories import ApplicationFactory
-from reports import services
+from participants.models import Application, Attendance, Enrolment
+from participants.selectors import progress_rows
+from participants.tests.factories import ApplicationFactory, EnrolmentFactory
+from reports import selectors, services
 from reports.models import Export
 from reports.services import export_start, exports_forget_old
 from reports.tasks import export_build_task
@@ -340,3 +343,51 @@ def test_opening_an_expired_exports_download_says_it_expired_and_can_be_made_aga
         f"{export.file_name} has expired and is no longer kept. "
         "Export the list again to make a new one."
     ]
+
+
+def _attendance_cohorts() -> list:
+    """Two cohorts of registers: three places with two scheduled sessions, one withdrawn place
+    and one cancelled session (neither in the grid), and one place with three sessions."""
+    first, second = CohortFactory(), CohortFactory()
+    sessions = [SessionFactory(cohort=first) for _ in range(2)]
+    SessionFactory(cohort=first, status=Session.Status.CANCELLED)
+    for _ in range(3):
+        place = EnrolmentFactory(cohort=first)
+        for session in sessions:
+            Attendance.objects.create(session=session, enrolment=place, mark="present")
+    EnrolmentFactory(cohort=first, status=Enrolment.Status.WITHDRAWN)
+    EnrolmentFactory(cohort=second)
+    for _ in range(3):
+        SessionFactory(cohort=second)
+    return [first, second]
+
+
+def test_an_attendance_export_builds_the_grid_once_from_asking_to_its_file(
+    client, small_threshold, monkeypatch, django_capture_on_commit_callbacks
+):
+    cohort = _attendance_cohorts()[0]
+    sign_in(client, StaffUserFactory())
+    url = reverse("reports:export-create", args=["attendance", "csv"])
+    builds = []
+    monkeypatch.setattr(
+        selectors,
+        "progress_rows",
+        lambda **kwargs: builds.append(1) or progress_rows(**kwargs),
+    )
+
+    confirm = client.get(url, {"cohort": cohort.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"cohort": cohort.pk})
+
+    export = Export.objects.get()
+    assert "This export has 6 rows" in confirm.content.decode()
+    assert (export.status, export.rows_done, export.rows_total) == ("done", 6, 6)
+    assert len(builds) == 1
+
+
+def test_an_attendance_export_counts_exactly_the_lines_it_holds():
+    _attendance_cohorts()
+
+    found = selectors.attendance_export_rows(user=StaffUserFactory(), filters={})
+
+    assert found.total == len(list(found.rows)) == 3 * 2 + 1 * 3
