@@ -223,7 +223,14 @@ MILESTONES = {
 # A list of at most inline_max_rows rows downloads at once; a longer one is made by a Celery
 # task (at once, in-process, without REDIS_URL) whose page shows its progress, saved every
 # progress_every rows. Exports and their files are deleted keep_days days after they are made.
-EXPORTS = {"inline_max_rows": 2000, "progress_every": 500, "keep_days": 7}
+# One being made with no progress for stalled_after_minutes lost its worker: it is marked failed
+# (its page says to export again) and asking again starts a new one.
+EXPORTS = {
+    "inline_max_rows": 2000,
+    "progress_every": 500,
+    "keep_days": 7,
+    "stalled_after_minutes": 15,
+}
 
 CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).

@@ -64,9 +64,6 @@ class Dataset:
     read: Callable[..., selectors.ExportRows]
     file_stem: Callable[[Mapping[str, str]], str] | None = None
 
-    def column(self, key: str) -> Column:
-        return next(column for column in self.columns if column.key == key)
-
     def filters_from(self, data: Mapping[str, str]) -> dict[str, str]:
         """The filters this export takes, from a request's query (others are left out)."""
         filters = {}
@@ -104,6 +101,19 @@ def _decision(application):
     return application.funding_decision
 
 
+# The first columns of both exports of applications: who applied, for what, and from where.
+APPLICANT_COLUMNS = (
+    Column("id", "Application", lambda a: a.pk),
+    Column("first_name", "First name", lambda a: a.applicant.first_name),
+    Column("last_name", "Last name", lambda a: a.applicant.last_name),
+    Column("email", "Email", lambda a: a.applicant.email),
+    Column("trn", "TRN", lambda a: a.trn),
+    Column("programme", "Programme", lambda a: a.cohort.programme.short_name),
+    Column("cohort", "Cohort", lambda a: _cohort(a.cohort)),
+    Column("school_urn", "School URN", lambda a: a.school.urn if a.school else None),
+    Column("school", "School", lambda a: a.school.name if a.school else ""),
+)
+
 APPLICATIONS = Dataset(
     kind=Export.Kind.APPLICATIONS,
     title="Applications",
@@ -111,15 +121,7 @@ APPLICATIONS = Dataset(
     filter_keys=(*ApplicationQuerySet.FILTERS, "schools"),
     read=selectors.applications_export_rows,
     columns=(
-        Column("id", "Application", lambda a: a.pk),
-        Column("first_name", "First name", lambda a: a.applicant.first_name),
-        Column("last_name", "Last name", lambda a: a.applicant.last_name),
-        Column("email", "Email", lambda a: a.applicant.email),
-        Column("trn", "TRN", lambda a: a.trn),
-        Column("programme", "Programme", lambda a: a.cohort.programme.short_name),
-        Column("cohort", "Cohort", lambda a: _cohort(a.cohort)),
-        Column("school_urn", "School URN", lambda a: a.school.urn if a.school else None),
-        Column("school", "School", lambda a: a.school.name if a.school else ""),
+        *APPLICANT_COLUMNS,
         Column("status", "Status", lambda a: a.get_status_display()),
         Column("submitted_at", "Sent", lambda a: a.submitted_at),
         Column("headteacher", "Headteacher", lambda a: a.headteacher_name),
@@ -150,15 +152,7 @@ FUNDING_DECISIONS = Dataset(
     filter_keys=ApplicationQuerySet.FILTERS,
     read=selectors.funding_decisions_export_rows,
     columns=(
-        Column("id", "Application", lambda a: a.pk),
-        Column("first_name", "First name", lambda a: a.applicant.first_name),
-        Column("last_name", "Last name", lambda a: a.applicant.last_name),
-        Column("email", "Email", lambda a: a.applicant.email),
-        Column("trn", "TRN", lambda a: a.trn),
-        Column("programme", "Programme", lambda a: a.cohort.programme.short_name),
-        Column("cohort", "Cohort", lambda a: _cohort(a.cohort)),
-        Column("school_urn", "School URN", lambda a: a.school.urn if a.school else None),
-        Column("school", "School", lambda a: a.school.name if a.school else ""),
+        *APPLICANT_COLUMNS,
         Column("application_status", "Application status", lambda a: a.get_status_display()),
         Column("rules", "Rule set", lambda a: _decision(a).rules),
         Column("calculated", "Calculated outcome", lambda a: _decision(a).status),

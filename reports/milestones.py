@@ -131,10 +131,6 @@ class Milestone:
     declaration: str
     due_on: datetime.date
 
-    @property
-    def label(self) -> str:
-        return LABELS[self.declaration]
-
 
 def months_between(starts_on: datetime.date, ends_on: datetime.date) -> int:
     """Whole months from one date to another (1 October to 14 July is 9)."""
@@ -216,10 +212,6 @@ class MilestoneStatus:
     claimable: tuple[DeclarationState, ...]  # supported, milestone date not passed
     due: tuple[DeclarationState, ...]  # due by the next milestone, not yet supported
     stopped: bool  # withdrawn or deferred: nothing is due
-
-    @property
-    def supported(self) -> tuple[DeclarationState, ...]:
-        return tuple(d for d in self.declarations if d.state == SUPPORTED)
 
 
 def evidence_days(

@@ -26,6 +26,11 @@ class ExportQuerySet(models.QuerySet):
     def unfinished(self) -> "ExportQuerySet":
         return self.filter(status__in=[Export.Status.WAITING, Export.Status.RUNNING])
 
+    def stalled(self, *, since) -> "ExportQuerySet":
+        """Being prepared, but nothing written since `since`: its worker has died. A running
+        export's every write (progress included) moves updated_at on."""
+        return self.filter(status=Export.Status.RUNNING, updated_at__lt=since)
+
 
 class Export(TimeStampedModel):
     """One export someone asked for: what, in which format, with which filters, and how far

@@ -22,7 +22,7 @@ from assessment.selectors import (
     window_places,
 )
 from cohorts.forms import CohortFilterForm
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Session
 from participants.models import (
     Application,
     Enrolment,
@@ -478,29 +478,45 @@ class AttendanceRow:
 
 def attendance_export_rows(*, user, filters: Mapping[str, str]) -> ExportRows:
     """The cohort grid of one cohort (cohort=<id>, with its show=at-risk filter), or of the
-    cohorts the cohort list shows for its filters: one line per place and session."""
+    cohorts the cohort list shows for its filters: one line per place and session.
+
+    The grid (everyone's marks and participation) is built once, when the rows are read; an
+    export of everyone is counted without it, so asking whether it is small enough to download
+    at once, and starting it in the background, do not build it too."""
     cohorts = {
         cohort.pk: cohort
         for cohort in _listed_cohorts(user=user, filters=filters).select_related("programme")
     }
-    enrolments = list(grid_enrolments(cohorts=list(cohorts.values())))
+    places = grid_enrolments(cohorts=list(cohorts.values()))
+    show = filters.get("show", "")
+    if show == "at-risk":
+        # Who is at risk takes everyone's participation: build the grid now, for both the
+        # count and the rows.
+        lines = list(_attendance_lines(cohorts=cohorts, places=places, show=show))
+        return ExportRows(len(lines), lines)
+    # A line for each place and each scheduled session of its cohort, as the grid has.
+    total = Session.objects.filter(
+        status=Session.Status.SCHEDULED, cohort__enrolments__in=places
+    ).count()
+    return ExportRows(total, _attendance_lines(cohorts=cohorts, places=places, show=show))
+
+
+def _attendance_lines(*, cohorts: dict, places: QuerySet, show: str) -> Iterator[AttendanceRow]:
+    """The grid's lines, built from the facts loaded when the first line is read."""
+    enrolments = list(places)
     facts = participation_facts(enrolments)
-    shown = progress_rows_shown(
-        progress_rows(enrolments=enrolments, facts=facts), show=filters.get("show", "")
-    )
-    lines = [
-        AttendanceRow(
-            cohort=cohorts[row.enrolment.cohort_id],
-            enrolment=row.enrolment,
-            participation=row.participation,
-            at_risk=row.at_risk,
-            session=session,
-            mark=mark,
-        )
-        for row in shown
-        for session, mark in zip(facts.sessions[row.enrolment.cohort_id], row.marks, strict=True)
-    ]
-    return ExportRows(len(lines), lines)
+    shown = progress_rows_shown(progress_rows(enrolments=enrolments, facts=facts), show=show)
+    for row in shown:
+        sessions = facts.sessions[row.enrolment.cohort_id]
+        for session, mark in zip(sessions, row.marks, strict=True):
+            yield AttendanceRow(
+                cohort=cohorts[row.enrolment.cohort_id],
+                enrolment=row.enrolment,
+                participation=row.participation,
+                at_risk=row.at_risk,
+                session=session,
+                mark=mark,
+            )
 
 
 # ---- Assessment outcomes: a window's participants ----

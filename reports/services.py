@@ -12,26 +12,51 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from npq_portal.models import User
 
 from .datasets import DATASETS, ExportContents, export_contents
-from .models import Export
+from .models import Export, ExportQuerySet
 from .tasks import export_build_task
 from .writers import csv_chunks, xlsx_write
 
 logger = logging.getLogger(__name__)
 
-# A task still "running" after this long died with its worker: running it again may take over.
-STALE_AFTER = datetime.timedelta(hours=1)
-EXPORT_DEFAULTS = {"inline_max_rows": 2000, "progress_every": 500, "keep_days": 7}
+EXPORT_DEFAULTS = {
+    "inline_max_rows": 2000,
+    "progress_every": 500,
+    "keep_days": 7,
+    "stalled_after_minutes": 15,
+}
+STALLED_ERROR = (
+    "The file stopped being made part of the way through and will not be finished. "
+    "Export the list again to start afresh."
+)
 
 
 def export_settings() -> dict:
     """settings.EXPORTS over the defaults (read when asked, never at import)."""
     return {**EXPORT_DEFAULTS, **getattr(settings, "EXPORTS", {})}
+
+
+def _stalled_since() -> datetime.datetime:
+    """A running export with no progress since this time has lost its worker."""
+    minutes = export_settings()["stalled_after_minutes"]
+    return timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+def exports_fail_stalled(*, exports: ExportQuerySet) -> int:
+    """Mark failed those of these exports whose worker died part of the way through (no
+    progress for EXPORTS["stalled_after_minutes"] minutes), so their page tells the person
+    to start again instead of waiting for ever. Returns how many."""
+    now = timezone.now()
+    failed = exports.stalled(since=_stalled_since()).update(
+        status=Export.Status.FAILED, error=STALLED_ERROR, finished_at=now, updated_at=now
+    )
+    if failed:
+        logger.warning("Marked %s stalled exports failed", failed)
+    return failed
 
 
 @transaction.atomic
@@ -41,13 +66,14 @@ def export_start(
     """Have a large export prepared in the background; its page shows how far it has got.
 
     Asking again for the same export while the first is still being prepared returns the
-    first, so a double click makes one file.
+    first, so a double click makes one file; one whose worker died is marked failed instead,
+    and a new one started.
     """
     dataset = DATASETS[kind]
     filters = dict(filters)
-    for waiting in (
-        Export.objects.for_user(user).unfinished().filter(kind=kind, file_format=file_format)
-    ):
+    same = Export.objects.for_user(user).filter(kind=kind, file_format=file_format)
+    exports_fail_stalled(exports=same)
+    for waiting in same.unfinished():
         if waiting.filters == filters:
             return waiting
     export = Export.objects.create(
@@ -66,25 +92,25 @@ def export_start(
 def export_build(*, export: Export) -> None:
     """Make an export's file with the rows and columns its owner may see now, saving progress
     every few hundred rows. One already made, or being made by another worker, is left alone,
-    so running it twice makes one file."""
+    so running it twice makes one file; one whose worker died (stalled) is taken over."""
     now = timezone.now()
+    this_export = Export.objects.filter(pk=export.pk)
     claimed = (
-        Export.objects.filter(pk=export.pk)
-        .filter(
-            Q(status=Export.Status.WAITING)
-            | Q(status=Export.Status.RUNNING, started_at__lt=now - STALE_AFTER)
-        )
-        .update(status=Export.Status.RUNNING, started_at=now, rows_done=0, error="")
-    )
+        this_export.filter(status=Export.Status.WAITING)
+        | this_export.stalled(since=_stalled_since())
+    ).update(status=Export.Status.RUNNING, started_at=now, updated_at=now, rows_done=0, error="")
     if not claimed:
         logger.info("Export %s is already made or being made", export.pk)
         return
     export.refresh_from_db()
+    # Every write below is this run's only while the export is still this run's: one declared
+    # stalled (or taken over) meanwhile must stay as it was left, not be overwritten.
+    this_run = this_export.filter(status=Export.Status.RUNNING, started_at=export.started_at)
     try:
         contents = export_contents(
             user=export.requested_by, kind=export.kind, filters=export.filters
         )
-        Export.objects.filter(pk=export.pk).update(rows_total=contents.total)
+        this_run.update(rows_total=contents.total, updated_at=timezone.now())
         written = 0
 
         def counted(rows: Iterable[list]) -> Iterator[list]:
@@ -94,19 +120,25 @@ def export_build(*, export: Export) -> None:
                 yield row
                 written += 1
                 if written % every == 0:  # in batches: one write per `every` rows
-                    Export.objects.filter(pk=export.pk).update(rows_done=written)
+                    this_run.update(rows_done=written, updated_at=timezone.now())
 
         with tempfile.TemporaryFile() as out:
             _write(export=export, contents=contents, rows=counted(contents.values()), out=out)
             out.seek(0)
             export.file.save(export.file_name, File(out), save=False)
-        Export.objects.filter(pk=export.pk).update(
+        now = timezone.now()
+        finished = this_run.update(
             status=Export.Status.DONE,
             file=export.file.name,
             rows_done=written,
             rows_total=max(written, contents.total),
-            finished_at=timezone.now(),
+            finished_at=now,
+            updated_at=now,
         )
+        if not finished:  # declared stalled meanwhile: nobody will download this file
+            export.file.delete(save=False)
+            logger.warning("Export %s was no longer this run's; its file is deleted", export.pk)
+            return
         logger.info("Export %s made: %s rows", export.pk, written)
     except (PermissionDenied, ObjectDoesNotExist) as error:
         _export_fail(export, f"You can no longer export this: {error}")
@@ -132,8 +164,9 @@ def _write(
 def _export_fail(export: Export, message: str) -> None:
     if export.file:
         export.file.delete(save=False)
+    now = timezone.now()
     Export.objects.filter(pk=export.pk).update(
-        status=Export.Status.FAILED, file="", error=message, finished_at=timezone.now()
+        status=Export.Status.FAILED, file="", error=message, finished_at=now, updated_at=now
     )
 
 

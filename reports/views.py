@@ -1,5 +1,7 @@
 """Dashboards, reports and exports."""
 
+import logging
+import traceback
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -8,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
@@ -32,9 +35,11 @@ from .selectors import (
     school_leader_schools,
     school_termly_summary,
 )
-from .services import export_settings, export_start
+from .services import export_settings, export_start, exports_fail_stalled
 from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
+
+logger = logging.getLogger(__name__)
 
 # ---- The staff dashboard and the cohort report ----
 
@@ -223,7 +228,26 @@ class SchoolTermlySummaryPdfView(SchoolLeaderRequiredMixin, View):
 
         term = self.get_term()
         summary = school_termly_summary(schools=self.schools, term=term)
-        pdf = termly_summary_pdf(summary=summary, generated_at=timezone.localtime())
+        try:
+            pdf = termly_summary_pdf(summary=summary, generated_at=timezone.localtime())
+        except Exception as error:
+            # The error's text may quote a participant's name: log where it failed, not that.
+            logger.error(
+                "Termly summary PDF for user %s, term %s failed: %s at %s",
+                request.user.pk,
+                term.slug,
+                type(error).__name__,
+                " < ".join(
+                    f"{frame.filename}:{frame.lineno} ({frame.name})"
+                    for frame in reversed(traceback.extract_tb(error.__traceback__))
+                ),
+            )
+            messages.error(
+                request,
+                "The PDF of this summary could not be made. The summary is below: print it "
+                "from your browser, or try the PDF again later.",
+            )
+            return redirect(f"{reverse('reports:school-summary')}?term={term.slug}")
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="termly-summary-{term.slug}.pdf"'
         return response
@@ -313,6 +337,11 @@ class ExportListView(ListView):
     template_name = "reports/export_list.html"
     paginate_by = 25
 
+    def get(self, request, *args, **kwargs):
+        # One whose worker died shows as failed, not as being prepared for ever.
+        exports_fail_stalled(exports=Export.objects.for_user(request.user))
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return Export.objects.for_user(self.request.user)
 
@@ -326,6 +355,11 @@ class ExportDetailView(DetailView):
 
     template_name = "reports/export_detail.html"
     context_object_name = "export"
+
+    def get(self, request, *args, **kwargs):
+        # One whose worker died says so and to start again, instead of refreshing for ever.
+        exports_fail_stalled(exports=self.get_queryset().filter(pk=kwargs["pk"]))
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return Export.objects.for_user(self.request.user)
@@ -343,7 +377,9 @@ class ExportProgressView(View):
     """How far an export has got, as JSON, for its page to poll."""
 
     def get(self, request, pk):
-        export = get_object_or_404(Export.objects.for_user(request.user), pk=pk)
+        exports = Export.objects.for_user(request.user)
+        exports_fail_stalled(exports=exports.filter(pk=pk))  # then the page shows why it stopped
+        export = get_object_or_404(exports, pk=pk)
         return JsonResponse(
             {
                 "status": export.status,
@@ -357,19 +393,30 @@ class ExportProgressView(View):
 
 
 class ExportDownloadView(View):
-    """An export's file, for the person who asked for it and nobody else."""
+    """An export's file, for the person who asked for it and nobody else, while they may
+    still export that list."""
 
     def get(self, request, pk):
         export = get_object_or_404(
             Export.objects.for_user(request.user), pk=pk, status=Export.Status.DONE
         )
+        # The file holds what they could see when it was made: someone whose role has changed
+        # since may not take it away.
+        dataset = DATASETS[export.kind]
+        if not request.user.has_perm(dataset.permission):
+            raise PermissionDenied(f"You may no longer export {dataset.title.lower()}.")
         content_type = (
             XLSX_CONTENT_TYPE if export.file_format == Export.Format.XLSX else CSV_CONTENT_TYPE
         )
         try:
             handle = export.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404("The file is no longer there: export the list again.") from missing
+        except FileNotFoundError:  # deleted as old (forget-old-exports), or lost
+            messages.error(
+                request,
+                f"{export.file_name} has expired and is no longer kept. "
+                "Export the list again to make a new one.",
+            )
+            return redirect("reports:export-list")
         return FileResponse(
             handle, as_attachment=True, filename=export.file_name, content_type=content_type
         )

@@ -177,3 +177,20 @@ def test_with_many_cohorts_it_shows_those_needing_attention_and_links_to_the_res
     assert figures.places_total == 13 and len(figures.places) == 10
     assert figures.places[0].cohort == hub["a1"]  # the fullest first
     assert "status=open" in figures.places_url
+
+
+def test_the_figures_are_counted_afresh_while_redis_is_down(hub, settings, monkeypatch):
+    from npq_portal.cache import TolerantRedisCache
+
+    monkeypatch.setattr(TolerantRedisCache, "_down_until", 0.0)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "npq_portal.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+
+    figures = dashboard_figures(filters=DashboardFilters())
+
+    assert _bars(figures.funnel)["Submitted an application"] == 6

@@ -74,3 +74,21 @@ def test_the_application_exports_carry_every_filter_of_the_review_queue():
             "partner": "4",
             "status": "accepted",
         }
+
+
+def test_both_exports_of_applications_start_with_the_same_applicant_columns():
+    applications = DATASETS[Export.Kind.APPLICATIONS].columns[:9]
+    funding_decisions = DATASETS[Export.Kind.FUNDING_DECISIONS].columns[:9]
+
+    assert applications == funding_decisions  # one definition: the same Column objects
+    assert [column.key for column in applications] == [
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "trn",
+        "programme",
+        "cohort",
+        "school_urn",
+        "school",
+    ]

@@ -192,6 +192,31 @@ def test_the_pdf_is_a_real_pdf_with_the_names_in_it(client, school_term):
 
 
 @time_machine.travel(at(2028, 2, 1))
+def test_a_pdf_that_cannot_be_made_goes_back_to_the_summary_and_logs_no_names(
+    client, school_term, monkeypatch, caplog
+):
+    leader, _, _ = school_term
+    sign_in(client, leader)
+
+    def broken(**kwargs):
+        raise ValueError("The row for Siobhán O’Neill is too wide for the page")
+
+    monkeypatch.setattr("reports.pdf.termly_summary_pdf", broken)
+
+    response = client.get(
+        reverse("reports:school-summary-pdf"), {"term": "2027-autumn"}, follow=True
+    )
+
+    assert response.redirect_chain == [
+        (reverse("reports:school-summary") + "?term=2027-autumn", 302)
+    ]
+    assert response.context["term"].slug == "2027-autumn"
+    assert "The PDF of this summary could not be made." in response.content.decode()
+    assert "Termly summary PDF" in caplog.text and "ValueError" in caplog.text
+    assert "Siobhán" not in caplog.text and "O’Neill" not in caplog.text
+
+
+@time_machine.travel(at(2028, 2, 1))
 def test_a_leader_of_two_schools_gets_each_school_under_its_own_heading(client, school_term):
     leader, _, places = school_term
     elsewhere = places["Olivia"].application.school

@@ -10,11 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cohorts.models import Session
+from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, sign_in
-from participants.models import Application
-from participants.tests.factories import ApplicationFactory
+from participants.models import Application, Attendance, Enrolment
+from participants.selectors import progress_rows
+from participants.tests.factories import ApplicationFactory, EnrolmentFactory
+from reports import selectors, services
 from reports.models import Export
 from reports.services import export_start, exports_forget_old
 from reports.tasks import export_build_task
@@ -138,6 +142,23 @@ def test_a_finished_export_page_offers_the_download_and_stops_refreshing(
     assert "Ready: 4 rows." in page
 
 
+def test_an_owner_who_lost_the_permission_may_no_longer_download_the_file(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    _applications(4)
+    owner = StaffUserFactory()
+    sign_in(client, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export-create", args=["applications", "csv"]))
+    export = Export.objects.get(status=Export.Status.DONE)
+    user_set_roles(user=owner, roles=[Role.FACILITATOR], by=None, reason="Moved")
+
+    download = client.get(reverse("reports:export-download", args=[export.pk]))
+
+    assert download.status_code == 403
+    assert "Content-Disposition" not in download
+
+
 def test_running_the_task_twice_makes_one_file(small_threshold):
     _applications(4)
     export = ExportFactory()
@@ -219,3 +240,154 @@ def test_an_unfinished_export_cannot_be_downloaded(client):
     sign_in(client, export.requested_by)
 
     assert client.get(reverse("reports:export-download", args=[export.pk])).status_code == 404
+
+
+def _stalled_running_export(minutes_since_progress: int = 16, **kwargs) -> Export:
+    """An export a worker started and then died making: no progress for a while."""
+    export = ExportFactory(status=Export.Status.RUNNING, rows_total=1000, rows_done=500, **kwargs)
+    then = timezone.now() - datetime.timedelta(minutes=minutes_since_progress)
+    Export.objects.filter(pk=export.pk).update(started_at=then, updated_at=then)
+    return export
+
+
+def test_asking_again_after_the_worker_died_starts_afresh_and_fails_the_stalled_export():
+    stalled = _stalled_running_export(filters={"q": "a"})
+
+    again = export_start(
+        user=stalled.requested_by, kind="applications", file_format="csv", filters={"q": "a"}
+    )
+
+    stalled.refresh_from_db()
+    assert again != stalled
+    assert stalled.status == Export.Status.FAILED
+    assert "Export the list again" in stalled.error
+
+
+def test_asking_again_while_the_first_is_still_making_progress_returns_the_first():
+    running = _stalled_running_export(minutes_since_progress=5, filters={"q": "a"})
+
+    again = export_start(
+        user=running.requested_by, kind="applications", file_format="csv", filters={"q": "a"}
+    )
+
+    running.refresh_from_db()
+    assert again == running
+    assert running.status == Export.Status.RUNNING
+
+
+def test_a_stalled_exports_page_stops_refreshing_and_says_to_export_again(client):
+    stalled = _stalled_running_export()
+    sign_in(client, stalled.requested_by)
+
+    progress = client.get(reverse("reports:export-progress", args=[stalled.pk])).json()
+    page = client.get(stalled.get_absolute_url()).content.decode()
+    listed = client.get(reverse("reports:export-list")).content.decode()
+
+    assert (progress["status"], progress["finished"]) == ("failed", True)
+    assert "export-progress.js" not in page and "refresh" not in page
+    assert "stopped being made part of the way through" in page
+    assert "Export the list again to start afresh." in page
+    assert "Being prepared" not in listed
+
+
+def test_a_run_declared_stalled_while_still_writing_leaves_the_export_failed_and_no_file(
+    small_threshold, monkeypatch, settings
+):
+    _applications(4)
+    export = ExportFactory()
+    real_write = services._write
+
+    def write_then_found_stalled(**kwargs):
+        real_write(**kwargs)
+        # The worker went quiet so long that its page marked the export failed meanwhile.
+        Export.objects.filter(pk=export.pk).update(
+            updated_at=timezone.now() - datetime.timedelta(hours=1)
+        )
+        services.exports_fail_stalled(exports=Export.objects.filter(pk=export.pk))
+
+    monkeypatch.setattr(services, "_write", write_then_found_stalled)
+
+    export_build_task(export.pk)
+
+    export.refresh_from_db()
+    assert export.status == Export.Status.FAILED
+    assert "Export the list again" in export.error
+    assert not export.file
+    assert [files for _, _, files in os.walk(settings.MEDIA_ROOT) if files] == []
+
+
+def test_a_redelivered_task_takes_over_a_stalled_export_nobody_looked_at(small_threshold):
+    _applications(4)
+    stalled = _stalled_running_export()
+
+    export_build_task(stalled.pk)
+
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.rows_done) == (Export.Status.DONE, 4)
+
+
+def test_opening_an_expired_exports_download_says_it_expired_and_can_be_made_again(
+    client, small_threshold
+):
+    _applications(1)
+    export = ExportFactory()
+    export_build_task(export.pk)
+    export.refresh_from_db()
+    export.file.delete(save=False)  # as forget-old-exports does, before it deletes the record
+    sign_in(client, export.requested_by)
+
+    response = client.get(reverse("reports:export-download", args=[export.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("reports:export-list"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        f"{export.file_name} has expired and is no longer kept. "
+        "Export the list again to make a new one."
+    ]
+
+
+def _attendance_cohorts() -> list:
+    """Two cohorts of registers: three places with two scheduled sessions, one withdrawn place
+    and one cancelled session (neither in the grid), and one place with three sessions."""
+    first, second = CohortFactory(), CohortFactory()
+    sessions = [SessionFactory(cohort=first) for _ in range(2)]
+    SessionFactory(cohort=first, status=Session.Status.CANCELLED)
+    for _ in range(3):
+        place = EnrolmentFactory(cohort=first)
+        for session in sessions:
+            Attendance.objects.create(session=session, enrolment=place, mark="present")
+    EnrolmentFactory(cohort=first, status=Enrolment.Status.WITHDRAWN)
+    EnrolmentFactory(cohort=second)
+    for _ in range(3):
+        SessionFactory(cohort=second)
+    return [first, second]
+
+
+def test_an_attendance_export_builds_the_grid_once_from_asking_to_its_file(
+    client, small_threshold, monkeypatch, django_capture_on_commit_callbacks
+):
+    cohort = _attendance_cohorts()[0]
+    sign_in(client, StaffUserFactory())
+    url = reverse("reports:export-create", args=["attendance", "csv"])
+    builds = []
+    monkeypatch.setattr(
+        selectors,
+        "progress_rows",
+        lambda **kwargs: builds.append(1) or progress_rows(**kwargs),
+    )
+
+    confirm = client.get(url, {"cohort": cohort.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"cohort": cohort.pk})
+
+    export = Export.objects.get()
+    assert "This export has 6 rows" in confirm.content.decode()
+    assert (export.status, export.rows_done, export.rows_total) == ("done", 6, 6)
+    assert len(builds) == 1
+
+
+def test_an_attendance_export_counts_exactly_the_lines_it_holds():
+    _attendance_cohorts()
+
+    found = selectors.attendance_export_rows(user=StaffUserFactory(), filters={})
+
+    assert found.total == len(list(found.rows)) == 3 * 2 + 1 * 3
