@@ -27,7 +27,11 @@ from django.utils import timezone
 
 from participants.models import Enrolment
 from participants.participation import Participation
-from participants.selectors import enrolment_participation, enrolments_participation
+from participants.selectors import (
+    enrolment_participation,
+    enrolments_participation,
+    participation_threshold,
+)
 
 from .models import (
     AssessmentWindow,
@@ -54,10 +58,6 @@ def when(moment: datetime.datetime) -> str:
     """A time as people read it in the UK, e.g. "14:02 on 3 June 2028"."""
     local = timezone.localtime(moment)
     return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
-def participation_threshold() -> int:
-    return settings.ASSESSMENT["participation_threshold"]
 
 
 def eligibility_decide(

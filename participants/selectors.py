@@ -293,13 +293,20 @@ class ProgressGrid:
     registers_missing: list = field(default_factory=list)  # started, no register taken
 
 
+def participation_threshold() -> int:
+    """The participation (percent) needed to take the summative assessment; below it someone
+    is at risk."""
+    from django.conf import settings
+
+    return settings.ASSESSMENT["participation_threshold"]
+
+
 def progress_rows(*, enrolments: list, facts: ParticipationFacts, today=None) -> list[ProgressRow]:
     """Each place's line in the cohort grid, from facts already loaded. The places may be in
     several cohorts: each line has its own cohort's sessions and modules."""
-    from django.conf import settings
     from django.utils import timezone
 
-    threshold = settings.ASSESSMENT["participation_threshold"]
+    threshold = participation_threshold()
     today = today or timezone.localdate()
     rows = []
     for enrolment in enrolments:
@@ -346,7 +353,6 @@ def grid_enrolments(*, cohorts):
 def cohort_progress_grid(*, cohort) -> ProgressGrid:
     """The cohort grid: every participant with a current place × the cohort's sessions and
     modules, with participation and who is at risk, from one load of the facts."""
-    from django.conf import settings
     from django.utils import timezone
 
     enrolments = list(grid_enrolments(cohorts=[cohort]))
@@ -356,8 +362,7 @@ def cohort_progress_grid(*, cohort) -> ProgressGrid:
     windows = facts.windows.get(cohort.pk, [])
     now = timezone.now()
     missing = [s for s in sessions if s.starts_at <= now and s.pk not in facts.taken]
-    threshold = settings.ASSESSMENT["participation_threshold"]
-    return ProgressGrid(sessions, windows, rows, threshold, missing)
+    return ProgressGrid(sessions, windows, rows, participation_threshold(), missing)
 
 
 @dataclass
@@ -379,7 +384,6 @@ class EnrolmentProgress:
 def enrolment_progress(*, enrolment) -> EnrolmentProgress:
     """What one participant has done: module phases, registers and participation, from one
     load of the facts."""
-    from django.conf import settings
     from django.utils import timezone
 
     today = timezone.localdate()
@@ -388,7 +392,7 @@ def enrolment_progress(*, enrolment) -> EnrolmentProgress:
     marks = facts.marks[enrolment.pk]
     return EnrolmentProgress(
         participation=participation_of(enrolment, facts, today),
-        threshold=settings.ASSESSMENT["participation_threshold"],
+        threshold=participation_threshold(),
         modules=[
             ModuleProgress(
                 window=w,

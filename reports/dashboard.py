@@ -23,7 +23,11 @@ from participants.models import (
     Enrolment,
     Subscriber,
 )
-from participants.selectors import enrolments_participation
+from participants.selectors import (
+    enrolments_participation,
+    grid_enrolments,
+    participation_threshold,
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ def _applications(filters: DashboardFilters):
 def _funnel(filters: DashboardFilters) -> Chart:
     """From interest to a place: each stage counts everyone who reached it."""
     applications = _applications(filters)
-    interest = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+    interest = Subscriber.objects.confirmed()
     if filters.programme:
         interest = interest.filter(programmes__slug=filters.programme)
     s = Application.Status
@@ -332,20 +336,17 @@ def _approvals(filters: DashboardFilters, now) -> tuple[Chart, int, int | None]:
 
 
 def _participation(filters: DashboardFilters) -> list[CohortParticipation]:
-    """Average participation so far and how many are at risk, in each running cohort; the
-    participation of every active place is counted in one go (five queries)."""
-    threshold = settings.ASSESSMENT["participation_threshold"]
+    """Average participation so far and how many are at risk, in each running cohort, over
+    the places its grid lists (so a figure and the grid it links to agree); the participation
+    of them all is counted in one go (five queries)."""
+    threshold = participation_threshold()
     cohorts = list(
         Cohort.objects.filter(filters.cohort_q())
         .filter(status=Cohort.Status.RUNNING)
         .select_related("programme")
         .order_by("starts_on", "pk")
     )
-    places = list(
-        Enrolment.objects.filter(cohort__in=cohorts, status=Enrolment.Status.ACTIVE).select_related(
-            "cohort"
-        )
-    )
+    places = list(grid_enrolments(cohorts=cohorts))
     figures = enrolments_participation(enrolments=places)
     by_cohort: dict[int, list] = defaultdict(list)
     for place in places:

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +14,7 @@ from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import (
     Enrolment,
 )
+from participants.selectors import cohort_progress_grid, progress_rows_shown
 from participants.tests.factories import EnrolmentFactory
 from reports.dashboard import DashboardFilters, dashboard_figures
 
@@ -194,3 +197,14 @@ def test_the_figures_are_counted_afresh_while_redis_is_down(hub, settings, monke
     figures = dashboard_figures(filters=DashboardFilters())
 
     assert _bars(figures.funnel)["Submitted an application"] == 6
+
+
+def test_the_at_risk_figure_counts_the_people_its_grid_lists(hub):
+    deferred = EnrolmentFactory(cohort=hub["b1"], status=Enrolment.Status.DEFERRED)
+    Enrolment.objects.filter(pk=deferred.pk).update(created_at=NOW - datetime.timedelta(days=90))
+
+    (running,) = dashboard_figures(filters=DashboardFilters(), now=NOW).participation
+    grid = cohort_progress_grid(cohort=hub["b1"])
+
+    assert running.participants == len(grid.rows) == 2
+    assert running.at_risk == len(progress_rows_shown(grid.rows, show="at-risk")) == 2
