@@ -69,6 +69,9 @@ class Export(TimeStampedModel):
         upload_to=export_upload_to, storage=private_storage, blank=True, max_length=200
     )
     file_name = models.CharField(max_length=200, help_text="The name it downloads as.")
+    columns = models.JSONField(
+        default=list, blank=True, help_text="The keys of the columns the file holds."
+    )
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from npq_portal.models import User
 
-from .datasets import DATASETS, ExportContents, export_contents
+from .datasets import DATASETS, ExportContents, columns_for, export_contents
 from .models import Export, ExportQuerySet
 from .tasks import export_build_task
 from .writers import csv_chunks, xlsx_write
@@ -132,6 +132,7 @@ def export_build(*, export: Export) -> None:
             file=export.file.name,
             rows_done=written,
             rows_total=max(written, contents.total),
+            columns=[column.key for column in contents.columns],
             finished_at=now,
             updated_at=now,
         )
@@ -149,6 +150,25 @@ def export_build(*, export: Export) -> None:
             "Something went wrong making the file. Try again; if it happens again, tell the "
             "hub's administrator.",
         )
+
+
+def export_download_refused(*, user, export: Export) -> str:
+    """Why this person may not take the export's file away now, or "" if they may. The file
+    holds what they could see when it was made: whoever has lost the right to export the list,
+    or to any of its columns, since then must export it again."""
+    dataset = DATASETS[export.kind]
+    try:
+        allowed = columns_for(user=user, dataset=dataset, filters=export.filters)
+    except PermissionDenied:
+        return (
+            f"You may no longer export {dataset.title.lower()}, so this file is not yours to take."
+        )
+    if not set(export.columns) <= {column.key for column in allowed}:
+        return (
+            f"What you may see in {dataset.title.lower()} has changed since this file was made. "
+            "Export the list again for a file with what you may see now."
+        )
+    return ""
 
 
 def _write(

@@ -35,7 +35,7 @@ from .selectors import (
     school_leader_schools,
     school_termly_summary,
 )
-from .services import export_settings, export_start, exports_fail_stalled
+from .services import export_download_refused, export_settings, export_start, exports_fail_stalled
 from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
 
@@ -400,11 +400,10 @@ class ExportDownloadView(View):
         export = get_object_or_404(
             Export.objects.for_user(request.user), pk=pk, status=Export.Status.DONE
         )
-        # The file holds what they could see when it was made: someone whose role has changed
-        # since may not take it away.
-        dataset = DATASETS[export.kind]
-        if not request.user.has_perm(dataset.permission):
-            raise PermissionDenied(f"You may no longer export {dataset.title.lower()}.")
+        refused = export_download_refused(user=request.user, export=export)
+        if refused:
+            messages.error(request, refused)
+            return redirect("reports:export-list")
         content_type = (
             XLSX_CONTENT_TYPE if export.file_format == Export.Format.XLSX else CSV_CONTENT_TYPE
         )

@@ -15,9 +15,9 @@ from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, sign_in
-from participants.models import Application, Attendance, Enrolment
+from participants.models import Application, Attendance, Enrolment, SchoolLeadership
 from participants.selectors import progress_rows
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory
+from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
 from reports import selectors, services
 from reports.models import Export
 from reports.services import export_start, exports_forget_old
@@ -153,10 +153,34 @@ def test_an_owner_who_lost_the_permission_may_no_longer_download_the_file(
     export = Export.objects.get(status=Export.Status.DONE)
     user_set_roles(user=owner, roles=[Role.FACILITATOR], by=None, reason="Moved")
 
-    download = client.get(reverse("reports:export-download", args=[export.pk]))
+    download = client.get(reverse("reports:export-download", args=[export.pk]), follow=True)
 
-    assert download.status_code == 403
+    assert download.redirect_chain == [(reverse("reports:export-list"), 302)]
     assert "Content-Disposition" not in download
+    assert "You may no longer export applications" in download.content.decode()
+
+
+def test_an_owner_whose_columns_narrowed_may_no_longer_download_the_wider_file(
+    client, small_threshold, django_capture_on_commit_callbacks
+):
+    owner = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR, Role.SCHOOL_LEADER])
+    school = SchoolFactory()
+    SchoolLeadership.objects.create(user=owner, school=school, confirmed_at=timezone.now())
+    _applications(4, school=school)
+    sign_in(client, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("reports:export-create", args=["applications", "csv"]), {"schools": "mine"}
+        )
+    export = Export.objects.get(status=Export.Status.DONE)
+    assert export.filters == {"schools": "mine"} and "trn" in export.columns
+    # Still a school leader, who may export applications, but without the TRN and funding.
+    user_set_roles(user=owner, roles=[Role.SCHOOL_LEADER], by=None, reason="Moved")
+
+    download = client.get(reverse("reports:export-download", args=[export.pk]), follow=True)
+
+    assert "Content-Disposition" not in download
+    assert "has changed since this file was made" in download.content.decode()
 
 
 def test_running_the_task_twice_makes_one_file(small_threshold):
