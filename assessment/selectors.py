@@ -48,6 +48,8 @@ class Eligibility:
     participation: Participation | None
     exception: EligibilityException | None = None
     attempt: int = 1
+    # Only a participation shortfall can be waived: attempts and an inactive place cannot.
+    exception_can_lift: bool = False
 
 
 def when(moment: datetime.datetime) -> str:
@@ -116,6 +118,7 @@ def _eligibility_by_place(enrolment, participation, exception, threshold, contac
         f"the hub at {contact} about an exception.",
         participation,
         exception,
+        exception_can_lift=True,
     )
 
 

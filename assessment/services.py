@@ -304,8 +304,9 @@ def eligibility_exception_grant(
 ) -> EligibilityException:
     """Let a participant below the participation threshold take the assessment in a window.
 
-    Raises ValidationError without a reason, for someone outside the window, or when one was
-    already granted.
+    Raises ValidationError without a reason, for someone outside the window, when one was
+    already granted, or when they are refused for something an exception cannot lift (no
+    attempt left, a result still to come, a pass already, a place no longer active).
     """
     reason = reason.strip()
     if not reason:
@@ -314,6 +315,12 @@ def eligibility_exception_grant(
     existing = EligibilityException.objects.filter(window=window, enrolment=enrolment).first()
     if existing is not None:
         raise ValidationError(f"An exception was already granted at {when(existing.at)}.")
+    eligibility = assessment_eligibility(enrolment=enrolment, window=window)
+    if not eligibility.allowed and not eligibility.exception_can_lift:
+        raise ValidationError(
+            "An exception only waives the participation threshold, so it cannot help here. "
+            f"The participant is told: “{eligibility.reason}”"
+        )
     return EligibilityException.objects.create(
         window=window, enrolment=enrolment, granted_by=by, reason=reason
     )

@@ -4,9 +4,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from assessment.models import Marking, Outcome, Submission
+from assessment.models import EligibilityException, Marking, Outcome, Submission
 from assessment.selectors import assessment_eligibility, window_marking_counts
 from assessment.services import (
+    eligibility_exception_grant,
     marking_allocate,
     marking_record,
     marking_resolve,
@@ -374,6 +375,18 @@ def test_after_a_pass_or_two_fails_there_is_no_further_attempt(window, lead):
         pytest.raises(ValidationError, match="used all 2 attempts"),
     ):
         submission_save_draft(enrolment=place, window=third_window, text="Third")
+
+
+def test_an_exception_is_refused_when_the_refusal_is_about_attempts(window, lead):
+    (first,) = submitted_work(window)  # attempt 1, its result still to come
+    resit = _resit(window)
+
+    with pytest.raises(ValidationError, match="cannot help here.*has not had its result yet"):
+        eligibility_exception_grant(
+            window=resit, enrolment=first.enrolment, by=lead, reason="Missed clinics"
+        )
+
+    assert not EligibilityException.objects.exists()
 
 
 # ---- Withdrawal ----

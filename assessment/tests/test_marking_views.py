@@ -6,11 +6,12 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from assessment.models import Marking, Outcome
+from assessment.models import EligibilityException, Marking, Outcome
 from assessment.services import marking_record, markings_allocate, outcomes_release_due
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 
+from .factories import AssessmentWindowFactory
 from .marking import (
     AFTER_RESULTS,
     ALL_CRITERIA,
@@ -299,6 +300,28 @@ def test_a_submission_is_found_only_under_its_own_window(client, window, lead):
     assert client.get(_staff_url("staff-submission", window, submission)).status_code == 200
     assert client.get(_staff_url("staff-submission", elsewhere, submission)).status_code == 404
     assert client.get(_staff_url("staff-submission-file", elsewhere, submission)).status_code == 404
+
+
+def test_no_exception_is_offered_or_granted_when_the_refusal_is_about_attempts(
+    client, window, lead
+):
+    (first,) = submitted_work(window)  # attempt 1, its result still to come
+    resit = AssessmentWindowFactory(
+        programme=window.programme,
+        cohort=window.cohort,
+        opens_at=datetime.datetime(2028, 11, 1, 9, 0, tzinfo=datetime.UTC),
+        results_release_at=datetime.datetime(2028, 12, 20, 9, 0, tzinfo=datetime.UTC),
+    )
+    sign_in(client, lead)
+    grant = reverse("assessment:exception-grant", args=[resit.pk, first.enrolment_id])
+
+    page = client.get(reverse("assessment:window-detail", args=[resit.pk])).content.decode()
+    response = client.post(grant, {"reason": "Missed clinics"})
+
+    assert "Grant exception" not in page
+    assert response.status_code == 200
+    assert "cannot help here" in response.content.decode()
+    assert not EligibilityException.objects.exists()
 
 
 # ---- The participant's result ----

@@ -5,7 +5,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessment.models import AssessmentWindow, Submission
+from assessment.models import AssessmentWindow, EligibilityException, Submission
 from assessment.selectors import assessment_eligibility
 from assessment.services import (
     deadline_extend,
@@ -92,6 +92,18 @@ def test_an_exception_needs_a_reason_and_is_granted_once(place, window):
     eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Illness")
     with pytest.raises(ValidationError, match="already granted"):
         eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Again")
+
+
+def test_an_exception_is_refused_for_a_place_that_is_not_active(place, window):
+    Enrolment.objects.filter(pk=place.pk).update(status=Enrolment.Status.DEFERRED)
+    place.refresh_from_db()
+
+    with pytest.raises(ValidationError, match="cannot help here.*deferred"):
+        eligibility_exception_grant(
+            window=window, enrolment=place, by=StaffUserFactory(), reason="Illness"
+        )
+
+    assert not EligibilityException.objects.exists()
 
 
 def test_only_an_active_place_may_submit(place, window):
