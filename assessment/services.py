@@ -305,16 +305,22 @@ def eligibility_exception_grant(
     """Let a participant below the participation threshold take the assessment in a window.
 
     Raises ValidationError without a reason, for someone outside the window, when one was
-    already granted, or when they are refused for something an exception cannot lift (no
+    already granted (code "already_granted": nothing changes), or when they are refused for something an exception cannot lift (no
     attempt left, a result still to come, a pass already, a place no longer active).
     """
     reason = reason.strip()
     if not reason:
         raise ValidationError("Say why the exception is granted: it is kept with the decision.")
     _refuse_unless_in_window(window=window, enrolment=enrolment)
+    # Lock the place: a double press of Grant takes turns, so the second finds the first's
+    # exception here instead of failing on the unique constraint.
+    Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     existing = EligibilityException.objects.filter(window=window, enrolment=enrolment).first()
     if existing is not None:
-        raise ValidationError(f"An exception was already granted at {when(existing.at)}.")
+        raise ValidationError(
+            f"An exception was already granted at {when(existing.at)}; nothing was changed.",
+            code="already_granted",
+        )
     eligibility = assessment_eligibility(enrolment=enrolment, window=window)
     if not eligibility.allowed and not eligibility.exception_can_lift:
         raise ValidationError(

@@ -503,6 +503,9 @@ class EligibilityExceptionCreateView(PermissionRequiredMixin, PlaceDecisionMixin
                 **form.cleaned_data,
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == "already_granted":  # a double press
+                messages.info(self.request, " ".join(error.messages))
+                return redirect(self.back_url())
             form.add_error(None, error)  # nothing was changed; say why
             return self.form_invalid(form)
         messages.success(

@@ -1,9 +1,11 @@
 import datetime
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 
 from assessment.models import AssessmentWindow, EligibilityException, Submission
 from assessment.selectors import assessment_eligibility
@@ -92,6 +94,38 @@ def test_an_exception_needs_a_reason_and_is_granted_once(place, window):
     eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Illness")
     with pytest.raises(ValidationError, match="already granted"):
         eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Again")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_presses_of_grant_at_once_grant_one_exception_and_the_other_is_told():
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    place = EnrolmentFactory()
+    window = AssessmentWindowFactory(programme=place.cohort.programme, cohort=place.cohort)
+    staff = StaffUserFactory()
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def grant():
+        try:
+            start.wait()
+            eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Ill")
+            outcomes.append("granted")
+        except ValidationError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # an IntegrityError would be a 500 on the page
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=grant) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["already_granted"] * 3 + ["granted"]
+    assert EligibilityException.objects.count() == 1
 
 
 def test_an_exception_is_refused_for_a_place_that_is_not_active(place, window):

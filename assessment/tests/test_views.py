@@ -315,6 +315,22 @@ def test_staff_grant_an_exception_with_a_reason(client, lead, place, window):
     assert EligibilityException.objects.get().granted_by == lead
 
 
+def test_a_second_press_of_grant_exception_changes_nothing_and_says_so_calmly(
+    client, lead, place, window
+):
+    attended(place, present=1, sessions=10)
+    url = _url("exception-grant", window, enrolment_pk=place.pk)
+
+    client.post(url, {"reason": "Hospital stay in March"})
+    again = client.post(url, {"reason": "Pressed twice"}, follow=True)
+
+    assert (
+        again.redirect_chain[-1][0] == f"{_url('window-detail', window)}?cohort={place.cohort_id}"
+    )
+    assert "already granted" in again.content.decode()
+    assert EligibilityException.objects.get().reason == "Hospital stay in March"
+
+
 def test_staff_extend_a_deadline_then_a_late_submission_is_flagged(client, lead, place, window):
     url = _url("deadline-extend", window, enrolment_pk=place.pk)
 
