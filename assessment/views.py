@@ -12,7 +12,14 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
 
 from participants.models import Enrolment
 
@@ -390,13 +397,13 @@ class WindowCreateView(PermissionRequiredMixin, WindowFormMixin, CreateView):
     permission_required = "assessment.add_assessmentwindow"
 
 
-class WindowUpdateView(PermissionRequiredMixin, StaffWindowMixin, WindowFormMixin, FormView):
+class WindowUpdateView(PermissionRequiredMixin, StaffWindowMixin, WindowFormMixin, UpdateView):
+    """An UpdateView, so the template's `object` is the window and the page says Edit."""
+
     permission_required = "assessment.change_assessmentwindow"
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.window
-        return kwargs
+    def get_object(self, queryset=None):
+        return self.window
 
 
 class WindowDetailView(PermissionRequiredMixin, StaffWindowMixin, DetailView):

@@ -288,6 +288,17 @@ def test_staff_add_a_window_that_closes_after_eight_days(client, lead, window):
     assert created.created_by == lead
 
 
+def test_the_window_edit_page_says_it_edits_the_window(client, lead, window):
+    add = client.get(reverse("assessment:window-create")).content.decode()
+    edit = client.get(_url("window-update", window)).content.decode()
+
+    assert "<h1>Add an assessment window</h1>" in add
+    assert f"<h1>Edit “{window.title}”</h1>" in edit
+    assert f"<title>Edit {window.title}" in edit
+    assert "Add an assessment window" not in edit
+    assert f'value="{window.title}"' in edit  # the form holds the window's own values
+
+
 def test_staff_upload_a_material_checked_by_content(client, lead, window):
     refused = client.post(
         _url("material-add", window),
