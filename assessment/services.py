@@ -45,9 +45,11 @@ def window_save(*, window: AssessmentWindow, by: User | None) -> AssessmentWindo
     """Create or change an assessment window; without a closing time it closes after the
     usual number of days (settings.ASSESSMENT["window_days"]).
 
-    Raises ValidationError when the dates are out of order or the cohort is another
-    programme's.
+    Raises ValidationError when the dates are out of order, the cohort is another
+    programme's, or its programme or cohort would change once work exists in it.
     """
+    if window.pk is not None:
+        _refuse_to_move_work(window)
     if window.opens_at and not window.closes_at:
         window.closes_at = window.opens_at + datetime.timedelta(
             days=settings.ASSESSMENT["window_days"]
@@ -59,6 +61,19 @@ def window_save(*, window: AssessmentWindow, by: User | None) -> AssessmentWindo
     window.full_clean()
     window.save()
     return window
+
+
+def _refuse_to_move_work(window: AssessmentWindow) -> None:
+    """Raises ValidationError when a window with work in it would change programme or cohort:
+    the work would then sit in a window its writers' cohort is not part of."""
+    stored = AssessmentWindow.objects.select_for_update().get(pk=window.pk)
+    if (stored.programme_id, stored.cohort_id) == (window.programme_id, window.cohort_id):
+        return
+    if Submission.objects.filter(window=stored).exists():
+        raise ValidationError(
+            "Participants have already started or sent work in this window, so its programme "
+            "and cohort cannot change. Add a new window for the other programme or cohort."
+        )
 
 
 def _read_upload(upload) -> tuple[bytes, str]:

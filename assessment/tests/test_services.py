@@ -391,6 +391,45 @@ def test_a_window_for_another_programmes_cohort_is_refused():
         window_save(window=window, by=None)
 
 
+def test_a_window_with_work_in_it_keeps_its_programme_and_cohort(place, window):
+    with time_machine.travel(WHILE_OPEN):
+        submission_save_draft(enrolment=place, window=window, text="Half done")
+    other = CohortFactory(programme=window.programme)
+    moving = AssessmentWindow.objects.get(pk=window.pk)
+    moving.cohort = other
+    moving.title = "Renamed"
+
+    with pytest.raises(ValidationError, match="cannot change"):
+        window_save(window=moving, by=None)
+
+    window.refresh_from_db()
+    assert window.cohort == place.cohort and window.title != "Renamed"
+    moving.cohort = None  # every cohort of the programme: still a change of whose work it is
+    with pytest.raises(ValidationError, match="cannot change"):
+        window_save(window=moving, by=None)
+
+
+def test_a_window_with_work_in_it_can_change_anything_else(place, window):
+    with time_machine.travel(WHILE_OPEN):
+        submission_save_draft(enrolment=place, window=window, text="Half done")
+    window.title = "Summer 2028 assessment (revised)"
+
+    window_save(window=window, by=None)
+
+    window.refresh_from_db()
+    assert window.title == "Summer 2028 assessment (revised)"
+
+
+def test_a_window_with_no_work_can_move_to_another_cohort(window):
+    other = CohortFactory(programme=window.programme)
+    window.cohort = other
+
+    window_save(window=window, by=None)
+
+    window.refresh_from_db()
+    assert window.cohort == other
+
+
 def test_facilitators_see_the_windows_of_their_cohorts_only(window):
     facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
     window.cohort.facilitators.add(facilitator)

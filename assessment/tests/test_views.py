@@ -299,6 +299,29 @@ def test_the_window_edit_page_says_it_edits_the_window(client, lead, window):
     assert f'value="{window.title}"' in edit  # the form holds the window's own values
 
 
+def test_moving_a_window_with_work_in_it_is_refused_on_the_page(client, lead, place, window):
+    SubmissionFactory(enrolment=place, window=window)
+    other = EnrolmentFactory(cohort__programme=window.programme).cohort
+
+    response = client.post(
+        _url("window-update", window),
+        {
+            "programme": window.programme.pk,
+            "cohort": other.pk,
+            "title": window.title,
+            "opens_at": "2028-06-01T10:00",
+            "closes_at": "2028-06-09T10:00",
+            "results_release_at": "2028-07-20T10:00",
+            "anonymous_marking": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "its programme and cohort cannot change" in response.content.decode()
+    window.refresh_from_db()
+    assert window.cohort == place.cohort
+
+
 def test_staff_upload_a_material_checked_by_content(client, lead, window):
     refused = client.post(
         _url("material-add", window),
