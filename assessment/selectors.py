@@ -226,6 +226,22 @@ def attempts_by_participant(
     return {pk: attempt_decide(earlier=work) for pk, work in earlier.items()}
 
 
+def assessment_attempt_after(*, enrolment: Enrolment, window: AssessmentWindow) -> Attempt:
+    """Whether this participant may take another attempt at the window's programme now that
+    their work here has its result, or why not (no attempts left, a later attempt waiting
+    for its result, a pass): all their submitted work on the programme counts."""
+    work = (
+        Submission.objects.filter(
+            enrolment__participant_id=enrolment.participant_id,
+            window__programme_id=window.programme_id,
+            status=Submission.Status.SUBMITTED,
+        )
+        .select_related("window", "outcome")
+        .order_by("window__opens_at", "pk")
+    )
+    return attempt_decide(earlier=list(work))
+
+
 def assessment_enrolment(*, user, window: AssessmentWindow) -> Enrolment | None:
     """The place through which this person takes part in this window: the one that already
     has a submission there, else an active one, else their latest."""

@@ -39,6 +39,7 @@ from .models import AssessmentWindow, CaseStudyMaterial, Marking, Outcome, Submi
 from .rules import count_words
 from .selectors import (
     MARKING_STATES,
+    assessment_attempt_after,
     assessment_deadline,
     assessment_eligibility,
     assessment_enrolment,
@@ -110,6 +111,8 @@ class ParticipantWindowMixin:
                 .first()
             )
             outcome = getattr(submission, "outcome", None) if submission else None
+            if outcome is not None and not outcome.released_at:
+                outcome = None  # not theirs to see yet
             opened = self.window.has_opened(now)
             self._state = {
                 "now": now,
@@ -121,7 +124,13 @@ class ParticipantWindowMixin:
                 "deadline": deadline,
                 "extension": extension if extension and extension.until == deadline else None,
                 "submission": submission,
-                "outcome": outcome if outcome and outcome.released_at else None,
+                "outcome": outcome,
+                # After a fail, whether they may try again: the result card says which.
+                "next_attempt": (
+                    assessment_attempt_after(enrolment=self.enrolment, window=self.window)
+                    if outcome is not None and outcome.result == Outcome.Result.FAILED
+                    else None
+                ),
                 "opened": opened,
                 "deadline_passed": now > deadline,
                 "can_write": opened and now <= deadline and eligibility.allowed,

@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from assessment.models import EligibilityException, Marking, Outcome
-from assessment.services import marking_record, markings_allocate, outcomes_release_due
+from assessment.services import (
+    marking_record,
+    markings_allocate,
+    outcomes_release_due,
+    submission_save_draft,
+    submission_submit,
+)
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 
@@ -356,6 +362,80 @@ def test_the_participant_sees_their_result_and_feedback_only_from_the_release_da
     assert "Your result will be here from 20 July 2028" in before
     assert "You passed" in after and "Your plan is well justified" in after
     assert "Assessment: <strong>Passed</strong>" in home
+
+
+def _result_out(window, submission, lead, result, *, marked_at=MARKING_TIME):
+    """Mark `submission` `result` at every stage it needs (a fail and an assessor's first
+    pass are moderated), then release the window's results."""
+    for stage in ("first", "second"):
+        markings_allocate(window=window, assessors=[assessor()], by=lead)
+        marking = submission.markings.filter(stage=stage).first()
+        if marking is None:
+            break
+        with time_machine.travel(marked_at):
+            marking_record(
+                marking=marking,
+                result=result,
+                criteria_met=ALL_CRITERIA if result == "pass" else [],
+                feedback="Evaluate the impact of your plan." if result == "fail" else "Clear.",
+                by=marking.assessor,
+            )
+    with time_machine.travel(window.results_release_at):
+        outcomes_release_due()
+
+
+def test_after_a_first_fail_the_result_says_they_can_submit_again(client, window, lead):
+    (submission,) = submitted_work(window)
+    _result_out(window, submission, lead, "fail")
+    sign_in(client, submission.enrolment.participant)
+
+    with time_machine.travel(AFTER_RESULTS):
+        page = client.get(reverse("assessment:assessment-detail", args=[window.pk]))
+
+    text = page.content.decode()
+    assert "You did not pass this time" in text
+    assert "You can submit again in a later assessment window" in text
+    assert "You can take the assessment" not in text  # the result card says what is next
+
+
+def test_after_a_fail_on_the_last_attempt_the_result_does_not_offer_another(client, window, lead):
+    (first,) = submitted_work(window)
+    place = first.enrolment
+    _result_out(window, first, lead, "fail")
+    resit = AssessmentWindowFactory(
+        programme=window.programme,
+        cohort=window.cohort,
+        opens_at=datetime.datetime(2028, 11, 1, 9, 0, tzinfo=datetime.UTC),
+        results_release_at=datetime.datetime(2028, 12, 20, 9, 0, tzinfo=datetime.UTC),
+    )
+    resit_open = datetime.datetime(2028, 11, 2, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(resit_open):
+        submission_save_draft(enrolment=place, window=resit, text="Second attempt")
+        second = submission_submit(enrolment=place, window=resit, by=place.participant)
+    _result_out(resit, second, lead, "fail", marked_at=resit_open + datetime.timedelta(days=20))
+    sign_in(client, place.participant)
+
+    with time_machine.travel(resit.results_release_at + datetime.timedelta(days=1)):
+        page = client.get(reverse("assessment:assessment-detail", args=[resit.pk]))
+
+    text = page.content.decode()
+    assert second.attempt == 2 and "You did not pass this time" in text
+    assert "You have used all 2 attempts" in text
+    assert "submit again in a later assessment window" not in text
+    assert "You can take the assessment" not in text
+
+
+def test_after_a_pass_the_page_shows_the_result_without_the_eligibility_card(client, window, lead):
+    (submission,) = submitted_work(window)
+    _result_out(window, submission, lead, "pass")
+    sign_in(client, submission.enrolment.participant)
+
+    with time_machine.travel(AFTER_RESULTS):
+        page = client.get(reverse("assessment:assessment-detail", args=[window.pk]))
+
+    text = page.content.decode()
+    assert "You passed" in text
+    assert "eligibility-heading" not in text and "You can take the assessment" not in text
 
 
 def test_work_on_a_programme_without_criteria_is_marked_on_result_and_feedback(client, lead):
