@@ -450,8 +450,10 @@ class Allocation:
 
 
 def _unmarked_load(*, window: AssessmentWindow, assessors: list[User]) -> Counter:
+    """Each assessor's work still to mark in the window; voided work is nobody's load."""
     counts = (
-        Marking.objects.filter(submission__window=window, result="", assessor__in=assessors)
+        Marking.objects.live()
+        .filter(submission__window=window, result="", assessor__in=assessors)
         .values("assessor_id")
         .annotate(n=Count("pk"))
     )

@@ -104,6 +104,21 @@ def test_drafts_and_voided_work_are_not_allocated(window, lead):
     assert Marking.objects.get().submission == kept
 
 
+def test_voided_work_is_not_counted_in_an_assessors_load(window, lead):
+    ann, ben = assessor(), assessor()
+    withdrawn = submitted_work(window, 2)
+    markings_allocate(window=window, assessors=[ann], by=lead)
+    for submission in withdrawn:
+        submissions_void_for(enrolment=submission.enrolment)
+    submitted_work(window)
+    markings_allocate(window=window, assessors=[ben], by=lead)  # Ben has 1 to mark, Ann 0
+    (new,) = submitted_work(window)
+
+    markings_allocate(window=window, assessors=[ann, ben], by=lead)
+
+    assert _first(new).assessor == ann
+
+
 def test_a_second_mark_never_goes_to_the_first_assessor(window, lead):
     (submission,) = submitted_work(window)
     ann = assessor()
