@@ -115,10 +115,6 @@ def _feedback_field(rows: int, help_text: str = "") -> forms.CharField:
     )
 
 
-def _person_label(user) -> str:
-    return user.get_full_name() or user.email
-
-
 class MarkingForm(forms.Form):
     criteria_met = forms.MultipleChoiceField(
         label="Criteria this work meets",
@@ -152,8 +148,8 @@ class AllocationForm(forms.Form):
 
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each assessor reads as User.__str__ gives them: their name, or their email without one.
         self.fields["assessors"].queryset = assessors
-        self.fields["assessors"].label_from_instance = _person_label
 
 
 class MarkingMoveForm(forms.Form):
@@ -163,7 +159,6 @@ class MarkingMoveForm(forms.Form):
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessor"].queryset = assessors
-        self.fields["assessor"].label_from_instance = _person_label
 
 
 class ResolveForm(forms.Form):

@@ -433,10 +433,7 @@ def assessment_carry_over(*, old: Enrolment, new: Enrolment) -> int:
 
 def _refuse_unless_assessor(user: User) -> None:
     if not user.has_perm("assessment.mark_submission"):
-        raise ValidationError(
-            f"{user.get_full_name() or user.email} is not an assessor: give them the assessor "
-            "role first."
-        )
+        raise ValidationError(f"{user} is not an assessor: give them the assessor role first.")
 
 
 @dataclass(frozen=True)

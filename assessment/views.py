@@ -810,8 +810,9 @@ class MarkingMoveView(PermissionRequiredMixin, StaffSubmissionMixin, View):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                name = marking.assessor.get_full_name() or marking.assessor.email
-                messages.success(request, f"{marking.get_stage_display()} allocated to {name}.")
+                messages.success(
+                    request, f"{marking.get_stage_display()} allocated to {marking.assessor}."
+                )
         return redirect(
             "assessment:staff-submission", pk=self.window.pk, submission_pk=self.submission.pk
         )

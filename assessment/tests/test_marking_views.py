@@ -186,6 +186,24 @@ def test_a_lead_allocates_from_the_marking_page(client, window, lead):
     assert Marking.objects.count() == 3
 
 
+def test_assessors_are_offered_by_name_or_by_email_when_they_have_none(client, window, lead):
+    (submission,) = submitted_work(window)
+    assessor(first_name="Ann", last_name="Ashby")
+    unnamed = assessor(first_name="", last_name="", email="marker@example.org")
+    sign_in(client, lead)
+
+    page = client.get(reverse("assessment:window-marking", args=[window.pk]))
+    moved = client.post(
+        _staff_url("marking-move", window, submission),
+        {"stage": "first", "assessor": unnamed.pk},
+        follow=True,
+    )
+
+    labels = {label for _, label in page.context["allocation_form"].fields["assessors"].choices}
+    assert {"Ann Ashby", "marker@example.org"} <= labels
+    assert "First mark allocated to marker@example.org." in moved.content.decode()
+
+
 def test_allocating_with_nobody_chosen_says_so_and_changes_nothing(client, window, lead):
     submitted_work(window)
     assessor()
