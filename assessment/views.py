@@ -1,4 +1,3 @@
-import mimetypes
 import os
 
 from django.conf import settings
@@ -36,7 +35,7 @@ from .forms import (
     SubmissionUploadForm,
 )
 from .models import AssessmentWindow, CaseStudyMaterial, Marking, Outcome, Submission
-from .rules import count_words
+from .rules import CONTENT_TYPES, count_words, file_kind_of
 from .selectors import (
     MARKING_STATES,
     assessment_attempt_after,
@@ -305,9 +304,12 @@ class SubmissionDoneView(ParticipantWindowMixin, TemplateView):
 
 
 def _file_response(stored, filename: str) -> FileResponse:
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    handle = stored.open("rb")
+    # The type its content was checked to be on upload, not one guessed from the name the
+    # uploader gave it: a PDF called notes.html must not go out as text/html.
+    content_type = CONTENT_TYPES.get(file_kind_of(handle), "application/octet-stream")
     response = FileResponse(
-        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -322,6 +322,32 @@ def test_moving_a_window_with_work_in_it_is_refused_on_the_page(client, lead, pl
     assert window.cohort == place.cohort
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("notes.html", b"%PDF-1.4 case", "application/pdf"),
+        (
+            "case.txt",
+            minimal_docx(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ],
+)
+def test_a_file_is_served_as_the_kind_its_content_is_whatever_its_name(
+    client, lead, window, name, data, content_type
+):
+    client.post(
+        _url("material-add", window), {"title": "Case", "upload": SimpleUploadedFile(name, data)}
+    )
+    material = window.materials.get()
+
+    response = client.get(_url("staff-material-download", window, material_pk=material.pk))
+
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == data
+
+
 def test_staff_upload_a_material_checked_by_content(client, lead, window):
     refused = client.post(
         _url("material-add", window),
