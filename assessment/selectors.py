@@ -18,6 +18,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -25,6 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from npq_portal.models import User
+from npq_portal.roles import ROLE_SPECS, Role
 from participants.models import Enrolment
 from participants.participation import Participation
 from participants.selectors import enrolment_participation, enrolments_participation
@@ -339,6 +342,14 @@ def window_participant_rows(
 
 
 # ---- Marking: where each submission in a window has got to ----
+
+
+def assessors_active() -> QuerySet[User]:
+    """The people work can be allocated to: assessors who may sign in, by first name."""
+    return User.objects.filter(
+        groups__name=ROLE_SPECS[Role.ASSESSOR].group_name, is_active=True
+    ).order_by("first_name", "last_name", "email")
+
 
 MARKING_STATES = {
     "unallocated": "Not yet allocated",

@@ -42,6 +42,7 @@ from .selectors import (
     assessment_deadline,
     assessment_eligibility,
     assessment_enrolment,
+    assessors_active,
     participation_threshold,
     when,
     window_cohorts,
@@ -670,15 +671,6 @@ class MarkingFileView(PermissionRequiredMixin, AssessorMarkingMixin, View):
 # ---- Hub staff: allocation, moderation and resolution ----
 
 
-def _assessors():
-    from npq_portal.models import User
-    from npq_portal.roles import ROLE_SPECS, Role
-
-    return User.objects.filter(
-        groups__name=ROLE_SPECS[Role.ASSESSOR].group_name, is_active=True
-    ).order_by("first_name", "last_name", "email")
-
-
 class WindowMarkingView(PermissionRequiredMixin, StaffWindowMixin, TemplateView):
     """Every submitted piece of work in a window, where its marking has got to, and the
     allocation of what is not yet with an assessor."""
@@ -702,7 +694,7 @@ class WindowMarkingView(PermissionRequiredMixin, StaffWindowMixin, TemplateView)
             paginator=page.paginator,
             is_paginated=page.has_other_pages(),
             rows=window_marking_rows(submissions=page.object_list),
-            allocation_form=AllocationForm(assessors=_assessors()),
+            allocation_form=AllocationForm(assessors=assessors_active()),
             sample_note="each assessor's first pass, then one in every "
             f"{settings.ASSESSMENT['moderation_sample_every']}",
         )
@@ -716,7 +708,7 @@ class WindowAllocateView(PermissionRequiredMixin, StaffWindowMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["assessors"] = _assessors()
+        kwargs["assessors"] = assessors_active()
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -775,7 +767,7 @@ class StaffSubmissionMixin(StaffWindowMixin):
                 and first.result != second.result
                 and outcome is None
             ),
-            move_form=MarkingMoveForm(assessors=_assessors()),
+            move_form=MarkingMoveForm(assessors=assessors_active()),
         )
         context.setdefault("resolve_form", ResolveForm())
         return context
@@ -801,7 +793,7 @@ class MarkingMoveView(PermissionRequiredMixin, StaffSubmissionMixin, View):
     permission_required = "assessment.allocate_marking"
 
     def post(self, request, *args, **kwargs):
-        form = MarkingMoveForm(request.POST, assessors=_assessors())
+        form = MarkingMoveForm(request.POST, assessors=assessors_active())
         if not form.is_valid():
             messages.error(request, "Choose which mark and an assessor.")
         else:
