@@ -55,7 +55,7 @@ def window_save(*, window: AssessmentWindow, by: User | None) -> AssessmentWindo
             days=settings.ASSESSMENT["window_days"]
         )
     if window.cohort_id and window.cohort.programme_id != window.programme_id:
-        raise ValidationError(f"{window.cohort} is not a cohort of {window.programme}.")
+        raise ValidationError({"cohort": f"{window.cohort} is not a cohort of {window.programme}."})
     if window.pk is None:
         window.created_by = by
     window.full_clean()

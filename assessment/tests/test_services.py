@@ -387,8 +387,10 @@ def test_a_window_for_another_programmes_cohort_is_refused():
     window = AssessmentWindowFactory.build(cohort=CohortFactory())
     window.programme.save()
 
-    with pytest.raises(ValidationError, match="is not a cohort of"):
+    with pytest.raises(ValidationError, match="is not a cohort of") as refusal:
         window_save(window=window, by=None)
+
+    assert list(refusal.value.message_dict) == ["cohort"]  # the form shows it at the field
 
 
 def test_a_window_with_work_in_it_keeps_its_programme_and_cohort(place, window):

@@ -288,6 +288,31 @@ def test_staff_add_a_window_that_closes_after_eight_days(client, lead, window):
     assert created.created_by == lead
 
 
+def test_the_window_form_shows_the_services_refusals_and_saves_nothing(client, lead, window):
+    elsewhere = EnrolmentFactory().cohort  # another programme's
+    fields = {
+        "programme": window.programme.pk,
+        "cohort": window.cohort.pk,
+        "title": "Autumn resit",
+        "opens_at": "2028-11-01T09:00",
+        "closes_at": "",
+        "results_release_at": "2028-12-20T09:00",
+    }
+
+    wrong_cohort = client.post(
+        reverse("assessment:window-create"), {**fields, "cohort": elsewhere.pk}
+    )
+    too_soon = client.post(
+        reverse("assessment:window-create"), {**fields, "results_release_at": "2028-11-05T09:00"}
+    )
+
+    assert wrong_cohort.context["form"].errors["cohort"] == [
+        f"{elsewhere} is not a cohort of {window.programme}."
+    ]
+    assert "Results cannot be released before the window closes." in too_soon.content.decode()
+    assert AssessmentWindow.objects.count() == 1
+
+
 def test_the_window_edit_page_says_it_edits_the_window(client, lead, window):
     add = client.get(reverse("assessment:window-create")).content.decode()
     edit = client.get(_url("window-update", window)).content.decode()
