@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 
 from cohorts.models import Cohort
@@ -21,12 +19,11 @@ def _datetime_field(label: str, help_text: str = "", required: bool = True):
 
 
 class AssessmentWindowForm(forms.ModelForm):
+    """A window's fields, checked for shape only: the closing default and which cohorts fit
+    are window_save's rules, and the view shows its refusals on this form."""
+
     opens_at = _datetime_field("Opens")
-    closes_at = _datetime_field(
-        "Closes",
-        "Leave blank to close it 8 days after it opens.",
-        required=False,
-    )
+    closes_at = _datetime_field("Closes", required=False)  # help text: see __init__
     results_release_at = _datetime_field("Results released")
 
     class Meta:
@@ -49,19 +46,9 @@ class AssessmentWindowForm(forms.ModelForm):
             cohorts = cohorts.for_user(user)
         self.fields["cohort"].queryset = cohorts
         self.fields["cohort"].empty_label = "Every cohort of the programme"
-        self.window_days = window_days
         self.fields[
             "closes_at"
         ].help_text = f"Leave blank to close it {window_days} days after it opens."
-
-    def clean(self):
-        cleaned = super().clean()
-        programme, cohort = cleaned.get("programme"), cleaned.get("cohort")
-        if programme and cohort and cohort.programme_id != programme.pk:
-            self.add_error("cohort", f"{cohort} is not a cohort of {programme}.")
-        if cleaned.get("opens_at") and not cleaned.get("closes_at"):
-            cleaned["closes_at"] = cleaned["opens_at"] + datetime.timedelta(days=self.window_days)
-        return cleaned
 
 
 class MaterialForm(forms.Form):
@@ -115,10 +102,6 @@ def _feedback_field(rows: int, help_text: str = "") -> forms.CharField:
     )
 
 
-def _person_label(user) -> str:
-    return user.get_full_name() or user.email
-
-
 class MarkingForm(forms.Form):
     criteria_met = forms.MultipleChoiceField(
         label="Criteria this work meets",
@@ -152,8 +135,8 @@ class AllocationForm(forms.Form):
 
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each assessor reads as User.__str__ gives them: their name, or their email without one.
         self.fields["assessors"].queryset = assessors
-        self.fields["assessors"].label_from_instance = _person_label
 
 
 class MarkingMoveForm(forms.Form):
@@ -163,7 +146,6 @@ class MarkingMoveForm(forms.Form):
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessor"].queryset = assessors
-        self.fields["assessor"].label_from_instance = _person_label
 
 
 class ResolveForm(forms.Form):

@@ -262,9 +262,13 @@ class Submission(TimeStampedModel):
 
 
 class MarkingQuerySet(models.QuerySet):
+    def live(self) -> "MarkingQuerySet":
+        """Markings of submissions still to be marked or marked: not of voided work."""
+        return self.filter(submission__status=Submission.Status.SUBMITTED)
+
     def for_assessor(self, user) -> "MarkingQuerySet":
         """An assessor sees only the markings allocated to them, of submissions still live."""
-        return self.filter(assessor=user, submission__status=Submission.Status.SUBMITTED)
+        return self.live().filter(assessor=user)
 
     def marked(self) -> "MarkingQuerySet":
         return self.exclude(result="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 logger = logging.getLogger(__name__)
@@ -32,16 +33,27 @@ def file_kind(data: bytes) -> str | None:
     A DOCX is a ZIP holding [Content_Types].xml and word/document.xml; a damaged or
     disguised ZIP is not one.
     """
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if not data.startswith(b"PK"):
-        return None
+    return file_kind_of(io.BytesIO(data))
+
+
+def file_kind_of(stream: BinaryIO) -> str | None:
+    """file_kind of an open, seekable file, reading only its start and (for a ZIP) its
+    directory, so a stored file's kind is cheap to learn; the file is left at its start."""
+    stream.seek(0)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        return None
-    return DOCX if DOCX_PARTS <= names else None
+        head = stream.read(5)
+        if head.startswith(b"%PDF-"):
+            return PDF
+        if not head.startswith(b"PK"):
+            return None
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+            return None
+        return DOCX if DOCX_PARTS <= names else None
+    finally:
+        stream.seek(0)
 
 
 def _docx_text(data: bytes) -> str:

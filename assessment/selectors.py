@@ -18,6 +18,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -25,6 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from npq_portal.models import User
+from npq_portal.roles import ROLE_SPECS, Role
 from participants.models import Enrolment
 from participants.participation import Participation
 from participants.selectors import (
@@ -52,6 +55,8 @@ class Eligibility:
     participation: Participation | None
     exception: EligibilityException | None = None
     attempt: int = 1
+    # Only a participation shortfall can be waived: attempts and an inactive place cannot.
+    exception_can_lift: bool = False
 
 
 def when(moment: datetime.datetime) -> str:
@@ -116,6 +121,7 @@ def _eligibility_by_place(enrolment, participation, exception, threshold, contac
         f"the hub at {contact} about an exception.",
         participation,
         exception,
+        exception_can_lift=True,
     )
 
 
@@ -223,6 +229,22 @@ def attempts_by_participant(
     return {pk: attempt_decide(earlier=work) for pk, work in earlier.items()}
 
 
+def assessment_attempt_after(*, enrolment: Enrolment, window: AssessmentWindow) -> Attempt:
+    """Whether this participant may take another attempt at the window's programme now that
+    their work here has its result, or why not (no attempts left, a later attempt waiting
+    for its result, a pass): all their submitted work on the programme counts."""
+    work = (
+        Submission.objects.filter(
+            enrolment__participant_id=enrolment.participant_id,
+            window__programme_id=window.programme_id,
+            status=Submission.Status.SUBMITTED,
+        )
+        .select_related("window", "outcome")
+        .order_by("window__opens_at", "pk")
+    )
+    return attempt_decide(earlier=list(work))
+
+
 def assessment_enrolment(*, user, window: AssessmentWindow) -> Enrolment | None:
     """The place through which this person takes part in this window: the one that already
     has a submission there, else an active one, else their latest."""
@@ -320,6 +342,14 @@ def window_participant_rows(
 
 
 # ---- Marking: where each submission in a window has got to ----
+
+
+def assessors_active() -> QuerySet[User]:
+    """The people work can be allocated to: assessors who may sign in, by first name."""
+    return User.objects.filter(
+        groups__name=ROLE_SPECS[Role.ASSESSOR].group_name, is_active=True
+    ).order_by("first_name", "last_name", "email")
+
 
 MARKING_STATES = {
     "unallocated": "Not yet allocated",

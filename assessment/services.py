@@ -45,20 +45,35 @@ def window_save(*, window: AssessmentWindow, by: User | None) -> AssessmentWindo
     """Create or change an assessment window; without a closing time it closes after the
     usual number of days (settings.ASSESSMENT["window_days"]).
 
-    Raises ValidationError when the dates are out of order or the cohort is another
-    programme's.
+    Raises ValidationError when the dates are out of order, the cohort is another
+    programme's, or its programme or cohort would change once work exists in it.
     """
+    if window.pk is not None:
+        _refuse_to_move_work(window)
     if window.opens_at and not window.closes_at:
         window.closes_at = window.opens_at + datetime.timedelta(
             days=settings.ASSESSMENT["window_days"]
         )
     if window.cohort_id and window.cohort.programme_id != window.programme_id:
-        raise ValidationError(f"{window.cohort} is not a cohort of {window.programme}.")
+        raise ValidationError({"cohort": f"{window.cohort} is not a cohort of {window.programme}."})
     if window.pk is None:
         window.created_by = by
     window.full_clean()
     window.save()
     return window
+
+
+def _refuse_to_move_work(window: AssessmentWindow) -> None:
+    """Raises ValidationError when a window with work in it would change programme or cohort:
+    the work would then sit in a window its writers' cohort is not part of."""
+    stored = AssessmentWindow.objects.select_for_update().get(pk=window.pk)
+    if (stored.programme_id, stored.cohort_id) == (window.programme_id, window.cohort_id):
+        return
+    if Submission.objects.filter(window=stored).exists():
+        raise ValidationError(
+            "Participants have already started or sent work in this window, so its programme "
+            "and cohort cannot change. Add a new window for the other programme or cohort."
+        )
 
 
 def _read_upload(upload) -> tuple[bytes, str]:
@@ -304,16 +319,29 @@ def eligibility_exception_grant(
 ) -> EligibilityException:
     """Let a participant below the participation threshold take the assessment in a window.
 
-    Raises ValidationError without a reason, for someone outside the window, or when one was
-    already granted.
+    Raises ValidationError without a reason, for someone outside the window, when one was
+    already granted (code "already_granted": nothing changes), or when they are refused for something an exception cannot lift (no
+    attempt left, a result still to come, a pass already, a place no longer active).
     """
     reason = reason.strip()
     if not reason:
         raise ValidationError("Say why the exception is granted: it is kept with the decision.")
     _refuse_unless_in_window(window=window, enrolment=enrolment)
+    # Lock the place: a double press of Grant takes turns, so the second finds the first's
+    # exception here instead of failing on the unique constraint.
+    Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     existing = EligibilityException.objects.filter(window=window, enrolment=enrolment).first()
     if existing is not None:
-        raise ValidationError(f"An exception was already granted at {when(existing.at)}.")
+        raise ValidationError(
+            f"An exception was already granted at {when(existing.at)}; nothing was changed.",
+            code="already_granted",
+        )
+    eligibility = assessment_eligibility(enrolment=enrolment, window=window)
+    if not eligibility.allowed and not eligibility.exception_can_lift:
+        raise ValidationError(
+            "An exception only waives the participation threshold, so it cannot help here. "
+            f"The participant is told: “{eligibility.reason}”"
+        )
     return EligibilityException.objects.create(
         window=window, enrolment=enrolment, granted_by=by, reason=reason
     )
@@ -405,10 +433,7 @@ def assessment_carry_over(*, old: Enrolment, new: Enrolment) -> int:
 
 def _refuse_unless_assessor(user: User) -> None:
     if not user.has_perm("assessment.mark_submission"):
-        raise ValidationError(
-            f"{user.get_full_name() or user.email} is not an assessor: give them the assessor "
-            "role first."
-        )
+        raise ValidationError(f"{user} is not an assessor: give them the assessor role first.")
 
 
 @dataclass(frozen=True)
@@ -422,8 +447,10 @@ class Allocation:
 
 
 def _unmarked_load(*, window: AssessmentWindow, assessors: list[User]) -> Counter:
+    """Each assessor's work still to mark in the window; voided work is nobody's load."""
     counts = (
-        Marking.objects.filter(submission__window=window, result="", assessor__in=assessors)
+        Marking.objects.live()
+        .filter(submission__window=window, result="", assessor__in=assessors)
         .values("assessor_id")
         .annotate(n=Count("pk"))
     )

@@ -1,4 +1,3 @@
-import mimetypes
 import os
 
 from django.conf import settings
@@ -12,7 +11,14 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
 
 from participants.models import Enrolment
 
@@ -29,12 +35,14 @@ from .forms import (
     SubmissionUploadForm,
 )
 from .models import AssessmentWindow, CaseStudyMaterial, Marking, Outcome, Submission
-from .rules import count_words
+from .rules import CONTENT_TYPES, count_words, file_kind_of
 from .selectors import (
     MARKING_STATES,
+    assessment_attempt_after,
     assessment_deadline,
     assessment_eligibility,
     assessment_enrolment,
+    assessors_active,
     participation_threshold,
     when,
     window_cohorts,
@@ -103,6 +111,8 @@ class ParticipantWindowMixin:
                 .first()
             )
             outcome = getattr(submission, "outcome", None) if submission else None
+            if outcome is not None and not outcome.released_at:
+                outcome = None  # not theirs to see yet
             opened = self.window.has_opened(now)
             self._state = {
                 "now": now,
@@ -114,7 +124,13 @@ class ParticipantWindowMixin:
                 "deadline": deadline,
                 "extension": extension if extension and extension.until == deadline else None,
                 "submission": submission,
-                "outcome": outcome if outcome and outcome.released_at else None,
+                "outcome": outcome,
+                # After a fail, whether they may try again: the result card says which.
+                "next_attempt": (
+                    assessment_attempt_after(enrolment=self.enrolment, window=self.window)
+                    if outcome is not None and outcome.result == Outcome.Result.FAILED
+                    else None
+                ),
                 "opened": opened,
                 "deadline_passed": now > deadline,
                 "can_write": opened and now <= deadline and eligibility.allowed,
@@ -289,9 +305,12 @@ class SubmissionDoneView(ParticipantWindowMixin, TemplateView):
 
 
 def _file_response(stored, filename: str) -> FileResponse:
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    handle = stored.open("rb")
+    # The type its content was checked to be on upload, not one guessed from the name the
+    # uploader gave it: a PDF called notes.html must not go out as text/html.
+    content_type = CONTENT_TYPES.get(file_kind_of(handle), "application/octet-stream")
     response = FileResponse(
-        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -390,13 +409,13 @@ class WindowCreateView(PermissionRequiredMixin, WindowFormMixin, CreateView):
     permission_required = "assessment.add_assessmentwindow"
 
 
-class WindowUpdateView(PermissionRequiredMixin, StaffWindowMixin, WindowFormMixin, FormView):
+class WindowUpdateView(PermissionRequiredMixin, StaffWindowMixin, WindowFormMixin, UpdateView):
+    """An UpdateView, so the template's `object` is the window and the page says Edit."""
+
     permission_required = "assessment.change_assessmentwindow"
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.window
-        return kwargs
+    def get_object(self, queryset=None):
+        return self.window
 
 
 class WindowDetailView(PermissionRequiredMixin, StaffWindowMixin, DetailView):
@@ -503,6 +522,9 @@ class EligibilityExceptionCreateView(PermissionRequiredMixin, PlaceDecisionMixin
                 **form.cleaned_data,
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == "already_granted":  # a double press
+                messages.info(self.request, " ".join(error.messages))
+                return redirect(self.back_url())
             form.add_error(None, error)  # nothing was changed; say why
             return self.form_invalid(form)
         messages.success(
@@ -649,15 +671,6 @@ class MarkingFileView(PermissionRequiredMixin, AssessorMarkingMixin, View):
 # ---- Hub staff: allocation, moderation and resolution ----
 
 
-def _assessors():
-    from npq_portal.models import User
-    from npq_portal.roles import ROLE_SPECS, Role
-
-    return User.objects.filter(
-        groups__name=ROLE_SPECS[Role.ASSESSOR].group_name, is_active=True
-    ).order_by("first_name", "last_name", "email")
-
-
 class WindowMarkingView(PermissionRequiredMixin, StaffWindowMixin, TemplateView):
     """Every submitted piece of work in a window, where its marking has got to, and the
     allocation of what is not yet with an assessor."""
@@ -681,7 +694,7 @@ class WindowMarkingView(PermissionRequiredMixin, StaffWindowMixin, TemplateView)
             paginator=page.paginator,
             is_paginated=page.has_other_pages(),
             rows=window_marking_rows(submissions=page.object_list),
-            allocation_form=AllocationForm(assessors=_assessors()),
+            allocation_form=AllocationForm(assessors=assessors_active()),
             sample_note="each assessor's first pass, then one in every "
             f"{settings.ASSESSMENT['moderation_sample_every']}",
         )
@@ -695,7 +708,7 @@ class WindowAllocateView(PermissionRequiredMixin, StaffWindowMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["assessors"] = _assessors()
+        kwargs["assessors"] = assessors_active()
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -754,7 +767,7 @@ class StaffSubmissionMixin(StaffWindowMixin):
                 and first.result != second.result
                 and outcome is None
             ),
-            move_form=MarkingMoveForm(assessors=_assessors()),
+            move_form=MarkingMoveForm(assessors=assessors_active()),
         )
         context.setdefault("resolve_form", ResolveForm())
         return context
@@ -780,7 +793,7 @@ class MarkingMoveView(PermissionRequiredMixin, StaffSubmissionMixin, View):
     permission_required = "assessment.allocate_marking"
 
     def post(self, request, *args, **kwargs):
-        form = MarkingMoveForm(request.POST, assessors=_assessors())
+        form = MarkingMoveForm(request.POST, assessors=assessors_active())
         if not form.is_valid():
             messages.error(request, "Choose which mark and an assessor.")
         else:
@@ -791,8 +804,9 @@ class MarkingMoveView(PermissionRequiredMixin, StaffSubmissionMixin, View):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                name = marking.assessor.get_full_name() or marking.assessor.email
-                messages.success(request, f"{marking.get_stage_display()} allocated to {name}.")
+                messages.success(
+                    request, f"{marking.get_stage_display()} allocated to {marking.assessor}."
+                )
         return redirect(
             "assessment:staff-submission", pk=self.window.pk, submission_pk=self.submission.pk
         )

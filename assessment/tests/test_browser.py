@@ -104,6 +104,7 @@ def test_the_check_confirmation_and_staff_pages_have_noserious_violations(live_s
         ("assessment-staff-list", reverse("assessment:window-list")),
         ("assessment-staff-window", reverse("assessment:window-detail", args=[window.pk])),
         ("assessment-staff-add", reverse("assessment:window-create")),
+        ("assessment-staff-edit", reverse("assessment:window-update", args=[window.pk])),
         (
             "assessment-staff-extend",
             reverse("assessment:deadline-extend", args=[window.pk, place.pk]),
@@ -113,6 +114,9 @@ def test_the_check_confirmation_and_staff_pages_have_noserious_violations(live_s
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
         serious, report = serious_violations(page)
         assert serious == [], f"{url}: {report}"
+        if name == "assessment-staff-edit":
+            heading = page.get_by_role("heading", level=1).inner_text()
+            assert heading == "Edit “Summer assessment”"
 
 
 def test_an_assessor_marks_anonymously_and_a_lead_sees_the_marking(live_server, page):

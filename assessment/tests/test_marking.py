@@ -4,9 +4,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from assessment.models import Marking, Outcome, Submission
+from assessment.models import EligibilityException, Marking, Outcome, Submission
 from assessment.selectors import assessment_eligibility, window_marking_counts
 from assessment.services import (
+    eligibility_exception_grant,
     marking_allocate,
     marking_record,
     marking_resolve,
@@ -101,6 +102,21 @@ def test_drafts_and_voided_work_are_not_allocated(window, lead):
 
     assert done.first_marks == 1
     assert Marking.objects.get().submission == kept
+
+
+def test_voided_work_is_not_counted_in_an_assessors_load(window, lead):
+    ann, ben = assessor(), assessor()
+    withdrawn = submitted_work(window, 2)
+    markings_allocate(window=window, assessors=[ann], by=lead)
+    for submission in withdrawn:
+        submissions_void_for(enrolment=submission.enrolment)
+    submitted_work(window)
+    markings_allocate(window=window, assessors=[ben], by=lead)  # Ben has 1 to mark, Ann 0
+    (new,) = submitted_work(window)
+
+    markings_allocate(window=window, assessors=[ann, ben], by=lead)
+
+    assert _first(new).assessor == ann
 
 
 def test_a_second_mark_never_goes_to_the_first_assessor(window, lead):
@@ -374,6 +390,18 @@ def test_after_a_pass_or_two_fails_there_is_no_further_attempt(window, lead):
         pytest.raises(ValidationError, match="used all 2 attempts"),
     ):
         submission_save_draft(enrolment=place, window=third_window, text="Third")
+
+
+def test_an_exception_is_refused_when_the_refusal_is_about_attempts(window, lead):
+    (first,) = submitted_work(window)  # attempt 1, its result still to come
+    resit = _resit(window)
+
+    with pytest.raises(ValidationError, match="cannot help here.*has not had its result yet"):
+        eligibility_exception_grant(
+            window=resit, enrolment=first.enrolment, by=lead, reason="Missed clinics"
+        )
+
+    assert not EligibilityException.objects.exists()
 
 
 # ---- Withdrawal ----

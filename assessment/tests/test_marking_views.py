@@ -6,11 +6,18 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from assessment.models import Marking, Outcome
-from assessment.services import marking_record, markings_allocate, outcomes_release_due
+from assessment.models import EligibilityException, Marking, Outcome
+from assessment.services import (
+    marking_record,
+    markings_allocate,
+    outcomes_release_due,
+    submission_save_draft,
+    submission_submit,
+)
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 
+from .factories import AssessmentWindowFactory
 from .marking import (
     AFTER_RESULTS,
     ALL_CRITERIA,
@@ -179,6 +186,24 @@ def test_a_lead_allocates_from_the_marking_page(client, window, lead):
     assert Marking.objects.count() == 3
 
 
+def test_assessors_are_offered_by_name_or_by_email_when_they_have_none(client, window, lead):
+    (submission,) = submitted_work(window)
+    assessor(first_name="Ann", last_name="Ashby")
+    unnamed = assessor(first_name="", last_name="", email="marker@example.org")
+    sign_in(client, lead)
+
+    page = client.get(reverse("assessment:window-marking", args=[window.pk]))
+    moved = client.post(
+        _staff_url("marking-move", window, submission),
+        {"stage": "first", "assessor": unnamed.pk},
+        follow=True,
+    )
+
+    labels = {label for _, label in page.context["allocation_form"].fields["assessors"].choices}
+    assert {"Ann Ashby", "marker@example.org"} <= labels
+    assert "First mark allocated to marker@example.org." in moved.content.decode()
+
+
 def test_allocating_with_nobody_chosen_says_so_and_changes_nothing(client, window, lead):
     submitted_work(window)
     assessor()
@@ -301,6 +326,28 @@ def test_a_submission_is_found_only_under_its_own_window(client, window, lead):
     assert client.get(_staff_url("staff-submission-file", elsewhere, submission)).status_code == 404
 
 
+def test_no_exception_is_offered_or_granted_when_the_refusal_is_about_attempts(
+    client, window, lead
+):
+    (first,) = submitted_work(window)  # attempt 1, its result still to come
+    resit = AssessmentWindowFactory(
+        programme=window.programme,
+        cohort=window.cohort,
+        opens_at=datetime.datetime(2028, 11, 1, 9, 0, tzinfo=datetime.UTC),
+        results_release_at=datetime.datetime(2028, 12, 20, 9, 0, tzinfo=datetime.UTC),
+    )
+    sign_in(client, lead)
+    grant = reverse("assessment:exception-grant", args=[resit.pk, first.enrolment_id])
+
+    page = client.get(reverse("assessment:window-detail", args=[resit.pk])).content.decode()
+    response = client.post(grant, {"reason": "Missed clinics"})
+
+    assert "Grant exception" not in page
+    assert response.status_code == 200
+    assert "cannot help here" in response.content.decode()
+    assert not EligibilityException.objects.exists()
+
+
 # ---- The participant's result ----
 
 
@@ -333,6 +380,80 @@ def test_the_participant_sees_their_result_and_feedback_only_from_the_release_da
     assert "Your result will be here from 20 July 2028" in before
     assert "You passed" in after and "Your plan is well justified" in after
     assert "Assessment: <strong>Passed</strong>" in home
+
+
+def _result_out(window, submission, lead, result, *, marked_at=MARKING_TIME):
+    """Mark `submission` `result` at every stage it needs (a fail and an assessor's first
+    pass are moderated), then release the window's results."""
+    for stage in ("first", "second"):
+        markings_allocate(window=window, assessors=[assessor()], by=lead)
+        marking = submission.markings.filter(stage=stage).first()
+        if marking is None:
+            break
+        with time_machine.travel(marked_at):
+            marking_record(
+                marking=marking,
+                result=result,
+                criteria_met=ALL_CRITERIA if result == "pass" else [],
+                feedback="Evaluate the impact of your plan." if result == "fail" else "Clear.",
+                by=marking.assessor,
+            )
+    with time_machine.travel(window.results_release_at):
+        outcomes_release_due()
+
+
+def test_after_a_first_fail_the_result_says_they_can_submit_again(client, window, lead):
+    (submission,) = submitted_work(window)
+    _result_out(window, submission, lead, "fail")
+    sign_in(client, submission.enrolment.participant)
+
+    with time_machine.travel(AFTER_RESULTS):
+        page = client.get(reverse("assessment:assessment-detail", args=[window.pk]))
+
+    text = page.content.decode()
+    assert "You did not pass this time" in text
+    assert "You can submit again in a later assessment window" in text
+    assert "You can take the assessment" not in text  # the result card says what is next
+
+
+def test_after_a_fail_on_the_last_attempt_the_result_does_not_offer_another(client, window, lead):
+    (first,) = submitted_work(window)
+    place = first.enrolment
+    _result_out(window, first, lead, "fail")
+    resit = AssessmentWindowFactory(
+        programme=window.programme,
+        cohort=window.cohort,
+        opens_at=datetime.datetime(2028, 11, 1, 9, 0, tzinfo=datetime.UTC),
+        results_release_at=datetime.datetime(2028, 12, 20, 9, 0, tzinfo=datetime.UTC),
+    )
+    resit_open = datetime.datetime(2028, 11, 2, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(resit_open):
+        submission_save_draft(enrolment=place, window=resit, text="Second attempt")
+        second = submission_submit(enrolment=place, window=resit, by=place.participant)
+    _result_out(resit, second, lead, "fail", marked_at=resit_open + datetime.timedelta(days=20))
+    sign_in(client, place.participant)
+
+    with time_machine.travel(resit.results_release_at + datetime.timedelta(days=1)):
+        page = client.get(reverse("assessment:assessment-detail", args=[resit.pk]))
+
+    text = page.content.decode()
+    assert second.attempt == 2 and "You did not pass this time" in text
+    assert "You have used all 2 attempts" in text
+    assert "submit again in a later assessment window" not in text
+    assert "You can take the assessment" not in text
+
+
+def test_after_a_pass_the_page_shows_the_result_without_the_eligibility_card(client, window, lead):
+    (submission,) = submitted_work(window)
+    _result_out(window, submission, lead, "pass")
+    sign_in(client, submission.enrolment.participant)
+
+    with time_machine.travel(AFTER_RESULTS):
+        page = client.get(reverse("assessment:assessment-detail", args=[window.pk]))
+
+    text = page.content.decode()
+    assert "You passed" in text
+    assert "eligibility-heading" not in text and "You can take the assessment" not in text
 
 
 def test_work_on_a_programme_without_criteria_is_marked_on_result_and_feedback(client, lead):

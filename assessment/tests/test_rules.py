@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from assessment.rules import count_words, file_kind, file_word_count
+from assessment.rules import count_words, file_kind, file_kind_of, file_word_count
 
 from .factories import docx_with, minimal_docx, minimal_pdf
 
@@ -63,3 +63,15 @@ def test_the_words_of_an_uploaded_pdf_and_word_document_are_counted():
 )
 def test_a_file_whose_words_cannot_be_read_has_no_count(data, kind):
     assert file_word_count(data, kind) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(minimal_pdf("My case study"), "pdf"), (minimal_docx(), "docx"), (b"<html></html>", None)],
+)
+def test_a_stored_files_kind_is_read_from_it_and_it_is_left_at_its_start(data, kind):
+    stream = io.BytesIO(data)
+    stream.seek(3)
+
+    assert file_kind_of(stream) == kind
+    assert stream.tell() == 0

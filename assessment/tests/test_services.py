@@ -1,11 +1,13 @@
 import datetime
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 
-from assessment.models import AssessmentWindow, Submission
+from assessment.models import AssessmentWindow, EligibilityException, Submission
 from assessment.selectors import assessment_eligibility
 from assessment.services import (
     deadline_extend,
@@ -92,6 +94,50 @@ def test_an_exception_needs_a_reason_and_is_granted_once(place, window):
     eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Illness")
     with pytest.raises(ValidationError, match="already granted"):
         eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Again")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_presses_of_grant_at_once_grant_one_exception_and_the_other_is_told():
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    place = EnrolmentFactory()
+    window = AssessmentWindowFactory(programme=place.cohort.programme, cohort=place.cohort)
+    staff = StaffUserFactory()
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def grant():
+        try:
+            start.wait()
+            eligibility_exception_grant(window=window, enrolment=place, by=staff, reason="Ill")
+            outcomes.append("granted")
+        except ValidationError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # an IntegrityError would be a 500 on the page
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=grant) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["already_granted"] * 3 + ["granted"]
+    assert EligibilityException.objects.count() == 1
+
+
+def test_an_exception_is_refused_for_a_place_that_is_not_active(place, window):
+    Enrolment.objects.filter(pk=place.pk).update(status=Enrolment.Status.DEFERRED)
+    place.refresh_from_db()
+
+    with pytest.raises(ValidationError, match="cannot help here.*deferred"):
+        eligibility_exception_grant(
+            window=window, enrolment=place, by=StaffUserFactory(), reason="Illness"
+        )
+
+    assert not EligibilityException.objects.exists()
 
 
 def test_only_an_active_place_may_submit(place, window):
@@ -341,8 +387,49 @@ def test_a_window_for_another_programmes_cohort_is_refused():
     window = AssessmentWindowFactory.build(cohort=CohortFactory())
     window.programme.save()
 
-    with pytest.raises(ValidationError, match="is not a cohort of"):
+    with pytest.raises(ValidationError, match="is not a cohort of") as refusal:
         window_save(window=window, by=None)
+
+    assert list(refusal.value.message_dict) == ["cohort"]  # the form shows it at the field
+
+
+def test_a_window_with_work_in_it_keeps_its_programme_and_cohort(place, window):
+    with time_machine.travel(WHILE_OPEN):
+        submission_save_draft(enrolment=place, window=window, text="Half done")
+    other = CohortFactory(programme=window.programme)
+    moving = AssessmentWindow.objects.get(pk=window.pk)
+    moving.cohort = other
+    moving.title = "Renamed"
+
+    with pytest.raises(ValidationError, match="cannot change"):
+        window_save(window=moving, by=None)
+
+    window.refresh_from_db()
+    assert window.cohort == place.cohort and window.title != "Renamed"
+    moving.cohort = None  # every cohort of the programme: still a change of whose work it is
+    with pytest.raises(ValidationError, match="cannot change"):
+        window_save(window=moving, by=None)
+
+
+def test_a_window_with_work_in_it_can_change_anything_else(place, window):
+    with time_machine.travel(WHILE_OPEN):
+        submission_save_draft(enrolment=place, window=window, text="Half done")
+    window.title = "Summer 2028 assessment (revised)"
+
+    window_save(window=window, by=None)
+
+    window.refresh_from_db()
+    assert window.title == "Summer 2028 assessment (revised)"
+
+
+def test_a_window_with_no_work_can_move_to_another_cohort(window):
+    other = CohortFactory(programme=window.programme)
+    window.cohort = other
+
+    window_save(window=window, by=None)
+
+    window.refresh_from_db()
+    assert window.cohort == other
 
 
 def test_facilitators_see_the_windows_of_their_cohorts_only(window):

@@ -288,6 +288,91 @@ def test_staff_add_a_window_that_closes_after_eight_days(client, lead, window):
     assert created.created_by == lead
 
 
+def test_the_window_form_shows_the_services_refusals_and_saves_nothing(client, lead, window):
+    elsewhere = EnrolmentFactory().cohort  # another programme's
+    fields = {
+        "programme": window.programme.pk,
+        "cohort": window.cohort.pk,
+        "title": "Autumn resit",
+        "opens_at": "2028-11-01T09:00",
+        "closes_at": "",
+        "results_release_at": "2028-12-20T09:00",
+    }
+
+    wrong_cohort = client.post(
+        reverse("assessment:window-create"), {**fields, "cohort": elsewhere.pk}
+    )
+    too_soon = client.post(
+        reverse("assessment:window-create"), {**fields, "results_release_at": "2028-11-05T09:00"}
+    )
+
+    assert wrong_cohort.context["form"].errors["cohort"] == [
+        f"{elsewhere} is not a cohort of {window.programme}."
+    ]
+    assert "Results cannot be released before the window closes." in too_soon.content.decode()
+    assert AssessmentWindow.objects.count() == 1
+
+
+def test_the_window_edit_page_says_it_edits_the_window(client, lead, window):
+    add = client.get(reverse("assessment:window-create")).content.decode()
+    edit = client.get(_url("window-update", window)).content.decode()
+
+    assert "<h1>Add an assessment window</h1>" in add
+    assert f"<h1>Edit “{window.title}”</h1>" in edit
+    assert f"<title>Edit {window.title}" in edit
+    assert "Add an assessment window" not in edit
+    assert f'value="{window.title}"' in edit  # the form holds the window's own values
+
+
+def test_moving_a_window_with_work_in_it_is_refused_on_the_page(client, lead, place, window):
+    SubmissionFactory(enrolment=place, window=window)
+    other = EnrolmentFactory(cohort__programme=window.programme).cohort
+
+    response = client.post(
+        _url("window-update", window),
+        {
+            "programme": window.programme.pk,
+            "cohort": other.pk,
+            "title": window.title,
+            "opens_at": "2028-06-01T10:00",
+            "closes_at": "2028-06-09T10:00",
+            "results_release_at": "2028-07-20T10:00",
+            "anonymous_marking": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "its programme and cohort cannot change" in response.content.decode()
+    window.refresh_from_db()
+    assert window.cohort == place.cohort
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("notes.html", b"%PDF-1.4 case", "application/pdf"),
+        (
+            "case.txt",
+            minimal_docx(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ],
+)
+def test_a_file_is_served_as_the_kind_its_content_is_whatever_its_name(
+    client, lead, window, name, data, content_type
+):
+    client.post(
+        _url("material-add", window), {"title": "Case", "upload": SimpleUploadedFile(name, data)}
+    )
+    material = window.materials.get()
+
+    response = client.get(_url("staff-material-download", window, material_pk=material.pk))
+
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == data
+
+
 def test_staff_upload_a_material_checked_by_content(client, lead, window):
     refused = client.post(
         _url("material-add", window),
@@ -313,6 +398,22 @@ def test_staff_grant_an_exception_with_a_reason(client, lead, place, window):
     assert missing.status_code == 200 and nothing_granted
     assert granted.status_code == 302
     assert EligibilityException.objects.get().granted_by == lead
+
+
+def test_a_second_press_of_grant_exception_changes_nothing_and_says_so_calmly(
+    client, lead, place, window
+):
+    attended(place, present=1, sessions=10)
+    url = _url("exception-grant", window, enrolment_pk=place.pk)
+
+    client.post(url, {"reason": "Hospital stay in March"})
+    again = client.post(url, {"reason": "Pressed twice"}, follow=True)
+
+    assert (
+        again.redirect_chain[-1][0] == f"{_url('window-detail', window)}?cohort={place.cohort_id}"
+    )
+    assert "already granted" in again.content.decode()
+    assert EligibilityException.objects.get().reason == "Hospital stay in March"
 
 
 def test_staff_extend_a_deadline_then_a_late_submission_is_flagged(client, lead, place, window):
