@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from npq_portal.emails import email_send_once
 from npq_portal.models import User
+from npq_portal.outbox import outbox_enqueue
 from participants.models import Enrolment
 
 from .models import (
@@ -734,7 +735,7 @@ def _outcome_release(outcome: Outcome) -> None:
     enrolment_record_assessment(
         enrolment=outcome.enrolment.current_place(), result=outcome.result, by=None
     )
-    outcome_send_result_task.delay_on_commit(outcome.pk)
+    outbox_enqueue(outcome_send_result_task, outcome.pk)
 
 
 def outcomes_release_due(*, now: datetime.datetime | None = None) -> int:

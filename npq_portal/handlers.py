@@ -3,19 +3,19 @@
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_confirmed
 from allauth.mfa.signals import authenticator_added
-from django.db import transaction
+from celery.signals import task_postrun
 from django.dispatch import receiver
 
+from .outbox import outbox_enqueue, outbox_mark_done
 from .tasks import user_send_welcome_task
 
 
 @receiver(email_confirmed, dispatch_uid="npq_portal.welcome_on_email_confirmed")
 def welcome_on_email_confirmed(sender, request, email_address, **kwargs) -> None:
     if email_address.primary or email_address.user.email == email_address.email:
-        # Robust: with tasks run in-process, a mail server failure (already in the delivery
-        # log as failed) must not turn the confirmation page into an error page.
-        user_id = email_address.user_id
-        transaction.on_commit(lambda: user_send_welcome_task.delay(user_id), robust=True)
+        # The outbox hands it on after the commit; a mail server failure (already in the
+        # delivery log as failed) does not turn the confirmation page into an error page.
+        outbox_enqueue(user_send_welcome_task, email_address.user_id)
 
 
 @receiver(authenticator_added, dispatch_uid="npq_portal.mfa_counts_for_this_session")
@@ -23,3 +23,10 @@ def mfa_counts_for_this_session(sender, request, user, authenticator, **kwargs) 
     """Activating TOTP needs a valid code, so the session that did it has proved MFA."""
     if authenticator.type == authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", type="totp")
+
+
+@receiver(task_postrun, dispatch_uid="npq_portal.outbox_task_done")
+def outbox_task_done(sender=None, task_id=None, state=None, **kwargs) -> None:
+    """A task handed on by the outbox finished: its entry is done (a retry or failure is not)."""
+    if state == "SUCCESS":
+        outbox_mark_done(task_id)

@@ -161,3 +161,44 @@ class EmailDelivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.get_status_display()})"
+
+
+class OutboxTask(models.Model):
+    """A background task (mostly an email) recorded in the transaction of the change that
+    asked for it, and kept until a worker has run it: a broker outage delays it, never loses it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        DONE = "done", "Done"
+        ABANDONED = "abandoned", "Given up"
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last handed to the broker."
+    )
+    dispatches = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The sweep reads only what is still waiting, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.args} ({self.get_status_display()})"
+
+    @property
+    def celery_task_id(self) -> str:
+        # A fixed id: every dispatch of this entry is the same task to Celery, and a worker
+        # that finishes it can tell which entry is done.
+        return f"outbox-{self.pk}"

@@ -175,7 +175,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it for another
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A publish the broker refuses fails at once (no retries inside the request): the outbox
+# keeps the task and its sweep hands it on later (npq_portal/outbox.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 0}
+# The portal never reads a task's result. Asking for results made every publish subscribe to
+# the result store too, which with Redis down held a page for 19 seconds and then failed.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
 # Reminder timings, in one place (participants/reminders.py reads them).
 REMINDERS = {
@@ -232,7 +237,31 @@ EXPORTS = {
     "stalled_after_minutes": 15,
 }
 
+# The outbox (npq_portal/outbox.py): tasks recorded with the change that asked for them. The
+# sweep hands on one never handed on after first_sweep_after (the broker was down) and one
+# handed on but not done after again_after (its worker was lost), batch at a time; one handed
+# on max_dispatches times is given up (and logged). After the broker refused, pages stop trying
+# it for broker_retry_seconds. Finished entries are deleted after keep_days.
+OUTBOX = {
+    "first_sweep_after": timedelta(minutes=1),
+    "again_after": timedelta(minutes=10),
+    "batch": 500,
+    "max_dispatches": 6,
+    "broker_retry_seconds": 30,
+    "keep_days": 14,
+}
+
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every minute: hand on outbox tasks still waiting (after a broker outage, or a lost worker).
+    "sweep-outbox": {
+        "task": "npq_portal.tasks.outbox_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
+    # Every day at 03:45 UK time: delete outbox entries finished more than keep_days ago.
+    "forget-finished-outbox-tasks": {
+        "task": "npq_portal.tasks.outbox_forget_done_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {
         "task": "participants.tasks.reminders_run_task",

@@ -23,3 +23,19 @@ def user_send_welcome_task(user_id: int) -> None:
     if user is None:  # removed before a worker picked the task up
         return
     user_send_welcome(user=user)
+
+
+@shared_task
+def outbox_sweep_task() -> None:
+    """Hand on outbox tasks still waiting (every minute, from beat)."""
+    from .outbox import outbox_sweep
+
+    outbox_sweep()
+
+
+@shared_task
+def outbox_forget_done_task() -> None:
+    """Delete finished outbox entries older than their keep days (daily, from beat)."""
+    from .outbox import outbox_forget_done
+
+    outbox_forget_done()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from npq_portal.emails import EmailNotSent, email_send_once
 from npq_portal.models import User
+from npq_portal.outbox import outbox_enqueue
 
 from . import gias_postgres
 from .gias import (
@@ -275,7 +276,7 @@ def gias_import_start(*, upload, by: User | None) -> GiasImport:
     record = GiasImport.objects.create(
         file_name=upload.name[:255], stored_path=stored, uploaded_by=by
     )
-    gias_import_task.delay_on_commit(record.pk)
+    outbox_enqueue(gias_import_task, record.pk)
     return record
 
 
@@ -542,8 +543,8 @@ def subscriber_sign_up(
     subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
     if subscriber is not None and subscriber.is_subscribed:
         # Once a day at most, whoever keeps filling in the form.
-        subscriber_send_email_task.delay_on_commit(
-            subscriber.pk, "subscriber_already", f"already-{today}"
+        outbox_enqueue(
+            subscriber_send_email_task, subscriber.pk, "subscriber_already", f"already-{today}"
         )
         return subscriber
     if subscriber is None:
@@ -567,7 +568,7 @@ def subscriber_sign_up(
     subscriber.programmes.set(programmes)
     if subscriber.confirmations_today <= CONFIRMATIONS_A_DAY:
         occasion = f"confirm-{subscriber.confirmations_sent}"
-        subscriber_send_email_task.delay_on_commit(subscriber.pk, "subscriber_confirm", occasion)
+        outbox_enqueue(subscriber_send_email_task, subscriber.pk, "subscriber_confirm", occasion)
     return subscriber
 
 
@@ -689,7 +690,7 @@ APPLICATION_EMAILS = {
 def _send_later(application_id: int, kind: str, occasion: str) -> None:
     from .tasks import application_send_email_task
 
-    application_send_email_task.delay_on_commit(application_id, kind, occasion)
+    outbox_enqueue(application_send_email_task, application_id, kind, occasion)
 
 
 def _application_move(

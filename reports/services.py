@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from npq_portal.models import User
+from npq_portal.outbox import outbox_enqueue
 
 from .datasets import DATASETS, ExportContents, columns_for, export_contents
 from .models import Export, ExportQuerySet
@@ -85,7 +86,7 @@ def export_start(
         file_name=dataset.file_name(filters=filters, file_format=file_format),
     )
     logger.info("Export %s (%s) asked for by user %s", export.pk, kind, user.pk)
-    export_build_task.delay_on_commit(export.pk)
+    outbox_enqueue(export_build_task, export.pk)
     return export
 
 

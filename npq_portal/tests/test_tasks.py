@@ -31,8 +31,8 @@ def test_a_real_worker_on_redis_sends_the_welcome_email_once(celery_worker, mail
     assert not app.conf.task_always_eager
     user = UserFactory()
 
-    first = user_send_welcome_task.delay(user.pk)
-    second = user_send_welcome_task.delay(user.pk)
+    first = user_send_welcome_task.apply_async([user.pk], ignore_result=False)
+    second = user_send_welcome_task.apply_async([user.pk], ignore_result=False)
     first.get(timeout=30)
     second.get(timeout=30)
 

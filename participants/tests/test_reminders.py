@@ -219,8 +219,10 @@ def test_a_real_worker_on_redis_runs_the_due_reminders_once(celery_worker, mailo
     for person in people:
         Enrolment.objects.create(participant=person, cohort=cohort)
 
-    reminders_run_task.delay().get(timeout=30)
-    reminders_run_task.delay().get(timeout=30)  # run twice, e.g. two beats at once
+    reminders_run_task.apply_async(ignore_result=False).get(timeout=30)
+    reminders_run_task.apply_async(ignore_result=False).get(
+        timeout=30
+    )  # run twice, e.g. two beats at once
 
     assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
 

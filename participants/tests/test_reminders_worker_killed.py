@@ -7,73 +7,25 @@ it needs a database and a broker it can share with the test.
 import datetime
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.celery import app as celery_app
 from npq_portal.models import EmailDelivery, User
 from npq_portal.tests.smtp_sink import SmtpSink
+from npq_portal.tests.workers import needs_postgresql_and_redis, start_worker, stop_worker, wait_for
 from participants.models import Enrolment, ReminderDone
 from participants.tasks import reminders_run_task
 
 PEOPLE = 1_000
 
 
-def _start_worker(queue: str, email_url: str) -> subprocess.Popen:
-    database = connection.settings_dict
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
-        "EMAIL_URL": email_url,
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "npq_portal",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--hostname",
-            f"{queue}@%h",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],  # fmt: skip
-        cwd=Path(settings.BASE_DIR),
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"Timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_killing_the_worker_mid_run_then_starting_it_again_reminds_everyone_once():
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL", "").strip():
-        pytest.skip("Needs PostgreSQL and Redis for a worker in its own process (CI has both).")
+    needs_postgresql_and_redis()
     cohort = CohortFactory(starts_on=datetime.date(2020, 1, 1))
     soon = timezone.now() + datetime.timedelta(hours=1)  # inside the 2-hour reminder
     session = SessionFactory(
@@ -91,23 +43,21 @@ def test_killing_the_worker_mid_run_then_starting_it_again_reminds_everyone_once
     workers = []
     try:
         with SmtpSink() as sink:
-            workers.append(_start_worker(queue, sink.url))
+            workers.append(start_worker(queue, sink.url))
             reminders_run_task.apply_async(queue=queue)
-            _wait_for(lambda: sent.count() >= PEOPLE // 4, 120, "a quarter to be sent")
+            wait_for(lambda: sent.count() >= PEOPLE // 4, 120, "a quarter to be sent")
             workers[0].send_signal(signal.SIGKILL)  # no warning, no clean-up: a crash
             workers[0].wait(timeout=30)
             sent_before_restart = sent.count()
 
-            workers.append(_start_worker(queue, sink.url))
+            workers.append(start_worker(queue, sink.url))
             # Beat's next run, 5 minutes on: it finds what is not done and finishes it.
-            reminders_run_task.apply_async(queue=queue).get(timeout=180)
+            reminders_run_task.apply_async(queue=queue, ignore_result=False).get(timeout=180)
             copies = list(sink.messages)
     finally:
         celery_app.conf.task_always_eager = eager
         for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                worker.wait(timeout=30)
+            stop_worker(worker)
 
     assert PEOPLE // 4 <= sent_before_restart < PEOPLE, "the kill came mid-run"
     message_ids = defaultdict(set)
