@@ -50,6 +50,10 @@ class TolerantRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
 
+    def unreachable(self) -> bool:
+        """True while Redis is taken to be down (what was written then was not kept)."""
+        return time.monotonic() < TolerantRedisCache._down_until
+
     def _call(self, method: str, fallback, *args, **kwargs):
         if time.monotonic() < TolerantRedisCache._down_until:
             return fallback

@@ -14,7 +14,9 @@ COPY) calls `data_changed()` itself.
 
 The token lives in the shared cache. With no token (evicted, or Redis down) there is no
 generation and nothing is served from or stored in the cache under it; with a cache that is not
-shared by every process (settings.SHARED_CACHE off) nothing is kept at all.
+shared by every process (settings.SHARED_CACHE off) nothing is kept at all. A write made while
+this process could not reach the cache leaves the change owed: the process serves nothing from
+the cache until it has moved the token on, which it tries at every read.
 
 Entries kept this way (`fresh_set`) carry the generation they were made in, and `fresh_get`
 returns one only while that is still the current generation. A signed-in request reads the
@@ -37,10 +39,14 @@ WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "COPY", "TRUNCATE", "MERGE")
 
 # Whether this thread has read the token since it last changed it.
 _this_thread = threading.local()
+# Whether this process wrote while the cache was unreachable and has yet to move the token on.
+_change_owed = False
 
 
 def data_generation() -> str | None:
     """The current token, made if there is none; None when the cache keeps nothing."""
+    if _change_owed and not _pay_change_owed():
+        return None
     _this_thread.read_since_change = True
     token = cache.get(GENERATION_KEY)
     if token is None:
@@ -93,15 +99,32 @@ def _request_entries(request) -> tuple[str | None, dict]:
         keys = [key for key_for in _prefetchers if (key := key_for(request))]
         _this_thread.read_since_change = True
         found = cache.get_many([GENERATION_KEY, *keys])
-        generation = found.pop(GENERATION_KEY, None) or data_generation()
+        generation = found.pop(GENERATION_KEY, None)
+        if _change_owed or generation is None:
+            # What was read may predate a write this process could not announce.
+            generation, found = data_generation(), {}
         request._fresh_entries = (generation, found)
     return request._fresh_entries
 
 
 def data_changed() -> None:
     """Move every reader on to a new token: what was cached before is not served again."""
+    global _change_owed
     _this_thread.read_since_change = False
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    # Redis down: no one was told. Once it answers again, readers in other processes would
+    # find the old token and serve copies from before this write.
+    _change_owed = _cache_unreachable()
+
+
+def _pay_change_owed() -> bool:
+    if not _cache_unreachable():
+        data_changed()
+    return not _change_owed
+
+
+def _cache_unreachable() -> bool:
+    return getattr(cache, "unreachable", lambda: False)()
 
 
 def _changed_on_commit() -> None:

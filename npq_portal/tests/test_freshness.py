@@ -1,6 +1,8 @@
 """The data generation moves on with every write, wherever it is made."""
 
 import pytest
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 
 from npq_portal import freshness
@@ -114,3 +116,44 @@ def _autocommit():
         in_atomic_block = False
 
     return Connection()
+
+
+class CacheThatGoesAway(LocMemCache):
+    """A local cache that can be made unreachable, answering then as TolerantRedisCache does."""
+
+    down = False
+
+    def unreachable(self) -> bool:
+        return self.down
+
+    def get(self, key, default=None, version=None):
+        return default if self.down else super().get(key, default, version)
+
+    def get_many(self, keys, version=None):
+        return {} if self.down else super().get_many(keys, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self.down:
+            super().set(key, value, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return True if self.down else super().add(key, value, timeout, version)
+
+
+def test_a_write_while_the_cache_is_unreachable_still_retires_what_was_cached(rf, monkeypatch):
+    person = UserFactory(first_name="Before")
+    flaky = CacheThatGoesAway("freshness-test", {})
+    monkeypatch.setattr(freshness, "cache", flaky)
+    monkeypatch.setattr(freshness, "_change_owed", False, raising=False)
+    fresh_set(rf.get("/"), "page", "drawn when the name was Before", 60)
+    assert fresh_get(rf.get("/"), "page") == "drawn when the name was Before"
+
+    flaky.down = True  # Redis unreachable from this process while it writes
+    person.first_name = "After"
+    person.save()
+    assert fresh_get(rf.get("/"), "page") is None
+    flaky.down = False  # back: the old token is still there for everyone else to read
+
+    assert fresh_get(rf.get("/"), "page") is None
+    fresh_set(rf.get("/"), "page", "drawn when the name was After", 60)
+    assert fresh_get(rf.get("/"), "page") == "drawn when the name was After"  # caching again
