@@ -11,6 +11,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "NPQ Portal administration"
 admin.site.site_title = "NPQ Portal admin"
 
+# A database outage answers 503 ("try again in a minute"), any other error 500.
+handler500 = "npq_portal.views.server_error"
+
 staff_patterns = [
     path("", views.StaffHomeView.as_view(), name="home"),
     path("people/", views.PersonListView.as_view(), name="person-list"),

@@ -1,10 +1,13 @@
 import pytest
+from django.db.utils import OperationalError
 from django.test import RequestFactory
-from django.views.defaults import server_error
+from django.urls import reverse
 
+from npq_portal import views
 from npq_portal.demo import DEMO_ACCOUNTS, demo_accounts_load, demo_totp_code
 from npq_portal.models import RoleChange, User
 from npq_portal.roles import user_roles
+from npq_portal.views import server_error
 
 from .factories import UserFactory, sign_in
 
@@ -18,6 +21,51 @@ def test_the_500_page_is_designed_and_needs_no_database():
     page = response.content.decode()
     assert "Sorry, something went wrong" in page
     assert 'lang="en-GB"' in page
+
+
+def _raise_while_handling(error: Exception):
+    """Call the 500 handler as Django does: while the view's exception is being handled."""
+    try:
+        raise error
+    except type(error):
+        return server_error(RequestFactory().get("/"))
+
+
+def test_a_database_outage_answers_503_asking_to_try_again(monkeypatch):
+    monkeypatch.setattr(views, "_database_status", lambda: "down")
+
+    response = _raise_while_handling(OperationalError("connection refused"))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "cannot reach its database" in page
+    assert "it was not saved: please send it again" in page
+
+
+def test_a_database_error_with_the_database_up_is_an_ordinary_500():
+    response = _raise_while_handling(OperationalError("could not serialize access"))
+
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in response.content.decode()
+
+
+def test_a_page_failing_because_the_database_is_down_gets_the_503_page(
+    client, settings, monkeypatch
+):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    monkeypatch.setattr(views, "_database_status", lambda: "down")
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(views.HomeView, "get", database_gone)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 503
+    assert "cannot reach its database" in response.content.decode()
 
 
 def test_the_404_page_offers_a_way_back(client):
