@@ -336,7 +336,7 @@ def test_a_real_docx_is_accepted_under_a_random_private_name(place, window, sett
 
 
 def test_a_file_over_the_size_limit_is_refused(place, window, settings):
-    settings.ASSESSMENT = {**settings.ASSESSMENT, "upload_max_bytes": 1024}
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "assessment": 1024}
     upload = SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"x" * 2048)
 
     with time_machine.travel(WHILE_OPEN), pytest.raises(ValidationError, match="largest"):
