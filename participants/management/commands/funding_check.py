@@ -37,7 +37,8 @@ class Command(BaseCommand):
         # Bytes, decoded a line at a time: one line that is not UTF-8 is answered as such,
         # and the rest are still evaluated.
         try:
-            source = open(input, "rb") if input else getattr(sys.stdin, "buffer", sys.stdin)  # noqa: SIM115
+            stdin = getattr(sys.stdin, "buffer", sys.stdin)  # a test may pass text
+            source = open(input, "rb") if input else stdin  # noqa: SIM115
         except OSError as error:
             raise CommandError(f"Cannot read {input}: {error.strerror}.") from None
         lookup: InstitutionLookup | None = None  # made on first need: most input gives flags
