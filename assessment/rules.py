@@ -1,22 +1,26 @@
-"""The assessment's pure rules: counting words and recognising uploaded files. No Django."""
+"""The assessment's pure rules: counting words in typed text and uploaded files.
+
+Recognising a file by its content is npq_portal.uploads' job (file_kind, file_kind_of), shared
+with every upload; those names are imported here for the assessment's callers.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
 import zipfile
-from typing import BinaryIO
 from xml.etree import ElementTree
+
+from npq_portal.uploads import DOCX, PDF
+from npq_portal.uploads import file_kind as file_kind
+from npq_portal.uploads import file_kind_of as file_kind_of
 
 logger = logging.getLogger(__name__)
 
-PDF = "pdf"
-DOCX = "docx"
 CONTENT_TYPES = {
     PDF: "application/pdf",
     DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-DOCX_PARTS = frozenset({"[Content_Types].xml", "word/document.xml"})
 WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # A document.xml larger than this unpacked is a ZIP bomb, not a case study.
 DOCX_XML_MAX_BYTES = 50 * 1024 * 1024
@@ -25,35 +29,6 @@ DOCX_XML_MAX_BYTES = 50 * 1024 * 1024
 def count_words(text: str) -> int:
     """Words as a word processor counts them: runs of characters between whitespace."""
     return len(text.split())
-
-
-def file_kind(data: bytes) -> str | None:
-    """ "pdf" or "docx" when the content is one (whatever the file is called), else None.
-
-    A DOCX is a ZIP holding [Content_Types].xml and word/document.xml; a damaged or
-    disguised ZIP is not one.
-    """
-    return file_kind_of(io.BytesIO(data))
-
-
-def file_kind_of(stream: BinaryIO) -> str | None:
-    """file_kind of an open, seekable file, reading only its start and (for a ZIP) its
-    directory, so a stored file's kind is cheap to learn; the file is left at its start."""
-    stream.seek(0)
-    try:
-        head = stream.read(5)
-        if head.startswith(b"%PDF-"):
-            return PDF
-        if not head.startswith(b"PK"):
-            return None
-        try:
-            with zipfile.ZipFile(stream) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-            return None
-        return DOCX if DOCX_PARTS <= names else None
-    finally:
-        stream.seek(0)
 
 
 def _docx_text(data: bytes) -> str:

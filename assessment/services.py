@@ -21,6 +21,7 @@ from django.utils import timezone
 from npq_portal.emails import email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
+from npq_portal.uploads import refuse_if_too_large
 from participants.models import Enrolment
 
 from .models import (
@@ -82,12 +83,7 @@ def _read_upload(upload) -> tuple[bytes, str]:
 
     Raises ValidationError for a file too large, empty, or not a PDF or Word document.
     """
-    limit = settings.ASSESSMENT["upload_max_bytes"]
-    if upload.size > limit:
-        raise ValidationError(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; the largest you can upload is "
-            f"{limit / 1024 / 1024:.0f} MB."
-        )
+    refuse_if_too_large(upload, limit="assessment")
     data = upload.read()
     if not data:
         raise ValidationError("The file is empty: choose the file with your work in it.")

@@ -195,15 +195,27 @@ REMINDERS = {
 
 # ---- Participation and assessment ----
 # Participation needed to take the summative assessment (percent, so far; below it, or after
-# two sessions missed in a row, the cohort grid shows someone at risk), the largest file a
-# participant may upload, and how many days a new window stays open unless staff choose.
+# two sessions missed in a row, the cohort grid shows someone at risk), and how many days a new
+# window stays open unless staff choose. The largest file is in UPLOAD_LIMITS.
 ASSESSMENT = {
     "participation_threshold": 90,
-    "upload_max_bytes": 10 * 1024 * 1024,
     "window_days": 8,
     # Moderation: every fail, plus each assessor's first pass in a window and every tenth after.
     "moderation_sample_every": 10,
     "max_attempts": 2,  # a first attempt and one resubmission in a later window
+}
+
+# ---- Uploads ----
+# The largest file, in bytes, each upload takes (npq_portal.uploads). Judged by the size Django
+# counted as the file arrived (spooled to a temporary file past 2.5 MB), before anything reads
+# it into memory; what a file is, is judged by its content, never its name.
+MB = 1024 * 1024
+UPLOAD_LIMITS = {
+    "gias": 200 * MB,  # the national GIAS extract is about 60 MB
+    "eligibility_list": 20 * MB,  # a list of identifiers and names: a few MB at most
+    "childcare_providers": 50 * MB,  # Ofsted's whole early-years register, with room
+    "attendance_register": 5 * MB,  # a meeting's attendance report: a few hundred rows
+    "assessment": 10 * MB,  # a participant's case study, or staff's case-study material
 }
 
 # How long the staff dashboard's figures are reused before they are counted again.

@@ -2,11 +2,11 @@ import re
 
 from django import forms
 
+from npq_portal.uploads import refuse_unless_csv
+
 from .gias import ENCODING
 from .models import EligibilityList
 from .services import CONSENT_TEXT
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # the national extract is about 60 MB
 
 
 class GiasUploadForm(forms.Form):
@@ -19,8 +19,7 @@ class GiasUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 200 MB: is it the right one?")
+        refuse_unless_csv(upload, limit="gias")
         first_line = upload.read(65536).split(b"\n", 1)[0].decode(ENCODING, errors="replace")
         upload.seek(0)
         if "URN" not in first_line or "EstablishmentName" not in first_line:
@@ -42,11 +41,7 @@ class EligibilityListUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 20 MB: is it the right one?")
-        if b"\x00" in upload.read(4096):
-            raise forms.ValidationError("This is not a CSV file.")
-        upload.seek(0)
+        refuse_unless_csv(upload, limit="eligibility_list")
         return upload
 
 
@@ -60,8 +55,7 @@ class ChildcareProviderUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 50 MB: is it the right one?")
+        refuse_unless_csv(upload, limit="childcare_providers")
         return upload
 
 
@@ -267,3 +261,8 @@ class RegisterImportForm(forms.Form):
         required=False,
         help_text="Needed only if this register was already taken.",
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refuse_unless_csv(upload, limit="attendance_register")
+        return upload

@@ -274,7 +274,12 @@ def _whole_number(value: str, column: str) -> int | None:
     if not value:
         return None
     if not (value.isascii() and value.isdigit()):
-        raise GiasFileError(f"{column} “{value}” is not a whole number")
+        raise GiasFileError(f"{column} “{value[:40]}” is not a whole number")
+    # More digits than any limit has is too large, and int() refuses a few thousand digits
+    # with a ValueError that would not name the row.
+    if len(value.lstrip("0")) > len(str(INTEGER_LIMIT)):
+        shown = value if len(value) <= 40 else f"{value[:40]}…"
+        raise GiasFileError(f"{column} {shown} is too large to be right")
     number = int(value)
     if number > LIMITS.get(column, INTEGER_LIMIT):
         raise GiasFileError(f"{column} {number} is too large to be right")
@@ -375,7 +380,7 @@ def parse_gias(
                     raise GiasFileError(f"it has {len(record)} fields where the header has {width}")
                 rows.append(_row(record, at, seen))
             except GiasFileError as error:
-                urn = record[at["URN"]].strip() if len(record) > at["URN"] else ""
+                urn = record[at["URN"]].strip()[:20] if len(record) > at["URN"] else ""
                 where = f"Row {line:,}" + (f" (URN {urn})" if urn else "")
                 raise GiasFileError(f"{where}: {error}. Nothing was imported.") from None
             if progress and line % 5000 == 0:

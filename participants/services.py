@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, TypeVar
@@ -22,6 +22,7 @@ from django.utils import timezone
 from npq_portal.emails import EmailNotSent, email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
+from npq_portal.uploads import HEAD_BYTES, csv_refusal
 
 from . import gias_postgres
 from .gias import (
@@ -291,8 +292,11 @@ def gias_import_live_progress(record: GiasImport) -> tuple[int, int]:
 def uploaded_csv_text(data: bytes) -> str:
     """An uploaded CSV's text, saved as UTF-8 or by Excel (Windows-1252).
 
-    Raises ValidationError for anything else.
+    Raises ValidationError for anything else: a binary file (whatever it is called), UTF-16.
     """
+    refusal = csv_refusal(data[:HEAD_BYTES])
+    if refusal:
+        raise ValidationError(f"{refusal} Nothing was uploaded.")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -304,6 +308,26 @@ def uploaded_csv_text(data: bytes) -> str:
     )
 
 
+def csv_records(text: str, *, nothing_done: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record of an uploaded CSV's text with its row number as a spreadsheet shows it
+    (the header is row 1), a quoted field's line breaks kept inside it.
+
+    Raises ValidationError naming the row csv cannot read (a field over csv's size limit),
+    ending with `nothing_done` ("Nothing was uploaded.").
+    """
+    # Not str.splitlines(): it also breaks at characters such as U+2028 inside a name, and
+    # at every line break inside a quoted field, which then reads as two broken rows.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    row = 0
+    try:
+        for row, record in enumerate(reader, start=1):
+            yield row, record
+    except csv.Error as error:
+        raise ValidationError(
+            f"Row {row + 1:,} cannot be read as CSV ({error}). {nothing_done}"
+        ) from None
+
+
 OFSTED_HEADERS = ("ofsted urn", "provider urn", "provider_urn", "ofsted_urn", "urn")
 IDENTIFIER_COLUMNS = {
     "URN": ("urn",),
@@ -311,6 +335,9 @@ IDENTIFIER_COLUMNS = {
     "Ofsted URN": OFSTED_HEADERS,
     "URN or Ofsted URN": OFSTED_HEADERS,
 }
+
+
+OFSTED_URN_MAX_LENGTH = 12
 
 
 def _digits(text: str) -> bool:
@@ -323,7 +350,10 @@ def _identifier_ok(kind: str, identifier: str) -> bool:
         return _digits(identifier) and len(identifier) == 8
     if column == "URN":
         return _digits(identifier) and len(identifier) <= 7
-    # Ofsted URNs: digits, or EY, CA, SC… followed by digits.
+    # Ofsted URNs: digits, or EY, CA, SC… followed by digits; never longer than the column
+    # that keeps them (PrivateChildcareProvider.provider_urn), which PostgreSQL enforces.
+    if len(identifier) > OFSTED_URN_MAX_LENGTH:
+        return False
     prefix, rest = identifier[:2], identifier[2:]
     return _digits(identifier) or (prefix.isascii() and prefix.isalpha() and _digits(rest))
 
@@ -342,8 +372,8 @@ def eligibility_list_upload(
         raise ValidationError("Choose which list this is.")
     column = EligibilityList.IDENTIFIER[kind]
     text = uploaded_csv_text(source.read())
-    reader = csv.reader(text.splitlines())
-    header = [name.strip().lower() for name in next(reader, [])]
+    reader = csv_records(text, nothing_done="Nothing was uploaded.")
+    header = [name.strip().lower() for name in next(reader, (1, []))[1]]
     accepted = IDENTIFIER_COLUMNS[column]
     position = next((header.index(name) for name in accepted if name in header), None)
     if position is None:
@@ -353,7 +383,7 @@ def eligibility_list_upload(
         )
     name_position = header.index("name") if "name" in header else None
     entries: dict[str, str] = {}
-    for line, record in enumerate(reader, start=2):
+    for line, record in reader:
         if not any(field.strip() for field in record):
             continue
         identifier = record[position].strip().upper() if len(record) > position else ""
@@ -458,8 +488,8 @@ def childcare_providers_upload(*, source: IO[bytes]) -> tuple[int, int]:
     ValidationError naming the first bad row; then nothing changes. Returns (added, updated).
     """
     text = uploaded_csv_text(source.read())
-    reader = csv.reader(text.splitlines())
-    header = [name.strip().lower() for name in next(reader, [])]
+    reader = csv_records(text, nothing_done="Nothing was uploaded.")
+    header = [name.strip().lower() for name in next(reader, (1, []))[1]]
     urn_at = next((header.index(name) for name in OFSTED_HEADERS if name in header), None)
     if urn_at is None or "name" not in header:
         raise ValidationError(
@@ -474,7 +504,7 @@ def childcare_providers_upload(*, source: IO[bytes]) -> tuple[int, int]:
         return record[at].strip() if at is not None and at < len(record) else ""
 
     providers: dict[str, PrivateChildcareProvider] = {}
-    for line, record in enumerate(reader, start=2):
+    for line, record in reader:
         if not any(field.strip() for field in record):
             continue
         urn = cell(record, urn_at).upper()
@@ -1468,12 +1498,7 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
     from .models import Attendance
 
     text = uploaded_csv_text(source.read())
-    try:
-        rows = list(csv.reader(text.splitlines()))
-    except csv.Error as error:
-        raise ValidationError(
-            f"This file cannot be read as CSV ({error}). Nothing changed."
-        ) from None
+    rows = [record for _, record in csv_records(text, nothing_done="Nothing changed.")]
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     column = next((i for i, name in enumerate(header) if "email" in name), None)
     first_data_row = 2 if column is not None else 1

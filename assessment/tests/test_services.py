@@ -336,7 +336,7 @@ def test_a_real_docx_is_accepted_under_a_random_private_name(place, window, sett
 
 
 def test_a_file_over_the_size_limit_is_refused(place, window, settings):
-    settings.ASSESSMENT = {**settings.ASSESSMENT, "upload_max_bytes": 1024}
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "assessment": 1024}
     upload = SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"x" * 2048)
 
     with time_machine.travel(WHILE_OPEN), pytest.raises(ValidationError, match="largest"):
@@ -458,3 +458,37 @@ def test_withdrawing_through_the_participants_service_voids_their_submission(win
     enrolment_change(enrolment=place, to="withdrawn", by=StaffUserFactory(), reason="workload")
 
     assert Submission.objects.get(enrolment=place).status == Submission.Status.VOIDED
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("case-study.pdf", b"Name,Score\r\nPriya,10\r\n"),  # a CSV named .pdf
+        ("case-study.docx", b"PK\x03\x04\x14\x00\x06\x00not a word document"),  # a bare ZIP
+        ("case-study.pdf", b"MZ\x90\x00\x03\x00\x00\x00"),  # a program named .pdf
+    ],
+)
+def test_a_file_whose_content_is_not_its_claimed_type_is_refused(
+    place, window, settings, name, data
+):
+    upload = SimpleUploadedFile(name, data, "application/pdf")
+
+    with time_machine.travel(WHILE_OPEN), pytest.raises(ValidationError, match="whatever its"):
+        submission_attach_file(enrolment=place, window=window, upload=upload)
+
+    assert _private_files(settings) == []
+
+
+def test_case_study_material_is_checked_by_content_and_size(window, settings):
+    from assessment.services import material_add
+
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "assessment": 1024}
+    disguised = SimpleUploadedFile("material.pdf", b"URN,Name\r\n100001,Oakfield\r\n")
+    large = SimpleUploadedFile("material.pdf", b"%PDF-1.7\n" + b"x" * 2048)
+
+    with pytest.raises(ValidationError, match="whatever its name says"):
+        material_add(window=window, title="Case study", upload=disguised, by=None)
+    with pytest.raises(ValidationError, match="the largest you can upload here"):
+        material_add(window=window, title="Case study", upload=large, by=None)
+
+    assert _private_files(settings) == []

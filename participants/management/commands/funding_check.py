@@ -34,14 +34,24 @@ class Command(BaseCommand):
         if rules not in RULE_SETS:
             known = ", ".join(sorted(RULE_SETS))
             raise CommandError(f"There is no rule set called {rules}; there are {known}.")
-        source = open(input, encoding="utf-8") if input else sys.stdin  # noqa: SIM115
+        # Bytes, decoded a line at a time: one line that is not UTF-8 is answered as such,
+        # and the rest are still evaluated.
+        try:
+            stdin = getattr(sys.stdin, "buffer", sys.stdin)  # a test may pass text
+            source = open(input, "rb") if input else stdin  # noqa: SIM115
+        except OSError as error:
+            raise CommandError(f"Cannot read {input}: {error.strerror}.") from None
         lookup: InstitutionLookup | None = None  # made on first need: most input gives flags
         failed = total = 0
         buffer: list[str] = []
         try:
-            for line in source:
+            for raw in source:
                 total += 1
                 try:
+                    try:
+                        line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                    except UnicodeDecodeError:
+                        raise FundingError("This line is not UTF-8 text.") from None
                     if not line.strip():  # still one output line, so lines keep in step
                         raise FundingError("This line is empty.")
                     data = json.loads(line)
@@ -58,6 +68,9 @@ class Command(BaseCommand):
                 except (ValueError, InstitutionNotFound) as error:  # JSON and FundingError
                     failed += 1
                     buffer.append(json.dumps({"error": _message(error)}))
+                except RecursionError:  # json gives up on arrays or objects nested too deep
+                    failed += 1
+                    buffer.append(json.dumps({"error": "This line is nested too deeply to read."}))
                 except Exception as error:  # noqa: BLE001  one line must not stop the rest
                     failed += 1
                     buffer.append(
