@@ -53,6 +53,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When their personal data was erased; the account can no longer sign in.",
+    )
 
     objects = UserManager()
 
@@ -202,3 +208,46 @@ class OutboxTask(models.Model):
         # A fixed id: every dispatch of this entry is the same task to Celery, and a worker
         # that finishes it can tell which entry is done.
         return f"outbox-{self.pk}"
+
+
+class PersonalDataRequest(models.Model):
+    """A subject access export, an erasure or a retention run: who, for which person, when, why.
+
+    Holds no personal data: the person is kept as an id and what changed as counts, so the
+    record outlives the erasure it describes.
+    """
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Subject access export"
+        ERASURE = "erasure", "Erasure"
+        RETENTION = "retention", "Retention run"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    person_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Whose data; blank for a retention run."
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who did it; blank for the scheduled retention run.",
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.JSONField(
+        default=dict, blank=True, help_text="How many records were exported or changed, by kind."
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["person_id", "at"], name="personal_data_request_idx")]
+        permissions = [
+            ("export_personal_data", "Can download everything held about a person"),
+            ("erase_personal_data", "Can erase a person's personal data"),
+        ]
+
+    def __str__(self) -> str:
+        whose = f"person {self.person_id}" if self.person_id else "the retention rules"
+        return f"{self.get_kind_display()} for {whose} at {self.at:%Y-%m-%d %H:%M}"

@@ -126,6 +126,9 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_user",
             "npq_portal.view_rolechange",
             "npq_portal.view_emaildelivery",
+            # Subject access exports and erasure: administrators only (privacy app).
+            "npq_portal.export_personal_data",
+            "npq_portal.erase_personal_data",
             *CATALOGUE_EDITING,
             *SCHOOLS_AND_FUNDING,
             *COHORT_MANAGEMENT,

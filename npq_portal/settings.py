@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "participants",
     "assessment",
     "reports",
+    "privacy",  # reads every app's personal data, so it comes last
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,23 @@ OUTBOX = {
     "keep_days": 14,
 }
 
+# ---- Personal data (UK GDPR) ----
+# How long personal data is kept once it has served its purpose; `manage.py apply_retention`
+# (daily, from beat below) applies these, and the privacy notice quotes them.
+RETENTION = {
+    # A mailing-list sign-up nobody confirmed is forgotten once its confirmation link has
+    # expired (participants/links.py CONFIRM_MAX_AGE): after that it can never be confirmed.
+    "unconfirmed_subscribers": timedelta(days=7),
+    # An application rejected or withdrawn loses the applicant's TRN, their headteacher's
+    # details, the school's comment and free-text answers this long after that decision (its
+    # status, cohort, school and funding decision stay, so every figure still adds up). A year
+    # lets someone reapply the next year and the hub answer a question about the decision.
+    "closed_applications": timedelta(days=365),
+}
+# A subject access export includes each uploaded file up to this size; a larger one is listed
+# with a note to ask the hub, so the download stays small enough to make within a request.
+PERSONAL_DATA = {"export_file_max_bytes": 20 * 1024 * 1024}
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Every minute: hand on outbox tasks still waiting (after a broker outage, or a lost worker).
     "sweep-outbox": {
@@ -289,9 +307,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assessment.tasks.outcomes_release_due_task",
         "schedule": crontab(minute="*/5"),
     },
-    # Every day at 03:15 UK time: forget mailing-list sign-ups never confirmed.
-    "expire-unconfirmed-subscribers": {
-        "task": "participants.tasks.subscribers_expire_task",
+    # Every day at 03:15 UK time: apply the retention rules (RETENTION above), which include
+    # forgetting mailing-list sign-ups never confirmed (subscribers_expire_unconfirmed).
+    "apply-retention": {
+        "task": "privacy.tasks.retention_apply_task",
         "schedule": crontab(hour=3, minute=15),
     },
     # Every day at 08:00: remind approvers at 3 and 7 days, then tell the hub at 10.
@@ -419,7 +438,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A safety net: code logs ids, not personal data, but a library's message or an
+    # exception's text may quote an email address; this blanks every one before it is written.
+    "filters": {"redact_emails": {"()": "npq_portal.log_filters.RedactEmailAddresses"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_emails"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("participants.urls")),
     path("", include("assessment.urls")),
     path("", include("reports.urls")),
+    path("", include("privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from .forms import UserRolesForm
-from .models import EmailDelivery, RoleChange, User
+from .models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles, user_start_url_name
 from .selectors import hub_overview_figures
 from .services import user_set_roles
@@ -95,6 +95,9 @@ class PersonDetailView(PermissionRequiredMixin, DetailView):
             :20
         ]
         context["emails"] = EmailDelivery.objects.filter(recipient=self.object.email)[:10]
+        context["data_requests"] = PersonalDataRequest.objects.filter(
+            person_id=self.object.pk
+        ).select_related("by")[:20]
         return context
 
 

@@ -59,7 +59,7 @@ def cohort_announce_task(cohort_id: int) -> None:
 
 @shared_task
 def subscribers_expire_task() -> None:
-    """Forget mailing-list sign-ups never confirmed (daily, from beat)."""
+    """Forget mailing-list sign-ups never confirmed (beat does it in the daily retention run)."""
     from .services import subscribers_expire_unconfirmed
 
     subscribers_expire_unconfirmed()

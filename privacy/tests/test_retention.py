@@ -1,0 +1,96 @@
+import datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from npq_portal.models import EmailDelivery, PersonalDataRequest
+from participants.models import Application, ApplicationEvent, Subscriber
+from participants.services import subscriber_sign_up
+from privacy.services import retention_apply
+
+from .helpers import HEADTEACHER, HEADTEACHER_EMAIL, TRN
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = StringIO()
+    call_command("apply_retention", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def due(history, django_capture_on_commit_callbacks):
+    """A year and a day on: the rejected application is due, the accepted one never is;
+    a sign-up made then and never confirmed is past its week."""
+    later = timezone.now() + settings.RETENTION["closed_applications"] + datetime.timedelta(days=1)
+    with time_machine.travel(later - datetime.timedelta(days=8)):
+        with django_capture_on_commit_callbacks(execute=True):
+            subscriber_sign_up(
+                email="never.confirmed@example.org",
+                first_name="Ned",
+                last_name="Never",
+                programmes=[],
+            )
+    with time_machine.travel(later):
+        yield history
+
+
+def test_a_dry_run_says_what_it_would_do_and_changes_nothing(due):
+    before = list(Application.objects.values()), list(Subscriber.objects.values())
+
+    output = _run("--dry-run")
+
+    assert "Would change: 1 mailing-list sign-ups never confirmed" in output
+    assert "Would change: 1 closed applications anonymised" in output
+    assert "Dry run: nothing was changed." in output
+    assert (list(Application.objects.values()), list(Subscriber.objects.values())) == before
+    assert not PersonalDataRequest.objects.exists()
+
+
+def test_the_run_anonymises_closed_applications_keeping_their_figures_then_finds_nothing(due):
+    output = _run()
+
+    assert "Changed: 1 closed applications anonymised" in output
+    rejected = Application.objects.get(pk=due.rejected.pk)
+    assert rejected.status == Application.Status.REJECTED
+    assert rejected.funding_decision_id and rejected.school_id and rejected.cohort_id
+    assert (rejected.trn, rejected.headteacher_name, rejected.headteacher_email) == ("", "", "")
+    assert rejected.school_comment == "" and "role" not in rejected.answers
+    assert rejected.answers["work_setting"] == "a_school"  # the funding figures need it
+    assert not ApplicationEvent.objects.filter(application=rejected).exclude(reason="").exists()
+    assert not EmailDelivery.objects.filter(
+        recipient=HEADTEACHER_EMAIL, about__endswith=f":{rejected.pk}"
+    ).exists()
+    placed = Application.objects.get(pk=due.application.pk)
+    assert placed.trn == TRN and placed.headteacher_name == HEADTEACHER  # a place: kept
+    assert not Subscriber.objects.filter(email="never.confirmed@example.org").exists()
+    assert Subscriber.objects.filter(email=due.person.email).exists()  # confirmed: kept
+    record = PersonalDataRequest.objects.get()
+    assert record.kind == "retention" and record.person_id is None
+    assert record.summary["applications"] == 1 and record.summary["unconfirmed_subscribers"] == 1
+
+    again = _run()
+
+    assert "Nothing is due" in again
+    assert PersonalDataRequest.objects.count() == 1
+
+
+def test_an_application_closed_recently_is_kept(history):
+    report = retention_apply()
+
+    assert report.counts["applications"] == 0
+    assert Application.objects.get(pk=history.rejected.pk).trn == TRN
+
+
+def test_the_retention_run_is_scheduled_daily():
+    entry = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
+
+    assert entry["task"] == "privacy.tasks.retention_apply_task"
+    assert "participants.tasks.subscribers_expire_task" not in {
+        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
+    }
