@@ -526,3 +526,40 @@ def test_get(client, scenario, name, role):
     assert _outcome_matches(response, expected, scenario), (
         f"GET {url} as {role}: expected {expected}, got {_describe(response)}"
     )
+
+
+# ---- A missing object answers like an existing one to whoever may not use the page ----
+
+
+def _missing_url(name: str, s) -> str | None:
+    """The row's URL with each object it names swapped for one that does not exist."""
+    kwargs = {k: v(s) if callable(v) else v for k, v in ARGS.get(name, {}).items()}
+    swapped = {k: 999999 for k, v in kwargs.items() if isinstance(v, int)}
+    if not swapped:
+        return None
+    return reverse(name, kwargs=kwargs | swapped)
+
+
+MISSING_CASES = [
+    pytest.param(name, role, id=f"{name}-{role}")
+    for name, row in MATRIX.items()
+    if any(isinstance(v, int) or callable(v) for v in ARGS.get(name, {}).values())
+    for role in ROLES
+    if row.get[role] in (LOGIN, FORBIDDEN)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), MISSING_CASES)
+def test_a_missing_object_is_refused_like_an_existing_one(client, scenario, name, role):
+    """Someone refused a kind of page cannot learn from it which objects exist."""
+    url = _missing_url(name, scenario)
+    if url is None:
+        pytest.skip("the URL names no object by number")
+    expected = MATRIX[name].get[role]
+
+    response = _client_as(client, scenario, role).get(url)
+
+    assert _outcome_matches(response, expected, scenario), (
+        f"GET {url} as {role}: expected {expected}, got {_describe(response)}"
+    )
