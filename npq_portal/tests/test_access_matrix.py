@@ -16,9 +16,13 @@ The Django admin's own pages are covered by the compact rule in the admin tests 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -571,3 +575,129 @@ def test_a_missing_object_is_refused_like_an_existing_one(client, scenario, name
     assert _outcome_matches(response, expected, scenario), (
         f"GET {url} as {role}: expected {expected}, got {_describe(response)}"
     )
+
+
+# ---- POST: whoever may not use a page changes nothing with one ----
+
+PROJECT_APPS = ("npq_portal", "programmes", "cohorts", "participants", "assessment", "reports")
+
+
+def _views(patterns=None, namespace: str = "") -> dict[str, object]:
+    """Every named URL pattern's view function, by its namespaced name."""
+    found = {}
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            found |= _views(pattern.url_patterns, inner)
+        elif pattern.name:
+            found[f"{namespace}:{pattern.name}" if namespace else pattern.name] = pattern.callback
+    return found
+
+
+def _accepts_post(view) -> bool:
+    view_class = getattr(view, "view_class", None)
+    return (
+        view_class is not None
+        and "post" in view_class.http_method_names
+        and hasattr(view_class, "post")
+    )
+
+
+VIEWS = _views()
+
+
+def _database_fingerprint() -> str:
+    """A digest of every row of the project's tables and of who holds which role."""
+    digest = hashlib.sha256()
+    models = [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
+    models.append(get_user_model().groups.through)
+    for model in sorted(models, key=lambda m: m._meta.label):
+        rows = model._base_manager.order_by("pk").values_list()
+        digest.update(f"{model._meta.label}:{list(rows)!r}".encode())
+    return digest.hexdigest()
+
+
+POST_CASES = [
+    pytest.param(name, role, id=f"{name}-{role}")
+    for name, row in MATRIX.items()
+    if not name.startswith(("account_", "mfa_"))  # allauth's own forms
+    and _accepts_post(VIEWS[name])
+    for role in ROLES
+    if (row.post or row.get)[role] in DENIED
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), POST_CASES)
+def test_post_by_someone_refused_changes_nothing(client, scenario, name, role):
+    """A POST gets the refusal a GET gets (or the POST-only page's), and the database is as it was."""
+    url = url_for(name, scenario)
+    expected = (MATRIX[name].post or MATRIX[name].get)[role]
+    client = _client_as(client, scenario, role)
+    before = _database_fingerprint()
+
+    response = client.post(url, {})
+
+    assert _outcome_matches(response, expected, scenario), (
+        f"POST {url} as {role}: expected {expected}, got {_describe(response)}"
+    )
+    assert _database_fingerprint() == before, f"POST {url} as {role} changed the database"
+
+
+# ---- The Django admin: one rule for all its pages ----
+
+
+def _admin_url(route: str) -> str:
+    """An admin route with its arguments filled in: an app's label, or object 1."""
+    url = re.sub(r"\(\?P<app_label>[^)]*\)", "participants", route)
+    url = re.sub(r"\(\?P<\w+>[^)]*\)|<[^>]+>", "1", url)
+    return "/" + url.replace("^", "").replace("$", "")
+
+
+ADMIN_URLS = sorted(
+    {_admin_url(route) for route in resolver_patterns().values() if route.startswith("admin/")}
+)
+ADMIN_SIGN_IN = ("/accounts/login/?next=", "/admin/login/?next=")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in MANAGERS])
+def test_the_admin_sends_everyone_but_managers_to_sign_in(client, scenario, role):
+    """Every admin URL, with object 1 where it takes one: visitors and people without the
+    admin (staff who are not managers included) are sent to sign in; the admin's own login
+    page refuses someone already signed in, and its logout sends them back to the admin."""
+    client = _client_as(client, scenario, role)
+    wrong = []
+    for url in ADMIN_URLS:
+        response = client.get(url)
+        if role != "anonymous" and url == "/admin/login/":
+            ok = response.status_code == 403
+        elif role != "anonymous" and url == "/admin/logout/":
+            ok = response.status_code == 302 and response.url == "/admin/"
+        else:
+            ok = response.status_code == 302 and response.url.startswith(ADMIN_SIGN_IN)
+        if not ok:
+            wrong.append(f"{url}: {_describe(response)}")
+
+    assert not wrong, f"admin URLs as {role}: " + "; ".join(wrong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", MANAGERS)
+def test_managers_with_mfa_use_the_admin(client, scenario, role):
+    """The index and a list open; no admin URL fails with a server error for them."""
+    client = _client_as(client, scenario, role)
+
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/participants/school/").status_code == 200
+    errors = [url for url in ADMIN_URLS if client.get(url).status_code >= 500]
+    assert not errors, f"admin URLs failing as {role}: {errors}"
+
+
+def test_every_admin_url_is_covered_by_the_admin_rule():
+    """The admin tests above request every admin pattern, new ones included."""
+    admin_routes = [route for route in resolver_patterns().values() if route.startswith("admin/")]
+
+    assert len(ADMIN_URLS) == len(set(map(_admin_url, admin_routes))) > 100
