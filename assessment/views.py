@@ -592,15 +592,16 @@ class MarkingListView(PermissionRequiredMixin, ListView):
 
 
 class AssessorMarkingMixin:
-    """Finds the marking among the assessor's own: anyone else's is a 404, like missing."""
+    """Finds the marking among the assessor's own: anyone else's is a 404, like missing.
+    Looked up in dispatch, after PermissionRequiredMixin's check, so a teacher gets a 403."""
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
         markings = Marking.objects.for_assessor(request.user).select_related(
             "submission__window__programme", "submission__enrolment__participant"
         )
         self.marking = get_object_or_404(markings, pk=kwargs["pk"])
         self.submission = self.marking.submission
+        return super().dispatch(request, *args, **kwargs)
 
 
 def _submission_download_name(submission: Submission, *, anonymous: bool) -> str:

@@ -106,9 +106,12 @@ class PersonRolesView(PermissionRequiredMixin, FormView):
     form_class = UserRolesForm
     template_name = "npq_portal/person_roles.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Refuse first: someone without the permission gets a 403 whether or not it exists.
+        if not self.has_permission():
+            return self.handle_no_permission()
         self.object = get_object_or_404(User, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
         held = user_roles(self.object)

@@ -927,9 +927,12 @@ class SchoolLeaderListView(PermissionRequiredMixin, FormView):
     form_class = SchoolLeaderForm
     template_name = "participants/school_leaders.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Refuse first: someone without the permission gets a 403 whether or not it exists.
+        if not self.has_permission():
+            return self.handle_no_permission()
         self.school = get_object_or_404(School, urn=kwargs["urn"])
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -165,9 +165,12 @@ class ProgrammeRetireView(PermissionRequiredMixin, FormView):
     form_class = ProgrammeRetireForm
     template_name = "programmes/programme_retire.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Refuse first: someone without the permission gets a 403 whether or not it exists.
+        if not self.has_permission():
+            return self.handle_no_permission()
         self.object = get_object_or_404(Programme, slug=kwargs["slug"])
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:
@@ -221,13 +224,16 @@ class CatalogueItemMixin(PermissionRequiredMixin):
 
 
 class CatalogueItemCreateView(CatalogueItemMixin, CreateView):
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Refuse first: someone without the permission gets a 403 whether or not it exists.
+        if not self.has_permission():
+            return self.handle_no_permission()
         lookup = (
             {"slug": kwargs["slug"]} if self.parent_model is Programme else {"pk": kwargs["pk"]}
         )
         self.parent = get_object_or_404(self.parent_model, **lookup)
         self.programme = catalogue_item_programme(self.parent)
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         item = form.save(commit=False)

@@ -1,0 +1,208 @@
+"""The shared scenario of the access matrix: one hub with two cohorts and someone in every role."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from assessment.models import Marking
+from assessment.services import (
+    marking_allocate,
+    submission_attach_file,
+    submission_save_draft,
+    submission_submit,
+)
+from assessment.tests.factories import (
+    AssessmentWindowFactory,
+    CaseStudyMaterialFactory,
+    SubmissionFactory,
+    minimal_docx,
+)
+from cohorts.models import Cohort
+from cohorts.services import calendar_feed_get
+from cohorts.tests.factories import (
+    CohortFactory,
+    DeliveryPartnerFactory,
+    ModuleWindowFactory,
+    SessionFactory,
+)
+from npq_portal.roles import Role
+from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
+from participants.links import approval_token, reminder_stop_url, subscriber_token
+from participants.models import Application, GiasImport, School, SchoolLeadership, Subscriber
+from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from programmes.tests.factories import ClinicFactory, CourseFactory, ModuleFactory
+from reports.services import export_build, export_start
+from reports.tests.factories import ExportFactory
+
+
+@dataclass
+class Scenario:
+    """Everyone and everything the matrix's URLs name, by a short key."""
+
+    people: dict[str, object] = field(default_factory=dict)
+    objects: dict[str, object] = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _submitted(enrolment, window, at, *, upload=None) -> object:
+    with time_machine.travel(at):
+        submission_save_draft(enrolment=enrolment, window=window, text="My case study, in full.")
+        if upload is not None:
+            submission_attach_file(enrolment=enrolment, window=window, upload=upload)
+        return submission_submit(enrolment=enrolment, window=window, by=enrolment.participant)
+
+
+def scenario_build() -> Scenario:
+    """Build the hub: cohort A (facilitator A) with the teacher's place and application,
+    cohort B (facilitator B) with another teacher's, and an assessment window open now."""
+    now = timezone.now()
+    partner = DeliveryPartnerFactory(name="Access matrix hub")
+    cohort_a = CohortFactory(
+        delivery_partner=partner,
+        status=Cohort.Status.OPEN,
+        programme__assessment_word_limit=1500,
+        programme__course_identifier="npq-leading-primary-mathematics",
+    )
+    cohort_b = CohortFactory(delivery_partner=partner, status=Cohort.Status.OPEN)
+    programme = cohort_a.programme
+    course = CourseFactory(programme=programme)
+    module = ModuleFactory(course=course)
+    clinic = ClinicFactory(course=course)
+
+    school = SchoolFactory(name="Oakfield Primary School")
+    other_school = SchoolFactory(name="Beech Lane Primary School")
+
+    people = {
+        "teacher": UserFactory(),
+        "other_teacher": UserFactory(),
+        "school_leader": UserFactory(roles=[Role.SCHOOL_LEADER]),
+        "other_school_leader": UserFactory(roles=[Role.SCHOOL_LEADER]),
+        "facilitator": StaffUserFactory(roles=[Role.FACILITATOR]),
+        "other_facilitator": StaffUserFactory(roles=[Role.FACILITATOR]),
+        "assessor": StaffUserFactory(roles=[Role.ASSESSOR]),
+        "programme_lead": StaffUserFactory(roles=[Role.PROGRAMME_LEAD]),
+        "hub_administrator": StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]),
+    }
+    SchoolLeadership.objects.create(user=people["school_leader"], school=school)
+    SchoolLeadership.objects.create(user=people["other_school_leader"], school=other_school)
+    cohort_a.facilitators.add(people["facilitator"])
+    cohort_b.facilitators.add(people["other_facilitator"])
+
+    teacher, other_teacher = people["teacher"], people["other_teacher"]
+    # The teacher's place came from an accepted application; a second, still a draft, is
+    # where the application pages lead.
+    accepted = ApplicationFactory(
+        applicant=teacher, cohort=cohort_a, school=school, status=Application.Status.ACCEPTED
+    )
+    enrolment = EnrolmentFactory(participant=teacher, cohort=cohort_a, application=accepted)
+    draft = ApplicationFactory(
+        applicant=teacher, cohort=cohort_b, school=school, status=Application.Status.DRAFT
+    )
+    awaiting = ApplicationFactory(
+        applicant=other_teacher,
+        cohort=cohort_b,
+        school=other_school,
+        status=Application.Status.AWAITING_SCHOOL,
+        approver_email="head@beechlane.example",
+    )
+    other_enrolment = EnrolmentFactory(participant=other_teacher, cohort=cohort_b)
+
+    session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
+    session_a.ends_at = session_a.starts_at + datetime.timedelta(hours=1)
+    session_a.save()
+    module_window_a = ModuleWindowFactory(cohort=cohort_a, module=module)
+
+    window = AssessmentWindowFactory(
+        programme=programme,
+        cohort=cohort_a,
+        opens_at=now - datetime.timedelta(days=30),
+        closes_at=now + datetime.timedelta(days=30),
+        results_release_at=now + datetime.timedelta(days=60),
+    )
+    window_b = AssessmentWindowFactory(programme=cohort_b.programme, cohort=cohort_b)
+    material = CaseStudyMaterialFactory(window=window)
+    SubmissionFactory(enrolment=enrolment, window=window)  # the teacher's draft
+    # Two classmates have submitted: one marked by the assessor, one by someone else.
+    upload = SimpleUploadedFile("case-study.docx", minimal_docx())
+    allocated = _submitted(EnrolmentFactory(cohort=cohort_a), window, now, upload=upload)
+    not_allocated = _submitted(EnrolmentFactory(cohort=cohort_a), window, now)
+    second_assessor = StaffUserFactory(roles=[Role.ASSESSOR])
+    hub_administrator = people["hub_administrator"]
+    marking = marking_allocate(
+        submission=allocated,
+        stage=Marking.Stage.FIRST,
+        assessor=people["assessor"],
+        by=hub_administrator,
+    )
+    other_marking = marking_allocate(
+        submission=not_allocated,
+        stage=Marking.Stage.FIRST,
+        assessor=second_assessor,
+        by=hub_administrator,
+    )
+
+    export_done = export_start(
+        user=hub_administrator, kind="applications", file_format="csv", filters={}
+    )
+    export_build(export=export_done)  # its task waits for a commit that never comes
+    export = ExportFactory(requested_by=hub_administrator, filters={"status": "draft"})
+    gias_import = GiasImport.objects.create(
+        file_name="edubasealldata.csv", uploaded_by=hub_administrator, status="done"
+    )
+    subscriber = Subscriber.objects.create(
+        email="interested@school.example",
+        first_name="Jo",
+        last_name="Bloggs",
+        consent_text="Yes",
+        consented_at=now,
+    )
+    subscriber.programmes.add(programme)
+    EmailDeliveryFactory(recipient=teacher.email)
+
+    objects = {
+        "partner": partner,
+        "programme": programme,
+        "course": course,
+        "module": module,
+        "clinic": clinic,
+        "cohort_a": cohort_a,
+        "cohort_b": cohort_b,
+        "school": school,
+        "other_school": other_school,
+        "accepted": accepted,
+        "draft": draft,
+        "awaiting": awaiting,
+        "enrolment": enrolment,
+        "other_enrolment": other_enrolment,
+        "session_a": session_a,
+        "module_window_a": module_window_a,
+        "window": window,
+        "window_b": window_b,
+        "material": material,
+        "allocated": allocated,
+        "not_allocated": not_allocated,
+        "marking": marking,
+        "other_marking": other_marking,
+        "export": export,
+        "export_done": export_done,
+        "gias_import": gias_import,
+        "subscriber": subscriber,
+        "approval_token": approval_token(awaiting),
+        "confirm_token": subscriber_token(subscriber, "confirm"),
+        "manage_token": subscriber_token(subscriber, "manage"),
+        "stop_token": reminder_stop_url(teacher.email).rstrip("/").rsplit("/", 1)[-1],
+        "teacher_feed": calendar_feed_get(owner=teacher),
+        "cohort_feed": calendar_feed_get(cohort=cohort_a),
+    }
+    assert School.objects.count() >= 2
+    return Scenario(people=people, objects=objects)
