@@ -69,9 +69,12 @@ class PersonEraseView(PermissionRequiredMixin, FormView):
     form_class = PersonEraseForm
     template_name = "privacy/person_erase.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Refuse first: someone without the permission gets a 403 whether or not they exist.
+        if not self.has_permission():
+            return self.handle_no_permission()
         self.object = get_object_or_404(User, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         refusals = person_erase_refusals(person=self.object, by=self.request.user)

@@ -153,6 +153,8 @@ def urn(key):
 ARGS = {
     "staff:person-detail": dict(pk=pk("teacher")),
     "staff:person-roles": dict(pk=pk("teacher")),
+    "privacy:person-export": dict(pk=pk("teacher")),
+    "privacy:person-erase": dict(pk=pk("teacher")),
     "programmes:programme-detail": dict(slug=lambda s: s.programme.slug),
     "programmes:staff-programme-detail": dict(slug=lambda s: s.programme.slug),
     "programmes:programme-update": dict(slug=lambda s: s.programme.slug),
@@ -277,6 +279,15 @@ MATRIX: dict[str, Row] = {
     "staff:person-detail": Row(staff_page(MANAGERS=OK)),
     "staff:person-roles": ADMINISTRATORS,
     "staff:email-list": Row(staff_page(MANAGERS=OK)),
+    # ---- Personal data (privacy) ----
+    "privacy:notice": Row(public()),
+    "privacy:my-data": Row(signed_in(), post=signed_in(ALLOWED)),  # always one's own
+    "privacy:person-export": Row(
+        staff_page(hub_administrator=NOT_ALLOWED), post=staff_page(hub_administrator=ALLOWED)
+    ),
+    "privacy:person-erase": Row(
+        staff_page(hub_administrator=OK), post=staff_page(hub_administrator=ALLOWED)
+    ),
     # ---- Catalogue (programmes) ----
     "programmes:programme-list": Row(public()),
     "programmes:programme-detail": Row(public()),
@@ -579,7 +590,15 @@ def test_a_missing_object_is_refused_like_an_existing_one(client, scenario, name
 
 # ---- POST: whoever may not use a page changes nothing with one ----
 
-PROJECT_APPS = ("npq_portal", "programmes", "cohorts", "participants", "assessment", "reports")
+PROJECT_APPS = (
+    "npq_portal",
+    "programmes",
+    "cohorts",
+    "participants",
+    "assessment",
+    "reports",
+    "privacy",
+)
 
 
 def _views(patterns=None, namespace: str = "") -> dict[str, object]:
