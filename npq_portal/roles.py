@@ -126,6 +126,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_user",
             "npq_portal.view_rolechange",
             "npq_portal.view_emaildelivery",
+            "reports.view_audit_log",
             *CATALOGUE_EDITING,
             *SCHOOLS_AND_FUNDING,
             *COHORT_MANAGEMENT,

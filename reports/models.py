@@ -87,6 +87,8 @@ class Export(TimeStampedModel):
             ("export_outcomes", "Can export assessment outcomes"),
             ("export_subscribers", "Can export mailing-list subscribers"),
             ("export_funding_decisions", "Can export funding decisions"),
+            # Not about exports, but the reports app has no other model to hold it.
+            ("view_audit_log", "Can see the audit log: who changed what, when and why"),
         ]
         constraints = [
             models.CheckConstraint(
