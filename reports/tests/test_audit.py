@@ -232,3 +232,92 @@ def test_the_log_shows_25_or_50_a_page(client):
     assert first.context["paginator"].count == 31
     assert len(fifty.context["entries"]) == 31
     assert len(client.get(URL, {"page": 2}).context["entries"]) == 6
+
+
+def _more_history(made: dict, admin, count: int) -> None:
+    """`count` more rows, spread over the histories so each is on the first page, in bulk."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from cohorts.models import SessionChange
+    from participants.models import (
+        Attendance,
+        AttendanceChange,
+        EnrolmentEvent,
+        FundingOverride,
+    )
+
+    attendance = Attendance.objects.get(session=made["attendance"])
+    programme = made["django-admin"]
+    makers = [
+        lambda: RoleChange(user=made["role-changes"], role="assessor", granted=True, by=admin),
+        lambda: CohortStatusChange(
+            cohort=made["cohort-statuses"], from_status="open", to_status="full", by=admin
+        ),
+        lambda: SessionChange(session=made["sessions"], kind="cancelled", by=admin),
+        lambda: ApplicationEvent(
+            application=made["applications"], from_status="draft", to_status="draft", by=admin
+        ),
+        lambda: EnrolmentEvent(
+            enrolment=made["places"], from_status="active", to_status="deferred", by=admin
+        ),
+        lambda: FundingOverride(
+            decision=made["funding"].funding_decision or _decision(made), status="x", by=admin
+        ),
+        lambda: AttendanceChange(
+            attendance=attendance, from_mark="absent", to_mark="late", by=admin, reason="Late"
+        ),
+        lambda: LogEntry(
+            user=admin,
+            content_type=ContentType.objects.get_for_model(programme),
+            object_id=str(programme.pk),
+            object_repr=str(programme),
+            action_flag=CHANGE,
+            change_message="[]",
+        ),
+    ]
+    rows = [makers[n % len(makers)]() for n in range(count)]
+    for model in {type(row) for row in rows}:
+        model.objects.bulk_create([row for row in rows if type(row) is model])
+
+
+def _decision(made):
+    from participants.models import FundingDecision
+
+    return FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
+
+
+def test_the_page_makes_the_same_queries_with_10_and_200_more_changes(
+    client, django_assert_max_num_queries
+):
+    admin = _admin()
+    admin.is_staff = True  # the Django admin's rows link to it
+    admin.save()
+    made = every_kind_of_change(admin=admin)
+    # One of each kind stays on the first page, however many rows are added below it.
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    for source in AUDIT_SOURCES:
+        source.rows().update(**{source.when: tomorrow})
+    sign_in(client, admin)
+    query = {"per_page": 50, "q": "a"}  # the search joins every history's tables too
+    client.get(URL, query)  # per-process caches (content types, permissions) fill here
+
+    _more_history(made, admin, 10)
+    with django_assert_max_num_queries(MAX_QUERIES) as small:
+        first = client.get(URL, query)
+    _more_history(made, admin, 190)
+    with django_assert_max_num_queries(MAX_QUERIES) as large:
+        second = client.get(URL, query)
+
+    assert first.context["paginator"].count < 50
+    assert len(second.context["entries"]) == 50
+    kinds = {source.label for source in AUDIT_SOURCES}
+    assert {e.kind for e in first.context["entries"]} == kinds
+    assert {e.kind for e in second.context["entries"]} == kinds
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+# The request's own (session, user, MFA, two for permissions, roles for the navigation), the
+# person filter's choices, the count and the page, and one for each kind of change on the page
+# (two for funding overrides).
+MAX_QUERIES = 9 + len(AUDIT_SOURCES) + 1
