@@ -323,7 +323,7 @@ class FundingOverrides(AuditSource):
     def describe(self, row, *, viewer):
         funded = row.status == MARKED_FUNDED_BY_POLICY
         change = "Marked funded by hub policy" if funded else "Marked not funded by hub policy"
-        change += f" (calculated: {row.decision.status.replace('_', ' ')})"
+        change += f" (the rules said {'funded' if row.decision.funded else 'not funded'})"
         application = row.application
         if application is None:
             return f"Funding decision {row.decision.subject}", "", change

@@ -39,7 +39,9 @@ def test_the_log_has_a_row_for_every_kind_of_change_with_who_and_why():
     assert by_kind["Cohort status"].reason == "Ready to recruit"
     assert by_kind["Register correction"].change == "Absent → Present"
     assert by_kind["Register correction"].reason == "Signed in late"
-    assert by_kind["Funding override"].change.startswith("Marked funded by hub policy")
+    assert by_kind["Funding override"].change == (
+        "Marked funded by hub policy (the rules said not funded)"
+    )
     assert "application to NPQLPM" in by_kind["Funding override"].subject
     assert by_kind["Place"].change == "Active → Deferred"
     assert by_kind["Role"].change == "Given the role Facilitator"
