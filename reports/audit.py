@@ -37,7 +37,8 @@ from participants.models import (
     GiasImport,
 )
 
-from .models import Export
+from .datasets import filters_described
+from .models import ExportEvent
 
 PERSON_FIELDS = ("first_name", "last_name", "email")
 
@@ -463,19 +464,24 @@ class Outcomes(AuditSource):
 
 
 class Exports(AuditSource):
+    """Every list taken away as a file; the record outlives the export and its file."""
+
     key = "exports"
     label = "Export"
-    model = Export
-    when = "created_at"
-    who = "requested_by"
-    subject_fields = ("file_name",)
+    model = ExportEvent
+    when = "at"
+    who = "by"
+    related = ("export",)
 
     def describe(self, row, *, viewer):
-        # Only its owner may open an export (Export.objects.for_user), hub administrators too.
-        url = row.get_absolute_url() if row.requested_by_id == viewer.pk else ""
-        change = f"Exported {row.rows_total} row{'s' if row.rows_total != 1 else ''}"
-        if row.status != Export.Status.DONE:
-            change = f"Asked for an export: {row.get_status_display().lower()}"
+        # An export's page is its owner's alone (Export.objects.for_user), while it is kept.
+        url = ""
+        if row.export is not None and row.export.requested_by_id == viewer.pk:
+            url = row.export.get_absolute_url()
+        change = f"Exported {row.rows} row{'s' if row.rows != 1 else ''}"
+        described = filters_described(row.filters)
+        if described:
+            change += ", filtered by " + "; ".join(f"{name}: {value}" for name, value in described)
         return f"{row.get_kind_display()} ({row.get_file_format_display()})", url, change
 
 

@@ -42,7 +42,13 @@ from .selectors import (
     school_leader_schools,
     school_termly_summary,
 )
-from .services import export_download_refused, export_settings, export_start, exports_fail_stalled
+from .services import (
+    export_download_refused,
+    export_record,
+    export_settings,
+    export_start,
+    exports_fail_stalled,
+)
 from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
 
@@ -319,6 +325,13 @@ class ExportCreateView(View):
         return self.contents.total <= export_settings()["inline_max_rows"]
 
     def download(self):
+        export_record(
+            user=self.request.user,
+            kind=self.dataset.kind,
+            file_format=self.file_format,
+            filters=self.filters,
+            rows=self.contents.total,
+        )
         name = self.dataset.file_name(filters=self.filters, file_format=self.file_format)
         if self.file_format == Export.Format.XLSX:
             response = HttpResponse(

@@ -5,12 +5,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import CohortStatusChange
+from cohorts.tests.factories import CohortFactory
 from npq_portal.models import RoleChange
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import ApplicationEvent
+from participants.tests.factories import ApplicationFactory
 from reports.audit import AUDIT_SOURCES, AuditFilters, audit_log_entries, audit_log_rows
+from reports.models import Export
+from reports.services import export_start, exports_forget_old
 from reports.tests.audit_data import every_kind_of_change
 
 pytestmark = pytest.mark.django_db
@@ -323,3 +327,36 @@ def test_the_page_makes_the_same_queries_with_10_and_200_more_changes(
 # person filter's choices, the count and the page, and one for each kind of change on the page
 # (two for funding overrides).
 MAX_QUERIES = 9 + len(AUDIT_SOURCES) + 1
+
+
+# ---- Exports stay in the log ----
+
+
+def test_a_list_downloaded_at_once_is_in_the_audit_log(client):
+    admin = _admin()
+    ApplicationFactory(cohort=CohortFactory())
+    sign_in(client, admin)
+
+    download = client.get(
+        reverse("reports:export-create", args=["applications", "xlsx"]), {"status": "draft"}
+    )
+    entries = _entries(AuditFilters(kinds=("exports",)), viewer=admin)
+
+    assert download.status_code == 200
+    assert [(e.who, e.subject, e.change) for e in entries] == [
+        (admin, "Applications (Excel)", "Exported 0 rows, filtered by Status: draft")
+    ]
+
+
+def test_an_export_stays_in_the_audit_log_after_its_file_is_forgotten():
+    admin = _admin()
+    export = export_start(user=admin, kind="enrolments", file_format="csv", filters={})
+    Export.objects.filter(pk=export.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=8)
+    )
+
+    exports_forget_old()
+    entries = _entries(AuditFilters(kinds=("exports",)), viewer=admin)
+
+    assert not Export.objects.exists()
+    assert [(e.who, e.subject, e.url) for e in entries] == [(admin, "Places (CSV)", "")]
