@@ -35,6 +35,7 @@ from participants.models import (
     EnrolmentEvent,
     FundingOverride,
     GiasImport,
+    SchoolLeadership,
 )
 
 from .datasets import filters_described
@@ -82,6 +83,7 @@ class AuditSource:
     related: tuple[str, ...] = ()  # what describe() follows, joined in the page's query
 
     def rows(self) -> models.QuerySet:
+        """Every row of this history; a source may narrow it."""
         return self.model._default_manager.all()
 
     def matching(self, filters: AuditFilters) -> models.QuerySet:
@@ -177,7 +179,7 @@ class RoleChanges(AuditSource):
     subject_fields = _person_fields("user")
     related = ("user",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         change = (
             f"Given the role {row.get_role_display()}"
             if row.granted
@@ -197,7 +199,7 @@ class CohortStatusChanges(AuditSource):
     subject_fields = ("cohort__name", "cohort__programme__short_name")
     related = ("cohort__programme",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(viewer, "cohorts.view_all_cohorts", "cohorts:cohort-detail", row.cohort_id)
         change = _moved(row.get_from_status_display(), row.get_to_status_display())
         return str(row.cohort), url, change
@@ -217,7 +219,7 @@ class SessionChanges(AuditSource):
     )
     related = ("session__cohort__programme",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(viewer, "cohorts.change_session", "cohorts:session-update", row.session_id)
         if row.kind == SessionChange.Kind.MOVED:
             change = f"Moved from {_when(row.old_starts_at)} to {_when(row.new_starts_at)}"
@@ -243,7 +245,7 @@ class ApplicationEvents(AuditSource):
     extra_search_fields = ("by_name",)
     related = ("application__applicant", "application__cohort__programme")
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         application = row.application
         url = _link(
             viewer,
@@ -272,7 +274,7 @@ class EnrolmentEvents(AuditSource):
     )
     related = ("enrolment__participant", "enrolment__cohort__programme")
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         enrolment = row.enrolment
         url = _link(
             viewer,
@@ -296,7 +298,7 @@ class FundingOverrides(AuditSource):
     subject_fields = ("decision__subject",)
     related = ("decision",)
 
-    def word_q(self, word):
+    def word_q(self, word: str) -> Q:
         applications = Application.objects.annotate(
             decision_subject=Concat(
                 Value("participants.application:"),
@@ -309,7 +311,7 @@ class FundingOverrides(AuditSource):
             applicant |= Q(**{f"applicant__{name}__icontains": word})
         return super().word_q(word) | Q(Exists(applications.filter(applicant)))
 
-    def load(self, ids):
+    def load(self, ids: Iterable[int]) -> dict[int, models.Model]:
         overrides = super().load(ids)
         application_ids = {
             _application_id(override.decision.subject) for override in overrides.values()
@@ -321,7 +323,7 @@ class FundingOverrides(AuditSource):
             override.application = applications.get(_application_id(override.decision.subject))
         return overrides
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         funded = row.status == MARKED_FUNDED_BY_POLICY
         change = "Marked funded by hub policy" if funded else "Marked not funded by hub policy"
         change += f" (the rules said {'funded' if row.decision.funded else 'not funded'})"
@@ -355,7 +357,7 @@ class AttendanceChanges(AuditSource):
     )
     related = ("attendance__enrolment__participant", "attendance__session__cohort__programme")
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         session = row.attendance.session
         url = _link(
             viewer, "participants.view_attendance", "participants:session-register", session.pk
@@ -368,6 +370,25 @@ class AttendanceChanges(AuditSource):
         return subject, url, change
 
 
+class SchoolLeaderships(AuditSource):
+    """Access to a school's people, as its leader, while it lasts (removal deletes the row)."""
+
+    key = "school-leaders"
+    label = "School leader access"
+    model = SchoolLeadership
+    when = "confirmed_at"
+    who = "confirmed_by"
+    subject_fields = (*_person_fields("user"), "school__name")
+    related = ("user", "school")
+
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
+        url = ""
+        if viewer.has_perm("participants.add_schoolleadership"):
+            url = reverse("participants:school-leaders", kwargs={"urn": row.school.urn})
+        change = f"May see {row.school.name}'s applicants and participants, as its leader"
+        return f"{row.user} ({row.user.email})", url, change
+
+
 class GiasImports(AuditSource):
     key = "gias"
     label = "GIAS import"
@@ -376,7 +397,7 @@ class GiasImports(AuditSource):
     who = "uploaded_by"
     subject_fields = ("file_name",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(
             viewer, "participants.view_giasimport", "participants:gias-import-detail", row.pk
         )
@@ -398,7 +419,7 @@ class EligibilityLists(AuditSource):
     who = "uploaded_by"
     subject_fields = ("file_name",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = ""
         if viewer.has_perm("participants.view_eligibilitylist"):
             url = reverse("participants:eligibility-lists")
@@ -416,7 +437,7 @@ class EligibilityExceptions(AuditSource):
     subject_fields = (*_person_fields("enrolment__participant"), "window__title")
     related = ("enrolment__participant", "window")
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(
             viewer, "assessment.view_assessmentwindow", "assessment:window-detail", row.window_id
         )
@@ -434,7 +455,7 @@ class DeadlineExtensions(AuditSource):
     subject_fields = (*_person_fields("enrolment__participant"), "window__title")
     related = ("enrolment__participant", "window")
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(
             viewer, "assessment.view_assessmentwindow", "assessment:window-detail", row.window_id
         )
@@ -455,7 +476,7 @@ class Outcomes(AuditSource):
     subject_fields = (*_person_fields("enrolment__participant"), "window__title")
     related = ("enrolment__participant", "window")
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(
             viewer, "assessment.view_assessmentwindow", "assessment:window-detail", row.window_id
         )
@@ -473,7 +494,7 @@ class Exports(AuditSource):
     who = "by"
     related = ("export",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         # An export's page is its owner's alone (Export.objects.for_user), while it is kept.
         url = ""
         if row.export is not None and row.export.requested_by_id == viewer.pk:
@@ -494,7 +515,7 @@ class AdminLogEntries(AuditSource):
     subject_fields = ("object_repr",)
     related = ("content_type",)
 
-    def describe(self, row, *, viewer):
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = ""
         if row.action_flag != DELETION and row.content_type and _may_open_in_admin(viewer, row):
             url = row.get_admin_url()
@@ -528,6 +549,7 @@ AUDIT_SOURCES: list[AuditSource] = [
     DeadlineExtensions(),
     Outcomes(),
     RoleChanges(),
+    SchoolLeaderships(),
     GiasImports(),
     EligibilityLists(),
     Exports(),
@@ -541,16 +563,16 @@ def audit_sources(keys: Sequence[str] = ()) -> list[AuditSource]:
 
 
 def audit_log_rows(*, filters: AuditFilters) -> models.QuerySet:
-    """Every change that passes the filters, newest first, as (source, id, time) rows.
-
-    One UNION ALL query; slice it for a page and pass the slice to audit_log_entries.
-    """
+    """Every change that passes the filters, newest first, as (source, id, time) rows to
+    slice for a page and pass to audit_log_entries (one UNION ALL query)."""
     branches = [source.matching(filters) for source in audit_sources(filters.kinds)]
     rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     return rows.order_by("-audit_when", "-audit_id", "audit_source")
 
 
-def audit_log_entries(*, rows: Iterable[tuple[str, int, datetime.datetime]], viewer: User):
+def audit_log_entries(
+    *, rows: Iterable[tuple[str, int, datetime.datetime]], viewer: User
+) -> list[AuditEntry]:
     """The log's lines for a page of audit_log_rows: one query for each source on the page."""
     rows = list(rows)
     wanted: dict[str, list[int]] = defaultdict(list)

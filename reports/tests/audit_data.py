@@ -25,8 +25,9 @@ from participants.services import (
     funding_decision_override,
     gias_import_start,
     register_take,
+    school_leader_confirm,
 )
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory
+from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
 from programmes.tests.factories import ProgrammeFactory
 from reports.services import export_start
 
@@ -40,6 +41,11 @@ def every_kind_of_change(*, admin: User) -> dict:
     learner = UserFactory(first_name="Priya", last_name="Shah", email="priya@oakfield.example")
     user_set_roles(user=learner, roles=[Role.FACILITATOR], by=admin, reason="Runs the clinics")
     made["role-changes"] = learner
+    made["school-leaders"] = school_leader_confirm(
+        user=UserFactory(first_name="Helen", last_name="Whitfield"),
+        school=SchoolFactory(name="Oakfield Primary School"),
+        by=admin,
+    )
 
     cohort_move(cohort=cohort, to=Cohort.Status.OPEN, by=admin, reason="Ready to recruit")
     made["cohort-statuses"] = cohort

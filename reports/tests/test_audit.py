@@ -51,6 +51,9 @@ def test_the_log_has_a_row_for_every_kind_of_change_with_who_and_why():
     assert by_kind["Role"].change == "Given the role Facilitator"
     assert by_kind["Role"].subject == "Priya Shah (priya@oakfield.example)"
     assert by_kind["Django admin"].change == "Changed Name."
+    assert by_kind["School leader access"].change == (
+        "May see Oakfield Primary School's applicants and participants, as its leader"
+    )
 
 
 def test_the_log_is_newest_first():
