@@ -14,6 +14,7 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Funding", "participants:funding"),
         ("Assessment", "assessment:window-list"),
         ("People", "staff:person-list"),
+        ("Audit log", "reports:audit-log"),
     ),
     Role.PROGRAMME_LEAD: (
         ("Dashboard", "reports:dashboard"),

@@ -129,6 +129,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             # Subject access exports and erasure: administrators only (privacy app).
             "npq_portal.export_personal_data",
             "npq_portal.erase_personal_data",
+            "reports.view_audit_log",
             *CATALOGUE_EDITING,
             *SCHOOLS_AND_FUNDING,
             *COHORT_MANAGEMENT,

@@ -30,3 +30,44 @@ class MilestoneFilterForm(forms.Form):
         self.fields["academic_year"].choices = [("", "All")] + [
             (year, academic_year_label(year)) for year in years
         ]
+
+
+class AuditLogFilterForm(forms.Form):
+    """Narrows the audit log: by words, kind, who made the change and between which dates."""
+
+    PAGE_SIZES = [(25, "25"), (50, "50")]
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        help_text="Words in who made the change (name or email), what it was about, or why.",
+    )
+    kind = forms.ChoiceField(required=False, label="Kind")
+    person = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Anyone", label="Changed by"
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    per_page = forms.TypedChoiceField(
+        required=False, coerce=int, choices=PAGE_SIZES, empty_value=25, label="Per page"
+    )
+
+    def __init__(self, *args, kinds, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Every kind"), *kinds]
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda person: (
+            f"{person} ({person.email})" if person.get_full_name() else person.email
+        )
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The “From” date is after the “To” date.")
+        return data

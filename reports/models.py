@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment.storage import private_storage
 from npq_portal.models import TimeStampedModel
@@ -112,3 +113,38 @@ class Export(TimeStampedModel):
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class ExportEvent(models.Model):
+    """A record that someone took a list away as a file: who, when, which list, filtered how.
+
+    Written for every export, downloaded at once or made in the background, and kept after the
+    export and its file are forgotten, for the audit log. Holds personal data: the filters may
+    hold a name someone searched for.
+    """
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=Export.Kind)
+    file_format = models.CharField("format", max_length=10, choices=Export.Format)
+    filters = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    export = models.ForeignKey(
+        Export,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="The export made in the background; blank for a file downloaded at once.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        permissions = [
+            ("view_audit_log", "Can see the audit log: who changed what, when and why"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_file_format_display()}) by user {self.by_id}"

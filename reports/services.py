@@ -18,7 +18,7 @@ from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 
 from .datasets import DATASETS, ExportContents, columns_for, export_contents
-from .models import Export, ExportQuerySet
+from .models import Export, ExportEvent, ExportQuerySet
 from .tasks import export_build_task
 from .writers import csv_chunks, xlsx_write
 
@@ -85,9 +85,40 @@ def export_start(
         rows_total=rows_total,
         file_name=dataset.file_name(filters=filters, file_format=file_format),
     )
+    export_record(
+        user=user,
+        kind=kind,
+        file_format=file_format,
+        filters=filters,
+        rows=rows_total,
+        export=export,
+    )
     logger.info("Export %s (%s) asked for by user %s", export.pk, kind, user.pk)
     outbox_enqueue(export_build_task, export.pk)
     return export
+
+
+def export_record(
+    *,
+    user: User,
+    kind: str,
+    file_format: str,
+    filters: Mapping[str, str],
+    rows: int,
+    export: Export | None = None,
+) -> ExportEvent:
+    """Keep, for the audit log, that this person took a list away as a file, filtered so.
+
+    The record outlives the export and its file (exports_forget_old leaves it).
+    """
+    return ExportEvent.objects.create(
+        by=user,
+        kind=kind,
+        file_format=file_format,
+        filters=dict(filters),
+        rows=rows,
+        export=export,
+    )
 
 
 def export_build(*, export: Export) -> None:

@@ -20,6 +20,8 @@ urlpatterns = [
         views.SchoolTermlySummaryPdfView.as_view(),
         name="school-summary-pdf",
     ),
+    # Who changed what, when and why (issue 11).
+    path("staff/audit-log/", views.AuditLogView.as_view(), name="audit-log"),
     # Exports (issue 9).
     path("exports/", views.ExportListView.as_view(), name="export-list"),
     # Before export-create, whose <slug:kind> would also match a number.

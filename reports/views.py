@@ -22,10 +22,17 @@ from cohorts.models import Cohort, DeliveryPartner
 from npq_portal.page_cache import cache_for_session
 from programmes.models import Programme
 
+from .audit import (
+    AUDIT_SOURCES,
+    AuditFilters,
+    audit_log_entries,
+    audit_log_people,
+    audit_log_rows,
+)
 from .cohort_report import cohort_report
 from .dashboard import DashboardFilters, dashboard_figures
 from .datasets import DATASETS, export_contents, filters_described
-from .forms import MilestoneFilterForm
+from .forms import AuditLogFilterForm, MilestoneFilterForm
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
@@ -35,7 +42,13 @@ from .selectors import (
     school_leader_schools,
     school_termly_summary,
 )
-from .services import export_download_refused, export_settings, export_start, exports_fail_stalled
+from .services import (
+    export_download_refused,
+    export_record,
+    export_settings,
+    export_start,
+    exports_fail_stalled,
+)
 from .terms import Term, term_from_slug, term_of
 from .writers import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_bytes
 
@@ -312,6 +325,13 @@ class ExportCreateView(View):
         return self.contents.total <= export_settings()["inline_max_rows"]
 
     def download(self):
+        export_record(
+            user=self.request.user,
+            kind=self.dataset.kind,
+            file_format=self.file_format,
+            filters=self.filters,
+            rows=self.contents.total,
+        )
         name = self.dataset.file_name(filters=self.filters, file_format=self.file_format)
         if self.file_format == Export.Format.XLSX:
             response = HttpResponse(
@@ -419,3 +439,54 @@ class ExportDownloadView(View):
         return FileResponse(
             handle, as_attachment=True, filename=export.file_name, content_type=content_type
         )
+
+
+# ---- The audit log (issue 11) ----
+
+
+class AuditLogView(PermissionRequiredMixin, ListView):
+    """Who changed what, when and why, from every history the portal keeps, newest first."""
+
+    permission_required = "reports.view_audit_log"
+    template_name = "reports/audit_log.html"
+    paginate_by = 25
+
+    def get(self, request, *args, **kwargs):
+        self.filters = AuditLogFilterForm(
+            request.GET or None,
+            kinds=[(source.key, source.label) for source in AUDIT_SOURCES],
+            people=audit_log_people(),
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if not self.filters.is_bound:
+            return audit_log_rows(filters=AuditFilters())
+        if not self.filters.is_valid():
+            return []  # the form says what is wrong; a half-applied filter would mislead
+        data = self.filters.cleaned_data
+        return audit_log_rows(
+            filters=AuditFilters(
+                text=data["q"],
+                kinds=(data["kind"],) if data["kind"] else (),
+                person=data["person"],
+                since=data["since"],
+                until=data["until"],
+            )
+        )
+
+    def get_paginate_by(self, queryset):
+        if self.filters.is_bound and self.filters.is_valid():
+            return self.filters.cleaned_data["per_page"] or self.paginate_by
+        return self.paginate_by
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = self.filters.cleaned_data if self.filters.is_bound else {}
+        context.update(
+            filters=self.filters,
+            filtered=any(value for key, value in data.items() if key != "per_page")
+            or bool(self.filters.errors),
+            entries=audit_log_entries(rows=context["object_list"], viewer=self.request.user),
+        )
+        return context

@@ -1,0 +1,365 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.models import CohortStatusChange
+from cohorts.tests.factories import CohortFactory
+from npq_portal.models import RoleChange
+from npq_portal.roles import Role
+from npq_portal.services import user_set_roles
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from participants.models import ApplicationEvent
+from participants.tests.factories import ApplicationFactory
+from reports.audit import AUDIT_SOURCES, AuditFilters, audit_log_entries, audit_log_rows
+from reports.models import Export
+from reports.services import export_start, exports_forget_old
+from reports.tests.audit_data import every_kind_of_change
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("reports:audit-log")
+
+
+def _admin(**kwargs):
+    return StaffUserFactory(first_name="Hannah", last_name="Okafor", **kwargs)
+
+
+def _entries(filters=None, *, viewer):
+    rows = audit_log_rows(filters=filters or AuditFilters())
+    return audit_log_entries(rows=rows, viewer=viewer)
+
+
+def test_the_log_has_a_row_for_every_kind_of_change_with_who_and_why():
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+
+    entries = _entries(viewer=admin)
+
+    assert {entry.kind for entry in entries} == {source.label for source in AUDIT_SOURCES}
+    by_kind = {entry.kind: entry for entry in entries if entry.who == admin}
+    assert by_kind["Cohort status"].change == "Draft → Open for applications"
+    assert by_kind["Cohort status"].reason == "Ready to recruit"
+    assert by_kind["Register correction"].change == "Absent → Present"
+    assert by_kind["Register correction"].reason == "Signed in late"
+    assert by_kind["Funding override"].change == (
+        "Marked funded by hub policy (the rules said not funded)"
+    )
+    assert "application to NPQLPM" in by_kind["Funding override"].subject
+    assert by_kind["Place"].change == "Active → Deferred"
+    assert by_kind["Role"].change == "Given the role Facilitator"
+    assert by_kind["Role"].subject == "Priya Shah (priya@oakfield.example)"
+    assert by_kind["Django admin"].change == "Changed Name."
+    assert by_kind["School leader access"].change == (
+        "May see Oakfield Primary School's applicants and participants, as its leader"
+    )
+
+
+def test_the_log_is_newest_first():
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    CohortStatusChange.objects.update(changed_at=week_ago)
+    ApplicationEvent.objects.update(at=week_ago + datetime.timedelta(hours=1))
+
+    entries = _entries(viewer=admin)
+
+    assert [entry.kind for entry in entries[-2:]] == ["Application", "Cohort status"]
+    times = [entry.when for entry in entries]
+    assert times == sorted(times, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("venue flooded", {"Session"}),  # why
+        ("priya shah", {"Role", "Place", "Register correction", "Assessment exception"}),  # about
+        ("rise-2027", {"Eligibility list"}),  # about: the file's name
+    ],
+)
+def test_searching_finds_words_in_the_subject_and_the_reason(text, kinds):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+
+    entries = _entries(AuditFilters(text=text), viewer=admin)
+
+    assert {entry.kind for entry in entries} == kinds
+
+
+def test_searching_for_a_name_finds_changes_made_by_that_person_and_about_them():
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    other = StaffUserFactory(first_name="Tom", last_name="Reed")
+    user_set_roles(user=UserFactory(), roles=[Role.ASSESSOR], by=other, reason="Marks NPQLPM")
+
+    entries = _entries(AuditFilters(text="tom reed"), viewer=admin)
+
+    assert [(entry.who, entry.subject, entry.reason) for entry in entries] == [
+        (other, entries[0].subject, "Marks NPQLPM"),
+        (None, f"Tom Reed ({other.email})", "Test"),  # the role they were given in set-up
+    ]
+
+
+def test_searching_finds_a_funding_override_by_its_applicants_name():
+    admin = _admin()
+    made = every_kind_of_change(admin=admin)
+    applicant = made["funding"].applicant
+
+    entries = _entries(AuditFilters(text=applicant.last_name, kinds=("funding",)), viewer=admin)
+
+    assert [entry.kind for entry in entries] == ["Funding override"]
+
+
+def test_filtering_by_kind_person_and_dates():
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    other = StaffUserFactory()
+    user_set_roles(user=UserFactory(), roles=[Role.ASSESSOR], by=other, reason="Marks")
+    RoleChange.objects.filter(by=other).update(changed_at=timezone.now() - datetime.timedelta(10))
+    today = timezone.localdate()
+
+    by_kind = _entries(AuditFilters(kinds=("sessions", "places")), viewer=admin)
+    by_person = _entries(AuditFilters(person=other), viewer=admin)
+    last_week = _entries(AuditFilters(until=today - datetime.timedelta(days=7)), viewer=admin)
+    today_only = _entries(AuditFilters(since=today, until=today, person=other), viewer=admin)
+
+    assert {entry.kind for entry in by_kind} == {"Session", "Place"}
+    assert [entry.reason for entry in by_person] == ["Marks"]
+    assert [entry.reason for entry in last_week] == ["Marks"]
+    assert today_only == []
+
+
+def test_links_only_to_pages_the_viewer_may_open():
+    admin = _admin()
+    made = every_kind_of_change(admin=admin)
+    another_admin = _admin()
+
+    mine = {e.kind: e.url for e in _entries(AuditFilters(kinds=("exports",)), viewer=admin)}
+    theirs = {
+        e.kind: e.url for e in _entries(AuditFilters(kinds=("exports",)), viewer=another_admin)
+    }
+    urls = {e.kind: e.url for e in _entries(viewer=admin)}
+
+    assert mine == {"Export": made["exports"].get_absolute_url()}
+    assert theirs == {"Export": ""}  # an export is its owner's alone
+    assert urls["Session"] == reverse("cohorts:session-update", args=[made["sessions"].pk])
+    assert urls["Application"] == made["applications"].get_absolute_url()
+    assert urls["Funding override"] == made["funding"].get_absolute_url()
+    assert urls["Django admin"] == reverse(
+        "admin:programmes_programme_change", args=[made["django-admin"].pk]
+    )
+
+
+# ---- The page ----
+
+
+def test_a_hub_administrator_sees_the_log_from_the_navigation(client):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    sign_in(client, admin)
+
+    response = client.get(reverse("reports:dashboard"))
+    log = client.get(URL)
+
+    assert f'href="{URL}"' in response.content.decode()
+    assert log.status_code == 200
+    assert "Venue flooded" in log.content.decode()
+    assert "Hannah Okafor" in log.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.PROGRAMME_LEAD, Role.FACILITATOR, Role.ASSESSOR])
+def test_other_staff_may_not_see_the_log(client, role):
+    sign_in(client, StaffUserFactory(roles=[role]))
+
+    response = client.get(URL)
+
+    assert response.status_code == 403
+    assert f'href="{URL}"' not in client.get(reverse("staff:home")).content.decode()
+
+
+def test_a_teacher_may_not_see_the_log(client):
+    sign_in(client, UserFactory())
+
+    assert client.get(URL).status_code == 403
+
+
+def test_the_page_filters_with_its_form(client):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    sign_in(client, admin)
+
+    response = client.get(URL, {"q": "flooded", "kind": "sessions", "person": admin.pk})
+
+    page = response.content.decode()
+    assert response.context["paginator"].count == 1
+    assert "Venue flooded" in page
+    assert "1 change matching these filters" in page
+
+
+def test_no_matches_says_so(client):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    sign_in(client, admin)
+
+    response = client.get(URL, {"q": "nothing-like-this"})
+
+    assert "No changes match these filters." in response.content.decode()
+
+
+def test_an_empty_log_says_what_will_appear(client):
+    admin = _admin()
+    RoleChange.objects.all().delete()  # the administrator's own role, given in set-up
+    sign_in(client, admin)
+
+    response = client.get(URL)
+
+    assert "Nothing has been changed yet." in response.content.decode()
+
+
+def test_a_start_date_after_the_end_date_is_refused_with_a_reason(client):
+    sign_in(client, _admin())
+
+    response = client.get(URL, {"since": "2027-11-09", "until": "2027-11-01"})
+
+    page = response.content.decode()
+    assert "The “From” date is after the “To” date." in page
+    assert "Correct the filters to see the log." in page
+
+
+def test_the_log_shows_25_or_50_a_page(client):
+    admin = _admin()
+    people = UserFactory.create_batch(30)
+    for person in people:
+        user_set_roles(user=person, roles=[Role.ASSESSOR], by=admin, reason="Marking team")
+    sign_in(client, admin)
+
+    first = client.get(URL)
+    fifty = client.get(URL, {"per_page": 50})
+
+    assert len(first.context["entries"]) == 25
+    assert first.context["paginator"].count == 31
+    assert len(fifty.context["entries"]) == 31
+    assert len(client.get(URL, {"page": 2}).context["entries"]) == 6
+
+
+def _more_history(made: dict, admin, count: int) -> None:
+    """`count` more rows, spread over the histories so each is on the first page, in bulk."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from cohorts.models import SessionChange
+    from participants.models import (
+        Attendance,
+        AttendanceChange,
+        EnrolmentEvent,
+        FundingOverride,
+    )
+
+    attendance = Attendance.objects.get(session=made["attendance"])
+    programme = made["django-admin"]
+    makers = [
+        lambda: RoleChange(user=made["role-changes"], role="assessor", granted=True, by=admin),
+        lambda: CohortStatusChange(
+            cohort=made["cohort-statuses"], from_status="open", to_status="full", by=admin
+        ),
+        lambda: SessionChange(session=made["sessions"], kind="cancelled", by=admin),
+        lambda: ApplicationEvent(
+            application=made["applications"], from_status="draft", to_status="draft", by=admin
+        ),
+        lambda: EnrolmentEvent(
+            enrolment=made["places"], from_status="active", to_status="deferred", by=admin
+        ),
+        lambda: FundingOverride(
+            decision=made["funding"].funding_decision or _decision(made), status="x", by=admin
+        ),
+        lambda: AttendanceChange(
+            attendance=attendance, from_mark="absent", to_mark="late", by=admin, reason="Late"
+        ),
+        lambda: LogEntry(
+            user=admin,
+            content_type=ContentType.objects.get_for_model(programme),
+            object_id=str(programme.pk),
+            object_repr=str(programme),
+            action_flag=CHANGE,
+            change_message="[]",
+        ),
+    ]
+    rows = [makers[n % len(makers)]() for n in range(count)]
+    for model in {type(row) for row in rows}:
+        model.objects.bulk_create([row for row in rows if type(row) is model])
+
+
+def _decision(made):
+    from participants.models import FundingDecision
+
+    return FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
+
+
+def test_the_page_makes_the_same_queries_with_10_and_200_more_changes(
+    client, django_assert_max_num_queries
+):
+    admin = _admin()
+    admin.is_staff = True  # the Django admin's rows link to it
+    admin.save()
+    made = every_kind_of_change(admin=admin)
+    # One of each kind stays on the first page, however many rows are added below it.
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    for source in AUDIT_SOURCES:
+        source.rows().update(**{source.when: tomorrow})
+    sign_in(client, admin)
+    query = {"per_page": 50, "q": "a"}  # the search joins every history's tables too
+    client.get(URL, query)  # per-process caches (content types, permissions) fill here
+
+    _more_history(made, admin, 10)
+    with django_assert_max_num_queries(MAX_QUERIES) as small:
+        first = client.get(URL, query)
+    _more_history(made, admin, 190)
+    with django_assert_max_num_queries(MAX_QUERIES) as large:
+        second = client.get(URL, query)
+
+    assert first.context["paginator"].count < 50
+    assert len(second.context["entries"]) == 50
+    kinds = {source.label for source in AUDIT_SOURCES}
+    assert {e.kind for e in first.context["entries"]} == kinds
+    assert {e.kind for e in second.context["entries"]} == kinds
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+# The request's own (session, user, MFA, two for permissions, roles for the navigation), the
+# person filter's choices, the count and the page, and one for each kind of change on the page
+# (two for funding overrides).
+MAX_QUERIES = 9 + len(AUDIT_SOURCES) + 1
+
+
+# ---- Exports stay in the log ----
+
+
+def test_a_list_downloaded_at_once_is_in_the_audit_log(client):
+    admin = _admin()
+    ApplicationFactory(cohort=CohortFactory())
+    sign_in(client, admin)
+
+    download = client.get(
+        reverse("reports:export-create", args=["applications", "xlsx"]), {"status": "draft"}
+    )
+    entries = _entries(AuditFilters(kinds=("exports",)), viewer=admin)
+
+    assert download.status_code == 200
+    assert [(e.who, e.subject, e.change) for e in entries] == [
+        (admin, "Applications (Excel)", "Exported 0 rows, filtered by Status: draft")
+    ]
+
+
+def test_an_export_stays_in_the_audit_log_after_its_file_is_forgotten():
+    admin = _admin()
+    export = export_start(user=admin, kind="enrolments", file_format="csv", filters={})
+    Export.objects.filter(pk=export.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=8)
+    )
+
+    exports_forget_old()
+    entries = _entries(AuditFilters(kinds=("exports",)), viewer=admin)
+
+    assert not Export.objects.exists()
+    assert [(e.who, e.subject, e.url) for e in entries] == [(admin, "Places (CSV)", "")]
