@@ -434,6 +434,7 @@ MATRIX: dict[str, Row] = {
     "reports:export-list": Row(signed_in()),  # everyone's own exports, empty or not
     # An export is its requester's alone (the hub administrator's here), whatever the role.
     "reports:export-detail": Row(signed_in(MISSING, hub_administrator=OK)),
+    "reports:audit-log": ADMINISTRATORS,
     "reports:export-progress": Row(signed_in(MISSING, hub_administrator=OK)),
     "reports:export-download": Row(signed_in(MISSING, hub_administrator=OK)),
     # Applications may be exported by managers and school leaders (their schools' rows).
