@@ -1,6 +1,8 @@
 import hashlib
 from urllib.parse import urlencode
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -1112,6 +1114,10 @@ class RemindersUpcomingView(PermissionRequiredMixin, TemplateView):
         )
 
 
+# The preview's sandboxed srcdoc frame inherits this page's policy, and emails style
+# themselves with style attributes (mail apps drop stylesheets): allow those attributes here
+# only. Scripts stay refused, and the sandbox runs none anyway.
+@method_decorator(csp_update({"style-src-attr": [UNSAFE_INLINE]}), name="dispatch")
 class EmailPreviewView(PermissionRequiredMixin, TemplateView):
     """Every email with sample data: its subject, plain text and HTML, as people get it."""
 
