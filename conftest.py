@@ -121,6 +121,47 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# Chromium logs each refusal as "Refused to …"; the listener (injected by Playwright, so the
+# page's own policy cannot block it) also catches refusals that log nothing, such as reports.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} refused ${event.blockedURI}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """Content security policy violations Chromium reported during the test, with their page."""
+    return []
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """pytest-playwright's page, watched for content security policy violations."""
+
+    def watch(message):
+        text = message.text
+        if text.startswith(("Refused to", "CSP violation")):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    page.context.add_init_script(CSP_LISTENER)
+    page.context.on("console", watch)
+    return page
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test that passed fails if Chromium refused anything under the policy."""
+    result = yield
+    violations = item.funcargs.get("csp_violations") if hasattr(item, "funcargs") else None
+    if violations:
+        # Each refusal is logged twice (Chromium and the listener): name each one once.
+        pytest.fail("Content security policy violations:\n" + "\n".join(dict.fromkeys(violations)))
+    return result
+
+
 @pytest.fixture
 def mail_server_down(monkeypatch):
     """Every email send fails as an SMTP server that drops the connection would make it fail."""

@@ -322,6 +322,22 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# The portal's own public pages (npq_portal/ratelimit.py), in allauth's format: "amount/period/
+# per", where per is ip (each address, IPv6 by /64), or key (each email address or link).
+# Over a limit, the person gets templates/429.html and waits for the window to move on.
+RATE_LIMITS = {
+    # Mailing-list sign-ups: each sends a confirmation email, so a script must not turn the
+    # form into a way to flood someone's inbox: per address, and per email address signed up.
+    "subscribe": "10/m/ip,30/h/ip,3/h/key",
+    # Links in emails (mailing list: confirm, manage, unsubscribe; reminders: stop) and the
+    # school approval link: every request, per address and per link, far above what a person
+    # clicking through needs. An approval link also posts decisions and delegations (emails).
+    "email_link": "30/m/ip,30/m/key",
+    "school_approval": "30/m/ip,60/h/key",
+    # Links that match nothing (forged, mistyped, expired): a token-guessing client gets this
+    # many tries across all of them, then every link page answers 429 until the hour moves on.
+    "bad_link": "10/h/ip",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "NPQ Portal")
 # Wrong TOTP codes count as failed logins, so "login_failed" above limits code guessing too.
@@ -360,6 +376,10 @@ MEDIA_URL = "media/"
 # HTTP_X_FORWARDED_PROTO) so Django knows the request arrived over HTTPS.
 if env_str("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
+# Rate limits count per client address. Behind proxies, REMOTE_ADDR is the proxy's, which
+# would put every visitor in one bucket: production sets how many proxies append to
+# X-Forwarded-For, and the address that many from its end is the client's.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = 0 if DEBUG else int(env_str("SECURE_HSTS_SECONDS", "31536000"))
 # Both reach beyond this host (sibling sites, browsers' preload lists): the hub opts in.
