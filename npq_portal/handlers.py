@@ -3,9 +3,11 @@
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_confirmed
 from allauth.mfa.signals import authenticator_added
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
 
+from .middleware import session_record_sign_in
 from .tasks import user_send_welcome_task
 
 
@@ -23,3 +25,10 @@ def mfa_counts_for_this_session(sender, request, user, authenticator, **kwargs) 
     """Activating TOTP needs a valid code, so the session that did it has proved MFA."""
     if authenticator.type == authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", type="totp")
+
+
+@receiver(user_logged_in, dispatch_uid="npq_portal.session_record_sign_in")
+def record_sign_in_time(sender, request, user, **kwargs) -> None:
+    # Staff sessions end a set time after signing in (StaffSessionExpiryMiddleware).
+    if request is not None and hasattr(request, "session"):
+        session_record_sign_in(request.session)

@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "npq_portal.middleware.StaffSessionExpiryMiddleware",
     "npq_portal.middleware.StaffMfaRequiredMiddleware",
 ]
 
@@ -337,6 +338,13 @@ RATE_LIMITS = {
     # Links that match nothing (forged, mistyped, expired): a token-guessing client gets this
     # many tries across all of them, then every link page answers 429 until the hour moves on.
     "bad_link": "10/h/ip",
+}
+# Hub staff see everyone's personal data, so a staff session left open on a shared computer
+# must not stay usable: it ends after this long unused, and this long after signing in however
+# busy (a working day). Teachers keep Django's normal two weeks. npq_portal/middleware.py.
+STAFF_SESSION = {
+    "idle": timedelta(minutes=int(env_str("STAFF_SESSION_IDLE_MINUTES", "30"))),
+    "max_age": timedelta(hours=int(env_str("STAFF_SESSION_MAX_HOURS", "10"))),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "NPQ Portal")
