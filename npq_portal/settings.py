@@ -400,6 +400,16 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms (and the autosave) send the token from the page.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link in an email (an approval, a reminder) must open the portal signed in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if not DEBUG:
+    # The __Host- prefix makes browsers refuse these cookies unless they are Secure, for this
+    # host only and the whole site: a sibling subdomain cannot plant a session or CSRF token.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 X_FRAME_OPTIONS = "DENY"
 # The content security policy (django-csp): everything from this site only, no inline script
 # or style at all, so injected markup cannot run or restyle a page. Pages needing more say why
