@@ -128,3 +128,23 @@ def test_a_head_reading_the_link_then_deciding_is_not_held_up(
     assert response.status_code == 200
     application.refresh_from_db()
     assert application.status == Application.Status.SCHOOL_APPROVED
+
+
+def test_the_approval_link_still_works_while_redis_is_down(client, settings, monkeypatch):
+    from npq_portal.cache import TolerantRedisCache
+
+    monkeypatch.setattr(TolerantRedisCache, "_down_until", 0.0)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "npq_portal.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    application = ApplicationFactory()
+
+    response = client.get(
+        reverse("participants:school-approval", args=[approval_token(application)])
+    )
+
+    assert response.status_code == 200  # limits lapse in an outage; the page does not fail
