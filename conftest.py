@@ -1,6 +1,7 @@
 """Test set-up shared by every app: fast hashing, inline tasks, a real worker on request."""
 
 import os
+from datetime import timedelta
 
 # Playwright runs an event loop in the test thread; Django must still let tests use the ORM.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # an empty value would not count
@@ -20,6 +21,10 @@ TEST_SETTINGS = {
     },
     # Each test starts with empty rate-limit counters and TOTP replay records.
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    # Many tests sign staff in, then travel in time (time_machine) to see a page on a later
+    # day; staff sessions would end on the way. npq_portal/tests/test_sessions.py puts the
+    # real limits back to test them.
+    "STAFF_SESSION": {"idle": timedelta(days=10000), "max_age": timedelta(days=10000)},
     # One process, so its cache is the one everything reads: entries kept for a data
     # generation (MFA checks, signed-in pages, searches) are kept in every run of the suite.
     "SHARED_CACHE": True,

@@ -5,11 +5,18 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from npq_portal import settings as project_settings
 from npq_portal.roles import Role
 
 from .factories import PASSWORD, TOTP_SECRET, StaffUserFactory, UserFactory, current_totp_code
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _real_staff_session_limits(settings):
+    # The shared test settings lift them for tests that travel in time (conftest.py).
+    settings.STAFF_SESSION = project_settings.STAFF_SESSION
 
 
 @pytest.fixture
