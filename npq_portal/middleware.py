@@ -64,7 +64,10 @@ class StaffMfaRequiredMiddleware:
 
 def mfa_facts(request) -> tuple[bool, bool]:
     """Whether this person needs MFA and has an authenticator: asked of the database once for
-    each data generation rather than on every page (both change only by a write)."""
+    each data generation rather than on every page (both change only by a write), and once
+    for each request however many middlewares ask."""
+    if hasattr(request, "_mfa_facts"):
+        return request._mfa_facts
     facts = fresh_get(request, mfa_facts_key(request))
     if facts is None:
         user = request.user
@@ -75,6 +78,7 @@ def mfa_facts(request) -> tuple[bool, bool]:
         )
         facts = (needs_mfa, has_totp)
         fresh_set(request, mfa_facts_key(request), facts, MFA_FACTS_SECONDS)
+    request._mfa_facts = facts
     return facts
 
 
@@ -91,8 +95,10 @@ def _needs_mfa(user) -> bool:
 # ---- Staff session expiry ----
 SIGNED_IN_AT_KEY = "npq_signed_in_at"
 LAST_SEEN_KEY = "npq_last_seen_at"
-# The last-seen time is written at most this often, so most pages save no session.
-LAST_SEEN_GRANULARITY_SECONDS = 60
+# The last-seen time is written at most every sixth of the idle limit (5 minutes of 30), so
+# most pages save no session; an idle session so ends between 25 and 30 minutes after its
+# last use.
+LAST_SEEN_STEPS = 6
 SESSION_EXPIRED_MESSAGE = (
     "For your security you were signed out after {minutes} minutes without using the portal, "
     "or {hours} hours after signing in. Sign in again to carry on where you were."
@@ -133,7 +139,7 @@ class StaffSessionExpiryMiddleware:
             or now - signed_in_at > limits["max_age"].total_seconds()
         ):
             return self._sign_out(request)
-        if now - last_seen >= LAST_SEEN_GRANULARITY_SECONDS:
+        if now - last_seen >= limits["idle"].total_seconds() / LAST_SEEN_STEPS:
             session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
