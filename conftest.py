@@ -1,6 +1,7 @@
 """Test set-up shared by every app: fast hashing, inline tasks, a real worker on request."""
 
 import os
+from datetime import timedelta
 
 # Playwright runs an event loop in the test thread; Django must still let tests use the ORM.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # an empty value would not count
@@ -20,6 +21,10 @@ TEST_SETTINGS = {
     },
     # Each test starts with empty rate-limit counters and TOTP replay records.
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    # Many tests sign staff in, then travel in time (time_machine) to see a page on a later
+    # day; staff sessions would end on the way. npq_portal/tests/test_sessions.py puts the
+    # real limits back to test them.
+    "STAFF_SESSION": {"idle": timedelta(days=10000), "max_age": timedelta(days=10000)},
     # One process, so its cache is the one everything reads: entries kept for a data
     # generation (MFA checks, signed-in pages, searches) are kept in every run of the suite.
     "SHARED_CACHE": True,
@@ -119,6 +124,47 @@ def browser_type_launch_args(browser_type_launch_args):
         "headless": True,
         "args": CHROMIUM_ARGS,
     }
+
+
+# Chromium logs each refusal as "Refused to …"; the listener (injected by Playwright, so the
+# page's own policy cannot block it) also catches refusals that log nothing, such as reports.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} refused ${event.blockedURI}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """Content security policy violations Chromium reported during the test, with their page."""
+    return []
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """pytest-playwright's page, watched for content security policy violations."""
+
+    def watch(message):
+        text = message.text
+        if text.startswith(("Refused to", "CSP violation")):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    page.context.add_init_script(CSP_LISTENER)
+    page.context.on("console", watch)
+    return page
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test that passed fails if Chromium refused anything under the policy."""
+    result = yield
+    violations = item.funcargs.get("csp_violations") if hasattr(item, "funcargs") else None
+    if violations:
+        # Each refusal is logged twice (Chromium and the listener): name each one once.
+        pytest.fail("Content security policy violations:\n" + "\n".join(dict.fromkeys(violations)))
+    return result
 
 
 @pytest.fixture

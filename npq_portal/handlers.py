@@ -4,8 +4,10 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_confirmed
 from allauth.mfa.signals import authenticator_added
 from celery.signals import task_postrun
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from .middleware import session_record_sign_in
 from .outbox import outbox_enqueue, outbox_mark_done
 from .tasks import user_send_welcome_task
 
@@ -30,3 +32,10 @@ def outbox_task_done(sender=None, task_id=None, state=None, **kwargs) -> None:
     """A task handed on by the outbox finished: its entry is done (a retry or failure is not)."""
     if state == "SUCCESS":
         outbox_mark_done(task_id)
+
+
+@receiver(user_logged_in, dispatch_uid="npq_portal.session_record_sign_in")
+def record_sign_in_time(sender, request, user, **kwargs) -> None:
+    # Staff sessions end a set time after signing in (StaffSessionExpiryMiddleware).
+    if request is not None and hasattr(request, "session"):
+        session_record_sign_in(request.session)

@@ -1,6 +1,10 @@
+import time
+
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -46,7 +50,7 @@ class StaffMfaRequiredMiddleware:
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
-        needs_mfa, has_totp = self._mfa_facts(request, user)
+        needs_mfa, has_totp = mfa_facts(request)
         if not needs_mfa:
             return self.get_response(request)
         if not has_totp:
@@ -57,26 +61,99 @@ class StaffMfaRequiredMiddleware:
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return self.get_response(request)
 
-    def _mfa_facts(self, request, user) -> tuple[bool, bool]:
-        """Whether this person needs MFA and has an authenticator: asked of the database once
-        for each data generation rather than on every page (both change only by a write)."""
-        facts = fresh_get(request, mfa_facts_key(request))
-        if facts is None:
-            needs_mfa = self._needs_mfa(user)
-            has_totp = (
-                needs_mfa
-                and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-            )
-            facts = (needs_mfa, has_totp)
-            fresh_set(request, mfa_facts_key(request), facts, MFA_FACTS_SECONDS)
-        return facts
+
+def mfa_facts(request) -> tuple[bool, bool]:
+    """Whether this person needs MFA and has an authenticator: asked of the database once for
+    each data generation rather than on every page (both change only by a write), and once
+    for each request however many middlewares ask."""
+    if hasattr(request, "_mfa_facts"):
+        return request._mfa_facts
+    facts = fresh_get(request, mfa_facts_key(request))
+    if facts is None:
+        user = request.user
+        needs_mfa = _needs_mfa(user)
+        has_totp = (
+            needs_mfa
+            and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        )
+        facts = (needs_mfa, has_totp)
+        fresh_set(request, mfa_facts_key(request), facts, MFA_FACTS_SECONDS)
+    request._mfa_facts = facts
+    return facts
+
+
+def _needs_mfa(user) -> bool:
+    # Anyone who can reach staff pages or the admin, however they were given the right.
+    return (
+        user.is_staff
+        or user.is_superuser
+        or user_is_hub_staff(user)
+        or user.has_perm("npq_portal.access_staff_area")
+    )
+
+
+# ---- Staff session expiry ----
+SIGNED_IN_AT_KEY = "npq_signed_in_at"
+LAST_SEEN_KEY = "npq_last_seen_at"
+# The last-seen time is written at most every sixth of the idle limit (5 minutes of 30), so
+# most pages save no session; an idle session so ends between 25 and 30 minutes after its
+# last use.
+LAST_SEEN_STEPS = 6
+SESSION_EXPIRED_MESSAGE = (
+    "For your security you were signed out after {minutes} minutes without using the portal, "
+    "or {hours} hours after signing in. Sign in again to carry on where you were."
+)
+
+
+def session_record_sign_in(session) -> None:
+    """Start a session's sign-in and last-use clocks from now."""
+    now = int(time.time())
+    session[SIGNED_IN_AT_KEY] = now
+    session[LAST_SEEN_KEY] = now
+
+
+class StaffSessionExpiryMiddleware:
+    """Hub staff sessions end after a while unused and a while after sign-in (settings
+    STAFF_SESSION); teachers and school leaders keep the normal session length.
+
+    The person is sent to sign in (and give a code) again, then back to the page they asked for.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if request.path.startswith(("/static/", "/healthz")) or not user.is_authenticated:
+            return self.get_response(request)
+        needs_mfa, _ = mfa_facts(request)
+        if not needs_mfa:
+            return self.get_response(request)
+        session = request.session
+        now = int(time.time())
+        signed_in_at = session.setdefault(SIGNED_IN_AT_KEY, now)
+        last_seen = session.setdefault(LAST_SEEN_KEY, now)
+        limits = settings.STAFF_SESSION
+        if (
+            now - last_seen > limits["idle"].total_seconds()
+            or now - signed_in_at > limits["max_age"].total_seconds()
+        ):
+            return self._sign_out(request)
+        if now - last_seen >= limits["idle"].total_seconds() / LAST_SEEN_STEPS:
+            session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
 
     @staticmethod
-    def _needs_mfa(user) -> bool:
-        # Anyone who can reach staff pages or the admin, however they were given the right.
-        return (
-            user.is_staff
-            or user.is_superuser
-            or user_is_hub_staff(user)
-            or user.has_perm("npq_portal.access_staff_area")
+    def _sign_out(request):
+        next_path = request.get_full_path() if request.method == "GET" else request.path
+        logout(request)  # a new, empty session: nothing of the old one is kept
+        limits = settings.STAFF_SESSION
+        messages.info(
+            request,
+            SESSION_EXPIRED_MESSAGE.format(
+                minutes=int(limits["idle"].total_seconds() // 60),
+                hours=int(limits["max_age"].total_seconds() // 3600),
+            ),
+            fail_silently=True,
         )
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': next_path})}")

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one, so every response gets the policy, redirects and 429s included.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "npq_portal.middleware.StaffSessionExpiryMiddleware",
     "npq_portal.middleware.StaffMfaRequiredMiddleware",
 ]
 
@@ -379,6 +383,29 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# The portal's own public pages (npq_portal/ratelimit.py), in allauth's format: "amount/period/
+# per", where per is ip (each address, IPv6 by /64), or key (each email address or link).
+# Over a limit, the person gets templates/429.html and waits for the window to move on.
+RATE_LIMITS = {
+    # Mailing-list sign-ups: each sends a confirmation email, so a script must not turn the
+    # form into a way to flood someone's inbox: per address, and per email address signed up.
+    "subscribe": "10/m/ip,30/h/ip,3/h/key",
+    # Links in emails (mailing list: confirm, manage, unsubscribe; reminders: stop) and the
+    # school approval link: every request, per address and per link, far above what a person
+    # clicking through needs. An approval link also posts decisions and delegations (emails).
+    "email_link": "30/m/ip,30/m/key",
+    "school_approval": "30/m/ip,60/h/key",
+    # Links that match nothing (forged, mistyped, expired): a token-guessing client gets this
+    # many tries across all of them, then every link page answers 429 until the hour moves on.
+    "bad_link": "10/h/ip",
+}
+# Hub staff see everyone's personal data, so a staff session left open on a shared computer
+# must not stay usable: it ends after this long unused, and this long after signing in however
+# busy (a working day). Teachers keep Django's normal two weeks. npq_portal/middleware.py.
+STAFF_SESSION = {
+    "idle": timedelta(minutes=int(env_str("STAFF_SESSION_IDLE_MINUTES", "30"))),
+    "max_age": timedelta(hours=int(env_str("STAFF_SESSION_MAX_HOURS", "10"))),
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "NPQ Portal")
 # Wrong TOTP codes count as failed logins, so "login_failed" above limits code guessing too.
@@ -417,6 +444,10 @@ MEDIA_URL = "media/"
 # HTTP_X_FORWARDED_PROTO) so Django knows the request arrived over HTTPS.
 if env_str("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
+# Rate limits count per client address. Behind proxies, REMOTE_ADDR is the proxy's, which
+# would put every visitor in one bucket: production sets how many proxies append to
+# X-Forwarded-For, and the address that many from its end is the client's.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = 0 if DEBUG else int(env_str("SECURE_HSTS_SECONDS", "31536000"))
 # Both reach beyond this host (sibling sites, browsers' preload lists): the hub opts in.
@@ -429,7 +460,33 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms (and the autosave) send the token from the page.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link in an email (an approval, a reminder) must open the portal signed in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if not DEBUG:
+    # The __Host- prefix makes browsers refuse these cookies unless they are Secure, for this
+    # host only and the whole site: a sibling subdomain cannot plant a session or CSRF token.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 X_FRAME_OPTIONS = "DENY"
+# The content security policy (django-csp): everything from this site only, no inline script
+# or style at all, so injected markup cannot run or restyle a page. Pages needing more say why
+# where they loosen it (csp_update); tests check the header (npq_portal/tests/csp.py) and that
+# Chromium reports no violation in any browser test (conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for Bootstrap's icons inside its CSS
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # Preload and subdomains are the hub's choice (above), not a deployment mistake.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 

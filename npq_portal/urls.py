@@ -5,6 +5,10 @@ from django.urls import include, path
 from participants import views as participant_views
 
 from . import views
+from .ratelimit import too_many_requests
+
+# allauth answers its own rate limits (sign-in, sign-up) with this view too.
+handler429 = too_many_requests
 
 # The admin signs people in through allauth's pages, so staff there pass MFA like anywhere else.
 admin.site.login = secure_admin_login(admin.site.login)

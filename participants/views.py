@@ -1,6 +1,8 @@
 import hashlib
 from urllib.parse import urlencode
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -18,6 +20,12 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from npq_portal.freshness import fresh_get, fresh_set
 from npq_portal.page_cache import cache_for_session
+from npq_portal.ratelimit import (
+    rate_limit_consume,
+    signed_link_failed,
+    signed_link_refused,
+    too_many_requests,
+)
 
 from .application_steps import STEP_BY_KEY, first_unanswered, steps_for
 from .forms import (
@@ -286,6 +294,12 @@ class SubscribeView(FormView):
     form_class = SubscribeForm
     template_name = "participants/subscribe.html"
 
+    def post(self, request, *args, **kwargs):
+        # Counted before the form is checked: invalid posts are a script's too.
+        if not rate_limit_consume(request, action="subscribe", key=request.POST.get("email", "")):
+            return too_many_requests(request)
+        return super().post(request, *args, **kwargs)
+
     def get_initial(self):
         from programmes.models import Programme
 
@@ -322,8 +336,12 @@ class SubscriberTokenMixin:
     purpose = "manage"
 
     def dispatch(self, request, *args, **kwargs):
+        refused = signed_link_refused(request, action="email_link", token=kwargs["token"])
+        if refused:
+            return refused
         self.subscriber = subscriber_from_token(kwargs["token"], self.purpose)
         if self.subscriber is None:
+            signed_link_failed(request)
             return render(
                 request,
                 "participants/subscriber_link_invalid.html",
@@ -430,8 +448,12 @@ class SchoolApprovalView(TemplateView):
     template_name = "participants/school_approval.html"
 
     def dispatch(self, request, *args, **kwargs):
+        refused = signed_link_refused(request, action="school_approval", token=kwargs["token"])
+        if refused:
+            return refused
         self.application = application_from_approval_token(kwargs["token"])
         if self.application is None:
+            signed_link_failed(request)
             return render(request, "participants/school_approval_invalid.html", status=404)
         return super().dispatch(request, *args, **kwargs)
 
@@ -1089,8 +1111,12 @@ class RemindersStopView(TemplateView):
     template_name = "participants/reminders_stop.html"
 
     def dispatch(self, request, *args, **kwargs):
+        refused = signed_link_refused(request, action="email_link", token=kwargs["token"])
+        if refused:
+            return refused
         self.email = email_from_stop_token(kwargs["token"])
         if self.email is None:
+            signed_link_failed(request)
             return render(request, "participants/reminders_link_invalid.html", status=404)
         return super().dispatch(request, *args, **kwargs)
 
@@ -1115,6 +1141,10 @@ class RemindersUpcomingView(PermissionRequiredMixin, TemplateView):
         )
 
 
+# The preview's sandboxed srcdoc frame inherits this page's policy, and emails style
+# themselves with style attributes (mail apps drop stylesheets): allow those attributes here
+# only. Scripts stay refused, and the sandbox runs none anyway.
+@method_decorator(csp_update({"style-src-attr": [UNSAFE_INLINE]}), name="dispatch")
 class EmailPreviewView(PermissionRequiredMixin, TemplateView):
     """Every email with sample data: its subject, plain text and HTML, as people get it."""
 

@@ -2,6 +2,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from npq_portal.roles import Role
 
@@ -11,6 +12,7 @@ from .factories import (
     StaffUserFactory,
     UserFactory,
     current_totp_code,
+    sign_in,
     user_has_totp,
 )
 
@@ -144,3 +146,57 @@ def test_staff_rights_given_directly_still_need_mfa(client):
 
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+STAFF_START_PAGES = [
+    (Role.HUB_ADMINISTRATOR, "/staff/people/"),
+    (Role.PROGRAMME_LEAD, "/staff/dashboard/"),
+    (Role.FACILITATOR, "/staff/cohorts/"),
+    (Role.ASSESSOR, "/marking/"),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), STAFF_START_PAGES)
+def test_every_staff_role_signed_in_without_a_code_is_asked_for_one(client, role, path):
+    client.force_login(StaffUserFactory(roles=[role]))  # signed in without the TOTP step
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_reauthenticate") + "?" + urlencode({"next": path})
+
+
+@pytest.mark.parametrize(("role", "path"), STAFF_START_PAGES)
+def test_every_staff_role_with_a_code_reaches_their_pages(client, role, path):
+    sign_in(client, StaffUserFactory(roles=[role]))
+
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        pytest.param({"is_staff": True}, id="admin-staff-flag"),
+        pytest.param({"is_staff": True, "is_superuser": True}, id="superuser"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/admin/", "/admin/npq_portal/user/"])
+def test_the_admin_asks_for_a_code_and_then_opens(client, person, path):
+    admin_user = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR], **person)
+    client.force_login(admin_user)
+
+    response = client.get(path)
+    assert response.url == reverse("mfa_reauthenticate") + "?" + urlencode({"next": path})
+    response = client.post(response.url, {"code": current_totp_code(TOTP_SECRET)})
+
+    assert response.url == path
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("roles", [[Role.SCHOOL_LEADER], None], ids=["school-leader", "teacher"])
+def test_school_leaders_and_teachers_are_never_asked_for_a_code(client, roles):
+    client.force_login(UserFactory(roles=roles))
+
+    response = client.get(reverse("teacher-home"))
+
+    assert response.status_code == 200

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -151,3 +152,79 @@ def test_the_health_check_is_not_redirected_to_https_in_production():
     )
 
     assert values == ["True", "['^healthz$']"]
+
+
+# A page served under production settings, as a browser over HTTPS would get it. The database,
+# cache and static files stand in locally: only the headers and cookies are under test.
+PRODUCTION_RESPONSE = """
+import django, json
+django.setup()
+from django.test import Client
+from django.test.utils import override_settings
+storages = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+with override_settings(STORAGES=storages):
+    response = Client(HTTP_HOST="npq.hub.example.org").get("/accounts/login/", secure=True)
+    plain = Client(HTTP_HOST="npq.hub.example.org").get("/accounts/login/")
+cookie = response.cookies["__Host-csrftoken"]
+print(json.dumps({
+    "status": response.status_code,
+    "headers": dict(response.headers),
+    "cookie": {key: cookie[key] for key in ("secure", "httponly", "samesite", "path", "domain")},
+    "plain": [plain.status_code, plain.headers.get("Location")],
+}))
+"""
+
+
+def test_production_pages_carry_hsts_csp_and_cookies_only_sent_over_https():
+    env = {
+        **os.environ,
+        **PRODUCTION_ENVIRONMENT,
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "DJANGO_SETTINGS_MODULE": "npq_portal.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_RESPONSE],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    page = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert page["status"] == 200
+    headers = page["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert page["cookie"] == {
+        "secure": True,
+        "httponly": True,
+        "samesite": "Lax",
+        "path": "/",
+        "domain": "",
+    }
+    assert page["plain"] == [301, "https://npq.hub.example.org/accounts/login/"]
+
+
+def test_production_session_cookies_are_secure_host_only_and_lax():
+    values = _settings_in_subprocess(
+        PRODUCTION_ENVIRONMENT,
+        "settings.SESSION_COOKIE_NAME",
+        "settings.SESSION_COOKIE_SECURE",
+        "settings.SESSION_COOKIE_HTTPONLY",
+        "settings.SESSION_COOKIE_SAMESITE",
+        "settings.CSRF_COOKIE_SECURE",
+        "settings.CSRF_COOKIE_HTTPONLY",
+    )
+
+    assert values == ["__Host-sessionid", "True", "True", "Lax", "True", "True"]
