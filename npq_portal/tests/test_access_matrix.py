@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from npq_portal.tests.access import scenario_build
+from npq_portal.tests.csp import assert_csp
 from npq_portal.tests.factories import sign_in
 
 
@@ -554,6 +555,12 @@ def test_get(client, scenario, name, role):
     assert _outcome_matches(response, expected, scenario), (
         f"GET {url} as {role}: expected {expected}, got {_describe(response)}"
     )
+    # Every answer carries the content security policy: pages, refusals, files and redirects.
+    assert_csp(response, loosened=CSP_LOOSENED.get(name) if response.status_code == 200 else None)
+
+
+# The one page whose policy is wider: the email preview shows emails' inline styles.
+CSP_LOOSENED = {"participants:email-preview": {"style-src-attr": {"'unsafe-inline'"}}}
 
 
 # ---- A missing object answers like an existing one to whoever may not use the page ----
@@ -587,6 +594,12 @@ def test_a_missing_object_is_refused_like_an_existing_one(client, scenario, name
     assert _outcome_matches(response, expected, scenario), (
         f"GET {url} as {role}: expected {expected}, got {_describe(response)}"
     )
+    # Every answer carries the content security policy: pages, refusals, files and redirects.
+    assert_csp(response, loosened=CSP_LOOSENED.get(name) if response.status_code == 200 else None)
+
+
+# The one page whose policy is wider: the email preview shows emails' inline styles.
+CSP_LOOSENED = {"participants:email-preview": {"style-src-attr": {"'unsafe-inline'"}}}
 
 
 # ---- POST: whoever may not use a page changes nothing with one ----
