@@ -35,7 +35,12 @@ class _RolledBack(Exception):
 
 
 def rolled_back(body):
-    """Run body() in a transaction that is then undone, so each example starts clean."""
+    """Run body() in a transaction that is then undone, so each example starts clean.
+
+    The rate-limit counts start afresh too: each example is one visitor's request, and these
+    properties are about what a form does with its input, not about the limits (test_ratelimit).
+    """
+    cache.clear()
     try:
         with transaction.atomic():
             body()
