@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from .forms import UserRolesForm
+from .mixins import PermissionFirstMixin
 from .models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles, user_start_url_name
 from .selectors import hub_overview_figures
@@ -101,17 +102,13 @@ class PersonDetailView(PermissionRequiredMixin, DetailView):
         return context
 
 
-class PersonRolesView(PermissionRequiredMixin, FormView):
+class PersonRolesView(PermissionFirstMixin, FormView):
     permission_required = "npq_portal.manage_roles"
     form_class = UserRolesForm
     template_name = "npq_portal/person_roles.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        # Refuse first: someone without the permission gets a 403 whether or not it exists.
-        if not self.has_permission():
-            return self.handle_no_permission()
-        self.object = get_object_or_404(User, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def find_objects(self, pk):
+        self.object = get_object_or_404(User, pk=pk)
 
     def get_initial(self):
         held = user_roles(self.object)

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from npq_portal.freshness import fresh_get, fresh_set
+from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.page_cache import cache_for_session
 from npq_portal.ratelimit import (
     rate_limit_consume,
@@ -942,19 +943,15 @@ class FundingOverrideView(PermissionRequiredMixin, View):
         return redirect(application)
 
 
-class SchoolLeaderListView(PermissionRequiredMixin, FormView):
+class SchoolLeaderListView(PermissionFirstMixin, FormView):
     """Who leads a school in the portal, and confirming another."""
 
     permission_required = "participants.add_schoolleadership"
     form_class = SchoolLeaderForm
     template_name = "participants/school_leaders.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        # Refuse first: someone without the permission gets a 403 whether or not it exists.
-        if not self.has_permission():
-            return self.handle_no_permission()
-        self.school = get_object_or_404(School, urn=kwargs["urn"])
-        return super().dispatch(request, *args, **kwargs)
+    def find_objects(self, urn):
+        self.school = get_object_or_404(School, urn=urn)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -1185,18 +1182,15 @@ def sessions_for_registers(user):
     ).select_related("cohort__programme")
 
 
-class RegisterSessionMixin(PermissionRequiredMixin):
+class RegisterSessionMixin(PermissionFirstMixin):
     """Finds the session for a register page: permission first, then scope, so a teacher is
     refused and another facilitator's session is a 404."""
 
     permission_required = "participants.add_attendance"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not self.has_permission():
-            return self.handle_no_permission()
-        self.session = get_object_or_404(sessions_for_registers(request.user), pk=kwargs["pk"])
+    def find_objects(self, pk):
+        self.session = get_object_or_404(sessions_for_registers(self.request.user), pk=pk)
         self.found()
-        return super().dispatch(request, *args, **kwargs)
 
     def found(self) -> None:
         """Look up anything else the page needs, once the session is found."""

@@ -8,6 +8,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
+from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.page_cache import cache_for_visitors
 
 from .forms import (
@@ -160,17 +161,13 @@ class ProgrammeUpdateView(PermissionRequiredMixin, UpdateView):
         return redirect("programmes:staff-programme-detail", slug=programme.slug)
 
 
-class ProgrammeRetireView(PermissionRequiredMixin, FormView):
+class ProgrammeRetireView(PermissionFirstMixin, FormView):
     permission_required = EDIT_PERMISSION
     form_class = ProgrammeRetireForm
     template_name = "programmes/programme_retire.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        # Refuse first: someone without the permission gets a 403 whether or not it exists.
-        if not self.has_permission():
-            return self.handle_no_permission()
-        self.object = get_object_or_404(Programme, slug=kwargs["slug"])
-        return super().dispatch(request, *args, **kwargs)
+    def find_objects(self, slug):
+        self.object = get_object_or_404(Programme, slug=slug)
 
     def form_valid(self, form):
         try:
@@ -196,7 +193,7 @@ class ProgrammeReinstateView(PermissionRequiredMixin, View):
         return redirect("programmes:staff-programme-detail", slug=programme.slug)
 
 
-class CatalogueItemMixin(PermissionRequiredMixin):
+class CatalogueItemMixin(PermissionFirstMixin):
     """Shared by the course, module and clinic pages: which model, its form, its parent."""
 
     permission_required = EDIT_PERMISSION
@@ -224,16 +221,9 @@ class CatalogueItemMixin(PermissionRequiredMixin):
 
 
 class CatalogueItemCreateView(CatalogueItemMixin, CreateView):
-    def dispatch(self, request, *args, **kwargs):
-        # Refuse first: someone without the permission gets a 403 whether or not it exists.
-        if not self.has_permission():
-            return self.handle_no_permission()
-        lookup = (
-            {"slug": kwargs["slug"]} if self.parent_model is Programme else {"pk": kwargs["pk"]}
-        )
-        self.parent = get_object_or_404(self.parent_model, **lookup)
+    def find_objects(self, **kwargs):
+        self.parent = get_object_or_404(self.parent_model, **kwargs)  # slug, or pk
         self.programme = catalogue_item_programme(self.parent)
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         item = form.save(commit=False)
