@@ -15,12 +15,8 @@ from django.utils import timezone
 from npq_portal.models import EmailDelivery, OutboxTask
 from npq_portal.tasks import user_send_welcome_task
 from npq_portal.tests.factories import EmailDeliveryFactory, UserFactory
+from npq_portal.tests.workers import database_url
 from participants.tests.factories import ApplicationFactory, EnrolmentFactory
-
-
-def _url(name: str) -> str:
-    database = connection.settings_dict
-    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{name}"
 
 
 def _row_counts(url: str) -> dict[str, int]:
@@ -45,11 +41,11 @@ def test_a_dump_restored_into_a_new_database_holds_everything(tmp_path):
         recipient=teacher.email, status=EmailDelivery.Status.SENT, sent_at=timezone.now()
     )
     OutboxTask.objects.create(task_name=user_send_welcome_task.name, args=[teacher.pk])
-    source = _url(connection.settings_dict["NAME"])
+    source = database_url()
     restored_name = f"{connection.settings_dict['NAME']}_restored"
-    restored = _url(restored_name)
+    restored = database_url(restored_name)
     dump = tmp_path / "npq.dump"
-    server = _url("postgres")
+    server = database_url("postgres")
 
     subprocess.run(
         ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", dump, source],

@@ -25,7 +25,13 @@ from npq_portal.models import EmailDelivery, OutboxTask
 from npq_portal.outbox import outbox_dispatch, outbox_sweep
 from npq_portal.tests.factories import UserFactory, sign_in
 from npq_portal.tests.smtp_sink import SmtpSink
-from npq_portal.tests.workers import needs_postgresql_and_redis, start_worker, stop_worker, wait_for
+from npq_portal.tests.workers import (
+    free_port,
+    needs_postgresql_and_redis,
+    start_worker,
+    stop_worker,
+    wait_for,
+)
 from participants.models import Enrolment
 from programmes.tests.factories import ProgrammeFactory
 
@@ -33,17 +39,11 @@ SUBSCRIBERS = 5
 BOOKED = 5
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PrivateRedis:
     """A redis-server of the test's own, which it can stop and start again on the same port."""
 
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 

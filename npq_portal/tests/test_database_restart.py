@@ -6,8 +6,8 @@ and everything else on the machine's PostgreSQL carry on. Runs in CI's PostgreSQ
 
 import json
 import os
-import socket
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,15 +16,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from npq_portal.tests.workers import wait_for
+from npq_portal.tests.workers import free_port, wait_for
 
 POSTGRES_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _as_postgres(*command: str) -> None:
@@ -37,7 +31,7 @@ class PrivatePostgres:
     def __init__(self, folder: Path):
         self.folder = folder
         self.data = folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/portal"
 
     def create(self) -> None:
@@ -76,7 +70,7 @@ def _get(url: str) -> tuple[int, str]:
 
 def _manage(*arguments: str, environment: dict) -> None:
     subprocess.run(
-        [str(Path(settings.BASE_DIR) / ".venv/bin/python"), "manage.py", *arguments, "-v0"],
+        [sys.executable, "manage.py", *arguments, "-v0"],
         cwd=settings.BASE_DIR,
         env=environment,
         check=True,
@@ -102,7 +96,7 @@ def test_after_a_database_restart_healthz_reports_it_and_the_same_server_recover
     environment = {**os.environ, "DATABASE_URL": private_postgres.url}
     _manage("migrate", "--no-input", environment=environment)
     _manage("load_catalogue", environment=environment)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [

@@ -1,11 +1,11 @@
-"""A Celery worker in its own process, for tests that stop, kill or restart one.
-
-Such tests need PostgreSQL (the worker shares the test database) and Redis (the broker).
+"""Processes of their own for tests that stop, kill or restart one: a Celery worker (which
+needs PostgreSQL, to share the test database, and Redis), and what such tests share.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -21,13 +21,27 @@ def needs_postgresql_and_redis() -> None:
         pytest.skip("Needs PostgreSQL and Redis for a worker in its own process (CI has both).")
 
 
+def database_url(name: str | None = None) -> str:
+    """A DATABASE_URL for the test database (or another on the same server) for a subprocess."""
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/"
+        f"{name or database['NAME']}"
+    )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server the test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_worker(queue: str, email_url: str, **environment: str) -> subprocess.Popen:
     """A solo worker on `queue`, using the test database and sending mail to `email_url`."""
-    database = connection.settings_dict
     environment = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "DATABASE_URL": database_url(),
         "EMAIL_URL": email_url,
         **environment,
     }
