@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from .models import EmailDelivery, User
+from .models import EmailDelivery, OutboxTask, User
 from .roles import GROUP_ROLES, ROLE_SPECS
 
 
@@ -28,6 +29,11 @@ class HubFigures:
     emails_sent_7_days: int
     emails_failed_7_days: int
     emails_pending: int
+    # Emails (and imports, exports) the outbox still holds for the background worker: past the
+    # first sweep they are held up (Redis or the worker down); given up after every try.
+    background_held_up: int
+    background_held_up_since: datetime | None
+    background_given_up_7_days: int
 
 
 def hub_overview_figures() -> HubFigures:
@@ -41,6 +47,15 @@ def hub_overview_figures() -> HubFigures:
         failed=Count("pk", filter=Q(status=EmailDelivery.Status.FAILED, updated_at__gte=week_ago)),
         pending=Count("pk", filter=Q(status=EmailDelivery.Status.PENDING)),
     )
+    held_up_before = timezone.now() - settings.OUTBOX["first_sweep_after"]
+    held_up = Q(status=OutboxTask.Status.PENDING, created_at__lt=held_up_before)
+    background = OutboxTask.objects.aggregate(
+        held_up=Count("pk", filter=held_up),
+        since=Min("created_at", filter=held_up),
+        given_up=Count(
+            "pk", filter=Q(status=OutboxTask.Status.ABANDONED, created_at__gte=week_ago)
+        ),
+    )
     return HubFigures(
         people=people_total,
         people_unverified=people_unverified,
@@ -51,4 +66,7 @@ def hub_overview_figures() -> HubFigures:
         emails_sent_7_days=emails["sent"],
         emails_failed_7_days=emails["failed"],
         emails_pending=emails["pending"],
+        background_held_up=background["held_up"],
+        background_held_up_since=background["since"],
+        background_given_up_7_days=background["given_up"],
     )

@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from npq_portal.models import RoleChange
+from npq_portal.models import OutboxTask, RoleChange
 from npq_portal.roles import Role, user_roles
 
 from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory, sign_in
@@ -102,6 +105,35 @@ def test_staff_home_shows_people_and_email_figures(client):
     figures = response.context["figures"]
     assert figures.people == 4
     assert figures.emails_failed_7_days == 1
+
+
+def test_staff_home_says_when_the_outbox_holds_work_up_and_when_it_gave_some_up(client):
+    sign_in(client, StaffUserFactory())
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    OutboxTask.objects.create(task_name="t", created_at=an_hour_ago)
+    OutboxTask.objects.create(task_name="t", created_at=an_hour_ago + datetime.timedelta(minutes=30))
+    OutboxTask.objects.create(task_name="t")  # just made: handed on in a moment, not held up
+    OutboxTask.objects.create(task_name="t", status=OutboxTask.Status.DONE, created_at=an_hour_ago)
+    OutboxTask.objects.create(task_name="t", status=OutboxTask.Status.ABANDONED)
+
+    page = client.get(reverse("staff:home")).content.decode()
+
+    local = timezone.localtime(an_hour_ago)
+    assert (
+        "2 emails or tasks have been waiting for the background worker since "
+        f"{local:%-d %b, %H:%M}: Redis or the worker may be down." in page
+    )
+    assert "1 email or task failed every try in the last 7 days and was given up" in page
+
+
+def test_staff_home_says_nothing_of_the_outbox_when_nothing_is_held_up(client):
+    sign_in(client, StaffUserFactory())
+    OutboxTask.objects.create(task_name="t")
+
+    page = client.get(reverse("staff:home")).content.decode()
+
+    assert "waiting for the background worker" not in page
+    assert "given up" not in page
 
 
 @pytest.mark.parametrize("rows", [10, 60])
