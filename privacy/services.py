@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -254,6 +256,7 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
     person.save()
     if verified:
         EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    count("admin_log_entries", _admin_log_forget(person=person, emails=emails))
 
     record = PersonalDataRequest.objects.create(
         kind=PersonalDataRequest.Kind.ERASURE,
@@ -366,6 +369,20 @@ def _exports_forget(exports) -> int:
         export.delete()
         forgotten += 1
     return forgotten
+
+
+def _admin_log_forget(*, person: User, emails: set[str]) -> int:
+    """The Django admin's log names each object as it was then: the person's name on their
+    account's entries, an address on a logged email's. Rename them as they are now."""
+    account = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(person.pk)
+    )
+    quoting = Q()
+    for email in emails:
+        quoting |= Q(object_repr__icontains=email)
+    return account.exclude(object_repr=str(person)).update(object_repr=str(person)) + (
+        LogEntry.objects.filter(quoting).update(object_repr=ERASED) if quoting else 0
+    )
 
 
 def _sessions_end(person: User) -> int:

@@ -251,3 +251,30 @@ def test_a_withdrawn_place_and_application_do_not_stop_erasure(history):
     assert place.status == "withdrawn"
     # A withdrawal's reason is a code the reports count, not free text: it stays.
     assert place.events.get().reason == "workload"
+
+
+def test_erasure_leaves_no_name_or_address_in_the_django_admin_log(history):
+    from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+
+    delivery = EmailDelivery.objects.filter(recipient=EMAIL).first()
+    # What the admin writes when a hub administrator edits the account and deletes a logged
+    # email: each entry names its object as it was then.
+    LogEntry.objects.log_actions(
+        user_id=history.admin.pk, queryset=[history.person], action_flag=CHANGE
+    )
+    LogEntry.objects.log_actions(
+        user_id=history.admin.pk, queryset=[delivery], action_flag=DELETION
+    )
+    delivery.delete()
+    kept = LogEntry.objects.log_actions(
+        user_id=history.admin.pk, queryset=[history.admin], action_flag=CHANGE
+    )
+
+    record = person_erase(person=history.person, by=history.admin, reason="Their request")
+
+    logged = json.dumps(list(LogEntry.objects.values()), default=str).lower()
+    for text in PERSONAL:
+        assert text.lower() not in logged, text
+    assert LogEntry.objects.count() == 3
+    assert LogEntry.objects.get(pk=kept[0].pk).object_repr == str(history.admin)
+    assert record.summary["admin_log_entries"] == 2
