@@ -278,3 +278,22 @@ def test_erasure_leaves_no_name_or_address_in_the_django_admin_log(history):
     assert LogEntry.objects.count() == 3
     assert LogEntry.objects.get(pk=kept[0].pk).object_repr == str(history.admin)
     assert record.summary["admin_log_entries"] == 2
+
+
+def test_the_export_lists_every_list_the_person_took_away_downloaded_at_once_or_not(history):
+    from reports.models import Export
+    from reports.services import export_record
+
+    export_record(
+        user=history.person,
+        kind=Export.Kind.APPLICATIONS,
+        file_format=Export.Format.CSV,
+        filters={"q": "Year 5"},
+        rows=7,
+    )
+
+    content, _ = person_data_export(person=history.person, by=history.admin)
+
+    (made,) = json.loads(_unzip(content)["person.json"])["exports_made"]
+    assert (made["export"], made["format"], made["rows"]) == ("Applications", "CSV", 7)
+    assert made["filters"] == {"q": "Year 5"}
