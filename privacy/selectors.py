@@ -32,7 +32,7 @@ from participants.models import (
     SchoolLeadership,
     Subscriber,
 )
-from reports.models import Export
+from reports.models import ExportEvent
 
 
 @dataclass
@@ -382,13 +382,16 @@ def person_data(*, person: User, file_max_bytes: int) -> PersonData:
             "turned_off_at": lambda r: _when(r.revoked_at),
         },
     )
+    # Every list taken away writes an event, downloaded at once or made in the background,
+    # and the event outlives the export and its file (reports.services.export_record).
     tables["exports_made"] = _rows(
-        Export.objects.filter(requested_by=person).order_by("created_at", "pk"),
+        ExportEvent.objects.filter(by=person).order_by("at", "pk"),
         {
             "export": lambda r: r.get_kind_display(),
             "format": lambda r: r.get_file_format_display(),
-            "status": lambda r: r.get_status_display(),
-            "asked_for_at": lambda r: _when(r.created_at),
+            "filters": lambda r: r.filters,
+            "rows": lambda r: r.rows,
+            "at": lambda r: _when(r.at),
         },
     )
     tables["personal_data_requests"] = _rows(

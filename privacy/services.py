@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from assessment.models import (
@@ -29,6 +31,7 @@ from assessment.models import (
     Submission,
 )
 from cohorts.models import CalendarFeed
+from npq_portal.emails import email_about_key
 from npq_portal.models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from npq_portal.roles import STAFF_ROLES, user_roles
 from npq_portal.services import user_set_roles
@@ -62,6 +65,16 @@ PERSONAL_ANSWERS = (
     "senco_since",
     "headteacher_name",
     "headteacher_email",
+)
+# The application's fields that identify the applicant, their headteacher or the decider.
+APPLICATION_PERSONAL_FIELDS = (
+    "trn",
+    "headteacher_name",
+    "headteacher_email",
+    "approver_email",
+    "school_decided_by",
+    "school_decided_by_email",
+    "school_comment",
 )
 BATCH_SIZE = 500
 
@@ -243,6 +256,7 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
     person.save()
     if verified:
         EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    count("admin_log_entries", _admin_log_forget(person=person, emails=emails))
 
     record = PersonalDataRequest.objects.create(
         kind=PersonalDataRequest.Kind.ERASURE,
@@ -259,53 +273,56 @@ def applications_anonymise(applications) -> dict[str, int]:
     """Remove what identifies the people in these applications (TRN, headteacher, the
     school's decider and comment, free-text answers, notes in their history), keeping each
     status, school, cohort, date and funding decision; returns how many of each changed."""
-    counts = {"applications": 0, "application_history_notes": 0, "emails_logged": 0}
-    for application in applications.select_for_update().order_by("pk"):
+    # Lock only the applications: the applicants' accounts are read, not changed.
+    applications = list(
+        applications.select_related("applicant").select_for_update(of=("self",)).order_by("pk")
+    )
+    now = timezone.now()
+    changed = []
+    for application in applications:
         answers = {k: v for k, v in application.answers.items() if k not in PERSONAL_ANSWERS}
-        fields = {
-            "trn": "",
-            "headteacher_name": "",
-            "headteacher_email": "",
-            "approver_email": "",
-            "school_decided_by": "",
-            "school_decided_by_email": "",
-            "school_comment": "",
-        }
-        changed = answers != application.answers or any(
-            getattr(application, name) != value for name, value in fields.items()
-        )
-        if changed:
-            for name, value in fields.items():
-                setattr(application, name, value)
-            application.answers = answers
-            application.save(update_fields=[*fields, "answers", "updated_at"])
-            counts["applications"] += 1
-        counts["application_history_notes"] += (
-            ApplicationEvent.objects.filter(application=application)
-            .filter(~Q(reason="") | ~Q(by_name=""))
-            .update(reason="", by_name="")
-        )
-        # The approval requests and chases went to the headteacher, whose address the
-        # applicant gave us, and name the applicant in their subject.
-        about = f"participants.application:{application.pk}"
-        counts["emails_logged"] += _deliveries_anonymise(
-            EmailDelivery.objects.filter(about=about)
-            .exclude(recipient=application.applicant.email)
-            .exclude(recipient__endswith="@" + ERASED_DOMAIN)
-        )
-    return counts
+        if answers == application.answers and not any(
+            getattr(application, name) for name in APPLICATION_PERSONAL_FIELDS
+        ):
+            continue
+        for name in APPLICATION_PERSONAL_FIELDS:
+            setattr(application, name, "")
+        application.answers = answers
+        application.updated_at = now  # bulk_update does not apply auto_now
+        changed.append(application)
+    Application.objects.bulk_update(
+        changed, [*APPLICATION_PERSONAL_FIELDS, "answers", "updated_at"], batch_size=BATCH_SIZE
+    )
+    notes = ApplicationEvent.objects.filter(application__in=applications).filter(
+        ~Q(reason="") | ~Q(by_name="")
+    )
+    # The approval requests and chases went to the headteacher, whose address the
+    # applicant gave us, and name the applicant in their subject; the applicant's own
+    # copies stay until they ask for erasure.
+    applicant_email = {email_about_key(a): a.applicant.email for a in applications}
+    logged = EmailDelivery.objects.filter(about__in=applicant_email).exclude(
+        recipient__endswith="@" + ERASED_DOMAIN
+    )
+    to_others = [
+        pk
+        for pk, about, recipient in logged.values_list("pk", "about", "recipient")
+        if recipient != applicant_email[about]
+    ]
+    return {
+        "applications": len(changed),
+        "application_history_notes": notes.update(reason="", by_name=""),
+        "emails_logged": _deliveries_anonymise(EmailDelivery.objects.filter(pk__in=to_others)),
+    }
 
 
 def _deliveries_anonymise(deliveries) -> int:
-    changed = 0
-    for delivery in deliveries.select_for_update().order_by("pk"):
+    return deliveries.update(
         # Unique per row, so the log's (recipient, kind, about, occasion) key stays unique.
-        delivery.recipient = f"removed-{delivery.pk}@{ERASED_DOMAIN}"
-        delivery.subject = ""
-        delivery.last_error = ""  # a server's refusal quotes the address
-        delivery.save(update_fields=["recipient", "subject", "last_error", "updated_at"])
-        changed += 1
-    return changed
+        recipient=Concat(Value("removed-"), Cast("pk", CharField()), Value("@" + ERASED_DOMAIN)),
+        subject="",
+        last_error="",  # a server's refusal quotes the address
+        updated_at=timezone.now(),
+    )
 
 
 def _assessment_anonymise(person: User) -> dict[str, int]:
@@ -354,6 +371,20 @@ def _exports_forget(exports) -> int:
     return forgotten
 
 
+def _admin_log_forget(*, person: User, emails: set[str]) -> int:
+    """The Django admin's log names each object as it was then: the person's name on their
+    account's entries, an address on a logged email's. Rename them as they are now."""
+    account = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(person.pk)
+    )
+    quoting = Q()
+    for email in emails:
+        quoting |= Q(object_repr__icontains=email)
+    return account.exclude(object_repr=str(person)).update(object_repr=str(person)) + (
+        LogEntry.objects.filter(quoting).update(object_repr=ERASED) if quoting else 0
+    )
+
+
 def _sessions_end(person: User) -> int:
     """Delete the person's signed-in sessions (the session table has no user column)."""
     ended = 0
@@ -397,17 +428,9 @@ def closed_applications_due(*, now=None):
     notes = ApplicationEvent.objects.filter(application=OuterRef("pk")).filter(
         ~Q(reason="") | ~Q(by_name="")
     )
-    holding = (
-        ~Q(trn="")
-        | ~Q(headteacher_name="")
-        | ~Q(headteacher_email="")
-        | ~Q(approver_email="")
-        | ~Q(school_decided_by="")
-        | ~Q(school_decided_by_email="")
-        | ~Q(school_comment="")
-        | Q(answers__has_any_keys=list(PERSONAL_ANSWERS))
-        | Q(Exists(notes))
-    )
+    holding = Q(answers__has_any_keys=list(PERSONAL_ANSWERS)) | Q(Exists(notes))
+    for name in APPLICATION_PERSONAL_FIELDS:
+        holding |= ~Q(**{name: ""})
     return (
         Application.objects.filter(status__in=RETAINED_STATUSES)
         .alias(decided_at=decided_at)
@@ -466,9 +489,7 @@ def _retention_run(*, now=None) -> dict[str, int]:
             break
         last = batch[-1]
         with transaction.atomic():
-            changed = applications_anonymise(
-                Application.objects.filter(pk__in=batch).select_related("applicant")
-            )
+            changed = applications_anonymise(Application.objects.filter(pk__in=batch))
         for name, n in changed.items():
             counts[name] += n
     return counts

@@ -94,3 +94,42 @@ def test_the_retention_run_is_scheduled_daily():
     assert "participants.tasks.subscribers_expire_task" not in {
         e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_a_retention_run_costs_the_same_queries_however_many_applications_are_due(
+    rows, django_assert_max_num_queries
+):
+    from cohorts.tests.factories import CohortFactory
+    from npq_portal.emails import email_about_key
+    from npq_portal.tests.factories import EmailDeliveryFactory, UserFactory
+    from participants.tests.factories import ApplicationFactory
+
+    decided = timezone.now() - settings.RETENTION["closed_applications"] - datetime.timedelta(1)
+    cohort = CohortFactory()
+    for n in range(rows):
+        applicant = UserFactory()
+        with time_machine.travel(decided):
+            application = ApplicationFactory(
+                applicant=applicant, cohort=cohort, status="rejected", trn=f"12345{n:02}"
+            )
+            ApplicationEvent.objects.create(
+                application=application,
+                from_status="submitted",
+                to_status="rejected",
+                reason="Not eligible this year",
+            )
+        about = email_about_key(application)
+        EmailDeliveryFactory(recipient=f"head{n}@school.example", about=about)
+        EmailDeliveryFactory(recipient=applicant.email, about=about)
+
+    with django_assert_max_num_queries(20):
+        report = retention_apply()
+
+    assert report.counts["applications"] == rows
+    assert report.counts["application_history_notes"] == rows
+    assert report.counts["emails_logged"] == rows
+    assert not Application.objects.exclude(trn="").exists()
+    assert not EmailDelivery.objects.filter(recipient__startswith="head").exists()
+    # The applicant's own copy is theirs to keep until they ask for erasure.
+    assert EmailDelivery.objects.exclude(recipient__endswith="@erased.invalid").count() == rows

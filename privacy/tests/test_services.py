@@ -251,3 +251,49 @@ def test_a_withdrawn_place_and_application_do_not_stop_erasure(history):
     assert place.status == "withdrawn"
     # A withdrawal's reason is a code the reports count, not free text: it stays.
     assert place.events.get().reason == "workload"
+
+
+def test_erasure_leaves_no_name_or_address_in_the_django_admin_log(history):
+    from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+
+    delivery = EmailDelivery.objects.filter(recipient=EMAIL).first()
+    # What the admin writes when a hub administrator edits the account and deletes a logged
+    # email: each entry names its object as it was then.
+    LogEntry.objects.log_actions(
+        user_id=history.admin.pk, queryset=[history.person], action_flag=CHANGE
+    )
+    LogEntry.objects.log_actions(
+        user_id=history.admin.pk, queryset=[delivery], action_flag=DELETION
+    )
+    delivery.delete()
+    kept = LogEntry.objects.log_actions(
+        user_id=history.admin.pk, queryset=[history.admin], action_flag=CHANGE
+    )
+
+    record = person_erase(person=history.person, by=history.admin, reason="Their request")
+
+    logged = json.dumps(list(LogEntry.objects.values()), default=str).lower()
+    for text in PERSONAL:
+        assert text.lower() not in logged, text
+    assert LogEntry.objects.count() == 3
+    assert LogEntry.objects.get(pk=kept[0].pk).object_repr == str(history.admin)
+    assert record.summary["admin_log_entries"] == 2
+
+
+def test_the_export_lists_every_list_the_person_took_away_downloaded_at_once_or_not(history):
+    from reports.models import Export
+    from reports.services import export_record
+
+    export_record(
+        user=history.person,
+        kind=Export.Kind.APPLICATIONS,
+        file_format=Export.Format.CSV,
+        filters={"q": "Year 5"},
+        rows=7,
+    )
+
+    content, _ = person_data_export(person=history.person, by=history.admin)
+
+    (made,) = json.loads(_unzip(content)["person.json"])["exports_made"]
+    assert (made["export"], made["format"], made["rows"]) == ("Applications", "CSV", 7)
+    assert made["filters"] == {"q": "Year 5"}
