@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.models import User
 
 from .forms import PersonEraseForm
@@ -62,19 +63,15 @@ class PersonExportView(PermissionRequiredMixin, View):
         return _zip_response(content, person.pk)
 
 
-class PersonEraseView(PermissionRequiredMixin, FormView):
+class PersonEraseView(PermissionFirstMixin, FormView):
     """A hub administrator erases a person's personal data, after confirming why."""
 
     permission_required = "npq_portal.erase_personal_data"
     form_class = PersonEraseForm
     template_name = "privacy/person_erase.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        # Refuse first: someone without the permission gets a 403 whether or not they exist.
-        if not self.has_permission():
-            return self.handle_no_permission()
-        self.object = get_object_or_404(User, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def find_objects(self, pk):
+        self.object = get_object_or_404(User, pk=pk)
 
     def get_context_data(self, **kwargs):
         refusals = person_erase_refusals(person=self.object, by=self.request.user)
