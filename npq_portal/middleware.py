@@ -12,9 +12,11 @@ from django.utils.http import urlencode
 from .freshness import fresh_get, fresh_set, prefetched
 from .roles import user_is_hub_staff
 
+# Static files and the health check: no session rules at all.
+EXEMPT_PATH_PREFIXES = ("/static/", "/healthz")
 # Pages a staff member may use before proving a second factor: signing in and out, setting
-# MFA up, static files and the health check.
-MFA_EXEMPT_PATH_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# MFA up. An expired session still ends here.
+MFA_EXEMPT_PATH_PREFIXES = ("/accounts/",)
 MFA_REQUIRED_MESSAGE = (
     "Hub staff must protect their account with an authenticator app before using the portal. "
     "Set it up below; it takes a minute."
@@ -34,40 +36,9 @@ def session_used_mfa(request) -> bool:
     return any(entry.get("method") == "mfa" for entry in methods)
 
 
-class StaffMfaRequiredMiddleware:
-    """Hub staff use the portal and the admin only in a session that proved a second factor.
-
-    Without an authenticator they are sent to set one up; with one, but in a session that
-    signed in some other way (the admin's own login form, say), they are asked for a code.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.path.startswith(MFA_EXEMPT_PATH_PREFIXES):
-            return self.get_response(request)
-        user = request.user
-        if not user.is_authenticated:
-            return self.get_response(request)
-        needs_mfa, has_totp = mfa_facts(request)
-        if not needs_mfa:
-            return self.get_response(request)
-        if not has_totp:
-            messages.info(request, MFA_REQUIRED_MESSAGE, fail_silently=True)
-            return redirect(reverse("mfa_activate_totp"))
-        if not session_used_mfa(request):
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
-        return self.get_response(request)
-
-
 def mfa_facts(request) -> tuple[bool, bool]:
     """Whether this person needs MFA and has an authenticator: asked of the database once for
-    each data generation rather than on every page (both change only by a write), and once
-    for each request however many middlewares ask."""
-    if hasattr(request, "_mfa_facts"):
-        return request._mfa_facts
+    each data generation rather than on every page (both change only by a write)."""
     facts = fresh_get(request, mfa_facts_key(request))
     if facts is None:
         user = request.user
@@ -78,7 +49,6 @@ def mfa_facts(request) -> tuple[bool, bool]:
         )
         facts = (needs_mfa, has_totp)
         fresh_set(request, mfa_facts_key(request), facts, MFA_FACTS_SECONDS)
-    request._mfa_facts = facts
     return facts
 
 
@@ -112,24 +82,41 @@ def session_record_sign_in(session) -> None:
     session[LAST_SEEN_KEY] = now
 
 
-class StaffSessionExpiryMiddleware:
-    """Hub staff sessions end after a while unused and a while after sign-in (settings
-    STAFF_SESSION); teachers and school leaders keep the normal session length.
+class StaffSessionMiddleware:
+    """Hub staff sessions, checked in one place on every page (the MFA facts asked once):
 
-    The person is sent to sign in (and give a code) again, then back to the page they asked for.
+    - they end after a while unused and a while after sign-in (settings STAFF_SESSION), and
+      the person is sent to sign in (and give a code) again, then back to the page they asked
+      for; teachers and school leaders keep the normal session length;
+    - they use the portal and the admin only once the session proved a second factor. Without
+      an authenticator, staff are sent to set one up; with one, but in a session that signed
+      in some other way (the admin's own login form, say), they are asked for a code.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if request.path.startswith(("/static/", "/healthz")) or not user.is_authenticated:
+        if request.path.startswith(EXEMPT_PATH_PREFIXES) or not request.user.is_authenticated:
             return self.get_response(request)
-        needs_mfa, _ = mfa_facts(request)
+        needs_mfa, has_totp = mfa_facts(request)
         if not needs_mfa:
             return self.get_response(request)
-        session = request.session
+        if self._expired(request.session):
+            return self._sign_out(request)
+        if request.path.startswith(MFA_EXEMPT_PATH_PREFIXES):
+            return self.get_response(request)
+        if not has_totp:
+            messages.info(request, MFA_REQUIRED_MESSAGE, fail_silently=True)
+            return redirect(reverse("mfa_activate_totp"))
+        if not session_used_mfa(request):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _expired(session) -> bool:
+        """True when the session is past either limit; otherwise marks it as used now."""
         now = int(time.time())
         signed_in_at = session.setdefault(SIGNED_IN_AT_KEY, now)
         last_seen = session.setdefault(LAST_SEEN_KEY, now)
@@ -138,10 +125,10 @@ class StaffSessionExpiryMiddleware:
             now - last_seen > limits["idle"].total_seconds()
             or now - signed_in_at > limits["max_age"].total_seconds()
         ):
-            return self._sign_out(request)
+            return True
         if now - last_seen >= limits["idle"].total_seconds() / LAST_SEEN_STEPS:
             session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+        return False
 
     @staticmethod
     def _sign_out(request):

@@ -115,8 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "npq_portal.middleware.StaffSessionExpiryMiddleware",
-    "npq_portal.middleware.StaffMfaRequiredMiddleware",
+    "npq_portal.middleware.StaffSessionMiddleware",
 ]
 
 ROOT_URLCONF = "npq_portal.urls"

@@ -289,14 +289,32 @@ def gias_import_live_progress(record: GiasImport) -> tuple[int, int]:
 # ---- Eligibility lists ----
 
 
-def uploaded_csv_text(data: bytes) -> str:
-    """An uploaded CSV's text, saved as UTF-8 or by Excel (Windows-1252).
+NOTHING_UPLOADED = "Nothing was uploaded."
 
-    Raises ValidationError for anything else: a binary file (whatever it is called), UTF-16.
+
+def uploaded_csv(
+    source: IO[bytes], *, nothing_done: str = NOTHING_UPLOADED
+) -> Iterator[tuple[int, list[str]]]:
+    """Each record of an uploaded CSV, saved as UTF-8 or by Excel (Windows-1252), with its row
+    number as a spreadsheet shows it (the header is row 1).
+
+    Raises ValidationError, ending with `nothing_done`, for a file that is not such text (a
+    binary file, whatever it is called; UTF-16) at once, and for a row csv cannot read (a
+    field over csv's size limit) when the reading reaches it.
     """
+    text = _uploaded_csv_text(source.read(), nothing_done)
+    return _csv_records(text, nothing_done)
+
+
+def csv_header(records: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first record's column names, trimmed and in lower case; [] for an empty file."""
+    return [name.strip().lower() for name in next(records, (1, []))[1]]
+
+
+def _uploaded_csv_text(data: bytes, nothing_done: str) -> str:
     refusal = csv_refusal(data[:HEAD_BYTES])
     if refusal:
-        raise ValidationError(f"{refusal} Nothing was uploaded.")
+        raise ValidationError(f"{refusal} {nothing_done}")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -304,17 +322,11 @@ def uploaded_csv_text(data: bytes) -> str:
             continue
     raise ValidationError(
         "This file is neither UTF-8 nor Windows-1252 text: save it as CSV and try again. "
-        "Nothing was uploaded."
+        f"{nothing_done}"
     )
 
 
-def csv_records(text: str, *, nothing_done: str) -> Iterator[tuple[int, list[str]]]:
-    """Each record of an uploaded CSV's text with its row number as a spreadsheet shows it
-    (the header is row 1), a quoted field's line breaks kept inside it.
-
-    Raises ValidationError naming the row csv cannot read (a field over csv's size limit),
-    ending with `nothing_done` ("Nothing was uploaded.").
-    """
+def _csv_records(text: str, nothing_done: str) -> Iterator[tuple[int, list[str]]]:
     # Not str.splitlines(): it also breaks at characters such as U+2028 inside a name, and
     # at every line break inside a quoted field, which then reads as two broken rows.
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -371,9 +383,8 @@ def eligibility_list_upload(
     if kind not in EligibilityList.Kind.values:
         raise ValidationError("Choose which list this is.")
     column = EligibilityList.IDENTIFIER[kind]
-    text = uploaded_csv_text(source.read())
-    reader = csv_records(text, nothing_done="Nothing was uploaded.")
-    header = [name.strip().lower() for name in next(reader, (1, []))[1]]
+    reader = uploaded_csv(source)
+    header = csv_header(reader)
     accepted = IDENTIFIER_COLUMNS[column]
     position = next((header.index(name) for name in accepted if name in header), None)
     if position is None:
@@ -487,9 +498,8 @@ def childcare_providers_upload(*, source: IO[bytes]) -> tuple[int, int]:
     Columns: Ofsted URN and Name (needed), Postcode and LA code (optional). Raises
     ValidationError naming the first bad row; then nothing changes. Returns (added, updated).
     """
-    text = uploaded_csv_text(source.read())
-    reader = csv_records(text, nothing_done="Nothing was uploaded.")
-    header = [name.strip().lower() for name in next(reader, (1, []))[1]]
+    reader = uploaded_csv(source)
+    header = csv_header(reader)
     urn_at = next((header.index(name) for name in OFSTED_HEADERS if name in header), None)
     if urn_at is None or "name" not in header:
         raise ValidationError(
@@ -1497,8 +1507,7 @@ def register_import(*, session, source: IO[bytes], by: User | None, reason: str 
 
     from .models import Attendance
 
-    text = uploaded_csv_text(source.read())
-    rows = [record for _, record in csv_records(text, nothing_done="Nothing changed.")]
+    rows = [record for _, record in uploaded_csv(source, nothing_done="Nothing changed.")]
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     column = next((i for i, name in enumerate(header) if "email" in name), None)
     first_data_row = 2 if column is not None else 1

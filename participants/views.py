@@ -21,12 +21,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from npq_portal.freshness import fresh_get, fresh_set
 from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.page_cache import cache_for_session
-from npq_portal.ratelimit import (
-    rate_limit_consume,
-    signed_link_failed,
-    signed_link_refused,
-    too_many_requests,
-)
+from npq_portal.ratelimit import SignedLinkMixin, rate_limit_refusal
 
 from .application_steps import STEP_BY_KEY, first_unanswered, steps_for
 from .forms import (
@@ -297,9 +292,8 @@ class SubscribeView(FormView):
 
     def post(self, request, *args, **kwargs):
         # Counted before the form is checked: invalid posts are a script's too.
-        if not rate_limit_consume(request, action="subscribe", key=request.POST.get("email", "")):
-            return too_many_requests(request)
-        return super().post(request, *args, **kwargs)
+        refused = rate_limit_refusal(request, action="subscribe", key=request.POST.get("email", ""))
+        return refused or super().post(request, *args, **kwargs)
 
     def get_initial(self):
         from programmes.models import Programme
@@ -331,25 +325,18 @@ class SubscriberCheckEmailView(TemplateView):
         )
 
 
-class SubscriberTokenMixin:
+class SubscriberTokenMixin(SignedLinkMixin):
     """Finds the subscriber from the signed link; a bad or expired link gets a clear page."""
 
     purpose = "manage"
+    link_invalid_template = "participants/subscriber_link_invalid.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        refused = signed_link_refused(request, action="email_link", token=kwargs["token"])
-        if refused:
-            return refused
-        self.subscriber = subscriber_from_token(kwargs["token"], self.purpose)
-        if self.subscriber is None:
-            signed_link_failed(request)
-            return render(
-                request,
-                "participants/subscriber_link_invalid.html",
-                {"purpose": self.purpose},
-                status=404,
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def link_target(self, token):
+        self.subscriber = subscriber_from_token(token, self.purpose)
+        return self.subscriber
+
+    def link_invalid_context(self):
+        return {"purpose": self.purpose}
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -443,20 +430,16 @@ class SubscriberReportView(PermissionRequiredMixin, TemplateView):
 
 
 @method_decorator(login_not_required, name="dispatch")
-class SchoolApprovalView(TemplateView):
+class SchoolApprovalView(SignedLinkMixin, TemplateView):
     """The page the approval email links to: approve, decline or pass it to a colleague."""
 
     template_name = "participants/school_approval.html"
+    link_action = "school_approval"
+    link_invalid_template = "participants/school_approval_invalid.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        refused = signed_link_refused(request, action="school_approval", token=kwargs["token"])
-        if refused:
-            return refused
-        self.application = application_from_approval_token(kwargs["token"])
-        if self.application is None:
-            signed_link_failed(request)
-            return render(request, "participants/school_approval_invalid.html", status=404)
-        return super().dispatch(request, *args, **kwargs)
+    def link_target(self, token):
+        self.application = application_from_approval_token(token)
+        return self.application
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -1101,21 +1084,16 @@ class ApplicationApproverView(PermissionRequiredMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
-class RemindersStopView(TemplateView):
+class RemindersStopView(SignedLinkMixin, TemplateView):
     """From the link in a reminder: turn optional reminders off (a button; scanners follow
     links). Urgent email, such as a moved session, still goes."""
 
     template_name = "participants/reminders_stop.html"
+    link_invalid_template = "participants/reminders_link_invalid.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        refused = signed_link_refused(request, action="email_link", token=kwargs["token"])
-        if refused:
-            return refused
-        self.email = email_from_stop_token(kwargs["token"])
-        if self.email is None:
-            signed_link_failed(request)
-            return render(request, "participants/reminders_link_invalid.html", status=404)
-        return super().dispatch(request, *args, **kwargs)
+    def link_target(self, token):
+        self.email = email_from_stop_token(token)
+        return self.email
 
     def post(self, request, *args, **kwargs):
         reminders_opt_out(email=self.email)

@@ -563,3 +563,18 @@ def test_an_attendance_report_that_is_a_spreadsheet_or_too_large_is_refused(
     assert "This file is a ZIP archive" in workbook.content.decode()
     assert "the largest you can upload here is" in large.content.decode()
     assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"%PDF-1.7\n1 0 obj", b"Email\r\nsam\x81@oakfield.example\r\n"],
+    ids=["a PDF", "neither UTF-8 nor Windows-1252"],
+)
+def test_an_attendance_report_that_is_not_text_says_nothing_changed(register, data):
+    session, _ = register
+
+    # Marking a register uploads nothing: it changes marks, and every refusal says so alike.
+    with pytest.raises(ValidationError, match=r"\. Nothing changed\."):
+        register_import(session=session, source=io.BytesIO(data), by=None)
+
+    assert not Attendance.objects.exists()

@@ -47,6 +47,10 @@ def test_signing_one_email_address_up_again_and_again_is_paused(
 
     _assert_paused(response)
     assert len(mailoutbox) == 3
+    # The hour-long limit on this address was met: "wait five minutes" would send them back
+    # to the same refusal.
+    assert "Wait 60 minutes" in response.content.decode()
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
 
 
 def test_many_sign_ups_from_one_address_are_paused(client, mailoutbox):
@@ -58,6 +62,8 @@ def test_many_sign_ups_from_one_address_are_paused(client, mailoutbox):
 
     _assert_paused(response)
     assert not Subscriber.objects.filter(email="teacher10@oakfield.example").exists()
+    assert "Wait one minute" in response.content.decode()
+    assert 0 < int(response.headers["Retry-After"]) <= 60
 
 
 def test_a_visitor_who_corrects_a_mistake_still_signs_up(client):
@@ -78,7 +84,9 @@ def test_a_client_guessing_approval_links_is_paused_even_for_a_real_link():
         assert response.status_code == 404
 
     real = reverse("participants:school-approval", args=[approval_token(application)])
-    _assert_paused(guesser.get(real))
+    response = guesser.get(real)
+    _assert_paused(response)
+    assert "Wait 60 minutes" in response.content.decode()  # "bad_link" counts for an hour
     _assert_paused(guesser.post(real, {"decision": "approve", "name": "Guess Who"}))
     application.refresh_from_db()
     assert application.status == Application.Status.AWAITING_SCHOOL
