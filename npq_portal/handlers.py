@@ -36,6 +36,6 @@ def outbox_task_done(sender=None, task_id=None, state=None, **kwargs) -> None:
 
 @receiver(user_logged_in, dispatch_uid="npq_portal.session_record_sign_in")
 def record_sign_in_time(sender, request, user, **kwargs) -> None:
-    # Staff sessions end a set time after signing in (StaffSessionExpiryMiddleware).
+    # Staff sessions end a set time after signing in (StaffSessionMiddleware).
     if request is not None and hasattr(request, "session"):
         session_record_sign_in(request.session)

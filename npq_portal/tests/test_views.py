@@ -111,7 +111,9 @@ def test_staff_home_says_when_the_outbox_holds_work_up_and_when_it_gave_some_up(
     sign_in(client, StaffUserFactory())
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     OutboxTask.objects.create(task_name="t", created_at=an_hour_ago)
-    OutboxTask.objects.create(task_name="t", created_at=an_hour_ago + datetime.timedelta(minutes=30))
+    OutboxTask.objects.create(
+        task_name="t", created_at=an_hour_ago + datetime.timedelta(minutes=30)
+    )
     OutboxTask.objects.create(task_name="t")  # just made: handed on in a moment, not held up
     OutboxTask.objects.create(task_name="t", status=OutboxTask.Status.DONE, created_at=an_hour_ago)
     OutboxTask.objects.create(task_name="t", status=OutboxTask.Status.ABANDONED)
