@@ -253,10 +253,12 @@ def _more_history(made: dict, admin, count: int) -> None:
         Attendance,
         AttendanceChange,
         EnrolmentEvent,
+        FundingDecision,
         FundingOverride,
     )
 
     attendance = Attendance.objects.get(session=made["attendance"])
+    decision = FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
     programme = made["django-admin"]
     makers = [
         lambda: RoleChange(user=made["role-changes"], role="assessor", granted=True, by=admin),
@@ -270,9 +272,7 @@ def _more_history(made: dict, admin, count: int) -> None:
         lambda: EnrolmentEvent(
             enrolment=made["places"], from_status="active", to_status="deferred", by=admin
         ),
-        lambda: FundingOverride(
-            decision=made["funding"].funding_decision or _decision(made), status="x", by=admin
-        ),
+        lambda: FundingOverride(decision=decision, status="x", by=admin),
         lambda: AttendanceChange(
             attendance=attendance, from_mark="absent", to_mark="late", by=admin, reason="Late"
         ),
@@ -288,12 +288,6 @@ def _more_history(made: dict, admin, count: int) -> None:
     rows = [makers[n % len(makers)]() for n in range(count)]
     for model in {type(row) for row in rows}:
         model.objects.bulk_create([row for row in rows if type(row) is model])
-
-
-def _decision(made):
-    from participants.models import FundingDecision
-
-    return FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
 
 
 def test_the_page_makes_the_same_queries_with_10_and_200_more_changes(
