@@ -105,7 +105,8 @@ class AuditSource:
             q &= Q(**{self.who: filters.person})
         if filters.since is not None:
             q &= Q(**{f"{self.when}__gte": _start_of(filters.since)})
-        if filters.until is not None:
+        # No day follows the calendar's last, so a "To" date there leaves the log open-ended.
+        if filters.until is not None and filters.until < datetime.date.max:
             q &= Q(**{f"{self.when}__lt": _start_of(filters.until + datetime.timedelta(days=1))})
         # Every word must appear somewhere, so "Jane Smith" finds Jane Smith's changes.
         for word in filters.text.split():

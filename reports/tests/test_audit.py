@@ -227,6 +227,17 @@ def test_a_start_date_after_the_end_date_is_refused_with_a_reason(client):
     assert "Correct the filters to see the log." in page
 
 
+def test_a_to_date_at_the_end_of_the_calendar_shows_everything_up_to_now(client):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    sign_in(client, admin)
+
+    response = client.get(URL, {"q": "flooded", "until": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert "1 change matching these filters" in response.content.decode()
+
+
 def test_the_log_shows_25_or_50_a_page(client):
     admin = _admin()
     people = UserFactory.create_batch(30)
