@@ -238,6 +238,24 @@ def test_a_to_date_at_the_end_of_the_calendar_shows_everything_up_to_now(client)
     assert "1 change matching these filters" in response.content.decode()
 
 
+def test_the_dates_are_days_in_london():
+    admin = _admin()
+    user_set_roles(user=UserFactory(), roles=[Role.ASSESSOR], by=admin, reason="Marks")
+    # 00:30 on 1 July in London (summer time) is still 30 June in UTC.
+    RoleChange.objects.filter(by=admin).update(
+        changed_at=datetime.datetime(2027, 6, 30, 23, 30, tzinfo=datetime.UTC)
+    )
+    first_of_july = datetime.date(2027, 7, 1)
+
+    on_the_day = _entries(AuditFilters(since=first_of_july, until=first_of_july), viewer=admin)
+    day_before = _entries(
+        AuditFilters(until=first_of_july - datetime.timedelta(days=1), person=admin), viewer=admin
+    )
+
+    assert [entry.reason for entry in on_the_day] == ["Marks"]
+    assert day_before == []
+
+
 def test_the_log_shows_25_or_50_a_page(client):
     admin = _admin()
     people = UserFactory.create_batch(30)
