@@ -50,6 +50,9 @@ def test_the_log_has_a_row_for_every_kind_of_change_with_who_and_why():
     assert by_kind["Place"].change == "Active → Deferred"
     assert by_kind["Role"].change == "Given the role Facilitator"
     assert by_kind["Role"].subject == "Priya Shah (priya@oakfield.example)"
+    assert by_kind["Assessment outcome"].change == (
+        "Passed at attempt 1 (assessors disagreed; resolved by a programme lead)"
+    )
     assert by_kind["Django admin"].change == "Changed Name."
     assert by_kind["School leader access"].change == (
         "May see Oakfield Primary School's applicants and participants, as its leader"
@@ -101,6 +104,16 @@ def test_searching_for_a_name_finds_changes_made_by_that_person_and_about_them()
     ]
 
 
+def test_a_person_without_a_name_is_named_once_by_their_address():
+    admin = _admin()
+    nameless = UserFactory(first_name="", last_name="", email="clinic-team@oakfield.example")
+    user_set_roles(user=nameless, roles=[Role.FACILITATOR], by=admin, reason="Shared account")
+
+    entries = _entries(AuditFilters(kinds=("role-changes",), person=admin), viewer=admin)
+
+    assert [entry.subject for entry in entries] == ["clinic-team@oakfield.example"]
+
+
 def test_searching_finds_a_funding_override_by_its_applicants_name():
     admin = _admin()
     made = every_kind_of_change(admin=admin)
@@ -140,12 +153,19 @@ def test_links_only_to_pages_the_viewer_may_open():
         e.kind: e.url for e in _entries(AuditFilters(kinds=("exports",)), viewer=another_admin)
     }
     urls = {e.kind: e.url for e in _entries(viewer=admin)}
+    roles = _entries(AuditFilters(kinds=("role-changes",), text="priya"), viewer=admin)
 
     assert mine == {"Export": made["exports"].get_absolute_url()}
     assert theirs == {"Export": ""}  # an export is its owner's alone
     assert urls["Session"] == reverse("cohorts:session-update", args=[made["sessions"].pk])
     assert urls["Application"] == made["applications"].get_absolute_url()
     assert urls["Funding override"] == made["funding"].get_absolute_url()
+    assert [e.url for e in roles] == [made["role-changes"].get_absolute_url()]
+    assert urls["Assessment outcome"] == made["outcomes"].window.get_absolute_url()
+    assert urls["GIAS import"] == made["gias"].get_absolute_url()
+    assert urls["School leader access"] == reverse(
+        "participants:school-leaders", kwargs={"urn": made["school-leaders"].school.urn}
+    )
     assert urls["Django admin"] == reverse(
         "admin:programmes_programme_change", args=[made["django-admin"].pk]
     )
