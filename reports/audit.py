@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.db import models
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -304,17 +304,23 @@ class FundingOverrides(AuditSource):
     related = ("decision",)
 
     def word_q(self, word: str) -> Q:
-        applications = Application.objects.annotate(
-            decision_subject=Concat(
-                Value("participants.application:"),
-                Cast("pk", output_field=CharField()),
-                output_field=CharField(),
-            )
-        ).filter(decision_subject=OuterRef("decision__subject"))
+        # Find the applicants first, then their decisions by subject (indexed), rather than
+        # matching every decision's subject against every application.
         applicant = Q()
-        for name in PERSON_FIELDS:
-            applicant |= Q(**{f"applicant__{name}__icontains": word})
-        return super().word_q(word) | Q(Exists(applications.filter(applicant)))
+        for field in _person_fields("applicant"):
+            applicant |= Q(**{f"{field}__icontains": word})
+        subjects = (
+            Application.objects.filter(applicant)
+            .annotate(
+                subject=Concat(
+                    Value("participants.application:"),
+                    Cast("pk", output_field=CharField()),
+                    output_field=CharField(),
+                )
+            )
+            .values("subject")
+        )
+        return super().word_q(word) | Q(decision__subject__in=subjects)
 
     def load(self, ids: Iterable[int]) -> dict[int, models.Model]:
         overrides = super().load(ids)
