@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from assessment.models import DeadlineExtension, EligibilityException, Outcome
 from cohorts.models import CohortStatusChange, SessionChange
 from npq_portal.models import PersonalDataRequest, RoleChange, User
+from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
 from participants.funding import MARKED_FUNDED_BY_POLICY
 from participants.models import (
     Application,
@@ -619,8 +620,6 @@ def audit_log_entries(
 
 def audit_log_people() -> models.QuerySet:
     """Whom the log can be narrowed to: hub staff, who make nearly every change in it."""
-    from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
-
     groups = [ROLE_SPECS[role].group_name for role in STAFF_ROLES]
     return (
         User.objects.filter(Q(groups__name__in=groups) | Q(is_staff=True))
