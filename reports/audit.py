@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.db import models
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from assessment.models import DeadlineExtension, EligibilityException, Outcome
 from cohorts.models import CohortStatusChange, SessionChange
 from npq_portal.models import PersonalDataRequest, RoleChange, User
+from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
 from participants.funding import MARKED_FUNDED_BY_POLICY
 from participants.models import (
     Application,
@@ -105,7 +106,8 @@ class AuditSource:
             q &= Q(**{self.who: filters.person})
         if filters.since is not None:
             q &= Q(**{f"{self.when}__gte": _start_of(filters.since)})
-        if filters.until is not None:
+        # No day follows the calendar's last, so a "To" date there leaves the log open-ended.
+        if filters.until is not None and filters.until < datetime.date.max:
             q &= Q(**{f"{self.when}__lt": _start_of(filters.until + datetime.timedelta(days=1))})
         # Every word must appear somewhere, so "Jane Smith" finds Jane Smith's changes.
         for word in filters.text.split():
@@ -157,8 +159,20 @@ def _when(moment: datetime.datetime | None) -> str:
     return date_format(timezone.localtime(moment), "j M Y, H:i") if moment else "no time"
 
 
-def _link(viewer: User, permission: str, url_name: str, pk: int) -> str:
-    return reverse(url_name, kwargs={"pk": pk}) if viewer.has_perm(permission) else ""
+def _link(viewer: User, permission: str, url: str) -> str:
+    """`url` if the viewer may open that page (`permission` is what its view asks for), else ""."""
+    return url if viewer.has_perm(permission) else ""
+
+
+def person_label(person: User) -> str:
+    """A person as the log and its filter name them: by name and address, or by address alone."""
+    return f"{person} ({person.email})" if person.get_full_name() else person.email
+
+
+def _application(application: Application, *, viewer: User) -> tuple[str, str]:
+    """(what an application is, a link to it) for the histories about one."""
+    url = _link(viewer, "participants.view_application", application.get_absolute_url())
+    return f"{application.applicant}'s application to {application.cohort}", url
 
 
 def _person_fields(prefix: str) -> tuple[str, ...]:
@@ -185,8 +199,8 @@ class RoleChanges(AuditSource):
             if row.granted
             else f"Role {row.get_role_display()} taken away"
         )
-        url = _link(viewer, "npq_portal.view_user", "staff:person-detail", row.user_id)
-        return f"{row.user} ({row.user.email})", url, change
+        url = _link(viewer, "npq_portal.view_user", row.user.get_absolute_url())
+        return person_label(row.user), url, change
 
 
 class CohortStatusChanges(AuditSource):
@@ -200,7 +214,7 @@ class CohortStatusChanges(AuditSource):
     related = ("cohort__programme",)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(viewer, "cohorts.view_all_cohorts", "cohorts:cohort-detail", row.cohort_id)
+        url = _link(viewer, "cohorts.view_all_cohorts", row.cohort.get_absolute_url())
         change = _moved(row.get_from_status_display(), row.get_to_status_display())
         return str(row.cohort), url, change
 
@@ -220,7 +234,7 @@ class SessionChanges(AuditSource):
     related = ("session__cohort__programme",)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(viewer, "cohorts.change_session", "cohorts:session-update", row.session_id)
+        url = _link(viewer, "cohorts.change_session", row.session.get_absolute_url())
         if row.kind == SessionChange.Kind.MOVED:
             change = f"Moved from {_when(row.old_starts_at)} to {_when(row.new_starts_at)}"
         elif row.kind == SessionChange.Kind.SCHEDULED:
@@ -246,15 +260,8 @@ class ApplicationEvents(AuditSource):
     related = ("application__applicant", "application__cohort__programme")
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        application = row.application
-        url = _link(
-            viewer,
-            "participants.view_application",
-            "participants:application-detail",
-            application.pk,
-        )
         change = _moved(row.get_from_status_display(), row.get_to_status_display())
-        return f"{application.applicant}'s application to {application.cohort}", url, change
+        return *_application(row.application, viewer=viewer), change
 
     def who_name(self, row) -> str:
         return row.by_name
@@ -279,8 +286,7 @@ class EnrolmentEvents(AuditSource):
         url = _link(
             viewer,
             "participants.add_modulephasedone",  # what the staff progress page asks for
-            "participants:enrolment-progress-staff",
-            enrolment.pk,
+            reverse("participants:enrolment-progress-staff", kwargs={"pk": enrolment.pk}),
         )
         change = _moved(row.get_from_status_display(), row.get_to_status_display())
         return f"{enrolment.participant}'s place in {enrolment.cohort}", url, change
@@ -299,17 +305,23 @@ class FundingOverrides(AuditSource):
     related = ("decision",)
 
     def word_q(self, word: str) -> Q:
-        applications = Application.objects.annotate(
-            decision_subject=Concat(
-                Value("participants.application:"),
-                Cast("pk", output_field=CharField()),
-                output_field=CharField(),
-            )
-        ).filter(decision_subject=OuterRef("decision__subject"))
+        # Find the applicants first, then their decisions by subject (indexed), rather than
+        # matching every decision's subject against every application.
         applicant = Q()
-        for name in PERSON_FIELDS:
-            applicant |= Q(**{f"applicant__{name}__icontains": word})
-        return super().word_q(word) | Q(Exists(applications.filter(applicant)))
+        for field in _person_fields("applicant"):
+            applicant |= Q(**{f"{field}__icontains": word})
+        subjects = (
+            Application.objects.filter(applicant)
+            .annotate(
+                subject=Concat(
+                    Value("participants.application:"),
+                    Cast("pk", output_field=CharField()),
+                    output_field=CharField(),
+                )
+            )
+            .values("subject")
+        )
+        return super().word_q(word) | Q(decision__subject__in=subjects)
 
     def load(self, ids: Iterable[int]) -> dict[int, models.Model]:
         overrides = super().load(ids)
@@ -327,16 +339,9 @@ class FundingOverrides(AuditSource):
         funded = row.status == MARKED_FUNDED_BY_POLICY
         change = "Marked funded by hub policy" if funded else "Marked not funded by hub policy"
         change += f" (the rules said {'funded' if row.decision.funded else 'not funded'})"
-        application = row.application
-        if application is None:
+        if row.application is None:
             return f"Funding decision {row.decision.subject}", "", change
-        url = _link(
-            viewer,
-            "participants.view_application",
-            "participants:application-detail",
-            application.pk,
-        )
-        return f"{application.applicant}'s application to {application.cohort}", url, change
+        return *_application(row.application, viewer=viewer), change
 
 
 def _application_id(subject: str) -> int | None:
@@ -360,7 +365,9 @@ class AttendanceChanges(AuditSource):
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         session = row.attendance.session
         url = _link(
-            viewer, "participants.view_attendance", "participants:session-register", session.pk
+            viewer,
+            "participants.view_attendance",
+            reverse("participants:session-register", kwargs={"pk": session.pk}),
         )
         change = _moved(row.get_from_mark_display(), row.get_to_mark_display())
         subject = (
@@ -382,11 +389,13 @@ class SchoolLeaderships(AuditSource):
     related = ("user", "school")
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = ""
-        if viewer.has_perm("participants.add_schoolleadership"):
-            url = reverse("participants:school-leaders", kwargs={"urn": row.school.urn})
+        url = _link(
+            viewer,
+            "participants.add_schoolleadership",
+            reverse("participants:school-leaders", kwargs={"urn": row.school.urn}),
+        )
         change = f"May see {row.school.name}'s applicants and participants, as its leader"
-        return f"{row.user} ({row.user.email})", url, change
+        return person_label(row.user), url, change
 
 
 class GiasImports(AuditSource):
@@ -398,9 +407,7 @@ class GiasImports(AuditSource):
     subject_fields = ("file_name",)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(
-            viewer, "participants.view_giasimport", "participants:gias-import-detail", row.pk
-        )
+        url = _link(viewer, "participants.view_giasimport", row.get_absolute_url())
         if row.status == GiasImport.Status.DONE:
             change = (
                 f"Imported: {row.created_count} new, {row.updated_count} updated, "
@@ -420,68 +427,61 @@ class EligibilityLists(AuditSource):
     subject_fields = ("file_name",)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = ""
-        if viewer.has_perm("participants.view_eligibilitylist"):
-            url = reverse("participants:eligibility-lists")
+        url = _link(
+            viewer, "participants.view_eligibilitylist", reverse("participants:eligibility-lists")
+        )
         change = f"Uploaded, {row.entry_count} entr{'y' if row.entry_count == 1 else 'ies'}"
         return f"{row.get_kind_display()}: {row.file_name}", url, change
 
 
-class EligibilityExceptions(AuditSource):
+class _WindowDecisions(AuditSource):
+    """A decision about one participant in one assessment window, linked to the window."""
+
+    reason = "reason"
+    subject_fields = (*_person_fields("enrolment__participant"), "window__title")
+    related = ("enrolment__participant", "window")
+
+    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
+        url = _link(viewer, "assessment.view_assessmentwindow", row.window.get_absolute_url())
+        return f"{row.enrolment.participant} in {row.window}", url, self.change(row)
+
+    def change(self, row) -> str:
+        """What was decided."""
+        raise NotImplementedError
+
+
+class EligibilityExceptions(_WindowDecisions):
     key = "assessment-exceptions"
     label = "Assessment exception"
     model = EligibilityException
     when = "at"
     who = "granted_by"
-    reason = "reason"
-    subject_fields = (*_person_fields("enrolment__participant"), "window__title")
-    related = ("enrolment__participant", "window")
 
-    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(
-            viewer, "assessment.view_assessmentwindow", "assessment:window-detail", row.window_id
-        )
-        change = "Allowed to take the assessment below the participation threshold"
-        return f"{row.enrolment.participant} in {row.window}", url, change
+    def change(self, row) -> str:
+        return "Allowed to take the assessment below the participation threshold"
 
 
-class DeadlineExtensions(AuditSource):
+class DeadlineExtensions(_WindowDecisions):
     key = "deadline-extensions"
     label = "Deadline extension"
     model = DeadlineExtension
     when = "at"
     who = "granted_by"
-    reason = "reason"
-    subject_fields = (*_person_fields("enrolment__participant"), "window__title")
-    related = ("enrolment__participant", "window")
 
-    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(
-            viewer, "assessment.view_assessmentwindow", "assessment:window-detail", row.window_id
-        )
-        return (
-            f"{row.enrolment.participant} in {row.window}",
-            url,
-            f"May submit until {_when(row.until)}",
-        )
+    def change(self, row) -> str:
+        return f"May submit until {_when(row.until)}"
 
 
-class Outcomes(AuditSource):
+class Outcomes(_WindowDecisions):
     key = "outcomes"
     label = "Assessment outcome"
     model = Outcome
     when = "decided_at"
     who = "decided_by"
-    reason = "reason"
-    subject_fields = (*_person_fields("enrolment__participant"), "window__title")
-    related = ("enrolment__participant", "window")
 
-    def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(
-            viewer, "assessment.view_assessmentwindow", "assessment:window-detail", row.window_id
-        )
-        change = f"{row.get_result_display()} ({row.get_basis_display().lower()})"
-        return f"{row.enrolment.participant}, attempt {row.attempt} in {row.window}", url, change
+    def change(self, row) -> str:
+        result, basis = row.get_result_display(), row.get_basis_display().lower()
+        return f"{result} at attempt {row.attempt} ({basis})"
 
 
 class Exports(AuditSource):
@@ -544,7 +544,11 @@ class PersonalDataRequests(AuditSource):
             subject, url = "Retention run", ""
         else:
             subject = f"Person {row.person_id}"
-            url = _link(viewer, "npq_portal.view_user", "staff:person-detail", row.person_id)
+            url = _link(
+                viewer,
+                "npq_portal.view_user",
+                reverse("staff:person-detail", kwargs={"pk": row.person_id}),
+            )
         counts = [
             f"{number} {name.replace('_', ' ')}"
             for name, number in sorted((row.summary or {}).items())
@@ -616,8 +620,6 @@ def audit_log_entries(
 
 def audit_log_people() -> models.QuerySet:
     """Whom the log can be narrowed to: hub staff, who make nearly every change in it."""
-    from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
-
     groups = [ROLE_SPECS[role].group_name for role in STAFF_ROLES]
     return (
         User.objects.filter(Q(groups__name__in=groups) | Q(is_staff=True))

@@ -2,6 +2,8 @@ from django import forms
 
 from cohorts.academic_years import academic_year_label
 
+from .audit import person_label
+
 
 class MilestoneFilterForm(forms.Form):
     """Narrows the milestone page: by cohort, year and programme, and by what is claimable."""
@@ -61,9 +63,7 @@ class AuditLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Every kind"), *kinds]
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda person: (
-            f"{person} ({person.email})" if person.get_full_name() else person.email
-        )
+        self.fields["person"].label_from_instance = person_label
 
     def clean(self):
         data = super().clean()

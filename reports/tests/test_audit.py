@@ -50,6 +50,9 @@ def test_the_log_has_a_row_for_every_kind_of_change_with_who_and_why():
     assert by_kind["Place"].change == "Active → Deferred"
     assert by_kind["Role"].change == "Given the role Facilitator"
     assert by_kind["Role"].subject == "Priya Shah (priya@oakfield.example)"
+    assert by_kind["Assessment outcome"].change == (
+        "Passed at attempt 1 (assessors disagreed; resolved by a programme lead)"
+    )
     assert by_kind["Django admin"].change == "Changed Name."
     assert by_kind["School leader access"].change == (
         "May see Oakfield Primary School's applicants and participants, as its leader"
@@ -101,6 +104,16 @@ def test_searching_for_a_name_finds_changes_made_by_that_person_and_about_them()
     ]
 
 
+def test_a_person_without_a_name_is_named_once_by_their_address():
+    admin = _admin()
+    nameless = UserFactory(first_name="", last_name="", email="clinic-team@oakfield.example")
+    user_set_roles(user=nameless, roles=[Role.FACILITATOR], by=admin, reason="Shared account")
+
+    entries = _entries(AuditFilters(kinds=("role-changes",), person=admin), viewer=admin)
+
+    assert [entry.subject for entry in entries] == ["clinic-team@oakfield.example"]
+
+
 def test_searching_finds_a_funding_override_by_its_applicants_name():
     admin = _admin()
     made = every_kind_of_change(admin=admin)
@@ -140,12 +153,19 @@ def test_links_only_to_pages_the_viewer_may_open():
         e.kind: e.url for e in _entries(AuditFilters(kinds=("exports",)), viewer=another_admin)
     }
     urls = {e.kind: e.url for e in _entries(viewer=admin)}
+    roles = _entries(AuditFilters(kinds=("role-changes",), text="priya"), viewer=admin)
 
     assert mine == {"Export": made["exports"].get_absolute_url()}
     assert theirs == {"Export": ""}  # an export is its owner's alone
     assert urls["Session"] == reverse("cohorts:session-update", args=[made["sessions"].pk])
     assert urls["Application"] == made["applications"].get_absolute_url()
     assert urls["Funding override"] == made["funding"].get_absolute_url()
+    assert [e.url for e in roles] == [made["role-changes"].get_absolute_url()]
+    assert urls["Assessment outcome"] == made["outcomes"].window.get_absolute_url()
+    assert urls["GIAS import"] == made["gias"].get_absolute_url()
+    assert urls["School leader access"] == reverse(
+        "participants:school-leaders", kwargs={"urn": made["school-leaders"].school.urn}
+    )
     assert urls["Django admin"] == reverse(
         "admin:programmes_programme_change", args=[made["django-admin"].pk]
     )
@@ -227,6 +247,35 @@ def test_a_start_date_after_the_end_date_is_refused_with_a_reason(client):
     assert "Correct the filters to see the log." in page
 
 
+def test_a_to_date_at_the_end_of_the_calendar_shows_everything_up_to_now(client):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+    sign_in(client, admin)
+
+    response = client.get(URL, {"q": "flooded", "until": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert "1 change matching these filters" in response.content.decode()
+
+
+def test_the_dates_are_days_in_london():
+    admin = _admin()
+    user_set_roles(user=UserFactory(), roles=[Role.ASSESSOR], by=admin, reason="Marks")
+    # 00:30 on 1 July in London (summer time) is still 30 June in UTC.
+    RoleChange.objects.filter(by=admin).update(
+        changed_at=datetime.datetime(2027, 6, 30, 23, 30, tzinfo=datetime.UTC)
+    )
+    first_of_july = datetime.date(2027, 7, 1)
+
+    on_the_day = _entries(AuditFilters(since=first_of_july, until=first_of_july), viewer=admin)
+    day_before = _entries(
+        AuditFilters(until=first_of_july - datetime.timedelta(days=1), person=admin), viewer=admin
+    )
+
+    assert [entry.reason for entry in on_the_day] == ["Marks"]
+    assert day_before == []
+
+
 def test_the_log_shows_25_or_50_a_page(client):
     admin = _admin()
     people = UserFactory.create_batch(30)
@@ -253,10 +302,12 @@ def _more_history(made: dict, admin, count: int) -> None:
         Attendance,
         AttendanceChange,
         EnrolmentEvent,
+        FundingDecision,
         FundingOverride,
     )
 
     attendance = Attendance.objects.get(session=made["attendance"])
+    decision = FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
     programme = made["django-admin"]
     makers = [
         lambda: RoleChange(user=made["role-changes"], role="assessor", granted=True, by=admin),
@@ -270,9 +321,7 @@ def _more_history(made: dict, admin, count: int) -> None:
         lambda: EnrolmentEvent(
             enrolment=made["places"], from_status="active", to_status="deferred", by=admin
         ),
-        lambda: FundingOverride(
-            decision=made["funding"].funding_decision or _decision(made), status="x", by=admin
-        ),
+        lambda: FundingOverride(decision=decision, status="x", by=admin),
         lambda: AttendanceChange(
             attendance=attendance, from_mark="absent", to_mark="late", by=admin, reason="Late"
         ),
@@ -288,12 +337,6 @@ def _more_history(made: dict, admin, count: int) -> None:
     rows = [makers[n % len(makers)]() for n in range(count)]
     for model in {type(row) for row in rows}:
         model.objects.bulk_create([row for row in rows if type(row) is model])
-
-
-def _decision(made):
-    from participants.models import FundingDecision
-
-    return FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
 
 
 def test_the_page_makes_the_same_queries_with_10_and_200_more_changes(
