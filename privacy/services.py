@@ -46,7 +46,7 @@ from participants.models import (
     Subscriber,
 )
 from participants.services import subscribers_expire_unconfirmed
-from reports.models import Export
+from reports.models import Export, ExportEvent
 
 from .selectors import person_data, person_data_nested, person_emails, person_subjects
 
@@ -192,6 +192,12 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
 
     emails = person_emails(person)
     subjects = person_subjects(person)
+    # What someone may have typed into a list's search to find them, read before it goes.
+    searched_for = {
+        *emails,
+        person.get_full_name(),
+        *Application.objects.filter(applicant=person).exclude(trn="").values_list("trn", flat=True),
+    }
     counts: dict[str, int] = {}
 
     def count(name: str, changed: int) -> None:
@@ -236,6 +242,7 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
     count("reminder_opt_outs", ReminderOptOut.objects.filter(email__in=emails).delete()[0])
     count("calendar_feeds", CalendarFeed.objects.filter(owner=person).delete()[0])
     count("exports", _exports_forget(Export.objects.filter(requested_by=person)))
+    count("export_searches", _export_searches_forget(searched_for))
     count("sessions", _sessions_end(person))
     count("mfa_authenticators", Authenticator.objects.filter(user=person).delete()[0])
     addresses = EmailAddress.objects.filter(user=person)
@@ -369,6 +376,27 @@ def _exports_forget(exports) -> int:
         export.delete()
         forgotten += 1
     return forgotten
+
+
+def _export_searches_forget(searched_for: set[str]) -> int:
+    """Other people's exports keep the filters they were made with: a search that named this
+    person (their name, an address or TRN) is blanked; the export's other filters stay."""
+    needles = {text.casefold() for text in searched_for if len(text.strip()) >= 3}
+    changed = 0
+    for model in (ExportEvent, Export):
+        records = model.objects.exclude(filters={}).only("pk", "filters")
+        found = []
+        for record in records.iterator(chunk_size=500):
+            filters = {
+                key: ERASED if any(needle in str(value).casefold() for needle in needles) else value
+                for key, value in record.filters.items()
+            }
+            if filters != record.filters:
+                record.filters = filters
+                found.append(record)
+        model.objects.bulk_update(found, ["filters"], batch_size=500)
+        changed += len(found)
+    return changed
 
 
 def _admin_log_forget(*, person: User, emails: set[str]) -> int:

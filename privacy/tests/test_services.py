@@ -38,6 +38,8 @@ from .helpers import (
     EMAIL,
     FEEDBACK,
     FILE_TEXT,
+    FIRST_NAME,
+    LAST_NAME,
     PERSONAL,
     TRN,
     WRITTEN,
@@ -297,3 +299,34 @@ def test_the_export_lists_every_list_the_person_took_away_downloaded_at_once_or_
     (made,) = json.loads(_unzip(content)["person.json"])["exports_made"]
     assert (made["export"], made["format"], made["rows"]) == ("Applications", "CSV", 7)
     assert made["filters"] == {"q": "Year 5"}
+
+
+def test_erasure_blanks_searches_for_the_person_in_other_peoples_exports(history):
+    from reports.models import Export, ExportEvent
+    from reports.services import export_record
+    from reports.tests.factories import ExportFactory
+
+    def exported(filters):
+        return export_record(
+            user=history.admin,
+            kind=Export.Kind.APPLICATIONS,
+            file_format=Export.Format.CSV,
+            filters=filters,
+            rows=1,
+        )
+
+    by_name = exported({"q": f"{FIRST_NAME} {LAST_NAME}".upper(), "status": "accepted"})
+    by_trn = exported({"q": TRN})
+    someone_else = exported({"q": "Year 5", "status": "accepted"})
+    background = ExportFactory(requested_by=history.admin, filters={"q": EMAIL})
+
+    record = person_erase(person=history.person, by=history.admin, reason="Their request")
+
+    assert ExportEvent.objects.get(pk=by_name.pk).filters == {"q": "(erased)", "status": "accepted"}
+    assert ExportEvent.objects.get(pk=by_trn.pk).filters == {"q": "(erased)"}
+    assert ExportEvent.objects.get(pk=someone_else.pk).filters == {
+        "q": "Year 5",
+        "status": "accepted",
+    }
+    assert Export.objects.get(pk=background.pk).filters == {"q": "(erased)"}
+    assert record.summary["export_searches"] == 3
