@@ -85,14 +85,6 @@ def export_start(
         rows_total=rows_total,
         file_name=dataset.file_name(filters=filters, file_format=file_format),
     )
-    export_record(
-        user=user,
-        kind=kind,
-        file_format=file_format,
-        filters=filters,
-        rows=rows_total,
-        export=export,
-    )
     logger.info("Export %s (%s) asked for by user %s", export.pk, kind, user.pk)
     outbox_enqueue(export_build_task, export.pk)
     return export
@@ -172,6 +164,15 @@ def export_build(*, export: Export) -> None:
             export.file.delete(save=False)
             logger.warning("Export %s was no longer this run's; its file is deleted", export.pk)
             return
+        # Recorded once the file exists: an export that fails was never taken away.
+        export_record(
+            user=export.requested_by,
+            kind=export.kind,
+            file_format=export.file_format,
+            filters=export.filters,
+            rows=written,
+            export=export,
+        )
         logger.info("Export %s made: %s rows", export.pk, written)
     except (PermissionDenied, ObjectDoesNotExist) as error:
         _export_fail(export, f"You can no longer export this: {error}")

@@ -29,7 +29,7 @@ from participants.services import (
 )
 from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
 from programmes.tests.factories import ProgrammeFactory
-from reports.services import export_start
+from reports.services import export_build, export_start
 
 
 def every_kind_of_change(*, admin: User) -> dict:
@@ -124,6 +124,7 @@ def every_kind_of_change(*, admin: User) -> dict:
     made["exports"] = export_start(
         user=admin, kind="applications", file_format="csv", filters={}, rows_total=2
     )
+    export_build(export=made["exports"])  # recorded once its file is made
     made["personal-data"] = PersonalDataRequest.objects.create(
         kind=PersonalDataRequest.Kind.ERASURE,
         person_id=learner.pk,

@@ -13,8 +13,8 @@ from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import ApplicationEvent
 from participants.tests.factories import ApplicationFactory
 from reports.audit import AUDIT_SOURCES, AuditFilters, audit_log_entries, audit_log_rows
-from reports.models import Export
-from reports.services import export_start, exports_forget_old
+from reports.models import Export, ExportEvent
+from reports.services import export_build, export_start, exports_forget_old
 from reports.tests.audit_data import every_kind_of_change
 
 pytestmark = pytest.mark.django_db
@@ -397,6 +397,7 @@ def test_a_list_downloaded_at_once_is_in_the_audit_log(client):
 def test_an_export_stays_in_the_audit_log_after_its_file_is_forgotten():
     admin = _admin()
     export = export_start(user=admin, kind="enrolments", file_format="csv", filters={})
+    export_build(export=export)
     Export.objects.filter(pk=export.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=8)
     )
@@ -406,3 +407,28 @@ def test_an_export_stays_in_the_audit_log_after_its_file_is_forgotten():
 
     assert not Export.objects.exists()
     assert [(e.who, e.subject, e.url) for e in entries] == [(admin, "Places (CSV)", "")]
+
+
+def test_a_background_export_is_logged_once_its_file_is_made_and_not_when_it_fails(monkeypatch):
+    from reports import services
+
+    admin = _admin()
+    failing = export_start(user=admin, kind="enrolments", file_format="csv", filters={"q": "x"})
+
+    def broken(**kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "_write", broken)
+    export_build(export=failing)
+    monkeypatch.undo()
+
+    failing.refresh_from_db()
+    assert failing.status == Export.Status.FAILED
+    assert not ExportEvent.objects.exists()
+
+    made = export_start(user=admin, kind="enrolments", file_format="csv", filters={})
+    export_build(export=made)
+
+    made.refresh_from_db()
+    (event,) = ExportEvent.objects.all()
+    assert (event.export, event.rows, event.by) == (made, made.rows_done, admin)
