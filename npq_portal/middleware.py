@@ -73,6 +73,8 @@ SESSION_EXPIRED_MESSAGE = (
     "For your security you were signed out after {minutes} minutes without using the portal, "
     "or {hours} hours after signing in. Sign in again to carry on where you were."
 )
+# A form sent after the session ended is not acted on: say so, so nobody thinks it saved.
+SESSION_EXPIRED_FORM_LOST = " What you had just sent was not saved: please send it again."
 
 
 def session_record_sign_in(session) -> None:
@@ -135,12 +137,11 @@ class StaffSessionMiddleware:
         next_path = request.get_full_path() if request.method == "GET" else request.path
         logout(request)  # a new, empty session: nothing of the old one is kept
         limits = settings.STAFF_SESSION
-        messages.info(
-            request,
-            SESSION_EXPIRED_MESSAGE.format(
-                minutes=int(limits["idle"].total_seconds() // 60),
-                hours=int(limits["max_age"].total_seconds() // 3600),
-            ),
-            fail_silently=True,
+        message = SESSION_EXPIRED_MESSAGE.format(
+            minutes=int(limits["idle"].total_seconds() // 60),
+            hours=int(limits["max_age"].total_seconds() // 3600),
         )
+        if request.method != "GET":
+            message += SESSION_EXPIRED_FORM_LOST
+        messages.info(request, message, fail_silently=True)
         return redirect(f"{reverse('account_login')}?{urlencode({'next': next_path})}")

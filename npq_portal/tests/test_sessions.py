@@ -5,6 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from cohorts.models import DeliveryPartner
 from npq_portal import settings as project_settings
 from npq_portal.roles import Role
 
@@ -71,6 +72,22 @@ def test_a_staff_session_left_idle_signs_in_again_with_a_code_and_returns_to_the
     response = _sign_in(client, staff, next_path=next_path)
     assert response.url == next_path
     assert client.get(response.url).status_code == 200
+
+
+def test_a_form_sent_after_the_session_ended_is_said_not_to_be_saved(client, clock):
+    staff = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    _sign_in(client, staff)
+    partners = reverse("cohorts:partner-create")
+
+    clock.advance(minutes=31)
+    response = client.post(partners, {"name": "Kent Maths Hub"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_login") + "?" + urlencode({"next": partners})
+    *_, message = get_messages(response.wsgi_request)  # after the unread "signed in"
+    assert str(message).startswith("For your security you were signed out")
+    assert str(message).endswith("What you had just sent was not saved: please send it again.")
+    assert not DeliveryPartner.objects.filter(name="Kent Maths Hub").exists()
 
 
 def test_staff_who_keep_working_stay_signed_in(client, clock):
