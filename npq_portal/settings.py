@@ -464,10 +464,12 @@ CSRF_COOKIE_HTTPONLY = True
 # Lax, not Strict: a link in an email (an approval, a reminder) must open the portal signed in.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# The __Host- prefix makes browsers refuse these cookies unless they are Secure, for this host
+# only and the whole site: a sibling subdomain cannot plant a session or CSRF token. (Named
+# here for the benchmark too, whose server runs as production does.)
+PRODUCTION_SESSION_COOKIE_NAME = "__Host-sessionid"
 if not DEBUG:
-    # The __Host- prefix makes browsers refuse these cookies unless they are Secure, for this
-    # host only and the whole site: a sibling subdomain cannot plant a session or CSRF token.
-    SESSION_COOKIE_NAME = "__Host-sessionid"
+    SESSION_COOKIE_NAME = PRODUCTION_SESSION_COOKIE_NAME
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 X_FRAME_OPTIONS = "DENY"
 # The content security policy (django-csp): everything from this site only, no inline script

@@ -92,6 +92,12 @@ def session_key_for(user_id: int) -> str:
     return store.session_key
 
 
+def session_cookie_for(user_id: int) -> str:
+    """The Cookie header of a signed-in session for this person on the benchmark's server,
+    which runs with DEBUG off and so reads production's session cookie."""
+    return f"{settings.PRODUCTION_SESSION_COOKIE_NAME}={session_key_for(user_id)}"
+
+
 def bench_redis_url() -> str | None:
     """The Redis database the benchmark's portal caches in, emptied; None without Redis."""
     import redis
@@ -210,7 +216,7 @@ def page_queries(page: Page, cookie: str) -> int:
 
     client = Client(HTTP_HOST="127.0.0.1")
     if cookie:
-        client.cookies["sessionid"] = cookie.split("=", 1)[1]
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookie.split("=", 1)[1]
     client.get(page.path)  # warm caches the way a second visitor finds them
     with CaptureQueriesContext(connection) as captured:
         # Drawn, not a signed-in session's repeat visit served whole from the cache.
@@ -224,9 +230,7 @@ def pages_measure(
     pages: list[Page], *, database_url: str, seconds: int, connections: int, log
 ) -> list[PageResult]:
     """Serve the portal with gunicorn and measure each page with wrk, one after another."""
-    cookies = {
-        page.user_id: f"sessionid={session_key_for(page.user_id)}" for page in pages if page.user_id
-    }
+    cookies = {page.user_id: session_cookie_for(page.user_id) for page in pages if page.user_id}
     results = []
     with Gunicorn(database_url=database_url) as server:
         if not server.redis_url:
