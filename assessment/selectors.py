@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cohorts.models import Cohort
 from npq_portal.models import User
 from npq_portal.roles import ROLE_SPECS, Role
 from participants.models import Enrolment
@@ -271,8 +272,6 @@ def assessment_enrolment(*, user, window: AssessmentWindow) -> Enrolment | None:
 def window_cohorts(*, window: AssessmentWindow, user):
     """The cohorts whose participants a window's staff page lists: the window's own cohort,
     or for a programme-wide window every cohort of the programme the person may see."""
-    from cohorts.models import Cohort
-
     if window.cohort_id:
         return Cohort.objects.filter(pk=window.cohort_id).select_related("programme")
     return (

@@ -23,6 +23,7 @@ from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from npq_portal.uploads import refuse_if_too_large
 from participants.models import Enrolment
+from participants.services import enrolment_record_assessment
 
 from .models import (
     AssessmentWindow,
@@ -721,8 +722,6 @@ def _outcome_make(
 def _outcome_release(outcome: Outcome) -> None:
     """Show the result to the participant, record it on their place (a pass completes it),
     and email them."""
-    from participants.services import enrolment_record_assessment
-
     from .tasks import outcome_send_result_task
 
     outcome.released_at = timezone.now()

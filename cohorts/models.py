@@ -11,7 +11,7 @@ from npq_portal.models import TimeStampedModel
 
 from .academic_years import academic_year_label
 
-# The funding rule sets a cohort can recruit under (shared/FUNDING.md). participants.funding
+# The funding rule sets a cohort can recruit under (shared/FUNDING.md). funding.rules
 # evaluates them; a test there checks that this list and its registry agree.
 FUNDING_RULE_SETS = [("2025", "2025 rules"), ("2026", "2026 rules")]
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from npq_portal.models import User
+from programmes.models import Course, Module
 
 from .models import (
     CalendarFeed,
@@ -254,8 +255,6 @@ def _at(day: datetime.date, kind: str) -> tuple[datetime.datetime, datetime.date
 
 def _planned_sessions(cohort: Cohort) -> list[dict]:
     """The sessions the programme's structure calls for, in the order participants meet them."""
-    from programmes.models import Course, Module
-
     planned = []
     courses = cohort.programme.courses.prefetch_related("modules", "clinics")
     for course in courses:
@@ -344,8 +343,6 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
 
 def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
     """Each course's study-then-apply modules share the time up to that course's clinic."""
-    from programmes.models import Module
-
     if cohort.module_windows.exists():
         return
     clinic_day = {

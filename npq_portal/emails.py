@@ -134,3 +134,12 @@ def _deliver(
         logger.warning("Email %s failed (delivery %s): %s", kind, delivery.pk, type(error).__name__)
         raise EmailNotSent(delivery.last_error) from error
     return delivery
+
+
+# How a task that sends email retries: a failed send is tried again, waiting longer each time.
+EMAIL_RETRY = {
+    "autoretry_for": (EmailNotSent, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}

@@ -56,16 +56,16 @@ COHORT_MANAGEMENT = (
     "cohorts.change_deliverypartner",
 )
 SCHOOLS_AND_FUNDING = (
-    "participants.view_school",
-    "participants.add_giasimport",
-    "participants.view_giasimport",
-    "participants.view_eligibilitylist",
-    "participants.add_eligibilitylist",
-    "participants.view_fundingdecision",
-    "participants.add_privatechildcareprovider",
-    "participants.add_schoolleadership",
+    "schools.view_school",
+    "schools.add_giasimport",
+    "schools.view_giasimport",
+    "schools.view_eligibilitylist",
+    "schools.add_eligibilitylist",
+    "funding.view_fundingdecision",
+    "schools.add_privatechildcareprovider",
+    "schools.add_schoolleadership",
 )
-MAILING_LIST = ("participants.view_subscriber",)
+MAILING_LIST = ("mailing_list.view_subscriber",)
 # Registers and module progress, for the cohorts a person may see (facilitators: their own).
 REGISTERS_AND_PROGRESS = (
     "participants.view_attendance",
@@ -73,8 +73,8 @@ REGISTERS_AND_PROGRESS = (
     "participants.add_modulephasedone",
 )
 APPLICATION_DECISIONS = (
-    "participants.view_application",
-    "participants.decide_application",
+    "applications.view_application",
+    "applications.decide_application",
     "participants.view_enrolment",
 )
 CATALOGUE_EDITING = (
@@ -149,7 +149,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_user",
             "npq_portal.view_emaildelivery",
             *CATALOGUE_EDITING,
-            "participants.view_school",
+            "schools.view_school",
             *COHORT_MANAGEMENT,
             *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
@@ -180,12 +180,12 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
     ),
     RoleSpec(
         Role.SCHOOL_LEADER,
-        start_url_name="school-leader-home",
+        start_url_name="participants:school-leader-home",
         staff=False,
         # Scoped to their schools' applicants by Application/Enrolment.objects.for_user().
         permissions=("reports.export_applications", "reports.export_enrolments"),
     ),
-    RoleSpec(Role.TEACHER, start_url_name="teacher-home", staff=False),
+    RoleSpec(Role.TEACHER, start_url_name="participants:teacher-home", staff=False),
 )
 
 ROLE_SPECS: dict[Role, RoleSpec] = {spec.role: spec for spec in ROLE_TABLE}

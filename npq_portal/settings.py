@@ -95,9 +95,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "npq_portal",
     "programmes",
+    "schools",
+    "funding",
     "cohorts",
+    "mailing_list",
+    "applications",
     "participants",
     "assessment",
+    "reminders",
     "reports",
     "privacy",  # reads every app's personal data, so it comes last
 ]
@@ -186,7 +191,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 0
 # the result store too, which with Redis down held a page for 19 seconds and then failed.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
-# Reminder timings, in one place (participants/reminders.py reads them).
+# Reminder timings, in one place (reminders/services.py reads them).
 REMINDERS = {
     "session_before": {"2-days": timedelta(days=2), "2-hours": timedelta(hours=2)},
     "daily_cap": 3,  # optional reminders a person gets in a day at most
@@ -272,7 +277,7 @@ OUTBOX = {
 # (daily, from beat below) applies these, and the privacy notice quotes them.
 RETENTION = {
     # A mailing-list sign-up nobody confirmed is forgotten once its confirmation link has
-    # expired (participants/links.py CONFIRM_MAX_AGE): after that it can never be confirmed.
+    # expired (mailing_list/links.py CONFIRM_MAX_AGE): after that it can never be confirmed.
     "unconfirmed_subscribers": timedelta(days=7),
     # An application rejected or withdrawn loses the applicant's TRN, their headteacher's
     # details, the school's comment and free-text answers this long after that decision (its
@@ -297,12 +302,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Every 5 minutes: send the reminders now due (sessions 2 days and 2 hours ahead).
     "run-due-reminders": {
-        "task": "participants.tasks.reminders_run_task",
+        "task": "reminders.tasks.reminders_run_task",
         "schedule": crontab(minute="*/5"),
     },
     # Every 5 minutes: tell participants an assessment window opened, or closes in 2 days.
     "run-assessment-reminders": {
-        "task": "assessment.tasks.assessment_reminders_run_task",
+        "task": "reminders.tasks.assessment_reminders_run_task",
         "schedule": crontab(minute="*/5"),
     },
     # Every 5 minutes: release assessment results whose date has come (and email them).
@@ -318,12 +323,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Every day at 08:00: remind approvers at 3 and 7 days, then tell the hub at 10.
     "chase-school-approvals": {
-        "task": "participants.tasks.approvals_chase_task",
+        "task": "applications.tasks.approvals_chase_task",
         "schedule": crontab(hour=8, minute=0),
     },
     # Every hour, on the hour: let lapsed waiting-list offers go to the next person.
     "expire-waitlist-offers": {
-        "task": "participants.tasks.waitlist_offers_expire_task",
+        "task": "applications.tasks.waitlist_offers_expire_task",
         "schedule": crontab(minute=0),
     },
     # Every day at 03:30 UK time: delete exports (and their files) older than keep_days.

@@ -6,9 +6,11 @@ decide what a file is. Each upload's size limit is in settings.UPLOAD_LIMITS.
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import IO, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -121,3 +123,57 @@ def refuse_unless_csv(upload, *, limit: str) -> None:
     refusal = csv_refusal(head)
     if refusal:
         raise ValidationError(refusal)
+
+
+# ---- Reading an uploaded CSV, for every importer ----
+
+
+NOTHING_UPLOADED = "Nothing was uploaded."
+
+
+def uploaded_csv(
+    source: IO[bytes], *, nothing_done: str = NOTHING_UPLOADED
+) -> Iterator[tuple[int, list[str]]]:
+    """Each record of an uploaded CSV, saved as UTF-8 or by Excel (Windows-1252), with its row
+    number as a spreadsheet shows it (the header is row 1).
+
+    Raises ValidationError, ending with `nothing_done`, for a file that is not such text (a
+    binary file, whatever it is called; UTF-16) at once, and for a row csv cannot read (a
+    field over csv's size limit) when the reading reaches it.
+    """
+    text = _uploaded_csv_text(source.read(), nothing_done)
+    return _csv_records(text, nothing_done)
+
+
+def csv_header(records: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first record's column names, trimmed and in lower case; [] for an empty file."""
+    return [name.strip().lower() for name in next(records, (1, []))[1]]
+
+
+def _uploaded_csv_text(data: bytes, nothing_done: str) -> str:
+    refusal = csv_refusal(data[:HEAD_BYTES])
+    if refusal:
+        raise ValidationError(f"{refusal} {nothing_done}")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(
+        "This file is neither UTF-8 nor Windows-1252 text: save it as CSV and try again. "
+        f"{nothing_done}"
+    )
+
+
+def _csv_records(text: str, nothing_done: str) -> Iterator[tuple[int, list[str]]]:
+    # Not str.splitlines(): it also breaks at characters such as U+2028 inside a name, and
+    # at every line break inside a quoted field, which then reads as two broken rows.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    row = 0
+    try:
+        for row, record in enumerate(reader, start=1):
+            yield row, record
+    except csv.Error as error:
+        raise ValidationError(
+            f"Row {row + 1:,} cannot be read as CSV ({error}). {nothing_done}"
+        ) from None

@@ -2,8 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from participants import views as participant_views
-
 from . import views
 from .ratelimit import too_many_requests
 
@@ -30,16 +28,24 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
-    # The teacher's start page shows their applications and places (the participants app).
-    path("my-npqs/", participant_views.TeacherHomeView.as_view(), name="teacher-home"),
-    path("my-school/", participant_views.MySchoolView.as_view(), name="school-leader-home"),
     path("staff/", include((staff_patterns, "staff"))),
     path("", include("programmes.urls")),
+    path("", include("schools.urls")),
+    path("", include("funding.urls")),
     path("", include("cohorts.urls")),
+    path("", include("mailing_list.urls")),
+    path("", include("applications.urls")),
     path("", include("participants.urls")),
     path("", include("assessment.urls")),
+    path("", include("reminders.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("accounts/", include("allauth.urls")),
+    # Admin pages of the models that left participants, at their old addresses.
+    path("admin/participants/<slug:model>/", admin.site.admin_view(views.admin_moved_redirect)),
+    path(
+        "admin/participants/<slug:model>/<path:rest>",
+        admin.site.admin_view(views.admin_moved_redirect),
+    ),
     path("admin/", admin.site.urls),
 ]

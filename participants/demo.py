@@ -10,9 +10,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from applications.models import Application
 from npq_portal.models import User
-
-from .models import Application, School, normalise_name, normalise_postcode
+from schools.models import School, normalise_name, normalise_postcode
 
 DEMO_SCHOOLS = [
     (123456, "Oakfield Primary School", "Chester", "CH1 2AB", 34, "Academy converter", 210),
@@ -33,16 +33,15 @@ DEMO_SCHOOLS = [
 def demo_journey_load() -> None:
     """An open NPQLPM cohort with its timetable, three schools, a confirmed school leader and
     the demo teacher's application waiting for the head. Safe to run again."""
-    from cohorts.models import Cohort, DeliveryPartner
-    from cohorts.services import cohort_move, timetable_generate, timetable_publish
-    from programmes.models import Programme
-
-    from .services import (
+    from applications.services import (
         application_save_answers,
         application_start,
         application_submit,
-        school_leader_confirm,
     )
+    from cohorts.models import Cohort, DeliveryPartner
+    from cohorts.services import cohort_move, timetable_generate, timetable_publish
+    from programmes.models import Programme
+    from schools.services import school_leader_confirm
 
     for urn, name, town, postcode, type_code, type_name, pupils in DEMO_SCHOOLS:
         School.objects.get_or_create(

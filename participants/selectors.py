@@ -1,166 +1,14 @@
-"""Reads across models: list memberships, institutions for the funding rules, what-if reports."""
+"""Reads across places, registers and progress: participation, the progress grid, the outline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import EligibilityList, EligibilityListEntry, School
+from cohorts.models import ModuleWindow, Session
+from programmes.models import Course
+
+from .models import Attendance, Enrolment, ModulePhaseDone
 from .participation import ATTENDED, Participation, participation_count
-
-
-@dataclass
-class EligibilityIndex:
-    """Every current eligibility list as a set, loaded once, for evaluating many people."""
-
-    members: dict[str, frozenset[str]]
-    versions: dict[str, int]
-
-    def flags(self, *, urn: str = "", ukprn: str = "") -> dict[str, bool]:
-        """The `on_*` facts of the funding rules for an institution with this URN or UKPRN."""
-        flags = {}
-        for kind, fact in EligibilityList.FACT.items():
-            column = EligibilityList.IDENTIFIER[kind]
-            key = ukprn if column == "UKPRN" else urn
-            flags[fact] = bool(key) and key.upper() in self.members.get(kind, frozenset())
-        return flags
-
-
-def eligibility_index() -> EligibilityIndex:
-    """The current version of every list (one query for the versions, one for their entries)."""
-    current = dict(EligibilityList.objects.current().values_list("pk", "kind"))
-    members: dict[str, set[str]] = {kind: set() for kind in current.values()}
-    entries = EligibilityListEntry.objects.filter(eligibility_list_id__in=current).values_list(
-        "eligibility_list_id", "identifier"
-    )
-    for list_id, identifier in entries.iterator(chunk_size=20000):
-        members[current[list_id]].add(identifier)
-    return EligibilityIndex(
-        members={kind: frozenset(values) for kind, values in members.items()},
-        versions={kind: pk for pk, kind in current.items()},
-    )
-
-
-class InstitutionNotFound(LookupError):
-    """No institution with the URN or UKPRN given; the message says which."""
-
-
-@dataclass
-class InstitutionLookup:
-    """Institutions by URN or UKPRN for the funding rules, each looked up once per run."""
-
-    index: EligibilityIndex = field(default_factory=eligibility_index)
-    _seen: dict[tuple[str, str, str], dict] = field(default_factory=dict)
-
-    def institution(self, given: dict) -> dict:
-        """The funding facts of an institution given only by `urn` or `ukprn` (and `kind`)."""
-        urn = str(given.get("urn") or "").strip()
-        ukprn = str(given.get("ukprn") or "").strip()
-        kind = given.get("kind") or ""
-        key = (kind, urn, ukprn)
-        if key not in self._seen:
-            self._seen[key] = self._look_up(kind, urn, ukprn)
-        return self._seen[key]
-
-    def _look_up(self, kind: str, urn: str, ukprn: str) -> dict:
-        if not urn and not ukprn:
-            raise InstitutionNotFound("The institution needs a URN or a UKPRN to be looked up.")
-        if kind == "private_childcare_provider":
-            # Ofsted's register is not imported: the lists themselves say what the rules need.
-            return {"kind": kind, "urn": urn.upper(), **self.index.flags(urn=urn)}
-        schools = School.objects.all()
-        if urn:
-            if not (urn.isascii() and urn.isdigit()):
-                raise InstitutionNotFound(f"URN {urn} is not a number.")
-            school = schools.filter(urn=int(urn)).first()
-        else:
-            school = schools.filter(ukprn=ukprn).order_by("status_code", "-urn").first()
-        if school is None:
-            raise InstitutionNotFound(
-                f"No school with {'URN ' + urn if urn else 'UKPRN ' + ukprn} in the GIAS data."
-            )
-        return {
-            "kind": "school",
-            "urn": str(school.urn),
-            "ukprn": school.ukprn or None,
-            "establishment_type_code": school.establishment_type_code,
-            "number_of_pupils": school.number_of_pupils,
-            "phase_name": school.phase_name,
-            **self.index.flags(urn=str(school.urn), ukprn=ukprn or school.ukprn),
-        }
-
-
-@dataclass(frozen=True)
-class DecisionChange:
-    decision_id: int
-    subject: str
-    before: str
-    after: str
-    reason: str
-
-
-@dataclass
-class WhatChangesReport:
-    rules: str
-    with_current_lists: bool
-    checked: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    changes: list[DecisionChange] = field(default_factory=list)
-    moves: dict[tuple[str, str], int] = field(default_factory=dict)  # (before, after): count
-
-
-def funding_what_changes(
-    *, rules: str, with_current_lists: bool, limit: int = 200
-) -> WhatChangesReport:
-    """Which recorded decisions would come out differently under `rules` (and the current
-    lists): each decision's own facts are evaluated again; nothing is written."""
-    from .funding import FundingError, facts_from_json, funding_evaluate
-    from .models import FundingDecision
-
-    index = eligibility_index() if with_current_lists else None
-    report = WhatChangesReport(rules=rules, with_current_lists=with_current_lists)
-    decisions = FundingDecision.objects.order_by("pk").values_list(
-        "pk", "subject", "facts", "status"
-    )
-    for pk, subject, facts, before in decisions.iterator(chunk_size=2000):
-        report.checked += 1
-        institution = facts.get("institution")
-        if index is not None and isinstance(institution, dict):
-            urn = str(institution.get("urn") or "")
-            ukprn = str(institution.get("ukprn") or "")
-            facts = {**facts, "institution": {**institution, **index.flags(urn=urn, ukprn=ukprn)}}
-        try:
-            outcome = funding_evaluate(facts_from_json(facts), rules=rules)
-        except FundingError:
-            report.failed += 1
-            continue
-        if outcome.status == before:
-            report.unchanged += 1
-            continue
-        move = (before, outcome.status)
-        report.moves[move] = report.moves.get(move, 0) + 1
-        if len(report.changes) < limit:
-            report.changes.append(
-                DecisionChange(pk, subject, before, outcome.status, outcome.reason)
-            )
-    return report
-
-
-def application_funding_preview(application):
-    """The funding outcome the answers so far would get (nothing is recorded), or None when
-    the programme is not DfE-funded or the answers cannot be evaluated yet."""
-    from .funding import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
-    from .services import application_funding_facts
-
-    facts = application_funding_facts(application)
-    if facts is None:
-        return None
-    try:
-        if isinstance(facts.get("institution"), dict) and institution_needs_lookup(facts):
-            facts = {**facts, "institution": InstitutionLookup().institution(facts["institution"])}
-        return funding_evaluate(facts_from_json(facts), rules=application.cohort.funding_rules)
-    except (FundingError, InstitutionNotFound):
-        return None
 
 
 @dataclass
@@ -180,10 +28,6 @@ def participation_facts(enrolments: list) -> ParticipationFacts:
     """The facts for these places, in five queries however many people, cohorts, sessions
     and modules."""
     from django.utils import timezone
-
-    from cohorts.models import ModuleWindow, Session
-
-    from .models import Attendance, ModulePhaseDone
 
     cohort_ids = {e.cohort_id for e in enrolments}
     sessions: dict[int, list] = {pk: [] for pk in cohort_ids}
@@ -340,8 +184,6 @@ def progress_rows_shown(rows: list[ProgressRow], *, show: str = "") -> list[Prog
 def grid_enrolments(*, cohorts):
     """The places the cohort grid lists: those holding a place in `cohorts` (a list or a
     queryset), cohort by cohort, by surname."""
-    from .models import Enrolment
-
     return (
         Enrolment.objects.filter(cohort__in=cohorts)
         .holding_a_place()
@@ -431,8 +273,6 @@ def programme_outline(*, enrolment, progress: EnrolmentProgress) -> list[Outline
     """The programme's courses in order, each with how much of it this participant has done
     (their modules and sessions, from `progress`), in one more query."""
     from django.utils import timezone
-
-    from programmes.models import Course
 
     now = timezone.now()
     steps = []

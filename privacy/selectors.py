@@ -14,25 +14,23 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
 from assessment.models import DeadlineExtension, EligibilityException, Outcome, Submission
 from cohorts.models import CalendarFeed
+from funding.models import FundingDecision, FundingOverride
+from mailing_list.models import Subscriber
 from npq_portal.models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from npq_portal.roles import user_roles
 from participants.models import (
-    Application,
-    ApplicationEvent,
     Attendance,
     AttendanceChange,
     Enrolment,
     EnrolmentEvent,
-    FundingDecision,
-    FundingOverride,
     ModulePhaseDone,
-    ReminderOptOut,
-    SchoolLeadership,
-    Subscriber,
 )
+from reminders.models import ReminderOptOut
 from reports.models import ExportEvent
+from schools.models import SchoolLeadership
 
 
 @dataclass
@@ -80,8 +78,8 @@ def person_subjects(person: User) -> list[str]:
     """How emails and funding decisions name the person's applications and places."""
     applications = Application.objects.filter(applicant=person).values_list("pk", flat=True)
     enrolments = Enrolment.objects.filter(participant=person).values_list("pk", flat=True)
-    return [f"participants.application:{pk}" for pk in applications] + [
-        f"participants.enrolment:{pk}" for pk in enrolments
+    return [f"{Application._meta.label_lower}:{pk}" for pk in applications] + [
+        f"{Enrolment._meta.label_lower}:{pk}" for pk in enrolments
     ]
 
 

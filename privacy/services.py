@@ -23,6 +23,7 @@ from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
 from assessment.models import (
     DeadlineExtension,
     EligibilityException,
@@ -31,22 +32,16 @@ from assessment.models import (
     Submission,
 )
 from cohorts.models import CalendarFeed
+from mailing_list.models import Subscriber
+from mailing_list.services import subscribers_expire_unconfirmed
 from npq_portal.emails import email_about_key
 from npq_portal.models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from npq_portal.roles import STAFF_ROLES, user_roles
 from npq_portal.services import user_set_roles
-from participants.models import (
-    Application,
-    ApplicationEvent,
-    AttendanceChange,
-    Enrolment,
-    EnrolmentEvent,
-    ReminderOptOut,
-    SchoolLeadership,
-    Subscriber,
-)
-from participants.services import subscribers_expire_unconfirmed
+from participants.models import AttendanceChange, Enrolment, EnrolmentEvent
+from reminders.models import ReminderOptOut
 from reports.models import Export, ExportEvent
+from schools.models import SchoolLeadership
 
 from .selectors import person_data, person_data_nested, person_emails, person_subjects
 

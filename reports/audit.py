@@ -23,21 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from applications.models import Application, ApplicationEvent
 from assessment.models import DeadlineExtension, EligibilityException, Outcome
 from cohorts.models import CohortStatusChange, SessionChange
+from funding.models import FundingOverride
+from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.models import PersonalDataRequest, RoleChange, User
 from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
-from participants.funding import MARKED_FUNDED_BY_POLICY
-from participants.models import (
-    Application,
-    ApplicationEvent,
-    AttendanceChange,
-    EligibilityList,
-    EnrolmentEvent,
-    FundingOverride,
-    GiasImport,
-    SchoolLeadership,
-)
+from participants.models import AttendanceChange, EnrolmentEvent
+from schools.models import EligibilityList, GiasImport, SchoolLeadership
 
 from .datasets import filters_described
 from .models import ExportEvent
@@ -171,7 +165,7 @@ def person_label(person: User) -> str:
 
 def _application(application: Application, *, viewer: User) -> tuple[str, str]:
     """(what an application is, a link to it) for the histories about one."""
-    url = _link(viewer, "participants.view_application", application.get_absolute_url())
+    url = _link(viewer, "applications.view_application", application.get_absolute_url())
     return f"{application.applicant}'s application to {application.cohort}", url
 
 
@@ -293,7 +287,7 @@ class EnrolmentEvents(AuditSource):
 
 
 class FundingOverrides(AuditSource):
-    """A decision names its subject as text ("participants.application:12"), not by a key."""
+    """A decision names its subject as text ("applications.application:12"), not by a key."""
 
     key = "funding"
     label = "Funding override"
@@ -314,7 +308,7 @@ class FundingOverrides(AuditSource):
             Application.objects.filter(applicant)
             .annotate(
                 subject=Concat(
-                    Value("participants.application:"),
+                    Value(f"{Application._meta.label_lower}:"),
                     Cast("pk", output_field=CharField()),
                     output_field=CharField(),
                 )
@@ -346,7 +340,7 @@ class FundingOverrides(AuditSource):
 
 def _application_id(subject: str) -> int | None:
     prefix, _, pk = subject.partition(":")
-    return int(pk) if prefix == "participants.application" and pk.isdigit() else None
+    return int(pk) if prefix == Application._meta.label_lower and pk.isdigit() else None
 
 
 class AttendanceChanges(AuditSource):
@@ -391,8 +385,8 @@ class SchoolLeaderships(AuditSource):
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         url = _link(
             viewer,
-            "participants.add_schoolleadership",
-            reverse("participants:school-leaders", kwargs={"urn": row.school.urn}),
+            "schools.add_schoolleadership",
+            reverse("schools:school-leaders", kwargs={"urn": row.school.urn}),
         )
         change = f"May see {row.school.name}'s applicants and participants, as its leader"
         return person_label(row.user), url, change
@@ -407,7 +401,7 @@ class GiasImports(AuditSource):
     subject_fields = ("file_name",)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(viewer, "participants.view_giasimport", row.get_absolute_url())
+        url = _link(viewer, "schools.view_giasimport", row.get_absolute_url())
         if row.status == GiasImport.Status.DONE:
             change = (
                 f"Imported: {row.created_count} new, {row.updated_count} updated, "
@@ -427,9 +421,7 @@ class EligibilityLists(AuditSource):
     subject_fields = ("file_name",)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
-        url = _link(
-            viewer, "participants.view_eligibilitylist", reverse("participants:eligibility-lists")
-        )
+        url = _link(viewer, "schools.view_eligibilitylist", reverse("funding:eligibility-lists"))
         change = f"Uploaded, {row.entry_count} entr{'y' if row.entry_count == 1 else 'ies'}"
         return f"{row.get_kind_display()}: {row.file_name}", url, change
 

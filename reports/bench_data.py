@@ -40,18 +40,14 @@ class BenchPeople:
 
 def bench_data_make(*, scale: str, seed: int = 2026) -> BenchPeople:
     """Fill an empty portal (schools already imported, catalogue loaded) with a hub's year."""
+    from applications.models import Application
     from cohorts.models import Cohort, DeliveryPartner, ModuleWindow, Session
     from npq_portal.models import User
     from npq_portal.roles import Role
     from npq_portal.services import user_set_roles
-    from participants.models import (
-        Application,
-        Attendance,
-        Enrolment,
-        School,
-        SchoolLeadership,
-    )
+    from participants.models import Attendance, Enrolment
     from programmes.models import Module, Programme
+    from schools.models import School, SchoolLeadership
 
     size = SCALES[scale]
     rng = random.Random(seed)

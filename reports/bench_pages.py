@@ -50,7 +50,7 @@ def bench_pages(people) -> list[Page]:
         Page("Trivial Django view (ceiling)", "/ping", kind="ceiling"),
         Page(
             "Django admin: applications (peer)",
-            "/admin/participants/application/?status__exact=awaiting_school",
+            "/admin/applications/application/?status__exact=awaiting_school",
             people.lead_id,
             kind="peer",
         ),

@@ -15,14 +15,11 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
 from assessment.models import AssessmentWindow, Outcome, Submission
 from cohorts.models import Cohort
-from participants.models import (
-    Application,
-    ApplicationEvent,
-    Enrolment,
-    Subscriber,
-)
+from mailing_list.models import Subscriber
+from participants.models import Enrolment
 from participants.selectors import (
     enrolments_participation,
     grid_enrolments,
@@ -155,7 +152,7 @@ def _link(url_name: str, **params) -> str:
 def _applications_link(filters: DashboardFilters, **params) -> str:
     """The review queue showing what a figure counted: its own filter and the dashboard's."""
     return _link(
-        "participants:application-list",
+        "applications:application-list",
         **params,
         programme=filters.programme,
         year=filters.academic_year,
@@ -194,7 +191,7 @@ def _funnel(filters: DashboardFilters) -> Chart:
             Bar(
                 "Registered interest",
                 interest.distinct().count(),
-                _link("participants:subscriber-report"),
+                _link("mailing_list:subscriber-report"),
             ),
             Bar("Started an application", counts["started"]),
             Bar(
@@ -239,7 +236,7 @@ def _by_programme(filters: DashboardFilters) -> list[tuple[str, list[tuple[int, 
                 (
                     counts.get(status, 0),
                     _link(
-                        "participants:application-list",
+                        "applications:application-list",
                         status=status,
                         programme=slug,
                         year=filters.academic_year,

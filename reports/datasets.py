@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.text import slugify
 
+from applications.models import ApplicationQuerySet
 from npq_portal.roles import Role, user_roles
-from participants.models import ApplicationQuerySet
 
 from . import selectors
 from .models import Export

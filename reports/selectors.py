@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Min, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from applications.models import Application
 from assessment.models import AssessmentWindow, Outcome
 from assessment.selectors import (
     ParticipantRow,
@@ -23,15 +24,8 @@ from assessment.selectors import (
 )
 from cohorts.forms import CohortFilterForm
 from cohorts.models import Cohort, Session
-from participants.models import (
-    Application,
-    Enrolment,
-    EnrolmentEvent,
-    ModulePhaseDone,
-    School,
-    SchoolLeadership,
-    Subscriber,
-)
+from mailing_list.models import Subscriber
+from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
 from participants.participation import ATTENDED, EXCUSED, Participation
 from participants.selectors import (
     enrolments_participation,
@@ -41,6 +35,7 @@ from participants.selectors import (
     progress_rows,
     progress_rows_shown,
 )
+from schools.models import School, SchoolLeadership
 
 from .milestones import (
     MilestoneFacts,
@@ -469,7 +464,6 @@ class AttendanceRow:
 
     @property
     def mark_label(self) -> str:
-        from participants.models import Attendance
 
         if self.mark:
             return Attendance.Mark(self.mark).label

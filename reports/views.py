@@ -20,6 +20,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort, DeliveryPartner
 from npq_portal.page_cache import cache_for_session
+from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
 
 from .audit import (
@@ -62,7 +63,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
     """The staff dashboard: applications, funding, places, approvals, participation and
     outcomes, filtered by academic year, programme and partner."""
 
-    permission_required = ("participants.view_application", "cohorts.view_all_cohorts")
+    permission_required = ("applications.view_application", "cohorts.view_all_cohorts")
     template_name = "reports/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -197,7 +198,6 @@ class SchoolLeaderRequiredMixin:
     them as leading (SchoolLeadership); another school's people are never shown."""
 
     def dispatch(self, request, *args, **kwargs):
-        from npq_portal.roles import Role, user_roles
 
         self.schools = list(school_leader_schools(user=request.user))
         if Role.SCHOOL_LEADER not in user_roles(request.user) and not self.schools:

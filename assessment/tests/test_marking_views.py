@@ -374,7 +374,7 @@ def test_the_participant_sees_their_result_and_feedback_only_from_the_release_da
     with time_machine.travel(AFTER_RESULTS):
         outcomes_release_due()
         after = client.get(url).content.decode()
-        home = client.get(reverse("teacher-home")).content.decode()
+        home = client.get(reverse("participants:teacher-home")).content.decode()
 
     assert "Your plan is well justified" not in before and "You passed" not in before
     assert "Your result will be here from 20 July 2028" in before

@@ -3,12 +3,12 @@ import datetime
 import pytest
 import time_machine
 
-from assessment.reminders import assessment_reminders_run
 from assessment.services import submission_save_draft, submission_submit
 from cohorts.tests.factories import SessionFactory
-from participants.models import ReminderOptOut
 from participants.services import register_take
 from participants.tests.factories import EnrolmentFactory
+from reminders.assessment import assessment_reminders_run
+from reminders.models import ReminderOptOut
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC

@@ -9,6 +9,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from applications.links import approval_token
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from assessment.models import Marking
 from assessment.services import (
     marking_allocate,
@@ -30,14 +33,17 @@ from cohorts.tests.factories import (
     ModuleWindowFactory,
     SessionFactory,
 )
+from mailing_list.links import subscriber_token
+from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
-from participants.links import approval_token, reminder_stop_url, subscriber_token
-from participants.models import Application, GiasImport, School, SchoolLeadership, Subscriber
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from participants.tests.factories import EnrolmentFactory
 from programmes.tests.factories import ClinicFactory, CourseFactory, ModuleFactory
+from reminders.links import reminder_stop_url
 from reports.services import export_build, export_start
 from reports.tests.factories import ExportFactory
+from schools.models import GiasImport, School, SchoolLeadership
+from schools.tests.factories import SchoolFactory
 
 
 @dataclass

@@ -186,30 +186,30 @@ ARGS = {
     "cohorts:modulewindow-update": dict(pk=pk("module_window_a")),
     "cohorts:partner-update": dict(pk=pk("partner")),
     "cohorts:calendar-feed": dict(token=lambda s: s.teacher_feed.token),
-    "participants:reminders-stop": dict(token=lambda s: s.stop_token),
+    "reminders:reminders-stop": dict(token=lambda s: s.stop_token),
     "participants:session-register": dict(pk=pk("session_a")),
     "participants:register-import": dict(pk=pk("session_a")),
     "participants:cohort-progress": dict(pk=pk("cohort_a")),
     "participants:enrolment-progress-staff": dict(pk=pk("enrolment")),
     "participants:my-progress": dict(pk=pk("enrolment")),
-    "participants:apply": dict(cohort_pk=pk("cohort_b")),
-    "participants:application-check": dict(pk=pk("draft")),
-    "participants:application-cannot-continue": dict(pk=pk("draft")),
-    "participants:application-withdraw": dict(pk=pk("draft")),
-    "participants:application-step": dict(pk=pk("draft"), step="england"),
-    "participants:application-detail": dict(pk=pk("accepted")),
-    "participants:application-take-offer": dict(pk=pk("accepted")),
-    "participants:application-approver": dict(pk=pk("awaiting")),
-    "participants:funding-override": dict(pk=pk("awaiting")),
+    "applications:apply": dict(cohort_pk=pk("cohort_b")),
+    "applications:application-check": dict(pk=pk("draft")),
+    "applications:application-cannot-continue": dict(pk=pk("draft")),
+    "applications:application-withdraw": dict(pk=pk("draft")),
+    "applications:application-step": dict(pk=pk("draft"), step="england"),
+    "applications:application-detail": dict(pk=pk("accepted")),
+    "applications:application-take-offer": dict(pk=pk("accepted")),
+    "applications:application-approver": dict(pk=pk("awaiting")),
+    "applications:funding-override": dict(pk=pk("awaiting")),
     "participants:enrolment-change": dict(pk=pk("enrolment")),
     "participants:enrolment-transfer": dict(pk=pk("enrolment")),
-    "participants:school-leaders": dict(urn=urn("school")),
-    "participants:application-decide": dict(pk=pk("awaiting")),
-    "participants:school-approval": dict(token=lambda s: s.approval_token),
-    "participants:subscriber-confirm": dict(token=lambda s: s.confirm_token),
-    "participants:subscriber-manage": dict(token=lambda s: s.manage_token),
-    "participants:subscriber-unsubscribe": dict(token=lambda s: s.manage_token),
-    "participants:gias-import-detail": dict(pk=pk("gias_import")),
+    "schools:school-leaders": dict(urn=urn("school")),
+    "applications:application-decide": dict(pk=pk("awaiting")),
+    "applications:school-approval": dict(token=lambda s: s.approval_token),
+    "mailing_list:subscriber-confirm": dict(token=lambda s: s.confirm_token),
+    "mailing_list:subscriber-manage": dict(token=lambda s: s.manage_token),
+    "mailing_list:subscriber-unsubscribe": dict(token=lambda s: s.manage_token),
+    "schools:gias-import-detail": dict(pk=pk("gias_import")),
     "assessment:assessment-detail": dict(pk=pk("window")),
     "assessment:submission-write": dict(pk=pk("window")),
     "assessment:submission-autosave": dict(pk=pk("window")),
@@ -252,8 +252,8 @@ def url_for(name: str, s) -> str:
 
 ALLOWED = "allowed"  # a POST this role may make: not part of the unauthorised-POST check
 TO_START_PAGE = {
-    "TEACHERS": Redirect("teacher-home"),
-    "SCHOOL_LEADERS": Redirect("school-leader-home"),
+    "TEACHERS": Redirect("participants:teacher-home"),
+    "SCHOOL_LEADERS": Redirect("participants:school-leader-home"),
     "FACILITATORS": Redirect("cohorts:cohort-list"),
     "assessor": Redirect("assessment:marking-list"),
     "MANAGERS": Redirect("reports:dashboard"),
@@ -273,8 +273,8 @@ MATRIX: dict[str, Row] = {
     "home": Row(public(**TO_START_PAGE)),
     "healthz": Row(public()),
     "ping": Row(public()),
-    "teacher-home": Row(signed_in()),  # every account may apply, staff included
-    "school-leader-home": Row(signed_in(FORBIDDEN, SCHOOL_LEADERS=OK)),
+    "participants:teacher-home": Row(signed_in()),  # every account may apply, staff included
+    "participants:school-leader-home": Row(signed_in(FORBIDDEN, SCHOOL_LEADERS=OK)),
     "staff:home": Row(staff_page(MANAGERS=OK)),
     "staff:person-list": Row(staff_page(MANAGERS=OK)),
     "staff:person-detail": Row(staff_page(MANAGERS=OK)),
@@ -335,55 +335,55 @@ MATRIX: dict[str, Row] = {
     "participants:cohort-progress": COHORT_A,
     "participants:enrolment-progress-staff": COHORT_A,
     "participants:my-progress": Row(own()),  # the participant's own view of their place
-    "participants:reminders-stop": Row(public()),  # signed link from the email
-    "participants:reminders-upcoming": MANAGERS_ONLY,
-    "participants:email-preview": MANAGERS_ONLY,
+    "reminders:reminders-stop": Row(public()),  # signed link from the email
+    "reminders:reminders-upcoming": MANAGERS_ONLY,
+    "reminders:email-preview": MANAGERS_ONLY,
     # ---- Applications ----
-    "participants:apply": Row(signed_in()),  # a page with a button; the POST starts a draft
-    "participants:application-step": Row(own()),  # the teacher's draft
+    "applications:apply": Row(signed_in()),  # a page with a button; the POST starts a draft
+    "applications:application-step": Row(own()),  # the teacher's draft
     # The draft has no answers yet, so checking them leads to the first question.
-    "participants:application-check": Row(
+    "applications:application-check": Row(
         own(
             teacher=Redirect(
-                "participants:application-step",
+                "applications:application-step",
                 (("pk", pk("draft")), ("step", lambda s: "england")),
             )
         )
     ),
-    "participants:application-cannot-continue": Row(own()),
-    "participants:application-withdraw": OWN_APPLICATION_POST,
-    "participants:application-take-offer": OWN_APPLICATION_POST,
+    "applications:application-cannot-continue": Row(own()),
+    "applications:application-withdraw": OWN_APPLICATION_POST,
+    "applications:application-take-offer": OWN_APPLICATION_POST,
     # The teacher's accepted application: theirs, their school leader's and hub staff's;
     # facilitators see places, not applications.
-    "participants:application-detail": Row(own(school_leader=OK, MANAGERS=OK)),
-    "participants:application-list": MANAGERS_ONLY,
-    "participants:application-bulk-decide": MANAGERS_POST,
-    "participants:application-approver": MANAGERS_POST,
-    "participants:application-decide": MANAGERS_POST,
-    "participants:funding-override": MANAGERS_POST,
+    "applications:application-detail": Row(own(school_leader=OK, MANAGERS=OK)),
+    "applications:application-list": MANAGERS_ONLY,
+    "applications:application-bulk-decide": MANAGERS_POST,
+    "applications:application-approver": MANAGERS_POST,
+    "applications:application-decide": MANAGERS_POST,
+    "applications:funding-override": MANAGERS_POST,
     "participants:enrolment-change": MANAGERS_POST,
     "participants:enrolment-transfer": MANAGERS_POST,
-    "participants:school-approval": Row(public()),  # signed link for whoever decides
+    "applications:school-approval": Row(public()),  # signed link for whoever decides
     # ---- Schools, funding and the mailing list ----
-    "participants:school-leaders": ADMINISTRATORS,
-    "participants:school-search": Row(public()),  # the application form's school picker
-    "participants:school-list": MANAGERS_ONLY,
-    "participants:gias-import": ADMINISTRATORS,
-    "participants:gias-import-detail": ADMINISTRATORS,
+    "schools:school-leaders": ADMINISTRATORS,
+    "schools:school-search": Row(public()),  # the application form's school picker
+    "schools:school-list": MANAGERS_ONLY,
+    "schools:gias-import": ADMINISTRATORS,
+    "schools:gias-import-detail": ADMINISTRATORS,
     # The old address of the eligibility lists: it sends everyone there, and that page decides.
-    "participants:funding": Row(
-        signed_in(Redirect("participants:eligibility-lists")),
-        post=signed_in(Redirect("participants:eligibility-lists")),
+    "funding:funding": Row(
+        signed_in(Redirect("funding:eligibility-lists")),
+        post=signed_in(Redirect("funding:eligibility-lists")),
     ),
-    "participants:eligibility-lists": ADMINISTRATORS,
-    "participants:childcare-provider-upload": ADMINISTRATORS,
-    "participants:funding-what-changes": ADMINISTRATORS,
-    "participants:subscribe": Row(public()),
-    "participants:subscriber-check-email": Row(public()),
-    "participants:subscriber-confirm": Row(public()),  # signed links: no account needed
-    "participants:subscriber-manage": Row(public()),
-    "participants:subscriber-unsubscribe": Row(public()),
-    "participants:subscriber-report": MANAGERS_ONLY,
+    "funding:eligibility-lists": ADMINISTRATORS,
+    "funding:childcare-provider-upload": ADMINISTRATORS,
+    "funding:funding-what-changes": ADMINISTRATORS,
+    "mailing_list:subscribe": Row(public()),
+    "mailing_list:subscriber-check-email": Row(public()),
+    "mailing_list:subscriber-confirm": Row(public()),  # signed links: no account needed
+    "mailing_list:subscriber-manage": Row(public()),
+    "mailing_list:subscriber-unsubscribe": Row(public()),
+    "mailing_list:subscriber-report": MANAGERS_ONLY,
     # ---- Assessment: the participant's pages (the teacher's window, open now) ----
     "assessment:my-assessments": Row(signed_in()),  # everyone's own list, empty or not
     "assessment:assessment-detail": Row(own()),
@@ -560,7 +560,7 @@ def test_get(client, scenario, name, role):
 
 
 # The one page whose policy is wider: the email preview shows emails' inline styles.
-CSP_LOOSENED = {"participants:email-preview": {"style-src-attr": {"'unsafe-inline'"}}}
+CSP_LOOSENED = {"reminders:email-preview": {"style-src-attr": {"'unsafe-inline'"}}}
 
 
 # ---- A missing object answers like an existing one to whoever may not use the page ----
@@ -599,7 +599,7 @@ def test_a_missing_object_is_refused_like_an_existing_one(client, scenario, name
 
 
 # The one page whose policy is wider: the email preview shows emails' inline styles.
-CSP_LOOSENED = {"participants:email-preview": {"style-src-attr": {"'unsafe-inline'"}}}
+CSP_LOOSENED = {"reminders:email-preview": {"style-src-attr": {"'unsafe-inline'"}}}
 
 
 # ---- POST: whoever may not use a page changes nothing with one ----
@@ -684,7 +684,7 @@ def test_post_by_someone_refused_changes_nothing(client, scenario, name, role):
 
 def _admin_url(route: str) -> str:
     """An admin route with its arguments filled in: an app's label, or object 1."""
-    url = re.sub(r"\(\?P<app_label>[^)]*\)", "participants", route)
+    url = re.sub(r"\(\?P<app_label>[^)]*\)", "schools", route)
     url = re.sub(r"\(\?P<\w+>[^)]*\)|<[^>]+>", "1", url)
     return "/" + url.replace("^", "").replace("$", "")
 
@@ -724,7 +724,10 @@ def test_managers_with_mfa_use_the_admin(client, scenario, role):
     client = _client_as(client, scenario, role)
 
     assert client.get("/admin/").status_code == 200
-    assert client.get("/admin/participants/school/").status_code == 200
+    assert client.get("/admin/schools/school/").status_code == 200
+    # A model that left participants (issue 18) answers at its old address with its new one.
+    moved = client.get("/admin/participants/school/?q=Oak")
+    assert (moved.status_code, moved.url) == (301, "/admin/schools/school/?q=Oak")
     errors = [url for url in ADMIN_URLS if client.get(url).status_code >= 500]
     assert not errors, f"admin URLs failing as {role}: {errors}"
 

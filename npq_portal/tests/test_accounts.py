@@ -48,7 +48,7 @@ def test_sign_up_sends_a_verification_link_that_signs_in_and_lands_on_the_teache
 
     assert response.status_code == 302
     response = client.get(response.url, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("teacher-home")
+    assert response.redirect_chain[-1][0] == reverse("participants:teacher-home")
     assert response.context["user"] == user
     assert "My NPQs" in response.content.decode()
     assert mailoutbox[-1].subject == "Welcome to the NPQ Portal"
@@ -70,7 +70,7 @@ def test_a_verified_user_signs_in_and_lands_on_their_start_page(client):
         reverse("account_login"), {"login": user.email.upper(), "password": PASSWORD}, follow=True
     )
 
-    assert response.redirect_chain[-1][0] == reverse("teacher-home")
+    assert response.redirect_chain[-1][0] == reverse("participants:teacher-home")
     assert response.context["user"] == user
 
 
@@ -85,7 +85,7 @@ def test_sign_in_is_refused_until_the_email_address_is_verified(client, mailoutb
 
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
-    response = client.get(reverse("teacher-home"))
+    response = client.get(reverse("participants:teacher-home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
 

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from applications.tests.factories import ApplicationFactory
 from npq_portal.models import EmailDelivery, OutboxTask
 from npq_portal.tasks import user_send_welcome_task
 from npq_portal.tests.factories import EmailDeliveryFactory, UserFactory
 from npq_portal.tests.workers import database_url
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory
+from participants.tests.factories import EnrolmentFactory
 
 
 def _row_counts(url: str) -> dict[str, int]:
@@ -84,5 +85,5 @@ def test_a_dump_restored_into_a_new_database_holds_everything(tmp_path):
     assert waiting == [(user_send_welcome_task.name, f"[{teacher.pk}]")]
     original_counts = _row_counts(source)
     assert restored_counts == original_counts
-    assert original_counts["participants_application"] == 1
+    assert original_counts["applications_application"] == 1
     assert original_counts["participants_enrolment"] >= 1

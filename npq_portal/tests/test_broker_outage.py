@@ -93,7 +93,7 @@ def _celery_on(broker_url: str, queue: str):
 
 def _subscribe(client, email: str, programme) -> int:
     response = client.post(
-        reverse("participants:subscribe"),
+        reverse("mailing_list:subscribe"),
         {
             "first_name": "Sam",
             "last_name": "Okafor",
@@ -134,7 +134,7 @@ def test_a_broker_outage_delays_email_but_sends_every_one_exactly_once(client, s
             sign_in(client, teacher)
             pages = [
                 client.get(reverse(name)).status_code
-                for name in ["programmes:programme-list", "teacher-home"]
+                for name in ["programmes:programme-list", "participants:teacher-home"]
             ]
 
             assert statuses == [302] * SUBSCRIBERS

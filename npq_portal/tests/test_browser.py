@@ -8,12 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from npq_portal.models import User
 
 from .browser import SCREENSHOTS, browser_sign_in, serious_violations
-from .factories import (
-    PASSWORD,
-    EmailDeliveryFactory,
-    StaffUserFactory,
-    UserFactory,
-)
+from .factories import PASSWORD, EmailDeliveryFactory, StaffUserFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -169,9 +164,9 @@ def test_catalogue_editing_pages_have_no_serious_accessibility_violations(live_s
 def test_school_and_funding_pages_have_no_serious_accessibility_violations(live_server, page):
     import io
 
-    from participants.gias_generator import write_gias_file
-    from participants.models import GiasImport
-    from participants.services import gias_import_run
+    from schools.gias_generator import write_gias_file
+    from schools.models import GiasImport
+    from schools.services import gias_import_run
 
     data = io.BytesIO()
     write_gias_file(data, 60)
@@ -229,9 +224,9 @@ def test_cohort_pages_have_no_serious_accessibility_violations(live_server, page
 def test_a_visitor_joins_the_mailing_list_and_confirms_through_the_pages(
     live_server, page, mailoutbox
 ):
-    from participants.models import Subscriber
-    from participants.tests.factories import SchoolFactory
+    from mailing_list.models import Subscriber
     from programmes.services import catalogue_load
+    from schools.tests.factories import SchoolFactory
 
     catalogue_load()
     SchoolFactory(name="Oakfield Primary School", urn=123456, town="Chester")
@@ -262,13 +257,14 @@ def test_a_visitor_joins_the_mailing_list_and_confirms_through_the_pages(
 
 def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, page, mailoutbox):
     """A teacher applies for NPQLPM, the head approves from the email, staff accept."""
+    from applications.models import Application
     from cohorts.models import Cohort
     from cohorts.tests.factories import CohortFactory
     from npq_portal.roles import Role
-    from participants.models import Application, Enrolment
-    from participants.tests.factories import SchoolFactory
+    from participants.models import Enrolment
     from programmes.models import Programme
     from programmes.services import catalogue_load
+    from schools.tests.factories import SchoolFactory
 
     catalogue_load()
     SchoolFactory(name="Oakfield Primary School", urn=123456, town="Chester")

@@ -60,7 +60,7 @@ def test_pages_with_progress_bars_and_the_email_preview_keep_to_the_policy(live_
     staff = StaffUserFactory()
     browser_sign_in(page, live_server, staff)
 
-    _visit(page, live_server, [reverse("participants:email-preview")])
+    _visit(page, live_server, [reverse("reminders:email-preview")])
     frame_height = page.locator("iframe").evaluate("frame => frame.offsetHeight")
     assert frame_height > 300  # 28rem from the stylesheet, not an inline style
 

@@ -57,7 +57,7 @@ def test_people_can_sign_in_while_redis_is_down(client, settings, monkeypatch):
     response = client.post(reverse("account_login"), {"login": teacher.email, "password": PASSWORD})
 
     assert response.status_code == 302
-    assert client.get(reverse("teacher-home")).status_code == 200
+    assert client.get(reverse("participants:teacher-home")).status_code == 200
 
 
 def test_one_redis_client_serves_every_call():

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from applications.links import approval_token
+from applications.tests.factories import ApplicationFactory
 from npq_portal.roles import Role
-from participants.links import approval_token
-from participants.tests.factories import ApplicationFactory
 from programmes.tests.factories import ProgrammeFactory
 
 from .csp import assert_csp
@@ -30,10 +30,10 @@ def _as(client, role):
         ("visitor", "account_login"),
         ("visitor", "account_signup"),
         ("visitor", "programmes:programme-list"),
-        ("visitor", "participants:subscribe"),
-        (Role.TEACHER, "teacher-home"),
+        ("visitor", "mailing_list:subscribe"),
+        (Role.TEACHER, "participants:teacher-home"),
         (Role.HUB_ADMINISTRATOR, "staff:home"),
-        (Role.HUB_ADMINISTRATOR, "participants:application-list"),
+        (Role.HUB_ADMINISTRATOR, "applications:application-list"),
         (Role.PROGRAMME_LEAD, "reports:dashboard"),
         (Role.FACILITATOR, "cohorts:cohort-list"),
         (Role.ASSESSOR, "assessment:marking-list"),
@@ -55,14 +55,14 @@ def test_a_programme_page_an_application_and_its_approval_link_carry_the_policy(
 
     assert_csp(client.get(programme.get_absolute_url()))
     assert_csp(
-        client.get(reverse("participants:school-approval", args=[approval_token(application)]))
+        client.get(reverse("applications:school-approval", args=[approval_token(application)]))
     )
     sign_in(client, application.applicant)
     assert_csp(client.get(application.get_absolute_url()))
 
 
 def test_redirects_and_refusals_carry_the_policy_too(client):
-    assert_csp(client.get(reverse("teacher-home")))  # to the login page
+    assert_csp(client.get(reverse("participants:teacher-home")))  # to the login page
     sign_in(client, UserFactory())
     assert_csp(client.get(reverse("staff:home")))  # 403
 
@@ -70,7 +70,7 @@ def test_redirects_and_refusals_carry_the_policy_too(client):
 def test_only_the_email_preview_allows_style_attributes_for_the_emails_it_shows(client):
     sign_in(client, StaffUserFactory())
 
-    response = client.get(reverse("participants:email-preview"))
+    response = client.get(reverse("reminders:email-preview"))
 
     assert response.status_code == 200
     assert_csp(response, loosened={"style-src-attr": {"'unsafe-inline'"}})

@@ -93,7 +93,7 @@ def test_staff_with_totp_are_asked_for_a_code_when_they_sign_in(client):
 def test_teachers_are_not_asked_to_set_up_mfa(client):
     client.force_login(UserFactory())
 
-    assert client.get(reverse("teacher-home")).status_code == 200
+    assert client.get(reverse("participants:teacher-home")).status_code == 200
 
 
 def test_the_admin_login_form_sends_staff_through_the_portal_sign_in(client):
@@ -197,6 +197,6 @@ def test_the_admin_asks_for_a_code_and_then_opens(client, person, path):
 def test_school_leaders_and_teachers_are_never_asked_for_a_code(client, roles):
     client.force_login(UserFactory(roles=roles))
 
-    response = client.get(reverse("teacher-home"))
+    response = client.get(reverse("participants:teacher-home"))
 
     assert response.status_code == 200

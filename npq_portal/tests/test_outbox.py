@@ -44,7 +44,7 @@ def broker_down(monkeypatch):
 def _sign_up_to_mailing_list(client, email="priya.shah@oakfield.example"):
     programme = ProgrammeFactory()
     return client.post(
-        reverse("participants:subscribe"),
+        reverse("mailing_list:subscribe"),
         {
             "first_name": "Priya",
             "last_name": "Shah",
@@ -69,7 +69,7 @@ def test_an_email_a_page_asks_for_is_recorded_with_the_change_and_done_once_it_r
 
     assert response.status_code == 302
     entry = OutboxTask.objects.get()
-    assert entry.task_name == "participants.tasks.subscriber_send_email_task"
+    assert entry.task_name == "mailing_list.tasks.subscriber_send_email_task"
     assert entry.status == OutboxTask.Status.DONE
     assert entry.dispatches == 1
     assert entry.done_at is not None
@@ -98,7 +98,7 @@ def test_with_the_broker_down_the_page_works_and_the_email_waits_for_the_sweep(
         response = _sign_up_to_mailing_list(client)
 
     assert response.status_code == 302
-    assert response.url == reverse("participants:subscriber-check-email")
+    assert response.url == reverse("mailing_list:subscriber-check-email")
     entry = OutboxTask.objects.get()
     assert entry.status == OutboxTask.Status.PENDING
     assert entry.dispatched_at is None

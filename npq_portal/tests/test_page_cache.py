@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import Application
-from participants.tests.factories import ApplicationFactory
 from programmes.tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def teacher_home(settings, client):
     settings.SIGNED_IN_PAGE_SECONDS = 60
     teacher = UserFactory()
     sign_in(client, teacher)
-    return teacher, reverse("teacher-home")
+    return teacher, reverse("participants:teacher-home")
 
 
 def _cohort_name_on(client, url, cohort) -> bool:
@@ -150,7 +150,7 @@ def test_losing_a_role_is_felt_at_once(client, settings):
     settings.SIGNED_IN_PAGE_SECONDS = 60
     lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
     sign_in(client, lead)
-    url = reverse("participants:application-list")
+    url = reverse("applications:application-list")
     _visit_until_kept(client, url)
     assert client.get(url).status_code == 200
 
@@ -163,7 +163,7 @@ def test_an_authenticator_removed_is_felt_at_once(client, settings):
     settings.SIGNED_IN_PAGE_SECONDS = 60
     lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
     sign_in(client, lead)
-    url = reverse("participants:application-list")
+    url = reverse("applications:application-list")
     _visit_until_kept(client, url)
     assert client.get(url).status_code == 200
 

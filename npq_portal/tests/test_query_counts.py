@@ -12,7 +12,13 @@ from django.urls import reverse
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
 
-from .factories import EmailDeliveryFactory, StaffUserFactory, bulk, bulk_people, sign_in
+from .factories import (
+    EmailDeliveryFactory,
+    StaffUserFactory,
+    bulk,
+    bulk_people,
+    sign_in,
+)
 from .querycount import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db

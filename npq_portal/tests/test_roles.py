@@ -31,7 +31,7 @@ def test_everyone_is_a_teacher_and_starts_on_their_highest_roles_page():
     lead_and_facilitator = UserFactory(roles=[Role.FACILITATOR, Role.PROGRAMME_LEAD])
 
     assert user_roles(teacher) == [Role.TEACHER]
-    assert user_start_url_name(teacher) == "teacher-home"
+    assert user_start_url_name(teacher) == "participants:teacher-home"
     assert user_roles(lead_and_facilitator) == [
         Role.PROGRAMME_LEAD,
         Role.FACILITATOR,

@@ -9,7 +9,13 @@ from cohorts.models import DeliveryPartner
 from npq_portal import settings as project_settings
 from npq_portal.roles import Role
 
-from .factories import PASSWORD, TOTP_SECRET, StaffUserFactory, UserFactory, current_totp_code
+from .factories import (
+    PASSWORD,
+    TOTP_SECRET,
+    StaffUserFactory,
+    UserFactory,
+    current_totp_code,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +134,7 @@ def test_teachers_keep_the_normal_session_length(client, clock):
     _sign_in(client, UserFactory())
 
     clock.advance(hours=12)
-    response = client.get(reverse("teacher-home"))
+    response = client.get(reverse("participants:teacher-home"))
 
     assert response.status_code == 200
 

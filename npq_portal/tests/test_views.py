@@ -16,8 +16,8 @@ ROLE_START_PAGES = [
     (Role.PROGRAMME_LEAD, "reports:dashboard"),
     (Role.FACILITATOR, "cohorts:cohort-list"),
     (Role.ASSESSOR, "assessment:marking-list"),
-    (Role.SCHOOL_LEADER, "school-leader-home"),
-    (Role.TEACHER, "teacher-home"),
+    (Role.SCHOOL_LEADER, "participants:school-leader-home"),
+    (Role.TEACHER, "participants:teacher-home"),
 ]
 
 
@@ -54,7 +54,7 @@ def test_the_navigation_shows_the_roles_own_links(client, role, start_page):
 
     nav_urls = [link["url"] for link in response.context["nav_links"]]
     assert reverse(start_page) in nav_urls
-    assert reverse("teacher-home") in nav_urls
+    assert reverse("participants:teacher-home") in nav_urls
     if role in {Role.HUB_ADMINISTRATOR}:
         assert reverse("staff:person-list") in nav_urls
     else:
@@ -84,10 +84,12 @@ def test_another_roles_start_page_is_refused(client):
     sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 
     assert client.get(reverse("assessment:marking-list")).status_code == 403
-    assert client.get(reverse("school-leader-home")).status_code == 403
+    assert client.get(reverse("participants:school-leader-home")).status_code == 403
 
 
-@pytest.mark.parametrize("url_name", ["teacher-home", "staff:home", "staff:email-list"])
+@pytest.mark.parametrize(
+    "url_name", ["participants:teacher-home", "staff:home", "staff:email-list"]
+)
 def test_visitors_are_sent_to_sign_in(client, url_name):
     response = client.get(reverse(url_name))
 
@@ -255,7 +257,7 @@ def test_everyone_but_staff_sees_the_public_catalogue_in_the_navigation(client):
 
     visitor_links = client.get(reverse("home")).context["nav_links"]
     sign_in(client, UserFactory())
-    teacher_links = client.get(reverse("teacher-home")).context["nav_links"]
+    teacher_links = client.get(reverse("participants:teacher-home")).context["nav_links"]
     sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
     lead_links = client.get(reverse("staff:home")).context["nav_links"]
 

@@ -6,25 +6,25 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
+from applications.services import (
+    application_accept,
+    application_take_offer,
+    application_waitlist,
+    approvals_chase,
+    waitlist_offers_expire,
+)
+from applications.tests.test_applications import A, _application, _open_cohort
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role, user_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import Application, Enrolment, ReminderOptOut
-from participants.services import (
-    application_accept,
-    application_take_offer,
-    application_waitlist,
-    approvals_chase,
-    enrolment_change,
-    enrolment_transfer,
-    school_leader_confirm,
-    waitlist_offers_expire,
-)
-
-from .factories import SchoolFactory
-from .test_applications import A, _application, _open_cohort
+from participants.models import Enrolment
+from participants.services import enrolment_change, enrolment_transfer
+from reminders.models import ReminderOptOut
+from schools.services import school_leader_confirm
+from schools.tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 E = Enrolment.Status
@@ -97,7 +97,7 @@ def test_a_lapsed_offer_passes_to_the_next_in_line(
 def test_the_holder_of_an_offer_is_reminded_once_a_day_before_it_lapses(
     staff, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from participants.reminders import offer_expiring_reminders_run
+    from reminders.services import offer_expiring_reminders_run
 
     cohort, enrolment, (first, _) = _full_cohort_with_waitlist(staff)
     enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="health")
@@ -209,7 +209,7 @@ def test_a_school_leader_sees_only_their_schools_people(client):
     school_leader_confirm(user=leader, school=theirs.school, by=StaffUserFactory())
     sign_in(client, leader)
 
-    page = client.get(reverse("school-leader-home"))
+    page = client.get(reverse("participants:school-leader-home"))
 
     assert Role.SCHOOL_LEADER in user_roles(leader)
     assert list(page.context["applications"]) == [theirs]
@@ -223,10 +223,10 @@ def test_staff_confirm_a_leader_by_their_verified_address(client):
     sign_in(client, StaffUserFactory())
 
     response = client.post(
-        reverse("participants:school-leaders", args=[school.urn]), {"email": "Head@School.example"}
+        reverse("schools:school-leaders", args=[school.urn]), {"email": "Head@School.example"}
     )
     unknown = client.post(
-        reverse("participants:school-leaders", args=[school.urn]),
+        reverse("schools:school-leaders", args=[school.urn]),
         {"email": "nobody@school.example"},
     )
 
@@ -240,7 +240,7 @@ def test_a_funding_override_from_the_page_keeps_the_calculated_outcome(client, s
     sign_in(client, staff)
 
     client.post(
-        reverse("participants:funding-override", args=[application.pk]),
+        reverse("applications:funding-override", args=[application.pk]),
         {"funded": "0", "reason": "Trust is paying"},
     )
 
@@ -277,7 +277,7 @@ def test_the_demo_data_gives_every_role_something_to_see_and_loads_once(settings
 
 
 def test_the_applicant_cannot_name_themself_as_approver():
-    from participants.services import application_save_answers, application_submit
+    from applications.services import application_save_answers, application_submit
 
     application = _application(A.DRAFT)
     application_save_answers(
@@ -294,7 +294,7 @@ def test_emails_describe_the_change_that_caused_them_not_a_later_one(
 ):
     application = _application(A.AWAITING_SCHOOL)
     mailoutbox.clear()
-    from participants.services import application_school_decide
+    from applications.services import application_school_decide
 
     with django_capture_on_commit_callbacks(execute=True):
         # Both happen before any worker runs: the school email must still say "approved".
@@ -340,7 +340,7 @@ def test_accepting_leaves_a_place_offered_to_the_waiting_list_alone(staff):
 
 
 def test_when_the_person_offered_a_place_leaves_it_goes_to_the_next(staff):
-    from participants.services import application_withdraw
+    from applications.services import application_withdraw
 
     cohort, enrolment, (first, second) = _full_cohort_with_waitlist(staff)
     enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="personal")
@@ -352,7 +352,7 @@ def test_when_the_person_offered_a_place_leaves_it_goes_to_the_next(staff):
 
 
 def test_sending_rechecks_the_answers_and_the_cohort():
-    from participants.services import application_save_answers, application_submit
+    from applications.services import application_save_answers, application_submit
 
     application = _application(A.DRAFT)
     application_save_answers(application=application, answers={"mastery": "cannot_show"})
@@ -365,7 +365,7 @@ def test_sending_rechecks_the_answers_and_the_cohort():
 
 
 def test_changing_where_you_work_drops_the_school_you_gave():
-    from participants.services import application_save_answers
+    from applications.services import application_save_answers
 
     application = _application(A.DRAFT)
     assert application.answers["school_urn"] == "123456"
@@ -381,7 +381,7 @@ def test_changing_where_you_work_drops_the_school_you_gave():
 def test_no_reminder_goes_to_an_approver_who_has_already_decided(
     mailoutbox, django_capture_on_commit_callbacks
 ):
-    from participants.services import application_school_decide
+    from applications.services import application_school_decide
 
     application = _application(A.AWAITING_SCHOOL)
     Application.objects.filter(pk=application.pk).update(
@@ -400,7 +400,7 @@ def test_visiting_the_apply_link_changes_nothing_until_the_button(client):
     cohort = _open_cohort()
     sign_in(client, UserFactory())
 
-    page = client.get(reverse("participants:apply", args=[cohort.pk]))
+    page = client.get(reverse("applications:apply", args=[cohort.pk]))
 
     assert "Start now" in page.content.decode()
     assert not Application.objects.exists()
@@ -408,10 +408,10 @@ def test_visiting_the_apply_link_changes_nothing_until_the_button(client):
 
 def test_the_approval_page_refuses_a_forged_link_and_a_decline_without_a_comment(client):
     application = _application(A.AWAITING_SCHOOL)
-    from participants.links import approval_token
+    from applications.links import approval_token
 
-    forged = client.get(reverse("participants:school-approval", args=["nonsense:token"]))
-    url = reverse("participants:school-approval", args=[approval_token(application)])
+    forged = client.get(reverse("applications:school-approval", args=["nonsense:token"]))
+    url = reverse("applications:school-approval", args=[approval_token(application)])
     decline = client.post(url, {"decision": "decline", "name": "H W", "comment": ""})
     delegate = client.post(
         url, {"delegate": "1", "delegate-email": "deputy@oakfield.example", "delegate-name": "H W"}
@@ -428,9 +428,9 @@ def test_the_approval_page_refuses_a_forged_link_and_a_decline_without_a_comment
 
 def test_a_decided_application_says_so_on_the_approval_page(client):
     application = _application(A.SCHOOL_APPROVED)
-    from participants.links import approval_token
+    from applications.links import approval_token
 
-    page = client.get(reverse("participants:school-approval", args=[approval_token(application)]))
+    page = client.get(reverse("applications:school-approval", args=[approval_token(application)]))
 
     assert "already recorded" in page.content.decode()
     assert "Send my decision" not in page.content.decode()
@@ -444,7 +444,7 @@ def test_staff_resend_the_approval_link_to_someone_else(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("participants:application-approver", args=[application.pk]),
+            reverse("applications:application-approver", args=[application.pk]),
             {"email": "business.manager@oakfield.example"},
         )
 
@@ -460,7 +460,7 @@ def test_removing_a_leader_ends_their_view_of_the_school(client):
     sign_in(client, StaffUserFactory())
 
     client.post(
-        reverse("participants:school-leaders", args=[application.school.urn]),
+        reverse("schools:school-leaders", args=[application.school.urn]),
         {"remove": leadership.pk},
     )
 
@@ -470,7 +470,7 @@ def test_removing_a_leader_ends_their_view_of_the_school(client):
 
 
 def test_the_queue_filters_by_the_funding_outcome_that_stands(client, staff):
-    from participants.services import funding_decision_override
+    from funding.services import funding_decision_override
 
     overridden = _application(A.SCHOOL_APPROVED)
     funding_decision_override(
@@ -479,9 +479,9 @@ def test_the_queue_filters_by_the_funding_outcome_that_stands(client, staff):
     plain = _application(A.SCHOOL_APPROVED, cohort=overridden.cohort)
     sign_in(client, staff)
 
-    funded = client.get(reverse("participants:application-list"), {"funding": "funded"})
+    funded = client.get(reverse("applications:application-list"), {"funding": "funded"})
     marked = client.get(
-        reverse("participants:application-list"), {"funding": "marked_ineligible_by_policy"}
+        reverse("applications:application-list"), {"funding": "marked_ineligible_by_policy"}
     )
 
     assert list(funded.context["object_list"]) == [plain]
@@ -514,7 +514,7 @@ def test_a_school_leader_sees_places_and_the_sessions_their_staff_attend(client,
     school_leader_confirm(user=leader, school=application.school, by=staff)
     sign_in(client, leader)
 
-    page = client.get(reverse("school-leader-home")).content.decode()
+    page = client.get(reverse("participants:school-leader-home")).content.decode()
 
     assert "Culture and Learning clinic" in page
     assert ">Active<" in page
@@ -529,16 +529,16 @@ def test_the_school_leader_page_costs_the_same_queries_however_many_staff_apply(
     application_accept(application=first, by=staff)
     school_leader_confirm(user=leader, school=first.school, by=staff)
     sign_in(client, leader)
-    client.get(reverse("school-leader-home"))  # warm the session and role caches
+    client.get(reverse("participants:school-leader-home"))  # warm the session and role caches
     with CaptureQueriesContext(connection) as one_application:
-        client.get(reverse("school-leader-home"))
+        client.get(reverse("participants:school-leader-home"))
     for _ in range(4):
         application_accept(
             application=_application(A.SCHOOL_APPROVED, cohort=first.cohort), by=staff
         )
 
     with CaptureQueriesContext(connection) as five_applications:
-        page = client.get(reverse("school-leader-home"))
+        page = client.get(reverse("participants:school-leader-home"))
 
     assert len(page.context["applications"]) == 5
     assert len(five_applications) == len(one_application)
@@ -550,7 +550,7 @@ def test_removing_a_leader_with_a_mangled_form_is_not_found_and_changes_nothing(
     sign_in(client, StaffUserFactory())
 
     response = client.post(
-        reverse("participants:school-leaders", args=[school.urn]), {"remove": "first"}
+        reverse("schools:school-leaders", args=[school.urn]), {"remove": "first"}
     )
 
     assert response.status_code == 404

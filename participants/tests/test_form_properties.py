@@ -13,15 +13,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from applications.links import approval_token
+from applications.models import Application, ApplicationEvent
+from applications.steps import STEPS
+from applications.tests.factories import ApplicationFactory
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
+from mailing_list.links import subscriber_token
+from mailing_list.models import Subscriber
 from npq_portal.tests.factories import UserFactory, sign_in
-from participants.application_steps import STEPS
-from participants.links import approval_token, subscriber_token
-from participants.models import Application, ApplicationEvent, Subscriber
 from programmes.tests.factories import ProgrammeFactory
-
-from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +126,7 @@ def test_the_mailing_list_sign_up_saves_a_subscriber_or_shows_what_is_wrong(
     def body():
         before = Subscriber.objects.count()
 
-        response = _answered(client.post(reverse("participants:subscribe"), data))
+        response = _answered(client.post(reverse("mailing_list:subscribe"), data))
 
         if response.status_code == 200:
             _shows_errors(response)
@@ -153,7 +154,7 @@ def test_the_manage_page_never_fails_whatever_the_link_or_the_answer(
         for link in (token, good):
             if "/" in link or not link:
                 continue  # not this page's address
-            url = reverse("participants:subscriber-manage", args=[link])
+            url = reverse("mailing_list:subscriber-manage", args=[link])
             _answered(client.get(url))
             _answered(client.post(url, {"programmes": interests, "resubscribe": action}))
 
@@ -192,12 +193,12 @@ def test_the_approval_page_decides_or_shows_what_is_wrong(
 
     def body():
         if token and "/" not in token:
-            _answered(client.post(reverse("participants:school-approval", args=[token]), data))
+            _answered(client.post(reverse("applications:school-approval", args=[token]), data))
         events = ApplicationEvent.objects.count()
         response = _answered(
-            client.post(reverse("participants:school-approval", args=[good]), data)
+            client.post(reverse("applications:school-approval", args=[good]), data)
         )
-        done = "participants/school_approval_done.html" in [t.name for t in response.templates]
+        done = "applications/school_approval_done.html" in [t.name for t in response.templates]
         if not done:
             _shows_errors(response)
             application.refresh_from_db()
@@ -251,7 +252,7 @@ def test_an_application_step_keeps_a_valid_answer_or_shows_what_is_wrong(
     teacher, cohort = applying
 
     def body():
-        _answered(client.post(reverse("participants:apply", args=[cohort.pk])))
+        _answered(client.post(reverse("applications:apply", args=[cohort.pk])))
         application = Application.objects.get(applicant=teacher)
         before = dict(application.answers)
         # Any address, not only those the URL pattern makes: a 404 is an answer too.

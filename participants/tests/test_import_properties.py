@@ -18,22 +18,17 @@ from hypothesis import strategies as st
 from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
-from participants.gias import ALL_COLUMNS
-from participants.models import (
-    Attendance,
-    AttendanceChange,
+from participants.models import Attendance, AttendanceChange
+from participants.services import register_import
+from schools.gias import ALL_COLUMNS
+from schools.models import (
     EligibilityList,
     EligibilityListEntry,
     GiasImport,
     PrivateChildcareProvider,
     School,
 )
-from participants.services import (
-    childcare_providers_upload,
-    eligibility_list_upload,
-    gias_import_run,
-    register_import,
-)
+from schools.services import childcare_providers_upload, eligibility_list_upload, gias_import_run
 
 from .factories import EnrolmentFactory
 
@@ -424,7 +419,7 @@ file_names = st.sampled_from(["list.csv", "list.pdf", "list.exe", "list", "../..
 @VIEW
 @given(data=uploads, name=file_names, kind=st.sampled_from(EligibilityList.Kind.values))
 def test_the_eligibility_list_page_never_fails_on_any_upload(client, admin, data, name, kind):
-    url = reverse("participants:eligibility-lists")
+    url = reverse("funding:eligibility-lists")
     with rolled_back():
         before = _lists_snapshot()
 
@@ -442,7 +437,7 @@ def test_the_eligibility_list_page_never_fails_on_any_upload(client, admin, data
 @VIEW
 @given(data=uploads, name=file_names)
 def test_the_childcare_provider_page_never_fails_on_any_upload(client, admin, data, name):
-    url = reverse("participants:childcare-provider-upload")
+    url = reverse("funding:childcare-provider-upload")
     with rolled_back():
         before = _providers_snapshot()
 
@@ -463,7 +458,7 @@ def test_the_gias_page_never_fails_on_any_upload(
 
         with django_capture_on_commit_callbacks(execute=True):  # the import task runs here
             response = client.post(
-                reverse("participants:gias-import"), {"file": SimpleUploadedFile(name, data)}
+                reverse("schools:gias-import"), {"file": SimpleUploadedFile(name, data)}
             )
 
         assert response.status_code in (200, 302)
@@ -507,9 +502,9 @@ DISGUISED = [
 @pytest.mark.parametrize(
     ("url", "field", "extra"),
     [
-        ("participants:eligibility-lists", "file", {"kind": "rise"}),
-        ("participants:childcare-provider-upload", "provider-file", {}),
-        ("participants:gias-import", "file", {}),
+        ("funding:eligibility-lists", "file", {"kind": "rise"}),
+        ("funding:childcare-provider-upload", "provider-file", {}),
+        ("schools:gias-import", "file", {}),
     ],
 )
 def test_a_file_whose_content_is_not_a_csv_is_refused_whatever_its_name(
@@ -527,9 +522,9 @@ def test_a_file_whose_content_is_not_a_csv_is_refused_whatever_its_name(
 @pytest.mark.parametrize(
     ("url", "field", "extra", "limit"),
     [
-        ("participants:eligibility-lists", "file", {"kind": "rise"}, "eligibility_list"),
-        ("participants:childcare-provider-upload", "provider-file", {}, "childcare_providers"),
-        ("participants:gias-import", "file", {}, "gias"),
+        ("funding:eligibility-lists", "file", {"kind": "rise"}, "eligibility_list"),
+        ("funding:childcare-provider-upload", "provider-file", {}, "childcare_providers"),
+        ("schools:gias-import", "file", {}, "gias"),
     ],
 )
 def test_a_file_over_its_limit_is_refused_before_it_is_read(

@@ -214,7 +214,7 @@ def test_a_participant_ticks_their_module_phases_and_sees_their_participation(cl
     assert response.status_code == 200
     assert "✓ Study done" in response.content.decode()
     assert ModulePhaseDone.objects.filter(enrolment=enrolment, phase="study").exists()
-    home = client.get(reverse("teacher-home")).content.decode()
+    home = client.get(reverse("participants:teacher-home")).content.decode()
     assert "Participation:" in home and url in home
 
 

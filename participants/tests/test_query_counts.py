@@ -9,36 +9,27 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
+from applications.tests.factories import ApplicationFactory, bulk_applications
 from cohorts.models import Cohort, ModuleWindow, Session
 from cohorts.tests.factories import CohortFactory, SessionFactory, bulk_cohorts, bulk_sessions
+from funding.models import FundingDecision
+from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, bulk_people, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.models import (
-    Application,
-    ApplicationEvent,
     Attendance,
     AttendanceChange,
-    EligibilityList,
-    EligibilityListEntry,
     Enrolment,
     EnrolmentEvent,
-    FundingDecision,
-    GiasImport,
     ModulePhaseDone,
-    SchoolLeadership,
-    Subscriber,
 )
 from programmes.tests.factories import ModuleFactory, ProgrammeFactory
+from schools.models import EligibilityList, EligibilityListEntry, GiasImport, SchoolLeadership
+from schools.tests.factories import SchoolFactory, bulk_schools
 
-from .factories import (
-    ApplicationFactory,
-    EnrolmentFactory,
-    SchoolFactory,
-    bulk_applications,
-    bulk_enrolments,
-    bulk_schools,
-)
+from .factories import EnrolmentFactory, bulk_enrolments
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -48,7 +39,7 @@ WEEKS_AGO = NOW - datetime.timedelta(weeks=6)
 def bulk_funding_decisions(count: int, status: str = "funded") -> list[FundingDecision]:
     return FundingDecision.objects.bulk_create(
         FundingDecision(
-            subject="participants.application:0",
+            subject="applications.application:0",
             rules="2026",
             facts={},
             status=status,
@@ -121,13 +112,13 @@ def review_queue(client):
             funding_decision=factory.Iterator([*decisions[: count // 2], None]),
         )
 
-    return reverse("participants:application-list"), add_applications
+    return reverse("applications:application-list"), add_applications
 
 
 def review_queue_filtered(client):
     sign_in(client, StaffUserFactory())
     cohort = CohortFactory()
-    url = reverse("participants:application-list") + (
+    url = reverse("applications:application-list") + (
         f"?status=awaiting_school&programme={cohort.programme.slug}&year=2027"
         f"&partner={cohort.delivery_partner_id}&cohort={cohort.pk}&funding=funded&q=oakfield"
     )
@@ -175,12 +166,12 @@ def application_page(client):
 
 def school_list(client):
     sign_in(client, StaffUserFactory())
-    return reverse("participants:school-list"), bulk_schools
+    return reverse("schools:school-list"), bulk_schools
 
 
 def school_list_searched(client):
     sign_in(client, StaffUserFactory())
-    return reverse("participants:school-list") + "?q=oakfield primary", bulk_schools
+    return reverse("schools:school-list") + "?q=oakfield primary", bulk_schools
 
 
 def school_search_autocomplete(client):
@@ -189,7 +180,7 @@ def school_search_autocomplete(client):
     def add_schools(count):
         bulk_schools(count, name=factory.Sequence(lambda n: f"Oakfield School {10**6 - n}"))
 
-    return reverse("participants:school-search") + "?q=oakfield", add_schools
+    return reverse("schools:school-search") + "?q=oakfield", add_schools
 
 
 def school_leaders(client):
@@ -202,7 +193,7 @@ def school_leaders(client):
             for person in bulk_people(count, role=Role.SCHOOL_LEADER)
         )
 
-    return reverse("participants:school-leaders", args=[school.urn]), add_leaders
+    return reverse("schools:school-leaders", args=[school.urn]), add_leaders
 
 
 def gias_imports(client):
@@ -215,7 +206,7 @@ def gias_imports(client):
             for n in range(count)
         )
 
-    return reverse("participants:gias-import"), add_imports
+    return reverse("schools:gias-import"), add_imports
 
 
 def eligibility_lists(client):
@@ -240,12 +231,12 @@ def eligibility_lists(client):
             for n, version in enumerate(versions)
         )
 
-    return reverse("participants:eligibility-lists"), add_versions
+    return reverse("funding:eligibility-lists"), add_versions
 
 
 def funding_what_changes(client):
     sign_in(client, StaffUserFactory())
-    url = reverse("participants:funding-what-changes") + "?rules=2026&with_current_lists=on"
+    url = reverse("funding:funding-what-changes") + "?rules=2026&with_current_lists=on"
     return url, lambda count: bulk_funding_decisions(count, status="not_in_england")
 
 
@@ -272,7 +263,7 @@ def subscriber_report(client):
             for subscriber, programme in zip(subscribers, programmes, strict=True)
         )
 
-    return reverse("participants:subscriber-report"), add_subscribers
+    return reverse("mailing_list:subscriber-report"), add_subscribers
 
 
 def reminders_upcoming(client):
@@ -305,7 +296,7 @@ def reminders_upcoming(client):
             offer_expires_at=NOW + datetime.timedelta(hours=12),
         )
 
-    return reverse("participants:reminders-upcoming"), add_reminders
+    return reverse("reminders:reminders-upcoming"), add_reminders
 
 
 # ---- Staff: registers and progress ----
@@ -421,7 +412,7 @@ def teacher_home(client):
         bulk(EnrolmentFactory, count, participant=teacher, cohort=factory.Iterator(cohorts))
         bulk_sessions(cohorts[0], count)
 
-    return reverse("teacher-home"), add_applications_and_places
+    return reverse("participants:teacher-home"), add_applications_and_places
 
 
 def teachers_progress(client):
@@ -463,7 +454,7 @@ def school_leader_home(client):
             place.application = application
         type(places[0]).objects.bulk_update(places, ["application"])
 
-    return reverse("school-leader-home"), add_applicants
+    return reverse("participants:school-leader-home"), add_applicants
 
 
 PAGES = [

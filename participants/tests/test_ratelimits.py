@@ -2,12 +2,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from participants.links import approval_token, subscriber_token
-from participants.models import Application, Subscriber
-from participants.services import subscriber_sign_up
+from applications.links import approval_token
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
+from mailing_list.links import subscriber_token
+from mailing_list.models import Subscriber
+from mailing_list.services import subscriber_sign_up
 from programmes.tests.factories import ProgrammeFactory
-
-from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ GUESSER = "203.0.113.9"
 
 def _sign_up(client, programme, email="priya.shah@oakfield.example", **extra):
     return client.post(
-        reverse("participants:subscribe"),
+        reverse("mailing_list:subscribe"),
         {
             "first_name": "Priya",
             "last_name": "Shah",
@@ -80,10 +81,10 @@ def test_a_client_guessing_approval_links_is_paused_even_for_a_real_link():
     application = ApplicationFactory()
     guesser = Client(REMOTE_ADDR=GUESSER)
     for n in range(10):  # "bad_link": 10/h per address
-        response = guesser.get(reverse("participants:school-approval", args=[f"guess-{n}"]))
+        response = guesser.get(reverse("applications:school-approval", args=[f"guess-{n}"]))
         assert response.status_code == 404
 
-    real = reverse("participants:school-approval", args=[approval_token(application)])
+    real = reverse("applications:school-approval", args=[approval_token(application)])
     response = guesser.get(real)
     _assert_paused(response)
     assert "Wait 60 minutes" in response.content.decode()  # "bad_link" counts for an hour
@@ -103,11 +104,11 @@ def test_guessing_mailing_list_links_counts_towards_the_same_pause(client):
     )
     guesser = Client(REMOTE_ADDR=GUESSER)
     for n in range(5):
-        guesser.get(reverse("participants:subscriber-confirm", args=[f"guess-{n}"]))
-        guesser.post(reverse("participants:subscriber-unsubscribe", args=[f"guess-{n}"]))
+        guesser.get(reverse("mailing_list:subscriber-confirm", args=[f"guess-{n}"]))
+        guesser.post(reverse("mailing_list:subscriber-unsubscribe", args=[f"guess-{n}"]))
 
     response = guesser.get(
-        reverse("participants:subscriber-manage", args=[subscriber_token(subscriber, "manage")])
+        reverse("mailing_list:subscriber-manage", args=[subscriber_token(subscriber, "manage")])
     )
 
     _assert_paused(response)
@@ -115,7 +116,7 @@ def test_guessing_mailing_list_links_counts_towards_the_same_pause(client):
 
 def test_one_approval_link_asked_for_too_often_is_paused_whatever_the_address():
     application = ApplicationFactory()
-    url = reverse("participants:school-approval", args=[approval_token(application)])
+    url = reverse("applications:school-approval", args=[approval_token(application)])
     for n in range(60):  # "school_approval": 60/h per link, from many addresses
         assert Client(REMOTE_ADDR=f"10.0.{n // 200}.{n % 200}").get(url).status_code == 200
 
@@ -126,7 +127,7 @@ def test_a_head_reading_the_link_then_deciding_is_not_held_up(
     client, django_capture_on_commit_callbacks
 ):
     application = ApplicationFactory()
-    url = reverse("participants:school-approval", args=[approval_token(application)])
+    url = reverse("applications:school-approval", args=[approval_token(application)])
     for _ in range(5):
         assert client.get(url).status_code == 200
 
@@ -152,7 +153,7 @@ def test_the_approval_link_still_works_while_redis_is_down(client, settings, mon
     application = ApplicationFactory()
 
     response = client.get(
-        reverse("participants:school-approval", args=[approval_token(application)])
+        reverse("applications:school-approval", args=[approval_token(application)])
     )
 
     assert response.status_code == 200  # limits lapse in an outage; the page does not fail

@@ -6,31 +6,29 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from assessment.models import Outcome, Submission
-from assessment.tests.factories import AssessmentWindowFactory
-from cohorts.models import Cohort
-from cohorts.services import calendar_feed_get
-from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
-from npq_portal.models import User
-from npq_portal.roles import Role
-from npq_portal.tests.factories import StaffUserFactory, UserFactory
-from participants.models import Application, Enrolment
-from participants.services import (
+from applications.models import Application
+from applications.services import (
     application_accept,
     application_reject,
     application_save_answers,
     application_school_decide,
     application_start,
     application_submit,
-    enrolment_change,
-    module_phase_set,
-    register_take,
-    reminders_opt_out,
-    subscriber_confirm,
-    subscriber_sign_up,
 )
-from participants.tests.factories import SchoolFactory
+from assessment.models import Outcome, Submission
+from assessment.tests.factories import AssessmentWindowFactory
+from cohorts.models import Cohort
+from cohorts.services import calendar_feed_get
+from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
+from mailing_list.services import subscriber_confirm, subscriber_sign_up
+from npq_portal.models import User
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory
+from participants.models import Enrolment
+from participants.services import enrolment_change, module_phase_set, register_take
 from programmes.tests.factories import ProgrammeFactory
+from reminders.services import reminders_opt_out
+from schools.tests.factories import SchoolFactory
 
 NOW = timezone.now()
 # What identifies the teacher: none of it may be left anywhere after erasure.

@@ -7,21 +7,21 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cohorts.models import Cohort
-from cohorts.tests.factories import CohortFactory, SessionFactory
-from npq_portal.log_filters import RedactEmailAddresses
-from npq_portal.tests.factories import StaffUserFactory, sign_in
-from participants.links import approval_url
-from participants.models import Application
-from participants.services import (
+from applications.links import approval_url
+from applications.models import Application
+from applications.services import (
     application_accept,
     application_save_answers,
     application_start,
     application_submit,
-    subscriber_sign_up,
 )
-from participants.tests.factories import SchoolFactory
+from cohorts.models import Cohort
+from cohorts.tests.factories import CohortFactory, SessionFactory
+from mailing_list.services import subscriber_sign_up
+from npq_portal.log_filters import RedactEmailAddresses
+from npq_portal.tests.factories import StaffUserFactory, sign_in
 from programmes.tests.factories import ProgrammeFactory
+from schools.tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_no_workflow_logs_an_email_address_a_name_or_a_trn(
         )
         # The mailing list, anonymously.
         client.post(
-            reverse("participants:subscribe"),
+            reverse("mailing_list:subscribe"),
             {**SUBSCRIBER, "programmes": [programme.pk], "consent": "on"},
         )
     from npq_portal.models import User

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
+from mailing_list.models import Subscriber
+from mailing_list.services import subscriber_sign_up
 from npq_portal.models import EmailDelivery, PersonalDataRequest
-from participants.models import Application, ApplicationEvent, Subscriber
-from participants.services import subscriber_sign_up
 from privacy.services import retention_apply
 
 from .helpers import HEADTEACHER, HEADTEACHER_EMAIL, TRN
@@ -91,7 +92,7 @@ def test_the_retention_run_is_scheduled_daily():
     entry = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
 
     assert entry["task"] == "privacy.tasks.retention_apply_task"
-    assert "participants.tasks.subscribers_expire_task" not in {
+    assert "mailing_list.tasks.subscribers_expire_task" not in {
         e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
     }
 
@@ -100,10 +101,10 @@ def test_the_retention_run_is_scheduled_daily():
 def test_a_retention_run_costs_the_same_queries_however_many_applications_are_due(
     rows, django_assert_max_num_queries
 ):
+    from applications.tests.factories import ApplicationFactory
     from cohorts.tests.factories import CohortFactory
     from npq_portal.emails import email_about_key
     from npq_portal.tests.factories import EmailDeliveryFactory, UserFactory
-    from participants.tests.factories import ApplicationFactory
 
     decided = timezone.now() - settings.RETENTION["closed_applications"] - datetime.timedelta(1)
     cohort = CohortFactory()

@@ -12,27 +12,24 @@ from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
+from applications.models import Application
+from applications.services import application_start, application_withdraw
 from assessment.models import Marking, Outcome, Submission
 from cohorts.models import CalendarFeed, Cohort
 from cohorts.tests.factories import CohortFactory
+from funding.models import FundingDecision
+from mailing_list.models import Subscriber
 from npq_portal.models import EmailDelivery, PersonalDataRequest, User
 from npq_portal.roles import Role
 from npq_portal.selectors import hub_overview_figures
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import PASSWORD, StaffUserFactory, UserFactory, sign_in
-from participants.models import (
-    Application,
-    Attendance,
-    Enrolment,
-    FundingDecision,
-    ModulePhaseDone,
-    ReminderOptOut,
-    Subscriber,
-)
-from participants.services import application_start, application_withdraw, enrolment_change
-from participants.tests.factories import SchoolFactory
+from participants.models import Attendance, Enrolment, ModulePhaseDone
+from participants.services import enrolment_change
 from privacy.services import person_data_export, person_erase
+from reminders.models import ReminderOptOut
 from reports.dashboard import DashboardFilters, dashboard_figures
+from schools.tests.factories import SchoolFactory
 
 from .helpers import (
     EMAIL,
@@ -227,7 +224,7 @@ def test_an_administrator_cannot_erase_themselves_or_without_a_reason():
 def test_a_school_leader_loses_the_role_with_a_record_of_it():
     admin = StaffUserFactory()
     leader = UserFactory(roles=[Role.SCHOOL_LEADER])
-    from participants.models import SchoolLeadership
+    from schools.models import SchoolLeadership
 
     SchoolLeadership.objects.create(user=leader, school=SchoolFactory(), confirmed_by=admin)
 

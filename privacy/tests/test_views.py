@@ -36,7 +36,7 @@ def test_an_administrator_downloads_a_persons_data_from_their_page(client, histo
 
 def test_a_signed_in_person_downloads_only_their_own_data(client, history):
     sign_in(client, history.person)
-    home = client.get(reverse("teacher-home"))
+    home = client.get(reverse("participants:teacher-home"))
     assert reverse("privacy:my-data").encode() in home.content
 
     response = client.post(reverse("privacy:my-data"))
@@ -130,7 +130,7 @@ def test_the_privacy_notice_is_public_linked_and_quotes_the_settings(client, set
     text = response.content.decode()
     assert "after 9 days" in text and "400 days after that decision" in text
     assert "privacy@hub.example" in text and "ICO" in text and "Department for Education" in text
-    for page in (reverse("home"), reverse("participants:subscribe"), reverse("account_signup")):
+    for page in (reverse("home"), reverse("mailing_list:subscribe"), reverse("account_signup")):
         assert f'href="{notice}"' in client.get(page).content.decode(), page
 
 
@@ -141,6 +141,6 @@ def test_the_application_start_links_the_privacy_notice(client):
     cohort = CohortFactory(status=Cohort.Status.OPEN)
     sign_in(client, UserFactory())
 
-    response = client.get(reverse("participants:apply", args=[cohort.pk]))
+    response = client.get(reverse("applications:apply", args=[cohort.pk]))
 
     assert f'href="{reverse("privacy:notice")}"' in response.content.decode()

@@ -7,29 +7,28 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from applications.models import Application
+from applications.services import application_withdraw
+from applications.tests.factories import ApplicationFactory
 from assessment.models import Outcome, Submission
 from assessment.services import deadline_extend
 from assessment.tests.factories import AssessmentWindowFactory, EligibilityExceptionFactory
 from cohorts.models import Cohort, Session
 from cohorts.services import cohort_move, session_cancel
 from cohorts.tests.factories import CohortFactory, SessionFactory
+from funding.models import FundingDecision
+from funding.services import funding_decision_override
 from npq_portal.models import PersonalDataRequest, User
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import UserFactory
-from participants.models import Application, Enrolment, FundingDecision
-from participants.services import (
-    application_withdraw,
-    eligibility_list_upload,
-    enrolment_change,
-    funding_decision_override,
-    gias_import_start,
-    register_take,
-    school_leader_confirm,
-)
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from participants.models import Enrolment
+from participants.services import enrolment_change, register_take
+from participants.tests.factories import EnrolmentFactory
 from programmes.tests.factories import ProgrammeFactory
 from reports.services import export_build, export_start
+from schools.services import eligibility_list_upload, gias_import_start, school_leader_confirm
+from schools.tests.factories import SchoolFactory
 
 
 def every_kind_of_change(*, admin: User) -> dict:
@@ -76,7 +75,7 @@ def every_kind_of_change(*, admin: User) -> dict:
 
     funded = ApplicationFactory(cohort=cohort)
     decision = FundingDecision.objects.create(
-        subject=f"participants.application:{funded.pk}",
+        subject=f"applications.application:{funded.pk}",
         rules="2026",
         facts={},
         status="not_in_england",

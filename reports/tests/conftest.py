@@ -5,19 +5,17 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
+from applications.tests.factories import ApplicationFactory
 from assessment.models import Outcome, Submission
 from assessment.tests.factories import AssessmentWindowFactory
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory, DeliveryPartnerFactory, SessionFactory
-from participants.models import (
-    Application,
-    ApplicationEvent,
-    Enrolment,
-    FundingDecision,
-    Subscriber,
-)
+from funding.models import FundingDecision
+from mailing_list.models import Subscriber
+from participants.models import Enrolment
 from participants.services import register_take
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory
+from participants.tests.factories import EnrolmentFactory
 
 S = Application.Status
 NOW = timezone.now()
@@ -35,7 +33,7 @@ def _application(cohort, status, *, days_ago=5, approved=False, funding=None, ov
         )
     if funding:
         application.funding_decision = FundingDecision.objects.create(
-            subject=f"participants.application:{application.pk}",
+            subject=f"applications.application:{application.pk}",
             rules="2025",
             facts={},
             list_versions={},

@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import ApplicationEvent
+from applications.tests.factories import ApplicationFactory
 from cohorts.models import CohortStatusChange
 from cohorts.tests.factories import CohortFactory
 from npq_portal.models import RoleChange
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import ApplicationEvent
-from participants.tests.factories import ApplicationFactory
 from reports.audit import AUDIT_SOURCES, AuditFilters, audit_log_entries, audit_log_rows
 from reports.models import Export, ExportEvent
 from reports.services import export_build, export_start, exports_forget_old
@@ -164,7 +164,7 @@ def test_links_only_to_pages_the_viewer_may_open():
     assert urls["Assessment outcome"] == made["outcomes"].window.get_absolute_url()
     assert urls["GIAS import"] == made["gias"].get_absolute_url()
     assert urls["School leader access"] == reverse(
-        "participants:school-leaders", kwargs={"urn": made["school-leaders"].school.urn}
+        "schools:school-leaders", kwargs={"urn": made["school-leaders"].school.urn}
     )
     assert urls["Django admin"] == reverse(
         "admin:programmes_programme_change", args=[made["django-admin"].pk]
@@ -298,16 +298,11 @@ def _more_history(made: dict, admin, count: int) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     from cohorts.models import SessionChange
-    from participants.models import (
-        Attendance,
-        AttendanceChange,
-        EnrolmentEvent,
-        FundingDecision,
-        FundingOverride,
-    )
+    from funding.models import FundingDecision, FundingOverride
+    from participants.models import Attendance, AttendanceChange, EnrolmentEvent
 
     attendance = Attendance.objects.get(session=made["attendance"])
-    decision = FundingDecision.objects.get(subject=f"participants.application:{made['funding'].pk}")
+    decision = FundingDecision.objects.get(subject=f"applications.application:{made['funding'].pk}")
     programme = made["django-admin"]
     makers = [
         lambda: RoleChange(user=made["role-changes"], role="assessor", granted=True, by=admin),

@@ -13,7 +13,7 @@ def test_a_benchmark_session_is_signed_in_on_a_server_run_as_production(client, 
     name, key = session_cookie_for(teacher.pk).split("=", 1)
     client.cookies[name] = key
 
-    response = client.get(reverse("teacher-home"))
+    response = client.get(reverse("participants:teacher-home"))
 
     assert response.status_code == 200
     assert response.wsgi_request.user == teacher

@@ -11,10 +11,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from npq_portal.tests.browser import SCREENSHOTS, browser_sign_in, serious_violations
 from npq_portal.tests.factories import StaffUserFactory
-from participants.models import Application
-from participants.tests.factories import ApplicationFactory
 from reports.models import Export
 
 from .factories import ExportFactory, csv_rows, xlsx_rows
@@ -34,13 +34,13 @@ def test_a_small_export_downloads_from_the_list_and_a_large_one_is_prepared(
     SCREENSHOTS.mkdir(exist_ok=True)
 
     page.goto(
-        live_server.url + reverse("participants:application-list") + "?status=school_approved"
+        live_server.url + reverse("applications:application-list") + "?status=school_approved"
     )
     with page.expect_download() as small:
         page.get_by_role("link", name="Download CSV of Applications").click()
     small_rows = csv_rows(Path(small.value.path()).read_bytes())
 
-    page.goto(live_server.url + reverse("participants:application-list"))
+    page.goto(live_server.url + reverse("applications:application-list"))
     page.get_by_role("link", name="Download Excel of Applications").click()
     page.get_by_role("heading", name="Applications (Excel)").wait_for()
     page.screenshot(path=SCREENSHOTS / "export-confirm.png", full_page=True)

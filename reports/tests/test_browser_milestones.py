@@ -11,18 +11,21 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from cohorts.tests.factories import CohortFactory
 from npq_portal.tests.browser import SCREENSHOTS, browser_sign_in, serious_violations
 from npq_portal.tests.factories import (
     StaffUserFactory,
     UserFactory,
 )
-from participants.models import Application
-from participants.services import enrolment_change, register_take, school_leader_confirm
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from participants.services import enrolment_change, register_take
+from participants.tests.factories import EnrolmentFactory
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory
 from reports.terms import term_of
+from schools.services import school_leader_confirm
+from schools.tests.factories import SchoolFactory
 
 from .helpers import module_window, released_outcome, session
 
@@ -108,7 +111,7 @@ def test_the_school_leaders_pages_have_no_serious_violations_and_print(live_serv
     SCREENSHOTS.mkdir(exist_ok=True)
     browser_sign_in(page, live_server, leader)
 
-    page.goto(live_server.url + reverse("school-leader-home"))
+    page.goto(live_server.url + reverse("participants:school-leader-home"))
     page.screenshot(path=SCREENSHOTS / "my-school.png", full_page=True)
     home_serious, home_report = serious_violations(page)
     page.get_by_role("link", name="Termly summary").click()

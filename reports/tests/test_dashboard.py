@@ -11,9 +11,7 @@ from cohorts.tests.factories import CohortFactory
 from npq_portal.models import User
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import (
-    Enrolment,
-)
+from participants.models import Enrolment
 from participants.selectors import cohort_progress_grid, progress_rows_shown
 from participants.tests.factories import EnrolmentFactory
 from reports.dashboard import DashboardFilters, dashboard_figures
@@ -100,8 +98,8 @@ def test_each_figure_links_to_the_list_behind_it_and_every_chart_is_a_table(clie
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"{reverse('participants:application-list')}?status=awaiting_school" in page
-    assert f"{reverse('participants:application-list')}?funding=funded" in page
+    assert f"{reverse('applications:application-list')}?status=awaiting_school" in page
+    assert f"{reverse('applications:application-list')}?funding=funded" in page
     assert reverse("assessment:window-marking", args=[hub["window"].pk]) in page
     assert reverse("cohorts:cohort-detail", args=[hub["a1"].pk]) in page
     # Every chart's bars sit in the table that carries their numbers.

@@ -8,32 +8,23 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application, ApplicationEvent
+from applications.tests.factories import bulk_applications
 from assessment.models import Outcome, Submission
 from assessment.tests.factories import AssessmentWindowFactory, SubmissionFactory
 from cohorts.models import Cohort, ModuleWindow, Session
 from cohorts.tests.factories import CohortFactory, bulk_cohorts, bulk_sessions
+from funding.models import FundingDecision
+from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
-from participants.models import (
-    Application,
-    ApplicationEvent,
-    Attendance,
-    Enrolment,
-    EnrolmentEvent,
-    FundingDecision,
-    ModulePhaseDone,
-    SchoolLeadership,
-    Subscriber,
-)
-from participants.tests.factories import (
-    EnrolmentFactory,
-    SchoolFactory,
-    bulk_applications,
-    bulk_enrolments,
-)
+from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
+from participants.tests.factories import EnrolmentFactory, bulk_enrolments
 from programmes.tests.factories import ModuleFactory
 from reports.models import Export
+from schools.models import SchoolLeadership
+from schools.tests.factories import SchoolFactory
 
 from .factories import ExportFactory
 from .helpers import leadership_cohort
@@ -134,7 +125,7 @@ def _dashboard(client, *, filtered: bool):
         open_cohorts = bulk_cohorts(count, status=Cohort.Status.OPEN, **shared)
         decisions = FundingDecision.objects.bulk_create(
             FundingDecision(
-                subject="participants.application:0",
+                subject="applications.application:0",
                 rules="2026",
                 facts={},
                 status="funded",

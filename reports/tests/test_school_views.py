@@ -9,12 +9,15 @@ import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from cohorts.models import Session
 from cohorts.tests.factories import CohortFactory
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import Application
-from participants.services import enrolment_change, school_leader_confirm
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from participants.services import enrolment_change
+from participants.tests.factories import EnrolmentFactory
+from schools.services import school_leader_confirm
+from schools.tests.factories import SchoolFactory
 
 from .helpers import at, finish_phase, module_window, released_outcome, session, take_register
 
@@ -306,7 +309,7 @@ def test_my_school_shows_each_participants_next_sessions_and_links_the_summary(c
     leader, _, _ = school_term
     sign_in(client, leader)
 
-    page = client.get(reverse("school-leader-home")).content.decode()
+    page = client.get(reverse("participants:school-leader-home")).content.decode()
 
     assert "Next sessions" in page
     assert "Tue 7 Dec, 16:00</span> Clinic 2" in page  # Europe/London is on GMT in December
@@ -321,7 +324,7 @@ def test_my_school_costs_the_same_queries_with_more_participants_and_sessions(
 ):
     leader, cohort, places = school_term
     sign_in(client, leader)
-    url = reverse("school-leader-home")
+    url = reverse("participants:school-leader-home")
     client.get(url)
     with django_assert_max_num_queries(16):
         client.get(url)

@@ -10,18 +10,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from cohorts.models import Session
 from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, sign_in
-from participants.models import Application, Attendance, Enrolment, SchoolLeadership
+from participants.models import Attendance, Enrolment
 from participants.selectors import progress_rows
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from participants.tests.factories import EnrolmentFactory
 from reports import selectors, services
 from reports.models import Export
 from reports.services import export_start, exports_forget_old
 from reports.tasks import export_build_task
+from schools.models import SchoolLeadership
+from schools.tests.factories import SchoolFactory
 
 from .factories import ExportFactory, body_of, column, csv_rows, xlsx_rows
 

@@ -12,15 +12,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from assessment.models import Outcome, Submission
 from assessment.tests.factories import AssessmentWindowFactory
 from cohorts.tests.factories import CohortFactory, SessionFactory
+from funding.models import FundingDecision
+from mailing_list.models import Subscriber
+from mailing_list.services import subscriber_confirm, subscriber_sign_up
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from participants.models import Application, Attendance, Enrolment, FundingDecision, Subscriber
-from participants.services import school_leader_confirm, subscriber_confirm, subscriber_sign_up
-from participants.tests.factories import ApplicationFactory, EnrolmentFactory, SchoolFactory
+from participants.models import Attendance, Enrolment
+from participants.tests.factories import EnrolmentFactory
 from programmes.tests.factories import ProgrammeFactory
+from schools.services import school_leader_confirm
+from schools.tests.factories import SchoolFactory
 
 from .factories import body_of, column, rows_of
 
@@ -52,7 +58,7 @@ def _download_links(page, kind: str) -> dict[str, dict]:
 
 def _decision(application, status: str, *, override: str = "") -> FundingDecision:
     decision = FundingDecision.objects.create(
-        subject=f"participants.application:{application.pk}",
+        subject=f"applications.application:{application.pk}",
         rules="2026",
         facts={"role": "teacher"},
         status=status,
@@ -88,7 +94,7 @@ def test_an_applications_export_holds_exactly_the_rows_of_the_filtered_review_qu
     sign_in(client, StaffUserFactory())
     filters = {"programme": cohort.programme.slug, "status": "school_approved"}
 
-    page = client.get(reverse("participants:application-list"), filters)
+    page = client.get(reverse("applications:application-list"), filters)
     rows = _export(client, "applications", file_format, **filters)
 
     listed = [application.pk for application in page.context["object_list"]]
@@ -127,7 +133,7 @@ def test_a_funding_decisions_export_holds_the_decisions_of_the_filtered_queue(cl
     _decision(_sent(1, status=Status.SCHOOL_APPROVED)[0], "funded")  # another cohort
     sign_in(client, StaffUserFactory())
 
-    page = client.get(reverse("participants:application-list"), {"cohort": cohort.pk})
+    page = client.get(reverse("applications:application-list"), {"cohort": cohort.pk})
     rows = _export(client, "funding-decisions", file_format, cohort=str(cohort.pk))
 
     with_decision = [a.pk for a in page.context["object_list"] if a.funding_decision]
@@ -354,7 +360,7 @@ def test_the_old_mailing_list_link_still_downloads_the_csv(client):
     sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
 
     response = client.get(
-        reverse("participants:subscriber-report"),
+        reverse("mailing_list:subscriber-report"),
         {"export": "csv", "programme": programme.slug},
         follow=True,
     )
@@ -400,7 +406,7 @@ def test_a_school_leader_exports_only_their_schools_people_with_the_leaders_colu
     school_leader_confirm(user=leader, school=school, by=StaffUserFactory())
     sign_in(client, leader)
 
-    page = client.get(reverse("school-leader-home"))
+    page = client.get(reverse("participants:school-leader-home"))
     applications = _export(client, "applications", "xlsx", schools="mine")
     places = _export(client, "enrolments", "csv", schools="mine")
 

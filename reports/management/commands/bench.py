@@ -19,13 +19,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from participants.funding import facts_from_json, funding_evaluate
-from participants.funding_facts_generator import funding_facts_lines
-from participants.gias import ALL_COLUMNS
-from participants.gias_generator import write_gias_file
-from participants.models import School
+from funding.facts_generator import funding_facts_lines
+from funding.rules import facts_from_json, funding_evaluate
 from reports.bench_data import SCALES, bench_data_make
 from reports.bench_pages import bench_pages, pages_measure
+from schools.gias import ALL_COLUMNS
+from schools.gias_generator import write_gias_file
+from schools.models import School
 
 # Full scale is what docs/performance.md records; small is CI's run, so the benchmark cannot rot.
 SIZES = {
@@ -209,8 +209,8 @@ class Command(BaseCommand):
         from cohorts.models import Cohort, DeliveryPartner, Session
         from npq_portal.models import User
         from participants.models import Enrolment
-        from participants.reminders import reminders_run
         from programmes.models import Programme
+        from reminders.services import reminders_run
 
         programme = Programme.objects.create(
             slug="bench-programme",

@@ -1,0 +1,41 @@
+"""The forms of the review and approval: a school's decision, delegating, staff decisions."""
+
+from django import forms
+
+
+class SchoolDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve the application"), ("decline", "Decline it")],
+        widget=forms.RadioSelect,
+        label="Your decision",
+    )
+    name = forms.CharField(max_length=200, label="Your name")
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment for the applicant",
+        help_text="Needed if you decline.",
+    )
+
+
+class DelegateApprovalForm(forms.Form):
+    email = forms.EmailField(label="Colleague's email address")
+    name = forms.CharField(max_length=200, label="Your name")
+
+
+class ApplicationDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("waitlist", "Waitlist"), ("reject", "Reject")],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(max_length=1000, required=False)
+
+
+class FundingOverrideForm(forms.Form):
+    funded = forms.TypedChoiceField(
+        choices=[("1", "Mark as funded by policy"), ("0", "Mark as not funded by policy")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        label="Override",
+    )
+    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,205 @@
+"""Applications for a place, from draft to decision, with their history."""
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from funding.models import FundingDecision
+from npq_portal.models import TimeStampedModel
+from npq_portal.roles import Role, user_roles
+from schools.models import School, SchoolLeadership
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ApplicationQuerySet":
+        """Hub staff see every application; anyone else sees their own."""
+        if user.has_perm("applications.view_application"):
+            return self
+
+        if Role.SCHOOL_LEADER not in user_roles(user):
+            return self.filter(applicant=user)
+        schools = SchoolLeadership.objects.filter(user=user).values("school")
+        return self.filter(Q(applicant=user) | Q(school__in=schools))
+
+    def sent(self) -> "ApplicationQuerySet":
+        """Applications that have left the applicant's hands: everything but drafts."""
+        return self.exclude(status=Application.Status.DRAFT)
+
+    def from_schools_led_by(self, user) -> "ApplicationQuerySet":
+        """Applications naming a school the user is a confirmed leader of (My school)."""
+        return self.filter(school__in=SchoolLeadership.objects.filter(user=user).values("school"))
+
+    def in_review_order(self) -> "ApplicationQuerySet":
+        """The review queue's order: oldest sent first."""
+        return self.order_by("submitted_at", "pk")
+
+    def in_school_order(self) -> "ApplicationQuerySet":
+        """My school's order: by school, then the applicant's surname."""
+        return self.order_by("school__name", "applicant__last_name", "applicant__first_name", "pk")
+
+    # The review queue's filters, by their query names: the list and its exports take these.
+    FILTERS = ("status", "cohort", "programme", "year", "partner", "funding", "q")
+
+    def matching(self, filters: Mapping[str, str]) -> "ApplicationQuerySet":
+        """Applications matching the review queue's filters: status, cohort, programme,
+        academic year, delivery partner, the funding outcome that stands, and a search of name,
+        email and school. A filter left
+        blank, or with a value it does not know, is left out, as the list has always done."""
+        applications = self
+        if filters.get("status") in Application.Status.values:
+            applications = applications.filter(status=filters["status"])
+        cohort = filters.get("cohort") or ""
+        if cohort.isdigit():
+            applications = applications.filter(cohort_id=int(cohort))
+        if filters.get("programme"):
+            applications = applications.filter(cohort__programme__slug=filters["programme"])
+        year, partner = filters.get("year") or "", filters.get("partner") or ""
+        if year.isdigit():
+            applications = applications.filter(cohort__academic_year=int(year))
+        if partner.isdigit():
+            applications = applications.filter(cohort__delivery_partner_id=int(partner))
+        if filters.get("funding"):
+            # The outcome that stands: staff's override where there is one.
+            code = filters["funding"]
+            applications = applications.filter(
+                Q(funding_decision__override_status=code)
+                | Q(funding_decision__override_status="", funding_decision__status=code)
+            )
+        query = (filters.get("q") or "").strip()
+        if query:
+            applications = applications.filter(
+                Q(applicant__email__icontains=query)
+                | Q(applicant__first_name__icontains=query)
+                | Q(applicant__last_name__icontains=query)
+                | Q(school__name__icontains=query)
+            )
+        return applications
+
+
+class Application(TimeStampedModel):
+    """A teacher's request for a place in a cohort, from draft to decision.
+
+    Holds personal data: the applicant's job, school, TRN and their headteacher's details.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_SCHOOL = "awaiting_school", "Waiting for school approval"
+        SCHOOL_APPROVED = "school_approved", "Approved by school"
+        SCHOOL_DECLINED = "school_declined", "Declined by school"
+        ACCEPTED = "accepted", "Place offered"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        REJECTED = "rejected", "Not offered a place"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.AWAITING_SCHOOL, Status.WITHDRAWN},
+        Status.AWAITING_SCHOOL: {Status.SCHOOL_APPROVED, Status.SCHOOL_DECLINED, Status.WITHDRAWN},
+        Status.SCHOOL_APPROVED: {
+            Status.ACCEPTED,
+            Status.WAITLISTED,
+            Status.REJECTED,
+            Status.WITHDRAWN,
+        },
+        Status.SCHOOL_DECLINED: {Status.REJECTED, Status.WITHDRAWN},
+        Status.WAITLISTED: {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
+        Status.ACCEPTED: set(),
+        Status.REJECTED: set(),
+        Status.WITHDRAWN: set(),
+    }
+    DECIDED = {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN}
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,  # application_cohort_queue_idx leads with it
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    answers = models.JSONField(default=dict, blank=True, help_text="The form's answers so far.")
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    trn = models.CharField("TRN", max_length=7, blank=True)
+    headteacher_name = models.CharField(max_length=200, blank=True)
+    headteacher_email = models.EmailField(blank=True)
+    funding_decision = models.ForeignKey(
+        FundingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    school_decided_by = models.CharField(max_length=200, blank=True)
+    school_decided_by_email = models.EmailField(blank=True)
+    school_decided_at = models.DateTimeField(null=True, blank=True)
+    school_comment = models.TextField(blank=True)
+    approver_email = models.EmailField(
+        blank=True, help_text="Who the approval link goes to: the headteacher or their delegate."
+    )
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A waiting-list place offered: when the offer lapses."
+    )
+    offer_lapsed_at = models.DateTimeField(
+        null=True, blank=True, help_text="They did not take up an offered place in time."
+    )
+    approval_chases = models.PositiveSmallIntegerField(
+        default=0, help_text="Reminders sent to the approver so far."
+    )
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("decide_application", "Can accept, waitlist and reject applications")]
+        # The review queue, oldest sent first (in_review_order): as a whole, by status (and the
+        # approval chase and dashboard, by status and age), and by cohort.
+        indexes = [
+            models.Index(fields=["submitted_at", "id"], name="application_queue_idx"),
+            models.Index(
+                fields=["status", "submitted_at", "id"], name="application_status_queue_idx"
+            ),
+            models.Index(
+                fields=["cohort", "submitted_at", "id"], name="application_cohort_queue_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "cohort"],
+                condition=~Q(status__in=["rejected", "withdrawn"]),
+                name="one_live_application_per_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Application {self.pk} for {self.cohort_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:application-detail", kwargs={"pk": self.pk})
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class ApplicationEvent(models.Model):
+    """A change of an application's status: who, when and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Application.Status)
+    to_status = models.CharField(max_length=20, choices=Application.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_name = models.CharField(max_length=200, blank=True, help_text="Who, without an account.")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status} → {self.to_status}"

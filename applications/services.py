@@ -1,0 +1,517 @@
+"""Changes of state for applications: the questions, school approval, decisions, waiting list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.models import Cohort
+from cohorts.services import cohort_places_changed
+from funding.services import funding_decide
+from npq_portal.emails import email_about_key, email_send_once
+from npq_portal.models import User
+from npq_portal.outbox import outbox_enqueue
+from schools.models import School
+
+from .links import approval_url
+from .models import Application, ApplicationEvent
+from .places import places
+from .steps import answers_still_asked, first_unanswered
+from .tasks import application_send_email_task
+
+APPLICATION_EMAILS = {
+    Application.Status.AWAITING_SCHOOL: "application_received",
+    Application.Status.SCHOOL_APPROVED: "application_school_decision",
+    Application.Status.SCHOOL_DECLINED: "application_school_decision",
+    Application.Status.ACCEPTED: "application_decision",
+    Application.Status.WAITLISTED: "application_decision",
+    Application.Status.REJECTED: "application_decision",
+}
+
+
+def application_email_later(application_id: int, kind: str, occasion: str) -> None:
+
+    outbox_enqueue(application_send_email_task, application_id, kind, occasion)
+
+
+def _application_move(
+    application: Application, *, to: str, by: User | None, reason: str = "", by_name: str = ""
+) -> Application:
+    """Change the status and write its history row; callers hold the application's lock."""
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=to,
+        by=by,
+        by_name=by_name,
+        reason=reason,
+    )
+    had_offer = application.status == Application.Status.WAITLISTED and application.offer_expires_at
+    application.status = to
+    if to != Application.Status.WAITLISTED:
+        application.offer_expires_at = None
+    application.save()
+    kind = APPLICATION_EMAILS.get(to)
+    if kind:
+        # The status goes with the email: a later change must not alter what this one says.
+        application_email_later(application.pk, kind, to)
+    if had_offer and to in {Application.Status.REJECTED, Application.Status.WITHDRAWN}:
+        waitlist_offer_next(cohort=application.cohort)  # their offered place goes on
+    return application
+
+
+def _refuse_own_address(applicant: User, email: str) -> None:
+    """The person who approves for the school cannot be the applicant."""
+    from allauth.account.models import EmailAddress
+
+    email = email.strip().lower()
+    own = {applicant.email.lower()} | {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=applicant).values_list("email", flat=True)
+    }
+    if email in own:
+        raise ValidationError("Give your headteacher's email address, not your own.")
+
+
+def _locked(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _refuse_unless(application: Application, to: str, message: str) -> None:
+    if not application.can_move_to(to):
+        raise ValidationError(f"{message} It is {application.get_status_display().lower()}.")
+
+
+@transaction.atomic
+def application_start(*, applicant: User, cohort) -> Application:
+    """A draft application for the cohort (the one already started, if there is one).
+
+    Raises ValidationError when the cohort is not taking applications or the applicant has
+    already applied for it.
+    """
+    if not Cohort.objects.accepting_applications().filter(pk=cohort.pk).exists():
+        raise ValidationError(f"{cohort} is not taking applications.")
+    live = Application.objects.filter(applicant=applicant, cohort=cohort).exclude(
+        status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
+    )
+    existing = live.first()
+    if existing and existing.status != Application.Status.DRAFT:
+        raise ValidationError("You have already applied for this cohort.")
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Application.objects.create(applicant=applicant, cohort=cohort)
+    except IntegrityError:  # a double click: the first request made it
+        return live.get()
+
+
+@transaction.atomic
+def application_save_answers(*, application: Application, answers: dict) -> Application:
+    """Keep the answers given so far (save and return later). Raises ValidationError once
+    the application has been sent."""
+    application = _locked(application)
+    if application.status != Application.Status.DRAFT:
+        raise ValidationError("This application has been sent, so it can no longer change.")
+    merged = {**application.answers, **answers}
+    # A changed answer can make earlier ones moot (a school, once working in early years).
+    application.answers = answers_still_asked(merged, application.cohort.programme)
+    application.save(update_fields=["answers", "updated_at"])
+    return application
+
+
+def application_funding_facts(application: Application) -> dict | None:
+    """The funding facts the answers give, or None for a programme DfE does not fund."""
+    answers = application.answers
+    course = application.cohort.programme.course_identifier
+    if not course:
+        return None
+    previously_funded = Application.objects.filter(
+        applicant=application.applicant,
+        status=Application.Status.ACCEPTED,
+        cohort__programme__course_identifier__in=_same_course(course),
+        funding_decision__funded=True,
+    ).exclude(pk=application.pk)
+    facts = {
+        "course_identifier": course,
+        "cohort_funded": True,
+        "inside_catchment": answers.get("works_in_england") == "yes",
+        "previously_funded": previously_funded.exists(),
+        "work_setting": answers.get("work_setting"),
+        "kind_of_nursery": answers.get("kind_of_nursery") or None,
+        "employment_type": answers.get("employment_type") or None,
+        "new_headteacher": answers.get("new_headteacher") == "yes",
+        "referred_by_return_to_teaching_adviser": answers.get("referred") == "yes",
+    }
+    if answers.get("school_urn"):
+        facts["institution"] = {"urn": str(answers["school_urn"])}
+    elif answers.get("ofsted_urn"):
+        facts["institution"] = {
+            "kind": "private_childcare_provider",
+            "urn": answers["ofsted_urn"],
+        }
+    return facts
+
+
+def _same_course(course: str) -> list[str]:
+    """ASO and EHCO count as one course for "previously funded" (FUNDING.md)."""
+    pair = {"npq-additional-support-offer", "npq-early-headship-coaching-offer"}
+    return sorted(pair) if course in pair else [course]
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: User) -> Application:
+    """Send the application: work out and record its funding, then ask the school to approve.
+
+    Raises ValidationError when an answer it needs is missing.
+    """
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.AWAITING_SCHOOL, "It cannot be sent.")
+    if not Cohort.objects.accepting_applications().filter(pk=application.cohort_id).exists():
+        raise ValidationError(f"{application.cohort} is no longer taking applications.")
+    answers = application.answers
+    if answers.get("mastery") == "cannot_show":
+        raise ValidationError(
+            "This NPQ needs a year of Teaching for Mastery or equivalent experience first."
+        )
+    missing = [
+        label
+        for key, label in [
+            ("works_in_england", "where you work"),
+            ("work_setting", "your work setting"),
+            ("role", "your role"),
+            ("trn", "your TRN"),
+            ("headteacher_name", "your headteacher's name"),
+            ("headteacher_email", "your headteacher's email address"),
+        ]
+        if not answers.get(key)
+    ]
+    if missing:
+        raise ValidationError("Answer every question first: " + ", ".join(missing) + ".")
+    step = first_unanswered(answers, application.cohort.programme)
+    if step is not None:
+        raise ValidationError(f"Answer every question first: {step.title.lower()}.")
+    _refuse_own_address(application.applicant, answers["headteacher_email"])
+    facts = application_funding_facts(application)
+    if facts is not None:
+        application.funding_decision = funding_decide(
+            subject=email_about_key(application),
+            facts=facts,
+            rules=application.cohort.funding_rules,
+            by=by,
+        )
+    if answers.get("school_urn"):
+        application.school = School.objects.filter(urn=int(answers["school_urn"])).first()
+    application.trn = answers["trn"]
+    application.headteacher_name = answers["headteacher_name"]
+    application.headteacher_email = answers["headteacher_email"].strip().lower()
+    application.approver_email = application.headteacher_email
+    application.submitted_at = timezone.now()
+    application = _application_move(application, to=Application.Status.AWAITING_SCHOOL, by=by)
+    application_email_later(application.pk, "school_approval_request", "1")
+    return application
+
+
+@transaction.atomic
+def application_school_decide(
+    *, application: Application, approve: bool, name: str, email: str, comment: str = ""
+) -> Application:
+    """Record the school's decision, made from the emailed link, with who and when.
+
+    Raises ValidationError when the application is no longer waiting for the school, or a
+    decline has no comment.
+    """
+    application = _locked(application)
+    to = Application.Status.SCHOOL_APPROVED if approve else Application.Status.SCHOOL_DECLINED
+    _refuse_unless(application, to, "The school's decision is already recorded.")
+    if not approve and not comment.strip():
+        raise ValidationError("Say why you are declining: the applicant is told.")
+    application.school_decided_by = name.strip()
+    application.school_decided_by_email = email.strip().lower()
+    application.school_decided_at = timezone.now()
+    application.school_comment = comment.strip()
+    return _application_move(application, to=to, by=None, by_name=name.strip(), reason=comment)
+
+
+@transaction.atomic
+def application_delegate_approval(
+    *, application: Application, email: str, by_name: str
+) -> Application:
+    """Hand the school's decision to a colleague: the old link stops, a new one is sent.
+
+    Raises ValidationError when the decision is already made.
+    """
+    application = _locked(application)
+    if application.status != Application.Status.AWAITING_SCHOOL:
+        raise ValidationError("The school's decision is already recorded.")
+    _refuse_own_address(application.applicant, email)
+    application.approver_email = email.strip().lower()
+    application.save(update_fields=["approver_email", "updated_at"])
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=application.status,
+        by_name=by_name.strip(),
+        reason=f"Asked {application.approver_email} to decide for the school.",
+    )
+    occasion = f"delegated-{application.events.count()}"
+    application_email_later(application.pk, "school_approval_request", occasion)
+    return application
+
+
+@transaction.atomic
+def application_accept(*, application: Application, by: User, reason: str = ""):
+    """Offer the applicant a place in the cohort they applied for.
+
+    Raises ValidationError if the school has not approved it or the cohort is full.
+    """
+    # Lock the cohort row first (every path locks cohort, then application): two staff
+    # accepting at once must not overfill it, nor deadlock with the waiting list.
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=application.cohort_id)
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.ACCEPTED, "It cannot be accepted.")
+    if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
+        raise ValidationError(f"{cohort} is {cohort.get_status_display().lower()}.")
+    taken = places().taken(cohort)
+    if taken + waitlist_live_offers(cohort).exclude(pk=application.pk).count() >= cohort.capacity:
+        raise ValidationError(
+            f"{cohort} is full (places offered from the waiting list count); waitlist the "
+            "application instead."
+        )
+    application.offer_expires_at = None
+    _application_move(application, to=Application.Status.ACCEPTED, by=by, reason=reason)
+    place = places().make(application=application, cohort=cohort)
+    cohort_places_changed(cohort=cohort, places_taken=taken + 1)
+    return place
+
+
+@transaction.atomic
+def application_waitlist(*, application: Application, by: User, reason: str = "") -> Application:
+    """Put an approved application on the cohort's waiting list, in the order it arrives."""
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.WAITLISTED, "It cannot be waitlisted.")
+    application.waitlisted_at = timezone.now()
+    return _application_move(application, to=Application.Status.WAITLISTED, by=by, reason=reason)
+
+
+@transaction.atomic
+def application_reject(*, application: Application, by: User, reason: str) -> Application:
+    """Turn an application down, with a reason the applicant is sent.
+
+    Raises ValidationError without a reason or once it is decided.
+    """
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.REJECTED, "It cannot be rejected.")
+    if not reason.strip():
+        raise ValidationError("Give a reason: the applicant is sent it.")
+    return _application_move(
+        application, to=Application.Status.REJECTED, by=by, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: User, reason: str = "") -> Application:
+    """The applicant withdraws before a decision. Raises ValidationError once decided."""
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.WITHDRAWN, "It cannot be withdrawn.")
+    return _application_move(
+        application, to=Application.Status.WITHDRAWN, by=by, reason=reason.strip()
+    )
+
+
+def application_send_email(*, application: Application, kind: str, occasion: str) -> None:
+    """Send one of an application's emails: to the applicant, or to whoever approves."""
+    context = {
+        "application": application,
+        "cohort": application.cohort,
+        "programme": application.cohort.programme,
+        "applicant": application.applicant,
+        "home_url": settings.SITE_URL + reverse("participants:teacher-home"),
+        "application_url": settings.SITE_URL + application.get_absolute_url(),
+        "last_event": application.events.last(),
+    }
+    if kind in {"application_school_decision", "application_decision"}:
+        context["status"] = occasion  # the status that caused it, not today's
+    if kind == "enrolment_changed":
+        _, enrolment_id, status, _ = occasion.split("-", 3)
+        enrolment = application.enrolments.filter(pk=int(enrolment_id)).first()
+        if enrolment is None:
+            return
+        context.update(
+            enrolment=enrolment,
+            enrolment_status=type(enrolment).Status(status).label.lower(),
+            event=enrolment.events.filter(to_status=status).last(),
+        )
+    if kind == "school_approval_request":
+        if application.status != Application.Status.AWAITING_SCHOOL:
+            return  # decided since: no request or reminder any more
+        email_send_once(
+            to=application.approver_email,
+            kind=kind,
+            about=application,
+            occasion=f"{application.approver_email}-{occasion}",
+            context={**context, "approval_url": approval_url(application)},
+        )
+        return
+    email_send_once(
+        to=application.applicant.email,
+        kind=kind,
+        about=application,
+        occasion=occasion,
+        context=context,
+    )
+
+
+OFFER_DAYS = 5  # how long someone on the waiting list has to take up a freed place
+
+
+def waitlist_live_offers(cohort):
+    """Waiting-list applications holding an offered place that has not lapsed."""
+    return Application.objects.filter(
+        cohort=cohort, status=Application.Status.WAITLISTED, offer_expires_at__gt=timezone.now()
+    )
+
+
+@transaction.atomic
+def waitlist_offer_next(*, cohort) -> Application | None:
+    """Offer a free place to the next person on the waiting list, in the order they joined it,
+    with OFFER_DAYS to take it up. Does nothing while an offer is outstanding or none is free."""
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=cohort.pk)
+    if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
+        return None
+    waiting = Application.objects.select_for_update().filter(
+        cohort=cohort, status=Application.Status.WAITLISTED
+    )
+    if places().taken(cohort) + waitlist_live_offers(cohort).count() >= cohort.capacity:
+        return None
+    next_in_line = (
+        waiting.filter(offer_expires_at__isnull=True, offer_lapsed_at__isnull=True)
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if next_in_line is None:
+        return None
+    next_in_line.offer_expires_at = timezone.now() + timedelta(days=OFFER_DAYS)
+    next_in_line.save(update_fields=["offer_expires_at", "updated_at"])
+    ApplicationEvent.objects.create(
+        application=next_in_line,
+        from_status=next_in_line.status,
+        to_status=next_in_line.status,
+        reason=f"A place came free: offered until {next_in_line.offer_expires_at:%d %B %Y}.",
+    )
+    application_email_later(
+        next_in_line.pk, "waitlist_offer", f"offer-{next_in_line.events.count()}"
+    )
+    return next_in_line
+
+
+@transaction.atomic
+def application_take_offer(*, application: Application, by: User):
+    """The applicant takes up a place offered from the waiting list.
+
+    Raises ValidationError when there is no live offer.
+    """
+    application = _locked(application)
+    expires = application.offer_expires_at
+    if (
+        application.status != Application.Status.WAITLISTED
+        or not expires
+        or expires < timezone.now()
+    ):
+        raise ValidationError("There is no place on offer to you now.")
+    return application_accept(application=application, by=by, reason="Took up a place offered")
+
+
+@transaction.atomic
+def waitlist_offers_expire() -> int:
+    """Let lapsed offers go and offer those places to the next in line; returns how many."""
+    due = Application.objects.filter(
+        status=Application.Status.WAITLISTED, offer_expires_at__lte=timezone.now()
+    )
+    # Cohorts first, then applications: the order every other path takes its locks in.
+    list(Cohort.objects.select_for_update(no_key=True).filter(pk__in=due.values("cohort_id")))
+    lapsed = list(due.select_for_update())
+    for application in lapsed:
+        application.offer_expires_at = None
+        application.offer_lapsed_at = timezone.now()
+        application.save(update_fields=["offer_expires_at", "offer_lapsed_at", "updated_at"])
+        ApplicationEvent.objects.create(
+            application=application,
+            from_status=application.status,
+            to_status=application.status,
+            reason="The offered place was not taken up in time.",
+        )
+        application_email_later(application.pk, "waitlist_offer_lapsed", "offer-lapsed")
+    for cohort in Cohort.objects.filter(pk__in={a.cohort_id for a in lapsed}):
+        waitlist_offer_next(cohort=cohort)
+    return len(lapsed)
+
+
+# Days after sending when the approver is reminded; after the last, staff are told.
+APPROVAL_CHASES = (3, 7)
+
+
+APPROVAL_STAFF_ALERT_DAYS = 10
+
+
+def approvals_chase() -> int:
+    """Remind approvers who have not answered (after 3 and 7 days), then tell the hub; each
+    reminder once. Returns how many reminders or alerts were sent this time."""
+    now = timezone.now()
+    sent = 0
+    waiting = Application.objects.filter(status=Application.Status.AWAITING_SCHOOL)
+    for chase, days in enumerate(APPROVAL_CHASES, start=1):
+        due = waiting.filter(
+            approval_chases=chase - 1, submitted_at__lte=now - timedelta(days=days)
+        )
+        for application_id in due.values_list("pk", flat=True).iterator():
+            with transaction.atomic():
+                application = _locked(Application(pk=application_id))
+                if application.approval_chases != chase - 1:
+                    continue  # another run got there first
+                application.approval_chases = chase
+                application.save(update_fields=["approval_chases", "updated_at"])
+                application_email_later(application.pk, "school_approval_request", f"chase-{chase}")
+                sent += 1
+    stale = waiting.filter(
+        approval_chases=len(APPROVAL_CHASES),
+        submitted_at__lte=now - timedelta(days=APPROVAL_STAFF_ALERT_DAYS),
+    )
+    for application in stale.select_related("applicant", "cohort__programme").iterator():
+        email_send_once(
+            to=settings.HUB_CONTACT_EMAIL,
+            kind="approval_overdue",
+            about=application,
+            occasion="staff-alert",
+            context={
+                "application": application,
+                "url": settings.SITE_URL + application.get_absolute_url(),
+            },
+        )
+        sent += 1
+    return sent
+
+
+def applications_decide_in_bulk(
+    *, applications, action: str, by: User, reason: str = ""
+) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Accept or reject several applications, each on its own: one that cannot be decided
+    (a full cohort, not yet approved) is reported and the others still go ahead.
+
+    Returns (decided, refused with the reason why).
+    """
+    decide = {"accept": application_accept, "reject": application_reject}[action]
+    decided, refused = [], []
+    for application in applications:
+        try:
+            decide(application=application, by=by, reason=reason)
+        except ValidationError as error:
+            refused.append((application, " ".join(error.messages)))
+        else:
+            decided.append(application)
+    return decided, refused

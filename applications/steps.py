@@ -1,0 +1,277 @@
+"""The application form, one question a page: each step, when it applies, and its form.
+
+The answers are kept on the draft application as they are given, so a teacher can leave and
+come back; services.application_submit checks them all again before sending.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from schools.forms import SchoolChoiceField
+
+SCHOOL_SETTINGS = {"a_school", "an_academy_trust", "a_16_to_19_educational_setting"}
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class WorksInEnglandForm(forms.Form):
+    works_in_england = forms.ChoiceField(
+        choices=YES_NO, widget=forms.RadioSelect, label="Do you work in England?"
+    )
+
+
+class WorkSettingForm(forms.Form):
+    work_setting = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Where do you work?",
+        choices=[
+            ("a_school", "A school"),
+            ("an_academy_trust", "An academy trust (central team)"),
+            ("a_16_to_19_educational_setting", "A 16 to 19 educational setting"),
+            ("early_years_or_childcare", "Early years or childcare"),
+            ("another_setting", "Another setting (virtual school, hospital school, ITT, …)"),
+            ("other", "Somewhere else, or not working at the moment"),
+        ],
+    )
+
+
+class SchoolForm(forms.Form):
+    school = SchoolChoiceField(
+        label="Which school or college do you work at?",
+        help_text="Start typing its name, town or postcode and choose it, or enter its URN.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].widget.attrs.update(
+            {"data-school-search": "", "list": "school-options", "autocomplete": "off"}
+        )
+
+    def answers(self) -> dict:
+        school = self.cleaned_data["school"]
+        return {"school_urn": str(school.urn), "school_name": str(school)}
+
+
+class NurseryForm(forms.Form):
+    kind_of_nursery = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="What kind of early years setting do you work in?",
+        choices=[
+            ("local_authority_maintained_nursery", "A local authority maintained nursery"),
+            ("preschool_class_as_part_of_school", "A pre-school class in a school"),
+            ("private_nursery", "A private nursery"),
+            ("childminder", "I am a childminder"),
+            ("another_early_years_setting", "Another early years setting"),
+        ],
+    )
+    ofsted_urn = forms.CharField(
+        required=False,
+        max_length=12,
+        label="Ofsted URN (if you have one)",
+        help_text="On your Ofsted registration certificate, e.g. EY123456.",
+    )
+
+    def clean_ofsted_urn(self) -> str:
+        value = self.cleaned_data["ofsted_urn"].strip().upper()
+        if value and not re.fullmatch(r"[A-Z]{0,2}\d{4,8}", value):
+            raise forms.ValidationError("Enter an Ofsted URN like EY123456, or leave it blank.")
+        return value
+
+
+class EmploymentForm(forms.Form):
+    employment_type = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="What is your job?",
+        choices=[
+            ("local_authority_virtual_school", "In a local authority virtual school"),
+            ("hospital_school", "In a hospital school"),
+            ("young_offender_institution", "In a young offender institution"),
+            ("local_authority_supply_teacher", "A local authority supply teacher"),
+            (
+                "lead_mentor_for_accredited_itt_provider",
+                "A lead mentor for an accredited initial teacher training provider",
+            ),
+            ("none_of_these", "None of these"),
+        ],
+    )
+
+
+class ReferredForm(forms.Form):
+    referred = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        label="Were you referred by a return-to-teaching adviser?",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.CharField(max_length=200, label="What is your role?", help_text="e.g. Maths lead")
+
+
+class TrnForm(forms.Form):
+    trn = forms.CharField(
+        label="What is your teacher reference number (TRN)?",
+        help_text="7 digits, on your teaching certificate or payslip. If you do not know it, "
+        "you can find it with DfE's 'Find a lost TRN' service.",
+    )
+
+    def clean_trn(self) -> str:
+        trn = re.sub(r"[\s-]", "", self.cleaned_data["trn"])
+        if trn.upper().startswith("RP"):
+            trn = trn[2:].replace("/", "")
+        if not (trn.isascii() and trn.isdigit() and len(trn) == 7):
+            raise forms.ValidationError("Enter your TRN as 7 digits, like 1234567.")
+        return trn
+
+
+class MasteryForm(forms.Form):
+    mastery = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Have you taken part in Teaching for Mastery?",
+        choices=[
+            ("completed_year", "Yes: I have completed at least one year of the programme"),
+            ("other_way", "No, but I can show a mastery approach another way"),
+            ("cannot_show", "No, and I cannot show a mastery approach yet"),
+        ],
+    )
+    mastery_how = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="How can you show a mastery approach?",
+        help_text="Only if you cannot say yes: e.g. another mastery programme, or leading it.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mastery") == "other_way" and not data.get("mastery_how", "").strip():
+            self.add_error("mastery_how", "Tell us how you can show a mastery approach.")
+        return data
+
+
+class SencoForm(forms.Form):
+    senco_in_role = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Are you a SENCO?",
+        choices=[("yes", "Yes"), ("planning", "No, but I plan to be one")],
+    )
+    senco_since = forms.DateField(
+        required=False,
+        label="Since when? (if you are one)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class HeadteacherForm(forms.Form):
+    new_headteacher = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        label="Are you a headteacher in your first five years of headship?",
+    )
+
+
+class ApproverForm(forms.Form):
+    headteacher_name = forms.CharField(max_length=200, label="Your headteacher's name")
+    headteacher_email = forms.EmailField(
+        label="Your headteacher's email address",
+        help_text="We email them a link to approve your application for the school.",
+    )
+
+
+class PaymentForm(forms.Form):
+    payment = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="If your place is not funded, who will pay?",
+        choices=[("school", "My school"), ("trust", "My trust"), ("self", "I will")],
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    form: type[forms.Form]
+
+    def applies(self, answers: dict, programme) -> bool:
+        return STEP_CONDITIONS.get(self.key, lambda answers, programme: True)(answers, programme)
+
+    def answers_from(self, form: forms.Form) -> dict[str, Any]:
+        if hasattr(form, "answers"):
+            return form.answers()
+        return {
+            name: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for name, value in form.cleaned_data.items()
+        }
+
+
+STEPS: tuple[Step, ...] = (
+    Step("england", "Where you work", WorksInEnglandForm),
+    Step("setting", "Your work setting", WorkSettingForm),
+    Step("school", "Your school", SchoolForm),
+    Step("nursery", "Your early years setting", NurseryForm),
+    Step("employment", "Your job", EmploymentForm),
+    Step("referred", "Return to teaching", ReferredForm),
+    Step("role", "Your role", RoleForm),
+    Step("trn", "Your TRN", TrnForm),
+    Step("mastery", "Teaching for Mastery", MasteryForm),
+    Step("senco", "Your SENCO role", SencoForm),
+    Step("headship", "Your headship", HeadteacherForm),
+    Step("approver", "Your headteacher", ApproverForm),
+    Step("payment", "Paying for your place", PaymentForm),
+)
+STEP_BY_KEY = {step.key: step for step in STEPS}
+
+STEP_CONDITIONS = {
+    "school": lambda answers, programme: answers.get("work_setting") in SCHOOL_SETTINGS,
+    "nursery": lambda answers, programme: answers.get("work_setting") == "early_years_or_childcare",
+    "employment": lambda answers, programme: answers.get("work_setting") == "another_setting",
+    "referred": lambda answers, programme: answers.get("work_setting") == "other",
+    "mastery": lambda answers, programme: (
+        programme.course_identifier == "npq-leading-primary-mathematics"
+    ),
+    "senco": lambda answers, programme: programme.course_identifier == "npq-senco",
+    "headship": lambda answers, programme: (
+        programme.course_identifier == "npq-early-headship-coaching-offer"
+    ),
+    "payment": lambda answers, programme: bool(programme.course_identifier),
+}
+
+
+def steps_for(answers: dict, programme) -> list[Step]:
+    """The questions this applicant is asked, in order, given their answers so far."""
+    return [step for step in STEPS if step.applies(answers, programme)]
+
+
+def first_unanswered(answers: dict, programme) -> Step | None:
+    for step in steps_for(answers, programme):
+        if not all(answers.get(name) not in (None, "") for name in _required(step)):
+            return step
+    return None
+
+
+def _required(step: Step) -> list[str]:
+    if step.key == "school":
+        return ["school_urn"]
+    return [name for name, field in step.form.base_fields.items() if field.required]
+
+
+def _answer_keys(step: Step) -> set[str]:
+    if step.key == "school":
+        return {"school_urn", "school_name"}
+    return set(step.form.base_fields)
+
+
+STEP_ANSWER_KEYS = {step.key: _answer_keys(step) for step in STEPS}
+
+
+def answers_still_asked(answers: dict, programme) -> dict:
+    """The answers to questions this applicant is still asked: changing where you work drops
+    the school you gave before, so it cannot decide funding or who approves."""
+    asked = set().union(*(STEP_ANSWER_KEYS[step.key] for step in steps_for(answers, programme)))
+    every_step_key = set().union(*STEP_ANSWER_KEYS.values())
+    return {
+        key: value for key, value in answers.items() if key in asked or key not in every_step_key
+    }

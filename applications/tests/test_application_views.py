@@ -1,0 +1,207 @@
+import pytest
+from django.urls import reverse
+
+from applications.models import Application
+from applications.services import application_save_answers, application_start
+from applications.tests.factories import ApplicationFactory
+from cohorts.models import Cohort
+from cohorts.tests.factories import CohortFactory
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from programmes.tests.factories import ProgrammeFactory
+from schools.tests.factories import SchoolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def npqlpm_cohort():
+    programme = ProgrammeFactory(
+        slug="npq-leading-primary-mathematics",
+        course_identifier="npq-leading-primary-mathematics",
+        short_name="NPQLPM",
+    )
+    return CohortFactory(programme=programme, status=Cohort.Status.OPEN)
+
+
+@pytest.fixture
+def teacher(client):
+    user = UserFactory()
+    sign_in(client, user)
+    return user
+
+
+def _step(application, key):
+    return reverse("applications:application-step", args=[application.pk, key])
+
+
+def test_applying_starts_a_draft_at_the_first_question(client, teacher, npqlpm_cohort):
+    response = client.post(reverse("applications:apply", args=[npqlpm_cohort.pk]))
+
+    application = Application.objects.get()
+    assert (application.applicant, application.status) == (teacher, Application.Status.DRAFT)
+    assert response.url == _step(application, "england")
+
+
+def test_each_answer_is_kept_and_the_next_question_follows_from_it(client, teacher, npqlpm_cohort):
+    SchoolFactory(urn=123456)
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+
+    client.post(_step(application, "england"), {"works_in_england": "yes"})
+    response = client.post(_step(application, "setting"), {"work_setting": "a_school"})
+    assert response.url == _step(application, "school")
+    response = client.post(_step(application, "school"), {"school": "123456"})
+    assert response.url == _step(application, "role")
+
+    application.refresh_from_db()
+    assert application.answers["school_urn"] == "123456"
+    # Save and return: starting again carries on where they left off.
+    assert client.post(reverse("applications:apply", args=[npqlpm_cohort.pk])).url == _step(
+        application, "role"
+    )
+
+
+def test_a_question_not_for_this_applicant_is_not_found(client, teacher, npqlpm_cohort):
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+    application_save_answers(application=application, answers={"work_setting": "other"})
+
+    assert client.get(_step(application, "school")).status_code == 404
+    assert client.get(_step(application, "referred")).status_code == 200
+    assert client.get(_step(application, "senco")).status_code == 404  # NPQLPM, not SENCO
+
+
+@pytest.mark.parametrize(
+    ("trn", "ok"), [("1234567", True), ("RP99/12345", True), ("123456", False), ("abc", False)]
+)
+def test_the_trn_is_checked(client, teacher, npqlpm_cohort, trn, ok):
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+
+    response = client.post(_step(application, "trn"), {"trn": trn})
+
+    assert (response.status_code == 302) is ok
+    if not ok:
+        assert "Enter your TRN as 7 digits" in response.content.decode()
+
+
+def test_no_mastery_experience_stops_the_application_with_a_way_forward(
+    client, teacher, npqlpm_cohort
+):
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+
+    response = client.post(_step(application, "mastery"), {"mastery": "cannot_show"}, follow=True)
+
+    page = response.content.decode()
+    assert "You cannot apply for this NPQ yet" in page
+    assert "?family=maths_hub" in page
+
+
+def test_the_check_page_lists_answers_with_change_links_and_sends(
+    client, teacher, npqlpm_cohort, mailoutbox, django_capture_on_commit_callbacks
+):
+    SchoolFactory(urn=123456)
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+    application_save_answers(
+        application=application,
+        answers={
+            "works_in_england": "yes",
+            "work_setting": "a_school",
+            "school_urn": "123456",
+            "school_name": "Oakfield (123456)",
+            "role": "Maths lead",
+            "trn": "1234567",
+            "mastery": "completed_year",
+            "headteacher_name": "Helen Whitfield",
+            "headteacher_email": "head@oakfield.example",
+            "payment": "school",
+        },
+    )
+    check = reverse("applications:application-check", args=[application.pk])
+
+    page = client.get(check).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(check)
+
+    assert "Maths lead" in page and f"{_step(application, 'role')}?change=1" in page
+    assert response.url == application.get_absolute_url()
+    application.refresh_from_db()
+    assert application.status == Application.Status.AWAITING_SCHOOL
+    assert len(mailoutbox) == 2
+
+
+def test_another_teachers_application_is_not_found(client, teacher, npqlpm_cohort):
+    other = application_start(applicant=UserFactory(), cohort=npqlpm_cohort)
+
+    assert client.get(other.get_absolute_url()).status_code == 404
+    assert client.get(_step(other, "england")).status_code == 404
+    assert (
+        client.post(reverse("applications:application-withdraw", args=[other.pk])).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_the_review_queue_has_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, npqlpm_cohort, count
+):
+    for _ in range(count):
+        application = application_start(applicant=UserFactory(), cohort=npqlpm_cohort)
+        Application.objects.filter(pk=application.pk).update(status="awaiting_school")
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("applications:application-list"))
+
+    assert len(response.context["object_list"]) == min(count, 25)
+
+
+def test_teachers_cannot_see_the_queue_or_decide(client, teacher, npqlpm_cohort):
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+
+    assert client.get(reverse("applications:application-list")).status_code == 403
+    response = client.post(
+        reverse("applications:application-decide", args=[application.pk]), {"action": "accept"}
+    )
+    assert response.status_code == 403
+
+
+def test_the_cohort_list_counts_applications_awaiting_a_decision(client, npqlpm_cohort):
+    for status in ["school_approved", "school_approved", "awaiting_school"]:
+        application = application_start(applicant=UserFactory(), cohort=npqlpm_cohort)
+        Application.objects.filter(pk=application.pk).update(status=status)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    listed = client.get(reverse("cohorts:cohort-list")).context["object_list"]
+
+    assert [cohort.applications_awaiting for cohort in listed] == [2]
+
+
+def test_going_back_to_the_form_after_sending_explains_instead_of_not_found(
+    client, teacher, npqlpm_cohort
+):
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+    Application.objects.filter(pk=application.pk).update(status="awaiting_school")
+
+    for url in [
+        _step(application, "role"),
+        reverse("applications:application-check", args=[application.pk]),
+    ]:
+        response = client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == application.get_absolute_url()
+        assert "This application has been sent" in response.content.decode()
+
+
+def test_the_cohort_list_counts_the_applications_waiting_for_a_decision(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    busy, quiet = CohortFactory(), CohortFactory()
+    ApplicationFactory.create_batch(2, cohort=busy, status=Application.Status.SCHOOL_APPROVED)
+    ApplicationFactory(cohort=busy, status=Application.Status.AWAITING_SCHOOL)
+    ApplicationFactory(cohort=quiet, status=Application.Status.ACCEPTED)
+
+    response = client.get(reverse("cohorts:cohort-list"))
+
+    awaiting = {cohort: cohort.applications_awaiting for cohort in response.context["object_list"]}
+    assert awaiting == {busy: 2, quiet: 0}
+    link = (
+        reverse("applications:application-list") + f"?cohort={busy.pk}&amp;status=school_approved"
+    )
+    assert f'<a href="{link}">2</a>' in response.content.decode()

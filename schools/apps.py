@@ -1,0 +1,8 @@
+"""Where people work: GIAS schools, other institutions, DfE's eligibility lists and school leaders."""
+
+from django.apps import AppConfig
+
+
+class SchoolsConfig(AppConfig):
+    name = "schools"
+    verbose_name = "Schools"

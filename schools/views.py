@@ -1,0 +1,163 @@
+"""The school pages: the search behind every school question, the staff list, imports, leaders."""
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import DetailView, FormView, ListView
+
+from npq_portal.freshness import fresh_get, fresh_set
+from npq_portal.mixins import PermissionFirstMixin
+
+from .forms import GiasUploadForm, SchoolLeaderForm
+from .models import GiasImport, School, SchoolLeadership
+from .services import (
+    gias_import_live_progress,
+    gias_import_start,
+    school_leader_confirm,
+    school_leader_remove,
+)
+
+SEARCH_RESULTS = 10
+
+
+SEARCH_CACHE_SECONDS = 3600
+
+
+@login_not_required
+def school_search(request):
+    """Schools matching a name, URN, UKPRN or postcode, for forms' autocomplete (GIAS is public)."""
+    query = request.GET.get("q", "").strip()[:100]
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    with_closed = request.GET.get("closed") == "1"
+    # People type the same beginnings: each search's answer is kept until the schools change.
+    key = "school-search:" + hashlib.sha256(f"{with_closed}|{query.lower()}".encode()).hexdigest()
+    results = fresh_get(request, key)
+    if results is None:
+        results = _school_search_results(query, with_closed=with_closed)
+        fresh_set(request, key, results, SEARCH_CACHE_SECONDS)
+    return JsonResponse({"results": results})
+
+
+def _school_search_results(query: str, *, with_closed: bool) -> list[dict]:
+    schools = School.objects.search(query)
+    if not with_closed:
+        schools = schools.open()
+    return [
+        {
+            "urn": school.urn,
+            "name": school.name,
+            "town": school.town,
+            "postcode": school.postcode,
+            "local_authority": school.la_name,
+            "type": school.establishment_type_name,
+            "phase": school.phase_name,
+            "open": school.status_code != School.Status.CLOSED,
+        }
+        for school in schools.order_by("name", "urn")[:SEARCH_RESULTS]
+    ]
+
+
+class SchoolListView(PermissionRequiredMixin, ListView):
+    permission_required = "schools.view_school"
+    template_name = "schools/school_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        query = self.request.GET.get("q", "").strip()[:100]
+        schools = School.objects.search(query) if query else School.objects.all()
+        return schools.order_by("name", "urn")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = self.request.GET.get("q", "")
+        context["school_count"] = School.objects.count() if not context["query"] else None
+        context["last_import"] = GiasImport.objects.filter(status=GiasImport.Status.DONE).first()
+        return context
+
+
+class GiasImportCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "schools.add_giasimport"
+    form_class = GiasUploadForm
+    template_name = "schools/giasimport_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["imports"] = GiasImport.objects.select_related("uploaded_by")[:10]
+        return context
+
+    def form_valid(self, form):
+        record = gias_import_start(upload=form.cleaned_data["file"], by=self.request.user)
+        return redirect(record)
+
+
+class GiasImportDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "schools.add_giasimport"
+    template_name = "schools/giasimport_detail.html"
+    model = GiasImport
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        written, to_write = gias_import_live_progress(self.object)
+        context["written"], context["to_write"] = written, to_write
+        context["percent"] = (
+            self.object.percent_done
+            if self.object.finished or not to_write
+            else round(100 * written / to_write)
+        )
+        return context
+
+
+class SchoolLeaderListView(PermissionFirstMixin, FormView):
+    """Who leads a school in the portal, and confirming another."""
+
+    permission_required = "schools.add_schoolleadership"
+    form_class = SchoolLeaderForm
+    template_name = "schools/school_leaders.html"
+
+    def find_objects(self, urn):
+        self.school = get_object_or_404(School, urn=urn)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["school"] = self.school
+        context["leaders"] = self.school.leaderships.select_related("user", "confirmed_by")
+        # Who has approved its staff's applications (through the applications app's relation).
+        context["approvers"] = (
+            self.school.applications.exclude(school_decided_by_email="")
+            .values_list("school_decided_by", "school_decided_by_email")
+            .distinct()
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "remove" in request.POST:
+            chosen = request.POST["remove"]
+            leadership = get_object_or_404(
+                SchoolLeadership.objects.select_related("user", "school"),
+                pk=int(chosen) if chosen.isdigit() else 0,
+                school=self.school,
+            )
+            school_leader_remove(leadership=leadership, by=request.user)
+            messages.success(request, f"{leadership.user} no longer sees {self.school.name}.")
+            return redirect("schools:school-leaders", urn=self.school.urn)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        from allauth.account.models import EmailAddress
+
+        address = (
+            EmailAddress.objects.filter(email__iexact=form.cleaned_data["email"], verified=True)
+            .select_related("user")
+            .first()
+        )
+        if address is None:
+            form.add_error("email", "No verified account has this address: ask them to sign up.")
+            return self.form_invalid(form)
+        school_leader_confirm(user=address.user, school=self.school, by=self.request.user)
+        messages.success(self.request, f"{address.user} can now see {self.school.name}'s people.")
+        return redirect("schools:school-leaders", urn=self.school.urn)
