@@ -1,4 +1,4 @@
-"""Reads for the funding rules: institutions by URN or UKPRN, and what a rule change would change."""
+"""Reads for the funding rules: institutions by URN or UKPRN, what a rule change would change."""
 
 from __future__ import annotations
 

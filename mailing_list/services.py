@@ -1,4 +1,4 @@
-"""Changes of state on the mailing list: sign-up, confirmation, interests, leaving, announcements."""
+"""Changes of state on the mailing list: signing up, confirming, interests, leaving, news."""
 
 from __future__ import annotations
 

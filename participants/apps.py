@@ -10,6 +10,6 @@ class ParticipantsConfig(AppConfig):
     verbose_name = "Participants"
 
     def ready(self) -> None:
-        from .services import EnrolmentPlaces
+        from .places import EnrolmentPlaces
 
         places_register(EnrolmentPlaces())

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from applications.services import (
@@ -21,12 +19,9 @@ from cohorts.services import cohort_places_changed
 from npq_portal.models import User
 from npq_portal.uploads import uploaded_csv
 
-from .forms import EnrolmentTransferForm
 from .models import Attendance, AttendanceChange, Enrolment, EnrolmentEvent, ModulePhaseDone
 from .participation import ATTENDED
 from .signals import enrolment_transferred, enrolment_withdrawn
-
-logger = logging.getLogger(__name__)
 
 
 def _enrolment_move(
@@ -44,40 +39,14 @@ def _enrolment_move(
     return enrolment
 
 
-def _places_taken(cohort) -> int:
+def places_taken(cohort) -> int:
+    """How many of the cohort's places are held (active or deferred)."""
     return Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
-
-
-class EnrolmentPlaces:
-    """The places accepted applications make (applications.places reaches them through this)."""
-
-    def taken(self, cohort) -> int:
-        return _places_taken(cohort)
-
-    def make(self, *, application, cohort) -> Enrolment:
-        return Enrolment.objects.create(
-            participant_id=application.applicant_id, cohort=cohort, application=application
-        )
-
-    def application_context(self, *, application, user) -> dict:
-        enrolments = application.enrolments.select_related("cohort__programme").prefetch_related(
-            Prefetch("events", queryset=EnrolmentEvent.objects.select_related("by"))
-        )
-        context = {
-            "enrolments": enrolments,
-            "withdrawal_reasons": EnrolmentEvent.WithdrawalReason.choices,
-        }
-        if user.has_perm("applications.decide_application"):
-            current = [e for e in enrolments if e.status in {"active", "deferred"}]
-            context["transfer_form"] = (
-                EnrolmentTransferForm(enrolment=current[0]) if current else None
-            )
-        return context
 
 
 def _places_changed(cohort) -> None:
     """Tell the cohort how many places are taken, then offer any free one to the waiting list."""
-    cohort_places_changed(cohort=cohort, places_taken=_places_taken(cohort))
+    cohort_places_changed(cohort=cohort, places_taken=places_taken(cohort))
     waitlist_offer_next(cohort=cohort)
 
 
@@ -161,7 +130,7 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
     source, target = cohorts[enrolment.cohort_id], cohorts[to_cohort.pk]
     if source.programme_id != target.programme_id:
         raise ValidationError("A place can only move to a cohort of the same programme.")
-    if _places_taken(target) + waitlist_live_offers(target).count() >= target.capacity:
+    if places_taken(target) + waitlist_live_offers(target).count() >= target.capacity:
         raise ValidationError(f"{target} is full.")
     _enrolment_move(
         enrolment, to=Enrolment.Status.WITHDRAWN, by=by, reason=f"Transferred to {target}: {reason}"

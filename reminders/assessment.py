@@ -1,6 +1,6 @@
 """Assessment window reminders: when a window opens, and before it closes.
 
-Like participants/reminders.py: a rule is done once per window (ReminderDone), every email
+Like the rules in reminders/services.py: a rule is done once per window (ReminderDone), each email
 goes through email_send_once keyed on the rule, so a rerun or a second worker sends nothing
 twice. Both are urgent (missing the window costs a participant a term): no cap, no opt-out.
 """

@@ -1,4 +1,4 @@
-"""The signed link in every optional reminder that stops them, for people with or without an account."""
+"""The signed link in every optional reminder that stops them, with or without an account."""
 
 from __future__ import annotations
 

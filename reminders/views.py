@@ -1,4 +1,4 @@
-"""The reminders' pages: stopping them from an email, the upcoming list and every email's preview."""
+"""The reminders' pages: stopping them from an email, the upcoming list, every email's preview."""
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update

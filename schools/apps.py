@@ -1,4 +1,4 @@
-"""Where people work: GIAS schools, other institutions, DfE's eligibility lists and school leaders."""
+"""Where people work: GIAS schools, other institutions, DfE's eligibility lists, school leaders."""
 
 from django.apps import AppConfig
 

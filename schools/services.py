@@ -1,4 +1,4 @@
-"""Changes of state for schools: the GIAS import, eligibility lists, childcare providers, leaders."""
+"""Changes of state for schools: GIAS imports, eligibility lists, childcare providers, leaders."""
 
 from __future__ import annotations
 

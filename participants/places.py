@@ -1,0 +1,37 @@
+"""The keeper of places that applications.places reaches: participants registers it when
+Django starts (ParticipantsConfig.ready), so applications never imports this app."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from .forms import EnrolmentTransferForm
+from .models import Enrolment, EnrolmentEvent
+from .services import places_taken
+
+
+class EnrolmentPlaces:
+    """The places accepted applications make (applications.places reaches them through this)."""
+
+    def taken(self, cohort) -> int:
+        return places_taken(cohort)
+
+    def make(self, *, application, cohort) -> Enrolment:
+        return Enrolment.objects.create(
+            participant_id=application.applicant_id, cohort=cohort, application=application
+        )
+
+    def application_context(self, *, application, user) -> dict:
+        enrolments = application.enrolments.select_related("cohort__programme").prefetch_related(
+            Prefetch("events", queryset=EnrolmentEvent.objects.select_related("by"))
+        )
+        context = {
+            "enrolments": enrolments,
+            "withdrawal_reasons": EnrolmentEvent.WithdrawalReason.choices,
+        }
+        if user.has_perm("applications.decide_application"):
+            current = [e for e in enrolments if e.status in {"active", "deferred"}]
+            context["transfer_form"] = (
+                EnrolmentTransferForm(enrolment=current[0]) if current else None
+            )
+        return context
