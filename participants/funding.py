@@ -776,24 +776,7 @@ def facts_from_json(data: dict) -> FundingFacts:
 
     institution = get("institution")
     if institution is not None:
-        if type(institution) is not dict:
-            raise FundingError("institution must be an object.")
-        i = institution.get
-        institution = Institution(
-            i("kind"),
-            i("urn"),
-            i("ukprn"),
-            i("establishment_type_code"),
-            i("number_of_pupils"),
-            i("phase_name"),
-            False if (v := i("on_rise_list")) is None else v,
-            False if (v := i("on_pp50_school_list")) is None else v,
-            False if (v := i("on_pp50_further_education_list")) is None else v,
-            False if (v := i("on_childminders_list")) is None else v,
-            False if (v := i("on_la_disadvantaged_nursery_list")) is None else v,
-            False if (v := i("on_disadvantaged_early_years_list")) is None else v,
-            False if (v := i("on_bursary_further_education_list")) is None else v,
-        )
+        institution = _institution_from_json(institution)
 
     return FundingFacts(
         course,
@@ -810,15 +793,44 @@ def facts_from_json(data: dict) -> FundingFacts:
     )
 
 
+def _institution_from_json(institution: object) -> Institution:
+    if type(institution) is not dict:
+        raise FundingError("institution must be an object.")
+    i = institution.get
+    return Institution(
+        i("kind"),
+        i("urn"),
+        i("ukprn"),
+        i("establishment_type_code"),
+        i("number_of_pupils"),
+        i("phase_name"),
+        False if (v := i("on_rise_list")) is None else v,
+        False if (v := i("on_pp50_school_list")) is None else v,
+        False if (v := i("on_pp50_further_education_list")) is None else v,
+        False if (v := i("on_childminders_list")) is None else v,
+        False if (v := i("on_la_disadvantaged_nursery_list")) is None else v,
+        False if (v := i("on_disadvantaged_early_years_list")) is None else v,
+        False if (v := i("on_bursary_further_education_list")) is None else v,
+    )
+
+
 _LOOKUP_BLOCKERS = ("establishment_type_code", *_INSTITUTION_FLAGS)
 
 
 def institution_needs_lookup(data: dict) -> bool:
     """True when the JSON institution names a URN or UKPRN but gives no list membership and no
-    establishment type, so the caller must fill it in from the database."""
+    establishment type, so the caller must fill it in from the database.
+
+    Raises FundingError, naming the field, when such an institution has a field of the wrong
+    type: the look-up reads `kind`, `urn` and `ukprn` as they are and replaces the rest, so it
+    must not be given what facts_from_json would refuse.
+    """
     institution = data.get("institution") if type(data) is dict else None
     if type(institution) is not dict:
         return False
     if institution.get("urn") is None and institution.get("ukprn") is None:
         return False
-    return all(institution.get(name) is None for name in _LOOKUP_BLOCKERS)
+    if any(institution.get(name) is not None for name in _LOOKUP_BLOCKERS):
+        return False
+    _institution_from_json(institution)
+    return True

@@ -1245,6 +1245,24 @@ def test_institution_needs_lookup(institution, needs_lookup):
     assert institution_needs_lookup(data) is needs_lookup
 
 
+@pytest.mark.parametrize(
+    ("institution", "message"),
+    [
+        ({"kind": [None], "urn": "100001"}, "kind must be school, .* or null, not \\[None\\]"),
+        ({"kind": "castle", "urn": "100001"}, "kind must be school, .* or null, not 'castle'"),
+        ({"urn": {"id": 1}}, "urn must be text or a whole number, not {'id': 1}"),
+        ({"ukprn": False}, "ukprn must be text or a whole number, not False"),
+        ({"urn": "100001", "number_of_pupils": "ninety"}, "number_of_pupils must be a whole"),
+        ({"urn": "100001", "phase_name": {}}, "phase_name must be text, not {}"),
+    ],
+)
+def test_institution_needs_lookup_refuses_fields_the_look_up_would_misread(institution, message):
+    data = {"course_identifier": HEADSHIP, "work_setting": "a_school", "institution": institution}
+
+    with pytest.raises(FundingError, match=message):
+        institution_needs_lookup(data)
+
+
 # ---- Rule sets by name ----
 
 
