@@ -26,10 +26,13 @@ Readings of rules the specification leaves open (the tests pin each one down):
 - Another setting: the lead-mentor rule comes before the review rule, whatever the course.
 - Unknown `work_setting`, `kind_of_nursery` and `employment_type` strings are accepted (the
   specification gives unknown settings an outcome); an unknown institution `kind` is an error.
+- `establishment_type_code` and `number_of_pupils` may be text of digits ("34", as DfE's data
+  and GIAS extracts give them); any other text is an error.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -274,13 +277,21 @@ def _check_flags(obj: object, names: tuple[str, ...]) -> None:
 
 
 def _whole_number(name: str, value: object) -> int | None:
-    """The value as a whole number of 0 or more; an integral float (10.0) counts as one."""
+    """The value as a whole number of 0 or more; an integral float (10.0) counts as one, and so
+    does text of digits ("100", " 15 "), the way GIAS codes and counts arrive in DfE's data."""
     if value is None or (type(value) is int and value >= 0):
         return value
     if type(value) is float and value.is_integer() and value >= 0:
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return int(value)
+    if isinstance(value, str):
+        digits = value.strip()
+        # ASCII only: str.isdigit() also passes "²" and other scripts' digits. Past Python's
+        # limit on digits int() would raise ValueError; this refuses it with the others.
+        limit = sys.get_int_max_str_digits()
+        if digits.isascii() and digits.isdigit() and (not limit or len(digits) <= limit):
+            return int(digits)
     raise FundingError(f"{name} must be a whole number of 0 or more, not {_show(value)}.")
 
 

@@ -400,6 +400,44 @@ def test_a_decision_on_a_malformed_institution_is_refused_naming_the_field():
     assert not FundingDecision.objects.exists()
 
 
+def test_gias_codes_and_counts_given_as_text_are_read_as_numbers(tmp_path):
+    institution = {
+        **SCHOOL_FACTS["institution"],
+        "establishment_type_code": " 34",
+        "number_of_pupils": "120",
+    }
+    eleven = {**institution, "establishment_type_code": "11"}  # other independent school
+
+    outcomes, error = _run(
+        tmp_path,
+        [
+            json.dumps({**SCHOOL_FACTS, "institution": institution}),
+            json.dumps({**SCHOOL_FACTS, "institution": eleven}),
+        ],
+        "--rules",
+        "2026",
+        "--bursary",
+    )
+
+    assert error is None
+    assert outcomes[0]["status"] == "funded"
+    assert outcomes[0]["bursary"] == {"eligible": True, "amount": 800}
+    assert outcomes[1]["status"] == "ineligible_establishment_type"
+
+
+@pytest.mark.parametrize("given", ["1.5", "abc", "", "-3", True])
+@pytest.mark.parametrize("name", ["establishment_type_code", "number_of_pupils"])
+def test_gias_codes_and_counts_that_are_not_whole_numbers_are_named(tmp_path, name, given):
+    institution = {**SCHOOL_FACTS["institution"], name: given}
+
+    outcomes, error = _run(
+        tmp_path, [json.dumps({**SCHOOL_FACTS, "institution": institution})], "--rules", "2026"
+    )
+
+    assert outcomes == [{"error": f"{name} must be a whole number of 0 or more, not {given!r}."}]
+    assert error.returncode == 1
+
+
 def test_blank_lines_keep_the_output_in_step_with_the_input(tmp_path):
     outcomes, error = _run(
         tmp_path, [json.dumps(SCHOOL_FACTS), "", json.dumps(SCHOOL_FACTS)], "--rules", "2026"
