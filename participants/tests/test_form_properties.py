@@ -25,8 +25,13 @@ from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
+# Counts for `make test` (the "ci" profile's 100), scaled by the Hypothesis profile conftest.py
+# loads: far more in `make fuzz`. These settings take derandomize and the database from it too.
+SCALE = settings.default.max_examples / 100
 PAGES = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(30 * SCALE),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
