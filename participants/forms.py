@@ -93,6 +93,26 @@ class SchoolChoiceField(forms.CharField):
         return school
 
 
+class ProgrammesField(forms.ModelMultipleChoiceField):
+    """Programmes ticked on a public form, by id. An id past 64 bits is refused as any unknown
+    id is: SQLite cannot compare one (OverflowError, a server error), and Django guards only
+    single-value lookups, not the `__in` this field queries with."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                too_large = abs(int(pk)) >= 2**63
+            except (TypeError, ValueError):
+                continue  # not a number at all: Django's own check refuses it
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+
 class SubscribeForm(forms.Form):
     first_name = forms.CharField(max_length=150, label="First name")
     last_name = forms.CharField(max_length=150, label="Last name")
@@ -102,7 +122,7 @@ class SubscribeForm(forms.Form):
         label="Your school (optional)",
         help_text="Start typing its name, town or postcode and choose it from the list.",
     )
-    programmes = forms.ModelMultipleChoiceField(
+    programmes = ProgrammesField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         label="Which programmes would you like to hear about?",
@@ -128,7 +148,7 @@ class SubscribeForm(forms.Form):
 
 
 class SubscriberInterestsForm(forms.Form):
-    programmes = forms.ModelMultipleChoiceField(
+    programmes = ProgrammesField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         label="Which programmes would you like to hear about?",
