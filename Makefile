@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint format worker beat bench clean
+.PHONY: run test install migrate demo lint format worker beat bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,19 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The property tests with Hypothesis's "fuzz" profile (conftest.py): fifty times the examples of
+# `make test`, from a new random seed each run (about six minutes). Every failure it finds
+# becomes an @example on the property, so `make test` keeps checking it.
+FUZZ_TESTS := funding/tests/test_funding_properties.py \
+	participants/tests/test_form_properties.py participants/tests/test_import_properties.py
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $(FUZZ_TESTS)
 
 # With REDIS_URL set: a worker and the beat scheduler, each in its own terminal.
 worker: install

@@ -8,8 +8,22 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # an empty value would not cou
 
 import pytest  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from npq_portal.celery import app as celery_app  # noqa: E402
+
+# ---- Hypothesis ----
+# "ci" (`make test`, CI): the same examples every run, whatever is in .hypothesis/, so a red
+# build is the code's doing, not the draw's. "fuzz" (`make fuzz`): fifty times the examples from
+# a new random seed each run (ten times missed a bug funding_check had). The property tests
+# scale their own max_examples by this profile's.
+hypothesis_settings.register_profile(
+    "ci", max_examples=100, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=5000, derandomize=False, database=None, print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_SETTINGS = {
     # Hashing a real password takes about half a second; tests only need it to work.

@@ -1,6 +1,7 @@
 from django import forms
 
 from cohorts.models import Cohort
+from npq_portal.forms import ModelChoicesField
 from programmes.models import Programme
 
 from .models import AssessmentWindow, Marking
@@ -125,7 +126,7 @@ class MarkingForm(forms.Form):
 
 
 class AllocationForm(forms.Form):
-    assessors = forms.ModelMultipleChoiceField(
+    assessors = ModelChoicesField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         label="Share among these assessors",

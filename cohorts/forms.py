@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 
+from npq_portal.forms import ModelChoicesField
 from npq_portal.roles import ROLE_SPECS, Role
 from programmes.models import Programme
 
@@ -36,7 +37,7 @@ class DateInput(forms.DateInput):
 
 
 class CohortForm(forms.ModelForm):
-    facilitators = forms.ModelMultipleChoiceField(
+    facilitators = ModelChoicesField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 

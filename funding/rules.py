@@ -26,10 +26,13 @@ Readings of rules the specification leaves open (the tests pin each one down):
 - Another setting: the lead-mentor rule comes before the review rule, whatever the course.
 - Unknown `work_setting`, `kind_of_nursery` and `employment_type` strings are accepted (the
   specification gives unknown settings an outcome); an unknown institution `kind` is an error.
+- `establishment_type_code` and `number_of_pupils` may be text of digits ("34", as DfE's data
+  and GIAS extracts give them); any other text is an error.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -274,13 +277,21 @@ def _check_flags(obj: object, names: tuple[str, ...]) -> None:
 
 
 def _whole_number(name: str, value: object) -> int | None:
-    """The value as a whole number of 0 or more; an integral float (10.0) counts as one."""
+    """The value as a whole number of 0 or more; an integral float (10.0) counts as one, and so
+    does text of digits ("100", " 15 "), the way GIAS codes and counts arrive in DfE's data."""
     if value is None or (type(value) is int and value >= 0):
         return value
     if type(value) is float and value.is_integer() and value >= 0:
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return int(value)
+    if isinstance(value, str):
+        digits = value.strip()
+        # ASCII only: str.isdigit() also passes "²" and other scripts' digits. Past Python's
+        # limit on digits int() would raise ValueError; this refuses it with the others.
+        limit = sys.get_int_max_str_digits()
+        if digits.isascii() and digits.isdigit() and (not limit or len(digits) <= limit):
+            return int(digits)
     raise FundingError(f"{name} must be a whole number of 0 or more, not {_show(value)}.")
 
 
@@ -776,24 +787,7 @@ def facts_from_json(data: dict) -> FundingFacts:
 
     institution = get("institution")
     if institution is not None:
-        if type(institution) is not dict:
-            raise FundingError("institution must be an object.")
-        i = institution.get
-        institution = Institution(
-            i("kind"),
-            i("urn"),
-            i("ukprn"),
-            i("establishment_type_code"),
-            i("number_of_pupils"),
-            i("phase_name"),
-            False if (v := i("on_rise_list")) is None else v,
-            False if (v := i("on_pp50_school_list")) is None else v,
-            False if (v := i("on_pp50_further_education_list")) is None else v,
-            False if (v := i("on_childminders_list")) is None else v,
-            False if (v := i("on_la_disadvantaged_nursery_list")) is None else v,
-            False if (v := i("on_disadvantaged_early_years_list")) is None else v,
-            False if (v := i("on_bursary_further_education_list")) is None else v,
-        )
+        institution = _institution_from_json(institution)
 
     return FundingFacts(
         course,
@@ -810,15 +804,44 @@ def facts_from_json(data: dict) -> FundingFacts:
     )
 
 
+def _institution_from_json(institution: object) -> Institution:
+    if type(institution) is not dict:
+        raise FundingError("institution must be an object.")
+    i = institution.get
+    return Institution(
+        i("kind"),
+        i("urn"),
+        i("ukprn"),
+        i("establishment_type_code"),
+        i("number_of_pupils"),
+        i("phase_name"),
+        False if (v := i("on_rise_list")) is None else v,
+        False if (v := i("on_pp50_school_list")) is None else v,
+        False if (v := i("on_pp50_further_education_list")) is None else v,
+        False if (v := i("on_childminders_list")) is None else v,
+        False if (v := i("on_la_disadvantaged_nursery_list")) is None else v,
+        False if (v := i("on_disadvantaged_early_years_list")) is None else v,
+        False if (v := i("on_bursary_further_education_list")) is None else v,
+    )
+
+
 _LOOKUP_BLOCKERS = ("establishment_type_code", *_INSTITUTION_FLAGS)
 
 
 def institution_needs_lookup(data: dict) -> bool:
     """True when the JSON institution names a URN or UKPRN but gives no list membership and no
-    establishment type, so the caller must fill it in from the database."""
+    establishment type, so the caller must fill it in from the database.
+
+    Raises FundingError, naming the field, when such an institution has a field of the wrong
+    type: the look-up reads `kind`, `urn` and `ukprn` as they are and replaces the rest, so it
+    must not be given what facts_from_json would refuse.
+    """
     institution = data.get("institution") if type(data) is dict else None
     if type(institution) is not dict:
         return False
     if institution.get("urn") is None and institution.get("ukprn") is None:
         return False
-    return all(institution.get(name) is None for name in _LOOKUP_BLOCKERS)
+    if any(institution.get(name) is not None for name in _LOOKUP_BLOCKERS):
+        return False
+    _institution_from_json(institution)
+    return True

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from npq_portal.forms import ModelChoicesField
 from programmes.models import Programme
 from schools.forms import SchoolChoiceField
 
@@ -17,7 +18,7 @@ class SubscribeForm(forms.Form):
         label="Your school (optional)",
         help_text="Start typing its name, town or postcode and choose it from the list.",
     )
-    programmes = forms.ModelMultipleChoiceField(
+    programmes = ModelChoicesField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         label="Which programmes would you like to hear about?",
@@ -42,7 +43,7 @@ class SubscribeForm(forms.Form):
 
 
 class SubscriberInterestsForm(forms.Form):
-    programmes = forms.ModelMultipleChoiceField(
+    programmes = ModelChoicesField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         label="Which programmes would you like to hear about?",

@@ -4,6 +4,26 @@ from django.core.exceptions import ValidationError
 from .roles import GROUP_ROLES, Role
 
 
+class ModelChoicesField(forms.ModelMultipleChoiceField):
+    """Rows ticked on a form, by id. An id past 64 bits is refused as any unknown id is:
+    SQLite cannot compare one (OverflowError, a server error), and Django guards only
+    single-value lookups, not the `__in` this field queries with."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                too_large = abs(int(pk)) >= 2**63
+            except (TypeError, ValueError):
+                continue  # not a number at all: Django's own check refuses it
+            if too_large:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+
 class SignupForm(forms.Form):
     """The name fields allauth's sign-up form adds to email and password."""
 

@@ -1148,7 +1148,7 @@ def test_facts_from_json_takes_the_cohort_flag_in_either_form(data):
             "number_of_pupils must be a whole number",
         ),
         (
-            {"course_identifier": "npq-senco", "institution": {"establishment_type_code": "15"}},
+            {"course_identifier": "npq-senco", "institution": {"establishment_type_code": "1.5"}},
             "establishment_type_code must be a whole number",
         ),
         (
@@ -1203,6 +1203,38 @@ def test_institution_normalises_whole_numbers():
     )
 
 
+@pytest.mark.parametrize(
+    ("given", "number"), [("1", 1), (" 15 ", 15), ("0", 0), ("0100", 100), ("600\t", 600)]
+)
+@pytest.mark.parametrize("name", ["establishment_type_code", "number_of_pupils"])
+def test_gias_codes_and_counts_given_as_digits_are_whole_numbers(name, given, number):
+    facts = facts_from_json({"course_identifier": HEADSHIP, "institution": {name: given}})
+
+    assert getattr(facts.institution, name) == number
+
+
+@pytest.mark.parametrize("given", ["1.5", "abc", "", "  ", "-3", "+3", "1 5", "1e3", "١٥", "²"])
+@pytest.mark.parametrize("name", ["establishment_type_code", "number_of_pupils"])
+def test_gias_codes_and_counts_given_as_other_text_are_refused(name, given):
+    with pytest.raises(FundingError) as refused:
+        facts_from_json({"course_identifier": HEADSHIP, "institution": {name: given}})
+
+    assert str(refused.value) == f"{name} must be a whole number of 0 or more, not {given!r}."
+
+
+def test_a_count_of_more_digits_than_python_reads_is_refused():
+    with pytest.raises(FundingError, match="number_of_pupils must be a whole number"):
+        facts_from_json(
+            {"course_identifier": HEADSHIP, "institution": {"number_of_pupils": "9" * 5000}}
+        )
+
+
+@pytest.mark.parametrize("given", [True, False, [1], {"code": 1}, -3, 1.5])
+def test_gias_codes_of_other_types_are_refused(given):
+    with pytest.raises(FundingError, match="establishment_type_code must be a whole number"):
+        Institution(establishment_type_code=given)
+
+
 def test_wrong_types_given_directly_are_refused():
     with pytest.raises(FundingError, match="number_of_pupils must be a whole number"):
         Institution(number_of_pupils="ten")
@@ -1243,6 +1275,24 @@ def test_institution_needs_lookup(institution, needs_lookup):
     data = {"course_identifier": HEADSHIP, "work_setting": "a_school", "institution": institution}
 
     assert institution_needs_lookup(data) is needs_lookup
+
+
+@pytest.mark.parametrize(
+    ("institution", "message"),
+    [
+        ({"kind": [None], "urn": "100001"}, "kind must be school, .* or null, not \\[None\\]"),
+        ({"kind": "castle", "urn": "100001"}, "kind must be school, .* or null, not 'castle'"),
+        ({"urn": {"id": 1}}, "urn must be text or a whole number, not {'id': 1}"),
+        ({"ukprn": False}, "ukprn must be text or a whole number, not False"),
+        ({"urn": "100001", "number_of_pupils": "ninety"}, "number_of_pupils must be a whole"),
+        ({"urn": "100001", "phase_name": {}}, "phase_name must be text, not {}"),
+    ],
+)
+def test_institution_needs_lookup_refuses_fields_the_look_up_would_misread(institution, message):
+    data = {"course_identifier": HEADSHIP, "work_setting": "a_school", "institution": institution}
+
+    with pytest.raises(FundingError, match=message):
+        institution_needs_lookup(data)
 
 
 # ---- Rule sets by name ----

@@ -261,6 +261,180 @@ def test_a_blank_identifier_is_an_error_not_a_random_school(tmp_path, institutio
     assert error.returncode == 1
 
 
+KIND_MESSAGE = "kind must be school, private_childcare_provider, local_authority or null, not "
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            {
+                "course_identifier": "npq-additional-support-offer",
+                "cohort": None,
+                "institution": {"kind": [None], "urn": "a_school"},
+            },
+            KIND_MESSAGE + "[None].",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"kind": {}, "urn": "100001"}},
+            KIND_MESSAGE + "{}.",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"kind": 1, "ukprn": "10001234"}},
+            KIND_MESSAGE + "1.",
+        ),
+        (
+            {
+                "course_identifier": "npq-headship",
+                "institution": {"kind": "castle", "urn": "100001"},
+            },
+            KIND_MESSAGE + "'castle'.",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"urn": ["100001"]}},
+            "urn must be text or a whole number, not ['100001'].",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"urn": {"urn": "100001"}}},
+            "urn must be text or a whole number, not {'urn': '100001'}.",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"urn": True}},
+            "urn must be text or a whole number, not True.",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"urn": 100001.5}},
+            "urn must be text or a whole number, not 100001.5.",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": {"ukprn": ["10001234"]}},
+            "ukprn must be text or a whole number, not ['10001234'].",
+        ),
+        (
+            {
+                "course_identifier": "npq-headship",
+                "institution": {"urn": "100001", "number_of_pupils": [90]},
+            },
+            "number_of_pupils must be a whole number of 0 or more, not [90].",
+        ),
+        (
+            {
+                "course_identifier": "npq-headship",
+                "institution": {"urn": "100001", "phase_name": ["Primary"]},
+            },
+            "phase_name must be text, not ['Primary'].",
+        ),
+        (
+            {"course_identifier": ["npq-headship"]},
+            "course_identifier must be text, not ['npq-headship'].",
+        ),
+        (
+            {"course_identifier": {"id": "npq-headship"}},
+            "course_identifier must be text, not {'id': 'npq-headship'}.",
+        ),
+        ({"course_identifier": None}, "course_identifier is required."),
+        (
+            {"course_identifier": "npq-headship", "work_setting": ["a_school"]},
+            "work_setting must be text or null, not ['a_school'].",
+        ),
+        (
+            {"course_identifier": "npq-headship", "kind_of_nursery": 3},
+            "kind_of_nursery must be text or null, not 3.",
+        ),
+        (
+            {"course_identifier": "npq-headship", "employment_type": [None]},
+            "employment_type must be text or null, not [None].",
+        ),
+        (
+            {"course_identifier": "npq-headship", "previously_funded": [False]},
+            "previously_funded must be true or false, not [False].",
+        ),
+        (
+            {"course_identifier": "npq-headship", "cohort": {"funded": [True]}},
+            "cohort.funded must be true or false, not [True].",
+        ),
+        (
+            {"course_identifier": "npq-headship", "institution": [{"urn": "100001"}]},
+            "institution must be an object.",
+        ),
+        (
+            {
+                "course_identifier": "npq-headship",
+                "institution": {"kind": [None], "on_rise_list": True},
+            },
+            KIND_MESSAGE + "[None].",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_named_even_where_the_institution_is_looked_up(
+    tmp_path, line, message
+):
+    SchoolFactory(urn=100001, ukprn="10001234", establishment_type_code=1)
+
+    outcomes, error = _run(
+        tmp_path, [json.dumps(line), json.dumps(SCHOOL_FACTS)], "--rules", "2026"
+    )
+
+    assert outcomes[0] == {"error": message}
+    assert outcomes[1]["status"] == "funded"
+    assert error.returncode == 1
+
+
+def test_a_decision_on_a_malformed_institution_is_refused_naming_the_field():
+    SchoolFactory(urn=100001)
+
+    with pytest.raises(ValidationError, match=r"kind must be school, .* not \[None\]\."):
+        funding_decide(
+            subject="x",
+            facts={
+                "course_identifier": "npq-headship",
+                "work_setting": "a_school",
+                "institution": {"kind": [None], "urn": "100001"},
+            },
+            rules="2026",
+        )
+
+    assert not FundingDecision.objects.exists()
+
+
+def test_gias_codes_and_counts_given_as_text_are_read_as_numbers(tmp_path):
+    institution = {
+        **SCHOOL_FACTS["institution"],
+        "establishment_type_code": " 34",
+        "number_of_pupils": "120",
+    }
+    eleven = {**institution, "establishment_type_code": "11"}  # other independent school
+
+    outcomes, error = _run(
+        tmp_path,
+        [
+            json.dumps({**SCHOOL_FACTS, "institution": institution}),
+            json.dumps({**SCHOOL_FACTS, "institution": eleven}),
+        ],
+        "--rules",
+        "2026",
+        "--bursary",
+    )
+
+    assert error is None
+    assert outcomes[0]["status"] == "funded"
+    assert outcomes[0]["bursary"] == {"eligible": True, "amount": 800}
+    assert outcomes[1]["status"] == "ineligible_establishment_type"
+
+
+@pytest.mark.parametrize("given", ["1.5", "abc", "", "-3", True])
+@pytest.mark.parametrize("name", ["establishment_type_code", "number_of_pupils"])
+def test_gias_codes_and_counts_that_are_not_whole_numbers_are_named(tmp_path, name, given):
+    institution = {**SCHOOL_FACTS["institution"], name: given}
+
+    outcomes, error = _run(
+        tmp_path, [json.dumps({**SCHOOL_FACTS, "institution": institution})], "--rules", "2026"
+    )
+
+    assert outcomes == [{"error": f"{name} must be a whole number of 0 or more, not {given!r}."}]
+    assert error.returncode == 1
+
+
 def test_blank_lines_keep_the_output_in_step_with_the_input(tmp_path):
     outcomes, error = _run(
         tmp_path, [json.dumps(SCHOOL_FACTS), "", json.dumps(SCHOOL_FACTS)], "--rules", "2026"

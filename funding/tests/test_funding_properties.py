@@ -24,9 +24,14 @@ from funding.rules import (
 )
 from funding.services import funding_decide
 
-PURE = settings(max_examples=300, deadline=None)
+# Counts for `make test` (the "ci" profile's 100), scaled by the Hypothesis profile conftest.py
+# loads: far more in `make fuzz`. These settings take derandomize and the database from it too.
+SCALE = settings.default.max_examples / 100
+PURE = settings(max_examples=int(300 * SCALE), deadline=None)
 WITH_DATABASE = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(40 * SCALE),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 COURSES = sorted({course for rule_set in RULE_SETS.values() for course in rule_set.course_set})
@@ -187,6 +192,14 @@ def _check(path, rules="2026"):
 @given(facts=st.lists(lines, min_size=1, max_size=10), junk=st.binary(max_size=20))
 @example(facts=["[" * 5000], junk=b"")  # too deeply nested for json: a RecursionError
 @example(facts=['{"course_identifier": "npq-headship"}'], junk=b"\xff\xfe\x80")  # not UTF-8
+# make fuzz: a kind that is a list, on an institution to look up, was a TypeError.
+@example(
+    facts=[
+        '{"course_identifier": "npq-additional-support-offer", "cohort": null, '
+        '"institution": {"kind": [null], "urn": "a_school"}}'
+    ],
+    junk=b"",
+)
 def test_funding_check_answers_every_line_and_writes_nothing(tmp_path, facts, junk):
     path = tmp_path / "facts.jsonl"
     data = "\n".join(facts).encode() + b"\n"
@@ -240,6 +253,10 @@ class _RolledBack(Exception):
 @pytest.mark.django_db
 @WITH_DATABASE
 @given(facts=json_facts, rules=st.sampled_from([*sorted(RULE_SETS), "1999", ""]))
+@example(  # make fuzz: the same TypeError, out of funding_decide
+    facts={"course_identifier": "npq-headship", "institution": {"kind": [None], "urn": "a_school"}},
+    rules="2026",
+)
 def test_funding_decide_records_a_decision_or_refuses_and_records_nothing(facts, rules):
     try:
         with transaction.atomic():
@@ -255,3 +272,66 @@ def test_funding_decide_records_a_decision_or_refuses_and_records_nothing(facts,
             raise _RolledBack
     except _RolledBack:
         pass
+
+
+# ---- Hypothesis profiles (conftest.py) ----
+
+COUNTS = """
+import json
+import django
+
+django.setup()
+import conftest  # noqa: F401  loads the profile, as pytest does before the tests
+from hypothesis import settings
+from funding.tests import test_funding_properties
+from participants.tests import test_form_properties, test_import_properties
+
+objects = [
+    test_funding_properties.PURE,
+    test_funding_properties.WITH_DATABASE,
+    test_form_properties.PAGES,
+    test_import_properties.SERVICE,
+    test_import_properties.VIEW,
+]
+print(json.dumps({
+    "derandomize": settings.default.derandomize,
+    "database": settings.default.database is not None,
+    "max_examples": [each.max_examples for each in objects],
+    "each_derandomize": [each.derandomize for each in objects],
+}))
+"""
+
+
+def _profile(name: str | None) -> dict:
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {key: value for key, value in os.environ.items() if key != "HYPOTHESIS_PROFILE"}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "npq_portal.settings")
+    if name:
+        env["HYPOTHESIS_PROFILE"] = name
+    result = subprocess.run(
+        [sys.executable, "-c", COUNTS],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=django_settings.BASE_DIR,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_make_test_draws_the_same_examples_every_run_and_make_fuzz_draws_more_at_random():
+    default, ci, fuzz = _profile(None), _profile("ci"), _profile("fuzz")
+
+    assert default == ci
+    assert ci["derandomize"] and not ci["database"]
+    assert all(ci["each_derandomize"])
+    assert not fuzz["derandomize"] and not any(fuzz["each_derandomize"])
+    assert all(
+        more > fewer for more, fewer in zip(fuzz["max_examples"], ci["max_examples"], strict=True)
+    )

@@ -36,11 +36,18 @@ pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
 ON_THE_DAY = datetime.datetime(2027, 11, 1, 16, 10, tzinfo=UTC)
 
+# Counts for `make test` (the "ci" profile's 100), scaled by the Hypothesis profile conftest.py
+# loads: far more in `make fuzz`. These settings take derandomize and the database from it too.
+SCALE = settings.default.max_examples / 100
 SERVICE = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(60 * SCALE),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 VIEW = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(25 * SCALE),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
