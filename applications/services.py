@@ -35,7 +35,7 @@ APPLICATION_EMAILS = {
 
 
 def application_email_later(application_id: int, kind: str, occasion: str) -> None:
-
+    """Send one of the application's emails once this change commits, through the outbox."""
     outbox_enqueue(application_send_email_task, application_id, kind, occasion)
 
 
