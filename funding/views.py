@@ -69,7 +69,6 @@ class FundingWhatChangesView(PermissionRequiredMixin, TemplateView):
     template_name = "funding/funding_what_changes.html"
 
     def get_context_data(self, **kwargs):
-
         context = super().get_context_data(**kwargs)
         form = FundingWhatChangesForm(self.request.GET or None, rule_sets=sorted(RULE_SETS))
         context["form"] = form

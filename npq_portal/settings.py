@@ -139,6 +139,8 @@ TEMPLATES = [
                 "npq_portal.context_processors.navigation",
                 "npq_portal.context_processors.hub",
             ],
+            # Stored codes in words, in every template (npq_portal/words.py).
+            "builtins": ["npq_portal.templatetags.words"],
         },
     },
 ]

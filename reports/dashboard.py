@@ -19,6 +19,7 @@ from applications.models import Application, ApplicationEvent
 from assessment.models import AssessmentWindow, Outcome, Submission
 from cohorts.models import Cohort
 from mailing_list.models import Subscriber
+from npq_portal.words import word
 from participants.models import Enrolment
 from participants.selectors import (
     enrolments_participation,
@@ -270,7 +271,7 @@ def _funding(filters: DashboardFilters) -> Chart:
         value_heading="Applications",
         bars=[
             Bar(
-                code,  # the outcome codes of FUNDING.md, as the application list filters them
+                word("funding_outcome", code),  # linked to the list filtered by the code
                 n,
                 _applications_link(filters, funding=code),
             )

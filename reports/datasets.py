@@ -16,8 +16,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.text import slugify
 
-from applications.models import ApplicationQuerySet
+from applications.models import Application, ApplicationQuerySet
 from npq_portal.roles import Role, user_roles
+from npq_portal.words import word
+from participants.models import Enrolment
 
 from . import selectors
 from .models import Export
@@ -42,9 +44,24 @@ FILTER_LABELS = {
 }
 
 
+# Statuses a list may be filtered by, in words: an application's or a place's.
+STATUS_WORDS = {**dict(Enrolment.Status.choices), **dict(Application.Status.choices)}
+
+
+def _outcome(code: str) -> str:
+    return word("funding_outcome", code)
+
+
 def filters_described(filters: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The filters an export was made with, as (name, value) for its page."""
-    return [(FILTER_LABELS.get(key, key), value) for key, value in filters.items()]
+    """The filters an export was made with, as (name, value) for its page, in words."""
+    described = []
+    for key, value in filters.items():
+        if key == "funding":
+            value = _outcome(value)
+        elif key == "status":
+            value = STATUS_WORDS.get(value, value)
+        described.append((FILTER_LABELS.get(key, key), value))
+    return described
 
 
 @dataclass(frozen=True)
@@ -131,7 +148,7 @@ APPLICATIONS = Dataset(
         Column(
             "funding",
             "Funding outcome",
-            lambda a: _decision(a).effective_status if _decision(a) else "",
+            lambda a: _outcome(_decision(a).effective_status) if _decision(a) else "",
         ),
         Column(
             "funded", "Funded", lambda a: _decision(a).effective_funded if _decision(a) else None
@@ -155,14 +172,14 @@ FUNDING_DECISIONS = Dataset(
         *APPLICANT_COLUMNS,
         Column("application_status", "Application status", lambda a: a.get_status_display()),
         Column("rules", "Rule set", lambda a: _decision(a).rules),
-        Column("calculated", "Calculated outcome", lambda a: _decision(a).status),
+        Column("calculated", "Calculated outcome", lambda a: _outcome(_decision(a).status)),
         Column("calculated_funded", "Calculated: funded", lambda a: _decision(a).funded),
         Column("subject_to_review", "Subject to review", lambda a: _decision(a).subject_to_review),
         Column("reason", "Reason", lambda a: _decision(a).reason),
         Column("bursary_eligible", "Bursary eligible", lambda a: _decision(a).bursary_eligible),
         Column("bursary_amount", "Bursary (£)", lambda a: _decision(a).bursary_amount),
         Column("decided_at", "Decided on", lambda a: _decision(a).created_at),
-        Column("override", "Override", lambda a: _decision(a).override_status),
+        Column("override", "Override", lambda a: _outcome(_decision(a).override_status)),
         Column("override_reason", "Override reason", lambda a: _decision(a).override_reason),
         Column(
             "overridden_by",
@@ -170,7 +187,7 @@ FUNDING_DECISIONS = Dataset(
             lambda a: _full_name(_decision(a).overridden_by) if _decision(a).overridden_by else "",
         ),
         Column("overridden_at", "Overridden on", lambda a: _decision(a).overridden_at),
-        Column("outcome", "Outcome that stands", lambda a: _decision(a).effective_status),
+        Column("outcome", "Outcome that stands", lambda a: _outcome(_decision(a).effective_status)),
         Column("funded", "Funded", lambda a: _decision(a).effective_funded),
     ),
 )

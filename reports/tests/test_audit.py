@@ -385,7 +385,7 @@ def test_a_list_downloaded_at_once_is_in_the_audit_log(client):
 
     assert download.status_code == 200
     assert [(e.who, e.subject, e.change) for e in entries] == [
-        (admin, "Applications (Excel)", "Exported 0 rows, filtered by Status: draft")
+        (admin, "Applications (Excel)", "Exported 0 rows, filtered by Status: Draft")
     ]
 
 

@@ -120,7 +120,7 @@ def test_the_search_box_and_the_funding_filter_narrow_the_export_as_they_narrow_
     assert sorted(_ids(column(by_school, "Application"))) == sorted(a.pk for a in found)
     assert len(funded) == 1 + 2  # the header and the two whose calculated outcome stands
     assert _ids(column(by_override, "Application")) == [found[1].pk]
-    assert column(by_override, "Funding outcome") == ["marked_funded_by_policy"]
+    assert column(by_override, "Funding outcome") == ["Marked funded by hub policy"]
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
@@ -128,7 +128,7 @@ def test_a_funding_decisions_export_holds_the_decisions_of_the_filtered_queue(cl
     cohort = CohortFactory()
     decided = _sent(2, cohort=cohort, status=Status.SCHOOL_APPROVED, trn="1234567")
     _decision(decided[0], "funded")
-    _decision(decided[1], "not_funded_previously_funded", override="marked_funded_by_policy")
+    _decision(decided[1], "previously_funded", override="marked_funded_by_policy")
     _sent(1, cohort=cohort, status=Status.SCHOOL_APPROVED)  # sent before funding was decided
     _decision(_sent(1, status=Status.SCHOOL_APPROVED)[0], "funded")  # another cohort
     sign_in(client, StaffUserFactory())
@@ -138,8 +138,8 @@ def test_a_funding_decisions_export_holds_the_decisions_of_the_filtered_queue(cl
 
     with_decision = [a.pk for a in page.context["object_list"] if a.funding_decision]
     assert _ids(column(rows, "Application")) == with_decision
-    assert column(rows, "Calculated outcome") == ["funded", "not_funded_previously_funded"]
-    assert column(rows, "Outcome that stands") == ["funded", "marked_funded_by_policy"]
+    assert column(rows, "Calculated outcome") == ["Funded", "Funded before for this NPQ"]
+    assert column(rows, "Outcome that stands") == ["Funded", "Marked funded by hub policy"]
     assert column(rows, "Override reason") == [
         None if file_format == "xlsx" else "",
         "Agreed by the hub.",
@@ -459,7 +459,7 @@ def test_the_lead_gets_trn_and_funding_columns(client):
     rows = _export(client, "applications")
 
     assert column(rows, "TRN") == ["1234567"]
-    assert column(rows, "Funding outcome") == ["funded"]
+    assert column(rows, "Funding outcome") == ["Funded"]
     assert column(rows, "Funded") == ["Yes"]
 
 

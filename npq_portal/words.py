@@ -1,0 +1,77 @@
+"""Every code the portal stores, in the words staff read: one place, for pages, filters and exports.
+
+Statuses and other model choices say themselves (their TextChoices labels, get_FOO_display).
+What is stored as a bare code is said here: the funding rules' outcome codes (funding/rules.py)
+and the kinds of email (templates/emails/<kind>_subject.txt). Templates use the `words` filter
+(`{{ decision.status|words:"funding_outcome" }}`), code uses `word()`. A code nobody has named
+yet still reads as words ("A new kind"), and npq_portal/tests/test_words.py fails until it is
+named here, and on any page that shows a code_with_underscores.
+"""
+
+from __future__ import annotations
+
+# The outcome that stands, as a short phrase: lists, filters and exports. The reasons the
+# rules give (funding.rules.REASONS) say the whole sentence to the applicant.
+FUNDING_OUTCOMES = {
+    "funded": "Funded",
+    "unfunded_cohort": "Cohort not funded",
+    "not_in_england": "Not working in England",
+    "previously_funded": "Funded before for this NPQ",
+    "not_new_headteacher_requesting_ehco": "EHCO: not a new headteacher",
+    "early_years_invalid_npq": "Early years: NPQ not funded",
+    "not_entitled_childminder": "Childminder not on the list",
+    "ineligible_establishment_type": "Workplace not eligible",
+    "ineligible_establishment_not_a_pp50": "Not on the PP50 list",
+    "not_lead_mentor_course": "Lead mentor: other NPQ only",
+    "not_entitled_ey_institution": "Early years setting not on the list",
+    "subject_to_review": "To be reviewed by staff",
+    "referred_by_return_to_teaching_adviser": "Referred by a return-to-teaching adviser",
+    "marked_funded_by_policy": "Marked funded by hub policy",
+    "marked_ineligible_by_policy": "Marked not funded by hub policy",
+}
+
+EMAIL_KINDS = {
+    "application_decision": "Application decided",
+    "application_received": "Application received",
+    "application_school_decision": "School's decision",
+    "applications_open": "Applications are open",
+    "approval_overdue": "Approval overdue (to the hub)",
+    "assessment_closing": "Assessment closing soon",
+    "assessment_opening": "Assessment open",
+    "assessment_result": "Assessment result",
+    "enrolment_changed": "Place changed",
+    "module_due_soon": "Module due soon",
+    "module_opening": "Module opening",
+    "module_overdue": "Module overdue",
+    "school_approval_request": "School approval request",
+    "session_cancelled": "Session cancelled",
+    "session_moved": "Session moved",
+    "session_reminder": "Session reminder",
+    "subscriber_already": "Already on the mailing list",
+    "subscriber_confirm": "Mailing list: confirm your address",
+    "waitlist_offer": "Waiting list: place offered",
+    "waitlist_offer_expiring": "Waiting list: offer ending soon",
+    "waitlist_offer_lapsed": "Waiting list: offer lapsed",
+    "welcome": "Welcome",
+}
+
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "funding_outcome": FUNDING_OUTCOMES,
+    "email_kind": EMAIL_KINDS,
+}
+
+
+def word(vocabulary: str, code: str | None) -> str:
+    """`code` in words: as `vocabulary` names it, else the code itself made readable."""
+    if not code:
+        return ""
+    named = VOCABULARIES[vocabulary].get(code)
+    if named is not None:
+        return named
+    text = code.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def choices(vocabulary: str, codes) -> list[tuple[str, str]]:
+    """(code, words) for a filter's options, in the order given."""
+    return [(code, word(vocabulary, code)) for code in codes]
