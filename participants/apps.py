@@ -10,6 +10,7 @@ class ParticipantsConfig(AppConfig):
     verbose_name = "Participants"
 
     def ready(self) -> None:
+        from . import handlers  # noqa: F401  connects the receivers
         from .places import EnrolmentPlaces
 
         places_register(EnrolmentPlaces())

@@ -286,18 +286,12 @@ def _places(filters: DashboardFilters) -> list[CohortPlaces]:
         Cohort.objects.filter(filters.cohort_q())
         .filter(status__in=[Cohort.Status.OPEN, Cohort.Status.FULL])
         .select_related("programme")
-        .annotate(
-            taken=Count(
-                "enrolments",
-                filter=Q(
-                    enrolments__status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED]
-                ),
-            )
-        )
         .order_by("starts_on", "pk")
     )
+    # Places taken as the cohort keeps them (participants.services.places_taken), as the
+    # cohort list, the cohort page and the grid show them.
     return [
-        CohortPlaces(cohort, cohort.taken, cohort.capacity, cohort.get_absolute_url())
+        CohortPlaces(cohort, cohort.places_taken, cohort.capacity, cohort.get_absolute_url())
         for cohort in cohorts
     ]
 

@@ -36,7 +36,7 @@ def test_the_figures_match_the_hand_counted_hub(hub):
         "Offered a place": 2,
         "Holding or completed a place": 4,  # two accepted, two with submissions (no withdrawn)
     }
-    assert _bars(figures.funding) == {"funded": 2, "not_in_england": 1}
+    assert _bars(figures.funding) == {"Funded": 2, "Not working in England": 1}
     assert [(p.cohort, p.taken, p.capacity) for p in figures.places] == [(hub["a1"], 3, 10)]
     assert figures.approvals_total == 2 and figures.approvals_oldest_days == 12
     assert _bars(figures.approvals_waiting) == {
@@ -69,7 +69,7 @@ def test_filters_by_year_programme_and_partner(hub):
     assert _bars(by_programme.funnel)["Registered interest"] == 2
     assert _bars(by_programme.funnel)["Started an application"] == 6
     assert by_programme.participation == []
-    assert _bars(by_partner.funding) == {"funded": 2}
+    assert _bars(by_partner.funding) == {"Funded": 2}
 
 
 def test_a_programme_wide_window_counts_once_for_a_year_however_many_cohorts_it_has(hub):
