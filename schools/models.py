@@ -13,7 +13,8 @@ class SchoolQuerySet(models.QuerySet):
         return self.exclude(status_code=School.Status.CLOSED)
 
     def search(self, text: str) -> "SchoolQuerySet":
-        """Schools whose URN, UKPRN, postcode or name matches what someone typed."""
+        """Schools whose URN, UKPRN, postcode, or name and town, match what someone typed: each
+        word typed is in the name or the town ("oakfield chester")."""
         text = text.strip()
         if not text:
             return self.none()
@@ -29,7 +30,7 @@ class SchoolQuerySet(models.QuerySet):
             return self.none()
         schools = self
         for word in words[:6]:
-            schools = schools.filter(name_normalised__contains=word)
+            schools = schools.filter(Q(name_normalised__contains=word) | Q(town__icontains=word))
         return schools
 
 

@@ -1,4 +1,8 @@
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db.utils import OperationalError
 from django.test import RequestFactory
 from django.urls import reverse
@@ -136,3 +140,13 @@ def test_pagination_keeps_the_filters(client):
     page = client.get("/staff/emails/", {"status": "failed", "recipient": "a&b"}).content.decode()
 
     assert 'href="?status=failed&amp;recipient=a%26b&amp;page=2"' in page
+
+
+def test_every_page_names_the_portal_s_icon_and_the_icon_is_served(client):
+    page = client.get(reverse("programmes:programme-list")).content.decode()
+
+    icons = re.findall(r'<link rel="(?:icon|apple-touch-icon)" href="([^"]+)"', page)
+    assert len(icons) == 3
+    for href in icons:
+        path = Path(settings.BASE_DIR) / "static" / href.removeprefix(settings.STATIC_URL)
+        assert path.is_file() and path.stat().st_size > 0, href

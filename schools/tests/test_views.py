@@ -284,3 +284,17 @@ def test_a_bad_provider_row_uploads_nothing(client, admin):
     from schools.models import PrivateChildcareProvider
 
     assert not PrivateChildcareProvider.objects.exists()
+
+
+def test_school_search_finds_by_town_as_its_hint_says(client):
+    SchoolFactory(name="Oakfield Primary School", town="Chester", urn=150001)
+    SchoolFactory(name="Oakfield Academy", town="Leeds", urn=150002)
+    SchoolFactory(name="Hoole Church of England Primary", town="Chester", urn=150003)
+
+    def found(query):
+        response = client.get(reverse("schools:school-search"), {"q": query})
+        return sorted(school["urn"] for school in response.json()["results"])
+
+    assert found("Chester") == [150001, 150003]
+    assert found("oakfield chester") == [150001]
+    assert found("Oakfield") == [150001, 150002]
