@@ -26,6 +26,15 @@ class EnrolmentQuerySet(models.QuerySet):
             )
         return self.filter(seen)
 
+    def funded(self) -> "EnrolmentQuerySet":
+        """Places whose application's funding stands funded: staff's override where there is
+        one, else the rules' outcome. A place with no funding decision is not funded."""
+        decision = "application__funding_decision__"
+        return self.filter(
+            Q(**{f"{decision}override_status": "marked_funded_by_policy"})
+            | Q(**{f"{decision}override_status": "", f"{decision}funded": True})
+        )
+
     def holding_a_place(self) -> "EnrolmentQuerySet":
         """Enrolments that take one of the cohort's places."""
         return self.filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED])

@@ -20,6 +20,13 @@ class MilestoneFilterForm(forms.Form):
     academic_year = forms.TypedChoiceField(required=False, coerce=int, label="Year")
     programme = forms.ModelChoiceField(queryset=None, required=False, empty_label="All")
     show = forms.ChoiceField(required=False, choices=SHOW_CHOICES)
+    # DfE pays declarations on funded places: those are what the page lists unless asked.
+    ALL_PLACES = "all"
+    places = forms.ChoiceField(
+        required=False,
+        choices=[("", "Funded places only"), (ALL_PLACES, "Funded and not funded")],
+        label="Places",
+    )
 
     def __init__(self, *args, cohorts, programmes, years, **kwargs):
         super().__init__(*args, **kwargs)

@@ -158,6 +158,8 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             enrolments = enrolments.filter(cohort__academic_year=data["academic_year"])
         if data.get("programme"):
             enrolments = enrolments.filter(cohort__programme=data["programme"])
+        if data.get("places") != MilestoneFilterForm.ALL_PLACES:
+            enrolments = enrolments.funded()
         enrolments = list(enrolments)
         statuses = enrolments_milestones(enrolments=enrolments)
         rows = [MilestoneRow(e, statuses[e.pk]) for e in enrolments]

@@ -5,10 +5,14 @@ import itertools
 
 import time_machine
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from assessment.models import Outcome
 from assessment.tests.factories import AssessmentWindowFactory, SubmissionFactory
 from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
+from funding.models import FundingDecision
 from participants.services import module_phase_set, register_take
+from participants.tests.factories import EnrolmentFactory
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory
 
@@ -81,4 +85,29 @@ def released_outcome(enrolment, result: str, released_at: datetime.datetime | No
         basis=Outcome.Basis.FIRST_MARK,
         decided_at=released_at or at(2028, 7, 1),
         released_at=released_at,
+    )
+
+
+def funded_decision() -> FundingDecision:
+    return FundingDecision.objects.create(
+        subject="applications.application:0",
+        rules="2026",
+        facts={},
+        status="funded",
+        funded=True,
+        reason="Funded.",
+    )
+
+
+def funded_place(cohort, participant, **fields):
+    """A place made from an accepted application whose funding decision is funded: a place
+    DfE pays declarations on, which the milestone page lists by default."""
+    application = ApplicationFactory(
+        applicant=participant,
+        cohort=cohort,
+        status=Application.Status.ACCEPTED,
+        funding_decision=funded_decision(),
+    )
+    return EnrolmentFactory(
+        cohort=cohort, participant=participant, application=application, **fields
     )

@@ -27,7 +27,7 @@ from reports.terms import term_of
 from schools.services import school_leader_confirm
 from schools.tests.factories import SchoolFactory
 
-from .helpers import module_window, released_outcome, session
+from .helpers import funded_decision, funded_place, module_window, released_outcome, session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,12 +57,16 @@ def _cohort_under_way():
         for first, last in [("Siobhán", "O’Neill"), ("Tom", "Baker"), ("Ada", "Lovelace")]:
             person = UserFactory(first_name=first, last_name=last)
             application = ApplicationFactory(
-                applicant=person, cohort=cohort, school=school, status=Application.Status.ACCEPTED
+                applicant=person,
+                cohort=cohort,
+                school=school,
+                status=Application.Status.ACCEPTED,
+                funding_decision=funded_decision(),
             )
             places[first] = EnrolmentFactory(
                 participant=person, cohort=cohort, application=application
             )
-        places["Dan"] = EnrolmentFactory(cohort=cohort, participant__first_name="Dan")
+        places["Dan"] = funded_place(cohort, UserFactory(first_name="Dan"))
     first = session(cohort, now - datetime.timedelta(days=9), title="Leadership conference")
     second = session(cohort, now - datetime.timedelta(days=2), title="Clinic 1")
     session(cohort, now + datetime.timedelta(days=12), title="Clinic 2")

@@ -18,6 +18,7 @@ from reports.milestones import STOPPED, SUPPORTED
 from .helpers import (
     at,
     finish_phase,
+    funded_place,
     leadership_cohort,
     module_window,
     released_outcome,
@@ -40,7 +41,7 @@ def cohort_with_places():
     with time_machine.travel(at(2027, 9, 1)):
         cohort = leadership_cohort(name="Autumn start, Chester")
         places = {
-            name: EnrolmentFactory(cohort=cohort, participant=_person(name, "Tester"))
+            name: funded_place(cohort, _person(name, "Tester"))
             for name in ("Ada", "Ben", "Cat", "Dan")
         }
     october, november = session(cohort, at(2027, 10, 12)), session(cohort, at(2027, 11, 9))
@@ -112,7 +113,7 @@ def test_filters_by_cohort_year_and_programme(client, cohort_with_places):
     cohort, _ = cohort_with_places
     with time_machine.travel(at(2027, 9, 1)):
         later = leadership_cohort(name="Spring start", academic_year=2028)
-        EnrolmentFactory(cohort=later, participant=_person("Eve", "Later"))
+        funded_place(later, _person("Eve", "Later"))
     sign_in(client, StaffUserFactory())
     url = reverse("reports:milestone-list")
 
@@ -185,7 +186,7 @@ def _places(count):
     withdrawal: every kind of fact the page reads."""
     with time_machine.travel(at(2027, 9, 1)):
         cohort = leadership_cohort()
-        places = [EnrolmentFactory(cohort=cohort) for _ in range(count)]
+        places = [funded_place(cohort, UserFactory()) for _ in range(count)]
     first, second = session(cohort, at(2027, 10, 12)), session(cohort, at(2027, 11, 9))
     window = module_window(
         cohort,
@@ -219,3 +220,16 @@ def test_the_query_count_does_not_grow_with_the_places(
         response = client.get(url, {"show": "claimable"})
 
     assert response.context["counts"]["all"] == count
+
+
+def test_only_funded_places_are_listed_unless_asked_for_every_place(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    EnrolmentFactory(cohort=cohort, participant=_person("Eve", "Selfpaying"))
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    def listed(query=""):
+        response = client.get(reverse("reports:milestone-list") + query)
+        return sorted(row.enrolment.participant.first_name for row in response.context["page_obj"])
+
+    assert listed() == ["Ada", "Ben", "Cat", "Dan"]
+    assert listed("?places=all") == ["Ada", "Ben", "Cat", "Dan", "Eve"]

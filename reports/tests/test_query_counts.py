@@ -233,7 +233,7 @@ def _milestone_places(cohort, count):
 def milestones(client):
     sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
     cohort = leadership_cohort(starts_on=WEEKS_AGO.date(), status=Cohort.Status.RUNNING)
-    url = reverse("reports:milestone-list")
+    url = reverse("reports:milestone-list") + "?places=all"
     return url, lambda count: _milestone_places(cohort, count)
 
 
@@ -242,7 +242,7 @@ def cohort_milestones_claimable(client):
     sign_in(client, facilitator)
     cohort = leadership_cohort(starts_on=WEEKS_AGO.date(), status=Cohort.Status.RUNNING)
     cohort.facilitators.add(facilitator)
-    url = reverse("reports:cohort-milestones", args=[cohort.pk]) + "?show=claimable"
+    url = reverse("reports:cohort-milestones", args=[cohort.pk]) + "?show=claimable&places=all"
     return url, lambda count: _milestone_places(cohort, count)
 
 
