@@ -3,29 +3,72 @@ from django.urls import reverse
 
 from .roles import ROLE_SPECS, STAFF_ROLES, Role, user_roles
 
-# The navigation each role adds, in the order it appears: (label, URL name).
-ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
+# The navigation each role adds, in the order it appears: (label, URL name) for a link, or
+# (label, (links...)) for a group, a menu of its own. Groups keep the bar on one line at
+# 1280 px; the same group from two roles is one menu with the links of both.
+Link = tuple[str, str]
+Entry = tuple[str, str] | tuple[str, tuple[Link, ...]]
+
+RECORDS = ("Emails", "staff:email-list"), ("Email previews", "reminders:email-preview")
+ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
     Role.HUB_ADMINISTRATOR: (
         ("Dashboard", "reports:dashboard"),
-        ("Programmes", "programmes:staff-programme-list"),
-        ("Cohorts", "cohorts:cohort-list"),
-        ("Applications", "applications:application-list"),
-        ("Schools", "schools:school-list"),
-        ("Funding", "funding:funding"),
+        (
+            "Recruitment",
+            (
+                ("Applications", "applications:application-list"),
+                ("Mailing list", "mailing_list:subscriber-report"),
+                ("Schools", "schools:school-list"),
+                ("Funding", "funding:funding"),
+            ),
+        ),
+        (
+            "Delivery",
+            (
+                ("Programmes", "programmes:staff-programme-list"),
+                ("Cohorts", "cohorts:cohort-list"),
+                ("Delivery partners", "cohorts:partner-list"),
+                ("DfE milestones", "reports:milestone-list"),
+                ("Reminders", "reminders:reminders-upcoming"),
+            ),
+        ),
         ("Assessment", "assessment:window-list"),
-        ("People", "staff:person-list"),
-        ("Audit log", "reports:audit-log"),
+        (
+            "Records",
+            (
+                ("People", "staff:person-list"),
+                *RECORDS,
+                ("Exports", "reports:export-list"),
+                ("Audit log", "reports:audit-log"),
+            ),
+        ),
     ),
     Role.PROGRAMME_LEAD: (
         ("Dashboard", "reports:dashboard"),
-        ("Programmes", "programmes:staff-programme-list"),
-        ("Cohorts", "cohorts:cohort-list"),
-        ("Applications", "applications:application-list"),
+        (
+            "Recruitment",
+            (
+                ("Applications", "applications:application-list"),
+                ("Mailing list", "mailing_list:subscriber-report"),
+            ),
+        ),
+        (
+            "Delivery",
+            (
+                ("Programmes", "programmes:staff-programme-list"),
+                ("Cohorts", "cohorts:cohort-list"),
+                ("Delivery partners", "cohorts:partner-list"),
+                ("DfE milestones", "reports:milestone-list"),
+                ("Reminders", "reminders:reminders-upcoming"),
+            ),
+        ),
         ("Assessment", "assessment:window-list"),
-        ("Emails", "staff:email-list"),
-        ("Mailing list", "mailing_list:subscriber-report"),
+        ("Records", (*RECORDS, ("Exports", "reports:export-list"))),
     ),
-    Role.FACILITATOR: (("My cohorts", "cohorts:cohort-list"),),
+    Role.FACILITATOR: (
+        ("My cohorts", "cohorts:cohort-list"),
+        ("DfE milestones", "reports:milestone-list"),
+    ),
     Role.ASSESSOR: (("Marking", "assessment:marking-list"),),
     Role.SCHOOL_LEADER: (("My school", "participants:school-leader-home"),),
     Role.TEACHER: (("My NPQs", "participants:teacher-home"),),
@@ -33,27 +76,46 @@ ROLE_NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
 
 
 def navigation(request) -> dict:
-    """The navigation bar's links for whoever is signed in, each link once."""
+    """The navigation bar for whoever is signed in: `nav_items` (links and groups of links)
+    for the bar, `nav_links` every link in it once, in order."""
     user = getattr(request, "user", None)
     public = [_link(request, "Programmes", "programmes:programme-list")]
     if user is None or not user.is_authenticated:
         _mark_current(request, public)
-        return {"nav_links": public, "nav_roles": []}
+        return {"nav_items": public, "nav_links": public, "nav_roles": []}
     roles = user_roles(user)
-    links: list[dict] = []
+    items: list[dict] = []
+    groups: dict[str, dict] = {}
     seen: set[str] = set()
-    for role in roles:
-        for label, url_name in ROLE_NAVIGATION[role]:
-            if url_name in seen:
-                continue
+
+    def add(label: str, url_name: str, into: list[dict]) -> None:
+        if url_name not in seen:
             seen.add(url_name)
-            links.append(_link(request, label, url_name))
+            into.append(_link(request, label, url_name))
+
+    for role in roles:
+        for label, target in ROLE_NAVIGATION[role]:
+            if isinstance(target, str):
+                add(label, target, items)
+                continue
+            if label not in groups:
+                groups[label] = {"label": label, "links": [], "current": False}
+                items.append(groups[label])
+            for link_label, url_name in target:
+                add(link_label, url_name, groups[label]["links"])
     if user.has_perm("npq_portal.view_emaildelivery") and "staff:email-list" not in seen:
-        links.append(_link(request, "Emails", "staff:email-list"))
+        add("Emails", "staff:email-list", items)
     if not any(role in STAFF_ROLES for role in roles):
-        links = public + links  # staff reach the catalogue from their own Programmes page
+        items = public + items  # staff reach the catalogue from their own Programmes page
+    links = [link for item in items for link in item.get("links", [item])]
     _mark_current(request, links)
-    return {"nav_links": links, "nav_roles": [ROLE_SPECS[role].role.label for role in roles]}
+    for group in groups.values():
+        group["current"] = any(link["current"] for link in group["links"])
+    return {
+        "nav_items": items,
+        "nav_links": links,
+        "nav_roles": [ROLE_SPECS[role].role.label for role in roles],
+    }
 
 
 def hub(request) -> dict:

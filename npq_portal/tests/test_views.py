@@ -274,3 +274,49 @@ def test_the_current_section_is_marked_in_the_navigation(client):
 
     current = [link["label"] for link in links if link["current"]]
     assert current == ["Programmes"]
+
+
+@pytest.mark.parametrize(("role", "start_page"), ROLE_START_PAGES)
+def test_every_link_in_a_roles_navigation_opens_for_them(client, role, start_page):
+    sign_in(client, _user_with(role))
+
+    links = client.get(reverse(start_page)).context["nav_links"]
+
+    opened = {link["url"]: client.get(link["url"], follow=True).status_code for link in links}
+    refused = [url for url, status in opened.items() if status != 200]
+    assert not refused, f"{role.label} is shown links they cannot open: {refused}"
+
+
+def test_what_staff_use_is_in_the_menu_in_groups_that_fit_one_line(client):
+    sign_in(client, StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]))
+
+    context = client.get(reverse("reports:dashboard")).context
+    urls = {link["url"] for link in context["nav_links"]}
+    page = client.get(reverse("reports:dashboard")).content.decode()
+
+    for name in (
+        "reports:milestone-list",
+        "mailing_list:subscriber-report",
+        "reminders:reminders-upcoming",
+        "reports:export-list",
+        "reports:audit-log",
+    ):
+        assert reverse(name) in urls, name
+    assert reverse("cohorts:my-calendar") in page  # in the account menu, for everyone
+    # Dashboard, Recruitment, Delivery, Assessment, Records, My NPQs: one line at 1280 px.
+    assert [item["label"] for item in context["nav_items"]] == [
+        "Dashboard",
+        "Recruitment",
+        "Delivery",
+        "Assessment",
+        "Records",
+        "My NPQs",
+    ]
+
+
+def test_a_group_is_marked_current_when_one_of_its_pages_is_open(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    items = client.get(reverse("reports:milestone-list")).context["nav_items"]
+
+    assert [item["label"] for item in items if item["current"]] == ["Delivery"]

@@ -19,6 +19,7 @@ def test_a_hub_administrator_searches_the_audit_log(live_server, page):
     SCREENSHOTS.mkdir(exist_ok=True)
 
     page.goto(live_server.url + reverse("reports:dashboard"))
+    page.get_by_role("button", name="Records").click()
     page.get_by_role("link", name="Audit log").click()
     page.screenshot(path=SCREENSHOTS / "audit-log.png", full_page=True)
     serious, report = serious_violations(page)
