@@ -221,3 +221,35 @@ def test_a_mail_server_failure_for_the_welcome_email_does_not_break_confirmation
     assert response.status_code == 302
     welcome = EmailDelivery.objects.get(kind="welcome")
     assert welcome.status == EmailDelivery.Status.FAILED
+
+
+def test_a_teacher_who_signs_up_to_apply_lands_back_on_the_application_after_confirming(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from cohorts.models import Cohort
+    from cohorts.tests.factories import CohortFactory
+
+    cohort = CohortFactory(status=Cohort.Status.OPEN)
+    apply = reverse("applications:apply", args=[cohort.pk])
+    sent_to_sign_in = client.get(apply)
+    signup = client.get(sent_to_sign_in.url).context["signup_url"]
+
+    client.post(
+        signup,
+        {
+            "first_name": "Jo",
+            "last_name": "Bloggs",
+            "email": "jo.bloggs@stmarys.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    confirm_path = _link_in(mailoutbox[0], "/accounts/confirm-email/")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(confirm_path)
+    landed = client.get(confirmed.url)
+
+    assert "next=%2Fapply%2F" in signup
+    assert confirmed.url == apply
+    assert landed.status_code == 200
+    assert landed.context["user"].email == "jo.bloggs@stmarys.example"
