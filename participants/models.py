@@ -292,6 +292,12 @@ class Charge(TimeStampedModel):
     def invoice_reference(self) -> str:
         return f"NPQ-{self.pk}"
 
+    @property
+    def last_change(self) -> "ChargeEvent | None":
+        """The latest change (read from prefetched events where the list prefetched them)."""
+        events = list(self.events.all())
+        return events[-1] if events else None
+
 
 class ChargeEvent(models.Model):
     """A change to a charge: made, invoiced, paid, waived or moved with a transfer; who, when

@@ -1,7 +1,7 @@
 import factory
 
 from npq_portal.tests.factories import UserFactory, bulk
-from participants.models import Charge, Enrolment
+from participants.models import Charge, ChargeEvent, Enrolment
 
 
 class EnrolmentFactory(factory.django.DjangoModelFactory):
@@ -39,3 +39,12 @@ class ChargeFactory(factory.django.DjangoModelFactory):
     payer_town = "Chester"
     payer_postcode = "CH1 4BJ"
     amount = 1250
+
+
+class ChargeEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChargeEvent
+
+    charge = factory.SubFactory(ChargeFactory)
+    from_status = Charge.Status.TO_INVOICE
+    to_status = Charge.Status.INVOICED
