@@ -18,6 +18,7 @@ from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from schools.models import School
 
+from .fees import application_fee_sentence
 from .links import approval_url
 from .models import Application, ApplicationEvent
 from .places import places
@@ -355,7 +356,11 @@ def application_send_email(*, application: Application, kind: str, occasion: str
             kind=kind,
             about=application,
             occasion=f"{application.approver_email}-{occasion}",
-            context={**context, "approval_url": approval_url(application)},
+            context={
+                **context,
+                "approval_url": approval_url(application),
+                "fee_sentence": application_fee_sentence(application),
+            },
         )
         return
     email_send_once(

@@ -22,6 +22,7 @@ from npq_portal.page_cache import cache_for_session
 from npq_portal.ratelimit import SignedLinkMixin
 from programmes.models import Programme
 
+from .fees import PAYER_LABELS, application_fee_sentence
 from .forms import (
     ApplicationDecisionForm,
     DelegateApprovalForm,
@@ -68,6 +69,7 @@ class SchoolApprovalView(SignedLinkMixin, TemplateView):
             prefix="delegate"
         )
         context["sessions"] = self.application.cohort.sessions.exclude(status="cancelled")
+        context["fee_sentence"] = application_fee_sentence(self.application)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -208,6 +210,7 @@ class ApplicationStepView(FormView):
         if self.step.key == "payment":
             funding = application_funding_preview(self.application)
             context["funding"] = funding
+            context["fee"] = self.application.cohort.effective_fee
             context["alternatives"] = (
                 Programme.objects.offered()
                 .filter(course_identifier__in=funding.funded_alternatives)
@@ -277,6 +280,7 @@ class ApplicationCheckView(TemplateView):
             application=self.application,
             rows=rows,
             funding=application_funding_preview(self.application),
+            fee=self.application.cohort.effective_fee,
         )
         return context
 
@@ -317,6 +321,8 @@ class ApplicationDetailView(DetailView):
             and application.can_move_to(Application.Status.WITHDRAWN)
         )
         context["can_decide"] = self.request.user.has_perm("applications.decide_application")
+        context["fee"] = application.cohort.effective_fee
+        context["payer"] = PAYER_LABELS.get(application.answers.get("payment"), "")
         # The places it made, their history and (for staff) what can change them.
         context.update(
             places().application_context(application=application, user=self.request.user)

@@ -54,6 +54,7 @@ class CohortForm(forms.ModelForm):
             "venue",
             "online",
             "capacity",
+            "fee",
             "funding_rules",
             "facilitators",
         ]

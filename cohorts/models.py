@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,6 +63,10 @@ class CohortQuerySet(models.QuerySet):
             cohorts = cohorts.filter(delivery_partner=partner)
         return cohorts
 
+    def with_effective_fee(self) -> "CohortQuerySet":
+        """Each cohort with `fee_due`: its own fee, or else its programme's default."""
+        return self.annotate(fee_due=Coalesce("fee", "programme__default_fee"))
+
     def accepting_applications(self) -> "CohortQuerySet":
         """Open or full (a full cohort takes applications for its waiting list), and its
         application deadline (if it has one) not yet passed."""
@@ -114,6 +119,13 @@ class Cohort(TimeStampedModel):
     places_taken = models.PositiveIntegerField(
         default=0, editable=False, help_text="Accepted places, kept up to date by enrolments."
     )
+    fee = models.PositiveIntegerField(
+        "fee (£)",
+        null=True,
+        blank=True,
+        help_text="In whole pounds: what a place costs when it is not funded. Blank for the "
+        "programme's default fee; 0 for a free cohort.",
+    )
     funding_rules = models.CharField(
         "funding rule set", max_length=20, choices=FUNDING_RULE_SETS, default="2026"
     )
@@ -157,6 +169,12 @@ class Cohort(TimeStampedModel):
     @property
     def academic_year_label(self) -> str:
         return academic_year_label(self.academic_year)
+
+    @property
+    def effective_fee(self) -> int:
+        """What a place costs, in whole pounds, when it is not funded: the cohort's own fee, or
+        else its programme's default (0 is free)."""
+        return self.fee if self.fee is not None else self.programme.default_fee
 
     @property
     def places_left(self) -> int:

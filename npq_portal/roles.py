@@ -77,6 +77,8 @@ APPLICATION_DECISIONS = (
     "applications.decide_application",
     "participants.view_enrolment",
 )
+# Charges for places that are not funded: the list, its export, invoiced, paid and waived.
+CHARGES = ("participants.manage_charges",)
 CATALOGUE_EDITING = (
     "programmes.view_programme",
     "programmes.add_programme",
@@ -136,6 +138,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
+            *CHARGES,
             *ASSESSMENT_WINDOWS,
             *EVERY_EXPORT,
         ),
@@ -154,6 +157,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
+            *CHARGES,
             *ASSESSMENT_WINDOWS,
             *EVERY_EXPORT,
         ),

@@ -260,6 +260,10 @@ EXPORTS = {
     "stalled_after_minutes": 15,
 }
 
+# The VAT code the charges export gives each invoice line: NPQ training by an eligible body is
+# exempt. A finance system that names its codes otherwise (e.g. "E") sets CHARGE_VAT_CODE.
+CHARGE_VAT_CODE = env_str("CHARGE_VAT_CODE", "Exempt")
+
 # The outbox (npq_portal/outbox.py): tasks recorded with the change that asked for them. The
 # sweep hands on one never handed on after first_sweep_after (the broker was down) and one
 # handed on but not done after again_after (its worker was lost), batch at a time; one handed

@@ -84,3 +84,12 @@ class RegisterImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         refuse_unless_csv(upload, limit="attendance_register")
         return upload
+
+
+class ChargeActionForm(forms.Form):
+    """Mark a charge invoiced or paid, or waive it (with the reason why)."""
+
+    action = forms.ChoiceField(
+        choices=[("invoiced", "Mark invoiced"), ("paid", "Mark paid"), ("waived", "Waive")]
+    )
+    reason = forms.CharField(max_length=1000, required=False)

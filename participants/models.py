@@ -207,3 +207,122 @@ class ModulePhaseDone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id} finished {self.phase} of {self.module_id}"
+
+
+class ChargeQuerySet(models.QuerySet):
+    # The charges list's filters, by their query names: the list and its export take these.
+    FILTERS = ("status", "cohort", "programme", "payer")
+
+    def matching(self, filters) -> "ChargeQuerySet":
+        """Charges matching the charges list's filters: status, cohort, programme (by slug) and
+        who pays. A filter left blank, or with a value it does not know, is left out."""
+        charges = self
+        if filters.get("status") in Charge.Status.values:
+            charges = charges.filter(status=filters["status"])
+        cohort = filters.get("cohort") or ""
+        if cohort.isdigit():
+            charges = charges.filter(enrolment__cohort_id=int(cohort))
+        if filters.get("programme"):
+            charges = charges.filter(enrolment__cohort__programme__slug=filters["programme"])
+        if filters.get("payer") in Charge.Payer.values:
+            charges = charges.filter(payer=filters["payer"])
+        return charges
+
+    def for_listing(self) -> "ChargeQuerySet":
+        """With what the list and the export show of each, in one query: oldest first."""
+        return self.select_related(
+            "enrolment__cohort__programme", "enrolment__participant"
+        ).order_by("created_at", "pk")
+
+
+class Charge(TimeStampedModel):
+    """What a place that is not funded costs, who pays it, and how far payment has got.
+
+    It belongs to the place (participants owns places, and a charge is made when one is): one
+    charge a place, moved to the new place when a place is transferred. The payer's details are
+    copied when it is made, as an invoice keeps them. Holds personal data: a self-paying
+    participant's name and email address.
+    """
+
+    class Status(models.TextChoices):
+        TO_INVOICE = "to_invoice", "To invoice"
+        INVOICED = "invoiced", "Invoiced"
+        PAID = "paid", "Paid"
+        WAIVED = "waived", "Waived"
+
+    class Payer(models.TextChoices):
+        # The payment question's answers (applications.steps.PaymentForm).
+        SCHOOL = "school", "School"
+        TRUST = "trust", "Trust"
+        SELF = "self", "Self-funded"
+
+    # A payment settles an invoice, so a charge is invoiced before it is paid; a paid charge
+    # is never waived (refund it outside the portal).
+    TRANSITIONS = {
+        Status.TO_INVOICE: {Status.INVOICED, Status.WAIVED},
+        Status.INVOICED: {Status.PAID, Status.WAIVED},
+        Status.PAID: set(),
+        Status.WAIVED: set(),
+    }
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="charge")
+    payer = models.CharField(max_length=10, choices=Payer)
+    payer_name = models.CharField(max_length=255, help_text="Who the invoice is made out to.")
+    payer_reference = models.CharField(
+        max_length=255, blank=True, help_text="The school's URN, or the participant's email."
+    )
+    payer_email = models.EmailField(blank=True, help_text="Who to send the invoice to.")
+    payer_town = models.CharField(max_length=100, blank=True)
+    payer_postcode = models.CharField(max_length=10, blank=True)
+    amount = models.PositiveIntegerField(help_text="In whole pounds: the fee when it was made.")
+    status = models.CharField(max_length=20, choices=Status, default=Status.TO_INVOICE)
+    waived_reason = models.TextField(blank=True)
+
+    objects = ChargeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        permissions = [("manage_charges", "Can see charges, mark them invoiced or paid, waive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="charge_has_an_amount"),
+            models.CheckConstraint(
+                condition=~Q(status="waived") | ~Q(waived_reason=""),
+                name="charge_waived_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Charge {self.invoice_reference}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    @property
+    def invoice_reference(self) -> str:
+        return f"NPQ-{self.pk}"
+
+    @property
+    def last_change(self) -> "ChargeEvent | None":
+        """The latest change (read from prefetched events where the list prefetched them)."""
+        events = list(self.events.all())
+        return events[-1] if events else None
+
+
+class ChargeEvent(models.Model):
+    """A change to a charge: made, invoiced, paid, waived or moved with a transfer; who, when
+    and why."""
+
+    charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Charge.Status, blank=True)
+    to_status = models.CharField(max_length=20, choices=Charge.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.charge_id}: {self.from_status or 'made'} → {self.to_status}"

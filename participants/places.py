@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 
 from .forms import EnrolmentTransferForm
 from .models import Enrolment, EnrolmentEvent
-from .services import places_taken
+from .services import charge_raise, places_taken
 
 
 class EnrolmentPlaces:
@@ -17,14 +17,17 @@ class EnrolmentPlaces:
         return places_taken(cohort)
 
     def make(self, *, application, cohort) -> Enrolment:
-        return Enrolment.objects.create(
+        """The place, and its charge when it is not funded and the cohort has a fee."""
+        enrolment = Enrolment.objects.create(
             participant_id=application.applicant_id, cohort=cohort, application=application
         )
+        charge_raise(enrolment=enrolment, application=application)
+        return enrolment
 
     def application_context(self, *, application, user) -> dict:
-        enrolments = application.enrolments.select_related("cohort__programme").prefetch_related(
-            Prefetch("events", queryset=EnrolmentEvent.objects.select_related("by"))
-        )
+        enrolments = application.enrolments.select_related(
+            "cohort__programme", "charge"
+        ).prefetch_related(Prefetch("events", queryset=EnrolmentEvent.objects.select_related("by")))
         context = {
             "enrolments": enrolments,
             "withdrawal_reasons": EnrolmentEvent.WithdrawalReason.choices,

@@ -22,7 +22,15 @@ from cohorts.services import cohort_places_changed
 from npq_portal.models import User
 from npq_portal.uploads import uploaded_csv
 
-from .models import Attendance, AttendanceChange, Enrolment, EnrolmentEvent, ModulePhaseDone
+from .models import (
+    Attendance,
+    AttendanceChange,
+    Charge,
+    ChargeEvent,
+    Enrolment,
+    EnrolmentEvent,
+    ModulePhaseDone,
+)
 from .participation import ATTENDED
 from .signals import enrolment_transferred, enrolment_withdrawn
 
@@ -166,6 +174,18 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
         by=by,
         reason=f"Transferred from {source}: {reason}",
     )
+    # The charge for the place goes with it: the same amount, still owed by the same payer.
+    charge = Charge.objects.select_for_update().filter(enrolment=enrolment).first()
+    if charge is not None:
+        charge.enrolment = moved
+        charge.save(update_fields=["enrolment", "updated_at"])
+        ChargeEvent.objects.create(
+            charge=charge,
+            from_status=charge.status,
+            to_status=charge.status,
+            by=by,
+            reason=f"Moved with the place from {source} to {target}.",
+        )
     enrolment_transferred.send(sender=Enrolment, old=enrolment, new=moved)
     _places_changed(source)
     _places_changed(target)
@@ -335,3 +355,106 @@ def module_phase_set(*, enrolment: Enrolment, module, phase: str, done: bool, by
         )
     else:
         ModulePhaseDone.objects.filter(enrolment=enrolment, module=module, phase=phase).delete()
+
+
+# ---- Charges: what a place that is not funded costs, and its payment ----
+
+
+def _charge_payer(application) -> dict:
+    """Who pays, from the payment question's answer, with the details an invoice needs. With
+    no answer (a programme that does not ask), the school pays when there is one."""
+    answer = application.answers.get("payment")
+    school = application.school
+    if answer not in Charge.Payer.values:
+        answer = Charge.Payer.SCHOOL if school else Charge.Payer.SELF
+    applicant = application.applicant
+    if answer == Charge.Payer.SELF:
+        return {
+            "payer": answer,
+            "payer_name": applicant.get_full_name() or applicant.email,
+            "payer_reference": applicant.email,
+            "payer_email": applicant.email,
+        }
+    # A trust pays for its school: the portal holds the school's details, not the trust's.
+    name = school.name if school else application.answers.get("school_name", "")
+    return {
+        "payer": answer,
+        "payer_name": name or applicant.get_full_name() or applicant.email,
+        "payer_reference": str(school.urn) if school else applicant.email,
+        "payer_email": application.school_decided_by_email or application.approver_email,
+        "payer_town": school.town if school else "",
+        "payer_postcode": school.postcode if school else "",
+    }
+
+
+def charge_raise(*, enrolment: Enrolment, application) -> Charge | None:
+    """Make the charge for a place just offered, when it is not funded and the cohort has a fee
+    (the amount is the cohort's fee now); None when there is nothing to pay. The caller holds
+    the transaction and the cohort's lock (accepting an application makes the place)."""
+    decision = application.funding_decision
+    if decision is not None and decision.effective_funded:
+        return None
+    cohort = Cohort.objects.select_related("programme").get(pk=enrolment.cohort_id)
+    if not cohort.effective_fee:
+        return None
+    charge = Charge.objects.create(
+        enrolment=enrolment, amount=cohort.effective_fee, **_charge_payer(application)
+    )
+    ChargeEvent.objects.create(
+        charge=charge,
+        to_status=charge.status,
+        reason="The place was offered and is not funded.",
+    )
+    return charge
+
+
+def _charge_move(charge: Charge, *, to: str, by: User, reason: str = "") -> Charge:
+    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    if not charge.can_move_to(to):
+        if to == Charge.Status.PAID and charge.status == Charge.Status.TO_INVOICE:
+            raise ValidationError(
+                f"{charge.invoice_reference} is not invoiced yet: mark it invoiced first."
+            )
+        raise ValidationError(
+            f"{charge.invoice_reference} is {charge.get_status_display().lower()}, so it "
+            f"cannot be marked {Charge.Status(to).label.lower()}."
+        )
+    ChargeEvent.objects.create(
+        charge=charge, from_status=charge.status, to_status=to, by=by, reason=reason
+    )
+    charge.status = to
+    if to == Charge.Status.WAIVED:
+        charge.waived_reason = reason
+    charge.save(update_fields=["status", "waived_reason", "updated_at"])
+    return charge
+
+
+@transaction.atomic
+def charge_mark_invoiced(*, charge: Charge, by: User) -> Charge:
+    """Record that the payer has been invoiced, with who and when.
+
+    Raises ValidationError unless the charge is still to invoice.
+    """
+    return _charge_move(charge, to=Charge.Status.INVOICED, by=by)
+
+
+@transaction.atomic
+def charge_mark_paid(*, charge: Charge, by: User) -> Charge:
+    """Record that the invoice has been paid, with who and when.
+
+    Raises ValidationError unless the charge has been invoiced (and not paid or waived).
+    """
+    return _charge_move(charge, to=Charge.Status.PAID, by=by)
+
+
+@transaction.atomic
+def charge_waive(*, charge: Charge, by: User, reason: str) -> Charge:
+    """Let the payer off the charge, with the reason why (e.g. the place was withdrawn before
+    it was invoiced).
+
+    Raises ValidationError without a reason, or once the charge is paid or waived.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the charge is waived: it is kept with the charge.")
+    return _charge_move(charge, to=Charge.Status.WAIVED, by=by, reason=reason)

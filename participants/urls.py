@@ -39,4 +39,7 @@ urlpatterns = [
         views.EnrolmentTransferView.as_view(),
         name="enrolment-transfer",
     ),
+    # Charges for places that are not funded (issue 19).
+    path("staff/charges/", views.ChargeListView.as_view(), name="charge-list"),
+    path("staff/charges/<int:pk>/update/", views.ChargeUpdateView.as_view(), name="charge-update"),
 ]

@@ -3,23 +3,31 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView
 
 from applications.models import Application
 from cohorts.models import Cohort, Session
 from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
-from programmes.models import Module
+from programmes.models import Module, Programme
 from schools.models import School, SchoolLeadership
 
-from .forms import EnrolmentChangeForm, EnrolmentTransferForm, RegisterForm, RegisterImportForm
-from .models import Attendance, AttendanceChange, Enrolment
+from .forms import (
+    ChargeActionForm,
+    EnrolmentChangeForm,
+    EnrolmentTransferForm,
+    RegisterForm,
+    RegisterImportForm,
+)
+from .models import Attendance, AttendanceChange, Charge, ChargeEvent, ChargeQuerySet, Enrolment
 from .selectors import (
     cohort_progress_grid,
     enrolment_progress,
@@ -28,6 +36,9 @@ from .selectors import (
     progress_rows_shown,
 )
 from .services import (
+    charge_mark_invoiced,
+    charge_mark_paid,
+    charge_waive,
     enrolment_change,
     enrolment_transfer,
     module_phase_set,
@@ -334,3 +345,77 @@ class EnrolmentProgressView(TemplateView):
         else:
             messages.success(request, "Progress saved.")
         return redirect(request.path)
+
+
+# ---- Charges: places that are not funded, their payers and payment ----
+
+
+class ChargeListView(PermissionRequiredMixin, ListView):
+    """Every charge for a place that is not funded, filtered, with what can be done next."""
+
+    permission_required = "participants.manage_charges"
+    template_name = "participants/charge_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            Charge.objects.matching(self.request.GET)
+            .for_listing()
+            .prefetch_related(Prefetch("events", queryset=ChargeEvent.objects.select_related("by")))
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        with_charges = Charge.objects.filter(enrolment__cohort=OuterRef("pk"))
+        cohorts = Cohort.objects.filter(Exists(with_charges)).select_related("programme")
+        context["cohorts"] = cohorts
+        context["programmes"] = (
+            Programme.objects.filter(Exists(cohorts.filter(programme=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+        context["statuses"] = Charge.Status.choices
+        context["payers"] = Charge.Payer.choices
+        context["filters"] = {key: self.request.GET.get(key, "") for key in ChargeQuerySet.FILTERS}
+        totals = (
+            Charge.objects.matching(self.request.GET)
+            .values("status")
+            .annotate(count=Count("pk"), amount=Sum("amount"))
+        )
+        by_status = {row["status"]: row for row in totals}
+        context["totals"] = [
+            (label, by_status[value]["count"], by_status[value]["amount"])
+            for value, label in Charge.Status.choices
+            if value in by_status
+        ]
+        return context
+
+
+class ChargeUpdateView(PermissionRequiredMixin, View):
+    """Mark a charge invoiced or paid, or waive it, then go back to the list as it was."""
+
+    permission_required = "participants.manage_charges"
+    actions = {
+        "invoiced": (charge_mark_invoiced, "{} marked invoiced."),
+        "paid": (charge_mark_paid, "{} marked paid."),
+        "waived": (charge_waive, "{} waived."),
+    }
+
+    def post(self, request, pk):
+        charge = get_object_or_404(Charge, pk=pk)
+        back = request.POST.get("next") or reverse("participants:charge-list")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("participants:charge-list")
+        form = ChargeActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose to mark it invoiced or paid, or to waive it.")
+            return redirect(back)
+        service, done = self.actions[form.cleaned_data["action"]]
+        extra = {"reason": form.cleaned_data["reason"]} if service is charge_waive else {}
+        try:
+            service(charge=charge, by=request.user, **extra)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))  # nothing was changed; say why
+        else:
+            messages.success(request, done.format(charge.invoice_reference))
+        return redirect(back)

@@ -5,6 +5,9 @@ the leadership and specialist NPQs follow 003_546756f382692214.txt and 004_06977
 the Maths Hub programmes follow 002_9948b44bc4497368.txt. Funding summaries restate rule set 2026
 of shared/FUNDING.md. Entries or fields the pages do not cover are the hub's own and say so in
 `review_note` (and `content_source="hub"` where the whole description is the hub's own).
+
+No source page gives a fee, so the loader sets none: every programme's `default_fee` starts at
+0 (free) and staff set it, or a cohort's own fee, on the programme and cohort forms.
 """
 
 from .catalogue import ClinicSeed, CourseSeed, ModuleSeed, ProgrammeSeed

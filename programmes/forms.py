@@ -19,6 +19,18 @@ NPQ_COURSE_IDENTIFIERS = (
 )
 
 
+class WholePoundsField(forms.IntegerField):
+    """An amount in whole pounds where blank means 0 (free), so a form left as it was is
+    unchanged."""
+
+    def __init__(self, **kwargs):
+        kwargs["required"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value) or 0
+
+
 class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
@@ -44,6 +56,7 @@ class ProgrammeForm(forms.ModelForm):
             "assessment_word_limit",
             "assessment_criteria",
             "funding_summary",
+            "default_fee",
             "content_source",
             "review_note",
         ]
@@ -58,6 +71,7 @@ class ProgrammeForm(forms.ModelForm):
             )
         }
         help_texts = {"length_months": "Used to sort and compare programmes."}
+        field_classes = {"default_fee": WholePoundsField}
 
     def clean_course_identifier(self) -> str:
         identifier = self.cleaned_data["course_identifier"].strip().lower()

@@ -99,6 +99,12 @@ class Programme(TimeStampedModel):
         "who may take part", blank=True, help_text="e.g. three lead teachers per school"
     )
     funding_summary = models.TextField(blank=True)
+    default_fee = models.PositiveIntegerField(
+        "default fee (£)",
+        default=0,
+        help_text="In whole pounds: what a place costs when it is not funded, unless a cohort "
+        "sets its own. 0 for a free programme.",
+    )
     content_source = models.CharField(
         max_length=20, choices=ContentSource, default=ContentSource.SOURCE_PAGES
     )

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from applications.models import Application, ApplicationQuerySet
 from npq_portal.roles import Role, user_roles
 from npq_portal.words import word
-from participants.models import Enrolment
+from participants.models import ChargeQuerySet, Enrolment
 
 from . import selectors
 from .models import Export
@@ -41,6 +41,7 @@ FILTER_LABELS = {
     "partner": "Delivery partner",
     "show": "Showing",
     "window": "Assessment window",
+    "payer": "Who pays",
 }
 
 
@@ -335,9 +336,56 @@ SUBSCRIBERS = Dataset(
     ),
 )
 
+
+def _charge_description(charge) -> str:
+    """e.g. "NPQ in Leading Primary Mathematics, 2026/27, Autumn start"."""
+    cohort = charge.enrolment.cohort
+    return f"{cohort.programme.name}, {cohort.academic_year_label}, {cohort.name}"
+
+
+def _vat_code(charge) -> str:
+    from django.conf import settings
+
+    return settings.CHARGE_VAT_CODE
+
+
+# A sales-invoice import: one line an invoice, one invoice a charge, in whole pounds.
+CHARGES = Dataset(
+    kind=Export.Kind.CHARGES,
+    title="Charges",
+    permission="participants.manage_charges",
+    filter_keys=ChargeQuerySet.FILTERS,
+    read=selectors.charges_export_rows,
+    columns=(
+        Column("invoice_reference", "Invoice reference", lambda c: c.invoice_reference),
+        Column("date", "Date", lambda c: timezone.localdate(c.created_at)),
+        Column("customer_name", "Customer name", lambda c: c.payer_name),
+        Column("customer_reference", "Customer reference", lambda c: c.payer_reference),
+        Column("customer_kind", "Customer type", lambda c: c.get_payer_display()),
+        Column("email", "Email", lambda c: c.payer_email),
+        Column("town", "Town", lambda c: c.payer_town),
+        Column("postcode", "Postcode", lambda c: c.payer_postcode),
+        Column("description", "Description", _charge_description),
+        Column("participant", "Participant", lambda c: _full_name(c.enrolment.participant)),
+        Column("quantity", "Quantity", lambda c: 1),
+        Column("unit_amount", "Unit amount", lambda c: c.amount),
+        Column("vat_code", "VAT code", _vat_code),
+        Column("total", "Total", lambda c: c.amount),
+        Column("status", "Status", lambda c: c.get_status_display()),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     dataset.kind: dataset
-    for dataset in (APPLICATIONS, ENROLMENTS, ATTENDANCE, OUTCOMES, SUBSCRIBERS, FUNDING_DECISIONS)
+    for dataset in (
+        APPLICATIONS,
+        ENROLMENTS,
+        ATTENDANCE,
+        OUTCOMES,
+        SUBSCRIBERS,
+        FUNDING_DECISIONS,
+        CHARGES,
+    )
 }
 
 # ---- Which columns each role gets: the one place this is decided ----
@@ -404,6 +452,7 @@ ROLE_COLUMNS: dict[str, dict[Role, str | tuple[str, ...]]] = {
     Export.Kind.OUTCOMES: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
     Export.Kind.SUBSCRIBERS: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
     Export.Kind.FUNDING_DECISIONS: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
+    Export.Kind.CHARGES: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
 }
 
 

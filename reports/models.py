@@ -44,6 +44,7 @@ class Export(TimeStampedModel):
         OUTCOMES = "outcomes", "Assessment outcomes"
         SUBSCRIBERS = "subscribers", "Mailing-list subscribers"
         FUNDING_DECISIONS = "funding-decisions", "Funding decisions"
+        CHARGES = "charges", "Charges"
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"

@@ -25,7 +25,7 @@ from assessment.selectors import (
 from cohorts.forms import CohortFilterForm
 from cohorts.models import Cohort, Session
 from mailing_list.models import Subscriber
-from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
+from participants.models import Attendance, Charge, Enrolment, EnrolmentEvent, ModulePhaseDone
 from participants.participation import ATTENDED, EXCUSED, Participation
 from participants.selectors import (
     enrolments_participation,
@@ -398,6 +398,16 @@ def funding_decisions_export_rows(*, user, filters: Mapping[str, str]) -> Export
         )
     )
     return ExportRows(applications.count(), applications.iterator(chunk_size=BATCH_SIZE))
+
+
+# ---- Charges ----
+
+
+def charges_export_rows(*, user, filters: Mapping[str, str]) -> ExportRows:
+    """The charges of the charges list for these filters, oldest first (hub staff who manage
+    charges see every one)."""
+    charges = Charge.objects.matching(filters).for_listing()
+    return ExportRows(charges.count(), charges.iterator(chunk_size=BATCH_SIZE))
 
 
 # ---- Places ----

@@ -37,7 +37,7 @@ from mailing_list.links import subscriber_token
 from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
-from participants.tests.factories import EnrolmentFactory
+from participants.tests.factories import ChargeFactory, EnrolmentFactory
 from programmes.tests.factories import ClinicFactory, CourseFactory, ModuleFactory
 from reminders.links import reminder_stop_url
 from reports.services import export_build, export_start
@@ -122,6 +122,7 @@ def scenario_build() -> Scenario:
         approver_email="head@beechlane.example",
     )
     other_enrolment = EnrolmentFactory(participant=other_teacher, cohort=cohort_b)
+    charge = ChargeFactory(enrolment=enrolment)  # the teacher's place is not funded
 
     session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
     session_a.ends_at = session_a.starts_at + datetime.timedelta(hours=1)
@@ -190,6 +191,7 @@ def scenario_build() -> Scenario:
         "awaiting": awaiting,
         "enrolment": enrolment,
         "other_enrolment": other_enrolment,
+        "charge": charge,
         "session_a": session_a,
         "module_window_a": module_window_a,
         "window": window,

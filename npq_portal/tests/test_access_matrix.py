@@ -203,6 +203,7 @@ ARGS = {
     "applications:funding-override": dict(pk=pk("awaiting")),
     "participants:enrolment-change": dict(pk=pk("enrolment")),
     "participants:enrolment-transfer": dict(pk=pk("enrolment")),
+    "participants:charge-update": dict(pk=pk("charge")),
     "schools:school-leaders": dict(urn=urn("school")),
     "applications:application-decide": dict(pk=pk("awaiting")),
     "applications:school-approval": dict(token=lambda s: s.approval_token),
@@ -363,6 +364,8 @@ MATRIX: dict[str, Row] = {
     "applications:funding-override": MANAGERS_POST,
     "participants:enrolment-change": MANAGERS_POST,
     "participants:enrolment-transfer": MANAGERS_POST,
+    "participants:charge-list": MANAGERS_ONLY,  # charges: hub administrators, programme leads
+    "participants:charge-update": MANAGERS_POST,
     "applications:school-approval": Row(public()),  # signed link for whoever decides
     # ---- Schools, funding and the mailing list ----
     "schools:school-leaders": ADMINISTRATORS,

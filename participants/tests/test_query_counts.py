@@ -29,7 +29,7 @@ from programmes.tests.factories import ModuleFactory, ProgrammeFactory
 from schools.models import EligibilityList, EligibilityListEntry, GiasImport, SchoolLeadership
 from schools.tests.factories import SchoolFactory, bulk_schools
 
-from .factories import EnrolmentFactory, bulk_enrolments
+from .factories import ChargeEventFactory, ChargeFactory, EnrolmentFactory, bulk_enrolments
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -457,6 +457,29 @@ def school_leader_home(client):
     return reverse("participants:school-leader-home"), add_applicants
 
 
+def charges_list(client):
+    """Charges for places in cohorts of their own, each with a change by a member of staff:
+    the cohort and programme filters list them all, and each row shows its last change."""
+    staff = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    sign_in(client, staff)
+    programme = ProgrammeFactory()
+
+    def add_charges(count):
+        cohorts = bulk_cohorts(count, programme=programme)
+        places = bulk_enrolments(count, cohort=factory.Iterator(cohorts))
+        charges = bulk(ChargeFactory, count, enrolment=factory.Iterator(places))
+        bulk(
+            ChargeEventFactory,
+            count,
+            charge=factory.Iterator(charges),
+            from_status="to_invoice",
+            to_status="invoiced",
+            by=staff,
+        )
+
+    return reverse("participants:charge-list"), add_charges
+
+
 PAGES = [
     review_queue,
     review_queue_filtered,
@@ -478,6 +501,7 @@ PAGES = [
     teachers_progress,
     teachers_calendar,
     school_leader_home,
+    charges_list,
 ]
 
 

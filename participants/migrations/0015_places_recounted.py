@@ -27,7 +27,7 @@ def recount(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0001_cohorts_sessions_calendars"),
-        ("participants", "0013_models_moved_to_their_apps"),
+        ("participants", "0014_charges"),
     ]
 
     operations = [migrations.RunPython(recount, migrations.RunPython.noop)]
