@@ -69,6 +69,11 @@ class FundingDecision(TimeStampedModel):
         return self.override_status or self.status
 
     @property
+    def to_be_confirmed(self) -> bool:
+        """Waiting for an eligibility list, and staff have not decided it themselves."""
+        return self.provisional and not self.override_status
+
+    @property
     def effective_funded(self) -> bool:
         if self.override_status:
             return self.override_status == "marked_funded_by_policy"
