@@ -18,6 +18,7 @@ from django.utils import timezone
 from applications.models import Application, ApplicationEvent
 from assessment.models import AssessmentWindow, Outcome, Submission
 from cohorts.models import Cohort
+from funding.rules import OUTCOME_LABELS
 from mailing_list.models import Subscriber
 from participants.models import Enrolment
 from participants.selectors import (
@@ -269,11 +270,7 @@ def _funding(filters: DashboardFilters) -> Chart:
         title="Funding outcomes",
         value_heading="Applications",
         bars=[
-            Bar(
-                code,  # the outcome codes of FUNDING.md, as the application list filters them
-                n,
-                _applications_link(filters, funding=code),
-            )
+            Bar(OUTCOME_LABELS.get(code, code), n, _applications_link(filters, funding=code))
             for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ],
     )

@@ -36,7 +36,7 @@ def test_the_figures_match_the_hand_counted_hub(hub):
         "Offered a place": 2,
         "Holding or completed a place": 4,  # two accepted, two with submissions (no withdrawn)
     }
-    assert _bars(figures.funding) == {"funded": 2, "not_in_england": 1}
+    assert _bars(figures.funding) == {"Funded": 2, "Not funded: works outside England": 1}
     assert [(p.cohort, p.taken, p.capacity) for p in figures.places] == [(hub["a1"], 3, 10)]
     assert figures.approvals_total == 2 and figures.approvals_oldest_days == 12
     assert _bars(figures.approvals_waiting) == {
@@ -69,7 +69,7 @@ def test_filters_by_year_programme_and_partner(hub):
     assert _bars(by_programme.funnel)["Registered interest"] == 2
     assert _bars(by_programme.funnel)["Started an application"] == 6
     assert by_programme.participation == []
-    assert _bars(by_partner.funding) == {"funded": 2}
+    assert _bars(by_partner.funding) == {"Funded": 2}
 
 
 def test_a_programme_wide_window_counts_once_for_a_year_however_many_cohorts_it_has(hub):
@@ -105,6 +105,33 @@ def test_each_figure_links_to_the_list_behind_it_and_every_chart_is_a_table(clie
     # Every chart's bars sit in the table that carries their numbers.
     assert page.count("<svg") == page.count('class="chart-bar') > 0
     assert page.count("<svg") <= page.count("<tr>")
+
+
+def test_the_dashboard_warns_naming_each_list_that_decisions_wait_for(client):
+    from funding.models import FundingDecision
+
+    FundingDecision.objects.bulk_create(
+        FundingDecision(
+            subject=f"applications.application:{n}",
+            rules="2026",
+            facts={},
+            status="funding_to_be_confirmed",
+            funded=False,
+            provisional=True,
+            waiting_on=["rise", "pp50_schools"] if n else ["pp50_schools"],
+            reason="Test",
+        )
+        for n in range(3)
+    )
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    page = client.get(reverse("reports:dashboard")).content.decode()
+
+    assert "Funding waits for eligibility lists" in page
+    assert "<strong>PP50 schools (by URN)</strong> has never been uploaded: 3 provisional" in page
+    assert "<strong>RISE schools (by URN)</strong> has never been uploaded: 2 provisional" in page
+    assert "5 more lists are not in, with no decision waiting." in page
+    assert "Upload the lists on the funding page" not in page  # programme leads cannot
 
 
 def test_the_dashboard_is_for_hub_staff_only(client):
