@@ -152,4 +152,5 @@ def funding_list_warnings() -> list[ListWarning]:
     for kinds in provisional.iterator(chunk_size=2000):
         for kind in kinds or ():
             waiting[kind] = waiting.get(kind, 0) + 1
-    return [ListWarning(gap=gap, waiting=waiting.get(gap.kind, 0)) for gap in gaps]
+    warnings = [ListWarning(gap=gap, waiting=waiting.get(gap.kind, 0)) for gap in gaps]
+    return sorted(warnings, key=lambda warning: not warning.waiting)  # waited for first

@@ -251,7 +251,8 @@ def test_sent_while_the_pp50_list_was_never_uploaded_funding_is_to_be_confirmed(
     decision = application.funding_decision
     assert decision.status == "funding_to_be_confirmed" and decision.provisional
     assert decision.waiting_on == ["pp50_schools"]
-    assert "Your funding will be confirmed by the hub." in payment
+    assert "Your funding is not decided yet." in payment
+    assert "will be confirmed by the hub once DfE&#x27;s PP50 list of schools is in" in payment
     assert "not likely to be funded" not in payment
     assert "To be confirmed by the hub." in page
     assert "confirmed by the hub once DfE&#x27;s PP50 list of schools is in" in page
