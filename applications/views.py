@@ -18,6 +18,7 @@ from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort, DeliveryPartner
 from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
+from funding.suitability import suited_courses
 from npq_portal.page_cache import cache_for_session
 from npq_portal.ratelimit import SignedLinkMixin
 from programmes.models import Programme
@@ -213,7 +214,11 @@ class ApplicationStepView(FormView):
             context["fee"] = self.application.cohort.effective_fee
             context["alternatives"] = (
                 Programme.objects.offered()
-                .filter(course_identifier__in=funding.funded_alternatives)
+                .filter(
+                    course_identifier__in=suited_courses(
+                        self.application.answers.get("role", ""), funding.funded_alternatives
+                    )
+                )
                 .order_by("name")
                 if funding
                 else []

@@ -21,6 +21,14 @@ class EligibilityListUploadForm(forms.Form):
         return upload
 
 
+class EligibilityListsCurrentFromForm(forms.Form):
+    current_from = forms.DateField(
+        label="Lists are current from",
+        help_text="A list uploaded before this date counts as out of date until replaced.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 class ChildcareProviderUploadForm(forms.Form):
     file = forms.FileField(
         label="Private childcare providers",

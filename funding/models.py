@@ -23,6 +23,12 @@ class FundingDecision(TimeStampedModel):
     )
     status = models.CharField(max_length=60)
     funded = models.BooleanField()
+    provisional = models.BooleanField(
+        default=False, help_text="To be confirmed: an eligibility list it needs was not in."
+    )
+    waiting_on = models.JSONField(
+        default=list, blank=True, help_text="The eligibility lists (kinds) it waits for."
+    )
     subject_to_review = models.BooleanField(default=False)
     reason = models.TextField()
     bursary_eligible = models.BooleanField(null=True, blank=True)
@@ -39,7 +45,14 @@ class FundingDecision(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["subject"])]
+        indexes = [
+            models.Index(fields=["subject"]),
+            models.Index(
+                fields=["provisional"],
+                condition=Q(provisional=True),
+                name="funding_decision_provisional",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(override_status="") | ~Q(override_reason=""),
@@ -54,6 +67,11 @@ class FundingDecision(TimeStampedModel):
     def effective_status(self) -> str:
         """The override where staff made one, else the calculated outcome."""
         return self.override_status or self.status
+
+    @property
+    def to_be_confirmed(self) -> bool:
+        """Waiting for an eligibility list, and staff have not decided it themselves."""
+        return self.provisional and not self.override_status
 
     @property
     def effective_funded(self) -> bool:
@@ -80,3 +98,32 @@ class FundingOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id}: {self.status}"
+
+
+class FundingRedecision(models.Model):
+    """Each time a provisional decision was worked out again because a list it waited on came
+    in: what it said before, and when and why it changed.
+
+    Holds personal data: the facts about a person's job and workplace, as they were.
+    """
+
+    decision = models.ForeignKey(
+        FundingDecision, on_delete=models.CASCADE, related_name="redecisions"
+    )
+    from_status = models.CharField(max_length=60)
+    from_reason = models.TextField()
+    from_facts = models.JSONField()
+    from_list_versions = models.JSONField(default=dict, blank=True)
+    from_waiting_on = models.JSONField(default=list, blank=True)
+    to_status = models.CharField(max_length=60)
+    note = models.CharField(max_length=255, help_text="Why, e.g. which list was uploaded.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.from_status} to {self.to_status}"

@@ -28,17 +28,23 @@ Readings of rules the specification leaves open (the tests pin each one down):
   specification gives unknown settings an outcome); an unknown institution `kind` is an error.
 - `establishment_type_code` and `number_of_pupils` may be text of digits ("34", as DfE's data
   and GIAS extracts give them); any other text is an error.
+- Lists whose membership is unknown (never uploaded, or older than the date staff count lists
+  as current) are named by their `on_*` fact in `Institution.unknown_lists`; the caller says
+  which. An outcome that is not funded but would be, or would differ, had the institution been
+  on one of them is `funding_to_be_confirmed`, waiting on those lists (`waiting_on`), with no
+  bursary and no alternatives. A funded outcome never waits: being on a list only ever helps.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "ALTERNATIVE_COURSES",
     "COURSE_IDENTIFIERS",
+    "LIST_NAMES",
     "OUTCOME_CODES",
     "REASONS",
     "RULE_SETS",
@@ -51,6 +57,7 @@ __all__ = [
     "facts_from_json",
     "funding_evaluate",
     "institution_needs_lookup",
+    "provisional_reason",
     "register_rule_set",
     "standard_status",
 ]
@@ -145,6 +152,7 @@ SUBJECT_TO_REVIEW = "subject_to_review"
 REFERRED_BY_RETURN_TO_TEACHING_ADVISER = "referred_by_return_to_teaching_adviser"
 MARKED_FUNDED_BY_POLICY = "marked_funded_by_policy"
 MARKED_INELIGIBLE_BY_POLICY = "marked_ineligible_by_policy"
+FUNDING_TO_BE_CONFIRMED = "funding_to_be_confirmed"
 
 OUTCOME_CODES: tuple[str, ...] = (
     FUNDED,
@@ -162,11 +170,14 @@ OUTCOME_CODES: tuple[str, ...] = (
     REFERRED_BY_RETURN_TO_TEACHING_ADVISER,
     MARKED_FUNDED_BY_POLICY,
     MARKED_INELIGIBLE_BY_POLICY,
+    FUNDING_TO_BE_CONFIRMED,
 )
 FUNDED_CODES = frozenset({FUNDED, MARKED_FUNDED_BY_POLICY})
 REVIEW_CODES = frozenset({SUBJECT_TO_REVIEW, REFERRED_BY_RETURN_TO_TEACHING_ADVISER})
 # Staff set these by hand (with their own reason); the engine never returns them.
 OVERRIDE_CODES = frozenset({MARKED_FUNDED_BY_POLICY, MARKED_INELIGIBLE_BY_POLICY})
+# Neither funded nor refused: an eligibility list the decision needs is not in yet.
+PROVISIONAL_CODES = frozenset({FUNDING_TO_BE_CONFIRMED})
 
 # Shown to the teacher, their school leader and staff alike, so they speak to the applicant.
 REASONS: dict[str, str] = {
@@ -227,7 +238,12 @@ REASONS: dict[str, str] = {
         "Our staff have decided under DfE policy that this place is not funded; their reason is "
         "recorded with the decision."
     ),
+    FUNDING_TO_BE_CONFIRMED: (
+        "Your funding will be confirmed by the hub once DfE's eligibility list it depends on is "
+        "in; until then it is neither funded nor refused."
+    ),
 }
+
 
 # GIAS establishment types that DfE funds (11 "Other independent school" is not one of them).
 ELIGIBLE_ESTABLISHMENT_TYPE_CODES = frozenset(
@@ -254,6 +270,17 @@ _INSTITUTION_FLAGS = (
     "on_disadvantaged_early_years_list",
     "on_bursary_further_education_list",
 )
+_INSTITUTION_FLAG_SET = frozenset(_INSTITUTION_FLAGS)
+# DfE's name for the list behind each `on_*` fact, as the applicant and staff read it.
+LIST_NAMES: dict[str, str] = {
+    "on_rise_list": "RISE list of schools",
+    "on_pp50_school_list": "PP50 list of schools",
+    "on_pp50_further_education_list": "PP50 list of further-education settings",
+    "on_childminders_list": "list of eligible childminders",
+    "on_la_disadvantaged_nursery_list": "list of disadvantaged local-authority nurseries",
+    "on_disadvantaged_early_years_list": "list of disadvantaged early years settings",
+    "on_bursary_further_education_list": "list of further-education bodies for the bursary",
+}
 _FACT_FLAGS = (
     "cohort_funded",
     "inside_catchment",
@@ -312,6 +339,9 @@ class Institution:
     on_la_disadvantaged_nursery_list: bool = False
     on_disadvantaged_early_years_list: bool = False
     on_bursary_further_education_list: bool = False
+    # The `on_*` facts whose list is not in (never uploaded, or out of date): their False may
+    # be wrong, so an outcome that turns on one of them is only provisional.
+    unknown_lists: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # One cheap test for the usual, well-typed case; the slow path finds what is wrong.
@@ -330,6 +360,8 @@ class Institution:
             and (code is None or (type(code) is int and code >= 0))
             and (pupils is None or (type(pupils) is int and pupils >= 0))
             and (self.phase_name is None or type(self.phase_name) is str)
+            and type(self.unknown_lists) is frozenset
+            and self.unknown_lists <= _INSTITUTION_FLAG_SET
         ):
             self._normalise_or_refuse()
 
@@ -353,6 +385,15 @@ class Institution:
             object.__setattr__(self, name, _whole_number(name, getattr(self, name)))
         if self.phase_name is not None and not isinstance(self.phase_name, str):
             raise FundingError(f"phase_name must be text, not {_show(self.phase_name)}.")
+        unknown = self.unknown_lists
+        if not isinstance(unknown, list | tuple | set | frozenset) or not all(
+            type(name) is str and name in _INSTITUTION_FLAG_SET for name in unknown
+        ):
+            names = ", ".join(_INSTITUTION_FLAGS)
+            raise FundingError(
+                f"unknown_lists must be a list of these names: {names}; not {_show(unknown)}."
+            )
+        object.__setattr__(self, "unknown_lists", frozenset(unknown))
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +474,13 @@ class FundingOutcome:
     bursary: Bursary | None
     funded_alternatives: tuple[str, ...]
     rules: str
+    # The `on_*` facts of the lists a provisional outcome waits for; empty otherwise.
+    waiting_on: tuple[str, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Neither funded nor refused until the lists in `waiting_on` are in."""
+        return self.status in PROVISIONAL_CODES
 
     def as_json(self) -> dict:
         """The output line of `funding_check`, in the order FUNDING.md gives."""
@@ -717,6 +765,20 @@ def funding_evaluate(
         bursary = rule_set.bursary_enabled
     elif type(bursary) is not bool:
         raise FundingError(f"bursary must be True, False or None, not {_show(bursary)}.")
+    institution = facts.institution
+    if institution is not None and institution.unknown_lists and status not in FUNDED_CODES:
+        waiting_on = _lists_waited_on(rule_set, facts, course, status)
+        if waiting_on:
+            return FundingOutcome(
+                status=FUNDING_TO_BE_CONFIRMED,
+                funded=False,
+                subject_to_review=False,
+                reason=provisional_reason(waiting_on),
+                bursary=None if not bursary else rule_set.bursaries[_BURSARY_NOT_ELIGIBLE],
+                funded_alternatives=(),
+                rules=rule_set.name,
+                waiting_on=waiting_on,
+            )
     state = _bursary_state(rule_set, facts, status) if bursary else _BURSARY_OFF
 
     if status == INELIGIBLE_ESTABLISHMENT_NOT_A_PP50:
@@ -733,6 +795,42 @@ def funding_evaluate(
     if outcome is None:
         outcome = rule_set.outcome_cache.setdefault(key, _outcome(rule_set, status, state, ()))
     return outcome
+
+
+def _lists_waited_on(
+    rule_set: RuleSet, facts: FundingFacts, course: str, status: str
+) -> tuple[str, ...]:
+    """The unknown lists that decide the outcome: those on which the institution being listed
+    would change it (in `_INSTITUTION_FLAGS` order), or, when no one list does alone, all the
+    unknown lists it is not on, if together they would."""
+    institution = facts.institution
+    status_function = rule_set.status_function
+    absent = [
+        name
+        for name in _INSTITUTION_FLAGS
+        if name in institution.unknown_lists and not getattr(institution, name)
+    ]
+
+    def with_lists(names) -> str:
+        listed = replace(institution, **dict.fromkeys(names, True))
+        return status_function(rule_set, replace(facts, institution=listed), course)
+
+    deciding = tuple(name for name in absent if with_lists([name]) != status)
+    if not deciding and len(absent) > 1 and with_lists(absent) != status:
+        deciding = tuple(absent)
+    return deciding
+
+
+def provisional_reason(waiting_on: tuple[str, ...]) -> str:
+    """What the applicant reads while their funding waits on lists, naming each list."""
+    names = [LIST_NAMES[name] for name in waiting_on]
+    if not names:
+        return REASONS[FUNDING_TO_BE_CONFIRMED]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (
+        f"Your funding will be confirmed by the hub once DfE's {listed} "
+        f"{'is' if len(names) == 1 else 'are'} in; until then it is neither funded nor refused."
+    )
 
 
 def _outcome(
@@ -822,6 +920,7 @@ def _institution_from_json(institution: object) -> Institution:
         False if (v := i("on_la_disadvantaged_nursery_list")) is None else v,
         False if (v := i("on_disadvantaged_early_years_list")) is None else v,
         False if (v := i("on_bursary_further_education_list")) is None else v,
+        frozenset() if (v := i("unknown_lists")) is None else v,
     )
 
 

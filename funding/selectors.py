@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schools.models import School
-from schools.selectors import EligibilityIndex, eligibility_index
+from schools.models import EligibilityList, School
+from schools.selectors import EligibilityIndex, ListGap, eligibility_index, eligibility_list_gaps
 
 from .models import FundingDecision
 from .rules import FundingError, facts_from_json, funding_evaluate
@@ -17,9 +17,15 @@ class InstitutionNotFound(LookupError):
 
 @dataclass
 class InstitutionLookup:
-    """Institutions by URN or UKPRN for the funding rules, each looked up once per run."""
+    """Institutions by URN or UKPRN for the funding rules, each looked up once per run.
+
+    With `mark_unknown` (the default), the lists that are not in (never uploaded, or out of
+    date) are named in the institution's `unknown_lists`, so a refusal that turns on one is
+    only provisional; funding_check leaves it off and takes the lists as they are.
+    """
 
     index: EligibilityIndex = field(default_factory=eligibility_index)
+    mark_unknown: bool = True
     _seen: dict[tuple[str, str, str], dict] = field(default_factory=dict)
 
     def institution(self, given: dict) -> dict:
@@ -29,8 +35,11 @@ class InstitutionLookup:
         kind = given.get("kind") or ""
         key = (kind, urn, ukprn)
         if key not in self._seen:
-            self._seen[key] = self._look_up(kind, urn, ukprn)
-        return self._seen[key]
+            institution = self._look_up(kind, urn, ukprn)
+            if self.mark_unknown and self.index.unknown:
+                institution["unknown_lists"] = self.index.unknown_facts()
+            self._seen[key] = institution
+        return dict(self._seen[key])
 
     def _look_up(self, kind: str, urn: str, ukprn: str) -> dict:
         if not urn and not ukprn:
@@ -96,7 +105,9 @@ def funding_what_changes(
         if index is not None and isinstance(institution, dict):
             urn = str(institution.get("urn") or "")
             ukprn = str(institution.get("ukprn") or "")
-            facts = {**facts, "institution": {**institution, **index.flags(urn=urn, ukprn=ukprn)}}
+            institution = {**institution, **index.flags(urn=urn, ukprn=ukprn)}
+            institution["unknown_lists"] = index.unknown_facts()
+            facts = {**facts, "institution": institution}
         try:
             outcome = funding_evaluate(facts_from_json(facts), rules=rules)
         except FundingError:
@@ -112,3 +123,34 @@ def funding_what_changes(
                 DecisionChange(pk, subject, before, outcome.status, outcome.reason)
             )
     return report
+
+
+def list_kinds(facts: tuple[str, ...] | list[str]) -> list[str]:
+    """The eligibility list kinds behind the rules' `on_*` facts, in the same order."""
+    kind_of = {fact: kind for kind, fact in EligibilityList.FACT.items()}
+    return [str(kind_of[fact]) for fact in facts]
+
+
+@dataclass(frozen=True)
+class ListWarning:
+    """A list that is not in, and how many provisional decisions wait for it."""
+
+    gap: ListGap
+    waiting: int
+
+
+def funding_list_warnings() -> list[ListWarning]:
+    """Each eligibility list that is not in, with the provisional decisions waiting for it
+    (three queries, whatever the number of decisions)."""
+    gaps = eligibility_list_gaps()
+    if not gaps:
+        return []
+    waiting: dict[str, int] = {}
+    provisional = FundingDecision.objects.filter(provisional=True).values_list(
+        "waiting_on", flat=True
+    )
+    for kinds in provisional.iterator(chunk_size=2000):
+        for kind in kinds or ():
+            waiting[kind] = waiting.get(kind, 0) + 1
+    warnings = [ListWarning(gap=gap, waiting=waiting.get(gap.kind, 0)) for gap in gaps]
+    return sorted(warnings, key=lambda warning: not warning.waiting)  # waited for first

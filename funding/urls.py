@@ -17,6 +17,11 @@ urlpatterns = [
         name="eligibility-lists",
     ),
     path(
+        "staff/funding/lists/current-from/",
+        views.EligibilityListsCurrentFromView.as_view(),
+        name="lists-current-from",
+    ),
+    path(
         "staff/funding/childcare-providers/",
         views.ChildcareProviderUploadView.as_view(),
         name="childcare-provider-upload",

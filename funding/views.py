@@ -7,11 +7,18 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from schools.models import EligibilityList, PrivateChildcareProvider
-from schools.services import childcare_providers_upload, eligibility_list_upload
+from schools.selectors import eligibility_lists_current_from
+from schools.services import childcare_providers_upload
 
-from .forms import ChildcareProviderUploadForm, EligibilityListUploadForm, FundingWhatChangesForm
+from .forms import (
+    ChildcareProviderUploadForm,
+    EligibilityListsCurrentFromForm,
+    EligibilityListUploadForm,
+    FundingWhatChangesForm,
+)
 from .rules import RULE_SETS
-from .selectors import funding_what_changes
+from .selectors import funding_list_warnings, funding_what_changes
+from .services import funding_list_upload, funding_lists_current_from_set
 
 
 class EligibilityListIndexView(PermissionRequiredMixin, FormView):
@@ -41,12 +48,18 @@ class EligibilityListIndexView(PermissionRequiredMixin, FormView):
             prefix="provider"
         )
         context["provider_count"] = PrivateChildcareProvider.objects.count()
+        context["list_warnings"] = funding_list_warnings()
+        current_from = eligibility_lists_current_from()
+        context["current_from"] = current_from
+        context["current_from_form"] = kwargs.get(
+            "current_from_form"
+        ) or EligibilityListsCurrentFromForm(initial={"current_from": current_from})
         return context
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            version = eligibility_list_upload(
+            version, counts = funding_list_upload(
                 kind=form.cleaned_data["kind"],
                 source=upload,
                 file_name=upload.name,
@@ -55,11 +68,37 @@ class EligibilityListIndexView(PermissionRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error("file", error)  # nothing was changed; say why
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            f"{version.get_kind_display()}: {version.entry_count:,} institutions, now current.",
+        message = (
+            f"{version.get_kind_display()}: {version.entry_count:,} institutions, now current."
         )
+        if counts.redecided:
+            message += f" {counts.message}."
+        messages.success(self.request, message)
         return redirect("funding:eligibility-lists")
+
+
+class EligibilityListsCurrentFromView(EligibilityListIndexView):
+    """Set the date from which an uploaded list counts as current."""
+
+    def post(self, request, *args, **kwargs):
+        form = EligibilityListsCurrentFromForm(request.POST)
+        if form.is_valid():
+            try:
+                setting, counts = funding_lists_current_from_set(
+                    current_from=form.cleaned_data["current_from"], by=request.user
+                )
+            except ValidationError as error:
+                form.add_error("current_from", error)  # nothing was changed; say why
+            else:
+                message = (
+                    f"Lists uploaded before {setting.current_from:%d %B %Y} now count as out of "
+                    "date."
+                )
+                if counts.redecided:
+                    message += f" {counts.message}."
+                messages.success(request, message)
+                return redirect("funding:eligibility-lists")
+        return self.render_to_response(self.get_context_data(current_from_form=form))
 
 
 class FundingWhatChangesView(PermissionRequiredMixin, TemplateView):

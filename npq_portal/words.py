@@ -28,6 +28,7 @@ FUNDING_OUTCOMES = {
     "referred_by_return_to_teaching_adviser": "Referred by a return-to-teaching adviser",
     "marked_funded_by_policy": "Marked funded by hub policy",
     "marked_ineligible_by_policy": "Marked not funded by hub policy",
+    "funding_to_be_confirmed": "To be confirmed: a list is missing",
 }
 
 EMAIL_KINDS = {

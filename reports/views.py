@@ -19,6 +19,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort, DeliveryPartner
+from funding.selectors import funding_list_warnings
 from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
@@ -69,8 +70,13 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filters = DashboardFilters.from_query(self.request.GET)
+        warnings = funding_list_warnings()
         context.update(
             filters=filters,
+            # Lists nothing waits for are named on the funding page; here they are counted.
+            list_warnings=[warning for warning in warnings if warning.waiting],
+            more_list_gaps=sum(1 for warning in warnings if not warning.waiting),
+            upload_link=self.request.user.has_perm("schools.add_eligibilitylist"),
             figures=dashboard_figures(filters=filters),
             years=[
                 (year, academic_year_label(year))

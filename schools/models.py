@@ -256,6 +256,28 @@ class EligibilityList(models.Model):
         return f"{self.get_kind_display()}, uploaded {self.uploaded_at:%d %b %Y}"
 
 
+class EligibilityListsCurrentFrom(models.Model):
+    """The date from which staff count DfE's eligibility lists as current: a list uploaded
+    before it is out of date, as if never uploaded. The newest row applies; the rest are its
+    history."""
+
+    current_from = models.DateField(
+        help_text="A list uploaded before this date counts as out of date until replaced."
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        verbose_name = "date the eligibility lists are current from"
+        verbose_name_plural = "dates the eligibility lists are current from"
+
+    def __str__(self) -> str:
+        return f"Lists current from {self.current_from:%d %b %Y}"
+
+
 class EligibilityListEntry(models.Model):
     """One institution on one version of an eligibility list."""
 

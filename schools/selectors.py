@@ -1,10 +1,68 @@
-"""Reads across the eligibility lists: every current list as sets, for evaluating many people."""
+"""Reads across the eligibility lists: every current list as sets, for evaluating many people,
+and which lists are not in yet (never uploaded, or older than the date staff count as current)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
 
-from .models import EligibilityList, EligibilityListEntry
+from django.utils import timezone
+
+from .models import EligibilityList, EligibilityListEntry, EligibilityListsCurrentFrom
+
+
+@dataclass(frozen=True)
+class ListGap:
+    """A list the funding rules may need that is not in: never uploaded, or out of date."""
+
+    kind: str
+    uploaded_at: datetime.datetime | None  # None: never uploaded
+    current_from: datetime.date | None
+
+    @property
+    def label(self) -> str:
+        return EligibilityList.Kind(self.kind).label
+
+    @property
+    def fact(self) -> str:
+        return EligibilityList.FACT[self.kind]
+
+    @property
+    def problem(self) -> str:
+        """e.g. "has never been uploaded", for after the list's name."""
+        if self.uploaded_at is None:
+            return "has never been uploaded"
+        uploaded, since = timezone.localdate(self.uploaded_at), self.current_from
+        return (
+            f"was uploaded on {uploaded.day} {uploaded:%B %Y}, before the date the lists are "
+            f"current from ({since.day} {since:%B %Y})"
+        )
+
+
+def eligibility_lists_current_from() -> datetime.date | None:
+    """The date staff count the lists as current from, or None when they have set none."""
+    return (
+        EligibilityListsCurrentFrom.objects.order_by("-set_at", "-pk")
+        .values_list("current_from", flat=True)
+        .first()
+    )
+
+
+def _gaps(
+    uploaded: dict[str, datetime.datetime], current_from: datetime.date | None
+) -> list[ListGap]:
+    gaps = []
+    for kind in EligibilityList.Kind.values:
+        at = uploaded.get(kind)
+        if at is None or (current_from and timezone.localdate(at) < current_from):
+            gaps.append(ListGap(kind=kind, uploaded_at=at, current_from=current_from))
+    return gaps
+
+
+def eligibility_list_gaps() -> list[ListGap]:
+    """Each list that is not in, in the order of the kinds (two queries)."""
+    uploaded = dict(EligibilityList.objects.current().values_list("kind", "uploaded_at"))
+    return _gaps(uploaded, eligibility_lists_current_from())
 
 
 @dataclass
@@ -13,6 +71,7 @@ class EligibilityIndex:
 
     members: dict[str, frozenset[str]]
     versions: dict[str, int]
+    unknown: frozenset[str] = field(default_factory=frozenset)  # kinds not in: see ListGap
 
     def flags(self, *, urn: str = "", ukprn: str = "") -> dict[str, bool]:
         """The `on_*` facts of the funding rules for an institution with this URN or UKPRN."""
@@ -23,17 +82,28 @@ class EligibilityIndex:
             flags[fact] = bool(key) and key.upper() in self.members.get(kind, frozenset())
         return flags
 
+    def unknown_facts(self) -> list[str]:
+        """The `on_*` facts whose list is not in, for the funding rules' `unknown_lists`."""
+        return [fact for kind, fact in EligibilityList.FACT.items() if kind in self.unknown]
+
 
 def eligibility_index() -> EligibilityIndex:
-    """The current version of every list (one query for the versions, one for their entries)."""
-    current = dict(EligibilityList.objects.current().values_list("pk", "kind"))
-    members: dict[str, set[str]] = {kind: set() for kind in current.values()}
+    """The current version of every list, and which are not in (three queries)."""
+    current = {
+        pk: (kind, uploaded_at)
+        for pk, kind, uploaded_at in EligibilityList.objects.current().values_list(
+            "pk", "kind", "uploaded_at"
+        )
+    }
+    members: dict[str, set[str]] = {kind: set() for kind, _ in current.values()}
     entries = EligibilityListEntry.objects.filter(eligibility_list_id__in=current).values_list(
         "eligibility_list_id", "identifier"
     )
     for list_id, identifier in entries.iterator(chunk_size=20000):
-        members[current[list_id]].add(identifier)
+        members[current[list_id][0]].add(identifier)
+    gaps = _gaps(dict(current.values()), eligibility_lists_current_from())
     return EligibilityIndex(
         members={kind: frozenset(values) for kind, values in members.items()},
-        versions={kind: pk for pk, kind in current.items()},
+        versions={kind: pk for pk, (kind, _) in current.items()},
+        unknown=frozenset(gap.kind for gap in gaps),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 import uuid
@@ -38,6 +39,7 @@ from .gias_postgres import SCHOOL_FIELDS
 from .models import (
     EligibilityList,
     EligibilityListEntry,
+    EligibilityListsCurrentFrom,
     GiasImport,
     LocalAuthority,
     PrivateChildcareProvider,
@@ -361,6 +363,19 @@ def eligibility_list_upload(
         batch_size=BATCH,
     )
     return version
+
+
+def eligibility_lists_current_from_set(
+    *, current_from: datetime.date, by: User | None
+) -> EligibilityListsCurrentFrom:
+    """Count the lists as current only when uploaded on or after this date: one uploaded
+    before it is out of date, and decisions needing it are provisional until it is replaced.
+
+    Raises ValidationError for a date in the future.
+    """
+    if current_from > timezone.localdate():
+        raise ValidationError("The date the lists are current from cannot be in the future.")
+    return EligibilityListsCurrentFrom.objects.create(current_from=current_from, set_by=by)
 
 
 @transaction.atomic

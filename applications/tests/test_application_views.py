@@ -205,3 +205,81 @@ def test_the_cohort_list_counts_the_applications_waiting_for_a_decision(client):
         reverse("applications:application-list") + f"?cohort={busy.pk}&amp;status=school_approved"
     )
     assert f'<a href="{link}">2</a>' in response.content.decode()
+
+
+# ---- Funding that says what it knows ----
+
+ANSWERED = {
+    "works_in_england": "yes",
+    "work_setting": "a_school",
+    "school_urn": "123456",
+    "school_name": "Oakfield (123456)",
+    "role": "Maths lead",
+    "trn": "1234567",
+    "mastery": "completed_year",
+    "headteacher_name": "Helen Whitfield",
+    "headteacher_email": "head@oakfield.example",
+}
+
+
+def _lists_in(*pairs):
+    from io import BytesIO
+
+    from schools.services import eligibility_list_upload
+
+    for kind, urn in pairs:
+        eligibility_list_upload(
+            kind=kind, source=BytesIO(f"URN\r\n{urn}\r\n".encode()), file_name="l.csv", by=None
+        )
+
+
+def test_sent_while_the_pp50_list_was_never_uploaded_funding_is_to_be_confirmed(
+    client, teacher, npqlpm_cohort, django_capture_on_commit_callbacks, mailoutbox
+):
+    SchoolFactory(urn=123456, establishment_type_code=1)
+    _lists_in(("rise", "999999"))
+    application = application_start(applicant=teacher, cohort=npqlpm_cohort)
+    application_save_answers(application=application, answers=ANSWERED)
+
+    payment = client.get(_step(application, "payment")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_step(application, "payment"), {"payment": "school"})
+        client.post(reverse("applications:application-check", args=[application.pk]))
+    page = client.get(application.get_absolute_url()).content.decode()
+
+    application.refresh_from_db()
+    decision = application.funding_decision
+    assert decision.status == "funding_to_be_confirmed" and decision.provisional
+    assert decision.waiting_on == ["pp50_schools"]
+    assert "Your funding is not decided yet." in payment
+    assert "will be confirmed by the hub once DfE&#x27;s PP50 list of schools is in" in payment
+    assert "not likely to be funded" not in payment
+    assert "To be confirmed by the hub." in page
+    assert "confirmed by the hub once DfE&#x27;s PP50 list of schools is in" in page
+    assert "Not funded" not in page
+    received = next(m for m in mailoutbox if m.to == [teacher.email])
+    assert "confirmed by the hub once DfE's PP50 list of schools is in" in received.body
+
+
+def test_funded_alternatives_suit_the_applicants_role(client, teacher, npqlpm_cohort):
+    from programmes.models import Programme
+    from programmes.services import catalogue_load
+
+    catalogue_load()
+    cohort = CohortFactory(
+        programme=Programme.objects.get(slug="npq-leading-primary-mathematics"),
+        status=Cohort.Status.OPEN,
+    )
+    SchoolFactory(urn=123456, establishment_type_code=1)
+    _lists_in(("rise", "999999"), ("pp50_schools", "999999"))  # in, and without this school
+    lead = application_start(applicant=teacher, cohort=cohort)
+    application_save_answers(application=lead, answers=ANSWERED)
+
+    page = client.get(_step(lead, "payment")).content.decode()
+    application_save_answers(application=lead, answers={"role": "Deputy headteacher"})
+    deputy = client.get(_step(lead, "payment")).content.decode()
+
+    assert "Your place is not likely to be funded." in page
+    assert "NPQ in Senior Leadership" in page
+    assert "NPQ in Headship" not in page
+    assert "NPQ in Headship" in deputy

@@ -34,9 +34,11 @@ from funding.rules import (
     facts_from_json,
     funding_evaluate,
     institution_needs_lookup,
+    provisional_reason,
     register_rule_set,
     standard_status,
 )
+from npq_portal.words import FUNDING_OUTCOMES
 
 # ---- Builders: a typical case, changed only where a row says so ----
 
@@ -115,6 +117,7 @@ class Expected(NamedTuple):
     subject_to_review: bool
     alternatives: tuple[str, ...]
     bursary: Bursary | None
+    waiting_on: tuple[str, ...] = ()
 
 
 NOT_ELIGIBLE = Bursary(eligible=False, amount=0, enhanced=False)
@@ -134,6 +137,7 @@ def case(
     bursary: bool | None = None,
     expect_bursary: Bursary | None = None,
     alternatives: tuple[str, ...] = (),
+    waiting_on: tuple[str, ...] = (),
 ):
     """One row: funded and subject_to_review follow from the status, as FUNDING.md groups them."""
     expected = Expected(
@@ -142,6 +146,7 @@ def case(
         subject_to_review=status in REVIEW_STATUSES,
         alternatives=alternatives,
         bursary=expect_bursary,
+        waiting_on=waiting_on,
     )
     return pytest.param(rules, facts, bursary, expected, id=f"{rules}: {id}")
 
@@ -925,6 +930,134 @@ CASES = [
         bursary=True,
         expect_bursary=NOT_ELIGIBLE,
     ),
+    # ---- Lists not in yet (never uploaded, or out of date): to be confirmed, never refused ----
+    case(
+        "a PP50-only NPQ waits for a missing PP50 list",
+        at_school(LEADING_TEACHING, school(unknown_lists={"on_pp50_school_list"})),
+        "funding_to_be_confirmed",
+        waiting_on=("on_pp50_school_list",),
+    ),
+    case(
+        "a PP50-only NPQ waits for both the RISE and the PP50 lists",
+        at_school(
+            LEADING_PRIMARY_MATHEMATICS,
+            school(unknown_lists={"on_pp50_school_list", "on_rise_list", "on_childminders_list"}),
+        ),
+        "funding_to_be_confirmed",
+        waiting_on=("on_rise_list", "on_pp50_school_list"),
+    ),
+    case(
+        "an out-of-date PP50 list the school is on still funds",
+        at_school(
+            LEADING_TEACHING,
+            school(on_pp50_school_list=True, unknown_lists={"on_pp50_school_list"}),
+        ),
+        "funded",
+    ),
+    case(
+        "Headship needs no list, so a missing one changes nothing",
+        at_school(HEADSHIP, school(unknown_lists={"on_pp50_school_list", "on_rise_list"})),
+        "funded",
+    ),
+    case(
+        "an ineligible school type waits for a missing RISE list",
+        at_school(
+            LEADING_TEACHING,
+            school(establishment_type_code=11, unknown_lists={"on_rise_list"}),
+        ),
+        "funding_to_be_confirmed",
+        waiting_on=("on_rise_list",),
+    ),
+    case(
+        "an ineligible school type is refused whatever the PP50 list says",
+        at_school(
+            LEADING_TEACHING,
+            school(establishment_type_code=11, unknown_lists={"on_pp50_school_list"}),
+        ),
+        "ineligible_establishment_type",
+    ),
+    case(
+        "a 16-19 setting waits for the further-education PP50 list, not the schools one",
+        in_16_to_19(
+            LEADING_TEACHING,
+            college(unknown_lists={"on_pp50_further_education_list", "on_pp50_school_list"}),
+        ),
+        "funding_to_be_confirmed",
+        waiting_on=("on_pp50_further_education_list",),
+    ),
+    case(
+        "a 16-19 setting is refused when only the schools' PP50 list is missing",
+        in_16_to_19(LEADING_TEACHING, college(unknown_lists={"on_pp50_school_list"})),
+        "ineligible_establishment_not_a_pp50",
+        alternatives=NOT_PP50_2026,
+    ),
+    case(
+        "a childminder waits for a missing childminders list",
+        in_early_years(
+            EARLY_YEARS_LEADERSHIP,
+            "childminder",
+            provider(unknown_lists={"on_childminders_list"}),
+        ),
+        "funding_to_be_confirmed",
+        waiting_on=("on_childminders_list",),
+    ),
+    case(
+        "an LA nursery school needs no list for SENCO in 2026",
+        in_early_years(
+            SENCO,
+            None,
+            nursery_school(unknown_lists={"on_la_disadvantaged_nursery_list"}),
+        ),
+        "funded",
+    ),
+    case(
+        "earlier rules come first: not in England whatever the lists",
+        at_school(
+            LEADING_TEACHING,
+            school(unknown_lists={"on_pp50_school_list", "on_rise_list"}),
+            inside_catchment=False,
+        ),
+        "not_in_england",
+    ),
+    case(
+        "unfunded cohort whatever the lists",
+        at_school(
+            LEADING_TEACHING,
+            school(unknown_lists={"on_pp50_school_list", "on_rise_list"}),
+            cohort_funded=False,
+        ),
+        "unfunded_cohort",
+    ),
+    case(
+        "to be confirmed has no bursary yet",
+        at_school(LEADING_TEACHING, primary(100, unknown_lists={"on_pp50_school_list"})),
+        "funding_to_be_confirmed",
+        bursary=True,
+        expect_bursary=NOT_ELIGIBLE,
+        waiting_on=("on_pp50_school_list",),
+    ),
+    case(
+        "an LA nursery school waits for the disadvantaged nurseries list",
+        in_early_years(
+            SENCO,
+            None,
+            nursery_school(unknown_lists={"on_la_disadvantaged_nursery_list"}),
+        ),
+        "funding_to_be_confirmed",
+        rules="2025",
+        waiting_on=("on_la_disadvantaged_nursery_list",),
+    ),
+    case(
+        "a private nursery waits for the disadvantaged early years list",
+        in_early_years(
+            EARLY_YEARS_LEADERSHIP,
+            "private_nursery",
+            provider(unknown_lists={"on_disadvantaged_early_years_list"}),
+        ),
+        "funding_to_be_confirmed",
+        rules="2025",
+        waiting_on=("on_disadvantaged_early_years_list",),
+    ),
 ]
 
 
@@ -938,9 +1071,15 @@ def test_funding_evaluate(rules, facts, bursary, expected):
         subject_to_review=outcome.subject_to_review,
         alternatives=outcome.funded_alternatives,
         bursary=outcome.bursary,
+        waiting_on=outcome.waiting_on,
     )
     assert actual == expected
-    assert outcome.reason == REASONS[expected.status]
+    if expected.status == "funding_to_be_confirmed":
+        assert outcome.reason == provisional_reason(expected.waiting_on)
+        assert outcome.provisional
+    else:
+        assert outcome.reason == REASONS[expected.status]
+        assert not outcome.provisional
     assert outcome.rules == rules
 
 
@@ -956,11 +1095,12 @@ def test_the_table_covers_every_code_the_engine_can_return(rules):
 
 
 def test_every_code_has_a_plain_english_sentence():
-    assert set(REASONS) == set(OUTCOME_CODES)
-    assert len(OUTCOME_CODES) == 15
+    assert set(REASONS) == set(OUTCOME_CODES) == set(FUNDING_OUTCOMES)
+    assert len(OUTCOME_CODES) == 16
     for code, reason in REASONS.items():
         assert reason[0].isupper() and reason.endswith("."), code
         assert "_" not in reason, code
+        assert "_" not in FUNDING_OUTCOMES[code], code
 
 
 def test_courses_and_alternatives():
@@ -976,6 +1116,55 @@ def test_alternatives_are_worked_out_only_for_a_pp50_refusal():
 
     assert outcome.status == "ineligible_establishment_type"
     assert outcome.funded_alternatives == ()
+
+
+def test_the_provisional_reason_names_each_list_and_never_says_not_funded():
+    one = provisional_reason(("on_pp50_school_list",))
+    two = provisional_reason(("on_rise_list", "on_pp50_school_list"))
+
+    assert one == (
+        "Your funding will be confirmed by the hub once DfE's PP50 list of schools is in; "
+        "until then it is neither funded nor refused."
+    )
+    assert "RISE list of schools and PP50 list of schools are in" in two
+    assert "not funded" not in (one + two).lower()
+    assert set(engine.LIST_NAMES) == set(engine._INSTITUTION_FLAGS)
+
+
+def test_unknown_lists_are_read_from_json_and_refused_when_they_name_no_list():
+    facts = facts_from_json(
+        {
+            "course_identifier": LEADING_TEACHING,
+            "work_setting": "a_school",
+            "institution": {
+                "urn": "1",
+                "establishment_type_code": 1,
+                "unknown_lists": ["on_pp50_school_list"],
+            },
+        }
+    )
+
+    assert facts.institution.unknown_lists == frozenset({"on_pp50_school_list"})
+    outcome = funding_evaluate(facts, rules="2026")
+    assert outcome.as_json()["status"] == "funding_to_be_confirmed"
+    assert list(outcome.as_json()) == [
+        "status",
+        "funded",
+        "subject_to_review",
+        "bursary",
+        "reason",
+        "funded_alternatives",
+    ]
+    with pytest.raises(FundingError, match="unknown_lists must be a list of these names"):
+        facts_from_json(
+            {
+                "course_identifier": HEADSHIP,
+                "work_setting": "a_school",
+                "institution": {"urn": "1", "unknown_lists": ["pp50"]},
+            }
+        )
+    with pytest.raises(FundingError, match="unknown_lists must be a list"):
+        Institution(kind="school", unknown_lists="on_rise_list")
 
 
 # ---- as_json: the output line of funding_check ----

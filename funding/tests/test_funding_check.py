@@ -205,6 +205,8 @@ def test_an_override_keeps_the_calculated_outcome_beside_it():
 def test_what_changes_shows_the_decisions_a_new_list_would_change(client):
     SchoolFactory(urn=100001)
     SchoolFactory(urn=100002)
+    _upload("rise", ["100009"])  # lists in, so the refusals are final, not provisional
+    _upload("pp50_schools", ["100009"])
     lpm = {"course_identifier": "npq-leading-primary-mathematics", "work_setting": "a_school"}
     for urn in ("100001", "100002"):
         funding_decide(

@@ -379,6 +379,7 @@ MATRIX: dict[str, Row] = {
         post=signed_in(Redirect("funding:eligibility-lists")),
     ),
     "funding:eligibility-lists": ADMINISTRATORS,
+    "funding:lists-current-from": ADMINISTRATORS,
     "funding:childcare-provider-upload": ADMINISTRATORS,
     "funding:funding-what-changes": ADMINISTRATORS,
     "mailing_list:subscribe": Row(public()),

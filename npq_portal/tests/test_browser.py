@@ -1,6 +1,7 @@
 """Sign-up and sign-in through the real pages in headless Chromium, and an axe scan."""
 
 import re
+from io import BytesIO
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -264,6 +265,7 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     from participants.models import Enrolment
     from programmes.models import Programme
     from programmes.services import catalogue_load
+    from schools.services import eligibility_list_upload
     from schools.tests.factories import SchoolFactory
 
     catalogue_load()
@@ -273,6 +275,10 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
         status=Cohort.Status.OPEN,
         name="Autumn start, Chester",
     )
+    for kind in ("rise", "pp50_schools"):  # the lists are in, and Oakfield is on neither
+        eligibility_list_upload(
+            kind=kind, source=BytesIO(b"URN\r\n999999\r\n"), file_name="l.csv", by=None
+        )
     teacher = UserFactory(first_name="Tom", email="tom@oakfield.example")
 
     browser_sign_in(page, live_server, teacher)
@@ -300,9 +306,11 @@ def test_the_whole_journey_apply_approve_accept_through_the_pages(live_server, p
     page.get_by_label("Your headteacher's email address").fill("head@oakfield.example")
     page.get_by_role("button", name="Continue").click()
     steps.append(page.url.replace(live_server.url, ""))
-    # An academy not on the PP50 list: NPQLPM is not funded, Headship would be.
+    # A school on neither list: NPQLPM is not funded; of what would be, only Senior leadership
+    # suits a maths lead (not Headship).
     assert page.get_by_text("Your place is not likely to be funded.").is_visible()
-    assert page.get_by_role("link", name="NPQ in Headship").is_visible()
+    assert page.get_by_role("link", name="NPQ in Senior Leadership").is_visible()
+    assert page.get_by_role("link", name="NPQ in Headship").count() == 0
     page.get_by_label("My school").check()
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(re.compile("/check/$"))

@@ -107,6 +107,33 @@ def test_each_figure_links_to_the_list_behind_it_and_every_chart_is_a_table(clie
     assert page.count("<svg") <= page.count("<tr>")
 
 
+def test_the_dashboard_warns_naming_each_list_that_decisions_wait_for(client):
+    from funding.models import FundingDecision
+
+    FundingDecision.objects.bulk_create(
+        FundingDecision(
+            subject=f"applications.application:{n}",
+            rules="2026",
+            facts={},
+            status="funding_to_be_confirmed",
+            funded=False,
+            provisional=True,
+            waiting_on=["rise", "pp50_schools"] if n else ["pp50_schools"],
+            reason="Test",
+        )
+        for n in range(3)
+    )
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    page = client.get(reverse("reports:dashboard")).content.decode()
+
+    assert "Funding waits for eligibility lists" in page
+    assert "<strong>PP50 schools (by URN)</strong> has never been uploaded: 3 provisional" in page
+    assert "<strong>RISE schools (by URN)</strong> has never been uploaded: 2 provisional" in page
+    assert "5 more lists are not in, with no decision waiting." in page
+    assert "Upload the lists on the funding page" not in page  # programme leads cannot
+
+
 def test_the_dashboard_is_for_hub_staff_only(client):
     for user, expected in (
         (UserFactory(), 403),

@@ -130,9 +130,12 @@ def _dashboard(client, *, filtered: bool):
                 facts={},
                 status="funded",
                 funded=True,
+                # Half wait for lists not in: the warning counts them without a query each.
+                provisional=n % 2 == 1,
+                waiting_on=["rise", "pp50_schools"] if n % 2 else [],
                 reason="Test",
             )
-            for _ in range(count)
+            for n in range(count)
         )
         applications = bulk_applications(
             count,

@@ -59,7 +59,7 @@ class Command(BaseCommand):
                         raise FundingError("Each line must be a JSON object of facts.")
                     institution = data.get("institution")
                     if isinstance(institution, dict) and institution_needs_lookup(data):
-                        lookup = lookup or InstitutionLookup()
+                        lookup = lookup or InstitutionLookup(mark_unknown=False)
                         data = {**data, "institution": lookup.institution(institution)}
                     outcome = funding_evaluate(
                         facts_from_json(data), rules=rules, bursary=True if bursary else None
