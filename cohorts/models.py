@@ -91,8 +91,8 @@ class SchoolHoliday(models.Model):
         TermDateCalendar, on_delete=models.CASCADE, related_name="holidays"
     )
     name = models.CharField(max_length=100, help_text="e.g. Autumn half term.")
-    starts_on = models.DateField(help_text="The first day without school.")
-    ends_on = models.DateField(help_text="The last day without school.")
+    starts_on = models.DateField("first day", help_text="The first weekday without school.")
+    ends_on = models.DateField("last day", help_text="The last weekday without school.")
 
     class Meta:
         ordering = ["starts_on", "pk"]

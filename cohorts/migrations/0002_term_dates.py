@@ -85,8 +85,18 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("name", models.CharField(help_text="e.g. Autumn half term.", max_length=100)),
-                ("starts_on", models.DateField(help_text="The first day without school.")),
-                ("ends_on", models.DateField(help_text="The last day without school.")),
+                (
+                    "starts_on",
+                    models.DateField(
+                        help_text="The first weekday without school.", verbose_name="first day"
+                    ),
+                ),
+                (
+                    "ends_on",
+                    models.DateField(
+                        help_text="The last weekday without school.", verbose_name="last day"
+                    ),
+                ),
                 (
                     "calendar",
                     models.ForeignKey(
