@@ -113,7 +113,7 @@ def test_a_cohort_fills_at_capacity_and_reopens_when_a_place_frees():
 
 
 @pytest.fixture
-def npqlpm_cohort():
+def npqlpm_cohort(england_term_dates):
     catalogue_load()
     programme = Programme.objects.get(slug="npq-leading-primary-mathematics")
     return CohortFactory(
@@ -417,9 +417,10 @@ def test_a_generated_timetable_skips_the_half_term_of_the_cohorts_term_dates():
                         datetime.date(2027, 11, 5)]  # fmt: skip
 
 
-def test_a_cohort_without_term_dates_follows_the_default_calendar_for_england():
-    default = TermDateCalendar.objects.get(is_default=True)  # added by a migration
-    half_term = default.holidays.get(starts_on__year=2026, name="Autumn half term")
+def test_a_cohort_without_term_dates_follows_the_default_calendar_for_england(
+    england_term_dates,
+):
+    half_term = england_term_dates.holidays.get(starts_on__year=2026, name="Autumn half term")
     cohort = CohortFactory(
         programme=_programme_of_five_sessions(),
         academic_year=2026,
@@ -527,8 +528,8 @@ def test_a_new_session_on_a_saturday_needs_confirming_but_a_later_change_that_da
     assert session.title == "Saturday clinic"
 
 
-def test_making_a_calendar_the_default_stops_the_old_default_being_one():
-    old = TermDateCalendar.objects.get(is_default=True)
+def test_making_a_calendar_the_default_stops_the_old_default_being_one(england_term_dates):
+    old = england_term_dates
     new = TermDateCalendarFactory.build(name="Cheshire West and Chester", is_default=True)
 
     term_calendar_save(calendar=new, by=None)

@@ -411,7 +411,7 @@ def test_moving_a_session_onto_the_spring_bank_holiday_confirmed_saves_it(client
     assert session.changes.get().reason == "The hall is booked for exams"
 
 
-def test_adding_a_session_in_half_term_asks_first(client, lead):
+def test_adding_a_session_in_half_term_asks_first(client, lead, england_term_dates):
     cohort = CohortFactory()  # follows the default calendar: half term 25 to 29 October 2027
     url = reverse("cohorts:session-create", args=[cohort.pk])
     data = {
@@ -506,7 +506,7 @@ def test_teachers_and_facilitators_cannot_reach_the_term_dates(client):
 
 @pytest.mark.parametrize("count", [3, 60])
 def test_the_term_dates_list_has_a_fixed_number_of_queries(
-    client, lead, django_assert_max_num_queries, count
+    client, lead, django_assert_max_num_queries, count, england_term_dates
 ):
     calendars = TermDateCalendarFactory.create_batch(count)
     for calendar in calendars:
