@@ -1,7 +1,15 @@
 from django.contrib import admin
 
-from .models import Cohort, CohortStatusChange, DeliveryPartner, ModuleWindow, Session
-from .services import cohort_save, session_save
+from .models import (
+    Cohort,
+    CohortStatusChange,
+    DeliveryPartner,
+    ModuleWindow,
+    SchoolHoliday,
+    Session,
+    TermDateCalendar,
+)
+from .services import cohort_save, session_save, term_calendar_save
 
 
 @admin.register(DeliveryPartner)
@@ -42,10 +50,26 @@ class SessionAdmin(admin.ModelAdmin):
     readonly_fields = ["uid", "sequence", "status"]
 
     def save_model(self, request, obj, form, change):
-        session_save(session=obj, by=request.user, reason="Changed in the admin")
+        # The admin cannot ask "save anyway?": a day staff set here is taken as meant.
+        session_save(session=obj, by=request.user, reason="Changed in the admin", confirm_day=True)
 
 
 @admin.register(ModuleWindow)
 class ModuleWindowAdmin(admin.ModelAdmin):
     list_display = ["module", "cohort", "opens_on", "study_due_on", "application_due_on"]
     list_select_related = ["module", "cohort__programme"]
+
+
+class SchoolHolidayInline(admin.TabularInline):
+    model = SchoolHoliday
+    extra = 0
+
+
+@admin.register(TermDateCalendar)
+class TermDateCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "local_authority", "is_default"]
+    search_fields = ["name", "local_authority"]
+    inlines = [SchoolHolidayInline]
+
+    def save_model(self, request, obj, form, change):
+        term_calendar_save(calendar=obj, by=request.user)

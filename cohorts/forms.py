@@ -1,3 +1,4 @@
+import copy
 import datetime
 
 from django import forms
@@ -11,7 +12,14 @@ from npq_portal.roles import ROLE_SPECS, Role
 from programmes.models import Programme
 
 from .academic_years import academic_year_label
-from .models import Cohort, DeliveryPartner, ModuleWindow, Session
+from .models import (
+    Cohort,
+    DeliveryPartner,
+    ModuleWindow,
+    SchoolHoliday,
+    Session,
+    TermDateCalendar,
+)
 from .services import LONDON
 
 
@@ -56,6 +64,7 @@ class CohortForm(forms.ModelForm):
             "capacity",
             "fee",
             "funding_rules",
+            "term_calendar",
             "facilitators",
         ]
         widgets = {
@@ -67,6 +76,7 @@ class CohortForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facilitators"].queryset = _facilitator_choices()
+        self.fields["term_calendar"].empty_label = "The default calendar"
         # Offered programmes, and the cohort's own even if it has since been retired.
         self.fields["programme"].queryset = self.fields["programme"].queryset.filter(
             Q(status="offered") | Q(pk=self.instance.programme_id)
@@ -113,6 +123,9 @@ class SessionForm(forms.ModelForm):
         required=False,
         help_text="If you move a scheduled session, say why: the people booked are told.",
     )
+    confirm_day = forms.BooleanField(
+        required=False, label="Yes, save it on this day although it is not a teaching day"
+    )
 
     class Meta:
         model = Session
@@ -136,6 +149,8 @@ class SessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.status != Session.Status.SCHEDULED:
             del self.fields["reason"]  # only a published session's move is explained
+        if not self.data.get("confirm_day"):
+            del self.fields["confirm_day"]  # offered once a day needs confirming
         self.fields["facilitator"].queryset = _facilitator_choices()
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
@@ -146,6 +161,10 @@ class SessionForm(forms.ModelForm):
             self.fields["clinic"].queryset.filter(course__in=courses).select_related("course")
         )
         self.fields["clinic"].label_from_instance = lambda clinic: f"{clinic} ({clinic.course})"
+
+    def ask_to_confirm_day(self) -> None:
+        """Offer the box that says a weekend or holiday is meant (session_save refused it)."""
+        self.fields["confirm_day"] = copy.deepcopy(self.base_fields["confirm_day"])
 
     def clean(self):
         data = super().clean()
@@ -179,6 +198,27 @@ class ModuleWindowForm(forms.ModelForm):
             raise forms.ValidationError(
                 "A module opens, then its study is due, then its application."
             )
+        return data
+
+
+class TermDateCalendarForm(forms.ModelForm):
+    class Meta:
+        model = TermDateCalendar
+        fields = ["name", "local_authority", "is_default", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class SchoolHolidayForm(forms.ModelForm):
+    class Meta:
+        model = SchoolHoliday
+        fields = ["name", "starts_on", "ends_on"]
+        widgets = {"starts_on": DateInput, "ends_on": DateInput}
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "A holiday ends on or after its first day.")
         return data
 
 

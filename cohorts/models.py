@@ -41,6 +41,74 @@ class DeliveryPartner(TimeStampedModel):
         return self.name
 
 
+class TermDateCalendarQuerySet(models.QuerySet):
+    def default(self) -> "TermDateCalendar | None":
+        """The calendar cohorts without one of their own follow (None until staff make one)."""
+        return self.filter(is_default=True).first()
+
+
+class TermDateCalendar(TimeStampedModel):
+    """The school holidays of a local authority or hub, which generated timetables avoid."""
+
+    name = models.CharField(max_length=200, unique=True)
+    local_authority = models.CharField(
+        "local authority or hub",
+        max_length=200,
+        blank=True,
+        help_text="Whose term dates these are, e.g. Cheshire West and Chester (896).",
+    )
+    is_default = models.BooleanField(
+        "default calendar",
+        default=False,
+        help_text="Followed by every cohort that has no calendar of its own.",
+    )
+    notes = models.TextField(blank=True, help_text="e.g. where the dates come from.")
+
+    objects = TermDateCalendarQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name = verbose_name_plural = "term dates"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_term_calendar",
+                violation_error_message="Another calendar is already the default.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohorts:termcalendar-detail", kwargs={"pk": self.pk})
+
+
+class SchoolHoliday(models.Model):
+    """A school holiday in a term-date calendar, from its first to its last day inclusive."""
+
+    calendar = models.ForeignKey(
+        TermDateCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
+    name = models.CharField(max_length=100, help_text="e.g. Autumn half term.")
+    starts_on = models.DateField("first day", help_text="The first weekday without school.")
+    ends_on = models.DateField("last day", help_text="The last weekday without school.")
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")),
+                name="school_holiday_in_order",
+                violation_error_message="A holiday ends on or after its first day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on} to {self.ends_on})"
+
+
 class CohortQuerySet(models.QuerySet):
     def for_user(self, user) -> "CohortQuerySet":
         """Hub staff see every cohort; facilitators see the cohorts they run."""
@@ -136,6 +204,15 @@ class Cohort(TimeStampedModel):
     cancelled_reason = models.CharField(max_length=500, blank=True)
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    term_calendar = models.ForeignKey(
+        TermDateCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cohorts",
+        verbose_name="term dates",
+        help_text="The school holidays its timetable avoids; blank follows the default calendar.",
     )
 
     objects = CohortQuerySet.as_manager()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
@@ -18,9 +19,13 @@ from .models import (
     Cohort,
     CohortStatusChange,
     ModuleWindow,
+    SchoolHoliday,
     Session,
     SessionChange,
+    TermDateCalendar,
 )
+from .school_year import SchoolYear
+from .selectors import cohort_school_year
 from .signals import cohort_opened, session_changed
 
 LONDON = ZoneInfo("Europe/London")
@@ -233,18 +238,6 @@ def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
 # ---- Timetables ----
 
 
-def _weekday_on_or_after(day: datetime.date) -> datetime.date:
-    while day.weekday() >= 5:  # Saturday or Sunday
-        day += datetime.timedelta(days=1)
-    return day
-
-
-def _weekday_on_or_before(day: datetime.date) -> datetime.date:
-    while day.weekday() >= 5:
-        day -= datetime.timedelta(days=1)
-    return day
-
-
 def _at(day: datetime.date, kind: str) -> tuple[datetime.datetime, datetime.datetime]:
     start, end = SESSION_TIMES[kind]
     return (
@@ -289,10 +282,11 @@ def _planned_sessions(cohort: Cohort) -> list[dict]:
 @transaction.atomic
 def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
     """Draft sessions and module windows from the programme's structure, spread across the
-    cohort's dates: the conference first, then each course's clinic, then assessment
-    preparation. Staff adjust and publish them.
+    cohort's teaching days (its term dates less weekends and bank holidays): the conference
+    first, then each course's clinic, then assessment preparation. Staff adjust and publish them.
 
-    Raises ValidationError when the cohort already has sessions or the programme no structure.
+    Raises ValidationError when the cohort already has sessions, the programme no structure,
+    or the cohort's dates too few teaching days for its sessions or its modules' phases.
     """
     cohort = Cohort.objects.select_for_update().select_related("programme").get(pk=cohort.pk)
     _refuse_if_finished(cohort)
@@ -306,26 +300,22 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
             f"{cohort.programme} has no conference, clinics or webinars to schedule: add its "
             "structure first."
         )
-    first = _weekday_on_or_after(cohort.starts_on)
+    school_year = cohort_school_year(cohort=cohort)
     # Keep the last session a week clear of the end date, for the assessment window.
-    last = _weekday_on_or_before(cohort.ends_on - datetime.timedelta(days=7))
-    if last <= first:
-        last = _weekday_on_or_before(cohort.ends_on)
-    weekdays = [
-        first + datetime.timedelta(days=offset)
-        for offset in range((last - first).days + 1)
-        if (first + datetime.timedelta(days=offset)).weekday() < 5
-    ]
-    if len(weekdays) < len(planned):
+    days = school_year.teaching_days(cohort.starts_on, cohort.ends_on - datetime.timedelta(days=7))
+    if len(days) < 2:
+        days = school_year.teaching_days(cohort.starts_on, cohort.ends_on)
+    if len(days) < len(planned):
         raise ValidationError(
             f"{cohort.programme.short_name} needs {len(planned)} sessions, but the cohort's "
-            f"dates leave only {len(weekdays)} weekdays: lengthen the cohort first."
+            f"dates leave only {len(days)} teaching days (weekdays outside bank holidays and "
+            "school holidays): lengthen the cohort first."
         )
     steps = max(len(planned) - 1, 1)
     sessions = []
     for index, plan in enumerate(planned):
-        # Evenly spread over the weekdays: distinct days, never a weekend.
-        day = weekdays[(len(weekdays) - 1) * index // steps]
+        # Evenly spread over the teaching days: distinct days, never a weekend or holiday.
+        day = days[(len(days) - 1) * index // steps]
         starts_at, ends_at = _at(day, plan["kind"])
         sessions.append(
             Session(
@@ -337,12 +327,19 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
             )
         )
     Session.objects.bulk_create(sessions)
-    _generate_module_windows(cohort, sessions)
+    _generate_module_windows(cohort, sessions, school_year)
     return sessions
 
 
-def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
-    """Each course's study-then-apply modules share the time up to that course's clinic."""
+def _generate_module_windows(
+    cohort: Cohort, sessions: list[Session], school_year: SchoolYear
+) -> None:
+    """Each course's study-then-apply modules share the teaching days up to that course's
+    clinic, every phase getting at least the programme's module_phase_days of them: a course
+    whose clinic comes sooner runs on past it, and the courses after it move along.
+
+    Raises ValidationError when the cohort's dates leave too few teaching days for them all.
+    """
     if cohort.module_windows.exists():
         return
     clinic_day = {
@@ -350,31 +347,46 @@ def _generate_module_windows(cohort: Cohort, sessions: list[Session]) -> None:
         for session in sessions
         if session.kind == Session.Kind.CLINIC
     }
+    courses = [
+        (course, [m for m in course.modules.all() if m.format == Module.Format.STUDY_AND_APPLY])
+        for course in cohort.programme.courses.prefetch_related("modules")
+    ]
+    courses = [(course, modules) for course, modules in courses if modules]
+    if not courses:
+        return
+    days = school_year.teaching_days(cohort.starts_on, cohort.ends_on)
+    least = cohort.programme.module_phase_days
+    needed = [2 * least * len(modules) for _, modules in courses]  # a study and an apply phase
+    if sum(needed) > len(days):
+        count = sum(len(modules) for _, modules in courses)
+        raise ValidationError(
+            f"{cohort.programme.short_name}'s {count} modules need {sum(needed)} teaching days "
+            f"({least} for each study phase and each apply phase), but the cohort's dates leave "
+            f"only {len(days)}: lengthen the cohort, or give the programme's module phases "
+            "fewer days."
+        )
     windows = []
-    previous_end = cohort.starts_on
-    for course in cohort.programme.courses.prefetch_related("modules"):
-        modules = [m for m in course.modules.all() if m.format == Module.Format.STUDY_AND_APPLY]
-        if not modules:
-            continue
-        end = clinic_day.get(course.pk, previous_end + datetime.timedelta(weeks=4 * len(modules)))
-        end = max(end, previous_end + datetime.timedelta(days=len(modules) * 2))
-        end = min(end, cohort.ends_on)  # never due after the cohort ends
-        part = max((end - previous_end).days // len(modules), 0)
-        for position, module in enumerate(modules):
-            opens_on = previous_end + datetime.timedelta(days=part * position)
+    start = 0  # where in `days` the next course's first module opens
+    for position, (course, modules) in enumerate(courses):
+        clinic = clinic_day.get(course.pk, days[start] + datetime.timedelta(weeks=4 * len(modules)))
+        # The teaching days before the clinic, yet never fewer than the phases need, nor so
+        # many that the courses after this one are left short.
+        span = max(bisect.bisect_left(days, clinic) - start, needed[position])
+        span = min(span, len(days) - start - sum(needed[position + 1 :]))
+        part = span // len(modules)
+        for index, module in enumerate(modules):
+            first = start + part * index
+            length = part if index < len(modules) - 1 else span - part * index
             windows.append(
                 ModuleWindow(
                     cohort=cohort,
                     module=module,
-                    opens_on=opens_on,
-                    study_due_on=opens_on + datetime.timedelta(days=part // 2),
-                    application_due_on=min(
-                        opens_on + datetime.timedelta(days=max(part - 1, part // 2)),
-                        cohort.ends_on,
-                    ),
+                    opens_on=days[first],
+                    study_due_on=days[first + length // 2 - 1],
+                    application_due_on=days[first + length - 1],
                 )
             )
-        previous_end = end
+        start += span
     ModuleWindow.objects.bulk_create(windows)
 
 
@@ -403,12 +415,17 @@ def timetable_publish(*, cohort: Cohort, by: User | None) -> int:
 
 
 @transaction.atomic
-def session_save(*, session: Session, by: User | None, reason: str = "") -> Session:
+def session_save(
+    *, session: Session, by: User | None, reason: str = "", confirm_day: bool = False
+) -> Session:
     """Create or change a session. Moving a scheduled one needs a reason, is recorded, and
-    raises its calendar sequence so calendars update it in place.
+    raises its calendar sequence so calendars update it in place. Putting it on a day that
+    is not a teaching day (a weekend, a bank holiday, a school holiday of the cohort's term
+    dates) needs confirm_day.
 
-    Raises ValidationError when a scheduled session is moved without a reason, or it falls
-    outside the cohort's dates.
+    Raises ValidationError when a scheduled session is moved without a reason, it falls
+    outside the cohort's dates, or onto a day that is not a teaching day unconfirmed (with
+    code "non_teaching_day", so a form can ask).
     """
     cohort = session.cohort
     _refuse_if_finished(cohort)
@@ -419,12 +436,17 @@ def session_save(*, session: Session, by: User | None, reason: str = "") -> Sess
             f"{cohort.ends_on:%d %B %Y}."
         )
     if session.pk is None:
+        if not confirm_day:
+            _refuse_non_teaching_day(session)
         session.full_clean()
         session.save()
         return session
     before = Session.objects.select_for_update().get(pk=session.pk)
     if before.status == Session.Status.CANCELLED:
         raise ValidationError("A cancelled session cannot be changed: add a new one instead.")
+    day = session.starts_at.astimezone(LONDON).date()
+    if not confirm_day and day != before.starts_at.astimezone(LONDON).date():
+        _refuse_non_teaching_day(session)  # a session already on that day was confirmed then
     moved = (before.starts_at, before.ends_at) != (session.starts_at, session.ends_at)
     if before.status == Session.Status.SCHEDULED:
         if moved and not reason.strip():
@@ -447,6 +469,16 @@ def session_save(*, session: Session, by: User | None, reason: str = "") -> Sess
     session.full_clean()
     session.save()
     return session
+
+
+def _refuse_non_teaching_day(session: Session) -> None:
+    day = session.starts_at.astimezone(LONDON).date()
+    why = cohort_school_year(cohort=session.cohort).why_not_teaching(day)
+    if why:
+        raise ValidationError(
+            f"{day:%A} {day.day} {day:%B %Y} is not a teaching day: {why}. Save anyway?",
+            code="non_teaching_day",
+        )
 
 
 @transaction.atomic
@@ -486,6 +518,42 @@ def module_window_save(*, window: ModuleWindow, by: User | None) -> ModuleWindow
         raise ValidationError("A module opens, then its study is due, then its application.")
     window.save()
     return window
+
+
+# ---- Term dates ----
+
+
+@transaction.atomic
+def term_calendar_save(*, calendar: TermDateCalendar, by: User | None) -> TermDateCalendar:
+    """Create or change a term-date calendar; making it the default stops the old default
+    being one (cohorts without a calendar of their own then follow this one).
+
+    Raises ValidationError when its name is taken.
+    """
+    calendar.full_clean(validate_constraints=False)
+    if calendar.is_default:
+        others = TermDateCalendar.objects.select_for_update().filter(is_default=True)
+        others.exclude(pk=calendar.pk).update(is_default=False, updated_at=timezone.now())
+    calendar.save()
+    return calendar
+
+
+@transaction.atomic
+def school_holiday_save(*, holiday: SchoolHoliday, by: User | None) -> SchoolHoliday:
+    """Add or change a school holiday. Timetables generated from now on avoid it; sessions
+    already in place stay where they are.
+
+    Raises ValidationError when it ends before it starts.
+    """
+    holiday.full_clean()
+    holiday.save()
+    return holiday
+
+
+@transaction.atomic
+def school_holiday_delete(*, holiday: SchoolHoliday, by: User | None) -> None:
+    """Remove a school holiday: timetables generated from now on may use its days."""
+    holiday.delete()
 
 
 # ---- Calendar feeds ----

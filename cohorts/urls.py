@@ -51,6 +51,37 @@ urlpatterns = [
         views.DeliveryPartnerUpdateView.as_view(),
         name="partner-update",
     ),
+    path("staff/term-dates/", views.TermDateCalendarListView.as_view(), name="termcalendar-list"),
+    path(
+        "staff/term-dates/new/",
+        views.TermDateCalendarCreateView.as_view(),
+        name="termcalendar-create",
+    ),
+    path(
+        "staff/term-dates/<int:pk>/",
+        views.TermDateCalendarDetailView.as_view(),
+        name="termcalendar-detail",
+    ),
+    path(
+        "staff/term-dates/<int:pk>/edit/",
+        views.TermDateCalendarUpdateView.as_view(),
+        name="termcalendar-update",
+    ),
+    path(
+        "staff/term-dates/<int:pk>/holidays/new/",
+        views.SchoolHolidayCreateView.as_view(),
+        name="schoolholiday-create",
+    ),
+    path(
+        "staff/term-dates/holidays/<int:pk>/edit/",
+        views.SchoolHolidayUpdateView.as_view(),
+        name="schoolholiday-update",
+    ),
+    path(
+        "staff/term-dates/holidays/<int:pk>/delete/",
+        views.SchoolHolidayDeleteView.as_view(),
+        name="schoolholiday-delete",
+    ),
     path("calendar/", views.MyCalendarView.as_view(), name="my-calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

@@ -25,6 +25,7 @@ from django.views.generic import (
 
 from npq_portal.page_cache import cache_for_session
 
+from .academic_years import academic_year_label, academic_year_of
 from .calendar import calendar_ics
 from .forms import (
     CohortFilterForm,
@@ -32,10 +33,21 @@ from .forms import (
     CohortStatusForm,
     DeliveryPartnerForm,
     ModuleWindowForm,
+    SchoolHolidayForm,
     SessionCancelForm,
     SessionForm,
+    TermDateCalendarForm,
 )
-from .models import CalendarFeed, Cohort, DeliveryPartner, ModuleWindow, Session
+from .models import (
+    CalendarFeed,
+    Cohort,
+    DeliveryPartner,
+    ModuleWindow,
+    SchoolHoliday,
+    Session,
+    TermDateCalendar,
+)
+from .selectors import cohort_term_calendar
 from .services import (
     LONDON,
     calendar_feed_get,
@@ -44,8 +56,11 @@ from .services import (
     cohort_move,
     cohort_save,
     module_window_save,
+    school_holiday_delete,
+    school_holiday_save,
     session_cancel,
     session_save,
+    term_calendar_save,
     timetable_generate,
     timetable_publish,
 )
@@ -65,7 +80,7 @@ class CohortScopeMixin:
 
     def get_cohort(self, pk) -> Cohort:
         cohorts = Cohort.objects.for_user(self.request.user).select_related(
-            "programme", "delivery_partner"
+            "programme", "delivery_partner", "term_calendar"
         )
         return get_object_or_404(cohorts, pk=pk)
 
@@ -126,6 +141,7 @@ class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
         context["history"] = cohort.status_changes.select_related("by")[:10]
         context["actions"] = [(to, label) for to, label in STATUS_ACTIONS if cohort.can_move_to(to)]
         context["can_change"] = self.request.user.has_perm("cohorts.change_cohort")
+        context["term_calendar"] = cohort_term_calendar(cohort=cohort)
         feed = calendar_feed_get(cohort=cohort)
         context["feed_url"] = self.request.build_absolute_uri(feed.get_absolute_url())
         return context
@@ -238,12 +254,23 @@ class SessionCreateView(PermissionRequiredMixin, CohortScopeMixin, CreateView):
         session = form.save(commit=False)
         session.cohort = self.cohort
         try:
-            session_save(session=session, by=self.request.user)
+            session_save(
+                session=session,
+                by=self.request.user,
+                confirm_day=form.cleaned_data.get("confirm_day", False),
+            )
         except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
+            return session_form_refused(self, form, error)
         messages.success(self.request, f"“{session}” added as a draft.")
         return redirect(self.cohort)
+
+
+def session_form_refused(view, form, error: ValidationError):
+    """Nothing was changed: say why, and where the day is not a teaching day, ask to confirm."""
+    form.add_error(None, error)
+    if getattr(error, "code", None) == "non_teaching_day":
+        form.ask_to_confirm_day()
+    return view.form_invalid(form)
 
 
 class SessionUpdateView(PermissionRequiredMixin, UpdateView):
@@ -266,10 +293,10 @@ class SessionUpdateView(PermissionRequiredMixin, UpdateView):
                 session=form.save(commit=False),
                 by=self.request.user,
                 reason=form.cleaned_data.get("reason", ""),
+                confirm_day=form.cleaned_data.get("confirm_day", False),
             )
         except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
+            return session_form_refused(self, form, error)
         messages.success(self.request, f"“{session}” saved.")
         return redirect(self.cohort)
 
@@ -344,6 +371,131 @@ class DeliveryPartnerUpdateView(PermissionRequiredMixin, UpdateView):
 
     def get_success_url(self):
         return reverse("cohorts:partner-list")
+
+
+# ---- Term dates ----
+
+
+class TermDateCalendarListView(PermissionRequiredMixin, ListView):
+    permission_required = "cohorts.view_termdatecalendar"
+    template_name = "cohorts/termdatecalendar_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return TermDateCalendar.objects.annotate(
+            holiday_count=Count("holidays", distinct=True),
+            cohort_count=Count("cohorts", distinct=True),
+        ).order_by("-is_default", "name")
+
+
+class TermDateCalendarDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "cohorts.view_termdatecalendar"
+    template_name = "cohorts/termdatecalendar_detail.html"
+    model = TermDateCalendar
+    context_object_name = "calendar"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        holidays = self.object.holidays.all()
+        context["years"] = [
+            (academic_year_label(year), list(rows))
+            for year, rows in itertools.groupby(
+                holidays, key=lambda h: academic_year_of(h.starts_on)
+            )
+        ]
+        return context
+
+
+class TermDateCalendarCreateView(PermissionRequiredMixin, CreateView):
+    permission_required = "cohorts.add_termdatecalendar"
+    form_class = TermDateCalendarForm
+    template_name = "cohorts/termdatecalendar_form.html"
+
+    def form_valid(self, form):
+        try:
+            calendar = term_calendar_save(calendar=form.save(commit=False), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"“{calendar}” added. Add its holidays next.")
+        return redirect(calendar)
+
+
+class TermDateCalendarUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "cohorts.change_termdatecalendar"
+    form_class = TermDateCalendarForm
+    template_name = "cohorts/termdatecalendar_form.html"
+    model = TermDateCalendar
+
+    def form_valid(self, form):
+        try:
+            calendar = term_calendar_save(calendar=form.save(commit=False), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"“{calendar}” saved.")
+        return redirect(calendar)
+
+
+class SchoolHolidayCreateView(PermissionRequiredMixin, CreateView):
+    permission_required = "cohorts.add_schoolholiday"
+    form_class = SchoolHolidayForm
+    template_name = "cohorts/schoolholiday_form.html"
+
+    @cached_property
+    def calendar(self) -> TermDateCalendar:
+        # Looked up when first needed, after the permission check: a teacher gets a 403.
+        return get_object_or_404(TermDateCalendar, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.calendar  # noqa: B018  a missing calendar is a 404 before the form shows
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        holiday = form.save(commit=False)
+        holiday.calendar = self.calendar
+        try:
+            school_holiday_save(holiday=holiday, by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{holiday.name} added.")
+        return redirect(self.calendar)
+
+
+class SchoolHolidayUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "cohorts.change_schoolholiday"
+    form_class = SchoolHolidayForm
+    template_name = "cohorts/schoolholiday_form.html"
+    queryset = SchoolHoliday.objects.select_related("calendar")
+
+    @property
+    def calendar(self) -> TermDateCalendar:
+        return self.object.calendar
+
+    def form_valid(self, form):
+        try:
+            holiday = school_holiday_save(holiday=form.save(commit=False), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{holiday.name} saved.")
+        return redirect(self.calendar)
+
+
+class SchoolHolidayDeleteView(PermissionRequiredMixin, DetailView):
+    """A page asking to confirm; its POST removes the holiday."""
+
+    permission_required = "cohorts.delete_schoolholiday"
+    template_name = "cohorts/schoolholiday_confirm_delete.html"
+    queryset = SchoolHoliday.objects.select_related("calendar")
+    context_object_name = "holiday"
+
+    def post(self, request, *args, **kwargs):
+        holiday = self.get_object()
+        school_holiday_delete(holiday=holiday, by=request.user)
+        messages.success(request, f"{holiday.name} removed.")
+        return redirect(holiday.calendar)
 
 
 # ---- Calendars ----

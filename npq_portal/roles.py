@@ -54,6 +54,13 @@ COHORT_MANAGEMENT = (
     "cohorts.view_deliverypartner",
     "cohorts.add_deliverypartner",
     "cohorts.change_deliverypartner",
+    # Term dates: the school holidays generated timetables avoid.
+    "cohorts.view_termdatecalendar",
+    "cohorts.add_termdatecalendar",
+    "cohorts.change_termdatecalendar",
+    "cohorts.add_schoolholiday",
+    "cohorts.change_schoolholiday",
+    "cohorts.delete_schoolholiday",
 )
 SCHOOLS_AND_FUNDING = (
     "schools.view_school",

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MinValueValidator
 
 from .models import Clinic, Course, Module, Programme
 
@@ -50,6 +51,7 @@ class ProgrammeForm(forms.ModelForm):
             "participant_rules",
             "length",
             "length_months",
+            "module_phase_days",
             "delivery_model",
             "curriculum_rationale",
             "assessment",
@@ -72,6 +74,17 @@ class ProgrammeForm(forms.ModelForm):
         }
         help_texts = {"length_months": "Used to sort and compare programmes."}
         field_classes = {"default_fee": WholePoundsField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = self.fields["module_phase_days"]
+        days.required = False  # blank keeps what it was (for a new programme, the default)
+        days.min_value = 1
+        days.validators.append(MinValueValidator(1))
+        days.widget.attrs["min"] = 1
+
+    def clean_module_phase_days(self) -> int:
+        return self.cleaned_data["module_phase_days"] or self.instance.module_phase_days
 
     def clean_course_identifier(self) -> str:
         identifier = self.cleaned_data["course_identifier"].strip().lower()

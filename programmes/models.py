@@ -95,6 +95,12 @@ class Programme(TimeStampedModel):
     assessment_criteria = models.TextField(
         blank=True, help_text="What assessors look for in a submission: one criterion a line."
     )
+    module_phase_days = models.PositiveSmallIntegerField(
+        "school days for each module phase",
+        default=4,
+        help_text="The fewest teaching days a generated timetable gives a module's study "
+        "phase, and its apply phase.",
+    )
     participant_rules = models.TextField(
         "who may take part", blank=True, help_text="e.g. three lead teachers per school"
     )
@@ -143,6 +149,9 @@ class Programme(TimeStampedModel):
                 condition=Q(status="offered", retired_at__isnull=True)
                 | Q(status="retired", retired_at__isnull=False),
                 name="programme_retired_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(module_phase_days__gte=1), name="programme_module_phase_days_positive"
             ),
         ]
 

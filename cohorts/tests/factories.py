@@ -3,7 +3,14 @@ import datetime
 import factory
 from django.utils import timezone
 
-from cohorts.models import Cohort, DeliveryPartner, ModuleWindow, Session
+from cohorts.models import (
+    Cohort,
+    DeliveryPartner,
+    ModuleWindow,
+    SchoolHoliday,
+    Session,
+    TermDateCalendar,
+)
 from npq_portal.tests.factories import bulk
 from programmes.tests.factories import ProgrammeFactory
 
@@ -58,6 +65,24 @@ class ModuleWindowFactory(factory.django.DjangoModelFactory):
     opens_on = datetime.date(2027, 10, 1)
     study_due_on = datetime.date(2027, 10, 15)
     application_due_on = datetime.date(2027, 10, 29)
+
+
+class TermDateCalendarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TermDateCalendar
+
+    name = factory.Sequence(lambda n: f"Cheshire West and Chester term dates {n}")
+    local_authority = "Cheshire West and Chester (896)"
+
+
+class SchoolHolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolHoliday
+
+    calendar = factory.SubFactory(TermDateCalendarFactory)
+    name = "Autumn half term"
+    starts_on = datetime.date(2027, 10, 25)
+    ends_on = datetime.date(2027, 10, 29)
 
 
 def bulk_sessions(

@@ -1,9 +1,11 @@
 import datetime
+import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from cohorts.models import Cohort, Session, SessionChange
+from cohorts.models import Cohort, Session, SessionChange, TermDateCalendar
+from cohorts.selectors import cohort_school_year
 from cohorts.services import (
     LONDON,
     cohort_duplicate,
@@ -11,14 +13,21 @@ from cohorts.services import (
     cohort_places_changed,
     session_cancel,
     session_save,
+    term_calendar_save,
     timetable_generate,
     timetable_publish,
 )
 from npq_portal.tests.factories import UserFactory
-from programmes.models import Programme
+from programmes.models import Course, Programme
 from programmes.services import catalogue_load
+from programmes.tests.factories import ClinicFactory, CourseFactory, ProgrammeFactory
 
-from .factories import CohortFactory, SessionFactory
+from .factories import (
+    CohortFactory,
+    SchoolHolidayFactory,
+    SessionFactory,
+    TermDateCalendarFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +113,7 @@ def test_a_cohort_fills_at_capacity_and_reopens_when_a_place_frees():
 
 
 @pytest.fixture
-def npqlpm_cohort():
+def npqlpm_cohort(england_term_dates):
     catalogue_load()
     programme = Programme.objects.get(slug="npq-leading-primary-mathematics")
     return CohortFactory(
@@ -293,6 +302,9 @@ def test_a_cohort_too_short_for_its_sessions_is_refused(npqlpm_cohort):
 def test_a_cohort_ending_on_a_sunday_gets_no_weekend_sessions(npqlpm_cohort):
     npqlpm_cohort.ends_on = datetime.date(2026, 12, 20)  # a Sunday, eleven weeks on
     npqlpm_cohort.save()
+    # Eleven weeks hold 18 modules' phases only a day each.
+    Programme.objects.filter(pk=npqlpm_cohort.programme_id).update(module_phase_days=1)
+    npqlpm_cohort.refresh_from_db()
 
     sessions = timetable_generate(cohort=npqlpm_cohort, by=None)
 
@@ -353,3 +365,175 @@ def test_editing_a_cohort_keeps_it_consistent():
     cohort.programme = CohortFactory().programme
     with pytest.raises(ValidationError, match="make a new cohort instead"):
         cohort_save(cohort=cohort, by=None)
+
+
+# ---- Term dates: teaching days ----
+
+
+def _programme_of_five_sessions() -> Programme:
+    """A conference and four clinics, and nothing to study: five sessions, no modules."""
+    programme = ProgrammeFactory()
+    CourseFactory(programme=programme, kind=Course.Kind.CONFERENCE, title="Conference")
+    ClinicFactory.create_batch(4, course=CourseFactory(programme=programme))
+    return programme
+
+
+def _days(sessions) -> list[datetime.date]:
+    return sorted(s.starts_at.astimezone(LONDON).date() for s in sessions)
+
+
+def test_a_generated_timetable_skips_a_bank_holiday():
+    cohort = CohortFactory(
+        programme=_programme_of_five_sessions(),
+        academic_year=2026,
+        starts_on=datetime.date(2027, 5, 3),  # May Day
+        ends_on=datetime.date(2027, 5, 21),
+        term_calendar=TermDateCalendarFactory(),  # no school holidays
+    )
+
+    sessions = timetable_generate(cohort=cohort, by=None)
+
+    D = datetime.date
+    assert _days(sessions) == [D(2027, 5, 4), D(2027, 5, 6), D(2027, 5, 10), D(2027, 5, 12),
+                               D(2027, 5, 14)]  # fmt: skip
+
+
+def test_a_generated_timetable_skips_the_half_term_of_the_cohorts_term_dates():
+    half_term = SchoolHolidayFactory(
+        starts_on=datetime.date(2027, 10, 25), ends_on=datetime.date(2027, 10, 29)
+    )
+    cohort = CohortFactory(
+        programme=_programme_of_five_sessions(),
+        starts_on=datetime.date(2027, 10, 18),
+        ends_on=datetime.date(2027, 11, 12),
+        term_calendar=half_term.calendar,
+    )
+
+    sessions = timetable_generate(cohort=cohort, by=None)
+
+    days = _days(sessions)
+    assert not [day for day in days if half_term.starts_on <= day <= half_term.ends_on]
+    assert days[2:] == [datetime.date(2027, 10, 22), datetime.date(2027, 11, 2),
+                        datetime.date(2027, 11, 5)]  # fmt: skip
+
+
+def test_a_cohort_without_term_dates_follows_the_default_calendar_for_england(
+    england_term_dates,
+):
+    half_term = england_term_dates.holidays.get(starts_on__year=2026, name="Autumn half term")
+    cohort = CohortFactory(
+        programme=_programme_of_five_sessions(),
+        academic_year=2026,
+        starts_on=half_term.starts_on,
+        ends_on=half_term.starts_on + datetime.timedelta(weeks=4),
+    )
+
+    sessions = timetable_generate(cohort=cohort, by=None)
+
+    assert _days(sessions)[0] == half_term.ends_on + datetime.timedelta(days=3)  # the Monday
+
+
+def test_too_few_teaching_days_for_the_sessions_is_refused_and_says_why():
+    cohort = CohortFactory(
+        programme=_programme_of_five_sessions(),
+        starts_on=datetime.date(2027, 10, 21),
+        ends_on=datetime.date(2027, 11, 2),
+        term_calendar=SchoolHolidayFactory().calendar,  # 25 to 29 October
+    )
+
+    with pytest.raises(ValidationError, match="needs 5 sessions, but .* only 2 teaching days"):
+        timetable_generate(cohort=cohort, by=None)
+
+    assert not cohort.sessions.exists()
+
+
+def test_each_module_phase_gets_at_least_the_programmes_days_all_of_them_teaching_days(
+    npqlpm_cohort,
+):
+    year = cohort_school_year(cohort=npqlpm_cohort)
+
+    timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    windows = list(npqlpm_cohort.module_windows.all())
+    assert len(windows) == 18
+    least = npqlpm_cohort.programme.module_phase_days
+    for window in windows:
+        for day in (window.opens_on, window.study_due_on, window.application_due_on):
+            assert year.is_teaching_day(day), (window, year.why_not_teaching(day))
+        study = year.teaching_days(window.opens_on, window.study_due_on)
+        apply = year.teaching_days(window.study_due_on, window.application_due_on)[1:]
+        assert len(study) >= least and len(apply) >= least, window
+    assert all(a.application_due_on < b.opens_on for a, b in itertools.pairwise(windows))
+
+
+def test_a_cohort_too_short_for_its_module_phases_is_refused_and_changes_nothing(npqlpm_cohort):
+    Programme.objects.filter(pk=npqlpm_cohort.programme_id).update(module_phase_days=5)
+
+    with pytest.raises(
+        ValidationError, match=r"18 modules need 180 teaching days \(5 for each study phase"
+    ):
+        timetable_generate(cohort=npqlpm_cohort, by=None)
+
+    assert not npqlpm_cohort.sessions.exists()
+    assert not npqlpm_cohort.module_windows.exists()
+
+
+def test_moving_a_session_onto_a_bank_holiday_unconfirmed_changes_nothing_and_says_why():
+    session = SessionFactory()  # Tuesday 9 November 2027
+    session.starts_at = datetime.datetime(2028, 5, 1, 16, tzinfo=LONDON)
+    session.ends_at = datetime.datetime(2028, 5, 1, 17, tzinfo=LONDON)
+
+    with pytest.raises(
+        ValidationError,
+        match=r"Monday 1 May 2028 is not a teaching day: May Day \(bank holiday\)\. Save anyway",
+    ) as refused:
+        session_save(session=session, by=None, reason="Room clash")
+
+    assert refused.value.code == "non_teaching_day"
+    session.refresh_from_db()
+    assert session.starts_at.date() == datetime.date(2027, 11, 9)
+    assert not session.changes.exists()
+
+
+def test_moving_a_session_onto_a_half_term_day_confirmed_saves_it():
+    session = SessionFactory(cohort__term_calendar=SchoolHolidayFactory().calendar)
+    session.starts_at = datetime.datetime(2027, 10, 27, 16, tzinfo=LONDON)
+    session.ends_at = datetime.datetime(2027, 10, 27, 17, tzinfo=LONDON)
+
+    session_save(session=session, by=None, reason="Only day the room is free", confirm_day=True)
+
+    session.refresh_from_db()
+    assert session.starts_at == datetime.datetime(2027, 10, 27, 16, tzinfo=LONDON)
+    assert session.changes.get().kind == SessionChange.Kind.MOVED
+
+
+def test_a_new_session_on_a_saturday_needs_confirming_but_a_later_change_that_day_does_not():
+    cohort = CohortFactory()
+    session = SessionFactory.build(
+        cohort=cohort,
+        starts_at=datetime.datetime(2027, 11, 13, 10, tzinfo=LONDON),
+        ends_at=datetime.datetime(2027, 11, 13, 12, tzinfo=LONDON),
+        status=Session.Status.DRAFT,
+    )
+
+    with pytest.raises(ValidationError, match="Saturday 13 November 2027 is not a teaching day"):
+        session_save(session=session, by=None)
+    assert not cohort.sessions.exists()
+    session_save(session=session, by=None, confirm_day=True)
+    session.title = "Saturday clinic"
+    session.ends_at += datetime.timedelta(hours=1)
+    session_save(session=session, by=None)
+
+    session.refresh_from_db()
+    assert session.title == "Saturday clinic"
+
+
+def test_making_a_calendar_the_default_stops_the_old_default_being_one(england_term_dates):
+    old = england_term_dates
+    new = TermDateCalendarFactory.build(name="Cheshire West and Chester", is_default=True)
+
+    term_calendar_save(calendar=new, by=None)
+
+    old.refresh_from_db()
+    assert not old.is_default
+    assert TermDateCalendar.objects.default() == new

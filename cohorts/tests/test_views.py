@@ -3,13 +3,19 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from cohorts.models import Cohort, Session
+from cohorts.models import Cohort, SchoolHoliday, Session, TermDateCalendar
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from programmes.models import Programme
 from programmes.services import catalogue_load
 
-from .factories import CohortFactory, DeliveryPartnerFactory, SessionFactory
+from .factories import (
+    CohortFactory,
+    DeliveryPartnerFactory,
+    SchoolHolidayFactory,
+    SessionFactory,
+    TermDateCalendarFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +359,164 @@ def test_the_cohort_page_has_a_fixed_number_of_queries(
         response = client.get(cohort.get_absolute_url())
 
     assert response.status_code == 200
+
+
+# ---- Term dates and teaching days ----
+
+
+def test_moving_a_session_onto_the_spring_bank_holiday_asks_and_unconfirmed_changes_nothing(
+    client, lead
+):
+    session = SessionFactory()  # Tuesday 9 November 2027, published
+    url = reverse("cohorts:session-update", args=[session.pk])
+    data = {
+        "kind": "clinic",
+        "title": session.title,
+        "starts_at": "2028-05-29T16:00",
+        "ends_at": "2028-05-29T17:30",
+        "reason": "The hall is booked for exams",
+    }
+
+    response = client.post(url, data)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Monday 29 May 2028 is not a teaching day: Spring Bank Holiday (bank holiday). "
+        "Save anyway?" in page
+    )
+    assert 'name="confirm_day"' in page
+    session.refresh_from_db()
+    assert session.starts_at.date() == datetime.date(2027, 11, 9)
+    assert session.sequence == 0 and not session.changes.exists()
+
+
+def test_moving_a_session_onto_the_spring_bank_holiday_confirmed_saves_it(client, lead):
+    session = SessionFactory()
+    url = reverse("cohorts:session-update", args=[session.pk])
+    data = {
+        "kind": "clinic",
+        "title": session.title,
+        "starts_at": "2028-05-29T16:00",
+        "ends_at": "2028-05-29T17:30",
+        "reason": "The hall is booked for exams",
+        "confirm_day": "on",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.starts_at.date() == datetime.date(2028, 5, 29)
+    assert session.changes.get().reason == "The hall is booked for exams"
+
+
+def test_adding_a_session_in_half_term_asks_first(client, lead, england_term_dates):
+    cohort = CohortFactory()  # follows the default calendar: half term 25 to 29 October 2027
+    url = reverse("cohorts:session-create", args=[cohort.pk])
+    data = {
+        "kind": "clinic",
+        "title": "Extra clinic",
+        "starts_at": "2027-10-27T16:00",
+        "ends_at": "2027-10-27T17:00",
+    }
+
+    page = client.post(url, data).content.decode()
+    assert "Wednesday 27 October 2027 is not a teaching day: Autumn half term." in page
+    assert not cohort.sessions.exists()
+    response = client.post(url, {**data, "confirm_day": "on"})
+
+    assert response.status_code == 302
+    assert cohort.sessions.get().title == "Extra clinic"
+
+
+def test_a_lead_keeps_a_local_authoritys_term_dates_and_a_cohort_follows_them(client, lead):
+    response = client.post(
+        reverse("cohorts:termcalendar-create"),
+        {"name": "Cheshire West and Chester", "local_authority": "Cheshire West and Chester"},
+    )
+    calendar = TermDateCalendar.objects.get(name="Cheshire West and Chester")
+    assert response.url == calendar.get_absolute_url()
+    client.post(
+        reverse("cohorts:schoolholiday-create", args=[calendar.pk]),
+        {"name": "Autumn half term", "starts_on": "2027-10-25", "ends_on": "2027-10-29"},
+    )
+    holiday = calendar.holidays.get()
+    client.post(
+        reverse("cohorts:schoolholiday-update", args=[holiday.pk]),
+        {"name": "Autumn half term", "starts_on": "2027-10-25", "ends_on": "2027-11-01"},
+    )
+    holiday.refresh_from_db()
+    assert holiday.ends_on == datetime.date(2027, 11, 1)
+    refused = client.post(
+        reverse("cohorts:schoolholiday-update", args=[holiday.pk]),
+        {"name": "Backwards", "starts_on": "2027-10-25", "ends_on": "2027-10-20"},
+    )
+    assert "A holiday ends on or after its first day." in refused.content.decode()
+    cohort = CohortFactory()
+    edit = client.get(reverse("cohorts:cohort-update", args=[cohort.pk])).content.decode()
+    assert "Cheshire West and Chester" in edit and "The default calendar" in edit
+
+    page = client.get(calendar.get_absolute_url()).content.decode()
+    client.post(reverse("cohorts:schoolholiday-delete", args=[holiday.pk]))
+
+    assert "Autumn half term" in page and "2027/28" in page
+    assert not calendar.holidays.exists()
+
+
+def test_the_cohort_form_chooses_the_term_dates(client, lead):
+    cohort = CohortFactory()
+    calendar = TermDateCalendarFactory()
+    data = {
+        "programme": cohort.programme.pk,
+        "name": cohort.name,
+        "academic_year": 2027,
+        "starts_on": "2027-10-01",
+        "ends_on": "2028-07-14",
+        "delivery_partner": cohort.delivery_partner.pk,
+        "capacity": 30,
+        "funding_rules": "2026",
+        "term_calendar": calendar.pk,
+    }
+
+    client.post(reverse("cohorts:cohort-update", args=[cohort.pk]), data)
+
+    cohort.refresh_from_db()
+    assert cohort.term_calendar == calendar
+    assert calendar.name in client.get(cohort.get_absolute_url()).content.decode()
+
+
+def test_teachers_and_facilitators_cannot_reach_the_term_dates(client):
+    holiday = SchoolHolidayFactory()
+    urls = [
+        reverse("cohorts:termcalendar-list"),
+        reverse("cohorts:termcalendar-detail", args=[holiday.calendar.pk]),
+        reverse("cohorts:schoolholiday-create", args=[holiday.calendar.pk]),
+        reverse("cohorts:schoolholiday-update", args=[holiday.pk]),
+        reverse("cohorts:schoolholiday-delete", args=[holiday.pk]),
+    ]
+
+    for user in (UserFactory(), StaffUserFactory(roles=[Role.FACILITATOR])):
+        sign_in(client, user)
+        assert [client.get(url).status_code for url in urls] == [403] * len(urls)
+        response = client.post(urls[-1])
+        assert response.status_code == 403
+    assert SchoolHoliday.objects.filter(pk=holiday.pk).exists()
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_the_term_dates_list_has_a_fixed_number_of_queries(
+    client, lead, django_assert_max_num_queries, count, england_term_dates
+):
+    calendars = TermDateCalendarFactory.create_batch(count)
+    for calendar in calendars:
+        SchoolHolidayFactory(calendar=calendar)
+        CohortFactory(term_calendar=calendar)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("cohorts:termcalendar-list"))
+
+    rows = response.context["object_list"]
+    assert len(rows) == min(count + 1, 25)  # with the default calendar, listed first
+    assert rows[0].is_default
+    assert {(c.holiday_count, c.cohort_count) for c in rows[1:]} == {(1, 1)}

@@ -31,6 +31,7 @@ from cohorts.tests.factories import (
     CohortFactory,
     DeliveryPartnerFactory,
     ModuleWindowFactory,
+    SchoolHolidayFactory,
     SessionFactory,
 )
 from mailing_list.links import subscriber_token
@@ -175,6 +176,7 @@ def scenario_build() -> Scenario:
     )
     subscriber.programmes.add(programme)
     EmailDeliveryFactory(recipient=teacher.email)
+    school_holiday = SchoolHolidayFactory()
 
     objects = {
         "partner": partner,
@@ -194,6 +196,8 @@ def scenario_build() -> Scenario:
         "charge": charge,
         "session_a": session_a,
         "module_window_a": module_window_a,
+        "term_calendar": school_holiday.calendar,
+        "school_holiday": school_holiday,
         "window": window,
         "window_b": window_b,
         "material": material,

@@ -186,6 +186,11 @@ ARGS = {
     "cohorts:modulewindow-update": dict(pk=pk("module_window_a")),
     "cohorts:partner-update": dict(pk=pk("partner")),
     "cohorts:calendar-feed": dict(token=lambda s: s.teacher_feed.token),
+    "cohorts:termcalendar-detail": dict(pk=pk("term_calendar")),
+    "cohorts:termcalendar-update": dict(pk=pk("term_calendar")),
+    "cohorts:schoolholiday-create": dict(pk=pk("term_calendar")),
+    "cohorts:schoolholiday-update": dict(pk=pk("school_holiday")),
+    "cohorts:schoolholiday-delete": dict(pk=pk("school_holiday")),
     "reminders:reminders-stop": dict(token=lambda s: s.stop_token),
     "participants:session-register": dict(pk=pk("session_a")),
     "participants:register-import": dict(pk=pk("session_a")),
@@ -328,6 +333,13 @@ MATRIX: dict[str, Row] = {
     "cohorts:partner-list": MANAGERS_ONLY,
     "cohorts:partner-create": MANAGERS_ONLY,
     "cohorts:partner-update": MANAGERS_ONLY,
+    "cohorts:termcalendar-list": MANAGERS_ONLY,  # term dates: hub-wide, no cohort scope
+    "cohorts:termcalendar-create": MANAGERS_ONLY,
+    "cohorts:termcalendar-detail": MANAGERS_ONLY,
+    "cohorts:termcalendar-update": MANAGERS_ONLY,
+    "cohorts:schoolholiday-create": MANAGERS_ONLY,
+    "cohorts:schoolholiday-update": MANAGERS_ONLY,
+    "cohorts:schoolholiday-delete": MANAGERS_ONLY,  # a page asking to confirm
     "cohorts:my-calendar": Row(signed_in()),  # everyone's own calendar address
     "cohorts:calendar-feed": Row(public()),  # the secret address is the key
     # ---- Registers and progress ----

@@ -222,6 +222,59 @@ def test_cohort_pages_have_no_serious_accessibility_violations(live_server, page
     )
 
 
+def test_staff_keep_term_dates_and_confirm_a_session_moved_onto_a_bank_holiday(live_server, page):
+    import datetime
+
+    from cohorts.models import TermDateCalendar
+    from cohorts.tests.factories import (
+        SchoolHolidayFactory,
+        SessionFactory,
+        TermDateCalendarFactory,
+    )
+    from npq_portal.roles import Role
+
+    # The migration's default is there unless an earlier transactional test flushed it.
+    TermDateCalendar.objects.filter(is_default=True).delete()
+    calendar = TermDateCalendarFactory(
+        name="England (typical dates: check against your local authority)", is_default=True
+    )
+    for name, starts, ends in [
+        ("Autumn half term", datetime.date(2027, 10, 25), datetime.date(2027, 10, 29)),
+        ("Christmas holidays", datetime.date(2027, 12, 20), datetime.date(2027, 12, 31)),
+        ("May half term", datetime.date(2028, 5, 29), datetime.date(2028, 6, 2)),
+    ]:
+        SchoolHolidayFactory(calendar=calendar, name=name, starts_on=starts, ends_on=ends)
+    session = SessionFactory(title="Culture and Learning clinic")  # 9 November 2027
+    browser_sign_in(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    _scan_pages(
+        page,
+        live_server,
+        [
+            ("term-dates", "/staff/term-dates/"),
+            ("term-dates-calendar", f"/staff/term-dates/{calendar.pk}/"),
+            ("term-dates-holiday-new", f"/staff/term-dates/{calendar.pk}/holidays/new/"),
+        ],
+    )
+
+    page.goto(live_server.url + f"/staff/sessions/{session.pk}/edit/")
+    page.get_by_label("Starts at").fill("2028-05-29T16:00")
+    page.get_by_label("Ends at").fill("2028-05-29T17:30")
+    page.get_by_label("Reason").fill("The hall is booked for exams")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Monday 29 May 2028 is not a teaching day").wait_for()
+    page.screenshot(path=SCREENSHOTS / "session-move-confirm.png", full_page=True)
+    serious, report = serious_violations(page)
+    assert serious == [], report
+    session.refresh_from_db()
+    assert session.starts_at.date() == datetime.date(2027, 11, 9)  # nothing changed yet
+    page.get_by_label(re.compile("save it on this day")).check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(f"/staff/cohorts/{session.cohort_id}/$"))
+
+    session.refresh_from_db()
+    assert session.starts_at.date() == datetime.date(2028, 5, 29)
+
+
 def test_a_visitor_joins_the_mailing_list_and_confirms_through_the_pages(
     live_server, page, mailoutbox
 ):

@@ -497,3 +497,26 @@ def test_programmes_cannot_be_deleted_in_the_django_admin(client, lead):
 
     assert response.status_code == 403
     assert Programme.objects.filter(pk=programme.pk).exists()
+
+
+def test_a_lead_sets_the_days_each_module_phase_gets_and_blank_keeps_them(client, lead):
+    programme = ProgrammeFactory()
+    url = reverse("programmes:programme-update", args=[programme.slug])
+    data = {
+        "name": programme.name,
+        "short_name": programme.short_name,
+        "family": programme.family,
+        "summary": programme.summary,
+        "who_for": programme.who_for,
+        "content_source": "source_pages",
+    }
+
+    client.post(url, {**data, "module_phase_days": 6})
+    programme.refresh_from_db()
+    assert programme.module_phase_days == 6
+    client.post(url, {**data, "module_phase_days": "", "aims": "Changed"})
+    response = client.post(url, {**data, "module_phase_days": 0})
+
+    programme.refresh_from_db()
+    assert programme.module_phase_days == 6
+    assert "greater than or equal to 1" in response.context["form"].errors["module_phase_days"][0]
