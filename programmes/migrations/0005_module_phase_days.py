@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("programmes", "0003_assessment_word_limits_data"),
+        ("programmes", "0004_programme_default_fee"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

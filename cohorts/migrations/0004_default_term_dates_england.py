@@ -66,7 +66,7 @@ def remove_default_calendar(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cohorts", "0002_term_dates"),
+        ("cohorts", "0003_term_dates"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cohorts", "0001_cohorts_sessions_calendars"),
+        ("cohorts", "0002_cohort_fee"),
     ]
 
     operations = [
