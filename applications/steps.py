@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 
 from schools.forms import SchoolChoiceField
 
@@ -112,11 +113,18 @@ class RoleForm(forms.Form):
     role = forms.CharField(max_length=200, label="What is your role?", help_text="e.g. Maths lead")
 
 
+# DfE's service that finds a teacher's TRN from their name and date of birth.
+FIND_A_LOST_TRN = "https://find-a-lost-trn.education.gov.uk/start"
+
+
 class TrnForm(forms.Form):
     trn = forms.CharField(
         label="What is your teacher reference number (TRN)?",
-        help_text="7 digits, on your teaching certificate or payslip. If you do not know it, "
-        "you can find it with DfE's 'Find a lost TRN' service.",
+        help_text=format_html(
+            "7 digits, on your teaching certificate or payslip. If you do not know it, "
+            '<a href="{}">find a lost TRN</a> with DfE\'s service.',
+            FIND_A_LOST_TRN,
+        ),
     )
 
     def clean_trn(self) -> str:

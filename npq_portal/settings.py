@@ -140,7 +140,7 @@ TEMPLATES = [
                 "npq_portal.context_processors.hub",
             ],
             # Stored codes in words, in every template (npq_portal/words.py).
-            "builtins": ["npq_portal.templatetags.words"],
+            "builtins": ["npq_portal.templatetags.words", "npq_portal.templatetags.dates"],
         },
     },
 ]
