@@ -70,6 +70,11 @@ urlpatterns = [
     path("marking/<int:pk>/", views.MarkingDetailView.as_view(), name="marking-detail"),
     path("marking/<int:pk>/file/", views.MarkingFileView.as_view(), name="marking-file"),
     path(
+        "marking/<int:pk>/materials/<int:material_pk>/",
+        views.MarkingMaterialView.as_view(),
+        name="marking-material",
+    ),
+    path(
         "staff/assessment/<int:pk>/marking/",
         views.WindowMarkingView.as_view(),
         name="window-marking",

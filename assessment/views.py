@@ -631,6 +631,9 @@ class MarkingDetailView(PermissionRequiredMixin, AssessorMarkingMixin, FormView)
             window=self.submission.window,
             programme=self.submission.window.programme,
             anonymous=self.submission.window.anonymous_marking,
+            # What the work is marked against, beside it: the case study and the criteria.
+            materials=self.submission.window.materials.all(),
+            criteria=self.submission.window.programme.assessment_criteria_list,
         )
         return context
 
@@ -655,6 +658,16 @@ class MarkingDetailView(PermissionRequiredMixin, AssessorMarkingMixin, FormView)
             messages.info(request, f"You marked this at {when(self.marking.marked_at)}.")
             return redirect(self.marking)
         return super().post(request, *args, **kwargs)
+
+
+class MarkingMaterialView(PermissionRequiredMixin, AssessorMarkingMixin, View):
+    """A case-study document of the window the work was written in, for its assessor."""
+
+    permission_required = "assessment.mark_submission"
+
+    def get(self, request, *args, **kwargs):
+        material = get_object_or_404(self.submission.window.materials, pk=kwargs["material_pk"])
+        return _file_response(material.file, material.original_filename)
 
 
 class MarkingFileView(PermissionRequiredMixin, AssessorMarkingMixin, View):

@@ -473,3 +473,35 @@ def test_work_on_a_programme_without_criteria_is_marked_on_result_and_feedback(c
 
     assert response.status_code == 200
     assert submission.markings.get().result == "fail"
+
+
+def test_the_assessor_sees_the_case_study_and_the_criteria_beside_the_work(client, window, lead):
+    ann = assessor()
+    (submission,) = _allocated(window, lead, to=ann)
+    material = window.materials.create(title="The case study: Oakfield's maths", added_by=lead)
+    material.file.save("case.pdf", ContentFile(b"%PDF-1.7 the case"), save=False)
+    material.original_filename = "case.pdf"
+    material.save()
+    marking = submission.markings.get()
+    sign_in(client, ann)
+
+    page = client.get(reverse("assessment:marking-detail", args=[marking.pk])).content.decode()
+    download = client.get(reverse("assessment:marking-material", args=[marking.pk, material.pk]))
+
+    against = page[page.index("What you mark against") : page.index("Your mark")]
+    assert "The case study: Oakfield" in against
+    for criterion in ALL_CRITERIA:
+        assert escape(criterion) in against
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.7 the case"
+
+
+def test_another_windows_material_is_not_found_for_the_assessor(client, window, lead):
+    ann = assessor()
+    (submission,) = _allocated(window, lead, to=ann)
+    other = AssessmentWindowFactory().materials.create(title="Another case", added_by=lead)
+    sign_in(client, ann)
+
+    url = reverse("assessment:marking-material", args=[submission.markings.get().pk, other.pk])
+
+    assert client.get(url).status_code == 404

@@ -232,6 +232,7 @@ ARGS = {
     "assessment:deadline-extend": dict(pk=pk("window"), enrolment_pk=pk("enrolment")),
     "assessment:marking-detail": dict(pk=pk("marking")),
     "assessment:marking-file": dict(pk=pk("marking")),
+    "assessment:marking-material": dict(pk=pk("marking"), material_pk=pk("material")),
     "assessment:window-marking": dict(pk=pk("window")),
     "assessment:window-allocate": dict(pk=pk("window")),
     "assessment:staff-submission": dict(pk=pk("window"), submission_pk=pk("allocated")),
@@ -441,6 +442,7 @@ MATRIX: dict[str, Row] = {
     "assessment:marking-list": Row(staff_page(assessor=OK)),
     "assessment:marking-detail": Row(staff_page(assessor=OK)),
     "assessment:marking-file": Row(staff_page(assessor=OK)),
+    "assessment:marking-material": Row(staff_page(assessor=OK)),
     # ---- Reports and exports ----
     "reports:dashboard": MANAGERS_ONLY,
     "reports:cohort-report": COHORT_A,
