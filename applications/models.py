@@ -1,5 +1,6 @@
 """Applications for a place, from draft to decision, with their history."""
 
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -11,6 +12,9 @@ from funding.models import FundingDecision
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
 from schools.models import School, SchoolLeadership
+
+# A question's key or a choice's value, as the application's steps name them.
+ANSWER_KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -41,7 +45,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.order_by("school__name", "applicant__last_name", "applicant__first_name", "pk")
 
     # The review queue's filters, by their query names: the list and its exports take these.
-    FILTERS = ("status", "cohort", "programme", "year", "partner", "funding", "q")
+    FILTERS = ("status", "cohort", "programme", "year", "partner", "funding", "answer", "q")
 
     def matching(self, filters: Mapping[str, str]) -> "ApplicationQuerySet":
         """Applications matching the review queue's filters: status, cohort, programme,
@@ -68,6 +72,11 @@ class ApplicationQuerySet(models.QuerySet):
                 Q(funding_decision__override_status=code)
                 | Q(funding_decision__override_status="", funding_decision__status=code)
             )
+        # An answer given, as question=choice ("mastery=other_way"): one of the questions with
+        # fixed choices (applications.steps.answer_filter_choices), kept in `answers`.
+        question, _, choice = (filters.get("answer") or "").partition("=")
+        if ANSWER_KEY.fullmatch(question) and ANSWER_KEY.fullmatch(choice):
+            applications = applications.filter(**{f"answers__{question}": choice})
         query = (filters.get("q") or "").strip()
         if query:
             applications = applications.filter(

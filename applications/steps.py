@@ -6,6 +6,7 @@ come back; services.application_submit checks them all again before sending.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -246,6 +247,80 @@ STEP_CONDITIONS = {
     ),
     "payment": lambda answers, programme: bool(programme.course_identifier),
 }
+
+
+@dataclass(frozen=True)
+class Answer:
+    step: str  # the question's page, for a link to change it
+    key: str  # where the answer is kept in Application.answers
+    question: str
+    answer: str
+
+
+def answers_in_words(answers: dict, programme) -> list[Answer]:
+    """Every answer the applicant gave to the questions they were asked, in the order they
+    were asked, each as its question and the words of the choice made (an optional question
+    left blank is left out). Staff, the school's approver and the applicant read the same."""
+    given = []
+    for step in steps_for(answers, programme):
+        for name, field in step.form.base_fields.items():
+            key = "school_name" if name == "school" else name
+            value = answers.get(key, "")
+            if not value and not field.required:
+                continue
+            choices = dict(getattr(field, "choices", []) or [])
+            if isinstance(field, forms.DateField) and value:
+                value = _date_in_words(value)
+            given.append(
+                Answer(
+                    step.key, key, str(field.label), str(choices.get(value, value) or "Not given")
+                )
+            )
+    return given
+
+
+def answer_fields() -> list[tuple[str, forms.Field]]:
+    """Every question's answer key and its field, in the order the questions come."""
+    fields = []
+    for step in STEPS:
+        for name, field in step.form.base_fields.items():
+            fields.append(("school_name" if name == "school" else name, field))
+    return fields
+
+
+def answer_words(answers: dict, key: str, field: forms.Field) -> str:
+    """One answer in words: the choice's words, a date as a date, blank when not given."""
+    value = answers.get(key, "")
+    if not value:
+        return ""
+    if isinstance(field, forms.DateField):
+        return _date_in_words(value)
+    return str(dict(getattr(field, "choices", []) or []).get(value, value))
+
+
+def _date_in_words(value: str) -> str:
+    try:
+        day = datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+# Questions the review queue can be filtered by the answer to: those with fixed choices.
+def answer_filter_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """For the queue's Answer filter: (question, [("key=value", answer words)]) per question."""
+    grouped = []
+    for step in STEPS:
+        for name, field in step.form.base_fields.items():
+            choices = getattr(field, "choices", None)
+            if isinstance(field, forms.ChoiceField) and choices:
+                grouped.append(
+                    (
+                        str(field.label),
+                        [(f"{name}={value}", str(label)) for value, label in choices],
+                    )
+                )
+    return grouped
 
 
 def steps_for(answers: dict, programme) -> list[Step]:

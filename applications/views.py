@@ -47,7 +47,13 @@ from .services import (
     application_withdraw,
     applications_decide_in_bulk,
 )
-from .steps import STEP_BY_KEY, first_unanswered, steps_for
+from .steps import (
+    STEP_BY_KEY,
+    answer_filter_choices,
+    answers_in_words,
+    first_unanswered,
+    steps_for,
+)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -71,6 +77,9 @@ class SchoolApprovalView(SignedLinkMixin, TemplateView):
         )
         context["sessions"] = self.application.cohort.sessions.exclude(status="cancelled")
         context["fee_sentence"] = application_fee_sentence(self.application)
+        context["answers"] = answers_in_words(
+            self.application.answers, self.application.cohort.programme
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -261,26 +270,19 @@ class ApplicationCheckView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        answers = self.application.answers
-        rows = []
-        for step in steps_for(answers, self.application.cohort.programme):
-            form = step.form()
-            for name, field in form.fields.items():
-                key = "school_name" if name == "school" else name
-                value = answers.get(key, "")
-                if not value and not field.required:
-                    continue  # an optional question left blank
-                choices = dict(getattr(field, "choices", []) or [])
-                rows.append(
-                    {
-                        "question": field.label,
-                        "answer": choices.get(value, value) or "Not given",
-                        "change_url": reverse(
-                            "applications:application-step", args=[self.application.pk, step.key]
-                        )
-                        + "?change=1",
-                    }
+        rows = [
+            {
+                "question": given.question,
+                "answer": given.answer,
+                "change_url": reverse(
+                    "applications:application-step", args=[self.application.pk, given.step]
                 )
+                + "?change=1",
+            }
+            for given in answers_in_words(
+                self.application.answers, self.application.cohort.programme
+            )
+        ]
         context.update(
             application=self.application,
             rows=rows,
@@ -327,6 +329,7 @@ class ApplicationDetailView(DetailView):
         )
         context["can_decide"] = self.request.user.has_perm("applications.decide_application")
         context["fee"] = application.cohort.effective_fee
+        context["answers"] = answers_in_words(application.answers, application.cohort.programme)
         context["payer"] = PAYER_LABELS.get(application.answers.get("payment"), "")
         # The places it made, their history and (for staff) what can change them.
         context.update(
@@ -414,6 +417,7 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
 
         context["statuses"] = [c for c in Application.Status.choices if c[0] != "draft"]
         context["funding_codes"] = OUTCOME_CODES
+        context["answer_choices"] = answer_filter_choices()
         # EXISTS, not a join and DISTINCT: at 100,000 applications the join costs 100 ms.
         with_applications = Application.objects.filter(cohort=OuterRef("pk"))
         cohorts = Cohort.objects.filter(Exists(with_applications))

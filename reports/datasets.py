@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from applications.models import Application, ApplicationQuerySet
+from applications.steps import answer_fields, answer_filter_choices, answer_words
 from npq_portal.roles import Role, user_roles
 from npq_portal.words import word
 from participants.models import ChargeQuerySet, Enrolment
@@ -34,6 +36,7 @@ FILTER_LABELS = {
     "cohort": "Cohort",
     "programme": "Programme",
     "funding": "Funding outcome",
+    "answer": "Their answer",
     "q": "Search",
     "schools": "Schools",
     "academic_year": "Year",
@@ -49,6 +52,14 @@ FILTER_LABELS = {
 STATUS_WORDS = {**dict(Enrolment.Status.choices), **dict(Application.Status.choices)}
 
 
+# The queue's Answer filter in words: "Teaching for Mastery: No, but ... another way".
+ANSWER_WORDS = {
+    value: f"{question}: {words}"
+    for question, choices in answer_filter_choices()
+    for value, words in choices
+}
+
+
 def _outcome(code: str) -> str:
     return word("funding_outcome", code)
 
@@ -61,6 +72,8 @@ def filters_described(filters: Mapping[str, str]) -> list[tuple[str, str]]:
             value = _outcome(value)
         elif key == "status":
             value = STATUS_WORDS.get(value, value)
+        elif key == "answer":
+            value = ANSWER_WORDS.get(value, value)
         described.append((FILTER_LABELS.get(key, key), value))
     return described
 
@@ -120,6 +133,10 @@ def _decision(application):
 
 
 # The first columns of both exports of applications: who applied, for what, and from where.
+def _answer(application, *, key: str, field) -> str:
+    return answer_words(application.answers, key, field)
+
+
 APPLICANT_COLUMNS = (
     Column("id", "Application", lambda a: a.pk),
     Column("first_name", "First name", lambda a: a.applicant.first_name),
@@ -132,6 +149,14 @@ APPLICANT_COLUMNS = (
     Column("school", "School", lambda a: a.school.name if a.school else ""),
 )
 
+# Every other answer the applicant gave, a column each, in words (the TRN, school and
+# headteacher have their own columns above and below).
+ANSWER_COLUMNS = tuple(
+    Column(f"answer_{key}", str(field.label), partial(_answer, key=key, field=field))
+    for key, field in answer_fields()
+    if key not in {"trn", "school_name", "headteacher_name", "headteacher_email"}
+)
+
 APPLICATIONS = Dataset(
     kind=Export.Kind.APPLICATIONS,
     title="Applications",
@@ -140,6 +165,7 @@ APPLICATIONS = Dataset(
     read=selectors.applications_export_rows,
     columns=(
         *APPLICANT_COLUMNS,
+        *ANSWER_COLUMNS,
         Column("status", "Status", lambda a: a.get_status_display()),
         Column("submitted_at", "Sent", lambda a: a.submitted_at),
         Column("headteacher", "Headteacher", lambda a: a.headteacher_name),
