@@ -220,9 +220,16 @@ def application_submit(*, application: Application, by: User) -> Application:
 
 @transaction.atomic
 def application_school_decide(
-    *, application: Application, approve: bool, name: str, email: str, comment: str = ""
+    *,
+    application: Application,
+    approve: bool,
+    name: str,
+    email: str,
+    comment: str = "",
+    by: User | None = None,
 ) -> Application:
-    """Record the school's decision, made from the emailed link, with who and when.
+    """Record the school's decision, made from the emailed link or by a school leader signed
+    in (`by`), with who and when: the same record either way.
 
     Raises ValidationError when the application is no longer waiting for the school, or a
     decline has no comment.
@@ -236,7 +243,7 @@ def application_school_decide(
     application.school_decided_by_email = email.strip().lower()
     application.school_decided_at = timezone.now()
     application.school_comment = comment.strip()
-    return _application_move(application, to=to, by=None, by_name=name.strip(), reason=comment)
+    return _application_move(application, to=to, by=by, by_name=name.strip(), reason=comment)
 
 
 @transaction.atomic

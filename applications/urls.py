@@ -56,4 +56,9 @@ urlpatterns = [
         name="application-decide",
     ),
     path("approve/<str:token>/", views.SchoolApprovalView.as_view(), name="school-approval"),
+    path(
+        "my-school/applications/<int:pk>/decide/",
+        views.SchoolLeaderApprovalView.as_view(),
+        name="school-leader-approval",
+    ),
 ]

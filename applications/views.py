@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +21,7 @@ from funding.services import funding_decision_override
 from funding.suitability import suited_courses
 from npq_portal.page_cache import cache_for_session
 from npq_portal.ratelimit import SignedLinkMixin
+from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
 
 from .fees import PAYER_LABELS, application_fee_sentence
@@ -56,22 +57,21 @@ from .steps import (
 )
 
 
-@method_decorator(login_not_required, name="dispatch")
-class SchoolApprovalView(SignedLinkMixin, TemplateView):
-    """The page the approval email links to: approve, decline or pass it to a colleague."""
+class SchoolApprovalMixin:
+    """The school's decision on an application: approve, decline or pass it to a colleague.
+    The emailed link and a school leader's own page show the same page and record the same."""
 
     template_name = "applications/school_approval.html"
-    link_action = "school_approval"
-    link_invalid_template = "applications/school_approval_invalid.html"
-
-    def link_target(self, token):
-        self.application = application_from_approval_token(token)
-        return self.application
+    signed_in_leader = None  # who decides, when they do it signed in
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["application"] = self.application
-        context["decision_form"] = kwargs.get("decision_form") or SchoolDecisionForm()
+        context["decision_form"] = kwargs.get("decision_form") or SchoolDecisionForm(
+            initial={"name": self.signed_in_leader.get_full_name()}
+            if self.signed_in_leader
+            else None
+        )
         context["delegate_form"] = kwargs.get("delegate_form") or DelegateApprovalForm(
             prefix="delegate"
         )
@@ -105,12 +105,14 @@ class SchoolApprovalView(SignedLinkMixin, TemplateView):
         form = SchoolDecisionForm(request.POST)
         if form.is_valid():
             try:
+                leader = self.signed_in_leader
                 application = application_school_decide(
                     application=application,
                     approve=form.cleaned_data["decision"] == "approve",
                     name=form.cleaned_data["name"],
-                    email=application.approver_email,
+                    email=leader.email if leader else application.approver_email,
                     comment=form.cleaned_data["comment"],
+                    by=leader,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -121,6 +123,35 @@ class SchoolApprovalView(SignedLinkMixin, TemplateView):
                     {"application": application},
                 )
         return self.render_to_response(self.get_context_data(decision_form=form))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SchoolApprovalView(SchoolApprovalMixin, SignedLinkMixin, TemplateView):
+    """The page the approval email links to; it stops working once the school has decided."""
+
+    link_action = "school_approval"
+    link_invalid_template = "applications/school_approval_invalid.html"
+
+    def link_target(self, token):
+        self.application = application_from_approval_token(token)
+        return self.application
+
+
+class SchoolLeaderApprovalView(SchoolApprovalMixin, TemplateView):
+    """The same page for a school leader signed in, from My school: an application naming one
+    of their schools, waiting for the school. Anyone else's is a 404; not a leader, a 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if Role.SCHOOL_LEADER not in user_roles(request.user):
+            raise PermissionDenied("This page is for school leaders.")
+        waiting = Application.objects.from_schools_led_by(request.user).filter(
+            status=Application.Status.AWAITING_SCHOOL
+        )
+        self.application = get_object_or_404(
+            waiting.select_related("applicant", "cohort__programme", "school"), pk=kwargs["pk"]
+        )
+        self.signed_in_leader = request.user
+        return super().dispatch(request, *args, **kwargs)
 
 
 def _redirect_if_sent(request, pk):

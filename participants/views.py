@@ -140,6 +140,9 @@ class MySchoolView(TemplateView):
             .in_school_order()
         )
         context["applications"] = applications
+        context["waiting"] = [
+            a for a in applications if a.status == Application.Status.AWAITING_SCHOOL
+        ]
         places = [e for application in applications for e in application.enrolments.all()]
         figures = enrolments_participation(enrolments=places)
         for enrolment in places:

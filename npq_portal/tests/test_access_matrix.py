@@ -212,6 +212,7 @@ ARGS = {
     "schools:school-leaders": dict(urn=urn("school")),
     "applications:application-decide": dict(pk=pk("awaiting")),
     "applications:school-approval": dict(token=lambda s: s.approval_token),
+    "applications:school-leader-approval": dict(pk=pk("awaiting")),
     "mailing_list:subscriber-confirm": dict(token=lambda s: s.confirm_token),
     "mailing_list:subscriber-manage": dict(token=lambda s: s.manage_token),
     "mailing_list:subscriber-unsubscribe": dict(token=lambda s: s.manage_token),
@@ -380,6 +381,10 @@ MATRIX: dict[str, Row] = {
     "participants:charge-list": MANAGERS_ONLY,  # charges: hub administrators, programme leads
     "participants:charge-update": MANAGERS_POST,
     "applications:school-approval": Row(public()),  # signed link for whoever decides
+    # The same, signed in: the leader of the school the application names (another's: 404).
+    "applications:school-leader-approval": Row(
+        signed_in(FORBIDDEN, school_leader=MISSING, other_school_leader=OK)
+    ),
     # ---- Schools, funding and the mailing list ----
     "schools:school-leaders": ADMINISTRATORS,
     "schools:school-search": Row(public()),  # the application form's school picker
