@@ -9,6 +9,7 @@ twice or two workers racing each other send it once. Templates live in templates
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from django.conf import settings
@@ -75,6 +76,21 @@ def email_send_once(
     return _deliver(message, to=to, kind=kind, about=email_about_key(about), occasion=occasion)
 
 
+# Links that act for the person they were sent to (approve for a school, confirm or leave the
+# mailing list, stop reminders, confirm an address, reset a password, a calendar feed): the
+# log keeps the text staff may read, not the link.
+PERSONAL_LINK = re.compile(
+    r"(?:https?://[^\s/]+)?/(?:approve|mailing-list/(?:confirm|manage|unsubscribe)|reminders/stop"
+    r"|accounts/confirm-email|accounts/password/reset/key|calendar)/[^\s<>\"')]+"
+)
+PERSONAL_LINK_REMOVED = "[their personal link, not kept in the log]"
+
+
+def email_redact(text: str) -> str:
+    """An email's text as the log keeps it: every personal link replaced by a note."""
+    return PERSONAL_LINK.sub(PERSONAL_LINK_REMOVED, text or "")
+
+
 def email_send_message(*, message: EmailMultiAlternatives, kind: str) -> EmailDelivery:
     """Log and send a message built elsewhere (allauth's account email): each call sends."""
     (recipient,) = message.to
@@ -105,7 +121,7 @@ def _deliver(
             kind=kind,
             about=about,
             occasion=occasion,
-            defaults={"subject": message.subject[:255]},
+            defaults={"subject": message.subject[:255], "body": email_redact(message.body)},
         )
         if delivery.status == EmailDelivery.Status.SENT:
             logger.info("Email %s already sent (delivery %s)", kind, delivery.pk)

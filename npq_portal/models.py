@@ -140,6 +140,9 @@ class EmailDelivery(TimeStampedModel):
         max_length=120, blank=True, help_text="Which sending of it, e.g. chase-1."
     )
     subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(
+        blank=True, help_text="The text as sent, for staff to read, with personal links removed."
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

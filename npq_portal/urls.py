@@ -22,6 +22,7 @@ staff_patterns = [
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("people/<int:pk>/roles/", views.PersonRolesView.as_view(), name="person-roles"),
     path("emails/", views.EmailDeliveryListView.as_view(), name="email-list"),
+    path("emails/<int:pk>/", views.EmailDeliveryDetailView.as_view(), name="email-detail"),
 ]
 
 urlpatterns = [

@@ -141,7 +141,7 @@ class EmailDeliveryListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        deliveries = EmailDelivery.objects.all()
+        deliveries = EmailDelivery.objects.defer("body")  # read on each email's own page
         status = self.request.GET.get("status", "")
         if status in EmailDelivery.Status.values:
             deliveries = deliveries.filter(status=status)
@@ -162,6 +162,15 @@ class EmailDeliveryListView(PermissionRequiredMixin, ListView):
         context["filters"] = {key: self.request.GET.get(key, "") for key in ("status", "kind")}
         context["filters"]["recipient"] = self.request.GET.get("recipient", "")
         return context
+
+
+class EmailDeliveryDetailView(PermissionRequiredMixin, DetailView):
+    """One email as it was sent: its text, with the recipient's personal links removed."""
+
+    permission_required = "npq_portal.view_emaildelivery"
+    model = EmailDelivery
+    template_name = "npq_portal/emaildelivery_detail.html"
+    context_object_name = "delivery"
 
 
 def _database_status() -> str:

@@ -322,6 +322,7 @@ def _deliveries_anonymise(deliveries) -> int:
         # Unique per row, so the log's (recipient, kind, about, occasion) key stays unique.
         recipient=Concat(Value("removed-"), Cast("pk", CharField()), Value("@" + ERASED_DOMAIN)),
         subject="",
+        body="",
         last_error="",  # a server's refusal quotes the address
         updated_at=timezone.now(),
     )

@@ -175,10 +175,11 @@ def scenario_build() -> Scenario:
         consented_at=now,
     )
     subscriber.programmes.add(programme)
-    EmailDeliveryFactory(recipient=teacher.email)
+    delivery = EmailDeliveryFactory(recipient=teacher.email)
     school_holiday = SchoolHolidayFactory()
 
     objects = {
+        "delivery": delivery,
         "partner": partner,
         "programme": programme,
         "course": course,

@@ -152,6 +152,7 @@ def urn(key):
 
 # Keyword arguments for the URLs that take any; the values name the scenario's objects.
 ARGS = {
+    "staff:email-detail": dict(pk=pk("delivery")),
     "staff:person-detail": dict(pk=pk("teacher")),
     "staff:person-roles": dict(pk=pk("teacher")),
     "privacy:person-export": dict(pk=pk("teacher")),
@@ -288,6 +289,7 @@ MATRIX: dict[str, Row] = {
     "staff:person-detail": Row(staff_page(MANAGERS=OK)),
     "staff:person-roles": ADMINISTRATORS,
     "staff:email-list": Row(staff_page(MANAGERS=OK)),
+    "staff:email-detail": Row(staff_page(MANAGERS=OK)),
     # ---- Personal data (privacy) ----
     "privacy:notice": Row(public()),
     "privacy:my-data": Row(signed_in(), post=signed_in(ALLOWED)),  # always one's own

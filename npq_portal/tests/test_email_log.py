@@ -1,0 +1,63 @@
+"""Staff read what any sent email said, from the email log, without the recipient's links."""
+
+import pytest
+from django.urls import reverse
+
+from applications.models import Application
+from applications.services import application_send_email
+from applications.tests.factories import ApplicationFactory
+from npq_portal.emails import PERSONAL_LINK_REMOVED, email_redact
+from npq_portal.models import EmailDelivery
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _approval_request_sent(mailoutbox) -> EmailDelivery:
+    application = ApplicationFactory(status=Application.Status.AWAITING_SCHOOL)
+    application_send_email(application=application, kind="school_approval_request", occasion="1")
+    assert "/approve/" in mailoutbox[-1].body  # the head gets the link itself
+    return EmailDelivery.objects.get(kind="school_approval_request")
+
+
+def test_staff_read_a_sent_email_from_the_log_without_its_personal_link(client, mailoutbox):
+    delivery = _approval_request_sent(mailoutbox)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    listed = client.get(reverse("staff:email-list")).content.decode()
+    page = client.get(reverse("staff:email-detail", args=[delivery.pk])).content.decode()
+
+    assert reverse("staff:email-detail", args=[delivery.pk]) in listed
+    assert "approve" in delivery.body.lower()
+    assert "/approve/" not in delivery.body and PERSONAL_LINK_REMOVED in delivery.body
+    assert "School approval request" in page
+    assert delivery.body.splitlines()[0] in page
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://npq.example/approve/abc.def:ghi/",
+        "https://npq.example/mailing-list/unsubscribe/eyJzIjoxfQ:1v/",
+        "/reminders/stop/abc/",
+        "https://npq.example/accounts/confirm-email/Mjk:1v2/",
+        "https://npq.example/accounts/password/reset/key/3-abc/",
+        "https://npq.example/calendar/8f1e2d.ics",
+    ],
+)
+def test_every_link_that_acts_for_the_recipient_is_removed(link):
+    assert email_redact(f"Use this: {link} today.") == f"Use this: {PERSONAL_LINK_REMOVED} today."
+
+
+def test_links_anyone_may_follow_are_kept():
+    text = "See https://npq.example/applications/12/ and https://npq.example/calendar/ now."
+
+    assert email_redact(text) == text
+
+
+def test_teachers_cannot_read_the_log(client, mailoutbox):
+    delivery = _approval_request_sent(mailoutbox)
+    sign_in(client, UserFactory())
+
+    assert client.get(reverse("staff:email-detail", args=[delivery.pk])).status_code == 403
