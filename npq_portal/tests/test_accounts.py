@@ -253,3 +253,39 @@ def test_a_teacher_who_signs_up_to_apply_lands_back_on_the_application_after_con
     assert confirmed.url == apply
     assert landed.status_code == 200
     assert landed.context["user"].email == "jo.bloggs@stmarys.example"
+
+
+def test_confirming_in_another_browser_still_leads_back_to_the_application(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from cohorts.models import Cohort
+    from cohorts.tests.factories import CohortFactory
+
+    cohort = CohortFactory(status=Cohort.Status.OPEN)
+    apply = reverse("applications:apply", args=[cohort.pk])
+    client.post(
+        reverse("account_signup") + f"?next={apply}",
+        {
+            "first_name": "Jo",
+            "last_name": "Bloggs",
+            "email": "jo.bloggs@stmarys.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": apply,
+        },
+    )
+    confirm_path = _link_in(mailoutbox[0], "/accounts/confirm-email/")
+    phone = Client()  # the mail app's browser: none of the sign-up's session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = phone.post(confirm_path)
+    to_sign_in = phone.get(confirmed.url)
+    signed_in = phone.post(
+        to_sign_in.url, {"login": "jo.bloggs@stmarys.example", "password": PASSWORD}
+    )
+
+    assert f"next=%2Fapply%2F{cohort.pk}%2F" in confirm_path
+    assert confirmed.url == apply
+    assert signed_in.url == apply
