@@ -6,7 +6,11 @@ from io import BytesIO
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
 from npq_portal.models import User
+from npq_portal.roles import Role
+from schools.models import SchoolLeadership
 
 from .browser import SCREENSHOTS, browser_sign_in, serious_violations
 from .factories import PASSWORD, EmailDeliveryFactory, StaffUserFactory, UserFactory
@@ -85,7 +89,7 @@ def test_the_teacher_home_page_has_no_serious_accessibility_violations(live_serv
 def test_staff_pages_have_no_serious_accessibility_violations(live_server, page):
     admin = StaffUserFactory()
     person = UserFactory()
-    EmailDeliveryFactory(status="failed", last_error="SMTP 550")
+    failed = EmailDeliveryFactory(status="failed", last_error="SMTP 550", body="Hello,\n\nText.")
     browser_sign_in(page, live_server, admin)
     page.wait_for_url(re.compile("/staff/dashboard/$"))
     _scan_pages(
@@ -98,12 +102,33 @@ def test_staff_pages_have_no_serious_accessibility_violations(live_server, page)
             ("person", f"/staff/people/{person.pk}/"),
             ("person-roles", f"/staff/people/{person.pk}/roles/"),
             ("emails", "/staff/emails/"),
+            ("email", f"/staff/emails/{failed.pk}/"),
             ("mfa", "/accounts/2fa/"),
             ("not-found", "/no-such-page/"),
             ("email-preview", "/staff/email-previews/?kind=session_reminder"),
             ("reminders-upcoming", "/staff/reminders/"),
         ],
     )
+
+
+def test_the_school_leaders_own_approval_page_has_no_serious_violations(live_server, page):
+    leader = UserFactory(roles=[Role.SCHOOL_LEADER])
+    application = ApplicationFactory(
+        status=Application.Status.AWAITING_SCHOOL,
+        submitted_at="2026-11-01T10:00Z",
+        answers={"work_setting": "a_school", "role": "Maths lead", "payment": "school"},
+    )
+    SchoolLeadership.objects.create(user=leader, school=application.school)
+    browser_sign_in(page, live_server, leader)
+    page.goto(live_server.url + "/my-school/")
+    page.get_by_role("link", name=re.compile("^Decide")).click()
+    page.wait_for_url(re.compile(f"/my-school/applications/{application.pk}/decide/$"))
+
+    serious, report = serious_violations(page)
+
+    assert serious == [], report
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "school-leader-approval.png", full_page=True)
 
 
 def test_the_mfa_set_up_page_has_no_serious_accessibility_violations(live_server, page):
