@@ -546,7 +546,12 @@ def _assert_moved(before: Snapshot) -> None:
         if label in KEY_COLUMNS and m2m_field is None:
             column = KEY_COLUMNS[label]
             expected_rows = [{**row, column: _relabelled(row[column])} for row in expected_rows]
-        assert _rows(new_table) == expected_rows, f"{old_table} -> {new_table}: rows differ"
+        # Columns added since the split (a later migration's, with their defaults) are not
+        # the old rows' to compare: each old column must hold what it held.
+        rows_now = [
+            {column: row[column] for column in expected_rows[0]} for row in _rows(new_table)
+        ]
+        assert rows_now == expected_rows, f"{old_table} -> {new_table}: rows differ"
         if label in MOVES_MADE:
             assert old_table not in tables_now, f"{old_table} is still there"
             _assert_ids_continue(new_table)
