@@ -186,7 +186,7 @@ def application_submit(*, application: Application, by: User) -> Application:
             ("works_in_england", "where you work"),
             ("work_setting", "your work setting"),
             ("role", "your role"),
-            ("trn", "your TRN"),
+            *([("trn", "your TRN")] if application.cohort.programme.trn_asked else []),
             ("headteacher_name", "your headteacher's name"),
             ("headteacher_email", "your headteacher's email address"),
         ]
@@ -208,7 +208,7 @@ def application_submit(*, application: Application, by: User) -> Application:
         )
     if answers.get("school_urn"):
         application.school = School.objects.filter(urn=int(answers["school_urn"])).first()
-    application.trn = answers["trn"]
+    application.trn = answers.get("trn", "")
     application.headteacher_name = answers["headteacher_name"]
     application.headteacher_email = answers["headteacher_email"].strip().lower()
     application.approver_email = application.headteacher_email

@@ -238,6 +238,7 @@ STEP_CONDITIONS = {
     "nursery": lambda answers, programme: answers.get("work_setting") == "early_years_or_childcare",
     "employment": lambda answers, programme: answers.get("work_setting") == "another_setting",
     "referred": lambda answers, programme: answers.get("work_setting") == "other",
+    "trn": lambda answers, programme: programme.trn_asked,
     "mastery": lambda answers, programme: (
         programme.course_identifier == "npq-leading-primary-mathematics"
     ),

@@ -79,6 +79,16 @@ ASSESSMENT_WORD_LIMITS = {
 SPECIALIST_ASSESSMENT_WORD_LIMIT = 1500
 
 
+# Programmes whose participants are not asked for a TRN: teaching assistants usually have none
+# (shared/MATHS_HUBS.md). Every NPQ asks for one. Staff change it on the programme.
+TRN_NOT_ASKED = frozenset({"maths-hub-teaching-assistants-sktm"})
+
+
+def trn_asked_default(*, slug: str) -> bool:
+    """Whether a programme the loader creates asks its applicants for their TRN."""
+    return slug not in TRN_NOT_ASKED
+
+
 def assessment_word_limit_default(*, slug: str, course_identifier: str, family: str) -> int | None:
     """The word limit a programme starts with; None where the seeds set none."""
     for key in (course_identifier, slug):

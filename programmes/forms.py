@@ -52,6 +52,7 @@ class ProgrammeForm(forms.ModelForm):
             "length",
             "length_months",
             "module_phase_days",
+            "trn_asked",
             "delivery_model",
             "curriculum_rationale",
             "assessment",

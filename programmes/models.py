@@ -101,6 +101,12 @@ class Programme(TimeStampedModel):
         help_text="The fewest teaching days a generated timetable gives a module's study "
         "phase, and its apply phase.",
     )
+    trn_asked = models.BooleanField(
+        "asks for a TRN",
+        default=True,
+        help_text="Whether applicants are asked for their teacher reference number: every NPQ "
+        "does; a programme for teaching assistants, who usually have none, does not.",
+    )
     participant_rules = models.TextField(
         "who may take part", blank=True, help_text="e.g. three lead teachers per school"
     )

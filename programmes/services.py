@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from npq_portal.models import User
 
-from .catalogue import CourseSeed, ProgrammeSeed, assessment_word_limit_default
+from .catalogue import (
+    CourseSeed,
+    ProgrammeSeed,
+    assessment_word_limit_default,
+    trn_asked_default,
+)
 from .models import Clinic, Course, Module, Programme
 
 logger = logging.getLogger(__name__)
@@ -280,6 +285,7 @@ def _load_one(seed: ProgrammeSeed, overwrite: bool, report: CatalogueLoadReport)
         programme = Programme.objects.create(
             slug=seed.slug,
             assessment_word_limit=_word_limit(seed),
+            trn_asked=trn_asked_default(slug=seed.slug),
             **_programme_values(seed),
         )
         _sync_children(Course, "programme", programme, seed.courses, _course_values)
