@@ -265,18 +265,10 @@ def answers_in_words(answers: dict, programme) -> list[Answer]:
     given = []
     for step in steps_for(answers, programme):
         for name, field in step.form.base_fields.items():
-            key = "school_name" if name == "school" else name
-            value = answers.get(key, "")
-            if not value and not field.required:
-                continue
-            choices = dict(getattr(field, "choices", []) or [])
-            if isinstance(field, forms.DateField) and value:
-                value = _date_in_words(value)
-            given.append(
-                Answer(
-                    step.key, key, str(field.label), str(choices.get(value, value) or "Not given")
-                )
-            )
+            key = _answer_key(name)
+            words = answer_words(answers, key, field)
+            if words or field.required:
+                given.append(Answer(step.key, key, str(field.label), words or "Not given"))
     return given
 
 
@@ -285,7 +277,7 @@ def answer_fields() -> list[tuple[str, forms.Field]]:
     fields = []
     for step in STEPS:
         for name, field in step.form.base_fields.items():
-            fields.append(("school_name" if name == "school" else name, field))
+            fields.append((_answer_key(name), field))
     return fields
 
 
@@ -297,6 +289,11 @@ def answer_words(answers: dict, key: str, field: forms.Field) -> str:
     if isinstance(field, forms.DateField):
         return _date_in_words(value)
     return str(dict(getattr(field, "choices", []) or []).get(value, value))
+
+
+def _answer_key(field_name: str) -> str:
+    """Where a question's answer is kept: the school question keeps the school's name."""
+    return "school_name" if field_name == "school" else field_name
 
 
 def _date_in_words(value: str) -> str:
