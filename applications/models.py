@@ -159,6 +159,18 @@ class Application(TimeStampedModel):
     approval_chases = models.PositiveSmallIntegerField(
         default=0, help_text="Reminders sent to the approver so far."
     )
+    team = models.BooleanField(
+        default=False,
+        help_text="A school's sign-up of its team for a Work Group, made by its maths lead or "
+        "headteacher (the applicant); accepted or declined as one.",
+    )
+    prerequisites_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prerequisites_overridden_at = models.DateTimeField(null=True, blank=True)
+    prerequisites_override_reason = models.TextField(
+        blank=True, help_text="Why staff accepted a school whose history does not allow it."
+    )
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -181,7 +193,12 @@ class Application(TimeStampedModel):
                 fields=["applicant", "cohort"],
                 condition=~Q(status__in=["rejected", "withdrawn"]),
                 name="one_live_application_per_cohort",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["school", "cohort"],
+                condition=Q(team=True) & ~Q(status__in=["rejected", "withdrawn"]),
+                name="one_live_team_sign_up_per_school_and_cohort",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -212,3 +229,37 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status} → {self.to_status}"
+
+
+class TeamMember(models.Model):
+    """A person a school named in one of a Work Group's role slots when it signed up.
+
+    Holds personal data: the person's name and email address.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="team_members"
+    )
+    slot = models.ForeignKey("programmes.RoleSlot", on_delete=models.PROTECT, related_name="+")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_memberships",
+        help_text="Their account, once linked or made.",
+    )
+
+    class Meta:
+        ordering = ["application", "slot__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "email"], name="one_team_member_per_email"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -58,3 +60,29 @@ def user_send_welcome(*, user: User) -> EmailDelivery:
         occasion="email-verified",
         context={"user": user, "home_url": settings.SITE_URL + reverse("home")},
     )
+
+
+@transaction.atomic
+def user_for_person(*, email: str, first_name: str, last_name: str) -> tuple[User, bool]:
+    """The account with this email address, or a new one for someone named by another (a
+    school naming its Work Group team), with no password until they set one from the link
+    they are sent. Returns the account and whether it was made now."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user, False
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    user.set_unusable_password()
+    user.save()
+    return user, True
+
+
+def password_set_url(user: User) -> str:
+    """A link with which someone whose account was made for them sets their password (the
+    password reset page, which also confirms their address)."""
+    key = default_token_generator.make_token(user)
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": key},
+    )
+    return settings.SITE_URL + path

@@ -1,13 +1,18 @@
-"""Receivers: a place made, changed or removed by any path keeps its cohort's count right."""
+"""Receivers: a place (a person's or a school's) made, changed or removed by any path keeps its
+cohort's count right."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Enrolment
+from .models import Enrolment, SchoolPlace
 from .services import places_recount
 
 
 @receiver(post_save, sender=Enrolment, dispatch_uid="participants.places_recount_on_save")
 @receiver(post_delete, sender=Enrolment, dispatch_uid="participants.places_recount_on_delete")
-def recount_places(sender, instance: Enrolment, **kwargs) -> None:
+@receiver(post_save, sender=SchoolPlace, dispatch_uid="participants.school_places_recount_on_save")
+@receiver(
+    post_delete, sender=SchoolPlace, dispatch_uid="participants.school_places_recount_on_delete"
+)
+def recount_places(sender, instance: Enrolment | SchoolPlace, **kwargs) -> None:
     places_recount(cohort_ids=[instance.cohort_id])

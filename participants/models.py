@@ -73,6 +73,22 @@ class Enrolment(TimeStampedModel):
     transferred_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
     )
+    school_place = models.ForeignKey(
+        "participants.SchoolPlace",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text="For a Work Group: the school's place this person's place belongs to.",
+    )
+    role_slot = models.ForeignKey(
+        "programmes.RoleSlot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a Work Group: the role the school named them in.",
+    )
 
     objects = EnrolmentQuerySet.as_manager()
 
@@ -326,3 +342,113 @@ class ChargeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charge_id}: {self.from_status or 'made'} → {self.to_status}"
+
+
+class SchoolPlaceQuerySet(models.QuerySet):
+    def holding_a_place(self) -> "SchoolPlaceQuerySet":
+        """School places that take one of the Work Group's places."""
+        return self.filter(status__in=[SchoolPlace.Status.ACTIVE, SchoolPlace.Status.COMPLETED])
+
+
+class SchoolPlace(TimeStampedModel):
+    """A school's place in a Work Group, made by accepting its team sign-up; each named
+    person's place (Enrolment.school_place) belongs to it. Its action plan and evaluation
+    return are the school's, written by its team or the Work Group Lead."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Taking part"
+        COMPLETED = "completed", "Completed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.PROTECT, related_name="school_places"
+    )
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="work_group_places"
+    )
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="school_place"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    completed_on = models.DateField(null=True, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    action_plan = models.TextField(blank=True)
+    action_plan_file = models.FileField(upload_to="action_plans/%Y/", blank=True)
+    action_plan_updated_at = models.DateTimeField(null=True, blank=True)
+    evaluation_pupil_outcomes = models.TextField("pupil outcomes", blank=True)
+    evaluation_practice = models.TextField("development of practice", blank=True)
+    evaluation_professional_learning = models.TextField("professional learning", blank=True)
+    evaluation_whole_school = models.TextField("whole-school policy", blank=True)
+    evaluation_updated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SchoolPlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "school__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "cohort"],
+                condition=~Q(status="withdrawn"),
+                name="one_school_place_per_cohort",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_on__isnull=False),
+                name="school_place_completed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_on__isnull=False),
+                name="school_place_withdrawn_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"School place {self.pk} in {self.cohort_id}"
+
+    def has_action_plan(self) -> bool:
+        return bool(self.action_plan.strip() or self.action_plan_file)
+
+
+class SchoolPlaceEvent(models.Model):
+    """A change to a school's place or its team: completed, withdrawn, a member replaced."""
+
+    school_place = models.ForeignKey(SchoolPlace, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=SchoolPlace.Status)
+    to_status = models.CharField(max_length=20, choices=SchoolPlace.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.school_place_id}: {self.from_status} → {self.to_status}"
+
+
+class GrantClaim(TimeStampedModel):
+    """A grant the hub owes a school for its place in a Work Group (the programme's grant for
+    the year), and how far paying it has got."""
+
+    class Status(models.TextChoices):
+        OWED = "owed", "Owed"
+        CLAIMED = "claimed", "Claim received"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    school_place = models.OneToOneField(
+        SchoolPlace, on_delete=models.PROTECT, related_name="grant_claim"
+    )
+    amount = models.PositiveIntegerField("amount (£)")
+    purpose = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OWED)
+    claimed_on = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} for school place {self.school_place_id}"

@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 
 from .forms import EnrolmentTransferForm
 from .models import Enrolment, EnrolmentEvent
-from .services import charge_raise, places_taken
+from .services import charge_raise, places_taken, school_place_make
 
 
 class EnrolmentPlaces:
@@ -17,7 +17,10 @@ class EnrolmentPlaces:
         return places_taken(cohort)
 
     def make(self, *, application, cohort) -> Enrolment:
-        """The place, and its charge when it is not funded and the cohort has a fee."""
+        """The place, and its charge when it is not funded and the cohort has a fee; for a
+        school's team sign-up, the school's place and one for each person it named."""
+        if application.team:
+            return school_place_make(application=application, cohort=cohort)
         enrolment = Enrolment.objects.create(
             participant_id=application.applicant_id, cohort=cohort, application=application
         )

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from applications.services import (
@@ -19,8 +21,14 @@ from applications.services import (
 )
 from cohorts.models import Cohort, ModuleWindow, Session
 from cohorts.services import cohort_places_changed
+from npq_portal.emails import email_send_once
 from npq_portal.models import User
+from npq_portal.outbox import outbox_enqueue
+from npq_portal.services import password_set_url, user_for_person
 from npq_portal.uploads import uploaded_csv
+from programmes.models import Programme, ProgrammeGrant
+from schools.models import SchoolProgrammeYear
+from schools.services import programme_year_record
 
 from .models import (
     Attendance,
@@ -29,10 +37,13 @@ from .models import (
     ChargeEvent,
     Enrolment,
     EnrolmentEvent,
+    GrantClaim,
     ModulePhaseDone,
+    SchoolPlace,
 )
 from .participation import ATTENDED
 from .signals import enrolment_transferred, enrolment_withdrawn
+from .tasks import work_group_place_email_task
 
 
 def _enrolment_move(
@@ -51,8 +62,12 @@ def _enrolment_move(
 
 
 def places_taken(cohort) -> int:
-    """How many of the cohort's places are held (active or deferred): the one definition of
-    places taken, which every page reads from the cohort (Cohort.places_taken)."""
+    """How many of the cohort's places are held: people's places (active or deferred), or for
+    a Work Group that schools sign up to as teams, schools' places (taking part or completed).
+    The one definition of places taken, which every page reads from the cohort
+    (Cohort.places_taken)."""
+    if Programme.objects.filter(pk=cohort.programme_id, participation=TEAMS).exists():
+        return SchoolPlace.objects.filter(cohort=cohort).holding_a_place().count()
     return Enrolment.objects.filter(cohort=cohort).holding_a_place().count()
 
 
@@ -67,7 +82,22 @@ def places_recount(*, cohort_ids: Iterable[int]) -> None:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    Cohort.objects.filter(pk__in=list(cohort_ids)).update(places_taken=Coalesce(Subquery(held), 0))
+    schools = (
+        SchoolPlace.objects.filter(cohort=OuterRef("pk"))
+        .holding_a_place()
+        .order_by()
+        .values("cohort")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    cohorts = Cohort.objects.filter(pk__in=list(cohort_ids))
+    cohorts.exclude(programme__participation=TEAMS).update(places_taken=Coalesce(Subquery(held), 0))
+    cohorts.filter(programme__participation=TEAMS).update(
+        places_taken=Coalesce(Subquery(schools), 0)
+    )
+
+
+TEAMS = Programme.Participation.SCHOOL_TEAM
 
 
 def _places_changed(cohort) -> None:
@@ -458,3 +488,85 @@ def charge_waive(*, charge: Charge, by: User, reason: str) -> Charge:
     if not reason:
         raise ValidationError("Say why the charge is waived: it is kept with the charge.")
     return _charge_move(charge, to=Charge.Status.WAIVED, by=by, reason=reason)
+
+
+def school_place_make(*, application, cohort) -> SchoolPlace:
+    """The school's place in the Work Group for its accepted team sign-up, and a place for
+    each person it named (linked to their account, or a new one they are invited to set a
+    password for); the school's year goes into its history and the programme's grant for the
+    year, if it has one, is owed to it. The caller holds the cohort's lock.
+
+    Raises ValidationError when someone named already holds a place in the cohort.
+    """
+    members = list(application.team_members.select_related("slot", "user"))
+    people = []
+    for member in members:
+        user, made = (
+            (member.user, False)
+            if member.user_id
+            else user_for_person(
+                email=member.email, first_name=member.first_name, last_name=member.last_name
+            )
+        )
+        if Enrolment.objects.filter(participant=user, cohort=cohort, status="active").exists():
+            raise ValidationError(
+                f"{member.first_name} {member.last_name} ({member.email}) already has a place "
+                f"in {cohort}: ask the school to name someone else first."
+            )
+        if member.user_id != user.pk:
+            member.user = user
+            member.save(update_fields=["user"])
+        people.append((member, user, made))
+    place = SchoolPlace.objects.create(
+        cohort=cohort, school_id=application.school_id, application=application
+    )
+    for member, user, made in people:
+        enrolment = Enrolment.objects.create(
+            participant=user,
+            cohort=cohort,
+            application=application,
+            school_place=place,
+            role_slot=member.slot,
+        )
+        enrolment_welcome_later(enrolment.pk, invite=made)
+    programme_year_record(
+        school=application.school,
+        programme=cohort.programme,
+        academic_year=cohort.academic_year,
+        status=SchoolProgrammeYear.Status.TAKING_PART,
+    )
+    grant = ProgrammeGrant.objects.filter(
+        programme_id=cohort.programme_id, academic_year=cohort.academic_year
+    ).first()
+    if grant is not None:
+        GrantClaim.objects.create(school_place=place, amount=grant.amount, purpose=grant.purpose)
+    return place
+
+
+def enrolment_welcome_later(enrolment_id: int, *, invite: bool) -> None:
+    """Tell a person a school named that they have a place, once the change commits, through
+    the outbox."""
+    outbox_enqueue(work_group_place_email_task, enrolment_id, invite)
+
+
+def work_group_place_email(*, enrolment: Enrolment, invite: bool) -> None:
+    """Email someone their place in their school's Work Group team: what, when, and how to
+    sign in (with a link to set their password when their account was made for them)."""
+    user = enrolment.participant
+    email_send_once(
+        to=user.email,
+        kind="work_group_place",
+        about=enrolment,
+        occasion="made",
+        context={
+            "enrolment": enrolment,
+            "cohort": enrolment.cohort,
+            "school": enrolment.school_place.school,
+            "slot": enrolment.role_slot,
+            "user": user,
+            "set_password_url": (
+                password_set_url(user) if invite and not user.has_usable_password() else ""
+            ),
+            "home_url": settings.SITE_URL + reverse("home"),
+        },
+    )

@@ -52,6 +52,17 @@ class Programme(TimeStampedModel):
         OFFERED = "offered", "Offered"
         RETIRED = "retired", "Retired"
 
+    class Participation(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual teachers apply"
+        SCHOOL_TEAM = "school_team", "Schools sign up a team"
+
+    class Priority(models.TextChoices):
+        ARRIVAL = "arrival", "In the order schools signed up"
+        DISADVANTAGE = (
+            "disadvantage",
+            "Schools on the PP50 list first, then in the order they signed up",
+        )
+
     class ContentSource(models.TextChoices):
         SOURCE_PAGES = "source_pages", "From the provider and hub pages"
         HUB = "hub", "Written by the hub (please review)"
@@ -110,6 +121,45 @@ class Programme(TimeStampedModel):
     participant_rules = models.TextField(
         "who may take part", blank=True, help_text="e.g. three lead teachers per school"
     )
+    participation = models.CharField(
+        "who takes part",
+        max_length=20,
+        choices=Participation,
+        default=Participation.INDIVIDUAL,
+        help_text="Individual teachers apply (as for an NPQ), or a school signs up a team in "
+        "the programme's role slots, and its capacity is counted in schools.",
+    )
+    team_leads_min = models.PositiveSmallIntegerField(
+        "fewest lead participants",
+        default=1,
+        help_text="For a school team: the fewest lead participants a school may name.",
+    )
+    completion_sessions = models.PositiveSmallIntegerField(
+        "sessions to complete",
+        null=True,
+        blank=True,
+        help_text="For a school team: a school completes when a lead participant attended at "
+        "least this many of the Work Group's sessions. Blank: staff judge it.",
+    )
+    completion_needs_action_plan = models.BooleanField(
+        "completion needs the action plan",
+        default=False,
+        help_text="For a school team: a school completes only once its action plan is in.",
+    )
+    commitment = models.TextField(
+        "what a school commits to",
+        blank=True,
+        help_text="For a school team: shown to the headteacher who approves the sign-up "
+        "(release days, sessions, the tasks between them).",
+    )
+    priority = models.CharField(
+        "when oversubscribed",
+        max_length=20,
+        choices=Priority,
+        default=Priority.ARRIVAL,
+        help_text="For a school team: the order staff see eligible schools in when there are "
+        "more than places.",
+    )
     funding_summary = models.TextField(blank=True)
     default_fee = models.PositiveIntegerField(
         "default fee (£)",
@@ -166,6 +216,10 @@ class Programme(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("programmes:programme-detail", kwargs={"slug": self.slug})
+
+    @property
+    def for_school_teams(self) -> bool:
+        return self.participation == self.Participation.SCHOOL_TEAM
 
     @property
     def assessment_criteria_list(self) -> list[str]:
@@ -266,3 +320,89 @@ class Clinic(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.course.get_absolute_url()
+
+
+class RoleSlot(models.Model):
+    """A role a school names a person for when it signs up a team (a Work Group's slot)."""
+
+    class Kind(models.TextChoices):
+        LEAD = "lead", "Lead participant"
+        SUPPORTING = "supporting", "Supporting role"
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="role_slots")
+    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(max_length=100, help_text="e.g. Year 1 lead teacher")
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.LEAD)
+    required = models.BooleanField(
+        default=False, help_text="The school must name someone for it to sign up."
+    )
+    people = models.PositiveSmallIntegerField(
+        "people at most",
+        default=1,
+        help_text="How many people the school may name in this role (wider staff: several).",
+    )
+    hint = models.CharField(max_length=300, blank=True, help_text="Shown under the question.")
+
+    class Meta:
+        ordering = ["programme", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(people__gte=1), name="role_slot_people_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Prerequisite(models.Model):
+    """A condition on a school's Work Group history for it to sign up for a programme.
+
+    A programme's conditions must all be met, except that one marked "or" is an alternative to
+    the one before it (met when either is).
+    """
+
+    class Kind(models.TextChoices):
+        COMPLETED_ANY = "completed_any", "Has completed a year of any of"
+        TAKEN_PART_ANY = "taken_part_any", "Takes part now, or has taken part, in any of"
+        NEVER_TAKEN_PART = "never_taken_part", "Has never taken part in"
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="prerequisite_rules"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind)
+    programmes = models.ManyToManyField(Programme, related_name="+")
+    or_previous = models.BooleanField(
+        "or the condition before",
+        default=False,
+        help_text="Met when this or the condition before it is met.",
+    )
+    junior_schools_exempt = models.BooleanField(
+        default=False, help_text="Junior schools need not meet it."
+    )
+
+    class Meta:
+        ordering = ["programme", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.get_kind_display()}"
+
+
+class ProgrammeGrant(models.Model):
+    """What the hub pays each school that takes part in a programme in a school year (e.g.
+    £1,000 towards cover for a Development school)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="grants")
+    academic_year = models.PositiveSmallIntegerField(help_text="2025 means 2025/26.")
+    amount = models.PositiveIntegerField("amount (£)", help_text="In whole pounds, per school.")
+    purpose = models.CharField(max_length=200, default="Towards the cost of cover")
+
+    class Meta:
+        ordering = ["programme", "-academic_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "academic_year"], name="one_grant_per_programme_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} for {self.programme_id} in {self.academic_year}"

@@ -116,6 +116,11 @@ class LocalAuthority(models.Model):
 
     code = models.CharField(max_length=3, unique=True)
     name = models.CharField(max_length=100)
+    in_hub_area = models.BooleanField(
+        "in the hub's area",
+        default=False,
+        help_text="The hub serves this local authority's schools (engagement is reported on them).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -317,3 +322,68 @@ class SchoolLeadership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} leads {self.school_id}"
+
+
+class ProgrammeHistoryImport(TimeStampedModel):
+    """A CSV of schools' earlier Work Group years that staff imported, and what came of it."""
+
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(
+        default=list, blank=True, help_text="The rows that were not imported, and why."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class SchoolProgrammeYear(models.Model):
+    """One school's year in a Work Group programme: a place in the portal, or a year staff
+    imported. Work Group prerequisites read these."""
+
+    class Status(models.TextChoices):
+        TAKING_PART = "taking_part", "Taking part"
+        COMPLETED = "completed", "Completed"
+        NOT_COMPLETED = "not_completed", "Did not complete"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", "A place in the portal"
+        IMPORTED = "imported", "Imported by staff"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="programme_years")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="school_years"
+    )
+    academic_year = models.PositiveSmallIntegerField(help_text="2025 means 2025/26.")
+    status = models.CharField(max_length=20, choices=Status)
+    source = models.CharField(max_length=10, choices=Source)
+    history_import = models.ForeignKey(
+        ProgrammeHistoryImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="years",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["school", "academic_year", "programme"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "programme", "academic_year", "source"],
+                name="one_programme_year_per_school_and_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} in {self.programme_id} {self.academic_year}: {self.status}"

@@ -45,6 +45,7 @@ from .models import (
     PrivateChildcareProvider,
     School,
     SchoolLeadership,
+    SchoolProgrammeYear,
     normalise_name,
     normalise_postcode,
 )
@@ -460,3 +461,16 @@ def school_leader_confirm(*, user: User, school: School, by: User) -> SchoolLead
             user=user, roles=[*roles, Role.SCHOOL_LEADER], by=by, reason=f"Leader of {school}"
         )
     return leadership
+
+
+@transaction.atomic
+def programme_year_record(*, school: School, programme, academic_year: int, status: str) -> None:
+    """Keep the school's year in a Work Group programme as its place in the portal stands now
+    (taking part, completed or withdrawn): the history prerequisites read."""
+    SchoolProgrammeYear.objects.update_or_create(
+        school=school,
+        programme=programme,
+        academic_year=academic_year,
+        source=SchoolProgrammeYear.Source.PORTAL,
+        defaults={"status": status},
+    )

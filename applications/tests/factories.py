@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from applications.models import Application
+from applications.models import Application, TeamMember
 from npq_portal.tests.factories import UserFactory, bulk
 from schools.tests.factories import SchoolFactory, bulk_schools
 
@@ -33,3 +33,29 @@ def bulk_applications(count: int, *, cohort, **fields) -> list[Application]:
         cohort=cohort,
         **fields,
     )
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMember
+
+    application = factory.SubFactory(ApplicationFactory, team=True)
+    first_name = factory.Sequence(lambda n: f"Teacher{n}")
+    last_name = "Lead"
+    email = factory.Sequence(lambda n: f"lead{n}@school.example")
+
+
+def team_sign_up(*, cohort, school=None, status=Application.Status.SCHOOL_APPROVED, **fields):
+    """A school's team sign-up for a Work Group cohort with one person named in each of the
+    programme's role slots, in the state given."""
+    application = ApplicationFactory(
+        cohort=cohort,
+        team=True,
+        status=status,
+        submitted_at=timezone.now(),
+        **({"school": school} if school is not None else {}),
+        **fields,
+    )
+    for slot in cohort.programme.role_slots.all():
+        TeamMemberFactory(application=application, slot=slot)
+    return application

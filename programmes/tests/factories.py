@@ -1,6 +1,6 @@
 import factory
 
-from programmes.models import Clinic, Course, Module, Programme
+from programmes.models import Clinic, Course, Module, Programme, RoleSlot
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
@@ -44,3 +44,27 @@ class ClinicFactory(factory.django.DjangoModelFactory):
     course = factory.SubFactory(CourseFactory)
     position = factory.Sequence(int)
     title = factory.Sequence(lambda n: f"Clinic {n}")
+
+
+class RoleSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleSlot
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    position = factory.Sequence(lambda n: n)
+    label = factory.Sequence(lambda n: f"Year {n % 6 + 1} lead teacher")
+    kind = RoleSlot.Kind.LEAD
+
+
+def work_group_programme(*slots: str, **fields) -> Programme:
+    """A Work Group that schools sign up to as teams, with a lead-participant slot per label
+    (Mastering Number's three by default)."""
+    fields.setdefault("family", Programme.Family.MATHS_HUB)
+    programme = ProgrammeFactory(
+        participation=Programme.Participation.SCHOOL_TEAM, trn_asked=False, **fields
+    )
+    for position, label in enumerate(
+        slots or ("Reception lead teacher", "Year 1 lead teacher", "Year 2 lead teacher")
+    ):
+        RoleSlotFactory(programme=programme, position=position, label=label)
+    return programme
