@@ -54,6 +54,7 @@ EMAIL_KINDS = {
     "waitlist_offer_expiring": "Waiting list: offer ending soon",
     "waitlist_offer_lapsed": "Waiting list: offer lapsed",
     "welcome": "Welcome",
+    "work_group_place": "Work Group place (to each person named)",
 }
 
 VOCABULARIES: dict[str, dict[str, str]] = {

@@ -110,6 +110,13 @@ class School(models.Model):
     def is_open(self) -> bool:
         return self.status_code != self.Status.CLOSED
 
+    @property
+    def is_junior(self) -> bool:
+        """A junior school (years 3 to 6), by its name as GIAS gives it: some Work Group
+        conditions exempt them."""
+        name = self.name.lower()
+        return "junior" in name and "infant" not in name
+
 
 class LocalAuthority(models.Model):
     """A local authority, as GIAS names it; some NPQ applicants work for one directly."""

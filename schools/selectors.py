@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .models import EligibilityList, EligibilityListEntry, EligibilityListsCurrentFrom
+from .models import (
+    EligibilityList,
+    EligibilityListEntry,
+    EligibilityListsCurrentFrom,
+    SchoolProgrammeYear,
+)
+from .prerequisites import Condition, HistoryYear, PrerequisiteCheck, prerequisites_check
 
 
 @dataclass(frozen=True)
@@ -106,4 +112,33 @@ def eligibility_index() -> EligibilityIndex:
         members={kind: frozenset(values) for kind, values in members.items()},
         versions={kind: pk for pk, (kind, _) in current.items()},
         unknown=frozenset(gap.kind for gap in gaps),
+    )
+
+
+def school_prerequisites_check(*, school, programme, academic_year: int) -> PrerequisiteCheck:
+    """Whether the school's Work Group history (its places in the portal and the years staff
+    imported) lets it sign up for `programme` in `academic_year`, and if not, why."""
+    conditions = tuple(
+        Condition(
+            kind=rule.kind,
+            programmes=tuple((p.pk, p.short_name or p.name) for p in rule.programmes.all()),
+            or_previous=rule.or_previous,
+            junior_schools_exempt=rule.junior_schools_exempt,
+        )
+        for rule in programme.prerequisite_rules.prefetch_related("programmes")
+    )
+    if not conditions:
+        return PrerequisiteCheck(met=True)
+    history = tuple(
+        HistoryYear(programme_id, year, status)
+        for programme_id, year, status in SchoolProgrammeYear.objects.filter(
+            school=school
+        ).values_list("programme_id", "academic_year", "status")
+    )
+    return prerequisites_check(
+        programme_name=programme.short_name or programme.name,
+        conditions=conditions,
+        history=history,
+        junior=school.is_junior,
+        for_year=academic_year,
     )
