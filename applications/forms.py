@@ -39,3 +39,12 @@ class FundingOverrideForm(forms.Form):
         label="Override",
     )
     reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PrerequisitesOverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why may this school take part?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept on the sign-up; the school can then be accepted.",
+    )

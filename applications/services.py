@@ -17,6 +17,7 @@ from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from schools.models import School
+from schools.selectors import school_prerequisites_check
 
 from .fees import application_fee_sentence
 from .links import approval_url
@@ -285,6 +286,8 @@ def application_accept(*, application: Application, by: User, reason: str = ""):
     _refuse_unless(application, Application.Status.ACCEPTED, "It cannot be accepted.")
     if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
         raise ValidationError(f"{cohort} is {cohort.get_status_display().lower()}.")
+    if application.team:
+        _refuse_unless_history_allows(application, cohort)
     taken = places().taken(cohort)
     if taken + waitlist_live_offers(cohort).exclude(pk=application.pk).count() >= cohort.capacity:
         raise ValidationError(
@@ -296,6 +299,61 @@ def application_accept(*, application: Application, by: User, reason: str = ""):
     place = places().make(application=application, cohort=cohort)
     cohort_places_changed(cohort=cohort, places_taken=taken + 1)
     return place
+
+
+def _refuse_unless_history_allows(application: Application, cohort) -> None:
+    """A school's sign-up is accepted only while its Work Group history allows it, checked
+    again now (a year completed or imported since it was sent counts), or staff recorded why
+    they accept it anyway."""
+    if application.prerequisites_override_reason:
+        return
+    check = school_prerequisites_check(
+        school=application.school, programme=cohort.programme, academic_year=cohort.academic_year
+    )
+    if not check.met:
+        raise ValidationError(
+            f"{check.reason} To accept the school anyway, record why on its sign-up first."
+        )
+
+
+@transaction.atomic
+def application_prerequisites_override(
+    *, application: Application, by: User, reason: str
+) -> Application:
+    """Record that staff accept a school's sign-up although its Work Group history does not
+    allow it, and why (kept on the sign-up and in its history).
+
+    Raises ValidationError without a reason, for an application that is not a school's team
+    sign-up, or once it is decided.
+    """
+    application = _locked(application)
+    if not application.team:
+        raise ValidationError("Only a school's Work Group sign-up has prerequisites to override.")
+    if application.status in Application.DECIDED:
+        raise ValidationError("This sign-up is already decided.")
+    if not reason.strip():
+        raise ValidationError(
+            "Say why the school may take part although its history does not allow it."
+        )
+    application.prerequisites_overridden_by = by
+    application.prerequisites_overridden_at = timezone.now()
+    application.prerequisites_override_reason = reason.strip()
+    application.save(
+        update_fields=[
+            "prerequisites_overridden_by",
+            "prerequisites_overridden_at",
+            "prerequisites_override_reason",
+            "updated_at",
+        ]
+    )
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=application.status,
+        by=by,
+        reason=f"Prerequisites overridden: {reason.strip()}",
+    )
+    return application
 
 
 @transaction.atomic

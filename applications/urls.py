@@ -55,6 +55,16 @@ urlpatterns = [
         views.ApplicationDecideView.as_view(),
         name="application-decide",
     ),
+    path(
+        "staff/applications/<int:pk>/prerequisites/",
+        views.PrerequisitesOverrideView.as_view(),
+        name="prerequisites-override",
+    ),
+    path(
+        "staff/cohorts/<int:cohort_pk>/sign-ups/",
+        views.WorkGroupSignUpsView.as_view(),
+        name="work-group-sign-ups",
+    ),
     path("approve/<str:token>/", views.SchoolApprovalView.as_view(), name="school-approval"),
     path(
         "my-school/applications/<int:pk>/decide/",

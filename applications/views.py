@@ -23,21 +23,24 @@ from npq_portal.page_cache import cache_for_session
 from npq_portal.ratelimit import SignedLinkMixin
 from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
+from schools.selectors import school_prerequisites_check
 
 from .fees import PAYER_LABELS, application_fee_sentence
 from .forms import (
     ApplicationDecisionForm,
     DelegateApprovalForm,
     FundingOverrideForm,
+    PrerequisitesOverrideForm,
     SchoolDecisionForm,
 )
 from .links import application_from_approval_token
 from .models import Application, ApplicationQuerySet
 from .places import places
-from .selectors import application_funding_preview
+from .selectors import application_funding_preview, work_group_sign_ups
 from .services import (
     application_accept,
     application_delegate_approval,
+    application_prerequisites_override,
     application_reject,
     application_save_answers,
     application_school_decide,
@@ -374,6 +377,8 @@ class ApplicationDetailView(DetailView):
         )
         if context["can_decide"]:
             context["override_form"] = FundingOverrideForm()
+        if application.team:
+            context.update(self._work_group_context(application))
         context["actions"] = [
             (action, label)
             for action, label, status in [
@@ -383,6 +388,22 @@ class ApplicationDetailView(DetailView):
             ]
             if application.can_move_to(status)
         ]
+        return context
+
+    def _work_group_context(self, application: Application) -> dict:
+        """A school's sign-up: its team, and for staff, whether its history allows it."""
+        context = {
+            "team": application.team_members.select_related("slot").order_by("slot__position", "pk")
+        }
+        if self.request.user.has_perm("applications.view_application") and application.school:
+            cohort = application.cohort
+            context["history_check"] = school_prerequisites_check(
+                school=application.school,
+                programme=cohort.programme,
+                academic_year=cohort.academic_year,
+            )
+            if application.status not in Application.DECIDED:
+                context["prerequisites_form"] = PrerequisitesOverrideForm()
         return context
 
 
@@ -423,6 +444,9 @@ class ApplicationDecideView(PermissionRequiredMixin, View):
             messages.success(
                 request, f"Application {action}ed." if action != "waitlist" else "Waitlisted."
             )
+        back = request.POST.get("next") or ""
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)  # the Work Group's sign-ups list, deciding down it
         return redirect(application)
 
 
@@ -560,3 +584,50 @@ class ApplicationApproverView(PermissionRequiredMixin, View):
                 request, f"A new approval link is on its way to {form.cleaned_data['email']}."
             )
         return redirect(application)
+
+
+class PrerequisitesOverrideView(PermissionRequiredMixin, View):
+    """Staff record why a school may take part although its Work Group history does not allow
+    it; it can then be accepted."""
+
+    permission_required = "applications.decide_application"
+
+    def post(self, request, pk):
+        application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
+        form = PrerequisitesOverrideForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the school may take part.")
+            return redirect(application)
+        try:
+            application_prerequisites_override(
+                application=application, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Recorded: the school can now be accepted.")
+        return redirect(application)
+
+
+class WorkGroupSignUpsView(PermissionRequiredMixin, TemplateView):
+    """A Work Group's school sign-ups, in the order staff accept them down the list when there
+    are more eligible schools than places."""
+
+    permission_required = "applications.view_application"
+    template_name = "applications/work_group_sign_ups.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cohorts = Cohort.objects.for_user(self.request.user).select_related("programme")
+        cohort = get_object_or_404(
+            cohorts, pk=self.kwargs["cohort_pk"], programme__participation="school_team"
+        )
+        sign_ups = work_group_sign_ups(cohort=cohort)
+        context.update(
+            cohort=cohort,
+            sign_ups=sign_ups,
+            places_left=max(cohort.capacity - cohort.places_taken, 0),
+            oversubscribed=len(sign_ups.to_decide) > max(cohort.capacity - cohort.places_taken, 0),
+            can_decide=self.request.user.has_perm("applications.decide_application"),
+        )
+        return context

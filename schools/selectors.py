@@ -118,6 +118,16 @@ def eligibility_index() -> EligibilityIndex:
 def school_prerequisites_check(*, school, programme, academic_year: int) -> PrerequisiteCheck:
     """Whether the school's Work Group history (its places in the portal and the years staff
     imported) lets it sign up for `programme` in `academic_year`, and if not, why."""
+    return schools_prerequisites_check(
+        schools=[school], programme=programme, academic_year=academic_year
+    )[school.pk]
+
+
+def schools_prerequisites_check(
+    *, schools, programme, academic_year: int
+) -> dict[int, PrerequisiteCheck]:
+    """school_prerequisites_check for many schools at once, in two queries: by school id."""
+    schools = list(schools)
     conditions = tuple(
         Condition(
             kind=rule.kind,
@@ -128,17 +138,33 @@ def school_prerequisites_check(*, school, programme, academic_year: int) -> Prer
         for rule in programme.prerequisite_rules.prefetch_related("programmes")
     )
     if not conditions:
-        return PrerequisiteCheck(met=True)
-    history = tuple(
-        HistoryYear(programme_id, year, status)
-        for programme_id, year, status in SchoolProgrammeYear.objects.filter(
-            school=school
-        ).values_list("programme_id", "academic_year", "status")
-    )
-    return prerequisites_check(
-        programme_name=programme.short_name or programme.name,
-        conditions=conditions,
-        history=history,
-        junior=school.is_junior,
-        for_year=academic_year,
-    )
+        return {school.pk: PrerequisiteCheck(met=True) for school in schools}
+    history: dict[int, list[HistoryYear]] = {school.pk: [] for school in schools}
+    for school_id, programme_id, year, status in SchoolProgrammeYear.objects.filter(
+        school__in=schools
+    ).values_list("school_id", "programme_id", "academic_year", "status"):
+        history[school_id].append(HistoryYear(programme_id, year, status))
+    return {
+        school.pk: prerequisites_check(
+            programme_name=programme.short_name or programme.name,
+            conditions=conditions,
+            history=tuple(history[school.pk]),
+            junior=school.is_junior,
+            for_year=academic_year,
+        )
+        for school in schools
+    }
+
+
+def schools_on_pp50_list(urns) -> set[int]:
+    """Which of these URNs are on the current PP50 schools list (the disadvantage priority)."""
+    identifiers = {str(urn) for urn in urns}
+    return {
+        int(identifier)
+        for identifier in EligibilityListEntry.objects.filter(
+            eligibility_list__kind=EligibilityList.Kind.PP50_SCHOOLS,
+            eligibility_list__is_current=True,
+            identifier__in=identifiers,
+        ).values_list("identifier", flat=True)
+        if identifier.isdigit()
+    }

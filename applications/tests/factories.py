@@ -48,14 +48,10 @@ class TeamMemberFactory(factory.django.DjangoModelFactory):
 def team_sign_up(*, cohort, school=None, status=Application.Status.SCHOOL_APPROVED, **fields):
     """A school's team sign-up for a Work Group cohort with one person named in each of the
     programme's role slots, in the state given."""
-    application = ApplicationFactory(
-        cohort=cohort,
-        team=True,
-        status=status,
-        submitted_at=timezone.now(),
-        **({"school": school} if school is not None else {}),
-        **fields,
-    )
+    fields = {"team": True, "submitted_at": timezone.now(), **fields}
+    if school is not None:
+        fields["school"] = school
+    application = ApplicationFactory(cohort=cohort, status=status, **fields)
     for slot in cohort.programme.role_slots.all():
         TeamMemberFactory(application=application, slot=slot)
     return application

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from applications.links import approval_token
 from applications.models import Application
-from applications.tests.factories import ApplicationFactory
+from applications.services import application_accept
+from applications.tests.factories import ApplicationFactory, TeamMemberFactory
 from assessment.models import Marking
 from assessment.services import (
     marking_allocate,
@@ -39,7 +40,12 @@ from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
 from participants.tests.factories import ChargeFactory, EnrolmentFactory
-from programmes.tests.factories import ClinicFactory, CourseFactory, ModuleFactory
+from programmes.tests.factories import (
+    ClinicFactory,
+    CourseFactory,
+    ModuleFactory,
+    work_group_programme,
+)
 from reminders.links import reminder_stop_url
 from reports.services import export_build, export_start
 from reports.tests.factories import ExportFactory
@@ -125,6 +131,30 @@ def scenario_build() -> Scenario:
     other_enrolment = EnrolmentFactory(participant=other_teacher, cohort=cohort_b)
     charge = ChargeFactory(enrolment=enrolment)  # the teacher's place is not funded
 
+    # A Work Group run by facilitator A: the teacher's school signed up its team (the school
+    # leader did, naming the teacher) and was accepted, so the school holds a place.
+    work_group = CohortFactory(
+        delivery_partner=partner,
+        status=Cohort.Status.OPEN,
+        programme=work_group_programme("Year 1 lead teacher"),
+    )
+    work_group.facilitators.add(people["facilitator"])
+    team_application = ApplicationFactory(
+        applicant=people["school_leader"],
+        cohort=work_group,
+        school=school,
+        team=True,
+        status=Application.Status.SCHOOL_APPROVED,
+        submitted_at=now,
+    )
+    TeamMemberFactory(
+        application=team_application,
+        slot=work_group.programme.role_slots.get(),
+        email=teacher.email,
+        user=teacher,
+    )
+    school_place = application_accept(application=team_application, by=people["hub_administrator"])
+
     session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
     session_a.ends_at = session_a.starts_at + datetime.timedelta(hours=1)
     session_a.save()
@@ -187,6 +217,9 @@ def scenario_build() -> Scenario:
         "clinic": clinic,
         "cohort_a": cohort_a,
         "cohort_b": cohort_b,
+        "work_group": work_group,
+        "team_application": team_application,
+        "school_place": school_place,
         "school": school,
         "other_school": other_school,
         "accepted": accepted,

@@ -212,6 +212,8 @@ ARGS = {
     "participants:charge-update": dict(pk=pk("charge")),
     "schools:school-leaders": dict(urn=urn("school")),
     "applications:application-decide": dict(pk=pk("awaiting")),
+    "applications:prerequisites-override": dict(pk=pk("team_application")),
+    "applications:work-group-sign-ups": dict(cohort_pk=pk("work_group")),
     "applications:school-approval": dict(token=lambda s: s.approval_token),
     "applications:school-leader-approval": dict(pk=pk("awaiting")),
     "mailing_list:subscriber-confirm": dict(token=lambda s: s.confirm_token),
@@ -378,6 +380,8 @@ MATRIX: dict[str, Row] = {
     "applications:application-approver": MANAGERS_POST,
     "applications:application-decide": MANAGERS_POST,
     "applications:funding-override": MANAGERS_POST,
+    "applications:prerequisites-override": MANAGERS_POST,
+    "applications:work-group-sign-ups": MANAGERS_ONLY,  # a Work Group's school sign-ups
     "participants:enrolment-change": MANAGERS_POST,
     "participants:enrolment-transfer": MANAGERS_POST,
     "participants:charge-list": MANAGERS_ONLY,  # charges: hub administrators, programme leads
