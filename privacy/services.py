@@ -472,7 +472,10 @@ def closed_applications_due(*, now=None):
     notes = ApplicationEvent.objects.filter(application=OuterRef("pk")).filter(
         ~Q(reason="") | ~Q(by_name="")
     )
-    holding = Q(answers__has_any_keys=list(PERSONAL_ANSWERS)) | Q(Exists(notes))
+    named = TeamMember.objects.filter(application=OuterRef("pk")).exclude(
+        email__endswith="@" + ERASED_DOMAIN
+    )
+    holding = Q(answers__has_any_keys=list(PERSONAL_ANSWERS)) | Q(Exists(notes)) | Q(Exists(named))
     for name in APPLICATION_PERSONAL_FIELDS:
         holding |= ~Q(**{name: ""})
     return (
@@ -519,6 +522,7 @@ def _retention_run(*, now=None) -> dict[str, int]:
         "applications": 0,
         "application_history_notes": 0,
         "emails_logged": 0,
+        "work_group_team_entries": 0,
     }
     last = 0
     while True:
