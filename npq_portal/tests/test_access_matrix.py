@@ -210,6 +210,14 @@ ARGS = {
     "participants:enrolment-change": dict(pk=pk("enrolment")),
     "participants:enrolment-transfer": dict(pk=pk("enrolment")),
     "participants:charge-update": dict(pk=pk("charge")),
+    "participants:work-group": dict(pk=pk("work_group")),
+    "participants:school-place-detail": dict(pk=pk("school_place")),
+    "participants:school-place-plan": dict(pk=pk("school_place")),
+    "participants:school-place-plan-file": dict(pk=pk("school_place")),
+    "participants:school-place-evaluation": dict(pk=pk("school_place"), heading="practice"),
+    "participants:school-place-complete": dict(pk=pk("school_place")),
+    "participants:school-place-withdraw": dict(pk=pk("school_place")),
+    "participants:team-member-replace": dict(pk=pk("team_enrolment")),
     "schools:school-leaders": dict(urn=urn("school")),
     "applications:application-decide": dict(pk=pk("awaiting")),
     "applications:prerequisites-override": dict(pk=pk("team_application")),
@@ -386,6 +394,25 @@ MATRIX: dict[str, Row] = {
     "participants:enrolment-transfer": MANAGERS_POST,
     "participants:charge-list": MANAGERS_ONLY,  # charges: hub administrators, programme leads
     "participants:charge-update": MANAGERS_POST,
+    # ---- Work Groups: the Work Group Lead's page (facilitator A runs it), the school's place
+    # (the teacher is in its team; the school leader leads the school) ----
+    "participants:work-group": COHORT_A,
+    "participants:school-place-detail": Row(
+        signed_in(MISSING, teacher=OK, school_leader=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    # The plan and evaluation: the team, the Work Group Lead and hub staff write them.
+    "participants:school-place-plan": Row(
+        signed_in(MISSING, teacher=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    "participants:school-place-plan-file": Row(
+        signed_in(MISSING, teacher=OK, school_leader=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    "participants:school-place-evaluation": Row(
+        signed_in(MISSING, teacher=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    "participants:school-place-complete": MANAGERS_POST,
+    "participants:school-place-withdraw": MANAGERS_POST,
+    "participants:team-member-replace": MANAGERS_ONLY,
     "applications:school-approval": Row(public()),  # signed link for whoever decides
     # The same, signed in: the leader of the school the application names (another's: 404).
     "applications:school-leader-approval": Row(
