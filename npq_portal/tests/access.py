@@ -38,8 +38,14 @@ from mailing_list.links import subscriber_token
 from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
+from participants.models import GrantClaim, SchoolPlace
 from participants.tests.factories import ChargeFactory, EnrolmentFactory
-from programmes.tests.factories import ClinicFactory, CourseFactory, ModuleFactory
+from programmes.tests.factories import (
+    ClinicFactory,
+    CourseFactory,
+    ModuleFactory,
+    work_group_programme,
+)
 from reminders.links import reminder_stop_url
 from reports.services import export_build, export_start
 from reports.tests.factories import ExportFactory
@@ -124,6 +130,18 @@ def scenario_build() -> Scenario:
     )
     other_enrolment = EnrolmentFactory(participant=other_teacher, cohort=cohort_b)
     charge = ChargeFactory(enrolment=enrolment)  # the teacher's place is not funded
+    # A third school's place in a Work Group, with the grant the hub owes it.
+    work_group = CohortFactory(programme=work_group_programme(), status=Cohort.Status.RUNNING)
+    signed_up = ApplicationFactory(
+        cohort=work_group, team=True, status=Application.Status.ACCEPTED, submitted_at=now
+    )
+    grant_claim = GrantClaim.objects.create(
+        school_place=SchoolPlace.objects.create(
+            cohort=work_group, school=signed_up.school, application=signed_up
+        ),
+        amount=1000,
+        purpose="Towards cover",
+    )
 
     session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
     session_a.ends_at = session_a.starts_at + datetime.timedelta(hours=1)
@@ -195,6 +213,7 @@ def scenario_build() -> Scenario:
         "enrolment": enrolment,
         "other_enrolment": other_enrolment,
         "charge": charge,
+        "grant_claim": grant_claim,
         "session_a": session_a,
         "module_window_a": module_window_a,
         "term_calendar": school_holiday.calendar,
