@@ -601,7 +601,7 @@ def _grant_claim_move(claim: GrantClaim, *, to: str, by: User, reason: str = "")
         )
     today = timezone.localdate()
     who = by.get_full_name() or by.email
-    line = f"{today:%d %b %Y}: {GrantClaim.Status(to).label} ({who})" + (
+    line = f"{today.day} {today:%b %Y}: {GrantClaim.Status(to).label} ({who})" + (
         f": {reason}" if reason else ""
     )
     claim.note = f"{claim.note}\n{line}".strip()

@@ -70,7 +70,7 @@ def test_a_claim_is_received_then_paid_with_the_dates_and_who_in_its_note(develo
         datetime.date(2026, 3, 20),
     )
     assert claim.note.splitlines() == [
-        "02 Mar 2026: Claim received (Priya Shah)",
+        "2 Mar 2026: Claim received (Priya Shah)",
         "20 Mar 2026: Paid (Priya Shah)",
     ]
 
