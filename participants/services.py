@@ -876,3 +876,75 @@ def team_member_replace(
     )
     enrolment_welcome_later(new.pk, invite=made)
     return new
+
+
+# ---- Work Group grants: staff record a school's claim, its payment, or cancel it ----
+
+GRANT_CLAIM_TRANSITIONS = {
+    GrantClaim.Status.OWED: {GrantClaim.Status.CLAIMED, GrantClaim.Status.CANCELLED},
+    GrantClaim.Status.CLAIMED: {GrantClaim.Status.PAID, GrantClaim.Status.CANCELLED},
+    GrantClaim.Status.PAID: set(),
+    GrantClaim.Status.CANCELLED: set(),
+}
+
+
+def _grant_claim_move(claim: GrantClaim, *, to: str, by: User, reason: str = "") -> GrantClaim:
+    """Move a claim on, keeping who did it, when and why as a line of its note (its history)."""
+    claim = (
+        GrantClaim.objects.select_for_update()
+        .select_related("school_place__school")
+        .get(pk=claim.pk)
+    )
+    school = claim.school_place.school.name
+    if to not in GRANT_CLAIM_TRANSITIONS[claim.status]:
+        if to == GrantClaim.Status.PAID and claim.status == GrantClaim.Status.OWED:
+            raise ValidationError(
+                f"{school}'s grant has not been claimed yet: mark the claim received first."
+            )
+        raise ValidationError(
+            f"{school}'s grant is {claim.get_status_display().lower()}, so it cannot be marked "
+            f"{GrantClaim.Status(to).label.lower()}."
+        )
+    today = timezone.localdate()
+    who = by.get_full_name() or by.email
+    line = f"{today.day} {today:%b %Y}: {GrantClaim.Status(to).label} ({who})" + (
+        f": {reason}" if reason else ""
+    )
+    claim.note = f"{claim.note}\n{line}".strip()
+    claim.status = to
+    if to == GrantClaim.Status.CLAIMED:
+        claim.claimed_on = today
+    elif to == GrantClaim.Status.PAID:
+        claim.paid_on = today
+    claim.save(update_fields=["status", "claimed_on", "paid_on", "note", "updated_at"])
+    return claim
+
+
+@transaction.atomic
+def grant_claim_mark_claimed(*, claim: GrantClaim, by: User) -> GrantClaim:
+    """Record that the school has claimed its grant, today, with who recorded it.
+
+    Raises ValidationError unless the grant is still owed.
+    """
+    return _grant_claim_move(claim, to=GrantClaim.Status.CLAIMED, by=by)
+
+
+@transaction.atomic
+def grant_claim_mark_paid(*, claim: GrantClaim, by: User) -> GrantClaim:
+    """Record that the hub has paid the school's claim, today, with who recorded it.
+
+    Raises ValidationError unless the claim has been received (and not paid or cancelled).
+    """
+    return _grant_claim_move(claim, to=GrantClaim.Status.PAID, by=by)
+
+
+@transaction.atomic
+def grant_claim_cancel(*, claim: GrantClaim, by: User, reason: str) -> GrantClaim:
+    """Cancel a grant the school will not be paid (e.g. it withdrew), with the reason why.
+
+    Raises ValidationError without a reason, or once the grant is paid or cancelled.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the grant is cancelled: it is kept with the claim.")
+    return _grant_claim_move(claim, to=GrantClaim.Status.CANCELLED, by=by, reason=reason)

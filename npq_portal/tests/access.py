@@ -39,6 +39,7 @@ from mailing_list.links import subscriber_token
 from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
+from participants.models import GrantClaim, SchoolPlace
 from participants.services import school_place_save_plan
 from participants.tests.factories import ChargeFactory, EnrolmentFactory
 from programmes.tests.factories import (
@@ -131,6 +132,18 @@ def scenario_build() -> Scenario:
     )
     other_enrolment = EnrolmentFactory(participant=other_teacher, cohort=cohort_b)
     charge = ChargeFactory(enrolment=enrolment)  # the teacher's place is not funded
+    # A third school's place in a Work Group, with the grant the hub owes it.
+    grant_work_group = CohortFactory(programme=work_group_programme(), status=Cohort.Status.RUNNING)
+    signed_up = ApplicationFactory(
+        cohort=grant_work_group, team=True, status=Application.Status.ACCEPTED, submitted_at=now
+    )
+    grant_claim = GrantClaim.objects.create(
+        school_place=SchoolPlace.objects.create(
+            cohort=grant_work_group, school=signed_up.school, application=signed_up
+        ),
+        amount=1000,
+        purpose="Towards cover",
+    )
 
     session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
     session_a.ends_at = session_a.starts_at + datetime.timedelta(hours=1)
@@ -227,6 +240,7 @@ def scenario_build() -> Scenario:
         "work_group": work_group,
         "school_place": school_place,
         "team_enrolment": team_enrolment,
+        "grant_claim": grant_claim,
         "session_a": session_a,
         "module_window_a": module_window_a,
         "term_calendar": school_holiday.calendar,

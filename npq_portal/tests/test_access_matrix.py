@@ -257,6 +257,7 @@ ARGS = {
     "reports:export-progress": dict(pk=pk("export")),
     "reports:export-download": dict(pk=pk("export_done")),
     "reports:export-create": dict(kind="applications", file_format="csv"),  # ?schools=mine
+    "reports:grant-claim-update": dict(pk=pk("grant_claim")),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
 }
@@ -419,6 +420,7 @@ MATRIX: dict[str, Row] = {
         signed_in(FORBIDDEN, school_leader=MISSING, other_school_leader=OK)
     ),
     # ---- Schools, funding and the mailing list ----
+    "schools:hub-area": ADMINISTRATORS,  # which local authorities the hub serves
     "schools:school-leaders": ADMINISTRATORS,
     "schools:school-search": Row(public()),  # the application form's school picker
     "schools:school-list": MANAGERS_ONLY,
@@ -494,6 +496,11 @@ MATRIX: dict[str, Row] = {
     "reports:audit-log": ADMINISTRATORS,
     "reports:export-progress": Row(signed_in(MISSING, hub_administrator=OK)),
     "reports:export-download": Row(signed_in(MISSING, hub_administrator=OK)),
+    # Work Group engagement: the roster, the hub's area and grants, for hub managers.
+    "reports:engagement-roster": MANAGERS_ONLY,
+    "reports:engagement-area": MANAGERS_ONLY,
+    "reports:grant-claim-list": MANAGERS_ONLY,
+    "reports:grant-claim-update": MANAGERS_POST,
     # Applications may be exported by managers and school leaders (their schools' rows).
     "reports:export-create": Row(staff_page(SCHOOL_LEADERS=OK, MANAGERS=OK)),
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
