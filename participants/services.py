@@ -754,7 +754,8 @@ def school_place_complete(*, place: SchoolPlace, by: User, reason: str = "") -> 
 @transaction.atomic
 def school_place_withdraw(*, place: SchoolPlace, by: User, reason: str) -> SchoolPlace:
     """Withdraw the school from its Work Group, with everyone in its team; the school's
-    history records the year as withdrawn and its place is free for another school.
+    history records the year as withdrawn, its place is free for another school, and a grant
+    it is owed and has not claimed is cancelled.
 
     Raises ValidationError without a reason, or unless the school is taking part.
     """
@@ -789,6 +790,10 @@ def school_place_withdraw(*, place: SchoolPlace, by: User, reason: str) -> Schoo
         academic_year=place.cohort.academic_year,
         status=SchoolProgrammeYear.Status.WITHDRAWN,
     )
+    # A grant not yet claimed is not paid to a school that left; one claimed is for staff.
+    owed = GrantClaim.objects.filter(school_place=place, status=GrantClaim.Status.OWED).first()
+    if owed is not None:
+        grant_claim_cancel(claim=owed, by=by, reason=f"The school withdrew: {reason}")
     _places_changed(cohort)
     return place
 

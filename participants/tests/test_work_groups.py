@@ -22,6 +22,7 @@ from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.models import Enrolment, SchoolPlace, SchoolPlaceEvent
 from participants.selectors import school_place_completion, work_group_grid
 from participants.services import (
+    grant_claim_mark_claimed,
     register_take,
     school_place_complete,
     school_place_save_evaluation,
@@ -29,7 +30,7 @@ from participants.services import (
     school_place_withdraw,
     team_member_replace,
 )
-from programmes.models import RoleSlot
+from programmes.models import ProgrammeGrant, RoleSlot
 from programmes.tests.factories import RoleSlotFactory, work_group_programme
 from schools.models import SchoolLeadership, SchoolProgrammeYear
 from schools.tests.factories import SchoolFactory
@@ -204,6 +205,25 @@ def test_withdrawing_a_school_withdraws_its_team_records_the_year_and_frees_the_
     assert history.status == "withdrawn"
     # The place is free: another school can be accepted into it.
     assert _school_place(cohort).status == "active"
+
+
+def test_a_school_that_withdraws_is_not_paid_a_grant_it_has_not_claimed():
+    owed_cohort, claimed_cohort = _work_group(), _work_group()
+    for cohort in (owed_cohort, claimed_cohort):
+        ProgrammeGrant.objects.create(
+            programme=cohort.programme, academic_year=cohort.academic_year, amount=1000
+        )
+    owed, claimed = _school_place(owed_cohort), _school_place(claimed_cohort)
+    staff = StaffUserFactory()
+    grant_claim_mark_claimed(claim=claimed.grant_claim, by=staff)
+
+    school_place_withdraw(place=owed, by=staff, reason="Closed.")
+    school_place_withdraw(place=claimed, by=staff, reason="Closed.")
+
+    owed.grant_claim.refresh_from_db(), claimed.grant_claim.refresh_from_db()
+    assert owed.grant_claim.status == "cancelled"
+    assert "The school withdrew: Closed." in owed.grant_claim.note
+    assert claimed.grant_claim.status == "claimed"  # a claim received is staff's to decide
 
 
 def test_a_lead_participant_is_replaced_mid_year_in_the_same_role_and_the_new_one_is_emailed(
