@@ -93,6 +93,11 @@ def demo_journey_load() -> None:
         school_leader_confirm(user=head, school=School.objects.get(urn=123456), by=None)
     teacher = User.objects.filter(email="teacher@demo.example").first()
     if teacher and not Application.objects.filter(applicant=teacher, cohort=cohort).exists():
+        from applications.selectors import mastery_evidence
+
+        # Oakfield's completed Development year answers the Teaching for Mastery question.
+        _demo_history_load()
+        evidence = mastery_evidence(user=teacher, school=School.objects.get(urn=123456))
         application = application_start(applicant=teacher, cohort=cohort)
         application = application_save_answers(
             application=application,
@@ -104,6 +109,7 @@ def demo_journey_load() -> None:
                 "role": "Maths lead",
                 "trn": "1234567",
                 "mastery": "completed_year",
+                "mastery_evidence": evidence.sentence if evidence else "",
                 "headteacher_name": "Helen Whitfield",
                 "headteacher_email": "head@demo.example",
                 "payment": "school",
@@ -435,18 +441,58 @@ def _approved(application):
     )
 
 
+def _school_year_now() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def _demo_history_load() -> None:
+    """Schools' earlier Development years, as staff would import them from a CSV: Oakfield's
+    and Castle View's completed, Willow Bank's not."""
+    from programmes.models import Programme
+    from schools.models import ProgrammeHistoryImport, SchoolProgrammeYear
+
+    development = Programme.objects.filter(slug="maths-hub-primary-development-work-group").first()
+    if development is None:
+        return
+    for row in DEMO_WORK_GROUP_SCHOOLS:
+        _demo_school(*row)
+    year = _school_year_now()
+    rows = [
+        (123456, year - 2, SchoolProgrammeYear.Status.COMPLETED),
+        (123462, year - 1, SchoolProgrammeYear.Status.COMPLETED),
+        (123464, year - 1, SchoolProgrammeYear.Status.NOT_COMPLETED),
+    ]
+    history, _ = ProgrammeHistoryImport.objects.get_or_create(
+        file_name="work-group-history-demo.csv",
+        defaults={
+            "uploaded_by": User.objects.filter(email="lead@demo.example").first(),
+            "rows": len(rows),
+            "created_count": len(rows),
+        },
+    )
+    for urn, academic_year, status in rows:
+        SchoolProgrammeYear.objects.get_or_create(
+            school=School.objects.get(urn=urn),
+            programme=development,
+            academic_year=academic_year,
+            source=SchoolProgrammeYear.Source.IMPORTED,
+            defaults={"status": status, "history_import": history},
+        )
+
+
 @transaction.atomic
 def demo_work_groups_load() -> None:
     """Maths Hub Work Groups for `make run`: an open Mastering Number Work Group with three
     schools' teams accepted and one waiting for its head; a running Development Work Group with
     its grant owed and registers taken; an open Embedding Work Group that a school with a
-    completed Development year (imported) has signed up for, and another was refused. Safe to
-    run again (each Work Group is made once)."""
+    completed Development year (imported) has signed up for, and another was refused. The hub
+    serves Cheshire West and Chester. Safe to run again (each Work Group is made once)."""
     from applications.services import application_accept, application_reject
     from cohorts.models import Cohort
     from cohorts.services import cohort_move
     from programmes.models import Prerequisite, ProgrammeGrant
-    from schools.models import LocalAuthority, ProgrammeHistoryImport, SchoolProgrammeYear
+    from schools.models import LocalAuthority
     from schools.selectors import school_prerequisites_check
 
     from .models import Enrolment
@@ -464,7 +510,7 @@ def demo_work_groups_load() -> None:
         return  # the catalogue is loaded first by `make run`
     lead = User.objects.filter(email="lead@demo.example").first()
     today = timezone.localdate()
-    this_year = today.year if today.month >= 9 else today.year - 1
+    this_year = _school_year_now()
     next_year = today.year + (1 if today.month >= 6 else 0)  # open for sign-ups
 
     cohort = _work_group_cohort(
@@ -527,21 +573,7 @@ def demo_work_groups_load() -> None:
             programme=embedding, kind=Prerequisite.Kind.COMPLETED_ANY, position=0
         )
         rule.programmes.add(development)
-    history, _ = ProgrammeHistoryImport.objects.get_or_create(
-        file_name="work-group-history-demo.csv",
-        defaults={"uploaded_by": lead, "rows": 2, "created_count": 2},
-    )
-    for urn, status in (
-        (123462, SchoolProgrammeYear.Status.COMPLETED),
-        (123464, SchoolProgrammeYear.Status.NOT_COMPLETED),
-    ):
-        SchoolProgrammeYear.objects.get_or_create(
-            school=School.objects.get(urn=urn),
-            programme=development,
-            academic_year=this_year - 1,
-            source=SchoolProgrammeYear.Source.IMPORTED,
-            defaults={"status": status, "history_import": history},
-        )
+    _demo_history_load()
     cohort = _work_group_cohort(
         embedding,
         name="Embedding Work Group, Chester (demo)",

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from applications.models import Application
 from cohorts.models import Cohort
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, sign_in
 from participants.models import Attendance, Enrolment, GrantClaim, SchoolPlace
 from programmes.models import Programme, RoleSlot
 from programmes.services import catalogue_load
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.django_db
 MASTERING_NUMBER = "maths-hub-mastering-number"
 DEVELOPMENT = "maths-hub-primary-development-work-group"
 EMBEDDING = "maths-hub-teaching-for-mastery-embedding"
+LPM = "npq-leading-primary-mathematics"
 
 
 @pytest.fixture
@@ -143,3 +146,23 @@ def test_the_demo_names_people_in_the_catalogues_own_slots_when_it_has_them(demo
         "Year 2 lead teacher",
         "Headteacher",
     ]
+
+
+def test_the_demo_teachers_npqlpm_answer_is_evidenced_by_oakfields_development_year(demo):
+    demo()
+
+    application = Application.objects.get(
+        applicant__email="teacher@demo.example", cohort__programme__slug=LPM
+    )
+    assert application.answers["mastery_evidence"].startswith(
+        "Your school completed Development in "
+    )
+
+
+def test_staff_can_open_every_work_group_sign_up_of_the_demo(demo, client):
+    demo()
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    pages = [client.get(a.get_absolute_url()) for a in Application.objects.filter(team=True)]
+
+    assert len(pages) == 9 and all(page.status_code == 200 for page in pages)
