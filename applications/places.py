@@ -1,16 +1,27 @@
 """The places that accepted applications make, reached without importing the app that holds them.
 
 A place (`participants.Enrolment`) belongs to the participants app, which depends on this one.
-Yet accepting an application makes a place, a cohort's capacity counts them, and the application
-page shows the place it made. So the participants app registers, in its AppConfig.ready(), a
-keeper that does those three things; this app calls it and never imports participants.
+Yet accepting an application makes a place, a cohort's capacity counts them, the application
+page shows the place it made, and an NPQLPM application reads the applicant's completed Teaching
+for Mastery places. So the participants app registers, in its AppConfig.ready(), a keeper that
+does those four things; this app calls it and never imports participants.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class CompletedPlace:
+    """A place someone completed: its programme, school year and school (blank: none named)."""
+
+    programme_id: int
+    academic_year: int  # 2025 means 2025/26
+    school_name: str = ""
 
 
 class PlaceKeeper(Protocol):
@@ -22,6 +33,9 @@ class PlaceKeeper(Protocol):
 
     def application_context(self, *, application, user) -> dict:
         """What the application's page shows of the places it made, for `user`."""
+
+    def completed(self, *, user, programme_ids) -> list[CompletedPlace]:
+        """The places `user` completed in any of the programmes."""
 
 
 _keeper: PlaceKeeper | None = None

@@ -1,5 +1,6 @@
-"""Reads about applications: the funding outcome their answers so far would get, and a Work
-Group's school sign-ups in the order staff decide them."""
+"""Reads about applications: the funding outcome their answers so far would get, a Work
+Group's school sign-ups in the order staff decide them, and the Teaching for Mastery evidence
+the portal holds for an NPQLPM applicant."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from cohorts.academic_years import academic_year_label
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
+from programmes.catalogue import TEACHING_FOR_MASTERY
 from programmes.models import Programme
+from schools.models import School, SchoolProgrammeYear
 from schools.prerequisites import PrerequisiteCheck
 from schools.selectors import schools_on_pp50_list, schools_prerequisites_check
 
 from .models import Application
+from .places import places
 from .services import application_funding_facts
 
 
@@ -96,3 +101,66 @@ def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
             if r.application.status in Application.DECIDED | {Status.SCHOOL_DECLINED}
         ],
     )
+
+
+@dataclass(frozen=True)
+class MasteryEvidence:
+    """A completed Teaching for Mastery year the portal holds: the applicant's own place, or a
+    year in their school's Work Group history."""
+
+    phase: str  # "Development", "Embedding" or "Sustaining"
+    academic_year: int  # 2024 means 2024/25
+    personal: bool  # the applicant's own place, not only their school's year
+    school_name: str = ""  # for a personal place: the school it was with, when known
+
+    @property
+    def sentence(self) -> str:
+        """e.g. "Your school completed Development in 2024/25"."""
+        year = academic_year_label(self.academic_year)
+        if not self.personal:
+            return f"Your school completed {self.phase} in {year}"
+        with_school = f" with {self.school_name}" if self.school_name else ""
+        return f"You completed {self.phase} in {year}{with_school}"
+
+    def _relevance(self) -> tuple:
+        # The applicant's own place first (DfE asks about them), then the latest year, then
+        # the furthest phase of the journey.
+        return (
+            self.personal,
+            self.academic_year,
+            list(TEACHING_FOR_MASTERY.values()).index(self.phase),
+        )
+
+
+def mastery_evidence(*, user, school: School | None) -> MasteryEvidence | None:
+    """The most relevant completed Teaching for Mastery year the portal holds for the user: a
+    place they completed (read through the keeper of places), or a year their school
+    completed, in the portal or imported by staff; None when there is none (three queries)."""
+    phases = {
+        pk: TEACHING_FOR_MASTERY[slug]
+        for pk, slug in Programme.objects.filter(slug__in=TEACHING_FOR_MASTERY).values_list(
+            "pk", "slug"
+        )
+    }
+    if not phases:
+        return None
+    found = [
+        MasteryEvidence(phases[place.programme_id], place.academic_year, True, place.school_name)
+        for place in places().completed(user=user, programme_ids=list(phases))
+    ]
+    if school is not None:
+        years = SchoolProgrammeYear.objects.filter(
+            school=school,
+            programme_id__in=phases,
+            status=SchoolProgrammeYear.Status.COMPLETED,
+        ).values_list("programme_id", "academic_year")
+        found += [MasteryEvidence(phases[pk], year, False) for pk, year in years]
+    return max(found, key=MasteryEvidence._relevance, default=None)
+
+
+def application_mastery_evidence(application) -> MasteryEvidence | None:
+    """The Teaching for Mastery evidence for a draft's applicant and the school they answered
+    that they work at (none yet: only their own places count)."""
+    urn = str(application.answers.get("school_urn") or "")
+    school = School.objects.filter(urn=int(urn)).first() if urn.isdigit() else None
+    return mastery_evidence(user=application.applicant, school=school)

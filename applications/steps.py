@@ -137,12 +137,35 @@ class TrnForm(forms.Form):
         return trn
 
 
+class RecordedAnswer(forms.CharField):
+    """Not a question: what the portal records beside one, in words of its own (`words` gets
+    every answer and says it, or returns blank when there is nothing to say)."""
+
+    def __init__(self, *, words, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.words = words
+
+
+def _mastery_evidence_words(answers: dict) -> str:
+    if not answers.get("mastery"):
+        return ""
+    evidence = answers.get("mastery_evidence")
+    return f"Evidenced: {evidence}" if evidence else "Self-declared"
+
+
+MASTERY_YES = "completed_year"
+
+
 class MasteryForm(forms.Form):
+    """DfE's NPQLPM question. When the portal holds a completed Teaching for Mastery year for
+    the applicant (`evidence`, its sentence), "yes" is chosen for them and the evidence is kept
+    with the answer; changing the answer away from yes makes it self-declared."""
+
     mastery = forms.ChoiceField(
         widget=forms.RadioSelect,
         label="Have you taken part in Teaching for Mastery?",
         choices=[
-            ("completed_year", "Yes: I have completed at least one year of the programme"),
+            (MASTERY_YES, "Yes: I have completed at least one year of the programme"),
             ("other_way", "No, but I can show a mastery approach another way"),
             ("cannot_show", "No, and I cannot show a mastery approach yet"),
         ],
@@ -154,11 +177,30 @@ class MasteryForm(forms.Form):
         help_text="Only if you cannot say yes: e.g. another mastery programme, or leading it.",
     )
 
+    # Kept with the answers, never asked: the evidence the answer was given with.
+    recorded = {
+        "mastery_evidence": RecordedAnswer(
+            label="Teaching for Mastery evidence", words=_mastery_evidence_words
+        )
+    }
+
+    def __init__(self, *args, evidence: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evidence = evidence
+        self.chosen_from_evidence = bool(evidence) and not self.initial.get("mastery")
+        if self.chosen_from_evidence:
+            self.initial["mastery"] = MASTERY_YES
+
     def clean(self):
         data = super().clean()
         if data.get("mastery") == "other_way" and not data.get("mastery_how", "").strip():
             self.add_error("mastery_how", "Tell us how you can show a mastery approach.")
         return data
+
+    def answers(self) -> dict:
+        given = {name: self.cleaned_data[name] for name in self.base_fields}
+        evidenced = given["mastery"] == MASTERY_YES
+        return {**given, "mastery_evidence": self.evidence if evidenced else ""}
 
 
 class SencoForm(forms.Form):
@@ -264,8 +306,7 @@ def answers_in_words(answers: dict, programme) -> list[Answer]:
     left blank is left out). Staff, the school's approver and the applicant read the same."""
     given = []
     for step in steps_for(answers, programme):
-        for name, field in step.form.base_fields.items():
-            key = _answer_key(name)
+        for key, field in _step_fields(step):
             words = answer_words(answers, key, field)
             if words or field.required:
                 given.append(Answer(step.key, key, str(field.label), words or "Not given"))
@@ -273,16 +314,21 @@ def answers_in_words(answers: dict, programme) -> list[Answer]:
 
 
 def answer_fields() -> list[tuple[str, forms.Field]]:
-    """Every question's answer key and its field, in the order the questions come."""
-    fields = []
-    for step in STEPS:
-        for name, field in step.form.base_fields.items():
-            fields.append((_answer_key(name), field))
-    return fields
+    """Every question's answer key and its field, in the order the questions come (with what
+    is recorded beside a question after it)."""
+    return [pair for step in STEPS for pair in _step_fields(step)]
+
+
+def _step_fields(step: Step) -> list[tuple[str, forms.Field]]:
+    """The step's questions, then what is recorded beside them, as (answer key, field)."""
+    asked = [(_answer_key(name), field) for name, field in step.form.base_fields.items()]
+    return asked + list(getattr(step.form, "recorded", {}).items())
 
 
 def answer_words(answers: dict, key: str, field: forms.Field) -> str:
     """One answer in words: the choice's words, a date as a date, blank when not given."""
+    if isinstance(field, RecordedAnswer):
+        return field.words(answers)
     value = answers.get(key, "")
     if not value:
         return ""
@@ -342,7 +388,7 @@ def _required(step: Step) -> list[str]:
 def _answer_keys(step: Step) -> set[str]:
     if step.key == "school":
         return {"school_urn", "school_name"}
-    return set(step.form.base_fields)
+    return set(step.form.base_fields) | set(getattr(step.form, "recorded", {}))
 
 
 STEP_ANSWER_KEYS = {step.key: _answer_keys(step) for step in STEPS}

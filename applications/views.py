@@ -36,7 +36,11 @@ from .forms import (
 from .links import application_from_approval_token
 from .models import Application, ApplicationQuerySet
 from .places import places
-from .selectors import application_funding_preview, work_group_sign_ups
+from .selectors import (
+    application_funding_preview,
+    application_mastery_evidence,
+    work_group_sign_ups,
+)
 from .services import (
     application_accept,
     application_delegate_approval,
@@ -228,6 +232,12 @@ class ApplicationStepView(FormView):
     def get_form_class(self):
         return self.step.form
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.step.key == "mastery":
+            kwargs["evidence"] = _mastery_evidence_sentence(self.application)
+        return kwargs
+
     def get_initial(self):
         initial = dict(self.application.answers)
         if self.step.key == "school" and initial.get("school_name"):
@@ -277,6 +287,13 @@ class ApplicationStepView(FormView):
         if self.request.GET.get("change"):
             return redirect("applications:application-check", pk=application.pk)
         return redirect(_next_page(application))
+
+
+def _mastery_evidence_sentence(application: Application) -> str:
+    """What the portal holds of the applicant's Teaching for Mastery years, in a sentence, for
+    the mastery question to be answered from (blank: nothing)."""
+    evidence = application_mastery_evidence(application)
+    return evidence.sentence if evidence else ""
 
 
 class ApplicationCannotContinueView(TemplateView):

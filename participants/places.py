@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from applications.places import CompletedPlace
+
 from .forms import EnrolmentTransferForm
 from .models import Enrolment, EnrolmentEvent
 from .services import charge_raise, places_taken, school_place_make
@@ -41,3 +43,21 @@ class EnrolmentPlaces:
                 EnrolmentTransferForm(enrolment=current[0]) if current else None
             )
         return context
+
+    def completed(self, *, user, programme_ids) -> list[CompletedPlace]:
+        """Their completed places in the programmes, each with the school it was for: the
+        school's Work Group place, else the school named on the application (one query)."""
+        rows = Enrolment.objects.filter(
+            participant=user,
+            status=Enrolment.Status.COMPLETED,
+            cohort__programme_id__in=programme_ids,
+        ).values_list(
+            "cohort__programme_id",
+            "cohort__academic_year",
+            "school_place__school__name",
+            "application__school__name",
+        )
+        return [
+            CompletedPlace(programme_id, year, team_school or applied_from or "")
+            for programme_id, year, team_school, applied_from in rows
+        ]

@@ -15,6 +15,15 @@ COURSE_KINDS = ("conference", "course", "assessment_preparation")
 MODULE_FORMATS = ("study_and_apply", "webinar", "workshop")
 CONTENT_SOURCES = ("source_pages", "hub")
 
+# The primary Teaching for Mastery programmes, by slug, in the order of the journey, each with the
+# name of its phase as teachers say it. DfE's NPQLPM registration asks whether the applicant has
+# taken a year of one: applications.selectors.mastery_evidence looks for a completed year in these.
+TEACHING_FOR_MASTERY = {
+    "maths-hub-primary-development-work-group": "Development",
+    "maths-hub-teaching-for-mastery-embedding": "Embedding",
+    "maths-hub-teaching-for-mastery-sustaining": "Sustaining",
+}
+
 
 @dataclass(frozen=True)
 class ModuleSeed:

@@ -263,11 +263,12 @@ def test_the_demo_data_gives_every_role_something_to_see_and_loads_once(settings
     call_command("load_demo_data", stdout=io.StringIO())
     call_command("load_demo_data", stdout=io.StringIO())
 
-    cohort = Cohort.objects.get(status=Cohort.Status.OPEN)
+    npqlpm = Cohort.objects.filter(programme__slug="npq-leading-primary-mathematics")
+    cohort = npqlpm.get(status=Cohort.Status.OPEN)
     assert cohort.sessions.count() == 10
-    running = Cohort.objects.get(status=Cohort.Status.RUNNING)
+    running = npqlpm.get(status=Cohort.Status.RUNNING)
     assert running.enrolments.count() == 8  # made once, however often the command runs
-    application = Application.objects.get()
+    application = Application.objects.get(cohort=cohort)
     assert application.applicant.email == "teacher@demo.example"
     assert application.status == A.AWAITING_SCHOOL
     assert application.school.leaderships.get().user.email == "head@demo.example"

@@ -2,13 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessment.demo import demo_assessment_load
 from npq_portal.demo import DEMO_PASSWORD, demo_accounts_load, demo_data_allowed
-from participants.demo import demo_journey_load, demo_running_cohort_load
+from participants.demo import demo_journey_load, demo_running_cohort_load, demo_work_groups_load
 
 
 class Command(BaseCommand):
     help = (
-        "Create demo accounts, one per role, and a demo cohort, schools and application "
-        "(development only; safe to run again)."
+        "Create demo accounts, one per role, a demo cohort, schools and application, and Maths "
+        "Hub Work Groups (development only; safe to run again)."
     )
 
     def handle(self, *args, **options):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         results = demo_accounts_load()
         demo_journey_load()
         demo_running_cohort_load()
+        demo_work_groups_load()
         demo_assessment_load()
         created = sum(1 for _, new in results if new)
         self.stdout.write(f"Demo accounts: {created} created, {len(results) - created} existing.")
