@@ -154,6 +154,14 @@ def scenario_build() -> Scenario:
         user=teacher,
     )
     school_place = application_accept(application=team_application, by=people["hub_administrator"])
+    # The teacher has started signing up a school for the same Work Group: a draft, no school yet.
+    team_draft = ApplicationFactory(
+        applicant=teacher,
+        cohort=work_group,
+        school=None,
+        team=True,
+        status=Application.Status.DRAFT,
+    )
 
     session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
     session_a.ends_at = session_a.starts_at + datetime.timedelta(hours=1)
@@ -219,6 +227,7 @@ def scenario_build() -> Scenario:
         "cohort_b": cohort_b,
         "work_group": work_group,
         "team_application": team_application,
+        "team_draft": team_draft,
         "school_place": school_place,
         "school": school,
         "other_school": other_school,
