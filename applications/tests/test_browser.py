@@ -86,7 +86,9 @@ def test_a_maths_lead_signs_up_a_mastering_number_team_and_the_head_approves(
     assert (application.team, application.status) == (True, Application.Status.AWAITING_SCHOOL)
     assert application.team_members.count() == 3
     page.goto(live_server.url + reverse("participants:teacher-home"))
-    assert page.get_by_text("Your school's Work Group sign-up: Oakfield Primary School").is_visible()
+    assert page.get_by_text(
+        "Your school's Work Group sign-up: Oakfield Primary School"
+    ).is_visible()
     assert page.get_by_text("Waiting for school approval").is_visible()
     _scanned(page, live_server, "sign-up-teacher-home")
 

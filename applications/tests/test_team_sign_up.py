@@ -465,7 +465,9 @@ def test_the_approval_page_shows_the_school_team_sessions_and_commitment(client,
     assert '<th scope="col">Role</th>' in html
 
 
-def test_approving_needs_the_commitment_and_records_it(client, sent):
+def test_approving_needs_the_commitment_and_records_it(
+    client, sent, mailoutbox, django_capture_on_commit_callbacks
+):
     link = reverse("applications:school-approval", args=[approval_token(sent)])
     decision = {"decision": "approve", "name": "Helen Whitfield", "comment": ""}
 
@@ -474,9 +476,13 @@ def test_approving_needs_the_commitment_and_records_it(client, sent):
     assert sent.status == Application.Status.AWAITING_SCHOOL
     assert "Tick this to approve: it commits the school." in without.content.decode()
 
-    client.post(link, decision | {"commits_school": "on"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link, decision | {"commits_school": "on"})
 
     sent.refresh_from_db()
+    told = mailoutbox[-1]
+    assert told.subject.endswith("approved the school's Work Group sign-up")
+    assert "The school is committed to the Work Group." in told.body
     assert sent.status == Application.Status.SCHOOL_APPROVED
     event = sent.events.last()
     assert event.by_name == "Helen Whitfield"
