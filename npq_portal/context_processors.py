@@ -10,6 +10,13 @@ Link = tuple[str, str]
 Entry = tuple[str, str] | tuple[str, tuple[Link, ...]]
 
 RECORDS = ("Emails", "staff:email-list"), ("Email previews", "reminders:email-preview")
+# Work Group engagement: the roster on a day, the hub's area, the grants owed to schools (in
+# Delivery, so the bar stays on one line at 1280 px).
+ENGAGEMENT = (
+    ("Engagement roster", "reports:engagement-roster"),
+    ("Engagement by area", "reports:engagement-area"),
+    ("Work Group grants", "reports:grant-claim-list"),
+)
 ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
     Role.HUB_ADMINISTRATOR: (
         ("Dashboard", "reports:dashboard"),
@@ -19,6 +26,7 @@ ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
                 ("Applications", "applications:application-list"),
                 ("Mailing list", "mailing_list:subscriber-report"),
                 ("Schools", "schools:school-list"),
+                ("Hub's area", "schools:hub-area"),
                 ("Funding", "funding:funding"),
             ),
         ),
@@ -30,6 +38,7 @@ ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
                 ("Delivery partners", "cohorts:partner-list"),
                 ("DfE milestones", "reports:milestone-list"),
                 ("Reminders", "reminders:reminders-upcoming"),
+                *ENGAGEMENT,
             ),
         ),
         ("Assessment", "assessment:window-list"),
@@ -60,6 +69,7 @@ ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
                 ("Delivery partners", "cohorts:partner-list"),
                 ("DfE milestones", "reports:milestone-list"),
                 ("Reminders", "reminders:reminders-upcoming"),
+                *ENGAGEMENT,
             ),
         ),
         ("Assessment", "assessment:window-list"),

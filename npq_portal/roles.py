@@ -86,6 +86,13 @@ APPLICATION_DECISIONS = (
 )
 # Charges for places that are not funded: the list, its export, invoiced, paid and waived.
 CHARGES = ("participants.manage_charges",)
+# Work Group engagement (the reports app): the roster on a day, the hub's area and its share
+# engaged, and the grants owed to schools (the list, its export, claimed, paid, cancelled).
+ENGAGEMENT = (
+    "reports.view_engagement",
+    "participants.view_grantclaim",
+    "participants.change_grantclaim",
+)
 CATALOGUE_EDITING = (
     "programmes.view_programme",
     "programmes.add_programme",
@@ -120,6 +127,7 @@ EVERY_EXPORT = tuple(
         "outcomes",
         "subscribers",
         "funding_decisions",
+        "engagement",
     )
 )
 
@@ -146,6 +154,9 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
             *CHARGES,
+            *ENGAGEMENT,
+            # The hub's area: which local authorities engagement is reported on.
+            "schools.change_localauthority",
             *ASSESSMENT_WINDOWS,
             *EVERY_EXPORT,
         ),
@@ -165,6 +176,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *MAILING_LIST,
             *APPLICATION_DECISIONS,
             *CHARGES,
+            *ENGAGEMENT,
             *ASSESSMENT_WINDOWS,
             *EVERY_EXPORT,
         ),

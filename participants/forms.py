@@ -93,3 +93,70 @@ class ChargeActionForm(forms.Form):
         choices=[("invoiced", "Mark invoiced"), ("paid", "Mark paid"), ("waived", "Waive")]
     )
     reason = forms.CharField(max_length=1000, required=False)
+
+
+# ---- Work Groups: a school's action plan, evaluation, and staff's changes to its place ----
+
+
+class ActionPlanForm(forms.Form):
+    """The school's action plan: written here, uploaded as a file, or both."""
+
+    text = forms.CharField(
+        label="Your school's action plan",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="What the school will do this year, who leads it and how you will know it "
+        "worked. Write it here, upload it below, or both.",
+    )
+    upload = forms.FileField(
+        label="Upload the action plan (optional)",
+        required=False,
+        help_text="A PDF, a Word document (.docx) or a text file, up to 10 MB. It replaces a "
+        "file uploaded before.",
+    )
+    remove_file = forms.BooleanField(label="Remove the file uploaded before", required=False)
+
+    def __init__(self, *args, has_file: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_file = has_file
+        if not has_file:
+            del self.fields["remove_file"]
+
+    def clean(self):
+        data = super().clean()
+        keeps_file = self.has_file and not data.get("remove_file")
+        if not (data.get("text", "").strip() or data.get("upload") or keeps_file):
+            raise forms.ValidationError("Write the action plan or upload it.")
+        return data
+
+
+class EvaluationForm(forms.Form):
+    """One heading of the school's evaluation return: the page asks this one question."""
+
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 10}))
+
+    def __init__(self, *args, label: str, help_text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = label
+        self.fields["text"].help_text = help_text
+
+
+class SchoolPlaceDecisionForm(forms.Form):
+    reason = forms.CharField(max_length=2000, required=False)
+
+
+class TeamMemberReplaceForm(forms.Form):
+    """Who takes the place of someone in a school's team, and why."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.EmailField(
+        help_text="Their account is linked, or one is made and they are "
+        "emailed a link to set their password."
+    )
+    reason = forms.CharField(
+        label="Why are they being replaced?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the school's history, e.g. 'Left the school at Easter'.",
+    )

@@ -3,12 +3,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from applications.models import Application
 from cohorts.models import Cohort
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
 from schools.models import SchoolLeadership
+
+from .storage import action_plan_upload_to, private_storage
 
 
 class EnrolmentQuerySet(models.QuerySet):
@@ -344,7 +347,36 @@ class ChargeEvent(models.Model):
         return f"{self.charge_id}: {self.from_status or 'made'} → {self.to_status}"
 
 
+def _places_of_members(user) -> models.QuerySet:
+    """The school places a person is in the team of: not those they were withdrawn from (or
+    replaced in)."""
+    return (
+        Enrolment.objects.filter(participant=user, school_place__isnull=False)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .values("school_place")
+    )
+
+
 class SchoolPlaceQuerySet(models.QuerySet):
+    def for_user(self, user) -> "SchoolPlaceQuerySet":
+        """Hub staff see every school's place; a Work Group Lead the places in the cohorts they
+        run; a school leader their schools' places; a team member their own school's place
+        (while their own place in it is current or completed)."""
+        if user.has_perm("participants.view_enrolment"):
+            return self
+        return self.filter(
+            Q(cohort__in=Cohort.objects.for_user(user))
+            | Q(pk__in=_places_of_members(user))
+            | Q(school__in=SchoolLeadership.objects.filter(user=user).values("school"))
+        )
+
+    def editable_by(self, user) -> "SchoolPlaceQuerySet":
+        """The places whose action plan and evaluation this person may write: their own
+        school's (as a team member), or, for staff, those of the cohorts they may see."""
+        return self.filter(
+            Q(cohort__in=Cohort.objects.for_user(user)) | Q(pk__in=_places_of_members(user))
+        )
+
     def holding_a_place(self) -> "SchoolPlaceQuerySet":
         """School places that take one of the Work Group's places."""
         return self.filter(status__in=[SchoolPlace.Status.ACTIVE, SchoolPlace.Status.COMPLETED])
@@ -373,7 +405,12 @@ class SchoolPlace(TimeStampedModel):
     completed_on = models.DateField(null=True, blank=True)
     withdrawn_on = models.DateField(null=True, blank=True)
     action_plan = models.TextField(blank=True)
-    action_plan_file = models.FileField(upload_to="action_plans/%Y/", blank=True)
+    action_plan_file = models.FileField(
+        upload_to=action_plan_upload_to, storage=private_storage, blank=True, max_length=200
+    )
+    action_plan_filename = models.CharField(
+        max_length=255, blank=True, help_text="The uploaded file's name, as the school sent it."
+    )
     action_plan_updated_at = models.DateTimeField(null=True, blank=True)
     evaluation_pupil_outcomes = models.TextField("pupil outcomes", blank=True)
     evaluation_practice = models.TextField("development of practice", blank=True)
@@ -382,6 +419,14 @@ class SchoolPlace(TimeStampedModel):
     evaluation_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = SchoolPlaceQuerySet.as_manager()
+
+    # The four headings Work Groups are evaluated under, in the order the return asks them.
+    EVALUATION_HEADINGS = (
+        ("evaluation_pupil_outcomes", "Pupil outcomes"),
+        ("evaluation_practice", "Development of practice"),
+        ("evaluation_professional_learning", "Professional learning"),
+        ("evaluation_whole_school", "Whole-school policy"),
+    )
 
     class Meta:
         ordering = ["cohort", "school__name", "pk"]
@@ -404,8 +449,14 @@ class SchoolPlace(TimeStampedModel):
     def __str__(self) -> str:
         return f"School place {self.pk} in {self.cohort_id}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("participants:school-place-detail", kwargs={"pk": self.pk})
+
     def has_action_plan(self) -> bool:
         return bool(self.action_plan.strip() or self.action_plan_file)
+
+    def has_evaluation(self) -> bool:
+        return any(getattr(self, name).strip() for name, _ in self.EVALUATION_HEADINGS)
 
 
 class SchoolPlaceEvent(models.Model):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cohorts.models import ModuleWindow, Session
 from programmes.models import Course
 
 from .models import Attendance, Enrolment, ModulePhaseDone
-from .participation import ATTENDED, Participation, participation_count
+from .participation import ATTENDED, EXCUSED, Participation, participation_count
 
 
 @dataclass
@@ -295,3 +296,161 @@ def programme_outline(*, enrolment, progress: EnrolmentProgress) -> list[Outline
             state = "in-progress"
         steps.append(OutlineStep(course, len(modules), finished, len(sessions), attended, state))
     return steps
+
+
+# ---- Work Groups: a school's place, its team, its attendance and its completion ----
+
+
+class SchoolPlaceCompletion(NamedTuple):
+    """Whether a school's place meets its programme's rule for completing, and why not."""
+
+    met: bool
+    reasons: tuple[str, ...]
+
+
+def _lead_attended(members: list, facts: ParticipationFacts) -> list[tuple[object, int]]:
+    """Each current lead participant's place with the sessions they attended (present or late,
+    at a session not cancelled)."""
+    from programmes.models import RoleSlot
+
+    return [
+        (member, sum(1 for mark in facts.marks[member.pk].values() if mark in ATTENDED))
+        for member in members
+        if member.role_slot is not None
+        and member.role_slot.kind == RoleSlot.Kind.LEAD
+        and member.status != Enrolment.Status.WITHDRAWN
+    ]
+
+
+def _completion(place, programme, members: list, facts: ParticipationFacts):
+    """The programme's rule for completing, read from facts already loaded."""
+    reasons = []
+    needed = programme.completion_sessions
+    if needed is None:
+        reasons.append(
+            f"{programme.short_name} sets no number of sessions to complete: staff judge "
+            "whether the school completed."
+        )
+    else:
+        attended = _lead_attended(members, facts)
+        best = max((count for _, count in attended), default=0)
+        if best < needed:
+            if not attended:
+                reasons.append("The school has no current lead participant.")
+            else:
+                reasons.append(
+                    f"No lead participant attended {needed} session{'s' if needed != 1 else ''} "
+                    f"yet (the most is {best})."
+                )
+    if programme.completion_needs_action_plan and not place.has_action_plan():
+        reasons.append("The school's action plan is not in yet.")
+    return SchoolPlaceCompletion(not reasons, tuple(reasons))
+
+
+def _school_place_members(places) -> dict[int, list]:
+    """Every person's place in these school places (withdrawn ones too), in slot order."""
+    members: dict[int, list] = {place.pk: [] for place in places}
+    for member in (
+        Enrolment.objects.filter(school_place__in=[place.pk for place in places])
+        .select_related("participant", "role_slot")
+        .order_by("role_slot__position", "participant__last_name", "created_at", "pk")
+    ):
+        members[member.school_place_id].append(member)
+    return members
+
+
+def school_place_completion(place) -> SchoolPlaceCompletion:
+    """Whether the school completed its Work Group by the programme's rule: a lead participant
+    attended at least the programme's number of sessions and, where the programme asks for
+    it, the school's action plan is in. The reasons say what is missing."""
+    from programmes.models import Programme
+
+    members = _school_place_members([place])[place.pk]
+    facts = participation_facts(members)
+    programme = Programme.objects.get(pk=place.cohort.programme_id)
+    return _completion(place, programme, members, facts)
+
+
+@dataclass
+class MemberRow:
+    """One person's line in a school's attendance: their mark at each session (in words) and
+    the sessions they missed."""
+
+    enrolment: object
+    marks: list[str]  # one per session column: a mark's words, "Not marked", or ""
+    missed: list  # sessions held whose register was taken with this person absent or unmarked
+    attended: int
+
+
+@dataclass
+class SchoolRow:
+    place: object
+    members: list[MemberRow]
+    completion: SchoolPlaceCompletion
+
+
+@dataclass
+class WorkGroupGrid:
+    sessions: list
+    schools: list[SchoolRow]
+
+    @property
+    def missed(self) -> list[tuple[SchoolRow, MemberRow]]:
+        """Who has missed what: every current person with a session missed, school by school."""
+        return [
+            (school, member)
+            for school in self.schools
+            for member in school.members
+            if member.missed and member.enrolment.status != Enrolment.Status.WITHDRAWN
+        ]
+
+
+def _member_row(member, sessions: list, facts: ParticipationFacts) -> MemberRow:
+    marks = facts.marks[member.pk]
+    labels = dict(Attendance.Mark.choices)
+    cells, missed = [], []
+    for session in sessions:
+        mark = marks.get(session.pk, "")
+        owed = session.starts_at >= member.created_at or mark  # joined later: not owed before
+        if mark:
+            cells.append(labels[mark])
+        elif session.pk in facts.taken and owed:
+            cells.append("Not marked")
+        else:
+            cells.append("")
+        if session.pk in facts.taken and owed and mark not in ATTENDED and mark != EXCUSED:
+            missed.append(session)
+    attended = sum(1 for mark in marks.values() if mark in ATTENDED)
+    return MemberRow(member, cells, missed, attended)
+
+
+def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
+    """A Work Group's schools (or just `places`), each with its team, each person's marks at
+    each session and what they missed, and the school's completion, in a fixed number of
+    queries however many schools, people and sessions."""
+    from .models import SchoolPlace
+
+    if places is None:
+        places = SchoolPlace.objects.filter(cohort=cohort)
+    places = list(places.select_related("school").order_by("school__name", "pk"))
+    members = _school_place_members(places)
+    everyone = [member for rows in members.values() for member in rows]
+    if everyone:
+        facts = participation_facts(everyone)
+        sessions = facts.sessions[cohort.pk]
+    else:  # no one to count: only the columns
+        sessions = list(
+            Session.objects.filter(cohort=cohort, status=Session.Status.SCHEDULED).order_by(
+                "starts_at", "pk"
+            )
+        )
+        facts = ParticipationFacts({cohort.pk: sessions}, {}, set(), {}, {})
+    schools = [
+        SchoolRow(
+            place=place,
+            members=[_member_row(m, sessions, facts) for m in members[place.pk]],
+            completion=_completion(place, cohort.programme, members[place.pk], facts),
+        )
+        for place in places
+    ]
+    return WorkGroupGrid(sessions, schools)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -25,7 +28,13 @@ from npq_portal.emails import email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from npq_portal.services import password_set_url, user_for_person
-from npq_portal.uploads import uploaded_csv
+from npq_portal.uploads import (
+    HEAD_BYTES,
+    file_kind,
+    not_text,
+    refuse_if_too_large,
+    uploaded_csv,
+)
 from programmes.models import Programme, ProgrammeGrant
 from schools.models import SchoolProgrammeYear
 from schools.services import programme_year_record
@@ -40,10 +49,13 @@ from .models import (
     GrantClaim,
     ModulePhaseDone,
     SchoolPlace,
+    SchoolPlaceEvent,
 )
 from .participation import ATTENDED
 from .signals import enrolment_transferred, enrolment_withdrawn
 from .tasks import work_group_place_email_task
+
+logger = logging.getLogger(__name__)
 
 
 def _enrolment_move(
@@ -570,3 +582,369 @@ def work_group_place_email(*, enrolment: Enrolment, invite: bool) -> None:
             "home_url": settings.SITE_URL + reverse("home"),
         },
     )
+
+
+# ---- Work Groups: a school's place through the year (its plan, evaluation, completion,
+# withdrawal, and a member replaced) ----
+
+TEXT = "text"
+ACTION_PLAN_KINDS = ("a PDF", "a Word document (.docx)", "a text file")
+
+
+def _action_plan_kind(data: bytes) -> str:
+    """What an uploaded action plan is ("pdf", "docx" or "text"), judged by its bytes.
+
+    Raises ValidationError for an empty file or anything else, whatever its name says.
+    """
+    if not data:
+        raise ValidationError("The file is empty: choose the file with your action plan in it.")
+    kind = file_kind(data)
+    if kind is not None:
+        return kind
+    if not_text(data[:HEAD_BYTES]) is None:
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return TEXT
+    raise ValidationError(
+        "Upload the action plan as a PDF, a Word document (.docx) or a text file. This file "
+        "is none of those, whatever its name says. Nothing was saved."
+    )
+
+
+def _school_place_for_writing(place: SchoolPlace) -> SchoolPlace:
+    place = SchoolPlace.objects.select_for_update().get(pk=place.pk)
+    if place.status == SchoolPlace.Status.WITHDRAWN:
+        raise ValidationError("The school has withdrawn from this Work Group: nothing can change.")
+    return place
+
+
+@transaction.atomic
+def school_place_save_plan(
+    *, place: SchoolPlace, by: User, text: str, upload=None, remove_file: bool = False
+) -> SchoolPlace:
+    """Save the school's action plan: its text, and a file (a PDF, Word document or text
+    file, replacing one uploaded before) or the file taken off.
+
+    Raises ValidationError for a school that has withdrawn, or a file too large or of another
+    kind; then nothing is saved.
+    """
+    data = None
+    if upload is not None:
+        refuse_if_too_large(upload, limit="assessment")  # the limit assessment uploads have
+        data = upload.read()
+        _action_plan_kind(data)
+    place = _school_place_for_writing(place)
+    old = place.action_plan_file.name if place.action_plan_file else ""
+    place.action_plan = text.strip()
+    if data is not None:
+        place.action_plan_file.save("action-plan", ContentFile(data), save=False)
+        place.action_plan_filename = os.path.basename(upload.name or "")[:255] or "action-plan"
+    elif remove_file:
+        place.action_plan_file = ""
+        place.action_plan_filename = ""
+    place.action_plan_updated_at = timezone.now()
+    place.save()
+    if old and (data is not None or remove_file):
+        storage = place.action_plan_file.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    logger.info("School place %s: action plan saved by user %s", place.pk, by.pk)
+    return place
+
+
+EVALUATION_FIELDS = {
+    "pupil_outcomes": "evaluation_pupil_outcomes",
+    "practice": "evaluation_practice",
+    "professional_learning": "evaluation_professional_learning",
+    "whole_school": "evaluation_whole_school",
+}
+
+
+@transaction.atomic
+def school_place_save_evaluation(
+    *,
+    place: SchoolPlace,
+    by: User,
+    pupil_outcomes: str | None = None,
+    practice: str | None = None,
+    professional_learning: str | None = None,
+    whole_school: str | None = None,
+) -> SchoolPlace:
+    """Save the school's evaluation return under the four headings Work Groups are evaluated
+    under (a heading left as None is left as it was, so each can be written on its own page).
+
+    Raises ValidationError for a school that has withdrawn.
+    """
+    place = _school_place_for_writing(place)
+    given = {
+        "pupil_outcomes": pupil_outcomes,
+        "practice": practice,
+        "professional_learning": professional_learning,
+        "whole_school": whole_school,
+    }
+    for key, value in given.items():
+        if value is not None:
+            setattr(place, EVALUATION_FIELDS[key], value.strip())
+    place.evaluation_updated_at = timezone.now()
+    place.save()
+    logger.info("School place %s: evaluation saved by user %s", place.pk, by.pk)
+    return place
+
+
+def _school_place_move(place: SchoolPlace, *, to: str, by: User | None, reason: str) -> None:
+    SchoolPlaceEvent.objects.create(
+        school_place=place, from_status=place.status, to_status=to, by=by, reason=reason
+    )
+    place.status = to
+    place.save()
+
+
+@transaction.atomic
+def school_place_complete(*, place: SchoolPlace, by: User, reason: str = "") -> SchoolPlace:
+    """Mark the school as having completed its Work Group, with every person still taking part
+    in its team; the school's history records the year as completed.
+
+    Raises ValidationError unless the school is taking part, and while the programme's rule
+    for completing is not met, unless staff give a reason (kept in the history).
+    """
+    from .selectors import school_place_completion
+
+    place = SchoolPlace.objects.select_for_update().select_related("cohort").get(pk=place.pk)
+    if place.status != SchoolPlace.Status.ACTIVE:
+        raise ValidationError(
+            f"The school's place is {place.get_status_display().lower()}, so it cannot be "
+            "completed."
+        )
+    reason = reason.strip()
+    completion = school_place_completion(place)
+    if not completion.met and not reason:
+        raise ValidationError(
+            "The school has not met the programme's rule for completing: "
+            + " ".join(completion.reasons)
+            + " To complete it anyway, say why."
+        )
+    for member in Enrolment.objects.select_for_update().filter(
+        school_place=place, status=Enrolment.Status.ACTIVE
+    ):
+        _enrolment_move(
+            member,
+            to=Enrolment.Status.COMPLETED,
+            by=by,
+            reason="The school completed its Work Group.",
+            tell=False,  # the school's place is the news; the applicant is not told per person
+        )
+    place.completed_on = timezone.localdate()
+    _school_place_move(
+        place,
+        to=SchoolPlace.Status.COMPLETED,
+        by=by,
+        reason=reason or "The programme's rule for completing is met.",
+    )
+    programme_year_record(
+        school=place.school,
+        programme=place.cohort.programme,
+        academic_year=place.cohort.academic_year,
+        status=SchoolProgrammeYear.Status.COMPLETED,
+    )
+    return place
+
+
+@transaction.atomic
+def school_place_withdraw(*, place: SchoolPlace, by: User, reason: str) -> SchoolPlace:
+    """Withdraw the school from its Work Group, with everyone in its team; the school's
+    history records the year as withdrawn and its place is free for another school.
+
+    Raises ValidationError without a reason, or unless the school is taking part.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the school is withdrawing: it is kept in its history.")
+    # Lock the cohort first, as accepting does: the place freed is counted once.
+    place_row = SchoolPlace.objects.only("cohort_id").get(pk=place.pk)
+    cohort = Cohort.objects.select_for_update(no_key=True).get(pk=place_row.cohort_id)
+    place = SchoolPlace.objects.select_for_update().select_related("cohort").get(pk=place.pk)
+    if place.status != SchoolPlace.Status.ACTIVE:
+        raise ValidationError(
+            f"The school's place is {place.get_status_display().lower()}, so it cannot be "
+            "withdrawn."
+        )
+    for member in Enrolment.objects.select_for_update().filter(
+        school_place=place, status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED]
+    ):
+        member = _enrolment_move(
+            member,
+            to=Enrolment.Status.WITHDRAWN,
+            by=by,
+            reason=f"The school withdrew: {reason}",
+            tell=False,
+        )
+        enrolment_withdrawn.send(sender=Enrolment, enrolment=member)
+    place.withdrawn_on = timezone.localdate()
+    _school_place_move(place, to=SchoolPlace.Status.WITHDRAWN, by=by, reason=reason)
+    programme_year_record(
+        school=place.school,
+        programme=place.cohort.programme,
+        academic_year=place.cohort.academic_year,
+        status=SchoolProgrammeYear.Status.WITHDRAWN,
+    )
+    _places_changed(cohort)
+    return place
+
+
+@transaction.atomic
+def team_member_replace(
+    *,
+    enrolment: Enrolment,
+    first_name: str,
+    last_name: str,
+    email: str,
+    by: User,
+    reason: str,
+) -> Enrolment:
+    """Replace someone in a school's Work Group team with another person in the same role,
+    mid-year: their place is withdrawn with the reason, and the new person gets a place in the
+    school's team (linked to their account, or a new one they are invited to set a password
+    for) and is emailed it. The school's history says who replaced whom, and why.
+
+    Raises ValidationError without a reason, for a place that is not in a school's team or
+    not current, a school not taking part, or a new person who already has a place in the
+    Work Group.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why they are being replaced: it is kept in the history.")
+    if enrolment.school_place_id is None:
+        raise ValidationError("This place is not in a school's Work Group team.")
+    place = SchoolPlace.objects.select_for_update().get(pk=enrolment.school_place_id)
+    if place.status != SchoolPlace.Status.ACTIVE:
+        raise ValidationError(
+            f"The school's place is {place.get_status_display().lower()}: its team cannot change."
+        )
+    old = (
+        Enrolment.objects.select_for_update()
+        .select_related("participant", "role_slot", "cohort")
+        .get(pk=enrolment.pk)
+    )
+    if old.status not in {Enrolment.Status.ACTIVE, Enrolment.Status.DEFERRED}:
+        raise ValidationError(
+            f"{old.participant.get_full_name()}'s place is "
+            f"{old.get_status_display().lower()}: only someone taking part can be replaced."
+        )
+    user, made = user_for_person(email=email, first_name=first_name, last_name=last_name)
+    if user.pk == old.participant_id:
+        raise ValidationError("That is the person being replaced: name someone else.")
+    if Enrolment.objects.filter(
+        participant=user, cohort_id=old.cohort_id, status=Enrolment.Status.ACTIVE
+    ).exists():
+        raise ValidationError(
+            f"{first_name} {last_name} ({email}) already has a place in {old.cohort}: "
+            "name someone else."
+        )
+    new_name = user.get_full_name() or user.email
+    old_name = old.participant.get_full_name() or old.participant.email
+    role = old.role_slot.label if old.role_slot else "their role"
+    _enrolment_move(
+        old,
+        to=Enrolment.Status.WITHDRAWN,
+        by=by,
+        reason=f"Replaced by {new_name}: {reason}",
+        tell=False,
+    )
+    enrolment_withdrawn.send(sender=Enrolment, enrolment=old)
+    new = Enrolment.objects.create(
+        participant=user,
+        cohort_id=old.cohort_id,
+        application_id=old.application_id,
+        school_place=place,
+        role_slot=old.role_slot,
+    )
+    EnrolmentEvent.objects.create(
+        enrolment=new,
+        from_status=Enrolment.Status.ACTIVE,
+        to_status=Enrolment.Status.ACTIVE,
+        by=by,
+        reason=f"Replaced {old_name} as {role}: {reason}",
+    )
+    SchoolPlaceEvent.objects.create(
+        school_place=place,
+        from_status=place.status,
+        to_status=place.status,
+        by=by,
+        reason=f"{role}: {old_name} replaced by {new_name}. {reason}",
+    )
+    enrolment_welcome_later(new.pk, invite=made)
+    return new
+
+
+# ---- Work Group grants: staff record a school's claim, its payment, or cancel it ----
+
+GRANT_CLAIM_TRANSITIONS = {
+    GrantClaim.Status.OWED: {GrantClaim.Status.CLAIMED, GrantClaim.Status.CANCELLED},
+    GrantClaim.Status.CLAIMED: {GrantClaim.Status.PAID, GrantClaim.Status.CANCELLED},
+    GrantClaim.Status.PAID: set(),
+    GrantClaim.Status.CANCELLED: set(),
+}
+
+
+def _grant_claim_move(claim: GrantClaim, *, to: str, by: User, reason: str = "") -> GrantClaim:
+    """Move a claim on, keeping who did it, when and why as a line of its note (its history)."""
+    claim = (
+        GrantClaim.objects.select_for_update()
+        .select_related("school_place__school")
+        .get(pk=claim.pk)
+    )
+    school = claim.school_place.school.name
+    if to not in GRANT_CLAIM_TRANSITIONS[claim.status]:
+        if to == GrantClaim.Status.PAID and claim.status == GrantClaim.Status.OWED:
+            raise ValidationError(
+                f"{school}'s grant has not been claimed yet: mark the claim received first."
+            )
+        raise ValidationError(
+            f"{school}'s grant is {claim.get_status_display().lower()}, so it cannot be marked "
+            f"{GrantClaim.Status(to).label.lower()}."
+        )
+    today = timezone.localdate()
+    who = by.get_full_name() or by.email
+    line = f"{today.day} {today:%b %Y}: {GrantClaim.Status(to).label} ({who})" + (
+        f": {reason}" if reason else ""
+    )
+    claim.note = f"{claim.note}\n{line}".strip()
+    claim.status = to
+    if to == GrantClaim.Status.CLAIMED:
+        claim.claimed_on = today
+    elif to == GrantClaim.Status.PAID:
+        claim.paid_on = today
+    claim.save(update_fields=["status", "claimed_on", "paid_on", "note", "updated_at"])
+    return claim
+
+
+@transaction.atomic
+def grant_claim_mark_claimed(*, claim: GrantClaim, by: User) -> GrantClaim:
+    """Record that the school has claimed its grant, today, with who recorded it.
+
+    Raises ValidationError unless the grant is still owed.
+    """
+    return _grant_claim_move(claim, to=GrantClaim.Status.CLAIMED, by=by)
+
+
+@transaction.atomic
+def grant_claim_mark_paid(*, claim: GrantClaim, by: User) -> GrantClaim:
+    """Record that the hub has paid the school's claim, today, with who recorded it.
+
+    Raises ValidationError unless the claim has been received (and not paid or cancelled).
+    """
+    return _grant_claim_move(claim, to=GrantClaim.Status.PAID, by=by)
+
+
+@transaction.atomic
+def grant_claim_cancel(*, claim: GrantClaim, by: User, reason: str) -> GrantClaim:
+    """Cancel a grant the school will not be paid (e.g. it withdrew), with the reason why.
+
+    Raises ValidationError without a reason, or once the grant is paid or cancelled.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the grant is cancelled: it is kept with the claim.")
+    return _grant_claim_move(claim, to=GrantClaim.Status.CANCELLED, by=by, reason=reason)

@@ -43,3 +43,43 @@ urlpatterns = [
     path("staff/charges/", views.ChargeListView.as_view(), name="charge-list"),
     path("staff/charges/<int:pk>/update/", views.ChargeUpdateView.as_view(), name="charge-update"),
 ]
+
+urlpatterns += [
+    # Work Groups (issue 20): the Work Group Lead's page, a school's place and its changes.
+    path("staff/cohorts/<int:pk>/work-group/", views.WorkGroupView.as_view(), name="work-group"),
+    path(
+        "work-group-places/<int:pk>/",
+        views.SchoolPlaceDetailView.as_view(),
+        name="school-place-detail",
+    ),
+    path(
+        "work-group-places/<int:pk>/action-plan/",
+        views.SchoolPlacePlanView.as_view(),
+        name="school-place-plan",
+    ),
+    path(
+        "work-group-places/<int:pk>/action-plan/file/",
+        views.SchoolPlacePlanFileView.as_view(),
+        name="school-place-plan-file",
+    ),
+    path(
+        "work-group-places/<int:pk>/evaluation/<slug:heading>/",
+        views.SchoolPlaceEvaluationView.as_view(),
+        name="school-place-evaluation",
+    ),
+    path(
+        "staff/work-group-places/<int:pk>/complete/",
+        views.SchoolPlaceChangeView.as_view(change="complete"),
+        name="school-place-complete",
+    ),
+    path(
+        "staff/work-group-places/<int:pk>/withdraw/",
+        views.SchoolPlaceChangeView.as_view(change="withdraw"),
+        name="school-place-withdraw",
+    ),
+    path(
+        "staff/enrolments/<int:pk>/replace/",
+        views.TeamMemberReplaceView.as_view(),
+        name="team-member-replace",
+    ),
+]

@@ -17,23 +17,37 @@ from cohorts.models import Cohort, Session
 from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
+from npq_portal.uploads import file_kind
 from programmes.models import Module, Programme
 from schools.models import School, SchoolLeadership
 
 from .forms import (
+    ActionPlanForm,
     ChargeActionForm,
     EnrolmentChangeForm,
     EnrolmentTransferForm,
+    EvaluationForm,
     RegisterForm,
     RegisterImportForm,
+    SchoolPlaceDecisionForm,
+    TeamMemberReplaceForm,
 )
-from .models import Attendance, AttendanceChange, Charge, ChargeEvent, ChargeQuerySet, Enrolment
+from .models import (
+    Attendance,
+    AttendanceChange,
+    Charge,
+    ChargeEvent,
+    ChargeQuerySet,
+    Enrolment,
+    SchoolPlace,
+)
 from .selectors import (
     cohort_progress_grid,
     enrolment_progress,
     enrolments_participation,
     programme_outline,
     progress_rows_shown,
+    work_group_grid,
 )
 from .services import (
     charge_mark_invoiced,
@@ -45,6 +59,11 @@ from .services import (
     register_enrolments,
     register_import,
     register_take,
+    school_place_complete,
+    school_place_save_evaluation,
+    school_place_save_plan,
+    school_place_withdraw,
+    team_member_replace,
 )
 
 
@@ -64,7 +83,9 @@ class TeacherHomeView(TemplateView):
             .select_related("cohort__programme", "funding_decision")
         )
         enrolments = list(
-            Enrolment.objects.filter(participant=user).select_related("cohort__programme")
+            Enrolment.objects.filter(participant=user).select_related(
+                "cohort__programme", "school_place__school", "role_slot"
+            )
         )
         figures = enrolments_participation(enrolments=enrolments)
         for enrolment in enrolments:
@@ -157,6 +178,19 @@ class MySchoolView(TemplateView):
             active = enrolment.status == Enrolment.Status.ACTIVE
             enrolment.next_sessions = by_cohort.get(enrolment.cohort_id, [])[:2] if active else []
         context["next_sessions"] = upcoming[:10]
+        context["school_places"] = (
+            SchoolPlace.objects.filter(school__in=context["schools"])
+            .select_related("cohort__programme", "school")
+            .prefetch_related(
+                Prefetch(
+                    "members",
+                    queryset=Enrolment.objects.select_related("participant", "role_slot").order_by(
+                        "role_slot__position", "participant__last_name", "pk"
+                    ),
+                )
+            )
+            .order_by("-cohort__academic_year", "school__name", "cohort__programme__name", "pk")
+        )
         return context
 
 
@@ -422,3 +456,265 @@ class ChargeUpdateView(PermissionRequiredMixin, View):
         else:
             messages.success(request, done.format(charge.invoice_reference))
         return redirect(back)
+
+
+# ---- Work Groups: the Work Group Lead's page, a school's place, its plan and evaluation ----
+
+
+class WorkGroupView(PermissionRequiredMixin, TemplateView):
+    """A Work Group's schools, each school's team, attendance by school and session, and who
+    has missed what: for its Work Group Lead and hub staff."""
+
+    permission_required = "participants.view_attendance"
+    template_name = "participants/work_group.html"
+
+    def get_context_data(self, **kwargs):
+        cohort = get_object_or_404(
+            Cohort.objects.for_user(self.request.user)
+            .filter(programme__participation=Programme.Participation.SCHOOL_TEAM)
+            .select_related("programme"),
+            pk=self.kwargs["pk"],
+        )
+        return super().get_context_data(
+            cohort=cohort, grid=work_group_grid(cohort=cohort), **kwargs
+        )
+
+
+def _school_places(user):
+    return SchoolPlace.objects.for_user(user).select_related("cohort__programme", "school")
+
+
+# The evaluation return's pages, one heading each: (address, the service's keyword, the
+# heading, what to write under it).
+EVALUATION_PAGES = (
+    (
+        "pupil-outcomes",
+        "pupil_outcomes",
+        "Pupil outcomes",
+        "What changed for pupils: what they know and can do, their confidence, how they talk "
+        "about maths.",
+    ),
+    (
+        "practice",
+        "practice",
+        "Development of practice",
+        "How teaching changed in the classrooms of those taking part.",
+    ),
+    (
+        "professional-learning",
+        "professional_learning",
+        "Professional learning",
+        "What those taking part learned, and how they shared it with colleagues.",
+    ),
+    (
+        "whole-school",
+        "whole_school",
+        "Whole-school policy",
+        "What changed in the school's policies, curriculum, calculation policy or timetable.",
+    ),
+)
+
+
+class SchoolPlaceDetailView(TemplateView):
+    """A school's place in a Work Group: its team, attendance, completion against the
+    programme's rule, action plan, evaluation return and history. The team, the school's
+    leaders, the Work Group Lead and hub staff see it; the team and staff write the plan and
+    evaluation; hub staff complete or withdraw the place and replace someone in the team."""
+
+    template_name = "participants/school_place_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        place = get_object_or_404(_school_places(user), pk=self.kwargs["pk"])
+        grid = work_group_grid(cohort=place.cohort, places=SchoolPlace.objects.filter(pk=place.pk))
+        evaluation = [
+            (slug, heading, getattr(place, f"evaluation_{keyword}"))
+            for slug, keyword, heading, _ in EVALUATION_PAGES
+        ]
+        return super().get_context_data(
+            place=place,
+            grid=grid,
+            row=grid.schools[0],
+            evaluation=evaluation,
+            events=place.events.select_related("by"),
+            can_edit=(
+                place.status != SchoolPlace.Status.WITHDRAWN
+                and SchoolPlace.objects.editable_by(user).filter(pk=place.pk).exists()
+            ),
+            can_decide=user.has_perm("applications.decide_application"),
+            **kwargs,
+        )
+
+
+class SchoolPlaceEditMixin:
+    """Finds a school's place its team or staff may write to: anyone else gets a 404."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.place = get_object_or_404(
+            _school_places(request.user).editable_by(request.user), pk=kwargs["pk"]
+        )
+
+
+class SchoolPlacePlanView(SchoolPlaceEditMixin, FormView):
+    """Write or upload the school's action plan."""
+
+    form_class = ActionPlanForm
+    template_name = "participants/school_place_plan.html"
+
+    def get_initial(self):
+        return {"text": self.place.action_plan}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "has_file": bool(self.place.action_plan_file)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(place=self.place, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            school_place_save_plan(
+                place=self.place,
+                by=self.request.user,
+                text=form.cleaned_data["text"],
+                upload=form.cleaned_data["upload"],
+                remove_file=form.cleaned_data.get("remove_file", False),
+            )
+        except ValidationError as error:
+            form.add_error("upload" if form.cleaned_data["upload"] else None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Action plan saved.")
+        return redirect(self.place)
+
+
+class SchoolPlacePlanFileView(View):
+    """The school's uploaded action plan, for whoever may see the school's place."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        place = get_object_or_404(_school_places(request.user), pk=pk)
+        if not place.action_plan_file:
+            raise Http404("No action plan file.")
+        handle = place.action_plan_file.open("rb")
+        data = handle.read()
+        handle.seek(0)
+        # The type its content was checked to be on upload, never one guessed from its name.
+        content_type = {
+            "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }.get(file_kind(data), "text/plain; charset=utf-8")
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=place.action_plan_filename or "action-plan",
+            content_type=content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class SchoolPlaceEvaluationView(SchoolPlaceEditMixin, FormView):
+    """One heading of the school's evaluation return a page, then the next."""
+
+    form_class = EvaluationForm
+    template_name = "participants/school_place_evaluation.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        slugs = [page[0] for page in EVALUATION_PAGES]
+        if kwargs["heading"] not in slugs:
+            raise Http404("No such heading.")
+        self.index = slugs.index(kwargs["heading"])
+        _, self.keyword, self.heading, self.hint = EVALUATION_PAGES[self.index]
+
+    def get_initial(self):
+        return {"text": getattr(self.place, f"evaluation_{self.keyword}")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "label": self.heading, "help_text": self.hint}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            place=self.place,
+            step=self.index + 1,
+            steps=len(EVALUATION_PAGES),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            school_place_save_evaluation(
+                place=self.place, by=self.request.user, **{self.keyword: form.cleaned_data["text"]}
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if self.index + 1 < len(EVALUATION_PAGES):
+            return redirect(
+                "participants:school-place-evaluation",
+                pk=self.place.pk,
+                heading=EVALUATION_PAGES[self.index + 1][0],
+            )
+        messages.success(self.request, "Evaluation saved.")
+        return redirect(self.place)
+
+
+class SchoolPlaceChangeView(PermissionRequiredMixin, View):
+    """Complete or withdraw a school's place (hub staff), then back to the school's page."""
+
+    permission_required = "applications.decide_application"
+    change = ""  # "complete" or "withdraw"
+
+    def post(self, request, pk):
+        place = get_object_or_404(_school_places(request.user), pk=pk)
+        form = SchoolPlaceDecisionForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        service, done = {
+            "complete": (school_place_complete, "The school's place is completed."),
+            "withdraw": (school_place_withdraw, "The school is withdrawn from the Work Group."),
+        }[self.change]
+        try:
+            service(place=place, by=request.user, reason=reason)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))  # nothing was changed; say why
+        else:
+            messages.success(request, done)
+        return redirect(place)
+
+
+class TeamMemberReplaceView(PermissionFirstMixin, FormView):
+    """Replace someone in a school's Work Group team with another person in the same role."""
+
+    permission_required = "applications.decide_application"
+    form_class = TeamMemberReplaceForm
+    template_name = "participants/team_member_replace.html"
+
+    def find_objects(self, pk):
+        self.enrolment = get_object_or_404(
+            Enrolment.objects.for_user(self.request.user)
+            .filter(school_place__isnull=False)
+            .select_related(
+                "participant", "role_slot", "school_place__school", "cohort__programme"
+            ),
+            pk=pk,
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(enrolment=self.enrolment, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            new = team_member_replace(
+                enrolment=self.enrolment, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{new.participant.get_full_name() or new.participant.email} now has the place; "
+            "they are emailed it.",
+        )
+        return redirect(self.enrolment.school_place)

@@ -11,10 +11,10 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent
+from applications.models import Application, ApplicationEvent, TeamMember
 from assessment.models import DeadlineExtension, EligibilityException, Outcome, Submission
 from cohorts.models import CalendarFeed
 from funding.models import FundingDecision, FundingOverride
@@ -191,6 +191,22 @@ def person_data(*, person: User, file_max_bytes: int) -> PersonData:
             "reason": lambda r: r.reason,
             "by": lambda r: _who(r.by),
             "at": lambda r: _when(r.at),
+        },
+    )
+
+    tables["work_group_teams"] = _rows(
+        TeamMember.objects.filter(Q(user=person) | Q(email__in=emails))
+        .select_related("application__cohort__programme", "application__school", "slot")
+        .order_by("pk"),
+        {
+            "application_id": lambda r: r.application_id,
+            "school": lambda r: r.application.school.name if r.application.school else "",
+            "programme": lambda r: r.application.cohort.programme.name,
+            "cohort": lambda r: str(r.application.cohort),
+            "role": lambda r: r.slot.label,
+            "first_name": lambda r: r.first_name,
+            "last_name": lambda r: r.last_name,
+            "email": lambda r: r.email,
         },
     )
 

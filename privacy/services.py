@@ -23,7 +23,7 @@ from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent
+from applications.models import Application, ApplicationEvent, TeamMember
 from assessment.models import (
     DeadlineExtension,
     EligibilityException,
@@ -212,6 +212,11 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
     applications = Application.objects.filter(applicant=person)
     for name, changed in applications_anonymise(applications).items():
         count(name, changed)
+    # Where a school named them in its Work Group team.
+    count(
+        "work_group_team_entries",
+        _team_members_anonymise(TeamMember.objects.filter(Q(user=person) | Q(email__in=emails))),
+    )
     count(
         "place_history_reasons",
         EnrolmentEvent.objects.filter(enrolment__participant=person)
@@ -313,8 +318,23 @@ def applications_anonymise(applications) -> dict[str, int]:
     return {
         "applications": len(changed),
         "application_history_notes": notes.update(reason="", by_name=""),
+        # The people a school named in its Work Group sign-up.
+        "work_group_team_entries": _team_members_anonymise(
+            TeamMember.objects.filter(application__in=applications)
+        ),
         "emails_logged": _deliveries_anonymise(EmailDelivery.objects.filter(pk__in=to_others)),
     }
+
+
+def _team_members_anonymise(members) -> int:
+    """Remove the names and addresses of people named in Work Group teams, keeping their slot
+    (how many took part in each role still counts)."""
+    return members.exclude(email__endswith="@" + ERASED_DOMAIN).update(
+        first_name="",
+        last_name="",
+        # Unique per row, as one address a team must be.
+        email=Concat(Value("erased-member-"), Cast("pk", CharField()), Value("@" + ERASED_DOMAIN)),
+    )
 
 
 def _deliveries_anonymise(deliveries) -> int:
@@ -452,7 +472,10 @@ def closed_applications_due(*, now=None):
     notes = ApplicationEvent.objects.filter(application=OuterRef("pk")).filter(
         ~Q(reason="") | ~Q(by_name="")
     )
-    holding = Q(answers__has_any_keys=list(PERSONAL_ANSWERS)) | Q(Exists(notes))
+    named = TeamMember.objects.filter(application=OuterRef("pk")).exclude(
+        email__endswith="@" + ERASED_DOMAIN
+    )
+    holding = Q(answers__has_any_keys=list(PERSONAL_ANSWERS)) | Q(Exists(notes)) | Q(Exists(named))
     for name in APPLICATION_PERSONAL_FIELDS:
         holding |= ~Q(**{name: ""})
     return (
@@ -499,6 +522,7 @@ def _retention_run(*, now=None) -> dict[str, int]:
         "applications": 0,
         "application_history_notes": 0,
         "emails_logged": 0,
+        "work_group_team_entries": 0,
     }
     last = 0
     while True:

@@ -21,7 +21,7 @@ from applications.models import Application, ApplicationQuerySet
 from applications.steps import answer_fields, answer_filter_choices, answer_words
 from npq_portal.roles import Role, user_roles
 from npq_portal.words import word
-from participants.models import ChargeQuerySet, Enrolment
+from participants.models import ChargeQuerySet, Enrolment, GrantClaim
 
 from . import selectors
 from .models import Export
@@ -45,11 +45,16 @@ FILTER_LABELS = {
     "show": "Showing",
     "window": "Assessment window",
     "payer": "Who pays",
+    "on": "As it stood on",
 }
 
 
-# Statuses a list may be filtered by, in words: an application's or a place's.
-STATUS_WORDS = {**dict(Enrolment.Status.choices), **dict(Application.Status.choices)}
+# Statuses a list may be filtered by, in words: an application's, a place's or a grant's.
+STATUS_WORDS = {
+    **dict(GrantClaim.Status.choices),
+    **dict(Enrolment.Status.choices),
+    **dict(Application.Status.choices),
+}
 
 
 # The queue's Answer filter in words: "Teaching for Mastery: No, but ... another way".
@@ -401,6 +406,57 @@ CHARGES = Dataset(
     ),
 )
 
+# ---- Work Group engagement ----
+
+
+def _school_place_school(claim):
+    return claim.school_place.school
+
+
+ENGAGEMENT_ROSTER = Dataset(
+    kind=Export.Kind.ENGAGEMENT_ROSTER,
+    title="Work Group engagement roster",
+    permission="reports.export_engagement",
+    filter_keys=("programme", "year", "on"),
+    read=selectors.engagement_roster_export_rows,
+    file_stem=lambda filters: "-".join(
+        ["engagement", filters.get("programme") or "work-groups", filters.get("year", "")]
+        + (["on", filters["on"]] if filters.get("on") else [])
+    ),
+    columns=(
+        Column("school_urn", "School URN", lambda r: r.school.urn),
+        Column("school", "School", lambda r: r.school.name),
+        Column("local_authority", "Local authority", lambda r: r.school.la_name),
+        Column("programme", "Programme", lambda r: r.cohort.programme.short_name),
+        Column("cohort", "Cohort", lambda r: _cohort(r.cohort)),
+        Column("signed_up_on", "Signed up", lambda r: r.signed_up_on),
+        Column("status", "Status", lambda r: r.status_label),
+        Column("completed_on", "Completed", lambda r: r.completed_on),
+        Column("withdrawn_on", "Withdrawn", lambda r: r.withdrawn_on),
+    ),
+)
+
+GRANT_CLAIMS = Dataset(
+    kind=Export.Kind.GRANT_CLAIMS,
+    title="Work Group grants",
+    permission="participants.view_grantclaim",
+    filter_keys=("programme", "year", "status"),
+    read=selectors.grant_claims_export_rows,
+    file_stem=lambda filters: "work-group-grants",
+    columns=(
+        Column("school_urn", "School URN", lambda c: _school_place_school(c).urn),
+        Column("school", "School", lambda c: _school_place_school(c).name),
+        Column("programme", "Programme", lambda c: c.school_place.cohort.programme.short_name),
+        Column("cohort", "Cohort", lambda c: _cohort(c.school_place.cohort)),
+        Column("purpose", "Purpose", lambda c: c.purpose),
+        Column("amount", "Amount (£)", lambda c: c.amount),
+        Column("status", "Status", lambda c: c.get_status_display()),
+        Column("claimed_on", "Claim received", lambda c: c.claimed_on),
+        Column("paid_on", "Paid", lambda c: c.paid_on),
+        Column("note", "Note", lambda c: c.note),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     dataset.kind: dataset
     for dataset in (
@@ -411,6 +467,8 @@ DATASETS: dict[str, Dataset] = {
         SUBSCRIBERS,
         FUNDING_DECISIONS,
         CHARGES,
+        ENGAGEMENT_ROSTER,
+        GRANT_CLAIMS,
     )
 }
 
@@ -479,6 +537,8 @@ ROLE_COLUMNS: dict[str, dict[Role, str | tuple[str, ...]]] = {
     Export.Kind.SUBSCRIBERS: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
     Export.Kind.FUNDING_DECISIONS: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
     Export.Kind.CHARGES: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
+    Export.Kind.ENGAGEMENT_ROSTER: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
+    Export.Kind.GRANT_CLAIMS: {Role.HUB_ADMINISTRATOR: EVERY, Role.PROGRAMME_LEAD: EVERY},
 }
 
 

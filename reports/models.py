@@ -45,6 +45,8 @@ class Export(TimeStampedModel):
         SUBSCRIBERS = "subscribers", "Mailing-list subscribers"
         FUNDING_DECISIONS = "funding-decisions", "Funding decisions"
         CHARGES = "charges", "Charges"
+        ENGAGEMENT_ROSTER = "engagement-roster", "Work Group engagement roster"
+        GRANT_CLAIMS = "grant-claims", "Work Group grants"
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -89,6 +91,8 @@ class Export(TimeStampedModel):
             ("export_outcomes", "Can export assessment outcomes"),
             ("export_subscribers", "Can export mailing-list subscribers"),
             ("export_funding_decisions", "Can export funding decisions"),
+            ("view_engagement", "Can see the hub's Work Group engagement and its area"),
+            ("export_engagement", "Can export Work Group engagement rosters"),
         ]
         constraints = [
             models.CheckConstraint(

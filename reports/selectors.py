@@ -37,6 +37,8 @@ from participants.selectors import (
 )
 from schools.models import School, SchoolLeadership
 
+from .engagement import engagement_roster, roster_choice
+from .grants import grant_claims
 from .milestones import (
     MilestoneFacts,
     MilestoneRules,
@@ -572,3 +574,22 @@ def subscribers_export_rows(*, user, filters: Mapping[str, str]) -> ExportRows:
         subscribers = subscribers.filter(programmes__slug=filters["programme"])
     subscribers = subscribers.order_by("last_name", "first_name", "pk")
     return ExportRows(subscribers.count(), subscribers.iterator(chunk_size=BATCH_SIZE))
+
+
+# ---- Work Group engagement: the roster on a day, and the grants owed to schools ----
+
+
+def engagement_roster_export_rows(*, user, filters: Mapping[str, str]) -> ExportRows:
+    """The engagement roster page's rows for its filters (programme, year, on): every school
+    signed up as things stood that day."""
+    choice = roster_choice(filters)
+    roster = engagement_roster(
+        academic_year=choice.academic_year, on=choice.on, programme=choice.programme
+    )
+    return ExportRows(len(roster.rows), roster.rows)
+
+
+def grant_claims_export_rows(*, user, filters: Mapping[str, str]) -> ExportRows:
+    """The grants list's claims for its filters (programme, year, status)."""
+    claims = grant_claims(filters=filters)
+    return ExportRows(claims.count(), claims.iterator(chunk_size=BATCH_SIZE))

@@ -22,6 +22,17 @@ urlpatterns = [
     ),
     # Who changed what, when and why (issue 11).
     path("staff/audit-log/", views.AuditLogView.as_view(), name="audit-log"),
+    # Work Group engagement (issue 20).
+    path(
+        "staff/engagement/roster/", views.EngagementRosterView.as_view(), name="engagement-roster"
+    ),
+    path("staff/engagement/area/", views.HubAreaEngagementView.as_view(), name="engagement-area"),
+    path("staff/engagement/grants/", views.GrantClaimListView.as_view(), name="grant-claim-list"),
+    path(
+        "staff/engagement/grants/<int:pk>/update/",
+        views.GrantClaimUpdateView.as_view(),
+        name="grant-claim-update",
+    ),
     # Exports (issue 9).
     path("exports/", views.ExportListView.as_view(), name="export-list"),
     # Before export-create, whose <slug:kind> would also match a number.

@@ -6,22 +6,28 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from cohorts.academic_years import academic_year_label
+from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, DeliveryPartner
 from funding.selectors import funding_list_warnings
 from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
+from participants.models import GrantClaim
+from participants.services import (
+    grant_claim_cancel,
+    grant_claim_mark_claimed,
+    grant_claim_mark_paid,
+)
 from programmes.models import Programme
 
 from .audit import (
@@ -34,7 +40,16 @@ from .audit import (
 from .cohort_report import cohort_report
 from .dashboard import DashboardFilters, dashboard_figures
 from .datasets import DATASETS, export_contents, filters_described
+from .engagement import (
+    TEAMS,
+    engagement_roster,
+    hub_area_engagement,
+    roster_choice,
+    roster_dates,
+    team_programmes,
+)
 from .forms import AuditLogFilterForm, MilestoneFilterForm
+from .grants import GRANT_FILTERS, grant_claim_totals, grant_claims
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
@@ -498,3 +513,132 @@ class AuditLogView(PermissionRequiredMixin, ListView):
             entries=audit_log_entries(rows=context["object_list"], viewer=self.request.user),
         )
         return context
+
+
+# ---- Work Group engagement: the roster on a day, the hub's area, grants ----
+
+
+def _work_group_years() -> list[tuple[int, str]]:
+    """The school years with a Work Group cohort, and this one, newest first."""
+    years = set(
+        Cohort.objects.filter(programme__participation=TEAMS).values_list(
+            "academic_year", flat=True
+        )
+    )
+    years.add(academic_year_of(timezone.localdate()))
+    return [(year, academic_year_label(year)) for year in sorted(years, reverse=True)]
+
+
+class EngagementRosterView(PermissionRequiredMixin, TemplateView):
+    """A Work Group programme's roster of schools for a school year as it stood on a day
+    (today, or DfE's February snapshot or August completions), with CSV and Excel exports."""
+
+    permission_required = "reports.view_engagement"
+    template_name = "reports/engagement_roster.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            choice = roster_choice(self.request.GET)
+        except Programme.DoesNotExist as missing:
+            raise Http404("No such Work Group programme.") from missing
+        roster = engagement_roster(
+            academic_year=choice.academic_year, on=choice.on, programme=choice.programme
+        )
+        today = timezone.localdate()
+        return super().get_context_data(
+            choice=choice,
+            roster=roster,
+            programmes=team_programmes(),
+            years=_work_group_years(),
+            quick_dates=[("Today", today), *roster_dates(choice.academic_year)],
+            export_filters={
+                "programme": choice.programme.slug if choice.programme else "",
+                "year": choice.academic_year,
+                "on": choice.on.isoformat(),
+            },
+            **kwargs,
+        )
+
+
+class HubAreaEngagementView(PermissionRequiredMixin, TemplateView):
+    """Per local authority in the hub's area: its open primary schools, how many are engaged
+    in a Work Group this school year (or the year chosen), and the share, as a chart and a
+    table."""
+
+    permission_required = "reports.view_engagement"
+    template_name = "reports/engagement_area.html"
+
+    def get_context_data(self, **kwargs):
+        years = _work_group_years()
+        year = self.request.GET.get("year", "")
+        academic_year = (
+            int(year)
+            if year.isdigit() and int(year) in dict(years)
+            else academic_year_of(timezone.localdate())
+        )
+        return super().get_context_data(
+            area=hub_area_engagement(academic_year=academic_year),
+            academic_year=academic_year,
+            year_label=academic_year_label(academic_year),
+            years=years,
+            **kwargs,
+        )
+
+
+class GrantClaimListView(PermissionRequiredMixin, ListView):
+    """Every grant owed to a school for its Work Group place, filtered by programme, school
+    year and status, with totals and what can be done next."""
+
+    permission_required = "participants.view_grantclaim"
+    template_name = "reports/grant_claim_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filters = {key: self.request.GET.get(key, "") for key in GRANT_FILTERS}
+        return grant_claims(filters=self.filters)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filters=self.filters,
+            totals=grant_claim_totals(claims=self.object_list),
+            programmes=team_programmes(),
+            years=_work_group_years(),
+            statuses=GrantClaim.Status.choices,
+            **kwargs,
+        )
+
+
+class GrantClaimUpdateView(PermissionRequiredMixin, View):
+    """Record a school's grant claim received or paid, or cancel it with a reason, then go back
+    to the list as it was."""
+
+    permission_required = "participants.change_grantclaim"
+    http_method_names = ["post"]
+    actions = {
+        "claimed": (grant_claim_mark_claimed, "{}'s claim marked received."),
+        "paid": (grant_claim_mark_paid, "{}'s grant marked paid."),
+        "cancelled": (grant_claim_cancel, "{}'s grant cancelled."),
+    }
+
+    def post(self, request, pk):
+        claim = get_object_or_404(GrantClaim.objects.select_related("school_place__school"), pk=pk)
+        back = request.POST.get("next") or reverse("reports:grant-claim-list")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("reports:grant-claim-list")
+        action = self.actions.get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, "Choose to mark the claim received or paid, or to cancel it.")
+            return redirect(back)
+        service, done = action
+        extra = (
+            {"reason": request.POST.get("reason", "")[:1000]}
+            if service is grant_claim_cancel
+            else {}
+        )
+        try:
+            service(claim=claim, by=request.user, **extra)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))  # nothing was changed; say why
+        else:
+            messages.success(request, done.format(claim.school_place.school.name))
+        return redirect(back)

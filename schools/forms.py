@@ -7,7 +7,7 @@ from django import forms
 from npq_portal.uploads import refuse_unless_csv
 
 from .gias import ENCODING
-from .models import School
+from .models import LocalAuthority, School
 
 
 class GiasUploadForm(forms.Form):
@@ -54,4 +54,18 @@ class SchoolLeaderForm(forms.Form):
     email = forms.EmailField(
         label="Their email address",
         help_text="They need a verified account with this address.",
+    )
+
+
+class HubAreaForm(forms.Form):
+    """The local authorities the hub serves: engagement is reported on their schools."""
+
+    local_authorities = forms.ModelMultipleChoiceField(
+        queryset=LocalAuthority.objects.order_by("name"),
+        required=False,
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        label="Local authorities in the hub's area",
+        help_text="Tick each local authority whose schools the hub serves; untick one it no "
+        "longer serves.",
     )

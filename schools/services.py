@@ -474,3 +474,25 @@ def programme_year_record(*, school: School, programme, academic_year: int, stat
         source=SchoolProgrammeYear.Source.PORTAL,
         defaults={"status": status},
     )
+
+
+@transaction.atomic
+def hub_area_set(*, codes: Iterable[str], by: User) -> list[LocalAuthority]:
+    """Make these local authorities (by GIAS code) the hub's area, and no others: engagement
+    is reported on their schools. Returns the area's authorities, by name.
+
+    Raises ValidationError for a code that is not a known local authority.
+    """
+    codes = {code.strip() for code in codes if code.strip()}
+    known = set(LocalAuthority.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = sorted(codes - known)
+    if unknown:
+        raise ValidationError(
+            f"No local authority has the code {', '.join(unknown)}: choose from the list."
+        )
+    LocalAuthority.objects.filter(in_hub_area=True).exclude(code__in=codes).update(
+        in_hub_area=False
+    )
+    LocalAuthority.objects.filter(code__in=codes, in_hub_area=False).update(in_hub_area=True)
+    logger.info("User %s set the hub's area to %s local authorities", by.pk, len(codes))
+    return list(LocalAuthority.objects.filter(in_hub_area=True).order_by("name"))

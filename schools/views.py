@@ -5,6 +5,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView
@@ -12,11 +13,12 @@ from django.views.generic import DetailView, FormView, ListView
 from npq_portal.freshness import fresh_get, fresh_set
 from npq_portal.mixins import PermissionFirstMixin
 
-from .forms import GiasUploadForm, SchoolLeaderForm
-from .models import GiasImport, School, SchoolLeadership
+from .forms import GiasUploadForm, HubAreaForm, SchoolLeaderForm
+from .models import GiasImport, LocalAuthority, School, SchoolLeadership
 from .services import (
     gias_import_live_progress,
     gias_import_start,
+    hub_area_set,
     school_leader_confirm,
     school_leader_remove,
 )
@@ -161,3 +163,29 @@ class SchoolLeaderListView(PermissionFirstMixin, FormView):
         school_leader_confirm(user=address.user, school=self.school, by=self.request.user)
         messages.success(self.request, f"{address.user} can now see {self.school.name}'s people.")
         return redirect("schools:school-leaders", urn=self.school.urn)
+
+
+class HubAreaView(PermissionRequiredMixin, FormView):
+    """The hub's area: staff choose the local authorities it serves."""
+
+    permission_required = "schools.change_localauthority"
+    form_class = HubAreaForm
+    template_name = "schools/hub_area_form.html"
+
+    def get_initial(self):
+        return {"local_authorities": LocalAuthority.objects.filter(in_hub_area=True)}
+
+    def form_valid(self, form):
+        try:
+            area = hub_area_set(
+                codes=[la.code for la in form.cleaned_data["local_authorities"]],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)  # nothing was changed; say why
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"The hub's area is now {len(area)} local authorit{'y' if len(area) == 1 else 'ies'}.",
+        )
+        return redirect("schools:hub-area")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from applications.links import approval_token
 from applications.models import Application
 from applications.services import application_accept
-from applications.tests.factories import ApplicationFactory, TeamMemberFactory
+from applications.tests.factories import ApplicationFactory, team_sign_up
 from assessment.models import Marking
 from assessment.services import (
     marking_allocate,
@@ -39,6 +39,8 @@ from mailing_list.links import subscriber_token
 from mailing_list.models import Subscriber
 from npq_portal.roles import Role
 from npq_portal.tests.factories import EmailDeliveryFactory, StaffUserFactory, UserFactory
+from participants.models import GrantClaim, SchoolPlace
+from participants.services import school_place_save_plan
 from participants.tests.factories import ChargeFactory, EnrolmentFactory
 from programmes.tests.factories import (
     ClinicFactory,
@@ -130,37 +132,17 @@ def scenario_build() -> Scenario:
     )
     other_enrolment = EnrolmentFactory(participant=other_teacher, cohort=cohort_b)
     charge = ChargeFactory(enrolment=enrolment)  # the teacher's place is not funded
-
-    # A Work Group run by facilitator A: the teacher's school signed up its team (the school
-    # leader did, naming the teacher) and was accepted, so the school holds a place.
-    work_group = CohortFactory(
-        delivery_partner=partner,
-        status=Cohort.Status.OPEN,
-        programme=work_group_programme("Year 1 lead teacher"),
+    # A third school's place in a Work Group, with the grant the hub owes it.
+    grant_work_group = CohortFactory(programme=work_group_programme(), status=Cohort.Status.RUNNING)
+    signed_up = ApplicationFactory(
+        cohort=grant_work_group, team=True, status=Application.Status.ACCEPTED, submitted_at=now
     )
-    work_group.facilitators.add(people["facilitator"])
-    team_application = ApplicationFactory(
-        applicant=people["school_leader"],
-        cohort=work_group,
-        school=school,
-        team=True,
-        status=Application.Status.SCHOOL_APPROVED,
-        submitted_at=now,
-    )
-    TeamMemberFactory(
-        application=team_application,
-        slot=work_group.programme.role_slots.get(),
-        email=teacher.email,
-        user=teacher,
-    )
-    school_place = application_accept(application=team_application, by=people["hub_administrator"])
-    # The teacher has started signing up a school for the same Work Group: a draft, no school yet.
-    team_draft = ApplicationFactory(
-        applicant=teacher,
-        cohort=work_group,
-        school=None,
-        team=True,
-        status=Application.Status.DRAFT,
+    grant_claim = GrantClaim.objects.create(
+        school_place=SchoolPlace.objects.create(
+            cohort=grant_work_group, school=signed_up.school, application=signed_up
+        ),
+        amount=1000,
+        purpose="Towards cover",
     )
 
     session_a = SessionFactory(cohort=cohort_a, starts_at=now + datetime.timedelta(days=7))
@@ -197,6 +179,35 @@ def scenario_build() -> Scenario:
         by=hub_administrator,
     )
 
+    # A Work Group run by facilitator A: the teacher's school has a place, the teacher is in
+    # its team (the school leader signed it up), and its action plan is uploaded.
+    work_group = CohortFactory(
+        delivery_partner=partner,
+        status=Cohort.Status.OPEN,
+        programme=work_group_programme("Year 1 lead teacher", "Year 2 lead teacher"),
+    )
+    work_group.facilitators.add(people["facilitator"])
+    sign_up = team_sign_up(cohort=work_group, school=school, applicant=people["school_leader"])
+    member = sign_up.team_members.first()
+    member.email, member.user = teacher.email, teacher
+    member.save()
+    school_place = application_accept(application=sign_up, by=people["hub_administrator"])
+    school_place_save_plan(
+        place=school_place,
+        by=teacher,
+        text="Our plan.",
+        upload=SimpleUploadedFile("plan.txt", b"Our plan, in a file."),
+    )
+    team_enrolment = school_place.members.get(participant=teacher)
+    # The teacher has started signing up a school for the same Work Group: a draft, no school yet.
+    team_draft = ApplicationFactory(
+        applicant=teacher,
+        cohort=work_group,
+        school=None,
+        team=True,
+        status=Application.Status.DRAFT,
+    )
+
     export_done = export_start(
         user=hub_administrator, kind="applications", file_format="csv", filters={}
     )
@@ -225,10 +236,8 @@ def scenario_build() -> Scenario:
         "clinic": clinic,
         "cohort_a": cohort_a,
         "cohort_b": cohort_b,
-        "work_group": work_group,
-        "team_application": team_application,
+        "team_application": sign_up,
         "team_draft": team_draft,
-        "school_place": school_place,
         "school": school,
         "other_school": other_school,
         "accepted": accepted,
@@ -237,6 +246,10 @@ def scenario_build() -> Scenario:
         "enrolment": enrolment,
         "other_enrolment": other_enrolment,
         "charge": charge,
+        "work_group": work_group,
+        "school_place": school_place,
+        "team_enrolment": team_enrolment,
+        "grant_claim": grant_claim,
         "session_a": session_a,
         "module_window_a": module_window_a,
         "term_calendar": school_holiday.calendar,

@@ -213,6 +213,14 @@ ARGS = {
     "participants:enrolment-change": dict(pk=pk("enrolment")),
     "participants:enrolment-transfer": dict(pk=pk("enrolment")),
     "participants:charge-update": dict(pk=pk("charge")),
+    "participants:work-group": dict(pk=pk("work_group")),
+    "participants:school-place-detail": dict(pk=pk("school_place")),
+    "participants:school-place-plan": dict(pk=pk("school_place")),
+    "participants:school-place-plan-file": dict(pk=pk("school_place")),
+    "participants:school-place-evaluation": dict(pk=pk("school_place"), heading="practice"),
+    "participants:school-place-complete": dict(pk=pk("school_place")),
+    "participants:school-place-withdraw": dict(pk=pk("school_place")),
+    "participants:team-member-replace": dict(pk=pk("team_enrolment")),
     "schools:school-leaders": dict(urn=urn("school")),
     "applications:application-decide": dict(pk=pk("awaiting")),
     "applications:prerequisites-override": dict(pk=pk("team_application")),
@@ -252,6 +260,7 @@ ARGS = {
     "reports:export-progress": dict(pk=pk("export")),
     "reports:export-download": dict(pk=pk("export_done")),
     "reports:export-create": dict(kind="applications", file_format="csv"),  # ?schools=mine
+    "reports:grant-claim-update": dict(pk=pk("grant_claim")),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
 }
@@ -401,12 +410,32 @@ MATRIX: dict[str, Row] = {
     "participants:enrolment-transfer": MANAGERS_POST,
     "participants:charge-list": MANAGERS_ONLY,  # charges: hub administrators, programme leads
     "participants:charge-update": MANAGERS_POST,
+    # ---- Work Groups: the Work Group Lead's page (facilitator A runs it), the school's place
+    # (the teacher is in its team; the school leader leads the school) ----
+    "participants:work-group": COHORT_A,
+    "participants:school-place-detail": Row(
+        signed_in(MISSING, teacher=OK, school_leader=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    # The plan and evaluation: the team, the Work Group Lead and hub staff write them.
+    "participants:school-place-plan": Row(
+        signed_in(MISSING, teacher=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    "participants:school-place-plan-file": Row(
+        signed_in(MISSING, teacher=OK, school_leader=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    "participants:school-place-evaluation": Row(
+        signed_in(MISSING, teacher=OK, facilitator=OK, MANAGERS=OK)
+    ),
+    "participants:school-place-complete": MANAGERS_POST,
+    "participants:school-place-withdraw": MANAGERS_POST,
+    "participants:team-member-replace": MANAGERS_ONLY,
     "applications:school-approval": Row(public()),  # signed link for whoever decides
     # The same, signed in: the leader of the school the application names (another's: 404).
     "applications:school-leader-approval": Row(
         signed_in(FORBIDDEN, school_leader=MISSING, other_school_leader=OK)
     ),
     # ---- Schools, funding and the mailing list ----
+    "schools:hub-area": ADMINISTRATORS,  # which local authorities the hub serves
     "schools:school-leaders": ADMINISTRATORS,
     "schools:school-search": Row(public()),  # the application form's school picker
     "schools:school-list": MANAGERS_ONLY,
@@ -482,6 +511,11 @@ MATRIX: dict[str, Row] = {
     "reports:audit-log": ADMINISTRATORS,
     "reports:export-progress": Row(signed_in(MISSING, hub_administrator=OK)),
     "reports:export-download": Row(signed_in(MISSING, hub_administrator=OK)),
+    # Work Group engagement: the roster, the hub's area and grants, for hub managers.
+    "reports:engagement-roster": MANAGERS_ONLY,
+    "reports:engagement-area": MANAGERS_ONLY,
+    "reports:grant-claim-list": MANAGERS_ONLY,
+    "reports:grant-claim-update": MANAGERS_POST,
     # Applications may be exported by managers and school leaders (their schools' rows).
     "reports:export-create": Row(staff_page(SCHOOL_LEADERS=OK, MANAGERS=OK)),
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----

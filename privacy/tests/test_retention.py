@@ -8,10 +8,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
+from applications.services import application_reject
+from applications.tests.factories import team_sign_up
+from cohorts.tests.factories import CohortFactory
 from mailing_list.models import Subscriber
 from mailing_list.services import subscriber_sign_up
 from npq_portal.models import EmailDelivery, PersonalDataRequest
+from npq_portal.tests.factories import UserFactory
 from privacy.services import retention_apply
+from programmes.tests.factories import work_group_programme
 
 from .helpers import HEADTEACHER, HEADTEACHER_EMAIL, TRN
 
@@ -134,3 +139,18 @@ def test_a_retention_run_costs_the_same_queries_however_many_applications_are_du
     assert not EmailDelivery.objects.filter(recipient__startswith="head").exists()
     # The applicant's own copy is theirs to keep until they ask for erasure.
     assert EmailDelivery.objects.exclude(recipient__endswith="@erased.invalid").count() == rows
+
+
+def test_a_work_group_sign_up_declined_long_ago_loses_the_names_of_the_people_it_named():
+    sign_up = team_sign_up(cohort=CohortFactory(programme=work_group_programme()))
+    application_reject(application=sign_up, by=UserFactory(), reason="No places left.")
+    later = timezone.now() + settings.RETENTION["closed_applications"] + datetime.timedelta(days=1)
+
+    with time_machine.travel(later):
+        report = retention_apply()
+
+    assert report.counts["work_group_team_entries"] == 3
+    assert not sign_up.team_members.exclude(first_name="").exists()
+    assert all(m.email.endswith("@erased.invalid") for m in sign_up.team_members.all())
+    with time_machine.travel(later):
+        assert retention_apply().found_nothing

@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from applications.models import Application
-from applications.services import application_start, application_withdraw
+from applications.services import application_accept, application_start, application_withdraw
+from applications.tests.factories import team_sign_up
 from assessment.models import Marking, Outcome, Submission
 from cohorts.models import CalendarFeed, Cohort
 from cohorts.tests.factories import CohortFactory
@@ -27,6 +28,7 @@ from npq_portal.tests.factories import PASSWORD, StaffUserFactory, UserFactory, 
 from participants.models import Attendance, Enrolment, ModulePhaseDone
 from participants.services import enrolment_change
 from privacy.services import person_data_export, person_erase
+from programmes.tests.factories import work_group_programme
 from reminders.models import ReminderOptOut
 from reports.dashboard import DashboardFilters, dashboard_figures
 from schools.tests.factories import SchoolFactory
@@ -327,3 +329,32 @@ def test_erasure_blanks_searches_for_the_person_in_other_peoples_exports(history
     }
     assert Export.objects.get(pk=background.pk).filters == {"q": "(erased)"}
     assert record.summary["export_searches"] == 3
+
+
+def test_a_person_named_in_a_work_group_team_gets_it_in_their_export_and_erasure_removes_it():
+    admin = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    cohort = CohortFactory(programme=work_group_programme("Year 1 lead teacher"), status="open")
+    application = team_sign_up(cohort=cohort)
+    member = application.team_members.get()
+    member.first_name, member.last_name = "Philippa", "Featherstonehaugh"
+    member.save()
+    application_accept(application=application, by=admin)
+    person = User.objects.get(email=member.email)
+
+    export, _ = person_data_export(person=person, by=admin)
+    document = json.loads(_unzip(export)["person.json"])
+    (team,) = document["work_group_teams"]
+    assert (team["role"], team["last_name"], team["school"]) == (
+        "Year 1 lead teacher",
+        "Featherstonehaugh",
+        application.school.name,
+    )
+
+    enrolment_change(enrolment=person.enrolments.get(), to="withdrawn", by=admin, reason="personal")
+    record = person_erase(person=person, by=admin, reason="Their request")
+
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name) == ("", "")
+    assert member.email == f"erased-member-{member.pk}@erased.invalid"
+    assert member.slot.label == "Year 1 lead teacher"  # the team's shape still counts
+    assert record.summary["work_group_team_entries"] == 1

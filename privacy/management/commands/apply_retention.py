@@ -8,6 +8,7 @@ LABELS = {
     "applications": "closed applications anonymised",
     "application_history_notes": "notes in those applications' history blanked",
     "emails_logged": "logged emails to their headteachers anonymised",
+    "work_group_team_entries": "people named in those Work Group sign-ups, names and addresses removed",
 }
 
 

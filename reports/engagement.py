@@ -1,0 +1,333 @@
+"""The hub's Work Group engagement: each programme's roster of schools as it stood on a day
+(DfE counts a February snapshot of sign-ups and August's completions), and the share of the
+open primary schools in the hub's area that are engaged in a school year.
+
+`roster_status` is the rule, pure (facts in, status out); the selectors load the facts in a
+fixed number of queries, however many schools."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.utils import timezone
+
+from applications.models import Application, ApplicationEvent
+from cohorts.academic_years import academic_year_label, academic_year_of
+from cohorts.models import Cohort
+from participants.models import SchoolPlace
+from programmes.models import Programme
+from schools.models import LocalAuthority, School
+
+TEAMS = Programme.Participation.SCHOOL_TEAM
+
+
+class RosterStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", "Signed up"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# A sign-up that ended like this never joined: it is not on the roster from that day.
+NEVER_JOINED = {Application.Status.SCHOOL_DECLINED, Application.Status.REJECTED}
+
+
+@dataclass(frozen=True)
+class SignUpFacts:
+    """What is known of one school's sign-up, as days in the portal's time zone."""
+
+    sent_on: datetime.date
+    starts_on: datetime.date  # the cohort's first day
+    accepted_on: datetime.date | None = None  # given a place
+    never_joined_on: datetime.date | None = None  # declined by the school or not offered one
+    sign_up_withdrawn_on: datetime.date | None = None  # withdrawn before it held a place
+    completed_on: datetime.date | None = None  # its place completed
+    place_withdrawn_on: datetime.date | None = None  # its place withdrawn
+
+
+def roster_status(facts: SignUpFacts, on: datetime.date) -> RosterStatus | None:
+    """Where a school's sign-up stood at the end of `on`; None when it is not on that day's
+    roster (not sent yet, or declined or not offered a place by then)."""
+    if facts.sent_on > on:
+        return None
+    if facts.never_joined_on is not None and facts.never_joined_on <= on:
+        return None
+    if _by(facts.place_withdrawn_on, on) or _by(facts.sign_up_withdrawn_on, on):
+        return RosterStatus.WITHDRAWN
+    if _by(facts.completed_on, on):
+        return RosterStatus.COMPLETED
+    if _by(facts.accepted_on, on) and facts.starts_on <= on:
+        return RosterStatus.ACTIVE
+    return RosterStatus.SIGNED_UP
+
+
+def _by(day: datetime.date | None, on: datetime.date) -> bool:
+    return day is not None and day <= on
+
+
+# ---- The roster ----
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One school's sign-up as it stood on the roster's day."""
+
+    application: Application
+    status: RosterStatus
+    signed_up_on: datetime.date
+    completed_on: datetime.date | None
+    withdrawn_on: datetime.date | None
+
+    @property
+    def school(self) -> School:
+        return self.application.school
+
+    @property
+    def cohort(self) -> Cohort:
+        return self.application.cohort
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A programme's (or every Work Group's) roster of schools for a school year, on a day."""
+
+    academic_year: int
+    on: datetime.date
+    programme: Programme | None
+    rows: list[RosterRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many schools stood at each status, in the statuses' order, and in all."""
+        counted = Counter(row.status for row in self.rows)
+        return {
+            **{status.label: counted[status] for status in RosterStatus},
+            "In all": len(self.rows),
+        }
+
+
+def roster_dates(academic_year: int) -> list[tuple[str, datetime.date]]:
+    """The days DfE counts a school year's engagement on: its February snapshot of sign-ups
+    and its August completions."""
+    return [
+        ("February snapshot", datetime.date(academic_year + 1, 2, 1)),
+        ("August completions", datetime.date(academic_year + 1, 8, 31)),
+    ]
+
+
+def _day(moment: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localdate(moment) if moment else None
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """The first moment after `day` ends, in the portal's time zone."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def _first_event(events, statuses) -> datetime.date | None:
+    days = [_day(event.at) for event in events if event.to_status in statuses]
+    return min(days) if days else None
+
+
+def _facts(application: Application) -> SignUpFacts:
+    events = application.roster_events
+    status = application.status
+    place = getattr(application, "school_place", None)
+    accepted_on = _first_event(events, {Application.Status.ACCEPTED})
+    if accepted_on is None and place is not None:
+        accepted_on = _day(place.created_at)  # accepted without a recorded event
+    never_joined_on = _first_event(events, NEVER_JOINED)
+    withdrawn_on = _first_event(events, {Application.Status.WITHDRAWN})
+    # A sign-up ended with no event recorded for it: the day it last changed.
+    if status in NEVER_JOINED and never_joined_on is None:
+        never_joined_on = _day(application.updated_at)
+    if status == Application.Status.WITHDRAWN and withdrawn_on is None:
+        withdrawn_on = _day(application.updated_at)
+    return SignUpFacts(
+        sent_on=_day(application.submitted_at),
+        starts_on=application.cohort.starts_on,
+        accepted_on=accepted_on,
+        never_joined_on=never_joined_on,
+        sign_up_withdrawn_on=withdrawn_on,
+        completed_on=place.completed_on if place else None,
+        place_withdrawn_on=place.withdrawn_on if place else None,
+    )
+
+
+def team_programmes():
+    """The programmes schools sign up to as teams, by name."""
+    return Programme.objects.filter(participation=TEAMS).order_by("name")
+
+
+def engagement_roster(
+    *, academic_year: int, on: datetime.date, programme: Programme | None = None
+) -> Roster:
+    """The schools signed up to a Work Group programme's cohorts of a school year (or to every
+    Work Group's, without a programme) as things stood at the end of `on`: each with its
+    sign-up date, status (signed up, active, completed or withdrawn) and completion date.
+
+    A school is on it once its sign-up was sent, unless its school declined it or the hub did
+    not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
+    completed if its place was completed by then; active if it held a place by then and the
+    cohort had started; otherwise signed up. In two queries, however many schools.
+    """
+    cohorts = Cohort.objects.filter(academic_year=academic_year, programme__participation=TEAMS)
+    if programme is not None:
+        cohorts = cohorts.filter(programme=programme)
+    applications = (
+        Application.objects.filter(
+            team=True, cohort__in=cohorts, submitted_at__lt=_end_of(on), school__isnull=False
+        )
+        .select_related("school", "cohort__programme", "school_place")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ApplicationEvent.objects.filter(at__lt=_end_of(on)).only(
+                    "application_id", "to_status", "at"
+                ),
+                to_attr="roster_events",
+            )
+        )
+        .order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
+    )
+    rows = []
+    for application in applications:
+        facts = _facts(application)
+        status = roster_status(facts, on)
+        if status is None:
+            continue
+        withdrawn_on = None
+        if status == RosterStatus.WITHDRAWN:
+            withdrawn_on = min(
+                day
+                for day in (facts.place_withdrawn_on, facts.sign_up_withdrawn_on)
+                if day is not None and day <= on
+            )
+        rows.append(
+            RosterRow(
+                application=application,
+                status=status,
+                signed_up_on=facts.sent_on,
+                completed_on=facts.completed_on if _by(facts.completed_on, on) else None,
+                withdrawn_on=withdrawn_on,
+            )
+        )
+    return Roster(academic_year=academic_year, on=on, programme=programme, rows=rows)
+
+
+@dataclass(frozen=True)
+class RosterChoice:
+    """What the roster page and its export were asked for, with the defaults filled in."""
+
+    academic_year: int
+    on: datetime.date
+    programme: Programme | None
+
+    @property
+    def year_label(self) -> str:
+        return academic_year_label(self.academic_year)
+
+
+def roster_choice(filters: Mapping[str, str]) -> RosterChoice:
+    """The roster's filters read from a query: programme (a Work Group's slug; blank for all),
+    year (2025 means 2025/26; this school year when blank) and on (a day, YYYY-MM-DD; today
+    when blank or not a date).
+
+    Raises Programme.DoesNotExist for a slug that is not a Work Group's."""
+    today = timezone.localdate()
+    year = str(filters.get("year") or "")
+    academic_year = int(year) if year.isdigit() and len(year) == 4 else academic_year_of(today)
+    try:
+        on = datetime.date.fromisoformat(str(filters.get("on") or ""))
+    except ValueError:
+        on = today
+    slug = filters.get("programme") or ""
+    programme = team_programmes().get(slug=slug) if slug else None
+    return RosterChoice(academic_year=academic_year, on=on, programme=programme)
+
+
+# ---- The hub's area ----
+
+# Open, as a school counts for the share: proposed-to-open schools have no pupils yet.
+OPEN_STATUSES = (School.Status.OPEN, School.Status.OPEN_PROPOSED_TO_CLOSE)
+# GIAS phases that teach primary pupils, as hubs count primary schools.
+PRIMARY_PHASES = ("Primary", "Middle deemed primary")
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One local authority in the hub's area: its open primary schools and how many are
+    engaged in the year."""
+
+    local_authority: LocalAuthority
+    schools: int
+    engaged: int
+
+    @property
+    def percent(self) -> float:
+        """The share engaged, as a percentage to one decimal place (0 with no schools)."""
+        return round(100 * self.engaged / self.schools, 1) if self.schools else 0.0
+
+
+@dataclass(frozen=True)
+class AreaEngagement:
+    academic_year: int
+    rows: list[AreaRow]
+
+    @property
+    def total(self) -> AreaRow:
+        return AreaRow(
+            local_authority=LocalAuthority(code="", name="The hub's area"),
+            schools=sum(row.schools for row in self.rows),
+            engaged=sum(row.engaged for row in self.rows),
+        )
+
+
+def area_primary_schools():
+    """The open primary schools of the local authorities in the hub's area."""
+    return School.objects.filter(
+        la_code__in=LocalAuthority.objects.filter(in_hub_area=True).values("code"),
+        status_code__in=OPEN_STATUSES,
+        phase_name__in=PRIMARY_PHASES,
+    )
+
+
+def hub_area_engagement(*, academic_year: int) -> AreaEngagement:
+    """Per local authority in the hub's area: its open primary schools and how many of them
+    are engaged in the school year (hold a place, taking part or completed, in a cohort of any
+    Work Group programme of that year). In three queries, however many authorities and
+    schools."""
+    places = SchoolPlace.objects.holding_a_place().filter(
+        school=OuterRef("pk"),
+        cohort__academic_year=academic_year,
+        cohort__programme__participation=TEAMS,
+    )
+    counts = (
+        area_primary_schools()
+        .annotate(is_engaged=Exists(places))
+        .order_by()
+        .values("la_code", "is_engaged")
+        .annotate(count=Count("pk"))
+    )
+    schools: Counter = Counter()
+    engaged: Counter = Counter()
+    for row in counts:
+        schools[row["la_code"]] += row["count"]
+        if row["is_engaged"]:
+            engaged[row["la_code"]] += row["count"]
+    rows = [
+        AreaRow(local_authority=la, schools=schools[la.code], engaged=engaged[la.code])
+        for la in LocalAuthority.objects.filter(in_hub_area=True).order_by("name")
+    ]
+    return AreaEngagement(academic_year=academic_year, rows=rows)

@@ -1,0 +1,484 @@
+"""Work Group engagement: the roster as it stood on a day (DfE's February snapshot and August
+completions), its exports, and the share of the hub's area's open primary schools engaged."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application
+from applications.services import application_accept, application_school_decide
+from applications.services import application_withdraw as sign_up_withdraw
+from applications.tests.factories import bulk_applications, team_sign_up
+from cohorts.models import Cohort
+from cohorts.tests.factories import CohortFactory
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
+from participants.models import SchoolPlace
+from programmes.tests.factories import ProgrammeFactory, work_group_programme
+from reports.engagement import (
+    RosterStatus,
+    SignUpFacts,
+    engagement_roster,
+    hub_area_engagement,
+    roster_status,
+)
+from schools.models import LocalAuthority, School
+from schools.services import hub_area_set
+from schools.tests.factories import SchoolFactory, bulk_schools
+
+from .factories import column, rows_of
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+FEBRUARY, AUGUST = D(2026, 2, 1), D(2026, 8, 31)
+
+
+# ---- The rule, facts in and status out ----
+
+BASE = dict(sent_on=D(2025, 11, 5), starts_on=D(2025, 10, 1))
+
+
+@pytest.mark.parametrize(
+    ("facts", "on", "expected"),
+    [
+        (dict(), D(2025, 11, 4), None),  # not sent yet
+        (dict(), D(2025, 11, 5), RosterStatus.SIGNED_UP),  # sent that day
+        (dict(accepted_on=D(2025, 11, 20)), D(2025, 11, 19), RosterStatus.SIGNED_UP),
+        (dict(accepted_on=D(2025, 11, 20)), D(2025, 11, 20), RosterStatus.ACTIVE),
+        # A place before the Work Group starts: still signed up until it does.
+        (
+            dict(starts_on=D(2026, 2, 15), accepted_on=D(2026, 1, 20)),
+            FEBRUARY,
+            RosterStatus.SIGNED_UP,
+        ),
+        (dict(never_joined_on=D(2025, 12, 1)), D(2025, 11, 30), RosterStatus.SIGNED_UP),
+        (dict(never_joined_on=D(2025, 12, 1)), D(2025, 12, 1), None),  # declined: off it
+        (dict(sign_up_withdrawn_on=D(2026, 1, 20)), FEBRUARY, RosterStatus.WITHDRAWN),
+        (
+            dict(accepted_on=D(2025, 11, 20), place_withdrawn_on=D(2026, 5, 12)),
+            FEBRUARY,
+            RosterStatus.ACTIVE,
+        ),
+        (
+            dict(accepted_on=D(2025, 11, 20), place_withdrawn_on=D(2026, 5, 12)),
+            AUGUST,
+            RosterStatus.WITHDRAWN,
+        ),
+        (
+            dict(accepted_on=D(2025, 11, 20), completed_on=D(2026, 7, 10)),
+            D(2026, 7, 9),
+            RosterStatus.ACTIVE,
+        ),
+        (
+            dict(accepted_on=D(2025, 11, 20), completed_on=D(2026, 7, 10)),
+            AUGUST,
+            RosterStatus.COMPLETED,
+        ),
+    ],
+)
+def test_roster_status_as_it_stood_on_a_day(facts, on, expected):
+    assert roster_status(SignUpFacts(**{**BASE, **facts}), on) == expected
+
+
+# ---- The hand-counted hub: one programme's 2025/26 sign-ups ----
+
+
+def _at(day: D):
+    """The clock at noon on `day`, in London."""
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    return time_machine.travel(moment, tick=False)
+
+
+def _sign_up(cohort, name: str, sent: D, *, approved: bool = True) -> Application:
+    with _at(sent):
+        application = team_sign_up(
+            cohort=cohort,
+            school=SchoolFactory(name=name),
+            status=Application.Status.AWAITING_SCHOOL,
+        )
+        if approved:
+            application_school_decide(
+                application=application,
+                approve=True,
+                name="Helen Whitfield",
+                email="h@s.example",
+                commits_school=True,  # approving a Work Group sign-up commits the school
+            )
+    return application
+
+
+def _accept(application, day: D):
+    with _at(day):
+        return application_accept(application=application, by=UserFactory())
+
+
+def _place_ends(application, status: str, day: D) -> None:
+    """The school's place completed or withdrawn on `day` (as the Work Group Lead records)."""
+    field = "completed_on" if status == SchoolPlace.Status.COMPLETED else "withdrawn_on"
+    SchoolPlace.objects.filter(application=application).update(status=status, **{field: day})
+
+
+@pytest.fixture
+def hub():
+    """Mastering Number 2025/26 (from 1 October 2025, and a second group from 15 February 2026):
+
+    | school | sent | then | 1 Feb 2026 | 31 Aug 2026 |
+    | Ash | 10 Sep | place 20 Sep, completed 10 Jul | active | completed |
+    | Birch | 5 Nov | place 20 Nov, withdrew 12 May | active | withdrawn |
+    | Cedar | 15 Jan | place 1 Mar | signed up | active |
+    | Damson | 1 Dec | declined by its school 10 Dec | - | - |
+    | Elm | 1 Mar | place 10 Mar, completed 20 Jul | - | completed |
+    | Fir | 1 Oct | sign-up withdrawn 20 Jan | withdrawn | withdrawn |
+    | Hazel | 10 Jan | place 25 Jan in the February group | signed up | active |
+    | Larch | 2024/25's cohort | | - | - |
+    """
+    programme = work_group_programme(name="Mastering Number", short_name="MN", slug="mn")
+    autumn = CohortFactory(
+        programme=programme,
+        academic_year=2025,
+        starts_on=D(2025, 10, 1),
+        ends_on=D(2026, 7, 17),
+        status=Cohort.Status.OPEN,
+        name="Autumn group",
+    )
+    february = CohortFactory(
+        programme=programme,
+        academic_year=2025,
+        starts_on=D(2026, 2, 15),
+        ends_on=D(2026, 7, 17),
+        status=Cohort.Status.OPEN,
+        name="February group",
+    )
+    last_year = CohortFactory(
+        programme=programme,
+        academic_year=2024,
+        starts_on=D(2024, 10, 1),
+        ends_on=D(2025, 7, 17),
+        status=Cohort.Status.OPEN,
+    )
+    ash = _sign_up(autumn, "Ash Primary", D(2025, 9, 10))
+    _accept(ash, D(2025, 9, 20))
+    _place_ends(ash, SchoolPlace.Status.COMPLETED, D(2026, 7, 10))
+    birch = _sign_up(autumn, "Birch Primary", D(2025, 11, 5))
+    _accept(birch, D(2025, 11, 20))
+    _place_ends(birch, SchoolPlace.Status.WITHDRAWN, D(2026, 5, 12))
+    cedar = _sign_up(autumn, "Cedar Primary", D(2026, 1, 15))
+    _accept(cedar, D(2026, 3, 1))
+    damson = _sign_up(autumn, "Damson Primary", D(2025, 12, 1), approved=False)
+    with _at(D(2025, 12, 10)):
+        application_school_decide(
+            application=damson, approve=False, name="Head", email="h@d.example", comment="Busy"
+        )
+    elm = _sign_up(autumn, "Elm Primary", D(2026, 3, 1))
+    _accept(elm, D(2026, 3, 10))
+    _place_ends(elm, SchoolPlace.Status.COMPLETED, D(2026, 7, 20))
+    fir = _sign_up(autumn, "Fir Primary", D(2025, 10, 1))
+    with _at(D(2026, 1, 20)):
+        sign_up_withdraw(application=fir, by=fir.applicant)
+    hazel = _sign_up(february, "Hazel Primary", D(2026, 1, 10))
+    _accept(hazel, D(2026, 1, 25))
+    larch = _sign_up(last_year, "Larch Primary", D(2024, 9, 1))
+    _accept(larch, D(2024, 9, 5))
+    return programme
+
+
+def _statuses(roster) -> dict[str, str]:
+    return {row.school.name.split()[0]: row.status.label for row in roster.rows}
+
+
+def test_the_february_snapshot_counts_the_sign_ups_as_they_stood(hub):
+    roster = engagement_roster(academic_year=2025, on=FEBRUARY, programme=hub)
+
+    assert _statuses(roster) == {
+        "Ash": "Active",
+        "Birch": "Active",  # withdrew in May: in February it was taking part
+        "Cedar": "Signed up",
+        "Fir": "Withdrawn",
+        "Hazel": "Signed up",  # a place, but its group had not started
+    }
+    assert roster.counts == {
+        "Signed up": 2,
+        "Active": 2,
+        "Completed": 0,
+        "Withdrawn": 1,
+        "In all": 5,
+    }
+
+
+def test_august_completions_leave_out_the_school_that_withdrew_in_may(hub):
+    roster = engagement_roster(academic_year=2025, on=AUGUST, programme=hub)
+
+    completed = [row.school.name for row in roster.rows if row.status == RosterStatus.COMPLETED]
+    assert completed == ["Ash Primary", "Elm Primary"]
+    birch = next(row for row in roster.rows if row.school.name == "Birch Primary")
+    assert (birch.status, birch.withdrawn_on, birch.completed_on) == (
+        RosterStatus.WITHDRAWN,
+        D(2026, 5, 12),
+        None,
+    )
+    assert roster.counts == {
+        "Signed up": 0,
+        "Active": 2,
+        "Completed": 2,
+        "Withdrawn": 2,
+        "In all": 6,
+    }
+    ash = next(row for row in roster.rows if row.school.name == "Ash Primary")
+    assert (ash.signed_up_on, ash.completed_on) == (D(2025, 9, 10), D(2026, 7, 10))
+
+
+def test_another_programmes_and_another_years_schools_are_not_on_the_roster(hub):
+    other = CohortFactory(programme=work_group_programme(), academic_year=2025)
+    with _at(D(2025, 9, 1)):
+        team_sign_up(cohort=other)
+
+    this_programme = engagement_roster(academic_year=2025, on=AUGUST, programme=hub)
+    every_work_group = engagement_roster(academic_year=2025, on=AUGUST)
+    last_year = engagement_roster(academic_year=2024, on=D(2025, 8, 31), programme=hub)
+
+    assert len(this_programme.rows) == 6
+    assert len(every_work_group.rows) == 7
+    assert _statuses(last_year) == {"Larch": "Active"}
+
+
+# ---- The roster page and its exports ----
+
+
+def _manager(client):
+    user = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    sign_in(client, user)
+    return user
+
+
+def test_the_roster_page_shows_the_day_chosen_with_quick_picks_for_february_and_august(client, hub):
+    _manager(client)
+
+    page = client.get(
+        reverse("reports:engagement-roster"), {"programme": "mn", "year": 2025, "on": "2026-02-01"}
+    )
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert [row.school.name for row in page.context["roster"].rows][:2] == [
+        "Ash Primary",
+        "Birch Primary",
+    ]
+    assert "on=2026-02-01" in html and "on=2026-08-31" in html  # the quick picks
+    assert "February snapshot (1 Feb 2026)" in html
+    assert "/exports/engagement-roster/csv/?programme=mn&amp;year=2025&amp;on=2026-02-01" in html
+
+
+def test_an_unknown_programme_is_not_found(client):
+    _manager(client)
+
+    page = client.get(reverse("reports:engagement-roster"), {"programme": "nothing"})
+
+    assert page.status_code == 404
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_roster_exports_hold_the_rows_of_the_day_chosen(client, hub, file_format):
+    _manager(client)
+
+    response = client.get(
+        reverse("reports:export-create", args=["engagement-roster", file_format]),
+        {"programme": "mn", "year": "2025", "on": "2026-08-31"},
+    )
+
+    assert response.status_code == 200
+    assert "engagement-mn-2025-on-2026-08-31" in response["Content-Disposition"]
+    rows = rows_of(response, file_format)
+    assert rows[0] == [
+        "School URN",
+        "School",
+        "Local authority",
+        "Programme",
+        "Cohort",
+        "Signed up",
+        "Status",
+        "Completed",
+        "Withdrawn",
+    ]
+    assert column(rows, "School") == [
+        "Ash Primary",
+        "Birch Primary",
+        "Cedar Primary",
+        "Elm Primary",
+        "Fir Primary",
+        "Hazel Primary",
+    ]
+    assert column(rows, "Status") == [
+        "Completed",
+        "Withdrawn",
+        "Active",
+        "Completed",
+        "Withdrawn",
+        "Active",
+    ]
+    urns = [str(urn) for urn in column(rows, "School URN")]
+    assert urns == [
+        str(School.objects.get(name=f"{name} Primary").urn)
+        for name in ("Ash", "Birch", "Cedar", "Elm", "Fir", "Hazel")
+    ]
+
+
+def test_a_facilitator_may_neither_see_nor_export_the_roster(client):
+    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
+
+    page = client.get(reverse("reports:engagement-roster"))
+    export = client.get(reverse("reports:export-create", args=["engagement-roster", "csv"]))
+
+    assert (page.status_code, export.status_code) == (403, 403)
+
+
+def test_the_roster_pages_query_count_does_not_grow_with_the_schools(client):
+    _manager(client)
+    cohort = CohortFactory(
+        programme=work_group_programme(slug="grow"), academic_year=2025, starts_on=D(2025, 10, 1)
+    )
+
+    def add_rows(count):
+        bulk_applications(
+            count,
+            cohort=cohort,
+            team=True,
+            status=Application.Status.SCHOOL_APPROVED,
+            submitted_at=timezone.make_aware(datetime.datetime(2025, 9, 1)),
+        )
+
+    url = reverse("reports:engagement-roster") + "?programme=grow&year=2025&on=2026-02-01"
+    assert_queries_do_not_grow(client, url, add_rows, sizes=(3, 30))
+
+
+# ---- The hub's area ----
+
+
+def _area_school(la: str, *, engaged_in=None, **fields) -> School:
+    school = SchoolFactory(la_code=la, **fields)
+    if engaged_in is not None:
+        application = team_sign_up(cohort=engaged_in, school=school)
+        application_accept(application=application, by=UserFactory())
+    return school
+
+
+@pytest.fixture
+def area():
+    """Two authorities in the area, one outside it; hand counted for 2025/26:
+
+    Cheshire West (875): 5 open primary schools (one of them middle deemed primary), 2 engaged
+    (one completed); of the other 3, one was engaged only in 2024/25 and one holds a place in
+    an NPQ cohort; a closed primary and a secondary school, both engaged, are not counted.
+    Wirral (344): 2 open primary schools, none engaged (one withdrew).
+    Halton (876), not in the area: one engaged school.
+    """
+    for code, name in (("875", "Cheshire West"), ("344", "Wirral"), ("876", "Halton")):
+        LocalAuthority.objects.create(code=code, name=name)
+    hub_area_set(codes=["875", "344"], by=StaffUserFactory())
+    programme = work_group_programme()
+    this_year = CohortFactory(programme=programme, academic_year=2025, capacity=20)
+    last_year = CohortFactory(programme=programme, academic_year=2024, capacity=20)
+    npq = CohortFactory(programme=ProgrammeFactory(), academic_year=2025)
+    _area_school("875", engaged_in=this_year)
+    completed = _area_school("875", engaged_in=this_year, phase_name="Middle deemed primary")
+    SchoolPlace.objects.filter(school=completed).update(
+        status=SchoolPlace.Status.COMPLETED, completed_on=D(2026, 7, 1)
+    )
+    _area_school("875", engaged_in=last_year)
+    _area_school("875")
+    in_an_npq = _area_school("875")
+    SchoolPlace.objects.create(  # a place in a cohort of a programme that is not a Work Group
+        cohort=npq,
+        school=in_an_npq,
+        application=bulk_applications(1, cohort=npq, team=True, school=in_an_npq)[0],
+    )
+    _area_school("875", status_code=School.Status.CLOSED, engaged_in=this_year)
+    _area_school("875", phase_name="Secondary", engaged_in=this_year)
+    withdrew = _area_school("344", engaged_in=this_year)
+    SchoolPlace.objects.filter(school=withdrew).update(
+        status=SchoolPlace.Status.WITHDRAWN, withdrawn_on=D(2025, 11, 1)
+    )
+    _area_school("344")
+    _area_school("876", engaged_in=this_year)
+
+
+def test_the_share_engaged_by_local_authority_matches_the_hand_count(area):
+    engagement = hub_area_engagement(academic_year=2025)
+
+    assert [(r.local_authority.name, r.schools, r.engaged, r.percent) for r in engagement.rows] == [
+        ("Cheshire West", 5, 2, 40.0),
+        ("Wirral", 2, 0, 0.0),
+    ]
+    total = engagement.total
+    assert (total.schools, total.engaged, total.percent) == (7, 2, 28.6)
+
+
+def test_last_years_engagement_is_counted_in_its_own_year(area):
+    engagement = hub_area_engagement(academic_year=2024)
+
+    assert [(r.local_authority.code, r.engaged) for r in engagement.rows] == [
+        ("875", 1),
+        ("344", 0),
+    ]
+
+
+def test_the_area_page_shows_the_table_and_its_bars(client, area):
+    _manager(client)
+
+    page = client.get(reverse("reports:engagement-area"), {"year": "2025"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<th scope="row" class="fw-normal">Cheshire West</th>' in html
+    assert "2 of 7 open primary schools engaged (28.6%)" in html
+    assert 'width="40.0%"' in html  # Cheshire West's bar
+    assert "Halton" not in html
+
+
+def test_the_area_pages_query_count_does_not_grow_with_authorities_and_schools(client):
+    _manager(client)
+    cohort = CohortFactory(programme=work_group_programme(), academic_year=2025)
+
+    def add_rows(count):
+        start = LocalAuthority.objects.count()
+        codes = [f"{start + i:03d}" for i in range(count)]
+        LocalAuthority.objects.bulk_create(
+            LocalAuthority(code=code, name=f"Authority {code}", in_hub_area=True) for code in codes
+        )
+        for code in codes:
+            schools = bulk_schools(2, la_code=code)
+            places = bulk_applications(1, cohort=cohort, team=True, school=schools[0])
+            SchoolPlace.objects.create(cohort=cohort, school=schools[0], application=places[0])
+
+    url = reverse("reports:engagement-area") + "?year=2025"
+    assert_queries_do_not_grow(client, url, add_rows, sizes=(3, 20))
+
+
+def test_staff_set_the_hub_area_and_an_unknown_code_changes_nothing(client):
+    LocalAuthority.objects.create(code="875", name="Cheshire West", in_hub_area=True)
+    LocalAuthority.objects.create(code="344", name="Wirral")
+    sign_in(client, StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]))
+
+    response = client.post(reverse("schools:hub-area"), {"local_authorities": ["344"]})
+
+    assert response.status_code == 302
+    assert list(LocalAuthority.objects.filter(in_hub_area=True).values_list("code", flat=True)) == [
+        "344"
+    ]
+    with pytest.raises(ValidationError, match="No local authority has the code 999"):
+        hub_area_set(codes=["875", "999"], by=StaffUserFactory())
+    assert list(LocalAuthority.objects.filter(in_hub_area=True).values_list("code", flat=True)) == [
+        "344"
+    ]
+
+
+def test_a_programme_lead_sees_the_area_but_may_not_change_it(client):
+    _manager(client)
+
+    assert client.get(reverse("reports:engagement-area")).status_code == 200
+    assert client.get(reverse("schools:hub-area")).status_code == 403

@@ -1,0 +1,249 @@
+"""Work Group grants: owed when a school's team is accepted, then claimed and paid, or
+cancelled with a reason; the list with its filters and totals, and its exports."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.services import application_accept
+from applications.tests.factories import bulk_applications, team_sign_up
+from cohorts.tests.factories import CohortFactory
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
+from participants.models import GrantClaim, SchoolPlace
+from participants.services import (
+    grant_claim_cancel,
+    grant_claim_mark_claimed,
+    grant_claim_mark_paid,
+)
+from programmes.models import ProgrammeGrant
+from programmes.tests.factories import work_group_programme
+from schools.tests.factories import SchoolFactory
+
+from .factories import column, rows_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _owed(cohort, school_name: str = "Ash Primary") -> GrantClaim:
+    """A school's team accepted into a Work Group with a grant: the grant is owed."""
+    application = team_sign_up(cohort=cohort, school=SchoolFactory(name=school_name))
+    place = application_accept(application=application, by=UserFactory())
+    return place.grant_claim
+
+
+@pytest.fixture
+def development():
+    programme = work_group_programme(
+        "Lead teacher", "Second lead teacher", name="TfM Development", short_name="TfM", slug="tfm"
+    )
+    ProgrammeGrant.objects.create(
+        programme=programme, academic_year=2025, amount=1000, purpose="Towards cover"
+    )
+    ProgrammeGrant.objects.create(
+        programme=programme, academic_year=2026, amount=1200, purpose="Towards cover"
+    )
+    return programme
+
+
+# ---- The services ----
+
+
+def test_a_claim_is_received_then_paid_with_the_dates_and_who_in_its_note(development):
+    claim = _owed(CohortFactory(programme=development, academic_year=2025))
+    staff = StaffUserFactory(first_name="Priya", last_name="Shah")
+
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 12, tzinfo=datetime.UTC), tick=False):
+        grant_claim_mark_claimed(claim=claim, by=staff)
+    with time_machine.travel(datetime.datetime(2026, 3, 20, 12, tzinfo=datetime.UTC), tick=False):
+        grant_claim_mark_paid(claim=claim, by=staff)
+
+    claim.refresh_from_db()
+    assert (claim.amount, claim.status) == (1000, "paid")
+    assert (claim.claimed_on, claim.paid_on) == (
+        datetime.date(2026, 3, 2),
+        datetime.date(2026, 3, 20),
+    )
+    assert claim.note.splitlines() == [
+        "2 Mar 2026: Claim received (Priya Shah)",
+        "20 Mar 2026: Paid (Priya Shah)",
+    ]
+
+
+def test_a_grant_not_yet_claimed_cannot_be_paid_and_nothing_changes(development):
+    claim = _owed(CohortFactory(programme=development, academic_year=2025))
+
+    with pytest.raises(ValidationError, match="Ash Primary's grant has not been claimed yet"):
+        grant_claim_mark_paid(claim=claim, by=StaffUserFactory())
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.paid_on, claim.note) == ("owed", None, "")
+
+
+def test_cancelling_needs_a_reason_and_a_paid_grant_cannot_be_cancelled(development):
+    cohort = CohortFactory(programme=development, academic_year=2025)
+    owed, paid = _owed(cohort), _owed(cohort, "Birch Primary")
+    staff = StaffUserFactory()
+    grant_claim_mark_claimed(claim=paid, by=staff)
+    grant_claim_mark_paid(claim=paid, by=staff)
+
+    with pytest.raises(ValidationError, match="Say why the grant is cancelled"):
+        grant_claim_cancel(claim=owed, by=staff, reason="  ")
+    with pytest.raises(ValidationError, match="grant is paid, so it cannot be marked cancelled"):
+        grant_claim_cancel(claim=paid, by=staff, reason="Withdrew")
+    grant_claim_cancel(claim=owed, by=staff, reason="The school withdrew in May.")
+
+    owed.refresh_from_db(), paid.refresh_from_db()
+    assert (owed.status, paid.status) == ("cancelled", "paid")
+    assert owed.note.endswith(": The school withdrew in May.")
+
+
+# ---- The list, its actions and its exports ----
+
+
+@pytest.fixture
+def claims(development):
+    """Hand counted: 2025/26 Ash owed, Birch claimed, Cedar paid, Damson cancelled (£1,000
+    each); 2026/27 Elm owed (£1,200)."""
+    this_year = CohortFactory(programme=development, academic_year=2025, capacity=10)
+    next_year = CohortFactory(programme=development, academic_year=2026, capacity=10)
+    staff = StaffUserFactory()
+    made = {
+        name: _owed(this_year, f"{name} Primary") for name in ("Ash", "Birch", "Cedar", "Damson")
+    }
+    made["Elm"] = _owed(next_year, "Elm Primary")
+    grant_claim_mark_claimed(claim=made["Birch"], by=staff)
+    grant_claim_mark_claimed(claim=made["Cedar"], by=staff)
+    grant_claim_mark_paid(claim=made["Cedar"], by=staff)
+    grant_claim_cancel(claim=made["Damson"], by=staff, reason="Withdrew")
+    return made
+
+
+def _manager(client):
+    sign_in(client, StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]))
+
+
+def _totals(page) -> dict[str, tuple[int, int]]:
+    return {total.label: (total.count, total.amount) for total in page.context["totals"]}
+
+
+def test_the_list_filters_by_year_and_status_and_totals_what_it_shows(client, claims):
+    _manager(client)
+    url = reverse("reports:grant-claim-list")
+
+    every = client.get(url)
+    this_year = client.get(url, {"programme": "tfm", "year": "2025"})
+    owed = client.get(url, {"status": "owed"})
+
+    assert _totals(every) == {
+        "Owed": (2, 2200),
+        "Claim received": (1, 1000),
+        "Paid": (1, 1000),
+        "Cancelled": (1, 1000),
+    }
+    assert _totals(this_year)["Owed"] == (1, 1000)
+    assert [c.school_place.school.name for c in this_year.context["object_list"]] == [
+        "Ash Primary",
+        "Birch Primary",
+        "Cedar Primary",
+        "Damson Primary",
+    ]
+    assert [c.school_place.school.name for c in owed.context["object_list"]] == [
+        "Elm Primary",
+        "Ash Primary",
+    ]
+    html = every.content.decode()
+    assert "<td>Claim received" in html  # Birch's status, in words
+
+
+def test_staff_mark_a_claim_received_from_the_list_and_are_told_a_refusal(client, claims):
+    _manager(client)
+    ash = claims["Ash"]
+    back = reverse("reports:grant-claim-list") + "?status=owed"
+
+    received = client.post(
+        reverse("reports:grant-claim-update", args=[ash.pk]), {"action": "claimed", "next": back}
+    )
+    refused = client.post(
+        reverse("reports:grant-claim-update", args=[claims["Cedar"].pk]),
+        {"action": "cancelled", "reason": "Late", "next": back},
+        follow=True,
+    )
+
+    assert received.status_code == 302 and received.url == back
+    ash.refresh_from_db()
+    assert (ash.status, ash.claimed_on) == ("claimed", timezone.localdate())
+    assert "Cedar Primary&#x27;s grant is paid, so it cannot be marked cancelled" in (
+        refused.content.decode()
+    )
+
+
+def test_a_post_elsewhere_goes_back_to_the_list_not_off_the_site(client, claims):
+    _manager(client)
+
+    response = client.post(
+        reverse("reports:grant-claim-update", args=[claims["Ash"].pk]),
+        {"action": "claimed", "next": "https://evil.example/"},
+    )
+
+    assert response.url == reverse("reports:grant-claim-list")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_grants_export_holds_the_filtered_claims_with_status_in_words(
+    client, claims, file_format
+):
+    _manager(client)
+
+    response = client.get(
+        reverse("reports:export-create", args=["grant-claims", file_format]),
+        {"year": "2025", "programme": "tfm"},
+    )
+
+    rows = rows_of(response, file_format)
+    assert column(rows, "School") == [
+        "Ash Primary",
+        "Birch Primary",
+        "Cedar Primary",
+        "Damson Primary",
+    ]
+    assert column(rows, "Status") == ["Owed", "Claim received", "Paid", "Cancelled"]
+    assert [int(amount) for amount in column(rows, "Amount (£)")] == [1000] * 4
+
+
+def test_a_facilitator_may_not_see_or_change_grants(client, claims):
+    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
+
+    listing = client.get(reverse("reports:grant-claim-list"))
+    change = client.post(
+        reverse("reports:grant-claim-update", args=[claims["Ash"].pk]), {"action": "claimed"}
+    )
+
+    assert (listing.status_code, change.status_code) == (403, 403)
+    claims["Ash"].refresh_from_db()
+    assert claims["Ash"].status == "owed"
+
+
+def test_the_grants_lists_query_count_does_not_grow_with_the_claims(
+    client, django_assert_max_num_queries
+):
+    _manager(client)
+    cohort = CohortFactory(programme=work_group_programme(), academic_year=2025)
+
+    def add_rows(count):
+        for application in bulk_applications(count, cohort=cohort, team=True):
+            place = SchoolPlace.objects.create(
+                cohort=cohort, school_id=application.school_id, application=application
+            )
+            GrantClaim.objects.create(school_place=place, amount=1000, purpose="Towards cover")
+
+    small, large = assert_queries_do_not_grow(
+        client, reverse("reports:grant-claim-list"), add_rows, sizes=(3, 30)
+    )
+    with django_assert_max_num_queries(large):
+        client.get(reverse("reports:grant-claim-list") + "?year=2025")
