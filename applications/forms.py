@@ -18,6 +18,31 @@ class SchoolDecisionForm(forms.Form):
     )
 
 
+class TeamSchoolDecisionForm(SchoolDecisionForm):
+    """The headteacher's decision on a school's Work Group sign-up: approving commits the
+    school to what the Work Group asks of it."""
+
+    commits_school = forms.BooleanField(required=False)
+
+    def __init__(self, *args, school_name: str = "the school", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            ("approve", "Approve the sign-up"),
+            ("decline", "Decline it"),
+        ]
+        self.fields[
+            "commits_school"
+        ].label = f"I commit {school_name} to what the Work Group asks of it, as set out above"
+        self.fields["commits_school"].help_text = "Needed to approve."
+        self.order_fields(["decision", "commits_school", "name", "comment"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "approve" and not data.get("commits_school"):
+            self.add_error("commits_school", "Tick this to approve: it commits the school.")
+        return data
+
+
 class DelegateApprovalForm(forms.Form):
     email = forms.EmailField(label="Colleague's email address")
     name = forms.CharField(max_length=200, label="Your name")

@@ -21,10 +21,17 @@ from schools.selectors import school_prerequisites_check
 
 from .fees import application_fee_sentence
 from .links import approval_url
-from .models import Application, ApplicationEvent
+from .models import Application, ApplicationEvent, TeamMember
 from .places import places
 from .steps import answers_still_asked, first_unanswered
 from .tasks import application_send_email_task
+from .team_steps import (
+    SLOT_NAMED,
+    SLOT_NO_ONE,
+    slot_answer_key,
+    team_first_unanswered,
+    team_steps_for,
+)
 
 APPLICATION_EMAILS = {
     Application.Status.AWAITING_SCHOOL: "application_received",
@@ -98,6 +105,11 @@ def application_start(*, applicant: User, cohort) -> Application:
     """
     if not Cohort.objects.accepting_applications().filter(pk=cohort.pk).exists():
         raise ValidationError(f"{cohort} is not taking applications.")
+    if cohort.programme.for_school_teams:
+        raise ValidationError(
+            f"Schools sign up for {cohort.programme.name} as a team, not teachers one by one: "
+            "choose “Sign up your school”."
+        )
     live = Application.objects.filter(applicant=applicant, cohort=cohort).exclude(
         status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
     )
@@ -121,8 +133,11 @@ def application_save_answers(*, application: Application, answers: dict) -> Appl
     if application.status != Application.Status.DRAFT:
         raise ValidationError("This application has been sent, so it can no longer change.")
     merged = {**application.answers, **answers}
-    # A changed answer can make earlier ones moot (a school, once working in early years).
-    application.answers = answers_still_asked(merged, application.cohort.programme)
+    # A changed answer can make earlier ones moot (a school, once working in early years);
+    # a school's sign-up asks the same questions whatever the answers.
+    application.answers = (
+        merged if application.team else answers_still_asked(merged, application.cohort.programme)
+    )
     application.save(update_fields=["answers", "updated_at"])
     return application
 
@@ -170,8 +185,11 @@ def _same_course(course: str) -> list[str]:
 def application_submit(*, application: Application, by: User) -> Application:
     """Send the application: work out and record its funding, then ask the school to approve.
 
-    Raises ValidationError when an answer it needs is missing.
+    Raises ValidationError when an answer it needs is missing. A school's Work Group sign-up
+    is sent by team_sign_up_submit.
     """
+    if application.team:
+        return team_sign_up_submit(application=application, by=by)
     application = _locked(application)
     _refuse_unless(application, Application.Status.AWAITING_SCHOOL, "It cannot be sent.")
     if not Cohort.objects.accepting_applications().filter(pk=application.cohort_id).exists():
@@ -220,6 +238,160 @@ def application_submit(*, application: Application, by: User) -> Application:
 
 
 @transaction.atomic
+def team_sign_up_start(*, applicant: User, cohort) -> Application:
+    """A draft of a school's team sign-up for a Work Group cohort, made by its maths lead or
+    headteacher (the one already started, if there is one).
+
+    Raises ValidationError when the cohort is not taking sign-ups, its programme is applied
+    for by teachers one by one, or the applicant has already sent a sign-up for it.
+    """
+    if not Cohort.objects.accepting_applications().filter(pk=cohort.pk).exists():
+        raise ValidationError(f"{cohort} is not taking sign-ups.")
+    if not cohort.programme.for_school_teams:
+        raise ValidationError(
+            f"Teachers apply for {cohort.programme.name} one by one, not as a school's team: "
+            "choose “Apply”."
+        )
+    live = Application.objects.filter(applicant=applicant, cohort=cohort).exclude(
+        status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
+    )
+    existing = live.first()
+    if existing and existing.status != Application.Status.DRAFT:
+        raise ValidationError("You have already sent a school's sign-up for this Work Group.")
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Application.objects.create(applicant=applicant, cohort=cohort, team=True)
+    except IntegrityError:  # a double click: the first request made it
+        return live.get()
+
+
+@transaction.atomic
+def team_slot_fill(*, application: Application, slot, people: list[dict]) -> list[TeamMember]:
+    """Name the people (first_name, last_name, email) a school's draft sign-up puts in one of
+    the Work Group's role slots, in place of those named before; none means no one in it.
+
+    Raises ValidationError once the sign-up is sent, for a slot of another programme, for
+    more people than the slot takes, no one in a slot that needs someone, or an email address
+    named twice.
+    """
+    application = _locked(application)
+    if not application.team or application.status != Application.Status.DRAFT:
+        raise ValidationError("This sign-up has been sent, so its team can no longer change.")
+    if slot.programme_id != application.cohort.programme_id:
+        raise ValidationError(f"{slot.label} is not one of this Work Group's roles.")
+    if len(people) > slot.people:
+        raise ValidationError(f"Name at most {slot.people} for {slot.label}.")
+    if not people and slot.required:
+        raise ValidationError(f"Name your {slot.label}: the school cannot sign up without one.")
+    people = [{**person, "email": person["email"].strip().lower()} for person in people]
+    emails = [person["email"] for person in people]
+    if len(set(emails)) < len(emails):
+        raise ValidationError("Each person once: the same email address is given twice.")
+    elsewhere = (
+        application.team_members.exclude(slot=slot)
+        .filter(email__in=emails)
+        .select_related("slot")
+        .first()
+    )
+    if elsewhere is not None:
+        raise ValidationError(
+            f"{elsewhere.email} is already named as {elsewhere.slot.label}: name each person "
+            "once, in one role."
+        )
+    application.team_members.filter(slot=slot).delete()
+    members = TeamMember.objects.bulk_create(
+        TeamMember(
+            application=application,
+            slot=slot,
+            first_name=person["first_name"].strip(),
+            last_name=person["last_name"].strip(),
+            email=person["email"],
+        )
+        for person in people
+    )
+    application.answers = {
+        **application.answers,
+        slot_answer_key(slot): SLOT_NAMED if people else SLOT_NO_ONE,
+    }
+    application.save(update_fields=["answers", "updated_at"])
+    return members
+
+
+@transaction.atomic
+def team_sign_up_submit(*, application: Application, by: User) -> Application:
+    """Send a school's Work Group sign-up: check its team and its history, then ask the
+    headteacher to approve it and commit the school. No TRN, no funding decision.
+
+    Raises ValidationError when a question is unanswered, a required role is empty, too few
+    lead participants are named, someone is named twice, the school has already signed up for
+    the cohort, or the school's Work Group history does not allow it.
+    """
+    application = _locked(application)
+    _refuse_unless(application, Application.Status.AWAITING_SCHOOL, "It cannot be sent.")
+    cohort = application.cohort
+    programme = cohort.programme
+    if not Cohort.objects.accepting_applications().filter(pk=cohort.pk).exists():
+        raise ValidationError(f"{cohort} is no longer taking sign-ups.")
+    answers = application.answers
+    steps = team_steps_for(programme)
+    step = team_first_unanswered(answers, steps)
+    if step is not None:
+        raise ValidationError(f"Answer every question first: {step.title.lower()}.")
+    school = School.objects.filter(urn=int(answers["school_urn"])).first()
+    if school is None:
+        raise ValidationError("Choose your school again: the one given is no longer listed.")
+    members = list(application.team_members.select_related("slot"))
+    named_slots = {member.slot_id for member in members}
+    for slot in programme.role_slots.all():
+        if slot.required and slot.pk not in named_slots:
+            raise ValidationError(f"Name your {slot.label}: the school cannot sign up without one.")
+    leads = [member for member in members if member.slot.kind == member.slot.Kind.LEAD]
+    if len(leads) < programme.team_leads_min:
+        raise ValidationError(
+            f"Name at least {programme.team_leads_min} lead participant"
+            f"{'s' if programme.team_leads_min != 1 else ''} (the teachers in the lead roles): "
+            f"the sign-up names {len(leads)}."
+        )
+    emails = [member.email.strip().lower() for member in members]
+    twice = sorted({email for email in emails if emails.count(email) > 1})
+    if twice:
+        raise ValidationError(
+            f"{', '.join(twice)} is named more than once: name each person once, in one role."
+        )
+    taken = (
+        Application.objects.filter(team=True, school=school, cohort=cohort)
+        .exclude(status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN])
+        .exclude(pk=application.pk)
+    )
+    if taken.exists():
+        raise ValidationError(f"{school.name} has already signed up for this Work Group.")
+    check = school_prerequisites_check(
+        school=school, programme=programme, academic_year=cohort.academic_year
+    )
+    if not check.met:
+        raise ValidationError(check.reason)
+    if answers.get("applicant_role") != "headteacher":
+        _refuse_own_address(application.applicant, answers["headteacher_email"])
+    application.school = school
+    application.trn = ""
+    application.headteacher_name = answers["headteacher_name"].strip()
+    application.headteacher_email = answers["headteacher_email"].strip().lower()
+    application.approver_email = application.headteacher_email
+    application.submitted_at = timezone.now()
+    try:
+        with transaction.atomic():
+            application = _application_move(
+                application, to=Application.Status.AWAITING_SCHOOL, by=by
+            )
+    except IntegrityError:  # another sign-up for the school was sent at the same moment
+        raise ValidationError(f"{school.name} has already signed up for this Work Group.") from None
+    application_email_later(application.pk, "school_approval_request", "1")
+    return application
+
+
+@transaction.atomic
 def application_school_decide(
     *,
     application: Application,
@@ -228,23 +400,43 @@ def application_school_decide(
     email: str,
     comment: str = "",
     by: User | None = None,
+    commits_school: bool = False,
 ) -> Application:
     """Record the school's decision, made from the emailed link or by a school leader signed
-    in (`by`), with who and when: the same record either way.
+    in (`by`), with who and when: the same record either way. Approving a school's Work Group
+    sign-up commits the school to what the programme asks (`commits_school`), and the history
+    row keeps what it was committed to.
 
-    Raises ValidationError when the application is no longer waiting for the school, or a
-    decline has no comment.
+    Raises ValidationError when the application is no longer waiting for the school, a
+    decline has no comment, or a Work Group sign-up is approved without the commitment.
     """
     application = _locked(application)
     to = Application.Status.SCHOOL_APPROVED if approve else Application.Status.SCHOOL_DECLINED
     _refuse_unless(application, to, "The school's decision is already recorded.")
     if not approve and not comment.strip():
         raise ValidationError("Say why you are declining: the applicant is told.")
+    reason = comment.strip()
+    if application.team and approve:
+        if not commits_school:
+            raise ValidationError(
+                "To approve the sign-up, commit the school to what the Work Group asks of it."
+            )
+        reason = "\n".join(filter(None, [_commitment_record(application), reason]))
     application.school_decided_by = name.strip()
     application.school_decided_by_email = email.strip().lower()
     application.school_decided_at = timezone.now()
     application.school_comment = comment.strip()
-    return _application_move(application, to=to, by=by, by_name=name.strip(), reason=comment)
+    return _application_move(application, to=to, by=by, by_name=name.strip(), reason=reason)
+
+
+def _commitment_record(application: Application) -> str:
+    """What the approver committed the school to, in the words they were shown (the
+    programme's commitment can change in later years)."""
+    school = application.school.name if application.school else "the school"
+    commitment = application.cohort.programme.commitment.strip()
+    if not commitment:
+        return f"Committed {school} to the Work Group's sessions and the tasks between them."
+    return f"Committed {school} to: {commitment}"
 
 
 @transaction.atomic

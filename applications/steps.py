@@ -303,7 +303,12 @@ class Answer:
 def answers_in_words(answers: dict, programme) -> list[Answer]:
     """Every answer the applicant gave to the questions they were asked, in the order they
     were asked, each as its question and the words of the choice made (an optional question
-    left blank is left out). Staff, the school's approver and the applicant read the same."""
+    left blank is left out). Staff, the school's approver and the applicant read the same.
+    A school's Work Group sign-up answers questions of its own (team_steps)."""
+    if programme.for_school_teams:
+        from .team_steps import team_answers_in_words  # it builds on this module's forms
+
+        return team_answers_in_words(answers, programme)
     given = []
     for step in steps_for(answers, programme):
         for key, field in _step_fields(step):

@@ -6,6 +6,13 @@ app_name = "applications"
 
 urlpatterns = [
     path("apply/<int:cohort_pk>/", views.ApplyView.as_view(), name="apply"),
+    path("sign-up/<int:cohort_pk>/", views.TeamSignUpView.as_view(), name="sign-up"),
+    path(
+        "sign-ups/<int:pk>/question/<slug:step>/",
+        views.TeamSignUpStepView.as_view(),
+        name="sign-up-step",
+    ),
+    path("sign-ups/<int:pk>/check/", views.TeamSignUpCheckView.as_view(), name="sign-up-check"),
     path(
         "applications/<int:pk>/check/",
         views.ApplicationCheckView.as_view(),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from .forms import (
     FundingOverrideForm,
     PrerequisitesOverrideForm,
     SchoolDecisionForm,
+    TeamSchoolDecisionForm,
 )
 from .links import application_from_approval_token
 from .models import Application, ApplicationQuerySet
@@ -54,6 +55,8 @@ from .services import (
     application_waitlist,
     application_withdraw,
     applications_decide_in_bulk,
+    team_sign_up_start,
+    team_slot_fill,
 )
 from .steps import (
     STEP_BY_KEY,
@@ -61,6 +64,13 @@ from .steps import (
     answers_in_words,
     first_unanswered,
     steps_for,
+)
+from .team_steps import (
+    SLOT_NO_ONE,
+    slot_answer_key,
+    slot_initial,
+    team_first_unanswered,
+    team_steps_for,
 )
 
 
@@ -71,17 +81,24 @@ class SchoolApprovalMixin:
     template_name = "applications/school_approval.html"
     signed_in_leader = None  # who decides, when they do it signed in
 
+    def decision_form(self, data=None):
+        initial = {"name": self.signed_in_leader.get_full_name()} if self.signed_in_leader else {}
+        if self.application.team:
+            school = self.application.school
+            return TeamSchoolDecisionForm(
+                data, initial=initial, school_name=school.name if school else "the school"
+            )
+        return SchoolDecisionForm(data, initial=initial)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["application"] = self.application
-        context["decision_form"] = kwargs.get("decision_form") or SchoolDecisionForm(
-            initial={"name": self.signed_in_leader.get_full_name()}
-            if self.signed_in_leader
-            else None
-        )
+        context["decision_form"] = kwargs.get("decision_form") or self.decision_form()
         context["delegate_form"] = kwargs.get("delegate_form") or DelegateApprovalForm(
             prefix="delegate"
         )
+        if self.application.team:  # the team, by role, in two queries
+            prefetch_related_objects([self.application], "team_members__slot")
         context["sessions"] = self.application.cohort.sessions.exclude(status="cancelled")
         context["fee_sentence"] = application_fee_sentence(self.application)
         context["answers"] = answers_in_words(
@@ -109,7 +126,7 @@ class SchoolApprovalMixin:
                         {"delegated_to": form.cleaned_data["email"], "application": application},
                     )
             return self.render_to_response(self.get_context_data(delegate_form=form))
-        form = SchoolDecisionForm(request.POST)
+        form = self.decision_form(request.POST)
         if form.is_valid():
             try:
                 leader = self.signed_in_leader
@@ -120,6 +137,7 @@ class SchoolApprovalMixin:
                     email=leader.email if leader else application.approver_email,
                     comment=form.cleaned_data["comment"],
                     by=leader,
+                    commits_school=form.cleaned_data.get("commits_school", False),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -175,9 +193,11 @@ def _redirect_if_sent(request, pk):
     return redirect(sent)
 
 
-def _draft_for(request, pk) -> Application:
+def _draft_for(request, pk, *, team: bool = False) -> Application:
+    """The signed-in person's draft: a teacher's application, or a school's sign-up (`team`);
+    the other kind's pages do not know it."""
     drafts = Application.objects.filter(
-        applicant=request.user, status=Application.Status.DRAFT
+        applicant=request.user, status=Application.Status.DRAFT, team=team
     ).select_related("cohort__programme", "cohort__delivery_partner")
     return get_object_or_404(drafts, pk=pk)
 
@@ -200,6 +220,8 @@ class ApplyView(View):
         cohort = get_object_or_404(
             Cohort.objects.select_related("programme", "delivery_partner"), pk=cohort_pk
         )
+        if cohort.programme.for_school_teams:  # a Work Group: schools sign up, not teachers
+            return redirect("applications:sign-up", cohort_pk=cohort.pk)
         return render(request, "applications/apply_start.html", {"cohort": cohort})
 
 
@@ -351,6 +373,183 @@ class ApplicationCheckView(TemplateView):
         messages.success(
             request,
             "Application sent. We have emailed you, and asked your headteacher to approve it.",
+        )
+        return redirect(application)
+
+
+class TeamSignUpView(View):
+    """Start (or carry on with) a school's sign-up of its team for a Work Group cohort."""
+
+    def get(self, request, cohort_pk):
+        """The "Sign up your school" link: a page saying what it takes, with a button."""
+        cohort = get_object_or_404(
+            Cohort.objects.select_related("programme", "delivery_partner"), pk=cohort_pk
+        )
+        if not cohort.programme.for_school_teams:
+            return redirect("applications:apply", cohort_pk=cohort.pk)
+        return render(
+            request,
+            "applications/sign_up_start.html",
+            {"cohort": cohort, "slots": cohort.programme.role_slots.all()},
+        )
+
+    def post(self, request, cohort_pk):
+        cohort = get_object_or_404(Cohort.objects.select_related("programme"), pk=cohort_pk)
+        try:
+            application = team_sign_up_start(applicant=request.user, cohort=cohort)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(cohort.programme)
+        return redirect(_team_next_page(application))
+
+
+def _team_next_page(application: Application, steps=None) -> str:
+    steps = steps or team_steps_for(application.cohort.programme)
+    step = team_first_unanswered(application.answers, steps)
+    if step is None:
+        return reverse("applications:sign-up-check", args=[application.pk])
+    return reverse("applications:sign-up-step", args=[application.pk, step.key])
+
+
+class TeamSignUpStepView(FormView):
+    """One question of a school's Work Group sign-up; a role slot's page names its people."""
+
+    template_name = "applications/sign_up_step.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if sent := _redirect_if_sent(request, kwargs["pk"]):
+            return sent
+        self.application = _draft_for(request, kwargs["pk"], team=True)
+        self.steps = team_steps_for(self.application.cohort.programme)
+        self.step = next((step for step in self.steps if step.key == kwargs["step"]), None)
+        if self.step is None:
+            raise Http404("No such question.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return self.step.form
+
+    def get_initial(self):
+        answers = self.application.answers
+        slot = self.step.slot
+        if slot is not None:
+            initial = slot_initial(self.application.team_members.filter(slot=slot))
+            initial["no_one"] = answers.get(slot_answer_key(slot)) == SLOT_NO_ONE
+            return initial
+        initial = dict(answers)
+        if self.step.key == "school" and initial.get("school_name"):
+            initial["school"] = initial["school_name"]
+        if self.step.key == "headteacher" and answers.get("applicant_role") == "headteacher":
+            # They said they are the head: their own name and address, to confirm.
+            initial.setdefault("headteacher_name", self.request.user.get_full_name())
+            initial.setdefault("headteacher_email", self.request.user.email)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        index = self.steps.index(self.step)
+        context.update(
+            application=self.application,
+            step=self.step,
+            number=index + 1,
+            total=len(self.steps) + 1,  # and the check page
+            applicant_is_head=self.application.answers.get("applicant_role") == "headteacher",
+            back_url=(
+                reverse(
+                    "applications:sign-up-step",
+                    args=[self.application.pk, self.steps[index - 1].key],
+                )
+                if index
+                else reverse("applications:sign-up", args=[self.application.cohort_id])
+            ),
+        )
+        return context
+
+    def form_valid(self, form):
+        if self.step.slot is not None:
+            try:
+                team_slot_fill(
+                    application=self.application, slot=self.step.slot, people=form.people()
+                )
+            except ValidationError as error:
+                form.add_error(None, error)  # nothing was changed; say why
+                return self.form_invalid(form)
+            application = self.application
+            application.refresh_from_db(fields=["answers"])
+        else:
+            answers = (
+                form.answers()
+                if hasattr(form, "answers")
+                else {name: value for name, value in form.cleaned_data.items()}
+            )
+            application = application_save_answers(application=self.application, answers=answers)
+        if self.request.GET.get("change"):
+            return redirect("applications:sign-up-check", pk=application.pk)
+        return redirect(_team_next_page(application, self.steps))
+
+
+class TeamSignUpCheckView(TemplateView):
+    """Check the school's sign-up, its team and answers, then send it to the headteacher."""
+
+    template_name = "applications/sign_up_check.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if sent := _redirect_if_sent(request, kwargs["pk"]):
+            return sent
+        self.application = _draft_for(request, kwargs["pk"], team=True)
+        self.steps = team_steps_for(self.application.cohort.programme)
+        if team_first_unanswered(self.application.answers, self.steps) is not None:
+            return redirect(_team_next_page(self.application, self.steps))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _change_url(self, step_key: str) -> str:
+        return (
+            reverse("applications:sign-up-step", args=[self.application.pk, step_key]) + "?change=1"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = self.application
+        answers = {
+            given.key: given
+            for given in answers_in_words(application.answers, application.cohort.programme)
+        }
+        members = list(application.team_members.all())
+        rows = []
+        for step in self.steps:
+            if step.slot is not None:
+                named = [member for member in members if member.slot_id == step.slot.pk]
+                rows.append(
+                    {
+                        "question": step.slot.label,
+                        "people": named,
+                        "answer": "" if named else "No one in this role",
+                        "change_url": self._change_url(step.key),
+                    }
+                )
+                continue
+            for given in answers.values():
+                if given.step == step.key:
+                    rows.append(
+                        {
+                            "question": given.question,
+                            "answer": given.answer,
+                            "change_url": self._change_url(step.key),
+                        }
+                    )
+        context.update(application=application, rows=rows)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            application = application_submit(application=self.application, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("applications:sign-up-check", pk=self.application.pk)
+        messages.success(
+            request,
+            f"Sign-up sent. We have emailed you, and asked {application.headteacher_name} to "
+            "approve it for the school.",
         )
         return redirect(application)
 

@@ -199,6 +199,14 @@ def scenario_build() -> Scenario:
         upload=SimpleUploadedFile("plan.txt", b"Our plan, in a file."),
     )
     team_enrolment = school_place.members.get(participant=teacher)
+    # The teacher has started signing up a school for the same Work Group: a draft, no school yet.
+    team_draft = ApplicationFactory(
+        applicant=teacher,
+        cohort=work_group,
+        school=None,
+        team=True,
+        status=Application.Status.DRAFT,
+    )
 
     export_done = export_start(
         user=hub_administrator, kind="applications", file_format="csv", filters={}
@@ -229,6 +237,7 @@ def scenario_build() -> Scenario:
         "cohort_a": cohort_a,
         "cohort_b": cohort_b,
         "team_application": sign_up,
+        "team_draft": team_draft,
         "school": school,
         "other_school": other_school,
         "accepted": accepted,

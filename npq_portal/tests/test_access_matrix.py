@@ -200,6 +200,9 @@ ARGS = {
     "participants:my-progress": dict(pk=pk("enrolment")),
     "applications:apply": dict(cohort_pk=pk("cohort_b")),
     "applications:application-check": dict(pk=pk("draft")),
+    "applications:sign-up": dict(cohort_pk=pk("work_group")),
+    "applications:sign-up-step": dict(pk=pk("team_draft"), step=lambda s: "school"),
+    "applications:sign-up-check": dict(pk=pk("team_draft")),
     "applications:application-cannot-continue": dict(pk=pk("draft")),
     "applications:application-withdraw": dict(pk=pk("draft")),
     "applications:application-step": dict(pk=pk("draft"), step="england"),
@@ -379,6 +382,18 @@ MATRIX: dict[str, Row] = {
         )
     ),
     "applications:application-cannot-continue": Row(own()),
+    # A school's Work Group sign-up: a page with a button for anyone signed in, then the
+    # teacher's own draft, whose check page leads to its first question.
+    "applications:sign-up": Row(signed_in()),
+    "applications:sign-up-step": Row(own()),
+    "applications:sign-up-check": Row(
+        own(
+            teacher=Redirect(
+                "applications:sign-up-step",
+                (("pk", pk("team_draft")), ("step", lambda s: "school")),
+            )
+        )
+    ),
     "applications:application-withdraw": OWN_APPLICATION_POST,
     "applications:application-take-offer": OWN_APPLICATION_POST,
     # The teacher's accepted application: theirs, their school leader's and hub staff's;

@@ -104,7 +104,11 @@ def _sign_up(cohort, name: str, sent: D, *, approved: bool = True) -> Applicatio
         )
         if approved:
             application_school_decide(
-                application=application, approve=True, name="Helen Whitfield", email="h@s.example"
+                application=application,
+                approve=True,
+                name="Helen Whitfield",
+                email="h@s.example",
+                commits_school=True,  # approving a Work Group sign-up commits the school
             )
     return application
 
