@@ -19,6 +19,7 @@ ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
                 ("Applications", "applications:application-list"),
                 ("Mailing list", "mailing_list:subscriber-report"),
                 ("Schools", "schools:school-list"),
+                ("Work Group history", "schools:history-import-list"),
                 ("Funding", "funding:funding"),
             ),
         ),

@@ -218,6 +218,9 @@ ARGS = {
     "mailing_list:subscriber-manage": dict(token=lambda s: s.manage_token),
     "mailing_list:subscriber-unsubscribe": dict(token=lambda s: s.manage_token),
     "schools:gias-import-detail": dict(pk=pk("gias_import")),
+    "schools:school-history": dict(urn=urn("school")),
+    "schools:history-import-detail": dict(pk=pk("history_import")),
+    "schools:history-import-rejects": dict(pk=pk("history_import")),
     "assessment:assessment-detail": dict(pk=pk("window")),
     "assessment:submission-write": dict(pk=pk("window")),
     "assessment:submission-autosave": dict(pk=pk("window")),
@@ -393,6 +396,11 @@ MATRIX: dict[str, Row] = {
     "schools:school-list": MANAGERS_ONLY,
     "schools:gias-import": ADMINISTRATORS,
     "schools:gias-import-detail": ADMINISTRATORS,
+    "schools:school-history": MANAGERS_ONLY,  # a school's Work Group years
+    "schools:history-import-list": ADMINISTRATORS,
+    "schools:history-import": ADMINISTRATORS,
+    "schools:history-import-detail": ADMINISTRATORS,
+    "schools:history-import-rejects": ADMINISTRATORS,  # a CSV of the rows not imported
     # The old address of the eligibility lists: it sends everyone there, and that page decides.
     "funding:funding": Row(
         signed_in(Redirect("funding:eligibility-lists")),
