@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from .catalogue import (
     assessment_word_limit_default,
     trn_asked_default,
 )
-from .models import Clinic, Course, Module, Programme
+from .models import Clinic, Course, Module, Prerequisite, Programme, ProgrammeGrant, RoleSlot
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +157,148 @@ def _renumber_in_order(items: list) -> None:
             changed.append(sibling)
     if changed:
         type(changed[0]).objects.bulk_update(changed, ["position"])
+
+
+# ---- A Work Group's set-up: role slots, prerequisites, grants ----
+
+ROLE_SLOT_FIELDS = ("position", "label", "kind", "required", "people", "hint")
+PREREQUISITE_FIELDS = ("position", "kind", "or_previous", "junior_schools_exempt")
+GRANT_FIELDS = ("academic_year", "amount", "purpose")
+
+
+def _school_year(academic_year: int) -> str:
+    return f"{academic_year}/{(academic_year + 1) % 100:02d}"
+
+
+def _set_up_rows(
+    *, programme: Programme, model, entries: list[dict], fields: tuple[str, ...], protected: str
+) -> list:
+    """Delete, change and add one part of a programme's set-up, as `entries` say (each with
+    `id`, None for a new row, `delete`, and the fields' values); the rows it then has, in order.
+
+    Raises ValidationError when a row to delete is in use (`protected`, with {row} for its
+    name), or names a row the programme does not have (changed by someone else meanwhile).
+    """
+    existing = {row.pk: row for row in model.objects.filter(programme=programme)}
+    if any(entry["id"] is not None and entry["id"] not in existing for entry in entries):
+        raise ValidationError(
+            "Someone else changed this list while you were editing it: nothing was saved. "
+            "Look again and make your change."
+        )
+    for entry in entries:
+        if entry["id"] is None or not entry["delete"]:
+            continue
+        row = existing.pop(entry["id"])
+        try:
+            with transaction.atomic():
+                row.delete()
+        except ProtectedError as error:
+            raise ValidationError(protected.format(row=row)) from error
+    for entry in entries:
+        if entry["delete"]:
+            continue
+        row = existing.get(entry["id"]) or model(programme=programme)
+        for name in fields:
+            setattr(row, name, entry[name])
+        try:
+            row.full_clean(validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError(f"“{row}”: {' '.join(error.messages)}") from error
+        row.save()
+        if model is Prerequisite:
+            row.programmes.set(entry["programmes"])
+        existing[row.pk] = row
+    return sorted(existing.values(), key=lambda row: (getattr(row, "position", 0), row.pk))
+
+
+@transaction.atomic
+def programme_role_slots_set(*, programme: Programme, entries: list[dict], by: User | None) -> None:
+    """Add, change and delete the roles a school names people for when it signs up a team.
+
+    Raises ValidationError, changing nothing, when a slot to delete is one schools have named
+    people in, or when a school team could no longer name as many lead participants as the
+    programme asks for.
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    slots = _set_up_rows(
+        programme=programme,
+        model=RoleSlot,
+        entries=entries,
+        fields=ROLE_SLOT_FIELDS,
+        protected="“{row}” is a role schools have named people in, so it cannot be deleted: "
+        "rename it, or make it not required, instead.",
+    )
+    leads = sum(slot.people for slot in slots if slot.kind == RoleSlot.Kind.LEAD)
+    if programme.for_school_teams and leads < programme.team_leads_min:
+        raise ValidationError(
+            f"Schools must name at least {programme.team_leads_min} lead participant"
+            f"{'s' if programme.team_leads_min != 1 else ''}, but the lead slots take only "
+            f"{leads}: add a lead slot, or lower the fewest lead participants on the programme."
+        )
+    _mark_edited(programme, by)
+
+
+@transaction.atomic
+def programme_prerequisites_set(
+    *, programme: Programme, entries: list[dict], by: User | None
+) -> None:
+    """Add, change and delete the conditions a school's Work Group history must meet for it to
+    sign up.
+
+    Raises ValidationError, changing nothing, when the first condition is marked as an
+    alternative to one before it (there is none).
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    conditions = _set_up_rows(
+        programme=programme,
+        model=Prerequisite,
+        entries=entries,
+        fields=PREREQUISITE_FIELDS,
+        protected="“{row}” is in use, so it cannot be deleted.",
+    )
+    if conditions and conditions[0].or_previous:
+        raise ValidationError(
+            "The first condition cannot be “or the condition before”: there is none before it."
+        )
+    _mark_edited(programme, by)
+
+
+@transaction.atomic
+def programme_grants_set(*, programme: Programme, entries: list[dict], by: User | None) -> None:
+    """Add, change and delete what the hub pays each school taking part, by school year.
+
+    Raises ValidationError, changing nothing, when two grants are for the same school year.
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    # Checked before anything is written: the database allows one grant a year.
+    years = dict(programme.grants.values_list("pk", "academic_year"))
+    for entry in entries:
+        if entry["delete"]:
+            years.pop(entry["id"], None)
+        else:
+            years[entry["id"] or object()] = entry["academic_year"]
+    planned = list(years.values())
+    repeated = sorted({year for year in planned if planned.count(year) > 1})
+    if repeated:
+        raise ValidationError(
+            f"Two grants are for {_school_year(repeated[0])}: a programme has one grant a "
+            "school year, so change that one."
+        )
+    try:
+        with transaction.atomic():
+            _set_up_rows(
+                programme=programme,
+                model=ProgrammeGrant,
+                entries=entries,
+                fields=GRANT_FIELDS,
+                protected="The grant “{row}” is in use, so it cannot be deleted.",
+            )
+    except IntegrityError as error:  # two grants swapping their years in one save
+        raise ValidationError(
+            "Two grants cannot swap their school years in one save: change one, save, then "
+            "the other."
+        ) from error
+    _mark_edited(programme, by)
 
 
 # ---- Loading the seeded catalogue ----

@@ -163,6 +163,9 @@ ARGS = {
     "programmes:programme-retire": dict(slug=lambda s: s.programme.slug),
     "programmes:programme-reinstate": dict(slug=lambda s: s.programme.slug),
     "programmes:course-create": dict(slug=lambda s: s.programme.slug),
+    "programmes:role-slots": dict(slug=lambda s: s.programme.slug),
+    "programmes:prerequisites": dict(slug=lambda s: s.programme.slug),
+    "programmes:grants": dict(slug=lambda s: s.programme.slug),
     "programmes:course-update": dict(pk=pk("course")),
     "programmes:course-delete": dict(pk=pk("course")),
     "programmes:course-move": dict(pk=pk("course")),
@@ -311,6 +314,9 @@ MATRIX: dict[str, Row] = {
     "programmes:programme-update": MANAGERS_ONLY,
     "programmes:programme-retire": MANAGERS_ONLY,
     "programmes:programme-reinstate": MANAGERS_POST,
+    "programmes:role-slots": MANAGERS_ONLY,  # a Work Group's set-up, one part a page
+    "programmes:prerequisites": MANAGERS_ONLY,
+    "programmes:grants": MANAGERS_ONLY,
     "programmes:course-create": MANAGERS_ONLY,
     "programmes:course-update": MANAGERS_ONLY,
     "programmes:course-delete": MANAGERS_ONLY,  # a page asking to confirm
