@@ -13,8 +13,11 @@ from django.utils import timezone
 from npq_portal.models import User
 
 from .catalogue import (
+    WORK_GROUP_REVIEW_NOTE,
+    WORK_GROUPS,
     CourseSeed,
     ProgrammeSeed,
+    WorkGroupSeed,
     assessment_word_limit_default,
     trn_asked_default,
 )
@@ -315,6 +318,7 @@ class CatalogueLoadReport:
     unchanged: list[str] = field(default_factory=list)
     kept_staff_edits: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # "slug: why", nothing written for them
+    work_groups_set_up: list[str] = field(default_factory=list)  # given WORK_GROUPS' set-up
 
 
 def _programme_values(seed: ProgrammeSeed) -> dict:
@@ -342,7 +346,79 @@ def _programme_values(seed: ProgrammeSeed) -> dict:
     }
     for phase, field_name in Programme.PHASE_FIELDS.items():
         values[field_name] = phase in seed.phases
+    if seed.slug in WORK_GROUPS:
+        values["review_note"] = _with_line(seed.review_note, WORK_GROUP_REVIEW_NOTE)
     return values
+
+
+def _with_line(text: str, line: str) -> str:
+    return f"{text}\n\n{line}" if text else line
+
+
+def _work_group_set_up(programme: Programme, seed: WorkGroupSeed) -> None:
+    """Give a programme with no role slots the Work Group set-up of the catalogue's table."""
+    for name in (
+        "team_leads_min",
+        "completion_sessions",
+        "completion_needs_action_plan",
+        "commitment",
+        "priority",
+    ):
+        setattr(programme, name, getattr(seed, name))
+    programme.participation = Programme.Participation.SCHOOL_TEAM
+    programme.save()
+    RoleSlot.objects.bulk_create(
+        RoleSlot(
+            programme=programme,
+            position=position,
+            label=slot.label,
+            kind=slot.kind,
+            required=slot.required,
+            people=slot.people,
+            hint=slot.hint,
+        )
+        for position, slot in enumerate(seed.slots)
+    )
+    slugs = {slug for condition in seed.prerequisites for slug in condition.programmes}
+    by_slug = {p.slug: p for p in Programme.objects.filter(slug__in=slugs)}
+    for position, condition in enumerate(seed.prerequisites):
+        named = [by_slug[slug] for slug in condition.programmes if slug in by_slug]
+        if not named:  # loaded on its own, before the programmes it names: added next time
+            logger.warning("%s: no programme for condition %s yet", programme.slug, position)
+            continue
+        rule = Prerequisite.objects.create(
+            programme=programme,
+            position=position,
+            kind=condition.kind,
+            or_previous=condition.or_previous and position > 0,
+            junior_schools_exempt=condition.junior_schools_exempt,
+        )
+        rule.programmes.set(named)
+    ProgrammeGrant.objects.bulk_create(
+        ProgrammeGrant(
+            programme=programme,
+            academic_year=grant.academic_year,
+            amount=grant.amount,
+            purpose=grant.purpose,
+        )
+        for grant in seed.grants
+    )
+
+
+def _work_groups_set_up(slugs: set[str], report: CatalogueLoadReport) -> None:
+    """The catalogue's Work Group set-up for each of these programmes that has no role slots
+    and no staff edits: once it has slots, staff (or an earlier load) have set it up."""
+    programmes = (
+        Programme.objects.select_for_update()
+        .filter(slug__in=slugs & WORK_GROUPS.keys(), edited_at__isnull=True)
+        .exclude(pk__in=RoleSlot.objects.values("programme_id"))
+    )
+    for programme in programmes:
+        _work_group_set_up(programme, WORK_GROUPS[programme.slug])
+        report.work_groups_set_up.append(programme.slug)
+        if programme.slug in report.unchanged:
+            report.unchanged.remove(programme.slug)
+            report.updated.append(programme.slug)
 
 
 def _word_limit(seed: ProgrammeSeed) -> int | None:
@@ -473,6 +549,8 @@ def catalogue_load(
             for seed in seeds:
                 with transaction.atomic():
                     _load_one(seed, overwrite, report)
+            # Once every programme is in: a Work Group's conditions name the others.
+            _work_groups_set_up({seed.slug for seed in seeds}, report)
             if dry_run:
                 raise _DryRun
     except _DryRun:
