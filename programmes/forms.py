@@ -136,6 +136,20 @@ class ProgrammeUpdateForm(ProgrammeForm):
         self.fields["slug"].disabled = True
         self.fields["slug"].help_text = "The address of its page; it cannot change."
 
+    def clean(self):
+        cleaned = super().clean()
+        least = cleaned.get("team_leads_min")
+        team = cleaned.get("participation") == Programme.Participation.SCHOOL_TEAM
+        slots = self.instance.role_slots.filter(kind=RoleSlot.Kind.LEAD)
+        if team and least and slots.exists():
+            room = sum(slots.values_list("people", flat=True))
+            if least > room:
+                self.add_error(
+                    "team_leads_min",
+                    f"Its lead slots take only {room}: add a lead slot first, or ask for fewer.",
+                )
+        return cleaned
+
 
 class CourseForm(forms.ModelForm):
     class Meta:
@@ -209,6 +223,7 @@ class PrerequisiteForm(forms.ModelForm):
         self.fields["programmes"].queryset = Programme.objects.filter(
             Q(family=Programme.Family.MATHS_HUB) | Q(pk__in=chosen)
         ).order_by("name")
+        self.fields["programmes"].label_from_instance = lambda programme: programme.name
 
 
 class ProgrammeGrantForm(forms.ModelForm):

@@ -96,9 +96,10 @@ def programme_work_group_words(*, programme: Programme) -> WorkGroupWords | None
     supporting = [_slot_words(slot) for slot in slots if slot.kind != RoleSlot.Kind.LEAD]
     if leads:
         least = programme.team_leads_min
-        team = f"Schools sign up a team: {_listed(leads)}"
+        team = "Schools sign up a team"
         if len(leads) > 1 or least > 1:
-            team += f" (at least {least} lead participant{'s' if least != 1 else ''})"
+            team += f" of at least {least} lead participant{'s' if least != 1 else ''}"
+        team += f": {_listed(leads)}"
         if supporting:
             team += f"; supporting: {_listed(supporting)}"
         team += "."

@@ -253,8 +253,25 @@ class WorkGroupSetUpView(PermissionFirstMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         title, lede, _, _ = self.PARTS[self.model]
         context.update(programme=self.programme, title=title, lede=lede)
-        context.setdefault("formset", set_up_formset(self.model, programme=self.programme))
+        formset = context.setdefault(
+            "formset", set_up_formset(self.model, programme=self.programme)
+        )
+        context["rows"] = [
+            (self._legend(form, number), form) for number, form in enumerate(formset.forms, start=1)
+        ]
         return context
+
+    def _legend(self, form, number: int) -> str:
+        """What each row's fieldset is called: a slot's label, a condition's number, a
+        grant's school year; "Add another" for a blank row."""
+        row = form.instance
+        if row.pk is None:
+            return "Add another"
+        if self.model is RoleSlot:
+            return row.label
+        if self.model is ProgrammeGrant:
+            return f"{row.academic_year}/{(row.academic_year + 1) % 100:02d}"
+        return f"Condition {number}"
 
     def post(self, request, *args, **kwargs):
         formset = set_up_formset(self.model, programme=self.programme, data=request.POST)

@@ -96,6 +96,31 @@ def test_staff_make_a_programme_a_work_group_on_its_form(client, lead):
     assert programme.edited_by == lead
 
 
+def test_more_lead_participants_than_the_lead_slots_take_is_refused_on_the_form(client, lead):
+    programme = work_group_programme("Maths lead", "Second teacher")
+    url = reverse("programmes:programme-update", args=[programme.slug])
+
+    response = client.post(
+        url,
+        {
+            "name": programme.name,
+            "short_name": programme.short_name,
+            "family": programme.family,
+            "summary": programme.summary,
+            "who_for": programme.who_for,
+            "content_source": "source_pages",
+            "participation": "school_team",
+            "team_leads_min": 3,
+        },
+    )
+
+    assert response.context["form"].errors["team_leads_min"] == [
+        "Its lead slots take only 2: add a lead slot first, or ask for fewer."
+    ]
+    programme.refresh_from_db()
+    assert programme.team_leads_min == 1
+
+
 def test_the_form_offers_the_work_group_choices_in_words(client, lead):
     programme = ProgrammeFactory()
 
@@ -336,8 +361,8 @@ def test_a_work_groups_set_up_reads_as_sentences():
     words = programme_work_group_words(programme=_mastering_number())
 
     assert words.team == (
-        "Schools sign up a team: Reception lead teacher, Year 1 lead teacher and Year 2 lead "
-        "teacher (at least 1 lead participant); supporting: Headteacher (required) and Wider "
+        "Schools sign up a team of at least 1 lead participant: Reception lead teacher, Year 1 "
+        "lead teacher and Year 2 lead teacher; supporting: Headteacher (required) and Wider "
         "staff (up to 6 people)."
     )
     assert words.needs == "Needs: the school has never taken part in Mastering Number."
@@ -395,7 +420,7 @@ def test_the_public_page_says_how_schools_take_part_in_a_fixed_number_of_queries
 
     page = response.content.decode()
     assert "How schools take part" in page
-    assert "Schools sign up a team: Reception lead teacher" in page
+    assert "Schools sign up a team of at least 1 lead participant: Reception lead" in page
     assert "Needs: the school has never taken part in Mastering Number." in page
     assert "Release the three lead teachers for each session." in page
 
