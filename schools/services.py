@@ -677,11 +677,13 @@ def programme_history_import(
     record = ProgrammeHistoryImport.objects.create(
         file_name=file_name[:255], uploaded_by=by, rows=len(rows), report=report
     )
+    school_ids = sorted({school.pk for school, *_ in good.values()})
     existing = {
         (year.school_id, year.programme_id, year.academic_year): year
+        for start in range(0, len(school_ids), 500)
         for year in SchoolProgrammeYear.objects.select_for_update().filter(
             source=SchoolProgrammeYear.Source.IMPORTED,
-            school_id__in={school.pk for school, *_ in good.values()},
+            school_id__in=school_ids[start : start + 500],
         )
     }
     to_create, to_update = [], []

@@ -19,7 +19,7 @@ from schools.services import (
     programme_year_record,
     school_year_parse,
 )
-from schools.tests.factories import SchoolFactory
+from schools.tests.factories import SchoolFactory, bulk_schools
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +368,14 @@ def test_a_programme_lead_sees_a_schools_history_but_cannot_import(client):
 
     assert client.get(reverse("schools:school-history", args=[school.urn])).status_code == 200
     assert client.get(reverse("schools:history-import")).status_code == 403
+
+
+def test_a_file_of_many_schools_is_imported_and_imported_again_unchanged(embedding):
+    schools = bulk_schools(1200)
+    text = HEADER + "".join(f"{school.urn},Embedding,2023/24,yes\n" for school in schools)
+
+    first = _import(text)
+    again = _import(text)
+
+    assert (first.created_count, first.report) == (1200, [])
+    assert (again.created_count, again.unchanged_count) == (0, 1200)
