@@ -27,6 +27,7 @@ ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
                 ("Mailing list", "mailing_list:subscriber-report"),
                 ("Schools", "schools:school-list"),
                 ("Hub's area", "schools:hub-area"),
+                ("Work Group history", "schools:history-import-list"),
                 ("Funding", "funding:funding"),
             ),
         ),

@@ -71,6 +71,10 @@ SCHOOLS_AND_FUNDING = (
     "funding.view_fundingdecision",
     "schools.add_privatechildcareprovider",
     "schools.add_schoolleadership",
+    # Schools' earlier Work Group years: importing them, and each school's history.
+    "schools.view_programmehistoryimport",
+    "schools.add_programmehistoryimport",
+    "schools.view_schoolprogrammeyear",
 )
 MAILING_LIST = ("mailing_list.view_subscriber",)
 # Registers and module progress, for the cohorts a person may see (facilitators: their own).
@@ -171,6 +175,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "npq_portal.view_emaildelivery",
             *CATALOGUE_EDITING,
             "schools.view_school",
+            "schools.view_schoolprogrammeyear",
             *COHORT_MANAGEMENT,
             *REGISTERS_AND_PROGRESS,
             *MAILING_LIST,

@@ -104,3 +104,173 @@ def assessment_word_limit_default(*, slug: str, course_identifier: str, family: 
         if key in ASSESSMENT_WORD_LIMITS:
             return ASSESSMENT_WORD_LIMITS[key]
     return SPECIALIST_ASSESSMENT_WORD_LIMIT if family == "specialist" else None
+
+
+# ---- Maths Hub Work Groups: how schools take part (shared/MATHS_HUBS.md) ----
+#
+# The set-up the loader gives each Work Group it creates, and each one already loaded that has
+# no role slots yet and no staff edits (a data migration did the same for existing databases).
+# Hubs change these by year, so staff keep them on the programme's pages; each defaulted
+# programme's review note asks for a check.
+
+LEAD = "lead"
+SUPPORTING = "supporting"
+COMPLETED_ANY = "completed_any"
+TAKEN_PART_ANY = "taken_part_any"
+NEVER_TAKEN_PART = "never_taken_part"
+COVER = "Towards the cost of cover"
+
+WORK_GROUP_REVIEW_NOTE = (
+    "Its Work Group set-up (role slots, prerequisites, completion, commitment and grants) was "
+    "set from the Maths Hubs' public pages: check it for this year."
+)
+
+
+@dataclass(frozen=True)
+class RoleSlotSeed:
+    label: str
+    kind: str = LEAD  # LEAD or SUPPORTING
+    required: bool = False
+    people: int = 1
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class PrerequisiteSeed:
+    kind: str  # COMPLETED_ANY, TAKEN_PART_ANY or NEVER_TAKEN_PART
+    programmes: tuple[str, ...]  # slugs
+    or_previous: bool = False
+    junior_schools_exempt: bool = False
+
+
+@dataclass(frozen=True)
+class GrantSeed:
+    academic_year: int  # 2025 means 2025/26
+    amount: int  # whole pounds, per school
+    purpose: str = COVER
+
+
+@dataclass(frozen=True)
+class WorkGroupSeed:
+    slots: tuple[RoleSlotSeed, ...]
+    team_leads_min: int
+    commitment: str
+    prerequisites: tuple[PrerequisiteSeed, ...] = ()
+    grants: tuple[GrantSeed, ...] = ()
+    completion_sessions: int | None = None  # None: staff judge completion
+    completion_needs_action_plan: bool = False
+    priority: str = "arrival"  # or "disadvantage": PP50-list schools first
+
+
+MASTERING_NUMBER_SLUG = "maths-hub-mastering-number"
+DEVELOPMENT_SLUG = "maths-hub-primary-development-work-group"
+EMBEDDING_SLUG = "maths-hub-teaching-for-mastery-embedding"
+SUSTAINING_SLUG = "maths-hub-teaching-for-mastery-sustaining"
+READINESS_SLUG = "maths-hub-primary-mastery-readiness"
+SPECIALIST_SLUG = "maths-hub-primary-mastery-specialist"
+
+HEADTEACHER = RoleSlotSeed("Headteacher", SUPPORTING)
+
+WORK_GROUPS: dict[str, WorkGroupSeed] = {
+    MASTERING_NUMBER_SLUG: WorkGroupSeed(
+        slots=(
+            RoleSlotSeed("Reception lead teacher"),
+            RoleSlotSeed("Year 1 lead teacher"),
+            RoleSlotSeed("Year 2 lead teacher"),
+            RoleSlotSeed("Maths lead", SUPPORTING),
+            HEADTEACHER,
+        ),
+        team_leads_min=1,  # small schools name one or two lead teachers
+        prerequisites=(PrerequisiteSeed(NEVER_TAKEN_PART, (MASTERING_NUMBER_SLUG,)),),
+        completion_sessions=4,
+        priority="disadvantage",
+        commitment=(
+            "Up to three lead teachers (Reception, Year 1 and Year 2; a small school may name "
+            "one or two) take part in one central live session and one local hub session each "
+            "term, and teach a daily 10 to 15 minute Mastering Number session to their class. "
+            "The maths lead and the headteacher support the work in school.\n\n"
+            "The programme is fully funded, with free resources for each class."
+        ),
+    ),
+    DEVELOPMENT_SLUG: WorkGroupSeed(
+        slots=(
+            RoleSlotSeed("Lead teacher", required=True),
+            RoleSlotSeed("Second lead teacher", required=True),
+            HEADTEACHER,
+        ),
+        team_leads_min=2,
+        prerequisites=(PrerequisiteSeed(NEVER_TAKEN_PART, (DEVELOPMENT_SLUG,)),),
+        completion_sessions=4,
+        completion_needs_action_plan=True,
+        grants=(GrantSeed(2025, 1000), GrantSeed(2026, 1000)),
+        commitment=(
+            "Two lead teachers take part in six half-day workshops with a Mastery Specialist, "
+            "and try the approaches in class between them (gap tasks). The Specialist visits "
+            "the school each term, and the headteacher works with them on the school's action "
+            "plan. Expect at least ten days' release between the two teachers; the hub pays "
+            "£1,000 towards the cost of cover."
+        ),
+    ),
+    EMBEDDING_SLUG: WorkGroupSeed(
+        slots=(
+            RoleSlotSeed("Lead teacher", required=True),
+            RoleSlotSeed("Second lead teacher", required=True),
+            HEADTEACHER,
+        ),
+        team_leads_min=2,
+        prerequisites=(PrerequisiteSeed(COMPLETED_ANY, (DEVELOPMENT_SLUG,)),),
+        completion_sessions=4,
+        commitment=(
+            "Usually the same two lead teachers as in Development take part in six workshops "
+            "with the same Mastery Specialist and group, and between them spread teaching for "
+            "mastery across the school (gap tasks). The school's leadership team, including "
+            "the headteacher, is involved throughout."
+        ),
+    ),
+    SUSTAINING_SLUG: WorkGroupSeed(
+        slots=(
+            RoleSlotSeed(
+                "Maths lead",
+                required=True,
+                hint="The school's lead participant, normally its maths lead.",
+            ),
+            RoleSlotSeed(
+                "Wider staff",
+                SUPPORTING,
+                people=6,
+                hint="Other teachers who join some of the workshops.",
+            ),
+        ),
+        team_leads_min=1,
+        prerequisites=(
+            PrerequisiteSeed(COMPLETED_ANY, (DEVELOPMENT_SLUG, EMBEDDING_SLUG)),
+            PrerequisiteSeed(TAKEN_PART_ANY, (SPECIALIST_SLUG,), or_previous=True),
+        ),
+        completion_sessions=4,
+        completion_needs_action_plan=True,
+        commitment=(
+            "The school's lead participant, normally the maths lead, takes part in six "
+            "workshops that the schools host in turn, and keeps the school's action plan; "
+            "other teachers join some of the workshops."
+        ),
+    ),
+    READINESS_SLUG: WorkGroupSeed(
+        slots=(
+            RoleSlotSeed("Maths lead", required=True),
+            RoleSlotSeed("Second teacher", required=True),
+            RoleSlotSeed(
+                "Headteacher",
+                SUPPORTING,
+                required=True,
+                hint="Attends at least the first workshop.",
+            ),
+        ),
+        team_leads_min=2,
+        commitment=(
+            "Two teachers, one of them the maths lead, take part in the workshops, and the "
+            "school receives about six support visits over about a year. The headteacher "
+            "attends at least the first workshop. It is free, but the school releases its "
+            "staff to take part."
+        ),
+    ),
+}

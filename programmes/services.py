@@ -6,19 +6,22 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
 from npq_portal.models import User
 
 from .catalogue import (
+    WORK_GROUP_REVIEW_NOTE,
+    WORK_GROUPS,
     CourseSeed,
     ProgrammeSeed,
+    WorkGroupSeed,
     assessment_word_limit_default,
     trn_asked_default,
 )
-from .models import Clinic, Course, Module, Programme
+from .models import Clinic, Course, Module, Prerequisite, Programme, ProgrammeGrant, RoleSlot
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +162,148 @@ def _renumber_in_order(items: list) -> None:
         type(changed[0]).objects.bulk_update(changed, ["position"])
 
 
+# ---- A Work Group's set-up: role slots, prerequisites, grants ----
+
+ROLE_SLOT_FIELDS = ("position", "label", "kind", "required", "people", "hint")
+PREREQUISITE_FIELDS = ("position", "kind", "or_previous", "junior_schools_exempt")
+GRANT_FIELDS = ("academic_year", "amount", "purpose")
+
+
+def _school_year(academic_year: int) -> str:
+    return f"{academic_year}/{(academic_year + 1) % 100:02d}"
+
+
+def _set_up_rows(
+    *, programme: Programme, model, entries: list[dict], fields: tuple[str, ...], protected: str
+) -> list:
+    """Delete, change and add one part of a programme's set-up, as `entries` say (each with
+    `id`, None for a new row, `delete`, and the fields' values); the rows it then has, in order.
+
+    Raises ValidationError when a row to delete is in use (`protected`, with {row} for its
+    name), or names a row the programme does not have (changed by someone else meanwhile).
+    """
+    existing = {row.pk: row for row in model.objects.filter(programme=programme)}
+    if any(entry["id"] is not None and entry["id"] not in existing for entry in entries):
+        raise ValidationError(
+            "Someone else changed this list while you were editing it: nothing was saved. "
+            "Look again and make your change."
+        )
+    for entry in entries:
+        if entry["id"] is None or not entry["delete"]:
+            continue
+        row = existing.pop(entry["id"])
+        try:
+            with transaction.atomic():
+                row.delete()
+        except ProtectedError as error:
+            raise ValidationError(protected.format(row=row)) from error
+    for entry in entries:
+        if entry["delete"]:
+            continue
+        row = existing.get(entry["id"]) or model(programme=programme)
+        for name in fields:
+            setattr(row, name, entry[name])
+        try:
+            row.full_clean(validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError(f"“{row}”: {' '.join(error.messages)}") from error
+        row.save()
+        if model is Prerequisite:
+            row.programmes.set(entry["programmes"])
+        existing[row.pk] = row
+    return sorted(existing.values(), key=lambda row: (getattr(row, "position", 0), row.pk))
+
+
+@transaction.atomic
+def programme_role_slots_set(*, programme: Programme, entries: list[dict], by: User | None) -> None:
+    """Add, change and delete the roles a school names people for when it signs up a team.
+
+    Raises ValidationError, changing nothing, when a slot to delete is one schools have named
+    people in, or when a school team could no longer name as many lead participants as the
+    programme asks for.
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    slots = _set_up_rows(
+        programme=programme,
+        model=RoleSlot,
+        entries=entries,
+        fields=ROLE_SLOT_FIELDS,
+        protected="“{row}” is a role schools have named people in, so it cannot be deleted: "
+        "rename it, or make it not required, instead.",
+    )
+    leads = sum(slot.people for slot in slots if slot.kind == RoleSlot.Kind.LEAD)
+    if programme.for_school_teams and leads < programme.team_leads_min:
+        raise ValidationError(
+            f"Schools must name at least {programme.team_leads_min} lead participant"
+            f"{'s' if programme.team_leads_min != 1 else ''}, but the lead slots take only "
+            f"{leads}: add a lead slot, or lower the fewest lead participants on the programme."
+        )
+    _mark_edited(programme, by)
+
+
+@transaction.atomic
+def programme_prerequisites_set(
+    *, programme: Programme, entries: list[dict], by: User | None
+) -> None:
+    """Add, change and delete the conditions a school's Work Group history must meet for it to
+    sign up.
+
+    Raises ValidationError, changing nothing, when the first condition is marked as an
+    alternative to one before it (there is none).
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    conditions = _set_up_rows(
+        programme=programme,
+        model=Prerequisite,
+        entries=entries,
+        fields=PREREQUISITE_FIELDS,
+        protected="“{row}” is in use, so it cannot be deleted.",
+    )
+    if conditions and conditions[0].or_previous:
+        raise ValidationError(
+            "The first condition cannot be “or the condition before”: there is none before it."
+        )
+    _mark_edited(programme, by)
+
+
+@transaction.atomic
+def programme_grants_set(*, programme: Programme, entries: list[dict], by: User | None) -> None:
+    """Add, change and delete what the hub pays each school taking part, by school year.
+
+    Raises ValidationError, changing nothing, when two grants are for the same school year.
+    """
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    # Checked before anything is written: the database allows one grant a year.
+    years = dict(programme.grants.values_list("pk", "academic_year"))
+    for entry in entries:
+        if entry["delete"]:
+            years.pop(entry["id"], None)
+        else:
+            years[entry["id"] or object()] = entry["academic_year"]
+    planned = list(years.values())
+    repeated = sorted({year for year in planned if planned.count(year) > 1})
+    if repeated:
+        raise ValidationError(
+            f"Two grants are for {_school_year(repeated[0])}: a programme has one grant a "
+            "school year, so change that one."
+        )
+    try:
+        with transaction.atomic():
+            _set_up_rows(
+                programme=programme,
+                model=ProgrammeGrant,
+                entries=entries,
+                fields=GRANT_FIELDS,
+                protected="The grant “{row}” is in use, so it cannot be deleted.",
+            )
+    except IntegrityError as error:  # two grants swapping their years in one save
+        raise ValidationError(
+            "Two grants cannot swap their school years in one save: change one, save, then "
+            "the other."
+        ) from error
+    _mark_edited(programme, by)
+
+
 # ---- Loading the seeded catalogue ----
 
 
@@ -173,6 +318,7 @@ class CatalogueLoadReport:
     unchanged: list[str] = field(default_factory=list)
     kept_staff_edits: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # "slug: why", nothing written for them
+    work_groups_set_up: list[str] = field(default_factory=list)  # given WORK_GROUPS' set-up
 
 
 def _programme_values(seed: ProgrammeSeed) -> dict:
@@ -200,7 +346,79 @@ def _programme_values(seed: ProgrammeSeed) -> dict:
     }
     for phase, field_name in Programme.PHASE_FIELDS.items():
         values[field_name] = phase in seed.phases
+    if seed.slug in WORK_GROUPS:
+        values["review_note"] = _with_line(seed.review_note, WORK_GROUP_REVIEW_NOTE)
     return values
+
+
+def _with_line(text: str, line: str) -> str:
+    return f"{text}\n\n{line}" if text else line
+
+
+def _work_group_set_up(programme: Programme, seed: WorkGroupSeed) -> None:
+    """Give a programme with no role slots the Work Group set-up of the catalogue's table."""
+    for name in (
+        "team_leads_min",
+        "completion_sessions",
+        "completion_needs_action_plan",
+        "commitment",
+        "priority",
+    ):
+        setattr(programme, name, getattr(seed, name))
+    programme.participation = Programme.Participation.SCHOOL_TEAM
+    programme.save()
+    RoleSlot.objects.bulk_create(
+        RoleSlot(
+            programme=programme,
+            position=position,
+            label=slot.label,
+            kind=slot.kind,
+            required=slot.required,
+            people=slot.people,
+            hint=slot.hint,
+        )
+        for position, slot in enumerate(seed.slots)
+    )
+    slugs = {slug for condition in seed.prerequisites for slug in condition.programmes}
+    by_slug = {p.slug: p for p in Programme.objects.filter(slug__in=slugs)}
+    for position, condition in enumerate(seed.prerequisites):
+        named = [by_slug[slug] for slug in condition.programmes if slug in by_slug]
+        if not named:  # loaded on its own, before the programmes it names: added next time
+            logger.warning("%s: no programme for condition %s yet", programme.slug, position)
+            continue
+        rule = Prerequisite.objects.create(
+            programme=programme,
+            position=position,
+            kind=condition.kind,
+            or_previous=condition.or_previous and position > 0,
+            junior_schools_exempt=condition.junior_schools_exempt,
+        )
+        rule.programmes.set(named)
+    ProgrammeGrant.objects.bulk_create(
+        ProgrammeGrant(
+            programme=programme,
+            academic_year=grant.academic_year,
+            amount=grant.amount,
+            purpose=grant.purpose,
+        )
+        for grant in seed.grants
+    )
+
+
+def _work_groups_set_up(slugs: set[str], report: CatalogueLoadReport) -> None:
+    """The catalogue's Work Group set-up for each of these programmes that has no role slots
+    and no staff edits: once it has slots, staff (or an earlier load) have set it up."""
+    programmes = (
+        Programme.objects.select_for_update()
+        .filter(slug__in=slugs & WORK_GROUPS.keys(), edited_at__isnull=True)
+        .exclude(pk__in=RoleSlot.objects.values("programme_id"))
+    )
+    for programme in programmes:
+        _work_group_set_up(programme, WORK_GROUPS[programme.slug])
+        report.work_groups_set_up.append(programme.slug)
+        if programme.slug in report.unchanged:
+            report.unchanged.remove(programme.slug)
+            report.updated.append(programme.slug)
 
 
 def _word_limit(seed: ProgrammeSeed) -> int | None:
@@ -331,6 +549,8 @@ def catalogue_load(
             for seed in seeds:
                 with transaction.atomic():
                     _load_one(seed, overwrite, report)
+            # Once every programme is in: a Work Group's conditions name the others.
+            _work_groups_set_up({seed.slug for seed in seeds}, report)
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .models import Clinic, Course, Module, Programme
+from .models import Clinic, Course, Module, Prerequisite, Programme, ProgrammeGrant, RoleSlot
 
 app_name = "programmes"
 
@@ -62,6 +62,21 @@ urlpatterns = [
         "staff/programmes/<slug:slug>/reinstate/",
         views.ProgrammeReinstateView.as_view(),
         name="programme-reinstate",
+    ),
+    path(
+        "staff/programmes/<slug:slug>/role-slots/",
+        views.WorkGroupSetUpView.as_view(model=RoleSlot),
+        name="role-slots",
+    ),
+    path(
+        "staff/programmes/<slug:slug>/prerequisites/",
+        views.WorkGroupSetUpView.as_view(model=Prerequisite),
+        name="prerequisites",
+    ),
+    path(
+        "staff/programmes/<slug:slug>/grants/",
+        views.WorkGroupSetUpView.as_view(model=ProgrammeGrant),
+        name="grants",
     ),
     *_item_patterns(Course, Programme, "programme", "staff/programmes/<slug:slug>"),
     *_item_patterns(Module, Course, "course", "staff/courses/<int:pk>"),

@@ -6,7 +6,14 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
 
 from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.page_cache import cache_for_visitors
@@ -19,15 +26,21 @@ from .forms import (
     ProgrammeForm,
     ProgrammeRetireForm,
     ProgrammeUpdateForm,
+    set_up_entries,
+    set_up_formset,
 )
-from .models import Clinic, Course, Module, Programme
+from .models import Clinic, Course, Module, Prerequisite, Programme, ProgrammeGrant, RoleSlot
+from .selectors import programme_work_group_words
 from .services import (
     catalogue_item_delete,
     catalogue_item_move,
     catalogue_item_programme,
     catalogue_item_save,
+    programme_grants_set,
+    programme_prerequisites_set,
     programme_reinstate,
     programme_retire,
+    programme_role_slots_set,
     programme_save,
 )
 
@@ -88,6 +101,11 @@ class ProgrammeDetailView(DetailView):
     def get_queryset(self):
         return _with_structure(Programme.objects.offered())
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["work_group"] = programme_work_group_words(programme=self.object)
+        return context
+
 
 # ---- Staff editing ----
 
@@ -131,6 +149,7 @@ class StaffProgrammeDetailView(PermissionRequiredMixin, DetailView):
             (Programme._meta.get_field(name).verbose_name.capitalize(), getattr(self.object, name))
             for name in self.REVIEWABLE_TEXTS
         ]
+        context["work_group"] = programme_work_group_words(programme=self.object)
         return context
 
 
@@ -191,6 +210,84 @@ class ProgrammeReinstateView(PermissionRequiredMixin, View):
         else:
             messages.success(request, f"{programme} is back in the catalogue.")
         return redirect("programmes:staff-programme-detail", slug=programme.slug)
+
+
+class WorkGroupSetUpView(PermissionFirstMixin, TemplateView):
+    """One part of a Work Group's set-up (its role slots, prerequisites or grants), every row
+    on one page, with blank rows to add and a box to delete each."""
+
+    permission_required = EDIT_PERMISSION
+    template_name = "programmes/programme_set_up.html"
+    model: type[RoleSlot | Prerequisite | ProgrammeGrant] | None = None
+
+    PARTS = {
+        RoleSlot: (
+            "Role slots",
+            "The roles a school names people for when it signs up its team. Lead "
+            "participants take part in every session; supporting roles (the maths lead, the "
+            "headteacher, wider staff) join some.",
+            programme_role_slots_set,
+            "Role slots saved.",
+        ),
+        Prerequisite: (
+            "Prerequisites",
+            "What a school's Work Group history must show for it to sign up: every condition "
+            "must be met, except that one marked “or the condition before” is an alternative "
+            "to the one before it.",
+            programme_prerequisites_set,
+            "Prerequisites saved.",
+        ),
+        ProgrammeGrant: (
+            "Grants",
+            "What the hub pays each school that takes part, by school year (2025 means "
+            "2025/26). Accepting a school records its grant as owed.",
+            programme_grants_set,
+            "Grants saved.",
+        ),
+    }
+
+    def find_objects(self, slug):
+        self.programme = get_object_or_404(Programme, slug=slug)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        title, lede, _, _ = self.PARTS[self.model]
+        context.update(programme=self.programme, title=title, lede=lede)
+        formset = context.setdefault(
+            "formset", set_up_formset(self.model, programme=self.programme)
+        )
+        context["rows"] = [
+            (self._legend(form, number), form) for number, form in enumerate(formset.forms, start=1)
+        ]
+        return context
+
+    def _legend(self, form, number: int) -> str:
+        """What each row's fieldset is called: a slot's label, a condition's number, a
+        grant's school year; "Add another" for a blank row."""
+        row = form.instance
+        if row.pk is None:
+            return "Add another"
+        if self.model is RoleSlot:
+            return row.label
+        if self.model is ProgrammeGrant:
+            return f"{row.academic_year}/{(row.academic_year + 1) % 100:02d}"
+        return f"Condition {number}"
+
+    def post(self, request, *args, **kwargs):
+        formset = set_up_formset(self.model, programme=self.programme, data=request.POST)
+        errors = []
+        if formset.is_valid():
+            _, _, service, done = self.PARTS[self.model]
+            try:
+                service(programme=self.programme, entries=set_up_entries(formset), by=request.user)
+            except ValidationError as error:
+                errors = error.messages  # nothing was changed; say why
+            else:
+                messages.success(request, done)
+                response = redirect("programmes:staff-programme-detail", slug=self.programme.slug)
+                response["Location"] += "#work-group"
+                return response
+        return self.render_to_response(self.get_context_data(formset=formset, errors=errors))
 
 
 class CatalogueItemMixin(PermissionFirstMixin):

@@ -69,3 +69,18 @@ class HubAreaForm(forms.Form):
         help_text="Tick each local authority whose schools the hub serves; untick one it no "
         "longer serves.",
     )
+
+
+class ProgrammeHistoryUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Schools' earlier Work Group years",
+        help_text="A CSV file whose first row names the columns URN, Programme, School year "
+        "(e.g. 2024/25) and Completed (yes or no). The programme is its name, short name or "
+        "address, as in the catalogue.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refuse_unless_csv(upload, limit="eligibility_list")
+        return upload

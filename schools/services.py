@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from typing import IO, TypeVar
 
 from django.core.cache import cache
@@ -20,6 +22,7 @@ from npq_portal.outbox import outbox_enqueue
 from npq_portal.roles import Role, user_roles
 from npq_portal.services import user_set_roles
 from npq_portal.uploads import csv_header, uploaded_csv
+from programmes.models import Programme
 
 from . import gias_postgres
 from .gias import (
@@ -43,12 +46,14 @@ from .models import (
     GiasImport,
     LocalAuthority,
     PrivateChildcareProvider,
+    ProgrammeHistoryImport,
     School,
     SchoolLeadership,
     SchoolProgrammeYear,
     normalise_name,
     normalise_postcode,
 )
+from .prerequisites import school_year_words
 from .tasks import gias_import_task
 
 logger = logging.getLogger(__name__)
@@ -496,3 +501,247 @@ def hub_area_set(*, codes: Iterable[str], by: User) -> list[LocalAuthority]:
     LocalAuthority.objects.filter(code__in=codes, in_hub_area=False).update(in_hub_area=True)
     logger.info("User %s set the hub's area to %s local authorities", by.pk, len(codes))
     return list(LocalAuthority.objects.filter(in_hub_area=True).order_by("name"))
+
+
+# ---- Schools' earlier Work Group years, imported from a CSV ----
+
+NOTHING_IMPORTED = "Nothing was imported."
+
+# The spellings each column goes by, once trimmed, in lower case, with "_" and "-" as spaces.
+HISTORY_COLUMNS = {
+    "urn": ("urn", "school urn"),
+    "programme": ("programme", "program", "programme name", "work group", "project"),
+    "school_year": ("school year", "academic year", "year"),
+    "completed": ("completed", "complete", "completed?", "did it complete"),
+}
+HISTORY_COLUMN_NAMES = {
+    "urn": "URN",
+    "programme": "Programme",
+    "school_year": "School year",
+    "completed": "Completed",
+}
+YES = frozenset({"yes", "y", "true", "t", "1", "completed"})
+NO = frozenset({"no", "n", "false", "f", "0", "not completed", "did not complete"})
+EARLIEST_HISTORY_YEAR = 2000
+SCHOOL_YEAR = re.compile(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One row of the file as it was written, for the report of rows not imported."""
+
+    row: int
+    urn: str
+    programme: str
+    school_year: str
+    completed: str
+
+
+def _history_header(header: list[str]) -> dict[str, int]:
+    """Where each column is, by any of its spellings. Raises ValidationError naming the
+    columns missing."""
+    spelled = [" ".join(name.replace("_", " ").replace("-", " ").split()) for name in header]
+    found = {}
+    for column, names in HISTORY_COLUMNS.items():
+        at = next((spelled.index(name) for name in names if name in spelled), None)
+        if at is not None:
+            found[column] = at
+    if not any(header):
+        raise ValidationError(f"The file is empty. {NOTHING_IMPORTED}")
+    missing = [HISTORY_COLUMN_NAMES[column] for column in HISTORY_COLUMNS if column not in found]
+    if missing:
+        names = ", ".join(f"“{name}”" for name in missing)
+        raise ValidationError(
+            "The first row must name the columns URN, Programme, School year and Completed; "
+            f"this file has no {names} column. {NOTHING_IMPORTED}"
+        )
+    return found
+
+
+def current_school_year(day: datetime.date | None = None) -> int:
+    """The school year a day is in (2025 means 2025/26, from 1 September)."""
+    day = day or timezone.localdate()
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def school_year_parse(text: str) -> int | None:
+    """2024 from "2024/25", "2024-25", "2024/2025" or "2024"; None for anything else."""
+    match = SCHOOL_YEAR.fullmatch(text.strip())
+    if match is None:
+        return None
+    year = int(match.group(1))
+    second = match.group(2)
+    if second is not None:
+        following = int(second)
+        expected = year + 1 if len(second) == 4 else (year + 1) % 100
+        if following != expected:
+            return None
+    return year
+
+
+def _completed_parse(text: str) -> bool | None:
+    text = " ".join(text.strip().lower().split())
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    return None
+
+
+def _programme_index(programmes) -> dict[str, list]:
+    """Each programme under its slug, short name and name, in lower case."""
+    index: dict[str, list] = {}
+    for programme in programmes:
+        for key in {programme.slug, programme.short_name, programme.name}:
+            key = " ".join(key.lower().split())
+            if key:
+                index.setdefault(key, []).append(programme)
+    return index
+
+
+def _schools_by_urn(urns: set[int]) -> dict[int, School]:
+    found: dict[int, School] = {}
+    ordered = sorted(urns)
+    for start in range(0, len(ordered), 500):
+        for school in School.objects.filter(urn__in=ordered[start : start + 500]):
+            found[school.urn] = school
+    return found
+
+
+@transaction.atomic
+def programme_history_import(
+    *, source: IO[bytes], file_name: str, by: User | None
+) -> ProgrammeHistoryImport:
+    """Record schools' earlier Work Group years from a CSV staff upload (URN, Programme,
+    School year, Completed): each good row creates or updates the school's imported year,
+    completed or not; a row that names no known school or programme, has a bad year or
+    completed value, or repeats an earlier row is not imported and is listed in the import's
+    report. Importing the same file again changes nothing.
+
+    Raises ValidationError, changing nothing, for a file that is not a CSV with those columns
+    or has no rows.
+    """
+    reader = uploaded_csv(source, nothing_done=NOTHING_IMPORTED)
+    columns = _history_header(csv_header(reader))
+
+    def cell(record: list[str], column: str) -> str:
+        at = columns[column]
+        return record[at].strip() if at < len(record) else ""
+
+    rows = [
+        HistoryRow(
+            row=line,
+            urn=cell(record, "urn"),
+            programme=cell(record, "programme"),
+            school_year=cell(record, "school_year"),
+            completed=cell(record, "completed"),
+        )
+        for line, record in reader
+        if any(field.strip() for field in record)
+    ]
+    if not rows:
+        raise ValidationError(f"The file has no rows under its header. {NOTHING_IMPORTED}")
+
+    urns = {int(row.urn) for row in rows if _digits(row.urn) and len(row.urn) <= 7}
+    schools = _schools_by_urn(urns)
+    programmes = _programme_index(Programme.objects.all())
+    latest = current_school_year()
+    report: list[dict] = []
+    good: dict[tuple[int, int, int], tuple[School, object, int, str]] = {}
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        reasons = []
+        school = None
+        if not _digits(row.urn) or len(row.urn) > 7:
+            reasons.append(f"“{row.urn}” is not a URN" if row.urn else "the URN is empty")
+        else:
+            school = schools.get(int(row.urn))
+            if school is None:
+                reasons.append(f"no school has URN {row.urn}")
+        matches = programmes.get(" ".join(row.programme.lower().split()), [])
+        programme = matches[0] if len(matches) == 1 else None
+        if not row.programme:
+            reasons.append("the programme is empty")
+        elif len(matches) > 1:
+            reasons.append(
+                f"several programmes are called “{row.programme}”: use its address (slug)"
+            )
+        elif programme is None:
+            reasons.append(f"no programme is called “{row.programme}”")
+        year = school_year_parse(row.school_year)
+        if year is None:
+            reasons.append(f"“{row.school_year}” is not a school year such as 2024/25")
+        elif not EARLIEST_HISTORY_YEAR <= year <= latest:
+            reasons.append(f"{school_year_words(year)} is not a past or current school year")
+        completed = _completed_parse(row.completed)
+        if completed is None:
+            reasons.append(f"“{row.completed}” is not yes or no for Completed")
+        key = (
+            int(row.urn) if school else row.urn,
+            programme.pk if programme else row.programme.lower(),
+            year if year is not None else row.school_year,
+        )
+        if key in seen:
+            reasons.append(f"it repeats row {seen[key]:,}")
+        else:
+            seen[key] = row.row
+        if reasons:
+            reason = "; ".join(reasons)
+            report.append({**asdict(row), "reason": reason[:1].upper() + reason[1:] + "."})
+            continue
+        status = (
+            SchoolProgrammeYear.Status.COMPLETED
+            if completed
+            else SchoolProgrammeYear.Status.NOT_COMPLETED
+        )
+        good[(school.pk, programme.pk, year)] = (school, programme, year, status)
+
+    record = ProgrammeHistoryImport.objects.create(
+        file_name=file_name[:255], uploaded_by=by, rows=len(rows), report=report
+    )
+    school_ids = sorted({school.pk for school, *_ in good.values()})
+    existing = {
+        (year.school_id, year.programme_id, year.academic_year): year
+        for start in range(0, len(school_ids), 500)
+        for year in SchoolProgrammeYear.objects.select_for_update().filter(
+            source=SchoolProgrammeYear.Source.IMPORTED,
+            school_id__in=school_ids[start : start + 500],
+        )
+    }
+    to_create, to_update = [], []
+    for key, (school, programme, year, status) in good.items():
+        known = existing.get(key)
+        if known is None:
+            to_create.append(
+                SchoolProgrammeYear(
+                    school=school,
+                    programme=programme,
+                    academic_year=year,
+                    status=status,
+                    source=SchoolProgrammeYear.Source.IMPORTED,
+                    history_import=record,
+                )
+            )
+        elif known.status != status:
+            known.status, known.history_import = status, record
+            known.updated_at = timezone.now()
+            to_update.append(known)
+    SchoolProgrammeYear.objects.bulk_create(to_create, batch_size=BATCH)
+    SchoolProgrammeYear.objects.bulk_update(
+        to_update, ["status", "history_import", "updated_at"], batch_size=BATCH
+    )
+    record.created_count = len(to_create)
+    record.updated_count = len(to_update)
+    record.unchanged_count = len(good) - len(to_create) - len(to_update)
+    record.save(update_fields=["created_count", "updated_count", "unchanged_count", "updated_at"])
+    logger.info(
+        "Programme history import %s: %d rows, %d created, %d updated, %d unchanged, %d not "
+        "imported",
+        record.pk,
+        len(rows),
+        record.created_count,
+        record.updated_count,
+        record.unchanged_count,
+        len(report),
+    )
+    return record

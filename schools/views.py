@@ -1,24 +1,36 @@
 """The school pages: the search behind every school question, the staff list, imports, leaders."""
 
+import csv
 import hashlib
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from npq_portal.freshness import fresh_get, fresh_set
 from npq_portal.mixins import PermissionFirstMixin
 
-from .forms import GiasUploadForm, HubAreaForm, SchoolLeaderForm
-from .models import GiasImport, LocalAuthority, School, SchoolLeadership
+from .forms import GiasUploadForm, HubAreaForm, ProgrammeHistoryUploadForm, SchoolLeaderForm
+from .models import (
+    GiasImport,
+    LocalAuthority,
+    ProgrammeHistoryImport,
+    School,
+    SchoolLeadership,
+    SchoolProgrammeYear,
+)
+from .prerequisites import school_year_words
 from .services import (
     gias_import_live_progress,
     gias_import_start,
     hub_area_set,
+    programme_history_import,
     school_leader_confirm,
     school_leader_remove,
 )
@@ -189,3 +201,100 @@ class HubAreaView(PermissionRequiredMixin, FormView):
             f"The hub's area is now {len(area)} local authorit{'y' if len(area) == 1 else 'ies'}.",
         )
         return redirect("schools:hub-area")
+
+
+# ---- Schools' earlier Work Group years ----
+
+
+class ProgrammeHistoryImportListView(PermissionRequiredMixin, ListView):
+    """Every import of schools' earlier Work Group years, newest first."""
+
+    permission_required = "schools.view_programmehistoryimport"
+    template_name = "schools/programmehistoryimport_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return ProgrammeHistoryImport.objects.select_related("uploaded_by")
+
+
+class ProgrammeHistoryImportCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "schools.add_programmehistoryimport"
+    form_class = ProgrammeHistoryUploadForm
+    template_name = "schools/programmehistoryimport_form.html"
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            record = programme_history_import(
+                source=upload, file_name=upload.name, by=self.request.user
+            )
+        except ValidationError as error:
+            form.add_error("file", error)  # nothing was changed; say why
+            return self.form_invalid(form)
+        messages.success(self.request, f"{record.file_name} imported.")
+        return redirect("schools:history-import-detail", pk=record.pk)
+
+
+class ProgrammeHistoryImportDetailView(PermissionRequiredMixin, DetailView):
+    """What an import did: its counts, and the rows it did not import, with why."""
+
+    permission_required = "schools.view_programmehistoryimport"
+    template_name = "schools/programmehistoryimport_detail.html"
+
+    def get_queryset(self):
+        return ProgrammeHistoryImport.objects.select_related("uploaded_by")
+
+
+# A cell starting with one of these runs as a formula when a spreadsheet opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_safe(value) -> str:
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+class ProgrammeHistoryImportRejectsView(PermissionFirstMixin, View):
+    """The rows an import did not import, as a CSV to correct and upload again (with a
+    column saying why each was left out)."""
+
+    permission_required = "schools.view_programmehistoryimport"
+
+    def find_objects(self, pk):
+        self.object = get_object_or_404(ProgrammeHistoryImport, pk=pk)
+
+    def get(self, request, *args, **kwargs):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["URN", "Programme", "School year", "Completed", "Row", "Why not imported"])
+        for row in self.object.report:
+            values = [row.get(key, "") for key in ("urn", "programme", "school_year", "completed")]
+            writer.writerow([*map(_cell_safe, values), row.get("row", ""), row.get("reason", "")])
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        name = f"work-group-history-{self.object.pk}-not-imported.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class SchoolHistoryView(PermissionFirstMixin, ListView):
+    """A school's Work Group years, from its places in the portal and the years staff imported."""
+
+    permission_required = "schools.view_schoolprogrammeyear"
+    template_name = "schools/school_history.html"
+
+    def find_objects(self, urn):
+        self.school = get_object_or_404(School, urn=urn)
+
+    def get_queryset(self):
+        return (
+            SchoolProgrammeYear.objects.filter(school=self.school)
+            .select_related("programme", "history_import")
+            .order_by("-academic_year", "programme__name", "source")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["school"] = self.school
+        for year in context["object_list"]:
+            year.school_year = school_year_words(year.academic_year)
+        return context

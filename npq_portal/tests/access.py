@@ -51,7 +51,7 @@ from programmes.tests.factories import (
 from reminders.links import reminder_stop_url
 from reports.services import export_build, export_start
 from reports.tests.factories import ExportFactory
-from schools.models import GiasImport, School, SchoolLeadership
+from schools.models import GiasImport, ProgrammeHistoryImport, School, SchoolLeadership
 from schools.tests.factories import SchoolFactory
 
 
@@ -216,6 +216,21 @@ def scenario_build() -> Scenario:
     gias_import = GiasImport.objects.create(
         file_name="edubasealldata.csv", uploaded_by=hub_administrator, status="done"
     )
+    history_import = ProgrammeHistoryImport.objects.create(
+        file_name="work-group-years.csv",
+        uploaded_by=hub_administrator,
+        rows=1,
+        report=[
+            {
+                "row": 2,
+                "urn": "999",
+                "programme": "Embedding",
+                "school_year": "2024/25",
+                "completed": "yes",
+                "reason": "No school has URN 999.",
+            }
+        ],
+    )
     subscriber = Subscriber.objects.create(
         email="interested@school.example",
         first_name="Jo",
@@ -264,6 +279,7 @@ def scenario_build() -> Scenario:
         "export": export,
         "export_done": export_done,
         "gias_import": gias_import,
+        "history_import": history_import,
         "subscriber": subscriber,
         "approval_token": approval_token(awaiting),
         "confirm_token": subscriber_token(subscriber, "confirm"),

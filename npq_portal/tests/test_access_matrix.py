@@ -163,6 +163,9 @@ ARGS = {
     "programmes:programme-retire": dict(slug=lambda s: s.programme.slug),
     "programmes:programme-reinstate": dict(slug=lambda s: s.programme.slug),
     "programmes:course-create": dict(slug=lambda s: s.programme.slug),
+    "programmes:role-slots": dict(slug=lambda s: s.programme.slug),
+    "programmes:prerequisites": dict(slug=lambda s: s.programme.slug),
+    "programmes:grants": dict(slug=lambda s: s.programme.slug),
     "programmes:course-update": dict(pk=pk("course")),
     "programmes:course-delete": dict(pk=pk("course")),
     "programmes:course-move": dict(pk=pk("course")),
@@ -231,6 +234,9 @@ ARGS = {
     "mailing_list:subscriber-manage": dict(token=lambda s: s.manage_token),
     "mailing_list:subscriber-unsubscribe": dict(token=lambda s: s.manage_token),
     "schools:gias-import-detail": dict(pk=pk("gias_import")),
+    "schools:school-history": dict(urn=urn("school")),
+    "schools:history-import-detail": dict(pk=pk("history_import")),
+    "schools:history-import-rejects": dict(pk=pk("history_import")),
     "assessment:assessment-detail": dict(pk=pk("window")),
     "assessment:submission-write": dict(pk=pk("window")),
     "assessment:submission-autosave": dict(pk=pk("window")),
@@ -322,6 +328,9 @@ MATRIX: dict[str, Row] = {
     "programmes:programme-update": MANAGERS_ONLY,
     "programmes:programme-retire": MANAGERS_ONLY,
     "programmes:programme-reinstate": MANAGERS_POST,
+    "programmes:role-slots": MANAGERS_ONLY,  # a Work Group's set-up, one part a page
+    "programmes:prerequisites": MANAGERS_ONLY,
+    "programmes:grants": MANAGERS_ONLY,
     "programmes:course-create": MANAGERS_ONLY,
     "programmes:course-update": MANAGERS_ONLY,
     "programmes:course-delete": MANAGERS_ONLY,  # a page asking to confirm
@@ -441,6 +450,11 @@ MATRIX: dict[str, Row] = {
     "schools:school-list": MANAGERS_ONLY,
     "schools:gias-import": ADMINISTRATORS,
     "schools:gias-import-detail": ADMINISTRATORS,
+    "schools:school-history": MANAGERS_ONLY,  # a school's Work Group years
+    "schools:history-import-list": ADMINISTRATORS,
+    "schools:history-import": ADMINISTRATORS,
+    "schools:history-import-detail": ADMINISTRATORS,
+    "schools:history-import-rejects": ADMINISTRATORS,  # a CSV of the rows not imported
     # The old address of the eligibility lists: it sends everyone there, and that page decides.
     "funding:funding": Row(
         signed_in(Redirect("funding:eligibility-lists")),

@@ -174,10 +174,13 @@ def test_the_load_catalogue_command_reports_what_it_did(capsys):
         output[0]
         == f"Catalogue: {len(CATALOGUE)} created, 0 updated, 0 unchanged, 0 kept as staff edited them."
     )
+    assert output[1].startswith("Given the catalogue's Work Group set-up (check it on each")
+    assert "maths-hub-mastering-number" in output[1]
     assert (
-        output[1]
+        output[2]
         == f"Catalogue: 0 created, 0 updated, {len(CATALOGUE)} unchanged, 0 kept as staff edited them."
     )
+    assert len(output) == 3
 
 
 def _source_text(name: str) -> str:

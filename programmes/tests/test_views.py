@@ -172,7 +172,7 @@ def every_url():
 def test_the_access_matrix_covers_every_url_of_the_app(every_url):
     from programmes import urls
 
-    assert len(every_url) == len(urls.urlpatterns) == 20
+    assert len(every_url) == len(urls.urlpatterns) == 23
 
 
 @pytest.mark.parametrize(

@@ -47,5 +47,10 @@ class Command(BaseCommand):
                 "Edited by staff (restore the seeded text with --overwrite --programme SLUG): "
                 + ", ".join(report.kept_staff_edits)
             )
+        if report.work_groups_set_up:
+            self.stdout.write(
+                "Given the catalogue's Work Group set-up (check it on each programme's page): "
+                + ", ".join(report.work_groups_set_up)
+            )
         for conflict in report.conflicts:
             self.stderr.write(f"Not loaded, {conflict}")
