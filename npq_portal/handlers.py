@@ -1,7 +1,7 @@
 """Receivers for other packages' signals (allauth), connected when the app is ready."""
 
 from allauth.account.internal.flows.login import record_authentication
-from allauth.account.signals import email_confirmed
+from allauth.account.signals import email_confirmed, password_reset
 from allauth.mfa.signals import authenticator_added
 from celery.signals import task_postrun
 from django.contrib.auth.signals import user_logged_in
@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from .middleware import session_record_sign_in
 from .outbox import outbox_enqueue, outbox_mark_done
+from .services import user_email_verified
 from .tasks import user_send_welcome_task
 
 
@@ -18,6 +19,13 @@ def welcome_on_email_confirmed(sender, request, email_address, **kwargs) -> None
         # The outbox hands it on after the commit; a mail server failure (already in the
         # delivery log as failed) does not turn the confirmation page into an error page.
         outbox_enqueue(user_send_welcome_task, email_address.user_id)
+
+
+@receiver(password_reset, dispatch_uid="npq_portal.email_verified_on_password_reset")
+def email_verified_on_password_reset(sender, request, user, **kwargs) -> None:
+    """The link that reset the password went to their address: following it proves the
+    address is theirs (someone a school named in its Work Group team starts this way)."""
+    user_email_verified(user=user)
 
 
 @receiver(authenticator_added, dispatch_uid="npq_portal.mfa_counts_for_this_session")

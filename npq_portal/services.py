@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -74,7 +75,19 @@ def user_for_person(*, email: str, first_name: str, last_name: str) -> tuple[Use
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     user.set_unusable_password()
     user.save()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     return user, True
+
+
+@transaction.atomic
+def user_email_verified(*, user: User) -> None:
+    """Record the account's own address as verified (and its primary one)."""
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
 
 
 def password_set_url(user: User) -> str:

@@ -438,6 +438,7 @@ def _approved(application):
         approve=True,
         name=application.headteacher_name,
         email=application.approver_email,
+        commits_school=True,
     )
 
 

@@ -1,6 +1,7 @@
 """A school's Work Group sign-up in headless Chromium: a maths lead signs up a Mastering Number
-team of three and the head approves from the emailed link; axe finds nothing serious on any
-page, and screenshots go to test-artifacts/."""
+team of three, the head approves from the emailed link, staff accept the school, each of the
+three sets a password from their email and sees the sessions, and the Work Group Lead sees the
+school; axe finds nothing serious on any page, and screenshots go to test-artifacts/."""
 
 import re
 
@@ -10,8 +11,10 @@ from django.urls import reverse
 from applications.models import Application
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory, SessionFactory
+from npq_portal.models import User
+from npq_portal.roles import Role
 from npq_portal.tests.browser import SCREENSHOTS, browser_sign_in, serious_violations
-from npq_portal.tests.factories import UserFactory
+from npq_portal.tests.factories import PASSWORD, StaffUserFactory, UserFactory
 from programmes.tests.factories import work_group_programme
 from schools.tests.factories import SchoolFactory
 
@@ -32,7 +35,7 @@ def _scanned(page, live_server, name: str) -> None:
     assert serious == [], f"{page.url.replace(live_server.url, '')}: {report}"
 
 
-def test_a_maths_lead_signs_up_a_mastering_number_team_and_the_head_approves(
+def test_a_maths_lead_signs_up_a_mastering_number_team_the_head_approves_staff_accept_it(
     live_server, page, mailoutbox
 ):
     SchoolFactory(name="Oakfield Primary School", urn=123456, town="Chester")
@@ -117,3 +120,43 @@ def test_a_maths_lead_signs_up_a_mastering_number_team_and_the_head_approves(
     application.refresh_from_db()
     assert application.status == Application.Status.SCHOOL_APPROVED
     assert application.events.last().reason.startswith("Committed Oakfield Primary School to:")
+
+    # Staff accept the school from the Work Group's sign-ups, in priority order.
+    page.context.clear_cookies()
+    browser_sign_in(page, live_server, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    page.goto(live_server.url + reverse("applications:work-group-sign-ups", args=[cohort.pk]))
+    _scanned(page, live_server, "sign-ups")
+    page.get_by_role("button", name="Accept Oakfield Primary School").click()
+    assert page.get_by_text("Application accepted.").is_visible()
+    assert page.get_by_text(f"1 of {cohort.capacity} school places taken").is_visible()
+    _scanned(page, live_server, "sign-ups-accepted")
+    application.refresh_from_db()
+    assert application.status == Application.Status.ACCEPTED
+
+    # Each of the three was emailed their place and a link to set a password (none had an
+    # account); each sets one, signs in and sees the Work Group's sessions.
+    for _, first, _, email in TEAM:
+        invitation = next(m for m in mailoutbox if m.to == [email] and "has a place" in m.body)
+        link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", invitation.body)
+        page.context.clear_cookies()
+        page.goto(live_server.url + link.group(1))
+        page.locator("input[name=password1]").fill(PASSWORD)
+        page.locator("input[name=password2]").fill(PASSWORD)
+        page.get_by_role("button", name=re.compile("Change password|Set password", re.I)).click()
+        page.context.clear_cookies()
+        browser_sign_in(page, live_server, User.objects.get(email=email))
+        page.goto(live_server.url + reverse("participants:teacher-home"))
+        assert page.get_by_text("for Oakfield Primary School").first.is_visible()
+        page.get_by_role("link", name="Your modules and sessions").click()
+        assert page.get_by_text("Autumn local session").first.is_visible()
+        _scanned(page, live_server, f"team-member-{first.lower()}")
+
+    # The Work Group Lead sees the school, its team and its attendance.
+    work_group_lead = StaffUserFactory(roles=[Role.FACILITATOR])
+    cohort.facilitators.add(work_group_lead)
+    page.context.clear_cookies()
+    browser_sign_in(page, live_server, work_group_lead)
+    page.goto(live_server.url + reverse("participants:work-group", args=[cohort.pk]))
+    assert page.get_by_text("Oakfield Primary School").first.is_visible()
+    assert page.get_by_text("Sam Okafor").first.is_visible()
+    _scanned(page, live_server, "work-group-lead")
