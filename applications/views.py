@@ -607,10 +607,8 @@ class ApplicationDetailView(DetailView):
         return context
 
     def _work_group_context(self, application: Application) -> dict:
-        """A school's sign-up: its team, and for staff, whether its history allows it."""
-        context = {
-            "team": application.team_members.select_related("slot").order_by("slot__position", "pk")
-        }
+        """A school's sign-up, for staff: whether its history allows it, and the override."""
+        context = {}
         if self.request.user.has_perm("applications.view_application") and application.school:
             cohort = application.cohort
             context["history_check"] = school_prerequisites_check(

@@ -400,10 +400,19 @@ def _team_sign_up(cohort, urn: int, *, applicant: User | None = None, head_email
     head, (lead_first, lead_last), teachers = DEMO_STAFF[urn]
     applicant = applicant or _demo_person(lead_first, lead_last)
     head_email = head_email or f"head.{urn}@demo.example"
+    school = School.objects.get(urn=urn)
     application = Application.objects.create(
         applicant=applicant,
         cohort=cohort,
-        school=School.objects.get(urn=urn),
+        school=school,
+        # The answers the sign-up's pages keep (applications.team_steps).
+        answers={
+            "school_urn": str(urn),
+            "school_name": school.name,
+            "applicant_role": "maths_lead",
+            "headteacher_name": head,
+            "headteacher_email": head_email,
+        },
         team=True,
         status=Application.Status.AWAITING_SCHOOL,
         submitted_at=timezone.now(),

@@ -245,3 +245,13 @@ def test_the_sign_ups_page_reads_a_fixed_number_of_queries(client):
         return len(captured)
 
     assert queries(2) == queries(10)
+
+
+@pytest.mark.django_db
+def test_the_programme_page_counts_a_work_groups_places_in_schools(client):
+    cohort = CohortFactory(programme=work_group_programme(), status=Cohort.Status.OPEN, capacity=4)
+    application_accept(application=team_sign_up(cohort=cohort), by=UserFactory())
+
+    page = client.get(cohort.programme.get_absolute_url()).content.decode()
+
+    assert "3 school places left" in page
