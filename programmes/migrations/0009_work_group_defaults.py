@@ -4,8 +4,9 @@ loaded before the loader knew it: each one that has no role slots yet and no sta
 review note asks staff to check it. Values copied here, not imported: a migration must not
 change when programmes/catalogue.py does.
 
-Going back undoes it on the programmes it marked: their slots (those no school named anyone
-in), conditions and grants go, and who takes part returns to individual teachers."""
+Going back undoes it on the programmes it marked that no school has signed up a team in (one
+that has keeps its set-up, which is in use): their slots, conditions and grants go, and who
+takes part returns to individual teachers."""
 
 from django.db import migrations
 from django.db.models import ProtectedError
@@ -191,14 +192,21 @@ def undo_work_groups(apps, schema_editor):
     RoleSlot = apps.get_model("programmes", "RoleSlot")
     Prerequisite = apps.get_model("programmes", "Prerequisite")
     ProgrammeGrant = apps.get_model("programmes", "ProgrammeGrant")
+    TeamMember = apps.get_model("applications", "TeamMember")
+    Enrolment = apps.get_model("participants", "Enrolment")
     for programme in Programme.objects.filter(slug__in=WORK_GROUPS, review_note__contains=NOTE):
+        if (
+            TeamMember.objects.filter(slot__programme=programme).exists()
+            or Enrolment.objects.filter(role_slot__programme=programme).exists()
+        ):
+            continue  # schools have signed up teams in it: its set-up is in use and stays
         _, _, _, _, _, slots, conditions, grants = WORK_GROUPS[programme.slug]
         for slot in RoleSlot.objects.filter(
             programme=programme, label__in=[label for label, *_ in slots]
         ):
             try:
                 slot.delete()
-            except ProtectedError:  # a school named someone in it: it stays
+            except ProtectedError:  # named by something else: it stays
                 pass
         Prerequisite.objects.filter(
             programme=programme, kind__in=[kind for kind, *_ in conditions]
@@ -218,6 +226,12 @@ def undo_work_groups(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("programmes", "0008_work_groups")]
+    # The models that name a role slot are in the state, so going back keeps a slot a school
+    # named someone in (PROTECT) rather than failing on the database's foreign key.
+    dependencies = [
+        ("programmes", "0008_work_groups"),
+        ("applications", "0003_work_groups"),
+        ("participants", "0016_work_groups"),
+    ]
 
     operations = [migrations.RunPython(set_up_work_groups, undo_work_groups)]

@@ -236,7 +236,12 @@ def test_the_data_migration_leaves_staff_edits_and_going_back_keeps_slots_in_use
 
     assert _slots(EMBEDDING) == []
     assert not Programme.objects.get(slug=EMBEDDING).for_school_teams
-    # A school named people in Mastering Number's slots: they stay; the rest are undone.
+    # A school signed up a team in Mastering Number: its set-up is in use and stays whole;
+    # the rest are undone.
+    mastering_number = Programme.objects.get(slug=MASTERING_NUMBER)
     assert len(_slots(MASTERING_NUMBER)) == 5
+    assert mastering_number.for_school_teams
+    assert mastering_number.prerequisite_rules.exists()
+    assert WORK_GROUP_REVIEW_NOTE in mastering_number.review_note
     assert _slots(DEVELOPMENT) == []
     assert WORK_GROUP_REVIEW_NOTE not in Programme.objects.get(slug=DEVELOPMENT).review_note
