@@ -34,6 +34,10 @@ class PlaceKeeper(Protocol):
     def application_context(self, *, application, user) -> dict:
         """What the application's page shows of the places it made, for `user`."""
 
+    def holding(self, *, cohort, emails: list[str]) -> str | None:
+        """The first of these addresses whose account holds a place in `cohort` (active or
+        deferred), or None."""
+
     def completed(self, *, user, programme_ids) -> list[CompletedPlace]:
         """The places `user` completed in any of the programmes."""
 

@@ -16,7 +16,7 @@ from funding.services import funding_decide
 from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
-from schools.models import School
+from schools.models import School, SchoolLeadership
 from schools.selectors import school_prerequisites_check
 
 from .fees import application_fee_sentence
@@ -319,6 +319,17 @@ def team_slot_fill(*, application: Application, slot, people: list[dict]) -> lis
     return members
 
 
+def _named_holding_a_place(members, cohort) -> str:
+    """The first person named (as "name (email)") who already holds a place in the cohort, by
+    their account's address; empty when none does."""
+    emails = {member.email.strip().lower(): member for member in members}
+    holder = places().holding(cohort=cohort, emails=list(emails))
+    if holder is None:
+        return ""
+    member = emails[holder]
+    return f"{member.first_name} {member.last_name} ({member.email})"
+
+
 @transaction.atomic
 def team_sign_up_submit(*, application: Application, by: User) -> Application:
     """Send a school's Work Group sign-up: check its team and its history, then ask the
@@ -371,9 +382,20 @@ def team_sign_up_submit(*, application: Application, by: User) -> Application:
         school=school, programme=programme, academic_year=cohort.academic_year
     )
     if not check.met:
-        raise ValidationError(check.reason)
-    if answers.get("applicant_role") != "headteacher":
+        raise ValidationError(
+            f"{check.reason} If the school took part with another hub, or this is wrong, ask the "
+            f"hub ({settings.HUB_CONTACT_EMAIL}): it can add the school's earlier years, or "
+            "decide to let it take part."
+        )
+    # A head approves their own school's sign-up only as a school leader the hub confirmed;
+    # anyone else (whatever role they chose) asks another person to approve it.
+    if not SchoolLeadership.objects.filter(user=application.applicant, school=school).exists():
         _refuse_own_address(application.applicant, answers["headteacher_email"])
+    clash = _named_holding_a_place(members, cohort)
+    if clash:
+        raise ValidationError(
+            f"{clash} already has a place in this Work Group: name someone else in that role."
+        )
     application.school = school
     application.trn = ""
     application.headteacher_name = answers["headteacher_name"].strip()

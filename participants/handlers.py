@@ -15,4 +15,7 @@ from .services import places_recount
     post_delete, sender=SchoolPlace, dispatch_uid="participants.school_places_recount_on_delete"
 )
 def recount_places(sender, instance: Enrolment | SchoolPlace, **kwargs) -> None:
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not {"status", "cohort"} & set(update_fields):
+        return  # a save that cannot change which places are held (an action plan, say)
     places_recount(cohort_ids=[instance.cohort_id])

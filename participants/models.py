@@ -469,6 +469,9 @@ class SchoolPlaceEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField(blank=True)
+    staff_note = models.TextField(
+        blank=True, help_text="Why, for hub staff only (a replacement's reason may be personal)."
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ Django starts (ParticipantsConfig.ready), so applications never imports this app
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 
 from applications.places import CompletedPlace
 
@@ -28,6 +29,17 @@ class EnrolmentPlaces:
         )
         charge_raise(enrolment=enrolment, application=application)
         return enrolment
+
+    def holding(self, *, cohort, emails: list[str]) -> str | None:
+        held = (
+            Enrolment.objects.filter(cohort=cohort)
+            .holding_a_place()
+            .annotate(email=Lower("participant__email"))
+            .filter(email__in=[email.lower() for email in emails])
+            .values_list("email", flat=True)
+            .first()
+        )
+        return held
 
     def application_context(self, *, application, user) -> dict:
         enrolments = application.enrolments.select_related(

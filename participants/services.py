@@ -520,7 +520,7 @@ def school_place_make(*, application, cohort) -> SchoolPlace:
                 email=member.email, first_name=member.first_name, last_name=member.last_name
             )
         )
-        if Enrolment.objects.filter(participant=user, cohort=cohort, status="active").exists():
+        if Enrolment.objects.filter(participant=user, cohort=cohort).holding_a_place().exists():
             raise ValidationError(
                 f"{member.first_name} {member.last_name} ({member.email}) already has a place "
                 f"in {cohort}: ask the school to name someone else first."
@@ -646,7 +646,17 @@ def school_place_save_plan(
         place.action_plan_file = ""
         place.action_plan_filename = ""
     place.action_plan_updated_at = timezone.now()
-    place.save()
+    # Only what it changes: a plan saved takes no place, so the cohort's count is not touched
+    # (and its row not locked, which a withdrawal locks first).
+    place.save(
+        update_fields=[
+            "action_plan",
+            "action_plan_file",
+            "action_plan_filename",
+            "action_plan_updated_at",
+            "updated_at",
+        ]
+    )
     if old and (data is not None or remove_file):
         storage = place.action_plan_file.storage
         transaction.on_commit(lambda: storage.delete(old))
@@ -688,7 +698,7 @@ def school_place_save_evaluation(
         if value is not None:
             setattr(place, EVALUATION_FIELDS[key], value.strip())
     place.evaluation_updated_at = timezone.now()
-    place.save()
+    place.save(update_fields=[*EVALUATION_FIELDS.values(), "evaluation_updated_at", "updated_at"])
     logger.info("School place %s: evaluation saved by user %s", place.pk, by.pk)
     return place
 
@@ -854,7 +864,9 @@ def team_member_replace(
         old,
         to=Enrolment.Status.WITHDRAWN,
         by=by,
-        reason=f"Replaced by {new_name}: {reason}",
+        # Why stays in the school place's history, which only staff read: the team and the
+        # school see who replaced whom, not the reason (it may be personal).
+        reason=f"Replaced by {new_name}.",
         tell=False,
     )
     enrolment_withdrawn.send(sender=Enrolment, enrolment=old)
@@ -870,14 +882,15 @@ def team_member_replace(
         from_status=Enrolment.Status.ACTIVE,
         to_status=Enrolment.Status.ACTIVE,
         by=by,
-        reason=f"Replaced {old_name} as {role}: {reason}",
+        reason=f"Replaced {old_name} as {role}.",
     )
     SchoolPlaceEvent.objects.create(
         school_place=place,
         from_status=place.status,
         to_status=place.status,
         by=by,
-        reason=f"{role}: {old_name} replaced by {new_name}. {reason}",
+        reason=f"{role}: {old_name} replaced by {new_name}.",
+        staff_note=reason,
     )
     enrolment_welcome_later(new.pk, invite=made)
     return new

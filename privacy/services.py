@@ -20,7 +20,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, Replace
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent, TeamMember
@@ -38,7 +38,7 @@ from npq_portal.emails import email_about_key
 from npq_portal.models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from npq_portal.roles import STAFF_ROLES, user_roles
 from npq_portal.services import user_set_roles
-from participants.models import AttendanceChange, Enrolment, EnrolmentEvent
+from participants.models import AttendanceChange, Enrolment, EnrolmentEvent, SchoolPlaceEvent
 from reminders.models import ReminderOptOut
 from reports.models import Export, ExportEvent
 from schools.models import SchoolLeadership
@@ -212,6 +212,19 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
     applications = Application.objects.filter(applicant=person)
     for name, changed in applications_anonymise(applications).items():
         count(name, changed)
+    # A Work Group's history names who replaced whom, and staff's note of why.
+    full_name = person.get_full_name()
+    if full_name:
+        named = SchoolPlaceEvent.objects.filter(
+            school_place__members__participant=person, reason__contains=full_name
+        ).distinct()
+        count(
+            "work_group_history_entries",
+            SchoolPlaceEvent.objects.filter(pk__in=named.values("pk")).update(
+                reason=Replace("reason", Value(full_name), Value("a former team member")),
+                staff_note="",
+            ),
+        )
     # Where a school named them in its Work Group team.
     count(
         "work_group_team_entries",

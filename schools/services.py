@@ -683,8 +683,8 @@ def programme_history_import(
         )
         if key in seen:
             reasons.append(f"it repeats row {seen[key]:,}")
-        else:
-            seen[key] = row.row
+        elif not reasons:
+            seen[key] = row.row  # a bad row does not stop a corrected copy of it later
         if reasons:
             reason = "; ".join(reasons)
             report.append({**asdict(row), "reason": reason[:1].upper() + reason[1:] + "."})

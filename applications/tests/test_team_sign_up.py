@@ -24,6 +24,7 @@ from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory, SessionFactory
 from npq_portal.roles import Role
 from npq_portal.tests.factories import UserFactory, sign_in
+from participants.tests.factories import EnrolmentFactory
 from programmes.models import Prerequisite, RoleSlot
 from programmes.tests.factories import ProgrammeFactory, RoleSlotFactory, work_group_programme
 from schools.models import SchoolLeadership
@@ -329,6 +330,7 @@ def test_a_head_signing_up_confirms_their_own_name_and_may_approve_it(
     client, cohort, school, mailoutbox, django_capture_on_commit_callbacks
 ):
     head = UserFactory(first_name="Helen", last_name="Whitfield", email="helen@oakfield.example")
+    SchoolLeadership.objects.create(user=head, school=school)  # confirmed by the hub
     sign_in(client, head)
     application = _answered(head, cohort, school, applicant_role="headteacher", headteacher_name="")
     application.answers.pop("headteacher_name")
@@ -420,7 +422,7 @@ def test_sending_refuses_a_school_whose_history_does_not_allow_it(cohort, school
     rule.programmes.add(development)
     application = _answered(UserFactory(), cohort, school)
 
-    _refused(application, "needs Development first")
+    _refused(application, "needs Development first.* ask the hub")
 
 
 def test_sending_refuses_the_maths_leads_own_address_as_the_heads(cohort, school):
@@ -551,3 +553,25 @@ def test_the_start_page_shows_the_schools_sign_up_its_status_and_team(
     assert "Your school's Work Group sign-up: Oakfield Primary School" in page
     assert "Waiting for school approval" in page
     assert re.search(r"Team: Reception lead teacher, Teacher0 Lead; Year 1 lead teacher", page)
+
+
+def test_saying_you_are_the_head_does_not_let_you_approve_your_own_sign_up(cohort, school):
+    """Only a school leader the hub confirmed approves their own school's sign-up."""
+    someone = UserFactory(email="someone@oakfield.example")
+    application = _answered(
+        someone,
+        cohort,
+        school,
+        applicant_role="headteacher",
+        headteacher_email="someone@oakfield.example",
+    )
+
+    _refused(application, "Give your headteacher's email address, not your own.")
+
+
+def test_sending_refuses_someone_who_already_holds_a_place_in_the_work_group(cohort, school):
+    holder = UserFactory(email="t1@oakfield.example")
+    EnrolmentFactory(participant=holder, cohort=cohort, status="deferred")
+    application = _answered(UserFactory(), cohort, school)
+
+    _refused(application, r"Teacher1 Lead \(t1@oakfield.example\) already has a place")

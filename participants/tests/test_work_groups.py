@@ -246,7 +246,10 @@ def test_a_lead_participant_is_replaced_mid_year_in_the_same_role_and_the_new_on
 
     old.refresh_from_db()
     assert old.status == "withdrawn"
-    assert old.events.last().reason == "Replaced by Priya Shah: Left the school at Easter."
+    assert old.events.last().reason == "Replaced by Priya Shah."  # why is for staff only
+    change = place.events.last()
+    assert change.staff_note == "Left the school at Easter."
+    assert "Left the school" not in change.reason
     assert (new.school_place, new.role_slot, new.status) == (place, old.role_slot, "active")
     assert new.participant.email == "p.shah@school.example"
     assert not new.participant.has_usable_password()
@@ -254,7 +257,7 @@ def test_a_lead_participant_is_replaced_mid_year_in_the_same_role_and_the_new_on
     assert len(sent) == 1 and "/accounts/password/reset/key/" in sent[0].body
     event = SchoolPlaceEvent.objects.get(school_place=place)
     assert event.reason.startswith("Year 2 lead teacher: ")
-    assert "replaced by Priya Shah. Left the school at Easter." in event.reason
+    assert event.reason.endswith("replaced by Priya Shah.")
     place.refresh_from_db()
     assert place.status == "active"
 
@@ -527,7 +530,10 @@ def test_the_school_leader_sees_the_place_but_only_the_team_and_staff_write_to_i
     assert page.status_code == 200 and plan.status_code == 404 and gone.status_code == 404
     text = page.content.decode()
     assert "s.okafor@school.example" in text
-    assert "Year 2 lead teacher" in text and "Maternity leave." in text  # the history
+    assert "Year 2 lead teacher" in text and "replaced by Sam Okafor" in text  # the history
+    assert "Maternity leave." not in text  # why someone left is for staff only
+    sign_in(client, StaffUserFactory())
+    assert "Staff only: Maternity leave." in client.get(place.get_absolute_url()).content.decode()
 
 
 def test_staff_complete_withdraw_and_replace_from_the_schools_page(client):

@@ -25,8 +25,8 @@ from npq_portal.roles import Role
 from npq_portal.selectors import hub_overview_figures
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import PASSWORD, StaffUserFactory, UserFactory, sign_in
-from participants.models import Attendance, Enrolment, ModulePhaseDone
-from participants.services import enrolment_change
+from participants.models import Attendance, Enrolment, ModulePhaseDone, SchoolPlaceEvent
+from participants.services import enrolment_change, team_member_replace
 from privacy.services import person_data_export, person_erase
 from programmes.tests.factories import work_group_programme
 from reminders.models import ReminderOptOut
@@ -350,7 +350,14 @@ def test_a_person_named_in_a_work_group_team_gets_it_in_their_export_and_erasure
         application.school.name,
     )
 
-    enrolment_change(enrolment=person.enrolments.get(), to="withdrawn", by=admin, reason="personal")
+    team_member_replace(
+        enrolment=person.enrolments.get(),
+        first_name="Priya",
+        last_name="Shah",
+        email="priya.shah@school.example",
+        by=admin,
+        reason="Philippa is on long-term sick leave.",
+    )
     record = person_erase(person=person, by=admin, reason="Their request")
 
     member.refresh_from_db()
@@ -358,3 +365,6 @@ def test_a_person_named_in_a_work_group_team_gets_it_in_their_export_and_erasure
     assert member.email == f"erased-member-{member.pk}@erased.invalid"
     assert member.slot.label == "Year 1 lead teacher"  # the team's shape still counts
     assert record.summary["work_group_team_entries"] == 1
+    (change,) = SchoolPlaceEvent.objects.all()
+    assert change.reason == "Year 1 lead teacher: a former team member replaced by Priya Shah."
+    assert change.staff_note == ""

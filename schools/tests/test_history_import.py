@@ -124,6 +124,16 @@ def test_a_bad_row_is_not_imported_and_is_reported_with_why(embedding, row, reas
     assert SchoolProgrammeYear.objects.count() == 1
 
 
+def test_a_bad_row_does_not_stop_a_corrected_copy_of_it_further_down(embedding):
+    SchoolFactory(urn=100001)
+
+    record = _import(HEADER + "100001,Embedding,2023/24,maybe\n100001,Embedding,2023/24,yes\n")
+
+    assert record.created_count == 1
+    assert [row["reason"] for row in record.report] == ["“maybe” is not yes or no for Completed."]
+    assert _years() == {(100001, "Embedding", 2023, "completed", "imported")}
+
+
 def test_a_row_repeating_an_earlier_one_is_reported_and_the_first_is_kept(embedding):
     SchoolFactory(urn=100001)
 
