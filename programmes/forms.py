@@ -105,7 +105,18 @@ class ProgrammeForm(forms.ModelForm):
         return self.cleaned_data["module_phase_days"] or self.instance.module_phase_days
 
     def clean_participation(self) -> str:
-        return self.cleaned_data["participation"] or self.instance.participation
+        participation = self.cleaned_data["participation"] or self.instance.participation
+        changed = participation != self.instance.participation
+        if (
+            changed
+            and self.instance.pk
+            and Programme.objects.in_use().filter(pk=self.instance.pk).exists()
+        ):
+            raise forms.ValidationError(
+                "People have already applied for its cohorts, so who takes part cannot change "
+                "now: make a new programme for the other way of taking part."
+            )
+        return participation
 
     def clean_priority(self) -> str:
         return self.cleaned_data["priority"] or self.instance.priority

@@ -7,6 +7,13 @@ from npq_portal.models import TimeStampedModel
 
 
 class ProgrammeQuerySet(models.QuerySet):
+    def in_use(self) -> "ProgrammeQuerySet":
+        """Programmes with an application or a place in any of their cohorts: who takes part
+        in them (teachers one by one, or school teams) can no longer change."""
+        return self.filter(
+            Q(cohorts__applications__isnull=False) | Q(cohorts__enrolments__isnull=False)
+        ).distinct()
+
     def offered(self) -> "ProgrammeQuerySet":
         """Programmes the hub still offers (retired ones keep their history but leave the
         catalogue)."""

@@ -406,12 +406,15 @@ def _work_group_set_up(programme: Programme, seed: WorkGroupSeed) -> None:
 
 
 def _work_groups_set_up(slugs: set[str], report: CatalogueLoadReport) -> None:
-    """The catalogue's Work Group set-up for each of these programmes that has no role slots
-    and no staff edits: once it has slots, staff (or an earlier load) have set it up."""
+    """The catalogue's Work Group set-up for each of these programmes that has no role slots,
+    no staff edits and no applications or places yet: once it has slots, staff (or an earlier
+    load) have set it up; once people have applied, who takes part is settled."""
     programmes = (
         Programme.objects.select_for_update()
         .filter(slug__in=slugs & WORK_GROUPS.keys(), edited_at__isnull=True)
         .exclude(pk__in=RoleSlot.objects.values("programme_id"))
+        # One people already applied to one by one stays as it is: its places count people.
+        .exclude(pk__in=Programme.objects.in_use().values("pk"))
     )
     for programme in programmes:
         _work_group_set_up(programme, WORK_GROUPS[programme.slug])

@@ -146,8 +146,17 @@ def set_up_work_groups(apps, schema_editor):
     RoleSlot = apps.get_model("programmes", "RoleSlot")
     Prerequisite = apps.get_model("programmes", "Prerequisite")
     ProgrammeGrant = apps.get_model("programmes", "ProgrammeGrant")
-    programmes = Programme.objects.filter(slug__in=WORK_GROUPS, edited_at__isnull=True).exclude(
-        pk__in=RoleSlot.objects.values("programme_id")
+    Application = apps.get_model("applications", "Application")
+    Enrolment = apps.get_model("participants", "Enrolment")
+    # A programme teachers have already applied to one by one stays as it is (its places count
+    # people); staff can set it up by hand.
+    in_use = set(Application.objects.values_list("cohort__programme_id", flat=True)) | set(
+        Enrolment.objects.values_list("cohort__programme_id", flat=True)
+    )
+    programmes = (
+        Programme.objects.filter(slug__in=WORK_GROUPS, edited_at__isnull=True)
+        .exclude(pk__in=in_use)
+        .exclude(pk__in=RoleSlot.objects.values("programme_id"))
     )
     for programme in programmes:
         least, sessions, plan, priority, commitment, slots, conditions, grants = WORK_GROUPS[

@@ -7,7 +7,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 
-from applications.tests.factories import team_sign_up
+from applications.tests.factories import ApplicationFactory, team_sign_up
 from cohorts.tests.factories import CohortFactory
 from programmes.catalogue import WORK_GROUP_REVIEW_NOTE, WORK_GROUPS
 from programmes.catalogue_content import CATALOGUE
@@ -245,3 +245,17 @@ def test_the_data_migration_leaves_staff_edits_and_going_back_keeps_slots_in_use
     assert WORK_GROUP_REVIEW_NOTE in mastering_number.review_note
     assert _slots(DEVELOPMENT) == []
     assert WORK_GROUP_REVIEW_NOTE not in Programme.objects.get(slug=DEVELOPMENT).review_note
+
+
+def test_a_work_group_teachers_already_applied_to_one_by_one_is_not_turned_into_teams():
+    catalogue_load()
+    _as_before_the_set_up()
+    development = Programme.objects.get(slug=DEVELOPMENT)
+    ApplicationFactory(cohort=CohortFactory(programme=development))
+
+    migration.set_up_work_groups(apps, None)
+    catalogue_load()
+
+    development.refresh_from_db()
+    assert not development.for_school_teams and _slots(DEVELOPMENT) == []
+    assert Programme.objects.get(slug=MASTERING_NUMBER).for_school_teams

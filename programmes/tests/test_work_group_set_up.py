@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from applications.tests.factories import team_sign_up
+from applications.tests.factories import ApplicationFactory, team_sign_up
 from cohorts.tests.factories import CohortFactory
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
@@ -446,3 +446,26 @@ def test_the_staff_page_of_an_individual_programme_says_so(client, lead):
 
     assert "Individual teachers apply, giving their TRN." in page
     assert reverse("programmes:role-slots", args=[programme.slug]) not in page
+
+
+def test_who_takes_part_cannot_change_once_people_have_applied(client, lead):
+    programme = ProgrammeFactory(family=Programme.Family.MATHS_HUB)
+    ApplicationFactory(cohort=CohortFactory(programme=programme))
+    url = reverse("programmes:programme-update", args=[programme.slug])
+
+    response = client.post(
+        url,
+        {
+            "name": programme.name,
+            "short_name": programme.short_name,
+            "family": programme.family,
+            "summary": programme.summary,
+            "who_for": programme.who_for,
+            "content_source": "source_pages",
+            "participation": "school_team",
+        },
+    )
+
+    assert "who takes part cannot change now" in response.content.decode()
+    programme.refresh_from_db()
+    assert not programme.for_school_teams
