@@ -17,7 +17,11 @@ from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from schools.models import School, SchoolLeadership
-from schools.selectors import school_prerequisites_check
+from schools.selectors import (
+    school_prerequisites_check,
+    schools_on_pp50_list,
+    schools_prerequisites_check,
+)
 
 from .fees import application_fee_sentence
 from .links import approval_url
@@ -661,10 +665,32 @@ def waitlist_live_offers(cohort):
     )
 
 
+def _next_school_in_line(cohort, waiting: list[Application]) -> Application | None:
+    """A Work Group's next school on its waiting list: in the programme's priority order (PP50
+    schools first, when disadvantage comes first), skipping a school whose history does not
+    allow it (unless staff overrode it): the order the sign-ups page shows."""
+    schools = [a.school for a in waiting if a.school_id]
+    checks = schools_prerequisites_check(
+        schools=schools, programme=cohort.programme, academic_year=cohort.academic_year
+    )
+    pp50 = (
+        schools_on_pp50_list(school.urn for school in schools)
+        if cohort.programme.priority == cohort.programme.Priority.DISADVANTAGE
+        else set()
+    )
+    eligible = [
+        a
+        for a in waiting
+        if a.school_id and (checks[a.school_id].met or a.prerequisites_override_reason)
+    ]
+    # sorted() keeps the waiting list's order among equals.
+    return next(iter(sorted(eligible, key=lambda a: a.school.urn not in pp50)), None)
+
+
 @transaction.atomic
 def waitlist_offer_next(*, cohort) -> Application | None:
-    """Offer a free place to the next person on the waiting list, in the order they joined it,
-    with OFFER_DAYS to take it up. Does nothing while an offer is outstanding or none is free."""
+    """Offer a free place to the next person on the waiting list, in the order they joined it
+    (a Work Group's schools in its priority order), with OFFER_DAYS to take it up. Does nothing while an offer is outstanding or none is free."""
     cohort = Cohort.objects.select_for_update(no_key=True).get(pk=cohort.pk)
     if cohort.status in {Cohort.Status.CANCELLED, Cohort.Status.COMPLETED}:
         return None
@@ -673,11 +699,13 @@ def waitlist_offer_next(*, cohort) -> Application | None:
     )
     if places().taken(cohort) + waitlist_live_offers(cohort).count() >= cohort.capacity:
         return None
-    next_in_line = (
-        waiting.filter(offer_expires_at__isnull=True, offer_lapsed_at__isnull=True)
-        .order_by("waitlisted_at", "pk")
-        .first()
+    in_line = waiting.filter(offer_expires_at__isnull=True, offer_lapsed_at__isnull=True).order_by(
+        "waitlisted_at", "pk"
     )
+    if cohort.programme.for_school_teams:
+        next_in_line = _next_school_in_line(cohort, list(in_line.select_related("school")))
+    else:
+        next_in_line = in_line.first()
     if next_in_line is None:
         return None
     next_in_line.offer_expires_at = timezone.now() + timedelta(days=OFFER_DAYS)

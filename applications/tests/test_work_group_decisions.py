@@ -13,12 +13,17 @@ from django.utils import timezone
 
 from applications.models import Application
 from applications.selectors import work_group_sign_ups
-from applications.services import application_accept, application_prerequisites_override
+from applications.services import (
+    application_accept,
+    application_prerequisites_override,
+    application_waitlist,
+)
 from applications.tests.factories import team_sign_up
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import SchoolPlace
+from participants.services import school_place_withdraw
 from programmes.models import Prerequisite, Programme
 from programmes.tests.factories import ProgrammeFactory, work_group_programme
 from schools.models import EligibilityList, SchoolProgrammeYear
@@ -255,3 +260,32 @@ def test_the_programme_page_counts_a_work_groups_places_in_schools(client):
     page = client.get(cohort.programme.get_absolute_url()).content.decode()
 
     assert "3 school places left" in page
+
+
+@pytest.mark.django_db
+def test_a_freed_work_group_place_is_offered_in_the_programmes_priority_order(embedding):
+    """PP50 schools first when disadvantage comes first; a school its history does not allow
+    is passed over; then the waiting list's order."""
+    embedding.programme.priority = Programme.Priority.DISADVANTAGE
+    embedding.programme.save()
+    embedding.capacity = 1
+    embedding.save()
+    staff = UserFactory()
+    holder = SchoolFactory(name="Holder")
+    _completed_development(holder, embedding.development)
+    place = application_accept(application=team_sign_up(cohort=embedding, school=holder), by=staff)
+    early, refused, disadvantaged = (
+        SchoolFactory(name="Early"),
+        SchoolFactory(name="Refused"),
+        SchoolFactory(name="On the list"),
+    )
+    _completed_development(early, embedding.development)
+    _completed_development(disadvantaged, embedding.development)
+    _pp50(refused, disadvantaged)
+    for school in (early, refused, disadvantaged):
+        application_waitlist(application=team_sign_up(cohort=embedding, school=school), by=staff)
+
+    school_place_withdraw(place=place, by=staff, reason="Closed.")
+
+    offered = Application.objects.exclude(offer_expires_at=None)
+    assert [a.school.name for a in offered] == ["On the list"]
