@@ -10,7 +10,7 @@ from applications.places import CompletedPlace
 
 from .forms import EnrolmentTransferForm
 from .models import Enrolment, EnrolmentEvent
-from .services import charge_raise, places_taken, school_place_make
+from .services import charge_raise, places_taken, school_history_from_place, school_place_make
 
 
 class EnrolmentPlaces:
@@ -28,6 +28,7 @@ class EnrolmentPlaces:
             participant_id=application.applicant_id, cohort=cohort, application=application
         )
         charge_raise(enrolment=enrolment, application=application)
+        school_history_from_place(enrolment=enrolment, cohort=cohort)
         return enrolment
 
     def holding(self, *, cohort, emails: list[str]) -> str | None:

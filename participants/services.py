@@ -150,7 +150,40 @@ def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "
     if to == Enrolment.Status.WITHDRAWN:
         enrolment_withdrawn.send(sender=Enrolment, enrolment=enrolment)
         _places_changed(cohort)
+    if to == Enrolment.Status.COMPLETED:
+        school_history_from_place(enrolment=enrolment, cohort=cohort)
     return enrolment
+
+
+def school_history_from_place(*, enrolment: Enrolment, cohort) -> None:
+    """A teacher's own place in a Maths Hub programme counts in their school's Work Group
+    history (e.g. a Primary Mastery Specialist's school, which Sustaining allows): taking part
+    when the place is made, completed when it is. A school's team place keeps its own."""
+    if enrolment.school_place_id or not enrolment.application_id:
+        return
+    programme = cohort.programme
+    school_id = enrolment.application.school_id
+    if programme.family != Programme.Family.MATHS_HUB or school_id is None:
+        return
+    completed = enrolment.status == Enrolment.Status.COMPLETED
+    year = SchoolProgrammeYear.objects.filter(
+        school_id=school_id,
+        programme=programme,
+        academic_year=cohort.academic_year,
+        source=SchoolProgrammeYear.Source.PORTAL,
+    ).first()
+    if year is not None and not completed:
+        return  # another teacher's place already counts; never undo a completion
+    programme_year_record(
+        school=enrolment.application.school,
+        programme=programme,
+        academic_year=cohort.academic_year,
+        status=(
+            SchoolProgrammeYear.Status.COMPLETED
+            if completed
+            else SchoolProgrammeYear.Status.TAKING_PART
+        ),
+    )
 
 
 @transaction.atomic

@@ -9,16 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from applications.services import application_accept
-from applications.tests.factories import team_sign_up
+from applications.tests.factories import ApplicationFactory, team_sign_up
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
 from npq_portal.models import EmailDelivery, User
 from npq_portal.tests.factories import UserFactory
 from participants.models import Enrolment, GrantClaim, SchoolPlace
-from participants.services import places_recount, places_taken
+from participants.services import enrolment_change, places_recount, places_taken
 from participants.tests.factories import EnrolmentFactory
 from programmes.models import ProgrammeGrant
-from programmes.tests.factories import work_group_programme
+from programmes.tests.factories import ProgrammeFactory, work_group_programme
 from schools.models import SchoolProgrammeYear
 from schools.tests.factories import SchoolFactory
 
@@ -187,3 +187,31 @@ def test_many_staff_accepting_schools_into_the_last_place_at_once_only_one_wins(
     assert SchoolPlace.objects.filter(cohort=cohort).count() == 2
     cohort.refresh_from_db()
     assert cohort.places_taken == 2
+
+
+@pytest.mark.django_db
+def test_a_teachers_own_maths_hub_place_counts_in_their_schools_history():
+    """A Primary Mastery Specialist's school may join Sustaining: the Specialist's own place
+    (an individual programme) is in the school's history, taking part, then completed."""
+    specialist = ProgrammeFactory(family="maths_hub", short_name="Specialist")
+    npq = CohortFactory(status=Cohort.Status.OPEN)
+    cohort = CohortFactory(programme=specialist, status=Cohort.Status.OPEN)
+    school = SchoolFactory()
+    staff = UserFactory()
+
+    place = application_accept(
+        application=ApplicationFactory(cohort=cohort, school=school, status="school_approved"),
+        by=staff,
+    )
+    application_accept(
+        application=ApplicationFactory(cohort=npq, school=school, status="school_approved"),
+        by=staff,
+    )
+    history = SchoolProgrammeYear.objects.get(school=school)
+    assert (history.programme, history.status) == (specialist, "taking_part")
+
+    enrolment_change(enrolment=place, to="completed", by=staff)
+
+    history.refresh_from_db()
+    assert history.status == "completed"
+    assert SchoolProgrammeYear.objects.count() == 1  # an NPQ is not a Work Group year
