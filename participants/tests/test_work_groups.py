@@ -632,3 +632,15 @@ def test_my_school_lists_the_schools_work_group_places_with_their_teams(client):
     assert place.get_absolute_url() in page
     for member in place.members.all():
         assert member.participant.get_full_name() in page
+
+
+def test_a_team_members_progress_page_shows_sessions_not_modules_a_work_group_has_none(client):
+    cohort = _work_group()
+    _held(cohort, count=1)
+    member = _member(_school_place(cohort), "Year 1 lead teacher")
+    sign_in(client, member.participant)
+
+    page = client.get(reverse("participants:my-progress", args=[member.pk])).content.decode()
+
+    assert "Workshop 1" in page
+    assert "Modules" not in page and "module phase" not in page
