@@ -703,7 +703,9 @@ def waitlist_offer_next(*, cohort) -> Application | None:
         "waitlisted_at", "pk"
     )
     if cohort.programme.for_school_teams:
-        next_in_line = _next_school_in_line(cohort, list(in_line.select_related("school")))
+        # The school is read, not locked (a school may be missing: an outer join).
+        schools_in_line = in_line.select_for_update(of=("self",)).select_related("school")
+        next_in_line = _next_school_in_line(cohort, list(schools_in_line))
     else:
         next_in_line = in_line.first()
     if next_in_line is None:

@@ -754,7 +754,11 @@ def school_place_complete(*, place: SchoolPlace, by: User, reason: str = "") -> 
     """
     from .selectors import school_place_completion
 
-    place = SchoolPlace.objects.select_for_update().select_related("cohort").get(pk=place.pk)
+    place = (
+        SchoolPlace.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .get(pk=place.pk)
+    )
     if place.status != SchoolPlace.Status.ACTIVE:
         raise ValidationError(
             f"The school's place is {place.get_status_display().lower()}, so it cannot be "
@@ -808,7 +812,11 @@ def school_place_withdraw(*, place: SchoolPlace, by: User, reason: str) -> Schoo
     # Lock the cohort first, as accepting does: the place freed is counted once.
     place_row = SchoolPlace.objects.only("cohort_id").get(pk=place.pk)
     cohort = Cohort.objects.select_for_update(no_key=True).get(pk=place_row.cohort_id)
-    place = SchoolPlace.objects.select_for_update().select_related("cohort").get(pk=place.pk)
+    place = (
+        SchoolPlace.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .get(pk=place.pk)
+    )
     if place.status != SchoolPlace.Status.ACTIVE:
         raise ValidationError(
             f"The school's place is {place.get_status_display().lower()}, so it cannot be "
@@ -871,7 +879,9 @@ def team_member_replace(
             f"The school's place is {place.get_status_display().lower()}: its team cannot change."
         )
     old = (
-        Enrolment.objects.select_for_update()
+        # Lock the place's row only: its role slot may be missing (an outer join), which
+        # PostgreSQL cannot lock.
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("participant", "role_slot", "cohort")
         .get(pk=enrolment.pk)
     )
@@ -942,7 +952,7 @@ GRANT_CLAIM_TRANSITIONS = {
 def _grant_claim_move(claim: GrantClaim, *, to: str, by: User, reason: str = "") -> GrantClaim:
     """Move a claim on, keeping who did it, when and why as a line of its note (its history)."""
     claim = (
-        GrantClaim.objects.select_for_update()
+        GrantClaim.objects.select_for_update(of=("self",))
         .select_related("school_place__school")
         .get(pk=claim.pk)
     )
