@@ -128,6 +128,8 @@ def _retry_after(response: httpx.Response) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # an HTTP date is GMT even when it does not say so
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
@@ -261,8 +263,8 @@ class DfeClient:
                 wait = _retry_after(response)
                 if last or (wait is not None and wait > MAX_WAIT_SECONDS):
                     raise DfeRateLimited(
-                        f"DfE is limiting the portal's requests; {what} was not sent. "
-                        "It will be tried again later.",
+                        f"DfE is limiting the portal's requests, so {what} was not sent; "
+                        "send it again later.",
                         status=status,
                         retry_after=wait,
                     )
@@ -277,7 +279,8 @@ class DfeClient:
                     )
                 if last:
                     raise DfeUnavailable(
-                        f"DfE failed to handle {what} ({status}); it will be tried again later.",
+                        f"DfE failed to handle {what} ({status}) {attempt} times; "
+                        "send it again later.",
                         status=status,
                     )
                 self._sleep(2 ** (attempt - 1))

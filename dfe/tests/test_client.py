@@ -1,9 +1,11 @@
 """The client pages, backs off, retries within bounds, speaks DfE's errors in words, hides the token."""
 
+import email.utils
 import logging
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -66,6 +68,16 @@ def test_a_429_is_retried_once_after_the_wait_dfe_asks_for():
     assert recorder.sleeps == [7.0]
 
 
+def test_a_429_whose_retry_after_is_a_date_waits_until_then():
+    later = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    recorder = Recorder(httpx.Response(429, headers={"Retry-After": later}), _page())
+
+    recorder.client().get(APPLICATIONS)
+
+    assert len(recorder.requests) == 2
+    assert 25 < recorder.sleeps[0] <= 30
+
+
 def test_a_429_asking_for_a_long_wait_is_left_to_the_caller():
     recorder = Recorder(httpx.Response(429, headers={"Retry-After": "300"}))
 
@@ -80,7 +92,7 @@ def test_a_429_asking_for_a_long_wait_is_left_to_the_caller():
 def test_a_5xx_on_a_read_is_retried_a_bounded_number_of_times():
     recorder = Recorder(*[httpx.Response(500, json={"error": "Internal server error"})] * 5)
 
-    with pytest.raises(DfeUnavailable, match=r"DfE failed to handle the request \(500\)"):
+    with pytest.raises(DfeUnavailable, match=r"DfE failed to handle the request \(500\) 3 times"):
         recorder.client().get(APPLICATIONS)
 
     assert len(recorder.requests) == 3
