@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "reminders",
     "reports",
     "privacy",  # reads every app's personal data, so it comes last
+    "dfe",  # the exchange with DfE's API: may read every app, nothing imports it
 ]
 
 MIDDLEWARE = [

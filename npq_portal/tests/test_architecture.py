@@ -24,6 +24,7 @@ LAYERS = [
     ["reminders"],
     ["reports"],
     ["privacy"],
+    ["dfe"],
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}
 ROOT = Path(settings.BASE_DIR)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DfeConfig(AppConfig):
+    """The data exchange with DfE's Lead Provider API v3: its vendored spec and the one client."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dfe"
+    verbose_name = "DfE data exchange"

@@ -1,0 +1,211 @@
+"""Every request the portal sends DfE matches DfE's (patched) spec; a wrong one is never sent."""
+
+import httpx
+import pytest
+
+from dfe.client import DfeRequestInvalid
+from dfe.contract import request_errors, response_errors
+from dfe.spec import spec_patched
+
+from .helpers import (
+    APPLICATION_ID,
+    BASE_URL,
+    DECLARATION_ID,
+    PARTICIPANT_ID,
+    Recorder,
+    declaration_body,
+)
+
+PORTAL_REQUESTS = {
+    "list applications updated since": (
+        "GET",
+        "/api/v3/npq-applications",
+        {"filter[updated_since]": "2026-12-01T06:00:00Z", "page[page]": 2, "page[per_page]": 300},
+        None,
+    ),
+    "list participants updated since": (
+        "GET",
+        "/api/v3/participants/npq",
+        {"filter[updated_since]": "2026-12-01T06:00:00Z", "page[page]": 1},
+        None,
+    ),
+    "look up a participant's declarations": (
+        "GET",
+        "/api/v3/participant-declarations",
+        {"filter[participant_id]": PARTICIPANT_ID},
+        None,
+    ),
+    "list a cohort's statements": ("GET", "/api/v3/statements", {"filter[cohort]": "2025"}, None),
+    "list delivery partners": (
+        "GET",
+        "/api/v3/delivery-partners",
+        {"filter[cohort]": "2025"},
+        None,
+    ),
+    "one delivery partner": ("GET", f"/api/v3/delivery-partners/{DECLARATION_ID}", None, None),
+    "accept with a funded place": (
+        "POST",
+        f"/api/v3/npq-applications/{APPLICATION_ID}/accept",
+        None,
+        {"data": {"type": "npq-application-accept", "attributes": {"funded_place": True}}},
+    ),
+    "reject": ("POST", f"/api/v3/npq-applications/{APPLICATION_ID}/reject", None, None),
+    "submit a started declaration": (
+        "POST",
+        "/api/v3/participant-declarations",
+        None,
+        declaration_body(),
+    ),
+    "submit a completed declaration": (
+        "POST",
+        "/api/v3/participant-declarations",
+        None,
+        declaration_body(declaration_type="completed", has_passed=True),
+    ),
+    "void a declaration": (
+        "PUT",
+        f"/api/v3/participant-declarations/{DECLARATION_ID}/void",
+        None,
+        None,
+    ),
+    "withdraw with a reason code": (
+        "PUT",
+        f"/api/v3/participants/npq/{PARTICIPANT_ID}/withdraw",
+        None,
+        {
+            "data": {
+                "type": "participant-withdraw",
+                "attributes": {
+                    "course_identifier": "npq-senior-leadership",
+                    "reason": "quality-of-programme-structure-not-suitable.",
+                },
+            }
+        },
+    ),
+    "send an outcome": (
+        "POST",
+        f"/api/v3/participants/npq/{PARTICIPANT_ID}/outcomes",
+        None,
+        {
+            "data": {
+                "type": "npq-outcome-confirmation",
+                "attributes": {
+                    "course_identifier": "npq-senior-leadership",
+                    "state": "passed",
+                    "completion_date": "2026-07-15",
+                },
+            }
+        },
+    ),
+}
+
+
+def _send(client, method, path, params, body):
+    if method == "GET":
+        return client.get(path, params)
+    return getattr(client, method.lower())(path, body)
+
+
+@pytest.mark.parametrize("name", PORTAL_REQUESTS)
+def test_each_request_the_portal_sends_matches_dfes_spec(name):
+    method, path, params, body = PORTAL_REQUESTS[name]
+    recorder = Recorder(httpx.Response(200, json={"data": []}))
+
+    _send(recorder.client(), method, path, params, body)
+
+    (request,) = recorder.requests
+    assert request.method == method
+    assert request.url.path == path
+    assert request_errors(request) == []
+    assert recorder.bodies() == [body]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (declaration_body(declaration_type="begun"), "data/attributes"),
+        (
+            {
+                "data": {
+                    "type": "participant-declaration",
+                    "attributes": {
+                        key: value
+                        for key, value in declaration_body()["data"]["attributes"].items()
+                        if key != "course_identifier"
+                    },
+                }
+            },
+            "data/attributes",
+        ),
+        (declaration_body(declaration_type="completed"), "data/attributes"),  # no has_passed
+    ],
+    ids=["unknown declaration_type", "no course_identifier", "completed without has_passed"],
+)
+def test_a_declaration_the_spec_does_not_allow_is_refused_before_sending(body, reason):
+    recorder = Recorder()
+
+    with pytest.raises(DfeRequestInvalid, match=f"did not send the declaration to DfE.*{reason}"):
+        recorder.client().post("/api/v3/participant-declarations", body)
+
+    assert recorder.requests == []
+
+
+def test_a_withdrawal_reason_dfe_does_not_know_is_refused_before_sending():
+    recorder = Recorder()
+    body = {
+        "data": {
+            "type": "participant-withdraw",
+            "attributes": {"course_identifier": "npq-senior-leadership", "reason": "moved-away"},
+        }
+    }
+
+    with pytest.raises(DfeRequestInvalid, match="withdrawal.*'moved-away' is not one of"):
+        recorder.client().put(f"/api/v3/participants/npq/{PARTICIPANT_ID}/withdraw", body)
+
+    assert recorder.requests == []
+
+
+def test_a_bad_filter_value_and_an_unknown_path_are_refused_before_sending():
+    recorder = Recorder()
+    client = recorder.client()
+
+    with pytest.raises(DfeRequestInvalid, match="'gone' is not one of"):
+        client.get("/api/v3/participants/npq", {"filter[training_status]": "gone"})
+    with pytest.raises(DfeRequestInvalid, match="Path not found"):
+        client.get("/api/v3/participants/ecf")
+
+    assert recorder.requests == []
+
+
+def _void_example() -> dict:
+    operation = spec_patched()["paths"]["/api/v3/participant-declarations/{id}/void"]["put"]
+    return operation["responses"]["200"]["content"]["application/json"]["examples"]["success"][
+        "value"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "valid"),
+    [
+        ({}, True),
+        ({"state": "awaiting-clawback", "has_passed": None}, True),
+        ({"state": "clawed_back", "has_passed": False}, True),
+        ({"state": "lost"}, False),
+        ({"has_passed": "yes"}, False),
+    ],
+)
+def test_declaration_responses_are_checked_against_the_patched_spec(changes, valid):
+    body = _void_example()
+    body = {
+        **body,
+        "data": {**body["data"], "attributes": {**body["data"]["attributes"], **changes}},
+    }
+    request = httpx.Request(
+        "PUT",
+        f"{BASE_URL}/api/v3/participant-declarations/{DECLARATION_ID}/void",
+        headers={"Authorization": "Bearer x"},
+    )
+
+    errors = response_errors(request, httpx.Response(200, json=body))
+
+    assert (errors == []) is valid, errors
