@@ -85,6 +85,9 @@ WORDS = {
     "positive number",
     "bad_date_filter": "The filter '#/{name}' must be a valid ISO 8601 date",
     "bad_filter": "Unpermitted parameters",
+    # DfE's `invalid_participant_id_filter` (its text is not in the copy read): the fake's words.
+    "bad_participant_id_filter": "The filter '#/participant_id' must contain valid participant "
+    "IDs, separated by commas",
     "already_accepted": "This NPQ application has already been accepted",
     "already_rejected": "This NPQ application has already been rejected",
     "cannot_change_from_accepted": "Once accepted an application cannot change state",
@@ -533,7 +536,12 @@ class FakeDfe:
     @staticmethod
     def _listed(query: dict[str, str], name: str) -> list[str] | None:
         value = query.get(f"filter[{name}]")
-        return None if value is None else [item.strip() for item in value.split(",")]
+        if value is None:
+            return None
+        items = [item.strip() for item in value.split(",")]
+        if name == "participant_id" and not all(UUID.match(item) for item in items):
+            raise _bad_request(WORDS["bad_participant_id_filter"])
+        return items
 
     def _same_person(self, one: dict[str, Any], other: dict[str, Any]) -> bool:
         if one["participant_id"] == other["participant_id"]:

@@ -166,6 +166,8 @@ def test_filters_by_participant_and_cohort(fake, client):
 
     assert [item["id"] for item in by_cohort] == [one]
     assert [item["id"] for item in by_participant] == [one]
+    with pytest.raises(DfeBadRequest, match="'#/participant_id'"):
+        client.get(DECLARATIONS, {"filter[participant_id]": f"{participant_id},Ada"})
 
 
 # ---- applications -----------------------------------------------------------------------
