@@ -149,6 +149,9 @@ def spec_patch(spec: dict[str, Any]) -> dict[str, Any]:
        `filter[updated_since]` or `page[page]`: every deepObject parameter gets it.
     7. `servers` is `http://0.0.0.0:3000`, which DfE rewrites at boot: it becomes `/`, so a
        request is matched on its path whatever the connection's base URL.
+    8. Enums marked `nullable: true` (an application's `schedule_identifier` until it is
+       accepted, `funding_choice`, `ineligible_for_funding_reason`) do not list null among
+       their values, so a validator refuses the null DfE sends: null is added to them.
     """
     spec = copy.deepcopy(spec)
     schemas = spec["components"]["schemas"]
@@ -186,7 +189,21 @@ def spec_patch(spec: dict[str, Any]) -> dict[str, Any]:
                     parameter["explode"] = True
 
     spec["servers"] = [{"url": "/"}]  # 7
+    _null_in_nullable_enums(spec)  # 8
     return spec
+
+
+def _null_in_nullable_enums(node: Any) -> None:
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if node.get("nullable") is True and isinstance(enum, list) and None not in enum:
+            enum.append(None)
+        for key, value in node.items():
+            if key not in _DATA_KEYS:
+                _null_in_nullable_enums(value)
+    elif isinstance(node, list):
+        for item in node:
+            _null_in_nullable_enums(item)
 
 
 def spec_load() -> dict[str, Any]:

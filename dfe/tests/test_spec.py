@@ -89,3 +89,35 @@ def test_patching_leaves_the_loaded_spec_alone():
     spec_patched()
 
     assert spec_load()["servers"] == [{"url": "http://0.0.0.0:3000"}]
+
+
+def test_every_nullable_enum_lists_null_among_its_values():
+    application = spec_patched()["components"]["schemas"]["Application"]
+    schedule = application["properties"]["attributes"]["properties"]["schedule_identifier"]
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("nullable") is True and isinstance(node.get("enum"), list):
+                found.append(node["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec_patched())
+    assert found and all(None in enum for enum in found)
+    assert None in schedule["enum"]  # null until the application is accepted
+    assert not any(None in enum for enum in _nullable_enums(spec_load()))  # DfE's own copy
+
+
+def _nullable_enums(node):
+    if isinstance(node, dict):
+        if node.get("nullable") is True and isinstance(node.get("enum"), list):
+            yield node["enum"]
+        for value in node.values():
+            yield from _nullable_enums(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nullable_enums(item)
