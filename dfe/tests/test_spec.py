@@ -94,19 +94,7 @@ def test_patching_leaves_the_loaded_spec_alone():
 def test_every_nullable_enum_lists_null_among_its_values():
     application = spec_patched()["components"]["schemas"]["Application"]
     schedule = application["properties"]["attributes"]["properties"]["schedule_identifier"]
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("nullable") is True and isinstance(node.get("enum"), list):
-                found.append(node["enum"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(spec_patched())
+    found = list(_nullable_enums(spec_patched()))
     assert found and all(None in enum for enum in found)
     assert None in schedule["enum"]  # null until the application is accepted
     assert not any(None in enum for enum in _nullable_enums(spec_load()))  # DfE's own copy
