@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cohorts.models import ModuleWindow, Session
-from programmes.models import Course
+from programmes.models import Course, Programme, RoleSlot
 
 from .models import Attendance, Enrolment, ModulePhaseDone
 from .participation import ATTENDED, EXCUSED, Participation, participation_count
@@ -311,8 +311,6 @@ class SchoolPlaceCompletion(NamedTuple):
 def _lead_attended(members: list, facts: ParticipationFacts) -> list[tuple[object, int]]:
     """Each current lead participant's place with the sessions they attended (present or late,
     at a session not cancelled)."""
-    from programmes.models import RoleSlot
-
     return [
         (member, sum(1 for mark in facts.marks[member.pk].values() if mark in ATTENDED))
         for member in members
@@ -363,8 +361,6 @@ def school_place_completion(place) -> SchoolPlaceCompletion:
     """Whether the school completed its Work Group by the programme's rule: a lead participant
     attended at least the programme's number of sessions and, where the programme asks for
     it, the school's action plan is in. The reasons say what is missing."""
-    from programmes.models import Programme
-
     members = _school_place_members([place])[place.pk]
     facts = participation_facts(members)
     programme = Programme.objects.get(pk=place.cohort.programme_id)
