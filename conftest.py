@@ -6,7 +6,9 @@ from datetime import timedelta
 # Playwright runs an event loop in the test thread; Django must still let tests use the ORM.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # an empty value would not count
 
+import factory.random  # noqa: E402
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
@@ -47,8 +49,17 @@ TEST_SETTINGS = {
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
-    with override_settings(**TEST_SETTINGS):
+    # Requests to a fake DfE need no spacing (DFE["min_interval_seconds"]).
+    dfe = {**django_settings.DFE, "min_interval_seconds": 0}
+    with override_settings(**TEST_SETTINGS, DFE=dfe):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _same_draws_every_run(request):
+    """Factories draw the same names for a test on every run, whatever ran before it (an
+    O'Brien drawn now and then once made a test fail one run in many)."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)

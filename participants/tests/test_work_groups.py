@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from applications.services import application_accept
 from applications.tests.factories import team_sign_up
@@ -631,7 +632,7 @@ def test_my_school_lists_the_schools_work_group_places_with_their_teams(client):
     page = response.content.decode()
     assert place.get_absolute_url() in page
     for member in place.members.all():
-        assert member.participant.get_full_name() in page
+        assert escape(member.participant.get_full_name()) in page
 
 
 def test_a_team_members_progress_page_shows_sessions_not_modules_a_work_group_has_none(client):
