@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -133,6 +134,34 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """One request as the sync log keeps it: never a header or a body, only DfE's error."""
+
+    method: str
+    path: str
+    query: str
+    status: int | None
+    failure: str  # "timeout" or "unreachable" when DfE did not answer
+    duration_ms: int
+    attempt: int
+    error: str
+
+
+def _response_error(response: httpx.Response) -> str:
+    """DfE's error from a response that is one, in its own words; "" for a success."""
+    if response.status_code < 400:
+        return ""
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    return _error_details(errors) or str(body.get("error") or response.reason_phrase)
+
+
 class DfeClient:
     """DfE's Lead Provider API v3 for one lead provider's token.
 
@@ -156,6 +185,8 @@ class DfeClient:
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
         timeout: httpx.Timeout = TIMEOUT,
+        on_call: Callable[[CallRecord], None] | None = None,
+        min_interval: float = 0.0,
     ):
         base_url = base_url.rstrip("/").removesuffix("/api/v3")
         parts = urlsplit(base_url)
@@ -171,6 +202,9 @@ class DfeClient:
             raise ValueError("A DfE API token is needed.")
         self._sleep = sleep
         self._max_attempts = max_attempts
+        self._on_call = on_call
+        self._min_interval = min_interval
+        self._last_sent = 0.0
         self._http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -231,11 +265,12 @@ class DfeClient:
 
         for attempt in range(1, self._max_attempts + 1):
             last = attempt == self._max_attempts
+            self._pace()
             started = time.monotonic()
             try:
                 response = self._http.send(request)
             except httpx.TimeoutException as error:
-                self._log(method, path, "timeout", started)
+                self._log(request, "timeout", started, attempt)
                 if method == "POST" and not isinstance(error, httpx.ConnectTimeout):
                     raise DfeTimeout(
                         f"DfE did not answer {what} in time; it may have been recorded. "
@@ -246,7 +281,7 @@ class DfeClient:
                 self._sleep(2 ** (attempt - 1))
                 continue
             except httpx.TransportError as error:
-                self._log(method, path, "unreachable", started)
+                self._log(request, "unreachable", started, attempt)
                 if method == "POST" and not isinstance(error, httpx.ConnectError):
                     raise DfeTimeout(
                         f"The connection to DfE dropped during {what}; it may have been "
@@ -257,8 +292,8 @@ class DfeClient:
                 self._sleep(2 ** (attempt - 1))
                 continue
 
-            self._log(method, path, response.status_code, started)
             status = response.status_code
+            self._log(request, status, started, attempt, _response_error(response))
             if status == 429:
                 wait = _retry_after(response)
                 if last or (wait is not None and wait > MAX_WAIT_SECONDS):
@@ -288,9 +323,38 @@ class DfeClient:
             return self._parse(response, method=method, path=path, what=what)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _log(self, method: str, path: str, status: int | str, started: float) -> None:
+    def _pace(self) -> None:
+        """Space requests `min_interval` apart: DfE allows 1,000 in 5 minutes a token."""
+        if self._min_interval:
+            wait = self._last_sent + self._min_interval - time.monotonic()
+            if wait > 0:
+                self._sleep(wait)
+            self._last_sent = time.monotonic()
+
+    def _log(
+        self,
+        request: httpx.Request,
+        status: int | str,
+        started: float,
+        attempt: int,
+        error: str = "",
+    ) -> None:
         duration_ms = round((time.monotonic() - started) * 1000)
-        logger.info("DfE %s %s %s %d ms", method, path, status, duration_ms)
+        path = request.url.path
+        logger.info("DfE %s %s %s %d ms", request.method, path, status, duration_ms)
+        if self._on_call is not None:
+            self._on_call(
+                CallRecord(
+                    method=request.method,
+                    path=path,
+                    query=request.url.query.decode(),
+                    status=status if isinstance(status, int) else None,
+                    failure="" if isinstance(status, int) else status,
+                    duration_ms=duration_ms,
+                    attempt=attempt,
+                    error=error,
+                )
+            )
 
     def _parse(
         self, response: httpx.Response, *, method: str, path: str, what: str

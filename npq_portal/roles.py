@@ -120,6 +120,10 @@ ASSESSMENT_WINDOWS = (
     "assessment.allocate_marking",
     "assessment.resolve_marking",
 )
+# DfE's Lead Provider API (the dfe app): reconciling applications, sending decisions, claims
+# (declarations) and outcomes, reading statements and the sync log. Setting up the connection
+# itself (its token) is for administrators only.
+DFE_EXCHANGE = ("dfe.exchange_with_dfe",)
 # Exports (the reports app): which lists a role may download. Which columns each role gets
 # is decided in reports/datasets.py; the rows come from the same for_user() scopes as the lists.
 EVERY_EXPORT = tuple(
@@ -163,6 +167,8 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             "schools.change_localauthority",
             *ASSESSMENT_WINDOWS,
             *EVERY_EXPORT,
+            "dfe.manage_dfe_connection",
+            *DFE_EXCHANGE,
         ),
     ),
     RoleSpec(
@@ -184,6 +190,7 @@ ROLE_TABLE: tuple[RoleSpec, ...] = (
             *ENGAGEMENT,
             *ASSESSMENT_WINDOWS,
             *EVERY_EXPORT,
+            *DFE_EXCHANGE,
         ),
     ),
     RoleSpec(

@@ -279,6 +279,26 @@ OUTBOX = {
     "keep_days": 14,
 }
 
+# ---- DfE's Lead Provider API (the dfe app) ----
+# Off until hub staff set up and switch on a connection (/staff/dfe/). A token typed into the
+# portal is stored encrypted with DFE_TOKEN_KEY (a Fernet key; by default one derived from
+# SECRET_KEY, so changing SECRET_KEY means entering the token again). Requests are spaced
+# min_interval_seconds apart (DfE allows 1,000 in 5 minutes a token: 0.35 s keeps near 860).
+# Pulls go back `overlap` before the last successful one (DfE: "2 windows"). A change DfE
+# could not take waits, and is tried again after retry_after_minutes doubled for each try
+# (capped at retry_max_minutes). The hub overview warns when no pull succeeded for
+# failing_after. DFE_FAKE_STATE is a file holding the demo's fake DfE (make run): a connection
+# whose address is dfe.FAKE_URL talks to it, never to DfE.
+DFE = {
+    "token_key": env_str("DFE_TOKEN_KEY"),
+    "min_interval_seconds": 0.35,
+    "overlap": timedelta(hours=2),
+    "retry_after_minutes": 5,
+    "retry_max_minutes": 6 * 60,
+    "failing_after": timedelta(days=1),
+    "fake_state": env_str("DFE_FAKE_STATE"),
+}
+
 # ---- Personal data (UK GDPR) ----
 # How long personal data is kept once it has served its purpose; `manage.py apply_retention`
 # (daily, from beat below) applies these, and the privacy notice quotes them.
@@ -337,6 +357,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-waitlist-offers": {
         "task": "applications.tasks.waitlist_offers_expire_task",
         "schedule": crontab(minute=0),
+    },
+    # Every 5 minutes: send DfE again what it could not take earlier, once its backoff passed.
+    "retry-dfe-changes": {
+        "task": "dfe.tasks.outgoing_retry_due_task",
+        "schedule": crontab(minute="*/5"),
     },
     # Every day at 03:30 UK time: delete exports (and their files) older than keep_days.
     "forget-old-exports": {

@@ -17,8 +17,7 @@ from dfe.client import (
     DfeRefused,
     DfeUnauthorised,
 )
-
-from .fake import TOKEN, FakeDfe, later, spec_errors
+from dfe.fake import TOKEN, FakeDfe, later, spec_errors
 
 BASE_URL = "https://sandbox.register-npq.education.gov.uk"
 APPLICATIONS = "/api/v3/npq-applications"

@@ -17,10 +17,12 @@ AssertionError, so the fake cannot drift from DfE's contract.
 """
 
 import json
+import pickle
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -1195,3 +1197,43 @@ def later(fake: FakeDfe, **delta: float) -> datetime:
     """Move the fake's clock on (`later(fake, hours=1)`) and return the new now."""
     fake.now += timedelta(**delta)
     return fake.now
+
+
+# ---- the demo's fake (make run) ---------------------------------------------------------
+
+
+def fake_load(state_file: str) -> FakeDfe:
+    """The demo's fake DfE as last saved in `state_file` (a new, empty one if there is none)."""
+    path = Path(state_file)
+    if path.exists():
+        with path.open("rb") as stored:
+            fake = pickle.load(stored)  # noqa: S301  a file the portal itself wrote (DFE_FAKE_STATE)
+    else:
+        fake = FakeDfe()
+    fake.now = datetime.now(UTC)
+    return fake
+
+
+def fake_save(fake: FakeDfe, state_file: str) -> None:
+    fake.calls = fake.calls[-200:]
+    path = Path(state_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("wb") as stored:
+        pickle.dump(fake, stored)
+    temporary.replace(path)
+
+
+def fake_transport(state_file: str) -> httpx.MockTransport:
+    """A transport answering as the demo's fake DfE, kept in `state_file` between requests,
+    so `load_demo_data` and the running portal see the same DfE."""
+    if not state_file:
+        raise ValueError("Set DFE_FAKE_STATE to a file for the demo's fake DfE.")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        fake = fake_load(state_file)
+        response = fake.handle(request)
+        fake_save(fake, state_file)
+        return response
+
+    return httpx.MockTransport(handle)

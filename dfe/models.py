@@ -1,0 +1,379 @@
+"""What the portal keeps of its exchange with DfE's Lead Provider API v3.
+
+The connection (one per lead provider the hub delivers for) and its delivery partner per DfE
+cohort; the sync log (every call, every pull); DfE's own records as last pulled (applications,
+participants' retired ids, declarations, statements); and the portal's changes waiting to be
+sent (`Outgoing`, each sent by an outbox task and kept with DfE's answer).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from npq_portal.models import TimeStampedModel
+
+SANDBOX_URL = "https://sandbox.register-npq.education.gov.uk"
+PRODUCTION_URL = "https://register-npq.education.gov.uk"
+
+
+class ConnectionQuerySet(models.QuerySet):
+    def switched_on(self) -> ConnectionQuerySet:
+        """Connections with a token that staff have switched on."""
+        return self.filter(enabled=True).exclude(token_encrypted="", token_env_var="")
+
+
+class Connection(TimeStampedModel):
+    """How the portal reaches DfE for one lead provider. Holds a secret: its token, encrypted."""
+
+    name = models.CharField(
+        "lead provider", max_length=200, unique=True, help_text="e.g. Ambition Institute."
+    )
+    base_url = models.URLField(
+        "API address",
+        default=SANDBOX_URL,
+        help_text="DfE's sandbox while you try it out; production once DfE gives you its token.",
+    )
+    token_encrypted = models.TextField(blank=True, editable=False)
+    token_env_var = models.CharField(
+        "token from the environment",
+        max_length=100,
+        blank=True,
+        help_text="The name of an environment variable holding the token, instead of storing it.",
+    )
+    enabled = models.BooleanField(
+        "switched on",
+        default=False,
+        help_text="Nothing is pulled from or sent to DfE until the connection is switched on.",
+    )
+    cohort_years = models.JSONField(
+        "DfE cohorts",
+        default=list,
+        blank=True,
+        help_text="The DfE cohorts (start years, e.g. 2025) this lead provider funds here.",
+    )
+    programmes = models.ManyToManyField(
+        "programmes.Programme",
+        blank=True,
+        related_name="dfe_connections",
+        help_text="The NPQs (DfE courses) delivered for this lead provider.",
+    )
+    tested_at = models.DateTimeField(null=True, blank=True)
+    test_message = models.CharField(max_length=500, blank=True)
+    test_ok = models.BooleanField(null=True)
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("manage_dfe_connection", "Can set up the connection to DfE"),
+            ("exchange_with_dfe", "Can reconcile with DfE and send DfE decisions and claims"),
+        ]
+
+    def __str__(self) -> str:
+        return f"DfE connection for {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dfe:connection", args=[self.pk])
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_encrypted or self.token_env_var)
+
+    @property
+    def environment(self) -> str:
+        """Sandbox or production, in words."""
+        if self.base_url.rstrip("/").removesuffix("/api/v3") == PRODUCTION_URL:
+            return "Production"
+        if "sandbox" in self.base_url:
+            return "Sandbox"
+        return "Other"
+
+
+class DeliveryPartnerLink(models.Model):
+    """The DfE delivery partner that stands for this hub in one DfE cohort of a connection."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="delivery_partners"
+    )
+    cohort_year = models.PositiveSmallIntegerField(help_text="DfE's cohort: 2025 means 2025/26.")
+    delivery_partner_id = models.UUIDField("DfE delivery partner id")
+    name = models.CharField(max_length=300, help_text="As DfE names it.")
+
+    class Meta:
+        ordering = ["connection", "cohort_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "cohort_year"], name="one_delivery_partner_per_dfe_cohort"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} in DfE cohort {self.cohort_year}"
+
+
+class Call(models.Model):
+    """One request the portal made to DfE: the sync log. No token, no body, only DfE's ids."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="calls", null=True, blank=True
+    )
+    at = models.DateTimeField(db_index=True)
+    method = models.CharField(max_length=6)
+    path = models.CharField(max_length=300, help_text="Its only ids are DfE's.")
+    query = models.CharField(max_length=300, blank=True, help_text="Filters and page.")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    failure = models.CharField(
+        max_length=20, blank=True, help_text="timeout or unreachable, when DfE did not answer."
+    )
+    duration_ms = models.PositiveIntegerField()
+    attempt = models.PositiveSmallIntegerField(default=1)
+    error = models.TextField(blank=True, help_text="DfE's error, in words.")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status or self.failure}"
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Sync(models.Model):
+    """One pull of one of DfE's lists, from when it started to how it ended."""
+
+    class Kind(models.TextChoices):
+        APPLICATIONS = "applications", "Applications"
+        PARTICIPANTS = "participants", "Participants"
+        DECLARATIONS = "declarations", "Declarations"
+        STATEMENTS = "statements", "Statements"
+        DELIVERY_PARTNERS = "delivery_partners", "Delivery partners"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="syncs")
+    kind = models.CharField(max_length=20, choices=Kind)
+    full = models.BooleanField(default=False, help_text="Everything, not only what changed.")
+    updated_since = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    succeeded = models.BooleanField(null=True)
+    records = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["connection", "kind", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} pulled at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DfeApplication(TimeStampedModel):
+    """An application as DfE holds it, from the last pull, and the portal's application it is.
+
+    Holds personal data: the applicant's name, email and TRN as DfE has them.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="applications"
+    )
+    dfe_id = models.UUIDField("DfE application id", unique=True)
+    participant_id = models.UUIDField("DfE participant id", db_index=True)
+    course_identifier = models.CharField(max_length=100)
+    cohort_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status)
+    schedule_identifier = models.CharField(max_length=100, blank=True)
+    funded_place = models.BooleanField(null=True)
+    eligible_for_funding = models.BooleanField(default=False)
+    ineligible_for_funding_reason = models.CharField(max_length=100, blank=True)
+    teacher_catchment = models.BooleanField(null=True)
+    trn = models.CharField("TRN", max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    full_name = models.CharField(max_length=300, blank=True)
+    school_urn = models.CharField("school URN", max_length=20, blank=True)
+    training_status = models.CharField(
+        max_length=20, blank=True, help_text="active, deferred or withdrawn, from the participant."
+    )
+    dfe_updated_at = models.DateTimeField()
+    application = models.OneToOneField(
+        "applications.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dfe",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who linked it by hand; empty when the portal matched it.",
+    )
+    linked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name", "pk"]
+        indexes = [models.Index(fields=["trn"]), models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return f"DfE application {self.dfe_id}"
+
+
+class ParticipantIdChange(models.Model):
+    """A participant id DfE retired (two records of one person merged), and the one it became."""
+
+    from_participant_id = models.UUIDField(unique=True)
+    to_participant_id = models.UUIDField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_participant_id} became {self.to_participant_id}"
+
+
+class Statement(models.Model):
+    """One of DfE's financial statements for a cohort: what it pays, and when."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="statements")
+    dfe_id = models.UUIDField("DfE statement id", unique=True)
+    cohort_year = models.PositiveSmallIntegerField()
+    month = models.CharField(max_length=20)
+    year = models.CharField(max_length=4)
+    cut_off_date = models.DateField(null=True, blank=True)
+    payment_date = models.DateField(null=True, blank=True)
+    paid = models.BooleanField(default=False)
+    dfe_updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["cohort_year", "payment_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.year} statement (cohort {self.cohort_year})"
+
+
+LIVE_DECLARATION_STATES = ("sending", "submitted", "eligible", "payable", "paid")
+
+
+class Declaration(TimeStampedModel):
+    """A declaration for a place: sent by the portal (or found at DfE), with DfE's id and state."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", "Being sent"
+        SUBMITTED = "submitted", "Submitted"
+        ELIGIBLE = "eligible", "Eligible for payment"
+        PAYABLE = "payable", "Payable"
+        PAID = "paid", "Paid"
+        INELIGIBLE = "ineligible", "Not eligible"
+        VOIDED = "voided", "Voided"
+        AWAITING_CLAWBACK = "awaiting_clawback", "Awaiting clawback"
+        CLAWED_BACK = "clawed_back", "Clawed back"
+        REFUSED = "refused", "Refused by DfE"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="declarations"
+    )
+    enrolment = models.ForeignKey(
+        "participants.Enrolment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dfe_declarations",
+    )
+    dfe_application = models.ForeignKey(
+        DfeApplication,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="declarations",
+    )
+    dfe_id = models.UUIDField("DfE declaration id", unique=True, null=True, blank=True)
+    participant_id = models.UUIDField("DfE participant id")
+    declaration_type = models.CharField(max_length=20)
+    declaration_date = models.DateTimeField()
+    course_identifier = models.CharField(max_length=100)
+    has_passed = models.BooleanField(null=True)
+    delivery_partner_id = models.UUIDField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State, default=State.SENDING)
+    statement_id = models.UUIDField(null=True, blank=True)
+    clawback_statement_id = models.UUIDField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why DfE refused it, in DfE's words.")
+    void_reason = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dfe_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declaration_date", "-pk"]
+        constraints = [
+            # The portal's own guard against a duplicate claim (DfE's rule, DFE_API.md §2).
+            models.UniqueConstraint(
+                fields=["participant_id", "course_identifier", "declaration_type"],
+                condition=Q(state__in=LIVE_DECLARATION_STATES),
+                name="one_live_dfe_declaration_per_type",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_type} declaration ({self.get_state_display()})"
+
+
+class Outgoing(TimeStampedModel):
+    """A change the portal owes DfE (a decision, a place change, an outcome), until it is sent.
+
+    An outbox task sends it; a DfE outage leaves it waiting and the sweep tries again, so
+    nothing is lost and nothing is sent twice (a done row is never sent again).
+    """
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "Accept the application"
+        REJECT = "reject", "Reject the application"
+        DEFER = "defer", "Defer the participant"
+        RESUME = "resume", "Resume the participant"
+        WITHDRAW = "withdraw", "Withdraw the participant"
+        CHANGE_SCHEDULE = "change_schedule", "Change the schedule"
+        OUTCOME = "outcome", "Send the outcome"
+        DECLARATION = "declaration", "Send the declaration"
+        VOID = "void", "Void the declaration"
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        REFUSED = "refused", "Refused by DfE"
+        NOT_NEEDED = "not_needed", "Not needed"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outgoing")
+    kind = models.CharField(max_length=20, choices=Kind)
+    dfe_application = models.ForeignKey(
+        DfeApplication, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing"
+    )
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing"
+    )
+    body = models.JSONField(default=dict, blank=True, help_text="What is sent: DfE ids and codes.")
+    state = models.CharField(max_length=20, choices=State, default=State.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
