@@ -296,7 +296,8 @@ DFE = {
     "retry_after_minutes": 5,
     "retry_max_minutes": 6 * 60,
     "failing_after": timedelta(days=1),
-    "fake_state": env_str("DFE_FAKE_STATE"),
+    # On a developer's machine the demo's fake DfE lives in .dfe-fake.pickle; never in production.
+    "fake_state": env_str("DFE_FAKE_STATE", str(BASE_DIR / ".dfe-fake.pickle") if DEBUG else ""),
 }
 
 # ---- Personal data (UK GDPR) ----
