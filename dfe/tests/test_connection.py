@@ -3,12 +3,15 @@ cohorts it covers, and when pulling from it has been failing."""
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 import pytest
 from django.core.exceptions import ValidationError
 
 from cohorts.tests.factories import CohortFactory
+from dfe import connection as dfe_connection
+from dfe.client import DfeClient
 from dfe.connection import (
     connection_for_cohort,
     connection_save,
@@ -177,10 +180,11 @@ def test_a_wrong_token_fails_the_test_in_words_and_in_the_sync_log():
     )
 
 
-def test_dfe_out_of_reach_fails_the_test_in_words():
+def test_dfe_out_of_reach_fails_the_test_in_words(monkeypatch):
     def unreachable(request):
         raise httpx.ConnectError("no route to host")
 
+    monkeypatch.setattr(dfe_connection, "DfeClient", partial(DfeClient, sleep=lambda seconds: None))
     connection = connection_make()
 
     ok, message = connection_test(connection=connection, transport=httpx.MockTransport(unreachable))
