@@ -15,6 +15,7 @@ from dfe.fake import TOKEN, FakeDfe
 from dfe.models import PRODUCTION_URL, SANDBOX_URL, Call, Connection, DeliveryPartnerLink, Sync
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
 from programmes.tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -398,3 +399,24 @@ def test_the_token_is_in_no_dfe_page_nor_log(admin, fake, caplog):
     assert TOKEN not in str(list(Call.objects.values()))
     assert "DfE GET /api/v3/delivery-partners 200" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_the_homes_query_count_does_not_grow_with_its_connections(admin):
+    def add_rows(count):
+        start = Connection.objects.count()
+        connections = Connection.objects.bulk_create(
+            Connection(name=f"Lead provider {start + n:04}", cohort_years=[2025])
+            for n in range(count)
+        )
+        Sync.objects.bulk_create(
+            Sync(
+                connection=connection,
+                kind=Sync.Kind.APPLICATIONS,
+                started_at="2026-12-04T08:00:00Z",
+                finished_at="2026-12-04T08:01:00Z",
+                succeeded=True,
+            )
+            for connection in connections
+        )
+
+    assert_queries_do_not_grow(admin, reverse("dfe:home"), add_rows, sizes=(10, 60))
