@@ -13,14 +13,21 @@ import base64
 import hashlib
 import logging
 import os
+import re
+import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
+
+from programmes.models import Programme
 
 from .client import CallRecord, DfeClient, DfeError
 from .models import Call, Connection, DeliveryPartnerLink, Sync
@@ -29,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 # A connection at this address talks to the demo's fake DfE (dfe/fake.py), never to DfE.
 FAKE_URL = "https://dfe-fake.localhost"
+# DfE's NPQ cohorts start in 2021; a year past the next one is a typing mistake.
+FIRST_COHORT_YEAR = 2021
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _fernet() -> Fernet:
@@ -58,25 +68,75 @@ def connection_token(connection: Connection) -> str:
 
 @transaction.atomic
 def connection_save(
-    *, connection: Connection, token: str = "", clear_token: bool = False
+    *,
+    connection: Connection,
+    token: str = "",
+    clear_token: bool = False,
+    programmes: Iterable[Programme] | None = None,
 ) -> Connection:
     """Save the connection's settings; a new `token` replaces the stored one (encrypted).
 
-    A token is never shown again once saved. Refuses to switch on a connection with no token.
+    A token is never shown again once saved. `programmes`, when given, become the NPQs it
+    covers. Raises ValidationError for an address that is not https, a cohort that is not a
+    start year, a programme without a DfE course identifier, or switching on without a token.
     """
     token = token.strip()
+    connection.base_url = connection.base_url.strip().rstrip("/")
+    if urlsplit(connection.base_url).scheme != "https":
+        raise ValidationError(
+            "DfE's API address must start with https://, or the token would travel in clear."
+        )
+    connection.token_env_var = connection.token_env_var.strip()
+    if connection.token_env_var and not ENV_VAR_NAME.match(connection.token_env_var):
+        raise ValidationError(
+            "The name of an environment variable has only letters, digits and underscores, "
+            "and does not start with a digit."
+        )
+    connection.cohort_years = _cohort_years(connection.cohort_years)
     if token:
         if any(character.isspace() for character in token):
             raise ValidationError("A DfE token has no spaces in it; paste it again.")
         connection.token_encrypted = token_encrypt(token)
         connection.token_env_var = ""
-    elif clear_token:
+    elif clear_token or connection.token_env_var:
+        # A token read from the environment replaces the stored one: keep no unused secret.
         connection.token_encrypted = ""
     if connection.enabled and not connection.has_token:
         raise ValidationError("Give the connection a token before switching it on.")
-    connection.cohort_years = sorted({int(year) for year in connection.cohort_years})
+    if programmes is not None:
+        programmes = list(programmes)
+        without = [programme.name for programme in programmes if not programme.course_identifier]
+        if without:
+            raise ValidationError(
+                f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no DfE course "
+                "identifier: add it to the programme first."
+            )
     connection.save()
+    if programmes is not None:
+        connection.programmes.set(programmes)
     return connection
+
+
+def _cohort_years(years: Iterable) -> list[int]:
+    """DfE cohorts as sorted start years; ValidationError naming any that is not one."""
+    latest = timezone.localdate().year + 5
+    cleaned, wrong = set(), []
+    for year in years:
+        try:
+            number = int(str(year).strip())
+        except ValueError:
+            wrong.append(str(year))
+            continue
+        if FIRST_COHORT_YEAR <= number <= latest:
+            cleaned.add(number)
+        else:
+            wrong.append(str(year))
+    if wrong:
+        raise ValidationError(
+            f"A DfE cohort is the year it starts, from {FIRST_COHORT_YEAR} to {latest} "
+            f"(e.g. 2025); {', '.join(wrong)} is not one."
+        )
+    return sorted(cleaned)
 
 
 def _call_recorder(connection: Connection):
@@ -117,14 +177,17 @@ def connection_client(*, connection: Connection, transport=None, sleep=None) -> 
             f"{connection.token_env_var or 'its environment variable'}."
         )
     extra = {"sleep": sleep} if sleep is not None else {}
-    return DfeClient(
-        connection.base_url,
-        token,
-        transport=transport if transport is not None else _transport_for(connection),
-        on_call=_call_recorder(connection),
-        min_interval=settings.DFE["min_interval_seconds"],
-        **extra,
-    )
+    try:
+        return DfeClient(
+            connection.base_url,
+            token,
+            transport=transport if transport is not None else _transport_for(connection),
+            on_call=_call_recorder(connection),
+            min_interval=settings.DFE["min_interval_seconds"],
+            **extra,
+        )
+    except ValueError as error:  # an address that is not https (saved before it was checked)
+        raise ValidationError(str(error)) from None
 
 
 def connection_test(*, connection: Connection, transport=None) -> tuple[bool, str]:
@@ -141,9 +204,15 @@ def connection_test(*, connection: Connection, transport=None) -> tuple[bool, st
         )
     except (DfeError, ValidationError) as error:
         ok, message = False, _message(error)
-    Connection.objects.filter(pk=connection.pk).update(
-        tested_at=timezone.now(), test_ok=ok, test_message=message[:500]
+    connection.tested_at, connection.test_ok, connection.test_message = (
+        timezone.now(),
+        ok,
+        message[:500],
     )
+    Connection.objects.filter(pk=connection.pk).update(
+        tested_at=connection.tested_at, test_ok=ok, test_message=connection.test_message
+    )
+    logger.info("DfE connection %s tested: %s", connection.pk, "ok" if ok else "failed")
     return ok, message
 
 
@@ -169,12 +238,25 @@ def delivery_partner_set(
     """Record which of DfE's delivery partners stands for this hub in one DfE cohort.
 
     `partners` is what DfE listed (`delivery_partners_fetch`): the choice must be among them,
-    and DfE must have linked it to the lead provider for that cohort.
+    and DfE must have linked it to the lead provider for that cohort. Raises ValidationError
+    otherwise, or when the connection does not cover that cohort.
     """
-    chosen = next((partner for partner in partners if partner["id"] == partner_id), None)
+    if cohort_year not in connection.cohort_years:
+        raise ValidationError(
+            f"{connection.name} does not cover the {cohort_year} cohort: add the cohort to the "
+            "connection first."
+        )
+    try:
+        partner_id = str(uuid.UUID(str(partner_id)))
+    except ValueError:
+        raise ValidationError("Choose one of the delivery partners DfE lists for you.") from None
+    chosen = next(
+        (partner for partner in partners if str(partner["id"]).lower() == partner_id), None
+    )
     if chosen is None:
         raise ValidationError("Choose one of the delivery partners DfE lists for you.")
-    if chosen["cohorts"] and cohort_year not in chosen["cohorts"]:
+    # A partner DfE lists with no cohorts is linked to none: it cannot stand for the hub.
+    if cohort_year not in chosen["cohorts"]:
         raise ValidationError(
             f"DfE has not linked {chosen['name']} to {connection.name} for the {cohort_year} "
             "cohort; ask DfE to, or choose another."
@@ -199,28 +281,30 @@ def connection_for_cohort(cohort) -> Connection | None:
 
 
 def sync_failing_since(*, now: datetime | None = None) -> datetime | None:
-    """When pulling from DfE started failing, if nothing has succeeded for `failing_after`.
+    """When pulling from DfE started failing, if a pull has failed for longer than
+    `failing_after` with no success since.
 
-    None when every switched-on connection pulled successfully within that time (or has not
-    tried yet).
+    Each list (applications, participants, …) of each switched-on connection counts on its
+    own: its failures after its last successful pull. The answer is the first of those, and
+    None when there is none or it is more recent than `failing_after`. One query.
     """
     now = now or timezone.now()
-    limit = settings.DFE["failing_after"]
-    worst = None
-    for connection in Connection.objects.switched_on():
-        syncs = Sync.objects.filter(connection=connection)
-        last_ok = syncs.filter(succeeded=True).order_by("-started_at").first()
-        since = last_ok.started_at if last_ok else None
-        failed = syncs.filter(succeeded=False)
-        if since:
-            failed = failed.filter(started_at__gt=since)
-        first_failure = failed.order_by("started_at").first()
-        if first_failure is None:
-            continue
-        failing_from = since or first_failure.started_at
-        if now - failing_from > limit and (worst is None or failing_from < worst):
-            worst = failing_from
-    return worst
+    last_ok = (
+        Sync.objects.filter(
+            connection=OuterRef("connection"), kind=OuterRef("kind"), succeeded=True
+        )
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    first = (
+        Sync.objects.filter(connection__in=Connection.objects.switched_on(), succeeded=False)
+        .annotate(last_ok=Subquery(last_ok))
+        .filter(Q(last_ok__isnull=True) | Q(started_at__gt=F("last_ok")))
+        .aggregate(first=Min("started_at"))["first"]
+    )
+    if first is not None and now - first > settings.DFE["failing_after"]:
+        return first
+    return None
 
 
 def _message(error: Exception) -> str:

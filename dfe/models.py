@@ -8,12 +8,15 @@ sent (`Outgoing`, each sent by an outbox task and kept with DfE's answer).
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from npq_portal.models import TimeStampedModel
+from npq_portal.words import word
 
 SANDBOX_URL = "https://sandbox.register-npq.education.gov.uk"
 PRODUCTION_URL = "https://register-npq.education.gov.uk"
@@ -23,6 +26,12 @@ class ConnectionQuerySet(models.QuerySet):
     def switched_on(self) -> ConnectionQuerySet:
         """Connections with a token that staff have switched on."""
         return self.filter(enabled=True).exclude(token_encrypted="", token_env_var="")
+
+    def with_last_pull(self) -> ConnectionQuerySet:
+        """Each with `last_pull_at`: when its last successful pull from DfE finished."""
+        return self.annotate(
+            last_pull_at=models.Max("syncs__finished_at", filter=Q(syncs__succeeded=True))
+        )
 
 
 class Connection(TimeStampedModel):
@@ -142,6 +151,22 @@ class Call(models.Model):
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def result(self) -> str:
+        """DfE's status, or why there was none, in words: "200 OK", "Timed out"."""
+        if self.status is None:
+            return word("dfe_call_result", self.failure) or "No answer"
+        return word("dfe_call_result", str(self.status))
+
+    @property
+    def query_in_words(self) -> str:
+        """The filters and page asked for: "changed since 2026-12-01T09:00:00Z, page 2"."""
+        parts = []
+        for name, value in parse_qsl(self.query, keep_blank_values=True):
+            label = word("dfe_query_parameter", name)
+            parts.append(f"{label} {value.replace('_', ' ')}" if value else label)
+        return ", ".join(parts)
 
 
 class Sync(models.Model):

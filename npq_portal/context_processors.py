@@ -116,6 +116,13 @@ def navigation(request) -> dict:
                 add(link_label, url_name, groups[label]["links"])
     if user.has_perm("npq_portal.view_emaildelivery") and "staff:email-list" not in seen:
         add("Emails", "staff:email-list", items)
+    # The DfE data exchange (the dfe app), in Delivery, for whoever exchanges with DfE.
+    if user.has_perm("dfe.exchange_with_dfe"):
+        add(
+            "DfE data exchange",
+            "dfe:home",
+            groups["Delivery"]["links"] if "Delivery" in groups else items,
+        )
     if not any(role in STAFF_ROLES for role in roles):
         items = public + items  # staff reach the catalogue from their own Programmes page
     links = [link for item in items for link in item.get("links", [item])]

@@ -57,9 +57,44 @@ EMAIL_KINDS = {
     "work_group_place": "Work Group place (to each person named)",
 }
 
+# How a call to DfE's API ended (the dfe app's sync log): DfE's status, or why it had none.
+DFE_CALL_RESULTS = {
+    "timeout": "Timed out",
+    "unreachable": "Could not reach DfE",
+    "200": "200 OK",
+    "201": "201 Created",
+    "204": "204 Done",
+    "400": "400 Not understood",
+    "401": "401 Token not accepted",
+    "403": "403 Another provider's record",
+    "404": "404 Not found",
+    "405": "405 Not allowed",
+    "410": "410 Participant id retired",
+    "422": "422 Refused",
+    "429": "429 Too many requests",
+    "500": "500 DfE failed",
+    "502": "502 DfE's gateway failed",
+    "503": "503 DfE unavailable",
+    "504": "504 DfE's gateway timed out",
+}
+# The query of a call to DfE's API (the sync log), parameter by parameter.
+DFE_QUERY_PARAMETERS = {
+    "page[page]": "page",
+    "page[per_page]": "per page",
+    "filter[updated_since]": "changed since",
+    "filter[created_since]": "created since",
+    "filter[cohort]": "cohort",
+    "filter[participant_id]": "participant",
+    "filter[from_participant_id]": "retired participant",
+    "filter[training_status]": "training status",
+    "sort": "sorted by",
+}
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "funding_outcome": FUNDING_OUTCOMES,
     "email_kind": EMAIL_KINDS,
+    "dfe_call_result": DFE_CALL_RESULTS,
+    "dfe_query_parameter": DFE_QUERY_PARAMETERS,
 }
 
 

@@ -35,6 +35,7 @@ from cohorts.tests.factories import (
     SchoolHolidayFactory,
     SessionFactory,
 )
+from dfe.models import Connection
 from mailing_list.links import subscriber_token
 from mailing_list.models import Subscriber
 from npq_portal.roles import Role
@@ -288,5 +289,7 @@ def scenario_build() -> Scenario:
         "teacher_feed": calendar_feed_get(owner=teacher),
         "cohort_feed": calendar_feed_get(cohort=cohort_a),
     }
+    # The DfE connection (issue 21): switched off and without a token, so no page calls DfE.
+    objects["dfe_connection"] = Connection.objects.create(name="Access matrix lead provider")
     assert School.objects.count() >= 2
     return Scenario(people=people, objects=objects)

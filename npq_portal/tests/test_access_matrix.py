@@ -269,6 +269,10 @@ ARGS = {
     "reports:grant-claim-update": dict(pk=pk("grant_claim")),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
+    # The DfE connection, its test and delivery partners (issue 21).
+    "dfe:connection": dict(pk=pk("dfe_connection")),
+    "dfe:connection-test": dict(pk=pk("dfe_connection")),
+    "dfe:delivery-partners": dict(pk=pk("dfe_connection")),
 }
 
 
@@ -532,6 +536,16 @@ MATRIX: dict[str, Row] = {
     "reports:grant-claim-update": MANAGERS_POST,
     # Applications may be exported by managers and school leaders (their schools' rows).
     "reports:export-create": Row(staff_page(SCHOOL_LEADERS=OK, MANAGERS=OK)),
+    # ---- DfE data exchange (dfe, issue 21): the area's home and the sync log for managers;
+    # the connection's settings (its token above all) for administrators only ----
+    "dfe:home": MANAGERS_ONLY,
+    "dfe:call-list": MANAGERS_ONLY,
+    "dfe:connection-create": ADMINISTRATORS,
+    "dfe:connection": ADMINISTRATORS,
+    "dfe:connection-test": Row(
+        staff_page(hub_administrator=NOT_ALLOWED), post=staff_page(hub_administrator=ALLOWED)
+    ),
+    "dfe:delivery-partners": ADMINISTRATORS,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
     "account_signup": Row(public(SIGNED_IN=Redirect("home"))),
@@ -704,6 +718,7 @@ PROJECT_APPS = (
     "assessment",
     "reports",
     "privacy",
+    "dfe",
 )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
+from dfe.models import Call, Sync
 from funding.models import FundingDecision, FundingOverride
 from funding.rules import OUTCOME_CODES, OVERRIDE_CODES
 from funding.tests.test_funding_check import SCHOOL_FACTS
@@ -63,6 +64,22 @@ def _every_code_in_use(s) -> None:
             occasion="sequence-1",
             subject=f"About {kind.replace('_', ' ')}",
         )
+    # The DfE sync log (issue 21): a call of every result, a pull of every list.
+    now = timezone.now()
+    for code in VOCABULARIES["dfe_call_result"]:
+        status = int(code) if code.isdigit() else None
+        Call.objects.create(
+            connection=s.dfe_connection,
+            at=now,
+            method="GET",
+            path="/api/v3/npq-applications",
+            query="filter%5Bupdated_since%5D=2026-12-05T07%3A00%3A00Z&sort=-updated_at",
+            status=status,
+            failure="" if status else code,
+            duration_ms=100,
+        )
+    for kind in Sync.Kind.values:
+        Sync.objects.create(connection=s.dfe_connection, kind=kind, started_at=now)
 
 
 def test_every_funding_outcome_and_email_kind_has_words():

@@ -1,0 +1,170 @@
+"""Forms of the DfE data exchange's pages. They check shape; dfe.connection decides."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from cohorts.academic_years import academic_year_label
+from programmes.models import Programme
+
+from .connection import ENV_VAR_NAME, FIRST_COHORT_YEAR
+from .models import PRODUCTION_URL, SANDBOX_URL, Connection
+
+# ---- Connection settings ----
+
+OTHER = "other"
+
+
+class ConnectionForm(forms.ModelForm):
+    """A connection's settings; the token is written, never read back."""
+
+    ADDRESSES = [
+        (SANDBOX_URL, "DfE's sandbox, to try things out"),
+        (PRODUCTION_URL, "DfE's production service"),
+        (OTHER, "Another address"),
+    ]
+
+    address = forms.ChoiceField(
+        label="API address", choices=ADDRESSES, widget=forms.RadioSelect, initial=SANDBOX_URL
+    )
+    other_address = forms.URLField(
+        label="Other address",
+        required=False,
+        assume_scheme="https",
+        help_text="Only with “Another address”: it must start with https://.",
+    )
+    token = forms.CharField(
+        label="API token",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="The token DfE emailed the lead provider. It is stored encrypted and never "
+        "shown again; leave this empty to keep the stored one.",
+    )
+    clear_token = forms.BooleanField(label="Remove the stored token", required=False)
+    cohort_years = forms.TypedMultipleChoiceField(
+        label="DfE cohorts",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The DfE cohorts (by the year they start) this lead provider funds here.",
+    )
+    programmes = forms.ModelMultipleChoiceField(
+        label="Programmes",
+        queryset=Programme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The NPQs delivered for this lead provider. Only programmes with a DfE course "
+        "identifier are listed.",
+    )
+
+    class Meta:
+        model = Connection
+        fields = ["name", "token_env_var", "enabled", "cohort_years", "programmes"]
+        labels = {"name": "Lead provider"}
+
+    field_order = [
+        "name",
+        "address",
+        "other_address",
+        "token",
+        "clear_token",
+        "token_env_var",
+        "cohort_years",
+        "programmes",
+        "enabled",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        years = set(range(FIRST_COHORT_YEAR, timezone.localdate().year + 2))
+        years |= {int(year) for year in instance.cohort_years or []}
+        self.fields["cohort_years"].choices = [
+            (year, academic_year_label(year)) for year in sorted(years)
+        ]
+        self.fields["programmes"].queryset = Programme.objects.exclude(
+            course_identifier=""
+        ).order_by("name")
+        if instance.pk:
+            base = instance.base_url.rstrip("/").removesuffix("/api/v3")
+            if base in (SANDBOX_URL, PRODUCTION_URL):
+                self.initial["address"] = base
+            else:
+                self.initial["address"] = OTHER
+                self.initial["other_address"] = instance.base_url
+        if not instance.token_encrypted:
+            del self.fields["clear_token"]
+        if instance.token_encrypted:
+            self.fields["token"].help_text = (
+                "A token is stored (it is never shown). Enter a new one to replace it; leave "
+                "this empty to keep it."
+            )
+
+    def clean_token_env_var(self):
+        name = self.cleaned_data["token_env_var"].strip()
+        if name and not ENV_VAR_NAME.match(name):
+            raise forms.ValidationError(
+                "Enter the name of an environment variable, e.g. DFE_TOKEN_AMBITION: letters, "
+                "digits and underscores."
+            )
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("address") == OTHER:
+            other = data.get("other_address") or ""
+            if not other:
+                self.add_error("other_address", "Enter the address, or choose DfE's own.")
+            elif not other.startswith("https://"):
+                self.add_error("other_address", "The address must start with https://.")
+            else:
+                self.instance.base_url = other
+        elif data.get("address"):
+            self.instance.base_url = data["address"]
+        if data.get("token") and data.get("token_env_var"):
+            self.add_error(
+                "token_env_var",
+                "Give either the token or the name of the environment variable holding it, "
+                "not both.",
+            )
+        return data
+
+
+class DeliveryPartnerForm(forms.Form):
+    """Which of DfE's delivery partners stands for the hub in one DfE cohort."""
+
+    cohort_year = forms.IntegerField(widget=forms.HiddenInput)
+    partner_id = forms.ChoiceField(label="Delivery partner")
+
+    def __init__(self, *args, partners: list[dict], cohort_year: int, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner_id"].choices = [("", "Choose a delivery partner")] + [
+            (partner["id"], partner["name"])
+            for partner in partners
+            if cohort_year in partner["cohorts"]
+        ]
+        self.fields["partner_id"].label = f"Delivery partner for the {cohort_year} cohort"
+        self.initial.setdefault("cohort_year", cohort_year)
+        if current is not None:
+            self.initial.setdefault("partner_id", str(current.delivery_partner_id))
+        self.auto_id = f"id_{cohort_year}_%s"
+
+
+# ---- The sync log ----
+
+
+class CallFilterForm(forms.Form):
+    """Narrows the sync log: by connection, to failures, to one day."""
+
+    connection = forms.ModelChoiceField(
+        queryset=Connection.objects.order_by("name"),
+        required=False,
+        empty_label="Every connection",
+        label="Connection",
+    )
+    failures = forms.BooleanField(required=False, label="Failures only")
+    day = forms.DateField(
+        required=False, label="Day", widget=forms.DateInput(attrs={"type": "date"})
+    )

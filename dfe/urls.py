@@ -1,0 +1,23 @@
+from django.urls import path
+
+from .views import connection, log
+
+app_name = "dfe"
+
+urlpatterns = [
+    # ---- The connection, its delivery partners and the sync log (issue 21) ----
+    path("", connection.ConnectionListView.as_view(), name="home"),
+    path("connections/add/", connection.ConnectionCreateView.as_view(), name="connection-create"),
+    path("connections/<int:pk>/", connection.ConnectionUpdateView.as_view(), name="connection"),
+    path(
+        "connections/<int:pk>/test/",
+        connection.ConnectionTestView.as_view(),
+        name="connection-test",
+    ),
+    path(
+        "connections/<int:pk>/delivery-partners/",
+        connection.DeliveryPartnersView.as_view(),
+        name="delivery-partners",
+    ),
+    path("log/", log.CallListView.as_view(), name="call-list"),
+]
