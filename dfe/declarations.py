@@ -87,7 +87,7 @@ BLOCKED_COURSE = "blocked: DfE has this place on another course"
 AFTER_COMPLETED: list[Callable[..., Any]] = []
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReadyDeclaration:
     """A declaration the evidence supports and DfE does not hold yet, as it would be sent."""
 
@@ -99,6 +99,7 @@ class ReadyDeclaration:
     has_passed: bool | None
     delivery_partner: DeliveryPartnerLink | None
     blocked: str = ""  # why it cannot be sent yet, in words; "" when it is ready
+    course_label: str = ""  # the course in words, for pages that fill it in
 
     @property
     def key(self) -> str:
