@@ -11,11 +11,13 @@ from dfe import declarations as declarations_module
 from dfe.connection import connection_client
 from dfe.declarations import (
     BLOCKED_NO_PARTNER,
+    declaration_date_for,
     declaration_submit,
     declaration_void,
     declarations_pull,
     declarations_ready,
     declarations_submit_all,
+    dfe_time,
     has_passed_for,
     statements_pull,
 )
@@ -429,3 +431,19 @@ def test_a_pull_adopts_a_declaration_a_timed_out_send_made(hub, fake):
     sending.refresh_from_db()
     assert str(sending.dfe_id) == dfe_id and sending.state == Declaration.State.ELIGIBLE
     assert Declaration.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("evidenced_on", "now", "expected"),
+    [
+        # 09:00 UK time: British Summer Time in October, Greenwich time in December.
+        (datetime.date(2025, 10, 14), "2026-12-05T10:00:00+00:00", "2025-10-14T08:00:00Z"),
+        (datetime.date(2025, 12, 2), "2026-12-05T10:00:00+00:00", "2025-12-02T09:00:00Z"),
+        # Evidence from this morning, before 9am: declared as of now, never in the future.
+        (datetime.date(2026, 12, 5), "2026-12-05T07:30:00+00:00", "2026-12-05T07:30:00Z"),
+    ],
+)
+def test_the_declaration_date_is_9am_uk_time_and_never_in_the_future(evidenced_on, now, expected):
+    moment = declaration_date_for(evidenced_on, now=datetime.datetime.fromisoformat(now))
+
+    assert dfe_time(moment) == expected
