@@ -7,3 +7,6 @@ class DfeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dfe"
     verbose_name = "DfE data exchange"
+
+    def ready(self) -> None:
+        from . import declarations  # noqa: F401  registers the senders of declarations and voids

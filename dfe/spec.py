@@ -152,6 +152,10 @@ def spec_patch(spec: dict[str, Any]) -> dict[str, Any]:
     8. Enums marked `nullable: true` (an application's `schedule_identifier` until it is
        accepted, `funding_choice`, `ineligible_for_funding_reason`) do not list null among
        their values, so a validator refuses the null DfE sends: null is added to them.
+    9. The completed declaration request requires `has_passed`, but DfE's server requires it
+       only for leadership and specialist courses: for EHCO and ASO there is no outcome, so
+       the portal sends none (DFE_API.md §2.6). `has_passed` is made optional on that request
+       (it stays a boolean when given); the portal itself sends it for every other course.
     """
     spec = copy.deepcopy(spec)
     schemas = spec["components"]["schemas"]
@@ -190,6 +194,9 @@ def spec_patch(spec: dict[str, Any]) -> dict[str, Any]:
 
     spec["servers"] = [{"url": "/"}]  # 7
     _null_in_nullable_enums(spec)  # 8
+
+    completed = schemas["ParticipantDeclarationCompletedRequest"]  # 9
+    completed["required"] = [name for name in completed["required"] if name != "has_passed"]
     return spec
 
 

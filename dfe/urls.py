@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connection, log
+from .views import connection, declarations, log
 
 app_name = "dfe"
 
@@ -20,4 +20,21 @@ urlpatterns = [
         name="delivery-partners",
     ),
     path("log/", log.CallListView.as_view(), name="call-list"),
+    # ---- declarations and statements ----
+    path(
+        "declarations/",
+        declarations.DeclarationListView.as_view(),
+        name="declaration-list",
+    ),
+    path(
+        "declarations/submit/",
+        declarations.DeclarationSubmitView.as_view(),
+        name="declaration-submit",
+    ),
+    path(
+        "declarations/<int:pk>/void/",
+        declarations.DeclarationVoidView.as_view(),
+        name="declaration-void",
+    ),
+    path("statements/", declarations.StatementListView.as_view(), name="statement-list"),
 ]

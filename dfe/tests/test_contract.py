@@ -137,9 +137,12 @@ def test_each_request_the_portal_sends_matches_dfes_spec(name):
             },
             "data/attributes",
         ),
-        (declaration_body(declaration_type="completed"), "data/attributes"),  # no has_passed
+        (
+            declaration_body(declaration_type="completed", has_passed="yes"),
+            "data/attributes",
+        ),
     ],
-    ids=["unknown declaration_type", "no course_identifier", "completed without has_passed"],
+    ids=["unknown declaration_type", "no course_identifier", "has_passed not a boolean"],
 )
 def test_a_declaration_the_spec_does_not_allow_is_refused_before_sending(body, reason):
     recorder = Recorder()
@@ -148,6 +151,18 @@ def test_a_declaration_the_spec_does_not_allow_is_refused_before_sending(body, r
         recorder.client().post("/api/v3/participant-declarations", body)
 
     assert recorder.requests == []
+
+
+def test_a_completed_declaration_without_has_passed_is_sent_as_dfe_takes_it_for_ehco():
+    """DfE needs no has_passed for EHCO and ASO (DFE_API.md §2.6; dfe/spec.py patch 9)."""
+    recorder = Recorder(httpx.Response(200, json={"data": {}}))
+    body = declaration_body(
+        declaration_type="completed", course_identifier="npq-early-headship-coaching-offer"
+    )
+
+    recorder.client().post("/api/v3/participant-declarations", body)
+
+    assert recorder.bodies() == [body]
 
 
 def test_a_withdrawal_reason_dfe_does_not_know_is_refused_before_sending():

@@ -109,3 +109,15 @@ def _nullable_enums(node):
     elif isinstance(node, list):
         for item in node:
             yield from _nullable_enums(item)
+
+
+def test_a_completed_declaration_may_leave_out_has_passed_as_dfe_allows_for_ehco_and_aso():
+    patched = spec_patched()["components"]["schemas"]["ParticipantDeclarationCompletedRequest"]
+    vendored = spec_load()["components"]["schemas"]["ParticipantDeclarationCompletedRequest"]
+
+    assert "has_passed" in vendored["required"]  # DfE's published spec: always
+    assert "has_passed" not in patched["required"]
+    assert patched["properties"]["has_passed"]["type"] == "boolean"
+    assert {"participant_id", "declaration_type", "declaration_date", "course_identifier"} <= set(
+        patched["required"]
+    )

@@ -267,6 +267,7 @@ ARGS = {
     "reports:export-download": dict(pk=pk("export_done")),
     "reports:export-create": dict(kind="applications", file_format="csv"),  # ?schools=mine
     "reports:grant-claim-update": dict(pk=pk("grant_claim")),
+    "dfe:declaration-void": dict(pk=lambda s: 1),  # POST-only: refused or 405 before the lookup
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
     # The DfE connection, its test and delivery partners (issue 21).
@@ -546,6 +547,11 @@ MATRIX: dict[str, Row] = {
         staff_page(hub_administrator=NOT_ALLOWED), post=staff_page(hub_administrator=ALLOWED)
     ),
     "dfe:delivery-partners": ADMINISTRATORS,
+    # ---- DfE data exchange (dfe): declarations and statements ----
+    "dfe:declaration-list": MANAGERS_ONLY,
+    "dfe:declaration-submit": MANAGERS_POST,
+    "dfe:declaration-void": MANAGERS_POST,
+    "dfe:statement-list": MANAGERS_ONLY,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
     "account_signup": Row(public(SIGNED_IN=Redirect("home"))),

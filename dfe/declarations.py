@@ -1,0 +1,589 @@
+"""Declarations out: what the milestone evidence lets the hub claim from DfE, sent, voided, pulled.
+
+Ready. A place can be claimed for when its cohort is one the connection covers (its DfE cohort
+and course), its application is linked to a DfE application DfE has accepted, and the milestone
+rules (reports/milestones.py, through `reports.selectors.enrolments_milestones`) say its
+evidence supports a declaration that DfE does not hold live yet (no stored `Declaration` for
+that participant, course and type in `LIVE_DECLARATION_STATES`). What is sent:
+
+- `declaration_date`: the day the evidence was complete, at 09:00 UK time (a working morning,
+  so never before the schedule's first day and rarely after a withdrawal that day), written in
+  UTC as RFC 3339 (`2025-10-14T08:00:00Z`). Never in the future: evidence from today is
+  declared at the time it is sent if 09:00 has not come yet.
+- `course_identifier`: DfE's, from the linked DfE application.
+- `has_passed`, on completed only: false when the place's assessment result is "not passed",
+  otherwise true (the rules support completed only on a passed outcome). Left out for EHCO and
+  ASO, which have no outcome (DfE_API.md §2.6; dfe/spec.py patch 9).
+- `delivery_partner_id`: the hub's delivery partner for the DfE cohort (`DeliveryPartnerLink`);
+  left out when DfE says the teacher is outside the catchment. From the 2024 cohort DfE needs
+  it, so such a declaration is listed as blocked until staff choose one.
+
+Sending. `declaration_submit` (or `declarations_submit_all`) stores the declaration as "being
+sent" (the unique constraint `one_live_dfe_declaration_per_type` stops a second live one) and
+queues it in the outbox. The sender posts it; DfE has no idempotency key, so a row tried before
+(a timeout) first looks the participant's declarations up at DfE and adopts a matching live
+one rather than post again. A refusal (422) is kept on the declaration in DfE's words.
+
+Voiding goes through the outbox too; DfE voids it, or puts a paid one awaiting clawback.
+`declarations_pull` and `statements_pull` bring DfE's states, statements and clawbacks back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from cohorts.models import Cohort
+from participants.models import Enrolment, EnrolmentEvent
+from reports.milestones import COMPLETED, LABELS, SUPPORTED
+from reports.selectors import enrolments_milestones
+
+from .client import DfeClient
+from .connection import parse_dfe_time
+from .models import (
+    LIVE_DECLARATION_STATES,
+    Connection,
+    Declaration,
+    DeliveryPartnerLink,
+    DfeApplication,
+    Outgoing,
+    Statement,
+)
+from .outgoing import REFUSALS, outgoing_queue, sender
+
+logger = logging.getLogger(__name__)
+
+DECLARATIONS_PATH = "/api/v3/participant-declarations"
+STATEMENTS_PATH = "/api/v3/statements"
+UK = ZoneInfo("Europe/London")
+DECLARED_AT = datetime.time(9, 0)  # the time of day a declaration date is given
+NO_OUTCOME_COURSES = ("npq-early-headship-coaching-offer", "npq-additional-support-offer")
+DELIVERY_PARTNER_REQUIRED_FROM = 2024  # DfE's DELIVER_PARTNER_REQUIRED_FROM (DFE_API.md §5)
+VOIDABLE_STATES = (
+    Declaration.State.SUBMITTED,
+    Declaration.State.ELIGIBLE,
+    Declaration.State.PAYABLE,
+    Declaration.State.PAID,
+    Declaration.State.INELIGIBLE,
+)
+# What DfE holds live: claimed or paid (a row still being sent is the portal's, not DfE's yet).
+CLAIMED_STATES = ("submitted", "eligible", "payable", "paid")
+CLAWBACK_STATES = ("awaiting_clawback", "clawed_back")
+
+BLOCKED_NO_PARTNER = "blocked: choose the delivery partner"
+BLOCKED_COURSE = "blocked: DfE has this place on another course"
+
+# Called with enrolment=… after DfE accepts a completed declaration (DfE then holds the
+# outcome's place to go): the outcomes module registers its sender of outcomes here.
+AFTER_COMPLETED: list[Callable[..., Any]] = []
+
+
+@dataclass
+class ReadyDeclaration:
+    """A declaration the evidence supports and DfE does not hold yet, as it would be sent."""
+
+    enrolment: Enrolment
+    dfe_application: DfeApplication
+    declaration_type: str
+    declaration_date: datetime.datetime
+    course_identifier: str
+    has_passed: bool | None
+    delivery_partner: DeliveryPartnerLink | None
+    blocked: str = ""  # why it cannot be sent yet, in words; "" when it is ready
+    course_label: str = ""  # the course in words, for pages that fill it in
+
+    @property
+    def key(self) -> str:
+        """How a form names it: `<enrolment id>:<declaration type>`."""
+        return f"{self.enrolment.pk}:{self.declaration_type}"
+
+    @property
+    def type_label(self) -> str:
+        return LABELS.get(self.declaration_type, self.declaration_type)
+
+    @property
+    def ready(self) -> bool:
+        return not self.blocked
+
+    def attributes(self) -> dict[str, Any]:
+        """The request's `data.attributes`, as DfE's spec names them."""
+        attributes: dict[str, Any] = {
+            "participant_id": str(self.dfe_application.participant_id),
+            "declaration_type": self.declaration_type,
+            "declaration_date": dfe_time(self.declaration_date),
+            "course_identifier": self.course_identifier,
+        }
+        if self.has_passed is not None:
+            attributes["has_passed"] = self.has_passed
+        if self.delivery_partner is not None:
+            attributes["delivery_partner_id"] = str(self.delivery_partner.delivery_partner_id)
+        return attributes
+
+
+def dfe_time(moment: datetime.datetime) -> str:
+    """An aware time as DfE's RFC 3339 with a time, in UTC (`2025-10-14T08:00:00Z`)."""
+    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def declaration_date_for(
+    evidenced_on: datetime.date, *, now: datetime.datetime
+) -> datetime.datetime:
+    """The declaration date for evidence complete on a day: 09:00 UK time, never after now."""
+    return min(datetime.datetime.combine(evidenced_on, DECLARED_AT, tzinfo=UK), now)
+
+
+def has_passed_for(*, course_identifier: str, declaration_type: str, assessment_result: str):
+    """`has_passed` as sent: on completed only, not for EHCO or ASO (no outcome there)."""
+    if declaration_type != COMPLETED or course_identifier in NO_OUTCOME_COURSES:
+        return None
+    return assessment_result != Enrolment.AssessmentResult.FAILED
+
+
+def connection_cohorts(connection: Connection) -> QuerySet:
+    """The portal cohorts a connection covers: its DfE cohorts and courses."""
+    return Cohort.objects.filter(
+        programme__in=connection.programmes.all(),
+        academic_year__in=connection.cohort_years,
+    ).exclude(programme__course_identifier="")
+
+
+def _stopped_at() -> Subquery:
+    """When a place moved to its status (when a withdrawn or deferred place stopped)."""
+    return Subquery(
+        EnrolmentEvent.objects.filter(enrolment=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+
+
+def _linked_enrolments(connection: Connection, cohort: Cohort | None) -> QuerySet:
+    enrolments = Enrolment.objects.filter(
+        cohort__in=connection_cohorts(connection),
+        application__dfe__connection=connection,
+        application__dfe__status=DfeApplication.Status.ACCEPTED,
+    )
+    if cohort is not None:
+        enrolments = enrolments.filter(cohort=cohort)
+    return (
+        enrolments.select_related("participant", "cohort__programme", "application__dfe")
+        .annotate(stopped_at=_stopped_at())
+        .order_by(
+            "cohort__academic_year",
+            "cohort__name",
+            "cohort_id",
+            "participant__last_name",
+            "participant__first_name",
+            "pk",
+        )
+    )
+
+
+def _ready_for(
+    connection: Connection, enrolments: Iterable[Enrolment], *, now: datetime.datetime
+) -> list[ReadyDeclaration]:
+    enrolments = list(enrolments)
+    if not enrolments:
+        return []
+    statuses = enrolments_milestones(enrolments=enrolments, today=timezone.localdate(now))
+    participant_ids = {e.application.dfe.participant_id for e in enrolments}
+    live = set(
+        Declaration.objects.filter(
+            participant_id__in=participant_ids, state__in=LIVE_DECLARATION_STATES
+        ).values_list("participant_id", "course_identifier", "declaration_type")
+    )
+    partners = {link.cohort_year: link for link in connection.delivery_partners.all()}
+    found: dict[tuple, ReadyDeclaration] = {}
+    for enrolment in enrolments:
+        dfe_application = enrolment.application.dfe
+        course = dfe_application.course_identifier
+        for state in statuses[enrolment.pk].declarations:
+            key = (dfe_application.participant_id, course, state.declaration)
+            if state.state != SUPPORTED or state.evidenced_on is None or key in live:
+                continue
+            partner = partners.get(dfe_application.cohort_year)
+            blocked = ""
+            if dfe_application.teacher_catchment is False:
+                partner = None  # DfE refuses a delivery partner outside the catchment
+            elif partner is None and dfe_application.cohort_year >= DELIVERY_PARTNER_REQUIRED_FROM:
+                blocked = BLOCKED_NO_PARTNER
+            if course != enrolment.cohort.programme.course_identifier:
+                blocked = BLOCKED_COURSE
+            ready = ReadyDeclaration(
+                enrolment=enrolment,
+                dfe_application=dfe_application,
+                declaration_type=state.declaration,
+                declaration_date=declaration_date_for(state.evidenced_on, now=now),
+                course_identifier=course,
+                has_passed=has_passed_for(
+                    course_identifier=course,
+                    declaration_type=state.declaration,
+                    assessment_result=enrolment.assessment_result,
+                ),
+                delivery_partner=partner,
+                blocked=blocked,
+            )
+            # A place transferred within DfE's application: claim once, on the earliest date.
+            if key not in found or ready.declaration_date < found[key].declaration_date:
+                found[key] = ready
+    return list(found.values())
+
+
+def declarations_ready(
+    *, connection: Connection, cohort: Cohort | None = None, now: datetime.datetime | None = None
+) -> list[ReadyDeclaration]:
+    """Every declaration the evidence supports that DfE does not hold yet, for the places this
+    connection covers whose application DfE has accepted, as it would be sent, in a fixed
+    number of queries. Those that cannot be sent yet say why in `blocked`."""
+    now = now or timezone.now()
+    return _ready_for(connection, _linked_enrolments(connection, cohort), now=now)
+
+
+def _declaration_create(*, connection: Connection, ready: ReadyDeclaration, by) -> Declaration:
+    if ready.blocked:
+        raise ValidationError(
+            f"The {ready.type_label.lower()} declaration for {ready.enrolment.participant} "
+            f"cannot be sent yet ({ready.blocked})."
+        )
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(
+                connection=connection,
+                enrolment=ready.enrolment,
+                dfe_application=ready.dfe_application,
+                participant_id=ready.dfe_application.participant_id,
+                declaration_type=ready.declaration_type,
+                declaration_date=ready.declaration_date,
+                course_identifier=ready.course_identifier,
+                has_passed=ready.has_passed,
+                delivery_partner_id=(
+                    ready.delivery_partner.delivery_partner_id if ready.delivery_partner else None
+                ),
+                state=Declaration.State.SENDING,
+                submitted_by=by,
+            )
+            outgoing_queue(
+                connection=connection,
+                kind=Outgoing.Kind.DECLARATION,
+                by=by,
+                body={
+                    "data": {"type": "participant-declaration", "attributes": ready.attributes()}
+                },
+                declaration=declaration,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            f"The {ready.type_label.lower()} declaration for {ready.enrolment.participant} "
+            "has been sent to DfE already."
+        ) from None
+    return declaration
+
+
+def declaration_submit(
+    *, connection: Connection, enrolment: Enrolment, declaration_type: str, by
+) -> Declaration:
+    """Send DfE one declaration the place's evidence supports (through the outbox).
+
+    Raises ValidationError if it is not ready (not supported, sent already, or blocked).
+    """
+    enrolments = _linked_enrolments(connection, None).filter(pk=enrolment.pk)
+    ready = next(
+        (
+            item
+            for item in _ready_for(connection, enrolments, now=timezone.now())
+            if item.declaration_type == declaration_type
+        ),
+        None,
+    )
+    if ready is None:
+        raise ValidationError(
+            f"There is no {LABELS.get(declaration_type, declaration_type).lower()} declaration "
+            "ready to send for this place: its evidence does not support it, DfE has it "
+            "already, or the place is not linked to an application DfE accepted."
+        )
+    return _declaration_create(connection=connection, ready=ready, by=by)
+
+
+def declarations_submit_all(
+    *,
+    connection: Connection,
+    by,
+    keys: Iterable[str] | None = None,
+    cohort: Cohort | None = None,
+) -> dict[str, int]:
+    """Send DfE every ready declaration (or those named by `keys`, `<enrolment id>:<type>`),
+    each on its own: one that cannot be sent does not stop the rest.
+
+    Returns counts: `sent` (queued to DfE), `not_sent` (refused here, e.g. sent meanwhile),
+    `blocked` (waiting on staff, e.g. the delivery partner) and `missing` (named, not ready).
+    """
+    wanted = set(keys) if keys is not None else None
+    counts = {"sent": 0, "not_sent": 0, "blocked": 0, "missing": 0}
+    found = set()
+    for ready in declarations_ready(connection=connection, cohort=cohort):
+        if wanted is not None and ready.key not in wanted:
+            continue
+        found.add(ready.key)
+        if ready.blocked:
+            counts["blocked"] += 1
+            continue
+        try:
+            _declaration_create(connection=connection, ready=ready, by=by)
+        except ValidationError:
+            counts["not_sent"] += 1
+        else:
+            counts["sent"] += 1
+    if wanted is not None:
+        counts["missing"] = len(wanted - found)
+    return counts
+
+
+# ---- sending -----------------------------------------------------------------------------
+
+
+def _state(value: str | None) -> str:
+    """DfE's state with underscores: its serializer dasherises them (DFE_API.md §6)."""
+    return (value or "").replace("-", "_")
+
+
+def _take_dfe(declaration: Declaration, record: dict[str, Any]) -> None:
+    """Copy DfE's id, state and statements from DfE's declaration onto the stored one."""
+    attributes = record.get("attributes") or {}
+    declaration.dfe_id = record["id"]
+    declaration.state = _state(attributes.get("state")) or declaration.state
+    declaration.statement_id = attributes.get("statement_id") or None
+    declaration.clawback_statement_id = attributes.get("clawback_statement_id") or None
+    declaration.dfe_updated_at = parse_dfe_time(attributes.get("updated_at"))
+    if attributes.get("participant_id"):
+        declaration.participant_id = attributes["participant_id"]
+    declaration.error = ""
+
+
+def _matching_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None:
+    """A live declaration DfE holds for this one's participant, course and type, not already
+    stored as another: the one a timed-out POST made."""
+    params = {"filter[participant_id]": str(declaration.participant_id)}
+    rows = [row for page in client.list_pages(DECLARATIONS_PATH, params) for row in page]
+    known = set(
+        Declaration.objects.filter(dfe_id__in=[row["id"] for row in rows])
+        .exclude(pk=declaration.pk)
+        .values_list("dfe_id", flat=True)
+    )
+    for row in rows:
+        attributes = row.get("attributes") or {}
+        if (
+            attributes.get("declaration_type") == declaration.declaration_type
+            and attributes.get("course_identifier") == declaration.course_identifier
+            and _state(attributes.get("state")) in CLAIMED_STATES
+            and str(row["id"]) not in {str(dfe_id) for dfe_id in known}
+        ):
+            return row
+    return None
+
+
+def _after_completed(declaration: Declaration) -> None:
+    if declaration.declaration_type != COMPLETED or declaration.enrolment_id is None:
+        return
+    enrolment = declaration.enrolment
+    for hook in AFTER_COMPLETED:
+        transaction.on_commit(lambda hook=hook: hook(enrolment=enrolment), robust=True)
+
+
+@sender(Outgoing.Kind.DECLARATION)
+def declaration_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Post the declaration to DfE (or adopt the one a timed-out try made) and keep DfE's id,
+    state and statement; a refusal is kept on the declaration in DfE's words."""
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("enrolment")
+        .get(pk=outgoing.declaration_id)
+    )
+    if declaration.state != Declaration.State.SENDING:
+        return "DfE has this declaration already (found by a pull)."
+    try:
+        record = _matching_at_dfe(client, declaration) if outgoing.attempts > 1 else None
+        if record is None:
+            body = outgoing.body or {"data": {"type": "participant-declaration", "attributes": {}}}
+            record = client.post(DECLARATIONS_PATH, body)["data"]
+    except REFUSALS as error:
+        declaration.state = Declaration.State.REFUSED
+        declaration.error = str(error)
+        declaration.save(update_fields=["state", "error", "updated_at"])
+        raise
+    _take_dfe(declaration, record)
+    declaration.save()
+    _after_completed(declaration)
+    return None
+
+
+@transaction.atomic
+def declaration_void(*, declaration: Declaration, reason: str, by) -> Outgoing:
+    """Ask DfE to void a declaration (through the outbox); a paid one is clawed back.
+
+    Raises ValidationError without a reason, or for one DfE does not hold or has voided.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the declaration is being voided.")
+    declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.dfe_id is None or declaration.state not in VOIDABLE_STATES:
+        raise ValidationError(
+            f"Only a declaration DfE holds and has not voided can be voided; this one is "
+            f"{declaration.get_state_display().lower()}."
+        )
+    if declaration.outgoing.filter(kind=Outgoing.Kind.VOID, state=Outgoing.State.WAITING).exists():
+        raise ValidationError("This declaration is being voided already.")
+    declaration.void_reason = reason
+    declaration.save(update_fields=["void_reason", "updated_at"])
+    return outgoing_queue(
+        connection=declaration.connection,
+        kind=Outgoing.Kind.VOID,
+        by=by,
+        declaration=declaration,
+    )
+
+
+@sender(Outgoing.Kind.VOID)
+def declaration_void_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback)."""
+    declaration = Declaration.objects.select_for_update().get(pk=outgoing.declaration_id)
+    record = client.put(f"{DECLARATIONS_PATH}/{declaration.dfe_id}/void")["data"]
+    _take_dfe(declaration, record)
+    declaration.save()
+    return None
+
+
+def waiting_voids() -> QuerySet:
+    """Void requests not yet sent to DfE, for an `Exists` on a declaration."""
+    return Outgoing.objects.filter(
+        declaration=OuterRef("pk"), kind=Outgoing.Kind.VOID, state=Outgoing.State.WAITING
+    )
+
+
+def declarations_with_void_pending(declarations: QuerySet) -> QuerySet:
+    """`declarations` annotated with `void_pending`: a void asked for, not yet at DfE."""
+    return declarations.annotate(void_pending=Exists(waiting_voids()))
+
+
+# ---- pulling -----------------------------------------------------------------------------
+
+
+def _filters(connection: Connection, since: datetime.datetime | None) -> dict[str, str]:
+    params = {}
+    if connection.cohort_years:
+        params["filter[cohort]"] = ",".join(str(year) for year in connection.cohort_years)
+    if since is not None:
+        params["filter[updated_since]"] = dfe_time(since)
+    return params
+
+
+def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> int:
+    ids = [row["id"] for row in rows]
+    stored = {str(d.dfe_id): d for d in Declaration.objects.filter(dfe_id__in=ids)}
+    application_ids = {(row.get("attributes") or {}).get("application_id") for row in rows}
+    applications = {
+        str(a.dfe_id): a
+        for a in DfeApplication.objects.filter(
+            dfe_id__in=[i for i in application_ids if i]
+        ).select_related("application")
+    }
+    enrolments = {}
+    for enrolment in Enrolment.objects.filter(
+        application__dfe__in=list(applications.values())
+    ).order_by("-created_at", "-pk"):
+        enrolments.setdefault(enrolment.application_id, enrolment)  # the latest place
+    sending = {
+        (str(d.participant_id), d.course_identifier, d.declaration_type): d
+        for d in Declaration.objects.filter(
+            dfe_id__isnull=True,
+            state=Declaration.State.SENDING,
+            participant_id__in={(r.get("attributes") or {}).get("participant_id") for r in rows},
+        )
+    }
+    for row in rows:
+        attributes = row.get("attributes") or {}
+        declaration = stored.get(str(row["id"]))
+        key = (
+            attributes.get("participant_id"),
+            attributes.get("course_identifier"),
+            attributes.get("declaration_type"),
+        )
+        if declaration is None and _state(attributes.get("state")) in CLAIMED_STATES:
+            declaration = sending.pop(key, None)  # the answer a timed-out send did not hear
+        if declaration is None:
+            application = applications.get(attributes.get("application_id") or "")
+            declaration = Declaration(
+                connection=connection,
+                dfe_application=application,
+                enrolment=(
+                    enrolments.get(application.application_id)
+                    if application and application.application_id
+                    else None
+                ),
+                declaration_type=attributes.get("declaration_type") or "",
+                declaration_date=parse_dfe_time(attributes.get("declaration_date")),
+                course_identifier=attributes.get("course_identifier") or "",
+                has_passed=attributes.get("has_passed"),
+                delivery_partner_id=attributes.get("delivery_partner_id") or None,
+            )
+        _take_dfe(declaration, row)
+        try:
+            with transaction.atomic():
+                declaration.save()
+        except IntegrityError:
+            # The portal holds another live one for this participant, course and type.
+            logger.warning("DfE declaration %s not stored: a live one is held", row["id"])
+    return len(rows)
+
+
+def declarations_pull(
+    *, client: DfeClient, connection: Connection, since: datetime.datetime | None
+) -> int:
+    """Bring DfE's declarations for the connection's cohorts (changed since `since`) into the
+    portal: states, statements, clawbacks, and those the portal did not send. Returns how
+    many DfE listed."""
+    count = 0
+    for rows in client.list_pages(DECLARATIONS_PATH, _filters(connection, since)):
+        count += _declarations_page(connection, rows)
+    return count
+
+
+def statements_pull(
+    *, client: DfeClient, connection: Connection, since: datetime.datetime | None
+) -> int:
+    """Bring DfE's statements for the connection's cohorts (changed since `since`) into the
+    portal. Returns how many DfE listed."""
+    count = 0
+    for rows in client.list_pages(STATEMENTS_PATH, _filters(connection, since)):
+        for row in rows:
+            attributes = row.get("attributes") or {}
+            Statement.objects.update_or_create(
+                dfe_id=row["id"],
+                defaults={
+                    "connection": connection,
+                    "cohort_year": int(attributes.get("cohort") or 0),
+                    "month": attributes.get("month") or "",
+                    "year": str(attributes.get("year") or ""),
+                    "cut_off_date": _date(attributes.get("cut_off_date")),
+                    "payment_date": _date(attributes.get("payment_date")),
+                    "paid": bool(attributes.get("paid")),
+                    "dfe_updated_at": parse_dfe_time(attributes.get("updated_at"))
+                    or timezone.now(),
+                },
+            )
+        count += len(rows)
+    return count
+
+
+def _date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    return datetime.date.fromisoformat(value[:10])

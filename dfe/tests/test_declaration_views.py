@@ -1,0 +1,355 @@
+"""The declarations and statements pages: review, send (one, chosen, all), refusals in DfE's
+words, voiding, statements, and their query counts."""
+
+import datetime
+import uuid
+
+import factory
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application
+from applications.tests.factories import ApplicationFactory
+from dfe.fake import FakeDfe
+from dfe.models import Declaration, DfeApplication, Statement
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
+from participants.models import Attendance
+from participants.tests.factories import EnrolmentFactory
+from schools.tests.factories import SchoolFactory
+
+from .declaration_setup import (
+    SENIOR_LEADERSHIP,
+    STARTED_DATE,
+    attended,
+    dfe_cohort,
+    dfe_connection,
+    linked_place,
+    partner_link,
+    programme_for,
+    use_fake,
+)
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("dfe:declaration-list")
+SUBMIT = reverse("dfe:declaration-submit")
+STATEMENTS = reverse("dfe:statement-list")
+
+
+@pytest.fixture
+def fake():
+    return FakeDfe(now=timezone.now() + datetime.timedelta(minutes=5))
+
+
+@pytest.fixture
+def hub(fake, monkeypatch, settings):
+    programme = programme_for(SENIOR_LEADERSHIP, name="NPQ in Senior Leadership")
+    connection = dfe_connection(programme)
+    cohort = dfe_cohort(programme)
+    link = partner_link(connection, fake)
+    ada = linked_place(connection, fake, cohort, first_name="Ada")
+    ben = linked_place(connection, fake, cohort, first_name="Ben")
+    attended(cohort, ada, ben)
+    use_fake(monkeypatch, settings, fake)
+    return connection, cohort, link, ada, ben
+
+
+@pytest.fixture
+def staff(client):
+    user = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    sign_in(client, user)
+    return user
+
+
+def _send(client, capture, **data):
+    with capture(execute=True):
+        return client.post(SUBMIT, {"confirm": "1", **data})
+
+
+def test_the_ready_list_shows_what_would_be_sent_in_words(client, hub, staff):
+    connection, cohort, link, ada, ben = hub
+
+    response = client.get(LIST)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert [row.enrolment for row in response.context["page_obj"]] == [ada, ben]
+    assert "NPQ in Senior Leadership" in page and SENIOR_LEADERSHIP not in page
+    assert "Started" in page and "14 Oct 2025" in page and "North Hub" in page
+    assert f'value="{ada.pk}:started"' in page
+    assert "Submit selected" in page and "Submit all ready (2)" in page
+
+
+def test_a_declaration_with_no_delivery_partner_chosen_is_shown_blocked(client, hub, staff):
+    connection, cohort, link, ada, ben = hub
+    link.delete()
+
+    page = client.get(LIST).content.decode()
+
+    assert page.count("Blocked: choose the delivery partner") == 2
+    assert f'value="{ada.pk}:started"' not in page  # nothing to tick
+    assert "Ready to send (0, 2 blocked)" in page
+
+
+def test_submitting_selected_shows_what_will_be_sent_then_sends_it(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+
+    confirm = client.post(SUBMIT, {"connection": connection.pk, "selected": [f"{ada.pk}:started"]})
+
+    assert confirm.status_code == 200
+    assert [row.enrolment for row in confirm.context["rows"]] == [ada]
+    assert "Send 1 declaration to DfE" in confirm.content.decode()
+    assert fake.declarations == {}  # nothing sent before it is confirmed
+
+    response = _send(
+        client,
+        django_capture_on_commit_callbacks,
+        connection=connection.pk,
+        selected=[f"{ada.pk}:started"],
+    )
+
+    assert response.status_code == 302
+    (at_dfe,) = fake.declarations.values()
+    assert at_dfe["participant_id"] == str(ada.application.dfe.participant_id)
+    sent = client.get(response.url)
+    assert "1 declaration sent to DfE" in sent.content.decode()
+    assert "Eligible for payment" in sent.content.decode()
+
+
+def test_submit_all_ready_sends_every_one_in_bulk(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+
+    confirm = client.post(SUBMIT, {"connection": connection.pk, "all": "1"})
+    response = _send(client, django_capture_on_commit_callbacks, connection=connection.pk, all="1")
+
+    assert len(confirm.context["rows"]) == 2
+    assert response.status_code == 302
+    assert len(fake.declarations) == 2
+    assert Declaration.objects.filter(state="eligible", submitted_by=staff).count() == 2
+    assert client.get(LIST).context["page_obj"].object_list == []
+
+
+def test_nothing_chosen_sends_nothing_and_says_so(client, hub, fake, staff):
+    connection, *_ = hub
+
+    response = client.post(SUBMIT, {"connection": connection.pk}, follow=True)
+
+    assert "Choose the declarations to send" in response.content.decode()
+    assert fake.declarations == {}
+
+
+def test_a_refusal_is_shown_in_words_with_dfes_message(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    fake._create_declaration(  # the lead provider declared Ada's start itself, at DfE
+        query={},
+        body={
+            "data": {
+                "attributes": {
+                    "participant_id": str(ada.application.dfe.participant_id),
+                    "declaration_type": "started",
+                    "declaration_date": STARTED_DATE,
+                    "course_identifier": SENIOR_LEADERSHIP,
+                    "delivery_partner_id": str(link.delivery_partner_id),
+                }
+            }
+        },
+    )
+
+    _send(
+        client,
+        django_capture_on_commit_callbacks,
+        connection=connection.pk,
+        selected=[f"{ada.pk}:started"],
+    )
+    response = client.get(LIST, {"show": "refused"})
+
+    page = response.content.decode()
+    assert "Refused by DfE (1)" in page
+    assert (
+        "DfE refused the declaration: base: A declaration has already been submitted that "
+        "will be, or has been, paid for this event" in page
+    )
+    assert len(fake.declarations) == 1
+
+
+def test_voiding_from_the_page_needs_a_reason_and_shows_dfes_answer(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    _send(
+        client,
+        django_capture_on_commit_callbacks,
+        connection=connection.pk,
+        selected=[f"{ada.pk}:started"],
+    )
+    declaration = Declaration.objects.get()
+    void = reverse("dfe:declaration-void", args=[declaration.pk])
+
+    refused = client.post(void, {"reason": ""}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(void, {"reason": "Claimed for the wrong person."})
+    page = client.get(LIST, {"show": "sent"}).content.decode()
+
+    assert "Say why the declaration is being voided." in refused.content.decode()
+    declaration.refresh_from_db()
+    assert declaration.state == Declaration.State.VOIDED
+    assert "Voided" in page and "Voided because: Claimed for the wrong person." in page
+
+
+def test_the_statements_page_shows_what_each_statement_pays_and_the_totals(client, hub, staff):
+    connection, cohort, link, ada, ben = hub
+    january = Statement.objects.create(
+        connection=connection,
+        dfe_id=uuid.uuid4(),
+        cohort_year=2025,
+        month="January",
+        year="2027",
+        cut_off_date=datetime.date(2026, 12, 25),
+        payment_date=datetime.date(2027, 1, 25),
+        dfe_updated_at=timezone.now(),
+    )
+    for place, state in ((ada, "paid"), (ben, "awaiting_clawback")):
+        Declaration.objects.create(
+            connection=connection,
+            enrolment=place,
+            participant_id=place.application.dfe.participant_id,
+            declaration_type="started",
+            declaration_date=timezone.now(),
+            course_identifier=SENIOR_LEADERSHIP,
+            state=state,
+            dfe_id=uuid.uuid4(),
+            statement_id=january.dfe_id,
+            clawback_statement_id=january.dfe_id if state == "awaiting_clawback" else None,
+        )
+
+    response = client.get(STATEMENTS)
+
+    page = response.content.decode()
+    assert "January 2027" in page and "25 Dec 2026" in page and "25 Jan 2027" in page
+    assert "2: Started 2" in page
+    assert response.context["totals"] == {"claimed": 1, "payable": 0, "paid": 1, "clawed_back": 1}
+    (row,) = response.context["page_obj"].object_list
+    assert row.clawbacks == 1
+
+
+def test_a_facilitator_may_not_see_declarations(client, hub):
+    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
+
+    assert client.get(LIST).status_code == 403
+    assert client.post(SUBMIT, {"all": "1"}).status_code == 403
+
+
+# ---- query counts ----
+
+
+def _linked_places(connection, cohort, count, meeting=None):
+    people = bulk(UserFactory, count)
+    applications = bulk(
+        ApplicationFactory,
+        count,
+        applicant=factory.Iterator(people),
+        cohort=cohort,
+        school=SchoolFactory(),
+        status=Application.Status.ACCEPTED,
+    )
+    DfeApplication.objects.bulk_create(
+        DfeApplication(
+            connection=connection,
+            dfe_id=uuid.uuid4(),
+            participant_id=uuid.uuid4(),
+            course_identifier=SENIOR_LEADERSHIP,
+            cohort_year=2025,
+            status=DfeApplication.Status.ACCEPTED,
+            teacher_catchment=True,
+            dfe_updated_at=timezone.now(),
+            application=application,
+        )
+        for application in applications
+    )
+    places = bulk(
+        EnrolmentFactory,
+        count,
+        participant=factory.Iterator(people),
+        cohort=cohort,
+        application=factory.Iterator(applications),
+    )
+    if meeting is not None:
+        Attendance.objects.bulk_create(
+            Attendance(session=meeting, enrolment=place, mark="present") for place in places
+        )
+    return places
+
+
+def test_the_ready_list_makes_the_same_queries_for_many_places(client, hub, staff):
+    connection, cohort, link, ada, ben = hub
+    meeting = attended(cohort)
+
+    assert_queries_do_not_grow(
+        client, LIST, lambda count: _linked_places(connection, cohort, count, meeting)
+    )
+
+
+@pytest.mark.parametrize(("show", "state"), [("sent", "paid"), ("refused", "refused")])
+def test_the_sent_and_refused_lists_make_the_same_queries_for_many(client, hub, staff, show, state):
+    connection, cohort, *_ = hub
+
+    def add(count):
+        places = _linked_places(connection, cohort, count)
+        Declaration.objects.bulk_create(
+            Declaration(
+                connection=connection,
+                enrolment=place,
+                dfe_application=place.application.dfe,
+                participant_id=place.application.dfe.participant_id,
+                declaration_type="started",
+                declaration_date=timezone.now(),
+                course_identifier=SENIOR_LEADERSHIP,
+                state=state,
+                dfe_id=uuid.uuid4() if state == "paid" else None,
+                error="DfE refused the declaration: base: no." if state == "refused" else "",
+            )
+            for place in places
+        )
+
+    assert_queries_do_not_grow(client, f"{LIST}?show={show}", add)
+
+
+def test_the_statements_page_makes_the_same_queries_for_many(client, hub, staff):
+    connection, *_ = hub
+
+    def add(count):
+        statements = Statement.objects.bulk_create(
+            Statement(
+                connection=connection,
+                dfe_id=uuid.uuid4(),
+                cohort_year=2025,
+                month="January",
+                year=str(3000 + n),
+                payment_date=datetime.date(2027, 1, 25),
+                dfe_updated_at=timezone.now(),
+            )
+            for n in range(Statement.objects.count(), Statement.objects.count() + count)
+        )
+        Declaration.objects.bulk_create(
+            Declaration(
+                connection=connection,
+                participant_id=uuid.uuid4(),
+                declaration_type="started",
+                declaration_date=timezone.now(),
+                course_identifier=SENIOR_LEADERSHIP,
+                state="paid",
+                dfe_id=uuid.uuid4(),
+                statement_id=statement.dfe_id,
+            )
+            for statement in statements
+        )
+
+    assert_queries_do_not_grow(client, STATEMENTS, add)

@@ -1,0 +1,268 @@
+"""Declarations to DfE (ready, sent, refused; submit and void) and DfE's statements."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView, View
+
+from programmes.models import Programme
+from reports.milestones import LABELS
+
+from ..declarations import (
+    CLAIMED_STATES,
+    CLAWBACK_STATES,
+    VOIDABLE_STATES,
+    connection_cohorts,
+    declaration_void,
+    declarations_ready,
+    declarations_submit_all,
+    declarations_with_void_pending,
+)
+from ..forms import DeclarationFilterForm, DeclarationVoidForm
+from ..models import Connection, Declaration, Statement
+
+PERMISSION = "dfe.exchange_with_dfe"
+
+
+def _connection(request) -> tuple[Connection | None, object]:
+    """The connection the page is about (`?connection=`, else the first switched on)."""
+    connections = Connection.objects.switched_on()
+    chosen = request.GET.get("connection") or request.POST.get("connection")
+    if chosen:
+        if not str(chosen).isdigit():
+            raise Http404("No such DfE connection.")
+        return get_object_or_404(connections, pk=chosen), connections
+    return connections.first(), connections
+
+
+def _course_names() -> dict[str, str]:
+    return dict(
+        Programme.objects.exclude(course_identifier="").values_list("course_identifier", "name")
+    )
+
+
+def _filters(request, connection, connections):
+    cohorts = (
+        list(
+            connection_cohorts(connection)
+            .select_related("programme")
+            .order_by("-academic_year", "programme__name", "name")
+        )
+        if connection
+        else []
+    )
+    filters = DeclarationFilterForm(request.GET or None, connections=connections, cohorts=cohorts)
+    filters.is_valid()
+    if "cohort" in filters.errors:
+        raise Http404("No such cohort.")
+    data = getattr(filters, "cleaned_data", {})
+    cohort = next((c for c in cohorts if c.pk == data.get("cohort")), None)
+    return filters, cohort
+
+
+class DeclarationListView(PermissionRequiredMixin, TemplateView):
+    """The declarations the evidence lets the hub claim from DfE, to review and send; those
+    sent, with DfE's state and a void form; and those DfE refused, with its reason."""
+
+    permission_required = PERMISSION
+    template_name = "dfe/declaration_list.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        connection, connections = _connection(self.request)
+        filters, cohort = _filters(self.request, connection, connections)
+        show = filters.cleaned_data.get("show") if filters.is_bound else ""
+        show = show or DeclarationFilterForm.READY
+        context = {"connection": connection, "filters": filters, "cohort": cohort, "show": show}
+        if connection is None:
+            return super().get_context_data(**context, **kwargs)
+
+        ready = declarations_ready(connection=connection, cohort=cohort)
+        sent = Declaration.objects.filter(connection=connection)
+        if cohort is not None:
+            sent = sent.filter(enrolment__cohort=cohort)
+        counts = sent.aggregate(
+            sent=Count("pk", filter=~Q(state=Declaration.State.REFUSED)),
+            refused=Count("pk", filter=Q(state=Declaration.State.REFUSED)),
+        )
+        counts["ready"] = sum(1 for item in ready if item.ready)
+        counts["blocked"] = len(ready) - counts["ready"]
+        courses = _course_names()
+        if show == DeclarationFilterForm.READY:
+            rows = ready
+        else:
+            refused = show == DeclarationFilterForm.REFUSED
+            rows = declarations_with_void_pending(
+                sent.filter(state=Declaration.State.REFUSED)
+                if refused
+                else sent.exclude(state=Declaration.State.REFUSED)
+            ).select_related(
+                "enrolment__participant", "enrolment__cohort__programme", "dfe_application"
+            )
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        for row in page.object_list:
+            row.course_label = courses.get(row.course_identifier, row.course_identifier)
+            if isinstance(row, Declaration):
+                row.type_label = LABELS.get(row.declaration_type, row.declaration_type)
+                row.voidable = row.state in VOIDABLE_STATES and not row.void_pending
+        context.update(
+            counts=counts,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            void_form=DeclarationVoidForm(),
+        )
+        return super().get_context_data(**context, **kwargs)
+
+
+class DeclarationSubmitView(PermissionRequiredMixin, View):
+    """Send DfE the ready declarations chosen (or every ready one), after a page showing
+    exactly what will be sent."""
+
+    permission_required = PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request):
+        connection, connections = _connection(request)
+        if connection is None:
+            raise Http404("No DfE connection is switched on.")
+        cohort = None
+        if request.POST.get("cohort"):
+            cohort = get_object_or_404(
+                connection_cohorts(connection).select_related("programme"),
+                pk=request.POST["cohort"] if request.POST["cohort"].isdigit() else 0,
+            )
+        every = request.POST.get("all") == "1"
+        keys = None if every else request.POST.getlist("selected")
+        back = reverse("dfe:declaration-list") + f"?connection={connection.pk}"
+        if cohort is not None:
+            back += f"&cohort={cohort.pk}"
+        if keys is not None and not keys:
+            messages.error(request, "Choose the declarations to send, or send every ready one.")
+            return redirect(back)
+        if request.POST.get("confirm") != "1":
+            wanted = set(keys or ())
+            rows = [
+                item
+                for item in declarations_ready(connection=connection, cohort=cohort)
+                if item.ready and (every or item.key in wanted)
+            ]
+            courses = _course_names()
+            for row in rows:
+                row.course_label = courses.get(row.course_identifier, row.course_identifier)
+            return render(
+                request,
+                "dfe/declaration_submit.html",
+                {
+                    "connection": connection,
+                    "cohort": cohort,
+                    "rows": rows,
+                    "every": every,
+                    "back": back,
+                },
+            )
+        counts = declarations_submit_all(
+            connection=connection, by=request.user, keys=keys, cohort=cohort
+        )
+        sent = counts["sent"]
+        messages.success(
+            request,
+            f"{sent} declaration{'' if sent == 1 else 's'} sent to DfE. "
+            "Each shows DfE's state under Sent once DfE has answered.",
+        )
+        skipped = counts["not_sent"] + counts["blocked"] + counts["missing"]
+        if skipped:
+            messages.warning(
+                request,
+                f"{skipped} not sent: sent meanwhile, no longer supported by the evidence, "
+                "or waiting for a delivery partner to be chosen.",
+            )
+        return redirect(back + "&show=sent")
+
+
+class DeclarationVoidView(PermissionRequiredMixin, View):
+    """Ask DfE to void a declaration it holds, with the reason; then back to the list."""
+
+    permission_required = PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        declaration = get_object_or_404(Declaration.objects.all(), pk=pk)
+        back = request.POST.get("next") or reverse("dfe:declaration-list") + "?show=sent"
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("dfe:declaration-list") + "?show=sent"
+        form = DeclarationVoidForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the declaration is being voided.")
+            return redirect(back)
+        try:
+            declaration_void(
+                declaration=declaration, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))  # nothing was changed; say why
+        else:
+            messages.success(request, "Voiding sent to DfE; the state shows DfE's answer.")
+        return redirect(back)
+
+
+class StatementListView(PermissionRequiredMixin, TemplateView):
+    """DfE's statements for each cohort, what each pays and claws back, and the totals."""
+
+    permission_required = PERMISSION
+    template_name = "dfe/statement_list.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        connection, connections = _connection(self.request)
+        context = {"connection": connection, "connections": connections}
+        if connection is None:
+            return super().get_context_data(**context, **kwargs)
+        declarations = Declaration.objects.filter(connection=connection)
+        totals = declarations.aggregate(
+            claimed=Count("pk", filter=Q(state__in=CLAIMED_STATES)),
+            payable=Count("pk", filter=Q(state="payable")),
+            paid=Count("pk", filter=Q(state="paid")),
+            clawed_back=Count("pk", filter=Q(state__in=CLAWBACK_STATES)),
+        )
+        statements = Statement.objects.filter(connection=connection).order_by(
+            "-cohort_year", "payment_date", "pk"
+        )
+        page = Paginator(statements, self.paginate_by).get_page(self.request.GET.get("page"))
+        ids = [statement.dfe_id for statement in page.object_list]
+        paying: dict = {}
+        for row in (
+            declarations.filter(statement_id__in=ids)
+            .values("statement_id", "declaration_type")
+            .annotate(count=Count("pk"))
+            .order_by("statement_id", "declaration_type")
+        ):
+            paying.setdefault(row["statement_id"], {})[row["declaration_type"]] = row["count"]
+        clawbacks = dict(
+            declarations.filter(clawback_statement_id__in=ids)
+            .values("clawback_statement_id")
+            .annotate(count=Count("pk"))
+            .values_list("clawback_statement_id", "count")
+        )
+        for statement in page.object_list:
+            by_type = paying.get(statement.dfe_id, {})
+            statement.by_type = [
+                (label, by_type[code]) for code, label in LABELS.items() if code in by_type
+            ]
+            statement.declarations = sum(by_type.values())
+            statement.clawbacks = clawbacks.get(statement.dfe_id, 0)
+        context.update(
+            totals=totals,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+        )
+        return super().get_context_data(**context, **kwargs)
