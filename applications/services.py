@@ -77,7 +77,7 @@ def _application_move(
     if had_offer and to in {Application.Status.REJECTED, Application.Status.WITHDRAWN}:
         waitlist_offer_next(cohort=application.cohort)  # their offered place goes on
     if to in Application.DECIDED:
-        application_decided.send(sender=Application, application=application, status=to)
+        application_decided.send(sender=Application, application=application, status=to, by=by)
     return application
 
 

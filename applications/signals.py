@@ -3,6 +3,6 @@
 from django.dispatch import Signal
 
 # An application was decided: accepted, rejected, or withdrawn by the applicant. Sent inside
-# the transaction that decided it, with `application` and `status` (its new status); receivers
+# the transaction that decided it, with `application`, `status` (its new status) and `by` (who, if anyone); receivers
 # change their own app's records in it (and queue what must happen after the commit).
 application_decided = Signal()

@@ -7,3 +7,6 @@ class DfeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dfe"
     verbose_name = "DfE data exchange"
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401  connects the receivers (and registers the senders)

@@ -8,7 +8,7 @@ from django.dispatch import Signal
 enrolment_withdrawn = Signal()
 
 # A participant's place was deferred, or resumed after a deferral. Sent inside the transaction,
-# with `enrolment` (and, on deferral, `reason`: staff's words).
+# with `enrolment`, `by` (who) and, on deferral, `reason` (staff's words).
 enrolment_deferred = Signal()
 enrolment_resumed = Signal()
 
