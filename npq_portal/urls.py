@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
+    path("staff/dfe/", include("dfe.urls")),
     path("accounts/", include("allauth.urls")),
     # Admin pages of the models that left participants, at their old addresses.
     path("admin/participants/<slug:model>/", admin.site.admin_view(views.admin_moved_redirect)),

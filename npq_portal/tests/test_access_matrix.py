@@ -267,6 +267,8 @@ ARGS = {
     "reports:export-download": dict(pk=pk("export_done")),
     "reports:export-create": dict(kind="applications", file_format="csv"),  # ?schools=mine
     "reports:grant-claim-update": dict(pk=pk("grant_claim")),
+    # A POST-only page: a GET is refused before any row is looked up, so any number will do.
+    "dfe:outgoing-send-again": dict(pk=lambda s: 1),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
 }
@@ -532,6 +534,9 @@ MATRIX: dict[str, Row] = {
     "reports:grant-claim-update": MANAGERS_POST,
     # Applications may be exported by managers and school leaders (their schools' rows).
     "reports:export-create": Row(staff_page(SCHOOL_LEADERS=OK, MANAGERS=OK)),
+    # ---- The DfE data exchange: changes owed to DfE ----
+    "dfe:outgoing-list": MANAGERS_ONLY,  # dfe.exchange_with_dfe
+    "dfe:outgoing-send-again": MANAGERS_POST,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
     "account_signup": Row(public(SIGNED_IN=Redirect("home"))),
@@ -704,6 +709,7 @@ PROJECT_APPS = (
     "assessment",
     "reports",
     "privacy",
+    "dfe",
 )
 
 
