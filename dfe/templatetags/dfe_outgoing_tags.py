@@ -4,11 +4,13 @@
 
 Shows staff who exchange with DfE the linked DfE application (its id, DfE's status, the funded
 place, DfE's funding eligibility) and any change still owed to DfE or refused by it: two
-queries, whatever the application.
+queries, whatever the application (one more to see whether DfE covers an unlinked one's
+cohort; nothing is shown when it does not).
 """
 
 from django import template
 
+from ..connection import connection_for_cohort
 from ..models import DfeApplication, Outgoing
 
 register = template.Library()
@@ -29,6 +31,8 @@ def dfe_application_state(context, application) -> dict:
         .first()
     )
     owed = []
+    if dfe is None and connection_for_cohort(application.cohort) is None:
+        return {"shown": False}  # the portal does not talk to DfE about this cohort
     if dfe is not None:
         owed = list(
             Outgoing.objects.filter(dfe_application=dfe, state__in=OPEN_STATES).order_by(

@@ -1,10 +1,15 @@
 """The queue of changes owed to DfE: waits, refusals, the backoff and sending again."""
 
+import datetime
+import threading
+import time
 from datetime import timedelta
 
+import httpx
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.utils import timezone
 
 from applications.services import application_accept
@@ -14,13 +19,14 @@ from dfe.outgoing import (
     outgoing_leave_to_staff,
     outgoing_next_try,
     outgoing_retry_due,
+    outgoing_send,
     outgoing_send_again,
 )
 from npq_portal.models import OutboxTask
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory
 
-from .linked import fake_dfe, linked  # noqa: F401  a fixture
+from .linked import covered_cohort, dfe_connection, fake_dfe, linked  # noqa: F401  a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +136,67 @@ def test_a_change_left_to_staff_is_never_sent_nor_sent_again(fake, staff):
     assert outgoing_retry_due(now=timezone.now() + timedelta(days=30)) == 0
     assert not OutboxTask.objects.exists()
     assert Outgoing.objects.get().state == "for_staff"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_one_change_at_once_send_it_once(fake, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+
+    def slow(request):
+        if request.method == "POST":
+            time.sleep(0.3)  # the other worker arrives while this one holds the row
+        return fake.handle(request)
+
+    transport = httpx.MockTransport(slow)
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport)
+    link = linked(fake)
+    outgoing = Outgoing.objects.create(
+        connection=link.connection,
+        kind=Outgoing.Kind.ACCEPT,
+        dfe_application=link.dfe,
+        body={"data": {"type": "npq-application-accept", "attributes": {"funded_place": True}}},
+    )
+    start = threading.Barrier(2)
+    results = []
+
+    def send():
+        try:
+            start.wait()
+            results.append(outgoing_send(outgoing_id=outgoing.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(result is None for result in results) == [False, True]
+    assert len(fake.calls_to("POST", ACCEPT)) == 1
+    outgoing.refresh_from_db()
+    assert (outgoing.state, outgoing.attempts) == ("sent", 1)
+
+
+def test_before_dfes_capped_cohorts_the_funded_place_is_not_sent(
+    fake, staff, django_capture_on_commit_callbacks
+):
+    cohort = covered_cohort(
+        academic_year=2023,
+        starts_on=datetime.date(2023, 10, 2),
+        ends_on=datetime.date(2024, 7, 12),
+        application_deadline=datetime.date(2023, 9, 15),
+    )
+    connection_2023 = dfe_connection(cohort.programme)
+    connection_2023.cohort_years = [2023]
+    connection_2023.save()
+    link = linked(fake, cohort=cohort, connection=connection_2023)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_accept(application=link.application, by=staff)
+
+    (call,) = fake.calls_to("POST", ACCEPT)
+    assert call.body == {"data": {"type": "npq-application-accept", "attributes": {}}}
+    assert Outgoing.objects.get().state == "sent"
+    assert fake.applications[str(link.dfe.dfe_id)]["funded_place"] is None

@@ -191,3 +191,17 @@ def test_the_applicant_sees_nothing_of_dfe_on_their_application(fake, client):
 
     assert "At DfE" not in page
     assert str(link.dfe.dfe_id) not in page
+
+
+def test_an_unlinked_application_says_so_only_where_dfe_covers_its_cohort(fake, staff, client):
+    link = linked(fake)
+    link.dfe.delete()
+    url = link.application.get_absolute_url()
+
+    covered = client.get(url).content.decode()
+    link.connection.enabled = False
+    link.connection.save()
+    not_covered = client.get(url).content.decode()
+
+    assert "Not linked to an application at DfE." in covered
+    assert "At DfE" not in not_covered
