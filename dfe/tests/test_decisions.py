@@ -580,3 +580,57 @@ def test_the_token_is_never_logged_nor_kept_on_these_paths(fake, staff, sent, ca
     ]
     assert not any(TOKEN in row for row in kept)
     assert Enrolment.objects.get(pk=enrolment.pk).status == "withdrawn"
+
+
+def test_moving_a_place_to_next_years_cohort_changes_dfes_cohort_until_declarations_exist(
+    fake, staff, sent
+):
+    link, enrolment = _accepted(fake, staff, sent)
+    link.connection.cohort_years = [2025, 2026]
+    link.connection.save()
+    next_year = covered_cohort(
+        programme=link.cohort.programme,
+        name="Next autumn",
+        academic_year=2026,
+        starts_on=datetime.date(2026, 10, 5),
+        ends_on=datetime.date(2027, 7, 16),
+        application_deadline=datetime.date(2026, 9, 15),
+    )
+    other = linked(fake, email="bea@example.org", cohort=link.cohort, connection=link.connection)
+    other_place = sent(application_accept, application=other.application, by=staff)
+    declare(fake, other.dfe, "started")
+
+    sent(enrolment_transfer, enrolment=enrolment, to_cohort=next_year, by=staff, reason="Later")
+    sent(enrolment_transfer, enrolment=other_place, to_cohort=next_year, by=staff, reason="Later")
+
+    first, second = Outgoing.objects.filter(kind="change_schedule").order_by("pk")
+    assert first.body["data"]["attributes"] == {
+        "course_identifier": "npq-senior-leadership",
+        "schedule_identifier": "npq-leadership-autumn",
+        "cohort": "2026",
+    }
+    assert first.state == "sent"
+    assert fake.applications[str(link.dfe.dfe_id)]["cohort"] == "2026"
+    assert second.state == "refused"
+    assert "cannot change once declarations have been submitted" in second.last_error
+
+
+def test_moving_a_place_to_a_cohort_the_connection_does_not_cover_is_left_to_staff(
+    fake, staff, sent
+):
+    link, enrolment = _accepted(fake, staff, sent)
+    next_year = covered_cohort(
+        programme=link.cohort.programme,
+        name="Next autumn",
+        academic_year=2026,
+        starts_on=datetime.date(2026, 10, 5),
+        ends_on=datetime.date(2027, 7, 16),
+        application_deadline=datetime.date(2026, 9, 15),
+    )
+
+    sent(enrolment_transfer, enrolment=enrolment, to_cohort=next_year, by=staff, reason="Later")
+
+    outgoing = Outgoing.objects.get(kind="change_schedule")
+    assert outgoing.state == "for_staff"
+    assert "which this DfE connection does not cover" in outgoing.note
+    assert _participant_calls(fake, "change-schedule") == []
