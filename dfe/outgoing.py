@@ -186,7 +186,8 @@ def _due(now) -> Q:
     """Waiting rows whose backoff has passed, as a filter: one term per number of tries until
     the backoff reaches its cap (outgoing_next_try, said in SQL)."""
     due, attempts = Q(), 1
-    while (minutes := _backoff_minutes(attempts)) < settings.DFE["retry_max_minutes"]:
+    cap = settings.DFE["retry_max_minutes"]
+    while (minutes := _backoff_minutes(attempts)) < cap and attempts < 32:
         due |= Q(attempts=attempts, updated_at__lte=now - timedelta(minutes=minutes))
         attempts += 1
     return due | Q(attempts__gte=attempts, updated_at__lte=now - timedelta(minutes=minutes))
