@@ -18,6 +18,7 @@ import logging
 import re
 from datetime import date
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -344,11 +345,13 @@ def _latest_release(enrolment: Enrolment) -> Outcome | None:
     return outcomes.order_by("-released_at", "-pk").first()
 
 
+@transaction.atomic
 def outcome_send_if_due(*, enrolment: Enrolment, by=None) -> Outgoing | None:
     """Queue the place's assessment result for DfE, once DfE has its completed declaration and
     unless DfE already has this result (from the declaration's has_passed, or sent before).
 
-    Called when an outcome is released and when DfE takes a completed declaration. A waiting
+    Called when an outcome is released and when DfE takes a completed declaration (from the
+    declarations' after-completed hook, outside any transaction: it owns its own). A waiting
     outcome that a later result replaces is not sent.
     """
     enrolment = Enrolment.objects.get(pk=enrolment.pk)
@@ -361,6 +364,8 @@ def outcome_send_if_due(*, enrolment: Enrolment, by=None) -> Outgoing | None:
     completed = _completed_declaration(enrolment, dfe)
     if completed is None:
         return None  # DfE takes no outcome before the completed declaration
+    # A release and DfE taking the completed declaration at once must queue one outcome.
+    DfeApplication.objects.select_for_update().filter(pk=dfe.pk).first()
     sent = (
         Outgoing.objects.filter(dfe_application=dfe, kind=Outgoing.Kind.OUTCOME)
         .exclude(state__in=[Outgoing.State.REFUSED, Outgoing.State.NOT_NEEDED])
