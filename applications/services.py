@@ -27,6 +27,7 @@ from .fees import application_fee_sentence
 from .links import approval_url
 from .models import Application, ApplicationEvent, TeamMember
 from .places import places
+from .signals import application_decided
 from .steps import answers_still_asked, first_unanswered
 from .tasks import application_send_email_task
 from .team_steps import (
@@ -75,6 +76,8 @@ def _application_move(
         application_email_later(application.pk, kind, to)
     if had_offer and to in {Application.Status.REJECTED, Application.Status.WITHDRAWN}:
         waitlist_offer_next(cohort=application.cohort)  # their offered place goes on
+    if to in Application.DECIDED:
+        application_decided.send(sender=Application, application=application, status=to, by=by)
     return application
 
 

@@ -36,6 +36,7 @@ from .models import (
 )
 from .rules import count_words, file_kind, file_word_count
 from .selectors import Eligibility, assessment_deadline, assessment_eligibility, when
+from .signals import outcome_released
 
 logger = logging.getLogger(__name__)
 
@@ -727,10 +728,11 @@ def _outcome_release(outcome: Outcome) -> None:
     outcome.released_at = timezone.now()
     outcome.save(update_fields=["released_at", "updated_at"])
     # A place transferred since the work was sent: the result belongs where they are now.
-    enrolment_record_assessment(
+    enrolment = enrolment_record_assessment(
         enrolment=outcome.enrolment.current_place(), result=outcome.result, by=None
     )
     outbox_enqueue(outcome_send_result_task, outcome.pk)
+    outcome_released.send(sender=Outcome, outcome=outcome, enrolment=enrolment)
 
 
 def outcomes_release_due(*, now: datetime.datetime | None = None) -> int:

@@ -9,4 +9,7 @@ class DfeConfig(AppConfig):
     verbose_name = "DfE data exchange"
 
     def ready(self) -> None:
-        from . import declarations  # noqa: F401  registers the senders of declarations and voids
+        from . import (
+            declarations,  # noqa: F401  registers the senders of declarations and voids
+            handlers,  # noqa: F401  connects the receivers (and registers the senders)
+        )

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +49,7 @@ from reports.selectors import enrolments_milestones
 
 from .client import DfeClient
 from .connection import parse_dfe_time
+from .decisions import outcome_send_if_due
 from .models import (
     LIVE_DECLARATION_STATES,
     Connection,
@@ -81,10 +82,6 @@ CLAWBACK_STATES = ("awaiting_clawback", "clawed_back")
 
 BLOCKED_NO_PARTNER = "blocked: choose the delivery partner"
 BLOCKED_COURSE = "blocked: DfE has this place on another course"
-
-# Called with enrolment=… after DfE accepts a completed declaration (DfE then holds the
-# outcome's place to go): the outcomes module registers its sender of outcomes here.
-AFTER_COMPLETED: list[Callable[..., Any]] = []
 
 
 @dataclass
@@ -392,9 +389,9 @@ def _matching_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None
 def _after_completed(declaration: Declaration) -> None:
     if declaration.declaration_type != COMPLETED or declaration.enrolment_id is None:
         return
+    # DfE now holds the completed declaration, so it can take the outcome.
     enrolment = declaration.enrolment
-    for hook in AFTER_COMPLETED:
-        transaction.on_commit(lambda hook=hook: hook(enrolment=enrolment), robust=True)
+    transaction.on_commit(lambda: outcome_send_if_due(enrolment=enrolment), robust=True)
 
 
 @sender(Outgoing.Kind.DECLARATION)

@@ -144,6 +144,13 @@ WORDS = {
     "'yyyy-mm-dd'",
     "completion_date_future": "The '#/completion_date' value cannot be a future date. Check the "
     "date and try again.",
+    # Not in the locale file read: the fake's words for DfE's change-schedule checks.
+    "schedule_blank": "The property '#/schedule_identifier' must be present",
+    "schedule_invalid": "The property '#/schedule_identifier' must be a schedule for the course",
+    "cohort_with_declarations": "The property '#/cohort' cannot change once declarations have "
+    "been submitted for the participant",
+    "cohort_uncapped": "The property '#/cohort' cannot change from a funding-capped cohort to "
+    "one before capping",
     "participant_id_changed": "The ID {from_id} has been retired and replaced by {to_id}. "
     "Use the new ID for this participant.",
 }
@@ -418,6 +425,7 @@ class FakeDfe:
         ("PUT", r"/api/v3/participants/npq/(?P<id>[^/]+)/withdraw", "withdraw"),
         ("PUT", r"/api/v3/participants/npq/(?P<id>[^/]+)/defer", "defer"),
         ("PUT", r"/api/v3/participants/npq/(?P<id>[^/]+)/resume", "resume"),
+        ("PUT", r"/api/v3/participants/npq/(?P<id>[^/]+)/change-schedule", "change_schedule"),
         ("GET", r"/api/v3/participants/npq/(?P<id>[^/]+)/outcomes", "list_outcomes"),
         ("POST", r"/api/v3/participants/npq/(?P<id>[^/]+)/outcomes", "create_outcome"),
         ("GET", r"/api/v3/participant-declarations", "list_declarations"),
@@ -914,6 +922,38 @@ class FakeDfe:
         application.update(training_status="active", deferral=None, withdrawal=None)
         self._touch(application)
         return self._participant_json(participant)
+
+    def _change_schedule(self, query, body, id):
+        """A new schedule (and cohort) for the participant's course: the schedule must be one
+        of the course's; the cohort changes only while no declaration stands, and never from a
+        capped cohort to one before capping (DFE_API.md §2, 5)."""
+        participant = self._participant(id)
+        attributes = self._attributes(body)
+        application = self._enrolment(id, attributes.get("course_identifier"))
+        schedule = attributes.get("schedule_identifier")
+        if not schedule:
+            raise _unprocessable(("schedule_identifier", WORDS["schedule_blank"]))
+        if not str(schedule).startswith(self._schedule_family(application["course_identifier"])):
+            raise _unprocessable(("schedule_identifier", WORDS["schedule_invalid"]))
+        cohort = attributes.get("cohort") or application["cohort"]
+        if cohort != application["cohort"]:
+            if self._live_declarations(application):
+                raise _unprocessable(("cohort", WORDS["cohort_with_declarations"]))
+            if int(application["cohort"]) >= CAPPED_FROM_COHORT > int(cohort):
+                raise _unprocessable(("cohort", WORDS["cohort_uncapped"]))
+        application.update(schedule_identifier=schedule, cohort=cohort)
+        self._touch(application)
+        return self._participant_json(participant)
+
+    @staticmethod
+    def _schedule_family(course_identifier: str) -> str:
+        if course_identifier == "npq-early-headship-coaching-offer":
+            return "npq-ehco-"
+        if course_identifier == "npq-additional-support-offer":
+            return "npq-aso-"
+        if DEFAULT_SCHEDULES.get(course_identifier) == "npq-leadership-autumn":
+            return "npq-leadership-"
+        return "npq-specialist-"
 
     # ---- declarations --------------------------------------------------------------------
 

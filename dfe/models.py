@@ -378,6 +378,7 @@ class Outgoing(TimeStampedModel):
         SENT = "sent", "Sent"
         REFUSED = "refused", "Refused by DfE"
         NOT_NEEDED = "not_needed", "Not needed"
+        FOR_STAFF = "for_staff", "Left to staff"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outgoing")
     kind = models.CharField(max_length=20, choices=Kind)
@@ -394,6 +395,19 @@ class Outgoing(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(
+        blank=True,
+        help_text="What staff should know, in words: why nothing was sent, what was sent instead "
+        "of the portal's own decision, or what they must do at DfE themselves.",
+    )
+    enrolment = models.ForeignKey(
+        "participants.Enrolment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dfe_outgoing",
+        help_text="The place a participant change or outcome is about.",
     )
 
     class Meta:

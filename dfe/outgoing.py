@@ -9,8 +9,12 @@ the modules that own each kind) with a client for the row's connection.
 - DfE took it: the row is `sent`, with the time.
 - DfE refused it (400, 403, 404, 410, 422, or a request that does not fit DfE's spec): the row
   is `refused`, with DfE's words for staff. It is not sent again by itself.
-- DfE did not answer, or asked the portal to slow down: the row stays `waiting` with the error,
-  and `outgoing_retry_due` (from beat) sends it again after a backoff that doubles each try.
+- DfE did not answer, or asked the portal to slow down, or the connection is switched off: the
+  row stays `waiting` with the error, and `outgoing_retry_due` (from beat) sends it again after
+  a backoff that doubles each try.
+- There was nothing to send (DfE already had it): the row is `not_needed`, with the sender's
+  note saying why. A change the portal cannot send itself is recorded `for_staff`
+  (`outgoing_leave_to_staff`), with a note saying what to do at DfE.
 
 A row is sent by one worker at a time (its row lock) and never once it is done, so a task run
 twice sends once.
@@ -25,7 +29,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from npq_portal.outbox import outbox_enqueue
@@ -82,6 +86,29 @@ def outgoing_queue(
     return outgoing
 
 
+@transaction.atomic
+def outgoing_leave_to_staff(
+    *, connection: Connection, kind: str, note: str, by=None, body: dict | None = None, **targets
+) -> Outgoing:
+    """Record a change DfE must hear of that the portal cannot send itself, with `note` saying
+    in words what staff must do at DfE; nothing is sent."""
+    return Outgoing.objects.create(
+        connection=connection,
+        kind=kind,
+        body=body or {},
+        by=by,
+        state=Outgoing.State.FOR_STAFF,
+        note=note,
+        **targets,
+    )
+
+
+SWITCHED_OFF = (
+    "The DfE connection is switched off, so nothing was sent; it goes once the connection is "
+    "switched on again."
+)
+
+
 def outgoing_send(*, outgoing_id: int, transport=None, sleep=None) -> Outgoing | None:
     """Send one waiting row to DfE, as the module docstring says; None if it was not waiting."""
     with transaction.atomic():
@@ -98,6 +125,10 @@ def outgoing_send(*, outgoing_id: int, transport=None, sleep=None) -> Outgoing |
             raise LookupError(f"No sender for DfE changes of kind {outgoing.kind}")
         Outgoing.objects.filter(pk=outgoing.pk).update(attempts=F("attempts") + 1)
         outgoing.attempts += 1
+        if not outgoing.connection.enabled:
+            # Staff switched DfE off after this was queued: nothing reaches DfE until it is on.
+            _wait(outgoing, SWITCHED_OFF)
+            return outgoing
         try:
             with connection_client(
                 connection=outgoing.connection, transport=transport, sleep=sleep
@@ -113,15 +144,19 @@ def outgoing_send(*, outgoing_id: int, transport=None, sleep=None) -> Outgoing |
             _wait(outgoing, " ".join(error.messages))
         else:
             state = Outgoing.State.NOT_NEEDED if note else Outgoing.State.SENT
-            _finish(outgoing, state, error=note or "")
+            _finish(outgoing, state, error="", note=note or "")
     return outgoing
 
 
-def _finish(outgoing: Outgoing, state: str, *, error: str) -> None:
+def _finish(outgoing: Outgoing, state: str, *, error: str, note: str = "") -> None:
     outgoing.state = state
     outgoing.last_error = error
     outgoing.sent_at = timezone.now() if state == Outgoing.State.SENT else None
-    outgoing.save(update_fields=["state", "last_error", "sent_at", "updated_at"])
+    fields = ["state", "last_error", "sent_at", "updated_at"]
+    if note:  # why nothing was sent; a sender's own note (set on the row) stays otherwise
+        outgoing.note = " ".join(filter(None, [outgoing.note, note]))
+        fields.append("note")
+    outgoing.save(update_fields=fields)
     if state == Outgoing.State.REFUSED:
         logger.warning("DfE refused outgoing %s (%s)", outgoing.pk, outgoing.kind)
 
@@ -134,14 +169,31 @@ def _wait(outgoing: Outgoing, error: str) -> None:
     )
 
 
-def outgoing_next_try(outgoing: Outgoing):
-    """When a waiting row that failed should be tried again: a backoff doubling each try."""
+def _backoff_minutes(attempts: int) -> int:
     config = settings.DFE
-    minutes = min(
-        config["retry_after_minutes"] * 2 ** max(0, outgoing.attempts - 1),
+    return min(
+        config["retry_after_minutes"] * 2 ** max(0, min(attempts, 32) - 1),
         config["retry_max_minutes"],
     )
-    return outgoing.updated_at + timedelta(minutes=minutes)
+
+
+def outgoing_next_try(outgoing: Outgoing):
+    """When a waiting row that failed should be tried again: a backoff doubling each try."""
+    return outgoing.updated_at + timedelta(minutes=_backoff_minutes(outgoing.attempts))
+
+
+def _due(now) -> Q:
+    """Waiting rows whose backoff has passed, as a filter: one term per number of tries until
+    the backoff reaches its cap (outgoing_next_try, said in SQL)."""
+    due, attempts = Q(), 1
+    cap = settings.DFE["retry_max_minutes"]
+    while (minutes := _backoff_minutes(attempts)) < cap and attempts < 32:
+        due |= Q(attempts=attempts, updated_at__lte=now - timedelta(minutes=minutes))
+        attempts += 1
+    return due | Q(attempts__gte=attempts, updated_at__lte=now - timedelta(minutes=minutes))
+
+
+RETRY_BATCH = 500
 
 
 def outgoing_retry_due(*, now=None) -> int:
@@ -153,12 +205,14 @@ def outgoing_retry_due(*, now=None) -> int:
 
     now = now or timezone.now()
     queued = 0
-    waiting = Outgoing.objects.filter(state=Outgoing.State.WAITING, attempts__gt=0)
-    for outgoing in waiting.order_by("created_at", "pk")[:500]:
-        if outgoing_next_try(outgoing) <= now:
-            with transaction.atomic():
-                outbox_enqueue(outgoing_send_task, outgoing.pk)
-            queued += 1
+    # Due rows are chosen in SQL: a backlog of rows not yet due must not hide those that are.
+    waiting = Outgoing.objects.filter(_due(now), state=Outgoing.State.WAITING, attempts__gt=0)
+    for outgoing_id in waiting.order_by("created_at", "pk").values_list("pk", flat=True)[
+        :RETRY_BATCH
+    ]:
+        with transaction.atomic():
+            outbox_enqueue(outgoing_send_task, outgoing_id)
+        queued += 1
     return queued
 
 
@@ -168,8 +222,10 @@ def outgoing_send_again(*, outgoing: Outgoing, by) -> Outgoing:
     from .tasks import outgoing_send_task  # noqa: PLC0415  tasks.py imports this module
 
     outgoing = Outgoing.objects.select_for_update().get(pk=outgoing.pk)
+    if outgoing.state == Outgoing.State.FOR_STAFF:
+        raise ValidationError("The portal cannot send this change: make it at DfE yourself.")
     if outgoing.state not in (Outgoing.State.WAITING, Outgoing.State.REFUSED):
-        raise ValidationError("This has been sent to DfE already.")
+        raise ValidationError("This has been sent to DfE already, or was not needed.")
     outgoing.state = Outgoing.State.WAITING
     outgoing.save(update_fields=["state", "updated_at"])
     outbox_enqueue(outgoing_send_task, outgoing.pk)

@@ -1,6 +1,8 @@
+"""The DfE data exchange's staff pages, under /staff/dfe/."""
+
 from django.urls import path
 
-from .views import connection, declarations, log
+from .views import connection, declarations, log, outgoing
 
 app_name = "dfe"
 
@@ -37,4 +39,11 @@ urlpatterns = [
         name="declaration-void",
     ),
     path("statements/", declarations.StatementListView.as_view(), name="statement-list"),
+    # ---- Changes owed to DfE (decisions, place changes, outcomes) ----
+    path("outgoing/", outgoing.OutgoingListView.as_view(), name="outgoing-list"),
+    path(
+        "outgoing/<int:pk>/send-again/",
+        outgoing.OutgoingSendAgainView.as_view(),
+        name="outgoing-send-again",
+    ),
 ]

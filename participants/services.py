@@ -52,7 +52,12 @@ from .models import (
     SchoolPlaceEvent,
 )
 from .participation import ATTENDED
-from .signals import enrolment_transferred, enrolment_withdrawn
+from .signals import (
+    enrolment_deferred,
+    enrolment_resumed,
+    enrolment_transferred,
+    enrolment_withdrawn,
+)
 from .tasks import work_group_place_email_task
 
 logger = logging.getLogger(__name__)
@@ -148,8 +153,12 @@ def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "
     cohort = Cohort.objects.select_for_update(no_key=True).get(pk=enrolment.cohort_id)
     enrolment = _enrolment_move(enrolment, to=to, by=by, reason=reason)
     if to == Enrolment.Status.WITHDRAWN:
-        enrolment_withdrawn.send(sender=Enrolment, enrolment=enrolment)
+        enrolment_withdrawn.send(sender=Enrolment, enrolment=enrolment, reason=reason, by=by)
         _places_changed(cohort)
+    if to == Enrolment.Status.DEFERRED:
+        enrolment_deferred.send(sender=Enrolment, enrolment=enrolment, reason=reason, by=by)
+    if to == Enrolment.Status.ACTIVE:
+        enrolment_resumed.send(sender=Enrolment, enrolment=enrolment, by=by)
     if to == Enrolment.Status.COMPLETED:
         school_history_from_place(enrolment=enrolment, cohort=cohort)
     return enrolment
@@ -261,7 +270,7 @@ def enrolment_transfer(*, enrolment: Enrolment, to_cohort, by: User, reason: str
             by=by,
             reason=f"Moved with the place from {source} to {target}.",
         )
-    enrolment_transferred.send(sender=Enrolment, old=enrolment, new=moved)
+    enrolment_transferred.send(sender=Enrolment, old=enrolment, new=moved, by=by)
     _places_changed(source)
     _places_changed(target)
     return moved

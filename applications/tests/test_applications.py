@@ -17,6 +17,7 @@ from applications.services import (
     application_waitlist,
     application_withdraw,
 )
+from applications.signals import application_decided
 from applications.tasks import application_send_email_task
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
@@ -253,3 +254,43 @@ def test_many_staff_accepting_into_the_last_place_at_once_only_one_wins():
 
     assert sorted(outcomes) == ["full"] * 5 + ["won"]
     assert Enrolment.objects.filter(cohort=cohort).count() == 1
+
+
+@pytest.fixture
+def decisions():
+    """Every application_decided signal sent, as (application id, status)."""
+    sent = []
+
+    def receive(sender, application, status, **kwargs):
+        sent.append((application.pk, status))
+
+    application_decided.connect(receive, dispatch_uid="test.decisions")
+    yield sent
+    application_decided.disconnect(dispatch_uid="test.decisions")
+
+
+def test_accepting_rejecting_and_withdrawing_each_send_application_decided(decisions):
+    staff = UserFactory()
+    accepted = _application(A.SCHOOL_APPROVED)
+    rejected = _application(A.SCHOOL_APPROVED, cohort=accepted.cohort)
+    withdrawn = _application(A.AWAITING_SCHOOL, cohort=accepted.cohort)
+
+    application_accept(application=accepted, by=staff)
+    application_reject(application=rejected, by=staff, reason="No places")
+    application_withdraw(application=withdrawn, by=withdrawn.applicant)
+
+    assert decisions == [
+        (accepted.pk, A.ACCEPTED),
+        (rejected.pk, A.REJECTED),
+        (withdrawn.pk, A.WITHDRAWN),
+    ]
+
+
+def test_waitlisting_sends_no_decision_and_a_refused_decision_sends_none(decisions):
+    application = _application(A.SCHOOL_APPROVED)
+
+    application_waitlist(application=application, by=UserFactory())
+    with pytest.raises(ValidationError, match="Give a reason"):
+        application_reject(application=application, by=UserFactory(), reason=" ")
+
+    assert decisions == []

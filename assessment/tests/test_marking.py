@@ -17,6 +17,7 @@ from assessment.services import (
     submission_submit,
     submissions_void_for,
 )
+from assessment.signals import outcome_released
 from cohorts.tests.factories import CohortFactory
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
@@ -468,3 +469,33 @@ def test_a_result_released_after_a_transfer_goes_to_the_new_place(lead, settings
     moved.refresh_from_db()
     assert released == 1  # the work stayed with its cohort's window, and was not voided
     assert (moved.assessment_result, moved.status) == ("passed", "completed")
+
+
+def test_each_release_sends_outcome_released_with_the_place_a_resubmission_included(window, lead):
+    sent = []
+
+    def receive(sender, outcome, enrolment, **kwargs):
+        sent.append((outcome.attempt, outcome.result, enrolment.pk))
+
+    outcome_released.connect(receive, dispatch_uid="test.outcome_released")
+    try:
+        (first,) = submitted_work(window)
+        place = first.enrolment
+        resit = _resit(window)
+        _fail(window, first, lead)
+        with time_machine.travel(AFTER_RESULTS):
+            outcomes_release_due()
+            outcomes_release_due()  # a rerun releases nothing again
+        with time_machine.travel(RESIT_OPEN):
+            submission_save_draft(enrolment=place, window=resit, text="Second attempt")
+            second = submission_submit(enrolment=place, window=resit, by=place.participant)
+        markings_allocate(window=resit, assessors=[assessor()], by=lead)
+        _mark(_first(second), "pass", feedback="Now evaluates the impact well.")
+        markings_allocate(window=resit, assessors=[assessor()], by=lead)
+        _mark(_second(second), "pass", feedback="Agreed.")
+        with time_machine.travel(resit.results_release_at):
+            outcomes_release_due()
+    finally:
+        outcome_released.disconnect(dispatch_uid="test.outcome_released")
+
+    assert sent == [(1, "failed", place.pk), (2, "passed", place.pk)]

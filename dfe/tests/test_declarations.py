@@ -270,7 +270,7 @@ def test_a_completed_ehco_declaration_is_sent_without_has_passed(
     use_fake(monkeypatch, settings, fake)
     hooked = []
     monkeypatch.setattr(
-        declarations_module, "AFTER_COMPLETED", [lambda enrolment: hooked.append(enrolment)]
+        declarations_module, "outcome_send_if_due", lambda enrolment: hooked.append(enrolment)
     )
 
     ready = {item.declaration_type: item for item in declarations_ready(connection=connection)}
@@ -289,7 +289,7 @@ def test_a_completed_ehco_declaration_is_sent_without_has_passed(
         "course_identifier",
         "delivery_partner_id",
     }
-    assert hooked == [place]  # the outcome hook, after the completed declaration
+    assert hooked == [place]  # the outcome is looked at once DfE holds the completed one
 
 
 def _sent(hub, fake, capture):

@@ -268,6 +268,8 @@ ARGS = {
     "reports:export-create": dict(kind="applications", file_format="csv"),  # ?schools=mine
     "reports:grant-claim-update": dict(pk=pk("grant_claim")),
     "dfe:declaration-void": dict(pk=lambda s: 1),  # POST-only: refused or 405 before the lookup
+    # A POST-only page: a GET is refused before any row is looked up, so any number will do.
+    "dfe:outgoing-send-again": dict(pk=lambda s: 1),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
     # The DfE connection, its test and delivery partners (issue 21).
@@ -552,6 +554,9 @@ MATRIX: dict[str, Row] = {
     "dfe:declaration-submit": MANAGERS_POST,
     "dfe:declaration-void": MANAGERS_POST,
     "dfe:statement-list": MANAGERS_ONLY,
+    # ---- The DfE data exchange: changes owed to DfE ----
+    "dfe:outgoing-list": MANAGERS_ONLY,  # dfe.exchange_with_dfe
+    "dfe:outgoing-send-again": MANAGERS_POST,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
     "account_signup": Row(public(SIGNED_IN=Redirect("home"))),

@@ -22,6 +22,8 @@ from npq_portal.roles import Role, user_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import Enrolment
 from participants.services import enrolment_change, enrolment_transfer
+from participants.signals import enrolment_deferred, enrolment_resumed, enrolment_withdrawn
+from participants.tests.factories import EnrolmentFactory
 from reminders.models import ReminderOptOut
 from schools.services import school_leader_confirm
 from schools.tests.factories import SchoolFactory
@@ -556,3 +558,35 @@ def test_removing_a_leader_with_a_mangled_form_is_not_found_and_changes_nothing(
 
     assert response.status_code == 404
     assert school.leaderships.count() == 1
+
+
+def test_deferring_resuming_and_withdrawing_each_send_their_signal(staff):
+    sent = []
+
+    def receive(signal_name):
+        def receiver(sender, enrolment, **kwargs):
+            sent.append((signal_name, enrolment.pk, kwargs.get("reason")))
+
+        return receiver
+
+    receivers = {
+        enrolment_deferred: receive("deferred"),
+        enrolment_resumed: receive("resumed"),
+        enrolment_withdrawn: receive("withdrawn"),
+    }
+    for signal, receiver in receivers.items():
+        signal.connect(receiver, weak=False, dispatch_uid=f"test.{id(receiver)}")
+    enrolment = EnrolmentFactory()
+    try:
+        enrolment_change(enrolment=enrolment, to=E.DEFERRED, by=staff, reason="Maternity leave")
+        enrolment_change(enrolment=enrolment, to=E.ACTIVE, by=staff)
+        enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="workload")
+    finally:
+        for signal, receiver in receivers.items():
+            signal.disconnect(dispatch_uid=f"test.{id(receiver)}")
+
+    assert sent == [
+        ("deferred", enrolment.pk, "Maternity leave"),
+        ("resumed", enrolment.pk, None),
+        ("withdrawn", enrolment.pk, "workload"),
+    ]

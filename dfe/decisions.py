@@ -1,0 +1,597 @@
+"""Decisions, place changes and outcomes the portal owes DfE, and the senders that make each call.
+
+The lower apps say what happened through their signals (dfe/handlers.py); the services here
+decide whether DfE must hear of it and queue it through the outbox (`dfe.outgoing`), inside the
+transaction that made the change: nothing is owed for a change that rolls back. Only a portal
+application linked to one of DfE's (`application.dfe`), in a cohort a switched-on connection
+covers, is ever sent.
+
+Each kind has a sender (`@sender`), run by the outbox task with the row locked: it looks at what
+DfE holds first, so a change DfE already has (after a timeout, say) is not sent twice but ends
+"not needed" with a note; otherwise it makes the call and records DfE's answer on the portal's
+copy of DfE's records (`DfeApplication`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from applications.models import Application
+from assessment.models import Outcome
+from participants.models import Enrolment, EnrolmentEvent
+
+from .client import DfeClient, DfeGone
+from .connection import connection_for_cohort, parse_dfe_time
+from .models import (
+    LIVE_DECLARATION_STATES,
+    Declaration,
+    DfeApplication,
+    Outgoing,
+    ParticipantIdChange,
+)
+from .outgoing import outgoing_leave_to_staff, outgoing_queue, sender
+
+logger = logging.getLogger(__name__)
+
+APPLICATIONS = "/api/v3/npq-applications"
+PARTICIPANTS = "/api/v3/participants/npq"
+
+# DfE's cohorts are capped from 2024: `funded_place` must then be true or false on acceptance
+# (and is ignored before). DFE_API.md §2.
+CAPPED_FROM_COHORT = 2024
+# Courses DfE takes no outcome for (DFE_API.md §2, 8).
+NO_OUTCOME_COURSES = ("npq-early-headship-coaching-offer", "npq-additional-support-offer")
+LEADERSHIP_COURSES = (
+    "npq-senior-leadership",
+    "npq-headship",
+    "npq-executive-leadership",
+    "npq-early-years-leadership",
+)
+
+# The portal's withdrawal reasons (EnrolmentEvent.WithdrawalReason) as DfE's codes: the one
+# table (dfe/tests/test_decisions.py checks every reason is here, with a code DfE takes).
+WITHDRAWAL_REASONS: dict[str, str] = {
+    EnrolmentEvent.WithdrawalReason.PERSONAL: "personal-reason-other",
+    EnrolmentEvent.WithdrawalReason.WORKLOAD: "insufficient-capacity-to-undertake-programme",
+    EnrolmentEvent.WithdrawalReason.LEFT_SCHOOL: "personal-reason-moving-school",
+    EnrolmentEvent.WithdrawalReason.CHANGED_ROLE: "change-in-career",
+    EnrolmentEvent.WithdrawalReason.HEALTH: "personal-reason-health-or-pregnancy-related",
+    EnrolmentEvent.WithdrawalReason.PROGRAMME_NOT_RIGHT: (
+        "programme-not-appropriate-for-role-and-cpd-needs"
+    ),
+    EnrolmentEvent.WithdrawalReason.OTHER: "other",
+}
+
+# A deferral's reason is staff's own words; DfE takes one of five codes. The first pattern found
+# in the words decides; none found is DfE's "other".
+DEFERRAL_REASONS: tuple[tuple[str, re.Pattern], ...] = (
+    ("bereavement", re.compile(r"\b(bereave\w*|death|died|funeral|passed away)\b", re.I)),
+    (
+        "parental-leave",
+        re.compile(r"\b(maternity|paternity|parental|adoption|baby|pregnan\w*)\b", re.I),
+    ),
+    (
+        "long-term-sickness",
+        re.compile(r"\b(sick\w*|ill|illness|health|medical|surgery|operation)\b", re.I),
+    ),
+    ("career-break", re.compile(r"\b(career[- ]break|sabbatical)\b", re.I)),
+)
+
+
+def deferral_reason_code(reason: str) -> str:
+    """DfE's deferral code for staff's reason in words ("other" when none fits)."""
+    for code, pattern in DEFERRAL_REASONS:
+        if pattern.search(reason or ""):
+            return code
+    return "other"
+
+
+def dfe_schedule_for(*, course_identifier: str, starts_on: date) -> str | None:
+    """DfE's schedule for a course starting on this date, or None when it cannot be told.
+
+    Leadership and specialist NPQs start in the autumn (September to December) or the spring
+    (January to April); EHCO and ASO start in November, December, March or June.
+    """
+    month = starts_on.month
+    if course_identifier in NO_OUTCOME_COURSES:
+        prefix = (
+            "npq-ehco" if course_identifier == "npq-early-headship-coaching-offer" else "npq-aso"
+        )
+        season = {11: "november", 12: "december", 3: "march", 6: "june"}.get(month)
+        return f"{prefix}-{season}" if season else None
+    family = "leadership" if course_identifier in LEADERSHIP_COURSES else "specialist"
+    if 9 <= month <= 12:
+        return f"npq-{family}-autumn"
+    if 1 <= month <= 4:
+        return f"npq-{family}-spring"
+    return None
+
+
+# ---- Which DfE application a portal change is about ----
+
+
+def dfe_application_for(application: Application | None) -> DfeApplication | None:
+    """The DfE application linked to this portal application, when the portal talks to DfE for
+    its cohort (a switched-on connection covering it, the one the DfE application came from)."""
+    if application is None:
+        return None
+    dfe = DfeApplication.objects.select_related("connection").filter(application=application)
+    dfe = dfe.first()
+    if dfe is None:
+        return None
+    covering = connection_for_cohort(application.cohort)
+    if covering is None or covering.pk != dfe.connection_id:
+        return None
+    return dfe
+
+
+def _dfe_for_place(enrolment: Enrolment) -> DfeApplication | None:
+    if not enrolment.application_id:
+        return None
+    application = Application.objects.select_related("cohort__programme").get(
+        pk=enrolment.application_id
+    )
+    return dfe_application_for(application)
+
+
+# ---- Queueing: called from the handlers, inside the change's transaction ----
+
+
+def funded_place_for(
+    *, application: Application, dfe_application: DfeApplication
+) -> tuple[bool | None, str]:
+    """What to tell DfE as `funded_place` on accepting, and a note for staff ("" if none).
+
+    None before DfE's capped cohorts (it is ignored then). From 2024: the portal's funding
+    decision (staff's override where there is one), but never true when DfE says the applicant
+    is not eligible for funding.
+    """
+    if dfe_application.cohort_year < CAPPED_FROM_COHORT:
+        return None, ""
+    decision = application.funding_decision
+    funded = bool(decision and decision.effective_funded)
+    notes = []
+    if decision is None:
+        notes.append(
+            "The portal has no funding decision for this application, so DfE was told the "
+            "place is not funded."
+        )
+    elif decision.to_be_confirmed:
+        notes.append(
+            "The portal's funding decision is still to be confirmed; if it changes, change the "
+            "funded place at DfE before declaring."
+        )
+    if funded and not dfe_application.eligible_for_funding:
+        funded = False
+        notes.append(_NOT_ELIGIBLE_NOTE)
+    return funded, " ".join(notes)
+
+
+_NOT_ELIGIBLE_NOTE = (
+    "The portal funds this place, but DfE says the applicant is not eligible for funding, so "
+    "DfE was told the place is not funded. Check the funding decision against DfE's."
+)
+
+
+def application_decision_send(*, application: Application, status: str, by=None) -> Outgoing | None:
+    """Queue the portal's decision on a linked application for DfE: accept it (with the funded
+    place), or reject it (rejected, or withdrawn by the applicant). None when DfE need not hear.
+    """
+    dfe = dfe_application_for(application)
+    if dfe is None:
+        return None
+    if status == Application.Status.ACCEPTED:
+        funded_place, note = funded_place_for(application=application, dfe_application=dfe)
+        attributes = {} if funded_place is None else {"funded_place": funded_place}
+        body = {"data": {"type": "npq-application-accept", "attributes": attributes}}
+        outgoing = outgoing_queue(
+            connection=dfe.connection,
+            kind=Outgoing.Kind.ACCEPT,
+            by=by,
+            body=body,
+            dfe_application=dfe,
+        )
+    elif status in (Application.Status.REJECTED, Application.Status.WITHDRAWN):
+        note = ""
+        if status == Application.Status.WITHDRAWN:
+            note = (
+                "The applicant withdrew in the portal; DfE has no withdrawal for an application, "
+                "so it is rejected there (DfE records it as rejected by the provider)."
+            )
+        outgoing = outgoing_queue(
+            connection=dfe.connection, kind=Outgoing.Kind.REJECT, by=by, dfe_application=dfe
+        )
+    else:
+        return None
+    if note:
+        outgoing.note = note
+        outgoing.save(update_fields=["note", "updated_at"])
+    return outgoing
+
+
+def _participant_body(kind: str, dfe: DfeApplication, **attributes) -> dict:
+    return {
+        "data": {
+            "type": f"participant-{kind}",
+            "attributes": {"course_identifier": dfe.course_identifier, **attributes},
+        }
+    }
+
+
+def enrolment_deferral_send(*, enrolment: Enrolment, reason: str = "", by=None) -> Outgoing | None:
+    """Queue a deferral of a linked place for DfE, with DfE's code for the reason given."""
+    dfe = _dfe_for_place(enrolment)
+    if dfe is None:
+        return None
+    return outgoing_queue(
+        connection=dfe.connection,
+        kind=Outgoing.Kind.DEFER,
+        by=by,
+        body=_participant_body("defer", dfe, reason=deferral_reason_code(reason)),
+        dfe_application=dfe,
+        enrolment=enrolment,
+    )
+
+
+def enrolment_resumption_send(*, enrolment: Enrolment, by=None) -> Outgoing | None:
+    """Queue the resumption of a linked, deferred place for DfE."""
+    dfe = _dfe_for_place(enrolment)
+    if dfe is None:
+        return None
+    return outgoing_queue(
+        connection=dfe.connection,
+        kind=Outgoing.Kind.RESUME,
+        by=by,
+        body=_participant_body("resume", dfe),
+        dfe_application=dfe,
+        enrolment=enrolment,
+    )
+
+
+def enrolment_withdrawal_send(
+    *, enrolment: Enrolment, reason: str = "", by=None
+) -> Outgoing | None:
+    """Queue a withdrawal of a linked place for DfE, its reason as DfE's code (WITHDRAWAL_REASONS;
+    a reason outside the list is "other")."""
+    dfe = _dfe_for_place(enrolment)
+    if dfe is None:
+        return None
+    code = WITHDRAWAL_REASONS.get(reason or "", "other")
+    return outgoing_queue(
+        connection=dfe.connection,
+        kind=Outgoing.Kind.WITHDRAW,
+        by=by,
+        body=_participant_body("withdraw", dfe, reason=code),
+        dfe_application=dfe,
+        enrolment=enrolment,
+    )
+
+
+def enrolment_transfer_send(*, old: Enrolment, new: Enrolment, by=None) -> Outgoing | None:
+    """Queue DfE's change of schedule (and cohort) for a linked place moved to another cohort.
+
+    When the portal cannot tell DfE's schedule for the new cohort, or no connection covers it,
+    the change is left to staff, with a note saying what to do at DfE.
+    """
+    dfe = _dfe_for_place(old)
+    if dfe is None:
+        return None
+    cohort = new.cohort
+    covering = connection_for_cohort(cohort)
+    schedule = dfe_schedule_for(course_identifier=dfe.course_identifier, starts_on=cohort.starts_on)
+    if covering is None or covering.pk != dfe.connection_id:
+        return outgoing_leave_to_staff(
+            connection=dfe.connection,
+            kind=Outgoing.Kind.CHANGE_SCHEDULE,
+            by=by,
+            dfe_application=dfe,
+            enrolment=new,
+            note=(
+                f"The place moved to {cohort}, which this DfE connection does not cover: move "
+                "the participant at DfE yourself, or ask the lead provider to."
+            ),
+        )
+    if schedule is None:
+        return outgoing_leave_to_staff(
+            connection=dfe.connection,
+            kind=Outgoing.Kind.CHANGE_SCHEDULE,
+            by=by,
+            dfe_application=dfe,
+            enrolment=new,
+            note=(
+                f"The place moved to {cohort}, starting {cohort.starts_on:%d %B %Y}; the portal "
+                "cannot tell which of DfE's schedules that is. Change the participant's schedule "
+                f"at DfE yourself (DfE cohort {cohort.academic_year})."
+            ),
+        )
+    if schedule == dfe.schedule_identifier and cohort.academic_year == dfe.cohort_year:
+        return None  # the same schedule in the same DfE cohort: nothing changes at DfE
+    attributes = {"schedule_identifier": schedule}
+    if cohort.academic_year != dfe.cohort_year:
+        attributes["cohort"] = str(cohort.academic_year)
+    return outgoing_queue(
+        connection=dfe.connection,
+        kind=Outgoing.Kind.CHANGE_SCHEDULE,
+        by=by,
+        body=_participant_body("change-schedule", dfe, **attributes),
+        dfe_application=dfe,
+        enrolment=new,
+    )
+
+
+def _completed_declaration(enrolment: Enrolment, dfe: DfeApplication) -> Declaration | None:
+    """DfE's completed declaration for the place, once DfE has taken it (not while sending)."""
+    live = [state for state in LIVE_DECLARATION_STATES if state != Declaration.State.SENDING]
+    return (
+        Declaration.objects.filter(Q(enrolment=enrolment) | Q(dfe_application=dfe))
+        .filter(declaration_type="completed", state__in=live)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _latest_release(enrolment: Enrolment) -> Outcome | None:
+    outcomes = Outcome.objects.released().exclude(result=Outcome.Result.VOIDED)
+    if enrolment.application_id:  # a place transferred since: its results count too
+        outcomes = outcomes.filter(enrolment__application_id=enrolment.application_id)
+    else:
+        outcomes = outcomes.filter(enrolment=enrolment)
+    return outcomes.order_by("-released_at", "-pk").first()
+
+
+@transaction.atomic
+def outcome_send_if_due(*, enrolment: Enrolment, by=None) -> Outgoing | None:
+    """Queue the place's assessment result for DfE, once DfE has its completed declaration and
+    unless DfE already has this result (from the declaration's has_passed, or sent before).
+
+    Called when an outcome is released and when DfE takes a completed declaration (from the
+    declarations' after-completed hook, outside any transaction: it owns its own). A waiting
+    outcome that a later result replaces is not sent.
+    """
+    enrolment = Enrolment.objects.get(pk=enrolment.pk)
+    result = enrolment.assessment_result
+    if result not in (Enrolment.AssessmentResult.PASSED, Enrolment.AssessmentResult.FAILED):
+        return None
+    dfe = _dfe_for_place(enrolment)
+    if dfe is None or dfe.course_identifier in NO_OUTCOME_COURSES:
+        return None
+    completed = _completed_declaration(enrolment, dfe)
+    if completed is None:
+        return None  # DfE takes no outcome before the completed declaration
+    # A release and DfE taking the completed declaration at once must queue one outcome.
+    DfeApplication.objects.select_for_update().filter(pk=dfe.pk).first()
+    sent = (
+        Outgoing.objects.filter(dfe_application=dfe, kind=Outgoing.Kind.OUTCOME)
+        .exclude(state__in=[Outgoing.State.REFUSED, Outgoing.State.NOT_NEEDED])
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if sent is not None and sent.created_at >= completed.created_at:
+        dfe_has = sent.body["data"]["attributes"]["state"]
+    elif completed.has_passed is not None:
+        dfe_has = "passed" if completed.has_passed else "failed"
+    else:
+        dfe_has = None
+    if dfe_has == result:
+        return None
+    release = _latest_release(enrolment)
+    released_on = timezone.localdate(release.released_at) if release else timezone.localdate()
+    Outgoing.objects.filter(
+        dfe_application=dfe, kind=Outgoing.Kind.OUTCOME, state=Outgoing.State.WAITING
+    ).update(
+        state=Outgoing.State.NOT_NEEDED,
+        note="A later result replaced this one before DfE took it.",
+        updated_at=timezone.now(),
+    )
+    body = {
+        "data": {
+            "type": "npq-outcome-confirmation",
+            "attributes": {
+                "course_identifier": dfe.course_identifier,
+                "state": result,
+                "completion_date": released_on.isoformat(),
+            },
+        }
+    }
+    return outgoing_queue(
+        connection=dfe.connection,
+        kind=Outgoing.Kind.OUTCOME,
+        by=by,
+        body=body,
+        dfe_application=dfe,
+        enrolment=enrolment,
+    )
+
+
+# ---- Senders: run by the outbox task, the row locked ----
+
+
+def _mirror_application(dfe: DfeApplication, record: dict) -> None:
+    """Keep the portal's copy of DfE's application as DfE just answered."""
+    attributes = record.get("attributes") or {}
+    dfe.status = attributes.get("status") or dfe.status
+    dfe.funded_place = attributes.get("funded_place")
+    dfe.eligible_for_funding = bool(attributes.get("eligible_for_funding"))
+    dfe.schedule_identifier = attributes.get("schedule_identifier") or ""
+    dfe.dfe_updated_at = parse_dfe_time(attributes.get("updated_at")) or dfe.dfe_updated_at
+    dfe.save(
+        update_fields=[
+            "status",
+            "funded_place",
+            "eligible_for_funding",
+            "schedule_identifier",
+            "dfe_updated_at",
+            "updated_at",
+        ]
+    )
+
+
+def _application_record(client: DfeClient, dfe: DfeApplication) -> dict:
+    record = client.get(f"{APPLICATIONS}/{dfe.dfe_id}").get("data") or {}
+    _mirror_application(dfe, record)
+    return record
+
+
+@sender(Outgoing.Kind.ACCEPT)
+def accept_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Accept the application at DfE, unless DfE shows it accepted already."""
+    dfe = outgoing.dfe_application
+    _application_record(client, dfe)
+    if dfe.status == DfeApplication.Status.ACCEPTED:
+        return "DfE already shows this application accepted."
+    body = outgoing.body or None
+    attributes = (body or {}).get("data", {}).get("attributes", {})
+    if attributes.get("funded_place") and not dfe.eligible_for_funding:
+        # DfE's eligibility changed since the decision was queued: never send true then.
+        attributes["funded_place"] = False
+        outgoing.note = " ".join(filter(None, [outgoing.note, _NOT_ELIGIBLE_NOTE]))
+        outgoing.save(update_fields=["body", "note", "updated_at"])
+    record = client.post(f"{APPLICATIONS}/{dfe.dfe_id}/accept", body).get("data") or {}
+    _mirror_application(dfe, record)
+    return None
+
+
+@sender(Outgoing.Kind.REJECT)
+def reject_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Reject the application at DfE, unless DfE shows it rejected already."""
+    dfe = outgoing.dfe_application
+    _application_record(client, dfe)
+    if dfe.status == DfeApplication.Status.REJECTED:
+        return "DfE already shows this application rejected."
+    record = client.post(f"{APPLICATIONS}/{dfe.dfe_id}/reject").get("data") or {}
+    _mirror_application(dfe, record)
+    return None
+
+
+def _follow_retired_id(dfe: DfeApplication, error: DfeGone) -> bool:
+    """Record the id DfE retired and use the one it became; False if DfE did not say."""
+    for change in error.participant_id_changes:
+        if change.get("from_participant_id") == str(dfe.participant_id):
+            to_id = change["to_participant_id"]
+            ParticipantIdChange.objects.get_or_create(
+                from_participant_id=dfe.participant_id,
+                defaults={
+                    "to_participant_id": to_id,
+                    "changed_at": parse_dfe_time(change.get("changed_at")) or timezone.now(),
+                },
+            )
+            DfeApplication.objects.filter(participant_id=dfe.participant_id).update(
+                participant_id=to_id
+            )
+            dfe.refresh_from_db(fields=["participant_id"])
+            return True
+    return False
+
+
+def _participant_enrolment(client: DfeClient, dfe: DfeApplication) -> dict:
+    """DfE's enrolment of the participant on the application's course (following a retired
+    participant id once), with the portal's copy of its training status updated."""
+    try:
+        record = client.get(f"{PARTICIPANTS}/{dfe.participant_id}")
+    except DfeGone as error:
+        if not _follow_retired_id(dfe, error):
+            raise
+        record = client.get(f"{PARTICIPANTS}/{dfe.participant_id}")
+    return _mirror_enrolment(dfe, record.get("data") or {})
+
+
+def _mirror_enrolment(dfe: DfeApplication, record: dict) -> dict:
+    enrolments = (record.get("attributes") or {}).get("npq_enrolments") or []
+    enrolment = next(
+        (e for e in enrolments if e.get("course_identifier") == dfe.course_identifier), {}
+    )
+    if enrolment:
+        dfe.training_status = enrolment.get("training_status") or ""
+        dfe.schedule_identifier = enrolment.get("schedule_identifier") or ""
+        if enrolment.get("cohort"):
+            dfe.cohort_year = int(enrolment["cohort"])
+        dfe.save(
+            update_fields=["training_status", "schedule_identifier", "cohort_year", "updated_at"]
+        )
+    return enrolment
+
+
+def _participant_change(
+    client: DfeClient, outgoing: Outgoing, *, action: str, done: str, already: str
+) -> str | None:
+    dfe = outgoing.dfe_application
+    enrolment = _participant_enrolment(client, dfe)
+    if enrolment.get("training_status") == done:
+        return already
+    record = client.put(f"{PARTICIPANTS}/{dfe.participant_id}/{action}", outgoing.body)
+    _mirror_enrolment(dfe, record.get("data") or {})
+    return None
+
+
+@sender(Outgoing.Kind.DEFER)
+def defer_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Defer the participant at DfE, unless DfE shows them deferred already."""
+    return _participant_change(
+        client,
+        outgoing,
+        action="defer",
+        done="deferred",
+        already="DfE already shows the participant deferred.",
+    )
+
+
+@sender(Outgoing.Kind.RESUME)
+def resume_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Resume the participant at DfE, unless DfE shows them active already."""
+    return _participant_change(
+        client,
+        outgoing,
+        action="resume",
+        done="active",
+        already="DfE already shows the participant active.",
+    )
+
+
+@sender(Outgoing.Kind.WITHDRAW)
+def withdraw_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Withdraw the participant at DfE, unless DfE shows them withdrawn already."""
+    return _participant_change(
+        client,
+        outgoing,
+        action="withdraw",
+        done="withdrawn",
+        already="DfE already shows the participant withdrawn.",
+    )
+
+
+@sender(Outgoing.Kind.CHANGE_SCHEDULE)
+def change_schedule_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Change the participant's schedule (and cohort) at DfE, unless DfE has them on it."""
+    dfe = outgoing.dfe_application
+    enrolment = _participant_enrolment(client, dfe)
+    attributes = outgoing.body["data"]["attributes"]
+    cohort = attributes.get("cohort") or enrolment.get("cohort")
+    if (
+        enrolment.get("schedule_identifier") == attributes["schedule_identifier"]
+        and enrolment.get("cohort") == cohort
+    ):
+        return "DfE already has the participant on this schedule and cohort."
+    record = client.put(f"{PARTICIPANTS}/{dfe.participant_id}/change-schedule", outgoing.body)
+    _mirror_enrolment(dfe, record.get("data") or {})
+    return None
+
+
+@sender(Outgoing.Kind.OUTCOME)
+def outcome_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Send the participant's outcome to DfE (DfE answers a repeat of its latest with that one,
+    so sending again after a timeout makes no second outcome)."""
+    dfe = outgoing.dfe_application
+    path = f"{PARTICIPANTS}/{dfe.participant_id}/outcomes"
+    try:
+        client.post(path, outgoing.body)
+    except DfeGone as error:
+        if not _follow_retired_id(dfe, error):
+            raise
+        client.post(f"{PARTICIPANTS}/{dfe.participant_id}/outcomes", outgoing.body)
+    return None

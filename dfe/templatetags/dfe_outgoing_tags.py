@@ -1,0 +1,42 @@
+"""DfE's side of an application, for the application's staff page (which may not import dfe).
+
+    {% load dfe_outgoing_tags %}{% dfe_application_state application %}
+
+Shows staff who exchange with DfE the linked DfE application (its id, DfE's status, the funded
+place, DfE's funding eligibility) and any change still owed to DfE or refused by it: two
+queries, whatever the application (one more to see whether DfE covers an unlinked one's
+cohort; nothing is shown when it does not).
+"""
+
+from django import template
+
+from ..connection import connection_for_cohort
+from ..models import DfeApplication, Outgoing
+
+register = template.Library()
+
+OPEN_STATES = (Outgoing.State.WAITING, Outgoing.State.REFUSED, Outgoing.State.FOR_STAFF)
+
+
+@register.inclusion_tag("dfe/includes/_application_state.html", takes_context=True)
+def dfe_application_state(context, application) -> dict:
+    """The DfE card for `application`, or nothing for someone who does not exchange with DfE."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("dfe.exchange_with_dfe"):
+        return {"shown": False}
+    dfe = (
+        DfeApplication.objects.filter(application_id=application.pk)
+        .select_related("connection")
+        .first()
+    )
+    owed = []
+    if dfe is None and connection_for_cohort(application.cohort) is None:
+        return {"shown": False}  # the portal does not talk to DfE about this cohort
+    if dfe is not None:
+        owed = list(
+            Outgoing.objects.filter(dfe_application=dfe, state__in=OPEN_STATES).order_by(
+                "created_at", "pk"
+            )
+        )
+    return {"shown": True, "dfe": dfe, "owed": owed}

@@ -1,0 +1,207 @@
+"""The staff page of changes owed to DfE, and DfE's side on an application's page."""
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from applications.services import application_accept
+from applications.tests.factories import bulk_applications
+from dfe.models import DfeApplication, Outgoing
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
+
+from .linked import fake_dfe, linked  # noqa: F401  a fixture
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/staff/dfe/outgoing/"
+
+
+@pytest.fixture
+def staff(client):
+    user = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    sign_in(client, user)
+    return user
+
+
+def _accept(link, staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        application_accept(application=link.application, by=staff)
+
+
+def test_a_waiting_change_shows_its_tries_error_and_next_try(
+    fake, staff, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    def unreachable(request):
+        raise httpx.ConnectError("Connection refused", request=request)
+
+    transport = httpx.MockTransport(unreachable)
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport)
+    link = linked(fake)
+    _accept(link, staff, django_capture_on_commit_callbacks)
+    outgoing = Outgoing.objects.get()
+
+    page = client.get(PAGE).content.decode()
+
+    assert "Accept the application" in page
+    assert "Waiting to be sent" in page
+    assert "DfE could not be reached" in page
+    assert timezone.localtime(outgoing.updated_at + timedelta(minutes=5)).strftime("%H:%M") in page
+    assert link.application.applicant.get_full_name() in page
+
+
+def test_a_refusal_is_shown_in_dfes_words_and_can_be_sent_again_once_fixed(
+    fake, staff, client, django_capture_on_commit_callbacks
+):
+    link = linked(fake)
+    record = fake.applications[str(link.dfe.dfe_id)]
+    record["status"] = "rejected"
+    _accept(link, staff, django_capture_on_commit_callbacks)
+    outgoing = Outgoing.objects.get()
+
+    waiting = client.get(PAGE).content.decode()
+    refused = client.get(PAGE + "?show=attention").content.decode()
+    record["status"] = "pending"  # sorted out with DfE
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/staff/dfe/outgoing/{outgoing.pk}/send-again/", {"next": PAGE + "?show=sent"}
+        )
+    sent = client.get(response.url).content.decode()
+
+    assert "Nothing is waiting to be sent to DfE." in waiting
+    assert "Refused by DfE" in refused
+    assert "This NPQ application has already been rejected" in refused
+    assert "Send again" in refused
+    assert response.status_code == 302 and response.url == PAGE + "?show=sent"
+    assert "Accept the application: sent to DfE again; now" in sent
+    outgoing.refresh_from_db()
+    assert outgoing.state == "sent"
+    assert len(fake.calls_to("POST", r"/accept")) == 2
+
+
+def test_sending_again_what_was_sent_says_so_and_sends_nothing(
+    fake, staff, client, django_capture_on_commit_callbacks
+):
+    link = linked(fake)
+    _accept(link, staff, django_capture_on_commit_callbacks)
+    outgoing = Outgoing.objects.get()
+
+    response = client.post(f"/staff/dfe/outgoing/{outgoing.pk}/send-again/", follow=True)
+
+    assert "This has been sent to DfE already" in response.content.decode()
+    assert len(fake.calls_to("POST", r"/accept")) == 1
+
+
+def test_the_list_makes_as_many_queries_for_a_thousand_changes_as_for_ten(fake, staff, client):
+    link = linked(fake)
+    dfe_ids = iter(range(10**6, 10**7))
+
+    def add_rows(count):
+        applications = bulk_applications(count, cohort=link.cohort)
+        dfes = DfeApplication.objects.bulk_create(
+            DfeApplication(
+                connection=link.connection,
+                dfe_id=f"00000000-0000-4000-8000-{next(dfe_ids):012d}",
+                participant_id="7a8fef46-3c43-42c0-b3d5-1ba5904ba562",
+                course_identifier="npq-senior-leadership",
+                cohort_year=2025,
+                status="pending",
+                dfe_updated_at=timezone.now(),
+                application=application,
+            )
+            for application in applications
+        )
+        Outgoing.objects.bulk_create(
+            Outgoing(
+                connection=link.connection,
+                kind=Outgoing.Kind.REJECT,
+                dfe_application=dfe,
+                state=Outgoing.State.REFUSED,
+                attempts=1,
+                last_error="DfE refused the rejection of the application: base: no.",
+                by=staff,
+            )
+            for dfe in dfes
+        )
+
+    assert_queries_do_not_grow(client, f"{PAGE}?show=attention", add_rows)
+
+
+def test_the_waiting_list_makes_as_many_queries_for_many_rows(fake, staff, client):
+    link = linked(fake)
+
+    def add_rows(count):
+        Outgoing.objects.bulk_create(
+            Outgoing(
+                connection=link.connection,
+                kind=Outgoing.Kind.ACCEPT,
+                dfe_application=link.dfe,
+                attempts=n % 5,
+                last_error="DfE could not be reached for the request.",
+            )
+            for n in range(count)
+        )
+
+    assert_queries_do_not_grow(client, PAGE, add_rows)
+
+
+def test_the_application_page_shows_dfes_side_in_a_fixed_number_of_queries(
+    fake, staff, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    link = linked(fake, funded=True, eligible_for_funding=False)
+    fake.applications[str(link.dfe.dfe_id)]["status"] = "rejected"
+    _accept(link, staff, django_capture_on_commit_callbacks)
+    url = link.application.get_absolute_url()
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url).content.decode()
+    Outgoing.objects.bulk_create(
+        Outgoing(
+            connection=link.connection,
+            kind=Outgoing.Kind.REJECT,
+            dfe_application=link.dfe,
+            last_error="DfE could not be reached for the request.",
+        )
+        for _ in range(20)
+    )
+    client.get(url)
+    with CaptureQueriesContext(connection) as many:
+        more = client.get(url).content.decode()
+
+    assert "At DfE" in page
+    assert str(link.dfe.dfe_id) in page
+    assert "Not eligible for funding" in page
+    assert "Accept the application</strong>: refused by dfe" in page
+    assert "This NPQ application has already been rejected" in page
+    assert more.count("DfE could not be reached") == 20
+    assert len(many) == len(one)
+
+
+def test_the_applicant_sees_nothing_of_dfe_on_their_application(fake, client):
+    link = linked(fake)
+    sign_in(client, link.application.applicant)
+
+    page = client.get(link.application.get_absolute_url()).content.decode()
+
+    assert "At DfE" not in page
+    assert str(link.dfe.dfe_id) not in page
+
+
+def test_an_unlinked_application_says_so_only_where_dfe_covers_its_cohort(fake, staff, client):
+    link = linked(fake)
+    link.dfe.delete()
+    url = link.application.get_absolute_url()
+
+    covered = client.get(url).content.decode()
+    link.connection.enabled = False
+    link.connection.save()
+    not_covered = client.get(url).content.decode()
+
+    assert "Not linked to an application at DfE." in covered
+    assert "At DfE" not in not_covered

@@ -1,0 +1,107 @@
+"""The changes the portal owes DfE: what waits, what DfE refused, what was sent; send again."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import ListView
+
+from ..models import Outgoing
+from ..outgoing import outgoing_next_try, outgoing_send_again
+
+RECENT = timedelta(days=30)
+S = Outgoing.State
+
+# The page's tabs: what each shows, and in which order.
+SHOWS = {
+    "waiting": ("Waiting to be sent", Q(state=S.WAITING), ("created_at", "pk")),
+    "attention": (
+        "Refused or left to you",
+        Q(state__in=[S.REFUSED, S.FOR_STAFF]),
+        ("-updated_at", "-pk"),
+    ),
+    "sent": (
+        "Sent in the last 30 days",
+        Q(state__in=[S.SENT, S.NOT_NEEDED]),
+        ("-updated_at", "-pk"),
+    ),
+}
+
+
+def _shown(show: str, now) -> Q:
+    condition = SHOWS[show][1]
+    return condition & Q(updated_at__gte=now - RECENT) if show == "sent" else condition
+
+
+class OutgoingListView(PermissionRequiredMixin, ListView):
+    """Changes owed to DfE: waiting (tries, the last error, the next try), refused in DfE's words
+    or left to staff, and recently sent; a waiting or refused one can be sent again."""
+
+    permission_required = "dfe.exchange_with_dfe"
+    template_name = "dfe/outgoing_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.show = self.request.GET.get("show", "")
+        if self.show not in SHOWS:
+            self.show = "waiting"
+        self.now = timezone.now()
+        _, _, order = SHOWS[self.show]
+        return (
+            Outgoing.objects.filter(_shown(self.show, self.now))
+            .select_related(
+                "connection",
+                "by",
+                "dfe_application__application__applicant",
+                "dfe_application__application__cohort__programme",
+            )
+            .order_by(*order)
+        )
+
+    def get_context_data(self, **kwargs):
+        counts = Outgoing.objects.aggregate(
+            **{show: Count("pk", filter=_shown(show, self.now)) for show in SHOWS}
+        )
+        context = super().get_context_data(**kwargs)
+        for outgoing in context["object_list"]:
+            if outgoing.state == S.WAITING and outgoing.attempts:
+                outgoing.next_try = outgoing_next_try(outgoing)
+        context["tabs"] = [
+            {"show": show, "label": label, "count": counts[show], "current": show == self.show}
+            for show, (label, _, _) in SHOWS.items()
+        ]
+        context["show"] = self.show
+        context["show_label"] = SHOWS[self.show][0]
+        return context
+
+
+class OutgoingSendAgainView(PermissionRequiredMixin, View):
+    """Send a waiting or refused change to DfE again now, then go back to the list."""
+
+    permission_required = "dfe.exchange_with_dfe"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        outgoing = get_object_or_404(Outgoing, pk=pk)
+        back = request.POST.get("next") or reverse("dfe:outgoing-list")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("dfe:outgoing-list")
+        try:
+            outgoing = outgoing_send_again(outgoing=outgoing, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(back)
+        outgoing.refresh_from_db()
+        messages.success(
+            request,
+            f"{outgoing.get_kind_display()}: sent to DfE again; "
+            f"now {outgoing.get_state_display().lower()}.",
+        )
+        return redirect(back)
