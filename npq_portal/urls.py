@@ -30,6 +30,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("staff/", include((staff_patterns, "staff"))),
+    path("staff/dfe/", include("dfe.urls")),
     path("", include("programmes.urls")),
     path("", include("schools.urls")),
     path("", include("funding.urls")),

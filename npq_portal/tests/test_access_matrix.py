@@ -267,6 +267,12 @@ ARGS = {
     "reports:export-download": dict(pk=pk("export_done")),
     "reports:export-create": dict(kind="applications", file_format="csv"),  # ?schools=mine
     "reports:grant-claim-update": dict(pk=pk("grant_claim")),
+    # ---- DfE reconciliation (no DfE application in the scenario: its actions are POST-only) ----
+    "dfe:dfe-application-invite": dict(pk=1),
+    "dfe:dfe-application-link": dict(pk=1),
+    "dfe:dfe-application-unlink": dict(pk=1),
+    "dfe:disagreement-acknowledge": dict(pk=1),
+    "dfe:application-remind": dict(pk=pk("accepted")),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
 }
@@ -532,6 +538,14 @@ MATRIX: dict[str, Row] = {
     "reports:grant-claim-update": MANAGERS_POST,
     # Applications may be exported by managers and school leaders (their schools' rows).
     "reports:export-create": Row(staff_page(SCHOOL_LEADERS=OK, MANAGERS=OK)),
+    # ---- DfE reconciliation: hub administrators and programme leads (dfe.exchange_with_dfe) ----
+    "dfe:reconciliation": MANAGERS_ONLY,
+    "dfe:sync-now": MANAGERS_POST,
+    "dfe:dfe-application-invite": MANAGERS_POST,
+    "dfe:dfe-application-link": MANAGERS_POST,
+    "dfe:dfe-application-unlink": MANAGERS_POST,
+    "dfe:disagreement-acknowledge": MANAGERS_POST,
+    "dfe:application-remind": MANAGERS_POST,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
     "account_signup": Row(public(SIGNED_IN=Redirect("home"))),
