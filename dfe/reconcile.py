@@ -144,7 +144,7 @@ def dfe_applications_match(*, connection: Connection) -> Counter:
     now = timezone.now()
     for record in records:
         if record.match_problem == DfeApplication.Match.UNLINKED:
-            outcome[record.match_problem] += 1
+            outcome[str(record.match_problem)] += 1
             continue  # staff unlinked it: only staff link it again
         same = found[record.pk]
         if not same:
@@ -161,7 +161,7 @@ def dfe_applications_match(*, connection: Connection) -> Counter:
             record.acknowledged = {}
             outcome["linked"] += 1
             continue
-        outcome[record.match_problem] += 1
+        outcome[str(record.match_problem)] += 1
     DfeApplication.objects.bulk_update(
         records,
         ["application", "linked_at", "linked_by", "match_problem", "candidate_ids", "acknowledged"],
