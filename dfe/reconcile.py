@@ -483,6 +483,7 @@ BUCKETS = {
     "disagreements": "Disagreements",
 }
 LINKED_RELATED = (
+    "linked_by",
     "application__applicant",
     "application__cohort__programme",
     "application__school",

@@ -13,7 +13,7 @@ from dfe.fake import FakeDfe
 from dfe.models import DfeApplication, Sync
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
-from npq_portal.tests.factories import StaffUserFactory, sign_in
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
 from npq_portal.tests.test_words import SNAKE_CASE, shown_text
 
@@ -316,8 +316,9 @@ def test_the_linked_buckets_make_the_same_queries_for_many_rows(client, staff, h
                 full_name=f"Linked {application.pk}",
                 dfe_updated_at=timezone.now(),
                 application=application,
+                linked_by=person,  # each linked by hand, by someone else
             )
-            for application in applications
+            for application, person in zip(applications, bulk(UserFactory, count), strict=True)
         )
 
     assert_queries_do_not_grow(client, PAGE + f"?show={show}", add_rows)
