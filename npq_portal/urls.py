@@ -30,7 +30,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("staff/", include((staff_patterns, "staff"))),
-    path("staff/dfe/", include("dfe.urls")),
     path("", include("programmes.urls")),
     path("", include("schools.urls")),
     path("", include("funding.urls")),
@@ -42,6 +41,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
+    path("staff/dfe/", include("dfe.urls")),
     path("accounts/", include("allauth.urls")),
     # Admin pages of the models that left participants, at their old addresses.
     path("admin/participants/<slug:model>/", admin.site.admin_view(views.admin_moved_redirect)),
