@@ -292,9 +292,12 @@ def disagreements(record: DfeApplication) -> list[Disagreement]:
     decision = application.funding_decision
     if decision is not None and not decision.to_be_confirmed:
         if decision.effective_funded != record.eligible_for_funding:
-            portal = "Funded" if decision.effective_funded else "Not funded"
             outcome = word("funding_outcome", decision.effective_status)
-            found.append(("funding", f"{portal}: {outcome}", _dfe_funding(record)))
+            if outcome.lower() == "funded":
+                portal = outcome
+            else:
+                portal = f"{'Funded' if decision.effective_funded else 'Not funded'}: {outcome}"
+            found.append(("funding", portal, _dfe_funding(record)))
     if cohort.programme.course_identifier != record.course_identifier:
         found.append(
             (

@@ -248,7 +248,7 @@ def test_dfes_funding_answer_is_flagged_beside_the_portals_and_never_copied_over
     assert record.eligible_for_funding is False
     (found,) = disagreements(record)
     assert (found.kind, found.label) == ("funding", "Funding eligibility")
-    assert found.portal == "Funded: Funded"
+    assert found.portal == "Funded"
     assert found.dfe == "Not eligible for funding: Workplace not eligible"
     application.refresh_from_db()
     decision.refresh_from_db()
@@ -272,7 +272,11 @@ def test_an_acknowledged_disagreement_shows_again_when_a_side_changes(hub):
     fake.applications[dfe_id].update(eligible_for_funding=True)
     later(fake, hours=1)
     pull(fake, hub.connection, full=True)
-    assert open_disagreements(_linked(dfe_id)) != []
+    (again,) = open_disagreements(_linked(dfe_id))
+    assert (again.portal, again.dfe) == (
+        "Not funded: Funded before for this NPQ",
+        "Eligible for funding",
+    )
     with pytest.raises(ValidationError, match="agree on the course"):
         dfe_disagreement_acknowledge(dfe_application=_record(dfe_id), kind="course", by=staff)
 
