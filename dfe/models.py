@@ -233,9 +233,11 @@ class DfeApplication(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who linked it by hand; empty when the portal matched it.",
+        help_text="Who last linked or unlinked it by hand; empty when the portal matched it.",
     )
-    linked_at = models.DateTimeField(null=True, blank=True)
+    linked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last linked, or unlinked by hand."
+    )
     match_problem = models.CharField(
         max_length=20, choices=Match, blank=True, help_text="Why it is not linked, if it is not."
     )

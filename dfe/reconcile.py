@@ -14,7 +14,9 @@ decision against DfE's eligible_for_funding), course, cohort, school (URN) and s
 answer is kept beside the portal's and shown, never copied over it. Staff may acknowledge one;
 the acknowledgement holds while both sides say what they said then.
 
-The reconciliation page reads `reconciliation_buckets` and `reconciliation_rows`.
+The reconciliation page reads `reconciliation_buckets` (counts, and the linked rows split into
+matched and disagreeing), `dfe_only` and `portal_only` (querysets to page through) and their
+`*_extras` (what each row on a page needs, in a query or two whatever the page's length).
 """
 
 from __future__ import annotations

@@ -327,11 +327,3 @@ def sync_run(
     finally:
         _lease_release(connection)
     return syncs
-
-
-def sync_all(*, full: bool = False, transport=None) -> dict[int, list[Sync]]:
-    """Pull from DfE for every switched-on connection, one after another."""
-    return {
-        connection.pk: sync_run(connection=connection, full=full, transport=transport)
-        for connection in Connection.objects.switched_on()
-    }

@@ -85,7 +85,6 @@ DFE_INELIGIBLE_REASONS = {
 DFE_REJECTION_REASONS = {
     "rejected_by_provider": "Rejected by the lead provider",
     "other_application_in_this_cohort_accepted": "Another application of theirs was accepted",
-    "registration_expired": "Registration expired",
 }
 
 # A participant's training at DfE (training_status).
