@@ -197,3 +197,20 @@ class DeclarationFilterForm(forms.Form):
 
 class DeclarationVoidForm(forms.Form):
     reason = forms.CharField(max_length=1000, label="Why void it")
+
+
+# ---- reconciliation ----
+
+
+class DfeApplicationLinkForm(forms.Form):
+    """Which portal application a DfE application is (one of its candidates)."""
+
+    application = forms.IntegerField(
+        min_value=1, error_messages={"required": "Choose the portal application it is."}
+    )
+
+
+class DisagreementAcknowledgeForm(forms.Form):
+    """Which of a linked application's disagreements staff have seen."""
+
+    kind = forms.CharField(max_length=20)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from cohorts.academic_years import academic_year_label
 from npq_portal.models import TimeStampedModel
 from npq_portal.words import word
 
@@ -72,6 +73,12 @@ class Connection(TimeStampedModel):
     tested_at = models.DateTimeField(null=True, blank=True)
     test_message = models.CharField(max_length=500, blank=True)
     test_ok = models.BooleanField(null=True)
+    syncing_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A pull is running until then (or until it ends): one pull at a time.",
+    )
 
     objects = ConnectionQuerySet.as_manager()
 
@@ -208,6 +215,14 @@ class DfeApplication(TimeStampedModel):
         ACCEPTED = "accepted", "Accepted"
         REJECTED = "rejected", "Rejected"
 
+    class Match(models.TextChoices):
+        """Why a DfE application is not linked to a portal application (blank when it is)."""
+
+        NONE = "none", "No portal application from this person for this course and cohort"
+        AMBIGUOUS = "ambiguous", "More than one portal application could be this one"
+        TAKEN = "taken", "Its portal application is linked to another DfE application"
+        UNLINKED = "unlinked", "Unlinked by staff"
+
     connection = models.ForeignKey(
         Connection, on_delete=models.CASCADE, related_name="applications"
     )
@@ -216,6 +231,7 @@ class DfeApplication(TimeStampedModel):
     course_identifier = models.CharField(max_length=100)
     cohort_year = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=Status)
+    reason_for_rejection = models.CharField(max_length=100, blank=True)
     schedule_identifier = models.CharField(max_length=100, blank=True)
     funded_place = models.BooleanField(null=True)
     eligible_for_funding = models.BooleanField(default=False)
@@ -242,9 +258,25 @@ class DfeApplication(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who linked it by hand; empty when the portal matched it.",
+        help_text="Who last linked or unlinked it by hand; empty when the portal matched it.",
     )
-    linked_at = models.DateTimeField(null=True, blank=True)
+    linked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last linked, or unlinked by hand."
+    )
+    match_problem = models.CharField(
+        max_length=20, choices=Match, blank=True, help_text="Why it is not linked, if it is not."
+    )
+    candidate_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Portal applications (ids) staff might link it to: the same TRN or email.",
+    )
+    acknowledged = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Disagreements staff acknowledged, by kind, with both sides' values then: "
+        "{kind: {portal, dfe, by, at}}. A change on either side raises it again.",
+    )
 
     class Meta:
         ordering = ["full_name", "pk"]
@@ -252,6 +284,11 @@ class DfeApplication(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"DfE application {self.dfe_id}"
+
+    @property
+    def cohort_label(self) -> str:
+        """DfE's cohort as the portal names academic years: 2025 is "2025/26"."""
+        return academic_year_label(self.cohort_year)
 
 
 class ParticipantIdChange(models.Model):

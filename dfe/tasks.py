@@ -1,6 +1,11 @@
-"""The DfE data exchange's background work: sending what the portal owes DfE."""
+"""The DfE data exchange's background work: sending what the portal owes DfE, pulling DfE's lists."""
+
+import random
 
 from celery import shared_task
+
+from .models import Connection
+from .sync import sync_run
 
 
 @shared_task
@@ -17,3 +22,24 @@ def outgoing_retry_due_task() -> None:
     from .outgoing import outgoing_retry_due
 
     outgoing_retry_due()
+
+
+@shared_task
+def sync_all_task(full: bool = False, spread_seconds: int = 0) -> None:
+    """Pull DfE's lists for every switched-on connection (from beat, or "Sync now").
+
+    From beat, each connection's pull starts after a random wait of up to `spread_seconds`:
+    DfE asks providers to poll at random times, not all on the hour.
+    """
+    for connection_id in Connection.objects.switched_on().values_list("pk", flat=True):
+        countdown = random.randint(0, spread_seconds) if spread_seconds else 0  # noqa: S311
+        sync_connection_task.apply_async((connection_id, full), countdown=countdown)
+
+
+@shared_task
+def sync_connection_task(connection_id: int, full: bool = False) -> None:
+    """Pull DfE's lists for one connection; does nothing while another pull of it runs."""
+    connection = Connection.objects.switched_on().filter(pk=connection_id).first()
+    if connection is None:  # switched off since it was queued
+        return
+    sync_run(connection=connection, full=full)

@@ -6,6 +6,7 @@ sets them, and `manage.py check --deploy --fail-level WARNING` fails on any left
 """
 
 import os
+import random
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -299,6 +300,10 @@ DFE = {
     # On a developer's machine the demo's fake DfE lives in .dfe-fake.pickle; never in production.
     "fake_state": env_str("DFE_FAKE_STATE", str(BASE_DIR / ".dfe-fake.pickle") if DEBUG else ""),
 }
+# DfE asks providers to pull at random times rather than on the hour: each deployment pulls at
+# its own minute past the hour (drawn from its SECRET_KEY, so it stays put between restarts),
+# and each pull waits a random few minutes more (sync_all_task's spread_seconds).
+DFE_PULL_MINUTE = random.Random(f"dfe-pull:{SECRET_KEY}").randrange(60)  # noqa: S311
 
 # ---- Personal data (UK GDPR) ----
 # How long personal data is kept once it has served its purpose; `manage.py apply_retention`
@@ -363,6 +368,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     "retry-dfe-changes": {
         "task": "dfe.tasks.outgoing_retry_due_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # Every 3 hours (00:MM, 03:MM, … 21:MM UK time, MM below), then up to 15 minutes more:
+    # pull what changed at DfE (applications, participants, …) and match it. Sunday at 22:MM
+    # (and up to 15 minutes more): pull everything (DfE's weekly full sync).
+    "pull-dfe-changes": {
+        "task": "dfe.tasks.sync_all_task",
+        "schedule": crontab(minute=DFE_PULL_MINUTE, hour="*/3"),
+        "kwargs": {"spread_seconds": 15 * 60},
+    },
+    "pull-everything-from-dfe": {
+        "task": "dfe.tasks.sync_all_task",
+        "schedule": crontab(minute=DFE_PULL_MINUTE, hour=22, day_of_week="sun"),
+        "kwargs": {"full": True, "spread_seconds": 15 * 60},
     },
     # Every day at 03:30 UK time: delete exports (and their files) older than keep_days.
     "forget-old-exports": {

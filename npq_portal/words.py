@@ -40,6 +40,8 @@ EMAIL_KINDS = {
     "assessment_closing": "Assessment closing soon",
     "assessment_opening": "Assessment open",
     "assessment_result": "Assessment result",
+    "dfe_invite_to_apply": "Invitation to apply (registered with DfE)",
+    "dfe_register_reminder": "Reminder to register with DfE",
     "enrolment_changed": "Place changed",
     "module_due_soon": "Module due soon",
     "module_opening": "Module opening",
@@ -90,11 +92,60 @@ DFE_QUERY_PARAMETERS = {
     "sort": "sorted by",
 }
 
+# DfE's codes (its Lead Provider API v3, dfe/spec/lead-provider-api-v3.yaml), as staff read them.
+DFE_COURSES = {
+    "npq-senior-leadership": "NPQ in Senior Leadership",
+    "npq-headship": "NPQ in Headship",
+    "npq-executive-leadership": "NPQ in Executive Leadership",
+    "npq-early-years-leadership": "NPQ in Early Years Leadership",
+    "npq-leading-teaching": "NPQ in Leading Teaching",
+    "npq-leading-behaviour-culture": "NPQ in Leading Behaviour and Culture",
+    "npq-leading-teaching-development": "NPQ in Leading Teacher Development",
+    "npq-leading-literacy": "NPQ in Leading Literacy",
+    "npq-leading-primary-mathematics": "NPQ in Leading Primary Mathematics",
+    "npq-senco": "NPQ for Special Educational Needs Co-ordinators",
+    "npq-additional-support-offer": "Additional Support Offer",
+    "npq-early-headship-coaching-offer": "Early Headship Coaching Offer",
+}
+
+# Why DfE says an application is not eligible for funding.
+DFE_INELIGIBLE_REASONS = {
+    "previously-funded": "Funded before for this NPQ",
+    "establishment-ineligible": "Workplace not eligible",
+}
+
+# Why DfE rejected an application (reason_for_rejection).
+DFE_REJECTION_REASONS = {
+    "rejected_by_provider": "Rejected by the lead provider",
+    "other_application_in_this_cohort_accepted": "Another application of theirs was accepted",
+}
+
+# A participant's training at DfE (training_status).
+DFE_TRAINING_STATUSES = {
+    "active": "Training",
+    "deferred": "Deferred",
+    "withdrawn": "Withdrawn",
+}
+
+# What the reconciliation compares between the portal's application and DfE's.
+DFE_DISAGREEMENTS = {
+    "funding": "Funding eligibility",
+    "course": "Course",
+    "cohort": "Cohort",
+    "school": "School",
+    "status": "Status",
+}
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "funding_outcome": FUNDING_OUTCOMES,
     "email_kind": EMAIL_KINDS,
     "dfe_call_result": DFE_CALL_RESULTS,
     "dfe_query_parameter": DFE_QUERY_PARAMETERS,
+    "dfe_course": DFE_COURSES,
+    "dfe_ineligible_reason": DFE_INELIGIBLE_REASONS,
+    "dfe_rejection_reason": DFE_REJECTION_REASONS,
+    "dfe_training_status": DFE_TRAINING_STATUSES,
+    "dfe_disagreement": DFE_DISAGREEMENTS,
 }
 
 

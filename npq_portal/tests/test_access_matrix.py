@@ -270,6 +270,12 @@ ARGS = {
     "dfe:declaration-void": dict(pk=lambda s: 1),  # POST-only: refused or 405 before the lookup
     # A POST-only page: a GET is refused before any row is looked up, so any number will do.
     "dfe:outgoing-send-again": dict(pk=lambda s: 1),
+    # ---- DfE reconciliation (no DfE application in the scenario: its actions are POST-only) ----
+    "dfe:dfe-application-invite": dict(pk=1),
+    "dfe:dfe-application-link": dict(pk=1),
+    "dfe:dfe-application-unlink": dict(pk=1),
+    "dfe:disagreement-acknowledge": dict(pk=1),
+    "dfe:application-remind": dict(pk=pk("accepted")),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
     # The DfE connection, its test and delivery partners (issue 21).
@@ -557,6 +563,14 @@ MATRIX: dict[str, Row] = {
     # ---- The DfE data exchange: changes owed to DfE ----
     "dfe:outgoing-list": MANAGERS_ONLY,  # dfe.exchange_with_dfe
     "dfe:outgoing-send-again": MANAGERS_POST,
+    # ---- DfE reconciliation: hub administrators and programme leads (dfe.exchange_with_dfe) ----
+    "dfe:reconciliation": MANAGERS_ONLY,
+    "dfe:sync-now": MANAGERS_POST,
+    "dfe:dfe-application-invite": MANAGERS_POST,
+    "dfe:dfe-application-link": MANAGERS_POST,
+    "dfe:dfe-application-unlink": MANAGERS_POST,
+    "dfe:disagreement-acknowledge": MANAGERS_POST,
+    "dfe:application-remind": MANAGERS_POST,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
     "account_signup": Row(public(SIGNED_IN=Redirect("home"))),

@@ -1,0 +1,620 @@
+"""Which of DfE's applications is which of the portal's, and where the two disagree.
+
+Matching (`dfe_applications_match`, after every pull): a DfE application already linked stays
+linked. Otherwise the portal looks among its own applications that a connection covers (its
+courses and DfE cohorts; sent, not drafts) for the same person, by TRN and email (the email
+must agree, case aside; the TRN must agree where both have one), then for the same course and
+cohort. Exactly one, not linked to another DfE application, and claimed by no other DfE
+application: linked. Anything else is not guessed: the DfE application stays unlinked with
+the reason (`DfeApplication.Match`) and the portal applications staff might link it to (same
+TRN or same email), for staff to link or invite by hand.
+
+Disagreements (`disagreements`): for a linked pair, funding eligibility (the portal's funding
+decision against DfE's eligible_for_funding), course, cohort, school (URN) and status. DfE's
+answer is kept beside the portal's and shown, never copied over it. Staff may acknowledge one;
+the acknowledgement holds while both sides say what they said then.
+
+The reconciliation page reads `reconciliation_buckets` (counts, and the linked rows split into
+matched and disagreeing), `dfe_only` and `portal_only` (querysets to page through) and their
+`*_extras` (what each row on a page needs, in a query or two whatever the page's length).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application
+from cohorts.academic_years import academic_year_label
+from cohorts.models import Cohort
+from npq_portal.emails import email_about_key, email_send_once
+from npq_portal.models import EmailDelivery
+from npq_portal.words import word
+
+from .models import Connection, DfeApplication
+
+logger = logging.getLogger(__name__)
+
+# DfE's registration service, as the reminder email links to it.
+DFE_REGISTRATION_URL = "https://register-national-professional-qualifications.education.gov.uk/"
+INVITE_EMAIL = "dfe_invite_to_apply"
+REMIND_EMAIL = "dfe_register_reminder"
+
+# Portal applications that are over without a place: no reminder to register with DfE.
+CLOSED = (
+    Application.Status.REJECTED,
+    Application.Status.WITHDRAWN,
+    Application.Status.SCHOOL_DECLINED,
+)
+
+
+# ---- What the connections cover -------------------------------------------------------------
+
+
+def _coverage() -> Q:
+    """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts."""
+    covered = Q(pk__in=[])
+    for connection in Connection.objects.switched_on().prefetch_related("programmes"):
+        programmes = [p.pk for p in connection.programmes.all() if p.course_identifier]
+        if programmes and connection.cohort_years:
+            covered |= Q(programme__in=programmes, academic_year__in=connection.cohort_years)
+    return covered
+
+
+def covered_applications() -> QuerySet[Application]:
+    """The portal's sent applications (not drafts) in cohorts a switched-on connection covers."""
+    cohorts = Cohort.objects.filter(_coverage())
+    return Application.objects.sent().filter(cohort__in=cohorts)
+
+
+# ---- Matching -----------------------------------------------------------------------------
+
+
+def _email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+def _same_person(record: DfeApplication, application: Application) -> bool:
+    """The email agrees (case aside), and the TRN too where both have one."""
+    email = _email(record.email)
+    if not email or email != _email(application.applicant.email):
+        return False
+    trn, portal_trn = record.trn.strip(), application.trn.strip()
+    return not (trn and portal_trn and trn != portal_trn)
+
+
+def _same_place(record: DfeApplication, application: Application) -> bool:
+    cohort = application.cohort
+    return (
+        cohort.programme.course_identifier == record.course_identifier
+        and cohort.academic_year == record.cohort_year
+    )
+
+
+@transaction.atomic
+def dfe_applications_match(*, connection: Connection) -> Counter:
+    """Link each of the connection's unlinked DfE applications to the portal's application it
+    is, where exactly one is (see the module docstring); say why for the others.
+
+    Returns how many ended each way: linked, and each `DfeApplication.Match`.
+    """
+    records = list(
+        DfeApplication.objects.select_for_update()
+        .filter(connection=connection, application__isnull=True)
+        .order_by("pk")
+    )
+    if not records:
+        return Counter()
+    applications = list(covered_applications().select_related("applicant", "cohort__programme"))
+    by_trn, by_email = defaultdict(list), defaultdict(list)
+    for application in applications:
+        if application.trn.strip():
+            by_trn[application.trn.strip()].append(application)
+        if _email(application.applicant.email):
+            by_email[_email(application.applicant.email)].append(application)
+    taken = set(
+        DfeApplication.objects.filter(application__isnull=False).values_list(
+            "application_id", flat=True
+        )
+    )
+
+    found: dict[int, list[Application]] = {}
+    for record in records:
+        same_trn = by_trn.get(record.trn.strip(), [])
+        near = {a.pk: a for a in same_trn + by_email.get(_email(record.email), [])}
+        record.candidate_ids = sorted(pk for pk in near if pk not in taken)
+        found[record.pk] = [
+            application
+            for application in near.values()
+            if _same_person(record, application) and _same_place(record, application)
+        ]
+    claimed = Counter(
+        found[record.pk][0].pk
+        for record in records
+        if len(found[record.pk]) == 1 and record.match_problem != DfeApplication.Match.UNLINKED
+    )
+
+    outcome = Counter()
+    now = timezone.now()
+    for record in records:
+        if record.match_problem == DfeApplication.Match.UNLINKED:
+            outcome[str(record.match_problem)] += 1
+            continue  # staff unlinked it: only staff link it again
+        same = found[record.pk]
+        if not same:
+            record.match_problem = DfeApplication.Match.NONE
+        elif len(same) > 1:
+            record.match_problem = DfeApplication.Match.AMBIGUOUS
+        elif same[0].pk in taken:
+            record.match_problem = DfeApplication.Match.TAKEN
+        elif claimed[same[0].pk] > 1:  # two of DfE's applications are this one portal one
+            record.match_problem = DfeApplication.Match.AMBIGUOUS
+        else:
+            record.application = same[0]
+            record.linked_at, record.linked_by, record.match_problem = now, None, ""
+            record.acknowledged = {}
+            outcome["linked"] += 1
+            continue
+        outcome[str(record.match_problem)] += 1
+    DfeApplication.objects.bulk_update(
+        records,
+        ["application", "linked_at", "linked_by", "match_problem", "candidate_ids", "acknowledged"],
+    )
+    logger.info("Matched DfE applications of connection %s: %s", connection.pk, dict(outcome))
+    return outcome
+
+
+@transaction.atomic
+def dfe_application_link(
+    *, dfe_application: DfeApplication, application: Application, by
+) -> DfeApplication:
+    """Link a DfE application to the portal's application staff chose.
+
+    Raises ValidationError if the portal application is not one the connections cover, or is
+    linked to another DfE application.
+    """
+    record = DfeApplication.objects.select_for_update().get(pk=dfe_application.pk)
+    if not covered_applications().filter(pk=application.pk).exists():
+        raise ValidationError(
+            "Choose a sent application for a course and cohort your DfE connection covers."
+        )
+    other = (
+        DfeApplication.objects.select_for_update()
+        .filter(application=application)
+        .exclude(pk=record.pk)
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            f"That application is linked to DfE's application for {other.full_name or 'someone'}"
+            "; unlink it there first."
+        )
+    record.application = application
+    record.linked_by, record.linked_at = by, timezone.now()
+    record.match_problem, record.acknowledged = "", {}
+    record.save(
+        update_fields=[
+            "application",
+            "linked_by",
+            "linked_at",
+            "match_problem",
+            "acknowledged",
+            "updated_at",
+        ]
+    )
+    return record
+
+
+@transaction.atomic
+def dfe_application_unlink(*, dfe_application: DfeApplication, by) -> DfeApplication:
+    """Unlink a DfE application from the portal's; the portal will not link it again by itself.
+
+    `linked_by` and `linked_at` then say who unlinked it, and when. Raises ValidationError if it
+    is not linked.
+    """
+    record = DfeApplication.objects.select_for_update().get(pk=dfe_application.pk)
+    if record.application_id is None:
+        raise ValidationError("This DfE application is not linked to a portal application.")
+    record.candidate_ids = sorted({*record.candidate_ids, record.application_id})
+    record.application = None
+    record.linked_by, record.linked_at = by, timezone.now()
+    record.match_problem, record.acknowledged = DfeApplication.Match.UNLINKED, {}
+    record.save(
+        update_fields=[
+            "application",
+            "linked_by",
+            "linked_at",
+            "match_problem",
+            "candidate_ids",
+            "acknowledged",
+            "updated_at",
+        ]
+    )
+    return record
+
+
+# ---- Disagreements ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One thing the portal and DfE say differently about a linked application, in words."""
+
+    kind: str
+    portal: str
+    dfe: str
+    acknowledged: dict | None = None
+
+    @property
+    def label(self) -> str:
+        return word("dfe_disagreement", self.kind)
+
+
+def _dfe_funding(record: DfeApplication) -> str:
+    if record.eligible_for_funding:
+        return "Eligible for funding"
+    reason = word("dfe_ineligible_reason", record.ineligible_for_funding_reason)
+    return f"Not eligible for funding: {reason}" if reason else "Not eligible for funding"
+
+
+def _expected_dfe_status(application: Application) -> str:
+    if application.status == Application.Status.ACCEPTED:
+        return DfeApplication.Status.ACCEPTED
+    if application.status in CLOSED:
+        return DfeApplication.Status.REJECTED
+    return DfeApplication.Status.PENDING
+
+
+def _dfe_status(record: DfeApplication) -> str:
+    status = record.get_status_display()
+    if record.reason_for_rejection:
+        status += f" ({word('dfe_rejection_reason', record.reason_for_rejection)})"
+    return status
+
+
+def disagreements(record: DfeApplication) -> list[Disagreement]:
+    """Where a linked DfE application and the portal's disagree, each with both sides in words.
+
+    Reads the portal application's cohort, programme, school and funding decision: select them
+    with the record. Nothing for an unlinked record.
+    """
+    application = record.application
+    if application is None:
+        return []
+    cohort = application.cohort
+    found = []
+    decision = application.funding_decision
+    if decision is not None and not decision.to_be_confirmed:
+        if decision.effective_funded != record.eligible_for_funding:
+            outcome = word("funding_outcome", decision.effective_status)
+            if outcome.lower() == "funded":
+                portal = outcome
+            else:
+                portal = f"{'Funded' if decision.effective_funded else 'Not funded'}: {outcome}"
+            found.append(("funding", portal, _dfe_funding(record)))
+    if cohort.programme.course_identifier != record.course_identifier:
+        found.append(
+            (
+                "course",
+                cohort.programme.name,
+                word("dfe_course", record.course_identifier),
+            )
+        )
+    if cohort.academic_year != record.cohort_year:
+        found.append(
+            (
+                "cohort",
+                f"{cohort.academic_year_label}, {cohort.name}",
+                academic_year_label(record.cohort_year),
+            )
+        )
+    school = application.school
+    if school is not None and school.urn and record.school_urn:
+        if str(school.urn) != record.school_urn.strip():
+            found.append(
+                ("school", f"{school.name} (URN {school.urn})", f"URN {record.school_urn}")
+            )
+    if _expected_dfe_status(application) != record.status:
+        found.append(("status", application.get_status_display(), _dfe_status(record)))
+
+    result = []
+    for kind, portal, dfe in found:
+        seen = record.acknowledged.get(kind)
+        still = seen if seen and seen.get("portal") == portal and seen.get("dfe") == dfe else None
+        result.append(Disagreement(kind, portal, dfe, still))
+    return result
+
+
+def open_disagreements(record: DfeApplication) -> list[Disagreement]:
+    """The disagreements staff have not acknowledged (or whose sides changed since)."""
+    return [found for found in disagreements(record) if found.acknowledged is None]
+
+
+@transaction.atomic
+def dfe_disagreement_acknowledge(*, dfe_application: DfeApplication, kind: str, by) -> Disagreement:
+    """Staff have seen this disagreement and keep both sides as they are (e.g. DfE will
+    correct its record). It shows again if either side changes.
+
+    Raises ValidationError if there is no such disagreement any more.
+    """
+    record = (
+        DfeApplication.objects.select_for_update(of=("self",))
+        .select_related(*LINKED_RELATED)
+        .get(pk=dfe_application.pk)
+    )
+    current = next((found for found in disagreements(record) if found.kind == kind), None)
+    if current is None:
+        raise ValidationError(
+            f"The portal and DfE agree on the {word('dfe_disagreement', kind).lower()} now; "
+            "there is nothing to acknowledge."
+        )
+    record.acknowledged = {
+        **record.acknowledged,
+        kind: {
+            "portal": current.portal,
+            "dfe": current.dfe,
+            "by": by.pk if by else None,
+            "at": timezone.now().isoformat(),
+        },
+    }
+    record.save(update_fields=["acknowledged", "updated_at"])
+    return Disagreement(current.kind, current.portal, current.dfe, record.acknowledged[kind])
+
+
+# ---- Emails: invite the DfE-only, remind the portal-only -----------------------------------
+
+
+def _sent(kind: str, about) -> EmailDelivery | None:
+    return (
+        EmailDelivery.objects.filter(
+            kind=kind, about=email_about_key(about), status=EmailDelivery.Status.SENT
+        )
+        .order_by("sent_at")
+        .first()
+    )
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%-d %B %Y")
+
+
+def dfe_application_invite(*, dfe_application: DfeApplication, by) -> EmailDelivery:
+    """Email someone registered with DfE, but not in the portal, a link to apply here.
+
+    Raises ValidationError if they are in the portal already, DfE has no email for them, they
+    were invited before, or no cohort of their course and DfE cohort takes applications.
+    """
+    record = dfe_application
+    if record.application_id is not None:
+        raise ValidationError("This DfE application is linked to a portal application already.")
+    if not record.email:
+        raise ValidationError("DfE has no email address for this applicant.")
+    earlier = _sent(INVITE_EMAIL, record)
+    if earlier is not None:
+        raise ValidationError(
+            f"{record.full_name or 'They'} were invited on {_when(earlier.sent_at)}."
+        )
+    cohorts = list(
+        Cohort.objects.accepting_applications()
+        .filter(
+            programme__course_identifier=record.course_identifier,
+            academic_year=record.cohort_year,
+        )
+        .select_related("programme")
+        .order_by("starts_on", "pk")
+    )
+    if not cohorts:
+        raise ValidationError(
+            f"No {word('dfe_course', record.course_identifier)} cohort in "
+            f"{academic_year_label(record.cohort_year)} is taking applications, so there is "
+            "nothing to invite them to yet."
+        )
+    if len(cohorts) == 1:
+        apply_url = reverse("applications:apply", kwargs={"cohort_pk": cohorts[0].pk})
+    else:  # the programme's page lists its cohorts, to choose one
+        apply_url = cohorts[0].programme.get_absolute_url()
+    delivery = email_send_once(
+        to=record.email,
+        kind=INVITE_EMAIL,
+        about=record,
+        context={
+            "full_name": record.full_name,
+            "programme": cohorts[0].programme,
+            "cohort": cohorts[0] if len(cohorts) == 1 else None,
+            "apply_url": settings.SITE_URL + apply_url,
+        },
+    )
+    logger.info(
+        "Invited DfE application %s to apply (by user %s)", record.pk, getattr(by, "pk", None)
+    )
+    return delivery
+
+
+def application_remind_to_register(*, application: Application, by) -> EmailDelivery:
+    """Email the teacher of a portal application DfE has not got, asking them to register
+    with DfE (their NPQ is funded and recorded only once they have). Sent once.
+
+    Raises ValidationError if DfE has their application, the connections do not cover it, it
+    is over, or they were reminded before.
+    """
+    application = (
+        covered_applications()
+        .select_related("applicant", "cohort__programme")
+        .filter(pk=application.pk)
+        .first()
+    )
+    if application is None:
+        raise ValidationError("Your DfE connection does not cover this application's cohort.")
+    if DfeApplication.objects.filter(application=application).exists():
+        raise ValidationError("DfE has this application already.")
+    if application.status in CLOSED:
+        raise ValidationError("This application has ended, so there is nothing to register.")
+    earlier = _sent(REMIND_EMAIL, application)
+    if earlier is not None:
+        raise ValidationError(f"The teacher was reminded on {_when(earlier.sent_at)}.")
+    delivery = email_send_once(
+        to=application.applicant.email,
+        kind=REMIND_EMAIL,
+        about=application,
+        context={
+            "applicant": application.applicant,
+            "application": application,
+            "programme": application.cohort.programme,
+            "cohort": application.cohort,
+        },
+    )
+    logger.info(
+        "Reminded application %s to register with DfE (by user %s)",
+        application.pk,
+        getattr(by, "pk", None),
+    )
+    return delivery
+
+
+# ---- The reconciliation page's reads -------------------------------------------------------
+
+BUCKETS = {
+    "matched": "Matched",
+    "dfe_only": "Only at DfE",
+    "portal_only": "Only in the portal",
+    "disagreements": "Disagreements",
+}
+LINKED_RELATED = (
+    "linked_by",
+    "application__applicant",
+    "application__cohort__programme",
+    "application__school",
+    "application__funding_decision",
+)
+
+
+@dataclass
+class LinkedRow:
+    record: DfeApplication
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    @property
+    def open(self) -> list[Disagreement]:
+        return [found for found in self.disagreements if found.acknowledged is None]
+
+
+def _dfe_filters(*, year: int | None, course: str) -> Q:
+    q = Q()
+    if year:
+        q &= Q(cohort_year=year)
+    if course:
+        q &= Q(course_identifier=course)
+    return q
+
+
+def _linked(*, year: int | None, course: str) -> tuple[list[LinkedRow], list[LinkedRow]]:
+    """Linked DfE applications, split into (agreeing, disagreeing): in two queries at most."""
+    records = (
+        DfeApplication.objects.filter(application__isnull=False)
+        .filter(_dfe_filters(year=year, course=course))
+        .select_related(*LINKED_RELATED)
+        .order_by("full_name", "pk")
+    )
+    agreeing, disagreeing = [], []
+    for record in records:
+        row = LinkedRow(record, disagreements(record))
+        (disagreeing if row.open else agreeing).append(row)
+    return agreeing, disagreeing
+
+
+def dfe_only(*, year: int | None = None, course: str = "") -> QuerySet[DfeApplication]:
+    """DfE's applications with no portal application linked, by name."""
+    return (
+        DfeApplication.objects.filter(application__isnull=True)
+        .filter(_dfe_filters(year=year, course=course))
+        .select_related("linked_by")
+        .order_by("full_name", "pk")
+    )
+
+
+def portal_only(*, year: int | None = None, course: str = "") -> QuerySet[Application]:
+    """The portal's covered applications, not over, that DfE has no application for."""
+    applications = covered_applications().exclude(status__in=CLOSED).filter(dfe__isnull=True)
+    if year:
+        applications = applications.filter(cohort__academic_year=year)
+    if course:
+        applications = applications.filter(cohort__programme__course_identifier=course)
+    return applications.select_related("applicant", "cohort__programme", "school").order_by(
+        "applicant__last_name", "applicant__first_name", "pk"
+    )
+
+
+@dataclass
+class Buckets:
+    counts: dict[str, int]
+    matched: list[LinkedRow]
+    disagreements: list[LinkedRow]
+
+
+def reconciliation_buckets(*, year: int | None = None, course: str = "") -> Buckets:
+    """How many applications are in each of the page's buckets, and the linked rows."""
+    agreeing, disagreeing = _linked(year=year, course=course)
+    counts = {
+        "matched": len(agreeing),
+        "dfe_only": dfe_only(year=year, course=course).count(),
+        "portal_only": portal_only(year=year, course=course).count(),
+        "disagreements": len(disagreeing),
+    }
+    return Buckets(counts=counts, matched=agreeing, disagreements=disagreeing)
+
+
+def dfe_only_extras(records: list[DfeApplication]) -> None:
+    """Give each of these DfE-only rows `candidates` (portal applications staff may link it
+    to) and `invited_at`: in two queries whatever the number of rows."""
+    ids = {pk for record in records for pk in record.candidate_ids}
+    candidates = (
+        covered_applications()
+        .filter(pk__in=ids, dfe__isnull=True)
+        .select_related("applicant", "cohort__programme")
+        .in_bulk()
+    )
+    sent = _sent_at(INVITE_EMAIL, records)
+    for record in records:
+        record.candidates = [candidates[pk] for pk in record.candidate_ids if pk in candidates]
+        record.invited_at = sent.get(email_about_key(record))
+
+
+def portal_only_extras(applications: list[Application]) -> None:
+    """Give each of these portal-only rows `reminded_at`, in one query."""
+    sent = _sent_at(REMIND_EMAIL, applications)
+    for application in applications:
+        application.reminded_at = sent.get(email_about_key(application))
+
+
+def _sent_at(kind: str, objects: list) -> dict:
+    keys = [email_about_key(obj) for obj in objects]
+    sent = {}
+    for about, at in (
+        EmailDelivery.objects.filter(kind=kind, about__in=keys, status=EmailDelivery.Status.SENT)
+        .order_by("sent_at")
+        .values_list("about", "sent_at")
+    ):
+        sent.setdefault(about, at)
+    return sent
+
+
+def reconciliation_filters() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """The DfE cohorts and courses the switched-on connections cover, for the page's filters."""
+    years, courses = set(), {}
+    for connection in Connection.objects.switched_on().prefetch_related("programmes"):
+        years |= set(connection.cohort_years)
+        for programme in connection.programmes.all():
+            if programme.course_identifier:
+                courses[programme.course_identifier] = programme.name
+    return (
+        [(year, academic_year_label(year)) for year in sorted(years, reverse=True)],
+        sorted(courses.items(), key=lambda item: item[1]),
+    )

@@ -1,0 +1,330 @@
+"""The reconciliation page: each bucket with its count, its actions (invite, remind, link,
+unlink, acknowledge, sync now), filters, words not codes, and queries that do not grow."""
+
+import uuid
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.tests.factories import bulk_applications
+from dfe.fake import FakeDfe
+from dfe.models import DfeApplication, Sync
+from npq_portal.models import EmailDelivery
+from npq_portal.roles import Role
+from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
+from npq_portal.tests.querycount import assert_queries_do_not_grow
+from npq_portal.tests.test_words import SNAKE_CASE, shown_text
+
+from .reconciling import PORTAL_NOW, SENIOR_LEADERSHIP, Hub, dfe_add, pull, transport
+from .test_reconcile import _decide_funding
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("dfe:reconciliation")
+
+
+@pytest.fixture(autouse=True)
+def _portal_clock():
+    with time_machine.travel(PORTAL_NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def hub():
+    return Hub()
+
+
+@pytest.fixture
+def staff(client):
+    person = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    sign_in(client, person)
+    return person
+
+
+class Scene:
+    """One application in each bucket, pulled from the fake through the real path."""
+
+    def __init__(self, hub: Hub):
+        fake = self.fake = FakeDfe()
+        self.matched = hub.application(email="matched@example.org", trn="1000001")
+        dfe_add(fake, self.matched, full_name="Mary Matched")
+        self.disagreeing = hub.application(email="dora@example.org", trn="1000002")
+        _decide_funding(self.disagreeing, funded=True, status="funded")
+        self.disagreeing_id = dfe_add(
+            fake, self.disagreeing, full_name="Dora Disagrees", eligible_for_funding=False
+        )
+        self.dfe_only_id = dfe_add(
+            fake,
+            email="olive@example.org",
+            teacher_reference_number="1000003",
+            full_name="Olive Onlyatdfe",
+            course_identifier=SENIOR_LEADERSHIP,
+        )
+        self.portal_only = hub.application(email="pat@example.org", trn="1000004")
+        pull(fake, hub.connection)
+
+
+@pytest.fixture
+def scene(hub):
+    return Scene(hub)
+
+
+def test_each_bucket_lists_its_applications_with_counts(client, staff, scene):
+    pages = {
+        show: client.get(PAGE, {"show": show}).content.decode()
+        for show in ("matched", "dfe_only", "portal_only", "disagreements")
+    }
+
+    assert "Matched (1)" in pages["matched"]
+    assert "Only at DfE (1)" in pages["matched"]
+    assert "Only in the portal (1)" in pages["matched"]
+    assert "Disagreements (1)" in pages["matched"]
+    assert "Mary Matched" in pages["matched"] and "Dora" not in pages["matched"]
+    assert "Olive Onlyatdfe" in pages["dfe_only"]
+    assert "No portal application from this person for this course and cohort" in pages["dfe_only"]
+    assert "pat@example.org" in pages["portal_only"]
+    assert "Remind them to register" in pages["portal_only"]
+    disagreements = pages["disagreements"]
+    assert "Dora Disagrees" in disagreements
+    assert "Funding eligibility" in disagreements
+    assert "<td>Funded</td>" in disagreements
+    assert "Not eligible for funding: Workplace not eligible" in disagreements
+    assert scene.disagreeing.get_absolute_url() in disagreements
+
+
+def test_the_page_opens_on_disagreements_and_filters_by_cohort_and_course(client, staff, scene):
+    page = client.get(PAGE).content.decode()
+    headship_only = client.get(PAGE, {"course": "npq-headship", "show": "dfe_only"})
+    unknown = client.get(PAGE, {"year": "1999", "course": "nonsense"})
+
+    assert "Dora Disagrees" in page
+    assert "Only at DfE (0)" in headship_only.content.decode()
+    assert "Olive" not in headship_only.content.decode()
+    assert "Only at DfE (1)" in unknown.content.decode()  # an unknown filter is no filter
+
+
+def test_the_page_shows_dfes_codes_in_words(client, staff, scene):
+    DfeApplication.objects.filter(dfe_id=scene.dfe_only_id).update(
+        status="rejected",
+        reason_for_rejection="other_application_in_this_cohort_accepted",
+        ineligible_for_funding_reason="previously-funded",
+        eligible_for_funding=False,
+    )
+
+    pages = [client.get(PAGE, {"show": show}).content.decode() for show in ("dfe_only", "matched")]
+
+    for page in pages:
+        assert not SNAKE_CASE.findall(shown_text(page))
+        assert SENIOR_LEADERSHIP not in shown_text(page)
+    assert "Funded before for this NPQ" in pages[0]
+    assert "NPQ in Senior Leadership" in pages[0]
+
+
+def test_someone_only_at_dfe_is_invited_to_apply_once(client, staff, scene, hub, mailoutbox):
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+    url = reverse("dfe:dfe-application-invite", args=[record.pk])
+
+    first = client.post(url, follow=True)
+    second = client.post(url, follow=True)
+
+    assert len(mailoutbox) == 1
+    (email,) = mailoutbox
+    assert email.to == ["olive@example.org"]
+    assert reverse("applications:apply", kwargs={"cohort_pk": hub.cohort.pk}) in email.body
+    assert "Olive Onlyatdfe has been invited to apply." in first.content.decode()
+    assert "were invited on" in second.content.decode()
+    page = client.get(PAGE, {"show": "dfe_only"}).content.decode()
+    assert "Invited " in page and "Invite them to apply" not in page
+
+
+def test_no_invitation_when_no_cohort_takes_applications(client, staff, scene, hub, mailoutbox):
+    hub.cohort.status = "draft"
+    hub.cohort.save()
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+
+    response = client.post(reverse("dfe:dfe-application-invite", args=[record.pk]), follow=True)
+
+    assert mailoutbox == []
+    assert "is taking applications, so there is nothing to invite them to yet" in (
+        response.content.decode()
+    )
+
+
+def test_a_portal_only_teacher_is_reminded_to_register_once(client, staff, scene, mailoutbox):
+    url = reverse("dfe:application-remind", args=[scene.portal_only.pk])
+
+    client.post(url)
+    second = client.post(url, follow=True)
+
+    assert len(mailoutbox) == 1
+    (email,) = mailoutbox
+    assert email.to == ["pat@example.org"]
+    assert "https://register-national-professional-qualifications.education.gov.uk/" in email.body
+    assert "The teacher was reminded on" in second.content.decode()
+    delivery = EmailDelivery.objects.get(kind="dfe_register_reminder")
+    page = client.get(PAGE, {"show": "portal_only"}).content.decode()
+    assert f"Reminded {timezone.localtime(delivery.sent_at):%-d %b %Y}" in page
+
+
+def test_no_reminder_for_an_application_dfe_has(client, staff, scene, mailoutbox):
+    response = client.post(reverse("dfe:application-remind", args=[scene.matched.pk]), follow=True)
+
+    assert mailoutbox == []
+    assert "DfE has this application already." in response.content.decode()
+
+
+def test_staff_link_a_dfe_only_application_to_a_candidate(client, staff, scene, hub):
+    applicant = scene.portal_only.applicant
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+    DfeApplication.objects.filter(pk=record.pk).update(candidate_ids=[scene.portal_only.pk])
+    page = client.get(PAGE, {"show": "dfe_only"}).content.decode()
+    assert applicant.email in page  # offered as a candidate
+
+    client.post(
+        reverse("dfe:dfe-application-link", args=[record.pk]),
+        {"application": scene.portal_only.pk},
+    )
+
+    record.refresh_from_db()
+    assert (record.application, record.linked_by) == (scene.portal_only, staff)
+    assert "Only at DfE (0)" in client.get(PAGE).content.decode()
+
+
+def test_linking_to_nothing_says_what_to_do(client, staff, scene):
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+
+    response = client.post(reverse("dfe:dfe-application-link", args=[record.pk]), follow=True)
+
+    assert "Choose the portal application it is." in response.content.decode()
+    record.refresh_from_db()
+    assert record.application is None
+
+
+def test_staff_unlink_and_acknowledge_from_the_page(client, staff, scene):
+    record = DfeApplication.objects.get(dfe_id=scene.disagreeing_id)
+
+    acknowledged = client.post(
+        reverse("dfe:disagreement-acknowledge", args=[record.pk]), {"kind": "funding"}, follow=True
+    )
+
+    assert "Funding eligibility: acknowledged" in acknowledged.content.decode()
+    assert "Disagreements (0)" in acknowledged.content.decode()
+    matched = client.get(PAGE, {"show": "matched"}).content.decode()
+    assert "Dora Disagrees" in matched and "Funding eligibility differs (acknowledged)" in matched
+
+    client.post(reverse("dfe:dfe-application-unlink", args=[record.pk]))
+
+    record.refresh_from_db()
+    assert record.application is None and record.match_problem == "unlinked"
+    assert "Unlinked by staff" in client.get(PAGE, {"show": "dfe_only"}).content.decode()
+
+
+def test_sync_now_pulls_from_dfe(
+    client, staff, hub, monkeypatch, django_capture_on_commit_callbacks
+):
+    fake = FakeDfe()
+    dfe_add(fake, email="new@example.org", full_name="Nina New")
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport(fake))
+
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox hands it on at commit
+        response = client.post(reverse("dfe:sync-now"), follow=True)
+
+    assert "Pulling from DfE now" in response.content.decode()
+    assert Sync.objects.filter(succeeded=True).count() == 2
+    assert "Nina New" in client.get(PAGE, {"show": "dfe_only"}).content.decode()
+
+
+def test_sync_now_without_a_connection_says_so(client, staff):
+    response = client.post(reverse("dfe:sync-now"), follow=True)
+
+    assert "Set up and switch on a DfE connection first." in response.content.decode()
+    assert not Sync.objects.exists()
+
+
+def test_a_failed_pull_shows_dfes_error_on_the_page(client, staff, hub):
+    Sync.objects.create(
+        connection=hub.connection,
+        kind=Sync.Kind.APPLICATIONS,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        succeeded=False,
+        error="DfE did not accept the portal's API token (HTTP Token: Access denied).",
+    )
+
+    page = client.get(PAGE).content.decode()
+
+    assert "Failed:</span> DfE did not accept the portal&#x27;s API token" in page
+
+
+# ---- Queries do not grow with rows ---------------------------------------------------------
+
+
+def _dfe_rows(hub, count, **fields):
+    DfeApplication.objects.bulk_create(
+        DfeApplication(
+            connection=hub.connection,
+            dfe_id=uuid.uuid4(),
+            participant_id=uuid.uuid4(),
+            course_identifier=SENIOR_LEADERSHIP,
+            cohort_year=2025,
+            status="pending",
+            email=f"dfe{n}@example.org",
+            full_name=f"Dfe Person {n:04d}",
+            dfe_updated_at=timezone.now(),
+            **fields,
+        )
+        for n in range(count)
+    )
+
+
+def test_the_dfe_only_bucket_makes_the_same_queries_for_many_rows(client, staff, hub):
+    candidate = hub.application()
+
+    assert_queries_do_not_grow(
+        client,
+        PAGE + "?show=dfe_only",
+        lambda count: _dfe_rows(hub, count, candidate_ids=[candidate.pk]),
+    )
+
+
+def test_the_portal_only_bucket_makes_the_same_queries_for_many_rows(client, staff, hub):
+    assert_queries_do_not_grow(
+        client,
+        PAGE + "?show=portal_only",
+        lambda count: bulk_applications(count, cohort=hub.cohort, status="school_approved"),
+    )
+
+
+@pytest.mark.parametrize("show", ["matched", "disagreements"])
+def test_the_linked_buckets_make_the_same_queries_for_many_rows(client, staff, hub, show):
+    def add_rows(count):
+        applications = bulk_applications(
+            count,
+            cohort=hub.cohort,
+            status="accepted" if show == "matched" else "school_approved",
+        )
+        DfeApplication.objects.bulk_create(
+            DfeApplication(
+                connection=hub.connection,
+                dfe_id=uuid.uuid4(),
+                participant_id=uuid.uuid4(),
+                course_identifier=SENIOR_LEADERSHIP,
+                cohort_year=2025,
+                status="accepted",
+                full_name=f"Linked {application.pk}",
+                dfe_updated_at=timezone.now(),
+                application=application,
+                linked_by=person,  # each linked by hand, by someone else
+            )
+            for application, person in zip(applications, bulk(UserFactory, count), strict=True)
+        )
+
+    assert_queries_do_not_grow(client, PAGE + f"?show={show}", add_rows)
+
+
+def test_only_staff_who_exchange_with_dfe_may_open_the_page(client):
+    sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
+
+    assert client.get(PAGE).status_code == 403

@@ -1,0 +1,192 @@
+"""The reconciliation page: DfE's applications beside the portal's, and what staff do about
+each difference (invite, remind, link, unlink, acknowledge), and "Sync now"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import TemplateView
+
+from applications.models import Application
+from npq_portal.outbox import outbox_enqueue
+
+from ..forms import DfeApplicationLinkForm, DisagreementAcknowledgeForm
+from ..models import Connection, DfeApplication, Sync
+from ..reconcile import (
+    BUCKETS,
+    application_remind_to_register,
+    dfe_application_invite,
+    dfe_application_link,
+    dfe_application_unlink,
+    dfe_disagreement_acknowledge,
+    dfe_only,
+    dfe_only_extras,
+    portal_only,
+    portal_only_extras,
+    reconciliation_buckets,
+    reconciliation_filters,
+)
+from ..tasks import sync_all_task
+
+PERMISSION = "dfe.exchange_with_dfe"
+
+
+class ReconciliationView(PermissionRequiredMixin, TemplateView):
+    """DfE's applications and the portal's in four buckets (matched, only at DfE, only in the
+    portal, disagreeing), filtered by DfE cohort and course, one bucket a page at a time."""
+
+    permission_required = PERMISSION
+    template_name = "dfe/reconciliation.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        years, courses = reconciliation_filters()
+        year = self.request.GET.get("year", "")
+        year = int(year) if year in {str(value) for value, _ in years} else None
+        course = self.request.GET.get("course", "")
+        course = course if course in dict(courses) else ""
+        show = self.request.GET.get("show", "")
+        show = show if show in BUCKETS else "disagreements"
+
+        buckets = reconciliation_buckets(year=year, course=course)
+        rows = {
+            "matched": buckets.matched,
+            "disagreements": buckets.disagreements,
+            "dfe_only": dfe_only(year=year, course=course),
+            "portal_only": portal_only(year=year, course=course),
+        }[show]
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        if show == "dfe_only":
+            dfe_only_extras(page.object_list)
+        elif show == "portal_only":
+            portal_only_extras(page.object_list)
+        connections = list(Connection.objects.switched_on())
+        return super().get_context_data(
+            show=show,
+            tabs=[(key, label, buckets.counts[key]) for key, label in BUCKETS.items()],
+            filters={"year": year, "course": course},
+            years=years,
+            courses=courses,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            rows=page.object_list,
+            connections=connections,
+            syncs=list(
+                Sync.objects.filter(connection__in=connections).select_related("connection")[:6]
+            ),
+            **kwargs,
+        )
+
+
+class _ActionView(PermissionRequiredMixin, View):
+    """A POST on one record from the reconciliation page, then back to the page as it was."""
+
+    permission_required = PERMISSION
+    http_method_names = ["post"]
+
+    def records(self):
+        return DfeApplication.objects.all()
+
+    def act(self, record) -> str:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        record = get_object_or_404(self.records(), pk=pk)
+        try:
+            done = self.act(record)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done)
+        return redirect(_back(request))
+
+
+def _back(request) -> str:
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return reverse("dfe:reconciliation")
+
+
+class DfeApplicationInviteView(_ActionView):
+    """Email someone registered with DfE, not in the portal, a link to apply."""
+
+    def act(self, record) -> str:
+        dfe_application_invite(dfe_application=record, by=self.request.user)
+        return f"{record.full_name or 'The applicant'} has been invited to apply."
+
+
+class DfeApplicationLinkView(_ActionView):
+    """Link a DfE application to the portal application staff chose among its candidates."""
+
+    def act(self, record) -> str:
+        form = DfeApplicationLinkForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose the portal application it is.")
+        application = Application.objects.for_user(self.request.user).filter(
+            pk=form.cleaned_data["application"]
+        )
+        if not application.exists():
+            raise ValidationError("Choose the portal application it is.")
+        dfe_application_link(
+            dfe_application=record, application=application.get(), by=self.request.user
+        )
+        return f"DfE's application for {record.full_name or 'them'} is linked."
+
+
+class DfeApplicationUnlinkView(_ActionView):
+    """Unlink a DfE application from the portal's (the portal will not link it again)."""
+
+    def act(self, record) -> str:
+        dfe_application_unlink(dfe_application=record, by=self.request.user)
+        return f"DfE's application for {record.full_name or 'them'} is unlinked."
+
+
+class DisagreementAcknowledgeView(_ActionView):
+    """Staff have seen one disagreement and leave both sides as they are."""
+
+    def act(self, record) -> str:
+        form = DisagreementAcknowledgeForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose what to acknowledge.")
+        found = dfe_disagreement_acknowledge(
+            dfe_application=record, kind=form.cleaned_data["kind"], by=self.request.user
+        )
+        return f"{found.label}: acknowledged for {record.full_name or 'them'}."
+
+
+class ApplicationRemindView(_ActionView):
+    """Remind the teacher of a portal application DfE has not got to register with DfE."""
+
+    def records(self):
+        return Application.objects.for_user(self.request.user).select_related("applicant")
+
+    def act(self, record) -> str:
+        application_remind_to_register(application=record, by=self.request.user)
+        return f"{record.applicant.get_full_name()} has been reminded to register with DfE."
+
+
+class SyncNowView(PermissionRequiredMixin, View):
+    """Pull from DfE now, in the background, rather than at the next scheduled pull."""
+
+    permission_required = PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if not Connection.objects.switched_on().exists():
+            messages.error(request, "Set up and switch on a DfE connection first.")
+            return redirect(_back(request))
+        with transaction.atomic():
+            outbox_enqueue(sync_all_task)
+        messages.success(
+            request, "Pulling from DfE now. It takes a minute or two; reload the page to see it."
+        )
+        return redirect(_back(request))
