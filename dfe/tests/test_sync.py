@@ -182,7 +182,7 @@ def test_a_participants_training_status_lands_on_their_application(connection):
 
     syncs = pull(fake, connection)
 
-    assert [sync.succeeded for sync in syncs] == [True, True]
+    assert [sync.succeeded for sync in syncs] == [True, True, True, True]
     record = DfeApplication.objects.get(dfe_id=dfe_id)
     assert record.training_status == "deferred"
     assert record.schedule_identifier == "npq-leadership-autumn"
@@ -306,7 +306,11 @@ def test_a_failed_pull_is_recorded_in_words_and_the_other_kinds_still_run(connec
 
     syncs = sync_run(connection=connection, transport=httpx.MockTransport(answer))
 
-    failed, succeeded = syncs
+    failed, succeeded, *others = syncs
+    assert [(sync.kind, sync.succeeded) for sync in others] == [
+        (Sync.Kind.DECLARATIONS, True),
+        (Sync.Kind.STATEMENTS, True),
+    ]
     assert (failed.kind, failed.succeeded) == (Sync.Kind.APPLICATIONS, False)
     assert failed.error == (
         "DfE did not accept the portal's API token (HTTP Token: Access denied). "
@@ -327,7 +331,7 @@ def test_a_connection_whose_token_cannot_be_used_records_why(connection):
 
     syncs = sync_run(connection=connection, transport=transport(FakeDfe()))
 
-    assert [sync.succeeded for sync in syncs] == [False, False]
+    assert [sync.succeeded for sync in syncs] == [False, False, False, False]
     assert "has no token it can use" in syncs[0].error
 
 
@@ -375,7 +379,7 @@ def test_a_pull_left_running_by_a_dead_worker_does_not_block_for_ever(connection
     assert fake.calls == []
 
     with time_machine.travel(PORTAL_NOW + timedelta(hours=1), tick=True):
-        assert len(pull(fake, connection)) == 2
+        assert len(pull(fake, connection)) == len(PULLS)
 
 
 @pytest.mark.django_db(transaction=True)
