@@ -232,7 +232,7 @@ def test_sync_now_pulls_from_dfe(
         response = client.post(reverse("dfe:sync-now"), follow=True)
 
     assert "Pulling from DfE now" in response.content.decode()
-    assert Sync.objects.filter(succeeded=True).count() == len(Sync.Kind) - 1  # not partners
+    assert Sync.objects.filter(succeeded=True).count() == 4  # applications to statements
     assert "Nina New" in client.get(PAGE, {"show": "dfe_only"}).content.decode()
 
 
