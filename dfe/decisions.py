@@ -15,7 +15,6 @@ copy of DfE's records (`DfeApplication`).
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 
 from django.db import transaction
@@ -68,28 +67,19 @@ WITHDRAWAL_REASONS: dict[str, str] = {
     EnrolmentEvent.WithdrawalReason.OTHER: "other",
 }
 
-# A deferral's reason is staff's own words; DfE takes one of five codes. The first pattern found
-# in the words decides; none found is DfE's "other".
-DEFERRAL_REASONS: tuple[tuple[str, re.Pattern], ...] = (
-    ("bereavement", re.compile(r"\b(bereave\w*|death|died|funeral|passed away)\b", re.I)),
-    (
-        "parental-leave",
-        re.compile(r"\b(maternity|paternity|parental|adoption|baby|pregnan\w*)\b", re.I),
-    ),
-    (
-        "long-term-sickness",
-        re.compile(r"\b(sick\w*|ill|illness|health|medical|surgery|operation)\b", re.I),
-    ),
-    ("career-break", re.compile(r"\b(career[- ]break|sabbatical)\b", re.I)),
-)
+# The portal's deferral reasons (EnrolmentEvent.DeferralReason) as DfE's five codes.
+DEFERRAL_REASONS: dict[str, str] = {
+    EnrolmentEvent.DeferralReason.BEREAVEMENT: "bereavement",
+    EnrolmentEvent.DeferralReason.LONG_TERM_SICKNESS: "long-term-sickness",
+    EnrolmentEvent.DeferralReason.PARENTAL_LEAVE: "parental-leave",
+    EnrolmentEvent.DeferralReason.CAREER_BREAK: "career-break",
+    EnrolmentEvent.DeferralReason.OTHER: "other",
+}
 
 
 def deferral_reason_code(reason: str) -> str:
-    """DfE's deferral code for staff's reason in words ("other" when none fits)."""
-    for code, pattern in DEFERRAL_REASONS:
-        if pattern.search(reason or ""):
-            return code
-    return "other"
+    """DfE's deferral code for the portal's reason ("other" for one given before the list)."""
+    return DEFERRAL_REASONS.get(reason, "other")
 
 
 def dfe_schedule_for(*, course_identifier: str, starts_on: date) -> str | None:

@@ -135,6 +135,15 @@ class EnrolmentEvent(models.Model):
         PROGRAMME_NOT_RIGHT = "programme_not_right", "The programme was not right for them"
         OTHER = "other", "Other"
 
+    class DeferralReason(models.TextChoices):
+        """Why a place is paused: DfE's own five reasons for a deferral, in words."""
+
+        BEREAVEMENT = "bereavement", "Bereavement"
+        LONG_TERM_SICKNESS = "long_term_sickness", "Long-term sickness"
+        PARENTAL_LEAVE = "parental_leave", "Parental leave"
+        CAREER_BREAK = "career_break", "Career break"
+        OTHER = "other", "Other"
+
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, choices=Enrolment.Status)
     to_status = models.CharField(max_length=20, choices=Enrolment.Status)
@@ -149,6 +158,17 @@ class EnrolmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_in_words(self) -> str:
+        """The reason as staff read it: a withdrawal's or deferral's from its list, else as typed."""
+        reasons = {
+            Enrolment.Status.WITHDRAWN: self.WithdrawalReason,
+            Enrolment.Status.DEFERRED: self.DeferralReason,
+        }.get(self.to_status)
+        if reasons is not None and self.reason in reasons.values:
+            return reasons(self.reason).label
+        return self.reason
 
 
 class Attendance(models.Model):

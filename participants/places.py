@@ -49,6 +49,7 @@ class EnrolmentPlaces:
         context = {
             "enrolments": enrolments,
             "withdrawal_reasons": EnrolmentEvent.WithdrawalReason.choices,
+            "deferral_reasons": EnrolmentEvent.DeferralReason.choices,
         }
         if user.has_perm("applications.decide_application"):
             current = [e for e in enrolments if e.status in {"active", "deferred"}]

@@ -139,8 +139,9 @@ ENROLMENT_MOVES = {
 def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "") -> Enrolment:
     """Defer, resume, withdraw or complete a place, recording who, when and why.
 
-    Raises ValidationError for a move its status does not allow, or a withdrawal without one
-    of the fixed reasons. A withdrawal frees the place for the waiting list.
+    Raises ValidationError for a move its status does not allow, or a withdrawal or deferral
+    without one of its fixed reasons (DfE is told which). A withdrawal frees the place for the
+    waiting list.
     """
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if to not in ENROLMENT_MOVES[enrolment.status]:
@@ -150,6 +151,8 @@ def enrolment_change(*, enrolment: Enrolment, to: str, by: User, reason: str = "
         )
     if to == Enrolment.Status.WITHDRAWN and reason not in EnrolmentEvent.WithdrawalReason.values:
         raise ValidationError("Choose why they are withdrawing from the list.")
+    if to == Enrolment.Status.DEFERRED and reason not in EnrolmentEvent.DeferralReason.values:
+        raise ValidationError("Choose why the place is deferred from the list.")
     cohort = Cohort.objects.select_for_update(no_key=True).get(pk=enrolment.cohort_id)
     enrolment = _enrolment_move(enrolment, to=to, by=by, reason=reason)
     if to == Enrolment.Status.WITHDRAWN:

@@ -2,6 +2,7 @@ import datetime
 import io
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -146,8 +147,9 @@ def test_place_changes_allowed_and_refused(staff, start, to, allowed):
     enrolment = application_accept(application=_application(A.SCHOOL_APPROVED), by=staff)
     Enrolment.objects.filter(pk=enrolment.pk).update(status=start)
 
+    reason = "career_break" if to == E.DEFERRED else ""
     if allowed:
-        enrolment = enrolment_change(enrolment=enrolment, to=to, by=staff)
+        enrolment = enrolment_change(enrolment=enrolment, to=to, by=staff, reason=reason)
         assert enrolment.status == to
         assert enrolment.events.last().by == staff
     else:
@@ -323,7 +325,7 @@ def test_after_a_transfer_the_email_describes_the_place_that_changed(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        enrolment_change(enrolment=moved, to=E.DEFERRED, by=staff)
+        enrolment_change(enrolment=moved, to=E.DEFERRED, by=staff, reason="parental_leave")
 
     (message,) = mailoutbox
     assert "is now deferred" in message.body
@@ -578,7 +580,7 @@ def test_deferring_resuming_and_withdrawing_each_send_their_signal(staff):
         signal.connect(receiver, weak=False, dispatch_uid=f"test.{id(receiver)}")
     enrolment = EnrolmentFactory()
     try:
-        enrolment_change(enrolment=enrolment, to=E.DEFERRED, by=staff, reason="Maternity leave")
+        enrolment_change(enrolment=enrolment, to=E.DEFERRED, by=staff, reason="parental_leave")
         enrolment_change(enrolment=enrolment, to=E.ACTIVE, by=staff)
         enrolment_change(enrolment=enrolment, to=E.WITHDRAWN, by=staff, reason="workload")
     finally:
@@ -586,7 +588,37 @@ def test_deferring_resuming_and_withdrawing_each_send_their_signal(staff):
             signal.disconnect(dispatch_uid=f"test.{id(receiver)}")
 
     assert sent == [
-        ("deferred", enrolment.pk, "Maternity leave"),
+        ("deferred", enrolment.pk, "parental_leave"),
         ("resumed", enrolment.pk, None),
         ("withdrawn", enrolment.pk, "workload"),
     ]
+
+
+def test_a_deferral_needs_one_of_the_listed_reasons_and_shows_it_in_words(
+    client, staff, django_capture_on_commit_callbacks
+):
+    """DfE takes one of five reasons for a deferral, so staff choose one; nothing changes
+    without it, and the place's history says it in words."""
+    enrolment = application_accept(application=_application(A.SCHOOL_APPROVED), by=staff)
+
+    for reason in ("", "Maternity leave"):
+        with pytest.raises(ValidationError, match="Choose why the place is deferred"):
+            enrolment_change(enrolment=enrolment, to=E.DEFERRED, by=staff, reason=reason)
+    enrolment.refresh_from_db()
+    assert enrolment.status == E.ACTIVE
+
+    sign_in(client, staff)
+    page = client.get(enrolment.application.get_absolute_url()).content.decode()
+    assert 'name="to" value="deferred"' in page and "Long-term sickness" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("participants:enrolment-change", args=[enrolment.pk]),
+            {"to": "deferred", "reason": "long_term_sickness"},
+        )
+    enrolment.refresh_from_db()
+    assert enrolment.status == E.DEFERRED
+    page = client.get(enrolment.application.get_absolute_url()).content.decode()
+    assert "Deferred by" in page and ": Long-term sickness" in page
+    assert "long_term_sickness" not in page.split("<select")[0]  # the history, before any form
+    (message,) = [m for m in mail.outbox if "is now deferred" in m.body]
+    assert "Long-term sickness" in message.body and "long_term_sickness" not in message.body

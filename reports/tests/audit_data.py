@@ -69,7 +69,7 @@ def every_kind_of_change(*, admin: User) -> dict:
     register_take(session=past, marks={place.pk: "present"}, by=admin, reason="Signed in late")
     made["attendance"] = past
     enrolment_change(
-        enrolment=place, to=Enrolment.Status.DEFERRED, by=admin, reason="Maternity leave"
+        enrolment=place, to=Enrolment.Status.DEFERRED, by=admin, reason="parental_leave"
     )
     made["places"] = place
 

@@ -80,7 +80,7 @@ def _cohort_under_way():
     register_take(session=first, marks={places[n].pk: m for n, m in marks.items()}, by=None)
     marks = {"Siobhán": "present", "Tom": "absent", "Ada": "excused", "Dan": "present"}
     register_take(session=second, marks={places[n].pk: m for n, m in marks.items()}, by=None)
-    enrolment_change(enrolment=places["Dan"], to="deferred", by=StaffUserFactory())
+    enrolment_change(enrolment=places["Dan"], to="deferred", by=StaffUserFactory(), reason="other")
     released_outcome(places["Ada"], "failed", now - datetime.timedelta(days=1))
     return cohort, school, places, first
 

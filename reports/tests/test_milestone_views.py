@@ -200,7 +200,7 @@ def _places(count):
         finish_phase(place, window, "study", at(2027, 10, 20))
     released_outcome(places[0], "passed", at(2027, 11, 20))
     with time_machine.travel(at(2027, 11, 25)):
-        enrolment_change(enrolment=places[-1], to="deferred", by=StaffUserFactory())
+        enrolment_change(enrolment=places[-1], to="deferred", by=StaffUserFactory(), reason="other")
     return places
 
 
