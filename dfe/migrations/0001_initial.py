@@ -7,647 +7,225 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("applications", "0003_work_groups"),
-        ("participants", "0018_school_place_event_staff_note"),
-        ("programmes", "0009_work_group_defaults"),
+        ('applications', '0003_work_groups'),
+        ('participants', '0018_school_place_event_staff_note'),
+        ('programmes', '0009_work_group_defaults'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ParticipantIdChange",
+            name='ParticipantIdChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("from_participant_id", models.UUIDField(unique=True)),
-                ("to_participant_id", models.UUIDField()),
-                ("changed_at", models.DateTimeField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('from_participant_id', models.UUIDField(unique=True)),
+                ('to_participant_id', models.UUIDField()),
+                ('changed_at', models.DateTimeField()),
             ],
             options={
-                "ordering": ["-changed_at"],
+                'ordering': ['-changed_at'],
             },
         ),
         migrations.CreateModel(
-            name="Connection",
+            name='Connection',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="e.g. Ambition Institute.",
-                        max_length=200,
-                        unique=True,
-                        verbose_name="lead provider",
-                    ),
-                ),
-                (
-                    "base_url",
-                    models.URLField(
-                        default="https://sandbox.register-npq.education.gov.uk",
-                        help_text="DfE's sandbox while you try it out; production once DfE gives you its token.",
-                        verbose_name="API address",
-                    ),
-                ),
-                ("token_encrypted", models.TextField(blank=True, editable=False)),
-                (
-                    "token_env_var",
-                    models.CharField(
-                        blank=True,
-                        help_text="The name of an environment variable holding the token, instead of storing it.",
-                        max_length=100,
-                        verbose_name="token from the environment",
-                    ),
-                ),
-                (
-                    "enabled",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Nothing is pulled from or sent to DfE until the connection is switched on.",
-                        verbose_name="switched on",
-                    ),
-                ),
-                (
-                    "cohort_years",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="The DfE cohorts (start years, e.g. 2025) this lead provider funds here.",
-                        verbose_name="DfE cohorts",
-                    ),
-                ),
-                ("tested_at", models.DateTimeField(blank=True, null=True)),
-                ("test_message", models.CharField(blank=True, max_length=500)),
-                ("test_ok", models.BooleanField(null=True)),
-                (
-                    "syncing_until",
-                    models.DateTimeField(
-                        blank=True,
-                        editable=False,
-                        help_text="A pull is running until then (or until it ends): one pull at a time.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "programmes",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The NPQs (DfE courses) delivered for this lead provider.",
-                        related_name="dfe_connections",
-                        to="programmes.programme",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(help_text='e.g. Ambition Institute.', max_length=200, unique=True, verbose_name='lead provider')),
+                ('base_url', models.URLField(default='https://sandbox.register-npq.education.gov.uk', help_text="DfE's sandbox while you try it out; production once DfE gives you its token.", verbose_name='API address')),
+                ('token_encrypted', models.TextField(blank=True, editable=False)),
+                ('token_env_var', models.CharField(blank=True, help_text='The name of an environment variable holding the token, instead of storing it.', max_length=100, verbose_name='token from the environment')),
+                ('enabled', models.BooleanField(default=False, help_text='Nothing is pulled from or sent to DfE until the connection is switched on.', verbose_name='switched on')),
+                ('cohort_years', models.JSONField(blank=True, default=list, help_text='The DfE cohorts (start years, e.g. 2025) this lead provider funds here.', verbose_name='DfE cohorts')),
+                ('tested_at', models.DateTimeField(blank=True, null=True)),
+                ('test_message', models.CharField(blank=True, max_length=500)),
+                ('test_ok', models.BooleanField(null=True)),
+                ('syncing_until', models.DateTimeField(blank=True, editable=False, help_text='A pull is running until then (or until it ends): one pull at a time.', null=True)),
+                ('programmes', models.ManyToManyField(blank=True, help_text='The NPQs (DfE courses) delivered for this lead provider.', related_name='dfe_connections', to='programmes.programme')),
             ],
             options={
-                "ordering": ["name"],
-                "permissions": [
-                    ("manage_dfe_connection", "Can set up the connection to DfE"),
-                    (
-                        "exchange_with_dfe",
-                        "Can reconcile with DfE and send DfE decisions and claims",
-                    ),
-                ],
+                'ordering': ['name'],
+                'permissions': [('manage_dfe_connection', 'Can set up the connection to DfE'), ('exchange_with_dfe', 'Can reconcile with DfE and send DfE decisions and claims')],
             },
         ),
         migrations.CreateModel(
-            name="Call",
+            name='Call',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(db_index=True)),
-                ("method", models.CharField(max_length=6)),
-                ("path", models.CharField(help_text="Its only ids are DfE's.", max_length=300)),
-                (
-                    "query",
-                    models.CharField(blank=True, help_text="Filters and page.", max_length=300),
-                ),
-                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
-                (
-                    "failure",
-                    models.CharField(
-                        blank=True,
-                        help_text="timeout or unreachable, when DfE did not answer.",
-                        max_length=20,
-                    ),
-                ),
-                ("duration_ms", models.PositiveIntegerField()),
-                ("attempt", models.PositiveSmallIntegerField(default=1)),
-                ("error", models.TextField(blank=True, help_text="DfE's error, in words.")),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="calls",
-                        to="dfe.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(db_index=True)),
+                ('method', models.CharField(max_length=6)),
+                ('path', models.CharField(help_text="Its only ids are DfE's.", max_length=300)),
+                ('query', models.CharField(blank=True, help_text='Filters and page.', max_length=300)),
+                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('failure', models.CharField(blank=True, help_text='timeout or unreachable, when DfE did not answer.', max_length=20)),
+                ('duration_ms', models.PositiveIntegerField()),
+                ('attempt', models.PositiveSmallIntegerField(default=1)),
+                ('error', models.TextField(blank=True, help_text="DfE's error, in words.")),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='dfe.connection')),
             ],
             options={
-                "ordering": ["-at", "-pk"],
+                'ordering': ['-at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="DfeApplication",
+            name='DfeApplication',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("dfe_id", models.UUIDField(unique=True, verbose_name="DfE application id")),
-                (
-                    "participant_id",
-                    models.UUIDField(db_index=True, verbose_name="DfE participant id"),
-                ),
-                ("course_identifier", models.CharField(max_length=100)),
-                ("cohort_year", models.PositiveSmallIntegerField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("accepted", "Accepted"),
-                            ("rejected", "Rejected"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("reason_for_rejection", models.CharField(blank=True, max_length=100)),
-                ("schedule_identifier", models.CharField(blank=True, max_length=100)),
-                ("funded_place", models.BooleanField(null=True)),
-                ("eligible_for_funding", models.BooleanField(default=False)),
-                ("ineligible_for_funding_reason", models.CharField(blank=True, max_length=100)),
-                ("teacher_catchment", models.BooleanField(null=True)),
-                ("trn", models.CharField(blank=True, max_length=20, verbose_name="TRN")),
-                ("email", models.EmailField(blank=True, max_length=254)),
-                ("full_name", models.CharField(blank=True, max_length=300)),
-                (
-                    "school_urn",
-                    models.CharField(blank=True, max_length=20, verbose_name="school URN"),
-                ),
-                (
-                    "training_status",
-                    models.CharField(
-                        blank=True,
-                        help_text="active, deferred or withdrawn, from the participant.",
-                        max_length=20,
-                    ),
-                ),
-                ("dfe_updated_at", models.DateTimeField()),
-                (
-                    "linked_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="When it was last linked, or unlinked by hand.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "match_problem",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            (
-                                "none",
-                                "No portal application from this person for this course and cohort",
-                            ),
-                            ("ambiguous", "More than one portal application could be this one"),
-                            (
-                                "taken",
-                                "Its portal application is linked to another DfE application",
-                            ),
-                            ("unlinked", "Unlinked by staff"),
-                        ],
-                        help_text="Why it is not linked, if it is not.",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "candidate_ids",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Portal applications (ids) staff might link it to: the same TRN or email.",
-                    ),
-                ),
-                (
-                    "acknowledged",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text="Disagreements staff acknowledged, by kind, with both sides' values then: {kind: {portal, dfe, by, at}}. A change on either side raises it again.",
-                    ),
-                ),
-                (
-                    "application",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="dfe",
-                        to="applications.application",
-                    ),
-                ),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="applications",
-                        to="dfe.connection",
-                    ),
-                ),
-                (
-                    "linked_by",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Who last linked or unlinked it by hand; empty when the portal matched it.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('dfe_id', models.UUIDField(unique=True, verbose_name='DfE application id')),
+                ('participant_id', models.UUIDField(db_index=True, verbose_name='DfE participant id')),
+                ('course_identifier', models.CharField(max_length=100)),
+                ('cohort_year', models.PositiveSmallIntegerField()),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], max_length=20)),
+                ('reason_for_rejection', models.CharField(blank=True, max_length=100)),
+                ('schedule_identifier', models.CharField(blank=True, max_length=100)),
+                ('funded_place', models.BooleanField(null=True)),
+                ('eligible_for_funding', models.BooleanField(default=False)),
+                ('ineligible_for_funding_reason', models.CharField(blank=True, max_length=100)),
+                ('teacher_catchment', models.BooleanField(null=True)),
+                ('trn', models.CharField(blank=True, max_length=20, verbose_name='TRN')),
+                ('email', models.EmailField(blank=True, max_length=254)),
+                ('full_name', models.CharField(blank=True, max_length=300)),
+                ('school_urn', models.CharField(blank=True, max_length=20, verbose_name='school URN')),
+                ('training_status', models.CharField(blank=True, help_text='active, deferred or withdrawn, from the participant.', max_length=20)),
+                ('dfe_updated_at', models.DateTimeField()),
+                ('linked_at', models.DateTimeField(blank=True, help_text='When it was last linked, or unlinked by hand.', null=True)),
+                ('match_problem', models.CharField(blank=True, choices=[('none', 'No portal application from this person for this course and cohort'), ('ambiguous', 'More than one portal application could be this one'), ('taken', 'Its portal application is linked to another DfE application'), ('unlinked', 'Unlinked by staff')], help_text='Why it is not linked, if it is not.', max_length=20)),
+                ('candidate_ids', models.JSONField(blank=True, default=list, help_text='Portal applications (ids) staff might link it to: the same TRN or email.')),
+                ('acknowledged', models.JSONField(blank=True, default=dict, help_text="Disagreements staff acknowledged, by kind, with both sides' values then: {kind: {portal, dfe, by, at}}. A change on either side raises it again.")),
+                ('application', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='dfe', to='applications.application')),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='applications', to='dfe.connection')),
+                ('linked_by', models.ForeignKey(blank=True, help_text='Who last linked or unlinked it by hand; empty when the portal matched it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["full_name", "pk"],
+                'ordering': ['full_name', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Declaration",
+            name='Declaration',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "dfe_id",
-                    models.UUIDField(
-                        blank=True, null=True, unique=True, verbose_name="DfE declaration id"
-                    ),
-                ),
-                ("participant_id", models.UUIDField(verbose_name="DfE participant id")),
-                ("declaration_type", models.CharField(max_length=20)),
-                ("declaration_date", models.DateTimeField()),
-                ("course_identifier", models.CharField(max_length=100)),
-                ("has_passed", models.BooleanField(null=True)),
-                ("delivery_partner_id", models.UUIDField(blank=True, null=True)),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("sending", "Being sent"),
-                            ("submitted", "Submitted"),
-                            ("eligible", "Eligible for payment"),
-                            ("payable", "Payable"),
-                            ("paid", "Paid"),
-                            ("ineligible", "Not eligible"),
-                            ("voided", "Voided"),
-                            ("awaiting_clawback", "Awaiting clawback"),
-                            ("clawed_back", "Clawed back"),
-                            ("refused", "Refused by DfE"),
-                        ],
-                        default="sending",
-                        max_length=20,
-                    ),
-                ),
-                ("statement_id", models.UUIDField(blank=True, null=True)),
-                ("clawback_statement_id", models.UUIDField(blank=True, null=True)),
-                (
-                    "error",
-                    models.TextField(blank=True, help_text="Why DfE refused it, in DfE's words."),
-                ),
-                ("void_reason", models.TextField(blank=True)),
-                ("dfe_updated_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="declarations",
-                        to="dfe.connection",
-                    ),
-                ),
-                (
-                    "enrolment",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="dfe_declarations",
-                        to="participants.enrolment",
-                    ),
-                ),
-                (
-                    "submitted_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "dfe_application",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="declarations",
-                        to="dfe.dfeapplication",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('dfe_id', models.UUIDField(blank=True, null=True, unique=True, verbose_name='DfE declaration id')),
+                ('participant_id', models.UUIDField(verbose_name='DfE participant id')),
+                ('declaration_type', models.CharField(max_length=20)),
+                ('declaration_date', models.DateTimeField()),
+                ('course_identifier', models.CharField(max_length=100)),
+                ('has_passed', models.BooleanField(null=True)),
+                ('delivery_partner_id', models.UUIDField(blank=True, null=True)),
+                ('state', models.CharField(choices=[('sending', 'Being sent'), ('submitted', 'Submitted'), ('eligible', 'Eligible for payment'), ('payable', 'Payable'), ('paid', 'Paid'), ('ineligible', 'Not eligible'), ('voided', 'Voided'), ('awaiting_clawback', 'Awaiting clawback'), ('clawed_back', 'Clawed back'), ('refused', 'Refused by DfE')], default='sending', max_length=20)),
+                ('statement_id', models.UUIDField(blank=True, null=True)),
+                ('clawback_statement_id', models.UUIDField(blank=True, null=True)),
+                ('error', models.TextField(blank=True, help_text="Why DfE refused it, in DfE's words.")),
+                ('void_reason', models.TextField(blank=True)),
+                ('dfe_updated_at', models.DateTimeField(blank=True, null=True)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='declarations', to='dfe.connection')),
+                ('enrolment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dfe_declarations', to='participants.enrolment')),
+                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('dfe_application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='declarations', to='dfe.dfeapplication')),
             ],
             options={
-                "ordering": ["-declaration_date", "-pk"],
+                'ordering': ['-declaration_date', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="Outgoing",
+            name='Outgoing',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("accept", "Accept the application"),
-                            ("reject", "Reject the application"),
-                            ("defer", "Defer the participant"),
-                            ("resume", "Resume the participant"),
-                            ("withdraw", "Withdraw the participant"),
-                            ("change_schedule", "Change the schedule"),
-                            ("outcome", "Send the outcome"),
-                            ("declaration", "Send the declaration"),
-                            ("void", "Void the declaration"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "body",
-                    models.JSONField(
-                        blank=True, default=dict, help_text="What is sent: DfE ids and codes."
-                    ),
-                ),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("waiting", "Waiting to be sent"),
-                            ("sent", "Sent"),
-                            ("refused", "Refused by DfE"),
-                            ("not_needed", "Not needed"),
-                            ("for_staff", "Left to staff"),
-                        ],
-                        default="waiting",
-                        max_length=20,
-                    ),
-                ),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("last_error", models.TextField(blank=True)),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "note",
-                    models.TextField(
-                        blank=True,
-                        help_text="What staff should know, in words: why nothing was sent, what was sent instead of the portal's own decision, or what they must do at DfE themselves.",
-                    ),
-                ),
-                (
-                    "by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="outgoing",
-                        to="dfe.connection",
-                    ),
-                ),
-                (
-                    "declaration",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="outgoing",
-                        to="dfe.declaration",
-                    ),
-                ),
-                (
-                    "dfe_application",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="outgoing",
-                        to="dfe.dfeapplication",
-                    ),
-                ),
-                (
-                    "enrolment",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The place a participant change or outcome is about.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="dfe_outgoing",
-                        to="participants.enrolment",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('kind', models.CharField(choices=[('accept', 'Accept the application'), ('reject', 'Reject the application'), ('defer', 'Defer the participant'), ('resume', 'Resume the participant'), ('withdraw', 'Withdraw the participant'), ('change_schedule', 'Change the schedule'), ('outcome', 'Send the outcome'), ('declaration', 'Send the declaration'), ('void', 'Void the declaration')], max_length=20)),
+                ('body', models.JSONField(blank=True, default=dict, help_text='What is sent: DfE ids and codes.')),
+                ('state', models.CharField(choices=[('waiting', 'Waiting to be sent'), ('sent', 'Sent'), ('refused', 'Refused by DfE'), ('not_needed', 'Not needed'), ('for_staff', 'Left to staff')], default='waiting', max_length=20)),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('last_error', models.TextField(blank=True)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('note', models.TextField(blank=True, help_text="What staff should know, in words: why nothing was sent, what was sent instead of the portal's own decision, or what they must do at DfE themselves.")),
+                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outgoing', to='dfe.connection')),
+                ('declaration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outgoing', to='dfe.declaration')),
+                ('dfe_application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outgoing', to='dfe.dfeapplication')),
+                ('enrolment', models.ForeignKey(blank=True, help_text='The place a participant change or outcome is about.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='dfe_outgoing', to='participants.enrolment')),
             ],
             options={
-                "ordering": ["-created_at", "-pk"],
+                'ordering': ['-created_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="Statement",
+            name='Statement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("dfe_id", models.UUIDField(unique=True, verbose_name="DfE statement id")),
-                ("cohort_year", models.PositiveSmallIntegerField()),
-                ("month", models.CharField(max_length=20)),
-                ("year", models.CharField(max_length=4)),
-                ("cut_off_date", models.DateField(blank=True, null=True)),
-                ("payment_date", models.DateField(blank=True, null=True)),
-                ("paid", models.BooleanField(default=False)),
-                ("dfe_updated_at", models.DateTimeField()),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="statements",
-                        to="dfe.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('dfe_id', models.UUIDField(unique=True, verbose_name='DfE statement id')),
+                ('cohort_year', models.PositiveSmallIntegerField()),
+                ('month', models.CharField(max_length=20)),
+                ('year', models.CharField(max_length=4)),
+                ('cut_off_date', models.DateField(blank=True, null=True)),
+                ('payment_date', models.DateField(blank=True, null=True)),
+                ('paid', models.BooleanField(default=False)),
+                ('dfe_updated_at', models.DateTimeField()),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='dfe.connection')),
             ],
             options={
-                "ordering": ["cohort_year", "payment_date", "pk"],
+                'ordering': ['cohort_year', 'payment_date', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Sync",
+            name='Sync',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("applications", "Applications"),
-                            ("participants", "Participants"),
-                            ("declarations", "Declarations"),
-                            ("statements", "Statements"),
-                            ("delivery_partners", "Delivery partners"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "full",
-                    models.BooleanField(
-                        default=False, help_text="Everything, not only what changed."
-                    ),
-                ),
-                ("updated_since", models.DateTimeField(blank=True, null=True)),
-                ("started_at", models.DateTimeField()),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                ("succeeded", models.BooleanField(null=True)),
-                ("records", models.PositiveIntegerField(default=0)),
-                ("error", models.TextField(blank=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="syncs",
-                        to="dfe.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('applications', 'Applications'), ('participants', 'Participants'), ('declarations', 'Declarations'), ('statements', 'Statements'), ('delivery_partners', 'Delivery partners')], max_length=20)),
+                ('full', models.BooleanField(default=False, help_text='Everything, not only what changed.')),
+                ('updated_since', models.DateTimeField(blank=True, null=True)),
+                ('started_at', models.DateTimeField()),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('succeeded', models.BooleanField(null=True)),
+                ('records', models.PositiveIntegerField(default=0)),
+                ('error', models.TextField(blank=True)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='syncs', to='dfe.connection')),
             ],
             options={
-                "ordering": ["-started_at", "-pk"],
+                'ordering': ['-started_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="DeliveryPartnerLink",
+            name='DeliveryPartnerLink',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "cohort_year",
-                    models.PositiveSmallIntegerField(help_text="DfE's cohort: 2025 means 2025/26."),
-                ),
-                ("delivery_partner_id", models.UUIDField(verbose_name="DfE delivery partner id")),
-                ("name", models.CharField(help_text="As DfE names it.", max_length=300)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="delivery_partners",
-                        to="dfe.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('cohort_year', models.PositiveSmallIntegerField(help_text="DfE's cohort: 2025 means 2025/26.")),
+                ('delivery_partner_id', models.UUIDField(verbose_name='DfE delivery partner id')),
+                ('name', models.CharField(help_text='As DfE names it.', max_length=300)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delivery_partners', to='dfe.connection')),
             ],
             options={
-                "ordering": ["connection", "cohort_year"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("connection", "cohort_year"),
-                        name="one_delivery_partner_per_dfe_cohort",
-                    )
-                ],
+                'ordering': ['connection', 'cohort_year'],
+                'constraints': [models.UniqueConstraint(fields=('connection', 'cohort_year'), name='one_delivery_partner_per_dfe_cohort')],
             },
         ),
         migrations.AddIndex(
-            model_name="dfeapplication",
-            index=models.Index(fields=["trn"], name="dfe_dfeappl_trn_c2e36d_idx"),
+            model_name='dfeapplication',
+            index=models.Index(fields=['trn'], name='dfe_dfeappl_trn_c2e36d_idx'),
         ),
         migrations.AddIndex(
-            model_name="dfeapplication",
-            index=models.Index(fields=["email"], name="dfe_dfeappl_email_546936_idx"),
+            model_name='dfeapplication',
+            index=models.Index(fields=['email'], name='dfe_dfeappl_email_546936_idx'),
         ),
         migrations.AddConstraint(
-            model_name="declaration",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(
-                    ("state__in", ("sending", "submitted", "eligible", "payable", "paid"))
-                ),
-                fields=("participant_id", "course_identifier", "declaration_type"),
-                name="one_live_dfe_declaration_per_type",
-            ),
+            model_name='declaration',
+            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ('sending', 'submitted', 'eligible', 'payable', 'paid'))), fields=('participant_id', 'course_identifier', 'declaration_type'), name='one_live_dfe_declaration_per_type'),
         ),
         migrations.AddIndex(
-            model_name="outgoing",
-            index=models.Index(fields=["state", "created_at"], name="dfe_outgoin_state_eb10df_idx"),
+            model_name='outgoing',
+            index=models.Index(fields=['state', 'created_at'], name='dfe_outgoin_state_eb10df_idx'),
         ),
         migrations.AddIndex(
-            model_name="sync",
-            index=models.Index(
-                fields=["connection", "kind", "-started_at"], name="dfe_sync_connect_53c819_idx"
-            ),
+            model_name='sync',
+            index=models.Index(fields=['connection', 'kind', '-started_at'], name='dfe_sync_connect_53c819_idx'),
         ),
     ]
