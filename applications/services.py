@@ -245,6 +245,46 @@ def application_submit(*, application: Application, by: User) -> Application:
 
 
 @transaction.atomic
+def application_record_registered(
+    *, applicant: User, cohort, trn: str, school: School | None, by: User, reason: str
+) -> Application:
+    """Record in the portal an application the teacher made elsewhere (registering with DfE),
+    ready for staff to decide in the review queue, with a history row saying where it came
+    from (`reason`) and who recorded it. Nobody is emailed: the caller says what to tell them.
+
+    Raises ValidationError when the applicant has a live application for the cohort already,
+    or the cohort takes schools' team sign-ups.
+    """
+    if cohort.programme.for_school_teams:
+        raise ValidationError(f"Schools sign up for {cohort.programme.name} as a team.")
+    live = Application.objects.filter(applicant=applicant, cohort=cohort).exclude(
+        status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
+    )
+    if live.exists():
+        raise ValidationError(
+            f"{applicant.get_full_name() or applicant.email} has an application for {cohort} "
+            "already."
+        )
+    # There is no school approval to wait for: the registration did not ask the school.
+    application = Application.objects.create(
+        applicant=applicant,
+        cohort=cohort,
+        status=Application.Status.SCHOOL_APPROVED,
+        trn=trn.strip()[:7],
+        school=school,
+        submitted_at=timezone.now(),
+    )
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=Application.Status.DRAFT,
+        to_status=Application.Status.SCHOOL_APPROVED,
+        by=by,
+        reason=reason,
+    )
+    return application
+
+
+@transaction.atomic
 def team_sign_up_start(*, applicant: User, cohort) -> Application:
     """A draft of a school's team sign-up for a Work Group cohort, made by its maths lead or
     headteacher (the one already started, if there is one).

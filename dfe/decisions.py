@@ -27,12 +27,12 @@ from participants.models import Enrolment, EnrolmentEvent
 
 from .client import DfeClient, DfeGone
 from .connection import connection_for_cohort, parse_dfe_time
+from .identities import participant_get, participant_ids_follow, replacement_for
 from .models import (
     LIVE_DECLARATION_STATES,
     Declaration,
     DfeApplication,
     Outgoing,
-    ParticipantIdChange,
 )
 from .outgoing import outgoing_leave_to_staff, outgoing_queue, sender
 
@@ -459,36 +459,12 @@ def reject_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     return None
 
 
-def _follow_retired_id(dfe: DfeApplication, error: DfeGone) -> bool:
-    """Record the id DfE retired and use the one it became; False if DfE did not say."""
-    for change in error.participant_id_changes:
-        if change.get("from_participant_id") == str(dfe.participant_id):
-            to_id = change["to_participant_id"]
-            ParticipantIdChange.objects.get_or_create(
-                from_participant_id=dfe.participant_id,
-                defaults={
-                    "to_participant_id": to_id,
-                    "changed_at": parse_dfe_time(change.get("changed_at")) or timezone.now(),
-                },
-            )
-            DfeApplication.objects.filter(participant_id=dfe.participant_id).update(
-                participant_id=to_id
-            )
-            dfe.refresh_from_db(fields=["participant_id"])
-            return True
-    return False
-
-
 def _participant_enrolment(client: DfeClient, dfe: DfeApplication) -> dict:
     """DfE's enrolment of the participant on the application's course (following a retired
-    participant id once), with the portal's copy of its training status updated."""
-    try:
-        record = client.get(f"{PARTICIPANTS}/{dfe.participant_id}")
-    except DfeGone as error:
-        if not _follow_retired_id(dfe, error):
-            raise
-        record = client.get(f"{PARTICIPANTS}/{dfe.participant_id}")
-    return _mirror_enrolment(dfe, record.get("data") or {})
+    participant id), with the portal's copy of its training status updated."""
+    record = participant_get(client=client, participant_id=str(dfe.participant_id))
+    dfe.refresh_from_db(fields=["participant_id"])
+    return _mirror_enrolment(dfe, record)
 
 
 def _mirror_enrolment(dfe: DfeApplication, record: dict) -> dict:
@@ -577,11 +553,13 @@ def outcome_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Send the participant's outcome to DfE (DfE answers a repeat of its latest with that one,
     so sending again after a timeout makes no second outcome)."""
     dfe = outgoing.dfe_application
-    path = f"{PARTICIPANTS}/{dfe.participant_id}/outcomes"
     try:
-        client.post(path, outgoing.body)
-    except DfeGone as error:
-        if not _follow_retired_id(dfe, error):
-            raise
         client.post(f"{PARTICIPANTS}/{dfe.participant_id}/outcomes", outgoing.body)
+    except DfeGone as gone:
+        participant_ids_follow(gone.participant_id_changes)
+        new = replacement_for(str(dfe.participant_id), gone)
+        if new is None:
+            raise
+        dfe.refresh_from_db(fields=["participant_id"])
+        client.post(f"{PARTICIPANTS}/{new}/outcomes", outgoing.body)
     return None

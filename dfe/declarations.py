@@ -47,9 +47,10 @@ from participants.models import Enrolment, EnrolmentEvent
 from reports.milestones import COMPLETED, LABELS, SUPPORTED
 from reports.selectors import enrolments_milestones
 
-from .client import DfeClient
+from .client import DfeClient, DfeError, DfeGone, DfeRefused
 from .connection import parse_dfe_time
 from .decisions import outcome_send_if_due
+from .identities import participant_get, participant_ids_follow
 from .models import (
     LIVE_DECLARATION_STATES,
     Connection,
@@ -394,6 +395,43 @@ def _after_completed(declaration: Declaration) -> None:
     transaction.on_commit(lambda: outcome_send_if_due(enrolment=enrolment), robust=True)
 
 
+def _declaration_post(client: DfeClient, outgoing: Outgoing, declaration: Declaration) -> dict:
+    """Adopt the declaration a timed-out try made, or post it, under the declaration's current
+    participant id (a pull may have followed a retired one since it was queued)."""
+    record = _matching_at_dfe(client, declaration) if outgoing.attempts > 1 else None
+    if record is not None:
+        return record
+    body = outgoing.body or {"data": {"type": "participant-declaration", "attributes": {}}}
+    attributes = body["data"]["attributes"]
+    if attributes.get("participant_id", str(declaration.participant_id)) != str(
+        declaration.participant_id
+    ):
+        attributes["participant_id"] = str(declaration.participant_id)
+        outgoing.body = body
+        outgoing.save(update_fields=["body", "updated_at"])
+    return client.post(DECLARATIONS_PATH, body)["data"]
+
+
+def _participant_id_followed(client: DfeClient, declaration: Declaration, error) -> bool:
+    """Whether DfE retired the declaration's participant id and the declaration now has the
+    new one: from a 410's changes, or, when DfE refused the participant id (DfE answers a
+    declaration for a retired id with 422), from asking DfE for the participant."""
+    old = str(declaration.participant_id)
+    if isinstance(error, DfeGone):
+        participant_ids_follow(error.participant_id_changes)
+    elif any(
+        isinstance(item, dict) and item.get("title") == "participant_id" for item in error.errors
+    ):
+        try:
+            participant_get(client=client, participant_id=old)
+        except DfeError:
+            return False
+    else:
+        return False
+    declaration.refresh_from_db(fields=["participant_id"])
+    return str(declaration.participant_id) != old
+
+
 @sender(Outgoing.Kind.DECLARATION)
 def declaration_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Post the declaration to DfE (or adopt the one a timed-out try made) and keep DfE's id,
@@ -406,10 +444,14 @@ def declaration_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     if declaration.state != Declaration.State.SENDING:
         return "DfE has this declaration already (found by a pull)."
     try:
-        record = _matching_at_dfe(client, declaration) if outgoing.attempts > 1 else None
-        if record is None:
-            body = outgoing.body or {"data": {"type": "participant-declaration", "attributes": {}}}
-            record = client.post(DECLARATIONS_PATH, body)["data"]
+        try:
+            record = _declaration_post(client, outgoing, declaration)
+        except (DfeGone, DfeRefused) as error:
+            # DfE may have retired the participant id since the declaration was made: follow
+            # it, and send once more with the new id.
+            if not _participant_id_followed(client, declaration, error):
+                raise
+            record = _declaration_post(client, outgoing, declaration)
     except REFUSALS as error:
         declaration.state = Declaration.State.REFUSED
         declaration.error = str(error)
@@ -531,13 +573,25 @@ def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> in
                 has_passed=attributes.get("has_passed"),
                 delivery_partner_id=attributes.get("delivery_partner_id") or None,
             )
+        held_under = declaration.participant_id
         _take_dfe(declaration, row)
         try:
             with transaction.atomic():
                 declaration.save()
         except IntegrityError:
-            # The portal holds another live one for this participant, course and type.
-            logger.warning("DfE declaration %s not stored: a live one is held", row["id"])
+            # The portal holds another live one for this participant, course and type: after
+            # DfE merged two participants (dfe.identities), a stored one keeps its old id and
+            # takes DfE's state; one the portal has not stored is left out.
+            if declaration.pk is None:
+                logger.warning("DfE declaration %s not stored: a live one is held", row["id"])
+                continue
+            declaration.participant_id = held_under
+            declaration.save()
+            logger.warning(
+                "DfE declaration %s keeps participant id %s: the new id holds a live one",
+                row["id"],
+                held_under,
+            )
     return len(rows)
 
 

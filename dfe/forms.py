@@ -210,6 +210,14 @@ class DfeApplicationLinkForm(forms.Form):
     )
 
 
+class DfeApplicationCreateForm(forms.Form):
+    """The cohort to make the portal's application in, for someone registered only with DfE."""
+
+    cohort = forms.IntegerField(
+        min_value=1, error_messages={"required": "Choose the cohort to make the application in."}
+    )
+
+
 class DisagreementAcknowledgeForm(forms.Form):
     """Which of a linked application's disagreements staff have seen."""
 

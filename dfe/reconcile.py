@@ -7,7 +7,11 @@ must agree, case aside; the TRN must agree where both have one), then for the sa
 cohort. Exactly one, not linked to another DfE application, and claimed by no other DfE
 application: linked. Anything else is not guessed: the DfE application stays unlinked with
 the reason (`DfeApplication.Match`) and the portal applications staff might link it to (same
-TRN or same email), for staff to link or invite by hand.
+TRN or same email), for staff to link, invite, or make the portal's application from
+(`application_create_from_dfe`) by hand.
+
+A link made after the portal decided (accepted, rejected) leaves DfE's application pending with
+the decision never sent: the page offers to send it (`dfe_application_decision_send`).
 
 Disagreements (`disagreements`): for a linked pair, funding eligibility (the portal's funding
 decision against DfE's eligible_for_funding), course, cohort, school (URN) and status. DfE's
@@ -28,18 +32,22 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
+from applications.services import application_record_registered
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort
 from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
+from npq_portal.services import password_set_url, user_for_person
 from npq_portal.words import word
+from schools.models import School
 
-from .models import Connection, DfeApplication
+from .decisions import application_decision_send
+from .models import Connection, DfeApplication, Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -369,6 +377,204 @@ def dfe_disagreement_acknowledge(*, dfe_application: DfeApplication, kind: str, 
     return Disagreement(current.kind, current.portal, current.dfe, record.acknowledged[kind])
 
 
+# ---- Making the portal's application from DfE's registration --------------------------------
+
+MADE_EMAIL = "dfe_application_made"
+
+
+def _cohorts_for(records: list[DfeApplication]) -> dict[int, list[Cohort]]:
+    """For each record (by pk), the portal cohorts its own connection covers (switched on) for
+    its course and DfE cohort, not cancelled or completed: in two queries whatever the number."""
+    connections = {
+        connection.pk: connection
+        for connection in Connection.objects.switched_on().prefetch_related("programmes")
+    }
+    wanted = Q(pk__in=[])
+    for record in records:
+        connection = connections.get(record.connection_id)
+        if connection is not None and record.cohort_year in connection.cohort_years:
+            wanted |= Q(
+                programme__in=[p.pk for p in connection.programmes.all()],
+                programme__course_identifier=record.course_identifier,
+                academic_year=record.cohort_year,
+            )
+    cohorts = list(
+        Cohort.objects.filter(wanted)
+        .exclude(programme__course_identifier="")
+        .exclude(status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .select_related("programme")
+        .order_by("starts_on", "name", "pk")
+    )
+    found = {}
+    for record in records:
+        connection = connections.get(record.connection_id)
+        programmes = {p.pk for p in connection.programmes.all()} if connection else set()
+        found[record.pk] = [
+            cohort
+            for cohort in cohorts
+            if cohort.programme_id in programmes
+            and cohort.programme.course_identifier == record.course_identifier
+            and cohort.academic_year == record.cohort_year
+            and cohort.academic_year in connection.cohort_years
+        ]
+    return found
+
+
+def dfe_application_cohorts(record: DfeApplication) -> list[Cohort]:
+    """The portal cohorts an application can be made in for this DfE application: those its
+    connection covers for its course and DfE cohort (not cancelled or completed)."""
+    return _cohorts_for([record])[record.pk]
+
+
+def _names(full_name: str) -> tuple[str, str]:
+    first, _, last = (full_name or "").strip().rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+@transaction.atomic
+def application_create_from_dfe(
+    *, dfe_application: DfeApplication, cohort: Cohort, by
+) -> Application:
+    """Make the portal's application for someone registered only with DfE, in the cohort staff
+    chose, and link DfE's application to it.
+
+    Their account is the one with DfE's email address, or a new one (they are emailed a link to
+    choose a password). The application waits in the review queue for staff's decision, with
+    DfE's TRN and the school of DfE's URN where the portal has it; its history says it was made
+    from DfE's registration, and by whom. Raises ValidationError if DfE's application is linked
+    already or has no email, the cohort is not one the DfE connection covers for its course and
+    DfE cohort, or the person has an application for that cohort already.
+    """
+    record = DfeApplication.objects.select_for_update().get(pk=dfe_application.pk)
+    name = record.full_name or "They"
+    if record.application_id is not None:
+        raise ValidationError("This DfE application is linked to a portal application already.")
+    if not record.email:
+        raise ValidationError(
+            "DfE has no email address for this applicant, so the portal cannot find or make "
+            "their account."
+        )
+    if cohort.pk not in {choice.pk for choice in dfe_application_cohorts(record)}:
+        raise ValidationError(
+            f"Choose a {word('dfe_course', record.course_identifier)} cohort in "
+            f"{academic_year_label(record.cohort_year)} that your DfE connection covers; "
+            f"{cohort} is not one."
+        )
+    first_name, last_name = _names(record.full_name)
+    applicant, made = user_for_person(
+        email=record.email, first_name=first_name, last_name=last_name
+    )
+    has = (
+        Application.objects.filter(applicant=applicant, cohort=cohort)
+        .exclude(status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN])
+        .first()
+    )
+    if has is not None:
+        raise ValidationError(
+            f"{name} has an application for {cohort} already "
+            f"({has.get_status_display().lower()}): link DfE's application to it instead."
+        )
+    urn = record.school_urn.strip()
+    school = School.objects.filter(urn=int(urn)).first() if urn.isdigit() else None
+    who = by.get_full_name() or by.email if by else "the portal"
+    application = application_record_registered(
+        applicant=applicant,
+        cohort=cohort,
+        trn=record.trn,
+        school=school,
+        by=by,
+        reason=(
+            f"Made from the applicant's registration with DfE (DfE application "
+            f"{record.dfe_id}) by {who}."
+            + ("" if school or not urn else f" The portal has no school with URN {urn}.")
+        ),
+    )
+    dfe_application_link(dfe_application=record, application=application, by=by)
+    context = {
+        "full_name": record.full_name,
+        "programme": cohort.programme,
+        "cohort": cohort,
+        "password_url": password_set_url(applicant) if made else "",
+    }
+    transaction.on_commit(
+        lambda: email_send_once(
+            to=applicant.email, kind=MADE_EMAIL, about=application, context=context
+        ),
+        robust=True,
+    )
+    logger.info(
+        "Made application %s from DfE application %s (by user %s)",
+        application.pk,
+        record.pk,
+        getattr(by, "pk", None),
+    )
+    return application
+
+
+# ---- A decision the portal made before the link ----------------------------------------------
+
+# The portal's decisions that DfE hears of (dfe.decisions.application_decision_send).
+SENT_DECISIONS = (
+    Application.Status.ACCEPTED,
+    Application.Status.REJECTED,
+    Application.Status.WITHDRAWN,
+)
+
+
+def _decisions_waiting() -> QuerySet[Outgoing]:
+    return Outgoing.objects.filter(
+        kind__in=[Outgoing.Kind.ACCEPT, Outgoing.Kind.REJECT], state=Outgoing.State.WAITING
+    )
+
+
+def decision_owed(record: DfeApplication) -> bool:
+    """The linked portal application is decided (accepted, rejected, withdrawn) and DfE's is
+    still pending: a link made after the decision, so DfE never heard of it."""
+    application = record.application
+    return (
+        application is not None
+        and application.status in SENT_DECISIONS
+        and record.status == DfeApplication.Status.PENDING
+    )
+
+
+@transaction.atomic
+def dfe_application_decision_send(*, dfe_application: DfeApplication, by) -> Outgoing:
+    """Send DfE the portal's decision on a linked application that was decided before it was
+    linked (through the outbox: it goes once this commits).
+
+    Raises ValidationError if it is not linked, the portal has not decided it, DfE has a
+    decision already, the decision is waiting to be sent already, or the DfE connection does
+    not cover the application's cohort.
+    """
+    record = (
+        DfeApplication.objects.select_for_update(of=("self",))
+        .select_related("application__cohort__programme", "application__funding_decision")
+        .get(pk=dfe_application.pk)
+    )
+    application = record.application
+    if application is None:
+        raise ValidationError("This DfE application is not linked to a portal application.")
+    if application.status not in SENT_DECISIONS:
+        raise ValidationError(
+            f"The portal has not decided this application yet (it is "
+            f"{application.get_status_display().lower()}), so there is no decision to send."
+        )
+    if record.status != DfeApplication.Status.PENDING:
+        raise ValidationError(
+            f"DfE has decided this application already ({record.get_status_display().lower()})."
+        )
+    if _decisions_waiting().filter(dfe_application=record).exists():
+        raise ValidationError("The decision is waiting to be sent to DfE already.")
+    outgoing = application_decision_send(application=application, status=application.status, by=by)
+    if outgoing is None:
+        raise ValidationError(
+            "Your DfE connection does not cover this application's cohort, so the portal "
+            "cannot send the decision."
+        )
+    return outgoing
+
+
 # ---- Emails: invite the DfE-only, remind the portal-only -----------------------------------
 
 
@@ -505,6 +711,17 @@ class LinkedRow:
     def open(self) -> list[Disagreement]:
         return [found for found in self.disagreements if found.acknowledged is None]
 
+    @property
+    def decision_waiting(self) -> bool:
+        """The portal's accept or reject for this application is waiting to be sent to DfE
+        (the records are annotated with it by `_linked`)."""
+        return bool(getattr(self.record, "decision_waiting", False))
+
+    @property
+    def decision_unsent(self) -> bool:
+        """The portal decided before the link and DfE still has it pending: DfE was never told."""
+        return not self.decision_waiting and decision_owed(self.record)
+
 
 def _dfe_filters(*, year: int | None, course: str) -> Q:
     q = Q()
@@ -521,6 +738,9 @@ def _linked(*, year: int | None, course: str) -> tuple[list[LinkedRow], list[Lin
         DfeApplication.objects.filter(application__isnull=False)
         .filter(_dfe_filters(year=year, course=course))
         .select_related(*LINKED_RELATED)
+        .annotate(
+            decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
+        )
         .order_by("full_name", "pk")
     )
     agreeing, disagreeing = [], []
@@ -573,7 +793,8 @@ def reconciliation_buckets(*, year: int | None = None, course: str = "") -> Buck
 
 def dfe_only_extras(records: list[DfeApplication]) -> None:
     """Give each of these DfE-only rows `candidates` (portal applications staff may link it
-    to) and `invited_at`: in two queries whatever the number of rows."""
+    to), `invited_at` and `cohorts` (those its application can be made in): in a few queries
+    whatever the number of rows."""
     ids = {pk for record in records for pk in record.candidate_ids}
     candidates = (
         covered_applications()
@@ -582,9 +803,11 @@ def dfe_only_extras(records: list[DfeApplication]) -> None:
         .in_bulk()
     )
     sent = _sent_at(INVITE_EMAIL, records)
+    cohorts = _cohorts_for(records)
     for record in records:
         record.candidates = [candidates[pk] for pk in record.candidate_ids if pk in candidates]
         record.invited_at = sent.get(email_about_key(record))
+        record.cohorts = cohorts[record.pk]
 
 
 def portal_only_extras(applications: list[Application]) -> None:

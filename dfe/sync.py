@@ -14,7 +14,8 @@ than a cache lock: the portal's cache answers as an empty cache while Redis is a
 a pull talks to DfE for minutes, and must not hold a transaction open that long.
 
 Retired participant ids (`participant_id_changes` in a participant, or a 410 Gone) are followed
-by `participant_ids_follow`: every DfE application and declaration with the old id gets the new.
+by `dfe.identities.participant_ids_follow`: every DfE application and declaration with the old
+id gets the new.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from . import client as dfe_client
 from .client import DfeClient, DfeError, DfeGone
 from .connection import connection_client, parse_dfe_time
 from .declarations import declarations_pull, statements_pull
-from .models import Connection, Declaration, DfeApplication, ParticipantIdChange, Sync
+from .identities import participant_ids_follow
+from .models import Connection, DfeApplication, Sync
 from .reconcile import dfe_applications_match
 
 logger = logging.getLogger(__name__)
@@ -172,48 +174,6 @@ def _participants_store(page: list[dict]) -> None:
     DfeApplication.objects.bulk_update(
         updated, ["training_status", "schedule_identifier", "funded_place"]
     )
-
-
-@transaction.atomic
-def participant_ids_follow(changes: Iterable[dict]) -> int:
-    """Record each participant id DfE retired and move everything the portal keeps under the
-    old id (DfE applications, declarations) to the new one, oldest change first.
-
-    `changes` are DfE's `participant_id_changes` (from a participant, or a 410 Gone). Returns
-    how many records moved.
-    """
-    moved = 0
-    ordered = sorted(changes, key=lambda change: change.get("changed_at") or "")
-    for change in ordered:
-        old, new = change["from_participant_id"], change["to_participant_id"]
-        ParticipantIdChange.objects.update_or_create(
-            from_participant_id=old,
-            defaults={
-                "to_participant_id": new,
-                "changed_at": parse_dfe_time(change.get("changed_at")) or timezone.now(),
-            },
-        )
-        here = DfeApplication.objects.filter(participant_id=old).update(participant_id=new)
-        here += Declaration.objects.filter(participant_id=old).update(participant_id=new)
-        if here:
-            logger.info("DfE participant id %s became %s (%d records)", old, new, here)
-        moved += here
-    return moved
-
-
-def participant_get(*, client: DfeClient, participant_id: str) -> dict:
-    """One participant from DfE; if DfE retired the id (410), follow it and ask for the new one."""
-    try:
-        return client.get(f"{PARTICIPANTS_PATH}/{participant_id}")["data"]
-    except DfeGone as gone:
-        participant_ids_follow(gone.participant_id_changes)
-        changes = {
-            change["from_participant_id"]: change["to_participant_id"]
-            for change in gone.participant_id_changes
-        }
-        if participant_id not in changes:
-            raise
-        return client.get(f"{PARTICIPANTS_PATH}/{changes[participant_id]}")["data"]
 
 
 # kind -> pull(client=, connection=, since=) -> records received. Each pull reads one of DfE's

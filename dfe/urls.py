@@ -70,6 +70,16 @@ urlpatterns = [
         name="disagreement-acknowledge",
     ),
     path(
+        "dfe-applications/<int:pk>/create-application/",
+        reconcile.DfeApplicationCreateView.as_view(),
+        name="dfe-application-create",
+    ),
+    path(
+        "dfe-applications/<int:pk>/send-decision/",
+        reconcile.DfeApplicationDecisionSendView.as_view(),
+        name="dfe-application-decision-send",
+    ),
+    path(
         "applications/<int:pk>/remind-to-register/",
         reconcile.ApplicationRemindView.as_view(),
         name="application-remind",

@@ -40,6 +40,7 @@ EMAIL_KINDS = {
     "assessment_closing": "Assessment closing soon",
     "assessment_opening": "Assessment open",
     "assessment_result": "Assessment result",
+    "dfe_application_made": "Application made from a DfE registration",
     "dfe_invite_to_apply": "Invitation to apply (registered with DfE)",
     "dfe_register_reminder": "Reminder to register with DfE",
     "enrolment_changed": "Place changed",

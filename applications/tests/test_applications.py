@@ -9,6 +9,7 @@ from applications.models import Application
 from applications.services import (
     application_accept,
     application_delegate_approval,
+    application_record_registered,
     application_reject,
     application_save_answers,
     application_school_decide,
@@ -294,3 +295,34 @@ def test_waitlisting_sends_no_decision_and_a_refused_decision_sends_none(decisio
         application_reject(application=application, by=UserFactory(), reason=" ")
 
     assert decisions == []
+
+
+def test_an_application_registered_elsewhere_waits_for_staff_with_its_history(mailoutbox):
+    cohort = CohortFactory()
+    staff, teacher, school = UserFactory(), UserFactory(), SchoolFactory()
+
+    application = application_record_registered(
+        applicant=teacher, cohort=cohort, trn="1234567", school=school, by=staff, reason="From DfE."
+    )
+
+    assert application.status == Application.Status.SCHOOL_APPROVED
+    assert application.can_move_to(Application.Status.ACCEPTED)
+    assert (application.trn, application.school, application.submitted_at is not None) == (
+        "1234567",
+        school,
+        True,
+    )
+    (event,) = application.events.all()
+    assert (event.from_status, event.to_status, event.by, event.reason) == (
+        "draft",
+        "school_approved",
+        staff,
+        "From DfE.",
+    )
+    assert mailoutbox == []  # the caller says what to tell them
+
+    with pytest.raises(ValidationError, match="has an application for .* already"):
+        application_record_registered(
+            applicant=teacher, cohort=cohort, trn="", school=None, by=staff, reason="Again."
+        )
+    assert Application.objects.filter(applicant=teacher).count() == 1

@@ -627,3 +627,50 @@ def test_moving_a_place_to_a_cohort_the_connection_does_not_cover_is_left_to_sta
     assert outgoing.state == "for_staff"
     assert "which this DfE connection does not cover" in outgoing.note
     assert _participant_calls(fake, "change-schedule") == []
+
+
+# ---- Retired participant ids (DfE merged two records of one person) ----
+
+
+def test_a_withdrawal_follows_a_retired_participant_id(fake, staff, sent):
+    link, enrolment = _accepted(fake, staff, sent)
+    declare(fake, link.dfe, "started")
+    new_id = fake.retire_participant(str(link.dfe.participant_id))
+
+    sent(enrolment_change, enrolment=enrolment, to="withdrawn", by=staff, reason="workload")
+
+    assert [call.path for call in _participant_calls(fake, "withdraw")] == [
+        f"/api/v3/participants/npq/{new_id}/withdraw"
+    ]
+    assert Outgoing.objects.get(kind="withdraw").state == "sent"
+    assert fake.applications[str(link.dfe.dfe_id)]["training_status"] == "withdrawn"
+
+
+def test_an_outcome_follows_a_retired_participant_id_in_the_same_send(fake, staff, sent):
+    link, enrolment = _accepted(fake, staff, sent)
+    old_id = str(link.dfe.participant_id)
+    declaration = _completed(link, enrolment, has_passed=True)
+    Declaration.objects.filter(pk=declaration.pk).update(has_passed=None)
+    new_id = fake.retire_participant(old_id)
+
+    _release(sent, enrolment, "passed")
+
+    assert [(call.path, call.status) for call in fake.calls_to("POST", OUTCOMES)] == [
+        (f"/api/v3/participants/npq/{old_id}/outcomes", 410),
+        (f"/api/v3/participants/npq/{new_id}/outcomes", 200),
+    ]
+    outgoing = Outgoing.objects.get(kind="outcome")
+    assert (outgoing.state, outgoing.attempts) == ("sent", 1)
+    link.dfe.refresh_from_db()
+    declaration.refresh_from_db()
+    assert str(link.dfe.participant_id) == str(declaration.participant_id) == new_id
+
+
+def test_accepting_is_not_troubled_by_a_retired_participant_id(fake, staff, sent):
+    link = linked(fake)
+    fake.retire_participant(str(link.dfe.participant_id))
+
+    sent(application_accept, application=link.application, by=staff)
+
+    assert Outgoing.objects.get(kind="accept").state == "sent"  # by DfE's application id
+    assert fake.applications[str(link.dfe.dfe_id)]["status"] == "accepted"

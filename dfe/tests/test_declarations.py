@@ -1,6 +1,7 @@
 """Declarations out (ready, submit, timeout and retry, refusal, void) and pulls, against FakeDfe."""
 
 import datetime
+import json
 
 import httpx
 import pytest
@@ -22,8 +23,10 @@ from dfe.declarations import (
     statements_pull,
 )
 from dfe.fake import FakeDfe
-from dfe.models import Declaration, Outgoing, Statement
+from dfe.identities import participant_ids_follow
+from dfe.models import Declaration, Outgoing, ParticipantIdChange, Statement
 from dfe.outgoing import outgoing_send
+from dfe.sync import participants_pull
 from npq_portal.tests.factories import StaffUserFactory
 from participants.models import Enrolment
 
@@ -447,3 +450,139 @@ def test_the_declaration_date_is_9am_uk_time_and_never_in_the_future(evidenced_o
     moment = declaration_date_for(evidenced_on, now=datetime.datetime.fromisoformat(now))
 
     assert dfe_time(moment) == expected
+
+
+# ---- Retired participant ids ----
+
+
+def _sent_one(connection, enrolment, capture):
+    with capture(execute=True):
+        declaration = declaration_submit(
+            connection=connection, enrolment=enrolment, declaration_type="started", by=None
+        )
+    declaration.refresh_from_db()
+    return declaration
+
+
+def test_a_declaration_for_a_retired_participant_id_is_sent_under_the_new_one(
+    hub, fake, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    old_id = str(ada.application.dfe.participant_id)
+    new_id = fake.retire_participant(old_id)
+
+    declaration = _sent_one(connection, ada, django_capture_on_commit_callbacks)
+
+    posts = fake.calls_to("POST", r"/participant-declarations")
+    assert [call.body["data"]["attributes"]["participant_id"] for call in posts] == [
+        old_id,
+        new_id,
+    ]
+    assert [call.status for call in posts] == [422, 200]  # DfE: the old id is not recognised
+    assert str(declaration.participant_id) == new_id
+    assert declaration.state == Declaration.State.ELIGIBLE and declaration.dfe_id is not None
+    outgoing = declaration.outgoing.get()
+    assert (outgoing.state, outgoing.attempts) == (Outgoing.State.SENT, 1)
+    assert outgoing.body["data"]["attributes"]["participant_id"] == new_id
+    ada.application.dfe.refresh_from_db()
+    assert str(ada.application.dfe.participant_id) == new_id
+
+
+def test_a_410_to_the_declaration_is_followed_and_sent_once_more(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    old_id = str(ada.application.dfe.participant_id)
+    new_id = fake.retire_participant(old_id)
+
+    def gone_for_retired_ids(request):
+        if request.method == "POST" and "participant-declarations" in request.url.path:
+            attributes = json.loads(request.content)["data"]["attributes"]
+            change = fake.retired_participant_ids.get(attributes["participant_id"])
+            if change is not None:  # as DfE's base controller answers a retired id
+                return httpx.Response(
+                    410,
+                    json={
+                        "errors": [
+                            {
+                                "title": "Participant ID has been changed",
+                                "detail": "The ID has been retired.",
+                                "participant_id_changes": [change],
+                            }
+                        ]
+                    },
+                )
+        return fake.handle(request)
+
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(gone_for_retired_ids))
+
+    declaration = _sent_one(connection, ada, django_capture_on_commit_callbacks)
+
+    assert str(declaration.participant_id) == new_id
+    assert declaration.state == Declaration.State.ELIGIBLE
+    assert declaration.outgoing.get().state == Outgoing.State.SENT
+    assert ParticipantIdChange.objects.filter(from_participant_id=old_id).exists()
+
+
+def test_a_refusal_that_is_not_a_retired_id_is_still_a_refusal(
+    hub, fake, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    fake.applications[str(ada.application.dfe.dfe_id)]["status"] = "pending"  # DfE: no place
+
+    declaration = _sent_one(connection, ada, django_capture_on_commit_callbacks)
+
+    assert declaration.state == Declaration.State.REFUSED
+    assert "participant_id" in declaration.error
+    assert len(fake.calls_to("POST", r"/participant-declarations")) == 1
+
+
+def test_merging_two_participants_with_a_live_declaration_each_keeps_both(
+    hub, fake, django_capture_on_commit_callbacks, caplog
+):
+    connection, cohort, link, ada, ben = hub
+    ada_declaration = _sent_one(connection, ada, django_capture_on_commit_callbacks)
+    ben_declaration = _sent_one(connection, ben, django_capture_on_commit_callbacks)
+    ada_id, ben_id = (str(d.participant_id) for d in (ada_declaration, ben_declaration))
+    fake.retire_participant(ada_id, ben_id)  # DfE: Ada's record is Ben's person
+
+    with connection_client(connection=connection) as client:
+        participants_pull(client=client, connection=connection, since=None)
+
+    ada_declaration.refresh_from_db()
+    ada.application.dfe.refresh_from_db()
+    assert str(ada.application.dfe.participant_id) == ben_id  # the application moved
+    assert str(ada_declaration.participant_id) == ada_id  # the clashing declaration did not
+    assert ada_declaration.state == Declaration.State.ELIGIBLE
+    assert "holds a live started declaration already" in caplog.text
+
+    # DfE voids the duplicate; the next pull brings that, and the voided one moves.
+    at_dfe = fake.declarations[str(ada_declaration.dfe_id)]
+    at_dfe["state"], at_dfe["updated_at"] = "voided", fake.now
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+
+    ada_declaration.refresh_from_db()
+    assert ada_declaration.state == Declaration.State.VOIDED
+    assert str(ada_declaration.participant_id) == ben_id
+
+
+def test_a_pull_keeps_dfes_state_for_a_live_duplicate_left_under_its_old_id(
+    hub, fake, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    ada_declaration = _sent_one(connection, ada, django_capture_on_commit_callbacks)
+    ben_declaration = _sent_one(connection, ben, django_capture_on_commit_callbacks)
+    ada_id, ben_id = (str(d.participant_id) for d in (ada_declaration, ben_declaration))
+    fake.retire_participant(ada_id, ben_id)
+    participant_ids_follow([fake.retired_participant_ids[ada_id]])
+    statement = fake.add_statement()
+    fake.set_declaration_state(str(ada_declaration.dfe_id), "payable", statement_id=statement)
+
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+
+    ada_declaration.refresh_from_db()
+    assert ada_declaration.state == Declaration.State.PAYABLE
+    assert str(ada_declaration.participant_id) == ada_id
+    assert str(ada_declaration.statement_id) == statement

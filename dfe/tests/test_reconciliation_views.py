@@ -8,14 +8,16 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
 from applications.tests.factories import bulk_applications
 from dfe.fake import FakeDfe
-from dfe.models import DfeApplication, Sync
+from dfe.models import DfeApplication, Outgoing, Sync
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
 from npq_portal.tests.test_words import SNAKE_CASE, shown_text
+from schools.tests.factories import SchoolFactory
 
 from .reconciling import PORTAL_NOW, SENIOR_LEADERSHIP, Hub, dfe_add, pull, transport
 from .test_reconcile import _decide_funding
@@ -328,3 +330,213 @@ def test_only_staff_who_exchange_with_dfe_may_open_the_page(client):
     sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 
     assert client.get(PAGE).status_code == 403
+
+
+# ---- A decision made before the link -----------------------------------------------------------
+
+
+@pytest.fixture
+def decided_before_link(hub, monkeypatch):
+    """A portal application accepted before DfE's pending one was pulled and linked to it."""
+    fake = FakeDfe()
+    application = hub.application(email="lena@example.org", trn="1000009", status="accepted")
+    dfe_id = dfe_add(fake, application, full_name="Lena Latelink")
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport(fake))
+    pull(fake, hub.connection)
+    record = DfeApplication.objects.get(dfe_id=dfe_id)
+    assert record.application == application  # linked by matching, after the decision
+    return fake, record
+
+
+def test_a_decision_made_before_the_link_is_offered_and_sent_to_dfe(
+    client, staff, decided_before_link, django_capture_on_commit_callbacks
+):
+    fake, record = decided_before_link
+    page = client.get(PAGE).content.decode()
+    assert "Lena Latelink" in page and "Send the decision to DfE" in page
+    assert "DfE has not been told" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("dfe:dfe-application-decision-send", args=[record.pk]), follow=True
+        )
+
+    assert "is on its way to DfE" in response.content.decode()
+    outgoing = Outgoing.objects.get(dfe_application=record)
+    assert (outgoing.kind, outgoing.state, outgoing.by) == ("accept", "sent", staff)
+    assert fake.applications[str(record.dfe_id)]["status"] == "accepted"
+    record.refresh_from_db()
+    assert record.status == "accepted"
+    assert "Lena Latelink" in client.get(PAGE, {"show": "matched"}).content.decode()
+
+
+def test_a_decision_waiting_to_be_sent_is_shown_instead_of_an_action(
+    client, staff, decided_before_link
+):
+    fake, record = decided_before_link
+
+    client.post(reverse("dfe:dfe-application-decision-send", args=[record.pk]))  # not sent yet
+    again = client.post(reverse("dfe:dfe-application-decision-send", args=[record.pk]), follow=True)
+
+    assert "The decision is waiting to be sent to DfE already." in again.content.decode()
+    assert Outgoing.objects.filter(dfe_application=record, state="waiting").count() == 1
+    page = client.get(PAGE).content.decode()
+    assert "waiting to be sent to DfE" in page
+    assert 'href="/staff/dfe/outgoing/"' in page
+    assert "Send the decision to DfE" not in page
+
+
+def test_a_rejection_made_before_the_link_is_sent_as_a_rejection(
+    client, staff, hub, monkeypatch, django_capture_on_commit_callbacks
+):
+    fake = FakeDfe()
+    application = hub.application(email="rita@example.org", trn="1000010", status="rejected")
+    dfe_id = dfe_add(fake, application, full_name="Rita Rejected")
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport(fake))
+    pull(fake, hub.connection)
+    record = DfeApplication.objects.get(dfe_id=dfe_id)
+    assert "Send the decision to DfE" in client.get(PAGE).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("dfe:dfe-application-decision-send", args=[record.pk]))
+
+    assert Outgoing.objects.get(dfe_application=record).kind == "reject"
+    assert fake.applications[dfe_id]["status"] == "rejected"
+
+
+def test_no_decision_is_sent_for_an_application_the_portal_has_not_decided(client, staff, scene):
+    record = DfeApplication.objects.get(dfe_id=scene.disagreeing_id)
+
+    response = client.post(
+        reverse("dfe:dfe-application-decision-send", args=[record.pk]), follow=True
+    )
+
+    assert "The portal has not decided this application yet" in response.content.decode()
+    assert not Outgoing.objects.exists()
+    assert "Send the decision to DfE" not in client.get(PAGE).content.decode()
+
+
+def test_decisions_owed_and_waiting_add_no_queries_per_row(client, staff, hub):
+    def add_rows(count):
+        applications = bulk_applications(count, cohort=hub.cohort, status="accepted")
+        records = DfeApplication.objects.bulk_create(
+            DfeApplication(
+                connection=hub.connection,
+                dfe_id=uuid.uuid4(),
+                participant_id=uuid.uuid4(),
+                course_identifier=SENIOR_LEADERSHIP,
+                cohort_year=2025,
+                status="pending",
+                full_name=f"Late {application.pk}",
+                dfe_updated_at=timezone.now(),
+                application=application,
+            )
+            for application in applications
+        )
+        Outgoing.objects.bulk_create(  # every other one's decision is waiting to be sent
+            Outgoing(connection=hub.connection, kind="accept", dfe_application=record)
+            for record in records[::2]
+        )
+
+    assert_queries_do_not_grow(client, PAGE + "?show=disagreements", add_rows)
+
+
+# ---- Making the portal's application from DfE's registration ---------------------------------
+
+
+def _create(client, record, **data):
+    return client.post(reverse("dfe:dfe-application-create", args=[record.pk]), data, follow=True)
+
+
+def test_staff_create_the_application_for_someone_only_at_dfe(
+    client, staff, scene, hub, mailoutbox, django_capture_on_commit_callbacks
+):
+    school = SchoolFactory(urn=100000, name="Olive Grove School")  # DfE's URN for Olive
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+    page = client.get(PAGE, {"show": "dfe_only"}).content.decode()
+    assert "Create the application" in page and f"In {hub.cohort.name}" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _create(client, record, cohort=hub.cohort.pk)
+
+    assert "it waits in the review queue for a decision" in response.content.decode()
+    application = Application.objects.get(applicant__email="olive@example.org")
+    assert (application.cohort, application.status) == (hub.cohort, "school_approved")
+    assert (application.trn, application.school) == ("1000003", school)
+    assert application.applicant.get_full_name() == "Olive Onlyatdfe"
+    assert not application.applicant.has_usable_password()
+    (event,) = application.events.all()
+    assert event.by == staff and "Made from the applicant's registration with DfE" in event.reason
+    record.refresh_from_db()
+    assert (record.application, record.linked_by) == (application, staff)
+    (email,) = mailoutbox
+    assert email.to == ["olive@example.org"]
+    assert "/accounts/password/reset/key/" in email.body
+    matched = client.get(PAGE, {"show": "matched"}).content.decode()
+    assert "Olive Onlyatdfe" in matched and "Only at DfE (0)" in matched
+    queue = client.get(reverse("applications:application-list"), {"status": "school_approved"})
+    assert application.get_absolute_url() in queue.content.decode()
+
+
+def test_an_existing_account_is_used_and_not_sent_a_password_link(
+    client, staff, scene, hub, mailoutbox, django_capture_on_commit_callbacks
+):
+    olive = UserFactory(email="Olive@Example.org", first_name="Olive", last_name="Own")
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _create(client, record, cohort=hub.cohort.pk)
+
+    assert Application.objects.get(applicant=olive).cohort == hub.cohort
+    (email,) = mailoutbox
+    assert "/accounts/password/reset/key/" not in email.body
+    assert "Sign in to your account" in email.body
+
+
+def test_with_several_cohorts_staff_choose_one(client, staff, scene, hub):
+    spring = hub.cohort_make(hub.leadership, name="Spring start")
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+    page = client.get(PAGE, {"show": "dfe_only"}).content.decode()
+    assert f'<label for="create-{record.pk}"' in page and "Spring start, 2025/26" in page
+
+    unchosen = _create(client, record)
+    _create(client, record, cohort=spring.pk)
+
+    assert "Choose the cohort to make the application in." in unchosen.content.decode()
+    record.refresh_from_db()
+    assert record.application.cohort == spring
+
+
+def test_a_cohort_the_connection_does_not_cover_for_it_is_refused(client, staff, scene, hub):
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+    last_year = hub.cohort_make(hub.leadership, year=2024)
+
+    for cohort in (hub.headship_cohort, last_year):
+        response = _create(client, record, cohort=cohort.pk)
+
+        assert (
+            f"Choose a NPQ in Senior Leadership cohort in 2025/26 that your DfE connection "
+            f"covers; {cohort} is not one."
+        ) in response.content.decode()
+    assert not Application.objects.filter(applicant__email="olive@example.org").exists()
+
+
+def test_no_second_application_for_a_linked_record_or_a_cohort_applied_for(
+    client, staff, scene, hub
+):
+    linked_record = DfeApplication.objects.get(dfe_id=scene.disagreeing_id)
+    record = DfeApplication.objects.get(dfe_id=scene.dfe_only_id)
+    olive = UserFactory(email="olive@example.org")
+    hub.application(applicant=olive, trn="")  # applied meanwhile, not linked yet
+
+    linked_response = _create(client, linked_record, cohort=hub.cohort.pk)
+    applied_response = _create(client, record, cohort=hub.cohort.pk)
+
+    assert "linked to a portal application already" in linked_response.content.decode()
+    assert (
+        f"Olive Onlyatdfe has an application for {hub.cohort} already (approved by school): "
+        "link DfE&#x27;s application to it instead."
+    ) in applied_response.content.decode()
+    assert Application.objects.filter(applicant=olive).count() == 1
+    record.refresh_from_db()
+    assert record.application is None

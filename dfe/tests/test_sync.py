@@ -13,12 +13,11 @@ from dfe import sync as dfe_sync
 from dfe.client import DfeGone
 from dfe.connection import connection_client
 from dfe.fake import TOKEN, FakeDfe, later
+from dfe.identities import participant_get, participant_ids_follow
 from dfe.models import Call, Connection, Declaration, DfeApplication, ParticipantIdChange, Sync
 from dfe.sync import (
     PULLS,
     applications_pull,
-    participant_get,
-    participant_ids_follow,
     participants_pull,
     sync_run,
 )

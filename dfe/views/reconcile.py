@@ -1,5 +1,6 @@
 """The reconciliation page: DfE's applications beside the portal's, and what staff do about
-each difference (invite, remind, link, unlink, acknowledge), and "Sync now"."""
+each difference (invite, create the application, remind, link, unlink, acknowledge, send a
+decision made before the link), and "Sync now"."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from applications.models import Application
+from cohorts.models import Cohort
 from npq_portal.outbox import outbox_enqueue
 
-from ..forms import DfeApplicationLinkForm, DisagreementAcknowledgeForm
+from ..forms import DfeApplicationCreateForm, DfeApplicationLinkForm, DisagreementAcknowledgeForm
 from ..models import Connection, DfeApplication, Sync
 from ..reconcile import (
     BUCKETS,
+    application_create_from_dfe,
     application_remind_to_register,
+    dfe_application_decision_send,
     dfe_application_invite,
     dfe_application_link,
     dfe_application_unlink,
@@ -124,6 +128,24 @@ class DfeApplicationInviteView(_ActionView):
         return f"{record.full_name or 'The applicant'} has been invited to apply."
 
 
+class DfeApplicationCreateView(_ActionView):
+    """Make the portal's application for someone registered only with DfE, in the cohort
+    staff chose, and link it to DfE's."""
+
+    def act(self, record) -> str:
+        form = DfeApplicationCreateForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose the cohort to make the application in.")
+        cohort = Cohort.objects.filter(pk=form.cleaned_data["cohort"]).first()
+        if cohort is None:
+            raise ValidationError("Choose the cohort to make the application in.")
+        application_create_from_dfe(dfe_application=record, cohort=cohort, by=self.request.user)
+        return (
+            f"{record.full_name or 'Their'} application is made in {cohort} and linked to "
+            "DfE's; it waits in the review queue for a decision."
+        )
+
+
 class DfeApplicationLinkView(_ActionView):
     """Link a DfE application to the portal application staff chose among its candidates."""
 
@@ -161,6 +183,17 @@ class DisagreementAcknowledgeView(_ActionView):
             dfe_application=record, kind=form.cleaned_data["kind"], by=self.request.user
         )
         return f"{found.label}: acknowledged for {record.full_name or 'them'}."
+
+
+class DfeApplicationDecisionSendView(_ActionView):
+    """Send DfE the portal's decision on an application decided before it was linked."""
+
+    def act(self, record) -> str:
+        dfe_application_decision_send(dfe_application=record, by=self.request.user)
+        return (
+            f"The portal's decision for {record.full_name or 'them'} is on its way to DfE; "
+            "Changes owed to DfE shows when it is sent."
+        )
 
 
 class ApplicationRemindView(_ActionView):

@@ -275,6 +275,8 @@ ARGS = {
     "dfe:dfe-application-link": dict(pk=1),
     "dfe:dfe-application-unlink": dict(pk=1),
     "dfe:disagreement-acknowledge": dict(pk=1),
+    "dfe:dfe-application-decision-send": dict(pk=1),
+    "dfe:dfe-application-create": dict(pk=1),
     "dfe:application-remind": dict(pk=pk("accepted")),
     "account_confirm_email": dict(key="not-a-real-key"),
     "account_reset_password_from_key": dict(uidb36="1", key="not-a-real-key"),
@@ -570,6 +572,8 @@ MATRIX: dict[str, Row] = {
     "dfe:dfe-application-link": MANAGERS_POST,
     "dfe:dfe-application-unlink": MANAGERS_POST,
     "dfe:disagreement-acknowledge": MANAGERS_POST,
+    "dfe:dfe-application-decision-send": MANAGERS_POST,
+    "dfe:dfe-application-create": MANAGERS_POST,
     "dfe:application-remind": MANAGERS_POST,
     # ---- Accounts (allauth): signing in, passwords, email addresses, MFA ----
     "account_login": Row(public(SIGNED_IN=Redirect("home"))),
