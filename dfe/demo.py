@@ -4,8 +4,8 @@ file between requests (settings.DFE["fake_state"], .dfe-fake.pickle), never DfE 
 `demo_dfe_load` links the running demo NPQ cohort to the fake: most of its places have an
 application DfE holds too (one where DfE and the portal disagree on funding), DfE holds two
 applications the portal does not, and the portal has applications DfE does not. It pulls DfE's
-lists, sends the started declarations the registers support, and has DfE pay one of them, so
-the reconciliation, declarations and statements pages all have something to show.
+lists, sends the declarations the registers support, and has DfE pay a started one, so the
+reconciliation, declarations and statements pages all have something to show.
 Development only, like the rest of the demo data.
 """
 
@@ -199,11 +199,13 @@ def _send_waiting(connection: Connection) -> None:
 
 
 def _dfe_pays_one(connection: Connection, state_file: str) -> bool:
-    """At the fake, DfE puts one eligible declaration on last month's statement, pays it and
-    marks that statement paid. False when no declaration was there to pay."""
+    """At the fake, DfE puts one eligible started declaration on its cohort's first statement
+    (last month's), pays it and marks that statement paid. False when there was none to pay."""
     fake = fake_load(state_file)
     declaration = (
-        Declaration.objects.filter(connection=connection, state=Declaration.State.ELIGIBLE)
+        Declaration.objects.filter(
+            connection=connection, state=Declaration.State.ELIGIBLE, declaration_type="started"
+        )
         .exclude(dfe_id=None)
         .order_by("enrolment__participant__last_name", "pk")
         .first()
@@ -214,10 +216,15 @@ def _dfe_pays_one(connection: Connection, state_file: str) -> bool:
     application = fake.applications.get(record["application_id"], {})
     cohort = application.get("cohort")
     statement_id = next(
-        statement["id"]
-        for statement in sorted(fake.statements.values(), key=lambda s: s["payment_date"])
-        if statement["cohort"] == cohort
+        (
+            statement["id"]
+            for statement in sorted(fake.statements.values(), key=lambda s: s["payment_date"])
+            if statement["cohort"] == cohort
+        ),
+        None,
     )
+    if statement_id is None:
+        return False
     fake.set_declaration_state(record["id"], "payable", statement_id=statement_id)
     fake.set_declaration_state(record["id"], "paid")
     fake.statements[statement_id]["paid"] = True
@@ -227,8 +234,8 @@ def _dfe_pays_one(connection: Connection, state_file: str) -> bool:
 
 
 def demo_dfe_load() -> Connection | None:
-    """The demo's connection to a fake DfE, its reconciliation pulled, its started declarations
-    sent and one paid. Does nothing if the demo connection exists; None when there is no file
+    """The demo's connection to a fake DfE, its reconciliation pulled, the declarations the
+    evidence supports sent and a started one paid. Does nothing if the demo connection exists; None when there is no file
     for the fake (settings.DFE["fake_state"]) or no running demo cohort."""
     state_file = settings.DFE["fake_state"]
     if not state_file or Connection.objects.filter(name=DEMO_CONNECTION).exists():
