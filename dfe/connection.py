@@ -30,10 +30,12 @@ from django.utils import timezone
 from programmes.models import Programme
 
 from .client import CallRecord, DfeClient, DfeError
-from .models import FAKE_URL, Call, Connection, DeliveryPartnerLink, Sync
+from .models import Call, Connection, DeliveryPartnerLink, Sync
 
 logger = logging.getLogger(__name__)
 
+# A connection at this address talks to the demo's fake DfE (dfe/fake.py), never to DfE.
+FAKE_URL = "https://dfe-fake.localhost"
 # DfE's NPQ cohorts start in 2021; a year past the next one is a typing mistake.
 FIRST_COHORT_YEAR = 2021
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

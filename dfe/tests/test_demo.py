@@ -44,7 +44,6 @@ def test_the_demo_reconciles_with_a_fake_dfe_and_has_a_declaration_paid(state_fi
     connection = Connection.objects.get()
     assert connection.name == DEMO_CONNECTION
     assert connection.base_url == FAKE_URL and connection.enabled
-    assert connection.environment == "Demo fake"
     assert "fake DfE kept in" in output
     # Loaded again, nothing was made twice, and the fake DfE was left as it was.
     assert state_file.read_bytes() == saved
