@@ -48,9 +48,14 @@ TEST_SETTINGS = {
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _test_settings():
-    # Requests to a fake DfE need no spacing (DFE["min_interval_seconds"]).
-    dfe = {**django_settings.DFE, "min_interval_seconds": 0}
+def _test_settings(tmp_path_factory):
+    # Requests to a fake DfE need no spacing (DFE["min_interval_seconds"]). The demo's fake DfE
+    # (load_demo_data) lives in a temporary file, never in the developer's .dfe-fake.pickle.
+    dfe = {
+        **django_settings.DFE,
+        "min_interval_seconds": 0,
+        "fake_state": str(tmp_path_factory.mktemp("dfe-fake") / "fake.pickle"),
+    }
     with override_settings(**TEST_SETTINGS, DFE=dfe):
         yield
 
