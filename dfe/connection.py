@@ -30,12 +30,10 @@ from django.utils import timezone
 from programmes.models import Programme
 
 from .client import CallRecord, DfeClient, DfeError
-from .models import Call, Connection, DeliveryPartnerLink, Sync
+from .models import FAKE_URL, Call, Connection, DeliveryPartnerLink, Sync
 
 logger = logging.getLogger(__name__)
 
-# A connection at this address talks to the demo's fake DfE (dfe/fake.py), never to DfE.
-FAKE_URL = "https://dfe-fake.localhost"
 # DfE's NPQ cohorts start in 2021; a year past the next one is a typing mistake.
 FIRST_COHORT_YEAR = 2021
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -85,6 +83,10 @@ def connection_save(
     if urlsplit(connection.base_url).scheme != "https":
         raise ValidationError(
             "DfE's API address must start with https://, or the token would travel in clear."
+        )
+    if connection.base_url == FAKE_URL and not settings.DFE["fake_state"]:
+        raise ValidationError(
+            f"{FAKE_URL} is the demo's fake DfE, which only a developer's machine has."
         )
     connection.token_env_var = connection.token_env_var.strip()
     if connection.token_env_var and not ENV_VAR_NAME.match(connection.token_env_var):

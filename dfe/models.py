@@ -21,6 +21,8 @@ from npq_portal.words import word
 
 SANDBOX_URL = "https://sandbox.register-npq.education.gov.uk"
 PRODUCTION_URL = "https://register-npq.education.gov.uk"
+# A connection at this address talks to the demo's fake DfE (dfe/fake.py), never to DfE.
+FAKE_URL = "https://dfe-fake.localhost"
 
 
 class ConnectionQuerySet(models.QuerySet):
@@ -106,6 +108,8 @@ class Connection(TimeStampedModel):
             return "Production"
         if "sandbox" in self.base_url:
             return "Sandbox"
+        if self.base_url.rstrip("/") == FAKE_URL:
+            return "Demo (a fake DfE)"
         return "Other"
 
 

@@ -384,3 +384,18 @@ def test_a_switched_off_connection_is_not_reported(django_assert_max_num_queries
 
     with django_assert_max_num_queries(1):
         assert sync_failing_since(now=NOW) is None
+
+
+def test_the_demos_fake_address_is_refused_where_there_is_no_fake(settings):
+    """Production has no fake DfE (DFE_FAKE_STATE unset): its address is refused in words,
+    rather than failing later on every call."""
+    settings.DFE = {**settings.DFE, "fake_state": ""}
+    connection = Connection(name="Mistyped", base_url=dfe_connection.FAKE_URL)
+
+    with pytest.raises(ValidationError, match="demo's fake DfE"):
+        dfe_connection.connection_save(connection=connection, token=TOKEN)
+    assert not Connection.objects.exists()
+
+    settings.DFE = {**settings.DFE, "fake_state": "/tmp/never-written.pickle"}
+    saved = dfe_connection.connection_save(connection=connection, token=TOKEN)
+    assert saved.environment == "Demo (a fake DfE)"

@@ -124,17 +124,17 @@ def test_settings_that_cannot_work_are_refused_and_the_token_is_not_echoed(admin
 def test_another_https_address_is_kept_and_shown_as_other(admin):
     admin.post(
         reverse("dfe:connection-create"),
-        form_data(token=TOKEN, address="other", other_address="https://dfe-fake.localhost"),
+        form_data(token=TOKEN, address="other", other_address="https://npq-api.provider.example"),
     )
     connection = Connection.objects.get()
 
     form = admin.get(reverse("dfe:connection", args=[connection.pk])).context["form"]
 
-    assert connection.base_url == "https://dfe-fake.localhost"
+    assert connection.base_url == "https://npq-api.provider.example"
     assert connection.environment == "Other"
     assert (form.initial["address"], form.initial["other_address"]) == (
         "other",
-        "https://dfe-fake.localhost",
+        "https://npq-api.provider.example",
     )
 
 
