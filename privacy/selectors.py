@@ -32,6 +32,8 @@ from reminders.models import ReminderOptOut
 from reports.models import ExportEvent
 from schools.models import SchoolLeadership
 
+from .registry import personal_data_sources
+
 
 @dataclass
 class PersonData:
@@ -408,6 +410,12 @@ def person_data(*, person: User, file_max_bytes: int) -> PersonData:
             "at": lambda r: _when(r.at),
         },
     )
+    # What apps above this one hold (privacy/registry.py), each section a table of its own.
+    for source in personal_data_sources():
+        for name, rows in source(person, emails):
+            if name in tables:
+                raise ValueError(f"Two tables of the export are called {name!r}")
+            tables[name] = rows
     tables["personal_data_requests"] = _rows(
         PersonalDataRequest.objects.filter(person_id=person.pk).order_by("at", "pk"),
         {"request": lambda r: r.get_kind_display(), "at": lambda r: _when(r.at)},

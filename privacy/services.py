@@ -43,6 +43,7 @@ from reminders.models import ReminderOptOut
 from reports.models import Export, ExportEvent
 from schools.models import SchoolLeadership
 
+from .registry import personal_data_erasers
 from .selectors import person_data, person_data_nested, person_emails, person_subjects
 
 logger = logging.getLogger(__name__)
@@ -246,6 +247,10 @@ def person_erase(*, person: User, by: User, reason: str) -> PersonalDataRequest:
     )
     for name, changed in _assessment_anonymise(person).items():
         count(name, changed)
+    # What apps above this one hold (privacy/registry.py), in this transaction.
+    for eraser in personal_data_erasers():
+        for name, changed in eraser(person, emails).items():
+            count(name, changed)
 
     deliveries = EmailDelivery.objects.filter(
         Q(recipient__in=emails) | Q(about__in=subjects)
