@@ -12,4 +12,5 @@ class DfeConfig(AppConfig):
         from . import (
             declarations,  # noqa: F401  registers the senders of declarations and voids
             handlers,  # noqa: F401  connects the receivers (and registers the senders)
+            privacy,  # noqa: F401  tells the privacy app what DfE's copies hold
         )

@@ -281,6 +281,12 @@ class DfeApplication(TimeStampedModel):
         help_text="Disagreements staff acknowledged, by kind, with both sides' values then: "
         "{kind: {portal, dfe, by, at}}. A change on either side raises it again.",
     )
+    personal_data_erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the applicant's personal data was erased here; pulls no longer copy "
+        "DfE's name, email and TRN for them.",
+    )
 
     class Meta:
         ordering = ["full_name", "pk"]
@@ -288,6 +294,13 @@ class DfeApplication(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"DfE application {self.dfe_id}"
+
+    @property
+    def name_shown(self) -> str:
+        """DfE's name for the applicant, or why the portal no longer has it."""
+        if self.personal_data_erased_at is not None:
+            return "Name removed (personal data erased)"
+        return self.full_name
 
     @property
     def cohort_label(self) -> str:

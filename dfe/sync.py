@@ -36,6 +36,7 @@ from .connection import connection_client, parse_dfe_time
 from .declarations import declarations_pull, statements_pull
 from .identities import participant_ids_follow
 from .models import Connection, DfeApplication, Sync
+from .privacy import PERSONAL_FIELDS
 from .reconcile import dfe_applications_match
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,9 @@ def _applications_store(*, connection: Connection, rows: dict[str, dict]) -> Non
             new.append(DfeApplication(connection=connection, dfe_id=dfe_id, **values))
             continue
         for name, value in values.items():
-            setattr(record, name, value)
+            # Once erased here, DfE's name, email and TRN for them stay out (dfe/privacy.py).
+            if record.personal_data_erased_at is None or name not in PERSONAL_FIELDS:
+                setattr(record, name, value)
         record.connection = connection
         changed.append(record)
     now = timezone.now()
