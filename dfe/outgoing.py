@@ -139,9 +139,7 @@ def _with_participant(rows: QuerySet) -> QuerySet:
     """`rows` with `participant`: the DfE participant a row is about (its DfE application's,
     or its declaration's for a declaration or void)."""
     return rows.annotate(
-        participant=Coalesce(
-            F("dfe_application__participant_id"), F("declaration__participant_id")
-        )
+        participant=Coalesce(F("dfe_application__participant_id"), F("declaration__participant_id"))
     )
 
 

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dfe', '0001_initial'),
+        ("dfe", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outgoing',
-            name='claimed_until',
-            field=models.DateTimeField(blank=True, help_text='A worker is sending it until then; after that, another may try again.', null=True),
+            model_name="outgoing",
+            name="claimed_until",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="A worker is sending it until then; after that, another may try again.",
+                null=True,
+            ),
         ),
     ]
