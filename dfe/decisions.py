@@ -6,10 +6,10 @@ transaction that made the change: nothing is owed for a change that rolls back. 
 application linked to one of DfE's (`application.dfe`), in a cohort a switched-on connection
 covers, is ever sent.
 
-Each kind has a sender (`@sender`), run by the outbox task with the row locked: it looks at what
-DfE holds first, so a change DfE already has (after a timeout, say) is not sent twice but ends
-"not needed" with a note; otherwise it makes the call and records DfE's answer on the portal's
-copy of DfE's records (`DfeApplication`).
+Each kind has a sender (`@sender`), run by the outbox task with no transaction open: it looks at
+what DfE holds first, so a change DfE already has (after a timeout, say) is not sent twice but
+ends "not needed" with a note; otherwise it makes the call, then records DfE's answer on the
+portal's copy of DfE's records (`DfeApplication`) in a short transaction.
 """
 
 from __future__ import annotations
@@ -399,7 +399,9 @@ def outcome_send_if_due(*, enrolment: Enrolment, by=None) -> Outgoing | None:
     )
 
 
-# ---- Senders: run by the outbox task, the row locked ----
+# ---- Senders: run by the outbox task with no transaction open ----
+# Each asks DfE first and calls DfE with nothing locked; the portal's copy of DfE's records
+# (`DfeApplication`) is written after DfE's last answer, in a short transaction.
 
 
 def _mirror_application(dfe: DfeApplication, record: dict) -> None:
@@ -410,34 +412,36 @@ def _mirror_application(dfe: DfeApplication, record: dict) -> None:
     dfe.eligible_for_funding = bool(attributes.get("eligible_for_funding"))
     dfe.schedule_identifier = attributes.get("schedule_identifier") or ""
     dfe.dfe_updated_at = parse_dfe_time(attributes.get("updated_at")) or dfe.dfe_updated_at
-    dfe.save(
-        update_fields=[
-            "status",
-            "funded_place",
-            "eligible_for_funding",
-            "schedule_identifier",
-            "dfe_updated_at",
-            "updated_at",
-        ]
-    )
+    with transaction.atomic():
+        dfe.save(
+            update_fields=[
+                "status",
+                "funded_place",
+                "eligible_for_funding",
+                "schedule_identifier",
+                "dfe_updated_at",
+                "updated_at",
+            ]
+        )
 
 
 def _application_record(client: DfeClient, dfe: DfeApplication) -> dict:
-    record = client.get(f"{APPLICATIONS}/{dfe.dfe_id}").get("data") or {}
-    _mirror_application(dfe, record)
-    return record
+    """DfE's application as DfE holds it now (not yet written on the portal's copy)."""
+    return client.get(f"{APPLICATIONS}/{dfe.dfe_id}").get("data") or {}
 
 
 @sender(Outgoing.Kind.ACCEPT)
 def accept_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Accept the application at DfE, unless DfE shows it accepted already."""
     dfe = outgoing.dfe_application
-    _application_record(client, dfe)
-    if dfe.status == DfeApplication.Status.ACCEPTED:
+    record = _application_record(client, dfe)
+    attributes_at_dfe = record.get("attributes") or {}
+    if attributes_at_dfe.get("status") == DfeApplication.Status.ACCEPTED:
+        _mirror_application(dfe, record)
         return "DfE already shows this application accepted."
     body = outgoing.body or None
     attributes = (body or {}).get("data", {}).get("attributes", {})
-    if attributes.get("funded_place") and not dfe.eligible_for_funding:
+    if attributes.get("funded_place") and not attributes_at_dfe.get("eligible_for_funding"):
         # DfE's eligibility changed since the decision was queued: never send true then.
         attributes["funded_place"] = False
         outgoing.note = " ".join(filter(None, [outgoing.note, _NOT_ELIGIBLE_NOTE]))
@@ -451,35 +455,46 @@ def accept_send(client: DfeClient, outgoing: Outgoing) -> str | None:
 def reject_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Reject the application at DfE, unless DfE shows it rejected already."""
     dfe = outgoing.dfe_application
-    _application_record(client, dfe)
-    if dfe.status == DfeApplication.Status.REJECTED:
+    record = _application_record(client, dfe)
+    if (record.get("attributes") or {}).get("status") == DfeApplication.Status.REJECTED:
+        _mirror_application(dfe, record)
         return "DfE already shows this application rejected."
     record = client.post(f"{APPLICATIONS}/{dfe.dfe_id}/reject").get("data") or {}
     _mirror_application(dfe, record)
     return None
 
 
-def _participant_enrolment(client: DfeClient, dfe: DfeApplication) -> dict:
-    """DfE's enrolment of the participant on the application's course (following a retired
-    participant id), with the portal's copy of its training status updated."""
+def _participant_enrolment(client: DfeClient, dfe: DfeApplication) -> tuple[dict, dict]:
+    """DfE's participant (following a retired participant id) and its enrolment on the
+    application's course; the portal's copy is not written yet (`_mirror_enrolment`)."""
     record = participant_get(client=client, participant_id=str(dfe.participant_id))
     dfe.refresh_from_db(fields=["participant_id"])
-    return _mirror_enrolment(dfe, record)
+    return record, _enrolment_of(dfe, record)
+
+
+def _enrolment_of(dfe: DfeApplication, record: dict) -> dict:
+    enrolments = (record.get("attributes") or {}).get("npq_enrolments") or []
+    return next((e for e in enrolments if e.get("course_identifier") == dfe.course_identifier), {})
 
 
 def _mirror_enrolment(dfe: DfeApplication, record: dict) -> dict:
-    enrolments = (record.get("attributes") or {}).get("npq_enrolments") or []
-    enrolment = next(
-        (e for e in enrolments if e.get("course_identifier") == dfe.course_identifier), {}
-    )
+    """Keep the portal's copy of the participant's training status, schedule and cohort as DfE
+    just answered, in a short transaction."""
+    enrolment = _enrolment_of(dfe, record)
     if enrolment:
         dfe.training_status = enrolment.get("training_status") or ""
         dfe.schedule_identifier = enrolment.get("schedule_identifier") or ""
         if enrolment.get("cohort"):
             dfe.cohort_year = int(enrolment["cohort"])
-        dfe.save(
-            update_fields=["training_status", "schedule_identifier", "cohort_year", "updated_at"]
-        )
+        with transaction.atomic():
+            dfe.save(
+                update_fields=[
+                    "training_status",
+                    "schedule_identifier",
+                    "cohort_year",
+                    "updated_at",
+                ]
+            )
     return enrolment
 
 
@@ -487,8 +502,9 @@ def _participant_change(
     client: DfeClient, outgoing: Outgoing, *, action: str, done: str, already: str
 ) -> str | None:
     dfe = outgoing.dfe_application
-    enrolment = _participant_enrolment(client, dfe)
+    record, enrolment = _participant_enrolment(client, dfe)
     if enrolment.get("training_status") == done:
+        _mirror_enrolment(dfe, record)
         return already
     record = client.put(f"{PARTICIPANTS}/{dfe.participant_id}/{action}", outgoing.body)
     _mirror_enrolment(dfe, record.get("data") or {})
@@ -535,13 +551,14 @@ def withdraw_send(client: DfeClient, outgoing: Outgoing) -> str | None:
 def change_schedule_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Change the participant's schedule (and cohort) at DfE, unless DfE has them on it."""
     dfe = outgoing.dfe_application
-    enrolment = _participant_enrolment(client, dfe)
+    participant, enrolment = _participant_enrolment(client, dfe)
     attributes = outgoing.body["data"]["attributes"]
     cohort = attributes.get("cohort") or enrolment.get("cohort")
     if (
         enrolment.get("schedule_identifier") == attributes["schedule_identifier"]
         and enrolment.get("cohort") == cohort
     ):
+        _mirror_enrolment(dfe, participant)
         return "DfE already has the participant on this schedule and cohort."
     record = client.put(f"{PARTICIPANTS}/{dfe.participant_id}/change-schedule", outgoing.body)
     _mirror_enrolment(dfe, record.get("data") or {})

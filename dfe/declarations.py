@@ -432,34 +432,71 @@ def _participant_id_followed(client: DfeClient, declaration: Declaration, error)
     return str(declaration.participant_id) != old
 
 
-@sender(Outgoing.Kind.DECLARATION)
-def declaration_send(client: DfeClient, outgoing: Outgoing) -> str | None:
-    """Post the declaration to DfE (or adopt the one a timed-out try made) and keep DfE's id,
-    state and statement; a refusal is kept on the declaration in DfE's words."""
-    declaration = (
-        Declaration.objects.select_for_update(of=("self",))
-        .select_related("enrolment")
-        .get(pk=outgoing.declaration_id)
+def _already_submitted(error: DfeError) -> bool:
+    """Whether DfE refused the POST because it holds a live declaration for this event: one a
+    try whose answer was lost (or a worker that died) made."""
+    return any(
+        isinstance(item, dict) and "already been submitted" in str(item.get("detail", ""))
+        for item in error.errors
     )
-    if declaration.state != Declaration.State.SENDING:
-        return "DfE has this declaration already (found by a pull)."
+
+
+def _declaration_exchange(client: DfeClient, outgoing: Outgoing, declaration: Declaration):
+    """Post the declaration (following a retired participant id), or adopt the one DfE holds
+    for this event already. Makes DfE's calls only: writes nothing but the row's body."""
     try:
         try:
-            record = _declaration_post(client, outgoing, declaration)
+            return _declaration_post(client, outgoing, declaration)
         except (DfeGone, DfeRefused) as error:
             # DfE may have retired the participant id since the declaration was made: follow
             # it, and send once more with the new id.
             if not _participant_id_followed(client, declaration, error):
                 raise
-            record = _declaration_post(client, outgoing, declaration)
+            return _declaration_post(client, outgoing, declaration)
+    except DfeRefused as error:
+        if not _already_submitted(error):
+            raise
+        record = _matching_at_dfe(client, declaration)
+        if record is None:
+            raise
+        return record
+
+
+@sender(Outgoing.Kind.DECLARATION)
+def declaration_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Post the declaration to DfE (or adopt the one a lost try made) and keep DfE's id,
+    state and statement; a refusal is kept on the declaration in DfE's words. DfE is called
+    with nothing locked; the declaration is locked only to write DfE's answer."""
+    declaration = Declaration.objects.select_related("enrolment").get(pk=outgoing.declaration_id)
+    if declaration.state != Declaration.State.SENDING:
+        if declaration.dfe_id is not None:
+            return "DfE has this declaration already (found by a pull)."
+        return (
+            f"The declaration is {declaration.get_state_display().lower()} in the portal, not "
+            "being sent, so nothing was sent."
+        )
+    try:
+        record = _declaration_exchange(client, outgoing, declaration)
     except REFUSALS as error:
-        declaration.state = Declaration.State.REFUSED
-        declaration.error = str(error)
-        declaration.save(update_fields=["state", "error", "updated_at"])
+        with transaction.atomic():
+            refused = Declaration.objects.select_for_update().get(pk=declaration.pk)
+            adopted = refused.state != Declaration.State.SENDING and refused.dfe_id is not None
+            if refused.state == Declaration.State.SENDING:
+                refused.state = Declaration.State.REFUSED
+                refused.error = str(error)
+                refused.save(update_fields=["state", "error", "updated_at"])
+        if adopted:  # a pull found DfE's while this was sent: DfE holds it
+            return "DfE has this declaration already (found by a pull)."
         raise
-    _take_dfe(declaration, record)
-    declaration.save()
-    _after_completed(declaration)
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update(of=("self",))
+            .select_related("enrolment")
+            .get(pk=declaration.pk)
+        )
+        _take_dfe(declaration, record)
+        declaration.save()
+        _after_completed(declaration)
     return None
 
 
@@ -493,10 +530,12 @@ def declaration_void(*, declaration: Declaration, reason: str, by) -> Outgoing:
 @sender(Outgoing.Kind.VOID)
 def declaration_void_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback)."""
-    declaration = Declaration.objects.select_for_update().get(pk=outgoing.declaration_id)
-    record = client.put(f"{DECLARATIONS_PATH}/{declaration.dfe_id}/void")["data"]
-    _take_dfe(declaration, record)
-    declaration.save()
+    dfe_id = Declaration.objects.values_list("dfe_id", flat=True).get(pk=outgoing.declaration_id)
+    record = client.put(f"{DECLARATIONS_PATH}/{dfe_id}/void")["data"]
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=outgoing.declaration_id)
+        _take_dfe(declaration, record)
+        declaration.save()
     return None
 
 

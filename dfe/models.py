@@ -463,6 +463,11 @@ class Outgoing(TimeStampedModel):
         related_name="dfe_outgoing",
         help_text="The place a participant change or outcome is about.",
     )
+    claimed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A worker is sending it until then; after that, another may try again.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
