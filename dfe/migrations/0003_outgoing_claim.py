@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dfe", "0001_initial"),
+        ("dfe", "0002_dfe_privacy"),
     ]
 
     operations = [
