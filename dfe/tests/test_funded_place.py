@@ -2,22 +2,25 @@
 through the outbox, once, and only when DfE holds something else."""
 
 import datetime
+import threading
+import time
 from datetime import timedelta
 
 import httpx
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
 from applications.services import application_accept
 from dfe.client import DfeClient
 from dfe.connection import connection_save
 from dfe.decisions import funded_place_change_send
 from dfe.fake import TOKEN
 from dfe.models import SANDBOX_URL, Connection, Outgoing
-from dfe.outgoing import outgoing_retry_due, outgoing_send_again
+from dfe.outgoing import outgoing_retry_due, outgoing_send, outgoing_send_again
 from funding.services import funding_decision_override
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
@@ -275,3 +278,61 @@ def test_the_service_itself_owes_nothing_when_the_portal_agrees_with_dfe(fake, s
     assert funded_place_change_send(application=link.application, by=staff) is None
 
     assert not _changes().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_override_while_the_acceptance_is_being_sent_waits_for_it_then_changes_the_place(
+    fake, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    accepting = threading.Event()
+
+    def slow(request):
+        if not accepting.is_set():  # the sender's first look at DfE, its row held
+            accepting.set()
+            time.sleep(0.5)  # the override arrives now
+        return fake.handle(request)
+
+    transport = httpx.MockTransport(slow)
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport)
+    link = linked(fake)
+    Application.objects.filter(pk=link.application.pk).update(status=Application.Status.ACCEPTED)
+    accept = Outgoing.objects.create(
+        connection=link.connection,
+        kind=Outgoing.Kind.ACCEPT,
+        dfe_application=link.dfe,
+        body={"data": {"type": "npq-application-accept", "attributes": {"funded_place": True}}},
+    )
+    admin = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    failures = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001  a deadlock must fail the test, not the thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    def override():
+        accepting.wait(10)
+        _override(link, admin, funded=False)
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: outgoing_send(outgoing_id=accept.pk),)),
+        threading.Thread(target=run, args=(override,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    accept.refresh_from_db()
+    assert accept.state == Outgoing.State.SENT
+    assert accept.body["data"]["attributes"] == {"funded_place": True}  # taken as it was sent
+    change = _changes().get()
+    assert change.state == Outgoing.State.SENT
+    assert len(fake.calls_to("PUT", CHANGE)) == 1
+    assert fake.applications[str(link.dfe.dfe_id)]["funded_place"] is False
