@@ -154,8 +154,8 @@ def funded_place_for(
         )
     elif decision.to_be_confirmed:
         notes.append(
-            "The portal's funding decision is still to be confirmed; if it changes, change the "
-            "funded place at DfE before declaring."
+            "The portal's funding decision is still to be confirmed; if it changes, the portal "
+            "changes the funded place at DfE (which DfE refuses once declarations are made)."
         )
     if funded and not dfe_application.eligible_for_funding:
         funded = False

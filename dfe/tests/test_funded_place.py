@@ -5,6 +5,7 @@ import datetime
 import threading
 import time
 from datetime import timedelta
+from io import BytesIO
 
 import httpx
 import pytest
@@ -21,9 +22,11 @@ from dfe.decisions import funded_place_change_send
 from dfe.fake import TOKEN
 from dfe.models import SANDBOX_URL, Connection, Outgoing
 from dfe.outgoing import outgoing_retry_due, outgoing_send, outgoing_send_again
-from funding.services import funding_decision_override
+from funding.services import funding_decide, funding_decision_override, funding_list_upload
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
+from schools.services import eligibility_list_upload
+from schools.tests.factories import SchoolFactory
 
 from .linked import covered_cohort, declare, fake_dfe, linked  # noqa: F401  a fixture
 from .test_decisions import Outage
@@ -270,6 +273,42 @@ def test_an_acceptance_dfe_has_not_taken_yet_carries_the_new_funded_place(
     accept.refresh_from_db()
     assert accept.state == Outgoing.State.SENT
     assert fake.applications[str(link.dfe.dfe_id)]["funded_place"] is False
+
+
+def test_a_provisional_decision_re_decided_as_funded_changes_the_place_at_dfe(fake, staff, sent):
+    SchoolFactory(urn=100001, establishment_type_code=1)
+    eligibility_list_upload(
+        kind="rise", source=BytesIO(b"URN\r\n100009"), file_name="rise.csv", by=None
+    )
+    link = linked(fake)
+    link.application.funding_decision = funding_decide(
+        subject=f"applications.application:{link.application.pk}",
+        facts={
+            "course_identifier": "npq-leading-primary-mathematics",
+            "work_setting": "a_school",
+            "institution": {"urn": "100001"},
+        },
+        rules="2026",
+    )
+    link.application.save()
+    assert link.application.funding_decision.to_be_confirmed
+    sent(application_accept, application=link.application, by=staff)
+    (call,) = fake.calls_to("POST", ACCEPT)
+    assert call.body["data"]["attributes"] == {"funded_place": False}
+
+    sent(
+        funding_list_upload,
+        kind="pp50_schools",
+        source=BytesIO(b"URN\r\n100001"),
+        file_name="pp50.csv",
+        by=staff,
+    )
+
+    change = _changes().get()
+    assert (change.state, change.by) == (Outgoing.State.SENT, staff)
+    (call,) = fake.calls_to("PUT", CHANGE)
+    assert call.body["data"]["attributes"] == {"funded_place": True}
+    assert fake.applications[str(link.dfe.dfe_id)]["funded_place"] is True
 
 
 def test_the_service_itself_owes_nothing_when_the_portal_agrees_with_dfe(fake, staff, sent):
