@@ -25,7 +25,7 @@ from applications.models import Application
 from assessment.models import Outcome
 from participants.models import Enrolment, EnrolmentEvent
 
-from .client import DfeClient, DfeGone
+from .client import DfeClient, DfeGone, DfeRefused
 from .connection import connection_for_cohort, parse_dfe_time
 from .identities import participant_get, participant_ids_follow, replacement_for
 from .models import (
@@ -154,8 +154,8 @@ def funded_place_for(
         )
     elif decision.to_be_confirmed:
         notes.append(
-            "The portal's funding decision is still to be confirmed; if it changes, change the "
-            "funded place at DfE before declaring."
+            "The portal's funding decision is still to be confirmed; if it changes, the portal "
+            "changes the funded place at DfE (which DfE refuses once declarations are made)."
         )
     if funded and not dfe_application.eligible_for_funding:
         funded = False
@@ -203,6 +203,92 @@ def application_decision_send(*, application: Application, status: str, by=None)
         outgoing.note = note
         outgoing.save(update_fields=["note", "updated_at"])
     return outgoing
+
+
+def _funded_place_body(funded_place: bool) -> dict:
+    return {
+        "data": {
+            "type": "npq-application-change-funded-place",
+            "attributes": {"funded_place": funded_place},
+        }
+    }
+
+
+_FUNDING_CHANGED_AGAIN = "The funding decision changed again before DfE took this change."
+
+
+@transaction.atomic
+def funded_place_change_send(*, application: Application, by=None) -> Outgoing | None:
+    """Queue a change of the funded place DfE holds for an accepted, linked application, when its
+    funding decision changed and the portal now says otherwise (DfE's capped cohorts only).
+
+    Called when a funding decision changes (dfe/handlers.py). A change to the funded place still
+    owed that now says the wrong thing is marked not needed; while DfE has not yet taken the
+    acceptance, the acceptance still owed carries the new value instead. None when DfE need not
+    hear of it.
+    """
+    application = Application.objects.select_related("cohort__programme", "funding_decision").get(
+        pk=application.pk
+    )
+    if application.status != Application.Status.ACCEPTED:
+        return None
+    dfe = dfe_application_for(application)
+    if dfe is None or dfe.cohort_year < CAPPED_FROM_COHORT:
+        return None
+    # Lock what is still owed before the DfE application, in the order a sender takes them (its
+    # row, then the DfE application it records DfE's answer on): one at work finishes first.
+    owed = list(
+        Outgoing.objects.select_for_update()
+        .filter(
+            dfe_application=dfe,
+            kind__in=[Outgoing.Kind.ACCEPT, Outgoing.Kind.CHANGE_FUNDED_PLACE],
+            state__in=[Outgoing.State.WAITING, Outgoing.State.REFUSED],
+        )
+        .order_by("created_at", "pk")
+    )
+    dfe = DfeApplication.objects.select_for_update().select_related("connection").get(pk=dfe.pk)
+    funded_place, note = funded_place_for(application=application, dfe_application=dfe)
+    if dfe.status != DfeApplication.Status.ACCEPTED:
+        for outgoing in owed:
+            if outgoing.kind == Outgoing.Kind.ACCEPT:
+                outgoing.body = {
+                    "data": {
+                        "type": "npq-application-accept",
+                        "attributes": {"funded_place": funded_place},
+                    }
+                }
+                outgoing.note = note
+                outgoing.save(update_fields=["body", "note", "updated_at"])
+        return None
+    already_owed = None
+    for outgoing in owed:
+        if outgoing.kind != Outgoing.Kind.CHANGE_FUNDED_PLACE:
+            continue
+        if already_owed is None and _funded_place_of(outgoing) == funded_place:
+            already_owed = outgoing
+            continue
+        outgoing.state = Outgoing.State.NOT_NEEDED
+        outgoing.note = " ".join(filter(None, [outgoing.note, _FUNDING_CHANGED_AGAIN]))
+        outgoing.save(update_fields=["state", "note", "updated_at"])
+    if already_owed is not None:
+        return already_owed
+    if dfe.funded_place == funded_place:
+        return None
+    outgoing = outgoing_queue(
+        connection=dfe.connection,
+        kind=Outgoing.Kind.CHANGE_FUNDED_PLACE,
+        by=by,
+        body=_funded_place_body(funded_place),
+        dfe_application=dfe,
+    )
+    if note:
+        outgoing.note = note
+        outgoing.save(update_fields=["note", "updated_at"])
+    return outgoing
+
+
+def _funded_place_of(outgoing: Outgoing) -> bool | None:
+    return (outgoing.body or {}).get("data", {}).get("attributes", {}).get("funded_place")
 
 
 def _participant_body(kind: str, dfe: DfeApplication, **attributes) -> dict:
@@ -461,6 +547,41 @@ def reject_send(client: DfeClient, outgoing: Outgoing) -> str | None:
         return "DfE already shows this application rejected."
     record = client.post(f"{APPLICATIONS}/{dfe.dfe_id}/reject").get("data") or {}
     _mirror_application(dfe, record)
+    return None
+
+
+_DECLARATIONS_STAND_NOTE = (
+    "DfE does not change a funded place while the participant has declarations. To change it: "
+    "void their declarations on the Declarations page, send this change again, then send the "
+    "declarations again (once voided they are listed as ready)."
+)
+
+
+@sender(Outgoing.Kind.CHANGE_FUNDED_PLACE)
+def funded_place_send(client: DfeClient, outgoing: Outgoing) -> str | None:
+    """Change the funded place at DfE, unless DfE holds that value already. When DfE refuses
+    because declarations stand, the note tells staff how to put it right."""
+    dfe = outgoing.dfe_application
+    record = _application_record(client, dfe)
+    at_dfe = record.get("attributes") or {}
+    attributes = outgoing.body["data"]["attributes"]
+    if attributes["funded_place"] and not at_dfe.get("eligible_for_funding"):
+        # DfE's eligibility changed since the change was queued: never send true then.
+        attributes["funded_place"] = False
+        outgoing.note = " ".join(filter(None, [outgoing.note, _NOT_ELIGIBLE_NOTE]))
+        outgoing.save(update_fields=["body", "note", "updated_at"])
+    if at_dfe.get("funded_place") == attributes["funded_place"]:
+        _mirror_application(dfe, record)
+        funded = "funded" if attributes["funded_place"] else "not funded"
+        return f"DfE already shows the place as {funded}."
+    try:
+        record = client.put(f"{APPLICATIONS}/{dfe.dfe_id}/change-funded-place", outgoing.body)
+    except DfeRefused as refused:
+        if "declaration" in str(refused).lower() and _DECLARATIONS_STAND_NOTE not in outgoing.note:
+            outgoing.note = " ".join(filter(None, [outgoing.note, _DECLARATIONS_STAND_NOTE]))
+            outgoing.save(update_fields=["note", "updated_at"])
+        raise
+    _mirror_application(dfe, record.get("data") or {})
     return None
 
 

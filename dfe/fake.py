@@ -97,6 +97,17 @@ WORDS = {
     "funded_place_inclusion": "Set '#/funded_place' to true or false.",
     "funded_place_not_eligible": "The participant is not eligible for funding, so "
     "'#/funded_place' cannot be set to true.",
+    "funded_place_missing": "The entered '#/funded_place' is missing from your request. Check "
+    "details and try again.",
+    "funded_place_not_accepted": "You must accept the application before attempting to change "
+    "the '#/funded_place' setting.",
+    "funded_place_change_not_eligible": "This participant is not eligible for funding. Contact "
+    "us if you think this is wrong.",
+    "funded_place_uncapped": "Leave the '#/funded_place' field blank. It's only needed for "
+    "participants starting NPQs from autumn 2024 onwards.",
+    "funded_place_with_declarations": "You cannot change the funded place because declarations "
+    "have been submitted. You will need to void the existing declarations and resubmit them "
+    "after changing the funded place.",
     "participant_blank": "The property '#/participant_id' must be present",
     "participant_invalid": "Your update cannot be made as the '#/participant_id' is not "
     "recognised. Check participant details and try again.",
@@ -419,6 +430,11 @@ class FakeDfe:
         ("GET", r"/api/v3/npq-applications/(?P<id>[^/]+)", "show_application"),
         ("POST", r"/api/v3/npq-applications/(?P<id>[^/]+)/accept", "accept"),
         ("POST", r"/api/v3/npq-applications/(?P<id>[^/]+)/reject", "reject"),
+        (
+            "PUT",
+            r"/api/v3/npq-applications/(?P<id>[^/]+)/change-funded-place",
+            "change_funded_place",
+        ),
         ("GET", r"/api/v3/participants/npq", "list_participants"),
         ("GET", r"/api/v3/participants/npq/outcomes", "list_all_outcomes"),
         ("GET", r"/api/v3/participants/npq/(?P<id>[^/]+)", "show_participant"),
@@ -831,6 +847,32 @@ class FakeDfe:
         ):
             raise _unprocessable(("application", WORDS["cannot_change_from_accepted"]))
         application.update(status="rejected", reason_for_rejection="rejected_by_provider")
+        self._touch(application)
+        return self._application_json(application)
+
+    def _change_funded_place(self, query, body, id):
+        """A new `funded_place` for an accepted application in a capped cohort, never true when
+        DfE says not eligible, and not while a declaration stands (submitted, eligible, payable
+        or paid), whichever way it changes (DFE_API.md §2, 4). DfE gives every error it finds."""
+        application = self._application(id)
+        funded_place = self._attributes(body).get("funded_place")
+        errors = []
+        if not isinstance(funded_place, bool):
+            errors.append(("funded_place", WORDS["funded_place_missing"]))
+        if application["status"] != "accepted":
+            errors.append(("application", WORDS["funded_place_not_accepted"]))
+        if funded_place is True and not application["eligible_for_funding"]:
+            errors.append(("application", WORDS["funded_place_change_not_eligible"]))
+        if not errors and int(application["cohort"]) < CAPPED_FROM_COHORT:
+            errors.append(("application", WORDS["funded_place_uncapped"]))
+        if any(
+            declaration["state"] in BILLABLE_STATES
+            for declaration in self._declarations_of(application)
+        ):
+            errors.append(("application", WORDS["funded_place_with_declarations"]))
+        if errors:
+            raise _unprocessable(*errors)
+        application["funded_place"] = funded_place
         self._touch(application)
         return self._application_json(application)
 

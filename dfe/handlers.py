@@ -6,8 +6,10 @@ unless the application is linked to DfE and its cohort is covered by a switched-
 
 from django.dispatch import receiver
 
+from applications.models import Application
 from applications.signals import application_decided
 from assessment.signals import outcome_released
+from funding.signals import funding_decision_changed
 from participants.signals import (
     enrolment_deferred,
     enrolment_resumed,
@@ -21,6 +23,7 @@ from .decisions import (
     enrolment_resumption_send,
     enrolment_transfer_send,
     enrolment_withdrawal_send,
+    funded_place_change_send,
     outcome_send_if_due,
 )
 
@@ -57,3 +60,10 @@ def send_change_of_schedule(sender, old, new, **kwargs) -> None:
 @receiver(outcome_released, dispatch_uid="dfe.send_outcome")
 def send_outcome(sender, outcome, enrolment, **kwargs) -> None:
     outcome_send_if_due(enrolment=enrolment)
+
+
+@receiver(funding_decision_changed, dispatch_uid="dfe.send_funded_place_change")
+def send_funded_place_change(sender, decision, **kwargs) -> None:
+    linked = Application.objects.filter(funding_decision=decision, dfe__isnull=False)
+    for application in linked.order_by("pk"):
+        funded_place_change_send(application=application, by=kwargs.get("by"))

@@ -426,6 +426,7 @@ class Outgoing(TimeStampedModel):
         OUTCOME = "outcome", "Send the outcome"
         DECLARATION = "declaration", "Send the declaration"
         VOID = "void", "Void the declaration"
+        CHANGE_FUNDED_PLACE = "change_funded_place", "Change the funded place"
 
     class State(models.TextChoices):
         WAITING = "waiting", "Waiting to be sent"

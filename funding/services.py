@@ -28,6 +28,7 @@ from .rules import (
     institution_needs_lookup,
 )
 from .selectors import InstitutionLookup, InstitutionNotFound, list_kinds
+from .signals import funding_decision_changed
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def funding_decision_override(
     *, decision: FundingDecision, funded: bool, reason: str, by: User
 ) -> FundingDecision:
     """Mark a decision funded or not by hub policy; the calculated outcome stays beside it.
+    Apps to the right hear of it (`funding_decision_changed`), in the same transaction.
 
     Raises ValidationError without a reason.
     """
@@ -85,6 +87,7 @@ def funding_decision_override(
     FundingOverride.objects.create(
         decision=decision, status=decision.override_status, reason=decision.override_reason, by=by
     )
+    funding_decision_changed.send(sender=FundingDecision, decision=decision, by=by)
     return decision
 
 
@@ -116,7 +119,8 @@ def funding_decisions_redecide(
     """Work out again every provisional decision that waits for one of these lists, with the
     current lists; each keeps what it said before as a FundingRedecision, and the application
     keeps pointing at it. Overrides stay as they are (the calculated outcome beside them
-    changes). A decision whose facts no longer evaluate is left as it is, and logged."""
+    changes). A decision whose facts no longer evaluate is left as it is, and logged. Each one
+    re-decided is announced (`funding_decision_changed`), in the same transaction."""
     kinds = set(kinds)
     if not kinds:
         return RedecideCounts()
@@ -170,6 +174,7 @@ def funding_decisions_redecide(
         decision.bursary_eligible = outcome.bursary.eligible if outcome.bursary else None
         decision.bursary_amount = outcome.bursary.amount if outcome.bursary else 0
         decision.save()
+        funding_decision_changed.send(sender=FundingDecision, decision=decision, by=by)
         redecided += 1
         if outcome.provisional:
             still += 1

@@ -50,6 +50,17 @@ PORTAL_REQUESTS = {
         {"data": {"type": "npq-application-accept", "attributes": {"funded_place": True}}},
     ),
     "reject": ("POST", f"/api/v3/npq-applications/{APPLICATION_ID}/reject", None, None),
+    "change the funded place": (
+        "PUT",
+        f"/api/v3/npq-applications/{APPLICATION_ID}/change-funded-place",
+        None,
+        {
+            "data": {
+                "type": "npq-application-change-funded-place",
+                "attributes": {"funded_place": False},
+            }
+        },
+    ),
     "submit a started declaration": (
         "POST",
         "/api/v3/participant-declarations",

@@ -217,6 +217,58 @@ def test_funded_place_rules_on_accept(fake, client):
     assert _accept(client, uncapped, funded_place=True)["attributes"]["funded_place"] is None
 
 
+def _change_funded_place(client, application_id, funded_place):
+    body = {
+        "data": {
+            "type": "npq-application-change-funded-place",
+            "attributes": {"funded_place": funded_place},
+        }
+    }
+    return client.put(f"{APPLICATIONS}/{application_id}/change-funded-place", body)["data"]
+
+
+def test_change_funded_place_only_on_an_accepted_capped_application_without_declarations(
+    fake, client, enrolled
+):
+    participant_id, partner_id = enrolled
+    declared = next(iter(fake.applications))
+    pending = fake.add_application(teacher_reference_number="6100001")
+    ineligible = fake.add_application(
+        eligible_for_funding=False, teacher_reference_number="6100002"
+    )
+    uncapped = fake.add_application(cohort="2023", teacher_reference_number="6100003")
+    for application_id in (ineligible, uncapped):
+        _accept(client, application_id, funded_place=False)
+
+    changed = _change_funded_place(client, declared, False)
+    assert changed["attributes"]["funded_place"] is False
+    assert fake.applications[declared]["funded_place"] is False
+    with pytest.raises(DfeRefused, match="You must accept the application before"):
+        _change_funded_place(client, pending, True)
+    with pytest.raises(DfeRefused, match="This participant is not eligible for funding"):
+        _change_funded_place(client, ineligible, True)
+    with pytest.raises(DfeRefused, match="only needed for participants starting NPQs from autumn"):
+        _change_funded_place(client, uncapped, False)
+    # The portal's client never sends this (the spec requires funded_place): straight to the fake.
+    missing = fake.handle(
+        httpx.Request(
+            "PUT",
+            f"{BASE_URL}{APPLICATIONS}/{declared}/change-funded-place",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            json={"data": {"type": "npq-application-change-funded-place", "attributes": {}}},
+        )
+    )
+    assert missing.status_code == 422
+    assert "'#/funded_place' is missing from your request" in missing.text
+
+    declaration = _declare(client, participant_id, delivery_partner_id=partner_id)
+    with pytest.raises(DfeRefused, match="void the existing declarations and resubmit") as refused:
+        _change_funded_place(client, declared, True)
+    assert refused.value.status == 422
+    client.put(f"{DECLARATIONS}/{declaration['id']}/void")
+    assert _change_funded_place(client, declared, True)["attributes"]["funded_place"] is True
+
+
 def test_reject_a_pending_or_an_undeclared_accepted_application_only(fake, client, enrolled):
     participant_id, partner_id = enrolled
     declared = fake.applications[next(iter(fake.applications))]["id"]
@@ -640,6 +692,8 @@ def test_every_response_in_a_full_journey_matches_the_spec(fake, client):
         participant_id = _accept(c, application_id, funded_place=True)["attributes"][
             "participant_id"
         ]
+        _change_funded_place(c, application_id, False)
+        _change_funded_place(c, application_id, True)
         declaration = _declare(c, participant_id, delivery_partner_id=partner_id)
         fake.set_declaration_state(declaration["id"], "payable", statement_id=statement_id)
         _declare(
