@@ -174,7 +174,7 @@ def test_a_refusal_is_shown_in_words_with_dfes_message(
     page = response.content.decode()
     assert "Refused by DfE (1)" in page
     assert (
-        "DfE refused the declaration: base: A declaration has already been submitted that "
+        "DfE refused the declaration: A declaration has already been submitted that "
         "will be, or has been, paid for this event" in page
     )
     assert len(fake.declarations) == 1
