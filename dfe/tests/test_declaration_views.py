@@ -353,3 +353,29 @@ def test_the_statements_page_makes_the_same_queries_for_many(client, hub, staff)
         )
 
     assert_queries_do_not_grow(client, STATEMENTS, add)
+
+
+@pytest.mark.parametrize("show", ["sent", "refused"])
+def test_the_sent_and_refused_tabs_do_not_work_out_what_is_ready(
+    client, hub, staff, monkeypatch, show
+):
+    """What is ready takes every place's milestones: only the Ready tab pays for it."""
+
+    def not_here(**_):
+        raise AssertionError("the milestones were worked out for a tab that does not show them")
+
+    monkeypatch.setattr("reports.selectors.enrolments_milestones", not_here)
+    monkeypatch.setattr("dfe.declarations.enrolments_milestones", not_here)
+
+    response = client.get(f"{LIST}?show={show}")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ready to send</a>" in page
+    assert "Sent (0)" in page and "Refused by DfE (0)" in page
+
+
+def test_the_ready_tab_still_counts_what_is_ready(client, hub, staff):
+    page = client.get(LIST).content.decode()
+
+    assert "Ready to send (2)" in page
