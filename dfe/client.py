@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from npq_portal.words import word
+
 from .contract import request_errors
 
 logger = logging.getLogger(__name__)
@@ -110,10 +112,15 @@ def _what(method: str, path: str) -> str:
 
 
 def _error_details(errors: list) -> str:
+    """DfE's errors in words: each attribute (its `title`) named as staff read it, then DfE's
+    reason; an error about the request as a whole ("base") is its reason alone."""
     parts = []
     for error in errors:
         if isinstance(error, dict):
-            title, detail = error.get("title", ""), error.get("detail", "")
+            title, detail = str(error.get("title") or ""), str(error.get("detail") or "")
+            if title == "base":
+                title = ""
+            title = word("dfe_attribute", title)
             parts.append(f"{title}: {detail}" if title and detail else title or detail)
     return "; ".join(part for part in parts if part)
 
@@ -142,7 +149,7 @@ class CallRecord:
     path: str
     query: str
     status: int | None
-    failure: str  # "timeout" or "unreachable" when DfE did not answer
+    failure: str  # "timeout" or "unreachable" when DfE did not answer, "not_sent" if not asked
     duration_ms: int
     attempt: int
     error: str
@@ -257,10 +264,17 @@ class DfeClient:
         what = _what(method, path)
         errors = request_errors(request)
         if errors:
-            logger.warning("DfE %s %s not sent: it does not match DfE's spec", method, path)
+            logger.warning(
+                "DfE %s %s not sent: it does not match DfE's spec: %s",
+                method,
+                path,
+                "; ".join(errors),
+            )
+            # The sync log keeps the check's details for whoever looks into it; staff read a sentence.
+            self._log(request, "not_sent", time.monotonic(), 1, error="; ".join(errors))
             raise DfeRequestInvalid(
-                f"The portal did not send {what} to DfE: it does not match DfE's API "
-                f"({'; '.join(errors)})."
+                f"The portal did not send {what} to DfE: it does not fit DfE's API; the sync "
+                "log has the details."
             )
 
         for attempt in range(1, self._max_attempts + 1):
@@ -384,7 +398,11 @@ class DfeClient:
                 errors=errors,
             )
         if status == 404:
-            raise DfeNotFound(f"DfE has no record at {path} ({details}).", status=status)
+            raise DfeNotFound(
+                "DfE has no such record (the application, participant or declaration may have "
+                "been removed).",
+                status=status,
+            )
         if status == 410:
             changes = [
                 change for error in errors for change in error.get("participant_id_changes", [])

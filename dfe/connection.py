@@ -30,13 +30,39 @@ from django.utils import timezone
 from programmes.models import Programme
 
 from .client import CallRecord, DfeClient, DfeError
-from .models import FAKE_URL, Call, Connection, DeliveryPartnerLink, Sync
+from .models import (
+    FAKE_URL,
+    PRODUCTION_URL,
+    SANDBOX_URL,
+    Call,
+    Connection,
+    DeliveryPartnerLink,
+    Sync,
+)
 
 logger = logging.getLogger(__name__)
 
 # DfE's NPQ cohorts start in 2021; a year past the next one is a typing mistake.
 FIRST_COHORT_YEAR = 2021
-ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A token read from the environment comes from a variable meant for it, never another secret.
+ENV_VAR_NAME = re.compile(r"^DFE_TOKEN_[A-Z0-9_]+$")
+ENV_VAR_RULE = (
+    "The environment variable holding the token must be named DFE_TOKEN_ and then capital "
+    "letters, digits or underscores, e.g. DFE_TOKEN_AMBITION."
+)
+
+
+def connection_addresses() -> list[str]:
+    """The addresses a connection may send its token to: DfE's sandbox and production, and
+    the demo's fake DfE where there is one."""
+    addresses = [SANDBOX_URL, PRODUCTION_URL]
+    if settings.DFE["fake_state"]:
+        addresses.append(FAKE_URL)
+    return addresses
+
+
+def _address(base_url: str) -> str:
+    return base_url.strip().rstrip("/").removesuffix("/api/v3")
 
 
 def _fernet() -> Fernet:
@@ -54,6 +80,11 @@ def token_encrypt(token: str) -> str:
 def connection_token(connection: Connection) -> str:
     """The connection's token, or "" when it has none (or it cannot be read any more)."""
     if connection.token_env_var:
+        if not ENV_VAR_NAME.match(connection.token_env_var):  # saved before the rule
+            logger.error(
+                "Connection %s names an environment variable not meant for it", connection.pk
+            )
+            return ""
         return os.environ.get(connection.token_env_var, "").strip()
     if not connection.token_encrypted:
         return ""
@@ -75,11 +106,15 @@ def connection_save(
     """Save the connection's settings; a new `token` replaces the stored one (encrypted).
 
     A token is never shown again once saved. `programmes`, when given, become the NPQs it
-    covers. Raises ValidationError for an address that is not https, a cohort that is not a
-    start year, a programme without a DfE course identifier, or switching on without a token.
+    covers. The address must be DfE's sandbox or production (or the demo's fake DfE, where
+    there is one), and a token read from the environment must come from a DFE_TOKEN_…
+    variable, so the token goes nowhere else and no other secret is sent. Changing the address
+    removes the stored token unless a new one is given. Raises ValidationError for any other
+    address, variable name, a cohort that is not a start year, a programme without a DfE
+    course identifier, or switching on without a token.
     """
     token = token.strip()
-    connection.base_url = connection.base_url.strip().rstrip("/")
+    connection.base_url = _address(connection.base_url)
     if urlsplit(connection.base_url).scheme != "https":
         raise ValidationError(
             "DfE's API address must start with https://, or the token would travel in clear."
@@ -88,12 +123,26 @@ def connection_save(
         raise ValidationError(
             f"{FAKE_URL} is the demo's fake DfE, which only a developer's machine has."
         )
+    if connection.base_url not in connection_addresses():
+        raise ValidationError(
+            f"The token is only sent to DfE: choose DfE's sandbox ({SANDBOX_URL}) or its "
+            f"production service ({PRODUCTION_URL})."
+        )
     connection.token_env_var = connection.token_env_var.strip()
     if connection.token_env_var and not ENV_VAR_NAME.match(connection.token_env_var):
-        raise ValidationError(
-            "The name of an environment variable has only letters, digits and underscores, "
-            "and does not start with a digit."
+        raise ValidationError(ENV_VAR_RULE)
+    if connection.pk and not token and connection.token_encrypted:
+        saved_address = (
+            Connection.objects.filter(pk=connection.pk).values_list("base_url", flat=True).first()
         )
+        if saved_address is not None and _address(saved_address) != connection.base_url:
+            # The token was given for the old address: it does not follow the connection.
+            clear_token = True
+            if connection.enabled and not connection.token_env_var:
+                raise ValidationError(
+                    "The stored token is removed when the address changes: enter the token "
+                    "for the new address, or switch the connection off."
+                )
     connection.cohort_years = _cohort_years(connection.cohort_years)
     if token:
         if any(character.isspace() for character in token):
@@ -170,8 +219,14 @@ def _transport_for(connection: Connection) -> httpx.BaseTransport | None:
 def connection_client(*, connection: Connection, transport=None, sleep=None) -> DfeClient:
     """A client for this connection, writing every call to the sync log.
 
-    Raises ValidationError when the connection has no token it can use.
+    Raises ValidationError when the connection has no token it can use, or an address that is
+    not DfE's (saved before addresses were checked).
     """
+    if _address(connection.base_url) not in connection_addresses():
+        raise ValidationError(
+            f"{connection} has an address that is not DfE's: choose DfE's sandbox or its "
+            "production service and save it again."
+        )
     token = connection_token(connection)
     if not token:
         raise ValidationError(

@@ -8,32 +8,16 @@ from django.utils import timezone
 from cohorts.academic_years import academic_year_label
 from programmes.models import Programme
 
-from .connection import ENV_VAR_NAME, FIRST_COHORT_YEAR
-from .models import PRODUCTION_URL, SANDBOX_URL, Connection
+from .connection import ENV_VAR_NAME, ENV_VAR_RULE, FIRST_COHORT_YEAR, connection_addresses
+from .models import FAKE_URL, PRODUCTION_URL, SANDBOX_URL, Connection
 
 # ---- Connection settings ----
-
-OTHER = "other"
 
 
 class ConnectionForm(forms.ModelForm):
     """A connection's settings; the token is written, never read back."""
 
-    ADDRESSES = [
-        (SANDBOX_URL, "DfE's sandbox, to try things out"),
-        (PRODUCTION_URL, "DfE's production service"),
-        (OTHER, "Another address"),
-    ]
-
-    address = forms.ChoiceField(
-        label="API address", choices=ADDRESSES, widget=forms.RadioSelect, initial=SANDBOX_URL
-    )
-    other_address = forms.URLField(
-        label="Other address",
-        required=False,
-        assume_scheme="https",
-        help_text="Only with “Another address”: it must start with https://.",
-    )
+    address = forms.ChoiceField(label="API address", widget=forms.RadioSelect, initial=SANDBOX_URL)
     token = forms.CharField(
         label="API token",
         required=False,
@@ -63,11 +47,15 @@ class ConnectionForm(forms.ModelForm):
         model = Connection
         fields = ["name", "token_env_var", "enabled", "cohort_years", "programmes"]
         labels = {"name": "Lead provider"}
+        help_texts = {
+            "token_env_var": "Instead of storing the token: the name of the environment "
+            "variable holding it, which starts with DFE_TOKEN_ and has only capital letters, "
+            "digits and underscores, e.g. DFE_TOKEN_AMBITION."
+        }
 
     field_order = [
         "name",
         "address",
-        "other_address",
         "token",
         "clear_token",
         "token_env_var",
@@ -79,6 +67,14 @@ class ConnectionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance
+        labels = {
+            SANDBOX_URL: "DfE's sandbox, to try things out",
+            PRODUCTION_URL: "DfE's production service",
+            FAKE_URL: "The demo's fake DfE, on this machine",
+        }
+        self.fields["address"].choices = [
+            (address, labels[address]) for address in connection_addresses()
+        ]
         years = set(range(FIRST_COHORT_YEAR, timezone.localdate().year + 2))
         years |= {int(year) for year in instance.cohort_years or []}
         self.fields["cohort_years"].choices = [
@@ -89,39 +85,26 @@ class ConnectionForm(forms.ModelForm):
         ).order_by("name")
         if instance.pk:
             base = instance.base_url.rstrip("/").removesuffix("/api/v3")
-            if base in (SANDBOX_URL, PRODUCTION_URL):
+            if base in labels:
                 self.initial["address"] = base
-            else:
-                self.initial["address"] = OTHER
-                self.initial["other_address"] = instance.base_url
         if not instance.token_encrypted:
             del self.fields["clear_token"]
         if instance.token_encrypted:
             self.fields["token"].help_text = (
                 "A token is stored (it is never shown). Enter a new one to replace it; leave "
-                "this empty to keep it."
+                "this empty to keep it. Changing the address removes the stored token: enter "
+                "the token for the new address in the same save."
             )
 
     def clean_token_env_var(self):
         name = self.cleaned_data["token_env_var"].strip()
         if name and not ENV_VAR_NAME.match(name):
-            raise forms.ValidationError(
-                "Enter the name of an environment variable, e.g. DFE_TOKEN_AMBITION: letters, "
-                "digits and underscores."
-            )
+            raise forms.ValidationError(ENV_VAR_RULE)
         return name
 
     def clean(self):
         data = super().clean()
-        if data.get("address") == OTHER:
-            other = data.get("other_address") or ""
-            if not other:
-                self.add_error("other_address", "Enter the address, or choose DfE's own.")
-            elif not other.startswith("https://"):
-                self.add_error("other_address", "The address must start with https://.")
-            else:
-                self.instance.base_url = other
-        elif data.get("address"):
+        if data.get("address"):
             self.instance.base_url = data["address"]
         if data.get("token") and data.get("token_env_var"):
             self.add_error(

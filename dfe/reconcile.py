@@ -774,20 +774,32 @@ def portal_only(*, year: int | None = None, course: str = "") -> QuerySet[Applic
 
 @dataclass
 class Buckets:
-    counts: dict[str, int]
+    counts: dict[str, int | None]
     matched: list[LinkedRow]
     disagreements: list[LinkedRow]
 
 
-def reconciliation_buckets(*, year: int | None = None, course: str = "") -> Buckets:
-    """How many applications are in each of the page's buckets, and the linked rows."""
-    agreeing, disagreeing = _linked(year=year, course=course)
-    counts = {
-        "matched": len(agreeing),
+LINKED_BUCKETS = ("matched", "disagreements")
+
+
+def reconciliation_buckets(
+    *, year: int | None = None, course: str = "", show: str | None = None
+) -> Buckets:
+    """How many applications are in each of the page's buckets, and the linked rows.
+
+    Splitting the linked applications into matched and disagreeing compares every one of
+    them: with `show` one of the other buckets, that is not done, and those two counts are
+    None (the others are counted by the database).
+    """
+    counts: dict[str, int | None] = {
         "dfe_only": dfe_only(year=year, course=course).count(),
         "portal_only": portal_only(year=year, course=course).count(),
-        "disagreements": len(disagreeing),
     }
+    if show is not None and show not in LINKED_BUCKETS:
+        counts |= dict.fromkeys(LINKED_BUCKETS)
+        return Buckets(counts=counts, matched=[], disagreements=[])
+    agreeing, disagreeing = _linked(year=year, course=course)
+    counts |= {"matched": len(agreeing), "disagreements": len(disagreeing)}
     return Buckets(counts=counts, matched=agreeing, disagreements=disagreeing)
 
 

@@ -64,6 +64,7 @@ EMAIL_KINDS = {
 DFE_CALL_RESULTS = {
     "timeout": "Timed out",
     "unreachable": "Could not reach DfE",
+    "not_sent": "Not sent: does not fit DfE's API",
     "200": "200 OK",
     "201": "201 Created",
     "204": "204 Done",
@@ -137,6 +138,28 @@ DFE_DISAGREEMENTS = {
     "status": "Status",
 }
 
+# What DfE's refusals (422) are about: the title of each error is an attribute of the request.
+# "base" is the request as a whole, so its detail is said alone.
+DFE_ATTRIBUTES = {
+    "declaration_date": "Declaration date",
+    "declaration_type": "Declaration type",
+    "declaration": "Declaration",
+    "participant_id": "Participant",
+    "application_id": "Application",
+    "application": "Application",
+    "funded_place": "Funded place",
+    "course_identifier": "Course",
+    "has_passed": "Passed",
+    "delivery_partner_id": "Delivery partner",
+    "cohort": "Cohort",
+    "schedule_identifier": "Schedule",
+    "reason": "Reason",
+    "completion_date": "Completion date",
+    "state": "Outcome",
+    "training_status": "Training status",
+    "teacher_reference_number": "Teacher reference number",
+}
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "funding_outcome": FUNDING_OUTCOMES,
     "email_kind": EMAIL_KINDS,
@@ -147,6 +170,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "dfe_rejection_reason": DFE_REJECTION_REASONS,
     "dfe_training_status": DFE_TRAINING_STATUSES,
     "dfe_disagreement": DFE_DISAGREEMENTS,
+    "dfe_attribute": DFE_ATTRIBUTES,
 }
 
 

@@ -147,8 +147,8 @@ def test_a_422_becomes_a_refusal_in_dfes_words():
 
     with pytest.raises(
         DfeRefused,
-        match=r"^DfE refused the declaration: declaration_date: The '#/declaration_date' value "
-        r"cannot be a future date\. Check the date and try again\.; base: A declaration has "
+        match=r"^DfE refused the declaration: Declaration date: The '#/declaration_date' value "
+        r"cannot be a future date\. Check the date and try again\.; A declaration has "
         r"already been submitted",
     ) as raised:
         recorder.client().post(DECLARATIONS, declaration_body())
@@ -194,8 +194,13 @@ def test_404_403_and_410_become_their_own_errors():
     )
     client = recorder.client()
 
-    with pytest.raises(DfeNotFound, match="DfE has no record at .*Resource not found"):
+    with pytest.raises(DfeNotFound) as not_found:
         client.get(f"{APPLICATIONS}/{APPLICATION_ID}")
+    assert str(not_found.value) == (
+        "DfE has no such record (the application, participant or declaration may have been "
+        "removed)."
+    )
+    assert APPLICATION_ID not in str(not_found.value)
     with pytest.raises(DfeForbidden, match="voiding the declaration: it belongs to another"):
         client.put(f"{DECLARATIONS}/{APPLICATION_ID}/void")
     with pytest.raises(DfeGone, match="retired this participant id") as raised:
@@ -262,3 +267,26 @@ def test_the_client_imports_without_django_settings():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("title", "said"),
+    [
+        ("participant_id", "DfE refused the declaration: Participant: Not found."),
+        ("funded_place", "DfE refused the declaration: Funded place: Not found."),
+        ("has_passed", "DfE refused the declaration: Passed: Not found."),
+        ("state", "DfE refused the declaration: Outcome: Not found."),
+        ("base", "DfE refused the declaration: Not found."),
+        ("some_new_attribute", "DfE refused the declaration: Some new attribute: Not found."),
+    ],
+)
+def test_dfes_attribute_names_are_said_in_words(title, said):
+    recorder = Recorder(
+        httpx.Response(422, json={"errors": [{"title": title, "detail": "Not found."}]})
+    )
+
+    with pytest.raises(DfeRefused) as refused:
+        recorder.client().post(DECLARATIONS, declaration_body())
+
+    assert str(refused.value) == said
+    assert refused.value.errors == [{"title": title, "detail": "Not found."}]

@@ -106,7 +106,10 @@ def test_a_token_with_spaces_is_refused_without_repeating_it():
     ("fields", "message"),
     [
         ({"base_url": "http://sandbox.register-npq.education.gov.uk"}, "must start with https"),
-        ({"token_env_var": "DFE TOKEN"}, "letters, digits and underscores"),
+        ({"token_env_var": "DFE TOKEN"}, "must be named DFE_TOKEN_"),
+        ({"token_env_var": "DATABASE_URL"}, "must be named DFE_TOKEN_"),
+        ({"token_env_var": "dfe_token_ambition"}, "must be named DFE_TOKEN_"),
+        ({"base_url": "https://npq-api.provider.example"}, "only sent to DfE"),
         ({"cohort_years": ["2025", "twenty"]}, "twenty is not one"),
         ({"cohort_years": [1999]}, "1999 is not one"),
     ],

@@ -155,12 +155,22 @@ def test_each_request_the_portal_sends_matches_dfes_spec(name):
     ],
     ids=["unknown declaration_type", "no course_identifier", "has_passed not a boolean"],
 )
-def test_a_declaration_the_spec_does_not_allow_is_refused_before_sending(body, reason):
+def test_a_declaration_the_spec_does_not_allow_is_refused_before_sending(body, reason, caplog):
     recorder = Recorder()
+    calls = []
 
-    with pytest.raises(DfeRequestInvalid, match=f"did not send the declaration to DfE.*{reason}"):
-        recorder.client().post("/api/v3/participant-declarations", body)
+    with pytest.raises(DfeRequestInvalid) as refused:
+        recorder.client(on_call=calls.append).post("/api/v3/participant-declarations", body)
 
+    assert str(refused.value) == (
+        "The portal did not send the declaration to DfE: it does not fit DfE's API; the sync "
+        "log has the details."
+    )
+    assert reason not in str(refused.value)
+    assert reason in caplog.text
+    assert [(call.failure, call.status, reason in call.error) for call in calls] == [
+        ("not_sent", None, True)
+    ]
     assert recorder.requests == []
 
 
@@ -176,7 +186,7 @@ def test_a_completed_declaration_without_has_passed_is_sent_as_dfe_takes_it_for_
     assert recorder.bodies() == [body]
 
 
-def test_a_withdrawal_reason_dfe_does_not_know_is_refused_before_sending():
+def test_a_withdrawal_reason_dfe_does_not_know_is_refused_before_sending(caplog):
     recorder = Recorder()
     body = {
         "data": {
@@ -185,21 +195,24 @@ def test_a_withdrawal_reason_dfe_does_not_know_is_refused_before_sending():
         }
     }
 
-    with pytest.raises(DfeRequestInvalid, match="withdrawal.*'moved-away' is not one of"):
+    with pytest.raises(DfeRequestInvalid, match="did not send the withdrawal to DfE"):
         recorder.client().put(f"/api/v3/participants/npq/{PARTICIPANT_ID}/withdraw", body)
 
+    assert "'moved-away' is not one of" in caplog.text
     assert recorder.requests == []
 
 
-def test_a_bad_filter_value_and_an_unknown_path_are_refused_before_sending():
+def test_a_bad_filter_value_and_an_unknown_path_are_refused_before_sending(caplog):
     recorder = Recorder()
     client = recorder.client()
 
-    with pytest.raises(DfeRequestInvalid, match="'gone' is not one of"):
+    with pytest.raises(DfeRequestInvalid, match="it does not fit DfE's API"):
         client.get("/api/v3/participants/npq", {"filter[training_status]": "gone"})
-    with pytest.raises(DfeRequestInvalid, match="Path not found"):
+    with pytest.raises(DfeRequestInvalid, match="it does not fit DfE's API"):
         client.get("/api/v3/participants/ecf")
 
+    assert "'gone' is not one of" in caplog.text
+    assert "Path not found" in caplog.text
     assert recorder.requests == []
 
 

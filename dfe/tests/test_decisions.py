@@ -286,7 +286,7 @@ def test_a_refusal_is_kept_in_dfes_words_and_not_retried(fake, staff, sent):
     outgoing = Outgoing.objects.get()
     assert outgoing.state == "refused"
     assert outgoing.last_error == (
-        "DfE refused the acceptance of the application: application: This NPQ application has "
+        "DfE refused the acceptance of the application: Application: This NPQ application has "
         "already been rejected"
     )
     assert len(fake.calls_to("POST", ACCEPT)) == 1

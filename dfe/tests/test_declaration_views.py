@@ -178,6 +178,27 @@ def test_one_the_lead_provider_declared_at_dfe_itself_is_adopted_not_refused(
     assert len(fake.declarations) == 1
 
 
+def test_a_refusal_is_shown_to_staff_in_words_with_dfes_message(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    fake.now = datetime.datetime(2025, 10, 1, tzinfo=datetime.UTC)  # DfE's clock: before it
+
+    _send(
+        client,
+        django_capture_on_commit_callbacks,
+        connection=connection.pk,
+        selected=[f"{ada.pk}:started"],
+    )
+
+    page = client.get(LIST, {"show": "refused"}).content.decode()
+    assert "Refused by DfE (1)" in page
+    assert "DfE refused the declaration: Declaration date: " in page
+    assert "cannot be a future date" in page
+    assert "declaration_date:" not in page  # the attribute DfE names, said in words before it
+    assert fake.declarations == {}
+
+
 def test_voiding_from_the_page_needs_a_reason_and_shows_dfes_answer(
     client, hub, fake, staff, django_capture_on_commit_callbacks
 ):
@@ -351,3 +372,29 @@ def test_the_statements_page_makes_the_same_queries_for_many(client, hub, staff)
         )
 
     assert_queries_do_not_grow(client, STATEMENTS, add)
+
+
+@pytest.mark.parametrize("show", ["sent", "refused"])
+def test_the_sent_and_refused_tabs_do_not_work_out_what_is_ready(
+    client, hub, staff, monkeypatch, show
+):
+    """What is ready takes every place's milestones: only the Ready tab pays for it."""
+
+    def not_here(**_):
+        raise AssertionError("the milestones were worked out for a tab that does not show them")
+
+    monkeypatch.setattr("reports.selectors.enrolments_milestones", not_here)
+    monkeypatch.setattr("dfe.declarations.enrolments_milestones", not_here)
+
+    response = client.get(f"{LIST}?show={show}")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ready to send</a>" in page
+    assert "Sent (0)" in page and "Refused by DfE (0)" in page
+
+
+def test_the_ready_tab_still_counts_what_is_ready(client, hub, staff):
+    page = client.get(LIST).content.decode()
+
+    assert "Ready to send (2)" in page

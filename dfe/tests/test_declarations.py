@@ -252,7 +252,7 @@ def test_a_refusal_is_kept_in_dfes_words_and_the_declaration_can_be_sent_again(
 
     declaration.refresh_from_db()
     assert declaration.state == Declaration.State.REFUSED
-    assert declaration.error.startswith("DfE refused the declaration: declaration_date: ")
+    assert declaration.error.startswith("DfE refused the declaration: Declaration date: ")
     assert "cannot be a future date" in declaration.error
     assert declaration.outgoing.get().state == Outgoing.State.REFUSED
     assert fake.declarations == {}

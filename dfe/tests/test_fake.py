@@ -190,7 +190,7 @@ def test_a_second_accept_for_the_same_person_course_and_cohort_is_refused_in_wor
     fake.applications[by_trn]["status"] = "pending"  # as if DfE reopened it
     with pytest.raises(
         DfeRefused,
-        match=r"^DfE refused the acceptance of the application: application: The participant "
+        match=r"^DfE refused the acceptance of the application: Application: The participant "
         r"has already had an application accepted for this course\.$",
     ) as raised:
         _accept(client, by_trn, funded_place=True)
@@ -208,7 +208,7 @@ def test_funded_place_rules_on_accept(fake, client):
     )
     uncapped = fake.add_application(cohort="2023", teacher_reference_number="6000003")
 
-    with pytest.raises(DfeRefused, match=r"funded_place: Set '#/funded_place' to true or false\."):
+    with pytest.raises(DfeRefused, match=r"Funded place: Set '#/funded_place' to true or false\."):
         client.post(f"{APPLICATIONS}/{capped}/accept")
     with pytest.raises(DfeRefused, match="not eligible for funding, so '#/funded_place' cannot"):
         _accept(client, ineligible, funded_place=True)
@@ -315,7 +315,7 @@ def test_a_duplicate_billable_declaration_is_refused_until_the_first_is_voided(c
 
     with pytest.raises(
         DfeRefused,
-        match=r"^DfE refused the declaration: base: A declaration has already been submitted "
+        match=r"^DfE refused the declaration: A declaration has already been submitted "
         r"that will be, or has been, paid for this event$",
     ):
         _declare(client, participant_id, delivery_partner_id=partner_id)
@@ -448,7 +448,7 @@ def test_void_then_void_again_is_refused_and_paid_goes_to_clawback(fake, client,
     assert voided["attributes"]["state"] == "voided"
     with pytest.raises(
         DfeRefused,
-        match=r"^DfE refused voiding the declaration: declaration: This declaration has already "
+        match=r"^DfE refused voiding the declaration: Declaration: This declaration has already "
         r"been voided\.$",
     ):
         client.put(f"{DECLARATIONS}/{started['id']}/void")
@@ -488,7 +488,7 @@ def test_withdraw_before_a_started_declaration_is_refused(client, enrolled):
 
     with pytest.raises(
         DfeRefused,
-        match=r"^DfE refused the withdrawal: participant_id: An NPQ participant who has not got "
+        match=r"^DfE refused the withdrawal: Participant: An NPQ participant who has not got "
         r"a started declaration cannot be withdrawn\.",
     ):
         _participant_action(client, participant_id, "withdraw", reason="personal-reason-other")
@@ -546,7 +546,7 @@ def test_an_outcome_needs_a_completed_declaration_and_a_repost_returns_the_lates
 
     with pytest.raises(
         DfeRefused,
-        match=r"^DfE refused the outcome: base: The participant has not had a 'completed' "
+        match=r"^DfE refused the outcome: The participant has not had a 'completed' "
         r"declaration submitted for them\.",
     ):
         _outcome(client, participant_id)
@@ -620,7 +620,10 @@ def test_an_unknown_id_is_404(client):
         f"{DECLARATIONS}/{UNKNOWN_ID}",
         f"/api/v3/statements/{UNKNOWN_ID}",
     ):
-        with pytest.raises(DfeNotFound, match=r"\(Resource not found\)"):
+        with pytest.raises(
+            DfeNotFound,
+            match=r"^DfE has no such record \(the application, participant or declaration may",
+        ):
             client.get(path)
     with pytest.raises(DfeNotFound):
         client.post(f"{APPLICATIONS}/{UNKNOWN_ID}/reject")

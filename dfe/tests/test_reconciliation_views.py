@@ -540,3 +540,35 @@ def test_no_second_application_for_a_linked_record_or_a_cohort_applied_for(
     assert Application.objects.filter(applicant=olive).count() == 1
     record.refresh_from_db()
     assert record.application is None
+
+
+@pytest.mark.parametrize("show", ["dfe_only", "portal_only"])
+def test_the_unlinked_buckets_compare_no_linked_application(client, staff, hub, monkeypatch, show):
+    """Comparing linked applications takes every one of them: only their own tabs pay for it."""
+    application = hub.application()
+    DfeApplication.objects.create(
+        connection=hub.connection,
+        dfe_id=uuid.uuid4(),
+        participant_id=uuid.uuid4(),
+        course_identifier=SENIOR_LEADERSHIP,
+        cohort_year=2025,
+        status="pending",
+        full_name="Linked Person",
+        dfe_updated_at=timezone.now(),
+        application=application,
+    )
+    _dfe_rows(hub, 2)
+    bulk_applications(3, cohort=hub.cohort, status="school_approved")
+
+    def not_here(record):
+        raise AssertionError("a linked application was compared for a tab that does not show it")
+
+    monkeypatch.setattr("dfe.reconcile.disagreements", not_here)
+
+    response = client.get(PAGE + f"?show={show}")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Only at DfE (2)" in page
+    assert "Only in the portal (3)" in page
+    assert ">Matched</a>" in page and ">Disagreements</a>" in page

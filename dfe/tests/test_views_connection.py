@@ -46,7 +46,6 @@ def form_data(**changes) -> dict:
     return {
         "name": "Ambition Institute",
         "address": SANDBOX_URL,
-        "other_address": "",
         "token": "",
         "token_env_var": "",
         "cohort_years": ["2025"],
@@ -101,13 +100,11 @@ def test_switching_on_without_a_token_is_refused_in_words(admin):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"address": "other", "other_address": ""}, "Enter the address, or choose DfE"),
-        (
-            {"address": "other", "other_address": "http://dfe.example"},
-            "must start with https://",
-        ),
-        ({"token_env_var": "DFE TOKEN"}, "letters, digits and underscores"),
-        ({"token": TOKEN, "token_env_var": "DFE_TOKEN"}, "not both"),
+        ({"address": "https://npq-api.provider.example"}, "Select a valid choice"),
+        ({"address": "http://dfe.example"}, "Select a valid choice"),
+        ({"token_env_var": "DFE TOKEN"}, "must be named DFE_TOKEN_"),
+        ({"token_env_var": "SECRET_KEY"}, "must be named DFE_TOKEN_"),
+        ({"token": TOKEN, "token_env_var": "DFE_TOKEN_X"}, "not both"),
         ({"cohort_years": ["1999"]}, "Select a valid choice"),
     ],
 )
@@ -121,21 +118,17 @@ def test_settings_that_cannot_work_are_refused_and_the_token_is_not_echoed(admin
     assert not Connection.objects.exists()
 
 
-def test_another_https_address_is_kept_and_shown_as_other(admin):
-    admin.post(
+def test_an_address_that_is_not_dfes_is_refused_and_not_offered(admin):
+    page = admin.get(reverse("dfe:connection-create")).content.decode()
+    response = admin.post(
         reverse("dfe:connection-create"),
         form_data(token=TOKEN, address="other", other_address="https://npq-api.provider.example"),
     )
-    connection = Connection.objects.get()
 
-    form = admin.get(reverse("dfe:connection", args=[connection.pk])).context["form"]
-
-    assert connection.base_url == "https://npq-api.provider.example"
-    assert connection.environment == "Other"
-    assert (form.initial["address"], form.initial["other_address"]) == (
-        "other",
-        "https://npq-api.provider.example",
-    )
+    assert "Another address" not in page
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Connection.objects.exists()
 
 
 def test_an_empty_token_keeps_the_stored_one_and_the_page_never_shows_it(admin):
@@ -143,20 +136,56 @@ def test_an_empty_token_keeps_the_stored_one_and_the_page_never_shows_it(admin):
 
     page = admin.get(reverse("dfe:connection", args=[connection.pk])).content.decode()
     response = admin.post(
-        reverse("dfe:connection", args=[connection.pk]),
-        form_data(name="Ambition", address=PRODUCTION_URL),
+        reverse("dfe:connection", args=[connection.pk]), form_data(name="Ambition")
     )
 
     connection.refresh_from_db()
     assert TOKEN not in page
     assert "A token is stored" in page
+    assert "Changing the address removes the stored token" in page
     assert response.status_code == 302
     assert (connection.name, connection.base_url, connection.environment) == (
         "Ambition",
-        PRODUCTION_URL,
-        "Production",
+        SANDBOX_URL,
+        "Sandbox",
     )
     assert connection_token(connection) == TOKEN
+
+
+def test_changing_the_address_needs_the_token_for_the_new_one(admin):
+    connection = connection_make()
+    url = reverse("dfe:connection", args=[connection.pk])
+
+    refused = admin.post(url, form_data(address=PRODUCTION_URL))
+    kept = Connection.objects.get()
+    moved = admin.post(url, form_data(address=PRODUCTION_URL, token="production-token"))
+
+    connection.refresh_from_db()
+    assert refused.status_code == 200
+    assert "enter the token for the new address" in refused.content.decode()
+    assert (kept.base_url, connection_token(kept)) == (SANDBOX_URL, TOKEN)
+    assert moved.status_code == 302
+    assert (connection.base_url, connection_token(connection)) == (
+        PRODUCTION_URL,
+        "production-token",
+    )
+
+
+def test_changing_the_address_of_a_switched_off_connection_removes_its_token(admin):
+    connection = connection_make(enabled=False)
+
+    response = admin.post(
+        reverse("dfe:connection", args=[connection.pk]),
+        form_data(address=PRODUCTION_URL, enabled=""),
+    )
+
+    connection.refresh_from_db()
+    assert response.status_code == 302
+    assert (connection.base_url, connection.token_encrypted, connection.has_token) == (
+        PRODUCTION_URL,
+        "",
+        False,
+    )
 
 
 def test_the_stored_token_is_removed_when_asked(admin):
@@ -375,7 +404,7 @@ def test_the_token_is_in_no_dfe_page_nor_log(admin, fake, caplog):
     admin.post(reverse("dfe:connection-test", args=[connection.pk]))
     wrong_form = admin.post(
         reverse("dfe:connection", args=[connection.pk]),
-        form_data(token=TOKEN, address="other", other_address="http://dfe.example"),
+        form_data(token=TOKEN, address="http://dfe.example"),
     )
     pages = [
         reverse("dfe:home"),

@@ -85,7 +85,6 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
         if connection is None:
             return super().get_context_data(**context, **kwargs)
 
-        ready = declarations_ready(connection=connection, cohort=cohort)
         sent = Declaration.objects.filter(connection=connection)
         if cohort is not None:
             sent = sent.filter(enrolment__cohort=cohort)
@@ -93,10 +92,13 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
             sent=Count("pk", filter=~Q(state=Declaration.State.REFUSED)),
             refused=Count("pk", filter=Q(state=Declaration.State.REFUSED)),
         )
-        counts["ready"] = sum(1 for item in ready if item.ready)
-        counts["blocked"] = len(ready) - counts["ready"]
+        # What is ready takes every place's evidence: worked out only for the tab that shows it.
+        counts["ready"] = counts["blocked"] = None
         courses = _course_names()
         if show == DeclarationFilterForm.READY:
+            ready = declarations_ready(connection=connection, cohort=cohort)
+            counts["ready"] = sum(1 for item in ready if item.ready)
+            counts["blocked"] = len(ready) - counts["ready"]
             rows = ready
         else:
             refused = show == DeclarationFilterForm.REFUSED

@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
+from reports.milestones import LABELS
+
 from ..models import Outgoing
 from ..outgoing import outgoing_next_try, outgoing_send_again
 
@@ -61,6 +63,11 @@ class OutgoingListView(PermissionRequiredMixin, ListView):
                 "by",
                 "dfe_application__application__applicant",
                 "dfe_application__application__cohort__programme",
+                # a declaration's row says whose declaration it is, and which
+                "declaration__enrolment__participant",
+                "declaration__enrolment__application",
+                "declaration__enrolment__cohort__programme",
+                "declaration__dfe_application",
             )
             .order_by(*order)
         )
@@ -73,6 +80,9 @@ class OutgoingListView(PermissionRequiredMixin, ListView):
         for outgoing in context["object_list"]:
             if outgoing.state == S.WAITING and outgoing.attempts:
                 outgoing.next_try = outgoing_next_try(outgoing)
+            if outgoing.declaration is not None:
+                kind = outgoing.declaration.declaration_type
+                outgoing.declaration_label = LABELS.get(kind, kind)
         context["tabs"] = [
             {"show": show, "label": label, "count": counts[show], "current": show == self.show}
             for show, (label, _, _) in SHOWS.items()

@@ -59,13 +59,15 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
         show = self.request.GET.get("show", "")
         show = show if show in BUCKETS else "disagreements"
 
-        buckets = reconciliation_buckets(year=year, course=course)
-        rows = {
-            "matched": buckets.matched,
-            "disagreements": buckets.disagreements,
-            "dfe_only": dfe_only(year=year, course=course),
-            "portal_only": portal_only(year=year, course=course),
-        }[show]
+        buckets = reconciliation_buckets(year=year, course=course, show=show)
+        if show == "matched":
+            rows = buckets.matched
+        elif show == "disagreements":
+            rows = buckets.disagreements
+        elif show == "dfe_only":
+            rows = dfe_only(year=year, course=course)
+        else:
+            rows = portal_only(year=year, course=course)
         page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
         if show == "dfe_only":
             dfe_only_extras(page.object_list)
