@@ -204,7 +204,7 @@ def test_declarations_at_dfe_refuse_the_change_in_words_saying_what_to_do(
     outgoing = _changes().get()
     assert outgoing.state == Outgoing.State.REFUSED
     assert outgoing.last_error == (
-        "DfE refused the change of funded place: application: You cannot change the funded place "
+        "DfE refused the change of funded place: Application: You cannot change the funded place "
         "because declarations have been submitted. You will need to void the existing "
         "declarations and resubmit them after changing the funded place."
     )
