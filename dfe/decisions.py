@@ -248,7 +248,16 @@ def funded_place_change_send(*, application: Application, by=None) -> Outgoing |
     )
     dfe = DfeApplication.objects.select_for_update().select_related("connection").get(pk=dfe.pk)
     funded_place, note = funded_place_for(application=application, dfe_application=dfe)
-    if dfe.status != DfeApplication.Status.ACCEPTED:
+    now = timezone.now()
+    being_sent = any(
+        outgoing.kind == Outgoing.Kind.ACCEPT
+        and outgoing.claimed_until is not None
+        and outgoing.claimed_until > now
+        for outgoing in owed
+    )
+    if dfe.status != DfeApplication.Status.ACCEPTED and not being_sent:
+        # The acceptance still owed carries the new value. One a worker is sending right now
+        # went with the old one: a change is queued after it instead (below).
         for outgoing in owed:
             if outgoing.kind == Outgoing.Kind.ACCEPT:
                 outgoing.body = {
