@@ -47,7 +47,7 @@ from participants.models import Enrolment, EnrolmentEvent
 from reports.milestones import COMPLETED, LABELS, SUPPORTED
 from reports.selectors import enrolments_milestones
 
-from .client import DfeClient, DfeError, DfeGone, DfeRefused
+from .client import DfeClient, DfeError, DfeGone, DfeRefused, DfeTimeout
 from .connection import parse_dfe_time
 from .decisions import outcome_send_if_due
 from .identities import participant_get, participant_ids_follow
@@ -80,6 +80,7 @@ VOIDABLE_STATES = (
 # What DfE holds live: claimed or paid (a row still being sent is the portal's, not DfE's yet).
 CLAIMED_STATES = ("submitted", "eligible", "payable", "paid")
 CLAWBACK_STATES = ("awaiting_clawback", "clawed_back")
+VOIDED_AT_DFE = ("voided", *CLAWBACK_STATES)
 
 BLOCKED_NO_PARTNER = "blocked: choose the delivery partner"
 BLOCKED_COURSE = "blocked: DfE has this place on another course"
@@ -490,14 +491,67 @@ def declaration_void(*, declaration: Declaration, reason: str, by) -> Outgoing:
     )
 
 
+def _voided_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None:
+    """DfE's declaration when DfE shows it voided (or awaiting or past its clawback), else None."""
+    record = client.get(f"{DECLARATIONS_PATH}/{declaration.dfe_id}")["data"]
+    if _state((record.get("attributes") or {}).get("state")) in VOIDED_AT_DFE:
+        return record
+    return None
+
+
+def _already_voided(error: DfeRefused) -> bool:
+    return any(
+        isinstance(item, dict) and "already been voided" in str(item.get("detail") or "")
+        for item in error.errors
+    )
+
+
+def _void_at_dfe(
+    client: DfeClient, outgoing: Outgoing, declaration: Declaration
+) -> tuple[dict, str | None]:
+    """Void the declaration at DfE: DfE's declaration, and a note when DfE had voided it already.
+
+    DfE answers a second void with 422 ("already been voided"), so a void is never sent twice:
+    a try after one whose answer was lost looks the declaration up first, and so does this try
+    when its own answer is lost (DfeTimeout) or DfE says it is voided already.
+    """
+    if outgoing.attempts > 1:
+        record = _voided_at_dfe(client, declaration)
+        if record is not None:
+            return record, _voided_note(record)
+    try:
+        return client.put(f"{DECLARATIONS_PATH}/{declaration.dfe_id}/void")["data"], None
+    except DfeTimeout:
+        try:
+            record = _voided_at_dfe(client, declaration)
+        except DfeError:
+            record = None
+        if record is None:
+            raise  # DfE may still act on it: the next try looks first
+        return record, None  # DfE voided it on this try; only its answer was lost
+    except DfeRefused as refused:
+        if not _already_voided(refused):
+            raise
+        record = _voided_at_dfe(client, declaration)
+        if record is None:
+            raise
+        return record, _voided_note(record)
+
+
+def _voided_note(record: dict) -> str:
+    state = Declaration.State(_state((record.get("attributes") or {}).get("state")))
+    return f"DfE already shows this declaration {state.label.lower()}."
+
+
 @sender(Outgoing.Kind.VOID)
 def declaration_void_send(client: DfeClient, outgoing: Outgoing) -> str | None:
-    """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback)."""
+    """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback);
+    one DfE shows voided already is adopted, not voided again (`_void_at_dfe`)."""
     declaration = Declaration.objects.select_for_update().get(pk=outgoing.declaration_id)
-    record = client.put(f"{DECLARATIONS_PATH}/{declaration.dfe_id}/void")["data"]
+    record, note = _void_at_dfe(client, outgoing, declaration)
     _take_dfe(declaration, record)
     declaration.save()
-    return None
+    return note
 
 
 def waiting_voids() -> QuerySet:

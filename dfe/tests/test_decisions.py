@@ -670,6 +670,42 @@ def test_moving_a_place_while_the_connection_is_switched_off_is_queued_not_left_
     assert _participant_calls(fake, "change-schedule") == []
 
 
+def test_a_withdrawal_whose_answer_was_lost_is_looked_up_on_the_retry_not_sent_twice(
+    fake, staff, sent, monkeypatch
+):
+    link, enrolment = _accepted(fake, staff, sent)
+    declare(fake, link.dfe, "started")
+    lost = {"left": 1}
+
+    def withdraw_then_lose_the_answer(request):
+        response = fake.handle(request)
+        if request.method == "PUT" and request.url.path.endswith("/withdraw") and lost["left"]:
+            lost["left"] -= 1
+            raise httpx.ReadTimeout("DfE withdrew them but the answer was lost", request=request)
+        return response
+
+    transport = httpx.MockTransport(withdraw_then_lose_the_answer)
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport)
+
+    sent(enrolment_change, enrolment=enrolment, to="withdrawn", by=staff, reason="health")
+    outgoing = Outgoing.objects.get(kind="withdraw")
+    assert (outgoing.state, outgoing.attempts) == ("waiting", 1)  # not repeated by the client
+    assert "Look it up at DfE" in outgoing.last_error
+    assert fake.applications[str(link.dfe.dfe_id)]["training_status"] == "withdrawn"
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert sent(outgoing_retry_due) == 1
+
+    outgoing.refresh_from_db()
+    assert len(_participant_calls(fake, "withdraw")) == 1
+    assert [c.status for c in fake.calls if c.method == "PUT"] == [200]
+    assert (outgoing.state, outgoing.note) == (
+        "not_needed",
+        "DfE already shows the participant withdrawn.",
+    )
+    link.dfe.refresh_from_db()
+    assert link.dfe.training_status == "withdrawn"
+
+
 def test_a_withdrawal_made_while_the_connection_is_switched_off_is_sent_once_it_is_on(
     fake, staff, sent
 ):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dfe import declarations as declarations_module
+from dfe.client import MAX_ATTEMPTS, DfeClient
 from dfe.connection import connection_client
 from dfe.declarations import (
     BLOCKED_NO_PARTNER,
@@ -340,6 +341,96 @@ def test_voiding_a_paid_declaration_awaits_clawback(hub, fake, django_capture_on
     declaration.refresh_from_db()
     assert declaration.state == Declaration.State.AWAITING_CLAWBACK
     assert str(declaration.clawback_statement_id) == clawback
+
+
+class LoseVoidAnswers:
+    """DfE voids it, but the answer to the next `count` voids is lost; `lookups_fail` GETs of
+    the declaration before then find DfE unreachable."""
+
+    def __init__(self, fake, *, count=1, lookups_fail=0):
+        self.fake, self.count, self.lookups_fail = fake, count, lookups_fail
+
+    def __call__(self, request):
+        path = request.url.path
+        if request.method == "GET" and "/participant-declarations/" in path and self.lookups_fail:
+            self.lookups_fail -= 1
+            raise httpx.ConnectError("Connection refused", request=request)
+        response = self.fake.handle(request)
+        if request.method == "PUT" and path.endswith("/void") and self.count:
+            self.count -= 1
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+
+VOIDS = r"/participant-declarations/[^/]+/void"
+
+
+def test_a_void_whose_answer_was_lost_is_looked_up_and_adopted_not_refused(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    declaration = _sent(hub, fake, django_capture_on_commit_callbacks)
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(LoseVoidAnswers(fake)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = declaration_void(declaration=declaration, reason="Wrong person", by=None)
+
+    outgoing.refresh_from_db()
+    declaration.refresh_from_db()
+    assert fake.declarations[str(declaration.dfe_id)]["state"] == "voided"
+    assert (outgoing.state, declaration.state) == ("sent", "voided"), outgoing.last_error
+    assert len(fake.calls_to("PUT", VOIDS)) == 1
+    assert len(fake.calls_to("GET", r"/participant-declarations/[^/]+")) == 1
+
+
+def test_a_void_retried_after_a_lost_answer_looks_first_and_is_not_sent_again(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    declaration = _sent(hub, fake, django_capture_on_commit_callbacks)
+    paid_on = fake.add_statement(month="November", year="2025", paid=True)
+    fake.add_statement(month="January", year="2027")
+    fake.set_declaration_state(str(declaration.dfe_id), "payable", statement_id=paid_on)
+    fake.set_declaration_state(str(declaration.dfe_id), "paid")
+    Declaration.objects.filter(pk=declaration.pk).update(state=Declaration.State.PAID)
+    # The answer is lost and so is the look-up after it: the row waits.
+    lose = LoseVoidAnswers(fake, lookups_fail=MAX_ATTEMPTS)
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(lose))
+    monkeypatch.setitem(DfeClient.__init__.__kwdefaults__, "sleep", lambda seconds: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = declaration_void(declaration=declaration, reason="Wrong person", by=None)
+    outgoing.refresh_from_db()
+    assert (outgoing.state, outgoing.attempts) == ("waiting", 1)
+    assert "Look it up at DfE" in outgoing.last_error
+
+    outgoing_send(outgoing_id=outgoing.pk)  # the retry
+
+    outgoing.refresh_from_db()
+    declaration.refresh_from_db()
+    assert len(fake.calls_to("PUT", VOIDS)) == 1
+    assert (outgoing.state, outgoing.note) == (
+        "not_needed",
+        "DfE already shows this declaration awaiting clawback.",
+    )
+    assert declaration.state == Declaration.State.AWAITING_CLAWBACK
+    assert declaration.clawback_statement_id is not None
+
+
+def test_a_void_dfe_answers_already_voided_takes_dfes_state(
+    hub, fake, django_capture_on_commit_callbacks
+):
+    declaration = _sent(hub, fake, django_capture_on_commit_callbacks)
+    fake._void(query={}, body={}, id=str(declaration.dfe_id))  # voided at DfE meanwhile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = declaration_void(declaration=declaration, reason="Wrong person", by=None)
+
+    outgoing.refresh_from_db()
+    declaration.refresh_from_db()
+    assert [call.status for call in fake.calls_to("PUT", VOIDS)] == [422]
+    assert (outgoing.state, outgoing.note) == (
+        "not_needed",
+        "DfE already shows this declaration voided.",
+    )
+    assert declaration.state == Declaration.State.VOIDED
 
 
 def test_pulling_updates_states_and_statements_and_finds_what_the_portal_did_not_send(
