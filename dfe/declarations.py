@@ -366,9 +366,18 @@ def _take_dfe(declaration: Declaration, record: dict[str, Any]) -> None:
     declaration.error = ""
 
 
+def _on_its_application(declaration: Declaration, attributes: dict[str, Any]) -> bool:
+    """Whether DfE's declaration is on the DfE application this one is for, when the portal
+    knows it: since December 2025 DfE also lists other providers' declarations on transferred
+    applications, with the same participant, course and type but their own application."""
+    if declaration.dfe_application_id is None:
+        return True
+    return str(attributes.get("application_id") or "") == str(declaration.dfe_application.dfe_id)
+
+
 def _matching_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None:
-    """A live declaration DfE holds for this one's participant, course and type, not already
-    stored as another: the one a timed-out POST made."""
+    """A live declaration DfE holds for this one's participant, course, type and application,
+    not already stored as another: the one a timed-out POST made."""
     params = {"filter[participant_id]": str(declaration.participant_id)}
     rows = [row for page in client.list_pages(DECLARATIONS_PATH, params) for row in page]
     known = set(
@@ -382,6 +391,7 @@ def _matching_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None
             attributes.get("declaration_type") == declaration.declaration_type
             and attributes.get("course_identifier") == declaration.course_identifier
             and _state(attributes.get("state")) in CLAIMED_STATES
+            and _on_its_application(declaration, attributes)
             and str(row["id"]) not in {str(dfe_id) for dfe_id in known}
         ):
             return row
@@ -599,7 +609,7 @@ def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> in
             dfe_id__isnull=True,
             state=Declaration.State.SENDING,
             participant_id__in={(r.get("attributes") or {}).get("participant_id") for r in rows},
-        )
+        ).select_related("dfe_application")
     }
     for row in rows:
         attributes = row.get("attributes") or {}
@@ -610,7 +620,9 @@ def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> in
             attributes.get("declaration_type"),
         )
         if declaration is None and _state(attributes.get("state")) in CLAIMED_STATES:
-            declaration = sending.pop(key, None)  # the answer a timed-out send did not hear
+            waiting = sending.get(key)
+            if waiting is not None and _on_its_application(waiting, attributes):
+                declaration = sending.pop(key)  # the answer a timed-out send did not hear
         if declaration is None:
             application = applications.get(attributes.get("application_id") or "")
             declaration = Declaration(

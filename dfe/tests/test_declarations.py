@@ -527,6 +527,85 @@ def test_a_pull_adopts_a_declaration_a_timed_out_send_made(hub, fake):
     assert Declaration.objects.count() == 1
 
 
+def test_a_pull_adopts_only_a_declaration_on_the_places_own_application(hub, fake):
+    connection, cohort, link, ada, ben = hub
+    participant_id = str(ada.application.dfe.participant_id)
+    # Ada's earlier place with another provider, transferred here: DfE lists its paid started
+    # declaration with hers (same participant, course and type; its own application).
+    theirs = fake.add_other_providers_declaration(participant_id=participant_id)
+    sending = Declaration.objects.create(
+        connection=connection,
+        enrolment=ada,
+        dfe_application=ada.application.dfe,
+        participant_id=participant_id,
+        declaration_type="started",
+        declaration_date=timezone.now(),
+        course_identifier=SENIOR_LEADERSHIP,
+    )
+
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+    sending.refresh_from_db()
+    assert (sending.dfe_id, sending.state) == (None, Declaration.State.SENDING)
+
+    ours = fake._create_declaration(
+        query={},
+        body={
+            "data": {
+                "attributes": {
+                    "participant_id": participant_id,
+                    "declaration_type": "started",
+                    "declaration_date": STARTED_DATE,
+                    "course_identifier": SENIOR_LEADERSHIP,
+                    "delivery_partner_id": str(link.delivery_partner_id),
+                }
+            }
+        },
+    )["id"]
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+
+    sending.refresh_from_db()
+    assert str(sending.dfe_id) == ours != theirs
+    assert sending.state == Declaration.State.ELIGIBLE
+
+
+def test_a_retried_send_does_not_adopt_another_providers_declaration(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    theirs = fake.add_other_providers_declaration(
+        participant_id=str(ada.application.dfe.participant_id)
+    )
+    lost = {"left": 1}
+
+    def lose_the_first_post(request):
+        if request.method == "POST" and lost["left"]:
+            lost["left"] -= 1
+            raise httpx.ReadTimeout("no answer; DfE never got it", request=request)
+        return fake.handle(request)
+
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(lose_the_first_post))
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = declaration_submit(
+            connection=connection, enrolment=ada, declaration_type="started", by=None
+        )
+    outgoing = declaration.outgoing.get()
+    assert outgoing.state == Outgoing.State.WAITING
+
+    outgoing_send(outgoing_id=outgoing.pk)  # the retry looks first, then posts
+
+    declaration.refresh_from_db()
+    outgoing.refresh_from_db()
+    assert outgoing.state == Outgoing.State.SENT
+    assert fake.calls_to("GET", r"/participant-declarations")  # it looked first
+    assert len(fake.calls_to("POST", r"/participant-declarations")) == 1
+    ours = fake.declarations[str(declaration.dfe_id)]
+    assert str(declaration.dfe_id) != theirs
+    assert ours["application_id"] == str(ada.application.dfe.dfe_id)
+    assert declaration.state == Declaration.State.ELIGIBLE
+
+
 @pytest.mark.parametrize(
     ("evidenced_on", "now", "expected"),
     [
