@@ -35,6 +35,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -501,9 +502,9 @@ def declaration_void(*, declaration: Declaration, reason: str, by) -> Outgoing:
     )
 
 
-def _voided_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None:
+def _voided_at_dfe(client: DfeClient, dfe_id: UUID | str) -> dict | None:
     """DfE's declaration when DfE shows it voided (or awaiting or past its clawback), else None."""
-    record = client.get(f"{DECLARATIONS_PATH}/{declaration.dfe_id}")["data"]
+    record = client.get(f"{DECLARATIONS_PATH}/{dfe_id}")["data"]
     if _state((record.get("attributes") or {}).get("state")) in VOIDED_AT_DFE:
         return record
     return None
@@ -517,23 +518,24 @@ def _already_voided(error: DfeRefused) -> bool:
 
 
 def _void_at_dfe(
-    client: DfeClient, outgoing: Outgoing, declaration: Declaration
+    client: DfeClient, outgoing: Outgoing, dfe_id: UUID | str
 ) -> tuple[dict, str | None]:
-    """Void the declaration at DfE: DfE's declaration, and a note when DfE had voided it already.
+    """Void DfE's declaration `dfe_id`: DfE's declaration, and a note when DfE had voided it
+    already. Makes DfE's calls only; writes nothing.
 
     DfE answers a second void with 422 ("already been voided"), so a void is never sent twice:
     a try after one whose answer was lost looks the declaration up first, and so does this try
     when its own answer is lost (DfeTimeout) or DfE says it is voided already.
     """
     if outgoing.attempts > 1:
-        record = _voided_at_dfe(client, declaration)
+        record = _voided_at_dfe(client, dfe_id)
         if record is not None:
             return record, _voided_note(record)
     try:
-        return client.put(f"{DECLARATIONS_PATH}/{declaration.dfe_id}/void")["data"], None
+        return client.put(f"{DECLARATIONS_PATH}/{dfe_id}/void")["data"], None
     except DfeTimeout:
         try:
-            record = _voided_at_dfe(client, declaration)
+            record = _voided_at_dfe(client, dfe_id)
         except DfeError:
             record = None
         if record is None:
@@ -542,7 +544,7 @@ def _void_at_dfe(
     except DfeRefused as refused:
         if not _already_voided(refused):
             raise
-        record = _voided_at_dfe(client, declaration)
+        record = _voided_at_dfe(client, dfe_id)
         if record is None:
             raise
         return record, _voided_note(record)
@@ -558,7 +560,7 @@ def declaration_void_send(client: DfeClient, outgoing: Outgoing) -> str | None:
     """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback);
     one DfE shows voided already is adopted, not voided again (`_void_at_dfe`)."""
     declaration = Declaration.objects.select_for_update().get(pk=outgoing.declaration_id)
-    record, note = _void_at_dfe(client, outgoing, declaration)
+    record, note = _void_at_dfe(client, outgoing, declaration.dfe_id)
     _take_dfe(declaration, record)
     declaration.save()
     return note
