@@ -29,6 +29,10 @@ MAX_ATTEMPTS = 3  # the first try and two retries
 MAX_WAIT_SECONDS = 60.0  # a longer Retry-After is left to the caller (a task retries later)
 PER_PAGE = 300  # DfE's guidance: pages of 300
 MAX_PAGES = 10_000  # a server that never sends an empty page must not loop for ever
+# DfE acts on each of these: sent again, a POST makes a second record (or a 422 "already been
+# submitted") and a PUT (void, defer, resume, withdraw) a 422 ("already been voided", "already
+# deferred"), so neither is repeated when DfE may have received it.
+NOT_REPEATABLE = ("POST", "PUT")
 
 # What a request does, for staff: "DfE refused the declaration: …".
 WHAT = [
@@ -100,8 +104,8 @@ class DfeUnavailable(DfeError):
 
 
 class DfeTimeout(DfeError):
-    """A POST got no answer: DfE may have acted on it. Look the record up before sending again
-    (DfE has no idempotency key)."""
+    """A POST or PUT got no answer: DfE may have acted on it. Look the record up before sending
+    again (DfE has no idempotency key, and answers a repeated void or status change with 422)."""
 
 
 def _what(method: str, path: str) -> str:
@@ -177,10 +181,13 @@ class DfeClient:
     is for tests (`httpx.MockTransport`), `sleep` makes backing off instant in them.
 
     Retries: a 429 is retried after Retry-After (or a backoff) whatever the method, as DfE did
-    nothing. A 5xx, a timeout or a dropped connection is retried for GET and PUT (both leave DfE
-    in the same state if repeated); for POST only when DfE answered 500 or 503 or the connection
-    was never made, and a POST that timed out (or a 502/504 from a gateway) raises `DfeTimeout`
-    at once, because DfE may have created the record.
+    nothing. A 5xx, a timeout or a dropped connection is retried for GET. POST and PUT are
+    retried only when DfE answered 500 or 503 or the connection was never made: a POST or PUT
+    that timed out, lost its connection or got a 502/504 from a gateway raises `DfeTimeout` at
+    once, because DfE may have acted on it. DfE's PUTs are not idempotent: a void, defer,
+    resume or withdraw sent twice is answered 422 ("This declaration has already been voided.",
+    "The participant is already deferred"), so repeating one whose answer was lost would turn
+    a change DfE made into a refusal. The caller looks the record up before sending again.
     """
 
     def __init__(
@@ -285,7 +292,7 @@ class DfeClient:
                 response = self._http.send(request)
             except httpx.TimeoutException as error:
                 self._log(request, "timeout", started, attempt)
-                if method == "POST" and not isinstance(error, httpx.ConnectTimeout):
+                if method in NOT_REPEATABLE and not isinstance(error, httpx.ConnectTimeout):
                     raise DfeTimeout(
                         f"DfE did not answer {what} in time; it may have been recorded. "
                         "Look it up at DfE before sending it again."
@@ -296,7 +303,7 @@ class DfeClient:
                 continue
             except httpx.TransportError as error:
                 self._log(request, "unreachable", started, attempt)
-                if method == "POST" and not isinstance(error, httpx.ConnectError):
+                if method in NOT_REPEATABLE and not isinstance(error, httpx.ConnectError):
                     raise DfeTimeout(
                         f"The connection to DfE dropped during {what}; it may have been "
                         "recorded. Look it up at DfE before sending it again."
@@ -320,7 +327,7 @@ class DfeClient:
                 self._sleep(wait if wait is not None else 2 ** (attempt - 1))
                 continue
             if status >= 500:
-                if method == "POST" and status in {502, 504}:
+                if method in NOT_REPEATABLE and status in {502, 504}:
                     raise DfeTimeout(
                         f"DfE's gateway gave up on {what} ({status}); it may have been recorded. "
                         "Look it up at DfE before sending it again.",

@@ -4,7 +4,8 @@
 (or reads it from the environment), spaces requests under DfE's rate limit, and writes each
 call to the sync log (`Call`). Whether the portal talks to DfE at all is
 `connection_for_cohort`: only for a switched-on connection that covers the cohort's DfE cohort
-and course.
+and course. A change owed for a record DfE already holds is queued whenever its own connection
+covers the cohort (`connection_covers`), switched on or not: it goes once the connection is on.
 """
 
 from __future__ import annotations
@@ -326,6 +327,16 @@ def delivery_partner_set(
         defaults={"delivery_partner_id": partner_id, "name": chosen["name"]},
     )
     return link
+
+
+def connection_covers(connection: Connection, cohort) -> bool:
+    """Whether the connection covers this portal cohort (its DfE cohort and course), switched on
+    or not: a change owed to DfE while it is off waits in the outbox until it is on again."""
+    return (
+        bool(cohort.programme.course_identifier)
+        and cohort.academic_year in connection.cohort_years
+        and connection.programmes.filter(pk=cohort.programme_id).exists()
+    )
 
 
 def connection_for_cohort(cohort) -> Connection | None:

@@ -3,8 +3,8 @@
 The lower apps say what happened through their signals (dfe/handlers.py); the services here
 decide whether DfE must hear of it and queue it through the outbox (`dfe.outgoing`), inside the
 transaction that made the change: nothing is owed for a change that rolls back. Only a portal
-application linked to one of DfE's (`application.dfe`), in a cohort a switched-on connection
-covers, is ever sent.
+application linked to one of DfE's (`application.dfe`), in a cohort its connection covers, is
+ever sent (queued while the connection is switched off, sent once it is on).
 
 Each kind has a sender (`@sender`), run by the outbox task with no transaction open: it looks at
 what DfE holds first, so a change DfE already has (after a timeout, say) is not sent twice but
@@ -26,7 +26,7 @@ from assessment.models import Outcome
 from participants.models import Enrolment, EnrolmentEvent
 
 from .client import DfeClient, DfeGone, DfeRefused
-from .connection import connection_for_cohort, parse_dfe_time
+from .connection import connection_covers, parse_dfe_time
 from .identities import participant_get, participant_ids_follow, replacement_for
 from .models import (
     LIVE_DECLARATION_STATES,
@@ -107,16 +107,14 @@ def dfe_schedule_for(*, course_identifier: str, starts_on: date) -> str | None:
 
 
 def dfe_application_for(application: Application | None) -> DfeApplication | None:
-    """The DfE application linked to this portal application, when the portal talks to DfE for
-    its cohort (a switched-on connection covering it, the one the DfE application came from)."""
+    """The DfE application linked to this portal application, when the connection it came from
+    covers the application's cohort (its DfE cohort and course), switched on or not: a change
+    made while staff have switched the connection off is queued, and waits until it is on."""
     if application is None:
         return None
     dfe = DfeApplication.objects.select_related("connection").filter(application=application)
     dfe = dfe.first()
-    if dfe is None:
-        return None
-    covering = connection_for_cohort(application.cohort)
-    if covering is None or covering.pk != dfe.connection_id:
+    if dfe is None or not connection_covers(dfe.connection, application.cohort):
         return None
     return dfe
 
@@ -368,9 +366,8 @@ def enrolment_transfer_send(*, old: Enrolment, new: Enrolment, by=None) -> Outgo
     if dfe is None:
         return None
     cohort = new.cohort
-    covering = connection_for_cohort(cohort)
     schedule = dfe_schedule_for(course_identifier=dfe.course_identifier, starts_on=cohort.starts_on)
-    if covering is None or covering.pk != dfe.connection_id:
+    if not connection_covers(dfe.connection, cohort):
         return outgoing_leave_to_staff(
             connection=dfe.connection,
             kind=Outgoing.Kind.CHANGE_SCHEDULE,

@@ -35,6 +35,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -47,7 +48,7 @@ from participants.models import Enrolment, EnrolmentEvent
 from reports.milestones import COMPLETED, LABELS, SUPPORTED
 from reports.selectors import enrolments_milestones
 
-from .client import DfeClient, DfeError, DfeGone, DfeRefused
+from .client import DfeClient, DfeError, DfeGone, DfeRefused, DfeTimeout
 from .connection import parse_dfe_time
 from .decisions import outcome_send_if_due
 from .identities import participant_get, participant_ids_follow
@@ -80,6 +81,7 @@ VOIDABLE_STATES = (
 # What DfE holds live: claimed or paid (a row still being sent is the portal's, not DfE's yet).
 CLAIMED_STATES = ("submitted", "eligible", "payable", "paid")
 CLAWBACK_STATES = ("awaiting_clawback", "clawed_back")
+VOIDED_AT_DFE = ("voided", *CLAWBACK_STATES)
 
 BLOCKED_NO_PARTNER = "blocked: choose the delivery partner"
 BLOCKED_COURSE = "blocked: DfE has this place on another course"
@@ -365,9 +367,18 @@ def _take_dfe(declaration: Declaration, record: dict[str, Any]) -> None:
     declaration.error = ""
 
 
+def _on_its_application(declaration: Declaration, attributes: dict[str, Any]) -> bool:
+    """Whether DfE's declaration is on the DfE application this one is for, when the portal
+    knows it: since December 2025 DfE also lists other providers' declarations on transferred
+    applications, with the same participant, course and type but their own application."""
+    if declaration.dfe_application_id is None:
+        return True
+    return str(attributes.get("application_id") or "") == str(declaration.dfe_application.dfe_id)
+
+
 def _matching_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None:
-    """A live declaration DfE holds for this one's participant, course and type, not already
-    stored as another: the one a timed-out POST made."""
+    """A live declaration DfE holds for this one's participant, course, type and application,
+    not already stored as another: the one a timed-out POST made."""
     params = {"filter[participant_id]": str(declaration.participant_id)}
     rows = [row for page in client.list_pages(DECLARATIONS_PATH, params) for row in page]
     known = set(
@@ -381,6 +392,7 @@ def _matching_at_dfe(client: DfeClient, declaration: Declaration) -> dict | None
             attributes.get("declaration_type") == declaration.declaration_type
             and attributes.get("course_identifier") == declaration.course_identifier
             and _state(attributes.get("state")) in CLAIMED_STATES
+            and _on_its_application(declaration, attributes)
             and str(row["id"]) not in {str(dfe_id) for dfe_id in known}
         ):
             return row
@@ -527,16 +539,70 @@ def declaration_void(*, declaration: Declaration, reason: str, by) -> Outgoing:
     )
 
 
+def _voided_at_dfe(client: DfeClient, dfe_id: UUID | str) -> dict | None:
+    """DfE's declaration when DfE shows it voided (or awaiting or past its clawback), else None."""
+    record = client.get(f"{DECLARATIONS_PATH}/{dfe_id}")["data"]
+    if _state((record.get("attributes") or {}).get("state")) in VOIDED_AT_DFE:
+        return record
+    return None
+
+
+def _already_voided(error: DfeRefused) -> bool:
+    return any(
+        isinstance(item, dict) and "already been voided" in str(item.get("detail") or "")
+        for item in error.errors
+    )
+
+
+def _void_at_dfe(
+    client: DfeClient, outgoing: Outgoing, dfe_id: UUID | str
+) -> tuple[dict, str | None]:
+    """Void DfE's declaration `dfe_id`: DfE's declaration, and a note when DfE had voided it
+    already. Makes DfE's calls only; writes nothing.
+
+    DfE answers a second void with 422 ("already been voided"), so a void is never sent twice:
+    a try after one whose answer was lost looks the declaration up first, and so does this try
+    when its own answer is lost (DfeTimeout) or DfE says it is voided already.
+    """
+    if outgoing.attempts > 1:
+        record = _voided_at_dfe(client, dfe_id)
+        if record is not None:
+            return record, _voided_note(record)
+    try:
+        return client.put(f"{DECLARATIONS_PATH}/{dfe_id}/void")["data"], None
+    except DfeTimeout:
+        try:
+            record = _voided_at_dfe(client, dfe_id)
+        except DfeError:
+            record = None
+        if record is None:
+            raise  # DfE may still act on it: the next try looks first
+        return record, None  # DfE voided it on this try; only its answer was lost
+    except DfeRefused as refused:
+        if not _already_voided(refused):
+            raise
+        record = _voided_at_dfe(client, dfe_id)
+        if record is None:
+            raise
+        return record, _voided_note(record)
+
+
+def _voided_note(record: dict) -> str:
+    state = Declaration.State(_state((record.get("attributes") or {}).get("state")))
+    return f"DfE already shows this declaration {state.label.lower()}."
+
+
 @sender(Outgoing.Kind.VOID)
 def declaration_void_send(client: DfeClient, outgoing: Outgoing) -> str | None:
-    """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback)."""
+    """Void the declaration at DfE and keep the state DfE gives (voided, awaiting clawback);
+    one DfE shows voided already is adopted, not voided again (`_void_at_dfe`)."""
     dfe_id = Declaration.objects.values_list("dfe_id", flat=True).get(pk=outgoing.declaration_id)
-    record = client.put(f"{DECLARATIONS_PATH}/{dfe_id}/void")["data"]
+    record, note = _void_at_dfe(client, outgoing, dfe_id)
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=outgoing.declaration_id)
         _take_dfe(declaration, record)
         declaration.save()
-    return None
+    return note
 
 
 def waiting_voids() -> QuerySet:
@@ -584,7 +650,7 @@ def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> in
             dfe_id__isnull=True,
             state=Declaration.State.SENDING,
             participant_id__in={(r.get("attributes") or {}).get("participant_id") for r in rows},
-        )
+        ).select_related("dfe_application")
     }
     for row in rows:
         attributes = row.get("attributes") or {}
@@ -595,7 +661,9 @@ def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> in
             attributes.get("declaration_type"),
         )
         if declaration is None and _state(attributes.get("state")) in CLAIMED_STATES:
-            declaration = sending.pop(key, None)  # the answer a timed-out send did not hear
+            waiting = sending.get(key)
+            if waiting is not None and _on_its_application(waiting, attributes):
+                declaration = sending.pop(key)  # the answer a timed-out send did not hear
         if declaration is None:
             application = applications.get(attributes.get("application_id") or "")
             declaration = Declaration(

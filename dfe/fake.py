@@ -136,6 +136,8 @@ WORDS = {
     "duplicate_declaration": "A declaration has already been submitted that will be, or has "
     "been, paid for this event",
     "already_voided": "This declaration has already been voided.",
+    # DFE_API.md §1: voiding another provider's declaration (a transferred application's).
+    "cannot_modify_declaration": "Cannot modify declaration",
     "already_active": "The participant is already active",
     "already_deferred": "The participant is already deferred",
     "already_withdrawn": "The participant is already withdrawn",
@@ -409,6 +411,42 @@ class FakeDfe:
             declaration["statement_id"] = statement_id
         declaration["state"] = state
         declaration["updated_at"] = self.now
+
+    def add_other_providers_declaration(
+        self,
+        *,
+        participant_id: str,
+        course_identifier: str = "npq-senior-leadership",
+        declaration_type: str = "started",
+        cohort: str = "2025",
+        state: str = "paid",
+        declaration_date: str = "2025-10-06T09:00:00Z",
+        lead_provider_name: str = "Best Practice Network",
+    ) -> str:
+        """Another lead provider's declaration for this participant, on the application they
+        held with that provider before it was transferred here (its own application id, which
+        this provider cannot see). DfE lists it since 1 December 2025 and refuses (403) to
+        void it (DFE_API.md §2)."""
+        declaration_id = _new_id()
+        self.declarations[declaration_id] = {
+            "id": declaration_id,
+            "seq": self._next(),
+            "participant_id": participant_id,
+            "application_id": _new_id(),
+            "other_provider": {"name": lead_provider_name, "cohort": cohort},
+            "declaration_type": declaration_type,
+            "declaration_date": declaration_date,
+            "course_identifier": course_identifier,
+            "state": state,
+            "has_passed": None,
+            "statement_id": None,
+            "clawback_statement_id": None,
+            "delivery_partner_id": None,
+            "secondary_delivery_partner_id": None,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        return declaration_id
 
     def rate_limit_next(self, count: int, *, retry_after: int | str = 1) -> None:
         """The next `count` requests answer 429 with this Retry-After, as Rack::Attack does."""
@@ -717,7 +755,7 @@ class FakeDfe:
                 "statement_id": declaration["statement_id"],
                 "clawback_statement_id": declaration["clawback_statement_id"],
                 "uplift_paid": False,
-                "lead_provider_name": LEAD_PROVIDER_NAME,
+                "lead_provider_name": self._provider_of(declaration)["name"],
                 "ineligible_for_funding_reason": None,
                 "delivery_partner_id": declaration["delivery_partner_id"],
                 "delivery_partner_name": partner["name"] if partner else None,
@@ -1008,10 +1046,7 @@ class FakeDfe:
             for declaration in self.declarations.values()
             if (since is None or declaration["updated_at"] >= since)
             and (participant_ids is None or declaration["participant_id"] in participant_ids)
-            and (
-                cohorts is None
-                or self.applications[declaration["application_id"]]["cohort"] in cohorts
-            )
+            and (cohorts is None or self._provider_of(declaration)["cohort"] in cohorts)
         ]
         return [self._declaration_json(record) for record in self._page(records, query)]
 
@@ -1128,8 +1163,21 @@ class FakeDfe:
             )
         return self._declaration_json(declaration)
 
+    def _provider_of(self, declaration: dict[str, Any]) -> dict[str, Any]:
+        """The name of the provider a declaration is with, and its application's cohort."""
+        other = declaration.get("other_provider")
+        if other:
+            return other
+        cohort = self.applications[declaration["application_id"]]["cohort"]
+        return {"name": LEAD_PROVIDER_NAME, "cohort": cohort}
+
     def _void(self, query, body, id):
         declaration = self._declaration(id)
+        if declaration.get("other_provider"):
+            raise Refused(
+                403,
+                {"errors": [{"title": "Forbidden", "detail": WORDS["cannot_modify_declaration"]}]},
+            )
         if declaration["state"] in ("voided", "awaiting_clawback", "clawed_back"):
             raise _unprocessable(("declaration", WORDS["already_voided"]))
         if declaration["state"] == "paid":

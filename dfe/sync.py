@@ -8,7 +8,9 @@ changed while the last pull ran is not missed. A full pull (`full=True`, weekly 
 for everything. Pages are read until DfE sends an empty one (it sends no totals).
 
 Only one pull runs at a time for a connection: `sync_run` takes a lease on the connection's row
-(`Connection.syncing_until`) with one UPDATE that only one process can win. The lease rather
+(`Connection.syncing_until`) with one UPDATE that only one process can win, renews it before
+each kind, and frees it at the end only if it is still its own; a pull that outlived its lease
+and finds another holding it stops. The lease rather
 than a cache lock: the portal's cache answers as an empty cache while Redis is away
 (npq_portal/cache.py), which would let two pulls run; the lease rather than select_for_update:
 a pull talks to DfE for minutes, and must not hold a transaction open that long.
@@ -200,18 +202,32 @@ def _since(connection: Connection, kind: str, *, full: bool) -> datetime | None:
     return last.started_at - settings.DFE["overlap"] if last else None
 
 
-def _lease_take(connection: Connection) -> bool:
+def _lease_take(connection: Connection) -> datetime | None:
+    """Take the connection's lease unless a live pull holds it: when ours ends, or None."""
     now = timezone.now()
+    until = now + LEASE
     taken = (
         Connection.objects.filter(pk=connection.pk)
         .filter(Q(syncing_until__isnull=True) | Q(syncing_until__lt=now))
-        .update(syncing_until=now + LEASE)
+        .update(syncing_until=until)
     )
-    return taken == 1
+    return until if taken == 1 else None
 
 
-def _lease_release(connection: Connection) -> None:
-    Connection.objects.filter(pk=connection.pk).update(syncing_until=None)
+def _lease_renew(connection: Connection, held: datetime) -> datetime | None:
+    """Extend the lease we hold by another LEASE: when it now ends, or None when it is not ours
+    any more (this pull outlived it and another pull took it)."""
+    until = timezone.now() + LEASE
+    renewed = Connection.objects.filter(pk=connection.pk, syncing_until=held).update(
+        syncing_until=until
+    )
+    return until if renewed == 1 else None
+
+
+def _lease_release(connection: Connection, held: datetime) -> None:
+    """Free the lease only if it is still ours: a pull that outlived its lease must not free
+    the one another pull took since."""
+    Connection.objects.filter(pk=connection.pk, syncing_until=held).update(syncing_until=None)
 
 
 def _words(error: Exception) -> str:
@@ -269,7 +285,8 @@ def sync_run(
     unknown = [kind for kind in kinds if kind not in PULLS]
     if unknown:
         raise ValueError(f"No pull for DfE's {', '.join(unknown)}")
-    if not _lease_take(connection):
+    held = _lease_take(connection)
+    if held is None:
         logger.info("A pull for DfE connection %s is running already", connection.pk)
         return []
     syncs = []
@@ -281,6 +298,9 @@ def sync_run(
             client, failure = None, " ".join(error.messages)
         try:
             for kind in kinds:
+                held = _lease_renew(connection, held)
+                if held is None:
+                    break
                 syncs.append(
                     _pull_one(
                         client=client, connection=connection, kind=kind, full=full, failure=failure
@@ -289,7 +309,16 @@ def sync_run(
         finally:
             if client is not None:
                 client.close()
+        if held is not None:
+            held = _lease_renew(connection, held)
+        if held is None:
+            # Another pull took the lease this one outlived: it pulls and matches the rest.
+            logger.warning(
+                "A pull for DfE connection %s outlived its lease; stopped", connection.pk
+            )
+            return syncs
         dfe_applications_match(connection=connection)
     finally:
-        _lease_release(connection)
+        if held is not None:
+            _lease_release(connection, held)
     return syncs

@@ -23,7 +23,14 @@ from dfe.client import (
     DfeUnavailable,
 )
 
-from .helpers import APPLICATION_ID, PARTICIPANT_ID, TOKEN, Recorder, declaration_body
+from .helpers import (
+    APPLICATION_ID,
+    DECLARATION_ID,
+    PARTICIPANT_ID,
+    TOKEN,
+    Recorder,
+    declaration_body,
+)
 
 APPLICATIONS = "/api/v3/npq-applications"
 DECLARATIONS = "/api/v3/participant-declarations"
@@ -106,22 +113,58 @@ def test_a_timeout_on_a_read_is_retried():
     assert len(recorder.requests) == 2
 
 
-def test_a_post_that_timed_out_is_not_sent_again():
-    recorder = Recorder(httpx.ReadTimeout("slow"), httpx.Response(200, json={"data": {}}))
+def _post_declaration(client):
+    return client.post(DECLARATIONS, declaration_body())
+
+
+def _void_declaration(client):
+    return client.put(f"{DECLARATIONS}/{DECLARATION_ID}/void")
+
+
+# DfE acts on a POST and on a PUT alike: a void, defer, resume or withdraw sent again is
+# answered 422 ("This declaration has already been voided."), so neither is repeated once DfE
+# may have received it; the caller looks the record up first.
+SENDS = pytest.mark.parametrize("send", [_post_declaration, _void_declaration], ids=["POST", "PUT"])
+
+
+@SENDS
+@pytest.mark.parametrize(
+    "lost",
+    [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("Server disconnected")],
+    ids=["timeout", "dropped"],
+)
+def test_a_send_whose_answer_was_lost_is_not_sent_again(send, lost):
+    recorder = Recorder(lost, httpx.Response(200, json={"data": {}}))
 
     with pytest.raises(DfeTimeout, match="Look it up at DfE before sending it again"):
-        recorder.client().post(DECLARATIONS, declaration_body())
+        send(recorder.client())
 
     assert len(recorder.requests) == 1
 
 
-def test_a_post_that_a_gateway_gave_up_on_is_not_sent_again():
+@SENDS
+def test_a_send_that_a_gateway_gave_up_on_is_not_sent_again(send):
     recorder = Recorder(httpx.Response(504), httpx.Response(200, json={"data": {}}))
 
     with pytest.raises(DfeTimeout, match="may have been recorded"):
-        recorder.client().post(DECLARATIONS, declaration_body())
+        send(recorder.client())
 
     assert len(recorder.requests) == 1
+
+
+@SENDS
+@pytest.mark.parametrize(
+    "first",
+    [httpx.ConnectError("Connection refused"), httpx.Response(503), httpx.Response(500)],
+    ids=["never-reached", "503", "500"],
+)
+def test_a_send_dfe_never_received_or_failed_is_tried_again(send, first):
+    recorder = Recorder(first, httpx.Response(200, json={"data": {"id": DECLARATION_ID}}))
+
+    assert send(recorder.client()) == {"data": {"id": DECLARATION_ID}}
+
+    assert len(recorder.requests) == 2
+    assert recorder.sleeps == [1]
 
 
 def test_a_422_becomes_a_refusal_in_dfes_words():

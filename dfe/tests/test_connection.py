@@ -13,6 +13,7 @@ from cohorts.tests.factories import CohortFactory
 from dfe import connection as dfe_connection
 from dfe.client import DfeClient
 from dfe.connection import (
+    connection_covers,
     connection_for_cohort,
     connection_save,
     connection_test,
@@ -309,6 +310,19 @@ def test_a_cohort_is_covered_only_by_a_switched_on_connection_with_its_year_and_
         covering
     )
     assert connection_for_cohort(CohortFactory(programme=programme, academic_year=2027)) is None
+
+
+def test_a_connection_covers_its_years_and_programmes_switched_on_or_not():
+    programme = ProgrammeFactory(course_identifier="npq-headship")
+    off = connection_make(name="Off", enabled=False, cohort_years=[2025], programmes=[programme])
+    cohort = CohortFactory(programme=programme, academic_year=2025)
+
+    assert connection_covers(off, cohort)
+    assert not connection_covers(off, CohortFactory(programme=programme, academic_year=2026))
+    assert not connection_covers(off, CohortFactory(academic_year=2025))
+    programme.course_identifier = ""
+    programme.save()
+    assert not connection_covers(off, CohortFactory(programme=programme, academic_year=2025))
 
 
 def test_a_programme_without_a_dfe_course_is_never_covered():

@@ -125,8 +125,6 @@ def test_a_decision_rolled_back_sends_nothing(
 
 def test_an_application_not_linked_or_not_covered_sends_nothing(fake, staff, sent):
     link = linked(fake)
-    link.connection.enabled = False
-    link.connection.save()
     unlinked = linked(
         fake,
         email="bea@example.org",
@@ -134,12 +132,34 @@ def test_an_application_not_linked_or_not_covered_sends_nothing(fake, staff, sen
         connection=link.connection,
     )
     DfeApplication.objects.filter(pk=unlinked.dfe.pk).update(application=None)
+    link.connection.cohort_years = [2026]  # the connection no longer covers the 2025 cohort
+    link.connection.save()
 
     sent(application_accept, application=link.application, by=staff)
     sent(application_accept, application=unlinked.application, by=staff)
 
     assert fake.calls == []
     assert not Outgoing.objects.exists()
+
+
+def test_a_decision_made_while_the_connection_is_switched_off_waits_for_it(fake, staff, sent):
+    link = linked(fake)
+    link.connection.enabled = False  # e.g. an hour to change the token
+    link.connection.save()
+
+    sent(application_accept, application=link.application, by=staff)
+
+    assert fake.calls == []
+    outgoing = Outgoing.objects.get()
+    assert (outgoing.kind, outgoing.state) == ("accept", "waiting")
+    assert "switched off" in outgoing.last_error
+    link.connection.enabled = True
+    link.connection.save()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert sent(outgoing_retry_due) == 1
+    outgoing.refresh_from_db()
+    assert outgoing.state == "sent"
+    assert fake.applications[str(link.dfe.dfe_id)]["status"] == "accepted"
 
 
 def test_dfe_not_eligible_for_funding_sends_funded_place_false_with_a_note(fake, staff, sent):
@@ -627,6 +647,85 @@ def test_moving_a_place_to_a_cohort_the_connection_does_not_cover_is_left_to_sta
     assert outgoing.state == "for_staff"
     assert "which this DfE connection does not cover" in outgoing.note
     assert _participant_calls(fake, "change-schedule") == []
+
+
+def test_moving_a_place_while_the_connection_is_switched_off_is_queued_not_left_to_staff(
+    fake, staff, sent
+):
+    link, enrolment = _accepted(fake, staff, sent)
+    spring = covered_cohort(
+        programme=link.cohort.programme,
+        name="Spring start",
+        starts_on=datetime.date(2026, 1, 12),
+        application_deadline=datetime.date(2025, 12, 1),
+    )
+    link.connection.enabled = False
+    link.connection.save()
+
+    sent(enrolment_transfer, enrolment=enrolment, to_cohort=spring, by=staff, reason="Timing")
+
+    outgoing = Outgoing.objects.get(kind="change_schedule")
+    assert (outgoing.state, outgoing.note) == ("waiting", "")
+    assert "switched off" in outgoing.last_error
+    assert _participant_calls(fake, "change-schedule") == []
+
+
+def test_a_withdrawal_whose_answer_was_lost_is_looked_up_on_the_retry_not_sent_twice(
+    fake, staff, sent, monkeypatch
+):
+    link, enrolment = _accepted(fake, staff, sent)
+    declare(fake, link.dfe, "started")
+    lost = {"left": 1}
+
+    def withdraw_then_lose_the_answer(request):
+        response = fake.handle(request)
+        if request.method == "PUT" and request.url.path.endswith("/withdraw") and lost["left"]:
+            lost["left"] -= 1
+            raise httpx.ReadTimeout("DfE withdrew them but the answer was lost", request=request)
+        return response
+
+    transport = httpx.MockTransport(withdraw_then_lose_the_answer)
+    monkeypatch.setattr("dfe.connection._transport_for", lambda connection: transport)
+
+    sent(enrolment_change, enrolment=enrolment, to="withdrawn", by=staff, reason="health")
+    outgoing = Outgoing.objects.get(kind="withdraw")
+    assert (outgoing.state, outgoing.attempts) == ("waiting", 1)  # not repeated by the client
+    assert "Look it up at DfE" in outgoing.last_error
+    assert fake.applications[str(link.dfe.dfe_id)]["training_status"] == "withdrawn"
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert sent(outgoing_retry_due) == 1
+
+    outgoing.refresh_from_db()
+    assert len(_participant_calls(fake, "withdraw")) == 1
+    assert [c.status for c in fake.calls if c.method == "PUT"] == [200]
+    assert (outgoing.state, outgoing.note) == (
+        "not_needed",
+        "DfE already shows the participant withdrawn.",
+    )
+    link.dfe.refresh_from_db()
+    assert link.dfe.training_status == "withdrawn"
+
+
+def test_a_withdrawal_made_while_the_connection_is_switched_off_is_sent_once_it_is_on(
+    fake, staff, sent
+):
+    link, enrolment = _accepted(fake, staff, sent)
+    declare(fake, link.dfe, "started")
+    link.connection.enabled = False  # e.g. an hour to rotate the token
+    link.connection.save()
+
+    sent(enrolment_change, enrolment=enrolment, to="withdrawn", by=staff, reason="health")
+    outgoing = Outgoing.objects.get(kind="withdraw")
+    assert outgoing.state == "waiting" and _participant_calls(fake, "withdraw") == []
+    link.connection.enabled = True
+    link.connection.save()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert sent(outgoing_retry_due) == 1
+
+    outgoing.refresh_from_db()
+    assert outgoing.state == "sent"
+    assert len(_participant_calls(fake, "withdraw")) == 1
+    assert fake.applications[str(link.dfe.dfe_id)]["training_status"] == "withdrawn"
 
 
 # ---- Retired participant ids (DfE merged two records of one person) ----

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dfe import declarations as declarations_module
+from dfe.client import MAX_ATTEMPTS, DfeClient
 from dfe.connection import connection_client
 from dfe.declarations import (
     BLOCKED_NO_PARTNER,
@@ -342,6 +343,96 @@ def test_voiding_a_paid_declaration_awaits_clawback(hub, fake, django_capture_on
     assert str(declaration.clawback_statement_id) == clawback
 
 
+class LoseVoidAnswers:
+    """DfE voids it, but the answer to the next `count` voids is lost; `lookups_fail` GETs of
+    the declaration before then find DfE unreachable."""
+
+    def __init__(self, fake, *, count=1, lookups_fail=0):
+        self.fake, self.count, self.lookups_fail = fake, count, lookups_fail
+
+    def __call__(self, request):
+        path = request.url.path
+        if request.method == "GET" and "/participant-declarations/" in path and self.lookups_fail:
+            self.lookups_fail -= 1
+            raise httpx.ConnectError("Connection refused", request=request)
+        response = self.fake.handle(request)
+        if request.method == "PUT" and path.endswith("/void") and self.count:
+            self.count -= 1
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+
+VOIDS = r"/participant-declarations/[^/]+/void"
+
+
+def test_a_void_whose_answer_was_lost_is_looked_up_and_adopted_not_refused(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    declaration = _sent(hub, fake, django_capture_on_commit_callbacks)
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(LoseVoidAnswers(fake)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = declaration_void(declaration=declaration, reason="Wrong person", by=None)
+
+    outgoing.refresh_from_db()
+    declaration.refresh_from_db()
+    assert fake.declarations[str(declaration.dfe_id)]["state"] == "voided"
+    assert (outgoing.state, declaration.state) == ("sent", "voided"), outgoing.last_error
+    assert len(fake.calls_to("PUT", VOIDS)) == 1
+    assert len(fake.calls_to("GET", r"/participant-declarations/[^/]+")) == 1
+
+
+def test_a_void_retried_after_a_lost_answer_looks_first_and_is_not_sent_again(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    declaration = _sent(hub, fake, django_capture_on_commit_callbacks)
+    paid_on = fake.add_statement(month="November", year="2025", paid=True)
+    fake.add_statement(month="January", year="2027")
+    fake.set_declaration_state(str(declaration.dfe_id), "payable", statement_id=paid_on)
+    fake.set_declaration_state(str(declaration.dfe_id), "paid")
+    Declaration.objects.filter(pk=declaration.pk).update(state=Declaration.State.PAID)
+    # The answer is lost and so is the look-up after it: the row waits.
+    lose = LoseVoidAnswers(fake, lookups_fail=MAX_ATTEMPTS)
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(lose))
+    monkeypatch.setitem(DfeClient.__init__.__kwdefaults__, "sleep", lambda seconds: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = declaration_void(declaration=declaration, reason="Wrong person", by=None)
+    outgoing.refresh_from_db()
+    assert (outgoing.state, outgoing.attempts) == ("waiting", 1)
+    assert "Look it up at DfE" in outgoing.last_error
+
+    outgoing_send(outgoing_id=outgoing.pk)  # the retry
+
+    outgoing.refresh_from_db()
+    declaration.refresh_from_db()
+    assert len(fake.calls_to("PUT", VOIDS)) == 1
+    assert (outgoing.state, outgoing.note) == (
+        "not_needed",
+        "DfE already shows this declaration awaiting clawback.",
+    )
+    assert declaration.state == Declaration.State.AWAITING_CLAWBACK
+    assert declaration.clawback_statement_id is not None
+
+
+def test_a_void_dfe_answers_already_voided_takes_dfes_state(
+    hub, fake, django_capture_on_commit_callbacks
+):
+    declaration = _sent(hub, fake, django_capture_on_commit_callbacks)
+    fake._void(query={}, body={}, id=str(declaration.dfe_id))  # voided at DfE meanwhile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = declaration_void(declaration=declaration, reason="Wrong person", by=None)
+
+    outgoing.refresh_from_db()
+    declaration.refresh_from_db()
+    assert [call.status for call in fake.calls_to("PUT", VOIDS)] == [422]
+    assert (outgoing.state, outgoing.note) == (
+        "not_needed",
+        "DfE already shows this declaration voided.",
+    )
+    assert declaration.state == Declaration.State.VOIDED
+
+
 def test_pulling_updates_states_and_statements_and_finds_what_the_portal_did_not_send(
     hub, fake, django_capture_on_commit_callbacks
 ):
@@ -434,6 +525,85 @@ def test_a_pull_adopts_a_declaration_a_timed_out_send_made(hub, fake):
     sending.refresh_from_db()
     assert str(sending.dfe_id) == dfe_id and sending.state == Declaration.State.ELIGIBLE
     assert Declaration.objects.count() == 1
+
+
+def test_a_pull_adopts_only_a_declaration_on_the_places_own_application(hub, fake):
+    connection, cohort, link, ada, ben = hub
+    participant_id = str(ada.application.dfe.participant_id)
+    # Ada's earlier place with another provider, transferred here: DfE lists its paid started
+    # declaration with hers (same participant, course and type; its own application).
+    theirs = fake.add_other_providers_declaration(participant_id=participant_id)
+    sending = Declaration.objects.create(
+        connection=connection,
+        enrolment=ada,
+        dfe_application=ada.application.dfe,
+        participant_id=participant_id,
+        declaration_type="started",
+        declaration_date=timezone.now(),
+        course_identifier=SENIOR_LEADERSHIP,
+    )
+
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+    sending.refresh_from_db()
+    assert (sending.dfe_id, sending.state) == (None, Declaration.State.SENDING)
+
+    ours = fake._create_declaration(
+        query={},
+        body={
+            "data": {
+                "attributes": {
+                    "participant_id": participant_id,
+                    "declaration_type": "started",
+                    "declaration_date": STARTED_DATE,
+                    "course_identifier": SENIOR_LEADERSHIP,
+                    "delivery_partner_id": str(link.delivery_partner_id),
+                }
+            }
+        },
+    )["id"]
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+
+    sending.refresh_from_db()
+    assert str(sending.dfe_id) == ours != theirs
+    assert sending.state == Declaration.State.ELIGIBLE
+
+
+def test_a_retried_send_does_not_adopt_another_providers_declaration(
+    hub, fake, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    theirs = fake.add_other_providers_declaration(
+        participant_id=str(ada.application.dfe.participant_id)
+    )
+    lost = {"left": 1}
+
+    def lose_the_first_post(request):
+        if request.method == "POST" and lost["left"]:
+            lost["left"] -= 1
+            raise httpx.ReadTimeout("no answer; DfE never got it", request=request)
+        return fake.handle(request)
+
+    use_fake(monkeypatch, settings, fake, httpx.MockTransport(lose_the_first_post))
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = declaration_submit(
+            connection=connection, enrolment=ada, declaration_type="started", by=None
+        )
+    outgoing = declaration.outgoing.get()
+    assert outgoing.state == Outgoing.State.WAITING
+
+    outgoing_send(outgoing_id=outgoing.pk)  # the retry looks first, then posts
+
+    declaration.refresh_from_db()
+    outgoing.refresh_from_db()
+    assert outgoing.state == Outgoing.State.SENT
+    assert fake.calls_to("GET", r"/participant-declarations")  # it looked first
+    assert len(fake.calls_to("POST", r"/participant-declarations")) == 1
+    ours = fake.declarations[str(declaration.dfe_id)]
+    assert str(declaration.dfe_id) != theirs
+    assert ours["application_id"] == str(ada.application.dfe.dfe_id)
+    assert declaration.state == Declaration.State.ELIGIBLE
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from dfe.client import (
     DfeBadRequest,
     DfeClient,
+    DfeForbidden,
     DfeGone,
     DfeNotFound,
     DfeRateLimited,
@@ -478,6 +479,26 @@ def test_declarations_list_filters_by_participant_and_updated_since(fake, client
     assert [item["id"] for item in everyone] == [first["id"], second["id"]]
     assert [item["id"] for item in recent] == [second["id"]]
     assert client.get(DECLARATIONS, {"filter[participant_id]": UNKNOWN_ID})["data"] == []
+
+
+def test_another_providers_declaration_on_a_transferred_application_is_listed_not_voidable(
+    fake, client, enrolled
+):
+    participant_id, partner_id = enrolled
+    theirs = fake.add_other_providers_declaration(participant_id=participant_id)
+    ours = _declare(client, participant_id, delivery_partner_id=partner_id)  # not a duplicate
+
+    listed = client.get(DECLARATIONS, {"filter[participant_id]": participant_id})["data"]
+    in_cohort = client.get(DECLARATIONS, {"filter[cohort]": "2025"})["data"]
+
+    assert [item["id"] for item in listed] == [theirs, ours["id"]]
+    assert [item["id"] for item in in_cohort] == [theirs, ours["id"]]
+    other = listed[0]["attributes"]
+    assert other["lead_provider_name"] == "Best Practice Network"
+    assert other["application_id"] != ours["attributes"]["application_id"]
+    assert (other["declaration_type"], other["state"]) == ("started", "paid")
+    with pytest.raises(DfeForbidden, match="Cannot modify declaration"):
+        client.put(f"{DECLARATIONS}/{theirs}/void")
 
 
 # ---- participants -----------------------------------------------------------------------

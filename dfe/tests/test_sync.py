@@ -381,6 +381,49 @@ def test_a_pull_left_running_by_a_dead_worker_does_not_block_for_ever(connection
         assert len(pull(fake, connection)) == len(PULLS)
 
 
+def test_a_pull_that_outlived_its_lease_does_not_free_anothers(connection, monkeypatch):
+    fake = FakeDfe()
+    others = []
+
+    def pull_that_outlives_its_lease(*, client, connection, since):
+        # This pull is slower than its lease: another worker finds it expired and takes it.
+        with time_machine.travel(PORTAL_NOW + dfe_sync.LEASE + timedelta(minutes=1), tick=True):
+            others.append(dfe_sync._lease_take(connection))
+        return 0
+
+    monkeypatch.setitem(PULLS, Sync.Kind.APPLICATIONS, pull_that_outlives_its_lease)
+
+    syncs = pull(fake, connection)
+
+    assert others[0] is not None  # the other pull holds the lease...
+    connection.refresh_from_db()
+    assert connection.syncing_until == others[0]  # ...and still does when the first ends
+    assert [sync.kind for sync in syncs] == [Sync.Kind.APPLICATIONS]  # the first stopped
+    assert fake.calls == []
+    assert pull(fake, connection) == []  # a third finds the other running
+
+
+def test_a_pull_renews_its_lease_before_each_kind(connection, monkeypatch):
+    kinds = [Sync.Kind.APPLICATIONS, Sync.Kind.PARTICIPANTS]
+    others = []
+
+    with time_machine.travel(PORTAL_NOW, tick=False) as clock:
+
+        def slow_pull(*, client, connection, since):
+            clock.shift(timedelta(minutes=50))  # each kind takes most of a lease
+            others.append(dfe_sync._lease_take(connection))
+            return 0
+
+        for kind in kinds:
+            monkeypatch.setitem(PULLS, kind, slow_pull)
+        syncs = pull(FakeDfe(), connection, kinds=kinds)
+
+    assert others == [None, None]  # 100 minutes in, no other pull could take the lease
+    assert [sync.succeeded for sync in syncs] == [True, True]
+    connection.refresh_from_db()
+    assert connection.syncing_until is None  # released at the end
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_start_one_pull(connection):
     """Both ask for the lease at the same moment, on separate database connections."""
@@ -406,7 +449,7 @@ def test_two_workers_racing_start_one_pull(connection):
     for thread in threads:
         thread.join()
 
-    assert sorted(taken) == [False, True]
+    assert sorted(lease is not None for lease in taken) == [False, True]
 
 
 def test_a_whole_sync_sends_dfe_only_requests_its_spec_allows(connection):
