@@ -664,6 +664,10 @@ def _declarations_page(connection: Connection, rows: list[dict[str, Any]]) -> in
             waiting = sending.get(key)
             if waiting is not None and _on_its_application(waiting, attributes):
                 declaration = sending.pop(key)  # the answer a timed-out send did not hear
+        if declaration is None and attributes.get("application_id") not in applications:
+            # Another lead provider's, on an application transferred here (DfE lists those
+            # since December 2025): not the hub's to hold, and it would block the hub's own.
+            continue
         if declaration is None:
             application = applications.get(attributes.get("application_id") or "")
             declaration = Declaration(

@@ -568,6 +568,26 @@ def test_a_pull_adopts_only_a_declaration_on_the_places_own_application(hub, fak
     sending.refresh_from_db()
     assert str(sending.dfe_id) == ours != theirs
     assert sending.state == Declaration.State.ELIGIBLE
+    assert not Declaration.objects.filter(dfe_id=theirs).exists()
+
+
+def test_a_pull_leaves_out_another_providers_declaration_so_the_hubs_own_can_be_sent(
+    hub, fake, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    participant_id = str(ada.application.dfe.participant_id)
+    theirs = fake.add_other_providers_declaration(participant_id=participant_id, cohort="2025")
+
+    with connection_client(connection=connection) as client:
+        declarations_pull(client=client, connection=connection, since=None)
+    assert not Declaration.objects.filter(dfe_id=theirs).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = declaration_submit(
+            connection=connection, enrolment=ada, declaration_type="started", by=None
+        )
+    declaration.refresh_from_db()
+    assert declaration.state == Declaration.State.ELIGIBLE and declaration.dfe_id is not None
 
 
 def test_a_retried_send_does_not_adopt_another_providers_declaration(
