@@ -297,13 +297,14 @@ def _due(now) -> Q:
 
 
 RETRY_BATCH = 500
+STRANDED_AFTER = timedelta(minutes=30)
 
 
 def outgoing_retry_due(*, now=None) -> int:
     """Queue again every waiting row whose backoff has passed (every few minutes, from beat).
 
-    Rows never tried are left to the outbox that queued them, rows a live worker is sending to
-    that worker, and rows behind an older waiting change to the same participant to that one
+    Rows never tried are left to the outbox that queued them (for STRANDED_AFTER), rows a live
+    worker is sending to that worker, and rows behind an older waiting change to the same participant to that one
     (the oldest goes first; when it is done it queues the next). Returns how many were queued.
     """
     from .tasks import outgoing_send_task  # noqa: PLC0415  tasks.py imports this module
@@ -311,10 +312,11 @@ def outgoing_retry_due(*, now=None) -> int:
     now = now or timezone.now()
     queued = 0
     # Due rows are chosen in SQL: a backlog of rows not yet due must not hide those that are.
+    # A row never tried is the outbox's to hand on, unless it has waited STRANDED_AFTER: it was
+    # behind an older change whose worker died before queueing it.
+    due = Q(_due(now), attempts__gt=0) | Q(attempts=0, created_at__lte=now - STRANDED_AFTER)
     waiting = (
-        _with_participant(
-            Outgoing.objects.filter(_due(now), state=Outgoing.State.WAITING, attempts__gt=0)
-        )
+        _with_participant(Outgoing.objects.filter(due, state=Outgoing.State.WAITING))
         .exclude(claimed_until__gt=now)
         .exclude(Exists(_older_waiting()))
     )

@@ -305,3 +305,19 @@ def test_the_sweep_queues_only_the_oldest_waiting_row_of_each_participant(linked
 
     queued = sorted(task.args[0] for task in OutboxTask.objects.all())
     assert queued == [rows[0].pk, rows[2].pk]
+
+
+def test_a_change_left_behind_by_a_worker_that_died_is_picked_up_by_the_sweep(linked_fake):
+    """The older change was sent, but its worker died before queueing the next one: the
+    sweep queues the next once it has waited long enough, and not before."""
+    ada = linked(linked_fake)
+    defer, resume = (
+        Outgoing.objects.create(connection=ada.connection, kind=kind, dfe_application=ada.dfe)
+        for kind in ("defer", "resume")
+    )
+    Outgoing.objects.filter(pk=defer.pk).update(state=Outgoing.State.SENT, attempts=1)
+    OutboxTask.objects.all().delete()
+
+    assert outgoing_retry_due() == 0  # the outbox may still hand it on
+    assert outgoing_retry_due(now=timezone.now() + timedelta(minutes=31)) == 1
+    assert [task.args[0] for task in OutboxTask.objects.all()] == [resume.pk]
