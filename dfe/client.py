@@ -7,6 +7,7 @@ the exceptions below, each with a message staff can read. Log lines carry the me
 """
 
 import email.utils
+import json
 import logging
 import re
 import time
@@ -157,6 +158,38 @@ class CallRecord:
     duration_ms: int
     attempt: int
     error: str
+    ids: str = ""  # DfE's ids a path does not show: the participant sent, the record made
+
+
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+# The ids a request's or answer's body may carry (DfE's own UUIDs, never personal data), and
+# what the sync log calls them.
+BODY_IDS = {"participant_id": "participant", "application_id": "application"}
+
+
+def _body_ids(request: httpx.Request, response: httpx.Response | None) -> str:
+    """DfE's ids in the request's attributes and the answer's record, e.g. the participant a
+    declaration is for and the declaration DfE made, as "participant …, made …"."""
+    found = []
+    for message, is_request in ((request, True), (response, False)):
+        if message is None or not message.content:
+            continue
+        try:
+            data = json.loads(message.content).get("data")
+        except (ValueError, AttributeError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
+        for key, name in BODY_IDS.items():
+            value = attributes.get(key)
+            if isinstance(value, str) and UUID_TEXT.match(value):
+                entry = f"{name} {value}"
+                if entry not in found:
+                    found.append(entry)
+        if not is_request and isinstance(data.get("id"), str) and UUID_TEXT.match(data["id"]):
+            found.append(f"made {data['id']}")
+    return ", ".join(found)
 
 
 def _response_error(response: httpx.Response) -> str:
@@ -314,7 +347,7 @@ class DfeClient:
                 continue
 
             status = response.status_code
-            self._log(request, status, started, attempt, _response_error(response))
+            self._log(request, status, started, attempt, _response_error(response), response)
             if status == 429:
                 wait = _retry_after(response)
                 if last or (wait is not None and wait > MAX_WAIT_SECONDS):
@@ -359,6 +392,7 @@ class DfeClient:
         started: float,
         attempt: int,
         error: str = "",
+        response: httpx.Response | None = None,
     ) -> None:
         duration_ms = round((time.monotonic() - started) * 1000)
         path = request.url.path
@@ -374,6 +408,7 @@ class DfeClient:
                     duration_ms=duration_ms,
                     attempt=attempt,
                     error=error,
+                    ids=_body_ids(request, response) if request.method != "GET" else "",
                 )
             )
 

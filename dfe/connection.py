@@ -204,6 +204,7 @@ def _call_recorder(connection: Connection):
             duration_ms=call.duration_ms,
             attempt=call.attempt,
             error=call.error,
+            ids=call.ids[:300],
         )
 
     return record

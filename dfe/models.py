@@ -152,6 +152,12 @@ class Call(models.Model):
     duration_ms = models.PositiveIntegerField()
     attempt = models.PositiveSmallIntegerField(default=1)
     error = models.TextField(blank=True, help_text="DfE's error, in words.")
+    ids = models.CharField(
+        "DfE ids",
+        max_length=300,
+        blank=True,
+        help_text="DfE's ids the path does not show: the participant sent, the record made.",
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]

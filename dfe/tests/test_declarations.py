@@ -25,7 +25,7 @@ from dfe.declarations import (
 )
 from dfe.fake import FakeDfe
 from dfe.identities import participant_ids_follow
-from dfe.models import Declaration, Outgoing, ParticipantIdChange, Statement
+from dfe.models import Call, Declaration, Outgoing, ParticipantIdChange, Statement
 from dfe.outgoing import outgoing_send
 from dfe.sync import participants_pull
 from npq_portal.tests.factories import StaffUserFactory
@@ -164,6 +164,12 @@ def test_submitting_one_stores_dfe_id_and_state(hub, fake, django_capture_on_com
     assert at_dfe["delivery_partner_id"] == str(link.delivery_partner_id)
     assert declaration.outgoing.get().state == Outgoing.State.SENT
     assert declarations_ready(connection=connection)[0].enrolment == ben  # Ada's is sent
+    # The sync log names the DfE ids the path does not: the participant and the declaration.
+    (posted,) = Call.objects.filter(method="POST", path="/api/v3/participant-declarations")
+    assert posted.ids == (
+        f"participant {at_dfe['participant_id']}, application {at_dfe['application_id']}, "
+        f"made {at_dfe['id']}"
+    )
 
 
 def test_submitting_all_sends_each_ready_one(hub, fake, django_capture_on_commit_callbacks):
