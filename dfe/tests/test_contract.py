@@ -1,5 +1,7 @@
 """Every request the portal sends DfE matches DfE's (patched) spec; a wrong one is never sent."""
 
+import logging
+
 import httpx
 import pytest
 
@@ -109,6 +111,17 @@ PORTAL_REQUESTS = {
         },
     ),
 }
+
+
+@pytest.fixture(autouse=True)
+def _client_log_heard(monkeypatch):
+    """The spec check's details go to the client's log: make sure that log is heard, whatever
+    an earlier test in the same process did to logging (CI's PostgreSQL pass starts Celery
+    workers, which set logging up their own way)."""
+    log = logging.getLogger("dfe.client")
+    monkeypatch.setattr(log, "disabled", False)
+    monkeypatch.setattr(log, "propagate", True)
+    monkeypatch.setattr(log, "level", logging.INFO)
 
 
 def _send(client, method, path, params, body):
