@@ -122,6 +122,7 @@ def _client_log_heard(monkeypatch):
     monkeypatch.setattr(log, "disabled", False)
     monkeypatch.setattr(log, "propagate", True)
     monkeypatch.setattr(log, "level", logging.INFO)
+    monkeypatch.setattr(logging.root.manager, "disable", logging.NOTSET)
 
 
 def _send(client, method, path, params, body):
