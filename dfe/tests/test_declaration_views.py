@@ -135,6 +135,27 @@ def test_submit_all_ready_sends_every_one_in_bulk(
     assert client.get(LIST).context["page_obj"].object_list == []
 
 
+def test_confirming_all_ready_sends_only_the_rows_shown(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    """The confirmation page says what DfE will receive: the form it posts names those rows,
+    so a declaration that became ready meanwhile waits for the next review."""
+    connection, cohort, link, ada, ben = hub
+
+    page = client.post(SUBMIT, {"connection": connection.pk, "all": "1"}).content.decode()
+
+    assert page.count('name="selected"') == 2 and 'name="all"' not in page
+    _send(
+        client,
+        django_capture_on_commit_callbacks,
+        connection=connection.pk,
+        selected=[f"{ada.pk}:started"],  # as if only Ada's had been shown
+    )
+    assert [d["participant_id"] for d in fake.declarations.values()] == [
+        str(ada.application.dfe.participant_id)
+    ]
+
+
 def test_nothing_chosen_sends_nothing_and_says_so(client, hub, fake, staff):
     connection, *_ = hub
 
