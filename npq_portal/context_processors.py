@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .roles import ROLE_SPECS, STAFF_ROLES, Role, user_roles
 
@@ -142,7 +142,19 @@ def hub(request) -> dict:
 
 
 def _link(request, label: str, url_name: str) -> dict:
-    return {"label": label, "url": reverse(url_name), "current": False}
+    return {"label": label, "url": _address(url_name), "current": False}
+
+
+# The bar's addresses, reversed once a process: the same few dozen names on every page.
+_addresses: dict[tuple, str] = {}
+
+
+def _address(url_name: str) -> str:
+    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), url_name)
+    address = _addresses.get(key)
+    if address is None:
+        address = _addresses[key] = reverse(url_name)
+    return address
 
 
 def _mark_current(request, links: list[dict]) -> None:

@@ -1,7 +1,6 @@
 import time
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -9,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .freshness import fresh_get, fresh_set, prefetched
+from .access import user_access
 from .roles import user_is_hub_staff
 
 # Static files and the health check: no session rules at all.
@@ -21,13 +20,6 @@ MFA_REQUIRED_MESSAGE = (
     "Hub staff must protect their account with an authenticator app before using the portal. "
     "Set it up below; it takes a minute."
 )
-MFA_FACTS_SECONDS = 300
-
-
-@prefetched
-def mfa_facts_key(request) -> str | None:
-    user = request.user
-    return f"mfa-facts:{user.pk}" if user.is_authenticated else None
 
 
 def session_used_mfa(request) -> bool:
@@ -37,19 +29,12 @@ def session_used_mfa(request) -> bool:
 
 
 def mfa_facts(request) -> tuple[bool, bool]:
-    """Whether this person needs MFA and has an authenticator: asked of the database once for
-    each data generation rather than on every page (both change only by a write)."""
-    facts = fresh_get(request, mfa_facts_key(request))
-    if facts is None:
-        user = request.user
-        needs_mfa = _needs_mfa(user)
-        has_totp = (
-            needs_mfa
-            and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        )
-        facts = (needs_mfa, has_totp)
-        fresh_set(request, mfa_facts_key(request), facts, MFA_FACTS_SECONDS)
-    return facts
+    """Whether this person needs MFA and has an authenticator, from the one query that also
+    reads their roles and permissions (npq_portal/access.py)."""
+    user = request.user
+    access = user_access(user)
+    needs_mfa = _needs_mfa(user)
+    return needs_mfa, needs_mfa and access.has_totp
 
 
 def _needs_mfa(user) -> bool:

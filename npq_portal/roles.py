@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from .access import user_access
+
 logger = logging.getLogger(__name__)
 
 
@@ -238,7 +240,7 @@ def user_roles(user) -> list[Role]:
     cached = getattr(user, "_npq_roles", None)
     if cached is not None:
         return cached
-    group_names = set(user.groups.values_list("name", flat=True))
+    group_names = user_access(user).group_names
     roles = [role for role in GROUP_ROLES if ROLE_SPECS[role].group_name in group_names]
     roles.append(Role.TEACHER)  # every account can apply for a programme
     user._npq_roles = roles

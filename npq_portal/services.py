@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from .access import user_access_forget
 from .emails import email_send_once
 from .models import EmailDelivery, RoleChange, User
 from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles
@@ -31,7 +32,7 @@ def user_set_roles(*, user: User, roles: Iterable[Role], by: User | None, reason
         names = ", ".join(sorted(str(role) for role in unknown))
         raise ValidationError(f"These roles cannot be given here: {names}.")
     given = user
-    given.__dict__.pop("_npq_roles", None)  # the caller's copy must not keep stale roles
+    user_access_forget(given)  # the caller's copy must not keep stale roles
     user = User.objects.select_for_update().get(pk=user.pk)
     current = {role for role in user_roles(user) if role in GROUP_ROLES}
     if by is not None and by.pk == user.pk and Role.HUB_ADMINISTRATOR in current - wanted:
@@ -48,7 +49,7 @@ def user_set_roles(*, user: User, roles: Iterable[Role], by: User | None, reason
     admin_site_roles = {Role.HUB_ADMINISTRATOR, Role.PROGRAMME_LEAD}
     user.is_staff = user.is_superuser or bool(wanted & admin_site_roles)
     user.save(update_fields=["is_staff"])
-    given.__dict__.pop("_npq_roles", None)
+    user_access_forget(given)
     given.is_staff = user.is_staff
 
 

@@ -1,0 +1,97 @@
+"""What a signed-in person may do, read once a request in one query.
+
+Every page needs the person's groups (their roles: the navigation bar, the start page), their
+permissions (`has_perm`, the templates' `perms`) and, for hub staff, whether they have an
+authenticator (MFA). Django's own backend asks for user and group permissions in two queries,
+the roles take a third and MFA a fourth: here one UNION gives all of them, and Django's
+permission caches on the user are filled from it, so `has_perm` asks the database nothing more.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+# Django's ModelBackend keeps a user's permissions under these attributes for the request.
+PERMISSION_CACHES = ("_perm_cache", "_user_perm_cache", "_group_perm_cache")
+ACCESS_CACHE = "_npq_access"
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    group_names: frozenset[str]
+    permissions: frozenset[str]  # "app_label.codename", from groups and given directly
+    has_totp: bool
+
+
+def user_access(user) -> UserAccess:
+    """The person's groups, permissions and authenticator, from one query; kept on the user
+    object for the rest of the request (signed-in users only)."""
+    # getattr and setattr, not __dict__: request.user is a lazy proxy of the user.
+    cached = getattr(user, ACCESS_CACHE, None)
+    if cached is not None:
+        return cached
+    rows = _access_rows(user.pk)
+    groups = frozenset(name for kind, name in rows if kind == "group")
+    from_groups = frozenset(name for kind, name in rows if kind == "group-perm")
+    own = frozenset(name for kind, name in rows if kind == "user-perm")
+    access = UserAccess(groups, from_groups | own, any(kind == "totp" for kind, _ in rows))
+    setattr(user, ACCESS_CACHE, access)
+    if user.is_active and not user.is_superuser:
+        # What ModelBackend would have read, in the shape it keeps (a superuser has every
+        # permission: Django's own path answers that).
+        user._user_perm_cache = set(own)
+        user._group_perm_cache = set(from_groups)
+        user._perm_cache = set(access.permissions)
+    return access
+
+
+def user_access_forget(user) -> None:
+    """Drop what was read about this person (after their roles or permissions change)."""
+    for name in (ACCESS_CACHE, "_npq_roles", *PERMISSION_CACHES):
+        try:
+            delattr(user, name)
+        except AttributeError:
+            pass
+
+
+def _access_rows(user_id: int) -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_access_sql(), [user_id] * 4)
+        return cursor.fetchall()
+
+
+@functools.cache
+def _access_sql() -> str:
+    """The UNION, written once: composing it with the ORM on every page costs more than
+    running it. Table and column names come from the models."""
+    User = get_user_model()
+    user_groups = User.groups.through._meta.db_table
+    user_permissions = User.user_permissions.through._meta.db_table
+    group = Group._meta.db_table
+    group_permissions = Group.permissions.through._meta.db_table
+    permission = Permission._meta.db_table
+    content_type = ContentType._meta.db_table
+    authenticator = Authenticator._meta.db_table
+    permission_name = "ct.app_label || '.' || p.codename"
+    permission_from = f"FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id"
+    return f"""
+        SELECT 'group', g.name FROM {group} g
+            JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = %s
+        UNION ALL
+        SELECT 'group-perm', {permission_name} {permission_from}
+            JOIN {group_permissions} gp ON gp.permission_id = p.id
+            JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s
+        UNION ALL
+        SELECT 'user-perm', {permission_name} {permission_from}
+            JOIN {user_permissions} up ON up.permission_id = p.id WHERE up.user_id = %s
+        UNION ALL
+        SELECT 'totp', '' FROM {authenticator} a
+            WHERE a.user_id = %s AND a.type = '{Authenticator.Type.TOTP.value}'
+    """
