@@ -57,7 +57,8 @@ def review_filter_options() -> ReviewFilterOptions:
                 "pk", "academic_year", "name", "programme__slug", "programme__short_name"
             )
         )
-        programmes = {slug: short_name for _, _, _, slug, short_name in cohorts}
+        names = dict(Programme.objects.values_list("slug", "name"))
+        programmes = {slug: short_name or names[slug] for _, _, _, slug, short_name in cohorts}
         years = sorted({year for _, year, _, _, _ in cohorts}, reverse=True)
         options = ReviewFilterOptions(
             programmes=sorted(programmes.items(), key=lambda item: item[1]),

@@ -17,8 +17,9 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
+from applications.selectors import review_filter_options
 from cohorts.academic_years import academic_year_label, academic_year_of
-from cohorts.models import Cohort, DeliveryPartner
+from cohorts.models import Cohort
 from funding.selectors import funding_list_warnings
 from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
@@ -93,14 +94,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             more_list_gaps=sum(1 for warning in warnings if not warning.waiting),
             upload_link=self.request.user.has_perm("schools.add_eligibilitylist"),
             figures=dashboard_figures(filters=filters),
-            years=[
-                (year, academic_year_label(year))
-                for year in Cohort.objects.order_by("-academic_year")
-                .values_list("academic_year", flat=True)
-                .distinct()
-            ],
-            programmes=Programme.objects.filter(cohorts__isnull=False).distinct().order_by("name"),
-            partners=DeliveryPartner.objects.order_by("name"),
+            options=review_filter_options(),
         )
         return context
 

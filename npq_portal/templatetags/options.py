@@ -1,11 +1,14 @@
-"""`{% select_options choices selected %}`: a <select>'s options drawn in Python.
+"""`{% select_options choices selected empty %}`: a <select>'s options drawn in Python.
 
 A filter list of hundreds of cohorts costs a template loop about 25 µs an option (10 ms a
-page); this draws the same options, escaped, in a tenth of that.
+page). Here each list's options are escaped and drawn once a process (the same list comes back
+page after page) and only the chosen one is marked on each page.
 """
 
+import functools
+
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -16,13 +19,19 @@ def select_options(choices, selected="", empty="Any"):
     """An empty choice labelled `empty`, then one <option> a (value, label) pair, the one whose
     value (as text) is `selected` marked so."""
     selected = str(selected)
-    chosen = mark_safe(" selected")
-    return format_html(
-        '<option value="">{}</option>{}',
-        empty,
-        format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((value, chosen if str(value) == selected else "", label) for value, label in choices),
-        ),
+    drawn = _drawn(tuple((str(value), str(label)) for value, label in choices))
+    return mark_safe(
+        f'<option value="">{escape(empty)}</option>'
+        + "".join(
+            html.replace("<option ", "<option selected ", 1) if value == selected else html
+            for value, html in drawn
+        )
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (value, f'<option value="{escape(value)}">{escape(label)}</option>')
+        for value, label in choices
     )
