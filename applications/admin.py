@@ -15,5 +15,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "cohort__academic_year", "cohort__programme"]
     search_fields = ["applicant__email", "applicant__last_name", "=trn"]
     list_select_related = ["applicant", "cohort__programme", "school"]
+    # No COUNT(*) of the whole table on every page: the filtered count is enough.
+    show_full_result_count = False
     date_hierarchy = "submitted_at"
     raw_id_fields = ["applicant", "cohort", "school", "funding_decision"]

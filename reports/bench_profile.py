@@ -168,8 +168,8 @@ def profiles_section(profiles: list[PageProfile], *, heading: str) -> str:
     )
     return f"""## {heading}
 
-In process (Django's test client, DEBUG off, no page cache: every request asks for a new
-drawing), on the same data. "ms" is the mean wall time of a request; the split comes from
+In process (Django's test client, DEBUG off, every request asking for a new drawing), on the
+same data; the session is read from the database here, from Redis under gunicorn. "ms" is the mean wall time of a request; the split comes from
 cProfile's share of a profiled batch, scaled back to the unprofiled time. SQL is the
 driver's own time; template is drawing, less the SQL its loops set off; view is the view's
 Python; around is the middleware, session, user and MFA look-ups and URL resolving.
