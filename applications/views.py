@@ -664,6 +664,23 @@ class ApplicationDecideView(PermissionRequiredMixin, View):
         return redirect(application)
 
 
+# The columns the review queue's rows show (templates/applications/application_list.html).
+REVIEW_QUEUE_COLUMNS = (
+    "status",
+    "submitted_at",
+    "team",
+    "applicant__first_name",
+    "applicant__last_name",
+    "applicant__email",
+    "cohort__name",
+    "cohort__academic_year",
+    "cohort__programme__short_name",
+    "school__name",
+    "funding_decision__status",
+    "funding_decision__override_status",
+)
+
+
 @method_decorator(cache_for_session, name="dispatch")
 class ApplicationListView(PermissionRequiredMixin, ListView):
     """The staff review queue."""
@@ -678,6 +695,8 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
             .sent()
             .matching(self.request.GET)
             .select_related("applicant", "cohort__programme", "school", "funding_decision")
+            # Only what a row shows: a school alone has dozens of columns from GIAS.
+            .only(*REVIEW_QUEUE_COLUMNS)
         )
         return applications.in_review_order()
 

@@ -35,3 +35,20 @@ def _drawn(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         (value, f'<option value="{escape(value)}">{escape(label)}</option>')
         for value, label in choices
     )
+
+
+@register.simple_tag
+def select_option_groups(groups, selected="", empty="Any"):
+    """As select_options, for choices in groups: (group label, [(value, label), …]) pairs, each
+    an <optgroup>."""
+    selected = str(selected)
+    parts = [f'<option value="">{escape(empty)}</option>']
+    for group, choices in groups:
+        drawn = _drawn(tuple((str(value), str(label)) for value, label in choices))
+        parts.append(f'<optgroup label="{escape(group)}">')
+        parts.extend(
+            html.replace("<option ", "<option selected ", 1) if value == selected else html
+            for value, html in drawn
+        )
+        parts.append("</optgroup>")
+    return mark_safe("".join(parts))

@@ -1,6 +1,6 @@
 from django.template import Context, Template
 
-from npq_portal.templatetags.options import select_options
+from npq_portal.templatetags.options import select_option_groups, select_options
 
 
 def test_the_chosen_option_is_marked_and_every_label_escaped():
@@ -30,4 +30,18 @@ def test_the_tag_in_a_template_draws_the_same_as_a_loop_would():
     assert (
         html
         == '<select><option value="">Any</option><option selected value="x">X</option></select>'
+    )
+
+
+def test_grouped_choices_are_drawn_as_optgroups():
+    html = select_option_groups(
+        [("Your role", [("role=head", "Head")]), ("Phase & key stage", [("phase=p", "Primary")])],
+        "phase=p",
+    )
+
+    assert html == (
+        '<option value="">Any</option>'
+        '<optgroup label="Your role"><option value="role=head">Head</option></optgroup>'
+        '<optgroup label="Phase &amp; key stage">'
+        '<option selected value="phase=p">Primary</option></optgroup>'
     )
