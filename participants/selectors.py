@@ -23,6 +23,27 @@ class ParticipationFacts:
     taken: set[int]  # sessions started whose register was taken
     marks: dict[int, dict[int, str]]  # enrolment id: {session id: mark}
     done: dict[int, set[tuple[int, str]]]  # person id: {(module id, phase)}
+    # Each cohort's sessions and module phases as plain tuples, made once: participation is
+    # worked out for every place in a cohort from the same few dozen dates.
+    _timings: dict[int, tuple] = field(default_factory=dict, repr=False)
+
+    def timings(self, cohort_id: int) -> tuple[list, list]:
+        """(session id, start) of the cohort's sessions and ((module id, phase), due date) of
+        its module phases, in order."""
+        found = self._timings.get(cohort_id)
+        if found is None:
+            found = self._timings[cohort_id] = (
+                [(s.pk, s.starts_at) for s in self.sessions[cohort_id]],
+                [
+                    ((w.module_id, phase), due_on)
+                    for w in self.windows[cohort_id]
+                    for phase, due_on in (
+                        ("study", w.study_due_on),
+                        ("application", w.application_due_on),
+                    )
+                ],
+            )
+        return found
 
 
 def participation_facts(enrolments: list) -> ParticipationFacts:
@@ -76,21 +97,10 @@ def participation_of(enrolment, facts: ParticipationFacts, today) -> Participati
     joined_on = timezone.localdate(joined)  # once: converting the zone is most of the cost
     own_marks = facts.marks[enrolment.pk]
     done = facts.done.get(enrolment.participant_id, set())
+    sessions, phases = facts.timings(enrolment.cohort_id)
     # Someone who joined late owes only what came after they joined, unless marked.
-    their_sessions = [
-        s.pk
-        for s in facts.sessions[enrolment.cohort_id]
-        if s.starts_at >= joined or s.pk in own_marks
-    ]
-    their_phases = {
-        (window.module_id, phase): due_on
-        for window in facts.windows[enrolment.cohort_id]
-        for phase, due_on in (
-            ("study", window.study_due_on),
-            ("application", window.application_due_on),
-        )
-        if due_on >= joined_on or (window.module_id, phase) in done
-    }
+    their_sessions = [pk for pk, starts_at in sessions if starts_at >= joined or pk in own_marks]
+    their_phases = {key: due_on for key, due_on in phases if due_on >= joined_on or key in done}
     return participation_count(
         registers_taken=[pk for pk in their_sessions if pk in facts.taken],
         sessions_total=len(their_sessions),
@@ -154,22 +164,22 @@ def progress_rows(*, enrolments: list, facts: ParticipationFacts, today=None) ->
 
     threshold = participation_threshold()
     today = today or timezone.localdate()
+    session_ids = {pk: [s.pk for s in rows] for pk, rows in facts.sessions.items()}
+    module_ids = {pk: [w.module_id for w in rows] for pk, rows in facts.windows.items()}
     rows = []
     for enrolment in enrolments:
         participation = participation_of(enrolment, facts, today)
         done = facts.done.get(enrolment.participant_id, set())
+        marks = facts.marks[enrolment.pk]
         rows.append(
             ProgressRow(
                 enrolment=enrolment,
                 participation=participation,
                 at_risk=participation.at_risk(threshold),
-                marks=[
-                    facts.marks[enrolment.pk].get(s.pk, "")
-                    for s in facts.sessions.get(enrolment.cohort_id, [])
-                ],
+                marks=[marks.get(pk, "") for pk in session_ids.get(enrolment.cohort_id, ())],
                 phases=[
-                    ((w.module_id, "study") in done, (w.module_id, "application") in done)
-                    for w in facts.windows.get(enrolment.cohort_id, [])
+                    ((module_id, "study") in done, (module_id, "application") in done)
+                    for module_id in module_ids.get(enrolment.cohort_id, ())
                 ],
             )
         )
