@@ -559,14 +559,18 @@ def school_holiday_delete(*, holiday: SchoolHoliday, by: User | None) -> None:
 # ---- Calendar feeds ----
 
 
-@transaction.atomic
 def calendar_feed_get(*, cohort: Cohort | None = None, owner: User | None = None) -> CalendarFeed:
-    """The active secret calendar address for a cohort or a person, made on first use."""
-    feeds = CalendarFeed.objects.select_for_update().filter(
-        cohort=cohort, owner=owner, revoked_at__isnull=True
-    )
+    """The active secret calendar address for a cohort or a person, made on first use.
+
+    Pages showing the address ask on every visit: once it exists, that is one plain read, with
+    no transaction and no row lock."""
+    feeds = CalendarFeed.objects.filter(cohort=cohort, owner=owner, revoked_at__isnull=True)
     feed = feeds.first()
-    return feed or CalendarFeed.objects.create(cohort=cohort, owner=owner)
+    if feed is not None:
+        return feed
+    with transaction.atomic():
+        feed = feeds.select_for_update().first()
+        return feed or CalendarFeed.objects.create(cohort=cohort, owner=owner)
 
 
 @transaction.atomic

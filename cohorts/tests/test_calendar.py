@@ -2,6 +2,8 @@ import datetime
 
 import icalendar
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cohorts.models import Session
@@ -149,3 +151,15 @@ def test_a_deactivated_persons_feed_stops_working(client):
     person.save()
 
     assert client.get(feed.get_absolute_url()).status_code == 404
+
+
+def test_an_existing_calendar_address_is_read_without_locking_its_row():
+    cohort = CohortFactory()
+    feed = calendar_feed_get(cohort=cohort)
+
+    with CaptureQueriesContext(connection) as captured:
+        again = calendar_feed_get(cohort=cohort)
+
+    assert again == feed
+    assert len(captured) == 1
+    assert "FOR UPDATE" not in captured.captured_queries[0]["sql"]
