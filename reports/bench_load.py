@@ -790,7 +790,14 @@ def load_section(figures: dict) -> str:
             + (f"{counts.get('bypass', 0):,} drawn without the cache)")
         )
 
-    decision = (
+    if on.hit_rate is not None:
+        decision = (
+            f"Under this workload it served {on.hit_rate:.0%} of the requests to its pages "
+            "from a kept copy (every write anywhere retires every copy). "
+        )
+    else:
+        decision = ""
+    decision += (
         "**Yes: keep it.**"
         if verdict.keeps
         else "**No: by this rule it goes** (with the data-generation machinery only it needs)."
