@@ -88,8 +88,10 @@ def test_a_summary_with_nothing_in_its_window_is_refused():
         run_summary([Record("My school", 1.0, 5.0)], label="on", measured_from=2, measured_to=3)
 
 
-def _run(per_second: float, p95: float, *, cache=None, errors=0) -> RunFigures:
-    page = PageFigures("My school", 10, per_second, p95 / 2, p95, p95 * 1.5, errors)
+def _run(per_second: float, p95: float, *, cache=None, errors=0, writes=0.0) -> RunFigures:
+    pages = [PageFigures("My school", 10, per_second, p95 / 2, p95, p95 * 1.5, errors)]
+    if writes:
+        pages.append(PageFigures("Save a register (POST)", 10, writes, 10, 20, 30, 0))
     return RunFigures(
         label="x",
         seconds=60.0,
@@ -99,7 +101,7 @@ def _run(per_second: float, p95: float, *, cache=None, errors=0) -> RunFigures:
         p95=p95,
         p99=p95 * 1.5,
         errors=errors,
-        pages=[page],
+        pages=pages,
         cache=cache,
     )
 
@@ -147,7 +149,7 @@ def test_the_report_gives_both_runs_and_the_decision():
     figures = {
         "load": {
             "scale": "full",
-            "on": _run(20.0, 300.0, cache={"hit": 5, "miss": 80, "bypass": 15}),
+            "on": _run(20.0, 300.0, cache={"hit": 5, "miss": 80, "bypass": 15}, writes=1.5),
             "off": _run(21.0, 280.0, cache={"hit": 0, "miss": 0, "bypass": 90}),
         }
     }
@@ -157,6 +159,7 @@ def test_the_report_gives_both_runs_and_the_decision():
 
     assert "| My school | 20.0 | 150 | 300 | 450 | 0 | 21.0 | 140 | 280 | 420 | 0 |" in section
     assert "5% (5 hits, 80 misses, 15 drawn without the cache)" in words
+    assert "The people's changes came 1.5 a second (cache on) and 0.0 (off)" in words
     assert "throughput -5% (20.0 against 21.0 requests/s)" in words
     assert "p95 of all requests +7% (300 against 280 ms)" in words
     assert "**No: by this rule it goes**" in words
