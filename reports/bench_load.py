@@ -312,6 +312,7 @@ def load_plans_make(*, scale: str, seed: int = 2026) -> dict[str, dict]:
     """Add, to the data bench_data_make made, the people the workload needs, and return what
     each run's simulated people do (one plan a run, so no run finds another's changes made)."""
     from allauth.mfa.totp.internal.auth import TOTP
+    from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.db.models import Count
@@ -427,6 +428,7 @@ def load_plans_make(*, scale: str, seed: int = 2026) -> dict[str, dict]:
     for index, run in enumerate(RUNS):
         ours = teachers[index * size["teachers"] : (index + 1) * size["teachers"]]
         plans[run] = {
+            "session_cookie": settings.PRODUCTION_SESSION_COOKIE_NAME,  # the server runs DEBUG off
             "users": users,
             "wait": list(size["wait"]),
             "leads": [

@@ -12,14 +12,15 @@ import os
 import random
 import time
 from collections import deque
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
 from reports.bench_load import answer_problem, checked_radios, cookie_header, cookies_update
 from reports.bench_load import csrf_token as page_csrf_token
 
-PLAN = json.loads(open(os.environ["BENCH_LOAD_PLAN"], encoding="utf-8").read())
-SESSION_COOKIE = "__Host-sessionid"  # settings.PRODUCTION_SESSION_COOKIE_NAME
+PLAN = json.loads(Path(os.environ["BENCH_LOAD_PLAN"]).read_text(encoding="utf-8"))
+SESSION_COOKIE = PLAN["session_cookie"]
 MARKS = ["present", "late", "absent", "excused"]
 ACCEPT_BUTTON = 'name="action" value="accept"'  # the application page's decision form
 
