@@ -121,6 +121,9 @@ def test_the_goal_is_every_pages_p95_under_250_ms_and_no_error():
 # ---- Does the page cache earn its place? ----
 
 
+SERVING = {"hit": 30, "miss": 60, "bypass": 10}  # a hit rate of 30%
+
+
 @pytest.mark.parametrize(
     "on, off, keeps",
     [
@@ -133,13 +136,29 @@ def test_the_goal_is_every_pages_p95_under_250_ms_and_no_error():
     ],
 )
 def test_the_cache_stays_only_for_a_fifth_more_throughput_or_a_fifth_off_p95(on, off, keeps):
-    verdict = cache_verdict(_run(*on), _run(*off))
+    verdict = cache_verdict(_run(*on, cache=SERVING), _run(*off))
+
+    assert verdict.keeps is keeps
+
+
+@pytest.mark.parametrize(
+    "counts, keeps",
+    [
+        ({"hit": 5, "miss": 90, "bypass": 5}, True),  # 5%
+        ({"hit": 4, "miss": 91, "bypass": 5}, False),
+        ({"hit": 0, "miss": 600, "bypass": 100}, False),
+        (None, False),  # not counted
+    ],
+)
+def test_a_cache_that_served_next_to_nothing_cannot_earn_its_place(counts, keeps):
+    """Faster runs with the cache on but serving nothing from it are the machine's noise."""
+    verdict = cache_verdict(_run(30.0, 50.0, cache=counts), _run(20.0, 100.0))
 
     assert verdict.keeps is keeps
 
 
 def test_the_verdict_gives_the_change_in_both():
-    verdict = cache_verdict(_run(25.0, 75.0), _run(20.0, 100.0))
+    verdict = cache_verdict(_run(25.0, 75.0, cache=SERVING), _run(20.0, 100.0))
 
     assert verdict.throughput_gain == pytest.approx(0.25)
     assert verdict.p95_cut == pytest.approx(0.25)
@@ -162,8 +181,27 @@ def test_the_report_gives_both_runs_and_the_decision():
     assert "The people's changes came 1.5 a second (cache on) and 0.0 (off)" in words
     assert "throughput -5% (20.0 against 21.0 requests/s)" in words
     assert "p95 of all requests +7% (300 against 280 ms)" in words
-    assert "**No: by this rule it goes**" in words
+    assert "it served 5% of the requests to its pages" in words
+    assert "**No: it does not earn its place**" in words
     assert "**not met**: p95 at or over 250 ms for My school" in words
+
+
+def test_the_report_says_when_a_difference_cannot_be_the_caches_doing():
+    figures = {
+        "load": {
+            "scale": "full",
+            "on": _run(22.0, 600.0, cache={"hit": 0, "miss": 600, "bypass": 100}),
+            "off": _run(20.0, 1200.0, cache={"hit": 0, "miss": 0, "bypass": 700}),
+        }
+    }
+
+    words = " ".join(load_section(figures).split())
+
+    assert "p95 of all requests -50% (600 against 1200 ms)" in words
+    assert (
+        "Serving under 5% of them, it cannot have made that difference, which is the machine's "
+        "noise: **no, it does not earn its place**" in words
+    )
 
 
 def test_without_redis_the_report_says_the_workload_was_not_run():
