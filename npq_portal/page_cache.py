@@ -63,10 +63,13 @@ def cache_for_session(view):
     def wrapped(request, *args, **kwargs):
         key = session_page_key(request)
         if key is None or not request.user.is_authenticated:
+            _count("bypass")
             return view(request, *args, **kwargs)
         cached = fresh_get(request, key)
         if cached is not None:
+            _count("hit")
             return cached
+        _count("miss")
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
@@ -101,6 +104,32 @@ def session_page_key(request) -> str | None:
         request.get_full_path(),
     )
     return "session-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+# ---- How often it helps (settings.PAGE_CACHE_STATS: the benchmark's mixed workload) ----
+STATS_KEY = "page-cache-stats:{}"
+# hit: served a kept copy; miss: drawn, and kept if it could be; bypass: drawn and never kept
+# (the cache off, not a GET, a hard reload, a message waiting).
+STATS_OUTCOMES = ("hit", "miss", "bypass")
+
+
+def _count(outcome: str) -> None:
+    if settings.PAGE_CACHE_STATS:
+        key = STATS_KEY.format(outcome)
+        cache.add(key, 0, timeout=None)
+        cache.incr(key)
+
+
+def page_cache_stats() -> dict[str, int]:
+    """Requests to the cached pages since the counts were reset, by outcome (every process
+    sharing this cache counts together)."""
+    found = cache.get_many([STATS_KEY.format(outcome) for outcome in STATS_OUTCOMES])
+    return {outcome: found.get(STATS_KEY.format(outcome), 0) for outcome in STATS_OUTCOMES}
+
+
+def page_cache_stats_reset() -> None:
+    """Start counting from nothing."""
+    cache.delete_many([STATS_KEY.format(outcome) for outcome in STATS_OUTCOMES])
 
 
 def _storable(request, response) -> bool:

@@ -184,6 +184,8 @@ if SHARED_CACHE:
 # Signed-in pages a session opens again, with nothing in the database changed since, are served
 # the copy drawn for it for up to this many seconds (npq_portal/page_cache.py).
 SIGNED_IN_PAGE_SECONDS = int(env_str("SIGNED_IN_PAGE_SECONDS", "60")) if SHARED_CACHE else 0
+# Count the cached pages' hits, misses and bypasses in the cache (the benchmark reads them).
+PAGE_CACHE_STATS = env_bool("PAGE_CACHE_STATS", default=False)
 
 # ---- Celery ----
 CELERY_BROKER_URL = REDIS_URL or "memory://"

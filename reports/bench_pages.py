@@ -119,7 +119,7 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving the portal as production would (DEBUG off, connections kept)."""
 
-    def __init__(self, *, database_url: str):
+    def __init__(self, *, database_url: str, extra_env: dict[str, str] | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -129,6 +129,7 @@ class Gunicorn:
             "SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must be valid there
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
+            **(extra_env or {}),
         }
         # The cache is Redis, as in production: it is shared by the workers, which the
         # signed-in page cache needs. A database of its own, emptied first.

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from applications.tests.factories import ApplicationFactory
+from npq_portal.page_cache import page_cache_stats, page_cache_stats_reset
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
@@ -170,3 +171,42 @@ def test_an_authenticator_removed_is_felt_at_once(client, settings):
     Authenticator.objects.filter(user=lead).delete()
 
     assert client.get(url).url == reverse("mfa_activate_totp")
+
+
+# ---- Counting how often it helps (the benchmark's mixed workload reads these) ----
+
+
+def test_with_stats_on_each_visit_counts_as_a_hit_a_miss_or_a_bypass(
+    client, teacher_home, settings
+):
+    settings.PAGE_CACHE_STATS = True
+    _, url = teacher_home
+    page_cache_stats_reset()
+
+    _visit_until_kept(client, url)  # drawn twice: the first sets the CSRF cookie
+    client.get(url)  # served the copy
+    client.get(url, headers={"Cache-Control": "no-cache"})  # a hard reload
+
+    assert page_cache_stats() == {"hit": 1, "miss": 2, "bypass": 1}
+
+
+def test_with_the_page_cache_off_every_visit_is_a_bypass(client, teacher_home, settings):
+    settings.PAGE_CACHE_STATS = True
+    settings.SIGNED_IN_PAGE_SECONDS = 0
+    _, url = teacher_home
+    page_cache_stats_reset()
+
+    for _ in range(3):
+        client.get(url)
+
+    assert page_cache_stats() == {"hit": 0, "miss": 0, "bypass": 3}
+
+
+def test_without_stats_nothing_is_counted(client, teacher_home):
+    _, url = teacher_home
+    page_cache_stats_reset()
+
+    for _ in range(3):
+        client.get(url)
+
+    assert page_cache_stats() == {"hit": 0, "miss": 0, "bypass": 0}

@@ -22,6 +22,7 @@ from django.db import connection
 from funding.facts_generator import funding_facts_lines
 from funding.rules import facts_from_json, funding_evaluate
 from reports.bench_data import SCALES, bench_data_make
+from reports.bench_load import bench_load, load_section
 from reports.bench_pages import bench_pages, pages_measure, session_key_for
 from reports.bench_profile import page_profile, profiles_section
 from schools.gias import ALL_COLUMNS
@@ -97,6 +98,9 @@ class Command(BaseCommand):
                 **self._funding(facts),
                 **self._reminders(size["reminder_people"]),
                 **self._pages(scale, size["wrk_seconds"]),
+                **bench_load(
+                    scale=scale, database_url=os.environ["DATABASE_URL"], log=self.stdout.write
+                ),
             }
         self._write(out, figures)
         self.stdout.write(f"Wrote {out}")
@@ -334,7 +338,8 @@ Goal: at least 20,000 facts a second end to end.
 
 Goal (issue 7): 10,000 due reminders within 60 seconds by one worker.
 
-{self._pages_section(f)}""",
+{self._pages_section(f)}
+{load_section(f)}""",
             encoding="utf-8",
         )
 
