@@ -41,9 +41,6 @@ TEST_SETTINGS = {
     # day; staff sessions would end on the way. npq_portal/tests/test_sessions.py puts the
     # real limits back to test them.
     "STAFF_SESSION": {"idle": timedelta(days=10000), "max_age": timedelta(days=10000)},
-    # One process, so its cache is the one everything reads: entries kept for a data
-    # generation (MFA checks, signed-in pages, searches) are kept in every run of the suite.
-    "SHARED_CACHE": True,
 }
 
 

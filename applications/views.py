@@ -18,7 +18,6 @@ from cohorts.models import Cohort
 from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
 from funding.suitability import suited_courses
-from npq_portal.page_cache import cache_for_session
 from npq_portal.ratelimit import SignedLinkMixin
 from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
@@ -681,7 +680,6 @@ REVIEW_QUEUE_COLUMNS = (
 )
 
 
-@method_decorator(cache_for_session, name="dispatch")
 class ApplicationListView(PermissionRequiredMixin, ListView):
     """The staff review queue."""
 

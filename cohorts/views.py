@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import (
@@ -22,8 +21,6 @@ from django.views.generic import (
     TemplateView,
     UpdateView,
 )
-
-from npq_portal.page_cache import cache_for_session
 
 from .academic_years import academic_year_label, academic_year_of
 from .calendar import calendar_ics
@@ -115,7 +112,6 @@ class CohortListView(PermissionRequiredMixin, ListView):
         return context
 
 
-@method_decorator(cache_for_session, name="dispatch")
 class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
     permission_required = "cohorts.view_cohort"
     template_name = "cohorts/cohort_detail.html"

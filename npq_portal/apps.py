@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -9,11 +8,7 @@ class NpqPortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, handlers  # noqa: F401  (registers checks and signal receivers)
-        from .freshness import watch_connection
         from .roles import roles_sync_permissions
-
-        # Every write, on every connection of every process, moves the data generation on.
-        connection_created.connect(watch_connection, dispatch_uid="npq_portal.watch_writes")
 
         # Permissions exist only after every app has migrated, so roles get theirs then.
         post_migrate.connect(roles_sync_permissions, dispatch_uid="npq_portal.roles_sync")

@@ -171,21 +171,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Whether every process reads and writes the same cache. Entries kept for a data generation
-# (npq_portal/freshness.py: signed-in pages, staff MFA checks, school searches) are only kept
-# then: with a cache in each process, a write in one would leave the others serving the old.
-SHARED_CACHE = bool(REDIS_URL)
-
 # Sessions are read from the shared cache, and from the database only when the cache lost them:
 # every signed-in page reads its session, and Redis answers that faster than PostgreSQL.
-if SHARED_CACHE:
+if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-
-# Signed-in pages a session opens again, with nothing in the database changed since, are served
-# the copy drawn for it for up to this many seconds (npq_portal/page_cache.py).
-SIGNED_IN_PAGE_SECONDS = int(env_str("SIGNED_IN_PAGE_SECONDS", "60")) if SHARED_CACHE else 0
-# Count the cached pages' hits, misses and bypasses in the cache (the benchmark reads them).
-PAGE_CACHE_STATS = env_bool("PAGE_CACHE_STATS", default=False)
 
 # ---- Celery ----
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -7,7 +7,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -15,7 +14,6 @@ from django.views.generic import FormView, ListView, TemplateView
 from applications.models import Application
 from cohorts.models import Cohort, Session
 from npq_portal.mixins import PermissionFirstMixin
-from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
 from npq_portal.uploads import file_kind
 from programmes.models import Module, Programme
@@ -67,7 +65,6 @@ from .services import (
 )
 
 
-@method_decorator(cache_for_session, name="dispatch")
 class TeacherHomeView(TemplateView):
     """A teacher's start page: their applications, places, next sessions and funding."""
 
@@ -136,7 +133,6 @@ class EnrolmentTransferView(PermissionRequiredMixin, View):
         return redirect(enrolment.application or "applications:application-list")
 
 
-@method_decorator(cache_for_session, name="dispatch")
 class MySchoolView(TemplateView):
     """A school leader's page: every applicant and participant from their schools."""
 
@@ -301,7 +297,6 @@ class RegisterImportView(RegisterSessionMixin, FormView):
         return redirect("participants:session-register", pk=self.session.pk)
 
 
-@method_decorator(cache_for_session, name="dispatch")
 class CohortProgressView(PermissionRequiredMixin, TemplateView):
     """The cohort grid: each participant's registers and module phases, their participation
     and whether they are at risk."""

@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse, Strea
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -21,7 +20,6 @@ from applications.selectors import review_filter_options
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from funding.selectors import funding_list_warnings
-from npq_portal.page_cache import cache_for_session
 from npq_portal.roles import Role, user_roles
 from participants.models import GrantClaim
 from participants.services import (
@@ -75,7 +73,6 @@ logger = logging.getLogger(__name__)
 # ---- The staff dashboard and the cohort report ----
 
 
-@method_decorator(cache_for_session, name="dispatch")
 class DashboardView(PermissionRequiredMixin, TemplateView):
     """The staff dashboard: applications, funding, places, approvals, participation and
     outcomes, filtered by academic year, programme and partner."""

@@ -17,9 +17,7 @@ import operator
 from collections.abc import Callable
 from itertools import compress
 
-from django.db import connection, transaction
-
-from npq_portal.freshness import data_changed
+from django.db import connection
 
 from .gias import ENCODING, GiasChunks, GiasColumns, GiasImportCounts, NotQuick, sort_establishments
 from .models import School, normalise_name, normalise_postcode
@@ -300,8 +298,6 @@ def copy_schools(
         for drop, _ in rebuild:
             cursor.execute(drop)
         stream = _Stream(reading, known, progress)
-        # COPY goes past Django's cursor, so cached pages are told of it directly.
-        transaction.on_commit(data_changed)
         try:
             cursor.cursor.copy_expert(
                 f"COPY {school} ({fields}) FROM STDIN WITH (ENCODING 'WIN1252')", stream

@@ -1,7 +1,6 @@
 """The school pages: the search behind every school question, the staff list, imports, leaders."""
 
 import csv
-import hashlib
 import io
 
 from django.contrib import messages
@@ -13,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
-from npq_portal.freshness import fresh_get, fresh_set
 from npq_portal.mixins import PermissionFirstMixin
 
 from .forms import GiasUploadForm, HubAreaForm, ProgrammeHistoryUploadForm, SchoolLeaderForm
@@ -38,9 +36,6 @@ from .services import (
 SEARCH_RESULTS = 10
 
 
-SEARCH_CACHE_SECONDS = 3600
-
-
 @login_not_required
 def school_search(request):
     """Schools matching a name, URN, UKPRN or postcode, for forms' autocomplete (GIAS is public)."""
@@ -48,13 +43,7 @@ def school_search(request):
     if len(query) < 2:
         return JsonResponse({"results": []})
     with_closed = request.GET.get("closed") == "1"
-    # People type the same beginnings: each search's answer is kept until the schools change.
-    key = "school-search:" + hashlib.sha256(f"{with_closed}|{query.lower()}".encode()).hexdigest()
-    results = fresh_get(request, key)
-    if results is None:
-        results = _school_search_results(query, with_closed=with_closed)
-        fresh_set(request, key, results, SEARCH_CACHE_SECONDS)
-    return JsonResponse({"results": results})
+    return JsonResponse({"results": _school_search_results(query, with_closed=with_closed)})
 
 
 def _school_search_results(query: str, *, with_closed: bool) -> list[dict]:
