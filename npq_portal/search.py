@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import models
 from django.db.models import F, Q, Value
@@ -94,11 +94,16 @@ def _matching_sql(
     return sql, tuple(params)
 
 
-def search_order(*fields: str) -> list[OrderBy]:
-    """`fields` in order_by()'s terms, for a searched list: the same order, but not one a B-tree
-    index gives, so the database sorts the matches rather than walking the index in search of
-    them. The first field must be NOT NULL: its nulls are put where PostgreSQL's indexes do
-    not put them (first going up, last going down), which then changes nothing."""
+def search_order(fields: Sequence[str], text: str) -> list[str | OrderBy]:
+    """`fields` in order_by()'s terms, for a list searched for `text`: when the text has a
+    trigram, the same order but not one a B-tree index gives, so the database finds the
+    matches through their trigram indexes and sorts them rather than walking the index in
+    search of them. (The first field must be NOT NULL: its nulls are put where PostgreSQL's
+    indexes do not put them, first going up and last going down, which then changes nothing.)
+    Otherwise `fields` as they are: the table is read whole to count the matches anyway, and
+    walking the index finds a page of common ones soonest."""
+    if not has_trigram(text):
+        return list(fields)
     first, *rest = fields
     if first.startswith("-"):
         return [F(first[1:]).desc(nulls_last=True), *map(_ordered, rest)]

@@ -41,6 +41,15 @@ def upper(column: str) -> str:
     return f'UPPER("{column}"::text)'
 
 
+def analyze(table: str) -> PostgreSQLOnly:
+    """Gather `table`'s statistics, which for an index on an expression include the
+    expression's: without them the planner guesses how many rows a search matches, and can
+    take the index for text that matches most of them (a guess of 34 rows for 240,000 made a
+    search of the email log three times slower than reading the table). Until the table's
+    next ANALYZE, which autovacuum leaves to tables that change enough, there are none."""
+    return PostgreSQLOnly(f'ANALYZE "{table}"', reverse_sql=migrations.RunSQL.noop)
+
+
 def trigram_index(*, name: str, table: str, expression: str) -> PostgreSQLOnly:
     """A GIN trigram index `name` on `expression` (a column, or `upper(column)`) of `table`;
     migrating back drops it."""

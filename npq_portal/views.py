@@ -74,8 +74,7 @@ class PersonListView(PermissionRequiredMixin, ListView):
         role = self.request.GET.get("role", "")
         if role in {r.value for r in GROUP_ROLES}:
             people = people.filter(groups__name=ROLE_SPECS[Role(role)].group_name)
-        order = ("last_name", "first_name", "email")
-        return people.order_by(*search_order(*order) if query else order)
+        return people.order_by(*search_order(("last_name", "first_name", "email"), query))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -9,7 +9,7 @@ in the migration's transaction, for the reasons npq_portal's 0007 gives.
 
 from django.db import migrations
 
-from npq_portal.trigram import trigram_index, upper
+from npq_portal.trigram import analyze, trigram_index, upper
 
 
 class Migration(migrations.Migration):
@@ -29,4 +29,5 @@ class Migration(migrations.Migration):
             table="applications_applicationevent",
             expression=upper("by_name"),
         ),
+        analyze("applications_applicationevent"),
     ]

@@ -11,7 +11,7 @@ own apps' migrations, which depend on this one for the extension.
 
 from django.db import migrations
 
-from npq_portal.trigram import trigram_extension, trigram_index, upper
+from npq_portal.trigram import analyze, trigram_extension, trigram_index, upper
 
 
 class Migration(migrations.Migration):
@@ -37,4 +37,6 @@ class Migration(migrations.Migration):
             table="npq_portal_emaildelivery",
             expression=upper("recipient"),
         ),
+        analyze("npq_portal_user"),
+        analyze("npq_portal_emaildelivery"),
     ]

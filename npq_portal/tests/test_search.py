@@ -119,9 +119,12 @@ def test_a_search_across_foreign_keys_refuses_a_relation_it_cannot_follow():
 def test_a_searched_list_keeps_the_order_it_would_have(people):
     UserFactory(email="another.patel@upton.example", first_name="Sarah", last_name="Patel")
     UserFactory(email="a.patel@upton.example", first_name="Sarah", last_name="Patel")
-    order = ("last_name", "first_name", "email")
+    order, backwards = ("last_name", "first_name", "email"), ("-last_name", "email")
 
-    assert list(User.objects.order_by(*search_order(*order))) == list(User.objects.order_by(*order))
-    assert list(User.objects.order_by(*search_order("-last_name", "email"))) == list(
-        User.objects.order_by("-last_name", "email")
-    )
+    for text in ["patel", "jo", ""]:
+        assert list(User.objects.order_by(*search_order(order, text))) == list(
+            User.objects.order_by(*order)
+        )
+        assert list(User.objects.order_by(*search_order(backwards, text))) == list(
+            User.objects.order_by(*backwards)
+        )

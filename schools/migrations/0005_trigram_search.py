@@ -9,7 +9,7 @@ a second at 50,000 schools), for the reasons npq_portal's 0007 gives.
 
 from django.db import migrations
 
-from npq_portal.trigram import trigram_index, upper
+from npq_portal.trigram import analyze, trigram_index, upper
 
 
 class Migration(migrations.Migration):
@@ -30,4 +30,5 @@ class Migration(migrations.Migration):
         trigram_index(
             name="school_name_trgm_idx", table="schools_school", expression=upper("name")
         ),
+        analyze("schools_school"),
     ]
