@@ -5,8 +5,9 @@ Plain CREATE INDEX inside the migration's transaction, not CONCURRENTLY (which c
 one): building them takes about a second at 100,000 people and 340,000 emails, during which
 writes to those tables wait. A deployment that cannot pause writes for that long would make
 this migration non-atomic and the indexes CONCURRENTLY; at the hub's size it is not worth
-losing the all-or-nothing migration. The schools' and applications' indexes follow in their
-own apps' migrations, which depend on this one for the extension.
+losing the all-or-nothing migration. Each table is then analysed, so the planner has the
+indexed expressions' statistics (npq_portal.trigram.analyze). The schools' and applications'
+indexes follow in their own apps' migrations, which depend on this one for the extension.
 """
 
 from django.db import migrations
