@@ -43,7 +43,7 @@ SEARCHES = [
         PEOPLE | {"application_event_reason_trgm_idx", "application_event_by_name_trgm_idx"},
     ),
 ]
-# Where npq_portal was before the indexes: migrating to it takes the apps that depend on it back too.
+# Where npq_portal was before the indexes: migrating there takes back the apps depending on it.
 BEFORE = [("npq_portal", "0006_email_body")]
 
 
