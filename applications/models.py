@@ -11,10 +11,19 @@ from django.urls import reverse
 from funding.models import FundingDecision
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
+from npq_portal.search import search_q
 from schools.models import School, SchoolLeadership
 
 # A question's key or a choice's value, as the application's steps name them.
 ANSWER_KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+
+# What the review queue's search (?q=) looks in: the applicant's name and email, the school's name.
+SEARCH_FIELDS = (
+    "applicant__email",
+    "applicant__first_name",
+    "applicant__last_name",
+    "school__name",
+)
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -79,12 +88,7 @@ class ApplicationQuerySet(models.QuerySet):
             applications = applications.filter(**{f"answers__{question}": choice})
         query = (filters.get("q") or "").strip()
         if query:
-            applications = applications.filter(
-                Q(applicant__email__icontains=query)
-                | Q(applicant__first_name__icontains=query)
-                | Q(applicant__last_name__icontains=query)
-                | Q(school__name__icontains=query)
-            )
+            applications = applications.filter(search_q(Application, SEARCH_FIELDS, query))
         return applications
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.db.utils import InterfaceError, OperationalError
 from django.http import (
     Http404,
@@ -26,6 +26,7 @@ from .forms import UserRolesForm
 from .mixins import PermissionFirstMixin
 from .models import EmailDelivery, PersonalDataRequest, RoleChange, User
 from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles, user_start_url_name
+from .search import contains_q, search_order, search_q
 from .selectors import hub_overview_figures
 from .services import user_set_roles
 
@@ -69,15 +70,11 @@ class PersonListView(PermissionRequiredMixin, ListView):
         people = _people_with_roles()
         query = self.request.GET.get("q", "").strip()
         if query:
-            people = people.filter(
-                Q(email__icontains=query)
-                | Q(first_name__icontains=query)
-                | Q(last_name__icontains=query)
-            )
+            people = people.filter(search_q(User, ("email", "first_name", "last_name"), query))
         role = self.request.GET.get("role", "")
         if role in {r.value for r in GROUP_ROLES}:
             people = people.filter(groups__name=ROLE_SPECS[Role(role)].group_name)
-        return people.order_by("last_name", "first_name", "email")
+        return people.order_by(*search_order(("last_name", "first_name", "email"), query))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -147,7 +144,7 @@ class EmailDeliveryListView(PermissionRequiredMixin, ListView):
             deliveries = deliveries.filter(status=status)
         recipient = self.request.GET.get("recipient", "").strip()
         if recipient:
-            deliveries = deliveries.filter(recipient__icontains=recipient)
+            deliveries = deliveries.filter(contains_q("recipient", recipient))
         kind = self.request.GET.get("kind", "").strip()
         if kind:
             deliveries = deliveries.filter(kind=kind)

@@ -30,6 +30,7 @@ from funding.models import FundingOverride
 from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.models import PersonalDataRequest, RoleChange, User
 from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
+from npq_portal.search import search_q
 from participants.models import AttendanceChange, EnrolmentEvent
 from schools.models import EligibilityList, GiasImport, SchoolLeadership
 
@@ -114,10 +115,7 @@ class AuditSource:
         fields += [*self.subject_fields, *self.extra_search_fields]
         if self.reason:
             fields.append(self.reason)
-        q = Q()
-        for field in fields:
-            q |= Q(**{f"{field}__icontains": word})
-        return q
+        return search_q(self.model, fields, word)
 
     def load(self, ids: Iterable[int]) -> dict[int, models.Model]:
         """The rows with these ids, with everything describe() reads, in one query."""
@@ -301,11 +299,8 @@ class FundingOverrides(AuditSource):
     def word_q(self, word: str) -> Q:
         # Find the applicants first, then their decisions by subject (indexed), rather than
         # matching every decision's subject against every application.
-        applicant = Q()
-        for field in _person_fields("applicant"):
-            applicant |= Q(**{f"{field}__icontains": word})
         subjects = (
-            Application.objects.filter(applicant)
+            Application.objects.filter(search_q(Application, _person_fields("applicant"), word))
             .annotate(
                 subject=Concat(
                     Value(f"{Application._meta.label_lower}:"),

@@ -86,7 +86,7 @@ def bench_data_make(*, scale: str, seed: int = 2026) -> BenchPeople:
         _windows(cohorts, Module, ModuleWindow, year)
         sessions = _sessions(cohorts, Session, size["sessions"], year)
 
-    applicants = _users(User, "applicant", size["applications"], password)
+    applicants = _users(User, size["applications"], password, rng)
     places_per_cohort = size["places"] // size["cohorts"]
     statuses = [
         Application.Status.AWAITING_SCHOOL,
@@ -162,21 +162,34 @@ def bench_data_make(*, scale: str, seed: int = 2026) -> BenchPeople:
     )
 
 
-def _users(User, prefix: str, count: int, password: str) -> list[int]:
+# Applicants' names, drawn evenly: each first name is about 2% of applicants and each surname
+# about 1%, as common English ones are, so the staff searches meet names as varied as a hub's.
+FIRST_NAMES = (
+    "Aisha Alex Amelia Amy Andrew Anna Ben Charlotte Chloe Chris Claire Daniel David Eleanor "
+    "Emily Emma Fatima Gareth Grace Hannah Harry Helen Imran Jack James Jessica Jo Joanne John "
+    "Kate Laura Liam Lucy Mark Matthew Megan Michael Mohammed Natalie Nicola Oliver Olivia "
+    "Priya Rachel Rebecca Rhys Richard Sam Samantha Sarah Sophie Thomas Tom Zoe"
+).split()
+LAST_NAMES = (
+    "Adams Ahmed Ali Allen Anderson Baker Bell Bennett Brown Campbell Carter Chapman Clark Clarke "
+    "Collins Cook Cooper Cox Davies Davis Edwards Ellis Evans Fisher Foster Green Griffiths Hall "
+    "Harris Harrison Hill Holmes Hughes Hussain Jackson James Jenkins Johnson Jones Kaur Kelly "
+    "Khan King Knight Lee Lewis Lloyd Marshall Martin Mason Mills Mitchell Moore Morgan Morris "
+    "Murphy Murray Owen Palmer Parker Patel Phillips Powell Price Richards Roberts Robinson "
+    "Rogers Russell Scott Shaw Simpson Singh Smith Stevens Taylor Thomas Thompson Turner Walker "
+    "Ward Watson White Wilkinson Williams Wilson Wood Wright Young"
+).split()
+
+
+def _users(User, count: int, password: str, rng: random.Random) -> list[int]:
     ids = []
     for start in range(0, count, BATCH):
-        ids += [
-            user.pk
-            for user in User.objects.bulk_create(
-                User(
-                    email=f"{prefix}{n}@bench.example",
-                    first_name="Alex",
-                    last_name=f"Bench{n}",
-                    password=password,
-                )
-                for n in range(start, min(start + BATCH, count))
-            )
-        ]
+        people = []
+        for n in range(start, min(start + BATCH, count)):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"{first}.{last}{n}@bench.example".lower()
+            people.append(User(email=email, first_name=first, last_name=last, password=password))
+        ids += [user.pk for user in User.objects.bulk_create(people)]
     return ids
 
 

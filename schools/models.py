@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from npq_portal.models import TimeStampedModel
+from npq_portal.search import contains_q
 
 
 class SchoolQuerySet(models.QuerySet):
@@ -30,7 +31,9 @@ class SchoolQuerySet(models.QuerySet):
             return self.none()
         schools = self
         for word in words[:6]:
-            schools = schools.filter(Q(name_normalised__contains=word) | Q(town__icontains=word))
+            schools = schools.filter(
+                contains_q("name_normalised", word, ignore_case=False) | contains_q("town", word)
+            )
         return schools
 
 

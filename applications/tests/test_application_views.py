@@ -154,6 +154,56 @@ def test_the_review_queue_has_a_fixed_number_of_queries(
     assert len(response.context["object_list"]) == min(count, 25)
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("sarah.PATEL@", {"by email"}),
+        ("SARAH", {"by email", "by first name"}),
+        ("pAtEl", {"by email", "by last name"}),
+        ("Oakfield Primary", {"by school"}),
+        ("oak", {"by school"}),  # its applicant is an Oakes too: found once
+        ("jo", {"by first name", "by last name"}),  # too short for a trigram
+        ("brook lane", {"by email", "by first name", "by last name"}),
+        ("nobody", set()),
+    ],
+)
+def test_the_review_queue_search_finds_applicants_by_email_or_name_and_their_school_by_name(
+    client, django_assert_max_num_queries, npqlpm_cohort, typed, found
+):
+    brook_lane, oakfield = (
+        SchoolFactory(name="Brook Lane Academy"),
+        SchoolFactory(name="Oakfield Primary School"),
+    )
+    people = {
+        "by email": ("sarah.patel@upton.example", "Amy", "Khan", brook_lane),
+        "by first name": ("a.b@crewe.example", "Sarah", "Jones", brook_lane),
+        "by last name": ("c.d@crewe.example", "Joanne", "Patel", brook_lane),
+        "by school": ("e.f@crewe.example", "Tom", "Oakes", oakfield),
+    }
+    applications = {
+        what: ApplicationFactory(
+            cohort=npqlpm_cohort,
+            applicant=UserFactory(email=email, first_name=first, last_name=last),
+            school=school,
+        )
+        for what, (email, first, last, school) in people.items()
+    }
+    ApplicationFactory(  # a draft is no one's to review
+        cohort=npqlpm_cohort,
+        status=Application.Status.DRAFT,
+        applicant=UserFactory(first_name="Sarah", last_name="Patel"),
+        school=oakfield,
+    )
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("applications:application-list"), {"q": typed})
+
+    listed = list(response.context["object_list"])
+    assert len(listed) == len(set(listed))
+    assert set(listed) == {applications[what] for what in found}
+
+
 def test_teachers_cannot_see_the_queue_or_decide(client, teacher, npqlpm_cohort):
     application = application_start(applicant=teacher, cohort=npqlpm_cohort)
 

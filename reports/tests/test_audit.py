@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +13,14 @@ from npq_portal.models import RoleChange
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
-from reports.audit import AUDIT_SOURCES, AuditFilters, audit_log_entries, audit_log_rows
+from reports.audit import (
+    AUDIT_SOURCES,
+    PERSON_FIELDS,
+    AuditFilters,
+    AuditSource,
+    audit_log_entries,
+    audit_log_rows,
+)
 from reports.models import Export, ExportEvent
 from reports.services import export_build, export_start, exports_forget_old
 from reports.tests.audit_data import every_kind_of_change
@@ -88,6 +96,30 @@ def test_searching_finds_words_in_the_subject_and_the_reason(text, kinds):
     entries = _entries(AuditFilters(text=text), viewer=admin)
 
     assert {entry.kind for entry in entries} == kinds
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["PRIYA", "shah", "okafor", "oakfield", "npqlpm", "cheshire", "flooded", "culture"]
+    + ["whitfield", "summer", "rise-2027", "test", "ill", "jo", "e", "nobody"],
+)
+def test_each_history_finds_the_rows_in_which_any_field_it_searches_holds_the_word(word):
+    admin = _admin()
+    every_kind_of_change(admin=admin)
+
+    for source in AUDIT_SOURCES:
+        fields = [f"{source.who}__{name}" for name in PERSON_FIELDS]
+        fields += [*source.subject_fields, *source.extra_search_fields]
+        fields += [source.reason] if source.reason else []
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        rows = source.model._default_manager
+
+        found = list(rows.filter(AuditSource.word_q(source, word)))
+
+        assert len(found) == len(set(found)), source.key
+        assert set(found) == set(rows.filter(any_field)), source.key
 
 
 def test_searching_for_a_name_finds_changes_made_by_that_person_and_about_them():

@@ -25,6 +25,7 @@ from reports.bench_data import SCALES, bench_data_make
 from reports.bench_load import bench_load, load_section
 from reports.bench_pages import bench_pages, pages_measure, session_key_for
 from reports.bench_profile import page_profile, profiles_section
+from reports.bench_search import search_measure, search_section
 from schools.gias import ALL_COLUMNS
 from schools.gias_generator import write_gias_file
 from schools.models import School
@@ -98,6 +99,7 @@ class Command(BaseCommand):
                 **self._funding(facts),
                 **self._reminders(size["reminder_people"]),
                 **self._pages(scale, size["wrk_seconds"]),
+                "text_search": search_measure(log=self.stdout.write),
                 **bench_load(
                     scale=scale, database_url=os.environ["DATABASE_URL"], log=self.stdout.write
                 ),
@@ -159,22 +161,7 @@ class Command(BaseCommand):
             "gias_first_ratio": median(first / copy for first, _, copy in timings),
             "gias_again_ratio": median(again / copy for _, again, copy in timings),
             "gias_rounds": rounds,
-            "search": self._search(),
         }
-
-    def _search(self) -> list[tuple[str, float]]:
-        """Milliseconds for the autocomplete's query, best of five, on 50,000 schools."""
-        timings = []
-        for query in ["oakfield primary", "st marys", "CH41", "100234"]:
-            best = min(
-                self._quietly_timed(
-                    lambda q=query: list(School.objects.search(q).open().order_by("name")[:10])
-                )
-                for _ in range(5)
-            )
-            timings.append((query, best * 1000))
-            self.stdout.write(f"school search {query!r}: {best * 1000:.1f} ms")
-        return timings
 
     @staticmethod
     def _quietly_timed(work) -> float:
@@ -290,7 +277,6 @@ class Command(BaseCommand):
 
     def _write(self, out: Path, f: dict) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        search_rows = "\n".join(f"| `{query}` | {ms:.1f} |" for query, ms in f["search"])
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             postgres = cursor.fetchone()[0]
@@ -315,12 +301,6 @@ one process, and "against COPY" is the median of the rounds' ratios.
 
 Goal (issue 4): well under a minute. Goal (issue 10): within 3× `COPY`.
 
-## School search (the autocomplete's query on 50,000 schools, best of five)
-
-| typed | milliseconds |
-| --- | ---: |
-{search_rows}
-
 ## Funding engine (100,000 varied facts, rule set 2026)
 
 | what | seconds | facts a second |
@@ -339,6 +319,7 @@ Goal: at least 20,000 facts a second end to end.
 Goal (issue 7): 10,000 due reminders within 60 seconds by one worker.
 
 {self._pages_section(f)}
+{search_section(f["text_search"], scale=f["scale"])}
 {load_section(f)}""",
             encoding="utf-8",
         )
