@@ -69,9 +69,7 @@ def test_school_search_finds_by_name_urn_and_postcode_and_leaves_out_closed(clie
     assert len(with_closed) == 2
 
 
-def test_a_search_is_one_query_and_sees_a_school_renamed_at_once(
-    client, django_assert_num_queries
-):
+def test_a_search_is_one_query_and_sees_a_school_renamed_at_once(client, django_assert_num_queries):
     school = SchoolFactory(name="Oakfield Primary School")
     search = reverse("schools:school-search")
 
