@@ -22,6 +22,7 @@ from django.db import connection
 from funding.facts_generator import funding_facts_lines
 from funding.rules import facts_from_json, funding_evaluate
 from reports.bench_data import SCALES, bench_data_make
+from reports.bench_growth import growth_measure, growth_section
 from reports.bench_pages import bench_pages, pages_measure
 from schools.gias import ALL_COLUMNS
 from schools.gias_generator import write_gias_file
@@ -84,6 +85,13 @@ class Command(BaseCommand):
                 **self._reminders(size["reminder_people"]),
                 **self._pages(scale, size["wrk_seconds"]),
             }
+        figures |= growth_measure(
+            scale=scale,
+            pages=figures["pages"],
+            seconds=size["wrk_seconds"],
+            connections=WRK_CONNECTIONS,
+            log=self.stdout.write,
+        )
         self._write(out, figures)
         self.stdout.write(f"Wrote {out}")
 
@@ -314,7 +322,8 @@ Goal: at least 20,000 facts a second end to end.
 
 Goal (issue 7): 10,000 due reminders within 60 seconds by one worker.
 
-{self._pages_section(f)}""",
+{self._pages_section(f)}
+{growth_section(f)}""",
             encoding="utf-8",
         )
 
