@@ -89,7 +89,7 @@ def bench_pages(people) -> list[Page]:
             "/staff/sessions/{}/register/",
             people.facilitator_id,
         ),
-        (True, "DfE milestones", "/staff/milestones/", lead),
+        (True, "Milestones (DfE declarations)", "/staff/milestones/", lead),
         (people.enrolment_id, "Teacher's progress", "/my-progress/{}/", people.teacher_id),
         # Work Groups (issue 20).
         (people.work_group_id, "Work Group sign-ups", "/staff/cohorts/{}/sign-ups/", lead),
