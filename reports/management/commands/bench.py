@@ -22,6 +22,7 @@ from django.db import connection
 from funding.facts_generator import funding_facts_lines
 from funding.rules import facts_from_json, funding_evaluate
 from reports.bench_data import SCALES, bench_data_make
+from reports.bench_growth import growth_measure, growth_section
 from reports.bench_load import bench_load, load_section
 from reports.bench_pages import bench_pages, pages_measure, session_key_for
 from reports.bench_profile import page_profile, profiles_section
@@ -104,6 +105,13 @@ class Command(BaseCommand):
                     scale=scale, database_url=os.environ["DATABASE_URL"], log=self.stdout.write
                 ),
             }
+        figures |= growth_measure(
+            scale=scale,
+            pages=figures["pages"],
+            seconds=size["wrk_seconds"],
+            connections=WRK_CONNECTIONS,
+            log=self.stdout.write,
+        )
         self._write(out, figures)
         self.stdout.write(f"Wrote {out}")
 
@@ -320,7 +328,8 @@ Goal (issue 7): 10,000 due reminders within 60 seconds by one worker.
 
 {self._pages_section(f)}
 {search_section(f["text_search"], scale=f["scale"])}
-{load_section(f)}""",
+{load_section(f)}
+{growth_section(f)}""",
             encoding="utf-8",
         )
 
