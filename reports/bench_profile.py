@@ -19,6 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 FRESH = {"Cache-Control": "no-cache"}
+PLAN_LINES = 30  # of a slowest query's plan shown in docs/performance.md
 # Functions whose cumulative time marks a part of the request.
 TEMPLATE_RENDER = ("django/template/backends/django.py", "render")
 GET_RESPONSE = ("django/core/handlers/base.py", "_get_response")
@@ -151,7 +152,10 @@ def _explain(sql: str) -> str:
         return ""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING ON) " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
+        lines = [row[0] for row in cursor.fetchall()]
+    if len(lines) > PLAN_LINES:  # the top of the plan, where the time is, and its totals
+        lines = [*lines[: PLAN_LINES - 3], "…", *lines[-2:]]
+    return "\n".join(lines)
 
 
 def profiles_section(profiles: list[PageProfile], *, heading: str) -> str:

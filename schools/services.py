@@ -54,6 +54,7 @@ from .models import (
     normalise_postcode,
 )
 from .prerequisites import school_year_words
+from .search_cache import schools_changed
 from .tasks import gias_import_task
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,7 @@ def gias_import_run(
     record.finished_at = timezone.now()
     record.save()
     cache.delete(key)
+    schools_changed()  # the autocomplete's kept answers are out of date
     logger.info("GIAS import %s: %s", record.pk, counts)
     return record
 

@@ -24,6 +24,7 @@ from .models import (
     SchoolProgrammeYear,
 )
 from .prerequisites import school_year_words
+from .search_cache import school_search_kept
 from .services import (
     gias_import_live_progress,
     gias_import_start,
@@ -43,7 +44,12 @@ def school_search(request):
     if len(query) < 2:
         return JsonResponse({"results": []})
     with_closed = request.GET.get("closed") == "1"
-    return JsonResponse({"results": _school_search_results(query, with_closed=with_closed)})
+    results = school_search_kept(
+        query,
+        with_closed=with_closed,
+        answer=lambda: _school_search_results(query, with_closed=with_closed),
+    )
+    return JsonResponse({"results": results})
 
 
 def _school_search_results(query: str, *, with_closed: bool) -> list[dict]:
