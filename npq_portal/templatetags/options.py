@@ -18,14 +18,29 @@ register = template.Library()
 def select_options(choices, selected="", empty="Any"):
     """An empty choice labelled `empty`, then one <option> a (value, label) pair, the one whose
     value (as text) is `selected` marked so."""
-    selected = str(selected)
-    drawn = _drawn(tuple((str(value), str(label)) for value, label in choices))
+    return mark_safe(f'<option value="">{escape(empty)}</option>{_marked(choices, selected)}')
+
+
+@register.simple_tag
+def select_option_groups(groups, selected="", empty="Any"):
+    """As select_options, for choices in groups: (group label, [(value, label), …]) pairs, each
+    an <optgroup>."""
     return mark_safe(
         f'<option value="">{escape(empty)}</option>'
         + "".join(
-            html.replace("<option ", "<option selected ", 1) if value == selected else html
-            for value, html in drawn
+            f'<optgroup label="{escape(group)}">{_marked(choices, selected)}</optgroup>'
+            for group, choices in groups
         )
+    )
+
+
+def _marked(choices, selected) -> str:
+    """The choices' options, drawn once a process, with the chosen one marked."""
+    selected = str(selected)
+    drawn = _drawn(tuple((str(value), str(label)) for value, label in choices))
+    return "".join(
+        html.replace("<option ", "<option selected ", 1) if value == selected else html
+        for value, html in drawn
     )
 
 
@@ -35,20 +50,3 @@ def _drawn(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         (value, f'<option value="{escape(value)}">{escape(label)}</option>')
         for value, label in choices
     )
-
-
-@register.simple_tag
-def select_option_groups(groups, selected="", empty="Any"):
-    """As select_options, for choices in groups: (group label, [(value, label), …]) pairs, each
-    an <optgroup>."""
-    selected = str(selected)
-    parts = [f'<option value="">{escape(empty)}</option>']
-    for group, choices in groups:
-        drawn = _drawn(tuple((str(value), str(label)) for value, label in choices))
-        parts.append(f'<optgroup label="{escape(group)}">')
-        parts.extend(
-            html.replace("<option ", "<option selected ", 1) if value == selected else html
-            for value, html in drawn
-        )
-        parts.append("</optgroup>")
-    return mark_safe("".join(parts))
