@@ -21,6 +21,7 @@ from django.utils import timezone
 from npq_portal.emails import email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
+from npq_portal.signals import rows_written
 from npq_portal.uploads import refuse_if_too_large
 from participants.models import Enrolment
 from participants.services import enrolment_record_assessment
@@ -422,6 +423,7 @@ def assessment_carry_over(*, old: Enrolment, new: Enrolment) -> int:
         enrolment=new, updated_at=timezone.now()
     )
     Outcome.objects.filter(enrolment=old, submission__enrolment=new).update(enrolment=new)
+    rows_written.send(sender=Outcome, cohort_ids={old.cohort_id, new.cohort_id})
     for decisions in (EligibilityException.objects, DeadlineExtension.objects):
         decisions.filter(enrolment=old, window__in=windows).update(enrolment=new)
     return moved

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from npq_portal.models import User
+from npq_portal.signals import rows_written
 from programmes.models import Course, Module
 
 from .models import (
@@ -232,6 +233,7 @@ def cohort_duplicate(*, cohort: Cohort, by: User | None) -> Cohort:
             for window in source.module_windows.all()
         ]
     )
+    rows_written.send(sender=Session, cohort_ids={copy.pk})
     return copy
 
 
@@ -327,6 +329,7 @@ def timetable_generate(*, cohort: Cohort, by: User | None) -> list[Session]:
             )
         )
     Session.objects.bulk_create(sessions)
+    rows_written.send(sender=Session, cohort_ids={cohort.pk})
     _generate_module_windows(cohort, sessions, school_year)
     return sessions
 
@@ -388,6 +391,7 @@ def _generate_module_windows(
             )
         start += span
     ModuleWindow.objects.bulk_create(windows)
+    rows_written.send(sender=ModuleWindow, cohort_ids={cohort.pk})
 
 
 @transaction.atomic
@@ -411,6 +415,7 @@ def timetable_publish(*, cohort: Cohort, by: User | None) -> int:
             by=by,
         )
     Session.objects.bulk_update(drafts, ["status", "updated_at"])
+    rows_written.send(sender=Session, cohort_ids={cohort.pk})
     return len(drafts)
 
 

@@ -2,7 +2,7 @@
 
 Ready. A place can be claimed for when its cohort is one the connection covers (its DfE cohort
 and course), its application is linked to a DfE application DfE has accepted, and the milestone
-rules (reports/milestones.py, through `reports.selectors.enrolments_milestones`) say its
+rules (reports/milestones.py, read from the days `reports/milestone_days.py` keeps) say its
 evidence supports a declaration that DfE does not hold live yet (no stored `Declaration` for
 that participant, course and type in `LIVE_DECLARATION_STATES`). What is sent:
 
@@ -32,21 +32,23 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cohorts.models import Cohort
-from participants.models import Enrolment, EnrolmentEvent
-from reports.milestones import COMPLETED, LABELS, SUPPORTED
-from reports.selectors import enrolments_milestones
+from participants.models import Enrolment
+from reports.milestone_days import FIELDS, milestones_bring_up_to_date, supported_q
+from reports.milestones import COMPLETED, DECLARATIONS, LABELS
 
 from .client import DfeClient, DfeError, DfeGone, DfeRefused, DfeTimeout
 from .connection import parse_dfe_time
@@ -156,15 +158,6 @@ def connection_cohorts(connection: Connection) -> QuerySet:
     ).exclude(programme__course_identifier="")
 
 
-def _stopped_at() -> Subquery:
-    """When a place moved to its status (when a withdrawn or deferred place stopped)."""
-    return Subquery(
-        EnrolmentEvent.objects.filter(enrolment=OuterRef("pk"), to_status=OuterRef("status"))
-        .order_by("-at", "-pk")
-        .values("at")[:1]
-    )
-
-
 def _linked_enrolments(connection: Connection, cohort: Cohort | None) -> QuerySet:
     enrolments = Enrolment.objects.filter(
         cohort__in=connection_cohorts(connection),
@@ -173,68 +166,154 @@ def _linked_enrolments(connection: Connection, cohort: Cohort | None) -> QuerySe
     )
     if cohort is not None:
         enrolments = enrolments.filter(cohort=cohort)
-    return (
-        enrolments.select_related("participant", "cohort__programme", "application__dfe")
-        .annotate(stopped_at=_stopped_at())
-        .order_by(
-            "cohort__academic_year",
-            "cohort__name",
-            "cohort_id",
-            "participant__last_name",
-            "participant__first_name",
+    return enrolments.order_by(
+        "cohort__academic_year",
+        "cohort__name",
+        "cohort_id",
+        "participant__last_name",
+        "participant__first_name",
+        "pk",
+    )
+
+
+def _claimable_q(today: datetime.date) -> Q:
+    """A place whose evidence supports a declaration that DfE holds no live one of (for its
+    participant, course and type): what the kept milestone days say, in SQL."""
+    return reduce(
+        operator.or_,
+        (
+            supported_q(declaration, today)
+            & ~Exists(
+                Declaration.objects.filter(
+                    participant_id=OuterRef("application__dfe__participant_id"),
+                    course_identifier=OuterRef("application__dfe__course_identifier"),
+                    declaration_type=declaration,
+                    state__in=LIVE_DECLARATION_STATES,
+                )
+            )
+            for declaration in DECLARATIONS
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ReadyKey:
+    """A declaration ready to send (or blocked), before its place is loaded: what counting
+    and paging the ready list need. `ready_declarations` makes it what would be sent."""
+
+    enrolment_id: int
+    declaration_type: str
+    evidenced_on: datetime.date
+    blocked: str  # why it cannot be sent yet, in words; "" when it is ready
+
+    @property
+    def ready(self) -> bool:
+        return not self.blocked
+
+
+def _blocked(
+    *, course: str, cohort_year: int, catchment: bool | None, programme_course: str, partners
+) -> str:
+    """Why a declaration of this DfE application cannot be sent yet, or ""."""
+    if course != programme_course:
+        return BLOCKED_COURSE
+    if catchment is not False and cohort_year not in partners:
+        # Outside the catchment DfE refuses a delivery partner; inside, from 2024, needs one.
+        return BLOCKED_NO_PARTNER if cohort_year >= DELIVERY_PARTNER_REQUIRED_FROM else ""
+    return ""
+
+
+def _ready_keys(
+    connection: Connection, enrolments: QuerySet, *, today: datetime.date
+) -> list[ReadyKey]:
+    """The declarations these places' kept milestone days support that DfE does not hold
+    live, in the places' order, then the declarations'; in a fixed number of queries."""
+    milestones_bring_up_to_date(
+        cohorts=Cohort.objects.filter(pk__in=enrolments.order_by().values("cohort_id"))
+    )
+    # Only places with a supported declaration DfE does not hold live are read, as tuples.
+    rows = list(
+        enrolments.filter(_claimable_q(today)).values_list(
             "pk",
+            "application__dfe__participant_id",
+            "application__dfe__course_identifier",
+            "application__dfe__cohort_year",
+            "application__dfe__teacher_catchment",
+            "cohort__programme__course_identifier",
+            *(f"kept_milestones__{FIELDS[declaration][1]}" for declaration in DECLARATIONS),
         )
     )
-
-
-def _ready_for(
-    connection: Connection, enrolments: Iterable[Enrolment], *, now: datetime.datetime
-) -> list[ReadyDeclaration]:
-    enrolments = list(enrolments)
-    if not enrolments:
+    if not rows:
         return []
-    statuses = enrolments_milestones(enrolments=enrolments, today=timezone.localdate(now))
-    participant_ids = {e.application.dfe.participant_id for e in enrolments}
     live = set(
         Declaration.objects.filter(
-            participant_id__in=participant_ids, state__in=LIVE_DECLARATION_STATES
+            participant_id__in={row[1] for row in rows}, state__in=LIVE_DECLARATION_STATES
         ).values_list("participant_id", "course_identifier", "declaration_type")
     )
+    partners = set(connection.delivery_partners.values_list("cohort_year", flat=True))
+    found: dict[tuple, ReadyKey] = {}
+    for pk, participant_id, course, year, catchment, programme_course, *days in rows:
+        blocked = _blocked(
+            course=course,
+            cohort_year=year,
+            catchment=catchment,
+            programme_course=programme_course,
+            partners=partners,
+        )
+        for declaration, evidenced_on in zip(DECLARATIONS, days, strict=True):
+            key = (participant_id, course, declaration)
+            if evidenced_on is None or evidenced_on > today or key in live:
+                continue
+            # A place transferred within DfE's application: claim once, on the earliest date.
+            if key not in found or evidenced_on < found[key].evidenced_on:
+                found[key] = ReadyKey(pk, declaration, evidenced_on, blocked)
+    return list(found.values())
+
+
+def ready_declarations(
+    *, connection: Connection, keys: list[ReadyKey], now: datetime.datetime | None = None
+) -> list[ReadyDeclaration]:
+    """These ready declarations as they would be sent, in their order, in two queries."""
+    now = now or timezone.now()
+    places = Enrolment.objects.select_related(
+        "participant", "cohort__programme", "application__dfe"
+    ).in_bulk({key.enrolment_id for key in keys})
     partners = {link.cohort_year: link for link in connection.delivery_partners.all()}
-    found: dict[tuple, ReadyDeclaration] = {}
-    for enrolment in enrolments:
+    found = []
+    for key in keys:
+        enrolment = places[key.enrolment_id]
         dfe_application = enrolment.application.dfe
         course = dfe_application.course_identifier
-        for state in statuses[enrolment.pk].declarations:
-            key = (dfe_application.participant_id, course, state.declaration)
-            if state.state != SUPPORTED or state.evidenced_on is None or key in live:
-                continue
-            partner = partners.get(dfe_application.cohort_year)
-            blocked = ""
-            if dfe_application.teacher_catchment is False:
-                partner = None  # DfE refuses a delivery partner outside the catchment
-            elif partner is None and dfe_application.cohort_year >= DELIVERY_PARTNER_REQUIRED_FROM:
-                blocked = BLOCKED_NO_PARTNER
-            if course != enrolment.cohort.programme.course_identifier:
-                blocked = BLOCKED_COURSE
-            ready = ReadyDeclaration(
+        partner = partners.get(dfe_application.cohort_year)
+        if dfe_application.teacher_catchment is False:
+            partner = None  # DfE refuses a delivery partner outside the catchment
+        found.append(
+            ReadyDeclaration(
                 enrolment=enrolment,
                 dfe_application=dfe_application,
-                declaration_type=state.declaration,
-                declaration_date=declaration_date_for(state.evidenced_on, now=now),
+                declaration_type=key.declaration_type,
+                declaration_date=declaration_date_for(key.evidenced_on, now=now),
                 course_identifier=course,
                 has_passed=has_passed_for(
                     course_identifier=course,
-                    declaration_type=state.declaration,
+                    declaration_type=key.declaration_type,
                     assessment_result=enrolment.assessment_result,
                 ),
                 delivery_partner=partner,
-                blocked=blocked,
+                blocked=key.blocked,
             )
-            # A place transferred within DfE's application: claim once, on the earliest date.
-            if key not in found or ready.declaration_date < found[key].declaration_date:
-                found[key] = ready
-    return list(found.values())
+        )
+    return found
+
+
+def declarations_ready_keys(
+    *, connection: Connection, cohort: Cohort | None = None, now: datetime.datetime | None = None
+) -> list[ReadyKey]:
+    """Every declaration the evidence supports that DfE does not hold yet, for the places this
+    connection covers whose application DfE has accepted, light: to count and page through
+    (`ready_declarations` makes a page of them what would be sent)."""
+    today = timezone.localdate(now or timezone.now())
+    return _ready_keys(connection, _linked_enrolments(connection, cohort), today=today)
 
 
 def declarations_ready(
@@ -244,7 +323,8 @@ def declarations_ready(
     connection covers whose application DfE has accepted, as it would be sent, in a fixed
     number of queries. Those that cannot be sent yet say why in `blocked`."""
     now = now or timezone.now()
-    return _ready_for(connection, _linked_enrolments(connection, cohort), now=now)
+    keys = declarations_ready_keys(connection=connection, cohort=cohort, now=now)
+    return ready_declarations(connection=connection, keys=keys, now=now)
 
 
 def _declaration_create(*, connection: Connection, ready: ReadyDeclaration, by) -> Declaration:
@@ -294,15 +374,14 @@ def declaration_submit(
 
     Raises ValidationError if it is not ready (not supported, sent already, or blocked).
     """
+    now = timezone.now()
     enrolments = _linked_enrolments(connection, None).filter(pk=enrolment.pk)
-    ready = next(
-        (
-            item
-            for item in _ready_for(connection, enrolments, now=timezone.now())
-            if item.declaration_type == declaration_type
-        ),
-        None,
-    )
+    keys = [
+        key
+        for key in _ready_keys(connection, enrolments, today=timezone.localdate(now))
+        if key.declaration_type == declaration_type
+    ]
+    ready = next(iter(ready_declarations(connection=connection, keys=keys, now=now)), None)
     if ready is None:
         raise ValidationError(
             f"There is no {LABELS.get(declaration_type, declaration_type).lower()} declaration "

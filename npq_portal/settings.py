@@ -339,6 +339,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reminders.tasks.assessment_reminders_run_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: work out again the milestone days of cohorts whose evidence changed
+    # (reports/milestone_days.py), so the milestone and DfE declaration pages seldom wait.
+    "bring-milestones-up-to-date": {
+        "task": "reports.tasks.milestones_bring_up_to_date_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every 5 minutes: release assessment results whose date has come (and email them).
     "release-assessment-results": {
         "task": "assessment.tasks.outcomes_release_due_task",

@@ -46,9 +46,10 @@ class ParticipationFacts:
         return found
 
 
-def participation_facts(enrolments: list) -> ParticipationFacts:
+def participation_facts(enrolments: list, *, started_only: bool = True) -> ParticipationFacts:
     """The facts for these places, in five queries however many people, cohorts, sessions
-    and modules."""
+    and modules. A register counts as taken once its session has started; with `started_only`
+    False, as soon as it has marks (evidence kept to be read as of any later day)."""
     from django.utils import timezone
 
     cohort_ids = {e.cohort_id for e in enrolments}
@@ -64,13 +65,10 @@ def participation_facts(enrolments: list) -> ParticipationFacts:
         .order_by("opens_on", "pk")
     ):
         windows[window.cohort_id].append(window)
-    taken = set(
-        Attendance.objects.filter(
-            session__cohort__in=cohort_ids, session__starts_at__lte=timezone.now()
-        )
-        .values_list("session_id", flat=True)
-        .distinct()
-    )
+    registers = Attendance.objects.filter(session__cohort__in=cohort_ids)
+    if started_only:
+        registers = registers.filter(session__starts_at__lte=timezone.now())
+    taken = set(registers.values_list("session_id", flat=True).distinct())
     scheduled = {session.pk for rows in sessions.values() for session in rows}
     marks: dict[int, dict[int, str]] = {e.pk: {} for e in enrolments}
     for enrolment_id, session_id, mark in Attendance.objects.filter(

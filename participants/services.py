@@ -28,6 +28,7 @@ from npq_portal.emails import email_send_once
 from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from npq_portal.services import password_set_url, user_for_person
+from npq_portal.signals import rows_written
 from npq_portal.uploads import (
     HEAD_BYTES,
     file_kind,
@@ -340,6 +341,7 @@ def register_take(
         for pk, mark in marks.items()
         if pk not in existing
     )
+    rows_written.send(sender=Attendance, cohort_ids={session.cohort_id})
     for attendance, mark in changes:
         AttendanceChange.objects.create(
             attendance=attendance, from_mark=attendance.mark, to_mark=mark, by=by, reason=reason

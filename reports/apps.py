@@ -7,3 +7,6 @@ class ReportsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
+
+    def ready(self):
+        from . import handlers  # noqa: F401  (connects the receivers)

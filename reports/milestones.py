@@ -215,13 +215,17 @@ class MilestoneStatus:
 
 
 def evidence_days(
-    *, facts: MilestoneFacts, rules: MilestoneRules, today: datetime.date
+    *, facts: MilestoneFacts, rules: MilestoneRules, today: datetime.date | None
 ) -> dict[str, datetime.date | None]:
-    """The day each declaration's evidence was first complete, or None while it is not."""
+    """The day each declaration's evidence was first complete, or None while it is not.
+
+    With `today` None, evidence is not cut off by date (only by a stop): the days then hold
+    for any later day through `days_as_of`, which is how `reports/milestone_days.py` keeps them.
+    """
     cut_off = today
     if facts.status in (WITHDRAWN, DEFERRED) and facts.stopped_on is not None:
-        cut_off = min(cut_off, facts.stopped_on)
-    evidence = sorted(day for day in facts.evidence_on if day <= cut_off)
+        cut_off = facts.stopped_on if cut_off is None else min(cut_off, facts.stopped_on)
+    evidence = sorted(day for day in facts.evidence_on if cut_off is None or day <= cut_off)
     started_on = evidence[0] if evidence else None
 
     def reached(percent: int) -> datetime.date | None:
@@ -230,13 +234,28 @@ def evidence_days(
         needed = max(1, math.ceil(Fraction(percent, 100) * facts.evidence_total))
         return evidence[needed - 1] if len(evidence) >= needed else None
 
-    passed_on = facts.passed_on if facts.passed_on and facts.passed_on <= cut_off else None
+    passed_on = facts.passed_on
+    if passed_on is not None and cut_off is not None and passed_on > cut_off:
+        passed_on = None
     return {
         STARTED: started_on,
         RETAINED_1: reached(rules.retained_1_percent),
         RETAINED_2: reached(rules.retained_2_percent),
         COMPLETED: max(passed_on, started_on) if passed_on and started_on else None,
     }
+
+
+def days_as_of(
+    days: dict[str, datetime.date | None], today: datetime.date
+) -> dict[str, datetime.date | None]:
+    """Evidence days worked out with no cut-off by date (`evidence_days(today=None)`), as they
+    stood at the end of `today`: the same as `evidence_days(today=today)`.
+
+    Evidence is sorted, so the n-th piece overall falls on or before today exactly when n
+    pieces do; the first piece likewise; and completed is the later of the pass and the first
+    piece, so it has come when both have.
+    """
+    return {key: day if day is not None and day <= today else None for key, day in days.items()}
 
 
 def milestone_status(
@@ -247,8 +266,23 @@ def milestone_status(
     today: datetime.date,
 ) -> MilestoneStatus:
     """Decide each declaration of the schedule for one place (the rules are at the top)."""
-    stopped = facts.status in (WITHDRAWN, DEFERRED)
-    days = evidence_days(facts=facts, rules=rules, today=today)
+    return status_from_days(
+        days=evidence_days(facts=facts, rules=rules, today=today),
+        schedule=schedule,
+        stopped=facts.status in (WITHDRAWN, DEFERRED),
+        today=today,
+    )
+
+
+def status_from_days(
+    *,
+    days: dict[str, datetime.date | None],
+    schedule: tuple[Milestone, ...],
+    stopped: bool,
+    today: datetime.date,
+) -> MilestoneStatus:
+    """Decide each declaration of the schedule from the day its evidence was complete (as it
+    stood today: `days_as_of`) and whether the place is withdrawn or deferred."""
     upcoming = [m.due_on for m in schedule if m.due_on >= today]
     next_on = None if stopped or not upcoming else min(upcoming)
     states = []

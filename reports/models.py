@@ -153,3 +153,55 @@ class ExportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_file_format_display()}) by user {self.by_id}"
+
+
+class CohortMilestones(models.Model):
+    """How current the milestone days kept for a cohort's places are (reports/milestone_days.py).
+
+    `version` moves on with every change to its places' evidence; the days kept were worked
+    out at `worked_out`, under the MILESTONES rules `rules` names. Kept days are current when
+    both agree; otherwise a page or the periodic task works the cohort out again first.
+    """
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=1)
+    worked_out = models.PositiveBigIntegerField(default=0)
+    rules = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name_plural = "cohort milestones"
+
+    def __str__(self) -> str:
+        return f"Milestones of cohort {self.cohort_id}: version {self.version}"
+
+
+class PlaceMilestones(models.Model):
+    """One DfE-funded place's milestones as kept: the day each declaration is due by (its
+    cohort's schedule; none where the programme has no retained-2) and the day its evidence
+    supported it, worked out with no cut-off by date, so what holds on a day is every day
+    kept on or before it (reports/milestones.py `days_as_of`). Derived: worked out again
+    from the registers, progress and outcomes whenever they change."""
+
+    enrolment = models.OneToOneField(
+        "participants.Enrolment",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="kept_milestones",
+    )
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="+")
+    started_due = models.DateField()
+    retained_1_due = models.DateField()
+    retained_2_due = models.DateField(null=True)
+    completed_due = models.DateField()
+    started_on = models.DateField(null=True)
+    retained_1_on = models.DateField(null=True)
+    retained_2_on = models.DateField(null=True)
+    completed_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name_plural = "place milestones"
+
+    def __str__(self) -> str:
+        return f"Milestones of place {self.enrolment_id}"

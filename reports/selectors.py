@@ -40,9 +40,11 @@ from schools.models import School, SchoolLeadership
 from .engagement import engagement_roster, roster_choice
 from .grants import grant_claims
 from .milestones import (
+    Milestone,
     MilestoneFacts,
     MilestoneRules,
     MilestoneStatus,
+    evidence_days,
     milestone_schedule,
     milestone_status,
 )
@@ -88,7 +90,8 @@ def milestone_enrolments(*, user) -> QuerySet:
 
 def enrolments_milestones(*, enrolments, today=None) -> dict[int, MilestoneStatus]:
     """Which declarations each place's evidence supports, and what is due by its next
-    milestone, by enrolment id, in seven queries (the rules are in reports/milestones.py).
+    milestone, by enrolment id, in seven queries (the rules are in reports/milestones.py),
+    worked out afresh: the pages read the days kept by `reports/milestone_days.py` instead.
 
     The places need their cohort and programme loaded; a `stopped_at` annotation (as
     `milestone_enrolments` gives) saves looking up when a place was withdrawn or deferred.
@@ -98,7 +101,36 @@ def enrolments_milestones(*, enrolments, today=None) -> dict[int, MilestoneStatu
         return {}
     today = today or timezone.localdate()
     rules = milestone_rules()
-    facts = participation_facts(enrolments)
+    return {
+        enrolment.pk: milestone_status(facts=facts, schedule=schedule, rules=rules, today=today)
+        for enrolment, facts, schedule in _milestone_inputs(enrolments, rules=rules, today=today)
+    }
+
+
+def enrolments_milestone_days(*, enrolments) -> dict[int, tuple[tuple[Milestone, ...], dict]]:
+    """Each place's schedule and the day its evidence supported each declaration, with no
+    cut-off by date (`evidence_days(today=None)`: read them as of a day with `days_as_of`),
+    by enrolment id, in seven queries. What `reports/milestone_days.py` keeps.
+
+    A register counts from its first mark here, not from its session's start: a register
+    taken on the morning of an afternoon session counts from that day, a few hours early.
+    """
+    enrolments = list(enrolments)
+    if not enrolments:
+        return {}
+    rules = milestone_rules()
+    return {
+        enrolment.pk: (schedule, evidence_days(facts=facts, rules=rules, today=None))
+        for enrolment, facts, schedule in _milestone_inputs(enrolments, rules=rules, today=None)
+    }
+
+
+def _milestone_inputs(
+    enrolments: list, *, rules: MilestoneRules, today: datetime.date | None
+) -> Iterator[tuple[Enrolment, MilestoneFacts, tuple[Milestone, ...]]]:
+    """Each place with the facts its declarations are decided from and its cohort's
+    schedule. With `today` None, registers count from their first mark (see above)."""
+    facts = participation_facts(enrolments, started_only=today is not None)
     phase_days = _phase_days(enrolments)
     passed_days = {
         row["enrolment_id"]: timezone.localdate(row["first"])
@@ -107,8 +139,8 @@ def enrolments_milestones(*, enrolments, today=None) -> dict[int, MilestoneStatu
         .values("enrolment_id")
         .annotate(first=Min("released_at"))
     }
+    counted_on = today or timezone.localdate()  # participation's totals do not depend on it
     schedules: dict[int, tuple] = {}
-    statuses = {}
     for enrolment in enrolments:
         cohort = enrolment.cohort
         if cohort.pk not in schedules:
@@ -118,7 +150,7 @@ def enrolments_milestones(*, enrolments, today=None) -> dict[int, MilestoneStatu
                 length_months=cohort.programme.length_months,
                 rules=rules,
             )
-        participation = participation_of(enrolment, facts, today)
+        participation = participation_of(enrolment, facts, counted_on)
         marks = facts.marks[enrolment.pk]
         attended = [
             timezone.localdate(session.starts_at)
@@ -134,19 +166,17 @@ def enrolments_milestones(*, enrolments, today=None) -> dict[int, MilestoneStatu
         passed_on = passed_days.get(enrolment.pk)
         if passed_on is None and enrolment.assessment_result == Enrolment.AssessmentResult.PASSED:
             passed_on = timezone.localdate(enrolment.updated_at)  # recorded without an outcome
-        statuses[enrolment.pk] = milestone_status(
-            facts=MilestoneFacts(
+        yield (
+            enrolment,
+            MilestoneFacts(
                 status=enrolment.status,
                 stopped_on=_stopped_on(enrolment),
                 evidence_on=tuple(attended + finished),
                 evidence_total=participation.sessions_total + participation.phases_total,
                 passed_on=passed_on,
             ),
-            schedule=schedules[cohort.pk],
-            rules=rules,
-            today=today,
+            schedules[cohort.pk],
         )
-    return statuses
 
 
 def _phase_days(enrolments: list) -> dict[int, dict[tuple[int, str], datetime.date]]:

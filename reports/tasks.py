@@ -2,6 +2,9 @@
 
 from celery import shared_task
 
+from cohorts.models import Cohort
+
+from .milestone_days import milestones_bring_up_to_date
 from .models import Export
 
 
@@ -22,3 +25,10 @@ def exports_forget_old_task() -> None:
     from .services import exports_forget_old
 
     exports_forget_old()
+
+
+@shared_task
+def milestones_bring_up_to_date_task() -> None:
+    """Work out again the kept milestone days of every cohort whose evidence changed since,
+    so the milestone and declaration pages seldom wait for it; safe to run twice."""
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())

@@ -21,7 +21,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from funding.selectors import funding_list_warnings
 from npq_portal.roles import Role, user_roles
-from participants.models import GrantClaim
+from participants.models import Enrolment, GrantClaim
 from participants.services import (
     grant_claim_cancel,
     grant_claim_mark_claimed,
@@ -49,10 +49,17 @@ from .engagement import (
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
 from .grants import GRANT_FILTERS, grant_claim_totals, grant_claims
+from .milestone_days import (
+    claimable_q,
+    due_q,
+    kept_status,
+    milestone_counts,
+    milestones_bring_up_to_date,
+    with_next_due,
+)
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
-    enrolments_milestones,
     milestone_enrolments,
     milestone_rules,
     school_leader_schools,
@@ -145,6 +152,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         rules = milestone_rules()
+        today = timezone.localdate()
         scoped = Cohort.objects.for_user(user).exclude(programme__course_identifier="")
         cohort = None
         if "pk" in self.kwargs:
@@ -163,29 +171,31 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         if "cohort" in filters.errors:
             raise Http404("No such cohort.")  # another facilitator's cohort, as if missing
         data = getattr(filters, "cleaned_data", {})
-        enrolments = milestone_enrolments(user=user)
+        cohorts = scoped
         if cohort is not None or data.get("cohort"):
-            enrolments = enrolments.filter(cohort=cohort or data["cohort"])
+            cohorts = cohorts.filter(pk=(cohort or data["cohort"]).pk)
         if data.get("academic_year"):
-            enrolments = enrolments.filter(cohort__academic_year=data["academic_year"])
+            cohorts = cohorts.filter(academic_year=data["academic_year"])
         if data.get("programme"):
-            enrolments = enrolments.filter(cohort__programme=data["programme"])
+            cohorts = cohorts.filter(programme=data["programme"])
+        milestones_bring_up_to_date(cohorts=cohorts)
+        places = Enrolment.objects.filter(cohort__in=cohorts)
+        enrolments = milestone_enrolments(user=user).filter(cohort__in=cohorts)
         if data.get("places") != MilestoneFilterForm.ALL_PLACES:
-            enrolments = enrolments.funded()
-        enrolments = list(enrolments)
-        statuses = enrolments_milestones(enrolments=enrolments)
-        rows = [MilestoneRow(e, statuses[e.pk]) for e in enrolments]
-        counts = {
-            "all": len(rows),
-            "claimable": sum(1 for row in rows if row.status.claimable),
-            "due": sum(1 for row in rows if row.status.due),
-        }
+            places, enrolments = places.funded(), enrolments.funded()
+        counts = milestone_counts(with_next_due(places, today), today)
+        enrolments = with_next_due(enrolments, today)
         show = data.get("show", "")
         if show == MilestoneFilterForm.CLAIMABLE:
-            rows = [row for row in rows if row.status.claimable]
+            enrolments, shown = enrolments.filter(claimable_q(today)), counts["claimable"]
         elif show == MilestoneFilterForm.DUE:
-            rows = [row for row in rows if row.status.due]
-        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+            enrolments, shown = enrolments.filter(due_q(today)), counts["due"]
+        else:
+            shown = counts["all"]
+        paginator = Paginator(enrolments.select_related("kept_milestones"), self.paginate_by)
+        paginator.count = shown  # counted above, with the other two
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = [MilestoneRow(e, kept_status(e, today)) for e in page.object_list]
         return super().get_context_data(
             cohort=cohort,
             filters=filters,
@@ -198,7 +208,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             rules=rules,
             dates_with_retained_2=_percents(rules.dates_with_retained_2),
             dates_without_retained_2=_percents(rules.dates_without_retained_2),
-            today=timezone.localdate(),
+            today=today,
             **kwargs,
         )
 

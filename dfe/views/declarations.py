@@ -23,8 +23,10 @@ from ..declarations import (
     connection_cohorts,
     declaration_void,
     declarations_ready,
+    declarations_ready_keys,
     declarations_submit_all,
     declarations_with_void_pending,
+    ready_declarations,
 )
 from ..forms import DeclarationFilterForm, DeclarationVoidForm
 from ..models import Connection, Declaration, Statement
@@ -96,10 +98,9 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
         counts["ready"] = counts["blocked"] = None
         courses = _course_names()
         if show == DeclarationFilterForm.READY:
-            ready = declarations_ready(connection=connection, cohort=cohort)
-            counts["ready"] = sum(1 for item in ready if item.ready)
-            counts["blocked"] = len(ready) - counts["ready"]
-            rows = ready
+            rows = declarations_ready_keys(connection=connection, cohort=cohort)
+            counts["ready"] = sum(1 for key in rows if key.ready)
+            counts["blocked"] = len(rows) - counts["ready"]
         else:
             refused = show == DeclarationFilterForm.REFUSED
             rows = declarations_with_void_pending(
@@ -110,6 +111,8 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
                 "enrolment__participant", "enrolment__cohort__programme", "dfe_application"
             )
         page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        if show == DeclarationFilterForm.READY:  # only the page's are made what would be sent
+            page.object_list = ready_declarations(connection=connection, keys=page.object_list)
         for row in page.object_list:
             row.course_label = courses.get(row.course_identifier, row.course_identifier)
             if isinstance(row, Declaration):

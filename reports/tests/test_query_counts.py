@@ -22,6 +22,7 @@ from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
 from participants.tests.factories import EnrolmentFactory, bulk_enrolments
 from programmes.tests.factories import ModuleFactory
+from reports.milestone_days import milestones_bring_up_to_date
 from reports.models import Export
 from schools.models import SchoolLeadership
 from schools.tests.factories import SchoolFactory
@@ -233,11 +234,18 @@ def _milestone_places(cohort, count):
     )
 
 
+def _milestone_places_kept(cohort, count):
+    """The places, then their milestone days worked out as the periodic task does after any
+    change (test_milestone_days.py counts that work's queries; this counts the page's)."""
+    _milestone_places(cohort, count)
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+
+
 def milestones(client):
     sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
     cohort = leadership_cohort(starts_on=WEEKS_AGO.date(), status=Cohort.Status.RUNNING)
     url = reverse("reports:milestone-list") + "?places=all"
-    return url, lambda count: _milestone_places(cohort, count)
+    return url, lambda count: _milestone_places_kept(cohort, count)
 
 
 def cohort_milestones_claimable(client):
@@ -246,7 +254,7 @@ def cohort_milestones_claimable(client):
     cohort = leadership_cohort(starts_on=WEEKS_AGO.date(), status=Cohort.Status.RUNNING)
     cohort.facilitators.add(facilitator)
     url = reverse("reports:cohort-milestones", args=[cohort.pk]) + "?show=claimable&places=all"
-    return url, lambda count: _milestone_places(cohort, count)
+    return url, lambda count: _milestone_places_kept(cohort, count)
 
 
 def termly_summary(client):

@@ -1,0 +1,73 @@
+"""What reports does when other apps' rows change: the milestone days kept for a cohort's
+places are marked out of date when anything they are worked out from changes
+(reports/milestone_days.py). Each receiver moves the cohorts' versions on in one statement,
+in the writer's transaction."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from assessment.models import Outcome
+from cohorts.models import Cohort, ModuleWindow, Session
+from npq_portal.signals import rows_written
+from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
+from programmes.models import Programme
+
+from .milestone_days import milestones_stale
+
+
+def _cohorts_of_place(enrolment_id: int):
+    return Cohort.objects.filter(enrolments=enrolment_id)
+
+
+@receiver(post_save, sender=Attendance, dispatch_uid="reports.milestones_on_mark_saved")
+@receiver(post_delete, sender=Attendance, dispatch_uid="reports.milestones_on_mark_deleted")
+def milestones_on_mark(sender, instance, **kwargs):
+    milestones_stale(cohorts=Cohort.objects.filter(sessions=instance.session_id))
+
+
+@receiver(post_save, sender=Session, dispatch_uid="reports.milestones_on_session_saved")
+@receiver(post_delete, sender=Session, dispatch_uid="reports.milestones_on_session_deleted")
+@receiver(post_save, sender=ModuleWindow, dispatch_uid="reports.milestones_on_window_saved")
+@receiver(post_delete, sender=ModuleWindow, dispatch_uid="reports.milestones_on_window_deleted")
+def milestones_on_timetable(sender, instance, **kwargs):
+    milestones_stale(cohorts=[instance.cohort_id])
+
+
+@receiver(post_save, sender=Cohort, dispatch_uid="reports.milestones_on_cohort_saved")
+def milestones_on_cohort(sender, instance, **kwargs):
+    milestones_stale(cohorts=[instance.pk])
+
+
+@receiver(post_save, sender=Programme, dispatch_uid="reports.milestones_on_programme_saved")
+def milestones_on_programme(sender, instance, **kwargs):
+    milestones_stale(cohorts=Cohort.objects.filter(programme=instance.pk))
+
+
+@receiver(post_save, sender=Enrolment, dispatch_uid="reports.milestones_on_place_saved")
+@receiver(post_delete, sender=Enrolment, dispatch_uid="reports.milestones_on_place_deleted")
+def milestones_on_place(sender, instance, **kwargs):
+    milestones_stale(cohorts=[instance.cohort_id])
+
+
+@receiver(post_save, sender=EnrolmentEvent, dispatch_uid="reports.milestones_on_event_saved")
+@receiver(post_delete, sender=EnrolmentEvent, dispatch_uid="reports.milestones_on_event_deleted")
+@receiver(post_save, sender=Outcome, dispatch_uid="reports.milestones_on_outcome_saved")
+@receiver(post_delete, sender=Outcome, dispatch_uid="reports.milestones_on_outcome_deleted")
+def milestones_on_place_record(sender, instance, **kwargs):
+    milestones_stale(cohorts=_cohorts_of_place(instance.enrolment_id))
+
+
+@receiver(post_save, sender=ModulePhaseDone, dispatch_uid="reports.milestones_on_phase_saved")
+@receiver(post_delete, sender=ModulePhaseDone, dispatch_uid="reports.milestones_on_phase_deleted")
+def milestones_on_phase(sender, instance, **kwargs):
+    # A phase ticked counts for the person in every place they hold.
+    milestones_stale(
+        cohorts=Cohort.objects.filter(
+            enrolments__participant__enrolments=instance.enrolment_id
+        ).distinct()
+    )
+
+
+@receiver(rows_written, dispatch_uid="reports.milestones_on_rows_written")
+def milestones_on_rows_written(sender, cohort_ids, **kwargs):
+    milestones_stale(cohorts=cohort_ids)

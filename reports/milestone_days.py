@@ -1,0 +1,246 @@
+"""Each DfE-funded place's milestone days, kept in the database, so that the milestone page
+and DfE's declarations read them instead of working out every place on every request.
+
+What is kept (reports/models.py): for each place, its cohort's schedule (the day each
+declaration is due by) and the day its evidence supported each declaration, worked out with
+no cut-off by date (`enrolments_milestone_days`). What holds on a day is each kept day on or
+before it (reports/milestones.py `days_as_of`), so nothing kept goes stale as days pass, and
+the states (claimable, due) are read in SQL against today (`claimable_q`, `due_q`).
+
+Keeping it current. Every change to what the days are worked out from (a register mark, a
+session, a module window, a phase ticked, an outcome, a place's status or history, a cohort's
+dates, a programme's length or course) moves its cohort's version on, in the writer's own
+transaction (`milestones_stale`, called from reports/handlers.py on Django's model signals
+and on `npq_portal.signals.rows_changed` for writes that send none). Before reading, a page
+works out again the cohorts in its scope whose kept days are older than their version, or
+were worked out under other MILESTONES rules (`milestones_bring_up_to_date`); a periodic task
+does the same, so a page seldom waits. A cohort is worked out under its row's lock, with the
+version read under that lock: a change committed meanwhile moves the version past the one
+recorded, and the cohort is worked out again next time. Nothing is lost to a race.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import operator
+from collections.abc import Iterable
+from functools import reduce
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
+
+from cohorts.models import Cohort
+from participants.models import Enrolment
+
+from .milestones import (
+    COMPLETED,
+    DECLARATIONS,
+    RETAINED_1,
+    RETAINED_2,
+    STARTED,
+    Milestone,
+    MilestoneStatus,
+    days_as_of,
+    status_from_days,
+)
+from .models import CohortMilestones, PlaceMilestones
+from .selectors import _stopped_at, enrolments_milestone_days, milestone_rules
+
+# Each declaration's kept fields: the day it is due by, the day its evidence supported it.
+FIELDS = {
+    STARTED: ("started_due", "started_on"),
+    RETAINED_1: ("retained_1_due", "retained_1_on"),
+    RETAINED_2: ("retained_2_due", "retained_2_on"),
+    COMPLETED: ("completed_due", "completed_on"),
+}
+COHORTS_AT_ONCE = 40  # cohorts worked out in one transaction
+STOPPED = (Enrolment.Status.WITHDRAWN, Enrolment.Status.DEFERRED)
+
+
+def rules_key() -> str:
+    """A short name for the MILESTONES rules in force: kept days under others are redone."""
+    return hashlib.sha256(repr(milestone_rules()).encode()).hexdigest()[:16]
+
+
+# ---- Keeping the days current ---------------------------------------------------------------
+
+
+def milestones_stale(*, cohorts: QuerySet | Iterable[int]) -> None:
+    """These cohorts' places' evidence changed: move each cohort's version on (making its row
+    if it has none yet), in the caller's transaction. One statement, however many cohorts."""
+    if isinstance(cohorts, QuerySet):
+        ids_sql, params = cohorts.order_by().values("pk").query.sql_with_params()
+    else:
+        ids = sorted({int(pk) for pk in cohorts})
+        if not ids:
+            return
+        ids_sql, params = ", ".join(["%s"] * len(ids)), ids
+    table = CohortMilestones._meta.db_table
+    cohort_table = Cohort._meta.db_table
+    with connection.cursor() as cursor:
+        # "WHERE true" lets SQLite tell the SELECT from the upsert's ON CONFLICT.
+        cursor.execute(
+            f"INSERT INTO {table} (cohort_id, version, worked_out, rules) "
+            f"SELECT id, 2, 0, '' FROM {cohort_table} WHERE true AND id IN ({ids_sql}) "
+            f"ON CONFLICT (cohort_id) DO UPDATE SET version = {table}.version + 1",
+            params,
+        )
+
+
+def stale_cohorts(cohorts: QuerySet) -> list[int]:
+    """The ids of these cohorts (DfE-funded ones) whose kept days are not current."""
+    current = CohortMilestones.objects.filter(worked_out=F("version"), rules=rules_key())
+    return list(
+        cohorts.exclude(programme__course_identifier="")
+        .exclude(pk__in=current.values("cohort"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def milestones_bring_up_to_date(*, cohorts: QuerySet) -> int:
+    """Work out again the places of every one of these cohorts whose kept days are not
+    current. Returns how many cohorts were worked out (0, in one query, when all are)."""
+    stale = stale_cohorts(cohorts)
+    if not stale:
+        return 0
+    key = rules_key()
+    # Rows first, committed, so a change from now on moves a version this work will read.
+    CohortMilestones.objects.bulk_create(
+        [CohortMilestones(cohort_id=pk) for pk in stale], ignore_conflicts=True
+    )
+    done = 0
+    busy: list[int] = []
+    for start in range(0, len(stale), COHORTS_AT_ONCE):
+        chunk = stale[start : start + COHORTS_AT_ONCE]
+        # Cohorts someone is changing now are skipped here and done one at a time below:
+        # locking several rows while a writer holds one could deadlock.
+        worked, skipped = _work_out(chunk, key=key, skip_locked=True)
+        done += worked
+        busy += skipped
+    for pk in busy:
+        done += _work_out([pk], key=key, skip_locked=False)[0]
+    return done
+
+
+def _work_out(ids: list[int], *, key: str, skip_locked: bool) -> tuple[int, list[int]]:
+    """Work out these cohorts' places under their rows' locks; (how many, those skipped)."""
+    with transaction.atomic():
+        rows = {
+            row.cohort_id: row
+            for row in CohortMilestones.objects.select_for_update(skip_locked=skip_locked)
+            .filter(cohort__in=ids)
+            .order_by("cohort_id")
+        }
+        skipped = [pk for pk in ids if pk not in rows]
+        todo = [
+            pk
+            for pk, row in rows.items()
+            if row.worked_out != row.version or row.rules != key  # not done meanwhile
+        ]
+        if not todo:
+            return 0, skipped
+        enrolments = list(
+            Enrolment.objects.filter(cohort__in=todo)
+            .exclude(cohort__programme__course_identifier="")
+            .select_related("cohort__programme")
+            .annotate(stopped_at=_stopped_at())
+        )
+        cohort_of = {e.pk: e.cohort_id for e in enrolments}
+        PlaceMilestones.objects.filter(cohort__in=todo).delete()
+        PlaceMilestones.objects.bulk_create(
+            _place_row(pk, cohort_of[pk], schedule, days)
+            for pk, (schedule, days) in enrolments_milestone_days(enrolments=enrolments).items()
+        )
+        for pk in todo:
+            row = rows[pk]
+            row.worked_out, row.rules = row.version, key
+        CohortMilestones.objects.bulk_update([rows[pk] for pk in todo], ["worked_out", "rules"])
+        return len(todo), skipped
+
+
+def _place_row(
+    enrolment_id: int, cohort_id: int, schedule: tuple[Milestone, ...], days: dict
+) -> PlaceMilestones:
+    values = {}
+    for milestone in schedule:
+        due_field, on_field = FIELDS[milestone.declaration]
+        values[due_field] = milestone.due_on
+        values[on_field] = days[milestone.declaration]
+    return PlaceMilestones(enrolment_id=enrolment_id, cohort_id=cohort_id, **values)
+
+
+# ---- Reading them ---------------------------------------------------------------------------
+
+
+def _kept(declaration: str) -> tuple[str, str]:
+    """The lookups of a declaration's kept due date and evidence day, from a place."""
+    due, on = FIELDS[declaration]
+    return f"kept_milestones__{due}", f"kept_milestones__{on}"
+
+
+def supported_q(declaration: str, today: datetime.date) -> Q:
+    """Its evidence had supported this declaration of the place by the end of today."""
+    return Q(**{f"{_kept(declaration)[1]}__lte": today})
+
+
+def _unsupported_q(declaration: str, today: datetime.date) -> Q:
+    on = _kept(declaration)[1]
+    return Q(**{f"{on}__isnull": True}) | Q(**{f"{on}__gt": today})
+
+
+def claimable_q(today: datetime.date) -> Q:
+    """A place with a supported declaration whose milestone date has not passed."""
+    return reduce(
+        operator.or_,
+        (supported_q(d, today) & Q(**{f"{_kept(d)[0]}__gte": today}) for d in DECLARATIONS),
+    )
+
+
+def with_next_due(places: QuerySet, today: datetime.date) -> QuerySet:
+    """Annotate `next_due`: the place's next milestone date, the first of its schedule not
+    passed (a schedule's dates are in declaration order)."""
+    return places.annotate(
+        next_due=Case(
+            *(When(**{f"{_kept(d)[0]}__gte": today}, then=F(_kept(d)[0])) for d in DECLARATIONS),
+            default=None,
+            output_field=DateField(),
+        )
+    )
+
+
+def due_q(today: datetime.date) -> Q:
+    """A place, not withdrawn or deferred, with a declaration due by its next milestone date
+    that its evidence does not support yet (the places need `with_next_due`)."""
+    return ~Q(status__in=STOPPED) & reduce(
+        operator.or_,
+        (Q(**{_kept(d)[0]: F("next_due")}) & _unsupported_q(d, today) for d in DECLARATIONS),
+    )
+
+
+def milestone_counts(places: QuerySet, today: datetime.date) -> dict[str, int]:
+    """How many of these places there are, can claim now and have something due, in one
+    query (the places need `with_next_due`)."""
+    return places.aggregate(
+        all=Count("pk"),
+        claimable=Count("pk", filter=claimable_q(today)),
+        due=Count("pk", filter=due_q(today)),
+    )
+
+
+def kept_status(enrolment: Enrolment, today: datetime.date) -> MilestoneStatus:
+    """One place's milestone status from its kept days (select `kept_milestones` with it)."""
+    kept = enrolment.kept_milestones
+    schedule = tuple(
+        Milestone(declaration, getattr(kept, FIELDS[declaration][0]))
+        for declaration in DECLARATIONS
+        if getattr(kept, FIELDS[declaration][0]) is not None
+    )
+    days = {d: getattr(kept, FIELDS[d][1]) for d in DECLARATIONS}
+    return status_from_days(
+        days=days_as_of(days, today),
+        schedule=schedule,
+        stopped=enrolment.status in STOPPED,
+        today=today,
+    )
