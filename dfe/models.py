@@ -496,7 +496,15 @@ class Outgoing(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # What was sent lately, newest first, without reading everything ever sent.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(state__in=["sent", "not_needed"]),
+                name="dfe_outgoing_done_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"
