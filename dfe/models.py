@@ -161,6 +161,15 @@ class Call(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        indexes = [
+            # The sync log's filters, newest first, without reading every call ever made.
+            models.Index(fields=["connection", "-at", "-id"], name="dfe_call_connection_newest"),
+            models.Index(
+                fields=["-at", "-id"],
+                condition=Q(status__isnull=True) | Q(status__gte=400),
+                name="dfe_call_failures_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.status or self.failure}"
@@ -208,7 +217,16 @@ class Sync(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["connection", "kind", "-started_at"])]
+        indexes = [
+            models.Index(fields=["connection", "kind", "-started_at"]),
+            # The sync log's recent pulls, newest first, and the failed ones.
+            models.Index(fields=["-started_at", "-id"], name="dfe_sync_newest"),
+            models.Index(
+                fields=["-started_at", "-id"],
+                condition=Q(succeeded=False),
+                name="dfe_sync_failures_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} pulled at {self.started_at:%Y-%m-%d %H:%M}"
@@ -478,7 +496,15 @@ class Outgoing(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # What was sent lately, newest first, without reading everything ever sent.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(state__in=["sent", "not_needed"]),
+                name="dfe_outgoing_done_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"

@@ -8,12 +8,13 @@ fixed number of queries, however many schools."""
 from __future__ import annotations
 
 import datetime
-from collections import Counter
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
@@ -74,6 +75,17 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 
 
 @dataclass(frozen=True)
+class RosterEntry:
+    """Where one school's sign-up stood on the roster's day, without the school's details."""
+
+    application_id: int
+    status: RosterStatus
+    signed_up_on: datetime.date
+    completed_on: datetime.date | None
+    withdrawn_on: datetime.date | None
+
+
+@dataclass(frozen=True)
 class RosterRow:
     """One school's sign-up as it stood on the roster's day."""
 
@@ -98,21 +110,28 @@ class RosterRow:
 
 @dataclass(frozen=True)
 class Roster:
-    """A programme's (or every Work Group's) roster of schools for a school year, on a day."""
+    """A programme's (or every Work Group's) roster of schools for a school year, on a day:
+    every sign-up's standing (`entries`), and its schools' details when asked for (`rows`)."""
 
     academic_year: int
     on: datetime.date
     programme: Programme | None
-    rows: list[RosterRow]
+    entries: list[RosterEntry]
 
     @property
     def counts(self) -> dict[str, int]:
         """How many schools stood at each status, in the statuses' order, and in all."""
-        counted = Counter(row.status for row in self.rows)
+        counted = Counter(entry.status for entry in self.entries)
         return {
             **{status.label: counted[status] for status in RosterStatus},
-            "In all": len(self.rows),
+            "In all": len(self.entries),
         }
+
+    @cached_property
+    def rows(self) -> list[RosterRow]:
+        """Every sign-up on the roster with its school and cohort (the exports); a page of
+        them is `roster_rows(entries=...)`."""
+        return roster_rows(entries=self.entries)
 
 
 def roster_dates(academic_year: int) -> list[tuple[str, datetime.date]]:
@@ -124,10 +143,6 @@ def roster_dates(academic_year: int) -> list[tuple[str, datetime.date]]:
     ]
 
 
-def _day(moment: datetime.datetime | None) -> datetime.date | None:
-    return timezone.localdate(moment) if moment else None
-
-
 def _end_of(day: datetime.date) -> datetime.datetime:
     """The first moment after `day` ends, in the portal's time zone."""
     return timezone.make_aware(
@@ -135,33 +150,41 @@ def _end_of(day: datetime.date) -> datetime.datetime:
     )
 
 
-def _first_event(events, statuses) -> datetime.date | None:
-    days = [_day(event.at) for event in events if event.to_status in statuses]
-    return min(days) if days else None
+# The events that date a sign-up's standing (_facts).
+ROSTER_EVENTS = {Application.Status.ACCEPTED, Application.Status.WITHDRAWN, *NEVER_JOINED}
 
 
-def _facts(application: Application) -> SignUpFacts:
-    events = application.roster_events
-    status = application.status
-    place = getattr(application, "school_place", None)
-    accepted_on = _first_event(events, {Application.Status.ACCEPTED})
-    if accepted_on is None and place is not None:
-        accepted_on = _day(place.created_at)  # accepted without a recorded event
-    never_joined_on = _first_event(events, NEVER_JOINED)
-    withdrawn_on = _first_event(events, {Application.Status.WITHDRAWN})
+def _facts(
+    sign_up: dict,
+    events: list[tuple[str, datetime.date]],
+    day: Callable[[datetime.datetime | None], datetime.date | None],
+) -> SignUpFacts:
+    """A sign-up's facts from its row (engagement_roster's values) and its events (status,
+    day), oldest first; `day` turns a moment into the portal's day."""
+
+    def first(statuses) -> datetime.date | None:
+        return next((on for status, on in events if status in statuses), None)
+
+    status = sign_up["status"]
+    has_place = sign_up["school_place__id"] is not None
+    accepted_on = first({Application.Status.ACCEPTED})
+    if accepted_on is None and has_place:
+        accepted_on = day(sign_up["school_place__created_at"])  # accepted without an event
+    never_joined_on = first(NEVER_JOINED)
+    withdrawn_on = first({Application.Status.WITHDRAWN})
     # A sign-up ended with no event recorded for it: the day it last changed.
     if status in NEVER_JOINED and never_joined_on is None:
-        never_joined_on = _day(application.updated_at)
+        never_joined_on = day(sign_up["updated_at"])
     if status == Application.Status.WITHDRAWN and withdrawn_on is None:
-        withdrawn_on = _day(application.updated_at)
+        withdrawn_on = day(sign_up["updated_at"])
     return SignUpFacts(
-        sent_on=_day(application.submitted_at),
-        starts_on=application.cohort.starts_on,
+        sent_on=day(sign_up["submitted_at"]),
+        starts_on=sign_up["cohort__starts_on"],
         accepted_on=accepted_on,
         never_joined_on=never_joined_on,
         sign_up_withdrawn_on=withdrawn_on,
-        completed_on=place.completed_on if place else None,
-        place_withdrawn_on=place.withdrawn_on if place else None,
+        completed_on=sign_up["school_place__completed_on"],
+        place_withdrawn_on=sign_up["school_place__withdrawn_on"],
     )
 
 
@@ -180,50 +203,102 @@ def engagement_roster(
     A school is on it once its sign-up was sent, unless its school declined it or the hub did
     not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
     completed if its place was completed by then; active if it held a place by then and the
-    cohort had started; otherwise signed up. In two queries, however many schools.
+    cohort had started; otherwise signed up. In two queries of only the dates and statuses,
+    however many schools; their details come with `Roster.rows` or `roster_rows`.
     """
     cohorts = Cohort.objects.filter(academic_year=academic_year, programme__participation=TEAMS)
     if programme is not None:
         cohorts = cohorts.filter(programme=programme)
-    applications = (
-        Application.objects.filter(
-            team=True, cohort__in=cohorts, submitted_at__lt=_end_of(on), school__isnull=False
-        )
-        .select_related("school", "cohort__programme", "school_place")
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=ApplicationEvent.objects.filter(at__lt=_end_of(on)).only(
-                    "application_id", "to_status", "at"
-                ),
-                to_attr="roster_events",
-            )
-        )
-        .order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
+    end = _end_of(on)
+    applications = Application.objects.filter(
+        team=True, cohort__in=cohorts, submitted_at__lt=end, school__isnull=False
     )
-    rows = []
-    for application in applications:
-        facts = _facts(application)
+    sign_ups = applications.order_by(
+        "cohort__programme__name", "school__urn", "submitted_at", "pk"
+    ).values(
+        "pk",
+        "status",
+        "submitted_at",
+        "updated_at",
+        "cohort__starts_on",
+        "school_place__id",
+        "school_place__created_at",
+        "school_place__completed_on",
+        "school_place__withdrawn_on",
+    )
+    zone = timezone.get_current_timezone()
+
+    def day(moment: datetime.datetime | None) -> datetime.date | None:
+        return moment.astimezone(zone).date() if moment else None
+
+    events: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
+    for application_id, status, at in (
+        ApplicationEvent.objects.filter(
+            application__in=applications, at__lt=end, to_status__in=ROSTER_EVENTS
+        )
+        .order_by("at", "pk")
+        .values_list("application_id", "to_status", "at")
+    ):
+        events[application_id].append((status, day(at)))
+
+    entries = []
+    for sign_up in sign_ups:
+        facts = _facts(sign_up, events.get(sign_up["pk"], []), day)
         status = roster_status(facts, on)
         if status is None:
             continue
         withdrawn_on = None
         if status == RosterStatus.WITHDRAWN:
             withdrawn_on = min(
-                day
-                for day in (facts.place_withdrawn_on, facts.sign_up_withdrawn_on)
-                if day is not None and day <= on
+                ended
+                for ended in (facts.place_withdrawn_on, facts.sign_up_withdrawn_on)
+                if ended is not None and ended <= on
             )
-        rows.append(
-            RosterRow(
-                application=application,
+        entries.append(
+            RosterEntry(
+                application_id=sign_up["pk"],
                 status=status,
                 signed_up_on=facts.sent_on,
                 completed_on=facts.completed_on if _by(facts.completed_on, on) else None,
                 withdrawn_on=withdrawn_on,
             )
         )
-    return Roster(academic_year=academic_year, on=on, programme=programme, rows=rows)
+    return Roster(academic_year=academic_year, on=on, programme=programme, entries=entries)
+
+
+# What a roster row shows of its school and cohort (the page, the exports): a school alone
+# has dozens of columns from GIAS.
+ROSTER_ROW_COLUMNS = (
+    "school__urn",
+    "school__name",
+    "school__la_name",
+    "cohort__name",
+    "cohort__academic_year",
+    "cohort__programme__name",
+    "cohort__programme__short_name",
+)
+
+
+def roster_rows(*, entries: Sequence[RosterEntry]) -> list[RosterRow]:
+    """The roster's `entries` with their schools and cohorts, in the same order, in one query."""
+    applications = (
+        Application.objects.filter(pk__in=[entry.application_id for entry in entries])
+        .select_related("school", "cohort__programme")
+        .only(*ROSTER_ROW_COLUMNS)
+        .in_bulk()
+        if entries
+        else {}
+    )
+    return [
+        RosterRow(
+            application=applications[entry.application_id],
+            status=entry.status,
+            signed_up_on=entry.signed_up_on,
+            completed_on=entry.completed_on,
+            withdrawn_on=entry.withdrawn_on,
+        )
+        for entry in entries
+    ]
 
 
 @dataclass(frozen=True)

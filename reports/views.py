@@ -45,6 +45,7 @@ from .engagement import (
     hub_area_engagement,
     roster_choice,
     roster_dates,
+    roster_rows,
     team_programmes,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
@@ -536,6 +537,7 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
 
     permission_required = "reports.view_engagement"
     template_name = "reports/engagement_roster.html"
+    paginate_by = 50
 
     def get_context_data(self, **kwargs):
         try:
@@ -545,10 +547,14 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
         roster = engagement_roster(
             academic_year=choice.academic_year, on=choice.on, programme=choice.programme
         )
+        # Every sign-up is counted; only the page's are drawn, with their schools' details.
+        page = Paginator(roster.entries, self.paginate_by).get_page(self.request.GET.get("page"))
         today = timezone.localdate()
         return super().get_context_data(
             choice=choice,
             roster=roster,
+            page_obj=page,
+            rows=roster_rows(entries=page.object_list),
             programmes=team_programmes(),
             years=_work_group_years(),
             quick_dates=[("Today", today), *roster_dates(choice.academic_year)],

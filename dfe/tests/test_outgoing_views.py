@@ -205,3 +205,63 @@ def test_an_unlinked_application_says_so_only_where_dfe_covers_its_cohort(fake, 
 
     assert "Not linked to an application at DfE." in covered
     assert "At DfE" not in not_covered
+
+
+def _outgoing(link, count: int, **fields) -> None:
+    """`count` changes to accept the linked application, with `fields` (updated_at too)."""
+    rows = Outgoing.objects.bulk_create(
+        Outgoing(connection=link.connection, kind=Outgoing.Kind.ACCEPT, dfe_application=link.dfe)
+        for _ in range(count)
+    )
+    Outgoing.objects.filter(pk__in=[row.pk for row in rows]).update(**fields)
+
+
+def test_the_sent_tab_is_not_counted_and_pages_newer_and_older(fake, staff, client):
+    link = linked(fake)
+    _outgoing(link, 3, state=Outgoing.State.WAITING)
+    _outgoing(link, 2, state=Outgoing.State.REFUSED)
+    _outgoing(link, 7, state=Outgoing.State.SENT, updated_at=timezone.now() - timedelta(days=40))
+    _outgoing(link, 30, state=Outgoing.State.SENT, sent_at=timezone.now())
+
+    second = client.get(PAGE, {"show": "sent", "page": 2})
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(PAGE, {"show": "sent"})
+
+    tabs = {tab["show"]: tab["count"] for tab in first.context["tabs"]}
+    assert tabs == {"waiting": 3, "attention": 2, "sent": None}
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert len(queries) > 3 and len(counts) == 1 and "'sent'" not in counts[0]
+    assert len(first.context["object_list"]) == 25
+    assert len(second.context["object_list"]) == 5  # the 7 sent 40 days ago are not shown
+    page = first.content.decode()
+    assert "Sent in the last 30 days, newest first: changes 1 to 25" in page
+    assert "Sent in the last 30 days</a>" in page  # no badge
+    assert '<a class="page-link" href="?show=sent&amp;page=2">Older</a>' in page
+    assert "Page 1</span>" in page
+    assert '<a class="page-link" href="?show=sent&amp;page=1">Newer</a>' in (
+        second.content.decode()
+    )
+
+
+def test_the_waiting_and_refused_tabs_keep_their_counts(fake, staff, client):
+    link = linked(fake)
+    _outgoing(link, 27, state=Outgoing.State.WAITING)
+    _outgoing(link, 1, state=Outgoing.State.FOR_STAFF)
+    _outgoing(link, 1, state=Outgoing.State.REFUSED)
+
+    waiting = client.get(PAGE).content.decode()
+    attention = client.get(PAGE, {"show": "attention"}).content.decode()
+
+    assert "Waiting to be sent: 27 changes" in waiting
+    assert "Page 1 of 2" in waiting
+    assert '<span class="badge text-bg-danger">2</span>' in waiting
+    assert "Refused or left to you: 2 changes" in attention
+
+
+def test_the_sent_list_makes_as_many_queries_for_many_rows(fake, staff, client):
+    link = linked(fake)
+
+    def add_rows(count):
+        _outgoing(link, count, state=Outgoing.State.SENT, sent_at=timezone.now())
+
+    assert_queries_do_not_grow(client, f"{PAGE}?show=sent", add_rows)

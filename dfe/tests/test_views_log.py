@@ -6,8 +6,10 @@ import factory
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection as database
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dfe.connection import connection_save
@@ -120,7 +122,7 @@ def test_the_log_is_filtered_by_connection_failures_and_day(admin):
     assert "Enter a valid date" in admin.get(url, {"day": "not a day"}).content.decode()
 
 
-def test_the_log_shows_fifty_calls_a_page(admin):
+def test_the_log_shows_fifty_calls_a_page_newer_and_older(admin):
     bulk(CallFactory, 60, connection=connection_make())
 
     first = admin.get(reverse("dfe:call-list"))
@@ -128,7 +130,40 @@ def test_the_log_shows_fifty_calls_a_page(admin):
 
     assert len(first.context["calls"]) == 50
     assert len(second.context["calls"]) == 10
-    assert "Page 1 of 2" in first.content.decode()
+    assert first.context["calls"][-1].at > second.context["calls"][0].at
+    assert "Requests 1 to 50, newest first" in first.content.decode()
+    assert "Requests 51 to 60, newest first" in second.content.decode()
+    assert '<a class="page-link" href="?page=2">Older</a>' in first.content.decode()
+    assert "Newer" not in first.content.decode()
+    assert '<a class="page-link" href="?page=1">Newer</a>' in second.content.decode()
+    assert "Older" not in second.content.decode()
+
+
+def test_the_log_never_counts_every_call(admin):
+    bulk(CallFactory, 60, connection=connection_make())
+    admin.get(reverse("dfe:call-list"))
+
+    with CaptureQueriesContext(database) as queries:
+        page = admin.get(reverse("dfe:call-list"), {"failures": "", "page": 2})
+
+    assert page.status_code == 200
+    assert len(queries) > 3
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+    assert "of 2" not in page.content.decode()
+
+
+def test_the_log_s_paging_keeps_the_filters_and_a_page_past_the_end_is_missing(admin):
+    ambition = connection_make()
+    bulk(CallFactory, 55, connection=ambition, status=500)
+    bulk(CallFactory, 5, connection=ambition)
+    url = reverse("dfe:call-list")
+
+    first = admin.get(url, {"connection": ambition.pk, "failures": "on"}).content.decode()
+
+    assert f"?connection={ambition.pk}&amp;failures=on&amp;page=2" in first
+    assert len(admin.get(url, {"failures": "on", "page": 2}).context["calls"]) == 5
+    assert admin.get(url, {"failures": "on", "page": 3}).status_code == 404
+    assert admin.get(url, {"page": "last"}).status_code == 404
 
 
 def test_the_log_lists_recent_pulls_in_words(admin):

@@ -9,17 +9,21 @@ from django.views.generic import ListView
 
 from dfe.forms import CallFilterForm
 from dfe.models import Call, Sync
+from npq_portal.paging import UncountedPaginator
 
 RECENT_PULLS = 20
 
 
 class CallListView(PermissionRequiredMixin, ListView):
-    """Calls to DfE, newest first, filtered by connection, failures and day; the recent pulls."""
+    """Calls to DfE, newest first, filtered by connection, failures and day; the recent pulls.
+
+    The log grows by every call ever made, so its pages are not counted: newer and older."""
 
     permission_required = "dfe.exchange_with_dfe"
     template_name = "dfe/call_list.html"
     context_object_name = "calls"
     paginate_by = 50
+    paginator_class = UncountedPaginator
 
     def get(self, request, *args, **kwargs):
         self.filters = CallFilterForm(request.GET or None)
