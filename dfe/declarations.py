@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
 from cohorts.models import Cohort
@@ -176,23 +176,15 @@ def _linked_enrolments(connection: Connection, cohort: Cohort | None) -> QuerySe
     )
 
 
-def _claimable_q(today: datetime.date) -> Q:
-    """A place whose evidence supports a declaration that DfE holds no live one of (for its
-    participant, course and type): what the kept milestone days say, in SQL."""
-    return reduce(
-        operator.or_,
-        (
-            supported_q(declaration, today)
-            & ~Exists(
-                Declaration.objects.filter(
-                    participant_id=OuterRef("application__dfe__participant_id"),
-                    course_identifier=OuterRef("application__dfe__course_identifier"),
-                    declaration_type=declaration,
-                    state__in=LIVE_DECLARATION_STATES,
-                )
-            )
-            for declaration in DECLARATIONS
-        ),
+def _live_at_dfe(declaration: str) -> Exists:
+    """DfE holds a live declaration of this type for the place's participant and course."""
+    return Exists(
+        Declaration.objects.filter(
+            participant_id=OuterRef("application__dfe__participant_id"),
+            course_identifier=OuterRef("application__dfe__course_identifier"),
+            declaration_type=declaration,
+            state__in=LIVE_DECLARATION_STATES,
+        )
     )
 
 
@@ -231,25 +223,34 @@ def _ready_keys(
     milestones_bring_up_to_date(
         cohorts=Cohort.objects.filter(pk__in=enrolments.order_by().values("cohort_id"))
     )
-    # Only places with a supported declaration DfE does not hold live are read, as tuples.
+    # Only places with a supported declaration DfE does not hold live are read, as tuples:
+    # each declaration's kept day, or None where it is not supported or DfE holds it.
+    ready_on = {
+        f"ready_{n}": Case(
+            When(
+                supported_q(declaration, today) & ~_live_at_dfe(declaration),
+                then=F(f"kept_milestones__{FIELDS[declaration][1]}"),
+            ),
+            default=None,
+            output_field=DateField(),
+        )
+        for n, declaration in enumerate(DECLARATIONS)
+    }
     rows = list(
-        enrolments.filter(_claimable_q(today)).values_list(
+        enrolments.annotate(**ready_on)
+        .filter(reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name in ready_on)))
+        .values_list(
             "pk",
             "application__dfe__participant_id",
             "application__dfe__course_identifier",
             "application__dfe__cohort_year",
             "application__dfe__teacher_catchment",
             "cohort__programme__course_identifier",
-            *(f"kept_milestones__{FIELDS[declaration][1]}" for declaration in DECLARATIONS),
+            *ready_on,
         )
     )
     if not rows:
         return []
-    live = set(
-        Declaration.objects.filter(
-            participant_id__in={row[1] for row in rows}, state__in=LIVE_DECLARATION_STATES
-        ).values_list("participant_id", "course_identifier", "declaration_type")
-    )
     partners = set(connection.delivery_partners.values_list("cohort_year", flat=True))
     found: dict[tuple, ReadyKey] = {}
     for pk, participant_id, course, year, catchment, programme_course, *days in rows:
@@ -262,7 +263,7 @@ def _ready_keys(
         )
         for declaration, evidenced_on in zip(DECLARATIONS, days, strict=True):
             key = (participant_id, course, declaration)
-            if evidenced_on is None or evidenced_on > today or key in live:
+            if evidenced_on is None:
                 continue
             # A place transferred within DfE's application: claim once, on the earliest date.
             if key not in found or evidenced_on < found[key].evidenced_on:

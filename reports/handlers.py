@@ -6,8 +6,10 @@ in the writer's transaction."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from applications.models import Application
 from assessment.models import Outcome
 from cohorts.models import Cohort, ModuleWindow, Session
+from funding.models import FundingDecision
 from npq_portal.signals import rows_written
 from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
 from programmes.models import Programme
@@ -65,6 +67,19 @@ def milestones_on_phase(sender, instance, **kwargs):
         cohorts=Cohort.objects.filter(
             enrolments__participant__enrolments=instance.enrolment_id
         ).distinct()
+    )
+
+
+@receiver(post_save, sender=Application, dispatch_uid="reports.milestones_on_application_saved")
+def milestones_on_application(sender, instance, **kwargs):
+    # Its funding decision may have been made or replaced: kept beside the days.
+    milestones_stale(cohorts=Cohort.objects.filter(enrolments__application=instance.pk))
+
+
+@receiver(post_save, sender=FundingDecision, dispatch_uid="reports.milestones_on_funding_saved")
+def milestones_on_funding(sender, instance, **kwargs):
+    milestones_stale(
+        cohorts=Cohort.objects.filter(enrolments__application__funding_decision=instance.pk)
     )
 
 

@@ -2,15 +2,16 @@
 and DfE's declarations read them instead of working out every place on every request.
 
 What is kept (reports/models.py): for each place, its cohort's schedule (the day each
-declaration is due by) and the day its evidence supported each declaration, worked out with
-no cut-off by date (`enrolments_milestone_days`). What holds on a day is each kept day on or
+declaration is due by), the day its evidence supported each declaration, worked out with no
+cut-off by date (`enrolments_milestone_days`), and whether its funding stands funded. What holds on a day is each kept day on or
 before it (reports/milestones.py `days_as_of`), so nothing kept goes stale as days pass, and
 the states (claimable, due) are read in SQL against today (`claimable_q`, `due_q`).
 
 Keeping it current. Every change to what the days are worked out from (a register mark, a
 session, a module window, a phase ticked, an outcome, a place's status or history, a cohort's
 dates, a programme's length or course) moves its cohort's version on, in the writer's own
-transaction (`milestones_stale`, called from reports/handlers.py on Django's model signals
+transaction (`milestones_stale`, called from reports/handlers.py on Django's model signals,
+funding decisions' and applications' among them,
 and on `npq_portal.signals.rows_changed` for writes that send none). Before reading, a page
 works out again the cohorts in its scope whose kept days are older than their version, or
 were worked out under other MILESTONES rules (`milestones_bring_up_to_date`); a periodic task
@@ -148,9 +149,12 @@ def _work_out(ids: list[int], *, key: str, skip_locked: bool) -> tuple[int, list
             .annotate(stopped_at=_stopped_at())
         )
         cohort_of = {e.pk: e.cohort_id for e in enrolments}
+        funded = set(
+            Enrolment.objects.filter(pk__in=cohort_of).funded().values_list("pk", flat=True)
+        )
         PlaceMilestones.objects.filter(cohort__in=todo).delete()
         PlaceMilestones.objects.bulk_create(
-            _place_row(pk, cohort_of[pk], schedule, days)
+            _place_row(pk, cohort_of[pk], schedule, days, funded=pk in funded)
             for pk, (schedule, days) in enrolments_milestone_days(enrolments=enrolments).items()
         )
         for pk in todo:
@@ -161,9 +165,14 @@ def _work_out(ids: list[int], *, key: str, skip_locked: bool) -> tuple[int, list
 
 
 def _place_row(
-    enrolment_id: int, cohort_id: int, schedule: tuple[Milestone, ...], days: dict
+    enrolment_id: int,
+    cohort_id: int,
+    schedule: tuple[Milestone, ...],
+    days: dict,
+    *,
+    funded: bool,
 ) -> PlaceMilestones:
-    values = {}
+    values = {"funded": funded}
     for milestone in schedule:
         due_field, on_field = FIELDS[milestone.declaration]
         values[due_field] = milestone.due_on

@@ -199,6 +199,9 @@ class PlaceMilestones(models.Model):
     retained_1_on = models.DateField(null=True)
     retained_2_on = models.DateField(null=True)
     completed_on = models.DateField(null=True)
+    # Whether its application's funding stands funded (participants' `Enrolment.funded()`),
+    # kept beside the days so the page's default list needs no join through applications.
+    funded = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "place milestones"

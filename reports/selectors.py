@@ -68,6 +68,18 @@ def _stopped_at() -> Subquery:
     )
 
 
+# The order the milestone page lists places in: newest school year first, each cohort's by name.
+MILESTONE_ORDER = (
+    "-cohort__academic_year",
+    "cohort__starts_on",
+    "cohort__name",
+    "cohort_id",
+    "participant__last_name",
+    "participant__first_name",
+    "pk",
+)
+
+
 def milestone_enrolments(*, user) -> QuerySet:
     """The places of DfE-funded programmes (a DfE course identifier) in the cohorts this user
     may see, with what the milestone page shows of each, in the order it lists them."""
@@ -76,15 +88,7 @@ def milestone_enrolments(*, user) -> QuerySet:
         .exclude(cohort__programme__course_identifier="")
         .select_related("participant", "cohort__programme", "transferred_to__cohort")
         .annotate(stopped_at=_stopped_at())
-        .order_by(
-            "-cohort__academic_year",
-            "cohort__starts_on",
-            "cohort__name",
-            "cohort_id",
-            "participant__last_name",
-            "participant__first_name",
-            "pk",
-        )
+        .order_by(*MILESTONE_ORDER)
     )
 
 

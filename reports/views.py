@@ -61,6 +61,7 @@ from .milestone_days import (
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
+    MILESTONE_ORDER,
     milestone_enrolments,
     milestone_rules,
     school_leader_schools,
@@ -181,22 +182,31 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             cohorts = cohorts.filter(programme=data["programme"])
         milestones_bring_up_to_date(cohorts=cohorts)
         places = Enrolment.objects.filter(cohort__in=cohorts)
-        enrolments = milestone_enrolments(user=user).filter(cohort__in=cohorts)
         if data.get("places") != MilestoneFilterForm.ALL_PLACES:
-            places, enrolments = places.funded(), enrolments.funded()
-        counts = milestone_counts(with_next_due(places, today), today)
-        enrolments = with_next_due(enrolments, today)
+            places = places.filter(kept_milestones__funded=True)
+        places = with_next_due(places, today)
+        counts = milestone_counts(places, today)
         show = data.get("show", "")
         if show == MilestoneFilterForm.CLAIMABLE:
-            enrolments, shown = enrolments.filter(claimable_q(today)), counts["claimable"]
+            places, shown = places.filter(claimable_q(today)), counts["claimable"]
         elif show == MilestoneFilterForm.DUE:
-            enrolments, shown = enrolments.filter(due_q(today)), counts["due"]
+            places, shown = places.filter(due_q(today)), counts["due"]
         else:
             shown = counts["all"]
-        paginator = Paginator(enrolments.select_related("kept_milestones"), self.paginate_by)
+        # The page's places are found by id alone (a narrow sort), then read with all it shows.
+        paginator = Paginator(
+            places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True), self.paginate_by
+        )
         paginator.count = shown  # counted above, with the other two
         page = paginator.get_page(self.request.GET.get("page"))
-        page.object_list = [MilestoneRow(e, kept_status(e, today)) for e in page.object_list]
+        found = (
+            milestone_enrolments(user=user)
+            .select_related("kept_milestones")
+            .in_bulk(list(page.object_list))
+        )
+        page.object_list = [
+            MilestoneRow(found[pk], kept_status(found[pk], today)) for pk in page.object_list
+        ]
         return super().get_context_data(
             cohort=cohort,
             filters=filters,

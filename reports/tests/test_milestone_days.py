@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cohorts.models import Cohort
 from cohorts.services import session_save
+from funding.services import funding_decision_override
 from npq_portal.tests.factories import StaffUserFactory, UserFactory
 from participants.models import Enrolment
 from participants.services import enrolment_change, register_take
@@ -149,6 +150,8 @@ def _kept_against_afresh(cohort, today):
     due = set(listed.filter(due_q(today)).values_list("pk", flat=True))
     for place in places:
         assert kept_status(place, today) == afresh[place.pk], (place.participant, today)
+    funded = set(Enrolment.objects.filter(cohort=cohort).funded().values_list("pk", flat=True))
+    assert {p.pk for p in places if p.kept_milestones.funded} == funded
     assert claimable == {pk for pk, status in afresh.items() if status.claimable}, today
     assert due == {pk for pk, status in afresh.items() if status.due}, today
 
@@ -216,10 +219,16 @@ def _changes(places):
         ),
         ("a session moved", lambda: _move(meetings[3], staff)),
         ("the cohort's dates", lambda: Cohort.objects.get(pk=cohort.pk).save()),
+        (
+            "funding overridden",
+            lambda: funding_decision_override(
+                decision=ben.application.funding_decision, funded=False, reason="policy", by=staff
+            ),
+        ),
     ]
 
 
-@pytest.mark.parametrize("change", range(7), ids=lambda n: f"change-{n}")
+@pytest.mark.parametrize("change", range(8), ids=lambda n: f"change-{n}")
 def test_each_change_through_the_services_marks_its_cohort_to_be_worked_out_again(places, change):
     cohort, *_ = places
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
