@@ -704,10 +704,9 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
         context["statuses"] = [c for c in Application.Status.choices if c[0] != "draft"]
         context["funding_codes"] = OUTCOME_CODES
         context["answer_choices"] = answer_filter_choices()
-        context["options"] = review_filter_options()
-        context["filters"] = {
-            key: self.request.GET.get(key, "") for key in ApplicationQuerySet.FILTERS
-        }
+        filters = {key: self.request.GET.get(key, "") for key in ApplicationQuerySet.FILTERS}
+        context["options"] = review_filter_options(year=filters["year"], cohort=filters["cohort"])
+        context["filters"] = filters
         return context
 
 
