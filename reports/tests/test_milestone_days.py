@@ -3,10 +3,11 @@ place out afresh says, on any later day; every change through the services marks
 out of date; bringing them up to date costs the same queries however many places."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from funding.services import funding_decision_override
 from npq_portal.tests.factories import StaffUserFactory, UserFactory
 from participants.models import Enrolment
 from participants.services import enrolment_change, register_take
+from reports import milestone_days
 from reports.milestone_days import (
     claimable_q,
     due_q,
@@ -284,3 +286,100 @@ def test_working_out_takes_the_same_queries_however_many_places(db):
     few, many = _worked_out_with(3), _worked_out_with(120)
 
     assert len(few) == len(many), "\n".join(many)
+
+
+# ---- Races (PostgreSQL): a change committed while a cohort is worked out is never lost ----
+
+
+def _race_cohort():
+    with time_machine.travel(at(2027, 9, 1)):
+        cohort = leadership_cohort()
+        place = funded_place(cohort, _person("Ada"))
+    meeting = session(cohort, at(2027, 10, 12))
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    return cohort, place, meeting
+
+
+def _in_thread(target, name):
+    def run():
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run, name=name)
+
+
+def _started_on(place):
+    return PlaceMilestones.objects.get(enrolment=place).started_on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_working_out_waits_for_a_change_being_written_and_includes_it():
+    """(A cohort kept current when a writer starts is not waited for: its version moves on
+    when the writer commits, and the next page works it out.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    cohort, place, meeting = _race_cohort()
+    Cohort.objects.get(pk=cohort.pk).save()  # out of date, so it is worked out below
+    marked, worked = threading.Event(), threading.Event()
+
+    def write():
+        with time_machine.travel(at(2027, 10, 12, 17)), transaction.atomic():
+            register_take(session=meeting, marks={place.pk: "present"}, by=None)
+            marked.set()  # the cohort's row is locked until this commits
+            worked.wait(timeout=1)  # working out must not finish before the commit
+
+    def work_out():
+        marked.wait(timeout=10)
+        milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+        worked.set()
+
+    threads = [_in_thread(write, "write"), _in_thread(work_out, "work out")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert _started_on(place) == datetime.date(2027, 10, 12)
+    assert stale_cohorts(Cohort.objects.all()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_after_the_facts_were_read_has_the_cohort_worked_out_again(
+    monkeypatch,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    cohort, place, meeting = _race_cohort()
+    Cohort.objects.get(pk=cohort.pk).save()  # out of date, so it is worked out below
+    read, written = threading.Event(), threading.Event()
+    real = milestone_days.enrolments_milestone_days
+
+    def read_then_pause(**kwargs):
+        found = real(**kwargs)
+        read.set()
+        written.wait(timeout=1)  # the writer waits on the cohort's lock meanwhile
+        return found
+
+    monkeypatch.setattr(milestone_days, "enrolments_milestone_days", read_then_pause)
+
+    def work_out():
+        milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+
+    def write():
+        read.wait(timeout=10)
+        with time_machine.travel(at(2027, 10, 12, 17)):
+            register_take(session=meeting, marks={place.pk: "present"}, by=None)
+        written.set()
+
+    threads = [_in_thread(work_out, "work out"), _in_thread(write, "write")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert _started_on(place) is None  # worked out from what was there before the mark
+    assert stale_cohorts(Cohort.objects.all()) == [cohort.pk]
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    assert _started_on(place) == datetime.date(2027, 10, 12)
