@@ -3,21 +3,23 @@ and DfE's declarations read them instead of working out every place on every req
 
 What is kept (reports/models.py): for each place, its cohort's schedule (the day each
 declaration is due by), the day its evidence supported each declaration, worked out with no
-cut-off by date (`enrolments_milestone_days`), and whether its funding stands funded. What holds on a day is each kept day on or
-before it (reports/milestones.py `days_as_of`), so nothing kept goes stale as days pass, and
-the states (claimable, due) are read in SQL against today (`claimable_q`, `due_q`).
+cut-off by date (`enrolments_milestone_days`), and whether its funding stands funded. What
+holds on a day is each kept day on or before it (reports/milestones.py `days_as_of`), so
+nothing kept goes stale as days pass, and the states (claimable, due) are read in SQL against
+today (`claimable_q`, `due_q`).
 
 Keeping it current. Every change to what the days are worked out from (a register mark, a
 session, a module window, a phase ticked, an outcome, a place's status or history, a cohort's
-dates, a programme's length or course) moves its cohort's version on, in the writer's own
-transaction (`milestones_stale`, called from reports/handlers.py on Django's model signals,
-funding decisions' and applications' among them,
-and on `npq_portal.signals.rows_changed` for writes that send none). Before reading, a page
-works out again the cohorts in its scope whose kept days are older than their version, or
-were worked out under other MILESTONES rules (`milestones_bring_up_to_date`); a periodic task
-does the same, so a page seldom waits. A cohort is worked out under its row's lock, with the
-version read under that lock: a change committed meanwhile moves the version past the one
-recorded, and the cohort is worked out again next time. Nothing is lost to a race.
+dates, a programme's length or course, an application's funding decision) moves its cohort's
+version on, in the writer's own transaction (`milestones_stale`, called from
+reports/handlers.py on Django's model signals, and on `npq_portal.signals.rows_written` for
+writes in bulk, which send none). Before reading, a page works out again the cohorts in its
+scope whose kept days are older than their version, or were worked out under other MILESTONES
+rules (`milestones_bring_up_to_date`); a periodic task does the same, so a page seldom waits.
+A cohort is worked out under its row's lock, with the version read under that lock: a writer
+holding the lock is waited for, and a change committed after the facts were read moves the
+version past the one recorded, so the cohort is worked out again next time. Nothing is lost
+to a race (reports/tests/test_milestone_days.py has both on PostgreSQL).
 """
 
 from __future__ import annotations
