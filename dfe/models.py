@@ -296,7 +296,18 @@ class DfeApplication(TimeStampedModel):
 
     class Meta:
         ordering = ["full_name", "pk"]
-        indexes = [models.Index(fields=["trn"]), models.Index(fields=["email"])]
+        indexes = [
+            models.Index(fields=["trn"]),
+            models.Index(fields=["email"]),
+            # The reconciliation page's buckets, a page at a time in this order.
+            models.Index(fields=["full_name", "id"], name="dfe_application_by_name"),
+            # The few with a disagreement staff acknowledged, compared one by one.
+            models.Index(
+                fields=["id"],
+                condition=~Q(acknowledged={}),
+                name="dfe_application_acknowledged",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"DfE application {self.dfe_id}"

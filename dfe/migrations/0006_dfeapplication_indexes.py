@@ -1,0 +1,23 @@
+"""The reconciliation page's indexes: DfE's applications by name (each bucket a page at a time)
+and the few with an acknowledged disagreement."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("dfe", "0005_call_ids")]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="dfeapplication",
+            index=models.Index(fields=["full_name", "id"], name="dfe_application_by_name"),
+        ),
+        migrations.AddIndex(
+            model_name="dfeapplication",
+            index=models.Index(
+                condition=~models.Q(acknowledged={}),
+                fields=["id"],
+                name="dfe_application_acknowledged",
+            ),
+        ),
+    ]
