@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -823,13 +824,19 @@ def _linked(*, year: int | None, course: str) -> QuerySet[DfeApplication]:
     )
 
 
-def linked_rows(records) -> list[LinkedRow]:
-    """The rows of a page of linked DfE applications (from `Buckets`), each with its
-    disagreements in words and whether its decision waits to be sent: in one query."""
-    records = records.select_related(*LINKED_RELATED).annotate(
-        decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
+def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
+    """The rows of a page of linked DfE applications (ids from `Buckets`, in order), each with
+    its disagreements in words and whether its decision waits to be sent: in one query."""
+    ids = list(ids)
+    found = (
+        DfeApplication.objects.filter(pk__in=ids)
+        .select_related(*LINKED_RELATED)
+        .annotate(
+            decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
+        )
+        .in_bulk()
     )
-    return [LinkedRow(record, disagreements(record)) for record in records]
+    return [LinkedRow(found[pk], disagreements(found[pk])) for pk in ids if pk in found]
 
 
 def dfe_only(*, year: int | None = None, course: str = "") -> QuerySet[DfeApplication]:
@@ -857,9 +864,12 @@ def portal_only(*, year: int | None = None, course: str = "") -> QuerySet[Applic
 
 @dataclass
 class Buckets:
+    """The page's counts, and the linked DfE applications' ids by name in each linked bucket
+    (the page's rows are `linked_rows` of a page of them)."""
+
     counts: dict[str, int | None]
-    matched: QuerySet[DfeApplication]
-    disagreements: QuerySet[DfeApplication]
+    matched: Sequence[int]
+    disagreements: Sequence[int]
 
 
 LINKED_BUCKETS = ("matched", "disagreements")
@@ -869,12 +879,14 @@ def reconciliation_buckets(
     *, year: int | None = None, course: str = "", show: str | None = None
 ) -> Buckets:
     """How many applications are in each of the page's buckets, and the linked applications
-    split into matched and disagreeing (querysets by name, for `linked_rows` a page at a time).
+    split into matched and disagreeing.
 
-    The database says which linked pairs differ (`raw_differences`). One that differs is
-    disagreeing unless staff acknowledged every disagreement, as they were: only the few with
-    an acknowledgement are compared here, one by one. With `show` one of the other buckets,
-    the linked ones are not split and their two counts are None.
+    The database says which linked pairs differ (`raw_differences`), in one pass over them
+    that returns the ids of those disagreeing (few, by name); the matched are the others, a
+    query to page through. A pair that differs is disagreeing unless staff acknowledged every
+    disagreement, as the sides say now: only the few with an acknowledgement are compared
+    here, one by one. With `show` one of the other buckets, the linked ones are not split and
+    their two counts are None.
     """
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(year=year, course=course).count(),
@@ -883,20 +895,21 @@ def reconciliation_buckets(
     linked = _linked(year=year, course=course)
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
-        return Buckets(counts=counts, matched=linked.none(), disagreements=linked.none())
-    compared = linked.alias(differs=_differs())
-    acknowledged = compared.filter(differs=True).exclude(acknowledged={})
+        return Buckets(counts=counts, matched=[], disagreements=[])
+    differing = linked.alias(differs=_differs()).filter(differs=True)
     settled = [
         record.pk
-        for record in acknowledged.select_related(*LINKED_RELATED)
+        for record in differing.exclude(acknowledged={}).select_related(*LINKED_RELATED)
         if not open_disagreements(record)
     ]
-    matched = Q(differs=False) | Q(pk__in=settled)
-    disagreeing = compared.exclude(matched)
-    # Counting the disagreeing compares every linked pair; counting them all takes an index.
-    counts["disagreements"] = disagreeing.count()
-    counts["matched"] = linked.count() - counts["disagreements"]
-    return Buckets(counts=counts, matched=compared.filter(matched), disagreements=disagreeing)
+    disagreeing = list(differing.exclude(pk__in=settled).values_list("pk", flat=True))
+    counts["disagreements"] = len(disagreeing)
+    counts["matched"] = linked.count() - len(disagreeing)
+    return Buckets(
+        counts=counts,
+        matched=linked.exclude(pk__in=disagreeing).values_list("pk", flat=True),
+        disagreements=disagreeing,
+    )
 
 
 def dfe_only_extras(records: list[DfeApplication]) -> None:
