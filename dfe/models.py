@@ -299,8 +299,18 @@ class DfeApplication(TimeStampedModel):
         indexes = [
             models.Index(fields=["trn"]),
             models.Index(fields=["email"]),
-            # The reconciliation page's buckets, a page at a time in this order.
-            models.Index(fields=["full_name", "id"], name="dfe_application_by_name"),
+            # The reconciliation page's buckets, a page at a time in this order: the linked
+            # and the unlinked apart, as a page of one bucket walks past none of the other.
+            models.Index(
+                fields=["full_name", "id"],
+                condition=Q(application__isnull=False),
+                name="dfe_linked_by_name",
+            ),
+            models.Index(
+                fields=["full_name", "id"],
+                condition=Q(application__isnull=True),
+                name="dfe_unlinked_by_name",
+            ),
             # The few with a disagreement staff acknowledged, compared one by one.
             models.Index(
                 fields=["id"],

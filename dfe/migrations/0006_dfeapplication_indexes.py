@@ -1,5 +1,5 @@
-"""The reconciliation page's indexes: DfE's applications by name (each bucket a page at a time)
-and the few with an acknowledged disagreement."""
+"""The reconciliation page's indexes: DfE's applications by name, the linked and the unlinked
+apart (each bucket a page at a time), and the few with an acknowledged disagreement."""
 
 from django.db import migrations, models
 
@@ -10,7 +10,19 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="dfeapplication",
-            index=models.Index(fields=["full_name", "id"], name="dfe_application_by_name"),
+            index=models.Index(
+                condition=models.Q(application__isnull=False),
+                fields=["full_name", "id"],
+                name="dfe_linked_by_name",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="dfeapplication",
+            index=models.Index(
+                condition=models.Q(application__isnull=True),
+                fields=["full_name", "id"],
+                name="dfe_unlinked_by_name",
+            ),
         ),
         migrations.AddIndex(
             model_name="dfeapplication",
