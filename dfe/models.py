@@ -314,7 +314,28 @@ class DfeApplication(TimeStampedModel):
 
     class Meta:
         ordering = ["full_name", "pk"]
-        indexes = [models.Index(fields=["trn"]), models.Index(fields=["email"])]
+        indexes = [
+            models.Index(fields=["trn"]),
+            models.Index(fields=["email"]),
+            # The reconciliation page's buckets, a page at a time in this order: the linked
+            # and the unlinked apart, as a page of one bucket walks past none of the other.
+            models.Index(
+                fields=["full_name", "id"],
+                condition=Q(application__isnull=False),
+                name="dfe_linked_by_name",
+            ),
+            models.Index(
+                fields=["full_name", "id"],
+                condition=Q(application__isnull=True),
+                name="dfe_unlinked_by_name",
+            ),
+            # The few with a disagreement staff acknowledged, compared one by one.
+            models.Index(
+                fields=["id"],
+                condition=~Q(acknowledged={}),
+                name="dfe_application_acknowledged",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"DfE application {self.dfe_id}"

@@ -18,21 +18,40 @@ decision against DfE's eligible_for_funding), course, cohort, school (URN) and s
 answer is kept beside the portal's and shown, never copied over it. Staff may acknowledge one;
 the acknowledgement holds while both sides say what they said then.
 
-The reconciliation page reads `reconciliation_buckets` (counts, and the linked rows split into
-matched and disagreeing), `dfe_only` and `portal_only` (querysets to page through) and their
-`*_extras` (what each row on a page needs, in a query or two whatever the page's length).
+The reconciliation page reads `reconciliation_buckets` (counts, and the linked applications
+split into matched and disagreeing: the database compares them, `raw_differences`, and only the
+few with an acknowledgement are compared here), `dfe_only` and `portal_only` (querysets to page
+through), and for the rows of one page `linked_rows` or the `*_extras` (what each row needs, in a
+query or two whatever the page's length).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +59,7 @@ from applications.models import Application
 from applications.services import application_record_registered
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort
+from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
 from npq_portal.services import password_set_url, user_for_person
@@ -292,7 +312,8 @@ def disagreements(record: DfeApplication) -> list[Disagreement]:
     """Where a linked DfE application and the portal's disagree, each with both sides in words.
 
     Reads the portal application's cohort, programme, school and funding decision: select them
-    with the record. Nothing for an unlinked record.
+    with the record. Nothing for an unlinked record. `raw_differences` says the same in SQL
+    (for the reconciliation page to count and page through): change both together.
     """
     application = record.application
     if application is None:
@@ -339,6 +360,68 @@ def disagreements(record: DfeApplication) -> list[Disagreement]:
         still = seen if seen and seen.get("portal") == portal and seen.get("dfe") == dfe else None
         result.append(Disagreement(kind, portal, dfe, still))
     return result
+
+
+# What str.strip() takes off: every character Python calls whitespace.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+class _Strip(Func):
+    """The text without any of `characters` at either end: Python's `str.strip(characters)`."""
+
+    function = "TRIM"  # SQLite's TRIM(text, characters)
+    output_field = CharField()
+
+    def __init__(self, expression, characters: str):
+        super().__init__(expression, Value(characters))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="BTRIM", **extra)
+
+
+def raw_differences() -> dict[str, Q]:
+    """`disagreements()` in SQL, acknowledgements aside: for each kind, the condition on a
+    linked DfeApplication that the portal and DfE differ on it. Each holds exactly where
+    `disagreements()` finds that kind (tests prove it on every kind's edge cases), so the page
+    sorts, counts and pages the linked applications in the database."""
+    decision = "application__funding_decision__"
+    # FundingDecision.effective_funded: the override where staff made one, else the rules'.
+    funded = Q(**{f"{decision}override_status": MARKED_FUNDED_BY_POLICY}) | Q(
+        **{f"{decision}override_status": "", f"{decision}funded": True}
+    )
+    to_be_confirmed = Q(**{f"{decision}provisional": True, f"{decision}override_status": ""})
+    school_urn = Cast("application__school__urn", output_field=CharField())
+    expected_status = Case(
+        When(
+            application__status=Application.Status.ACCEPTED,
+            then=Value(DfeApplication.Status.ACCEPTED),
+        ),
+        When(application__status__in=CLOSED, then=Value(DfeApplication.Status.REJECTED)),
+        default=Value(DfeApplication.Status.PENDING),
+    )
+    return {
+        "funding": Q(application__funding_decision__isnull=False)
+        & ~to_be_confirmed
+        & ((Q(eligible_for_funding=True) & ~funded) | (Q(eligible_for_funding=False) & funded)),
+        "course": ~Q(course_identifier=F("application__cohort__programme__course_identifier")),
+        "cohort": ~Q(cohort_year=F("application__cohort__academic_year")),
+        "school": Q(application__school__urn__gt=0)
+        & ~Q(school_urn="")
+        & ~Q(Exact(school_urn, _Strip("school_urn", WHITESPACE))),
+        "status": ~Q(status=expected_status),
+    }
+
+
+def _differs() -> Case:
+    """True where a linked pair differs in any way `disagreements()` says (never NULL)."""
+    return Case(
+        When(reduce(or_, raw_differences().values()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def open_disagreements(record: DfeApplication) -> list[Disagreement]:
@@ -714,7 +797,7 @@ class LinkedRow:
     @property
     def decision_waiting(self) -> bool:
         """The portal's accept or reject for this application is waiting to be sent to DfE
-        (the records are annotated with it by `_linked`)."""
+        (the records are annotated with it by `linked_rows`)."""
         return bool(getattr(self.record, "decision_waiting", False))
 
     @property
@@ -732,22 +815,28 @@ def _dfe_filters(*, year: int | None, course: str) -> Q:
     return q
 
 
-def _linked(*, year: int | None, course: str) -> tuple[list[LinkedRow], list[LinkedRow]]:
-    """Linked DfE applications, split into (agreeing, disagreeing): in two queries at most."""
-    records = (
+def _linked(*, year: int | None, course: str) -> QuerySet[DfeApplication]:
+    """Linked DfE applications, by name."""
+    return (
         DfeApplication.objects.filter(application__isnull=False)
         .filter(_dfe_filters(year=year, course=course))
+        .order_by("full_name", "pk")
+    )
+
+
+def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
+    """The rows of a page of linked DfE applications (ids from `Buckets`, in order), each with
+    its disagreements in words and whether its decision waits to be sent: in one query."""
+    ids = list(ids)
+    found = (
+        DfeApplication.objects.filter(pk__in=ids)
         .select_related(*LINKED_RELATED)
         .annotate(
             decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
         )
-        .order_by("full_name", "pk")
+        .in_bulk()
     )
-    agreeing, disagreeing = [], []
-    for record in records:
-        row = LinkedRow(record, disagreements(record))
-        (disagreeing if row.open else agreeing).append(row)
-    return agreeing, disagreeing
+    return [LinkedRow(found[pk], disagreements(found[pk])) for pk in ids if pk in found]
 
 
 def dfe_only(*, year: int | None = None, course: str = "") -> QuerySet[DfeApplication]:
@@ -762,7 +851,8 @@ def dfe_only(*, year: int | None = None, course: str = "") -> QuerySet[DfeApplic
 
 def portal_only(*, year: int | None = None, course: str = "") -> QuerySet[Application]:
     """The portal's covered applications, not over, that DfE has no application for."""
-    applications = covered_applications().exclude(status__in=CLOSED).filter(dfe__isnull=True)
+    linked = DfeApplication.objects.filter(application=OuterRef("pk"))
+    applications = covered_applications().exclude(status__in=CLOSED).filter(~Exists(linked))
     if year:
         applications = applications.filter(cohort__academic_year=year)
     if course:
@@ -774,9 +864,12 @@ def portal_only(*, year: int | None = None, course: str = "") -> QuerySet[Applic
 
 @dataclass
 class Buckets:
+    """The page's counts, and the linked DfE applications' ids by name in each linked bucket
+    (the page's rows are `linked_rows` of a page of them)."""
+
     counts: dict[str, int | None]
-    matched: list[LinkedRow]
-    disagreements: list[LinkedRow]
+    matched: Sequence[int]
+    disagreements: Sequence[int]
 
 
 LINKED_BUCKETS = ("matched", "disagreements")
@@ -785,22 +878,38 @@ LINKED_BUCKETS = ("matched", "disagreements")
 def reconciliation_buckets(
     *, year: int | None = None, course: str = "", show: str | None = None
 ) -> Buckets:
-    """How many applications are in each of the page's buckets, and the linked rows.
+    """How many applications are in each of the page's buckets, and the linked applications
+    split into matched and disagreeing.
 
-    Splitting the linked applications into matched and disagreeing compares every one of
-    them: with `show` one of the other buckets, that is not done, and those two counts are
-    None (the others are counted by the database).
+    The database says which linked pairs differ (`raw_differences`), in one pass over them
+    that returns the ids of those disagreeing (few, by name); the matched are the others, a
+    query to page through. A pair that differs is disagreeing unless staff acknowledged every
+    disagreement, as the sides say now: only the few with an acknowledgement are compared
+    here, one by one. With `show` one of the other buckets, the linked ones are not split and
+    their two counts are None.
     """
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(year=year, course=course).count(),
         "portal_only": portal_only(year=year, course=course).count(),
     }
+    linked = _linked(year=year, course=course)
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
         return Buckets(counts=counts, matched=[], disagreements=[])
-    agreeing, disagreeing = _linked(year=year, course=course)
-    counts |= {"matched": len(agreeing), "disagreements": len(disagreeing)}
-    return Buckets(counts=counts, matched=agreeing, disagreements=disagreeing)
+    differing = linked.alias(differs=_differs()).filter(differs=True)
+    settled = [
+        record.pk
+        for record in differing.exclude(acknowledged={}).select_related(*LINKED_RELATED)
+        if not open_disagreements(record)
+    ]
+    disagreeing = list(differing.exclude(pk__in=settled).values_list("pk", flat=True))
+    counts["disagreements"] = len(disagreeing)
+    counts["matched"] = linked.count() - len(disagreeing)
+    return Buckets(
+        counts=counts,
+        matched=linked.exclude(pk__in=disagreeing).values_list("pk", flat=True),
+        disagreements=disagreeing,
+    )
 
 
 def dfe_only_extras(records: list[DfeApplication]) -> None:

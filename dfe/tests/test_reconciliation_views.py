@@ -326,6 +326,37 @@ def test_the_linked_buckets_make_the_same_queries_for_many_rows(client, staff, h
     assert_queries_do_not_grow(client, PAGE + f"?show={show}", add_rows)
 
 
+def test_acknowledged_disagreements_are_sorted_with_no_queries_per_row(client, staff, hub):
+    """Pairs that differ, with an acknowledgement: as the sides say now, they are matched;
+    from before, disagreeing. Python compares each of them, loaded in one query."""
+    now = {"status": {"portal": "Approved by school", "dfe": "Accepted"}}
+    before = {"status": {"portal": "Waiting for school approval", "dfe": "Accepted"}}
+
+    def add_rows(count):
+        applications = bulk_applications(count, cohort=hub.cohort, status="school_approved")
+        DfeApplication.objects.bulk_create(
+            DfeApplication(
+                connection=hub.connection,
+                dfe_id=uuid.uuid4(),
+                participant_id=uuid.uuid4(),
+                course_identifier=SENIOR_LEADERSHIP,
+                cohort_year=2025,
+                status="accepted",
+                full_name=f"Acknowledged {application.pk}",
+                dfe_updated_at=timezone.now(),
+                application=application,
+                acknowledged=now if index % 2 else before,
+            )
+            for index, application in enumerate(applications)
+        )
+
+    assert_queries_do_not_grow(client, PAGE + "?show=matched", add_rows)
+
+    page = client.get(PAGE, {"show": "matched"}).content.decode()
+    assert "Matched (500)" in page and "Disagreements (500)" in page
+    assert "Status differs (acknowledged)" in page
+
+
 def test_only_staff_who_exchange_with_dfe_may_open_the_page(client):
     sign_in(client, StaffUserFactory(roles=[Role.FACILITATOR]))
 

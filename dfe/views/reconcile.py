@@ -23,6 +23,7 @@ from ..forms import DfeApplicationCreateForm, DfeApplicationLinkForm, Disagreeme
 from ..models import Connection, DfeApplication, Sync
 from ..reconcile import (
     BUCKETS,
+    LINKED_BUCKETS,
     application_create_from_dfe,
     application_remind_to_register,
     dfe_application_decision_send,
@@ -32,6 +33,7 @@ from ..reconcile import (
     dfe_disagreement_acknowledge,
     dfe_only,
     dfe_only_extras,
+    linked_rows,
     portal_only,
     portal_only_extras,
     reconciliation_buckets,
@@ -68,10 +70,14 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
             rows = dfe_only(year=year, course=course)
         else:
             rows = portal_only(year=year, course=course)
-        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
-        if show == "dfe_only":
+        paginator = Paginator(rows, self.paginate_by)
+        paginator.count = buckets.counts[show]  # counted for its tab already; not twice
+        page = paginator.get_page(self.request.GET.get("page"))
+        if show in LINKED_BUCKETS:
+            page.object_list = linked_rows(page.object_list)
+        elif show == "dfe_only":
             dfe_only_extras(page.object_list)
-        elif show == "portal_only":
+        else:
             portal_only_extras(page.object_list)
         connections = list(Connection.objects.switched_on())
         return super().get_context_data(
@@ -81,7 +87,7 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
             years=years,
             courses=courses,
             page_obj=page,
-            paginator=page.paginator,
+            paginator=paginator,
             is_paginated=page.has_other_pages(),
             rows=page.object_list,
             connections=connections,
