@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dfe", "0005_call_ids")]
+    dependencies = [("dfe", "0007_outgoing_done_index")]
 
     operations = [
         migrations.AddIndex(
