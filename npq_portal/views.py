@@ -158,9 +158,7 @@ class EmailDeliveryListView(PermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["statuses"] = EmailDelivery.Status.choices
-        context["kinds"] = (
-            EmailDelivery.objects.order_by("kind").values_list("kind", flat=True).distinct()
-        )
+        context["kinds"] = EmailDelivery.objects.kinds()
         context["filters"] = {key: self.request.GET.get(key, "") for key in ("status", "kind")}
         context["filters"]["recipient"] = self.request.GET.get("recipient", "")
         return context

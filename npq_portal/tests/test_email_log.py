@@ -88,3 +88,14 @@ def test_the_log_counts_up_to_its_cap_and_says_more_in_words(client, monkeypatch
     newest_first = list(EmailDelivery.objects.order_by("-created_at", "-pk"))
     shown = list(everything.context["object_list"]) + list(older.context["object_list"])
     assert shown == newest_first
+
+
+def test_the_logs_kind_filter_offers_each_kind_logged_once_in_order(client):
+    for kind in ["welcome", "session_reminder", "approval_chase", "welcome", "session_reminder"]:
+        EmailDeliveryFactory(kind=kind)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    response = client.get(reverse("staff:email-list"))
+
+    assert EmailDelivery.objects.kinds() == ["approval_chase", "session_reminder", "welcome"]
+    assert list(response.context["kinds"]) == ["approval_chase", "session_reminder", "welcome"]
