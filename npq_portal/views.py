@@ -63,9 +63,13 @@ def _people_with_roles():
 
 
 class PersonListView(PermissionRequiredMixin, ListView):
+    """Everyone with an account, by surname, counted up to a thousand ("More than 1,000
+    people"): a search for two letters no longer counts a tenth of a hub's people."""
+
     permission_required = "npq_portal.view_user"
     template_name = "npq_portal/person_list.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         people = _people_with_roles()

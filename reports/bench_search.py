@@ -186,9 +186,9 @@ def search_section(figures: list[SearchFigure], *, scale: str) -> str:
     table = "\n".join(rows)
     return f"""## Text search ({scale} scale)
 
-Each staff search as its page asks it, in this process: the count of matches (the review queue
-and the email log count no further than 1,000, "More than 1,000", the audit log no further than
-100) and the first page of 25 (the audit log also loads that page's entries; the autocomplete
+Each staff search as its page asks it, in this process: the count of matches (the review queue,
+people and the email log count no further than 1,000, "More than 1,000", the audit log no
+further than 100) and the first page of 25 (the audit log also loads that page's entries; the autocomplete
 asks for its 10 results), best and median of {RUNS} runs, on {Application.objects.count():,} applications,
 {User.objects.count():,} people, {EmailDelivery.objects.count():,} logged emails,
 {ApplicationEvent.objects.count():,} application status changes and {School.objects.count():,}
