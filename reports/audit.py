@@ -8,9 +8,11 @@ shown is then loaded, one query per source on the page, so the page's queries do
 its rows. To add a history, write a source and append it to `AUDIT_SOURCES`.
 
 A page reads each history only as far as the page reaches (each part of the UNION is ordered
-and limited before they are merged), and the page counts the log only up to a thousand. A
-search finds what each word matches in the tables the histories name (people, cohorts,
-applications …) once, and every history asks for its rows by those keys (npq_portal.search).
+and limited before they are merged), and the page counts the log only up to a hundred. A
+search finds what each word matches in the tables application history names (people,
+programmes, cohorts, applications) once, and asks that history, the large one, for its rows by
+those keys; the small histories use the people found, and check the rest of their rows as they
+are read (npq_portal.search.TextSearch).
 """
 
 from __future__ import annotations
@@ -83,9 +85,9 @@ class AuditSource:
     extra_search_fields: tuple[str, ...] = ()  # other text a search should find (by_name …)
     related: tuple[str, ...] = ()  # what describe() follows, joined in the page's query
     # A history large enough to be read only through indexes (its own text has trigram
-    # indexes): a search finds the matching people, applications … and its own matching rows
-    # first, and asks for its rows by their keys (TextSearch.q). The others are small: read
-    # whole, their rows are checked as they are read, with the people already found.
+    # indexes): a search finds the matching people, cohorts, applications … first and asks
+    # for its rows by their keys (TextSearch.q). The others are small: read whole, their rows
+    # are checked as they are read, with the people already found.
     large: bool = False
 
     def rows(self) -> models.QuerySet:
