@@ -11,7 +11,7 @@ from django.urls import reverse
 from funding.models import FundingDecision
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
-from npq_portal.search import search_q
+from npq_portal.search import TextSearch
 from schools.models import School, SchoolLeadership
 
 # A question's key or a choice's value, as the application's steps name them.
@@ -59,8 +59,9 @@ class ApplicationQuerySet(models.QuerySet):
     def matching(self, filters: Mapping[str, str]) -> "ApplicationQuerySet":
         """Applications matching the review queue's filters: status, cohort, programme,
         academic year, delivery partner, the funding outcome that stands, and a search of name,
-        email and school. A filter left
-        blank, or with a value it does not know, is left out, as the list has always done."""
+        email and school (which finds the matching people and schools as it is made, a query
+        each: npq_portal.search.TextSearch). A filter left blank, or with a value it does not
+        know, is left out, as the list has always done."""
         applications = self
         if filters.get("status") in Application.Status.values:
             applications = applications.filter(status=filters["status"])
@@ -88,7 +89,9 @@ class ApplicationQuerySet(models.QuerySet):
             applications = applications.filter(**{f"answers__{question}": choice})
         query = (filters.get("q") or "").strip()
         if query:
-            applications = applications.filter(search_q(Application, SEARCH_FIELDS, query))
+            applications = applications.filter(
+                TextSearch(query).q(Application, SEARCH_FIELDS, large=True)
+            )
         return applications
 
 
@@ -230,6 +233,9 @@ class ApplicationEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        # The audit log, newest first: a page of the largest history read through it (read
+        # backwards), not every change sorted.
+        indexes = [models.Index(fields=["at", "id"], name="application_event_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status} → {self.to_status}"

@@ -18,6 +18,7 @@ from cohorts.models import Cohort
 from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
 from funding.suitability import suited_courses
+from npq_portal.paging import CappedPaginator
 from npq_portal.ratelimit import SignedLinkMixin
 from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
@@ -681,11 +682,12 @@ REVIEW_QUEUE_COLUMNS = (
 
 
 class ApplicationListView(PermissionRequiredMixin, ListView):
-    """The staff review queue."""
+    """The staff review queue, counted up to a thousand ("More than 1,000 applications")."""
 
     permission_required = "applications.view_application"
     template_name = "applications/application_list.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         applications = (

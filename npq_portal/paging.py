@@ -1,11 +1,21 @@
-"""Paging through a list too long to count on every visit (a log, what was sent).
+"""Paging through lists too long to count on every visit.
 
-A page reads one row more than it shows; that row only says whether there is a next page. No
-query counts the list, so the first page costs the same however long the list grows (a far
-page costs the rows it skips). Its pages say "Page 3", never "of 80".
+`UncountedPaginator` never counts (a log, what was sent): a page reads one row more than it
+shows, and that row only says whether there is a next page. No query counts the list, so the
+first page costs the same however long the list grows (a far page costs the rows it skips). Its
+pages say "Page 3", never "of 80".
+
+`CappedPaginator` counts no further than a cap (a searched list, a queue): the count stops once
+it has found one row more than the cap, so it costs at most that many rows. A list within the
+cap is counted and paged as Django's Paginator does ("24 applications", "Page 1 of 1"); a longer
+one is "More than 1,000 applications" and paged as an uncounted list is ("Page 41").
 """
 
+import inspect
+from functools import cached_property
+
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.inspect import method_has_no_args
 
 
 class UncountedPaginator(Paginator):
@@ -20,26 +30,74 @@ class UncountedPaginator(Paginator):
         raise TypeError("An uncounted list has no count; ask the page whether there is a next.")
 
     def validate_number(self, number) -> int:
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger("That page number is not a whole number.") from None
-        if number < 1:
-            raise EmptyPage("That page number is less than 1.")
-        return number
+        return _page_number(number)
 
     def page(self, number) -> "UncountedPage":
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        if not rows and number > 1:
-            raise EmptyPage("That page has nothing on it.")
-        return UncountedPage(
-            rows[: self.per_page], number, self, has_next=len(rows) > self.per_page
-        )
+        return _uncounted_page(self, number)
 
     def get_page(self, number) -> "UncountedPage":
         """The page asked for, or the first when that one is not a page."""
+        try:
+            return self.page(number)
+        except (PageNotAnInteger, EmptyPage):
+            return self.page(1)
+
+
+class CappedPaginator(Paginator):
+    """Pages of a list counted up to `cap` rows (ListView's `paginator_class`): counted and
+    paged as Django's Paginator does when it holds at most `cap`, and, when it holds more, said
+    to hold more than `cap` (`count_in_words`) and paged without a count of pages."""
+
+    cap = 1000
+
+    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if cap is not None:
+            self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        """How many rows the list holds, counting no further than one more than the cap (a
+        count above the cap means only "more than the cap")."""
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # a queryset: its order changes nothing counted, only the cost
+        rows = rows[: self.cap + 1]
+        count = getattr(rows, "count", None)
+        if callable(count) and not inspect.isbuiltin(count) and method_has_no_args(count):
+            return count()  # a queryset's: SELECT COUNT(*) FROM (… LIMIT cap + 1)
+        return len(rows)
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def count_in_words(self) -> str:
+        """How many, for a caption: "24", or "More than 1,000"."""
+        return f"More than {self.cap:,}" if self.more_than_cap else f"{self.count:,}"
+
+    @cached_property
+    def num_pages(self) -> int | None:
+        """How many pages, or None when there are more rows than the cap (so ?page=last is
+        missing, a 404, as for an uncounted list)."""
+        return None if self.more_than_cap else super().num_pages
+
+    def validate_number(self, number) -> int:
+        if self.more_than_cap:
+            return _page_number(number)
+        return super().validate_number(number)
+
+    def page(self, number) -> Page:
+        if self.more_than_cap:
+            return _uncounted_page(self, number)
+        return super().page(number)
+
+    def get_page(self, number) -> Page:
+        """The page asked for, or, when that one is not a page, the first (or, for a list
+        within the cap, the last when it was past the end, as Django's Paginator does)."""
+        if not self.more_than_cap:
+            return super().get_page(number)
         try:
             return self.page(number)
         except (PageNotAnInteger, EmptyPage):
@@ -61,3 +119,26 @@ class UncountedPage(Page):
 
     def end_index(self) -> int:
         return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+def _page_number(number) -> int:
+    """A page number of a list without a count of pages: a whole number from 1."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise PageNotAnInteger("That page number is not a whole number.") from None
+    if number < 1:
+        raise EmptyPage("That page number is less than 1.")
+    return number
+
+
+def _uncounted_page(paginator: Paginator, number) -> UncountedPage:
+    """Page `number`, read with one row more than it shows to learn whether there is a next."""
+    number = _page_number(number)
+    bottom = (number - 1) * paginator.per_page
+    rows = list(paginator.object_list[bottom : bottom + paginator.per_page + 1])
+    if not rows and number > 1:
+        raise EmptyPage("That page has nothing on it.")
+    return UncountedPage(
+        rows[: paginator.per_page], number, paginator, has_next=len(rows) > paginator.per_page
+    )

@@ -25,6 +25,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from .forms import UserRolesForm
 from .mixins import PermissionFirstMixin
 from .models import EmailDelivery, PersonalDataRequest, RoleChange, User
+from .paging import CappedPaginator
 from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles, user_start_url_name
 from .search import contains_q, search_order, search_q
 from .selectors import hub_overview_figures
@@ -62,9 +63,13 @@ def _people_with_roles():
 
 
 class PersonListView(PermissionRequiredMixin, ListView):
+    """Everyone with an account, by surname, counted up to a thousand ("More than 1,000
+    people"): a search for two letters no longer counts a tenth of a hub's people."""
+
     permission_required = "npq_portal.view_user"
     template_name = "npq_portal/person_list.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         people = _people_with_roles()
@@ -133,9 +138,13 @@ class PersonRolesView(PermissionFirstMixin, FormView):
 
 
 class EmailDeliveryListView(PermissionRequiredMixin, ListView):
+    """Every email sent or tried, newest first, counted up to a thousand ("More than 1,000
+    emails"): the log grows by every email ever sent."""
+
     permission_required = "npq_portal.view_emaildelivery"
     template_name = "npq_portal/emaildelivery_list.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         deliveries = EmailDelivery.objects.defer("body")  # read on each email's own page
@@ -153,9 +162,7 @@ class EmailDeliveryListView(PermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["statuses"] = EmailDelivery.Status.choices
-        context["kinds"] = (
-            EmailDelivery.objects.order_by("kind").values_list("kind", flat=True).distinct()
-        )
+        context["kinds"] = EmailDelivery.objects.kinds()
         context["filters"] = {key: self.request.GET.get(key, "") for key in ("status", "kind")}
         context["filters"]["recipient"] = self.request.GET.get("recipient", "")
         return context

@@ -6,6 +6,13 @@ and the reason, which fields name its subject, and how to describe a row. `AUDIT
 them; the log is one SQL UNION of (source, id, time) over them, newest first, and only the page
 shown is then loaded, one query per source on the page, so the page's queries do not grow with
 its rows. To add a history, write a source and append it to `AUDIT_SOURCES`.
+
+A page reads each history only as far as the page reaches (each part of the UNION is ordered
+and limited before they are merged), and the page counts the log only up to a hundred. A
+search finds what each word matches in the tables application history names (people,
+programmes, cohorts, applications) once, and asks that history, the large one, for its rows by
+those keys; the small histories use the people found, and check the rest of their rows as they
+are read (npq_portal.search.TextSearch).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.admin.models import ADDITION, DELETION, LogEntry
-from django.db import models
+from django.db import connections, models
 from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
@@ -30,7 +37,7 @@ from funding.models import FundingOverride
 from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.models import PersonalDataRequest, RoleChange, User
 from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
-from npq_portal.search import search_q
+from npq_portal.search import TextSearch, contains_q
 from participants.models import AttendanceChange, EnrolmentEvent
 from schools.models import EligibilityList, GiasImport, SchoolLeadership
 
@@ -77,14 +84,23 @@ class AuditSource:
     subject_fields: tuple[str, ...] = ()  # text fields that name what it was about
     extra_search_fields: tuple[str, ...] = ()  # other text a search should find (by_name …)
     related: tuple[str, ...] = ()  # what describe() follows, joined in the page's query
+    # A history large enough to be read only through indexes (its own text has trigram
+    # indexes): a search finds the matching people, cohorts, applications … first and asks
+    # for its rows by their keys (TextSearch.q). The others are small: read whole, their rows
+    # are checked as they are read, with the people already found.
+    large: bool = False
 
     def rows(self) -> models.QuerySet:
         """Every row of this history; a source may narrow it."""
         return self.model._default_manager.all()
 
-    def matching(self, filters: AuditFilters) -> models.QuerySet:
-        """This history's rows that pass the filters, as (source, id, time) for the union."""
-        rows = self.rows().filter(self.filter_q(filters))
+    def matching(
+        self, filters: AuditFilters, searches: Sequence[TextSearch] = ()
+    ) -> models.QuerySet:
+        """This history's rows that pass the filters, as (source, id, time) for the union;
+        `searches` are the words of `filters.text`, each with what it matched (made once for
+        every history; made here when not given)."""
+        rows = self.rows().filter(self.filter_q(filters, searches))
         return (
             rows.order_by()  # a branch of a UNION may not be ordered on SQLite
             .annotate(
@@ -95,7 +111,7 @@ class AuditSource:
             .values_list("audit_source", "audit_id", "audit_when")
         )
 
-    def filter_q(self, filters: AuditFilters) -> Q:
+    def filter_q(self, filters: AuditFilters, searches: Sequence[TextSearch] = ()) -> Q:
         q = Q()
         if filters.person is not None:
             q &= Q(**{self.who: filters.person})
@@ -105,17 +121,21 @@ class AuditSource:
         if filters.until is not None and filters.until < datetime.date.max:
             q &= Q(**{f"{self.when}__lt": _start_of(filters.until + datetime.timedelta(days=1))})
         # Every word must appear somewhere, so "Jane Smith" finds Jane Smith's changes.
-        for word in filters.text.split():
-            q &= self.word_q(word)
+        for search in searches or audit_searches(filters.text):
+            q &= self.word_q(search)
         return q
 
-    def word_q(self, word: str) -> Q:
-        """Rows in which one word of a search appears: in who did it, the subject or why."""
+    def search_fields(self) -> list[str]:
+        """The fields a search looks in: who did it, the subject and why."""
         fields = [f"{self.who}__{name}" for name in PERSON_FIELDS]
         fields += [*self.subject_fields, *self.extra_search_fields]
         if self.reason:
             fields.append(self.reason)
-        return search_q(self.model, fields, word)
+        return fields
+
+    def word_q(self, search: TextSearch) -> Q:
+        """Rows in which one word of a search appears: in who did it, the subject or why."""
+        return search.q(self.model, self.search_fields(), large=self.large)
 
     def load(self, ids: Iterable[int]) -> dict[int, models.Model]:
         """The rows with these ids, with everything describe() reads, in one query."""
@@ -250,6 +270,7 @@ class ApplicationEvents(AuditSource):
     )
     extra_search_fields = ("by_name",)
     related = ("application__applicant", "application__cohort__programme")
+    large = True  # two or three changes an application (applications 0004's indexes)
 
     def describe(self, row, *, viewer: User) -> tuple[str, str, str]:
         change = _moved(row.get_from_status_display(), row.get_to_status_display())
@@ -296,11 +317,11 @@ class FundingOverrides(AuditSource):
     subject_fields = ("decision__subject",)
     related = ("decision",)
 
-    def word_q(self, word: str) -> Q:
+    def word_q(self, search: TextSearch) -> Q:
         # Find the applicants first, then their decisions by subject (indexed), rather than
         # matching every decision's subject against every application.
         subjects = (
-            Application.objects.filter(search_q(Application, _person_fields("applicant"), word))
+            Application.objects.filter(search.q(Application, _person_fields("applicant")))
             .annotate(
                 subject=Concat(
                     Value(f"{Application._meta.label_lower}:"),
@@ -310,7 +331,14 @@ class FundingOverrides(AuditSource):
             )
             .values("subject")
         )
-        return super().word_q(word) | Q(decision__subject__in=subjects)
+        # A subject has no trigram index, and overrides are few: each override's decision is
+        # checked, rather than every decision's subject read to find the few overridden.
+        own = [field for field in self.search_fields() if field != "decision__subject"]
+        return (
+            search.q(self.model, own)
+            | contains_q("decision__subject", search.text)
+            | Q(decision__subject__in=subjects)
+        )
 
     def load(self, ids: Iterable[int]) -> dict[int, models.Model]:
         overrides = super().load(ids)
@@ -579,12 +607,88 @@ def audit_sources(keys: Sequence[str] = ()) -> list[AuditSource]:
     return [source for source in AUDIT_SOURCES if not keys or source.key in keys]
 
 
-def audit_log_rows(*, filters: AuditFilters) -> models.QuerySet:
+def audit_searches(text: str) -> list[TextSearch]:
+    """The words of a search of the log, each to be found in every history."""
+    return [TextSearch(word) for word in text.split()]
+
+
+def audit_log_rows(*, filters: AuditFilters) -> AuditRows:
     """Every change that passes the filters, newest first, as (source, id, time) rows to
-    slice for a page and pass to audit_log_entries (one UNION ALL query)."""
-    branches = [source.matching(filters) for source in audit_sources(filters.kinds)]
-    rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-    return rows.order_by("-audit_when", "-audit_id", "audit_source")
+    slice for a page and pass to audit_log_entries (one UNION ALL query), or to count. A
+    search's words are found in the tables the histories name here, once for them all."""
+    searches = audit_searches(filters.text)
+    return AuditRows(
+        [source.matching(filters, searches) for source in audit_sources(filters.kinds)]
+    )
+
+
+class AuditRows:
+    """The log's (source, id, time) rows, newest first, sliced like a queryset (`rows[25:50]`)
+    and counted (`rows[:101].count()`).
+
+    Each history is read only as far as the slice reaches: each part of the UNION is ordered
+    newest first and limited to the rows up to the slice's end before they are merged, so a
+    history is read through its index on time, or only its matches sorted, not every matching
+    change of every history merged and sorted. (SQLite orders no part of a UNION, so there the
+    parts are merged whole.)
+
+    A count reads the rows it counts, from the log's newest, in one query; a page within them
+    (the first, whenever the log is counted) is then cut from them, with no query of its own.
+    """
+
+    ORDER = ("-audit_when", "-audit_id", "audit_source")
+
+    def __init__(
+        self,
+        branches: Sequence[models.QuerySet],
+        start: int = 0,
+        stop: int | None = None,
+        *,
+        read: dict[int | None, list] | None = None,
+    ):
+        self.branches = list(branches)
+        self.start, self.stop = start, stop
+        # The rows read from the log's newest, by how far they reach, shared by its slices.
+        self._read = {} if read is None else read
+
+    def __getitem__(self, index: slice) -> AuditRows:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("The audit log's rows are read a page at a time: rows[start:stop].")
+        start, stop, _ = slice(index.start, index.stop).indices(10**18)
+        start, stop = self.start + start, self.start + stop
+        if self.stop is not None:
+            start, stop = min(start, self.stop), min(stop, self.stop)
+        return AuditRows(self.branches, start, stop, read=self._read)
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def count(self) -> int:
+        """How many rows the slice holds (reading those from the log's newest to its end)."""
+        if self.stop not in self._read:
+            self._read[self.stop] = self._query(0, self.stop)
+        return len(self._read[self.stop][self.start :])
+
+    def _rows(self) -> list[tuple[str, int, datetime.datetime]]:
+        for reach, rows in self._read.items():
+            if reach is None or (self.stop is not None and self.stop <= reach):
+                return rows[self.start : self.stop]
+        return self._query(self.start, self.stop)
+
+    def _query(self, start: int, stop: int | None) -> list[tuple[str, int, datetime.datetime]]:
+        if not self.branches or (stop is not None and stop <= start):
+            return []
+        branches = self.branches
+        if stop is not None and len(branches) > 1 and self._parts_ordered():
+            branches = [branch.order_by(*self.ORDER[:2])[:stop] for branch in branches]
+        rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        return list(rows.order_by(*self.ORDER)[start:stop])
+
+    def _parts_ordered(self) -> bool:
+        return connections[self.branches[0].db].features.supports_slicing_ordering_in_compound
 
 
 def audit_log_entries(

@@ -20,6 +20,7 @@ from applications.selectors import review_filter_options
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from funding.selectors import funding_list_warnings
+from npq_portal.paging import CappedPaginator
 from npq_portal.roles import Role, user_roles
 from participants.models import Enrolment, GrantClaim
 from participants.services import (
@@ -478,6 +479,8 @@ class ExportDownloadView(View):
 
 # ---- The audit log (issue 11) ----
 
+AUDIT_LOG_COUNTED = 100
+
 
 class AuditLogView(PermissionRequiredMixin, ListView):
     """Who changed what, when and why, from every history the portal keeps, newest first."""
@@ -485,6 +488,13 @@ class AuditLogView(PermissionRequiredMixin, ListView):
     permission_required = "reports.view_audit_log"
     template_name = "reports/audit_log.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # "More than 100 changes": the count reads, newest first, the changes it counts, and
+        # the first page is cut from them (reports.audit.AuditRows). A hundred keep that one
+        # query short however rare a searched word is in the histories.
+        return super().get_paginator(queryset, per_page, cap=AUDIT_LOG_COUNTED, **kwargs)
 
     def get(self, request, *args, **kwargs):
         self.filters = AuditLogFilterForm(

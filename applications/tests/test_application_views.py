@@ -1,11 +1,15 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.models import Application
 from applications.services import application_save_answers, application_start
 from applications.tests.factories import ApplicationFactory
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
+from npq_portal.paging import CappedPaginator
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from programmes.tests.factories import ProgrammeFactory
@@ -202,6 +206,51 @@ def test_the_review_queue_search_finds_applicants_by_email_or_name_and_their_sch
     listed = list(response.context["object_list"])
     assert len(listed) == len(set(listed))
     assert set(listed) == {applications[what] for what in found}
+
+
+def _queue_of(count, cohort, **fields):
+    """`count` sent applications, sent a minute apart (two at once), oldest first."""
+    start = timezone.now() - datetime.timedelta(days=1)
+    sent = [
+        ApplicationFactory(
+            cohort=cohort, submitted_at=start + datetime.timedelta(minutes=n // 2), **fields
+        )
+        for n in range(count)
+    ]
+    return sorted(sent, key=lambda application: (application.submitted_at, application.pk))
+
+
+def test_the_review_queue_counts_its_rows_and_pages_them_when_within_its_cap(client, npqlpm_cohort):
+    queue = _queue_of(27, npqlpm_cohort)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    first = client.get(reverse("applications:application-list"))
+    second = client.get(reverse("applications:application-list"), {"page": 2})
+
+    assert "27 applications, oldest first" in first.content.decode()
+    assert "Page 1 of 2" in first.content.decode()
+    assert list(first.context["object_list"]) + list(second.context["object_list"]) == queue
+
+
+def test_the_review_queue_says_more_than_its_cap_in_words_and_pages_on_without_a_count(
+    client, npqlpm_cohort, monkeypatch
+):
+    monkeypatch.setattr(CappedPaginator, "cap", 20)
+    queue = _queue_of(27, npqlpm_cohort, school=SchoolFactory(name="Brook Lane Academy"))
+    _queue_of(3, npqlpm_cohort)  # another school's: not found by the search
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    url = reverse("applications:application-list")
+
+    first = client.get(url, {"q": "brook lane"})
+    second = client.get(url, {"q": "brook lane", "page": 2})
+
+    page = first.content.decode()
+    assert "More than 20 applications, oldest first" in page
+    assert "Page 1<" in page and "Page 1 of" not in page and ">Next<" in page
+    assert list(first.context["object_list"]) + list(second.context["object_list"]) == queue
+    assert ">Next<" not in second.content.decode()
+    assert client.get(url, {"q": "brook lane", "page": "last"}).status_code == 404
+    assert client.get(url, {"q": "brook lane", "page": 3}).status_code == 404
 
 
 def test_teachers_cannot_see_the_queue_or_decide(client, teacher, npqlpm_cohort):

@@ -1,5 +1,6 @@
 """Staff read what any sent email said, from the email log, without the recipient's links."""
 
+import factory
 import pytest
 from django.urls import reverse
 
@@ -8,8 +9,15 @@ from applications.services import application_send_email
 from applications.tests.factories import ApplicationFactory
 from npq_portal.emails import PERSONAL_LINK_REMOVED, email_redact
 from npq_portal.models import EmailDelivery
+from npq_portal.paging import CappedPaginator
 from npq_portal.roles import Role
-from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from npq_portal.tests.factories import (
+    EmailDeliveryFactory,
+    StaffUserFactory,
+    UserFactory,
+    bulk,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +69,33 @@ def test_teachers_cannot_read_the_log(client, mailoutbox):
     sign_in(client, UserFactory())
 
     assert client.get(reverse("staff:email-detail", args=[delivery.pk])).status_code == 403
+
+
+def test_the_log_counts_up_to_its_cap_and_says_more_in_words(client, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 30)
+    bulk(EmailDeliveryFactory, 40)
+    bulk(EmailDeliveryFactory, 5, recipient=factory.Sequence(lambda n: f"head{n}@oakfield.example"))
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    url = reverse("staff:email-list")
+
+    everything = client.get(url)
+    oakfield = client.get(url, {"recipient": "oakfield"})
+    older = client.get(url, {"page": 2})
+
+    assert "More than 30 emails" in everything.content.decode()
+    assert "Page 1 of" not in everything.content.decode()
+    assert "5 emails" in oakfield.content.decode()
+    newest_first = list(EmailDelivery.objects.order_by("-created_at", "-pk"))
+    shown = list(everything.context["object_list"]) + list(older.context["object_list"])
+    assert shown == newest_first
+
+
+def test_the_logs_kind_filter_offers_each_kind_logged_once_in_order(client):
+    for kind in ["welcome", "session_reminder", "approval_chase", "welcome", "session_reminder"]:
+        EmailDeliveryFactory(kind=kind)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    response = client.get(reverse("staff:email-list"))
+
+    assert EmailDelivery.objects.kinds() == ["approval_chase", "session_reminder", "welcome"]
+    assert list(response.context["kinds"]) == ["approval_chase", "session_reminder", "welcome"]

@@ -1,9 +1,14 @@
-"""Pages of a list too long to count: one row more than a page says whether there is a next."""
+"""Pages of a list too long to count: one row more than a page says whether there is a next;
+and of a list counted no further than a cap."""
 
 import pytest
 from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from npq_portal.paging import UncountedPaginator
+from npq_portal.models import User
+from npq_portal.paging import CappedPaginator, UncountedPaginator
+from npq_portal.tests.factories import UserFactory
 
 
 class Rows(list):
@@ -61,3 +66,57 @@ def test_a_page_that_is_not_one_is_refused_or_replaced_by_the_first(number, erro
         paginator.page(number)
     assert paginator.get_page(number).number == 1
     assert paginator.get_page(9).number == 1
+
+
+# ---- Counted up to a cap ----
+
+
+def test_a_list_within_the_cap_is_counted_and_paged_as_django_pages_it():
+    rows = Rows(range(60))
+    paginator = CappedPaginator(rows, 25, cap=100)
+
+    third = paginator.page(3)
+
+    assert (paginator.count, paginator.count_in_words, paginator.num_pages) == (60, "60", 3)
+    assert not paginator.more_than_cap
+    assert rows.asked[0] == slice(None, 101)  # the count asks for one row more than the cap
+    assert list(third) == list(range(50, 60))
+    assert (third.start_index(), third.end_index()) == (51, 60)
+    with pytest.raises(EmptyPage):
+        paginator.page(4)
+
+
+def test_a_list_longer_than_the_cap_says_so_and_is_paged_without_a_count_of_pages():
+    rows = Rows(range(130))
+    paginator = CappedPaginator(rows, 25, cap=100)
+
+    fifth, sixth = paginator.page(5), paginator.page(6)
+
+    assert (paginator.count_in_words, paginator.num_pages) == ("More than 100", None)
+    assert paginator.more_than_cap
+    assert list(fifth) == list(range(100, 125)) and fifth.has_next()
+    assert list(sixth) == list(range(125, 130)) and not sixth.has_next()
+    assert rows.asked[1:] == [slice(100, 126), slice(125, 151)]  # a row more than each page
+    with pytest.raises(EmptyPage):
+        paginator.page(7)
+    assert paginator.get_page("last").number == 1
+
+
+def test_the_default_cap_is_a_thousand_in_words():
+    paginator = CappedPaginator(Rows(range(1_001)), 25)
+
+    assert paginator.count_in_words == "More than 1,000"
+    assert CappedPaginator(Rows(range(1_000)), 25).count_in_words == "1,000"
+
+
+@pytest.mark.django_db
+def test_a_queryset_is_counted_with_a_limit_and_without_its_order(django_assert_num_queries):
+    UserFactory.create_batch(4)
+    paginator = CappedPaginator(User.objects.order_by("email"), 2, cap=3)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert paginator.count_in_words == "More than 3"
+    [count] = captured.captured_queries
+    assert "LIMIT 4" in count["sql"] and "ORDER BY" not in count["sql"]
+    with django_assert_num_queries(1):
+        assert len(paginator.page(2)) == 2

@@ -6,8 +6,9 @@ from django.db.models import Q
 
 from applications.models import SEARCH_FIELDS, Application
 from applications.tests.factories import ApplicationFactory
+from npq_portal import search
 from npq_portal.models import User
-from npq_portal.search import contains_q, has_trigram, search_order, search_q
+from npq_portal.search import TextSearch, contains_q, has_trigram, search_order, search_q
 from npq_portal.tests.factories import UserFactory
 from schools.tests.factories import SchoolFactory
 
@@ -109,6 +110,76 @@ def test_a_search_across_foreign_keys_finds_what_icontains_over_the_joins_finds(
 
     assert len(found) == len(set(found))  # each once, however many ways it matched
     assert set(found) == set(Application.objects.filter(_icontains(SEARCH_FIELDS, text)))
+
+
+@pytest.fixture
+def applications(people):
+    oakfield = SchoolFactory(name="Oakfield Primary School")
+    marys = SchoolFactory(name="St Mary's C of E Primary (Patel Campus)")
+    made = [
+        ApplicationFactory(applicant=person, school=[oakfield, marys, None][n % 3])
+        for n, person in enumerate(people)
+    ]
+    made.append(ApplicationFactory(school=oakfield))  # found by its school alone
+    made.append(ApplicationFactory(applicant=people[0], school=marys))  # by both
+    return made
+
+
+@pytest.mark.parametrize("text", [*TYPED, "oakfield", "OAKFIELD PRIM", "st mary's", "o"])
+def test_a_large_tables_search_asks_for_the_keys_of_each_joined_tables_matches(applications, text):
+    found = list(
+        Application.objects.filter(TextSearch(text).q(Application, SEARCH_FIELDS, large=True))
+    )
+
+    assert len(found) == len(set(found))
+    assert set(found) == set(Application.objects.filter(_icontains(SEARCH_FIELDS, text)))
+
+
+def test_each_joined_tables_matches_are_found_once_for_a_search(
+    applications, django_assert_num_queries
+):
+    patel = TextSearch("patel")
+
+    with django_assert_num_queries(3):  # the people, the schools, the applications
+        first = set(Application.objects.filter(patel.q(Application, SEARCH_FIELDS, large=True)))
+    with django_assert_num_queries(1):  # the applications alone: the keys are kept
+        again = set(Application.objects.filter(patel.q(Application, SEARCH_FIELDS, large=True)))
+
+    assert first == again == set(Application.objects.filter(_icontains(SEARCH_FIELDS, "patel")))
+
+
+def test_a_small_tables_search_uses_keys_found_already_or_else_the_join(
+    applications, django_assert_num_queries
+):
+    patel = TextSearch("patel")
+    fields = ["applicant__email", "applicant__first_name", "applicant__last_name"]
+    expected = set(Application.objects.filter(_icontains(fields, "patel")))
+
+    with django_assert_num_queries(1):  # over the join: no keys asked for
+        over_the_join = set(Application.objects.filter(patel.q(Application, fields)))
+    patel.keys(User, ["email", "first_name", "last_name"])
+    with django_assert_num_queries(1):
+        q = patel.q(Application, fields)  # the people found: no query to make it
+        by_key = set(Application.objects.filter(q))
+
+    assert over_the_join == by_key == expected
+
+
+def test_text_common_in_a_joined_table_is_matched_over_the_join(applications, monkeypatch):
+    monkeypatch.setattr(search, "IDS_HELD", 1)  # "patel": three people, two schools
+
+    found = set(
+        Application.objects.filter(TextSearch("patel").q(Application, SEARCH_FIELDS, large=True))
+    )
+
+    assert found == set(Application.objects.filter(_icontains(SEARCH_FIELDS, "patel")))
+
+
+def test_text_found_nowhere_asks_nothing_more(applications, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the people, the schools: none
+        q = TextSearch("nobody").q(Application, SEARCH_FIELDS, large=True)
+    with django_assert_num_queries(0):
+        assert Application.objects.filter(q).count() == 0
 
 
 def test_a_search_across_foreign_keys_refuses_a_relation_it_cannot_follow():

@@ -13,6 +13,7 @@ from cohorts.tests.factories import CohortFactory
 from npq_portal.models import EmailDelivery, User
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
+from reports.audit import AUDIT_SOURCES
 from schools.models import School
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +132,7 @@ def _searched_indexes(client, url_name: str, params: dict) -> set[str]:
         cursor.execute("SET LOCAL enable_seqscan = off")
     used = set()
     for query in captured.captured_queries:
-        if query["sql"].startswith("SELECT"):
+        if query["sql"].lstrip("(").startswith("SELECT"):  # a UNION's starts with its part
             used |= {name for name in _plan_indexes(query["sql"]) if name.endswith("_trgm_idx")}
     return used
 
@@ -174,3 +175,40 @@ def test_migrating_back_drops_the_indexes_and_leaves_the_extension(postgresql_on
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
     assert _trigram_indexes() == INDEXES
+
+
+def _queries(client, url_name: str, params: dict) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(url_name), params)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_searched_review_queue_asks_for_its_people_by_key_and_counts_to_a_thousand(
+    enough_rows, client
+):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    queries = _queries(client, "applications:application-list", {"q": "person12"})
+
+    [count] = [sql for sql in queries if sql.startswith("SELECT COUNT(*)")]
+    assert "LIMIT 1001" in count
+    assert '"applications_application"."applicant_id" = ANY(' in count
+    assert "npq_portal_user" not in count  # the people were found first, once
+    people = [sql for sql in queries if sql.startswith('SELECT "npq_portal_user"."id" AS "pk"')]
+    assert len(people) == 1 and "user_email_trgm_idx" in _plan_indexes(people[0])
+
+
+def test_the_audit_log_reads_application_history_newest_first_through_its_time_index(
+    enough_rows, client
+):
+    sign_in(client, StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]))
+
+    queries = _queries(client, "reports:audit-log", {})
+
+    [rows] = [sql for sql in queries if sql.startswith("(SELECT 'applications'")]
+    # Each history's part is limited to the rows a page and its count may need, newest first.
+    assert rows.count("ORDER BY 3 DESC, 2 DESC LIMIT 101)") == len(AUDIT_SOURCES)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as for a table too large to read
+    assert "application_event_at_idx" in _plan_indexes(rows)

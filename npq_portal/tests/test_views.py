@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from npq_portal.models import OutboxTask, RoleChange
+from npq_portal.paging import CappedPaginator
 from npq_portal.roles import Role, user_roles
 
 from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory, sign_in
@@ -168,6 +169,23 @@ def test_people_list_searches_and_filters_by_role(client):
 
     assert [p.last_name for p in by_name] == ["Malik"]
     assert list(by_role) == [facilitator]
+
+
+def test_people_list_counts_up_to_its_cap_and_says_more_in_words(client, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 20)
+    for n in range(30):
+        UserFactory(last_name=f"Jones {n:02}")
+    sign_in(client, StaffUserFactory(first_name="Amira", last_name="Zed"))
+    url = reverse("staff:person-list")
+
+    first = client.get(url, {"q": "jo"})
+    second = client.get(url, {"q": "jo", "page": 2})
+    one = client.get(url, {"q": "jones 07"})
+
+    assert "More than 20 people" in first.content.decode()
+    shown = list(first.context["object_list"]) + list(second.context["object_list"])
+    assert [person.last_name for person in shown] == [f"Jones {n:02}" for n in range(30)]
+    assert "1 person" in one.content.decode()
 
 
 def test_an_administrator_changes_someones_roles_with_a_reason(client):

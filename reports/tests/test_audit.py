@@ -5,12 +5,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+import reports.views
 from applications.models import ApplicationEvent
 from applications.tests.factories import ApplicationFactory
 from cohorts.models import CohortStatusChange
 from cohorts.tests.factories import CohortFactory
 from npq_portal.models import RoleChange
 from npq_portal.roles import Role
+from npq_portal.search import TextSearch
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from reports.audit import (
@@ -116,7 +118,7 @@ def test_each_history_finds_the_rows_in_which_any_field_it_searches_holds_the_wo
             any_field |= Q(**{f"{field}__icontains": word})
         rows = source.model._default_manager
 
-        found = list(rows.filter(AuditSource.word_q(source, word)))
+        found = list(rows.filter(AuditSource.word_q(source, TextSearch(word))))
 
         assert len(found) == len(set(found)), source.key
         assert set(found) == set(rows.filter(any_field)), source.key
@@ -397,9 +399,109 @@ def test_the_page_makes_the_same_queries_with_10_and_200_more_changes(
 
 
 # The request's own (session, user, MFA, two for permissions, roles for the navigation), the
-# person filter's choices, the count and the page, and one for each kind of change on the page
-# (two for funding overrides).
+# person filter's choices, the count (which reads the first page too), and one for each kind of
+# change on the page (two for funding overrides).
 MAX_QUERIES = 9 + len(AUDIT_SOURCES) + 1
+# A word with a trigram finds, once, the matching people, programmes, cohorts and applications.
+MAX_QUERIES_SEARCHED = MAX_QUERIES + 4
+
+
+def test_a_searched_page_makes_the_same_queries_with_10_and_200_more_changes(
+    client, django_assert_max_num_queries
+):
+    admin = _admin()
+    admin.is_staff = True
+    admin.save()
+    made = every_kind_of_change(admin=admin)
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    for source in AUDIT_SOURCES:  # one of each kind stays on the first page
+        source.rows().update(**{source.when: tomorrow})
+    sign_in(client, admin)
+    query = {"q": "okafor"}  # the administrator: every change they made
+    client.get(URL, query)
+
+    _more_history(made, admin, 10)
+    with django_assert_max_num_queries(MAX_QUERIES_SEARCHED) as small:
+        first = client.get(URL, query)
+    _more_history(made, admin, 190)
+    with django_assert_max_num_queries(MAX_QUERIES_SEARCHED) as large:
+        second = client.get(URL, query)
+
+    assert len(first.context["entries"]) == len(second.context["entries"]) == 25
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+# ---- Counted up to a hundred, paged newest first ----
+
+
+def _log_in_its_order(text: str) -> list[tuple[str, int, datetime.datetime]]:
+    """Every row of every history in which each word of `text` is in a field it searches,
+    newest first, found without the log's own queries."""
+    rows = []
+    for source in AUDIT_SOURCES:
+        fields = [f"{source.who}__{name}" for name in PERSON_FIELDS]
+        fields += [*source.subject_fields, *source.extra_search_fields]
+        fields += [source.reason] if source.reason else []
+        matching = source.model._default_manager.all()
+        for word in text.split():
+            any_field = Q()
+            for field in fields:
+                any_field |= Q(**{f"{field}__icontains": word})
+            matching = matching.filter(any_field).distinct()
+        rows += [(source.key, pk, when) for pk, when in matching.values_list("pk", source.when)]
+    return sorted(rows, key=lambda row: (-row[2].timestamp(), -row[1], row[0]))
+
+
+@pytest.mark.parametrize("text", ["", "okafor", "priya shah", "a"])
+def test_the_logs_pages_and_counts_hold_what_the_whole_log_holds_in_its_order(text):
+    admin = _admin()
+    _more_history(every_kind_of_change(admin=admin), admin, 60)
+    expected = _log_in_its_order(text)
+
+    rows = audit_log_rows(filters=AuditFilters(text=text))
+    paged = []
+    for start in range(0, len(expected) + 7, 7):
+        paged += list(rows[start : start + 7])
+
+    assert list(audit_log_rows(filters=AuditFilters(text=text))) == expected
+    assert paged == expected
+    assert rows[:10].count() == min(10, len(expected))
+    assert rows[:1000].count() == len(expected)
+    assert audit_log_rows(filters=AuditFilters(text=text))[5:12].count() == len(expected[5:12])
+
+
+def test_a_counted_page_is_cut_from_the_rows_counted(django_assert_num_queries):
+    admin = _admin()
+    _more_history(every_kind_of_change(admin=admin), admin, 60)
+    expected = _log_in_its_order("")
+    rows = audit_log_rows(filters=AuditFilters())
+
+    with django_assert_num_queries(1):
+        counted = rows[:101].count()
+        first, second = list(rows[0:25]), list(rows[25:50])
+
+    assert counted == min(101, len(expected))
+    assert first + second == expected[:50]
+
+
+def test_the_page_says_there_are_more_than_it_counts_and_pages_on(client, monkeypatch):
+    monkeypatch.setattr(reports.views, "AUDIT_LOG_COUNTED", 20)
+    admin = _admin()
+    _more_history(every_kind_of_change(admin=admin), admin, 20)
+    sign_in(client, admin)
+
+    first = client.get(URL)
+    second = client.get(URL, {"page": 2})
+
+    page = first.content.decode()
+    assert "More than 20 changes" in page and "Page 1 of" not in page
+    shown = first.context["entries"] + second.context["entries"]
+    expected = _log_in_its_order("")[:50]
+    assert [(entry.kind, entry.when) for entry in shown] == [
+        ({source.key: source.label for source in AUDIT_SOURCES}[key], when)
+        for key, _pk, when in expected
+    ]
+    assert client.get(URL, {"page": "last"}).status_code == 404
 
 
 # ---- Exports stay in the log ----
