@@ -1,6 +1,7 @@
+from django import forms
 from django.template import Context, Template
 
-from npq_portal.templatetags.options import select_option_groups, select_options
+from npq_portal.templatetags.options import field_options, select_option_groups, select_options
 
 
 def test_the_chosen_option_is_marked_and_every_label_escaped():
@@ -45,3 +46,20 @@ def test_grouped_choices_are_drawn_as_optgroups():
         '<optgroup label="Phase &amp; key stage">'
         '<option selected value="phase=p">Primary</option></optgroup>'
     )
+
+
+class _Filters(forms.Form):
+    year = forms.TypedChoiceField(
+        required=False, coerce=int, choices=[("", "All"), (2026, "2026/27"), (2027, "2027/28")]
+    )
+
+
+def test_a_fields_options_keep_its_own_empty_choice_and_mark_what_was_asked_for():
+    asked = _Filters({"year": "2027"})
+    fresh = _Filters()
+
+    assert field_options(asked["year"]) == (
+        '<option value="">All</option><option value="2026">2026/27</option>'
+        '<option selected value="2027">2027/28</option>'
+    )
+    assert field_options(fresh["year"]).startswith('<option selected value="">All</option>')
