@@ -15,6 +15,8 @@ import inspect
 from functools import cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.inspect import method_has_no_args
 
 
@@ -88,9 +90,16 @@ class CappedPaginator(Paginator):
             return _page_number(number)
         return super().validate_number(number)
 
+    # Within the cap, sort the rows found rather than walk the list's order index (below).
+    sort_within_cap = False
+
     def page(self, number) -> Page:
         if self.more_than_cap:
             return _uncounted_page(self, number)
+        if self.sort_within_cap:
+            ordering = _unindexed_order(self.object_list)
+            if ordering is not None:
+                self.object_list = self.object_list.order_by(*ordering)
         return super().page(number)
 
     def get_page(self, number) -> Page:
@@ -119,6 +128,32 @@ class UncountedPage(Page):
 
     def end_index(self) -> int:
         return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+class SortingCappedPaginator(CappedPaginator):
+    """A CappedPaginator whose page, within the cap, is the rows found sorted: for a log
+    searched by words. With its order index and a LIMIT, PostgreSQL may walk the whole log
+    backwards filtering each row, expecting thousands of matches where a rare search has three
+    (69 ms for one person's emails among 350,000); sorting what the trigram index finds (at
+    most the cap) takes a few. Above the cap the order index serves, as it should."""
+
+    sort_within_cap = True
+
+
+def _unindexed_order(rows) -> list | None:
+    """The queryset's order as expressions no index matches (COALESCE(x, x) sorts as x), or
+    None where it is not a plain list of field names."""
+    if not isinstance(rows, QuerySet) or rows.query.combinator is not None:
+        return None
+    terms = rows.query.order_by or rows.model._meta.ordering
+    if not terms or not all(isinstance(term, str) for term in terms):
+        return None
+    ordering = []
+    for term in terms:
+        name = term.lstrip("-")
+        expression = Coalesce(F(name), F(name))
+        ordering.append(expression.desc() if term.startswith("-") else expression.asc())
+    return ordering
 
 
 def _page_number(number) -> int:

@@ -25,7 +25,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from .forms import UserRolesForm
 from .mixins import PermissionFirstMixin
 from .models import EmailDelivery, PersonalDataRequest, RoleChange, User
-from .paging import CappedPaginator
+from .paging import CappedPaginator, SortingCappedPaginator
 from .roles import GROUP_ROLES, ROLE_SPECS, Role, user_roles, user_start_url_name
 from .search import contains_q, search_order, search_q
 from .selectors import hub_overview_figures
@@ -144,7 +144,7 @@ class EmailDeliveryListView(PermissionRequiredMixin, ListView):
     permission_required = "npq_portal.view_emaildelivery"
     template_name = "npq_portal/emaildelivery_list.html"
     paginate_by = 25
-    paginator_class = CappedPaginator
+    paginator_class = SortingCappedPaginator
 
     def get_queryset(self):
         deliveries = EmailDelivery.objects.defer("body")  # read on each email's own page

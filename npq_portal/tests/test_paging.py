@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from npq_portal.models import User
-from npq_portal.paging import CappedPaginator, UncountedPaginator
+from npq_portal.paging import CappedPaginator, SortingCappedPaginator, UncountedPaginator
 from npq_portal.tests.factories import UserFactory
 
 
@@ -120,3 +120,30 @@ def test_a_queryset_is_counted_with_a_limit_and_without_its_order(django_assert_
     assert "LIMIT 4" in count["sql"] and "ORDER BY" not in count["sql"]
     with django_assert_num_queries(1):
         assert len(paginator.page(2)) == 2
+
+
+@pytest.mark.django_db
+def test_within_the_cap_a_sorting_paginator_sorts_what_it_found_in_the_same_order():
+    for n in range(7):
+        UserFactory(last_name=f"Zed{n % 3}", first_name=f"P{n}")
+    people = User.objects.filter(last_name__startswith="Zed").order_by("-last_name", "pk")
+
+    with CaptureQueriesContext(connection) as queries:
+        sorted_page = list(SortingCappedPaginator(people, 3, cap=10).page(2))
+    plain_page = list(CappedPaginator(people, 3, cap=10).page(2))
+
+    assert sorted_page == plain_page == list(people)[3:6]
+    assert "COALESCE" in queries[-1]["sql"]  # no index can serve this order
+
+
+@pytest.mark.django_db
+def test_above_the_cap_a_sorting_paginator_keeps_the_lists_own_order():
+    for n in range(5):
+        UserFactory(last_name=f"Zed{n}")
+    people = User.objects.filter(last_name__startswith="Zed").order_by("last_name", "pk")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = list(SortingCappedPaginator(people, 2, cap=3).page(1))
+
+    assert page == list(people)[:2]
+    assert "COALESCE" not in queries[-1]["sql"]
