@@ -281,6 +281,26 @@ def _dfe_rows(hub, count, **fields):
     )
 
 
+def _linked_dfe_rows(hub, applications, label, **one_a_row):
+    """An accepted DfE application linked to each of these, named after it; each of
+    `one_a_row`'s fields holds a value for each row."""
+    DfeApplication.objects.bulk_create(
+        DfeApplication(
+            connection=hub.connection,
+            dfe_id=uuid.uuid4(),
+            participant_id=uuid.uuid4(),
+            course_identifier=SENIOR_LEADERSHIP,
+            cohort_year=2025,
+            status="accepted",
+            full_name=f"{label} {application.pk}",
+            dfe_updated_at=timezone.now(),
+            application=application,
+            **{field: values[index] for field, values in one_a_row.items()},
+        )
+        for index, application in enumerate(applications)
+    )
+
+
 def test_the_dfe_only_bucket_makes_the_same_queries_for_many_rows(client, staff, hub):
     candidate = hub.application()
 
@@ -307,21 +327,8 @@ def test_the_linked_buckets_make_the_same_queries_for_many_rows(client, staff, h
             cohort=hub.cohort,
             status="accepted" if show == "matched" else "school_approved",
         )
-        DfeApplication.objects.bulk_create(
-            DfeApplication(
-                connection=hub.connection,
-                dfe_id=uuid.uuid4(),
-                participant_id=uuid.uuid4(),
-                course_identifier=SENIOR_LEADERSHIP,
-                cohort_year=2025,
-                status="accepted",
-                full_name=f"Linked {application.pk}",
-                dfe_updated_at=timezone.now(),
-                application=application,
-                linked_by=person,  # each linked by hand, by someone else
-            )
-            for application, person in zip(applications, bulk(UserFactory, count), strict=True)
-        )
+        people = bulk(UserFactory, count)  # each linked by hand, by someone else
+        _linked_dfe_rows(hub, applications, "Linked", linked_by=people)
 
     assert_queries_do_not_grow(client, PAGE + f"?show={show}", add_rows)
 
@@ -334,21 +341,8 @@ def test_acknowledged_disagreements_are_sorted_with_no_queries_per_row(client, s
 
     def add_rows(count):
         applications = bulk_applications(count, cohort=hub.cohort, status="school_approved")
-        DfeApplication.objects.bulk_create(
-            DfeApplication(
-                connection=hub.connection,
-                dfe_id=uuid.uuid4(),
-                participant_id=uuid.uuid4(),
-                course_identifier=SENIOR_LEADERSHIP,
-                cohort_year=2025,
-                status="accepted",
-                full_name=f"Acknowledged {application.pk}",
-                dfe_updated_at=timezone.now(),
-                application=application,
-                acknowledged=now if index % 2 else before,
-            )
-            for index, application in enumerate(applications)
-        )
+        seen = [now if index % 2 else before for index in range(count)]
+        _linked_dfe_rows(hub, applications, "Acknowledged", acknowledged=seen)
 
     assert_queries_do_not_grow(client, PAGE + "?show=matched", add_rows)
 
