@@ -282,7 +282,9 @@ def ready_declarations(
     partners = {link.cohort_year: link for link in connection.delivery_partners.all()}
     found = []
     for key in keys:
-        enrolment = places[key.enrolment_id]
+        enrolment = places.get(key.enrolment_id)
+        if enrolment is None:  # deleted since the keys were read: nothing to send for it
+            continue
         dfe_application = enrolment.application.dfe
         course = dfe_application.course_identifier
         partner = partners.get(dfe_application.cohort_year)

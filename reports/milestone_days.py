@@ -48,7 +48,7 @@ from .milestones import (
     status_from_days,
 )
 from .models import CohortMilestones, PlaceMilestones
-from .selectors import _stopped_at, enrolments_milestone_days, milestone_rules
+from .selectors import enrolments_milestone_days, milestone_rules, stopped_at_annotation
 
 # Each declaration's kept fields: the day it is due by, the day its evidence supported it.
 FIELDS = {
@@ -148,7 +148,7 @@ def _work_out(ids: list[int], *, key: str, skip_locked: bool) -> tuple[int, list
             Enrolment.objects.filter(cohort__in=todo)
             .exclude(cohort__programme__course_identifier="")
             .select_related("cohort__programme")
-            .annotate(stopped_at=_stopped_at())
+            .annotate(stopped_at=stopped_at_annotation())
         )
         cohort_of = {e.pk: e.cohort_id for e in enrolments}
         funded = set(

@@ -58,7 +58,7 @@ def milestone_rules() -> MilestoneRules:
     return MilestoneRules.from_setting(getattr(settings, "MILESTONES", None))
 
 
-def _stopped_at() -> Subquery:
+def stopped_at_annotation() -> Subquery:
     """When a place last moved to the status it has (for a withdrawn or deferred place, when
     it stopped), as an annotation."""
     return Subquery(
@@ -87,7 +87,7 @@ def milestone_enrolments(*, user) -> QuerySet:
         Enrolment.objects.filter(cohort__in=Cohort.objects.for_user(user))
         .exclude(cohort__programme__course_identifier="")
         .select_related("participant", "cohort__programme", "transferred_to__cohort")
-        .annotate(stopped_at=_stopped_at())
+        .annotate(stopped_at=stopped_at_annotation())
         .order_by(*MILESTONE_ORDER)
     )
 
@@ -202,7 +202,7 @@ def _stopped_on(enrolment) -> datetime.date | None:
     if enrolment.status not in (Enrolment.Status.WITHDRAWN, Enrolment.Status.DEFERRED):
         return None
     if hasattr(enrolment, "stopped_at"):
-        # Annotated (_stopped_at): None means no event says when, so looking again finds none.
+        # Annotated (stopped_at_annotation): None means no event says when.
         stopped_at = enrolment.stopped_at
     else:
         event = enrolment.events.filter(to_status=enrolment.status).order_by("-at", "-pk").first()
@@ -281,7 +281,7 @@ def school_termly_summary(*, schools, term: Term) -> TermlySummary:
         enrolment
         for enrolment in school_enrolments(schools=schools)
         .filter(cohort__starts_on__lte=term.ends_on, cohort__ends_on__gte=term.starts_on)
-        .annotate(stopped_at=_stopped_at())
+        .annotate(stopped_at=stopped_at_annotation())
         if not (
             enrolment.status == Enrolment.Status.WITHDRAWN
             and enrolment.stopped_at is not None

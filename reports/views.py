@@ -205,8 +205,10 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             .select_related("kept_milestones")
             .in_bulk(list(page.object_list))
         )
-        page.object_list = [
-            MilestoneRow(found[pk], kept_status(found[pk], today)) for pk in page.object_list
+        page.object_list = [  # a place deleted since its id was read is left out
+            MilestoneRow(found[pk], kept_status(found[pk], today))
+            for pk in page.object_list
+            if pk in found
         ]
         return super().get_context_data(
             cohort=cohort,
