@@ -17,7 +17,11 @@ class MilestoneFilterForm(forms.Form):
     ]
 
     cohort = forms.ModelChoiceField(queryset=None, required=False, empty_label="All")
-    academic_year = forms.TypedChoiceField(required=False, coerce=int, label="Year")
+    # With no year and no cohort chosen, the page lists the cohorts with a milestone still to
+    # come: this year's work, however many years the portal holds.
+    TO_COME = ""
+    ALL_YEARS = "all"
+    academic_year = forms.ChoiceField(required=False, label="Year")
     programme = forms.ModelChoiceField(queryset=None, required=False, empty_label="All")
     show = forms.ChoiceField(required=False, choices=SHOW_CHOICES)
     # DfE pays declarations on funded places: those are what the page lists unless asked.
@@ -28,21 +32,35 @@ class MilestoneFilterForm(forms.Form):
         label="Places",
     )
 
-    def __init__(self, *args, cohorts, programmes, years, **kwargs):
+    def __init__(self, *args, cohorts, cohort_options, programmes, years, **kwargs):
+        """`cohorts` are those a chosen cohort may be; `cohort_options` those listed (the
+        chosen year's, or those with a milestone to come, and the chosen cohort)."""
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts  # what a chosen cohort is checked against
         # Its options are read as plain values: hundreds of cohorts made objects cost 10 ms.
         self.fields["cohort"].choices = [("", "All")] + [
             (pk, f"{short_name} {academic_year_label(year)}, {name}")
-            for pk, short_name, year, name in cohorts.values_list(
-                "pk", "programme__short_name", "academic_year", "name"
-            )
+            for pk, short_name, year, name in cohort_options.order_by(
+                "-academic_year", "programme__short_name", "name"
+            ).values_list("pk", "programme__short_name", "academic_year", "name")
         ]
         self.fields["programme"].queryset = programmes
-        self.fields["programme"].label_from_instance = lambda programme: programme.short_name
-        self.fields["academic_year"].choices = [("", "All")] + [
-            (year, academic_year_label(year)) for year in years
-        ]
+        self.fields["programme"].choices = [("", "All")] + list(
+            programmes.values_list("pk", "short_name")
+        )
+        self.fields["academic_year"].choices = [
+            (self.TO_COME, "With a milestone to come"),
+            (self.ALL_YEARS, "All years"),
+        ] + [(year, academic_year_label(year)) for year in years]
+
+    @classmethod
+    def year_chosen(cls, data) -> int | str:
+        """The year `data` asks for before the form is made (its cohort options depend on it):
+        a year, ALL_YEARS, or TO_COME for anything else; the form still checks it."""
+        value = (data or {}).get("academic_year", cls.TO_COME)
+        if value == cls.ALL_YEARS:
+            return value
+        return int(value) if value.isdigit() else cls.TO_COME
 
 
 class AuditLogFilterForm(forms.Form):

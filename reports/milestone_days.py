@@ -27,7 +27,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db import connection, transaction
@@ -48,7 +49,12 @@ from .milestones import (
     status_from_days,
 )
 from .models import CohortMilestones, PlaceMilestones
-from .selectors import enrolments_milestone_days, milestone_rules, stopped_at_annotation
+from .selectors import (
+    MILESTONE_ORDER,
+    enrolments_milestone_days,
+    milestone_rules,
+    stopped_at_annotation,
+)
 
 # Each declaration's kept fields: the day it is due by, the day its evidence supported it.
 FIELDS = {
@@ -209,6 +215,13 @@ def claimable_q(today: datetime.date) -> Q:
     )
 
 
+def milestone_to_come_q(today: datetime.date) -> Q:
+    """Cohorts with a milestone still to come on `today`: the last, completed, is due
+    `completed_days_after_end` days after a cohort's end (reports/milestones.py)."""
+    days = milestone_rules().completed_days_after_end
+    return Q(ends_on__gte=today - datetime.timedelta(days=days))
+
+
 def with_next_due(places: QuerySet, today: datetime.date) -> QuerySet:
     """Annotate `next_due`: the place's next milestone date, the first of its schedule not
     passed (a schedule's dates are in declaration order)."""
@@ -230,14 +243,79 @@ def due_q(today: datetime.date) -> Q:
     )
 
 
-def milestone_counts(places: QuerySet, today: datetime.date) -> dict[str, int]:
-    """How many of these places there are, can claim now and have something due, in one
-    query (the places need `with_next_due`)."""
-    return places.aggregate(
-        all=Count("pk"),
-        claimable=Count("pk", filter=claimable_q(today)),
-        due=Count("pk", filter=due_q(today)),
+# The places' order on the milestone page (MILESTONE_ORDER) begins with its cohorts' order.
+COHORT_ORDER = ("-cohort__academic_year", "cohort__starts_on", "cohort__name", "cohort_id")
+assert MILESTONE_ORDER[: len(COHORT_ORDER)] == COHORT_ORDER
+
+
+@dataclass(frozen=True)
+class CohortCounts:
+    """How many of a cohort's places the milestone page lists, can claim now and have
+    something due."""
+
+    cohort_id: int
+    all: int
+    claimable: int
+    due: int
+
+
+def milestone_counts(places: QuerySet, today: datetime.date) -> list[CohortCounts]:
+    """How many of these places there are, can claim now and have something due, a cohort
+    at a time in the page's order of cohorts, in two queries (the places need
+    `with_next_due`). `PlacesInOrder` pages through the places with them."""
+    rows = {
+        row["cohort_id"]: row
+        for row in places.order_by()
+        .values("cohort_id")  # grouped by the id alone: no sort of every place by name
+        .annotate(
+            all=Count("pk"),
+            claimable=Count("pk", filter=claimable_q(today)),
+            due=Count("pk", filter=due_q(today)),
+        )
+    }
+    in_order = (
+        Cohort.objects.filter(pk__in=rows)
+        .order_by(*(key.replace("cohort__", "").replace("cohort_id", "pk") for key in COHORT_ORDER))
+        .values_list("pk", flat=True)
     )
+    return [
+        CohortCounts(pk, rows[pk]["all"], rows[pk]["claimable"], rows[pk]["due"]) for pk in in_order
+    ]
+
+
+def milestone_totals(counts: list[CohortCounts]) -> dict[str, int]:
+    return {
+        "all": sum(c.all for c in counts),
+        "claimable": sum(c.claimable for c in counts),
+        "due": sum(c.due for c in counts),
+    }
+
+
+class PlacesInOrder(Sequence):
+    """The ids of these places in MILESTONE_ORDER, for a Paginator. Their cohorts' counts
+    (`milestone_counts`, of what `show` lists: "all", "claimable" or "due") say which cohorts
+    a slice falls in, so a page sorts only those cohorts' places, not every place listed."""
+
+    def __init__(self, places: QuerySet, counts: list[CohortCounts], show: str):
+        self.places = places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True)
+        self.counts = [(c.cohort_id, getattr(c, show)) for c in counts]
+
+    def __len__(self) -> int:
+        return sum(count for _, count in self.counts)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("PlacesInOrder is read a slice at a time.")
+        start, stop = index.start or 0, len(self) if index.stop is None else index.stop
+        cohorts, before, reached = [], None, 0
+        for cohort_id, count in self.counts:
+            if reached + count > start and reached < stop and count:
+                cohorts.append(cohort_id)
+                before = reached if before is None else before
+            reached += count
+        if not cohorts or stop <= start:
+            return []
+        return list(self.places.filter(cohort_id__in=cohorts)[start - before : stop - before])
 
 
 def kept_status(enrolment: Enrolment, today: datetime.date) -> MilestoneStatus:

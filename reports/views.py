@@ -1,5 +1,6 @@
 """Dashboards, reports and exports."""
 
+import datetime
 import logging
 import traceback
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,17 +54,19 @@ from .engagement import (
 from .forms import AuditLogFilterForm, MilestoneFilterForm
 from .grants import GRANT_FILTERS, grant_claim_totals, grant_claims
 from .milestone_days import (
+    PlacesInOrder,
     claimable_q,
     due_q,
     kept_status,
     milestone_counts,
+    milestone_to_come_q,
+    milestone_totals,
     milestones_bring_up_to_date,
     with_next_due,
 )
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
-    MILESTONE_ORDER,
     milestone_enrolments,
     milestone_rules,
     school_leader_schools,
@@ -160,10 +164,18 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         cohort = None
         if "pk" in self.kwargs:
             cohort = get_object_or_404(scoped.select_related("programme"), pk=self.kwargs["pk"])
+        year = MilestoneFilterForm.year_chosen(self.request.GET)
+        in_year = _milestone_year_cohorts(scoped, year, today=today)
+        chosen = self.request.GET.get("cohort", "")
         filters = MilestoneFilterForm(
             self.request.GET or None,
             cohorts=scoped.select_related("programme"),
-            programmes=Programme.objects.filter(cohorts__in=scoped).distinct().order_by("name"),
+            cohort_options=scoped.filter(
+                Q(pk__in=in_year.values("pk")) | Q(pk=int(chosen) if chosen.isdigit() else None)
+            ),
+            programmes=Programme.objects.filter(pk__in=scoped.values("programme_id")).order_by(
+                "name"
+            ),
             years=scoped.order_by("-academic_year")
             .values_list("academic_year", flat=True)
             .distinct(),
@@ -174,11 +186,18 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         if "cohort" in filters.errors:
             raise Http404("No such cohort.")  # another facilitator's cohort, as if missing
         data = getattr(filters, "cleaned_data", {})
+        if "academic_year" not in data and year != MilestoneFilterForm.TO_COME:
+            # A year not offered: the default is listed, and the form says why.
+            year = MilestoneFilterForm.TO_COME
+            in_year = _milestone_year_cohorts(scoped, year, today=today)
         cohorts = scoped
         if cohort is not None or data.get("cohort"):
+            # A cohort chosen is shown whatever its year, unless a year is chosen too.
             cohorts = cohorts.filter(pk=(cohort or data["cohort"]).pk)
-        if data.get("academic_year"):
-            cohorts = cohorts.filter(academic_year=data["academic_year"])
+            if year != MilestoneFilterForm.TO_COME:
+                cohorts = _milestone_year_cohorts(cohorts, year, today=today)
+        else:
+            cohorts = in_year
         if data.get("programme"):
             cohorts = cohorts.filter(programme=data["programme"])
         milestones_bring_up_to_date(cohorts=cohorts)
@@ -186,19 +205,15 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         if data.get("places") != MilestoneFilterForm.ALL_PLACES:
             places = places.filter(kept_milestones__funded=True)
         places = with_next_due(places, today)
-        counts = milestone_counts(places, today)
+        by_cohort = milestone_counts(places, today)
         show = data.get("show", "")
         if show == MilestoneFilterForm.CLAIMABLE:
-            places, shown = places.filter(claimable_q(today)), counts["claimable"]
+            places = places.filter(claimable_q(today))
         elif show == MilestoneFilterForm.DUE:
-            places, shown = places.filter(due_q(today)), counts["due"]
-        else:
-            shown = counts["all"]
-        # The page's places are found by id alone (a narrow sort), then read with all it shows.
-        paginator = Paginator(
-            places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True), self.paginate_by
-        )
-        paginator.count = shown  # counted above, with the other two
+            places = places.filter(due_q(today))
+        # The page's places are found by id alone, sorting only the cohorts the page falls in
+        # (the counts say which), then read with all the page shows.
+        paginator = Paginator(PlacesInOrder(places, by_cohort, show or "all"), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
         found = (
             milestone_enrolments(user=user)
@@ -213,8 +228,12 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(
             cohort=cohort,
             filters=filters,
+            to_come=cohort is None
+            and not data.get("cohort")
+            and year == MilestoneFilterForm.TO_COME,
+            to_come_since=today - datetime.timedelta(days=rules.completed_days_after_end),
             show=show,
-            counts=counts,
+            counts=milestone_totals(by_cohort),
             page_obj=page,
             paginator=page.paginator,
             is_paginated=page.has_other_pages(),
@@ -225,6 +244,16 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             today=today,
             **kwargs,
         )
+
+
+def _milestone_year_cohorts(cohorts, year, *, today):
+    """These cohorts in the year chosen on the milestone page: a year, every year, or (when
+    none is chosen) those with a milestone to come."""
+    if year == MilestoneFilterForm.ALL_YEARS:
+        return cohorts
+    if year == MilestoneFilterForm.TO_COME:
+        return cohorts.filter(milestone_to_come_q(today))
+    return cohorts.filter(academic_year=year)
 
 
 def _percents(dates: dict[str, int]) -> str:

@@ -6,14 +6,23 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
+from participants.models import Enrolment
 from participants.services import enrolment_change
 from participants.tests.factories import EnrolmentFactory
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory
+from reports.milestone_days import (
+    PlacesInOrder,
+    milestone_counts,
+    milestones_bring_up_to_date,
+    with_next_due,
+)
 from reports.milestones import STOPPED, SUPPORTED
+from reports.selectors import MILESTONE_ORDER
 
 from .helpers import (
     at,
@@ -233,3 +242,98 @@ def test_only_funded_places_are_listed_unless_asked_for_every_place(client, coho
 
     assert listed() == ["Ada", "Ben", "Cat", "Dan"]
     assert listed("?places=all") == ["Ada", "Ben", "Cat", "Dan", "Eve"]
+
+
+@time_machine.travel(at(2029, 8, 1, 10))
+def test_by_default_only_cohorts_with_a_milestone_to_come_are_listed(client, cohort_with_places):
+    """The cohort ends 31 March 2029, its completed milestone 29 July 2029 (120 days on): on 1
+    August 2029 it has none to come, so it leaves the default list, still a filter away."""
+    cohort, _ = cohort_with_places
+    with time_machine.travel(at(2028, 9, 1)):
+        running = leadership_cohort(
+            name="Still running",
+            academic_year=2028,
+            starts_on=datetime.date(2028, 10, 1),
+            ends_on=datetime.date(2030, 3, 31),
+        )
+        funded_place(running, _person("Eve", "Current"))
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    url = reverse("reports:milestone-list")
+
+    def shown(**query):
+        response = client.get(url, query)
+        assert response.status_code == 200
+        names = sorted(row.enrolment.participant.first_name for row in response.context["page_obj"])
+        options = [label for _, label in response.context["filters"].fields["cohort"].choices]
+        return names, options
+
+    names, options = shown()
+    assert names == ["Eve"]
+    assert len(options) == 2 and "Still running" in options[1]
+    page = client.get(url).content.decode()
+    assert "Showing cohorts with a milestone still to come" in page
+    assert "ended on or after 3 April 2029" in page  # 120 days before 1 August 2029
+
+    assert shown(academic_year="all")[0] == ["Ada", "Ben", "Cat", "Dan", "Eve"]
+    assert shown(academic_year=2027)[0] == ["Ada", "Ben", "Cat", "Dan"]
+    # A cohort chosen is listed whatever its year, and offered among the options.
+    names, options = shown(cohort=cohort.pk)
+    assert names == ["Ada", "Ben", "Cat", "Dan"]
+    assert any("Autumn start" in label for label in options)
+    assert "milestone still to come" not in client.get(url, {"cohort": cohort.pk}).content.decode()
+    # A year that is not offered lists the default and says it is not a choice.
+    response = client.get(url, {"academic_year": "1999"})
+    assert sorted(r.enrolment.participant.first_name for r in response.context["page_obj"]) == [
+        "Eve"
+    ]
+    assert response.context["filters"].errors["academic_year"]
+
+
+@time_machine.travel(TODAY)
+def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in():
+    """Every slice of PlacesInOrder is that slice of all the places sorted in MILESTONE_ORDER,
+    with cohorts of different years, starts and sizes (one with no place listed)."""
+    with time_machine.travel(at(2027, 9, 1)):
+        cohorts = [
+            leadership_cohort(name="B later", starts_on=datetime.date(2027, 11, 1)),
+            leadership_cohort(name="A earlier"),
+            leadership_cohort(name="C next year", academic_year=2028),
+            leadership_cohort(name="D empty"),
+        ]
+        for cohort, size in zip(cohorts, (4, 3, 5, 0), strict=True):
+            for n in range(size):
+                funded_place(cohort, _person(f"P{n}", f"{'ZYXWV'[n]}-{cohort.name}"))
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    places = with_next_due(Enrolment.objects.all(), TODAY.date())
+    expected = list(places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True))
+    counts = milestone_counts(places, TODAY.date())
+    in_order = PlacesInOrder(places, counts, "all")
+
+    assert len(in_order) == len(expected) == 12
+    assert [c.cohort_id for c in counts] == [cohorts[2].pk, cohorts[1].pk, cohorts[0].pk]
+    for start in range(13):
+        for stop in range(start, 14):
+            assert in_order[start:stop] == expected[start:stop], (start, stop)
+    with pytest.raises(TypeError):
+        in_order[3]
+
+
+@time_machine.travel(TODAY)
+def test_the_second_page_follows_the_first(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    with time_machine.travel(at(2027, 9, 1)):
+        for n in range(30):
+            funded_place(cohort, _person(f"Extra{n:02}", "Person"))
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    url = reverse("reports:milestone-list")
+
+    first = client.get(url).context["page_obj"]
+    second = client.get(url, {"page": 2}).context["page_obj"]
+
+    ids = [row.enrolment.pk for row in [*first.object_list, *second.object_list]]
+    assert ids == list(
+        Enrolment.objects.filter(cohort=cohort)
+        .order_by(*MILESTONE_ORDER)
+        .values_list("pk", flat=True)
+    )
+    assert first.paginator.count == 34 and len(second.object_list) == 9
