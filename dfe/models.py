@@ -32,9 +32,15 @@ class ConnectionQuerySet(models.QuerySet):
 
     def with_last_pull(self) -> ConnectionQuerySet:
         """Each with `last_pull_at`: when its last successful pull from DfE finished."""
-        return self.annotate(
-            last_pull_at=models.Max("syncs__finished_at", filter=Q(syncs__succeeded=True))
+        # The newest of its successful pulls, through their index: not the greatest of every
+        # pull it ever made, which grows with the years.
+        last = (
+            Sync.objects.filter(connection=models.OuterRef("pk"), succeeded=True)
+            .exclude(finished_at=None)
+            .order_by("-finished_at")
+            .values("finished_at")[:1]
         )
+        return self.annotate(last_pull_at=models.Subquery(last))
 
 
 class Connection(TimeStampedModel):
@@ -225,6 +231,12 @@ class Sync(models.Model):
                 fields=["-started_at", "-id"],
                 condition=Q(succeeded=False),
                 name="dfe_sync_failures_newest",
+            ),
+            # Each connection's last successful pull (Connection.objects.with_last_pull).
+            models.Index(
+                fields=["connection", "-finished_at"],
+                condition=Q(succeeded=True),
+                name="dfe_sync_last_success",
             ),
         ]
 

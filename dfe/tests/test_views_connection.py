@@ -237,13 +237,21 @@ def test_the_home_says_how_each_connection_stands(admin, fake):
     connection = connection_make()
     connection_make(name="Best Practice Network", enabled=False, cohort_years=[])
     Connection.objects.filter(name="Best Practice Network").update(token_encrypted="")
-    Sync.objects.create(
-        connection=connection,
-        kind=Sync.Kind.APPLICATIONS,
-        started_at="2026-12-04T08:00:00Z",
-        finished_at="2026-12-04T08:01:00Z",
-        succeeded=True,
-    )
+    # The last successful pull is the one shown: not an older success, a later failure or
+    # one still running.
+    for started, finished, succeeded in [
+        ("2026-12-03T08:00:00Z", "2026-12-03T08:01:00Z", True),
+        ("2026-12-04T08:00:00Z", "2026-12-04T08:01:00Z", True),
+        ("2026-12-04T09:00:00Z", "2026-12-04T09:01:00Z", False),
+        ("2026-12-04T10:00:00Z", None, None),
+    ]:
+        Sync.objects.create(
+            connection=connection,
+            kind=Sync.Kind.APPLICATIONS,
+            started_at=started,
+            finished_at=finished,
+            succeeded=succeeded,
+        )
     admin.post(reverse("dfe:connection-test", args=[connection.pk]))
 
     response = admin.get(reverse("dfe:home"))
