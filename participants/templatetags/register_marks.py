@@ -1,0 +1,38 @@
+"""`{% register_marks field %}`: one register row's mark buttons drawn in Python.
+
+A register has a row a person and four marks a row; drawn by looping over the field's radio
+options in the template, each option cost Django's widget machinery (a context, attributes,
+a label) about 40 µs: 8 ms for a register of fifty. The HTML is the template's, unchanged:
+the ids are those Django gives a RadioSelect's options (`<field id>_<index>`).
+"""
+
+import functools
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag
+def register_marks(field):
+    """The <input type="radio"> and <label> of each mark of a register row's bound field,
+    the one its value names checked."""
+    value = field.value()
+    value = "" if value is None else str(value)
+    name, base = escape(field.html_name), escape(field.auto_id)
+    return mark_safe(
+        "\n".join(
+            f'<input type="radio" class="btn-check" name="{name}" id="{base}_{index}" '
+            f'value="{choice}"{" checked" if raw == value else ""}>\n'
+            f'<label class="btn mark-{choice}" for="{base}_{index}">{label}</label>'
+            for index, (raw, choice, label) in enumerate(_escaped(tuple(field.field.choices)))
+        )
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _escaped(choices: tuple) -> tuple[tuple[str, str, str], ...]:
+    """Each choice as (value, value escaped, label escaped): the same few on every row."""
+    return tuple((str(value), escape(value), escape(label)) for value, label in choices)
