@@ -370,6 +370,15 @@ class Session(TimeStampedModel):
                 condition=Q(starts_at__lt=F("ends_at")), name="session_starts_before_it_ends"
             )
         ]
+        indexes = [
+            # Sessions still to come (a person's next sessions, their calendar): read from now
+            # on, not found among every session of every year.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status="scheduled"),
+                name="cohorts_session_scheduled",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
