@@ -142,19 +142,29 @@ def hub(request) -> dict:
 
 
 def _link(request, label: str, url_name: str) -> dict:
-    return {"label": label, "url": _address(url_name), "current": False}
+    return {"label": label, "url": nav_addresses()[url_name], "current": False}
 
 
 # The bar's addresses, reversed once a process: the same few dozen names on every page.
-_addresses: dict[tuple, str] = {}
+class _Addresses(dict):
+    """URL names without arguments to their addresses, each reversed when first asked for."""
+
+    def __missing__(self, url_name: str) -> str:
+        address = self[url_name] = reverse(url_name)
+        return address
 
 
-def _address(url_name: str) -> str:
-    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), url_name)
-    address = _addresses.get(key)
-    if address is None:
-        address = _addresses[key] = reverse(url_name)
-    return address
+_addresses: dict[tuple, _Addresses] = {}
+
+
+def nav_addresses() -> _Addresses:
+    """The addresses of URL names without arguments for the URLs this request resolves with
+    (`nav_addresses()["home"]`), reversed once a process (for the bar)."""
+    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    addresses = _addresses.get(key)
+    if addresses is None:
+        addresses = _addresses[key] = _Addresses()
+    return addresses
 
 
 def _mark_current(request, links: list[dict]) -> None:

@@ -338,3 +338,35 @@ def test_a_group_is_marked_current_when_one_of_its_pages_is_open(client):
     items = client.get(reverse("reports:milestone-list")).context["nav_items"]
 
     assert [item["label"] for item in items if item["current"]] == ["Delivery"]
+
+
+def test_the_bar_marks_the_open_page_and_signs_out_with_the_pages_token(client):
+    """The bar (drawn in Python: npq_portal/templatetags/layout.py) marks the open page and
+    its group, escapes what people typed, and its sign-out form carries a token that works."""
+    person = StaffUserFactory(roles=[Role.PROGRAMME_LEAD], first_name="<Ann>")
+    sign_in(client, person)
+
+    page = client.get(reverse("reports:milestone-list")).content.decode()
+    bar = page[page.index('<nav class="navbar') : page.index("</nav>")]
+
+    milestones = reverse("reports:milestone-list")
+    assert f'<a class="dropdown-item active" href="{milestones}" aria-current="page">' in bar
+    assert 'dropdown-toggle btn btn-link active" type="button"' in bar  # Delivery, its group
+    assert bar.count('aria-current="page"') == 1
+    assert "&lt;Ann&gt;" in bar and "<Ann>" not in bar
+    assert "Programme lead" in bar and reverse("cohorts:my-calendar") in bar
+    token = bar.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    client.handler.enforce_csrf_checks = True
+    signed_out = client.post(reverse("account_logout"), {"csrfmiddlewaretoken": token})
+    assert signed_out.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_visitors_get_the_bar_with_sign_in_and_the_layouts_files(client):
+    page = client.get(reverse("programmes:programme-list")).content.decode()
+    bar = page[page.index('<nav class="navbar') : page.index("</nav>")]
+
+    assert f'href="{reverse("account_login")}">Sign in</a>' in bar
+    assert f'href="{reverse("account_signup")}">Create an account</a>' in bar
+    assert "csrfmiddlewaretoken" not in bar
+    assert 'href="/static/css/portal.css"' in page  # {% asset %} as {% static %} gives it
