@@ -9,6 +9,7 @@ from applications.services import application_save_answers, application_start
 from applications.tests.factories import ApplicationFactory
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
+from funding.models import FundingDecision
 from npq_portal.paging import CappedPaginator
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
@@ -230,6 +231,44 @@ def test_the_review_queue_counts_its_rows_and_pages_them_when_within_its_cap(cli
     assert "27 applications, oldest first" in first.content.decode()
     assert "Page 1 of 2" in first.content.decode()
     assert list(first.context["object_list"]) + list(second.context["object_list"]) == queue
+
+
+def test_each_row_of_the_review_queue_says_who_what_where_when_funding_and_status(client):
+    """The rows (drawn in Python: applications/templatetags/review_rows.py) in words, with
+    what applicants typed escaped."""
+    cohort = CohortFactory(name="Spring <B>", academic_year=2026)
+    decision = FundingDecision.objects.create(
+        subject="applications.application:0",
+        rules="2026",
+        facts={},
+        status="funded",
+        funded=True,
+        reason="Test",
+    )
+    sent = datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC)  # 1 July in London
+    named = ApplicationFactory(
+        cohort=cohort,
+        applicant=UserFactory(first_name="Ann", last_name="<Lee>"),
+        school=SchoolFactory(name="Oak & Ash"),
+        submitted_at=sent,
+        funding_decision=decision,
+    )
+    bare = ApplicationFactory(cohort=cohort, school=None, submitted_at=sent)
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    page = client.get(reverse("applications:application-list")).content.decode()
+
+    row = page[page.index(f'id="choose-{named.pk}"') :].split("</tr>")[0]
+    assert 'aria-label="Choose Ann &lt;Lee&gt;"' in row
+    assert f'<a href="{named.get_absolute_url()}">Ann &lt;Lee&gt;</a>' in row
+    assert f"<td>{cohort.programme.short_name}</td>" in row
+    assert "<td>2026/27, Spring &lt;B&gt;</td>" in row
+    assert "<td>Oak &amp; Ash</td>" in row
+    assert "<td>1 Jul 2026</td>" in row
+    assert "<td>Funded</td>" in row
+    assert f"<td>{Application.Status.AWAITING_SCHOOL.label}</td>" in row
+    other = page[page.index(f'id="choose-{bare.pk}"') :].split("</tr>")[0]
+    assert other.count("<td>–</td>") == 2  # no school, no funding decision
 
 
 def test_the_review_queue_says_more_than_its_cap_in_words_and_pages_on_without_a_count(

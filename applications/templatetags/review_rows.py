@@ -1,0 +1,61 @@
+"""`{% review_rows applications %}`: the review queue's rows drawn in Python.
+
+The queue shows 25 rows of eight cells; drawn by the template engine each row cost about a
+tenth of a millisecond in variable look-ups and filters. Here each row is one string, with the
+same HTML the template had and the same words (`npq_portal.words`, the status's label).
+"""
+
+from django import template
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+
+from npq_portal.words import word
+
+register = template.Library()
+
+_PK = "2147483647"  # in the address reversed once a page, where each row's id goes
+
+
+def _row(application, detail: str) -> str:
+    pk = application.pk
+    person = escape(str(application.applicant))
+    team = (
+        '<br><small class="text-body-secondary">for the school\'s Work Group team</small>'
+        if application.team
+        else ""
+    )
+    cohort = application.cohort
+    school = escape(application.school.name) if application.school else ""
+    decision = application.funding_decision
+    funding = (
+        escape(word("funding_outcome", decision.effective_status)) if decision is not None else "–"
+    )
+    sent = (
+        date_format(localtime(application.submitted_at), "j M Y")
+        if application.submitted_at
+        else ""
+    )
+    return (
+        "<tr>\n"
+        f'<td><input type="checkbox" class="form-check-input" name="application" value="{pk}" '
+        f'id="choose-{pk}" aria-label="Choose {person}"></td>\n'
+        f'<td><a href="{detail.replace(_PK, str(pk))}">{person}</a>{team}</td>\n'
+        f"<td>{escape(cohort.programme.short_name)}</td>\n"
+        f"<td>{escape(cohort.academic_year_label)}, {escape(cohort.name)}</td>\n"
+        f"<td>{school or '–'}</td>\n"
+        f"<td>{sent}</td>\n"
+        f"<td>{funding}</td>\n"
+        f"<td>{escape(application.get_status_display())}</td>\n"
+        "</tr>"
+    )
+
+
+@register.simple_tag
+def review_rows(applications) -> str:
+    """One <tr> an application of the review queue's page (the view selects the applicant,
+    cohort, programme, school and funding decision with them)."""
+    detail = reverse("applications:application-detail", kwargs={"pk": int(_PK)})
+    return mark_safe("\n".join(_row(application, detail) for application in applications))
