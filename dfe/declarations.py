@@ -32,23 +32,25 @@ from __future__ import annotations
 
 import datetime
 import logging
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, When
+from django.db import connection as db_connection
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from cohorts.models import Cohort
+from npq_portal.models import User
 from participants.models import Enrolment
-from reports.milestone_days import FIELDS, milestones_bring_up_to_date, supported_q
+from programmes.models import Programme
+from reports.milestone_days import FIELDS, milestones_bring_up_to_date
 from reports.milestones import COMPLETED, DECLARATIONS, LABELS
+from reports.models import PlaceMilestones
 
 from .client import DfeClient, DfeError, DfeGone, DfeRefused, DfeTimeout
 from .connection import parse_dfe_time
@@ -158,34 +160,10 @@ def connection_cohorts(connection: Connection) -> QuerySet:
     ).exclude(programme__course_identifier="")
 
 
-def _linked_enrolments(connection: Connection, cohort: Cohort | None) -> QuerySet:
-    enrolments = Enrolment.objects.filter(
-        cohort__in=connection_cohorts(connection),
-        application__dfe__connection=connection,
-        application__dfe__status=DfeApplication.Status.ACCEPTED,
-    )
-    if cohort is not None:
-        enrolments = enrolments.filter(cohort=cohort)
-    return enrolments.order_by(
-        "cohort__academic_year",
-        "cohort__name",
-        "cohort_id",
-        "participant__last_name",
-        "participant__first_name",
-        "pk",
-    )
-
-
-def _live_at_dfe(declaration: str) -> Exists:
-    """DfE holds a live declaration of this type for the place's participant and course."""
-    return Exists(
-        Declaration.objects.filter(
-            participant_id=OuterRef("application__dfe__participant_id"),
-            course_identifier=OuterRef("application__dfe__course_identifier"),
-            declaration_type=declaration,
-            state__in=LIVE_DECLARATION_STATES,
-        )
-    )
+def _cohorts(connection: Connection, cohort: Cohort | None) -> QuerySet:
+    """The cohorts whose places' declarations are worked out: the connection's, or one."""
+    cohorts = connection_cohorts(connection)
+    return cohorts.filter(pk=cohort.pk) if cohort is not None else cohorts
 
 
 @dataclass(frozen=True)
@@ -203,72 +181,188 @@ class ReadyKey:
         return not self.blocked
 
 
-def _blocked(
-    *, course: str, cohort_year: int, catchment: bool | None, programme_course: str, partners
-) -> str:
-    """Why a declaration of this DfE application cannot be sent yet, or ""."""
-    if course != programme_course:
-        return BLOCKED_COURSE
-    if catchment is not False and cohort_year not in partners:
-        # Outside the catchment DfE refuses a delivery partner; inside, from 2024, needs one.
-        return BLOCKED_NO_PARTNER if cohort_year >= DELIVERY_PARTNER_REQUIRED_FROM else ""
-    return ""
+# Why a declaration is blocked, as the SQL below codes it.
+BLOCKED_CODES = {0: "", 1: BLOCKED_COURSE, 2: BLOCKED_NO_PARTNER}
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+class ReadyKeys:
+    """The declarations the kept milestone days of a connection's linked places (those in
+    `cohorts`, or one place) support that DfE does not hold live, worked out in SQL: one row
+    per DfE participant, course and declaration type (a place transferred within one DfE
+    application claims once, on the earliest day its evidence was complete, from the first
+    such place in the list), listed in the places' order (by cohort: its year and name; then by
+    participant: last and first name), where the first of a transfer's places stands, then the declarations'. Counted and paged in the database:
+    `page` reads a page and the counts in one query; `counts()` alone is one query."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        cohorts: QuerySet,
+        *,
+        today: datetime.date,
+        enrolment_id: int | None = None,
+    ):
+        cohorts_sql, cohorts_params = cohorts.order_by().values("pk").query.sql_with_params()
+        types = " UNION ALL ".join(
+            f"SELECT {n} AS n, %s AS declaration_type" for n, _ in enumerate(DECLARATIONS)
+        )
+        days = [f"m.{FIELDS[declaration][1]}" for declaration in DECLARATIONS]
+        day = " ".join(f"WHEN {n} THEN p.day_{n}" for n, _ in enumerate(DECLARATIONS))
+        live = ", ".join(["%s"] * len(LIVE_DECLARATION_STATES))
+        group = "c.dfe_participant, c.dfe_course, c.declaration_type"
+        one_place = "AND e.id = %s" if enrolment_id is not None else ""
+        # Evidence from after today does not count yet;
+        # DfE holding a live declaration of the type for the participant and course (any
+        # place of theirs) means it is not ready. Blocked (BLOCKED_CODES): DfE has the place
+        # on another course; or, inside DfE's catchment (outside, DfE refuses a delivery
+        # partner), from the 2024 cohort, no delivery partner is chosen for its DfE cohort.
+        self._sql = f"""
+            WITH places AS (
+                SELECT e.id AS place, a.participant_id AS dfe_participant,
+                    a.course_identifier AS dfe_course,
+                    CASE WHEN a.course_identifier <> pr.course_identifier THEN 1
+                        WHEN a.cohort_year >= %s
+                            AND (a.teacher_catchment IS NULL OR a.teacher_catchment)
+                            AND NOT EXISTS (
+                                SELECT 1 FROM {_table(DeliveryPartnerLink)} l
+                                WHERE l.connection_id = %s AND l.cohort_year = a.cohort_year
+                            )
+                        THEN 2 ELSE 0 END AS blocked_code,
+                    ROW_NUMBER() OVER (
+                        ORDER BY co.academic_year, co.name, e.cohort_id, u.last_name,
+                            u.first_name, e.id
+                    ) AS position,
+                    {", ".join(f"{column} AS day_{n}" for n, column in enumerate(days))}
+                FROM {_table(PlaceMilestones)} m
+                JOIN {_table(Enrolment)} e ON e.id = m.enrolment_id
+                JOIN {_table(DfeApplication)} a ON a.application_id = e.application_id
+                JOIN {_table(Cohort)} co ON co.id = e.cohort_id
+                JOIN {_table(Programme)} pr ON pr.id = co.programme_id
+                JOIN {_table(User)} u ON u.id = e.participant_id
+                WHERE a.connection_id = %s AND a.status = %s
+                    AND m.cohort_id IN ({cohorts_sql}) {one_place}
+                    AND ({" OR ".join(f"{column} <= %s" for column in days)})
+            ),
+            claims AS (
+                SELECT p.place, p.dfe_participant, p.dfe_course, p.blocked_code, p.position,
+                    t.n, t.declaration_type, CASE t.n {day} END AS evidenced_on
+                FROM places p CROSS JOIN ({types}) t
+            ),
+            live AS (
+                SELECT participant_id, course_identifier, declaration_type
+                FROM {_table(Declaration)} WHERE state IN ({live})
+            ),
+            ready AS (
+                SELECT c.place, c.declaration_type, c.evidenced_on, c.blocked_code, c.n,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY {group} ORDER BY c.evidenced_on, c.position
+                    ) AS choice,
+                    MIN(c.position) OVER (PARTITION BY {group}) AS listed_at
+                FROM claims c
+                LEFT JOIN live d ON d.participant_id = c.dfe_participant
+                    AND d.course_identifier = c.dfe_course
+                    AND d.declaration_type = c.declaration_type
+                WHERE c.evidenced_on <= %s AND d.participant_id IS NULL
+            )
+        """
+        self._params = [
+            DELIVERY_PARTNER_REQUIRED_FROM,
+            connection.pk,
+            connection.pk,
+            DfeApplication.Status.ACCEPTED,
+            *cohorts_params,
+            *([enrolment_id] if enrolment_id is not None else []),
+            *[today] * len(days),
+            *DECLARATIONS,
+            *LIVE_DECLARATION_STATES,
+            today,
+        ]
+        self._counts: tuple[int, int] | None = None
+        self._page: tuple[int, int, list[ReadyKey]] | None = None
+
+    def _rows(self, extra: str, params: Iterable = ()) -> list[tuple]:
+        with db_connection.cursor() as cursor:
+            cursor.execute(self._sql + extra, [*self._params, *params])
+            return cursor.fetchall()
+
+    @staticmethod
+    def _key(place, declaration_type, evidenced_on, blocked_code) -> ReadyKey:
+        if isinstance(evidenced_on, str):  # SQLite returns a raw expression's date as text
+            evidenced_on = datetime.date.fromisoformat(evidenced_on)
+        return ReadyKey(place, declaration_type, evidenced_on, BLOCKED_CODES[blocked_code])
+
+    def _select(self, start: int, stop: int | None) -> list[tuple]:
+        limit = "" if stop is None else f" LIMIT {int(stop) - int(start)}"
+        offset = f" OFFSET {int(start)}" if start else ""
+        if not limit and offset:
+            limit = " LIMIT -1" if db_connection.vendor == "sqlite" else " LIMIT ALL"
+        return self._rows(
+            "SELECT place, declaration_type, evidenced_on, blocked_code, "
+            "COUNT(*) OVER (), SUM(CASE WHEN blocked_code = 0 THEN 1 ELSE 0 END) OVER () "
+            f"FROM ready WHERE choice = 1 ORDER BY listed_at, n{limit}{offset}"
+        )
+
+    def counts(self) -> tuple[int, int]:
+        """(how many, how many of them are ready to send rather than blocked)."""
+        if self._counts is None:
+            total, ready = self._rows(
+                "SELECT COUNT(*), SUM(CASE WHEN blocked_code = 0 THEN 1 ELSE 0 END) "
+                "FROM ready WHERE choice = 1"
+            )[0]
+            self._counts = (total, ready or 0)
+        return self._counts
+
+    def count(self) -> int:
+        return self.counts()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def page(self, start: int, stop: int) -> list[ReadyKey]:
+        """These, from `start` to `stop` in the list's order, counting them all as it reads
+        them (in one query, unless there are none from `start`)."""
+        if self._page is not None and self._page[0] == start and stop <= self._page[1]:
+            return self._page[2][: stop - start]  # the paginator's last page stops short
+        rows = self._select(start, stop)
+        if rows:
+            self._counts = (rows[0][4], rows[0][5] or 0)
+        keys = [self._key(*row[:4]) for row in rows]
+        self._page = (start, stop, keys)
+        return keys
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if index.step not in (None, 1):
+                raise ValueError("Ready declarations are read in steps of one.")
+            start = index.start or 0
+            if index.stop is None:
+                return [self._key(*row[:4]) for row in self._select(start, None)]
+            return self.page(start, index.stop)
+        keys = self.page(index, index + 1)
+        if not keys:
+            raise IndexError(index)
+        return keys[0]
+
+    def __iter__(self):
+        return iter(self[0:None])
 
 
 def _ready_keys(
-    connection: Connection, enrolments: QuerySet, *, today: datetime.date
-) -> list[ReadyKey]:
-    """The declarations these places' kept milestone days support that DfE does not hold
-    live, in the places' order, then the declarations'; in a fixed number of queries."""
-    milestones_bring_up_to_date(
-        cohorts=Cohort.objects.filter(pk__in=enrolments.order_by().values("cohort_id"))
-    )
-    # Only places with a supported declaration DfE does not hold live are read, as tuples:
-    # each declaration's kept day, or None where it is not supported or DfE holds it.
-    ready_on = {
-        f"ready_{n}": Case(
-            When(
-                supported_q(declaration, today) & ~_live_at_dfe(declaration),
-                then=F(f"kept_milestones__{FIELDS[declaration][1]}"),
-            ),
-            default=None,
-            output_field=DateField(),
-        )
-        for n, declaration in enumerate(DECLARATIONS)
-    }
-    rows = list(
-        enrolments.annotate(**ready_on)
-        .filter(reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name in ready_on)))
-        .values_list(
-            "pk",
-            "application__dfe__participant_id",
-            "application__dfe__course_identifier",
-            "application__dfe__cohort_year",
-            "application__dfe__teacher_catchment",
-            "cohort__programme__course_identifier",
-            *ready_on,
-        )
-    )
-    if not rows:
-        return []
-    partners = set(connection.delivery_partners.values_list("cohort_year", flat=True))
-    found: dict[tuple, ReadyKey] = {}
-    for pk, participant_id, course, year, catchment, programme_course, *days in rows:
-        blocked = _blocked(
-            course=course,
-            cohort_year=year,
-            catchment=catchment,
-            programme_course=programme_course,
-            partners=partners,
-        )
-        for declaration, evidenced_on in zip(DECLARATIONS, days, strict=True):
-            key = (participant_id, course, declaration)
-            if evidenced_on is None:
-                continue
-            # A place transferred within DfE's application: claim once, on the earliest date.
-            if key not in found or evidenced_on < found[key].evidenced_on:
-                found[key] = ReadyKey(pk, declaration, evidenced_on, blocked)
-    return list(found.values())
+    connection: Connection,
+    cohorts: QuerySet,
+    *,
+    today: datetime.date,
+    enrolment_id: int | None = None,
+) -> ReadyKeys:
+    """The declarations the kept milestone days of the connection's linked places in these
+    cohorts (or of one place) support that DfE does not hold live, the days brought up to
+    date first, to count and page in SQL (`ReadyKeys`)."""
+    milestones_bring_up_to_date(cohorts=cohorts)
+    return ReadyKeys(connection, cohorts, today=today, enrolment_id=enrolment_id)
 
 
 def ready_declarations(
@@ -311,12 +405,12 @@ def ready_declarations(
 
 def declarations_ready_keys(
     *, connection: Connection, cohort: Cohort | None = None, now: datetime.datetime | None = None
-) -> list[ReadyKey]:
+) -> ReadyKeys:
     """Every declaration the evidence supports that DfE does not hold yet, for the places this
-    connection covers whose application DfE has accepted, light: to count and page through
-    (`ready_declarations` makes a page of them what would be sent)."""
+    connection covers whose application DfE has accepted, light: counted and paged in the
+    database (`ready_declarations` makes a page of them what would be sent)."""
     today = timezone.localdate(now or timezone.now())
-    return _ready_keys(connection, _linked_enrolments(connection, cohort), today=today)
+    return _ready_keys(connection, _cohorts(connection, cohort), today=today)
 
 
 def declarations_ready(
@@ -326,7 +420,7 @@ def declarations_ready(
     connection covers whose application DfE has accepted, as it would be sent, in a fixed
     number of queries. Those that cannot be sent yet say why in `blocked`."""
     now = now or timezone.now()
-    keys = declarations_ready_keys(connection=connection, cohort=cohort, now=now)
+    keys = list(declarations_ready_keys(connection=connection, cohort=cohort, now=now))
     return ready_declarations(connection=connection, keys=keys, now=now)
 
 
@@ -378,12 +472,13 @@ def declaration_submit(
     Raises ValidationError if it is not ready (not supported, sent already, or blocked).
     """
     now = timezone.now()
-    enrolments = _linked_enrolments(connection, None).filter(pk=enrolment.pk)
-    keys = [
-        key
-        for key in _ready_keys(connection, enrolments, today=timezone.localdate(now))
-        if key.declaration_type == declaration_type
-    ]
+    ready = _ready_keys(
+        connection,
+        connection_cohorts(connection).filter(pk=enrolment.cohort_id),
+        today=timezone.localdate(now),
+        enrolment_id=enrolment.pk,
+    )
+    keys = [key for key in ready if key.declaration_type == declaration_type]
     ready = next(iter(ready_declarations(connection=connection, keys=keys, now=now)), None)
     if ready is None:
         raise ValidationError(

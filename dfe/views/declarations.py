@@ -99,8 +99,13 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
         courses = _course_names()
         if show == DeclarationFilterForm.READY:
             rows = declarations_ready_keys(connection=connection, cohort=cohort)
-            counts["ready"] = sum(1 for key in rows if key.ready)
-            counts["blocked"] = len(rows) - counts["ready"]
+            # The page asked for is read with the counts, in one query; the paginator reads
+            # them from there (a page past the end costs one more).
+            number = self.request.GET.get("page") or "1"
+            number = int(number) if number.isdigit() and int(number) > 0 else 1
+            rows.page((number - 1) * self.paginate_by, number * self.paginate_by)
+            total, counts["ready"] = rows.counts()
+            counts["blocked"] = total - counts["ready"]
         else:
             refused = show == DeclarationFilterForm.REFUSED
             rows = declarations_with_void_pending(
