@@ -243,7 +243,7 @@ class ReadyKeys:
                 JOIN {_table(Cohort)} co ON co.id = e.cohort_id
                 JOIN {_table(Programme)} pr ON pr.id = co.programme_id
                 JOIN {_table(User)} u ON u.id = e.participant_id
-                WHERE a.connection_id = %s AND a.status = %s
+                WHERE a.connection_id = %s AND a.status = %s AND a.application_id IS NOT NULL
                     AND m.cohort_id IN ({cohorts_sql}) {one_place}
                     AND ({" OR ".join(f"{column} <= %s" for column in days)})
             ),

@@ -347,6 +347,19 @@ class DfeApplication(TimeStampedModel):
                 condition=~Q(acknowledged={}),
                 name="dfe_application_acknowledged",
             ),
+            # The declarations page: a connection's accepted, linked applications, read with
+            # what a declaration needs from them, from the index alone.
+            models.Index(
+                fields=["connection", "application"],
+                include=[
+                    "participant_id",
+                    "course_identifier",
+                    "cohort_year",
+                    "teacher_catchment",
+                ],
+                condition=Q(status="accepted", application__isnull=False),
+                name="dfe_accepted_linked",
+            ),
         ]
 
     def __str__(self) -> str:
