@@ -171,11 +171,10 @@ class DeclarationFilterForm(forms.Form):
     )
 
     def __init__(self, *args, connections, cohorts=(), **kwargs):
+        """`cohorts`: the cohorts to choose from, as (id, name)."""
         super().__init__(*args, **kwargs)
         self.fields["connection"].queryset = connections
-        self.fields["cohort"].choices = [("", "Every cohort")] + [
-            (cohort.pk, str(cohort)) for cohort in cohorts
-        ]
+        self.fields["cohort"].choices = [("", "Every cohort"), *cohorts]
 
 
 class DeclarationVoidForm(forms.Form):
