@@ -38,10 +38,10 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cohorts.models import Cohort
@@ -160,10 +160,32 @@ def connection_cohorts(connection: Connection) -> QuerySet:
     ).exclude(programme__course_identifier="")
 
 
-def _cohorts(connection: Connection, cohort: Cohort | None) -> QuerySet:
-    """The cohorts whose places' declarations are worked out: the connection's, or one."""
+def declaration_years_open(connection: Connection) -> list[int]:
+    """The DfE cohorts the connection covers that DfE still pays declarations on: those with a
+    statement DfE has not paid yet, or with none pulled. Once DfE has paid every statement of a
+    cohort its contract has ended, and DfE refuses its declarations ("funding contract for this
+    cohort has ended"). One query on the statements, a dozen or so a cohort."""
+    paid_up = set(
+        Statement.objects.filter(connection=connection)
+        .values("cohort_year")
+        .annotate(unpaid=Count("pk", filter=Q(paid=False)))
+        .filter(unpaid=0)
+        .values_list("cohort_year", flat=True)
+    )
+    return sorted(year for year in set(connection.cohort_years) if year not in paid_up)
+
+
+def _cohorts(
+    connection: Connection, cohort: Cohort | None, years: Iterable[int] | None = None
+) -> QuerySet:
+    """The cohorts whose places' declarations are worked out: the connection's (those of
+    `years` when given), or one."""
     cohorts = connection_cohorts(connection)
-    return cohorts.filter(pk=cohort.pk) if cohort is not None else cohorts
+    if cohort is not None:
+        return cohorts.filter(pk=cohort.pk)
+    if years is not None:
+        return cohorts.filter(academic_year__in=list(years))
+    return cohorts
 
 
 @dataclass(frozen=True)
@@ -206,7 +228,10 @@ class ReadyKeys:
         today: datetime.date,
         enrolment_id: int | None = None,
     ):
-        cohorts_sql, cohorts_params = cohorts.order_by().values("pk").query.sql_with_params()
+        try:
+            cohorts_sql, cohorts_params = cohorts.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # no cohorts (none of the years asked for): no places
+            cohorts_sql, cohorts_params = "SELECT NULL WHERE 1 = 0", []
         types = " UNION ALL ".join(
             f"SELECT {n} AS n, %s AS declaration_type" for n, _ in enumerate(DECLARATIONS)
         )
@@ -404,23 +429,33 @@ def ready_declarations(
 
 
 def declarations_ready_keys(
-    *, connection: Connection, cohort: Cohort | None = None, now: datetime.datetime | None = None
+    *,
+    connection: Connection,
+    cohort: Cohort | None = None,
+    years: Iterable[int] | None = None,
+    now: datetime.datetime | None = None,
 ) -> ReadyKeys:
     """Every declaration the evidence supports that DfE does not hold yet, for the places this
-    connection covers whose application DfE has accepted, light: counted and paged in the
-    database (`ready_declarations` makes a page of them what would be sent)."""
+    connection covers (in one cohort, or the cohorts of `years`) whose application DfE has
+    accepted, light: counted and paged in the database (`ready_declarations` makes a page of
+    them what would be sent)."""
     today = timezone.localdate(now or timezone.now())
-    return _ready_keys(connection, _cohorts(connection, cohort), today=today)
+    return _ready_keys(connection, _cohorts(connection, cohort, years), today=today)
 
 
 def declarations_ready(
-    *, connection: Connection, cohort: Cohort | None = None, now: datetime.datetime | None = None
+    *,
+    connection: Connection,
+    cohort: Cohort | None = None,
+    years: Iterable[int] | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[ReadyDeclaration]:
     """Every declaration the evidence supports that DfE does not hold yet, for the places this
-    connection covers whose application DfE has accepted, as it would be sent, in a fixed
-    number of queries. Those that cannot be sent yet say why in `blocked`."""
+    connection covers (in one cohort, or the cohorts of `years`) whose application DfE has
+    accepted, as it would be sent, in a fixed number of queries. Those that cannot be sent yet
+    say why in `blocked`."""
     now = now or timezone.now()
-    keys = list(declarations_ready_keys(connection=connection, cohort=cohort, now=now))
+    keys = list(declarations_ready_keys(connection=connection, cohort=cohort, years=years, now=now))
     return ready_declarations(connection=connection, keys=keys, now=now)
 
 
@@ -495,6 +530,7 @@ def declarations_submit_all(
     by,
     keys: Iterable[str] | None = None,
     cohort: Cohort | None = None,
+    years: Iterable[int] | None = None,
 ) -> dict[str, int]:
     """Send DfE every ready declaration (or those named by `keys`, `<enrolment id>:<type>`),
     each on its own: one that cannot be sent does not stop the rest.
@@ -505,7 +541,7 @@ def declarations_submit_all(
     wanted = set(keys) if keys is not None else None
     counts = {"sent": 0, "not_sent": 0, "blocked": 0, "missing": 0}
     found = set()
-    for ready in declarations_ready(connection=connection, cohort=cohort):
+    for ready in declarations_ready(connection=connection, cohort=cohort, years=years):
         if wanted is not None and ready.key not in wanted:
             continue
         found.add(ready.key)

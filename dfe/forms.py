@@ -157,24 +157,47 @@ class CallFilterForm(forms.Form):
 
 
 class DeclarationFilterForm(forms.Form):
-    """Which connection, cohort and list of declarations the page shows."""
+    """Which connection, DfE cohorts, cohort and list of declarations the page shows."""
 
     READY, SENT, REFUSED = "ready", "sent", "refused"
+    # Unless a year or cohort is chosen, what is ready is listed for the DfE cohorts DfE still
+    # pays on (`declaration_years_open`): however many years the portal holds.
+    STILL_PAID, ALL_YEARS = "", "all"
 
     connection = forms.ModelChoiceField(
         queryset=Connection.objects.none(), required=False, empty_label=None, label="Lead provider"
     )
-    cohort = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Cohort")
+    year = forms.ChoiceField(required=False, label="DfE cohort")
+    cohort = forms.IntegerField(required=False, min_value=1, label="Cohort")
     show = forms.ChoiceField(
         choices=[(READY, "Ready to send"), (SENT, "Sent"), (REFUSED, "Refused by DfE")],
         required=False,
     )
 
-    def __init__(self, *args, connections, cohorts=(), **kwargs):
-        """`cohorts`: the cohorts to choose from, as (id, name)."""
+    def __init__(self, *args, connections, years=(), years_open=(), cohorts=(), **kwargs):
+        """`years`: the DfE cohorts the connection covers, `years_open` those DfE still pays
+        on; `cohorts`: the cohorts to choose from, as (id, name)."""
         super().__init__(*args, **kwargs)
         self.fields["connection"].queryset = connections
-        self.fields["cohort"].choices = [("", "Every cohort"), *cohorts]
+        still_paid = ", ".join(str(year) for year in years_open) or "none"
+        self.fields["year"].choices = [
+            (self.STILL_PAID, f"Those DfE still pays on ({still_paid})"),
+            (self.ALL_YEARS, "Every DfE cohort"),
+        ] + [(str(year), str(year)) for year in years]
+        self.cohort_options = [("", "Every cohort"), *cohorts]
+
+    @classmethod
+    def years_chosen(cls, value: str | None, *, years, years_open) -> list[int] | None:
+        """The DfE cohorts `value` asks for (None: every one). Raises ValueError if the
+        connection does not cover it."""
+        value = value or cls.STILL_PAID
+        if value == cls.STILL_PAID:
+            return list(years_open)
+        if value == cls.ALL_YEARS:
+            return None
+        if not value.isdigit() or int(value) not in years:
+            raise ValueError(value)
+        return [int(value)]
 
 
 class DeclarationVoidForm(forms.Form):

@@ -428,3 +428,88 @@ def test_the_ready_tab_still_counts_what_is_ready(client, hub, staff):
     page = client.get(LIST).content.decode()
 
     assert "Ready to send (2)" in page
+
+
+def _statements(connection, cohort_year: int, *, paid: tuple[bool, ...]) -> None:
+    Statement.objects.bulk_create(
+        Statement(
+            connection=connection,
+            dfe_id=uuid.uuid4(),
+            cohort_year=cohort_year,
+            month="January",
+            year=str(2026 + n),
+            payment_date=datetime.date(2026 + n, 1, 25),
+            paid=is_paid,
+            dfe_updated_at=timezone.now(),
+        )
+        for n, is_paid in enumerate(paid)
+    )
+
+
+def test_a_dfe_cohort_dfe_has_paid_up_is_left_out_unless_asked_and_the_page_says_so(
+    client, hub, staff
+):
+    connection, cohort, link, ada, ben = hub
+    connection.cohort_years = [2024, 2025]
+    connection.save()
+    _statements(connection, 2025, paid=(True, True))  # its contract has ended
+    _statements(connection, 2024, paid=(True, False))
+
+    default = client.get(LIST).content.decode()
+    every = client.get(LIST, {"year": "all"})
+    one = client.get(LIST, {"year": "2025"})
+
+    assert "Ready to send (0)" in default
+    assert "Listing DfE cohort 2024: DfE has paid every statement of 2025" in default
+    assert "List every DfE cohort" in default
+    assert "Those DfE still pays on (2024)" in default
+    assert [row.enrolment for row in every.context["page_obj"]] == [ada, ben]
+    assert "Ready to send (2)" in every.content.decode()
+    assert "Listing DfE cohort" not in every.content.decode()
+    assert [row.enrolment for row in one.context["page_obj"]] == [ada, ben]
+    assert client.get(LIST, {"year": "2023"}).status_code == 404
+
+
+def test_a_chosen_cohort_is_listed_whatever_its_dfe_cohort(client, hub, staff):
+    connection, cohort, *_ = hub
+    _statements(connection, 2025, paid=(True,))
+
+    response = client.get(LIST, {"cohort": cohort.pk})
+
+    assert "Ready to send (2)" in response.content.decode()
+    assert response.context["filters"].cohort_options[1] == (cohort.pk, cohort.name)
+
+
+def test_sending_all_from_the_default_list_sends_only_what_it_listed(
+    client, hub, fake, staff, django_capture_on_commit_callbacks
+):
+    connection, cohort, link, ada, ben = hub
+    _statements(connection, 2025, paid=(True,))
+
+    confirm = client.post(SUBMIT, {"connection": connection.pk, "all": "1"})
+    _send(client, django_capture_on_commit_callbacks, connection=connection.pk, all="1")
+
+    assert confirm.context["rows"] == []
+    assert not Declaration.objects.exists()
+
+    _send(client, django_capture_on_commit_callbacks, connection=connection.pk, all="1", year="all")
+
+    assert Declaration.objects.count() == 2
+
+
+def test_the_ready_list_makes_the_same_queries_whatever_the_dfe_cohorts_and_statements(
+    client, hub, staff
+):
+    connection, cohort, *_ = hub
+    meeting = attended(cohort)
+
+    def add(count):
+        _linked_places(connection, cohort, count, meeting)
+        years = sorted({*connection.cohort_years, 2000 + Statement.objects.count() % 25})
+        connection.cohort_years = years
+        connection.save()
+        _statements(connection, years[0], paid=(True,) * count)
+        milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+
+    assert_queries_do_not_grow(client, f"{LIST}?year=all", add)
+    assert_queries_do_not_grow(client, LIST, add)

@@ -22,6 +22,7 @@ from ..declarations import (
     VOIDABLE_STATES,
     connection_cohorts,
     declaration_void,
+    declaration_years_open,
     declarations_ready,
     declarations_ready_keys,
     declarations_submit_all,
@@ -51,23 +52,49 @@ def _course_names() -> dict[str, str]:
     )
 
 
-def _filters(request, connection, connections):
-    cohorts = connection_cohorts(connection) if connection else None
-    # The options are read as plain values: hundreds of cohorts made objects cost 10 ms.
-    options = (
-        list(
-            cohorts.order_by("-academic_year", "programme__name", "name").values_list("pk", "name")
+def _scope(connection, value: str | None) -> tuple[list[int] | None, list[int]]:
+    """(the DfE cohorts whose ready declarations are listed, None for every one; those DfE
+    still pays on). Raises Http404 for a year the connection does not cover."""
+    years_open = declaration_years_open(connection)
+    try:
+        years = DeclarationFilterForm.years_chosen(
+            value, years=connection.cohort_years, years_open=years_open
         )
-        if connection
-        else []
+    except ValueError:
+        raise Http404("No such DfE cohort.") from None
+    return years, years_open
+
+
+def _filters(request, connection, connections):
+    """The form, the cohort chosen and the DfE cohorts listed (None: every one)."""
+    if connection is None:
+        filters = DeclarationFilterForm(request.GET or None, connections=connections)
+        filters.is_valid()
+        return filters, None, None
+    years, years_open = _scope(connection, request.GET.get("year"))
+    cohorts = connection_cohorts(connection)
+    chosen = request.GET.get("cohort") or ""
+    cohort = None
+    if chosen:
+        cohort = cohorts.filter(pk=chosen if chosen.isdigit() else 0).first()
+        if cohort is None:
+            raise Http404("No such cohort.")
+    # The options are the listed years' cohorts (and the one chosen), read as plain values:
+    # hundreds of cohorts made objects cost 10 ms.
+    options = cohorts if years is None else cohorts.filter(academic_year__in=years)
+    if cohort is not None:
+        options = options | cohorts.filter(pk=cohort.pk)
+    filters = DeclarationFilterForm(
+        request.GET or None,
+        connections=connections,
+        years=sorted(connection.cohort_years),
+        years_open=years_open,
+        cohorts=options.order_by("-academic_year", "programme__name", "name").values_list(
+            "pk", "name"
+        ),
     )
-    filters = DeclarationFilterForm(request.GET or None, connections=connections, cohorts=options)
     filters.is_valid()
-    if "cohort" in filters.errors:
-        raise Http404("No such cohort.")
-    chosen = getattr(filters, "cleaned_data", {}).get("cohort")
-    cohort = cohorts.get(pk=chosen) if chosen else None
-    return filters, cohort
+    return filters, cohort, years
 
 
 class DeclarationListView(PermissionRequiredMixin, TemplateView):
@@ -80,10 +107,16 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         connection, connections = _connection(self.request)
-        filters, cohort = _filters(self.request, connection, connections)
+        filters, cohort, years = _filters(self.request, connection, connections)
         show = filters.cleaned_data.get("show") if filters.is_bound else ""
         show = show or DeclarationFilterForm.READY
-        context = {"connection": connection, "filters": filters, "cohort": cohort, "show": show}
+        context = {
+            "connection": connection,
+            "filters": filters,
+            "cohort": cohort,
+            "show": show,
+            "year": self.request.GET.get("year") or "",
+        }
         if connection is None:
             return super().get_context_data(**context, **kwargs)
 
@@ -98,7 +131,10 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
         counts["ready"] = counts["blocked"] = None
         courses = _course_names()
         if show == DeclarationFilterForm.READY:
-            rows = declarations_ready_keys(connection=connection, cohort=cohort)
+            rows = declarations_ready_keys(connection=connection, cohort=cohort, years=years)
+            if cohort is None and years is not None:  # what the default leaves out, in words
+                context["years_listed"] = years
+                context["years_left_out"] = sorted(set(connection.cohort_years) - set(years))
             # The page asked for is read with the counts, in one query; the paginator reads
             # them from there (a page past the end costs one more).
             number = self.request.GET.get("page") or "1"
@@ -150,11 +186,15 @@ class DeclarationSubmitView(PermissionRequiredMixin, View):
                 connection_cohorts(connection).select_related("programme"),
                 pk=request.POST["cohort"] if request.POST["cohort"].isdigit() else 0,
             )
+        year = request.POST.get("year") or ""
+        years, _ = _scope(connection, year)
         every = request.POST.get("all") == "1"
         keys = None if every else request.POST.getlist("selected")
         back = reverse("dfe:declaration-list") + f"?connection={connection.pk}"
         if cohort is not None:
             back += f"&cohort={cohort.pk}"
+        if year:
+            back += f"&year={year}"
         if keys is not None and not keys:
             messages.error(request, "Choose the declarations to send, or send every ready one.")
             return redirect(back)
@@ -162,7 +202,7 @@ class DeclarationSubmitView(PermissionRequiredMixin, View):
             wanted = set(keys or ())
             rows = [
                 item
-                for item in declarations_ready(connection=connection, cohort=cohort)
+                for item in declarations_ready(connection=connection, cohort=cohort, years=years)
                 if item.ready and (every or item.key in wanted)
             ]
             courses = _course_names()
@@ -174,13 +214,14 @@ class DeclarationSubmitView(PermissionRequiredMixin, View):
                 {
                     "connection": connection,
                     "cohort": cohort,
+                    "year": year,
                     "rows": rows,
                     "every": every,
                     "back": back,
                 },
             )
         counts = declarations_submit_all(
-            connection=connection, by=request.user, keys=keys, cohort=cohort
+            connection=connection, by=request.user, keys=keys, cohort=cohort, years=years
         )
         sent = counts["sent"]
         messages.success(
