@@ -4,7 +4,11 @@ Ready. A place can be claimed for when its cohort is one the connection covers (
 and course), its application is linked to a DfE application DfE has accepted, and the milestone
 rules (reports/milestones.py, read from the days `reports/milestone_days.py` keeps) say its
 evidence supports a declaration that DfE does not hold live yet (no stored `Declaration` for
-that participant, course and type in `LIVE_DECLARATION_STATES`). What is sent:
+that participant, course and type in `LIVE_DECLARATION_STATES`). It is worked out in SQL
+(`ReadyKeys`), counted and paged there, so a page makes only its 25 what would be sent. The
+declarations page lists, unless asked for more, the DfE cohorts DfE still pays on
+(`declaration_years_open`): DfE refuses declarations once a cohort's contract has ended.
+What is sent:
 
 - `declaration_date`: the day the evidence was complete, at 09:00 UK time (a working morning,
   so never before the schedule's first day and rarely after a withdrawal that day), written in

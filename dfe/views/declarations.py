@@ -79,9 +79,13 @@ def _filters(request, connection, connections):
         cohort = cohorts.filter(pk=chosen if chosen.isdigit() else 0).first()
         if cohort is None:
             raise Http404("No such cohort.")
-    # The options are the listed years' cohorts (and the one chosen), read as plain values:
+    # The options are the listed years' cohorts on the Ready tab (every cohort on the others,
+    # which list what was sent in any year), and the one chosen, read as plain values:
     # hundreds of cohorts made objects cost 10 ms.
-    options = cohorts if years is None else cohorts.filter(academic_year__in=years)
+    ready_tab = request.GET.get("show", "") in ("", DeclarationFilterForm.READY)
+    options = (
+        cohorts.filter(academic_year__in=years) if ready_tab and years is not None else cohorts
+    )
     if cohort is not None:
         options = options | cohorts.filter(pk=cohort.pk)
     filters = DeclarationFilterForm(
