@@ -235,7 +235,7 @@ class ReadyKeys:
         try:
             cohorts_sql, cohorts_params = cohorts.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:  # no cohorts (none of the years asked for): no places
-            cohorts_sql, cohorts_params = "SELECT NULL WHERE 1 = 0", []
+            cohorts_sql, cohorts_params = "SELECT 0 WHERE 1 = 0", []
         types = " UNION ALL ".join(
             f"SELECT {n} AS n, %s AS declaration_type" for n, _ in enumerate(DECLARATIONS)
         )
