@@ -148,7 +148,16 @@ class Command(BaseCommand):
     def _milestones(self) -> dict:
         """Work out every place's milestone days, as the periodic task does after the data
         was written (COPY sends no signals): once from nothing, then again with nothing
-        changed (what each page's check costs)."""
+        changed (what each page's check costs). The reconciliation's verdicts too, as DfE's
+        pull and its periodic task do (dfe/reconcile.py)."""
+        from dfe.reconcile import reconciliation_bring_up_to_date  # dfe sits above reports
+
+        started = time.perf_counter()
+        compared = reconciliation_bring_up_to_date()
+        self.stdout.write(
+            f"reconciliation: {compared:,} linked DfE applications compared in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         cohorts = Cohort.objects.all()
         started = time.perf_counter()
         worked = milestones_bring_up_to_date(cohorts=cohorts)
