@@ -2,13 +2,16 @@
 side: emptied in the writer's transaction, then compared again, and always what comparing the
 pair now says (`open_disagreements`)."""
 
+import threading
+
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application
+from dfe import reconcile
 from dfe.fake import FakeDfe, later
 from dfe.models import DfeApplication
 from dfe.reconcile import (
@@ -323,3 +326,84 @@ def test_beat_compares_the_emptied_every_five_minutes(hub, settings):
     reconciliation_bring_up_to_date_task.delay()
 
     assert _kept(dfe_id) is False
+
+
+# ---- Races, on PostgreSQL: a writer's change is seen, or empties the verdict again after --------
+
+
+def _in_thread(target, name):
+    def run():
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run, name=name)
+
+
+def _run(*threads):
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_comparing_waits_for_a_change_being_written_and_includes_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    application, dfe_id, _ = _pair(Hub())
+    reconciliation_stale(DfeApplication.objects.all())
+    written, compared = threading.Event(), threading.Event()
+
+    def write():
+        with transaction.atomic():
+            application.status = Application.Status.ACCEPTED  # DfE's is pending
+            application.save()
+            written.set()  # the DfE application's row is locked until this commits
+            compared.wait(timeout=1)  # comparing must not finish before the commit
+
+    def compare():
+        written.wait(timeout=10)
+        reconciliation_bring_up_to_date()
+        compared.set()
+
+    _run(_in_thread(write, "write"), _in_thread(compare, "compare"))
+
+    assert _kept(dfe_id) is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_written_while_comparing_empties_the_verdict_again(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are only meaningful on PostgreSQL.")
+    application, dfe_id, _ = _pair(Hub(), eligible_for_funding=False)
+    _decide_funding(application, funded=True, status="funded")
+    reconciliation_stale(DfeApplication.objects.all())
+    reconciliation_bring_up_to_date()
+    dfe_disagreement_acknowledge(  # so the pair is compared in Python, where it pauses
+        dfe_application=DfeApplication.objects.get(dfe_id=dfe_id), kind="funding", by=None
+    )
+    read, written = threading.Event(), threading.Event()
+    real = reconcile.open_disagreements
+
+    def read_then_pause(record):
+        found = real(record)
+        read.set()
+        written.wait(timeout=1)  # the writer waits on the row's lock meanwhile
+        return found
+
+    monkeypatch.setattr(reconcile, "open_disagreements", read_then_pause)
+
+    def write():
+        read.wait(timeout=10)
+        application.status = Application.Status.ACCEPTED  # a new difference
+        application.save()
+        written.set()
+
+    _run(_in_thread(reconciliation_bring_up_to_date, "compare"), _in_thread(write, "write"))
+
+    assert _kept(dfe_id) is None  # compared from before the change, then emptied by it
+    monkeypatch.setattr(reconcile, "open_disagreements", real)
+    reconciliation_bring_up_to_date()
+    assert _kept(dfe_id) is True
