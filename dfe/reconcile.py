@@ -969,9 +969,10 @@ def reconciliation_buckets(
 
     The linked ones are split by their kept verdicts, compared again first where either side
     changed (`reconciliation_bring_up_to_date`): disagreeing where a disagreement is open,
-    matched otherwise (a pair that changed again since is matched until compared), each a
-    query to page through by name. With `show` one of the other buckets, the linked ones are
-    not split and their two counts are None.
+    matched where none is, each a query to page through by name along its index. (A pair
+    changed in the moment since it was compared is in neither until the next request.) With
+    `show` one of the other buckets, the linked ones are not split and their two counts are
+    None.
     """
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(year=year, course=course).count(),
@@ -982,14 +983,13 @@ def reconciliation_buckets(
         return Buckets(counts=counts, matched=[], disagreements=[])
     reconciliation_bring_up_to_date()
     linked = _linked(year=year, course=course)
-    found = linked.order_by().aggregate(
-        linked=Count("pk"), disagreeing=Count("pk", filter=Q(disagreeing=True))
+    counts |= linked.order_by().aggregate(
+        matched=Count("pk", filter=Q(disagreeing=False)),
+        disagreements=Count("pk", filter=Q(disagreeing=True)),
     )
-    counts["disagreements"] = found["disagreeing"]
-    counts["matched"] = found["linked"] - found["disagreeing"]
     return Buckets(
         counts=counts,
-        matched=linked.exclude(disagreeing=True).values_list("pk", flat=True),
+        matched=linked.filter(disagreeing=False).values_list("pk", flat=True),
         disagreements=linked.filter(disagreeing=True).values_list("pk", flat=True),
     )
 
