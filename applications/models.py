@@ -194,6 +194,9 @@ class Application(TimeStampedModel):
             models.Index(
                 fields=["cohort", "submitted_at", "id"], name="application_cohort_queue_idx"
             ),
+            # Some cohorts' applications in some statuses, counted from the index alone (the
+            # DfE reconciliation's applications only in the portal, by cohorts covered).
+            models.Index(fields=["cohort", "status", "id"], name="application_cohort_status_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

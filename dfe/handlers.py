@@ -1,21 +1,32 @@
-"""Receivers for the lower apps' signals: what DfE must hear of, queued in the same transaction.
+"""Receivers for the lower apps' signals, in the writer's transaction: what DfE must hear of,
+queued; and the reconciliation verdicts a change makes out of date, emptied.
 
-Connected in DfeConfig.ready(). Each calls one service of dfe/decisions.py, which does nothing
-unless the application is linked to DfE and its cohort is covered by a switched-on connection.
+Connected in DfeConfig.ready(). The senders each call one service of dfe/decisions.py, which
+does nothing unless the application is linked to DfE and its cohort is covered by a
+switched-on connection. The verdict receivers empty (`reconciliation_stale`, one statement)
+the verdicts of the linked DfE applications whose comparison reads what changed: either side,
+the portal application's cohort, programme, school and funding decision (their names too, as
+an acknowledgement holds while both sides say the same words).
 """
 
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from applications.models import Application
 from applications.signals import application_decided
 from assessment.signals import outcome_released
+from cohorts.models import Cohort
+from funding.models import FundingDecision
 from funding.signals import funding_decision_changed
+from npq_portal.signals import rows_written
 from participants.signals import (
     enrolment_deferred,
     enrolment_resumed,
     enrolment_transferred,
     enrolment_withdrawn,
 )
+from programmes.models import Programme
+from schools.models import School
 
 from .decisions import (
     application_decision_send,
@@ -26,6 +37,8 @@ from .decisions import (
     funded_place_change_send,
     outcome_send_if_due,
 )
+from .models import DfeApplication
+from .reconcile import reconciliation_stale
 
 
 @receiver(application_decided, dispatch_uid="dfe.send_application_decision")
@@ -67,3 +80,73 @@ def send_funded_place_change(sender, decision, **kwargs) -> None:
     linked = Application.objects.filter(funding_decision=decision, dfe__isnull=False)
     for application in linked.order_by("pk"):
         funded_place_change_send(application=application, by=kwargs.get("by"))
+
+
+# ---- The reconciliation's kept verdicts -----------------------------------------------------
+
+# What the comparison (dfe/reconcile.py `disagreements`) reads of each portal model: a save
+# that names its fields and names none of these changes no verdict.
+COMPARED_FIELDS = {
+    Application: {"status", "cohort", "cohort_id", "school", "school_id"}
+    | {"funding_decision", "funding_decision_id"},
+    Cohort: {"academic_year", "name", "programme", "programme_id"},
+    Programme: {"course_identifier", "name"},
+    School: {"urn", "name"},
+}
+
+
+def _compared(sender, update_fields) -> bool:
+    return update_fields is None or not COMPARED_FIELDS[sender].isdisjoint(update_fields)
+
+
+@receiver(post_save, sender=DfeApplication, dispatch_uid="dfe.verdict_on_dfe_application")
+def verdict_on_dfe_application(sender, instance, **kwargs):
+    # A link, an unlink, an acknowledgement, or DfE's side saved one at a time.
+    reconciliation_stale(DfeApplication.objects.filter(pk=instance.pk))
+    instance.disagreeing = None
+
+
+@receiver(post_save, sender=Application, dispatch_uid="dfe.verdict_on_application")
+def verdict_on_application(sender, instance, update_fields=None, **kwargs):
+    if _compared(Application, update_fields):
+        reconciliation_stale(DfeApplication.objects.filter(application=instance.pk))
+
+
+@receiver(post_save, sender=FundingDecision, dispatch_uid="dfe.verdict_on_funding_saved")
+@receiver(pre_delete, sender=FundingDecision, dispatch_uid="dfe.verdict_on_funding_deleted")
+def verdict_on_funding(sender, instance, **kwargs):
+    # Before a delete: the applications' link to it is cleared before post_delete.
+    reconciliation_stale(DfeApplication.objects.filter(application__funding_decision=instance.pk))
+
+
+@receiver(post_save, sender=Cohort, dispatch_uid="dfe.verdict_on_cohort")
+def verdict_on_cohort(sender, instance, update_fields=None, **kwargs):
+    if _compared(Cohort, update_fields):
+        reconciliation_stale(DfeApplication.objects.filter(application__cohort=instance.pk))
+
+
+@receiver(post_save, sender=Programme, dispatch_uid="dfe.verdict_on_programme")
+def verdict_on_programme(sender, instance, update_fields=None, **kwargs):
+    if _compared(Programme, update_fields):
+        reconciliation_stale(
+            DfeApplication.objects.filter(application__cohort__programme=instance.pk)
+        )
+
+
+@receiver(post_save, sender=School, dispatch_uid="dfe.verdict_on_school")
+def verdict_on_school(sender, instance, update_fields=None, **kwargs):
+    if _compared(School, update_fields):
+        reconciliation_stale(DfeApplication.objects.filter(application__school=instance.pk))
+
+
+@receiver(rows_written, dispatch_uid="dfe.verdict_on_rows_written")
+def verdict_on_rows_written(sender, **kwargs):
+    if sender is School:
+        # An import of schools: a school's URN is its key and stays, but its name may change,
+        # and an acknowledged school disagreement holds while the portal's side says the same
+        # name. Only acknowledged verdicts read names (a few, by an index).
+        reconciliation_stale(
+            DfeApplication.objects.exclude(acknowledged={}).filter(
+                application__school__isnull=False
+            )
+        )

@@ -323,6 +323,13 @@ class DfeApplication(TimeStampedModel):
         help_text="When the applicant's personal data was erased here; pulls no longer copy "
         "DfE's name, email and TRN for them.",
     )
+    disagreeing = models.BooleanField(
+        null=True,
+        editable=False,
+        help_text="Linked, and the two sides disagree on something staff have not "
+        "acknowledged (dfe/reconcile.py `open_disagreements`), as last compared. Empty until "
+        "compared again after either side changed (`reconciliation_bring_up_to_date`).",
+    )
 
     class Meta:
         ordering = ["full_name", "pk"]
@@ -359,6 +366,18 @@ class DfeApplication(TimeStampedModel):
                 ],
                 condition=Q(status="accepted", application__isnull=False),
                 name="dfe_accepted_linked",
+            ),
+            # The matched and the disagreeing, each counted and paged by name on its own.
+            models.Index(
+                fields=["disagreeing", "full_name", "id"],
+                condition=Q(application__isnull=False),
+                name="dfe_linked_by_verdict",
+            ),
+            # The linked ones to compare again: none, most of the time.
+            models.Index(
+                fields=["id"],
+                condition=Q(application__isnull=False, disagreeing__isnull=True),
+                name="dfe_linked_to_compare",
             ),
         ]
 

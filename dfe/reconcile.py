@@ -18,11 +18,22 @@ decision against DfE's eligible_for_funding), course, cohort, school (URN) and s
 answer is kept beside the portal's and shown, never copied over it. Staff may acknowledge one;
 the acknowledgement holds while both sides say what they said then.
 
-The reconciliation page reads `reconciliation_buckets` (counts, and the linked applications
-split into matched and disagreeing: the database compares them, `raw_differences`, and only the
-few with an acknowledgement are compared here), `dfe_only` and `portal_only` (querysets to page
-through), and for the rows of one page `linked_rows` or the `*_extras` (what each row needs, in a
-query or two whatever the page's length).
+Each linked DfE application keeps its verdict, `disagreeing`: whether the pair has a
+disagreement staff have not acknowledged, as last compared. Any change to what the comparison
+reads (either side's fields, the portal application's cohort, programme, school or funding
+decision, a link, an unlink, an acknowledgement) empties the verdicts it touches, in the
+writer's own transaction (`reconciliation_stale`: dfe/handlers.py on Django's model signals and
+on `npq_portal.signals.rows_written`; the pulls and the matching, which write in bulk, empty
+what they write themselves). `reconciliation_bring_up_to_date` compares the emptied ones again:
+the database compares those with no acknowledgement (`raw_differences`), and the few with one
+are compared here. It runs at the start of the page (one query when nothing changed), after
+each pull and from beat. Each batch is locked before it is read, so a writer's change is either
+seen, or empties the verdict again after it is written; nothing is lost to a race.
+
+The reconciliation page reads `reconciliation_buckets` (counts of the kept verdicts, and the
+linked applications split by them, to page through by name), `dfe_only` and `portal_only`
+(querysets to page through), and for the rows of one page `linked_rows` or the `*_extras` (what
+each row needs, in a query or two whatever the page's length).
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     Exists,
     F,
     Func,
@@ -188,13 +200,21 @@ def dfe_applications_match(*, connection: Connection) -> Counter:
         else:
             record.application = same[0]
             record.linked_at, record.linked_by, record.match_problem = now, None, ""
-            record.acknowledged = {}
+            record.acknowledged, record.disagreeing = {}, None  # to compare
             outcome["linked"] += 1
             continue
         outcome[str(record.match_problem)] += 1
     DfeApplication.objects.bulk_update(
         records,
-        ["application", "linked_at", "linked_by", "match_problem", "candidate_ids", "acknowledged"],
+        [
+            "application",
+            "linked_at",
+            "linked_by",
+            "match_problem",
+            "candidate_ids",
+            "acknowledged",
+            "disagreeing",
+        ],
     )
     logger.info("Matched DfE applications of connection %s: %s", connection.pk, dict(outcome))
     return outcome
@@ -458,6 +478,72 @@ def dfe_disagreement_acknowledge(*, dfe_application: DfeApplication, kind: str, 
     }
     record.save(update_fields=["acknowledged", "updated_at"])
     return Disagreement(current.kind, current.portal, current.dfe, record.acknowledged[kind])
+
+
+# ---- Keeping each linked pair's verdict ------------------------------------------------------
+
+COMPARED_AT_ONCE = 1000  # linked applications compared in one transaction
+COMPARED_RELATED = (
+    "application__cohort__programme",
+    "application__school",
+    "application__funding_decision",
+)
+
+
+def reconciliation_stale(records: QuerySet[DfeApplication]) -> int:
+    """Something these DfE applications' comparisons read changed: empty their verdicts, to
+    be compared again, in the caller's transaction. One statement, however many.
+
+    It writes every row, emptied already or not: a row being compared is locked, so the write
+    waits for that comparison and empties its verdict again after (see the module docstring).
+    """
+    return records.update(disagreeing=None)
+
+
+def _to_compare() -> QuerySet[DfeApplication]:
+    return DfeApplication.objects.filter(application__isnull=False, disagreeing__isnull=True)
+
+
+def reconciliation_bring_up_to_date() -> int:
+    """Compare again every linked DfE application whose verdict was emptied. Returns how many
+    were compared (0, in one query, when none was emptied)."""
+    emptied = list(_to_compare().order_by("pk").values_list("pk", flat=True))
+    if not emptied:
+        return 0
+    done = 0
+    busy: list[int] = []
+    for start in range(0, len(emptied), COMPARED_AT_ONCE):
+        # Those someone is writing now are skipped here and done one at a time below:
+        # locking several rows while a writer holds one could deadlock.
+        compared, skipped = _compare(emptied[start : start + COMPARED_AT_ONCE], skip_locked=True)
+        done += compared
+        busy += skipped
+    for pk in busy:
+        done += _compare([pk], skip_locked=False)[0]
+    return done
+
+
+def _compare(ids: list[int], *, skip_locked: bool) -> tuple[int, list[int]]:
+    """Compare these linked applications under their rows' locks; (how many, those skipped)."""
+    with transaction.atomic():
+        locked = set(
+            DfeApplication.objects.select_for_update(skip_locked=skip_locked)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        skipped = [pk for pk in ids if pk not in locked]
+        # Read after the lock: what a writer holding it wrote is committed, and seen.
+        todo = _to_compare().filter(pk__in=locked)  # not compared meanwhile
+        plain = todo.filter(acknowledged={})
+        done = plain.alias(differs=_differs()).filter(differs=True).update(disagreeing=True)
+        done += plain.update(disagreeing=False)
+        verdicts = defaultdict(list)
+        for record in todo.select_related(*COMPARED_RELATED):  # acknowledged: few
+            verdicts[bool(open_disagreements(record))].append(record.pk)
+        for verdict, pks in verdicts.items():
+            done += DfeApplication.objects.filter(pk__in=pks).update(disagreeing=verdict)
+        return done, skipped
 
 
 # ---- Making the portal's application from DfE's registration --------------------------------
@@ -881,34 +967,30 @@ def reconciliation_buckets(
     """How many applications are in each of the page's buckets, and the linked applications
     split into matched and disagreeing.
 
-    The database says which linked pairs differ (`raw_differences`), in one pass over them
-    that returns the ids of those disagreeing (few, by name); the matched are the others, a
-    query to page through. A pair that differs is disagreeing unless staff acknowledged every
-    disagreement, as the sides say now: only the few with an acknowledgement are compared
-    here, one by one. With `show` one of the other buckets, the linked ones are not split and
-    their two counts are None.
+    The linked ones are split by their kept verdicts, compared again first where either side
+    changed (`reconciliation_bring_up_to_date`): disagreeing where a disagreement is open,
+    matched where none is, each a query to page through by name along its index. (A pair
+    changed in the moment since it was compared is in neither until the next request.) With
+    `show` one of the other buckets, the linked ones are not split and their two counts are
+    None.
     """
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(year=year, course=course).count(),
         "portal_only": portal_only(year=year, course=course).count(),
     }
-    linked = _linked(year=year, course=course)
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
         return Buckets(counts=counts, matched=[], disagreements=[])
-    differing = linked.alias(differs=_differs()).filter(differs=True)
-    settled = [
-        record.pk
-        for record in differing.exclude(acknowledged={}).select_related(*LINKED_RELATED)
-        if not open_disagreements(record)
-    ]
-    disagreeing = list(differing.exclude(pk__in=settled).values_list("pk", flat=True))
-    counts["disagreements"] = len(disagreeing)
-    counts["matched"] = linked.count() - len(disagreeing)
+    reconciliation_bring_up_to_date()
+    linked = _linked(year=year, course=course)
+    counts |= linked.order_by().aggregate(
+        matched=Count("pk", filter=Q(disagreeing=False)),
+        disagreements=Count("pk", filter=Q(disagreeing=True)),
+    )
     return Buckets(
         counts=counts,
-        matched=linked.exclude(pk__in=disagreeing).values_list("pk", flat=True),
-        disagreements=disagreeing,
+        matched=linked.filter(disagreeing=False).values_list("pk", flat=True),
+        disagreements=linked.filter(disagreeing=True).values_list("pk", flat=True),
     )
 
 

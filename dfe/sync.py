@@ -1,7 +1,9 @@
 """Pulling DfE's lists into the portal's copy of them (DFE_API.md §1, §2 "Sync advice").
 
 `sync_run` pulls each kind of record for one connection (`PULLS`: kind -> pull), recording a
-`Sync` row per kind, then matches DfE's applications to the portal's (`dfe.reconcile`). After
+`Sync` row per kind, then matches DfE's applications to the portal's and compares again the
+linked pairs whose DfE side changed (`dfe.reconcile`; each page stored empties those it writes).
+After
 the first pull of a kind, only what changed is asked for: `filter[updated_since]` is the start
 of the last successful pull less `settings.DFE["overlap"]` (DfE's "2 windows"), so a record
 changed while the last pull ran is not missed. A full pull (`full=True`, weekly from beat) asks
@@ -39,7 +41,7 @@ from .declarations import declarations_pull, statements_pull
 from .identities import participant_ids_follow
 from .models import Connection, DfeApplication, Sync
 from .privacy import PERSONAL_FIELDS
-from .reconcile import dfe_applications_match
+from .reconcile import dfe_applications_match, reconciliation_bring_up_to_date
 
 logger = logging.getLogger(__name__)
 
@@ -134,10 +136,13 @@ def _applications_store(*, connection: Connection, rows: dict[str, dict]) -> Non
     now = timezone.now()
     for record in changed:
         record.updated_at = now
+        record.disagreeing = None  # DfE's side changed: to compare again (dfe/reconcile.py)
     if new:
         DfeApplication.objects.bulk_create(new)
     if changed:
-        DfeApplication.objects.bulk_update(changed, [*fields, "connection", "updated_at"])
+        DfeApplication.objects.bulk_update(
+            changed, [*fields, "connection", "updated_at", "disagreeing"]
+        )
 
 
 def participants_pull(
@@ -318,6 +323,7 @@ def sync_run(
             )
             return syncs
         dfe_applications_match(connection=connection)
+        reconciliation_bring_up_to_date()  # what the pull changed, so the page need not
     finally:
         if held is not None:
             _lease_release(connection, held)

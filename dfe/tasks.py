@@ -43,3 +43,12 @@ def sync_connection_task(connection_id: int, full: bool = False) -> None:
     if connection is None:  # switched off since it was queued
         return
     sync_run(connection=connection, full=full)
+
+
+@shared_task
+def reconciliation_bring_up_to_date_task() -> None:
+    """Compare again the linked DfE applications whose verdicts a change emptied (from beat),
+    so the reconciliation page seldom waits (dfe/reconcile.py)."""
+    from .reconcile import reconciliation_bring_up_to_date
+
+    reconciliation_bring_up_to_date()

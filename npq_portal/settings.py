@@ -345,6 +345,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.milestones_bring_up_to_date_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: compare again the linked DfE applications a change made out of date
+    # (dfe/reconcile.py), so the reconciliation page seldom waits.
+    "bring-reconciliation-up-to-date": {
+        "task": "dfe.tasks.reconciliation_bring_up_to_date_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every 5 minutes: release assessment results whose date has come (and email them).
     "release-assessment-results": {
         "task": "assessment.tasks.outcomes_release_due_task",

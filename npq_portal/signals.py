@@ -2,7 +2,8 @@
 
 from django.dispatch import Signal
 
-# Rows of `sender` (a model) were written in bulk (bulk_create, bulk_update, update), which
-# sends no post_save: `cohort_ids` are the cohorts whose rows they were. reports/handlers.py
-# moves those cohorts' kept milestone days on.
+# Rows of `sender` (a model) were written in bulk (bulk_create, bulk_update, update, COPY),
+# which sends no post_save: `cohort_ids` are the cohorts whose rows they were (none for rows
+# of no cohort, like schools). reports/handlers.py moves those cohorts' kept milestone days on;
+# dfe/handlers.py empties the reconciliation verdicts that read such rows.
 rows_written = Signal()

@@ -151,6 +151,14 @@ def bench_data_grow(*, scale: str, seed: int = 2026) -> None:
     _statistics()
 
 
+def bench_dfe_compared() -> int:
+    """Compare every linked DfE application the data holds (COPY sends no signals, so each
+    is to compare), as DfE's pull and its periodic task do: how many were compared."""
+    from dfe.reconcile import reconciliation_bring_up_to_date
+
+    return reconciliation_bring_up_to_date()
+
+
 @contextmanager
 def _foreign_keys_unchecked():
     """COPY checks every row's foreign keys, a look-up each, which is half the time a million

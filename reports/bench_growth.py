@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from django.db import connection, connections
 
 from cohorts.models import Cohort
-from reports.bench_data import SCALES, bench_data_grow, bench_data_sizes
+from reports.bench_data import SCALES, bench_data_grow, bench_data_sizes, bench_dfe_compared
 from reports.bench_pages import PageResult, pages_measure
 from reports.milestone_days import milestones_bring_up_to_date
 
@@ -150,8 +150,9 @@ def growth_measure(
     with _database(target):
         started = time.perf_counter()
         bench_data_grow(scale=grown_scale)
-        # As the periodic task would after the years were written (COPY sends no signals).
+        # As the periodic tasks would after the years were written (COPY sends no signals).
         milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+        bench_dfe_compared()
         grow_seconds = time.perf_counter() - started
         after = bench_data_sizes()
         log(

@@ -21,6 +21,7 @@ from npq_portal.models import User
 from npq_portal.outbox import outbox_enqueue
 from npq_portal.roles import Role, user_roles
 from npq_portal.services import user_set_roles
+from npq_portal.signals import rows_written
 from npq_portal.uploads import csv_header, uploaded_csv
 from programmes.models import Programme
 
@@ -129,6 +130,7 @@ def schools_import_rows(
             if progress:
                 progress(min(start + BATCH, len(to_write)), len(to_write))
         _local_authorities_save((row.la_code, row.la_name) for row in rows)
+        rows_written.send(sender=School, cohort_ids=set())
     return counts
 
 
@@ -147,6 +149,7 @@ def schools_import_copy(
             _local_authorities_save(
                 (code.decode(ENCODING), name.decode(ENCODING)) for code, name in authorities.items()
             )
+            rows_written.send(sender=School, cohort_ids=set())
     except gias_postgres.LeftToPython:
         return None
     if progress:

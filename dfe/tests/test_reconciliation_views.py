@@ -12,6 +12,7 @@ from applications.models import Application
 from applications.tests.factories import bulk_applications
 from dfe.fake import FakeDfe
 from dfe.models import DfeApplication, Outgoing, Sync
+from dfe.reconcile import reconciliation_bring_up_to_date
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
@@ -281,9 +282,10 @@ def _dfe_rows(hub, count, **fields):
     )
 
 
-def _linked_dfe_rows(hub, applications, label, **one_a_row):
+def _linked_dfe_rows(hub, applications, label, *, compared=True, **one_a_row):
     """An accepted DfE application linked to each of these, named after it; each of
-    `one_a_row`'s fields holds a value for each row."""
+    `one_a_row`'s fields holds a value for each row. Compared, as a pull compares the rows it
+    wrote before it ends, unless `compared` is False."""
     DfeApplication.objects.bulk_create(
         DfeApplication(
             connection=hub.connection,
@@ -299,6 +301,8 @@ def _linked_dfe_rows(hub, applications, label, **one_a_row):
         )
         for index, application in enumerate(applications)
     )
+    if compared:
+        reconciliation_bring_up_to_date()
 
 
 def test_the_dfe_only_bucket_makes_the_same_queries_for_many_rows(client, staff, hub):
@@ -462,6 +466,7 @@ def test_decisions_owed_and_waiting_add_no_queries_per_row(client, staff, hub):
             Outgoing(connection=hub.connection, kind="accept", dfe_application=record)
             for record in records[::2]
         )
+        reconciliation_bring_up_to_date()  # as the pull that brought them does
 
     assert_queries_do_not_grow(client, PAGE + "?show=disagreements", add_rows)
 

@@ -22,7 +22,7 @@ from django.db import connection
 from cohorts.models import Cohort
 from funding.facts_generator import funding_facts_lines
 from funding.rules import facts_from_json, funding_evaluate
-from reports.bench_data import SCALES, bench_data_make
+from reports.bench_data import SCALES, bench_data_make, bench_dfe_compared
 from reports.bench_growth import growth_measure, growth_section
 from reports.bench_load import bench_load, load_section
 from reports.bench_pages import bench_pages, pages_measure, session_key_for
@@ -148,7 +148,14 @@ class Command(BaseCommand):
     def _milestones(self) -> dict:
         """Work out every place's milestone days, as the periodic task does after the data
         was written (COPY sends no signals): once from nothing, then again with nothing
-        changed (what each page's check costs)."""
+        changed (what each page's check costs). The reconciliation's verdicts too, as DfE's
+        pull and its periodic task do (dfe/reconcile.py)."""
+        started = time.perf_counter()
+        compared = bench_dfe_compared()
+        self.stdout.write(
+            f"reconciliation: {compared:,} linked DfE applications compared in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         cohorts = Cohort.objects.all()
         started = time.perf_counter()
         worked = milestones_bring_up_to_date(cohorts=cohorts)
