@@ -24,7 +24,13 @@ from urllib.parse import urlsplit
 from django.db import connection, connections
 
 from cohorts.models import Cohort
-from reports.bench_data import SCALES, bench_data_grow, bench_data_sizes, bench_dfe_compared
+from reports.bench_data import (
+    SCALES,
+    bench_data_grow,
+    bench_data_sizes,
+    bench_dfe_compared,
+    bench_statistics,
+)
 from reports.bench_pages import PageResult, pages_measure
 from reports.milestone_days import milestones_bring_up_to_date
 
@@ -153,6 +159,7 @@ def growth_measure(
         # As the periodic tasks would after the years were written (COPY sends no signals).
         milestones_bring_up_to_date(cohorts=Cohort.objects.all())
         bench_dfe_compared()
+        bench_statistics()
         grow_seconds = time.perf_counter() - started
         after = bench_data_sizes()
         log(

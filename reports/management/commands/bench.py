@@ -22,7 +22,7 @@ from django.db import connection
 from cohorts.models import Cohort
 from funding.facts_generator import funding_facts_lines
 from funding.rules import facts_from_json, funding_evaluate
-from reports.bench_data import SCALES, bench_data_make, bench_dfe_compared
+from reports.bench_data import SCALES, bench_data_make, bench_dfe_compared, bench_statistics
 from reports.bench_growth import growth_measure, growth_section
 from reports.bench_load import bench_load, load_section
 from reports.bench_pages import bench_pages, pages_measure, session_key_for
@@ -164,6 +164,7 @@ class Command(BaseCommand):
         milestones_bring_up_to_date(cohorts=cohorts)
         again = time.perf_counter() - started
         places = PlaceMilestones.objects.count()
+        bench_statistics()
         self.stdout.write(
             f"milestone days: {places:,} places of {worked} cohorts in {first:.1f} s; "
             f"checked again in {again * 1000:.1f} ms"
