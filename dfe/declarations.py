@@ -42,7 +42,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import EmptyResultSet, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -232,10 +232,10 @@ class ReadyKeys:
         today: datetime.date,
         enrolment_id: int | None = None,
     ):
-        try:
-            cohorts_sql, cohorts_params = cohorts.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:  # no cohorts (none of the years asked for): no places
-            cohorts_sql, cohorts_params = "SELECT 0 WHERE 1 = 0", []
+        # The cohorts' ids, read first and written into the query: with them as a subquery the
+        # planner, expecting few places, joined every year's places, then kept the cohorts'.
+        cohort_ids = list(cohorts.order_by().values_list("pk", flat=True)) or [0]
+        cohorts_sql, cohorts_params = ", ".join(["%s"] * len(cohort_ids)), cohort_ids
         types = " UNION ALL ".join(
             f"SELECT {n} AS n, %s AS declaration_type" for n, _ in enumerate(DECLARATIONS)
         )
@@ -273,7 +273,7 @@ class ReadyKeys:
                 JOIN {_table(Programme)} pr ON pr.id = co.programme_id
                 JOIN {_table(User)} u ON u.id = e.participant_id
                 WHERE a.connection_id = %s AND a.status = %s AND a.application_id IS NOT NULL
-                    AND m.cohort_id IN ({cohorts_sql}) {one_place}
+                    AND e.cohort_id IN ({cohorts_sql}) {one_place}
                     AND ({" OR ".join(f"{column} <= %s" for column in days)})
             ),
             claims AS (
