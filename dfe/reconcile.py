@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -79,6 +79,7 @@ from npq_portal.words import word
 from schools.models import School
 
 from .decisions import application_decision_send
+from .declarations import declaration_years_open
 from .models import Connection, DfeApplication, Outgoing
 
 logger = logging.getLogger(__name__)
@@ -892,20 +893,20 @@ class LinkedRow:
         return not self.decision_waiting and decision_owed(self.record)
 
 
-def _dfe_filters(*, year: int | None, course: str) -> Q:
+def _dfe_filters(*, years: Collection[int] | None, course: str) -> Q:
     q = Q()
-    if year:
-        q &= Q(cohort_year=year)
+    if years is not None:
+        q &= Q(cohort_year__in=list(years))
     if course:
         q &= Q(course_identifier=course)
     return q
 
 
-def _linked(*, year: int | None, course: str) -> QuerySet[DfeApplication]:
+def _linked(*, years: Collection[int] | None, course: str) -> QuerySet[DfeApplication]:
     """Linked DfE applications, by name."""
     return (
         DfeApplication.objects.filter(application__isnull=False)
-        .filter(_dfe_filters(year=year, course=course))
+        .filter(_dfe_filters(years=years, course=course))
         .order_by("full_name", "pk")
     )
 
@@ -925,22 +926,24 @@ def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
     return [LinkedRow(found[pk], disagreements(found[pk])) for pk in ids if pk in found]
 
 
-def dfe_only(*, year: int | None = None, course: str = "") -> QuerySet[DfeApplication]:
-    """DfE's applications with no portal application linked, by name."""
+def dfe_only(*, years: Collection[int] | None = None, course: str = "") -> QuerySet[DfeApplication]:
+    """DfE's applications (of the DfE cohorts `years`, or every one) with no portal
+    application linked, by name."""
     return (
         DfeApplication.objects.filter(application__isnull=True)
-        .filter(_dfe_filters(year=year, course=course))
+        .filter(_dfe_filters(years=years, course=course))
         .select_related("linked_by")
         .order_by("full_name", "pk")
     )
 
 
-def portal_only(*, year: int | None = None, course: str = "") -> QuerySet[Application]:
-    """The portal's covered applications, not over, that DfE has no application for."""
+def portal_only(*, years: Collection[int] | None = None, course: str = "") -> QuerySet[Application]:
+    """The portal's covered applications (in cohorts of the years `years`, or any), not over,
+    that DfE has no application for."""
     linked = DfeApplication.objects.filter(application=OuterRef("pk"))
     applications = covered_applications().exclude(status__in=CLOSED).filter(~Exists(linked))
-    if year:
-        applications = applications.filter(cohort__academic_year=year)
+    if years is not None:
+        applications = applications.filter(cohort__academic_year__in=list(years))
     if course:
         applications = applications.filter(cohort__programme__course_identifier=course)
     return applications.select_related("applicant", "cohort__programme", "school").order_by(
@@ -962,7 +965,7 @@ LINKED_BUCKETS = ("matched", "disagreements")
 
 
 def reconciliation_buckets(
-    *, year: int | None = None, course: str = "", show: str | None = None
+    *, years: Collection[int] | None = None, course: str = "", show: str | None = None
 ) -> Buckets:
     """How many applications are in each of the page's buckets, and the linked applications
     split into matched and disagreeing.
@@ -975,14 +978,14 @@ def reconciliation_buckets(
     None.
     """
     counts: dict[str, int | None] = {
-        "dfe_only": dfe_only(year=year, course=course).count(),
-        "portal_only": portal_only(year=year, course=course).count(),
+        "dfe_only": dfe_only(years=years, course=course).count(),
+        "portal_only": portal_only(years=years, course=course).count(),
     }
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
         return Buckets(counts=counts, matched=[], disagreements=[])
     reconciliation_bring_up_to_date()
-    linked = _linked(year=year, course=course)
+    linked = _linked(years=years, course=course)
     counts |= linked.order_by().aggregate(
         matched=Count("pk", filter=Q(disagreeing=False)),
         disagreements=Count("pk", filter=Q(disagreeing=True)),
@@ -1030,6 +1033,19 @@ def _sent_at(kind: str, objects: list) -> dict:
     ):
         sent.setdefault(about, at)
     return sent
+
+
+def reconciliation_years_open() -> list[int]:
+    """The DfE cohorts DfE still pays on, of any switched-on connection (what the page lists
+    unless asked for more): once DfE has paid every statement of a cohort, its contract has
+    ended (`declaration_years_open`)."""
+    return sorted(
+        {
+            year
+            for connection in Connection.objects.switched_on()
+            for year in declaration_years_open(connection)
+        }
+    )
 
 
 def reconciliation_filters() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:

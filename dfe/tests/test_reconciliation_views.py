@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications.models import Application
 from applications.tests.factories import bulk_applications
 from dfe.fake import FakeDfe
-from dfe.models import DfeApplication, Outgoing, Sync
+from dfe.models import Connection, DfeApplication, Outgoing, Statement, Sync
 from dfe.reconcile import reconciliation_bring_up_to_date
 from npq_portal.models import EmailDelivery
 from npq_portal.roles import Role
@@ -265,18 +265,16 @@ def test_a_failed_pull_shows_dfes_error_on_the_page(client, staff, hub):
 
 
 def _dfe_rows(hub, count, **fields):
+    defaults = {"cohort_year": 2025, "status": "pending"}
     DfeApplication.objects.bulk_create(
         DfeApplication(
             connection=hub.connection,
             dfe_id=uuid.uuid4(),
             participant_id=uuid.uuid4(),
             course_identifier=SENIOR_LEADERSHIP,
-            cohort_year=2025,
-            status="pending",
             email=f"dfe{n}@example.org",
-            full_name=f"Dfe Person {n:04d}",
             dfe_updated_at=timezone.now(),
-            **fields,
+            **({"full_name": f"Dfe Person {n:04d}"} | defaults | fields),
         )
         for n in range(count)
     )
@@ -602,3 +600,40 @@ def test_the_unlinked_buckets_compare_no_linked_application(client, staff, hub, 
     assert "Only at DfE (2)" in page
     assert "Only in the portal (3)" in page
     assert ">Matched</a>" in page and ">Disagreements</a>" in page
+
+
+def test_the_page_lists_the_dfe_cohorts_dfe_still_pays_on_unless_asked(client, staff, hub):
+    """DfE has paid every statement of 2024, so its contract has ended: its applications leave
+    the default list (in every bucket), a filter away."""
+    Connection.objects.filter(pk=hub.connection.pk).update(cohort_years=[2024, 2025])
+    for cohort_year, paid in [(2024, True), (2024, True), (2025, True), (2025, False)]:
+        Statement.objects.create(
+            connection=hub.connection,
+            dfe_id=uuid.uuid4(),
+            cohort_year=cohort_year,
+            month="March",
+            year=str(cohort_year + 1),
+            paid=paid,
+            dfe_updated_at=timezone.now(),
+        )
+    _dfe_rows(hub, 2, cohort_year=2025)
+    _dfe_rows(hub, 3, cohort_year=2024, full_name="Old Contract")
+    old_cohort = hub.cohort_make(hub.leadership, year=2024)
+    hub.application(email="old@example.org", trn="2000001", cohort=old_cohort)
+    hub.application(email="new@example.org", trn="2000002")
+
+    def tab(show, **query):
+        response = client.get(PAGE, {"show": show, **query})
+        assert response.status_code == 200
+        return response.context["paginator"].count, response.content.decode()
+
+    count, page = tab("dfe_only")
+    assert count == 2 and "Old Contract" not in page
+    assert "DfE has paid every statement of 2024/25, so its contract has ended." in page
+    assert "year=all" in page
+    assert tab("portal_only")[0] == 1
+    assert tab("dfe_only", year="all")[0] == 5
+    assert tab("portal_only", year="all")[0] == 2
+    count, page = tab("dfe_only", year="2024")
+    assert count == 3 and "DfE has paid every statement" not in page
+    assert tab("dfe_only", year="1999")[0] == 2  # not a DfE cohort it covers: the default

@@ -38,10 +38,12 @@ from ..reconcile import (
     portal_only_extras,
     reconciliation_buckets,
     reconciliation_filters,
+    reconciliation_years_open,
 )
 from ..tasks import sync_all_task
 
 PERMISSION = "dfe.exchange_with_dfe"
+ALL_YEARS = "all"  # the year filter's value for every DfE cohort
 
 
 class ReconciliationView(PermissionRequiredMixin, TemplateView):
@@ -54,22 +56,31 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         years, courses = reconciliation_filters()
+        covered = [value for value, _ in years]
+        # Unless a DfE cohort is chosen (or every one), those DfE still pays on are listed:
+        # those whose contracts ended are history, and years of them would crowd the page.
         year = self.request.GET.get("year", "")
-        year = int(year) if year in {str(value) for value, _ in years} else None
+        years_open = reconciliation_years_open()
+        if year == ALL_YEARS or not covered:
+            listed = None
+        elif year.isdigit() and int(year) in covered:
+            year, listed = int(year), [int(year)]
+        else:
+            year, listed = "", years_open
         course = self.request.GET.get("course", "")
         course = course if course in dict(courses) else ""
         show = self.request.GET.get("show", "")
         show = show if show in BUCKETS else "disagreements"
 
-        buckets = reconciliation_buckets(year=year, course=course, show=show)
+        buckets = reconciliation_buckets(years=listed, course=course, show=show)
         if show == "matched":
             rows = buckets.matched
         elif show == "disagreements":
             rows = buckets.disagreements
         elif show == "dfe_only":
-            rows = dfe_only(year=year, course=course)
+            rows = dfe_only(years=listed, course=course)
         else:
-            rows = portal_only(year=year, course=course)
+            rows = portal_only(years=listed, course=course)
         paginator = Paginator(rows, self.paginate_by)
         paginator.count = buckets.counts[show]  # counted for its tab already; not twice
         page = paginator.get_page(self.request.GET.get("page"))
@@ -85,6 +96,11 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
             tabs=[(key, label, buckets.counts[key]) for key, label in BUCKETS.items()],
             filters={"year": year, "course": course},
             years=years,
+            all_years=ALL_YEARS,
+            years_open=years_open,
+            years_left_out=[
+                label for value, label in years if year == "" and value not in years_open
+            ],
             courses=courses,
             page_obj=page,
             paginator=paginator,
