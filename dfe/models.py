@@ -373,6 +373,13 @@ class DfeApplication(TimeStampedModel):
                 condition=Q(application__isnull=False),
                 name="dfe_linked_by_verdict",
             ),
+            # The same, for the DfE cohorts listed (the page's default leaves out those whose
+            # contracts ended).
+            models.Index(
+                fields=["cohort_year", "disagreeing", "full_name", "id"],
+                condition=Q(application__isnull=False),
+                name="dfe_linked_by_year_verdict",
+            ),
             # The linked ones to compare again: none, most of the time.
             models.Index(
                 fields=["id"],

@@ -63,6 +63,8 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
         years_open = reconciliation_years_open()
         if year == ALL_YEARS or not covered:
             listed = None
+        elif year == "" and set(covered) <= set(years_open):
+            listed = None  # DfE still pays on every DfE cohort: nothing is left out
         elif year.isdigit() and int(year) in covered:
             year, listed = int(year), [int(year)]
         else:
