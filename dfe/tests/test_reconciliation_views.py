@@ -265,7 +265,7 @@ def test_a_failed_pull_shows_dfes_error_on_the_page(client, staff, hub):
 
 
 def _dfe_rows(hub, count, **fields):
-    defaults = {"cohort_year": 2025, "status": "pending"}
+    """`count` DfE applications only at DfE (2025, pending unless `fields` say otherwise)."""
     DfeApplication.objects.bulk_create(
         DfeApplication(
             connection=hub.connection,
@@ -274,24 +274,31 @@ def _dfe_rows(hub, count, **fields):
             course_identifier=SENIOR_LEADERSHIP,
             email=f"dfe{n}@example.org",
             dfe_updated_at=timezone.now(),
-            **({"full_name": f"Dfe Person {n:04d}"} | defaults | fields),
+            **{
+                "cohort_year": 2025,
+                "status": "pending",
+                "full_name": f"Dfe Person {n:04d}",
+                **fields,
+            },
         )
         for n in range(count)
     )
 
 
-def _linked_dfe_rows(hub, applications, label, *, compared=True, **one_a_row):
-    """An accepted DfE application linked to each of these, named after it; each of
-    `one_a_row`'s fields holds a value for each row. Compared, as a pull compares the rows it
-    wrote before it ends, unless `compared` is False."""
-    DfeApplication.objects.bulk_create(
+def _linked_dfe_rows(
+    hub, applications, label, *, status="accepted", compared=True, **one_a_row
+) -> list[DfeApplication]:
+    """A DfE application (accepted unless `status` says) linked to each of these, named after
+    it; each of `one_a_row`'s fields holds a value for each row. Compared, as a pull compares
+    the rows it wrote before it ends, unless `compared` is False."""
+    records = DfeApplication.objects.bulk_create(
         DfeApplication(
             connection=hub.connection,
             dfe_id=uuid.uuid4(),
             participant_id=uuid.uuid4(),
             course_identifier=SENIOR_LEADERSHIP,
             cohort_year=2025,
-            status="accepted",
+            status=status,
             full_name=f"{label} {application.pk}",
             dfe_updated_at=timezone.now(),
             application=application,
@@ -301,6 +308,7 @@ def _linked_dfe_rows(hub, applications, label, *, compared=True, **one_a_row):
     )
     if compared:
         reconciliation_bring_up_to_date()
+    return records
 
 
 def test_the_dfe_only_bucket_makes_the_same_queries_for_many_rows(client, staff, hub):
@@ -446,20 +454,7 @@ def test_no_decision_is_sent_for_an_application_the_portal_has_not_decided(clien
 def test_decisions_owed_and_waiting_add_no_queries_per_row(client, staff, hub):
     def add_rows(count):
         applications = bulk_applications(count, cohort=hub.cohort, status="accepted")
-        records = DfeApplication.objects.bulk_create(
-            DfeApplication(
-                connection=hub.connection,
-                dfe_id=uuid.uuid4(),
-                participant_id=uuid.uuid4(),
-                course_identifier=SENIOR_LEADERSHIP,
-                cohort_year=2025,
-                status="pending",
-                full_name=f"Late {application.pk}",
-                dfe_updated_at=timezone.now(),
-                application=application,
-            )
-            for application in applications
-        )
+        records = _linked_dfe_rows(hub, applications, "Late", status="pending", compared=False)
         Outgoing.objects.bulk_create(  # every other one's decision is waiting to be sent
             Outgoing(connection=hub.connection, kind="accept", dfe_application=record)
             for record in records[::2]
