@@ -215,11 +215,16 @@ def claimable_q(today: datetime.date) -> Q:
     )
 
 
+def milestone_to_come_since(today: datetime.date) -> datetime.date:
+    """The earliest end of a cohort with a milestone still to come on `today`: the last,
+    completed, is due `completed_days_after_end` days after a cohort's end
+    (reports/milestones.py)."""
+    return today - datetime.timedelta(days=milestone_rules().completed_days_after_end)
+
+
 def milestone_to_come_q(today: datetime.date) -> Q:
-    """Cohorts with a milestone still to come on `today`: the last, completed, is due
-    `completed_days_after_end` days after a cohort's end (reports/milestones.py)."""
-    days = milestone_rules().completed_days_after_end
-    return Q(ends_on__gte=today - datetime.timedelta(days=days))
+    """Cohorts with a milestone still to come on `today`."""
+    return Q(ends_on__gte=milestone_to_come_since(today))
 
 
 def with_next_due(places: QuerySet, today: datetime.date) -> QuerySet:

@@ -1,6 +1,5 @@
 """Dashboards, reports and exports."""
 
-import datetime
 import logging
 import traceback
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from .milestone_days import (
     kept_status,
     milestone_counts,
     milestone_to_come_q,
+    milestone_to_come_since,
     milestone_totals,
     milestones_bring_up_to_date,
     with_next_due,
@@ -231,7 +231,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             to_come=cohort is None
             and not data.get("cohort")
             and year == MilestoneFilterForm.TO_COME,
-            to_come_since=today - datetime.timedelta(days=rules.completed_days_after_end),
+            to_come_since=milestone_to_come_since(today),
             show=show,
             counts=milestone_totals(by_cohort),
             page_obj=page,
