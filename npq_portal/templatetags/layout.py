@@ -41,35 +41,30 @@ def _storage():
     return staticfiles_storage._wrapped
 
 
-def _current(link: dict) -> tuple[str, str]:
-    """A link's class suffix and aria-current attribute."""
-    return (" active", ' aria-current="page"') if link["current"] else ("", "")
+def _link(link: dict, css: str) -> str:
+    """One link of the bar, marked as the open page's where it is."""
+    active, current = (" active", ' aria-current="page"') if link["current"] else ("", "")
+    return (
+        f'<a class="{css}{active}" href="{escape(link["url"])}"{current}>'
+        f"{escape(link['label'])}</a>"
+    )
 
 
 def _items(items: list[dict]) -> str:
     parts = []
     for item in items:
-        label = escape(item["label"])
         if item.get("links"):
             active = " active" if item["current"] else ""
-            links = "".join(
-                f'<li><a class="dropdown-item{_current(link)[0]}" href="{escape(link["url"])}"'
-                f"{_current(link)[1]}>{escape(link['label'])}</a></li>"
-                for link in item["links"]
-            )
+            links = "".join(f"<li>{_link(link, 'dropdown-item')}</li>" for link in item["links"])
             parts.append(
                 '<li class="nav-item dropdown">\n'
                 f'<button class="nav-link dropdown-toggle btn btn-link{active}" type="button" '
-                f'data-bs-toggle="dropdown" aria-expanded="false">{label}</button>\n'
+                f'data-bs-toggle="dropdown" aria-expanded="false">{escape(item["label"])}'
+                "</button>\n"
                 f'<ul class="dropdown-menu">\n{links}\n</ul>\n</li>'
             )
         else:
-            active, current = _current(item)
-            parts.append(
-                '<li class="nav-item">\n'
-                f'<a class="nav-link{active}" href="{escape(item["url"])}"{current}>{label}</a>\n'
-                "</li>"
-            )
+            parts.append(f'<li class="nav-item">\n{_link(item, "nav-link")}\n</li>')
     return "\n".join(parts)
 
 
