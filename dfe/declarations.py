@@ -51,7 +51,6 @@ from django.utils import timezone
 from cohorts.models import Cohort
 from npq_portal.models import User
 from participants.models import Enrolment
-from programmes.models import Programme
 from reports.milestone_days import FIELDS, milestones_bring_up_to_date
 from reports.milestones import COMPLETED, DECLARATIONS, LABELS
 from reports.models import PlaceMilestones
@@ -217,11 +216,16 @@ def _table(model) -> str:
 
 class ReadyKeys:
     """The declarations the kept milestone days of a connection's linked places (those in
-    `cohorts`, or one place) support that DfE does not hold live, worked out in SQL: one row
-    per DfE participant, course and declaration type (a place transferred within one DfE
+    `cohorts`, or one place) support that DfE does not hold live, worked out in SQL: one per
+    DfE participant, course and declaration type (a place transferred within one DfE
     application claims once, on the earliest day its evidence was complete, from the first
-    such place in the list), listed in the places' order (by cohort: its year and name; then by
-    participant: last and first name), where the first of a transfer's places stands, then the declarations'. Counted and paged in the database:
+    such place in the list). Listed in the places' order (by cohort: its year and name; then by
+    participant: last and first name), where the first of a transfer's places stands, then in
+    the declarations' order.
+
+    Counted and paged in the database, and cheaply: the places are put in order a cohort at a
+    time. Each declaration is counted under the cohort it is listed in, and only the cohorts a
+    page falls in are put in order by name (sorting every place by name cost most of the time).
     `page` reads a page and the counts in one query; `counts()` alone is one query."""
 
     def __init__(
@@ -232,28 +236,43 @@ class ReadyKeys:
         today: datetime.date,
         enrolment_id: int | None = None,
     ):
-        # The cohorts' ids, read first and written into the query: with them as a subquery the
-        # planner, expecting few places, joined every year's places, then kept the cohorts'.
-        cohort_ids = list(cohorts.order_by().values_list("pk", flat=True)) or [0]
-        cohorts_sql, cohorts_params = ", ".join(["%s"] * len(cohort_ids)), cohort_ids
+        # The cohorts, in the list's order, read first and written into the query: with them
+        # as a subquery the planner, expecting few places, joined every year's places, then
+        # kept the cohorts'. A cohort's rank in this order stands for the cohort below.
+        listed = list(
+            cohorts.order_by("academic_year", "name", "pk").values_list(
+                "pk", "programme__course_identifier"
+            )
+        ) or [(0, "")]
+        ranks = ", ".join(["(%s, %s, %s)"] * len(listed))
+        ranks_params = [
+            value for rank, (pk, course) in enumerate(listed) for value in (pk, rank, course)
+        ]
         types = " UNION ALL ".join(
             f"SELECT {n} AS n, %s AS declaration_type" for n, _ in enumerate(DECLARATIONS)
         )
         days = [f"m.{FIELDS[declaration][1]}" for declaration in DECLARATIONS]
         day = " ".join(f"WHEN {n} THEN p.day_{n}" for n, _ in enumerate(DECLARATIONS))
         live = ", ".join(["%s"] * len(LIVE_DECLARATION_STATES))
-        group = "c.dfe_participant, c.dfe_course, c.declaration_type"
         one_place = "AND e.id = %s" if enrolment_id is not None else ""
-        # Evidence from after today does not count yet;
-        # DfE holding a live declaration of the type for the participant and course (any
-        # place of theirs) means it is not ready. Blocked (BLOCKED_CODES): DfE has the place
-        # on another course; or, inside DfE's catchment (outside, DfE refuses a delivery
-        # partner), from the 2024 cohort, no delivery partner is chosen for its DfE cohort.
-        self._sql = f"""
-            WITH places AS (
-                SELECT e.id AS place, a.participant_id AS dfe_participant,
-                    a.course_identifier AS dfe_course,
-                    CASE WHEN a.course_identifier <> pr.course_identifier THEN 1
+        # places: the linked places with evidence by today, each with its cohort's rank and
+        # why it would be blocked (BLOCKED_CODES): DfE has the place on another course; or,
+        # inside DfE's catchment (outside, DfE refuses a delivery partner), from the 2024
+        # cohort, no delivery partner is chosen for its DfE cohort.
+        # ready: each place's declarations evidenced by today that DfE does not hold live
+        # (any place of the participant's, on the course).
+        # claims: one row a DfE participant, course and declaration type (n): the cohort it
+        # is listed in (its places' first), and the lowest and highest blocked codes of its
+        # places, which agree unless a transfer changed course or DfE application.
+        # mixed: the claims whose places' codes differ, in their places' order of choice (the
+        # earliest evidenced first, ties to the place listed first): the first is claimed.
+        # counts: how many claims, and how many of them are ready (blocked by none).
+        self._base = f"""
+            WITH ranks (cohort_id, rank, course) AS (VALUES {ranks}),
+            places AS (
+                SELECT e.id AS place, e.participant_id AS person, r.rank,
+                    a.participant_id AS dfe_participant, a.course_identifier AS dfe_course,
+                    CASE WHEN a.course_identifier <> r.course THEN 1
                         WHEN a.cohort_year >= %s
                             AND (a.teacher_catchment IS NULL OR a.teacher_catchment)
                             AND NOT EXISTS (
@@ -261,61 +280,69 @@ class ReadyKeys:
                                 WHERE l.connection_id = %s AND l.cohort_year = a.cohort_year
                             )
                         THEN 2 ELSE 0 END AS blocked_code,
-                    ROW_NUMBER() OVER (
-                        ORDER BY co.academic_year, co.name, e.cohort_id, u.last_name,
-                            u.first_name, e.id
-                    ) AS position,
                     {", ".join(f"{column} AS day_{n}" for n, column in enumerate(days))}
                 FROM {_table(PlaceMilestones)} m
                 JOIN {_table(Enrolment)} e ON e.id = m.enrolment_id
+                JOIN ranks r ON r.cohort_id = e.cohort_id
                 JOIN {_table(DfeApplication)} a ON a.application_id = e.application_id
-                JOIN {_table(Cohort)} co ON co.id = e.cohort_id
-                JOIN {_table(Programme)} pr ON pr.id = co.programme_id
-                JOIN {_table(User)} u ON u.id = e.participant_id
                 WHERE a.connection_id = %s AND a.status = %s AND a.application_id IS NOT NULL
-                    AND e.cohort_id IN ({cohorts_sql}) {one_place}
+                    {one_place}
                     AND ({" OR ".join(f"{column} <= %s" for column in days)})
             ),
-            claims AS (
-                SELECT p.place, p.dfe_participant, p.dfe_course, p.blocked_code, p.position,
-                    t.n, t.declaration_type, CASE t.n {day} END AS evidenced_on
-                FROM places p CROSS JOIN ({types}) t
-            ),
-            live AS (
-                SELECT participant_id, course_identifier, declaration_type
-                FROM {_table(Declaration)} WHERE state IN ({live})
-            ),
             ready AS (
-                SELECT c.place, c.declaration_type, c.evidenced_on, c.blocked_code, c.n,
-                    ROW_NUMBER() OVER (
-                        PARTITION BY {group} ORDER BY c.evidenced_on, c.position
-                    ) AS choice,
-                    MIN(c.position) OVER (PARTITION BY {group}) AS listed_at
-                FROM claims c
-                LEFT JOIN live d ON d.participant_id = c.dfe_participant
-                    AND d.course_identifier = c.dfe_course
-                    AND d.declaration_type = c.declaration_type
-                WHERE c.evidenced_on <= %s AND d.participant_id IS NULL
+                SELECT p.place, p.person, p.rank, p.dfe_participant, p.dfe_course,
+                    p.blocked_code, t.n, t.declaration_type, CASE t.n {day} END AS evidenced_on
+                FROM places p CROSS JOIN ({types}) t
+                WHERE CASE t.n {day} END <= %s
+                    AND NOT EXISTS (
+                        SELECT 1 FROM {_table(Declaration)} d
+                        WHERE d.participant_id = p.dfe_participant
+                            AND d.course_identifier = p.dfe_course
+                            AND d.declaration_type = t.declaration_type
+                            AND d.state IN ({live})
+                    )
+            ),
+            claims AS (
+                SELECT dfe_participant, dfe_course, n, MIN(rank) AS listed_rank,
+                    MIN(blocked_code) AS lowest, MAX(blocked_code) AS highest
+                FROM ready GROUP BY dfe_participant, dfe_course, n
+            ),
+            mixed AS (
+                SELECT r.blocked_code, ROW_NUMBER() OVER (
+                    PARTITION BY r.dfe_participant, r.dfe_course, r.n
+                    ORDER BY r.evidenced_on, r.rank, u.last_name, u.first_name, r.place
+                ) AS choice
+                FROM ready r
+                JOIN claims c ON c.dfe_participant = r.dfe_participant
+                    AND c.dfe_course = r.dfe_course AND c.n = r.n AND c.lowest <> c.highest
+                JOIN {_table(User)} u ON u.id = r.person
+            ),
+            counts AS MATERIALIZED (
+                SELECT COUNT(*) AS total,
+                    SUM(CASE WHEN highest = 0 THEN 1 ELSE 0 END) + (
+                        SELECT COUNT(*) FROM mixed WHERE choice = 1 AND blocked_code = 0
+                    ) AS ready
+                FROM claims
             )
         """
         self._params = [
+            *ranks_params,
             DELIVERY_PARTNER_REQUIRED_FROM,
             connection.pk,
             connection.pk,
             DfeApplication.Status.ACCEPTED,
-            *cohorts_params,
             *([enrolment_id] if enrolment_id is not None else []),
             *[today] * len(days),
             *DECLARATIONS,
-            *LIVE_DECLARATION_STATES,
             today,
+            *LIVE_DECLARATION_STATES,
         ]
         self._counts: tuple[int, int] | None = None
         self._page: tuple[int, int, list[ReadyKey]] | None = None
 
     def _rows(self, extra: str, params: Iterable = ()) -> list[tuple]:
         with db_connection.cursor() as cursor:
-            cursor.execute(self._sql + extra, [*self._params, *params])
+            cursor.execute(self._base + extra, [*self._params, *params])
             return cursor.fetchall()
 
     @staticmethod
@@ -325,23 +352,58 @@ class ReadyKeys:
         return ReadyKey(place, declaration_type, evidenced_on, BLOCKED_CODES[blocked_code])
 
     def _select(self, start: int, stop: int | None) -> list[tuple]:
-        limit = "" if stop is None else f" LIMIT {int(stop) - int(start)}"
-        offset = f" OFFSET {int(start)}" if start else ""
-        if not limit and offset:
-            limit = " LIMIT -1" if db_connection.vendor == "sqlite" else " LIMIT ALL"
+        """The rows from `start` to `stop` (None: to the end), each with the counts.
+
+        by_cohort: how many are listed in each cohort, and how many before it; shown: the
+        cohorts the rows fall in; chosen: their claims, each from its earliest evidenced place
+        (ties to the place listed first), each listed where its first place stands."""
+        start, stop = int(start), None if stop is None else int(stop)
+        within = "" if stop is None else "AND b.listed_before < %s"
+        limit = f"LIMIT {stop - start}" if stop is not None else ""
+        if stop is None and db_connection.vendor == "sqlite":
+            limit = "LIMIT -1"  # SQLite has no OFFSET without a LIMIT
+        listed = "r.rank, u.last_name, u.first_name, r.place"
+        group = "r.dfe_participant, r.dfe_course, r.n"
         return self._rows(
-            "SELECT place, declaration_type, evidenced_on, blocked_code, "
-            "COUNT(*) OVER (), SUM(CASE WHEN blocked_code = 0 THEN 1 ELSE 0 END) OVER () "
-            f"FROM ready WHERE choice = 1 ORDER BY listed_at, n{limit}{offset}"
+            f"""
+            , by_cohort AS (
+                SELECT listed_rank, SUM(COUNT(*)) OVER (ORDER BY listed_rank) - COUNT(*)
+                    AS listed_before, COUNT(*) AS listed
+                FROM claims GROUP BY listed_rank
+            ),
+            shown AS (
+                SELECT b.listed_rank, b.listed_before FROM by_cohort b
+                WHERE b.listed_before + b.listed > %s {within}
+            ),
+            chosen AS (
+                SELECT r.place, r.declaration_type, r.evidenced_on, r.blocked_code, r.n,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY {group} ORDER BY r.evidenced_on, {listed}
+                    ) AS choice,
+                    FIRST_VALUE(u.last_name) OVER listing AS listed_last,
+                    FIRST_VALUE(u.first_name) OVER listing AS listed_first,
+                    FIRST_VALUE(r.place) OVER listing AS listed_place,
+                    c.listed_rank
+                FROM ready r
+                JOIN claims c ON c.dfe_participant = r.dfe_participant
+                    AND c.dfe_course = r.dfe_course AND c.n = r.n
+                JOIN shown s ON s.listed_rank = c.listed_rank
+                JOIN {_table(User)} u ON u.id = r.person
+                WINDOW listing AS (PARTITION BY {group} ORDER BY {listed})
+            )
+            SELECT place, declaration_type, evidenced_on, blocked_code, k.total, k.ready
+            FROM chosen CROSS JOIN counts k
+            WHERE choice = 1
+            ORDER BY listed_rank, listed_last, listed_first, listed_place, n
+            {limit} OFFSET %s - (SELECT COALESCE(MIN(listed_before), 0) FROM shown)
+            """,
+            [start, *([stop] if stop is not None else []), start],
         )
 
     def counts(self) -> tuple[int, int]:
         """(how many, how many of them are ready to send rather than blocked)."""
         if self._counts is None:
-            total, ready = self._rows(
-                "SELECT COUNT(*), SUM(CASE WHEN blocked_code = 0 THEN 1 ELSE 0 END) "
-                "FROM ready WHERE choice = 1"
-            )[0]
+            total, ready = self._rows("SELECT total, ready FROM counts")[0]
             self._counts = (total, ready or 0)
         return self._counts
 

@@ -184,7 +184,8 @@ class DeclarationFilterForm(forms.Form):
             (self.STILL_PAID, f"Those DfE still pays on ({still_paid})"),
             (self.ALL_YEARS, "Every DfE cohort"),
         ] + [(str(year), str(year)) for year in years]
-        self.cohort_options = [("", "Every cohort"), *cohorts]
+        self.cohort_choices = list(cohorts)
+        self.cohort_options = [("", "Every cohort"), *self.cohort_choices]
 
     @classmethod
     def years_chosen(cls, value: str | None, *, years, years_open) -> list[int] | None:

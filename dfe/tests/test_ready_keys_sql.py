@@ -302,6 +302,16 @@ def _agree(hub: Hub, places: list[Enrolment]) -> None:
         paged = ReadyKeys(connection, cohorts, today=TODAY)
         assert paged.page(1, 3) == expected[1:3]
         assert paged.counts() == (len(expected), ready) or not expected[1:3]
+    # Every window of two and of five, across the cohorts' boundaries (a page is put in order
+    # only within the cohorts it falls in) and past the end.
+    everyone = connection_cohorts(connection)
+    expected = _ready_keys_python(connection, _linked_enrolments(connection, None), today=TODAY)
+    for start in range(len(expected) + 1):
+        for size in (2, 5):
+            assert (
+                ReadyKeys(connection, everyone, today=TODAY).page(start, start + size)
+                == (expected[start : start + size])
+            ), (start, size)
     for place in places:  # one place, as sending one reads it
         expected = _ready_keys_python(
             connection, _linked_enrolments(connection, None).filter(pk=place.pk), today=TODAY
