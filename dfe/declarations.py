@@ -264,8 +264,9 @@ class ReadyKeys:
         # claims: one row a DfE participant, course and declaration type (n): the cohort it
         # is listed in (its places' first), and the lowest and highest blocked codes of its
         # places, which agree unless a transfer changed course or DfE application.
-        # mixed: the claims whose places' codes differ, in their places' order of choice (the
-        # earliest evidenced first, ties to the place listed first): the first is claimed.
+        # mixed: the claims whose places' codes differ (picked with IN: a join sorted every
+        # row to merge them), in their places' order of choice (the earliest evidenced first,
+        # ties to the place listed first): the first is claimed.
         # counts: how many claims, and how many of them are ready (blocked by none).
         self._base = f"""
             WITH ranks (cohort_id, rank, course) AS (VALUES {ranks}),
@@ -313,9 +314,10 @@ class ReadyKeys:
                     ORDER BY r.evidenced_on, r.rank, u.last_name, u.first_name, r.place
                 ) AS choice
                 FROM ready r
-                JOIN claims c ON c.dfe_participant = r.dfe_participant
-                    AND c.dfe_course = r.dfe_course AND c.n = r.n AND c.lowest <> c.highest
                 JOIN {_table(User)} u ON u.id = r.person
+                WHERE (r.dfe_participant, r.dfe_course, r.n) IN (
+                    SELECT dfe_participant, dfe_course, n FROM claims WHERE lowest <> highest
+                )
             ),
             counts AS MATERIALIZED (
                 SELECT COUNT(*) AS total,
