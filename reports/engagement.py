@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
@@ -22,7 +23,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from participants.models import SchoolPlace
 from programmes.models import Programme
-from schools.models import LocalAuthority, School
+from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
 
 TEAMS = Programme.Participation.SCHOOL_TEAM
 
@@ -334,11 +335,6 @@ def roster_choice(filters: Mapping[str, str]) -> RosterChoice:
 
 # ---- The hub's area ----
 
-# Open, as a school counts for the share: proposed-to-open schools have no pupils yet.
-OPEN_STATUSES = (School.Status.OPEN, School.Status.OPEN_PROPOSED_TO_CLOSE)
-# GIAS phases that teach primary pupils, as hubs count primary schools.
-PRIMARY_PHASES = ("Primary", "Middle deemed primary")
-
 
 @dataclass(frozen=True)
 class AreaRow:
@@ -369,40 +365,38 @@ class AreaEngagement:
         )
 
 
-def area_primary_schools():
-    """The open primary schools of the local authorities in the hub's area."""
-    return School.objects.filter(
-        la_code__in=LocalAuthority.objects.filter(in_hub_area=True).values("code"),
-        status_code__in=OPEN_STATUSES,
-        phase_name__in=PRIMARY_PHASES,
-    )
-
-
 def hub_area_engagement(*, academic_year: int) -> AreaEngagement:
     """Per local authority in the hub's area: its open primary schools and how many of them
     are engaged in the school year (hold a place, taking part or completed, in a cohort of any
-    Work Group programme of that year). In three queries, however many authorities and
-    schools."""
-    places = SchoolPlace.objects.holding_a_place().filter(
-        school=OuterRef("pk"),
-        cohort__academic_year=academic_year,
-        cohort__programme__participation=TEAMS,
-    )
-    counts = (
-        area_primary_schools()
-        .annotate(is_engaged=Exists(places))
+    Work Group programme of that year). In two queries, however many authorities and schools:
+    the authorities with their schools counted from School's partial index, and the year's
+    places counted by their schools' authorities, so neither reads every school."""
+    schools = (
+        School.objects.open_primary()
+        .filter(la_code=OuterRef("code"))
         .order_by()
-        .values("la_code", "is_engaged")
-        .annotate(count=Count("pk"))
+        .values("la_code")
+        .annotate(count=Count("*"))  # not the ids: the index holds none
+        .values("count")
     )
-    schools: Counter = Counter()
-    engaged: Counter = Counter()
-    for row in counts:
-        schools[row["la_code"]] += row["count"]
-        if row["is_engaged"]:
-            engaged[row["la_code"]] += row["count"]
+    authorities = (
+        LocalAuthority.objects.filter(in_hub_area=True)
+        .annotate(schools=Coalesce(Subquery(schools), 0))
+        .order_by("name")
+    )
+    engaged = dict(
+        SchoolPlace.objects.holding_a_place()
+        .filter(
+            cohort__academic_year=academic_year,
+            cohort__programme__participation=TEAMS,
+            school__status_code__in=OPEN_STATUSES,
+            school__phase_name__in=PRIMARY_PHASES,
+        )
+        .values_list("school__la_code")
+        .annotate(count=Count("school", distinct=True))
+    )
     rows = [
-        AreaRow(local_authority=la, schools=schools[la.code], engaged=engaged[la.code])
-        for la in LocalAuthority.objects.filter(in_hub_area=True).order_by("name")
+        AreaRow(local_authority=la, schools=la.schools, engaged=engaged.get(la.code, 0))
+        for la in authorities
     ]
     return AreaEngagement(academic_year=academic_year, rows=rows)

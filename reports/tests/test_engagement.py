@@ -470,6 +470,38 @@ def test_the_share_engaged_by_local_authority_matches_the_hand_count(area):
     assert (total.schools, total.engaged, total.percent) == (7, 2, 28.6)
 
 
+def test_the_area_is_counted_in_two_queries_however_many_schools(area, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the authorities with their schools; the year's places
+        hub_area_engagement(academic_year=2025)
+
+
+def test_a_school_engaged_in_two_work_groups_is_counted_once():
+    LocalAuthority.objects.create(code="875", name="Cheshire West", in_hub_area=True)
+    first = CohortFactory(programme=work_group_programme(slug="one"), academic_year=2025)
+    second = CohortFactory(programme=work_group_programme(slug="two"), academic_year=2025)
+    school = _area_school("875", engaged_in=first)
+    application_accept(application=team_sign_up(cohort=second, school=school), by=UserFactory())
+
+    (row,) = hub_area_engagement(academic_year=2025).rows
+
+    assert (row.schools, row.engaged) == (1, 1)
+
+
+def test_open_primary_schools_are_open_or_proposed_to_close_and_primary_or_middle_deemed():
+    statuses = list(School.Status)
+    for status in statuses:
+        for phase in ("Primary", "Middle deemed primary", "Secondary", ""):
+            SchoolFactory(status_code=status, phase_name=phase, name=f"{status.label} {phase}")
+
+    counted = School.objects.open_primary().values_list("status_code", "phase_name")
+
+    assert sorted(counted) == sorted(
+        (status, phase)
+        for status in (School.Status.OPEN, School.Status.OPEN_PROPOSED_TO_CLOSE)
+        for phase in ("Primary", "Middle deemed primary")
+    )
+
+
 def test_last_years_engagement_is_counted_in_its_own_year(area):
     engagement = hub_area_engagement(academic_year=2024)
 
