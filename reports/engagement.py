@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
@@ -151,41 +151,47 @@ def _end_of(day: datetime.date) -> datetime.datetime:
     )
 
 
+class LocalDay(TruncDate):
+    """A moment's day in the portal's time zone, worked out by the database (TruncDate in the
+    current time zone), passed on as the database gives it: a date on PostgreSQL, text that
+    SQLite's date converter reads. TruncDate's own converter, which only turns a datetime
+    some other database might give into a date, cost more a row than the rule itself."""
+
+    def get_db_converters(self, connection):
+        return self.output_field.get_db_converters(connection)
+
+
 # The events that date a sign-up's standing (_facts).
-ROSTER_EVENTS = {Application.Status.ACCEPTED, Application.Status.WITHDRAWN, *NEVER_JOINED}
+ACCEPTED, WITHDRAWN = Application.Status.ACCEPTED, Application.Status.WITHDRAWN
+ROSTER_EVENTS = {ACCEPTED, WITHDRAWN, *NEVER_JOINED}
 
 
-def _facts(
-    sign_up: dict,
-    events: list[tuple[str, datetime.date]],
-    day: Callable[[datetime.datetime | None], datetime.date | None],
-) -> SignUpFacts:
-    """A sign-up's facts from its row (engagement_roster's values) and its events (status,
-    day), oldest first; `day` turns a moment into the portal's day."""
-
-    def first(statuses) -> datetime.date | None:
-        return next((on for status, on in events if status in statuses), None)
-
-    status = sign_up["status"]
-    has_place = sign_up["school_place__id"] is not None
-    accepted_on = first({Application.Status.ACCEPTED})
-    if accepted_on is None and has_place:
-        accepted_on = day(sign_up["school_place__created_at"])  # accepted without an event
-    never_joined_on = first(NEVER_JOINED)
-    withdrawn_on = first({Application.Status.WITHDRAWN})
+def _facts(sign_up, events: list[tuple[str, datetime.date]]) -> SignUpFacts:
+    """A sign-up's facts from its row (engagement_roster's sign-ups, days already in the
+    portal's time zone) and its events (status, day), oldest first."""
+    accepted_on = never_joined_on = withdrawn_on = None
+    for status, on in events:  # the first of each kind counts
+        if status == ACCEPTED:
+            accepted_on = accepted_on or on
+        elif status == WITHDRAWN:
+            withdrawn_on = withdrawn_on or on
+        else:  # NEVER_JOINED
+            never_joined_on = never_joined_on or on
+    if accepted_on is None:
+        accepted_on = sign_up.place_made_on  # accepted without an event (None: no place)
     # A sign-up ended with no event recorded for it: the day it last changed.
-    if status in NEVER_JOINED and never_joined_on is None:
-        never_joined_on = day(sign_up["updated_at"])
-    if status == Application.Status.WITHDRAWN and withdrawn_on is None:
-        withdrawn_on = day(sign_up["updated_at"])
+    if never_joined_on is None and sign_up.status in NEVER_JOINED:
+        never_joined_on = sign_up.changed_on
+    if withdrawn_on is None and sign_up.status == WITHDRAWN:
+        withdrawn_on = sign_up.changed_on
     return SignUpFacts(
-        sent_on=day(sign_up["submitted_at"]),
-        starts_on=sign_up["cohort__starts_on"],
+        sent_on=sign_up.sent_on,
+        starts_on=sign_up.starts_on,
         accepted_on=accepted_on,
         never_joined_on=never_joined_on,
         sign_up_withdrawn_on=withdrawn_on,
-        completed_on=sign_up["school_place__completed_on"],
-        place_withdrawn_on=sign_up["school_place__withdrawn_on"],
+        completed_on=sign_up.completed_on,
+        place_withdrawn_on=sign_up.place_withdrawn_on,
     )
 
 
@@ -214,37 +220,45 @@ def engagement_roster(
     applications = Application.objects.filter(
         team=True, cohort__in=cohorts, submitted_at__lt=end, school__isnull=False
     )
-    sign_ups = applications.order_by(
-        "cohort__programme__name", "school__urn", "submitted_at", "pk"
-    ).values(
-        "pk",
-        "status",
-        "submitted_at",
-        "updated_at",
-        "cohort__starts_on",
-        "school_place__id",
-        "school_place__created_at",
-        "school_place__completed_on",
-        "school_place__withdrawn_on",
+    # Days in the portal's time zone come from the database, as plain dates: turning each
+    # moment into a day in Python cost more than the query.
+    sign_ups = (
+        applications.order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
+        .annotate(
+            sent_on=LocalDay("submitted_at"),
+            changed_on=LocalDay("updated_at"),
+            starts_on=F("cohort__starts_on"),
+            place_made_on=LocalDay("school_place__created_at"),
+            completed_on=F("school_place__completed_on"),
+            place_withdrawn_on=F("school_place__withdrawn_on"),
+        )
+        .values_list(
+            "pk",
+            "status",
+            "sent_on",
+            "changed_on",
+            "starts_on",
+            "place_made_on",
+            "completed_on",
+            "place_withdrawn_on",
+            named=True,
+        )
     )
-    zone = timezone.get_current_timezone()
-
-    def day(moment: datetime.datetime | None) -> datetime.date | None:
-        return moment.astimezone(zone).date() if moment else None
-
     events: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
-    for application_id, status, at in (
+    for application_id, status, day in (
         ApplicationEvent.objects.filter(
             application__in=applications, at__lt=end, to_status__in=ROSTER_EVENTS
         )
         .order_by("at", "pk")
-        .values_list("application_id", "to_status", "at")
+        .annotate(day=LocalDay("at"))
+        .values_list("application_id", "to_status", "day")
     ):
-        events[application_id].append((status, day(at)))
+        events[application_id].append((status, day))
 
     entries = []
+    no_events: list[tuple[str, datetime.date]] = []
     for sign_up in sign_ups:
-        facts = _facts(sign_up, events.get(sign_up["pk"], []), day)
+        facts = _facts(sign_up, events.get(sign_up.pk, no_events))
         status = roster_status(facts, on)
         if status is None:
             continue
@@ -257,7 +271,7 @@ def engagement_roster(
             )
         entries.append(
             RosterEntry(
-                application_id=sign_up["pk"],
+                application_id=sign_up.pk,
                 status=status,
                 signed_up_on=facts.sent_on,
                 completed_on=facts.completed_on if _by(facts.completed_on, on) else None,

@@ -249,6 +249,26 @@ def test_another_programmes_and_another_years_schools_are_not_on_the_roster(hub)
     assert _statuses(last_year) == {"Larch": "Active"}
 
 
+def test_the_roster_counts_days_in_london_not_utc(hub):
+    """Sent at 00:30 on 1 October (23:30 on 30 September in UTC), given a place at 00:15 on
+    the 2nd: on the 1st it was signed up, not yet active, and it signed up on the 1st."""
+    cohort = Cohort.objects.get(name="Autumn group")
+    just_after_midnight = datetime.datetime(2025, 9, 30, 23, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(just_after_midnight, tick=False):
+        oak = team_sign_up(cohort=cohort, school=SchoolFactory(name="Oak Primary"))
+    with time_machine.travel(just_after_midnight + datetime.timedelta(hours=24, minutes=45)):
+        application_accept(application=oak, by=UserFactory())
+
+    def oak_on(day):
+        roster = engagement_roster(academic_year=2025, on=day, programme=hub)
+        return next((row for row in roster.rows if row.school.name == "Oak Primary"), None)
+
+    assert oak_on(D(2025, 9, 30)) is None
+    first, second = oak_on(D(2025, 10, 1)), oak_on(D(2025, 10, 2))
+    assert (first.signed_up_on, first.status) == (D(2025, 10, 1), RosterStatus.SIGNED_UP)
+    assert second.status == RosterStatus.ACTIVE
+
+
 # ---- The roster page and its exports ----
 
 
@@ -274,6 +294,33 @@ def test_the_roster_page_shows_the_day_chosen_with_quick_picks_for_february_and_
     assert "on=2026-02-01" in html and "on=2026-08-31" in html  # the quick picks
     assert "February snapshot (1 Feb 2026)" in html
     assert "/exports/engagement-roster/csv/?programme=mn&amp;year=2025&amp;on=2026-02-01" in html
+
+
+def test_each_roster_row_gives_the_school_its_programme_when_all_are_shown_and_its_days(
+    client, hub
+):
+    """The rows (drawn in Python: reports/templatetags/engagement_rows.py) in words, with
+    the school's and cohort's names escaped."""
+    _manager(client)
+    School.objects.filter(name="Birch Primary").update(name="Birch & <Oak> Primary")
+    Cohort.objects.filter(name="Autumn group").update(name="Autumn <A>")
+    url = reverse("reports:engagement-roster")
+
+    every = client.get(url, {"year": 2025, "on": "2026-08-31"}).content.decode()
+    one = client.get(url, {"programme": "mn", "year": 2025, "on": "2026-08-31"}).content.decode()
+
+    birch = every[every.index("Birch &amp; &lt;Oak&gt; Primary") :].split("</tr>")[0]
+    assert birch == (
+        "Birch &amp; &lt;Oak&gt; Primary</th><td>Cheshire West and Chester</td><td>MN</td>"
+        "<td>Autumn &lt;A&gt;</td><td>5 Nov 2025</td><td>Withdrawn</td><td>–</td>"
+        "<td>12 May 2026</td>"
+    )
+    ash = one[one.index("Ash Primary") :].split("</tr>")[0]
+    assert ash.endswith(
+        "<td>Autumn &lt;A&gt;</td><td>10 Sep 2025</td><td>Completed</td>"
+        "<td>10 Jul 2026</td><td>–</td>"
+    )
+    assert "<td>MN</td>" in every and "<td>MN</td>" not in one
 
 
 def test_an_unknown_programme_is_not_found(client):
