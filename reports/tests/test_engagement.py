@@ -6,6 +6,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 
@@ -321,6 +322,31 @@ def test_each_roster_row_gives_the_school_its_programme_when_all_are_shown_and_i
         "<td>10 Jul 2026</td><td>–</td>"
     )
     assert "<td>MN</td>" in every and "<td>MN</td>" not in one
+
+
+# The rows as engagement_roster.html drew them before they were drawn in Python
+# (reports/templatetags/engagement_rows.py): the tag must draw the same HTML.
+TEMPLATE_ROWS = """<tbody>{% for row in rows %}
+      <tr><td>{{ row.school.urn }}</td><th scope="row" class="fw-normal">{{ row.school.name }}</th><td>{{ row.school.la_name }}</td>{% if not choice.programme %}<td>{{ row.cohort.programme.short_name }}</td>{% endif %}<td>{{ row.cohort.name }}</td><td>{{ row.signed_up_on|date:"j M Y" }}</td><td>{{ row.status_label }}</td><td>{{ row.completed_on|date:"j M Y"|default:"–" }}</td><td>{{ row.withdrawn_on|date:"j M Y"|default:"–" }}</td></tr>
+    {% endfor %}</tbody>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("one_programme", [True, False])
+def test_the_roster_rows_drawn_in_python_are_the_templates_rows(hub, one_programme):
+    School.objects.filter(name="Birch Primary").update(name="Birch & <Oak>", la_name="A & B")
+    programme = hub if one_programme else None
+    roster = engagement_roster(academic_year=2025, on=AUGUST, programme=programme)
+    context = {"rows": roster.rows, "choice": {"programme": programme}}
+    engine = engines["django"]
+
+    drawn = engine.from_string(
+        "{% load engagement_rows %}<tbody>{% engagement_rows rows choice.programme %}</tbody>"
+    ).render(context)
+    templated = engine.from_string(TEMPLATE_ROWS).render(context)
+
+    assert drawn == templated
+    assert drawn.count("<tr>") == 6
+    assert "Birch &amp; &lt;Oak&gt;</th><td>A &amp; B</td>" in drawn
 
 
 def test_an_unknown_programme_is_not_found(client):
