@@ -11,11 +11,11 @@ import datetime
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
-from django.db import models
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection, models
+from django.db.models import F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
@@ -196,8 +196,13 @@ def _facts(sign_up, events: list[tuple[str, datetime.date]]) -> SignUpFacts:
 
 
 def team_programmes():
-    """The programmes schools sign up to as teams, by name."""
-    return Programme.objects.filter(participation=TEAMS).order_by("name")
+    """The programmes schools sign up to as teams, by name, with what the engagement pages
+    show of them (their filters, the roster's heading)."""
+    return (
+        Programme.objects.filter(participation=TEAMS)
+        .only("slug", "name", "short_name")
+        .order_by("name")
+    )
 
 
 def engagement_roster(
@@ -379,38 +384,69 @@ class AreaEngagement:
         )
 
 
+# A school place that engages its school: as SchoolPlace.objects.holding_a_place() (a test
+# checks they agree).
+HOLDING_A_PLACE = (SchoolPlace.Status.ACTIVE, SchoolPlace.Status.COMPLETED)
+
+
 def hub_area_engagement(*, academic_year: int) -> AreaEngagement:
     """Per local authority in the hub's area: its open primary schools and how many of them
     are engaged in the school year (hold a place, taking part or completed, in a cohort of any
-    Work Group programme of that year). In two queries, however many authorities and schools:
-    the authorities with their schools counted from School's partial index, and the year's
-    places counted by their schools' authorities, so neither reads every school."""
-    schools = (
-        School.objects.open_primary()
-        .filter(la_code=OuterRef("code"))
-        .order_by()
-        .values("la_code")
-        .annotate(count=Count("*"))  # not the ids: the index holds none
-        .values("count")
-    )
-    authorities = (
-        LocalAuthority.objects.filter(in_hub_area=True)
-        .annotate(schools=Coalesce(Subquery(schools), 0))
-        .order_by("name")
-    )
-    engaged = dict(
-        SchoolPlace.objects.holding_a_place()
-        .filter(
-            cohort__academic_year=academic_year,
-            cohort__programme__participation=TEAMS,
-            school__status_code__in=OPEN_STATUSES,
-            school__phase_name__in=PRIMARY_PHASES,
+    Work Group programme of that year). In one query, however many authorities and schools:
+    each authority's schools are counted from School's partial index, and the year's places by
+    their schools' authorities, so neither reads every school."""
+    open_primary = [*OPEN_STATUSES, *PRIMARY_PHASES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _area_sql(),
+            [*open_primary, *HOLDING_A_PLACE, academic_year, TEAMS, *open_primary, True],
         )
-        .values_list("school__la_code")
-        .annotate(count=Count("school", distinct=True))
-    )
-    rows = [
-        AreaRow(local_authority=la, schools=la.schools, engaged=engaged.get(la.code, 0))
-        for la in authorities
-    ]
+        rows = [
+            AreaRow(
+                local_authority=LocalAuthority(id=pk, code=code, name=name, in_hub_area=True),
+                schools=schools,
+                engaged=engaged,
+            )
+            for pk, code, name, schools, engaged in cursor.fetchall()
+        ]
     return AreaEngagement(academic_year=academic_year, rows=rows)
+
+
+@cache
+def _area_sql() -> str:
+    """hub_area_engagement's query, written once: composing it with the ORM on every page
+    cost more than running it. Table names come from the models; the open primary schools'
+    condition is School's partial index's own (models.OPEN_PRIMARY), so PostgreSQL uses it."""
+    authority = LocalAuthority._meta.db_table
+    school = School._meta.db_table
+    place = SchoolPlace._meta.db_table
+    cohort = Cohort._meta.db_table
+    programme = Programme._meta.db_table
+
+    def marks(values) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    def open_primary(alias: str) -> str:
+        return (
+            f"{alias}.status_code IN ({marks(OPEN_STATUSES)}) "
+            f"AND {alias}.phase_name IN ({marks(PRIMARY_PHASES)})"
+        )
+
+    return f"""
+        SELECT la.id, la.code, la.name,
+            (SELECT COUNT(*) FROM {school} s WHERE s.la_code = la.code AND {open_primary("s")}),
+            COALESCE(engaged.schools, 0)
+        FROM {authority} la
+        LEFT JOIN (
+            SELECT s.la_code, COUNT(DISTINCT p.school_id) AS schools
+            FROM {place} p
+                JOIN {cohort} c ON c.id = p.cohort_id
+                JOIN {programme} pr ON pr.id = c.programme_id
+                JOIN {school} s ON s.id = p.school_id
+            WHERE p.status IN ({marks(HOLDING_A_PLACE)}) AND c.academic_year = %s
+                AND pr.participation = %s AND {open_primary("s")}
+            GROUP BY s.la_code
+        ) engaged ON engaged.la_code = la.code
+        WHERE la.in_hub_area = %s
+        ORDER BY la.name
+    """

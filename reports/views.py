@@ -574,9 +574,10 @@ class AuditLogView(PermissionRequiredMixin, ListView):
 def _work_group_years() -> list[tuple[int, str]]:
     """The school years with a Work Group cohort, and this one, newest first."""
     years = set(
-        Cohort.objects.filter(programme__participation=TEAMS).values_list(
-            "academic_year", flat=True
-        )
+        Cohort.objects.filter(programme__participation=TEAMS)
+        .order_by()
+        .distinct()
+        .values_list("academic_year", flat=True)
     )
     years.add(academic_year_of(timezone.localdate()))
     return [(year, academic_year_label(year)) for year in sorted(years, reverse=True)]

@@ -24,6 +24,7 @@ from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory, work_group_programme
 from reports.datasets import ENGAGEMENT_ROSTER
 from reports.engagement import (
+    HOLDING_A_PLACE,
     RosterStatus,
     SignUpFacts,
     engagement_roster,
@@ -543,8 +544,8 @@ def test_the_share_engaged_by_local_authority_matches_the_hand_count(area):
     assert (total.schools, total.engaged, total.percent) == (7, 2, 28.6)
 
 
-def test_the_area_is_counted_in_two_queries_however_many_schools(area, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the authorities with their schools; the year's places
+def test_the_area_is_counted_in_one_query_however_many_schools(area, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the authorities with their schools and places
         hub_area_engagement(academic_year=2025)
 
 
@@ -558,6 +559,27 @@ def test_a_school_engaged_in_two_work_groups_is_counted_once():
     (row,) = hub_area_engagement(academic_year=2025).rows
 
     assert (row.schools, row.engaged) == (1, 1)
+
+
+def test_the_places_that_engage_a_school_are_those_holding_a_place():
+    cohort = CohortFactory(programme=work_group_programme(), academic_year=2025)
+    ends = {
+        "completed": {"completed_on": D(2026, 7, 1)},
+        "withdrawn": {"withdrawn_on": D(2026, 1, 5)},
+    }
+    for status in SchoolPlace.Status:
+        (application,) = bulk_applications(1, cohort=cohort, team=True)
+        SchoolPlace.objects.create(
+            cohort=cohort,
+            school_id=application.school_id,
+            application=application,
+            status=status,
+            **ends.get(status, {}),
+        )
+
+    holding = SchoolPlace.objects.holding_a_place().values_list("status", flat=True)
+
+    assert sorted(holding) == sorted(HOLDING_A_PLACE)
 
 
 def test_open_primary_schools_are_open_or_proposed_to_close_and_primary_or_middle_deemed():
