@@ -218,13 +218,17 @@ def engagement_roster(
     cohort had started; otherwise signed up. In two queries of only the dates and statuses,
     however many schools; their details come with `Roster.rows` or `roster_rows`.
     """
-    cohorts = Cohort.objects.filter(academic_year=academic_year, programme__participation=TEAMS)
-    if programme is not None:
-        cohorts = cohorts.filter(programme=programme)
     end = _end_of(on)
+    # The cohorts by the joins the order needs anyway, not a subquery of them.
     applications = Application.objects.filter(
-        team=True, cohort__in=cohorts, submitted_at__lt=end, school__isnull=False
+        team=True,
+        cohort__academic_year=academic_year,
+        cohort__programme__participation=TEAMS,
+        submitted_at__lt=end,
+        school__isnull=False,
     )
+    if programme is not None:
+        applications = applications.filter(cohort__programme=programme)
     # Days in the portal's time zone come from the database, as plain dates: turning each
     # moment into a day in Python cost more than the query.
     sign_ups = (
