@@ -657,14 +657,22 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
         return grant_claims(filters=self.filters)
 
     def get_context_data(self, **kwargs):
+        # Before the page is cut: the totals count every claim the filters match, so the
+        # paginator takes its count from them (get_paginator) rather than asking again.
+        self.totals = grant_claim_totals(claims=self.object_list)
         return super().get_context_data(
             filters=self.filters,
-            totals=grant_claim_totals(claims=self.object_list),
+            totals=self.totals,
             programmes=team_programmes(),
             years=_work_group_years(),
             statuses=GrantClaim.Status.choices,
             **kwargs,
         )
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = sum(total.count for total in self.totals)
+        return paginator
 
 
 class GrantClaimUpdateView(PermissionRequiredMixin, View):

@@ -309,3 +309,28 @@ def test_the_grant_rows_drawn_in_python_are_the_templates_rows(rf, claims, may_c
     assert "Line one<br>Line &lt;two&gt; &amp; more" in drawn
     assert ('name="action" value="paid"' in drawn) is may_change
     assert 'value="a-token"' in drawn if may_change else "csrfmiddlewaretoken" not in drawn
+
+
+def test_the_grants_pages_are_counted_from_the_totals_not_asked_again(
+    client, development, django_assert_num_queries
+):
+    _manager(client)
+    cohort = CohortFactory(programme=development, academic_year=2025, capacity=40)
+    for application in bulk_applications(30, cohort=cohort, team=True):
+        place = SchoolPlace.objects.create(
+            cohort=cohort, school_id=application.school_id, application=application
+        )
+        GrantClaim.objects.create(school_place=place, amount=1000, purpose="Towards cover")
+    url = reverse("reports:grant-claim-list")
+
+    # The session, the person, their access; the totals, the page's claims, the programmes
+    # and the school years: no count of its own.
+    with django_assert_num_queries(7):
+        second = client.get(url, {"page": 2})
+    beyond = client.get(url, {"page": 3})
+
+    html = second.content.decode()
+    assert "30 grants, newest school year first" in html
+    assert html.count('name="action" value="cancelled"') == 5
+    assert "Page 2 of 2" in html
+    assert beyond.status_code == 404
