@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
+from typing import NamedTuple
 
 from django.db import connection, models
 from django.db.models import F
@@ -75,9 +76,10 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 # ---- The roster ----
 
 
-@dataclass(frozen=True)
-class RosterEntry:
-    """Where one school's sign-up stood on the roster's day, without the school's details."""
+class RosterEntry(NamedTuple):
+    """Where one school's sign-up stood on the roster's day, without the school's details (a
+    named tuple: a roster makes one for every sign-up, and a tuple is made in a third of a
+    frozen dataclass's time)."""
 
     application_id: int
     status: RosterStatus
