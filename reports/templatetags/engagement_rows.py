@@ -16,22 +16,34 @@ from npq_portal.money import pounds
 register = template.Library()
 
 
-def _day(value) -> str:
-    """A day as the template's `date:"j M Y"|default:"–"` drew it."""
-    return date_format(value, "j M Y") if value else "–"
+class _Days:
+    """Days as the templates' `date:"j M Y"|default:"–"` drew them ("5 Nov 2025", "–" for
+    none). The month's short name is the one part Django's formatting and translation decide:
+    it is asked for once a month a table, not once a cell."""
+
+    def __init__(self) -> None:
+        self.months: dict[int, str] = {}
+
+    def __call__(self, value) -> str:
+        if not value:
+            return "–"
+        month = self.months.get(value.month)
+        if month is None:
+            month = self.months[value.month] = date_format(value, "M")
+        return f"{value.day} {month} {value.year:04d}"  # Django's j, M and Y
 
 
-def _row(row, programme_shown: bool) -> str:
+def _row(row, programme_shown: bool, day: _Days) -> str:
     school = row.school
     cohort = row.cohort
     programme = f"<td>{escape(cohort.programme.short_name)}</td>" if programme_shown else ""
-    signed_up = date_format(row.signed_up_on, "j M Y")
+    signed_up = day(row.signed_up_on)
     return (
         f"\n      <tr><td>{school.urn}</td>"
         f'<th scope="row" class="fw-normal">{escape(school.name)}</th>'
         f"<td>{escape(school.la_name)}</td>{programme}<td>{escape(cohort.name)}</td>"
         f"<td>{signed_up}</td><td>{escape(row.status_label)}</td>"
-        f"<td>{_day(row.completed_on)}</td><td>{_day(row.withdrawn_on)}</td></tr>\n    "
+        f"<td>{day(row.completed_on)}</td><td>{day(row.withdrawn_on)}</td></tr>\n    "
     )
 
 
@@ -39,7 +51,8 @@ def _row(row, programme_shown: bool) -> str:
 def engagement_rows(rows, programme) -> str:
     """One <tr> a roster row (RosterRow); with no programme chosen (every Work Group's
     roster) each row names its programme."""
-    return mark_safe("".join(_row(row, programme is None) for row in rows))
+    day = _Days()
+    return mark_safe("".join(_row(row, programme is None, day) for row in rows))
 
 
 # ---- Grants owed to schools ----
@@ -80,7 +93,7 @@ def _claim_actions(claim, school: str, update: str, hidden: str) -> str:
     )
 
 
-def _claim_row(claim, may_change: bool, update: str, hidden: str) -> str:
+def _claim_row(claim, may_change: bool, update: str, hidden: str, day: _Days) -> str:
     place = claim.school_place
     cohort = place.cohort
     school = escape(place.school.name)
@@ -99,8 +112,8 @@ def _claim_row(claim, may_change: bool, update: str, hidden: str) -> str:
         f"{escape(cohort.academic_year_label)}, {escape(cohort.name)}</td>"
         f'\n      <td class="text-end">{escape(pounds(claim.amount))}</td>'
         f"\n      <td>{escape(claim.get_status_display())}{note}</td>"
-        f"\n      <td>{_day(claim.claimed_on)}</td>"
-        f"\n      <td>{_day(claim.paid_on)}</td>"
+        f"\n      <td>{day(claim.claimed_on)}</td>"
+        f"\n      <td>{day(claim.paid_on)}</td>"
         f"\n      <td>{_claim_actions(claim, school, update, hidden) if acts else '–'}</td>"
         "\n    </tr>\n  "
     )
@@ -124,4 +137,7 @@ def grant_rows(context, claims) -> str:
     hidden = csrf + format_html(
         '<input type="hidden" name="next" value="{}">', request.get_full_path()
     )
-    return mark_safe("".join(_claim_row(claim, may_change, update, hidden) for claim in claims))
+    day = _Days()
+    return mark_safe(
+        "".join(_claim_row(claim, may_change, update, hidden, day) for claim in claims)
+    )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from applications.models import Application
 from applications.services import application_accept, application_school_decide
@@ -31,6 +32,7 @@ from reports.engagement import (
     hub_area_engagement,
     roster_status,
 )
+from reports.templatetags.engagement_rows import _Days
 from schools.models import LocalAuthority, School
 from schools.services import hub_area_set
 from schools.tests.factories import SchoolFactory, bulk_schools
@@ -348,6 +350,14 @@ def test_the_roster_rows_drawn_in_python_are_the_templates_rows(hub, one_program
     assert drawn == templated
     assert drawn.count("<tr>") == 6
     assert "Birch &amp; &lt;Oak&gt;</th><td>A &amp; B</td>" in drawn
+
+
+def test_the_rows_days_read_as_the_date_filter_drew_them():
+    day = _Days()
+    days = [D(2025, 1, 1) + datetime.timedelta(days=n) for n in range(400)] + [D(987, 3, 9)]
+
+    assert [day(each) for each in days] == [date_format(each, "j M Y") for each in days]
+    assert day(None) == "–"
 
 
 def test_an_unknown_programme_is_not_found(client):
