@@ -421,8 +421,9 @@ def hub_area_engagement(*, academic_year: int) -> AreaEngagement:
 @cache
 def _area_sql() -> str:
     """hub_area_engagement's query, written once: composing it with the ORM on every page
-    cost more than running it. Table names come from the models; the open primary schools'
-    condition is School's partial index's own (models.OPEN_PRIMARY), so PostgreSQL uses it."""
+    cost more than running it. Table names come from the models; an authority's open primary
+    schools (models.OPEN_PRIMARY) are counted from School's partial index of open schools by
+    authority and phase, without reading the schools."""
     authority = LocalAuthority._meta.db_table
     school = School._meta.db_table
     place = SchoolPlace._meta.db_table

@@ -11,8 +11,8 @@ from npq_portal.search import contains_q
 # Open primary schools, as hubs count them for the share of their area engaged in Work Groups:
 # GIAS status Open, or Open but proposed to close (School.Status.OPEN and
 # OPEN_PROPOSED_TO_CLOSE: proposed-to-open schools have no pupils yet), phase Primary or Middle
-# deemed primary. School's partial index on la_code holds exactly these, so an authority's
-# count reads only the index.
+# deemed primary. School's partial index of open schools by la_code and phase serves an
+# authority's count from the index alone.
 OPEN_STATUSES = (1, 3)
 PRIMARY_PHASES = ("Primary", "Middle deemed primary")
 OPEN_PRIMARY = Q(status_code__in=OPEN_STATUSES, phase_name__in=PRIMARY_PHASES)
@@ -110,9 +110,14 @@ class School(models.Model):
                 opclasses=["varchar_pattern_ops"],
             ),
             # The hub's area page counts each authority's open primary schools from this alone
-            # (an index-only scan of a few thousand entries, not a scan of every school).
+            # (an index-only scan of a few thousand entries, not a scan of every school). The
+            # phase is a column, not part of the condition: PostgreSQL writes a list of text
+            # values back differently from how it was given, so the GIAS import, which drops
+            # and makes indexes again from their definitions, would not make it as it was.
             models.Index(
-                fields=["la_code"], name="school_open_primary_la_idx", condition=OPEN_PRIMARY
+                fields=["la_code", "phase_name"],
+                name="school_open_la_phase_idx",
+                condition=Q(status_code__in=OPEN_STATUSES),
             ),
         ]
 

@@ -1,5 +1,5 @@
-"""Each local authority's open primary schools (models.OPEN_PRIMARY), in a partial index on
-la_code: the hub's area page counts an authority's schools from the index alone instead of
+"""Open schools by local authority and phase, in a partial index (models.OPEN_STATUSES): the
+hub's area page counts an authority's open primary schools from the index alone instead of
 reading every school in England."""
 
 from django.db import migrations, models
@@ -12,12 +12,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="school",
             index=models.Index(
-                condition=models.Q(
-                    ("phase_name__in", ("Primary", "Middle deemed primary")),
-                    ("status_code__in", (1, 3)),
-                ),
-                fields=["la_code"],
-                name="school_open_primary_la_idx",
+                condition=models.Q(("status_code__in", (1, 3))),
+                fields=["la_code", "phase_name"],
+                name="school_open_la_phase_idx",
             ),
         ),
     ]
