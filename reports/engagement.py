@@ -327,6 +327,60 @@ def roster_rows(*, entries: Sequence[RosterEntry]) -> list[RosterRow]:
     ]
 
 
+class RosterLine(NamedTuple):
+    """One school's sign-up as the roster page draws it: its school's and cohort's names as
+    plain values."""
+
+    urn: int
+    school: str
+    local_authority: str
+    programme: str  # its short name
+    cohort: str
+    status: RosterStatus
+    signed_up_on: datetime.date
+    completed_on: datetime.date | None
+    withdrawn_on: datetime.date | None
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
+    """A page of the roster's `entries` with what the page shows of their schools and
+    cohorts, in the same order, in one query of plain values (the exports' rows, with their
+    models, come from roster_rows)."""
+    details = (
+        {
+            pk: rest
+            for pk, *rest in Application.objects.filter(
+                pk__in=[entry.application_id for entry in entries]
+            )
+            .order_by()
+            .values_list(
+                "pk",
+                "school__urn",
+                "school__name",
+                "school__la_name",
+                "cohort__programme__short_name",
+                "cohort__name",
+            )
+        }
+        if entries
+        else {}
+    )
+    return [
+        RosterLine(
+            *details[entry.application_id],
+            status=entry.status,
+            signed_up_on=entry.signed_up_on,
+            completed_on=entry.completed_on,
+            withdrawn_on=entry.withdrawn_on,
+        )
+        for entry in entries
+    ]
+
+
 @dataclass(frozen=True)
 class RosterChoice:
     """What the roster page and its export were asked for, with the defaults filled in."""

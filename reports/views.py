@@ -47,7 +47,7 @@ from .engagement import (
     hub_area_engagement,
     roster_choice,
     roster_dates,
-    roster_rows,
+    roster_page_rows,
     team_programmes,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
@@ -606,7 +606,7 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             choice=choice,
             roster=roster,
             page_obj=page,
-            rows=roster_rows(entries=page.object_list),
+            rows=roster_page_rows(entries=page.object_list),
             programmes=team_programmes(),
             years=_work_group_years(),
             quick_dates=[("Today", today), *roster_dates(choice.academic_year)],

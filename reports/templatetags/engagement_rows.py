@@ -34,23 +34,20 @@ class _Days:
 
 
 def _row(row, programme_shown: bool, day: _Days) -> str:
-    school = row.school
-    cohort = row.cohort
-    programme = f"<td>{escape(cohort.programme.short_name)}</td>" if programme_shown else ""
-    signed_up = day(row.signed_up_on)
+    programme = f"<td>{escape(row.programme)}</td>" if programme_shown else ""
     return (
-        f"\n      <tr><td>{school.urn}</td>"
-        f'<th scope="row" class="fw-normal">{escape(school.name)}</th>'
-        f"<td>{escape(school.la_name)}</td>{programme}<td>{escape(cohort.name)}</td>"
-        f"<td>{signed_up}</td><td>{escape(row.status_label)}</td>"
+        f"\n      <tr><td>{row.urn}</td>"
+        f'<th scope="row" class="fw-normal">{escape(row.school)}</th>'
+        f"<td>{escape(row.local_authority)}</td>{programme}<td>{escape(row.cohort)}</td>"
+        f"<td>{day(row.signed_up_on)}</td><td>{escape(row.status_label)}</td>"
         f"<td>{day(row.completed_on)}</td><td>{day(row.withdrawn_on)}</td></tr>\n    "
     )
 
 
 @register.simple_tag
 def engagement_rows(rows, programme) -> str:
-    """One <tr> a roster row (RosterRow); with no programme chosen (every Work Group's
-    roster) each row names its programme."""
+    """One <tr> a roster row (RosterLine, from roster_page_rows); with no programme chosen
+    (every Work Group's roster) each row names its programme."""
     day = _Days()
     return mark_safe("".join(_row(row, programme is None, day) for row in rows))
 
