@@ -133,7 +133,7 @@ class Roster:
     @cached_property
     def rows(self) -> list[RosterRow]:
         """Every sign-up on the roster with its school and cohort (the exports); a page of
-        them is `roster_rows(entries=...)`."""
+        them, as the page shows it, is `roster_page_rows(entries=...)`."""
         return roster_rows(entries=self.entries)
 
 
@@ -218,7 +218,8 @@ def engagement_roster(
     not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
     completed if its place was completed by then; active if it held a place by then and the
     cohort had started; otherwise signed up. In two queries of only the dates and statuses,
-    however many schools; their details come with `Roster.rows` or `roster_rows`.
+    however many schools; their details come with `Roster.rows` (the exports) or
+    `roster_page_rows` (a page).
     """
     end = _end_of(on)
     # The cohorts by the joins the order needs anyway, not a subquery of them.
