@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from typing import NamedTuple
 
-from django.db import models
-from django.db.models import Count, Exists, OuterRef
+from django.db import connection, models
+from django.db.models import F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
@@ -22,7 +24,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from participants.models import SchoolPlace
 from programmes.models import Programme
-from schools.models import LocalAuthority, School
+from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
 
 TEAMS = Programme.Participation.SCHOOL_TEAM
 
@@ -74,9 +76,10 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 # ---- The roster ----
 
 
-@dataclass(frozen=True)
-class RosterEntry:
-    """Where one school's sign-up stood on the roster's day, without the school's details."""
+class RosterEntry(NamedTuple):
+    """Where one school's sign-up stood on the roster's day, without the school's details (a
+    named tuple: a roster makes one for every sign-up, and a tuple is made in a third of a
+    frozen dataclass's time)."""
 
     application_id: int
     status: RosterStatus
@@ -130,7 +133,7 @@ class Roster:
     @cached_property
     def rows(self) -> list[RosterRow]:
         """Every sign-up on the roster with its school and cohort (the exports); a page of
-        them is `roster_rows(entries=...)`."""
+        them, as the page shows it, is `roster_page_rows(entries=...)`."""
         return roster_rows(entries=self.entries)
 
 
@@ -150,47 +153,58 @@ def _end_of(day: datetime.date) -> datetime.datetime:
     )
 
 
+class LocalDay(TruncDate):
+    """A moment's day in the portal's time zone, worked out by the database (TruncDate in the
+    current time zone), passed on as the database gives it: a date on PostgreSQL, text that
+    SQLite's date converter reads. TruncDate's own converter, which only turns a datetime
+    some other database might give into a date, cost more a row than the rule itself."""
+
+    def get_db_converters(self, connection):
+        return self.output_field.get_db_converters(connection)
+
+
 # The events that date a sign-up's standing (_facts).
-ROSTER_EVENTS = {Application.Status.ACCEPTED, Application.Status.WITHDRAWN, *NEVER_JOINED}
+ACCEPTED, WITHDRAWN = Application.Status.ACCEPTED, Application.Status.WITHDRAWN
+ROSTER_EVENTS = {ACCEPTED, WITHDRAWN, *NEVER_JOINED}
 
 
-def _facts(
-    sign_up: dict,
-    events: list[tuple[str, datetime.date]],
-    day: Callable[[datetime.datetime | None], datetime.date | None],
-) -> SignUpFacts:
-    """A sign-up's facts from its row (engagement_roster's values) and its events (status,
-    day), oldest first; `day` turns a moment into the portal's day."""
-
-    def first(statuses) -> datetime.date | None:
-        return next((on for status, on in events if status in statuses), None)
-
-    status = sign_up["status"]
-    has_place = sign_up["school_place__id"] is not None
-    accepted_on = first({Application.Status.ACCEPTED})
-    if accepted_on is None and has_place:
-        accepted_on = day(sign_up["school_place__created_at"])  # accepted without an event
-    never_joined_on = first(NEVER_JOINED)
-    withdrawn_on = first({Application.Status.WITHDRAWN})
+def _facts(sign_up, events: list[tuple[str, datetime.date]]) -> SignUpFacts:
+    """A sign-up's facts from its row (engagement_roster's sign-ups, days already in the
+    portal's time zone) and its events (status, day), oldest first."""
+    accepted_on = never_joined_on = withdrawn_on = None
+    for status, on in events:  # the first of each kind counts
+        if status == ACCEPTED:
+            accepted_on = accepted_on or on
+        elif status == WITHDRAWN:
+            withdrawn_on = withdrawn_on or on
+        else:  # NEVER_JOINED
+            never_joined_on = never_joined_on or on
+    if accepted_on is None:
+        accepted_on = sign_up.place_made_on  # accepted without an event (None: no place)
     # A sign-up ended with no event recorded for it: the day it last changed.
-    if status in NEVER_JOINED and never_joined_on is None:
-        never_joined_on = day(sign_up["updated_at"])
-    if status == Application.Status.WITHDRAWN and withdrawn_on is None:
-        withdrawn_on = day(sign_up["updated_at"])
+    if never_joined_on is None and sign_up.status in NEVER_JOINED:
+        never_joined_on = sign_up.changed_on
+    if withdrawn_on is None and sign_up.status == WITHDRAWN:
+        withdrawn_on = sign_up.changed_on
     return SignUpFacts(
-        sent_on=day(sign_up["submitted_at"]),
-        starts_on=sign_up["cohort__starts_on"],
+        sent_on=sign_up.sent_on,
+        starts_on=sign_up.starts_on,
         accepted_on=accepted_on,
         never_joined_on=never_joined_on,
         sign_up_withdrawn_on=withdrawn_on,
-        completed_on=sign_up["school_place__completed_on"],
-        place_withdrawn_on=sign_up["school_place__withdrawn_on"],
+        completed_on=sign_up.completed_on,
+        place_withdrawn_on=sign_up.place_withdrawn_on,
     )
 
 
 def team_programmes():
-    """The programmes schools sign up to as teams, by name."""
-    return Programme.objects.filter(participation=TEAMS).order_by("name")
+    """The programmes schools sign up to as teams, by name, with what the engagement pages
+    show of them (their filters, the roster's heading)."""
+    return (
+        Programme.objects.filter(participation=TEAMS)
+        .only("slug", "name", "short_name")
+        .order_by("name")
+    )
 
 
 def engagement_roster(
@@ -204,46 +218,59 @@ def engagement_roster(
     not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
     completed if its place was completed by then; active if it held a place by then and the
     cohort had started; otherwise signed up. In two queries of only the dates and statuses,
-    however many schools; their details come with `Roster.rows` or `roster_rows`.
+    however many schools; their details come with `Roster.rows` (the exports) or
+    `roster_page_rows` (a page).
     """
-    cohorts = Cohort.objects.filter(academic_year=academic_year, programme__participation=TEAMS)
-    if programme is not None:
-        cohorts = cohorts.filter(programme=programme)
     end = _end_of(on)
+    # The cohorts by the joins the order needs anyway, not a subquery of them.
     applications = Application.objects.filter(
-        team=True, cohort__in=cohorts, submitted_at__lt=end, school__isnull=False
+        team=True,
+        cohort__academic_year=academic_year,
+        cohort__programme__participation=TEAMS,
+        submitted_at__lt=end,
+        school__isnull=False,
     )
-    sign_ups = applications.order_by(
-        "cohort__programme__name", "school__urn", "submitted_at", "pk"
-    ).values(
-        "pk",
-        "status",
-        "submitted_at",
-        "updated_at",
-        "cohort__starts_on",
-        "school_place__id",
-        "school_place__created_at",
-        "school_place__completed_on",
-        "school_place__withdrawn_on",
+    if programme is not None:
+        applications = applications.filter(cohort__programme=programme)
+    # Days in the portal's time zone come from the database, as plain dates: turning each
+    # moment into a day in Python cost more than the query.
+    sign_ups = (
+        applications.order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
+        .annotate(
+            sent_on=LocalDay("submitted_at"),
+            changed_on=LocalDay("updated_at"),
+            starts_on=F("cohort__starts_on"),
+            place_made_on=LocalDay("school_place__created_at"),
+            completed_on=F("school_place__completed_on"),
+            place_withdrawn_on=F("school_place__withdrawn_on"),
+        )
+        .values_list(
+            "pk",
+            "status",
+            "sent_on",
+            "changed_on",
+            "starts_on",
+            "place_made_on",
+            "completed_on",
+            "place_withdrawn_on",
+            named=True,
+        )
     )
-    zone = timezone.get_current_timezone()
-
-    def day(moment: datetime.datetime | None) -> datetime.date | None:
-        return moment.astimezone(zone).date() if moment else None
-
     events: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
-    for application_id, status, at in (
+    for application_id, status, day in (
         ApplicationEvent.objects.filter(
             application__in=applications, at__lt=end, to_status__in=ROSTER_EVENTS
         )
         .order_by("at", "pk")
-        .values_list("application_id", "to_status", "at")
+        .annotate(day=LocalDay("at"))
+        .values_list("application_id", "to_status", "day")
     ):
-        events[application_id].append((status, day(at)))
+        events[application_id].append((status, day))
 
     entries = []
+    no_events: list[tuple[str, datetime.date]] = []
     for sign_up in sign_ups:
-        facts = _facts(sign_up, events.get(sign_up["pk"], []), day)
+        facts = _facts(sign_up, events.get(sign_up.pk, no_events))
         status = roster_status(facts, on)
         if status is None:
             continue
@@ -256,7 +283,7 @@ def engagement_roster(
             )
         entries.append(
             RosterEntry(
-                application_id=sign_up["pk"],
+                application_id=sign_up.pk,
                 status=status,
                 signed_up_on=facts.sent_on,
                 completed_on=facts.completed_on if _by(facts.completed_on, on) else None,
@@ -301,6 +328,60 @@ def roster_rows(*, entries: Sequence[RosterEntry]) -> list[RosterRow]:
     ]
 
 
+class RosterLine(NamedTuple):
+    """One school's sign-up as the roster page draws it: its school's and cohort's names as
+    plain values."""
+
+    urn: int
+    school: str
+    local_authority: str
+    programme: str  # its short name
+    cohort: str
+    status: RosterStatus
+    signed_up_on: datetime.date
+    completed_on: datetime.date | None
+    withdrawn_on: datetime.date | None
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
+    """A page of the roster's `entries` with what the page shows of their schools and
+    cohorts, in the same order, in one query of plain values (the exports' rows, with their
+    models, come from roster_rows)."""
+    details = (
+        {
+            pk: rest
+            for pk, *rest in Application.objects.filter(
+                pk__in=[entry.application_id for entry in entries]
+            )
+            .order_by()
+            .values_list(
+                "pk",
+                "school__urn",
+                "school__name",
+                "school__la_name",
+                "cohort__programme__short_name",
+                "cohort__name",
+            )
+        }
+        if entries
+        else {}
+    )
+    return [
+        RosterLine(
+            *details[entry.application_id],
+            status=entry.status,
+            signed_up_on=entry.signed_up_on,
+            completed_on=entry.completed_on,
+            withdrawn_on=entry.withdrawn_on,
+        )
+        for entry in entries
+    ]
+
+
 @dataclass(frozen=True)
 class RosterChoice:
     """What the roster page and its export were asked for, with the defaults filled in."""
@@ -334,11 +415,6 @@ def roster_choice(filters: Mapping[str, str]) -> RosterChoice:
 
 # ---- The hub's area ----
 
-# Open, as a school counts for the share: proposed-to-open schools have no pupils yet.
-OPEN_STATUSES = (School.Status.OPEN, School.Status.OPEN_PROPOSED_TO_CLOSE)
-# GIAS phases that teach primary pupils, as hubs count primary schools.
-PRIMARY_PHASES = ("Primary", "Middle deemed primary")
-
 
 @dataclass(frozen=True)
 class AreaRow:
@@ -369,40 +445,70 @@ class AreaEngagement:
         )
 
 
-def area_primary_schools():
-    """The open primary schools of the local authorities in the hub's area."""
-    return School.objects.filter(
-        la_code__in=LocalAuthority.objects.filter(in_hub_area=True).values("code"),
-        status_code__in=OPEN_STATUSES,
-        phase_name__in=PRIMARY_PHASES,
-    )
+# A school place that engages its school: as SchoolPlace.objects.holding_a_place() (a test
+# checks they agree).
+HOLDING_A_PLACE = (SchoolPlace.Status.ACTIVE, SchoolPlace.Status.COMPLETED)
 
 
 def hub_area_engagement(*, academic_year: int) -> AreaEngagement:
     """Per local authority in the hub's area: its open primary schools and how many of them
     are engaged in the school year (hold a place, taking part or completed, in a cohort of any
-    Work Group programme of that year). In three queries, however many authorities and
-    schools."""
-    places = SchoolPlace.objects.holding_a_place().filter(
-        school=OuterRef("pk"),
-        cohort__academic_year=academic_year,
-        cohort__programme__participation=TEAMS,
-    )
-    counts = (
-        area_primary_schools()
-        .annotate(is_engaged=Exists(places))
-        .order_by()
-        .values("la_code", "is_engaged")
-        .annotate(count=Count("pk"))
-    )
-    schools: Counter = Counter()
-    engaged: Counter = Counter()
-    for row in counts:
-        schools[row["la_code"]] += row["count"]
-        if row["is_engaged"]:
-            engaged[row["la_code"]] += row["count"]
-    rows = [
-        AreaRow(local_authority=la, schools=schools[la.code], engaged=engaged[la.code])
-        for la in LocalAuthority.objects.filter(in_hub_area=True).order_by("name")
-    ]
+    Work Group programme of that year). In one query, however many authorities and schools:
+    each authority's schools are counted from School's partial index, and the year's places by
+    their schools' authorities, so neither reads every school."""
+    open_primary = [*OPEN_STATUSES, *PRIMARY_PHASES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _area_sql(),
+            [*open_primary, *HOLDING_A_PLACE, academic_year, TEAMS, *open_primary, True],
+        )
+        rows = [
+            AreaRow(
+                local_authority=LocalAuthority(id=pk, code=code, name=name, in_hub_area=True),
+                schools=schools,
+                engaged=engaged,
+            )
+            for pk, code, name, schools, engaged in cursor.fetchall()
+        ]
     return AreaEngagement(academic_year=academic_year, rows=rows)
+
+
+@cache
+def _area_sql() -> str:
+    """hub_area_engagement's query, written once: composing it with the ORM on every page
+    cost more than running it. Table names come from the models; an authority's open primary
+    schools (models.OPEN_PRIMARY) are counted from School's partial index of open schools by
+    authority and phase, without reading the schools."""
+    authority = LocalAuthority._meta.db_table
+    school = School._meta.db_table
+    place = SchoolPlace._meta.db_table
+    cohort = Cohort._meta.db_table
+    programme = Programme._meta.db_table
+
+    def marks(values) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    def open_primary(alias: str) -> str:
+        return (
+            f"{alias}.status_code IN ({marks(OPEN_STATUSES)}) "
+            f"AND {alias}.phase_name IN ({marks(PRIMARY_PHASES)})"
+        )
+
+    return f"""
+        SELECT la.id, la.code, la.name,
+            (SELECT COUNT(*) FROM {school} s WHERE s.la_code = la.code AND {open_primary("s")}),
+            COALESCE(engaged.schools, 0)
+        FROM {authority} la
+        LEFT JOIN (
+            SELECT s.la_code, COUNT(DISTINCT p.school_id) AS schools
+            FROM {place} p
+                JOIN {cohort} c ON c.id = p.cohort_id
+                JOIN {programme} pr ON pr.id = c.programme_id
+                JOIN {school} s ON s.id = p.school_id
+            WHERE p.status IN ({marks(HOLDING_A_PLACE)}) AND c.academic_year = %s
+                AND pr.participation = %s AND {open_primary("s")}
+            GROUP BY s.la_code
+        ) engaged ON engaged.la_code = la.code
+        WHERE la.in_hub_area = %s
+        ORDER BY la.name
+    """

@@ -13,6 +13,22 @@ from participants.models import GrantClaim
 # The claims list's filters, by their query names: the list and its export take these.
 GRANT_FILTERS = ("programme", "year", "status")
 
+# What the list and its export show of each claim, its school and its cohort: a school place
+# alone carries its action plan and evaluation, a school dozens of GIAS columns.
+GRANT_CLAIM_COLUMNS = (
+    "amount",
+    "purpose",
+    "status",
+    "claimed_on",
+    "paid_on",
+    "note",
+    "school_place__school__urn",
+    "school_place__school__name",
+    "school_place__cohort__name",
+    "school_place__cohort__academic_year",
+    "school_place__cohort__programme__short_name",
+)
+
 
 def grant_claims(*, filters: Mapping[str, str]) -> QuerySet:
     """Grant claims matching the list's filters (a programme's slug, a school year such as
@@ -27,13 +43,15 @@ def grant_claims(*, filters: Mapping[str, str]) -> QuerySet:
         claims = claims.filter(school_place__cohort__academic_year=int(year))
     if filters.get("status") in GrantClaim.Status.values:
         claims = claims.filter(status=filters["status"])
-    return claims.select_related(
-        "school_place__school", "school_place__cohort__programme"
-    ).order_by(
-        "-school_place__cohort__academic_year",
-        "school_place__cohort__programme__name",
-        "school_place__school__name",
-        "pk",
+    return (
+        claims.select_related("school_place__school", "school_place__cohort__programme")
+        .only(*GRANT_CLAIM_COLUMNS)
+        .order_by(
+            "-school_place__cohort__academic_year",
+            "school_place__cohort__programme__name",
+            "school_place__school__name",
+            "pk",
+        )
     )
 
 

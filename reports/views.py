@@ -47,7 +47,7 @@ from .engagement import (
     hub_area_engagement,
     roster_choice,
     roster_dates,
-    roster_rows,
+    roster_page_rows,
     team_programmes,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
@@ -574,9 +574,10 @@ class AuditLogView(PermissionRequiredMixin, ListView):
 def _work_group_years() -> list[tuple[int, str]]:
     """The school years with a Work Group cohort, and this one, newest first."""
     years = set(
-        Cohort.objects.filter(programme__participation=TEAMS).values_list(
-            "academic_year", flat=True
-        )
+        Cohort.objects.filter(programme__participation=TEAMS)
+        .order_by()
+        .distinct()
+        .values_list("academic_year", flat=True)
     )
     years.add(academic_year_of(timezone.localdate()))
     return [(year, academic_year_label(year)) for year in sorted(years, reverse=True)]
@@ -605,7 +606,7 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             choice=choice,
             roster=roster,
             page_obj=page,
-            rows=roster_rows(entries=page.object_list),
+            rows=roster_page_rows(entries=page.object_list),
             programmes=team_programmes(),
             years=_work_group_years(),
             quick_dates=[("Today", today), *roster_dates(choice.academic_year)],
@@ -656,14 +657,22 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
         return grant_claims(filters=self.filters)
 
     def get_context_data(self, **kwargs):
+        # Before the page is cut: the totals count every claim the filters match, so the
+        # paginator takes its count from them (get_paginator) rather than asking again.
+        self.totals = grant_claim_totals(claims=self.object_list)
         return super().get_context_data(
             filters=self.filters,
-            totals=grant_claim_totals(claims=self.object_list),
+            totals=self.totals,
             programmes=team_programmes(),
             years=_work_group_years(),
             statuses=GrantClaim.Status.choices,
             **kwargs,
         )
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = sum(total.count for total in self.totals)
+        return paginator
 
 
 class GrantClaimUpdateView(PermissionRequiredMixin, View):

@@ -8,10 +8,23 @@ from django.urls import reverse
 from npq_portal.models import TimeStampedModel
 from npq_portal.search import contains_q
 
+# Open primary schools, as hubs count them for the share of their area engaged in Work Groups:
+# GIAS status Open, or Open but proposed to close (School.Status.OPEN and
+# OPEN_PROPOSED_TO_CLOSE: proposed-to-open schools have no pupils yet), phase Primary or Middle
+# deemed primary. School's partial index of open schools by la_code and phase serves an
+# authority's count from the index alone.
+OPEN_STATUSES = (1, 3)
+PRIMARY_PHASES = ("Primary", "Middle deemed primary")
+OPEN_PRIMARY = Q(status_code__in=OPEN_STATUSES, phase_name__in=PRIMARY_PHASES)
+
 
 class SchoolQuerySet(models.QuerySet):
     def open(self) -> "SchoolQuerySet":
         return self.exclude(status_code=School.Status.CLOSED)
+
+    def open_primary(self) -> "SchoolQuerySet":
+        """Open primary schools, as hubs count them (OPEN_PRIMARY)."""
+        return self.filter(OPEN_PRIMARY)
 
     def search(self, text: str) -> "SchoolQuerySet":
         """Schools whose URN, UKPRN, postcode, or name and town, match what someone typed: each
@@ -95,6 +108,16 @@ class School(models.Model):
                 fields=["postcode_normalised"],
                 name="school_postcode_prefix_idx",
                 opclasses=["varchar_pattern_ops"],
+            ),
+            # The hub's area page counts each authority's open primary schools from this alone
+            # (an index-only scan of a few thousand entries, not a scan of every school). The
+            # phase is a column, not part of the condition: PostgreSQL writes a list of text
+            # values back differently from how it was given, so the GIAS import, which drops
+            # and makes indexes again from their definitions, would not make it as it was.
+            models.Index(
+                fields=["la_code", "phase_name"],
+                name="school_open_la_phase_idx",
+                condition=Q(status_code__in=OPEN_STATUSES),
             ),
         ]
 

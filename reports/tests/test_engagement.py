@@ -6,8 +6,10 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from applications.models import Application
 from applications.services import application_accept, application_school_decide
@@ -23,12 +25,15 @@ from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory, work_group_programme
 from reports.datasets import ENGAGEMENT_ROSTER
 from reports.engagement import (
+    HOLDING_A_PLACE,
     RosterStatus,
     SignUpFacts,
     engagement_roster,
     hub_area_engagement,
+    roster_page_rows,
     roster_status,
 )
+from reports.templatetags.engagement_rows import _Days
 from schools.models import LocalAuthority, School
 from schools.services import hub_area_set
 from schools.tests.factories import SchoolFactory, bulk_schools
@@ -249,6 +254,26 @@ def test_another_programmes_and_another_years_schools_are_not_on_the_roster(hub)
     assert _statuses(last_year) == {"Larch": "Active"}
 
 
+def test_the_roster_counts_days_in_london_not_utc(hub):
+    """Sent at 00:30 on 1 October (23:30 on 30 September in UTC), given a place at 00:15 on
+    the 2nd: on the 1st it was signed up, not yet active, and it signed up on the 1st."""
+    cohort = Cohort.objects.get(name="Autumn group")
+    just_after_midnight = datetime.datetime(2025, 9, 30, 23, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(just_after_midnight, tick=False):
+        oak = team_sign_up(cohort=cohort, school=SchoolFactory(name="Oak Primary"))
+    with time_machine.travel(just_after_midnight + datetime.timedelta(hours=24, minutes=45)):
+        application_accept(application=oak, by=UserFactory())
+
+    def oak_on(day):
+        roster = engagement_roster(academic_year=2025, on=day, programme=hub)
+        return next((row for row in roster.rows if row.school.name == "Oak Primary"), None)
+
+    assert oak_on(D(2025, 9, 30)) is None
+    first, second = oak_on(D(2025, 10, 1)), oak_on(D(2025, 10, 2))
+    assert (first.signed_up_on, first.status) == (D(2025, 10, 1), RosterStatus.SIGNED_UP)
+    assert second.status == RosterStatus.ACTIVE
+
+
 # ---- The roster page and its exports ----
 
 
@@ -267,13 +292,84 @@ def test_the_roster_page_shows_the_day_chosen_with_quick_picks_for_february_and_
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert [row.school.name for row in page.context["rows"]][:2] == [
+    assert [row.school for row in page.context["rows"]][:2] == [
         "Ash Primary",
         "Birch Primary",
     ]
     assert "on=2026-02-01" in html and "on=2026-08-31" in html  # the quick picks
     assert "February snapshot (1 Feb 2026)" in html
     assert "/exports/engagement-roster/csv/?programme=mn&amp;year=2025&amp;on=2026-02-01" in html
+
+
+def test_each_roster_row_gives_the_school_its_programme_when_all_are_shown_and_its_days(
+    client, hub
+):
+    """The rows (drawn in Python: reports/templatetags/engagement_rows.py) in words, with
+    the school's and cohort's names escaped."""
+    _manager(client)
+    School.objects.filter(name="Birch Primary").update(name="Birch & <Oak> Primary")
+    Cohort.objects.filter(name="Autumn group").update(name="Autumn <A>")
+    url = reverse("reports:engagement-roster")
+
+    every = client.get(url, {"year": 2025, "on": "2026-08-31"}).content.decode()
+    one = client.get(url, {"programme": "mn", "year": 2025, "on": "2026-08-31"}).content.decode()
+
+    birch = every[every.index("Birch &amp; &lt;Oak&gt; Primary") :].split("</tr>")[0]
+    assert birch == (
+        "Birch &amp; &lt;Oak&gt; Primary</th><td>Cheshire West and Chester</td><td>MN</td>"
+        "<td>Autumn &lt;A&gt;</td><td>5 Nov 2025</td><td>Withdrawn</td><td>–</td>"
+        "<td>12 May 2026</td>"
+    )
+    ash = one[one.index("Ash Primary") :].split("</tr>")[0]
+    assert ash.endswith(
+        "<td>Autumn &lt;A&gt;</td><td>10 Sep 2025</td><td>Completed</td>"
+        "<td>10 Jul 2026</td><td>–</td>"
+    )
+    assert "<td>MN</td>" in every and "<td>MN</td>" not in one
+
+
+# The rows as engagement_roster.html drew them before they were drawn in Python
+# (reports/templatetags/engagement_rows.py): the tag must draw the same HTML.
+TEMPLATE_ROWS = """<tbody>{% for row in rows %}
+      <tr><td>{{ row.school.urn }}</td><th scope="row" class="fw-normal">{{ row.school.name }}</th><td>{{ row.school.la_name }}</td>{% if not choice.programme %}<td>{{ row.cohort.programme.short_name }}</td>{% endif %}<td>{{ row.cohort.name }}</td><td>{{ row.signed_up_on|date:"j M Y" }}</td><td>{{ row.status_label }}</td><td>{{ row.completed_on|date:"j M Y"|default:"–" }}</td><td>{{ row.withdrawn_on|date:"j M Y"|default:"–" }}</td></tr>
+    {% endfor %}</tbody>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("one_programme", [True, False])
+def test_the_roster_rows_drawn_in_python_are_the_templates_rows(hub, one_programme):
+    School.objects.filter(name="Birch Primary").update(name="Birch & <Oak>", la_name="A & B")
+    programme = hub if one_programme else None
+    roster = engagement_roster(academic_year=2025, on=AUGUST, programme=programme)
+    choice = {"programme": programme}
+    engine = engines["django"]
+
+    drawn = engine.from_string(
+        "{% load engagement_rows %}<tbody>{% engagement_rows rows choice.programme %}</tbody>"
+    ).render({"rows": roster_page_rows(entries=roster.entries), "choice": choice})
+    templated = engine.from_string(TEMPLATE_ROWS).render({"rows": roster.rows, "choice": choice})
+
+    assert drawn == templated
+    assert drawn.count("<tr>") == 6
+    assert "Birch &amp; &lt;Oak&gt;</th><td>A &amp; B</td>" in drawn
+
+
+def test_a_page_of_the_roster_comes_in_one_query_of_plain_values(django_assert_num_queries):
+    _grown_roster(60)
+    entries = engagement_roster(academic_year=2025, on=FEBRUARY).entries
+
+    with django_assert_num_queries(1):
+        rows = roster_page_rows(entries=entries[:50])
+
+    assert [row.urn for row in rows] == sorted(row.urn for row in rows)
+    assert {(type(row.school), row.status_label) for row in rows} == {(str, "Signed up")}
+
+
+def test_the_rows_days_read_as_the_date_filter_drew_them():
+    day = _Days()
+    days = [D(2025, 1, 1) + datetime.timedelta(days=n) for n in range(400)] + [D(987, 3, 9)]
+
+    assert [day(each) for each in days] == [date_format(each, "j M Y") for each in days]
+    assert day(None) == "–"
 
 
 def test_an_unknown_programme_is_not_found(client):
@@ -389,7 +485,7 @@ def test_the_roster_page_draws_fifty_schools_a_page_and_counts_them_all(client):
     assert "120 school sign-ups, by programme and URN: 1 to 50" in html
     assert "Page 1 of 3" in html
     assert 'href="?programme=grow&amp;year=2025&amp;on=2026-02-01&amp;page=2"' in html
-    urns = [row.school.urn for page in (first, last) for row in page.context["rows"]]
+    urns = [row.urn for page in (first, last) for row in page.context["rows"]]
     assert urns == sorted(urns)  # pages follow the roster's order, by URN
 
 
@@ -468,6 +564,59 @@ def test_the_share_engaged_by_local_authority_matches_the_hand_count(area):
     ]
     total = engagement.total
     assert (total.schools, total.engaged, total.percent) == (7, 2, 28.6)
+
+
+def test_the_area_is_counted_in_one_query_however_many_schools(area, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the authorities with their schools and places
+        hub_area_engagement(academic_year=2025)
+
+
+def test_a_school_engaged_in_two_work_groups_is_counted_once():
+    LocalAuthority.objects.create(code="875", name="Cheshire West", in_hub_area=True)
+    first = CohortFactory(programme=work_group_programme(slug="one"), academic_year=2025)
+    second = CohortFactory(programme=work_group_programme(slug="two"), academic_year=2025)
+    school = _area_school("875", engaged_in=first)
+    application_accept(application=team_sign_up(cohort=second, school=school), by=UserFactory())
+
+    (row,) = hub_area_engagement(academic_year=2025).rows
+
+    assert (row.schools, row.engaged) == (1, 1)
+
+
+def test_the_places_that_engage_a_school_are_those_holding_a_place():
+    cohort = CohortFactory(programme=work_group_programme(), academic_year=2025)
+    ends = {
+        "completed": {"completed_on": D(2026, 7, 1)},
+        "withdrawn": {"withdrawn_on": D(2026, 1, 5)},
+    }
+    for status in SchoolPlace.Status:
+        (application,) = bulk_applications(1, cohort=cohort, team=True)
+        SchoolPlace.objects.create(
+            cohort=cohort,
+            school_id=application.school_id,
+            application=application,
+            status=status,
+            **ends.get(status, {}),
+        )
+
+    holding = SchoolPlace.objects.holding_a_place().values_list("status", flat=True)
+
+    assert sorted(holding) == sorted(HOLDING_A_PLACE)
+
+
+def test_open_primary_schools_are_open_or_proposed_to_close_and_primary_or_middle_deemed():
+    statuses = list(School.Status)
+    for status in statuses:
+        for phase in ("Primary", "Middle deemed primary", "Secondary", ""):
+            SchoolFactory(status_code=status, phase_name=phase, name=f"{status.label} {phase}")
+
+    counted = School.objects.open_primary().values_list("status_code", "phase_name")
+
+    assert sorted(counted) == sorted(
+        (status, phase)
+        for status in (School.Status.OPEN, School.Status.OPEN_PROPOSED_TO_CLOSE)
+        for phase in ("Primary", "Middle deemed primary")
+    )
 
 
 def test_last_years_engagement_is_counted_in_its_own_year(area):

@@ -5,7 +5,10 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.context_processors import PermWrapper
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +26,8 @@ from participants.services import (
 )
 from programmes.models import ProgrammeGrant
 from programmes.tests.factories import work_group_programme
+from reports.grants import grant_claims
+from schools.models import School
 from schools.tests.factories import SchoolFactory
 
 from .factories import column, rows_of
@@ -247,3 +252,85 @@ def test_the_grants_lists_query_count_does_not_grow_with_the_claims(
     )
     with django_assert_max_num_queries(large):
         client.get(reverse("reports:grant-claim-list") + "?year=2025")
+
+
+# The rows as grant_claim_list.html drew them before they were drawn in Python
+# (reports/templatetags/engagement_rows.py): the tag must draw the same HTML.
+TEMPLATE_ROWS = """{% load money %}<tbody>{% for claim in object_list %}{% with place=claim.school_place %}
+    <tr>
+      <th scope="row" class="fw-normal">{{ place.school.name }}<div class="small text-body-secondary">{{ claim.purpose }}</div></th>
+      <td>{{ place.school.urn }}</td>
+      <td>{{ place.cohort.programme.short_name }} {{ place.cohort.academic_year_label }}, {{ place.cohort.name }}</td>
+      <td class="text-end">{{ claim.amount|pounds }}</td>
+      <td>{{ claim.get_status_display }}{% if claim.note %}<div class="small text-body-secondary">{{ claim.note|linebreaksbr }}</div>{% endif %}</td>
+      <td>{{ claim.claimed_on|date:"j M Y"|default:"–" }}</td>
+      <td>{{ claim.paid_on|date:"j M Y"|default:"–" }}</td>
+      <td>{% if perms.participants.change_grantclaim and claim.status == "owed" or perms.participants.change_grantclaim and claim.status == "claimed" %}
+        <form method="post" action="{% url 'reports:grant-claim-update' claim.pk %}" class="mb-1">{% csrf_token %}<input type="hidden" name="next" value="{{ request.get_full_path }}">
+          {% if claim.status == "owed" %}<button type="submit" name="action" value="claimed" class="btn btn-sm btn-primary">Mark claim received<span class="visually-hidden"> from {{ place.school.name }}</span></button>{% else %}<button type="submit" name="action" value="paid" class="btn btn-sm btn-primary">Mark paid<span class="visually-hidden"> to {{ place.school.name }}</span></button>{% endif %}
+        </form>
+        <details><summary class="small">Cancel</summary>
+          <form method="post" action="{% url 'reports:grant-claim-update' claim.pk %}" class="mt-1">{% csrf_token %}<input type="hidden" name="next" value="{{ request.get_full_path }}"><input type="hidden" name="action" value="cancelled">
+            <label for="cancel-{{ claim.pk }}" class="form-label small mb-0">Why</label>
+            <input id="cancel-{{ claim.pk }}" name="reason" class="form-control form-control-sm mb-1" required maxlength="1000">
+            <button type="submit" class="btn btn-sm btn-outline-danger">Cancel the grant<span class="visually-hidden"> to {{ place.school.name }}</span></button>
+          </form>
+        </details>
+      {% else %}–{% endif %}</td>
+    </tr>
+  {% endwith %}{% endfor %}</tbody>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("may_change", [True, False])
+def test_the_grant_rows_drawn_in_python_are_the_templates_rows(rf, claims, may_change):
+    School.objects.filter(name="Ash Primary").update(name="Ash & <Oak>")
+    GrantClaim.objects.filter(pk=claims["Birch"].pk).update(note="Line one\nLine <two> & more")
+    if may_change:
+        user = StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR])
+    else:  # may see the grants, not move them on
+        user = UserFactory()
+        user.user_permissions.add(Permission.objects.get(codename="view_grantclaim"))
+    request = rf.get(reverse("reports:grant-claim-list"), {"status": "", "year": "2025"})
+    request.user = user
+    context = {
+        "object_list": grant_claims(filters={}),
+        "perms": PermWrapper(user),
+        "csrf_token": "a-token",
+    }
+    engine = engines["django"]
+
+    drawn = engine.from_string(
+        "{% load engagement_rows %}<tbody>{% grant_rows object_list %}</tbody>"
+    ).render(context, request)
+    templated = engine.from_string(TEMPLATE_ROWS).render(context, request)
+
+    assert drawn == templated
+    assert drawn.count("<tr>") == 5
+    assert "Line one<br>Line &lt;two&gt; &amp; more" in drawn
+    assert ('name="action" value="paid"' in drawn) is may_change
+    assert 'value="a-token"' in drawn if may_change else "csrfmiddlewaretoken" not in drawn
+
+
+def test_the_grants_pages_are_counted_from_the_totals_not_asked_again(
+    client, development, django_assert_num_queries
+):
+    _manager(client)
+    cohort = CohortFactory(programme=development, academic_year=2025, capacity=40)
+    for application in bulk_applications(30, cohort=cohort, team=True):
+        place = SchoolPlace.objects.create(
+            cohort=cohort, school_id=application.school_id, application=application
+        )
+        GrantClaim.objects.create(school_place=place, amount=1000, purpose="Towards cover")
+    url = reverse("reports:grant-claim-list")
+
+    # The session, the person, their access; the totals, the page's claims, the programmes
+    # and the school years: no count of its own.
+    with django_assert_num_queries(7):
+        second = client.get(url, {"page": 2})
+    beyond = client.get(url, {"page": 3})
+
+    html = second.content.decode()
+    assert "30 grants, newest school year first" in html
+    assert html.count('name="action" value="cancelled"') == 5
+    assert "Page 2 of 2" in html
+    assert beyond.status_code == 404
