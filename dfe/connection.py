@@ -25,7 +25,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from programmes.models import Programme
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 # DfE's NPQ cohorts start in 2021; a year past the next one is a typing mistake.
 FIRST_COHORT_YEAR = 2021
+# Before any pull: where a list has never been pulled successfully, every failure counts.
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 # A token read from the environment comes from a variable meant for it, never another secret.
 ENV_VAR_NAME = re.compile(r"^DFE_TOKEN_[A-Z0-9_]+$")
 ENV_VAR_RULE = (
@@ -357,22 +360,35 @@ def sync_failing_since(*, now: datetime | None = None) -> datetime | None:
 
     Each list (applications, participants, …) of each switched-on connection counts on its
     own: its failures after its last successful pull. The answer is the first of those, and
-    None when there is none or it is more recent than `failing_after`. One query.
+    None when there is none or it is more recent than `failing_after`. One query, whatever the
+    number of pulls: each list's last success is read once, along its index, and only the
+    pulls after it are read.
     """
     now = now or timezone.now()
-    last_ok = (
-        Sync.objects.filter(
-            connection=OuterRef("connection"), kind=OuterRef("kind"), succeeded=True
+    firsts = {}
+    for kind in Sync.Kind.values:
+        last_ok = (
+            Sync.objects.filter(connection=OuterRef(OuterRef("pk")), kind=kind, succeeded=True)
+            .order_by("-started_at")
+            .values("started_at")[:1]
         )
-        .order_by("-started_at")
-        .values("started_at")[:1]
-    )
-    first = (
-        Sync.objects.filter(connection__in=Connection.objects.switched_on(), succeeded=False)
-        .annotate(last_ok=Subquery(last_ok))
-        .filter(Q(last_ok__isnull=True) | Q(started_at__gt=F("last_ok")))
-        .aggregate(first=Min("started_at"))["first"]
-    )
+        firsts[f"first_failure_{kind}"] = Subquery(
+            Sync.objects.filter(
+                connection=OuterRef("pk"),
+                kind=kind,
+                succeeded=False,
+                started_at__gt=Coalesce(Subquery(last_ok), Value(NEVER)),
+            )
+            .order_by("started_at")
+            .values("started_at")[:1]
+        )
+    found = [
+        first
+        for row in Connection.objects.switched_on().annotate(**firsts).values_list(*firsts)
+        for first in row
+        if first is not None
+    ]
+    first = min(found, default=None)
     if first is not None and now - first > settings.DFE["failing_after"]:
         return first
     return None
