@@ -100,19 +100,30 @@ CLOSED = (
 # ---- What the connections cover -------------------------------------------------------------
 
 
-def _coverage() -> Q:
+def reconciliation_connections() -> list[Connection]:
+    """The switched-on connections, each with its programmes: what the reads below take as
+    `connections`, so that a page making several of them reads the connections once."""
+    return list(Connection.objects.switched_on().prefetch_related("programmes"))
+
+
+def _coverage(connections: Sequence[Connection] | None = None) -> Q:
     """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts."""
     covered = Q(pk__in=[])
-    for connection in Connection.objects.switched_on().prefetch_related("programmes"):
+    if connections is None:
+        connections = reconciliation_connections()
+    for connection in connections:
         programmes = [p.pk for p in connection.programmes.all() if p.course_identifier]
         if programmes and connection.cohort_years:
             covered |= Q(programme__in=programmes, academic_year__in=connection.cohort_years)
     return covered
 
 
-def covered_applications() -> QuerySet[Application]:
-    """The portal's sent applications (not drafts) in cohorts a switched-on connection covers."""
-    cohorts = Cohort.objects.filter(_coverage())
+def covered_applications(
+    connections: Sequence[Connection] | None = None,
+) -> QuerySet[Application]:
+    """The portal's sent applications (not drafts) in cohorts a switched-on connection covers
+    (`connections`: from `reconciliation_connections`, read if not given)."""
+    cohorts = Cohort.objects.filter(_coverage(connections))
     return Application.objects.sent().filter(cohort__in=cohorts)
 
 
@@ -552,13 +563,15 @@ def _compare(ids: list[int], *, skip_locked: bool) -> tuple[int, list[int]]:
 MADE_EMAIL = "dfe_application_made"
 
 
-def _cohorts_for(records: list[DfeApplication]) -> dict[int, list[Cohort]]:
+def _cohorts_for(
+    records: list[DfeApplication], connections: Sequence[Connection] | None = None
+) -> dict[int, list[Cohort]]:
     """For each record (by pk), the portal cohorts its own connection covers (switched on) for
-    its course and DfE cohort, not cancelled or completed: in two queries whatever the number."""
-    connections = {
-        connection.pk: connection
-        for connection in Connection.objects.switched_on().prefetch_related("programmes")
-    }
+    its course and DfE cohort, not cancelled or completed: in two queries whatever the number
+    (one, given the `connections`)."""
+    if connections is None:
+        connections = reconciliation_connections()
+    connections = {connection.pk: connection for connection in connections}
     wanted = Q(pk__in=[])
     for record in records:
         connection = connections.get(record.connection_id)
@@ -937,11 +950,18 @@ def dfe_only(*, years: Collection[int] | None = None, course: str = "") -> Query
     )
 
 
-def portal_only(*, years: Collection[int] | None = None, course: str = "") -> QuerySet[Application]:
+def portal_only(
+    *,
+    years: Collection[int] | None = None,
+    course: str = "",
+    connections: Sequence[Connection] | None = None,
+) -> QuerySet[Application]:
     """The portal's covered applications (in cohorts of the years `years`, or any), not over,
     that DfE has no application for."""
     linked = DfeApplication.objects.filter(application=OuterRef("pk"))
-    applications = covered_applications().exclude(status__in=CLOSED).filter(~Exists(linked))
+    applications = (
+        covered_applications(connections).exclude(status__in=CLOSED).filter(~Exists(linked))
+    )
     if years is not None:
         applications = applications.filter(cohort__academic_year__in=list(years))
     if course:
@@ -965,7 +985,11 @@ LINKED_BUCKETS = ("matched", "disagreements")
 
 
 def reconciliation_buckets(
-    *, years: Collection[int] | None = None, course: str = "", show: str | None = None
+    *,
+    years: Collection[int] | None = None,
+    course: str = "",
+    show: str | None = None,
+    connections: Sequence[Connection] | None = None,
 ) -> Buckets:
     """How many applications are in each of the page's buckets, and the linked applications
     split into matched and disagreeing.
@@ -979,7 +1003,7 @@ def reconciliation_buckets(
     """
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(years=years, course=course).count(),
-        "portal_only": portal_only(years=years, course=course).count(),
+        "portal_only": portal_only(years=years, course=course, connections=connections).count(),
     }
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
@@ -997,19 +1021,21 @@ def reconciliation_buckets(
     )
 
 
-def dfe_only_extras(records: list[DfeApplication]) -> None:
+def dfe_only_extras(
+    records: list[DfeApplication], connections: Sequence[Connection] | None = None
+) -> None:
     """Give each of these DfE-only rows `candidates` (portal applications staff may link it
     to), `invited_at` and `cohorts` (those its application can be made in): in a few queries
     whatever the number of rows."""
     ids = {pk for record in records for pk in record.candidate_ids}
     candidates = (
-        covered_applications()
+        covered_applications(connections)
         .filter(pk__in=ids, dfe__isnull=True)
         .select_related("applicant", "cohort__programme")
         .in_bulk()
     )
     sent = _sent_at(INVITE_EMAIL, records)
-    cohorts = _cohorts_for(records)
+    cohorts = _cohorts_for(records, connections)
     for record in records:
         record.candidates = [candidates[pk] for pk in record.candidate_ids if pk in candidates]
         record.invited_at = sent.get(email_about_key(record))
@@ -1035,23 +1061,25 @@ def _sent_at(kind: str, objects: list) -> dict:
     return sent
 
 
-def reconciliation_years_open() -> list[int]:
+def reconciliation_years_open(connections: Sequence[Connection] | None = None) -> list[int]:
     """The DfE cohorts DfE still pays on, of any switched-on connection (what the page lists
     unless asked for more): once DfE has paid every statement of a cohort, its contract has
     ended (`declaration_years_open`)."""
+    if connections is None:
+        connections = Connection.objects.switched_on()
     return sorted(
-        {
-            year
-            for connection in Connection.objects.switched_on()
-            for year in declaration_years_open(connection)
-        }
+        {year for connection in connections for year in declaration_years_open(connection)}
     )
 
 
-def reconciliation_filters() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+def reconciliation_filters(
+    connections: Sequence[Connection] | None = None,
+) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
     """The DfE cohorts and courses the switched-on connections cover, for the page's filters."""
     years, courses = set(), {}
-    for connection in Connection.objects.switched_on().prefetch_related("programmes"):
+    if connections is None:
+        connections = reconciliation_connections()
+    for connection in connections:
         years |= set(connection.cohort_years)
         for programme in connection.programmes.all():
             if programme.course_identifier:
