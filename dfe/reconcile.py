@@ -38,6 +38,7 @@ each row needs, in a query or two whatever the page's length).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -56,9 +57,11 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
@@ -76,6 +79,7 @@ from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
 from npq_portal.services import password_set_url, user_for_person
 from npq_portal.words import word
+from programmes.models import Programme
 from schools.models import School
 
 from .decisions import application_decision_send
@@ -924,6 +928,21 @@ def _linked(*, years: Collection[int] | None, course: str) -> QuerySet[DfeApplic
     )
 
 
+def programme_text(path: str) -> list[str]:
+    """The catalogue's text of the programme at `path` (its summary, aims, …), which no row of
+    the DfE pages shows: to defer, as it is most of what a programme's row weighs."""
+    return [f"{path}__{name}" for name in _programme_text()]
+
+
+@functools.cache
+def _programme_text() -> tuple[str, ...]:
+    return tuple(
+        each.name
+        for each in Programme._meta.concrete_fields
+        if isinstance(each, TextField | JSONField)
+    )
+
+
 def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
     """The rows of a page of linked DfE applications (ids from `Buckets`, in order), each with
     its disagreements in words and whether its decision waits to be sent: in one query."""
@@ -931,6 +950,7 @@ def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
     found = (
         DfeApplication.objects.filter(pk__in=ids)
         .select_related(*LINKED_RELATED)
+        .defer(*programme_text("application__cohort__programme"))
         .annotate(
             decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
         )
