@@ -381,8 +381,8 @@ class DfeApplication(TimeStampedModel):
                 name="dfe_linked_by_year_verdict",
             ),
             # Each DfE cohort's applications, linked or not, from the index alone: the
-            # reconciliation page counts those only at DfE, and asks which of the portal's
-            # applications DfE has, of the listed years' rather than every year's.
+            # reconciliation page counts those only at DfE in the DfE cohorts it lists, not
+            # every unlinked one of every year.
             models.Index(fields=["cohort_year", "application"], name="dfe_by_year_and_link"),
             # The linked ones to compare again: none, most of the time.
             models.Index(

@@ -979,33 +979,21 @@ def portal_only(
     """The portal's covered applications (in cohorts of the years `years`, or any), not over,
     that DfE has no application for.
 
-    Whether DfE has one is asked of DfE's applications of the years the portal's may be in
-    (by an index), and of the few linked ones that may be of another year: those whose kept
-    verdict is a disagreement, emptied, or acknowledged. A linked pair of different years
-    disagrees on the cohort, so its verdict is one of those (a change empties it in the
-    writer's own transaction: see the module docstring), and the question reads the listed
-    years' DfE applications, not every year's.
-    """
+    The years and course narrow the covered cohorts, one condition on the cohorts rather than
+    a second join to them, which PostgreSQL misjudged into reading the applications' rows."""
     if connections is None:
         connections = reconciliation_connections()
     cohorts = Cohort.objects.filter(_coverage(connections))
-    in_years = {year for connection in connections for year in connection.cohort_years}
     if years is not None:
         cohorts = cohorts.filter(academic_year__in=list(years))
-        in_years &= set(years)
     if course:
         cohorts = cohorts.filter(programme__course_identifier=course)
-    dfe = DfeApplication.objects.filter(application=OuterRef("pk"))
-    same_year = dfe.filter(cohort_year__in=sorted(in_years))
-    maybe_other_year = dfe.filter(
-        Q(disagreeing=True) | Q(disagreeing__isnull=True) | ~Q(acknowledged={}),
-        application__isnull=False,
-    )
+    linked = DfeApplication.objects.filter(application=OuterRef("pk"))
     return (
         Application.objects.sent()
         .filter(cohort__in=cohorts)
         .exclude(status__in=CLOSED)
-        .filter(~Exists(same_year), ~Exists(maybe_other_year))
+        .filter(~Exists(linked))
         .select_related("applicant", "cohort__programme", "school")
         .order_by("applicant__last_name", "applicant__first_name", "pk")
     )

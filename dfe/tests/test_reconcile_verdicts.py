@@ -411,8 +411,8 @@ def test_a_change_written_while_comparing_empties_the_verdict_again(monkeypatch)
 
 
 def test_a_portal_application_linked_to_dfes_of_another_year_is_not_only_in_the_portal(hub):
-    """The portal-only bucket asks DfE's applications of the years listed, and those whose
-    kept verdict may hide another year: emptied, disagreeing or acknowledged."""
+    """DfE has it, in another DfE cohort: a disagreement, whether emptied, open or
+    acknowledged, and never "only in the portal", whichever years are listed."""
     _, dfe_id, _ = _pair(hub)
     DfeApplication.objects.filter(dfe_id=dfe_id).update(cohort_year=2024)  # as a pull writes
     reconciliation_stale(DfeApplication.objects.filter(dfe_id=dfe_id))
