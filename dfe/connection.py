@@ -11,6 +11,7 @@ covers the cohort (`connection_covers`), switched on or not: it goes once the co
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import os
@@ -24,8 +25,10 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection as database
 from django.db import transaction
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from programmes.models import Programme
@@ -45,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 # DfE's NPQ cohorts start in 2021; a year past the next one is a typing mistake.
 FIRST_COHORT_YEAR = 2021
+# Before any pull: where a list has never been pulled successfully, every failure counts.
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 # A token read from the environment comes from a variable meant for it, never another secret.
 ENV_VAR_NAME = re.compile(r"^DFE_TOKEN_[A-Z0-9_]+$")
 ENV_VAR_RULE = (
@@ -357,25 +362,52 @@ def sync_failing_since(*, now: datetime | None = None) -> datetime | None:
 
     Each list (applications, participants, …) of each switched-on connection counts on its
     own: its failures after its last successful pull. The answer is the first of those, and
-    None when there is none or it is more recent than `failing_after`. One query.
+    None when there is none or it is more recent than `failing_after`. One query, whatever the
+    number of pulls: each list's last success is read once, along its index, and only the
+    pulls after it are read.
     """
     now = now or timezone.now()
-    last_ok = (
-        Sync.objects.filter(
-            connection=OuterRef("connection"), kind=OuterRef("kind"), succeeded=True
-        )
-        .order_by("-started_at")
-        .values("started_at")[:1]
-    )
-    first = (
-        Sync.objects.filter(connection__in=Connection.objects.switched_on(), succeeded=False)
-        .annotate(last_ok=Subquery(last_ok))
-        .filter(Q(last_ok__isnull=True) | Q(started_at__gt=F("last_ok")))
-        .aggregate(first=Min("started_at"))["first"]
-    )
+    sql, params = _failing_sql(database.vendor)
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = [_moment(first) for row in cursor.fetchall() for first in row if first]
+    first = min(found, default=None)
     if first is not None and now - first > settings.DFE["failing_after"]:
         return first
     return None
+
+
+@functools.cache
+def _failing_sql(vendor: str) -> tuple[str, tuple]:
+    """For each switched-on connection, each list's first failed pull after its last
+    successful one: composed once, as composing its ten subqueries with the ORM on every page
+    cost three times what running them does."""
+    firsts = {}
+    for kind in Sync.Kind.values:
+        last_ok = (
+            Sync.objects.filter(connection=OuterRef(OuterRef("pk")), kind=kind, succeeded=True)
+            .order_by("-started_at")
+            .values("started_at")[:1]
+        )
+        firsts[f"first_failure_{kind}"] = Subquery(
+            Sync.objects.filter(
+                connection=OuterRef("pk"),
+                kind=kind,
+                succeeded=False,
+                started_at__gt=Coalesce(Subquery(last_ok), Value(NEVER)),
+            )
+            .order_by("started_at")
+            .values("started_at")[:1]
+        )
+    rows = Connection.objects.switched_on().annotate(**firsts).values_list(*firsts)
+    return rows.query.sql_with_params()
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A time as the driver returns it: aware (PostgreSQL), or text in UTC (SQLite)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _message(error: Exception) -> str:

@@ -80,9 +80,12 @@ class ConnectionForm(forms.ModelForm):
         self.fields["cohort_years"].choices = [
             (year, academic_year_label(year)) for year in sorted(years)
         ]
-        self.fields["programmes"].queryset = Programme.objects.exclude(
-            course_identifier=""
-        ).order_by("name")
+        # Only what a choice shows (`Programme.__str__`): not the catalogue's pages of text.
+        self.fields["programmes"].queryset = (
+            Programme.objects.exclude(course_identifier="")
+            .order_by("name")
+            .only("name", "short_name")
+        )
         if instance.pk:
             base = instance.base_url.rstrip("/").removesuffix("/api/v3")
             if base in labels:

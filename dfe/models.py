@@ -380,6 +380,10 @@ class DfeApplication(TimeStampedModel):
                 condition=Q(application__isnull=False),
                 name="dfe_linked_by_year_verdict",
             ),
+            # Each DfE cohort's applications, linked or not, from the index alone: the
+            # reconciliation page counts those only at DfE in the DfE cohorts it lists, not
+            # every unlinked one of every year.
+            models.Index(fields=["cohort_year", "application"], name="dfe_by_year_and_link"),
             # The linked ones to compare again: none, most of the time.
             models.Index(
                 fields=["id"],

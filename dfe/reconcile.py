@@ -38,6 +38,7 @@ each row needs, in a query or two whatever the page's length).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -56,9 +57,11 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
@@ -76,6 +79,7 @@ from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
 from npq_portal.services import password_set_url, user_for_person
 from npq_portal.words import word
+from programmes.models import Programme
 from schools.models import School
 
 from .decisions import application_decision_send
@@ -100,19 +104,30 @@ CLOSED = (
 # ---- What the connections cover -------------------------------------------------------------
 
 
-def _coverage() -> Q:
+def reconciliation_connections() -> list[Connection]:
+    """The switched-on connections, each with its programmes: what the reads below take as
+    `connections`, so that a page making several of them reads the connections once."""
+    return list(Connection.objects.switched_on().prefetch_related("programmes"))
+
+
+def _coverage(connections: Sequence[Connection] | None = None) -> Q:
     """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts."""
     covered = Q(pk__in=[])
-    for connection in Connection.objects.switched_on().prefetch_related("programmes"):
+    if connections is None:
+        connections = reconciliation_connections()
+    for connection in connections:
         programmes = [p.pk for p in connection.programmes.all() if p.course_identifier]
         if programmes and connection.cohort_years:
             covered |= Q(programme__in=programmes, academic_year__in=connection.cohort_years)
     return covered
 
 
-def covered_applications() -> QuerySet[Application]:
-    """The portal's sent applications (not drafts) in cohorts a switched-on connection covers."""
-    cohorts = Cohort.objects.filter(_coverage())
+def covered_applications(
+    connections: Sequence[Connection] | None = None,
+) -> QuerySet[Application]:
+    """The portal's sent applications (not drafts) in cohorts a switched-on connection covers
+    (`connections`: from `reconciliation_connections`, read if not given)."""
+    cohorts = Cohort.objects.filter(_coverage(connections))
     return Application.objects.sent().filter(cohort__in=cohorts)
 
 
@@ -552,13 +567,15 @@ def _compare(ids: list[int], *, skip_locked: bool) -> tuple[int, list[int]]:
 MADE_EMAIL = "dfe_application_made"
 
 
-def _cohorts_for(records: list[DfeApplication]) -> dict[int, list[Cohort]]:
+def _cohorts_for(
+    records: list[DfeApplication], connections: Sequence[Connection] | None = None
+) -> dict[int, list[Cohort]]:
     """For each record (by pk), the portal cohorts its own connection covers (switched on) for
-    its course and DfE cohort, not cancelled or completed: in two queries whatever the number."""
-    connections = {
-        connection.pk: connection
-        for connection in Connection.objects.switched_on().prefetch_related("programmes")
-    }
+    its course and DfE cohort, not cancelled or completed: in two queries whatever the number
+    (one, given the `connections`)."""
+    if connections is None:
+        connections = reconciliation_connections()
+    connections = {connection.pk: connection for connection in connections}
     wanted = Q(pk__in=[])
     for record in records:
         connection = connections.get(record.connection_id)
@@ -911,6 +928,21 @@ def _linked(*, years: Collection[int] | None, course: str) -> QuerySet[DfeApplic
     )
 
 
+def programme_text(path: str) -> list[str]:
+    """The catalogue's text of the programme at `path` (its summary, aims, …), which no row of
+    the DfE pages shows: to defer, as it is most of what a programme's row weighs."""
+    return [f"{path}__{name}" for name in _programme_text()]
+
+
+@functools.cache
+def _programme_text() -> tuple[str, ...]:
+    return tuple(
+        each.name
+        for each in Programme._meta.concrete_fields
+        if isinstance(each, TextField | JSONField)
+    )
+
+
 def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
     """The rows of a page of linked DfE applications (ids from `Buckets`, in order), each with
     its disagreements in words and whether its decision waits to be sent: in one query."""
@@ -918,6 +950,7 @@ def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
     found = (
         DfeApplication.objects.filter(pk__in=ids)
         .select_related(*LINKED_RELATED)
+        .defer(*programme_text("application__cohort__programme"))
         .annotate(
             decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
         )
@@ -937,17 +970,32 @@ def dfe_only(*, years: Collection[int] | None = None, course: str = "") -> Query
     )
 
 
-def portal_only(*, years: Collection[int] | None = None, course: str = "") -> QuerySet[Application]:
+def portal_only(
+    *,
+    years: Collection[int] | None = None,
+    course: str = "",
+    connections: Sequence[Connection] | None = None,
+) -> QuerySet[Application]:
     """The portal's covered applications (in cohorts of the years `years`, or any), not over,
-    that DfE has no application for."""
-    linked = DfeApplication.objects.filter(application=OuterRef("pk"))
-    applications = covered_applications().exclude(status__in=CLOSED).filter(~Exists(linked))
+    that DfE has no application for.
+
+    The years and course narrow the covered cohorts, one condition on the cohorts rather than
+    a second join to them, which PostgreSQL misjudged into reading the applications' rows."""
+    if connections is None:
+        connections = reconciliation_connections()
+    cohorts = Cohort.objects.filter(_coverage(connections))
     if years is not None:
-        applications = applications.filter(cohort__academic_year__in=list(years))
+        cohorts = cohorts.filter(academic_year__in=list(years))
     if course:
-        applications = applications.filter(cohort__programme__course_identifier=course)
-    return applications.select_related("applicant", "cohort__programme", "school").order_by(
-        "applicant__last_name", "applicant__first_name", "pk"
+        cohorts = cohorts.filter(programme__course_identifier=course)
+    linked = DfeApplication.objects.filter(application=OuterRef("pk"))
+    return (
+        Application.objects.sent()
+        .filter(cohort__in=cohorts)
+        .exclude(status__in=CLOSED)
+        .filter(~Exists(linked))
+        .select_related("applicant", "cohort__programme", "school")
+        .order_by("applicant__last_name", "applicant__first_name", "pk")
     )
 
 
@@ -965,7 +1013,11 @@ LINKED_BUCKETS = ("matched", "disagreements")
 
 
 def reconciliation_buckets(
-    *, years: Collection[int] | None = None, course: str = "", show: str | None = None
+    *,
+    years: Collection[int] | None = None,
+    course: str = "",
+    show: str | None = None,
+    connections: Sequence[Connection] | None = None,
 ) -> Buckets:
     """How many applications are in each of the page's buckets, and the linked applications
     split into matched and disagreeing.
@@ -979,7 +1031,7 @@ def reconciliation_buckets(
     """
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(years=years, course=course).count(),
-        "portal_only": portal_only(years=years, course=course).count(),
+        "portal_only": portal_only(years=years, course=course, connections=connections).count(),
     }
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
@@ -997,19 +1049,21 @@ def reconciliation_buckets(
     )
 
 
-def dfe_only_extras(records: list[DfeApplication]) -> None:
+def dfe_only_extras(
+    records: list[DfeApplication], connections: Sequence[Connection] | None = None
+) -> None:
     """Give each of these DfE-only rows `candidates` (portal applications staff may link it
     to), `invited_at` and `cohorts` (those its application can be made in): in a few queries
     whatever the number of rows."""
     ids = {pk for record in records for pk in record.candidate_ids}
     candidates = (
-        covered_applications()
+        covered_applications(connections)
         .filter(pk__in=ids, dfe__isnull=True)
         .select_related("applicant", "cohort__programme")
         .in_bulk()
     )
     sent = _sent_at(INVITE_EMAIL, records)
-    cohorts = _cohorts_for(records)
+    cohorts = _cohorts_for(records, connections)
     for record in records:
         record.candidates = [candidates[pk] for pk in record.candidate_ids if pk in candidates]
         record.invited_at = sent.get(email_about_key(record))
@@ -1035,23 +1089,25 @@ def _sent_at(kind: str, objects: list) -> dict:
     return sent
 
 
-def reconciliation_years_open() -> list[int]:
+def reconciliation_years_open(connections: Sequence[Connection] | None = None) -> list[int]:
     """The DfE cohorts DfE still pays on, of any switched-on connection (what the page lists
     unless asked for more): once DfE has paid every statement of a cohort, its contract has
     ended (`declaration_years_open`)."""
+    if connections is None:
+        connections = Connection.objects.switched_on()
     return sorted(
-        {
-            year
-            for connection in Connection.objects.switched_on()
-            for year in declaration_years_open(connection)
-        }
+        {year for connection in connections for year in declaration_years_open(connection)}
     )
 
 
-def reconciliation_filters() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+def reconciliation_filters(
+    connections: Sequence[Connection] | None = None,
+) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
     """The DfE cohorts and courses the switched-on connections cover, for the page's filters."""
     years, courses = set(), {}
-    for connection in Connection.objects.switched_on().prefetch_related("programmes"):
+    if connections is None:
+        connections = reconciliation_connections()
+    for connection in connections:
         years |= set(connection.cohort_years)
         for programme in connection.programmes.all():
             if programme.course_identifier:

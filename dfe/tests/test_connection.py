@@ -395,6 +395,20 @@ def test_failures_with_no_success_ever_count_and_running_pulls_do_not():
     assert sync_failing_since(now=NOW) == first.started_at
 
 
+def test_every_list_of_every_connection_is_read_in_one_query(django_assert_num_queries):
+    connection, other = connection_make(), connection_make(name="Other lead provider")
+    first = sync(other, 40, False, kind=Sync.Kind.STATEMENTS)
+    for kind in Sync.Kind.values:
+        sync(connection, 100, True, kind=kind)
+        for hours_ago in (90, 80, 70):
+            sync(connection, hours_ago, False, kind=kind)
+        sync(connection, 60, True, kind=kind)
+        sync(connection, 50, None, kind=kind)
+
+    with django_assert_num_queries(1):
+        assert sync_failing_since(now=NOW) == first.started_at
+
+
 def test_a_switched_off_connection_is_not_reported(django_assert_max_num_queries):
     connection = connection_make(enabled=False)
     sync(connection, 30, False)

@@ -20,6 +20,7 @@ from dfe.reconcile import (
     dfe_application_unlink,
     dfe_disagreement_acknowledge,
     open_disagreements,
+    portal_only,
     reconciliation_bring_up_to_date,
     reconciliation_buckets,
     reconciliation_stale,
@@ -407,3 +408,25 @@ def test_a_change_written_while_comparing_empties_the_verdict_again(monkeypatch)
     monkeypatch.setattr(reconcile, "open_disagreements", real)
     reconciliation_bring_up_to_date()
     assert _kept(dfe_id) is True
+
+
+def test_a_portal_application_linked_to_dfes_of_another_year_is_not_only_in_the_portal(hub):
+    """DfE has it, in another DfE cohort: a disagreement, whether emptied, open or
+    acknowledged, and never "only in the portal", whichever years are listed."""
+    _, dfe_id, _ = _pair(hub)
+    DfeApplication.objects.filter(dfe_id=dfe_id).update(cohort_year=2024)  # as a pull writes
+    reconciliation_stale(DfeApplication.objects.filter(dfe_id=dfe_id))
+
+    def only_in_the_portal() -> list[int]:
+        return [portal_only(years=years).count() for years in (None, [2025])]
+
+    assert only_in_the_portal() == [0, 0]  # emptied
+    assert _emptied_then(dfe_id) is True
+    assert only_in_the_portal() == [0, 0]  # disagreeing on the cohort
+    dfe_disagreement_acknowledge(
+        dfe_application=DfeApplication.objects.get(dfe_id=dfe_id), kind="cohort", by=None
+    )
+    assert _emptied_then(dfe_id) is False
+    assert only_in_the_portal() == [0, 0]  # acknowledged
+    dfe_application_unlink(dfe_application=DfeApplication.objects.get(dfe_id=dfe_id), by=None)
+    assert only_in_the_portal() == [1, 1]

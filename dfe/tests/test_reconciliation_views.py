@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -632,3 +634,15 @@ def test_the_page_lists_the_dfe_cohorts_dfe_still_pays_on_unless_asked(client, s
     count, page = tab("dfe_only", year="2024")
     assert count == 3 and "DfE has paid every statement" not in page
     assert tab("dfe_only", year="1999")[0] == 2  # not a DfE cohort it covers: the default
+
+
+@pytest.mark.parametrize("show", ["matched", "dfe_only", "portal_only", "disagreements"])
+def test_the_page_reads_the_switched_on_connections_once(client, staff, scene, show):
+    """Its filters, the DfE cohorts still paid on, what the connections cover and the pulls
+    box all come from one read of the connections (and one of their programmes)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PAGE, {"show": show})
+
+    assert response.status_code == 200
+    read = [query["sql"] for query in queries if 'FROM "dfe_connection"' in query["sql"]]
+    assert len(read) == 1, read

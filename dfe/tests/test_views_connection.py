@@ -2,6 +2,7 @@
 the pages as staff use them."""
 
 import logging
+import re
 from functools import partial
 
 import httpx
@@ -87,6 +88,24 @@ def test_only_programmes_with_a_dfe_course_identifier_are_offered(admin):
 
     assert "NPQ in Headship" in page
     assert "Maths Work Group" not in page
+
+
+def test_a_connections_settings_show_its_programmes_chosen(admin, django_assert_num_queries):
+    chosen = ProgrammeFactory(name="NPQ in Headship", short_name="NPQH", course_identifier="h")
+    ProgrammeFactory(name="NPQ in Leading Behaviour", short_name="", course_identifier="b")
+    connection = connection_make()
+    connection.programmes.add(chosen)
+    admin.get(reverse("dfe:connection", args=[connection.pk]))  # the session is read
+
+    with django_assert_num_queries(6):
+        page = admin.get(reverse("dfe:connection", args=[connection.pk])).content.decode()
+
+    boxes = re.findall(r'<input type="checkbox"[^>]*name="programmes"[^>]*>', page)
+    assert [("checked" in box, f'value="{chosen.pk}"' in box) for box in boxes] == [
+        (True, True),
+        (False, False),
+    ]
+    assert "NPQ in Headship (NPQH)" in page and "NPQ in Leading Behaviour\n" in page
 
 
 def test_switching_on_without_a_token_is_refused_in_words(admin):

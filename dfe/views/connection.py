@@ -8,6 +8,7 @@ The home lists the connections for everyone who exchanges with DfE; setting a co
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView, View
 
@@ -20,6 +21,7 @@ from dfe.connection import (
 )
 from dfe.forms import ConnectionForm, DeliveryPartnerForm
 from dfe.models import Connection
+from programmes.models import Programme
 
 MANAGE = "dfe.manage_dfe_connection"
 
@@ -65,7 +67,9 @@ class ConnectionUpdateView(ConnectionFormMixin, PermissionRequiredMixin, UpdateV
     """A connection's settings, its last test and the button to test it again."""
 
     def get_queryset(self):
-        return Connection.objects.with_last_pull()
+        # The form's initial programmes are their ids: not the catalogue's pages of text.
+        programmes = Prefetch("programmes", Programme.objects.only("pk"))
+        return Connection.objects.with_last_pull().prefetch_related(programmes)
 
 
 class ConnectionTestView(PermissionRequiredMixin, View):

@@ -18,6 +18,7 @@ from reports.milestones import LABELS
 
 from ..models import Declaration, Outgoing
 from ..outgoing import outgoing_next_try, outgoing_send_again
+from ..reconcile import programme_text
 
 RECENT = timedelta(days=30)
 S = Outgoing.State
@@ -70,6 +71,7 @@ class OutgoingListView(PermissionRequiredMixin, ListView):
                 "dfe_application__application__applicant",
                 "dfe_application__application__cohort__programme",
             )
+            .defer(*programme_text("dfe_application__application__cohort__programme"))
             # A declaration's row says whose declaration it is, and which: read in a second
             # query, as one join of fifteen tables took PostgreSQL longer to plan than to run.
             .prefetch_related(
@@ -80,7 +82,7 @@ class OutgoingListView(PermissionRequiredMixin, ListView):
                         "enrolment__application",
                         "enrolment__cohort__programme",
                         "dfe_application",
-                    ),
+                    ).defer(*programme_text("enrolment__cohort__programme")),
                 )
             )
             .order_by(*order)

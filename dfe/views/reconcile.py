@@ -37,6 +37,7 @@ from ..reconcile import (
     portal_only,
     portal_only_extras,
     reconciliation_buckets,
+    reconciliation_connections,
     reconciliation_filters,
     reconciliation_years_open,
 )
@@ -55,12 +56,13 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
     paginate_by = 25
 
     def get_context_data(self, **kwargs):
-        years, courses = reconciliation_filters()
+        connections = reconciliation_connections()
+        years, courses = reconciliation_filters(connections)
         covered = [value for value, _ in years]
         # Unless a DfE cohort is chosen (or every one), those DfE still pays on are listed:
         # those whose contracts ended are history, and years of them would crowd the page.
         year = self.request.GET.get("year", "")
-        years_open = reconciliation_years_open()
+        years_open = reconciliation_years_open(connections)
         if year == ALL_YEARS or not covered:
             listed = None
         elif year == "" and set(covered) <= set(years_open):
@@ -74,7 +76,9 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
         show = self.request.GET.get("show", "")
         show = show if show in BUCKETS else "disagreements"
 
-        buckets = reconciliation_buckets(years=listed, course=course, show=show)
+        buckets = reconciliation_buckets(
+            years=listed, course=course, show=show, connections=connections
+        )
         if show == "matched":
             rows = buckets.matched
         elif show == "disagreements":
@@ -82,17 +86,16 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
         elif show == "dfe_only":
             rows = dfe_only(years=listed, course=course)
         else:
-            rows = portal_only(years=listed, course=course)
+            rows = portal_only(years=listed, course=course, connections=connections)
         paginator = Paginator(rows, self.paginate_by)
         paginator.count = buckets.counts[show]  # counted for its tab already; not twice
         page = paginator.get_page(self.request.GET.get("page"))
         if show in LINKED_BUCKETS:
             page.object_list = linked_rows(page.object_list)
         elif show == "dfe_only":
-            dfe_only_extras(page.object_list)
+            dfe_only_extras(page.object_list, connections)
         else:
             portal_only_extras(page.object_list)
-        connections = list(Connection.objects.switched_on())
         return super().get_context_data(
             show=show,
             tabs=[(key, label, buckets.counts[key]) for key, label in BUCKETS.items()],

@@ -1,0 +1,79 @@
+"""`{% call_rows calls %}` and `{% sync_rows syncs %}`: the sync log's rows drawn in Python.
+
+The sync log shows fifty calls and twenty pulls, nine and eight cells a row; drawn by the
+template engine its 70 rows cost about 10 ms in variable look-ups and filters. Here each row
+is one string, with the same HTML the template had and the same words (the model's
+`result`, `query_in_words` and kind label).
+"""
+
+from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+
+register = template.Library()
+
+
+def _when(moment, pattern: str) -> str:
+    return date_format(localtime(moment), pattern) if moment else ""
+
+
+def _call_row(call) -> str:
+    connection = call.connection
+    ids = f'<div class="small text-body-secondary">{escape(call.ids)}</div>' if call.ids else ""
+    result = escape(call.result)
+    if not call.ok:
+        result = f'<span class="text-danger fw-semibold">{result}</span>'
+    return (
+        "<tr>\n"
+        f'    <td class="text-nowrap">{_when(call.at, "j M Y, H:i:s")}</td>\n'
+        f"    <td>{escape(connection.name) if connection and connection.name else '—'}</td>\n"
+        f"    <td>{escape(call.method)}</td>\n"
+        f'    <td class="text-break"><code>{escape(call.path)}</code>{ids}</td>\n'
+        f'    <td class="small">{escape(call.query_in_words) or "—"}</td>\n'
+        f"    <td>{result}</td>\n"
+        f'    <td class="text-end text-nowrap">{call.duration_ms} ms</td>\n'
+        f'    <td class="text-end">{call.attempt}</td>\n'
+        f'    <td class="small">{escape(call.error) or "—"}</td>\n'
+        "  </tr>"
+    )
+
+
+def _sync_row(sync) -> str:
+    if sync.full:
+        what = "Everything"
+    elif sync.updated_since:
+        what = f"Changes since {_when(sync.updated_since, 'j M Y, H:i')}"
+    else:
+        what = "Everything (first pull)"
+    if sync.succeeded:
+        result = "Succeeded"
+    elif sync.succeeded is None:
+        result = "Running"
+    else:
+        result = '<span class="text-danger fw-semibold">Failed</span>'
+    return (
+        "<tr>\n"
+        f"    <td>{escape(sync.get_kind_display())}</td>\n"
+        f"    <td>{escape(sync.connection.name)}</td>\n"
+        f"    <td>{what}</td>\n"
+        f'    <td class="text-nowrap">{_when(sync.started_at, "j M Y, H:i")}</td>\n'
+        f'    <td class="text-nowrap">{_when(sync.finished_at, "j M Y, H:i") or "—"}</td>\n'
+        f'    <td class="text-end">{sync.records}</td>\n'
+        f"    <td>{result}</td>\n"
+        f'    <td class="small">{escape(sync.error) or "—"}</td>\n'
+        "  </tr>"
+    )
+
+
+@register.simple_tag
+def call_rows(calls) -> str:
+    """One <tr> a call to DfE (the view selects each call's connection with it)."""
+    return mark_safe("".join(_call_row(call) for call in calls))
+
+
+@register.simple_tag
+def sync_rows(syncs) -> str:
+    """One <tr> a pull of one of DfE's lists (the view selects each pull's connection)."""
+    return mark_safe("".join(_sync_row(sync) for sync in syncs))
