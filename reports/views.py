@@ -58,6 +58,7 @@ from .milestone_days import (
     due_q,
     kept_status,
     milestone_counts,
+    milestone_page_places,
     milestone_to_come_q,
     milestone_to_come_since,
     milestone_totals,
@@ -67,7 +68,6 @@ from .milestone_days import (
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
-    milestone_enrolments,
     milestone_rules,
     school_leader_schools,
     school_termly_summary,
@@ -201,11 +201,12 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         if data.get("programme"):
             cohorts = cohorts.filter(programme=data["programme"])
         milestones_bring_up_to_date(cohorts=cohorts)
+        funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
         places = Enrolment.objects.filter(cohort__in=cohorts)
-        if data.get("places") != MilestoneFilterForm.ALL_PLACES:
+        if funded_only:
             places = places.filter(kept_milestones__funded=True)
         places = with_next_due(places, today)
-        by_cohort = milestone_counts(places, today)
+        by_cohort = milestone_counts(cohorts, today, funded_only=funded_only)
         show = data.get("show", "")
         if show == MilestoneFilterForm.CLAIMABLE:
             places = places.filter(claimable_q(today))
@@ -215,11 +216,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         # (the counts say which), then read with all the page shows.
         paginator = Paginator(PlacesInOrder(places, by_cohort, show or "all"), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
-        found = (
-            milestone_enrolments(user=user)
-            .select_related("kept_milestones")
-            .in_bulk(list(page.object_list))
-        )
+        found = milestone_page_places(list(page.object_list))
         page.object_list = [  # a place deleted since its id was read is left out
             MilestoneRow(found[pk], kept_status(found[pk], today))
             for pk in page.object_list

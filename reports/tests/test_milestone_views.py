@@ -306,7 +306,7 @@ def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in():
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
     places = with_next_due(Enrolment.objects.all(), TODAY.date())
     expected = list(places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True))
-    counts = milestone_counts(places, TODAY.date())
+    counts = milestone_counts(Cohort.objects.all(), TODAY.date(), funded_only=False)
     in_order = PlacesInOrder(places, counts, "all")
 
     assert len(in_order) == len(expected) == 12
