@@ -202,7 +202,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             cohorts = cohorts.filter(programme=data["programme"])
         milestones_bring_up_to_date(cohorts=cohorts)
         funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
-        places = Enrolment.objects.filter(cohort__in=cohorts)
+        places = Enrolment.objects.all()  # PlacesInOrder reads only the cohorts counted
         if funded_only:
             places = places.filter(kept_milestones__funded=True)
         places = with_next_due(places, today)
@@ -214,7 +214,10 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             places = places.filter(due_q(today))
         # The page's places are found by id alone, sorting only the cohorts the page falls in
         # (the counts say which), then read with all the page shows.
-        paginator = Paginator(PlacesInOrder(places, by_cohort, show or "all"), self.paginate_by)
+        paginator = Paginator(
+            PlacesInOrder(places, by_cohort, show or "all", kept=funded_only or bool(show)),
+            self.paginate_by,
+        )
         page = paginator.get_page(self.request.GET.get("page"))
         found = milestone_page_places(list(page.object_list))
         page.object_list = [  # a place deleted since its id was read is left out

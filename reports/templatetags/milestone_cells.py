@@ -9,7 +9,7 @@ HTML the template had. The words are the page's own: each state says what it mea
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
@@ -20,7 +20,8 @@ register = template.Library()
 
 
 def _day(value) -> str:
-    return date_format(value, "j M Y")
+    """The date as `|date:"j M Y"` draws it ("1 Jul 2027"), without a formatter each time."""
+    return f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
 
 
 def _cell(cell, today, stopped_as: str) -> str:
@@ -84,7 +85,7 @@ def _place(enrolment, stopped: bool) -> str:
     if stopped and enrolment.stopped_at:
         html += (
             '<br><span class="small text-body-secondary">since '
-            f"{date_format(localtime(enrolment.stopped_at), 'j M Y')}</span>"
+            f"{_day(localtime(enrolment.stopped_at))}</span>"
         )
     try:
         moved = enrolment.transferred_to

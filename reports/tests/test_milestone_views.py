@@ -290,7 +290,8 @@ def test_by_default_only_cohorts_with_a_milestone_to_come_are_listed(client, coh
 
 
 @time_machine.travel(TODAY)
-def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in():
+@pytest.mark.parametrize("kept", [False, True], ids=["any-place", "places-with-kept-days"])
+def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in(kept):
     """Every slice of PlacesInOrder is that slice of all the places sorted in MILESTONE_ORDER,
     with cohorts of different years, starts and sizes (one with no place listed)."""
     with time_machine.travel(at(2027, 9, 1)):
@@ -307,7 +308,7 @@ def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in():
     places = with_next_due(Enrolment.objects.all(), TODAY.date())
     expected = list(places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True))
     counts = milestone_counts(Cohort.objects.all(), TODAY.date(), funded_only=False)
-    in_order = PlacesInOrder(places, counts, "all")
+    in_order = PlacesInOrder(places, counts, "all", kept=kept)
 
     assert len(in_order) == len(expected) == 12
     assert [c.cohort_id for c in counts] == [cohorts[2].pk, cohorts[1].pk, cohorts[0].pk]
