@@ -563,7 +563,6 @@ class ApplicationDetailView(DetailView):
     def get_queryset(self):
         return Application.objects.for_user(self.request.user).select_related(
             "cohort__programme",
-            "cohort__delivery_partner",
             "applicant",
             "school",
             "funding_decision",
