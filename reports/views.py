@@ -167,18 +167,15 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         year = MilestoneFilterForm.year_chosen(self.request.GET)
         in_year = _milestone_year_cohorts(scoped, year, today=today)
         chosen = self.request.GET.get("cohort", "")
+        programmes, years = MilestoneFilterForm.choices_of(scoped)
         filters = MilestoneFilterForm(
             self.request.GET or None,
             cohorts=scoped.select_related("programme"),
             cohort_options=scoped.filter(
                 Q(pk__in=in_year.values("pk")) | Q(pk=int(chosen) if chosen.isdigit() else None)
             ),
-            programmes=Programme.objects.filter(pk__in=scoped.values("programme_id")).order_by(
-                "name"
-            ),
-            years=scoped.order_by("-academic_year")
-            .values_list("academic_year", flat=True)
-            .distinct(),
+            programmes=programmes,
+            years=years,
         )
         if cohort is not None:
             del filters.fields["cohort"]

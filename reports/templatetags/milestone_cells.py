@@ -6,6 +6,8 @@ millisecond in look-ups, filters and addresses reversed. Here each row is one st
 HTML the template had. The words are the page's own: each state says what it means and by when.
 """
 
+import functools
+
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
@@ -13,15 +15,21 @@ from django.utils.dates import MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 
 from reports.milestones import DUE, LATER, MISSED, SUPPORTED
 
 register = template.Library()
 
 
+@functools.cache
+def _month(language: str, month: int) -> str:
+    return MONTHS_3[month].title()
+
+
 def _day(value) -> str:
     """The date as `|date:"j M Y"` draws it ("1 Jul 2027"), without a formatter each time."""
-    return f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
+    return f"{value.day} {_month(get_language(), value.month)} {value.year:04d}"
 
 
 def _cell(cell, today, stopped_as: str) -> str:

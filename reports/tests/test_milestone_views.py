@@ -15,6 +15,7 @@ from participants.services import enrolment_change
 from participants.tests.factories import EnrolmentFactory
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory
+from reports.forms import MilestoneFilterForm
 from reports.milestone_days import (
     PlacesInOrder,
     milestone_counts,
@@ -338,3 +339,16 @@ def test_the_second_page_follows_the_first(client, cohort_with_places):
         .values_list("pk", flat=True)
     )
     assert first.paginator.count == 34 and len(second.object_list) == 9
+
+
+def test_the_filters_offer_the_programmes_by_name_and_the_years_latest_first():
+    later = leadership_cohort(academic_year=2028)
+    earlier = leadership_cohort(academic_year=2026)
+    Programme.objects.filter(pk=later.programme_id).update(name="B later", short_name="BL")
+    Programme.objects.filter(pk=earlier.programme_id).update(name="A earlier", short_name="AE")
+    CohortFactory(programme=later.programme, academic_year=2026)
+
+    programmes, years = MilestoneFilterForm.choices_of(Cohort.objects.all())
+
+    assert programmes == [(earlier.programme_id, "AE"), (later.programme_id, "BL")]
+    assert years == [2028, 2026]
