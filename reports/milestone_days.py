@@ -423,6 +423,7 @@ def milestone_page_places(ids: list[int]) -> dict[int, Enrolment]:
             *(f"kept_milestones__{field}" for pair in FIELDS.values() for field in pair),
         )
         .annotate(stopped_at=stopped_at_annotation())
+        .order_by()  # found by id: the page's order is the ids'
         .in_bulk(ids)
     )
 
