@@ -16,6 +16,9 @@ reports/handlers.py on Django's model signals, and on `npq_portal.signals.rows_w
 writes in bulk, which send none). Before reading, a page works out again the cohorts in its
 scope whose kept days are older than their version, or were worked out under other MILESTONES
 rules (`milestones_bring_up_to_date`); a periodic task does the same, so a page seldom waits.
+Each cohort's counts for the milestone page (its places, those claimable, those due) are kept
+for a day beside them (`milestone_counts`), counted when the cohort is worked out and again by
+the first page of another day.
 A cohort is worked out under its row's lock, with the version read under that lock: a writer
 holding the lock is waited for, and a change committed after the facts were read moves the
 version past the one recorded, so the cohort is worked out again next time. Nothing is lost
@@ -33,6 +36,7 @@ from functools import reduce
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
+from django.utils import timezone
 
 from cohorts.models import Cohort
 from participants.models import Enrolment
@@ -169,6 +173,8 @@ def _work_out(ids: list[int], *, key: str, skip_locked: bool) -> tuple[int, list
             row = rows[pk]
             row.worked_out, row.rules = row.version, key
         CohortMilestones.objects.bulk_update([rows[pk] for pk in todo], ["worked_out", "rules"])
+        # Their counts for today too, so that the first page after a change reads them.
+        _count_afresh({pk: rows[pk].version for pk in todo}, timezone.localdate(), key=key)
         return len(todo), skipped
 
 

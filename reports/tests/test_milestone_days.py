@@ -295,13 +295,30 @@ def test_counts_of_days_not_current_are_not_kept(places):
     the counts are shown but not kept."""
     cohort, meetings, _ = places
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    kept = CohortMilestoneCounts.objects.filter(cohort=cohort).values_list("day", "version")
+    before = list(kept)
     ben = Enrolment.objects.get(cohort=cohort, participant__first_name="Ben")
     take_register(meetings[2], {ben: "present"})
 
     counts = milestone_counts(Cohort.objects.all(), datetime.date(2028, 3, 1), funded_only=False)
 
     assert [c.all for c in counts] == [6]
-    assert not CohortMilestoneCounts.objects.exists()
+    assert list(kept) == before != []
+
+
+def test_working_a_cohort_out_keeps_its_counts_for_today(places):
+    """So that the first page after a change reads them rather than counting."""
+    cohort, *_ = places
+    with time_machine.travel(at(2028, 3, 1, 10)):
+        milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+        counted = CohortMilestoneCounts.objects.get(cohort=cohort)
+
+        with CaptureQueriesContext(connection) as queries:
+            milestone_counts(Cohort.objects.all(), datetime.date(2028, 3, 1), funded_only=True)
+
+        assert counted.day == datetime.date(2028, 3, 1)
+        assert len(queries) == 1
+        _kept_against_afresh(cohort, datetime.date(2028, 3, 1))
 
 
 def test_other_rules_have_every_cohort_worked_out_again(places, settings):
