@@ -146,8 +146,8 @@ def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
         Application.objects.filter(cohort=cohort, team=True)
         .exclude(status=Status.DRAFT)
         .select_related("school")
-        # Only what the page shows and the checks read: a school alone has dozens of columns
-        # from GIAS, and a sign-up its answers.
+        # Only what the page shows and the checks read: not a sign-up's answers, nor the rest
+        # of a school's GIAS details.
         .only(
             "status",
             "submitted_at",
