@@ -146,6 +146,16 @@ def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
         Application.objects.filter(cohort=cohort, team=True)
         .exclude(status=Status.DRAFT)
         .select_related("school")
+        # Only what the page shows and the checks read: not a sign-up's answers, nor the rest
+        # of a school's GIAS details.
+        .only(
+            "status",
+            "submitted_at",
+            "prerequisites_override_reason",
+            "school__name",
+            "school__urn",
+            "school__la_name",
+        )
         .annotate(team_size=Count("team_members"))
         .order_by("submitted_at", "pk")
     )

@@ -563,7 +563,6 @@ class ApplicationDetailView(DetailView):
     def get_queryset(self):
         return Application.objects.for_user(self.request.user).select_related(
             "cohort__programme",
-            "cohort__delivery_partner",
             "applicant",
             "school",
             "funding_decision",
@@ -681,6 +680,18 @@ REVIEW_QUEUE_COLUMNS = (
 )
 
 
+def _queue_rows(ids: list[int]) -> dict[int, Application]:
+    """The review queue's rows of these applications (found in the user's scope), by id."""
+    return (
+        Application.objects.select_related(
+            "applicant", "cohort__programme", "school", "funding_decision"
+        )
+        .only(*REVIEW_QUEUE_COLUMNS)
+        .order_by()  # found by id: the page's order is the ids'
+        .in_bulk(ids)
+    )
+
+
 class ApplicationListView(PermissionRequiredMixin, ListView):
     """The staff review queue, counted up to a thousand ("More than 1,000 applications")."""
 
@@ -699,6 +710,10 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
             .only(*REVIEW_QUEUE_COLUMNS)
         )
         return applications.in_review_order()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The page's ids first, then its rows by id (npq_portal/paging.py says why).
+        return self.paginator_class(queryset, per_page, rows=_queue_rows, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -123,7 +123,7 @@ class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.object
-        sessions = list(cohort.sessions.select_related("facilitator", "course"))
+        sessions = list(cohort.sessions.select_related("facilitator"))
         context["months"] = [
             (month, list(group))
             for month, group in itertools.groupby(

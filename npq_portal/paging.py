@@ -9,6 +9,11 @@ pages say "Page 3", never "of 80".
 it has found one row more than the cap, so it costs at most that many rows. A list within the
 cap is counted and paged as Django's Paginator does ("24 applications", "Page 1 of 1"); a longer
 one is "More than 1,000 applications" and paged as an uncounted list is ("Page 41").
+
+Either may be given `rows`: a function from a page's ids to its rows (by id). The page's ids
+are then read on their own, in the list's order, and its rows by id. PostgreSQL plans a sorted,
+limited read across several joined tables slowly (the review queue's: 2.3 ms to plan, 0.3 to
+run); the ids alone and the rows by id take about 1 ms together.
 """
 
 import inspect
@@ -26,6 +31,10 @@ class UncountedPaginator(Paginator):
     # ListView asks for this only for ?page=last, which a list with no count cannot offer:
     # None makes that page missing (a 404), like any other page that is not there.
     num_pages = None
+
+    def __init__(self, object_list, per_page, *args, rows=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.rows = rows
 
     @property
     def count(self):
@@ -52,10 +61,11 @@ class CappedPaginator(Paginator):
 
     cap = 1000
 
-    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *args, cap: int | None = None, rows=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         if cap is not None:
             self.cap = cap
+        self.rows = rows
 
     @cached_property
     def count(self) -> int:
@@ -100,7 +110,14 @@ class CappedPaginator(Paginator):
             ordering = _unindexed_order(self.object_list)
             if ordering is not None:
                 self.object_list = self.object_list.order_by(*ordering)
-        return super().page(number)
+        if self.rows is None:
+            return super().page(number)
+        number = self.validate_number(number)  # as Django's Paginator.page, the rows by id
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(_read(self, bottom, top), number, self)
 
     def get_page(self, number) -> Page:
         """The page asked for, or, when that one is not a page, the first (or, for a list
@@ -171,9 +188,19 @@ def _uncounted_page(paginator: Paginator, number) -> UncountedPage:
     """Page `number`, read with one row more than it shows to learn whether there is a next."""
     number = _page_number(number)
     bottom = (number - 1) * paginator.per_page
-    rows = list(paginator.object_list[bottom : bottom + paginator.per_page + 1])
+    rows = _read(paginator, bottom, bottom + paginator.per_page + 1)
     if not rows and number > 1:
         raise EmptyPage("That page has nothing on it.")
     return UncountedPage(
         rows[: paginator.per_page], number, paginator, has_next=len(rows) > paginator.per_page
     )
+
+
+def _read(paginator: Paginator, bottom: int, top: int) -> list:
+    """The list's rows from `bottom` to `top`: sliced, or, given the paginator's `rows`, their
+    ids sliced and then the rows by id (one that went meanwhile is left out)."""
+    if getattr(paginator, "rows", None) is None:
+        return list(paginator.object_list[bottom:top])
+    ids = list(paginator.object_list.values_list("pk", flat=True)[bottom:top])
+    found = paginator.rows(ids) if ids else {}
+    return [found[pk] for pk in ids if pk in found]

@@ -1,6 +1,7 @@
 from django import forms
 
 from cohorts.academic_years import academic_year_label
+from programmes.models import Programme
 
 from .audit import person_label
 
@@ -34,7 +35,8 @@ class MilestoneFilterForm(forms.Form):
 
     def __init__(self, *args, cohorts, cohort_options, programmes, years, **kwargs):
         """`cohorts` are those a chosen cohort may be; `cohort_options` those listed (the
-        chosen year's, or those with a milestone to come, and the chosen cohort)."""
+        chosen year's, or those with a milestone to come, and the chosen cohort). `programmes`
+        and `years`: those of `cohorts` (`milestone_filter_choices`)."""
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts  # what a chosen cohort is checked against
         # Its options are read as plain values: hundreds of cohorts made objects cost 10 ms.
@@ -44,14 +46,28 @@ class MilestoneFilterForm(forms.Form):
                 "-academic_year", "programme__short_name", "name"
             ).values_list("pk", "programme__short_name", "academic_year", "name")
         ]
-        self.fields["programme"].queryset = programmes
-        self.fields["programme"].choices = [("", "All")] + list(
-            programmes.values_list("pk", "short_name")
+        self.fields["programme"].queryset = Programme.objects.filter(
+            pk__in=[pk for pk, _ in programmes]
         )
+        self.fields["programme"].choices = [("", "All"), *programmes]
         self.fields["academic_year"].choices = [
             (self.TO_COME, "With a milestone to come"),
             (self.ALL_YEARS, "All years"),
         ] + [(year, academic_year_label(year)) for year in years]
+
+    @staticmethod
+    def choices_of(cohorts) -> tuple[list[tuple[int, str]], list[int]]:
+        """The programmes (by name: id, short name) and school years (latest first) of these
+        cohorts, for the form's `programmes` and `years`, in one query."""
+        programmes, years = {}, set()
+        for pk, short_name, year in (
+            cohorts.order_by("programme__name", "programme_id")
+            .values_list("programme_id", "programme__short_name", "academic_year")
+            .distinct()
+        ):
+            programmes.setdefault(pk, short_name)
+            years.add(year)
+        return list(programmes.items()), sorted(years, reverse=True)
 
     @classmethod
     def year_chosen(cls, data) -> int | str:

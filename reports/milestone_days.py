@@ -16,6 +16,9 @@ reports/handlers.py on Django's model signals, and on `npq_portal.signals.rows_w
 writes in bulk, which send none). Before reading, a page works out again the cohorts in its
 scope whose kept days are older than their version, or were worked out under other MILESTONES
 rules (`milestones_bring_up_to_date`); a periodic task does the same, so a page seldom waits.
+Each cohort's counts for the milestone page (its places, those claimable, those due) are kept
+for a day beside them (`milestone_counts`), counted when the cohort is worked out and again by
+the first page of another day.
 A cohort is worked out under its row's lock, with the version read under that lock: a writer
 holding the lock is waited for, and a change committed after the facts were read moves the
 version past the one recorded, so the cohort is worked out again next time. Nothing is lost
@@ -31,8 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
+from django.utils import timezone
 
 from cohorts.models import Cohort
 from participants.models import Enrolment
@@ -48,7 +52,7 @@ from .milestones import (
     days_as_of,
     status_from_days,
 )
-from .models import CohortMilestones, PlaceMilestones
+from .models import CohortMilestoneCounts, CohortMilestones, PlaceMilestones
 from .selectors import (
     MILESTONE_ORDER,
     enrolments_milestone_days,
@@ -169,6 +173,8 @@ def _work_out(ids: list[int], *, key: str, skip_locked: bool) -> tuple[int, list
             row = rows[pk]
             row.worked_out, row.rules = row.version, key
         CohortMilestones.objects.bulk_update([rows[pk] for pk in todo], ["worked_out", "rules"])
+        # Their counts for today too, so that the first page after a change reads them.
+        _count_afresh({pk: rows[pk].version for pk in todo}, timezone.localdate(), key=key)
         return len(todo), skipped
 
 
@@ -264,28 +270,97 @@ class CohortCounts:
     due: int
 
 
-def milestone_counts(places: QuerySet, today: datetime.date) -> list[CohortCounts]:
-    """How many of these places there are, can claim now and have something due, a cohort
-    at a time in the page's order of cohorts, in two queries (the places need
-    `with_next_due`). `PlacesInOrder` pages through the places with them."""
-    rows = {
-        row["cohort_id"]: row
-        for row in places.order_by()
+def milestone_counts(
+    cohorts: QuerySet, today: datetime.date, *, funded_only: bool
+) -> list[CohortCounts]:
+    """How many of these cohorts' places there are (the funded ones, or every place), can claim
+    now and have something due, a cohort at a time in the page's order of cohorts, leaving out
+    cohorts with no place. `PlacesInOrder` pages through the places with them.
+
+    Each cohort's counts are kept for the day (`CohortMilestoneCounts`), labelled with the
+    version of its kept days they were counted from, read before counting: counts labelled
+    with a version that is not the current one are counted again, so a change is never missed.
+    A page reads them in one query; only cohorts not yet counted today, or changed since, are
+    counted (one query over their places), and kept."""
+    key = rules_key()
+    kept = "kept_milestone_counts__"
+    rows = list(
+        Cohort.objects.filter(pk__in=cohorts.order_by().values("pk"))
+        .order_by(*(k.replace("cohort__", "").replace("cohort_id", "pk") for k in COHORT_ORDER))
+        .values_list(
+            "pk",
+            "milestones_kept__version",
+            "milestones_kept__worked_out",
+            "milestones_kept__rules",
+            *(kept + field for field in ("version", "day", "rules", *_COUNTED)),
+        )
+    )
+    counts, missing = {}, {}
+    for pk, version, worked_out, rules, *counted in rows:
+        current = version == worked_out and rules == key
+        if current and counted[:3] == [version, today, key]:
+            counts[pk] = tuple(counted[3:])
+        else:
+            missing[pk] = version if current else None
+    if missing:
+        counts.update(_count_afresh(missing, today, key=key))
+    offset = 3 if funded_only else 0
+    return [
+        CohortCounts(pk, *counts[pk][offset : offset + 3])
+        for pk, *_ in rows
+        if counts[pk][offset]  # a cohort with no place listed is left out
+    ]
+
+
+# What CohortMilestoneCounts keeps of each cohort, in this order.
+_COUNTED = ("places", "claimable", "due", "funded", "funded_claimable", "funded_due")
+
+
+def _count_afresh(
+    versions: dict[int, int | None], today: datetime.date, *, key: str
+) -> dict[int, tuple[int, ...]]:
+    """Count these cohorts' places (by cohort id, the version of its kept days read before
+    counting, or None when they are not current) and keep the counts of those with one."""
+    funded = Q(kept_milestones__funded=True)
+    claimable, due = claimable_q(today), due_q(today)
+    found = {
+        row[0]: tuple(row[1:])
+        for row in with_next_due(Enrolment.objects.filter(cohort_id__in=versions), today)
+        .order_by()
         .values("cohort_id")  # grouped by the id alone: no sort of every place by name
         .annotate(
-            all=Count("pk"),
-            claimable=Count("pk", filter=claimable_q(today)),
-            due=Count("pk", filter=due_q(today)),
+            places=Count("pk"),
+            claimable=Count("pk", filter=claimable),
+            due=Count("pk", filter=due),
+            funded=Count("pk", filter=funded),
+            funded_claimable=Count("pk", filter=funded & claimable),
+            funded_due=Count("pk", filter=funded & due),
         )
+        .values_list("cohort_id", *_COUNTED)
     }
-    in_order = (
-        Cohort.objects.filter(pk__in=rows)
-        .order_by(*(key.replace("cohort__", "").replace("cohort_id", "pk") for key in COHORT_ORDER))
-        .values_list("pk", flat=True)
-    )
-    return [
-        CohortCounts(pk, rows[pk]["all"], rows[pk]["claimable"], rows[pk]["due"]) for pk in in_order
+    counts = {pk: found.get(pk, (0,) * len(_COUNTED)) for pk in versions}
+    keep = [
+        CohortMilestoneCounts(
+            cohort_id=pk,
+            day=today,
+            version=version,
+            rules=key,
+            **dict(zip(_COUNTED, counts[pk], strict=True)),
+        )
+        for pk, version in versions.items()
+        if version is not None
     ]
+    try:
+        with transaction.atomic():
+            CohortMilestoneCounts.objects.bulk_create(
+                keep,
+                update_conflicts=True,
+                unique_fields=["cohort"],
+                update_fields=["day", "version", "rules", *_COUNTED],
+            )
+    except IntegrityError:
+        pass  # a cohort deleted meanwhile: its counts are not kept, and nothing else is lost
+    return counts
 
 
 def milestone_totals(counts: list[CohortCounts]) -> dict[str, int]:
@@ -297,13 +372,19 @@ def milestone_totals(counts: list[CohortCounts]) -> dict[str, int]:
 
 
 class PlacesInOrder(Sequence):
-    """The ids of these places in MILESTONE_ORDER, for a Paginator. Their cohorts' counts
-    (`milestone_counts`, of what `show` lists: "all", "claimable" or "due") say which cohorts
-    a slice falls in, so a page sorts only those cohorts' places, not every place listed."""
+    """The ids of these places in MILESTONE_ORDER, for a Paginator, read only from the cohorts
+    counted. Their cohorts' counts (`milestone_counts`, of what `show` lists: "all",
+    "claimable" or "due") say which cohorts a slice falls in, so a page sorts only those
+    cohorts' places, not every place listed.
 
-    def __init__(self, places: QuerySet, counts: list[CohortCounts], show: str):
+    `kept`: every place listed has kept days (the funded ones, or those claimable or due). The
+    kept rows are then looked up by their cohort too, which the planner reads by an index
+    instead of reading every kept row."""
+
+    def __init__(self, places: QuerySet, counts: list[CohortCounts], show: str, *, kept: bool):
         self.places = places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True)
         self.counts = [(c.cohort_id, getattr(c, show)) for c in counts]
+        self.kept = kept
 
     def __len__(self) -> int:
         return sum(count for _, count in self.counts)
@@ -320,7 +401,37 @@ class PlacesInOrder(Sequence):
             reached += count
         if not cohorts or stop <= start:
             return []
-        return list(self.places.filter(cohort_id__in=cohorts)[start - before : stop - before])
+        places = self.places.filter(cohort_id__in=cohorts)
+        if self.kept:
+            places = places.filter(kept_milestones__cohort_id__in=cohorts)
+        return list(places[start - before : stop - before])
+
+
+def milestone_page_places(ids: list[int]) -> dict[int, Enrolment]:
+    """These places (ids `PlacesInOrder` gave, so already in the page's scope) by id, with only
+    what the milestone page shows of each: person, cohort, status, when it stopped, where it
+    was transferred to, its kept days. A place deleted since its id was read is missing."""
+    return (
+        Enrolment.objects.select_related(
+            "participant", "cohort__programme", "transferred_to__cohort", "kept_milestones"
+        )
+        .only(
+            "status",
+            "cohort_id",
+            "participant__first_name",
+            "participant__last_name",
+            "participant__email",
+            "cohort__name",
+            "cohort__academic_year",
+            "cohort__programme__short_name",
+            "transferred_to__cohort__name",
+            "transferred_to__transferred_from_id",
+            *(f"kept_milestones__{field}" for pair in FIELDS.values() for field in pair),
+        )
+        .annotate(stopped_at=stopped_at_annotation())
+        .order_by()  # found by id: the page's order is the ids'
+        .in_bulk(ids)
+    )
 
 
 def kept_status(enrolment: Enrolment, today: datetime.date) -> MilestoneStatus:

@@ -164,7 +164,7 @@ class CohortMilestones(models.Model):
     """
 
     cohort = models.OneToOneField(
-        "cohorts.Cohort", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "cohorts.Cohort", on_delete=models.CASCADE, primary_key=True, related_name="milestones_kept"
     )
     version = models.PositiveBigIntegerField(default=1)
     worked_out = models.PositiveBigIntegerField(default=0)
@@ -175,6 +175,35 @@ class CohortMilestones(models.Model):
 
     def __str__(self) -> str:
         return f"Milestones of cohort {self.cohort_id}: version {self.version}"
+
+
+class CohortMilestoneCounts(models.Model):
+    """How many of a cohort's places the milestone page lists, can claim and have something
+    due on `day`, every place and the funded ones, counted from its days as kept at
+    `version` under the rules `rules` names (reports/milestone_days.py `milestone_counts`).
+    Derived: counted again on another day, or once the cohort's days are worked out again."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="kept_milestone_counts",
+    )
+    day = models.DateField()
+    version = models.PositiveBigIntegerField()
+    rules = models.CharField(max_length=64)
+    places = models.PositiveIntegerField()
+    claimable = models.PositiveIntegerField()
+    due = models.PositiveIntegerField()
+    funded = models.PositiveIntegerField()
+    funded_claimable = models.PositiveIntegerField()
+    funded_due = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "cohort milestone counts"
+
+    def __str__(self) -> str:
+        return f"Milestone counts of cohort {self.cohort_id} on {self.day}"
 
 
 class PlaceMilestones(models.Model):

@@ -58,6 +58,7 @@ from .milestone_days import (
     due_q,
     kept_status,
     milestone_counts,
+    milestone_page_places,
     milestone_to_come_q,
     milestone_to_come_since,
     milestone_totals,
@@ -67,7 +68,6 @@ from .milestone_days import (
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
 from .selectors import (
-    milestone_enrolments,
     milestone_rules,
     school_leader_schools,
     school_termly_summary,
@@ -167,18 +167,15 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         year = MilestoneFilterForm.year_chosen(self.request.GET)
         in_year = _milestone_year_cohorts(scoped, year, today=today)
         chosen = self.request.GET.get("cohort", "")
+        programmes, years = MilestoneFilterForm.choices_of(scoped)
         filters = MilestoneFilterForm(
             self.request.GET or None,
             cohorts=scoped.select_related("programme"),
             cohort_options=scoped.filter(
                 Q(pk__in=in_year.values("pk")) | Q(pk=int(chosen) if chosen.isdigit() else None)
             ),
-            programmes=Programme.objects.filter(pk__in=scoped.values("programme_id")).order_by(
-                "name"
-            ),
-            years=scoped.order_by("-academic_year")
-            .values_list("academic_year", flat=True)
-            .distinct(),
+            programmes=programmes,
+            years=years,
         )
         if cohort is not None:
             del filters.fields["cohort"]
@@ -201,11 +198,12 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         if data.get("programme"):
             cohorts = cohorts.filter(programme=data["programme"])
         milestones_bring_up_to_date(cohorts=cohorts)
-        places = Enrolment.objects.filter(cohort__in=cohorts)
-        if data.get("places") != MilestoneFilterForm.ALL_PLACES:
+        funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
+        places = Enrolment.objects.all()  # PlacesInOrder reads only the cohorts counted
+        if funded_only:
             places = places.filter(kept_milestones__funded=True)
         places = with_next_due(places, today)
-        by_cohort = milestone_counts(places, today)
+        by_cohort = milestone_counts(cohorts, today, funded_only=funded_only)
         show = data.get("show", "")
         if show == MilestoneFilterForm.CLAIMABLE:
             places = places.filter(claimable_q(today))
@@ -213,13 +211,12 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             places = places.filter(due_q(today))
         # The page's places are found by id alone, sorting only the cohorts the page falls in
         # (the counts say which), then read with all the page shows.
-        paginator = Paginator(PlacesInOrder(places, by_cohort, show or "all"), self.paginate_by)
-        page = paginator.get_page(self.request.GET.get("page"))
-        found = (
-            milestone_enrolments(user=user)
-            .select_related("kept_milestones")
-            .in_bulk(list(page.object_list))
+        paginator = Paginator(
+            PlacesInOrder(places, by_cohort, show or "all", kept=funded_only or bool(show)),
+            self.paginate_by,
         )
+        page = paginator.get_page(self.request.GET.get("page"))
+        found = milestone_page_places(list(page.object_list))
         page.object_list = [  # a place deleted since its id was read is left out
             MilestoneRow(found[pk], kept_status(found[pk], today))
             for pk in page.object_list

@@ -1,7 +1,23 @@
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import template
 from django.db.models import prefetch_related_objects
 
 register = template.Library()
+
+_drawn: dict[tuple, str] = {}  # crispy's HTML of each blank form, by form class
+
+
+@register.simple_tag
+def crispy_blank(form) -> str:
+    """`{{ form|crispy }}` for a form with no data and no initial values: its HTML depends on
+    nothing but its class, so crispy draws it once a process, not on every request (a few
+    milliseconds of templates each time). A bound form is drawn each time, with its errors."""
+    if form.is_bound or form.initial:
+        return as_crispy_form(form)
+    key = (type(form), form.prefix, form.auto_id)
+    if key not in _drawn:
+        _drawn[key] = as_crispy_form(form)
+    return _drawn[key]
 
 
 @register.simple_tag

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from cohorts.models import Cohort, SchoolHoliday, Session, TermDateCalendar
@@ -12,6 +13,7 @@ from programmes.services import catalogue_load
 from .factories import (
     CohortFactory,
     DeliveryPartnerFactory,
+    ModuleWindowFactory,
     SchoolHolidayFactory,
     SessionFactory,
     TermDateCalendarFactory,
@@ -359,6 +361,68 @@ def test_the_cohort_page_has_a_fixed_number_of_queries(
         response = client.get(cohort.get_absolute_url())
 
     assert response.status_code == 200
+
+
+def _session_item(page: str, session) -> str:
+    start = page.rindex("<li", 0, page.index(f'id="session-{session.pk}"'))
+    return page[start : page.index("</li>", start)]
+
+
+@time_machine.travel(datetime.datetime(2027, 11, 20, 9, tzinfo=datetime.UTC))
+def test_the_cohort_page_draws_each_session_and_module_window_with_the_links_a_role_may_follow(
+    client,
+):
+    cohort = CohortFactory()
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR], first_name="Fay", last_name="Lee")
+    cohort.facilitators.add(facilitator)
+    held = SessionFactory(
+        cohort=cohort,
+        title="Clinic <one> & more",
+        online_link="https://meet.example/a?b=1&c=2",
+        facilitator=facilitator,
+        capacity=12,
+    )
+    draft = SessionFactory(
+        cohort=cohort,
+        status=Session.Status.DRAFT,
+        venue="Room 4",
+        starts_at=datetime.datetime(2028, 6, 6, 15, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2028, 6, 6, 16, 30, tzinfo=datetime.UTC),
+    )
+    cancelled = SessionFactory(cohort=cohort, status=Session.Status.CANCELLED)
+    window = ModuleWindowFactory(cohort=cohort, module__title="Leading <teams>")
+    lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+
+    sign_in(client, lead)
+    page = client.get(cohort.get_absolute_url()).content.decode()
+    sign_in(client, facilitator)
+    theirs = client.get(cohort.get_absolute_url()).content.decode()
+
+    item = _session_item(page, held)
+    assert "<strong>Tue 9 Nov, 16:00–17:30</strong> Clinic &lt;one&gt; &amp; more" in item
+    assert (
+        '<div class="small text-body-secondary">https://meet.example/a?b=1&amp;c=2 · Fay Lee'
+        " · 12 places</div>"
+    ) in item
+    register = reverse("participants:session-register", args=[held.pk])
+    assert f'<a class="btn btn-sm btn-primary" href="{register}">Register' in item
+    assert reverse("cohorts:session-update", args=[held.pk]) in item
+    item = _session_item(page, draft)
+    assert "<strong>Tue 6 Jun 2028, 16:00–17:30</strong>" in item
+    assert '<span class="badge text-bg-warning">Draft</span>' in item
+    assert "Room 4</div>" in item
+    assert "Register" not in item  # not held yet
+    item = _session_item(page, cancelled)
+    assert "text-decoration-line-through" in item
+    assert '<span class="badge text-bg-danger">Cancelled</span>' in item
+    assert "Place to be set</div>" in item
+    assert "Edit" not in item and "Register" not in item
+    assert "<tr><td>Leading &lt;teams&gt;<div class" in page
+    assert "<td>1 Oct</td><td>15 Oct</td><td>29 Oct 2027</td>" in page
+    assert reverse("cohorts:modulewindow-update", args=[window.pk]) in page
+    assert reverse("participants:session-register", args=[held.pk]) in theirs  # they mark it
+    assert reverse("cohorts:session-update", args=[held.pk]) not in theirs
+    assert reverse("cohorts:modulewindow-update", args=[window.pk]) not in theirs
 
 
 # ---- Term dates and teaching days ----

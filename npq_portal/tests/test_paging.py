@@ -147,3 +147,37 @@ def test_above_the_cap_a_sorting_paginator_keeps_the_lists_own_order():
 
     assert page == list(people)[:2]
     assert "COALESCE" not in queries[-1]["sql"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cap", [100, 10], ids=["within-the-cap", "above-the-cap"])
+def test_given_its_rows_a_page_reads_its_ids_then_its_rows_by_id(cap):
+    people = UserFactory.create_batch(30)
+    listed = User.objects.filter(pk__in=[p.pk for p in people]).order_by("-pk")
+    asked = []
+
+    def rows(ids):
+        asked.append(ids)
+        return User.objects.only("email").order_by().in_bulk(ids)
+
+    with CaptureQueriesContext(connection) as queries:
+        second = CappedPaginator(listed, 10, cap=cap, rows=rows).page(2)
+
+    assert list(second) == list(listed[10:20])
+    assert asked[0][:10] == [person.pk for person in listed[10:20]]
+    assert len(queries) == 3  # the count, the page's ids, its rows
+    assert "email" in queries[2]["sql"] and "first_name" not in queries[2]["sql"]
+
+
+@pytest.mark.django_db
+def test_a_row_gone_since_its_id_was_read_is_left_out_of_the_page():
+    people = UserFactory.create_batch(3)
+    listed = User.objects.filter(pk__in=[p.pk for p in people]).order_by("pk")
+
+    def rows(ids):
+        User.objects.filter(pk=ids[1]).delete()  # removed meanwhile
+        return User.objects.in_bulk(ids)
+
+    page = UncountedPaginator(listed, 25, rows=rows).page(1)
+
+    assert list(page) == [people[0], people[2]]

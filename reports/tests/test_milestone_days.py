@@ -1,6 +1,8 @@
 """The milestone days kept per place (reports/milestone_days.py): they say what working every
 place out afresh says, on any later day; every change through the services marks its cohort
-out of date; bringing them up to date costs the same queries however many places."""
+out of date; bringing them up to date costs the same queries however many places. The counts
+kept for a day say what counting the places afresh says, and are counted again on another day
+or after any change."""
 
 import datetime
 import threading
@@ -20,9 +22,11 @@ from participants.models import Enrolment
 from participants.services import enrolment_change, register_take
 from reports import milestone_days
 from reports.milestone_days import (
+    CohortCounts,
     claimable_q,
     due_q,
     kept_status,
+    milestone_counts,
     milestones_bring_up_to_date,
     stale_cohorts,
     with_next_due,
@@ -38,7 +42,7 @@ from reports.milestones import (
     milestone_status,
     status_from_days,
 )
-from reports.models import CohortMilestones, PlaceMilestones
+from reports.models import CohortMilestoneCounts, CohortMilestones, PlaceMilestones
 from reports.selectors import enrolments_milestones
 
 from .helpers import (
@@ -156,6 +160,17 @@ def _kept_against_afresh(cohort, today):
     assert {p.pk for p in places if p.kept_milestones.funded} == funded
     assert claimable == {pk for pk, status in afresh.items() if status.claimable}, today
     assert due == {pk for pk, status in afresh.items() if status.due}, today
+    for funded_only in (False, True):
+        counted = [p.pk for p in places if p.kept_milestones.funded or not funded_only]
+        expected = CohortCounts(
+            cohort.pk,
+            len(counted),
+            sum(1 for pk in counted if afresh[pk].claimable),
+            sum(1 for pk in counted if afresh[pk].due),
+        )
+        assert milestone_counts(
+            Cohort.objects.filter(pk=cohort.pk), today, funded_only=funded_only
+        ) == [expected], (today, funded_only)
 
 
 @pytest.mark.parametrize(
@@ -242,6 +257,68 @@ def test_each_change_through_the_services_marks_its_cohort_to_be_worked_out_agai
     assert stale_cohorts(Cohort.objects.all()) == [cohort.pk], label
     with time_machine.travel(at(2028, 7, 2)):
         _kept_against_afresh(cohort, datetime.date(2028, 7, 2))
+
+
+@pytest.mark.parametrize("change", range(8), ids=lambda n: f"change-{n}")
+def test_counts_kept_for_the_day_are_counted_again_after_each_change(places, change):
+    cohort, *_ = places
+    label, make = _changes(places)[change]
+    with time_machine.travel(at(2028, 7, 2)):
+        _kept_against_afresh(cohort, datetime.date(2028, 7, 2))  # counted and kept
+
+        make()
+
+        _kept_against_afresh(cohort, datetime.date(2028, 7, 2))
+
+
+def test_counts_kept_for_the_day_are_read_in_one_query_until_the_next_day(places):
+    cohort, *_ = places
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    today = datetime.date(2028, 3, 1)
+    counted = milestone_counts(Cohort.objects.all(), today, funded_only=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = milestone_counts(Cohort.objects.all(), today, funded_only=True)
+        every_place = milestone_counts(Cohort.objects.all(), today, funded_only=False)
+
+    assert again == counted
+    assert [c.all for c in every_place] == [6]
+    assert len(queries) == 2
+    assert CohortMilestoneCounts.objects.get(cohort=cohort).day == today
+    with time_machine.travel(at(2028, 3, 2, 10)):
+        _kept_against_afresh(cohort, datetime.date(2028, 3, 2))
+    assert CohortMilestoneCounts.objects.get(cohort=cohort).day == datetime.date(2028, 3, 2)
+
+
+def test_counts_of_days_not_current_are_not_kept(places):
+    """Counted while the cohort's days are out of date (changed since they were worked out),
+    the counts are shown but not kept."""
+    cohort, meetings, _ = places
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    kept = CohortMilestoneCounts.objects.filter(cohort=cohort).values_list("day", "version")
+    before = list(kept)
+    ben = Enrolment.objects.get(cohort=cohort, participant__first_name="Ben")
+    take_register(meetings[2], {ben: "present"})
+
+    counts = milestone_counts(Cohort.objects.all(), datetime.date(2028, 3, 1), funded_only=False)
+
+    assert [c.all for c in counts] == [6]
+    assert list(kept) == before != []
+
+
+def test_working_a_cohort_out_keeps_its_counts_for_today(places):
+    """So that the first page after a change reads them rather than counting."""
+    cohort, *_ = places
+    with time_machine.travel(at(2028, 3, 1, 10)):
+        milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+        counted = CohortMilestoneCounts.objects.get(cohort=cohort)
+
+        with CaptureQueriesContext(connection) as queries:
+            milestone_counts(Cohort.objects.all(), datetime.date(2028, 3, 1), funded_only=True)
+
+        assert counted.day == datetime.date(2028, 3, 1)
+        assert len(queries) == 1
+        _kept_against_afresh(cohort, datetime.date(2028, 3, 1))
 
 
 def test_other_rules_have_every_cohort_worked_out_again(places, settings):

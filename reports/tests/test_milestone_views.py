@@ -15,6 +15,7 @@ from participants.services import enrolment_change
 from participants.tests.factories import EnrolmentFactory
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory
+from reports.forms import MilestoneFilterForm
 from reports.milestone_days import (
     PlacesInOrder,
     milestone_counts,
@@ -290,7 +291,8 @@ def test_by_default_only_cohorts_with_a_milestone_to_come_are_listed(client, coh
 
 
 @time_machine.travel(TODAY)
-def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in():
+@pytest.mark.parametrize("kept", [False, True], ids=["any-place", "places-with-kept-days"])
+def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in(kept):
     """Every slice of PlacesInOrder is that slice of all the places sorted in MILESTONE_ORDER,
     with cohorts of different years, starts and sizes (one with no place listed)."""
     with time_machine.travel(at(2027, 9, 1)):
@@ -306,8 +308,8 @@ def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in():
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
     places = with_next_due(Enrolment.objects.all(), TODAY.date())
     expected = list(places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True))
-    counts = milestone_counts(places, TODAY.date())
-    in_order = PlacesInOrder(places, counts, "all")
+    counts = milestone_counts(Cohort.objects.all(), TODAY.date(), funded_only=False)
+    in_order = PlacesInOrder(places, counts, "all", kept=kept)
 
     assert len(in_order) == len(expected) == 12
     assert [c.cohort_id for c in counts] == [cohorts[2].pk, cohorts[1].pk, cohorts[0].pk]
@@ -337,3 +339,16 @@ def test_the_second_page_follows_the_first(client, cohort_with_places):
         .values_list("pk", flat=True)
     )
     assert first.paginator.count == 34 and len(second.object_list) == 9
+
+
+def test_the_filters_offer_the_programmes_by_name_and_the_years_latest_first():
+    later = leadership_cohort(academic_year=2028)
+    earlier = leadership_cohort(academic_year=2026)
+    Programme.objects.filter(pk=later.programme_id).update(name="B later", short_name="BL")
+    Programme.objects.filter(pk=earlier.programme_id).update(name="A earlier", short_name="AE")
+    CohortFactory(programme=later.programme, academic_year=2026)
+
+    programmes, years = MilestoneFilterForm.choices_of(Cohort.objects.all())
+
+    assert programmes == [(earlier.programme_id, "AE"), (later.programme_id, "BL")]
+    assert years == [2028, 2026]
