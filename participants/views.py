@@ -152,8 +152,10 @@ class MySchoolView(TemplateView):
         applications = (
             Application.objects.from_schools_led_by(self.request.user)
             .sent()
-            .select_related("applicant", "cohort__programme", "school")
-            .prefetch_related("enrolments__cohort")
+            .select_related("applicant", "cohort__programme")
+            .prefetch_related(
+                Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort"))
+            )
             .in_school_order()
         )
         context["applications"] = applications
