@@ -498,9 +498,9 @@ class WorkGroupGrid:
         ]
 
 
-def _member_row(member, sessions: list, facts: ParticipationFacts) -> MemberRow:
+def _member_row(member, sessions: list, facts: ParticipationFacts, labels: dict) -> MemberRow:
+    """`labels`: each mark's words."""
     marks = facts.marks[member.pk]
-    labels = dict(Attendance.Mark.choices)
     cells, missed = [], []
     for session in sessions:
         mark = marks.get(session.pk, "")
@@ -538,10 +538,11 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
             )
         )
         facts = ParticipationFacts({cohort.pk: sessions}, {}, set(), {}, {})
+    labels = dict(Attendance.Mark.choices)
     schools = [
         SchoolRow(
             place=place,
-            members=[_member_row(m, sessions, facts) for m in members[place.pk]],
+            members=[_member_row(m, sessions, facts, labels) for m in members[place.pk]],
             completion=_completion(place, cohort.programme, members[place.pk], facts),
         )
         for place in places

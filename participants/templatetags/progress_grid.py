@@ -59,7 +59,13 @@ def progress_cells(row):
 def word_cells(words) -> str:
     """A <td> a word (a Work Group grid's marks, already in words), escaped: a row of sessions
     drawn at once rather than a template loop a cell."""
-    return mark_safe("".join(f"<td>{escape(word)}</td>" for word in words))
+    return mark_safe("".join(_word_cell(word) for word in words))
+
+
+@functools.lru_cache(maxsize=64)
+def _word_cell(word: str) -> str:
+    """A cell says one of a few words (a mark's, "Not marked", or none): each escaped once."""
+    return f"<td>{escape(word)}</td>"
 
 
 @register.simple_tag
