@@ -520,12 +520,14 @@ def _member_row(member, sessions: list, facts: ParticipationFacts, labels: dict)
 def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
     """A Work Group's schools (or just `places`), each with its team, each person's marks at
     each session and what they missed, and the school's completion, in a fixed number of
-    queries however many schools, people and sessions."""
+    queries however many schools, people and sessions. `places` is a queryset, or a list of
+    places already loaded with their school (a school's page has its own)."""
     from .models import SchoolPlace
 
     if places is None:
         places = SchoolPlace.objects.filter(cohort=cohort)
-    places = list(places.select_related("school").order_by("school__name", "pk"))
+    if not isinstance(places, list):
+        places = list(places.select_related("school").order_by("school__name", "pk"))
     members = _school_place_members(places)
     everyone = [member for rows in members.values() for member in rows]
     if everyone:

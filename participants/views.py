@@ -523,7 +523,7 @@ class SchoolPlaceDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         place = get_object_or_404(_school_places(user), pk=self.kwargs["pk"])
-        grid = work_group_grid(cohort=place.cohort, places=SchoolPlace.objects.filter(pk=place.pk))
+        grid = work_group_grid(cohort=place.cohort, places=[place])
         evaluation = [
             (slug, heading, getattr(place, f"evaluation_{keyword}"))
             for slug, keyword, heading, _ in EVALUATION_PAGES
