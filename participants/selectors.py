@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.db import connection
+
 from cohorts.models import ModuleWindow, Session
-from programmes.models import Course, Programme, RoleSlot
+from programmes.models import Course, Module, Programme, RoleSlot
 
 from .models import Attendance, Enrolment, ModulePhaseDone
 from .participation import ATTENDED, EXCUSED, Participation, participation_count
@@ -47,44 +50,129 @@ class ParticipationFacts:
 
 
 def participation_facts(enrolments: list, *, started_only: bool = True) -> ParticipationFacts:
-    """The facts for these places, in five queries however many people, cohorts, sessions
+    """The facts for these places, in three queries however many people, cohorts, sessions
     and modules. A register counts as taken once its session has started; with `started_only`
     False, as soon as it has marks (evidence kept to be read as of any later day)."""
     from django.utils import timezone
 
-    cohort_ids = {e.cohort_id for e in enrolments}
+    if not enrolments:
+        return ParticipationFacts({}, {}, set(), {}, {})
+    cohort_ids = sorted({e.cohort_id for e in enrolments})
+    enrolment_ids = [e.pk for e in enrolments]
+    person_ids = sorted({e.participant_id for e in enrolments})
+    in_cohorts = _placeholders(len(cohort_ids))
+    sessions_sql, windows_sql, marks_sql = _facts_sql(started_only)
+    started = [connection.ops.adapt_datetimefield_value(timezone.now())] if started_only else []
+
     sessions: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for session in Session.objects.filter(
-        cohort__in=cohort_ids, status=Session.Status.SCHEDULED
-    ).order_by("starts_at", "pk"):
+    for session in Session.objects.raw(
+        sessions_sql.format(cohorts=in_cohorts), [*cohort_ids, Session.Status.SCHEDULED]
+    ):
         sessions[session.cohort_id].append(session)
     windows: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for window in (
-        ModuleWindow.objects.filter(cohort__in=cohort_ids)
-        .select_related("module__course")
-        .order_by("opens_on", "pk")
-    ):
+    for window in _windows(windows_sql.format(cohorts=in_cohorts), cohort_ids):
         windows[window.cohort_id].append(window)
-    registers = Attendance.objects.filter(session__cohort__in=cohort_ids)
-    if started_only:
-        registers = registers.filter(session__starts_at__lte=timezone.now())
-    taken = set(registers.values_list("session_id", flat=True).distinct())
+
     scheduled = {session.pk for rows in sessions.values() for session in rows}
-    marks: dict[int, dict[int, str]] = {e.pk: {} for e in enrolments}
-    for enrolment_id, session_id, mark in Attendance.objects.filter(
-        enrolment__in=[e.pk for e in enrolments]
-    ).values_list("enrolment_id", "session_id", "mark"):
-        if session_id in scheduled:  # a cancelled session's marks no longer count
-            marks[enrolment_id][session_id] = mark
-    # Phases finished count for the person, whichever of their places they ticked them in
-    # (a transfer keeps what was done in the first cohort).
+    taken: set[int] = set()
+    marks: dict[int, dict[int, str]] = {pk: {} for pk in enrolment_ids}
     done: dict[int, set[tuple[int, str]]] = {}
-    for person_id, module_id, phase in ModulePhaseDone.objects.filter(
-        enrolment__participant__in={e.participant_id for e in enrolments},
-        module_id__in={w.module_id for rows in windows.values() for w in rows},
-    ).values_list("enrolment__participant_id", "module_id", "phase"):
-        done.setdefault(person_id, set()).add((module_id, phase))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            marks_sql.format(
+                cohorts=in_cohorts,
+                enrolments=_placeholders(len(enrolment_ids)),
+                people=_placeholders(len(person_ids)),
+            ),
+            [
+                *cohort_ids,
+                *started,
+                *enrolment_ids,
+                *person_ids,
+                *cohort_ids,
+            ],
+        )
+        rows = cursor.fetchall()
+    for kind, owner_id, item_id, value in rows:
+        if kind == "taken":
+            taken.add(owner_id)
+        elif kind == "mark":
+            if item_id in scheduled:  # a cancelled session's marks no longer count
+                marks[owner_id][item_id] = value
+        else:
+            # Phases finished count for the person, whichever of their places they ticked
+            # them in (a transfer keeps what was done in the first cohort).
+            done.setdefault(owner_id, set()).add((item_id, value))
     return ParticipationFacts(sessions, windows, taken, marks, done)
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _windows(sql: str, params: list) -> list:
+    """Module windows with their module and its course, as select_related would give them:
+    their columns need no conversion from the database's values, so a cursor does."""
+    window_width = len(ModuleWindow._meta.concrete_fields)
+    course_from = window_width + len(Module._meta.concrete_fields)
+    window_module = ModuleWindow._meta.get_field("module")
+    module_course = Module._meta.get_field("course")
+    windows = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for row in rows:
+        window = ModuleWindow.from_db(connection.alias, None, row[:window_width])
+        module = Module.from_db(connection.alias, None, row[window_width:course_from])
+        module_course.set_cached_value(
+            module, Course.from_db(connection.alias, None, row[course_from:])
+        )
+        window_module.set_cached_value(window, module)
+        windows.append(window)
+    return windows
+
+
+@functools.cache
+def _facts_sql(started_only: bool) -> tuple[str, str, str]:
+    """The facts' three queries, written once (composing them with the ORM on every page cost
+    more than running them): a cohort's scheduled sessions; its module windows with their
+    modules and courses; and, in one UNION, which registers were taken, each place's marks and
+    each person's finished phases. `{cohorts}`, `{enrolments}` and `{people}` are filled with
+    one placeholder an id. Table and column names come from the models."""
+
+    def columns(model, alias: str) -> str:
+        return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+    session = Session._meta.db_table
+    attendance = Attendance._meta.db_table
+    window = ModuleWindow._meta.db_table
+    enrolment = Enrolment._meta.db_table
+    sessions_sql = f"""
+        SELECT {columns(Session, "s")} FROM {session} s
+        WHERE s.cohort_id IN ({{cohorts}}) AND s.status = %s ORDER BY s.starts_at, s.id
+    """
+    windows_sql = f"""
+        SELECT {columns(ModuleWindow, "w")}, {columns(Module, "m")}, {columns(Course, "c")}
+        FROM {window} w
+            JOIN {Module._meta.db_table} m ON m.id = w.module_id
+            JOIN {Course._meta.db_table} c ON c.id = m.course_id
+        WHERE w.cohort_id IN ({{cohorts}}) ORDER BY w.opens_on, w.id
+    """
+    started = "AND s.starts_at <= %s" if started_only else ""
+    marks_sql = f"""
+        SELECT 'taken', s.id, 0, '' FROM {session} s
+        WHERE s.cohort_id IN ({{cohorts}}) {started}
+            AND EXISTS (SELECT 1 FROM {attendance} a WHERE a.session_id = s.id)
+        UNION ALL
+        SELECT 'mark', a.enrolment_id, a.session_id, a.mark FROM {attendance} a
+        WHERE a.enrolment_id IN ({{enrolments}})
+        UNION ALL
+        SELECT 'done', e.participant_id, d.module_id, d.phase
+        FROM {ModulePhaseDone._meta.db_table} d JOIN {enrolment} e ON e.id = d.enrolment_id
+        WHERE e.participant_id IN ({{people}})
+            AND d.module_id IN (SELECT w.module_id FROM {window} w WHERE w.cohort_id IN ({{cohorts}}))
+    """
+    return sessions_sql, windows_sql, marks_sql
 
 
 def participation_of(enrolment, facts: ParticipationFacts, today) -> Participation:
@@ -410,9 +498,9 @@ class WorkGroupGrid:
         ]
 
 
-def _member_row(member, sessions: list, facts: ParticipationFacts) -> MemberRow:
+def _member_row(member, sessions: list, facts: ParticipationFacts, labels: dict) -> MemberRow:
+    """`labels`: each mark's words."""
     marks = facts.marks[member.pk]
-    labels = dict(Attendance.Mark.choices)
     cells, missed = [], []
     for session in sessions:
         mark = marks.get(session.pk, "")
@@ -432,12 +520,14 @@ def _member_row(member, sessions: list, facts: ParticipationFacts) -> MemberRow:
 def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
     """A Work Group's schools (or just `places`), each with its team, each person's marks at
     each session and what they missed, and the school's completion, in a fixed number of
-    queries however many schools, people and sessions."""
+    queries however many schools, people and sessions. `places` is a queryset, or a list of
+    places already loaded with their school (a school's page has its own)."""
     from .models import SchoolPlace
 
     if places is None:
         places = SchoolPlace.objects.filter(cohort=cohort)
-    places = list(places.select_related("school").order_by("school__name", "pk"))
+    if not isinstance(places, list):
+        places = list(places.select_related("school").order_by("school__name", "pk"))
     members = _school_place_members(places)
     everyone = [member for rows in members.values() for member in rows]
     if everyone:
@@ -450,10 +540,11 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
             )
         )
         facts = ParticipationFacts({cohort.pk: sessions}, {}, set(), {}, {})
+    labels = dict(Attendance.Mark.choices)
     schools = [
         SchoolRow(
             place=place,
-            members=[_member_row(m, sessions, facts) for m in members[place.pk]],
+            members=[_member_row(m, sessions, facts, labels) for m in members[place.pk]],
             completion=_completion(place, cohort.programme, members[place.pk], facts),
         )
         for place in places

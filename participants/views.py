@@ -152,8 +152,10 @@ class MySchoolView(TemplateView):
         applications = (
             Application.objects.from_schools_led_by(self.request.user)
             .sent()
-            .select_related("applicant", "cohort__programme", "school")
-            .prefetch_related("enrolments__cohort")
+            .select_related("applicant", "cohort__programme")
+            .prefetch_related(
+                Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort"))
+            )
             .in_school_order()
         )
         context["applications"] = applications
@@ -521,7 +523,7 @@ class SchoolPlaceDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         place = get_object_or_404(_school_places(user), pk=self.kwargs["pk"])
-        grid = work_group_grid(cohort=place.cohort, places=SchoolPlace.objects.filter(pk=place.pk))
+        grid = work_group_grid(cohort=place.cohort, places=[place])
         evaluation = [
             (slug, heading, getattr(place, f"evaluation_{keyword}"))
             for slug, keyword, heading, _ in EVALUATION_PAGES

@@ -1,14 +1,20 @@
-"""The cohort grid's cells, drawn in Python: a grid of 25 people × 20 columns is 500 cells,
-about 20 ms as template loops. A cell can say only a few things (a mark, or whether each of a
-module's two phases is done), so each is drawn once, escaped, and reused."""
+"""The cohort grid drawn in Python: a grid of 25 people × 20 columns is 500 cells, about 20 ms
+as template loops. A cell can say only a few things (a mark, or whether each of a module's two
+phases is done), so each is drawn once, escaped, and reused; each row, and the row of column
+headings, is one string with the HTML the template's loops drew."""
 
 import functools
 
 from django import template
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 register = template.Library()
+
+_PK = "2147483647"  # in the address reversed once a grid, where each row's id goes
 
 # A register mark: the symbol shown (hidden from screen readers, who hear the word).
 MARK_SYMBOLS = {"present": "✓", "late": "L", "absent": "✗"}
@@ -53,4 +59,64 @@ def progress_cells(row):
 def word_cells(words) -> str:
     """A <td> a word (a Work Group grid's marks, already in words), escaped: a row of sessions
     drawn at once rather than a template loop a cell."""
-    return mark_safe("".join(f"<td>{escape(word)}</td>" for word in words))
+    return mark_safe("".join(_word_cell(word) for word in words))
+
+
+@functools.lru_cache(maxsize=64)
+def _word_cell(word: str) -> str:
+    """A cell says one of a few words (a mark's, "Not marked", or none): each escaped once."""
+    return f"<td>{escape(word)}</td>"
+
+
+@register.simple_tag
+def progress_grid_heads(grid) -> str:
+    """The grid's column headings: a session's date (its title and full date on hover), then
+    a module's number (its title on hover and for screen readers)."""
+    sessions = "".join(
+        f'<th scope="col"><abbr title="{escape(session.title)}, '
+        f'{date_format(localtime(session.starts_at), "j F Y")}">'
+        f"{date_format(localtime(session.starts_at), 'j M')}</abbr></th>"
+        for session in grid.sessions
+    )
+    modules = "".join(
+        f'<th scope="col"><abbr title="{title}">M{number}</abbr> '
+        f'<span class="visually-hidden">{title}</span></th>'
+        for number, title in (
+            (number, escape(window.module.title))
+            for number, window in enumerate(grid.windows, start=1)
+        )
+    )
+    return mark_safe(f"{sessions}\n      {modules}")
+
+
+@register.simple_tag
+def progress_grid_rows(rows) -> str:
+    """A <tr> a ProgressRow: the person (a link to their progress, with an at-risk badge and
+    their place's status if not active), participation so far and overall, the cells, and the
+    assessment (an enrolment may carry `assessment_status`, fuller than its released result)."""
+    address = reverse("participants:enrolment-progress-staff", kwargs={"pk": int(_PK)})
+    return mark_safe("".join(_progress_row(row, address) for row in rows))
+
+
+def _progress_row(row, address: str) -> str:
+    enrolment = row.enrolment
+    badges = ' <span class="badge text-bg-danger">At risk</span>' if row.at_risk else ""
+    if enrolment.status != "active":
+        status = escape(enrolment.get_status_display())
+        badges += f' <span class="badge text-bg-secondary">{status}</span>'
+    so_far = row.participation.so_far_percent
+    overall = row.participation.overall_percent
+    assessment = (
+        getattr(enrolment, "assessment_status", "") or enrolment.get_assessment_result_display()
+    )
+    link = address.replace(_PK, str(enrolment.pk))
+    return (
+        "\n    <tr>\n"
+        f'      <th scope="row"><a href="{link}">{escape(str(enrolment.participant))}</a>'
+        f"{badges}</th>\n"
+        f"      <td>{'–' if so_far is None else f'{so_far}%'}</td>\n"
+        f"      <td>{'–' if overall is None else overall}%</td>\n"
+        f"      {progress_cells(row)}\n"
+        f"      <td>{escape(assessment)}</td>\n"
+        "    </tr>\n  "
+    )

@@ -14,7 +14,11 @@ from npq_portal.tests.factories import StaffUserFactory
 from participants import services
 from participants.models import Attendance, AttendanceChange, ModulePhaseDone
 from participants.participation import ATTENDED, EXCUSED, participation_count
-from participants.selectors import enrolment_participation, enrolments_participation
+from participants.selectors import (
+    enrolment_participation,
+    enrolments_participation,
+    participation_facts,
+)
 from participants.services import module_phase_set, register_import, register_take
 
 from .factories import EnrolmentFactory
@@ -276,7 +280,7 @@ def test_participation_counts_registers_and_module_phases_from_the_database(
         )
 
     with time_machine.travel(datetime.datetime(2027, 11, 16, 12, tzinfo=UTC)):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             figures = enrolments_participation(enrolments=[ada, ben])
 
     # Due so far: 3 registers and the study phase (the application is due on 20 November).
@@ -284,6 +288,38 @@ def test_participation_counts_registers_and_module_phases_from_the_database(
     # Whole programme: 4 sessions and 2 phases. Ada has 3 + 1; Ben, nothing.
     assert figures[ada.pk].overall == Fraction(4, 6)
     assert figures[ben.pk].missed_two_in_a_row and not figures[ada.pk].missed_two_in_a_row
+
+
+def test_the_facts_leave_out_a_cancelled_session_and_count_a_register_once_it_started(
+    django_assert_num_queries,
+):
+    cohort, sessions, (ada, ben) = _cohort_with_sessions(count=3)
+    window = ModuleWindowFactory(cohort=cohort)
+    other = EnrolmentFactory(participant=ada.participant)  # Ada's place in another cohort
+    ModulePhaseDone.objects.create(enrolment=other, module=window.module, phase="study")
+    for session in sessions[:2]:
+        with time_machine.travel(session.starts_at):
+            register_take(session=session, marks={ada.pk: "present", ben.pk: "absent"}, by=None)
+    Session.objects.filter(pk=sessions[1].pk).update(status=Session.Status.CANCELLED)
+    # Marks on a register ahead of its session: evidence, but not a register taken yet.
+    Attendance.objects.create(session=sessions[2], enrolment=ada, mark="present")
+
+    with time_machine.travel(datetime.datetime(2027, 11, 10, tzinfo=UTC)):
+        with django_assert_num_queries(3):
+            facts = participation_facts([ada, ben])
+            course_title = facts.windows[cohort.pk][0].module.course.title
+        evidence = participation_facts([ada, ben], started_only=False)
+
+    assert [s.pk for s in facts.sessions[cohort.pk]] == [sessions[0].pk, sessions[2].pk]
+    assert facts.taken == {sessions[0].pk, sessions[1].pk}
+    assert facts.marks == {
+        ada.pk: {sessions[0].pk: "present", sessions[2].pk: "present"},
+        ben.pk: {sessions[0].pk: "absent"},
+    }
+    assert facts.done == {ada.participant_id: {(window.module_id, "study")}}
+    assert course_title == window.module.course.title
+    assert evidence.taken == {sessions[0].pk, sessions[1].pk, sessions[2].pk}
+    assert participation_facts([]).sessions == {}
 
 
 def test_someone_who_joined_late_owes_only_what_came_after():

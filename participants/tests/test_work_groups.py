@@ -451,11 +451,16 @@ def test_the_work_group_grid_is_built_in_a_fixed_number_of_queries(
     _held(cohort, 4)
     cohort = Cohort.objects.select_related("programme").get(pk=cohort.pk)
 
-    # School places, their members, then the five loads of participation's facts.
-    with django_assert_max_num_queries(7):
+    # School places, their members, then the three loads of participation's facts; a
+    # school's page passes its place, already loaded, and saves the first.
+    with django_assert_max_num_queries(5):
         grid = work_group_grid(cohort=cohort)
+    place = SchoolPlace.objects.select_related("school").get(pk=grid.schools[0].place.pk)
+    with django_assert_max_num_queries(4):
+        one = work_group_grid(cohort=cohort, places=[place])
 
     assert len(grid.schools) == 6 and len(grid.sessions) == 4
+    assert one.schools[0].place is place and one.schools[0].members == grid.schools[0].members
 
 
 # ---- The school's page: the team, the school leader, staff ----
