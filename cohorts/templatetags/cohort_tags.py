@@ -1,13 +1,12 @@
 from django import template
 from django.urls import reverse
-from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort
-from npq_portal.templatetags.dates import when
+from npq_portal.templatetags.dates import day_month, when
 
 register = template.Library()
 
@@ -102,11 +101,6 @@ def session_items(context, sessions) -> str:
     )
 
 
-def _day_month(day) -> str:
-    """The date as `|date:"j M"` draws it ("14 Oct"), without a formatter each time."""
-    return f"{day.day} {MONTHS_3[day.month].title()}"
-
-
 @register.simple_tag(takes_context=True)
 def module_window_rows(context, windows) -> str:
     """A cohort page's module windows drawn in Python, each a <tr> with the HTML the template
@@ -128,8 +122,8 @@ def module_window_rows(context, windows) -> str:
         rows.append(
             f'\n            <tr><td>{module}<div class="small text-body-secondary">'
             f"{escape(str(window.module.course))}</div></td>"
-            f"<td>{_day_month(window.opens_on)}</td><td>{_day_month(window.study_due_on)}</td>"
-            f"<td>{_day_month(due)} {due.year:04d}</td>\n"
+            f"<td>{day_month(window.opens_on)}</td><td>{day_month(window.study_due_on)}</td>"
+            f"<td>{day_month(due)} {due.year:04d}</td>\n"
             f"              {link}</tr>\n"
             "          "
         )

@@ -5,10 +5,13 @@ A builtin (settings.TEMPLATES), so every template has it without a {% load %}.
 """
 
 import datetime
+import functools
 
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS_3
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -23,3 +26,22 @@ def when(moment: datetime.datetime | None, with_time: bool = True) -> str:
     near = abs(local - timezone.now()) <= NEAR
     day = "D j M" if near else "D j M Y"
     return date_format(local, f"{day}, H:i" if with_time else day)
+
+
+# ---- For tables drawn in Python (a row tag's cells) ----
+
+
+def day_month(value: datetime.date) -> str:
+    """The date as `|date:"j M"` draws it ("14 Oct"), the month's short name translated once a
+    process, not once a cell."""
+    return f"{value.day} {_short_month(get_language(), value.month)}"
+
+
+def day_month_year(value: datetime.date) -> str:
+    """The date as `|date:"j M Y"` draws it ("1 Jul 2027"), as `day_month` does."""
+    return f"{day_month(value)} {value.year:04d}"
+
+
+@functools.cache
+def _short_month(language: str, month: int) -> str:
+    return str(MONTHS_3[month].title())  # Django's "M"

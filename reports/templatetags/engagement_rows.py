@@ -7,33 +7,22 @@ the rest of their pages; here each row is one string, with the same HTML the tem
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from npq_portal.money import pounds
+from npq_portal.templatetags.dates import day_month_year
 
 register = template.Library()
 
 
-class _Days:
-    """Days as the templates' `date:"j M Y"|default:"–"` drew them ("5 Nov 2025", "–" for
-    none). The month's short name is the one part Django's formatting and translation decide:
-    it is asked for once a month a table, not once a cell."""
-
-    def __init__(self) -> None:
-        self.months: dict[int, str] = {}
-
-    def __call__(self, value) -> str:
-        if not value:
-            return "–"
-        month = self.months.get(value.month)
-        if month is None:
-            month = self.months[value.month] = date_format(value, "M")
-        return f"{value.day} {month} {value.year:04d}"  # Django's j, M and Y
+def day(value) -> str:
+    """A day as the templates' `date:"j M Y"|default:"–"` drew it ("5 Nov 2025", "–" for
+    none)."""
+    return day_month_year(value) if value else "–"
 
 
-def _row(row, programme_shown: bool, day: _Days) -> str:
+def _row(row, programme_shown: bool) -> str:
     programme = f"<td>{escape(row.programme)}</td>" if programme_shown else ""
     return (
         f"\n      <tr><td>{row.urn}</td>"
@@ -48,8 +37,7 @@ def _row(row, programme_shown: bool, day: _Days) -> str:
 def engagement_rows(rows, programme) -> str:
     """One <tr> a roster row (RosterLine, from roster_page_rows); with no programme chosen
     (every Work Group's roster) each row names its programme."""
-    day = _Days()
-    return mark_safe("".join(_row(row, programme is None, day) for row in rows))
+    return mark_safe("".join(_row(row, programme is None) for row in rows))
 
 
 # ---- Grants owed to schools ----
@@ -90,7 +78,7 @@ def _claim_actions(claim, school: str, update: str, hidden: str) -> str:
     )
 
 
-def _claim_row(claim, may_change: bool, update: str, hidden: str, day: _Days) -> str:
+def _claim_row(claim, may_change: bool, update: str, hidden: str) -> str:
     place = claim.school_place
     cohort = place.cohort
     school = escape(place.school.name)
@@ -134,7 +122,4 @@ def grant_rows(context, claims) -> str:
     hidden = csrf + format_html(
         '<input type="hidden" name="next" value="{}">', request.get_full_path()
     )
-    day = _Days()
-    return mark_safe(
-        "".join(_claim_row(claim, may_change, update, hidden, day) for claim in claims)
-    )
+    return mark_safe("".join(_claim_row(claim, may_change, update, hidden) for claim in claims))

@@ -6,30 +6,17 @@ millisecond in look-ups, filters and addresses reversed. Here each row is one st
 HTML the template had. The words are the page's own: each state says what it means and by when.
 """
 
-import functools
-
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
-from django.utils.dates import MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
-from django.utils.translation import get_language
 
+from npq_portal.templatetags.dates import day_month_year
 from reports.milestones import DUE, LATER, MISSED, SUPPORTED
 
 register = template.Library()
-
-
-@functools.cache
-def _month(language: str, month: int) -> str:
-    return MONTHS_3[month].title()
-
-
-def _day(value) -> str:
-    """The date as `|date:"j M Y"` draws it ("1 Jul 2027"), without a formatter each time."""
-    return f"{value.day} {_month(get_language(), value.month)} {value.year:04d}"
 
 
 def _cell(cell, today, stopped_as: str) -> str:
@@ -46,34 +33,34 @@ def _cell(cell, today, stopped_as: str) -> str:
             else '<span class="badge text-bg-light border">Supported</span>'
         )
         if cell.late:
-            note = f", after the milestone ({_day(cell.due_on)})"
+            note = f", after the milestone ({day_month_year(cell.due_on)})"
         elif claimable:
-            note = f"; claim by {_day(cell.due_on)}"
+            note = f"; claim by {day_month_year(cell.due_on)}"
         else:
             note = ""
         return format_html(
             '{}<br><span class="small">evidence {}{}</span>',
             mark_safe(badge),
-            _day(cell.evidenced_on),
+            day_month_year(cell.evidenced_on),
             note,
         )
     if cell.state == DUE:
         return format_html(
             '<span class="badge text-bg-warning">Due</span><br>'
             '<span class="small">by {}, not yet supported</span>',
-            _day(cell.due_on),
+            day_month_year(cell.due_on),
         )
     if cell.state == MISSED:
         return format_html(
             '<span class="badge text-bg-danger">Missed</span><br>'
             '<span class="small">milestone was {}</span>',
-            _day(cell.due_on),
+            day_month_year(cell.due_on),
         )
     if cell.state == LATER:
         return format_html(
             '<span class="text-body-secondary">Later</span><br>'
             '<span class="small text-body-secondary">by {}</span>',
-            _day(cell.due_on),
+            day_month_year(cell.due_on),
         )
     return format_html('<span class="text-body-secondary">Not due while {}</span>', stopped_as)
 
@@ -93,7 +80,7 @@ def _place(enrolment, stopped: bool) -> str:
     if stopped and enrolment.stopped_at:
         html += (
             '<br><span class="small text-body-secondary">since '
-            f"{_day(localtime(enrolment.stopped_at))}</span>"
+            f"{day_month_year(localtime(enrolment.stopped_at))}</span>"
         )
     try:
         moved = enrolment.transferred_to
@@ -111,7 +98,7 @@ def _next(row) -> str:
     """The next milestone cell: its date and what is due by it, or why there is none."""
     status = row.status
     if status.next_milestone_on:
-        html = _day(status.next_milestone_on)
+        html = day_month_year(status.next_milestone_on)
         for d in status.declarations:
             if d.due_on == status.next_milestone_on:
                 state = (
