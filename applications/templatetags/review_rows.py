@@ -6,20 +6,18 @@ same HTML the template had and the same words (`npq_portal.words`, the status's 
 """
 
 from django import template
-from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from npq_portal.addresses import RowAddress, row_address
 from npq_portal.words import word
 
 register = template.Library()
 
-_PK = "2147483647"  # in the address reversed once a page, where each row's id goes
 
-
-def _row(application, detail: str) -> str:
+def _row(application, detail: RowAddress) -> str:
     pk = application.pk
     person = escape(str(application.applicant))
     team = (
@@ -42,7 +40,7 @@ def _row(application, detail: str) -> str:
         "<tr>\n"
         f'<td><input type="checkbox" class="form-check-input" name="application" value="{pk}" '
         f'id="choose-{pk}" aria-label="Choose {person}"></td>\n'
-        f'<td><a href="{detail.replace(_PK, str(pk))}">{person}</a>{team}</td>\n'
+        f'<td><a href="{detail(pk)}">{person}</a>{team}</td>\n'
         f"<td>{escape(cohort.programme.short_name)}</td>\n"
         f"<td>{escape(cohort.academic_year_label)}, {escape(cohort.name)}</td>\n"
         f"<td>{school or '–'}</td>\n"
@@ -57,5 +55,5 @@ def _row(application, detail: str) -> str:
 def review_rows(applications) -> str:
     """One <tr> an application of the review queue's page (the view selects the applicant,
     cohort, programme, school and funding decision with them)."""
-    detail = reverse("applications:application-detail", kwargs={"pk": int(_PK)})
+    detail = row_address("applications:application-detail")
     return mark_safe("\n".join(_row(application, detail) for application in applications))

@@ -1,16 +1,15 @@
 from django import template
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort
+from npq_portal.addresses import RowAddress, row_address
 from npq_portal.templatetags.dates import day_month, when
 
 register = template.Library()
 
-_PK = "2147483647"  # in the addresses reversed once a page, where each session's id goes
 
 # {{ cohort.academic_year|add:1|academic_year_label }}: "2027/28" for the year after 2026/27.
 register.filter("academic_year_label", academic_year_label)
@@ -28,7 +27,9 @@ def open_cohorts(programme):
     return {"cohorts": list(cohorts), "programme": programme}
 
 
-def _session_item(session, addresses: dict[str, str], *, can_mark: bool, can_change: bool) -> str:
+def _session_item(
+    session, addresses: dict[str, RowAddress], *, can_mark: bool, can_change: bool
+) -> str:
     pk = str(session.pk)
     title = escape(session.title)
     struck = " text-decoration-line-through" if session.status == "cancelled" else ""
@@ -46,17 +47,17 @@ def _session_item(session, addresses: dict[str, str], *, can_mark: bool, can_cha
     register = ""
     if can_mark and session.status == "scheduled" and session.register_is_open:
         register = (
-            f'<a class="btn btn-sm btn-primary" href="{addresses["register"].replace(_PK, pk)}">'
+            f'<a class="btn btn-sm btn-primary" href="{addresses["register"](pk)}">'
             f'Register<span class="visually-hidden"> for {title}</span></a>'
         )
     edit = ""
     if can_change and session.status != "cancelled":
         edit = (
             '<a class="btn btn-sm btn-outline-primary" '
-            f'href="{addresses["update"].replace(_PK, pk)}">'
+            f'href="{addresses["update"](pk)}">'
             f'Edit<span class="visually-hidden"> {title}</span></a>'
             '<a class="btn btn-sm btn-link text-danger" '
-            f'href="{addresses["cancel"].replace(_PK, pk)}">'
+            f'href="{addresses["cancel"](pk)}">'
             f'Cancel<span class="visually-hidden"> {title}</span></a>'
         )
     ends = localtime(session.ends_at)
@@ -87,9 +88,9 @@ def session_items(context, sessions) -> str:
     the register and edit links the user may follow (the view selects each facilitator)."""
     user = context["request"].user
     addresses = {
-        "register": reverse("participants:session-register", args=[int(_PK)]),
-        "update": reverse("cohorts:session-update", args=[int(_PK)]),
-        "cancel": reverse("cohorts:session-cancel", args=[int(_PK)]),
+        "register": row_address("participants:session-register"),
+        "update": row_address("cohorts:session-update"),
+        "cancel": row_address("cohorts:session-cancel"),
     }
     can_mark = user.has_perm("participants.add_attendance")
     can_change = user.has_perm("cohorts.change_session")
@@ -108,14 +109,14 @@ def module_window_rows(context, windows) -> str:
     change them for those who may (the view selects each module's course)."""
     change = ""
     if context["request"].user.has_perm("cohorts.change_modulewindow"):
-        change = reverse("cohorts:modulewindow-update", args=[int(_PK)])
+        change = row_address("cohorts:modulewindow-update")
     rows = []
     for window in windows:
         module = escape(str(window.module))
         link = ""
         if change:
             link = (
-                f'<td><a href="{change.replace(_PK, str(window.pk))}">Change'
+                f'<td><a href="{change(window.pk)}">Change'
                 f'<span class="visually-hidden"> dates for {module}</span></a></td>'
             )
         due = window.application_due_on

@@ -8,15 +8,15 @@ address is reversed once a page, and every form carries the page's CSRF token.
 """
 
 from django import template
-from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from npq_portal.addresses import row_address
+
 register = template.Library()
 
-_PK = "2147483647"  # in the address reversed once a page, where each row's id goes
 WHEN = "j M Y H:i"
 
 
@@ -83,7 +83,7 @@ def _row(outgoing, application, *, show: str, form: dict[str, str]) -> str:
                 whom = ""
             cell = (
                 "\n        "
-                f'<form method="post" action="{form["action"].replace(_PK, str(outgoing.pk))}">'
+                f'<form method="post" action="{form["action"](outgoing.pk)}">'
                 f'{form["csrf"]}<input type="hidden" name="next" value="{form["next"]}">\n'
                 '          <button type="submit" class="btn btn-sm btn-outline-primary">Send again'
                 f'<span class="visually-hidden">: {esc(outgoing.get_kind_display().lower())}'
@@ -112,7 +112,7 @@ def outgoing_rows(context, outgoings, show: str) -> str:
     """One <tr> a change owed to DfE (the view selects and prefetches what the rows show)."""
     token = context.get("csrf_token")
     form = {
-        "action": reverse("dfe:outgoing-send-again", args=[int(_PK)]),
+        "action": row_address("dfe:outgoing-send-again"),
         "csrf": (
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(token)}">'
             if token and token != "NOTPROVIDED"

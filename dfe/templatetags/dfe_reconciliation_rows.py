@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 
+from npq_portal.addresses import RowAddress, row_address
+
 register = template.Library()
 
-_PK = "2147483647"  # in the addresses reversed once a page, where each row's id goes
 
-
-def _forms(context) -> dict[str, str]:
+def _forms(context) -> dict[str, str | RowAddress]:
     """What every form of the page shares: its CSRF field, the page to come back to, and the
-    addresses (with _PK for the record's id)."""
+    addresses (each a function of the record's id)."""
     token = context.get("csrf_token")
     csrf = (
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(token)}">'
@@ -30,14 +30,14 @@ def _forms(context) -> dict[str, str]:
     return {
         "csrf": csrf,
         "next": f'<input type="hidden" name="next" value="{back}">',
-        "unlink": reverse("dfe:dfe-application-unlink", args=[int(_PK)]),
-        "send": reverse("dfe:dfe-application-decision-send", args=[int(_PK)]),
-        "acknowledge": reverse("dfe:disagreement-acknowledge", args=[int(_PK)]),
+        "unlink": row_address("dfe:dfe-application-unlink"),
+        "send": row_address("dfe:dfe-application-decision-send"),
+        "acknowledge": row_address("dfe:disagreement-acknowledge"),
         "outgoing": reverse("dfe:outgoing-list"),
     }
 
 
-def _row(row, forms: dict[str, str]) -> str:
+def _row(row, forms: dict[str, str | RowAddress]) -> str:
     record = row.record
     application = record.application
     pk = str(record.pk)
@@ -54,7 +54,7 @@ def _row(row, forms: dict[str, str]) -> str:
                 f'<div class="small text-body-secondary">{esc(record.email)}</div>\n'
                 f'        <div class="mt-1"><a href="{esc(application.get_absolute_url())}">'
                 f'Open the application<span class="visually-hidden"> of {name}</span></a></div>\n'
-                f'        <form method="post" action="{forms["unlink"].replace(_PK, pk)}" '
+                f'        <form method="post" action="{forms["unlink"](pk)}" '
                 f'class="mt-1">{opening}<button type="submit" class="btn btn-link btn-sm p-0">'
                 'Unlink, to link again<span class="visually-hidden"> DfE\'s application for '
                 f"{name}</span></button></form>\n"
@@ -72,13 +72,13 @@ def _row(row, forms: dict[str, str]) -> str:
                 action = (
                     '<p class="small mb-1">Decided in the portal before it was linked: DfE has '
                     "not been told.</p>\n"
-                    f'        <form method="post" action="{forms["send"].replace(_PK, pk)}" '
+                    f'        <form method="post" action="{forms["send"](pk)}" '
                     f'class="mb-1">{opening}<button type="submit" class="btn btn-sm btn-primary">'
                     'Send the decision to DfE<span class="visually-hidden"> for '
                     f"{name}</span></button></form>"
                 )
             action += (
-                f'\n        <form method="post" action="{forms["acknowledge"].replace(_PK, pk)}">'
+                f'\n        <form method="post" action="{forms["acknowledge"](pk)}">'
                 f'{opening}<input type="hidden" name="kind" value="{esc(found.kind)}">'
                 '<button type="submit" class="btn btn-sm btn-outline-secondary">Acknowledge'
                 f'<span class="visually-hidden"> the {esc(label.lower())} of {name}</span>'

@@ -6,15 +6,15 @@ headings, is one string with the HTML the template's loops drew."""
 import functools
 
 from django import template
-from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from npq_portal.addresses import RowAddress, row_address
+
 register = template.Library()
 
-_PK = "2147483647"  # in the address reversed once a grid, where each row's id goes
 
 # A register mark: the symbol shown (hidden from screen readers, who hear the word).
 MARK_SYMBOLS = {"present": "✓", "late": "L", "absent": "✗"}
@@ -94,11 +94,11 @@ def progress_grid_rows(rows) -> str:
     """A <tr> a ProgressRow: the person (a link to their progress, with an at-risk badge and
     their place's status if not active), participation so far and overall, the cells, and the
     assessment (an enrolment may carry `assessment_status`, fuller than its released result)."""
-    address = reverse("participants:enrolment-progress-staff", kwargs={"pk": int(_PK)})
+    address = row_address("participants:enrolment-progress-staff")
     return mark_safe("".join(_progress_row(row, address) for row in rows))
 
 
-def _progress_row(row, address: str) -> str:
+def _progress_row(row, address: RowAddress) -> str:
     enrolment = row.enrolment
     badges = ' <span class="badge text-bg-danger">At risk</span>' if row.at_risk else ""
     if enrolment.status != "active":
@@ -109,7 +109,7 @@ def _progress_row(row, address: str) -> str:
     assessment = (
         getattr(enrolment, "assessment_status", "") or enrolment.get_assessment_result_display()
     )
-    link = address.replace(_PK, str(enrolment.pk))
+    link = address(enrolment.pk)
     return (
         "\n    <tr>\n"
         f'      <th scope="row"><a href="{link}">{escape(str(enrolment.participant))}</a>'

@@ -4,21 +4,20 @@ cells; as template loops, each person's line cost a dozen look-ups and filters, 
 all. Each line here is one string, with the HTML the template's loops drew."""
 
 from django import template
-from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from npq_portal.addresses import RowAddress, row_address
+
 from .progress_grid import word_cells
 
 register = template.Library()
 
-_PK = "2147483647"  # in the address reversed once a page, where each place's id goes
 
-
-def _place_address() -> str:
-    return reverse("participants:school-place-detail", kwargs={"pk": int(_PK)})
+def _place_address() -> RowAddress:
+    return row_address("participants:school-place-detail")
 
 
 def _name(enrolment) -> str:
@@ -35,7 +34,7 @@ def work_group_school_rows(schools) -> str:
     return mark_safe("".join(_school_row(school, address) for school in schools))
 
 
-def _school_row(school, address: str) -> str:
+def _school_row(school, address: RowAddress) -> str:
     place = school.place
     team = "".join(
         f"<li>{escape(_label(member.enrolment, 'Team member'))}: {_name(member.enrolment)} "
@@ -58,7 +57,7 @@ def _school_row(school, address: str) -> str:
         completion = f'<span class="small">{reasons}</span>'
     return (
         "\n      <tr>\n"
-        f'        <th scope="row"><a href="{address.replace(_PK, str(place.pk))}">'
+        f'        <th scope="row"><a href="{address(place.pk)}">'
         f"{escape(place.school.name)}</a></th>\n"
         f"        <td>{place.school.urn}</td>\n"
         f"        <td>{escape(place.school.la_name) or '–'}</td>\n"
@@ -99,15 +98,15 @@ def work_group_grid_bodies(grid, schools, link_schools=False) -> str:
     address = _place_address()
     width = len(grid.sessions) + 3
     return mark_safe(
-        "".join(_grid_body(school, width, address if link_schools else "") for school in schools)
+        "".join(_grid_body(school, width, address if link_schools else None) for school in schools)
     )
 
 
-def _grid_body(school, width: int, address: str) -> str:
+def _grid_body(school, width: int, address: RowAddress | None) -> str:
     place = school.place
     name = escape(place.school.name)
     if address:
-        name = f'<a href="{address.replace(_PK, str(place.pk))}">{name}</a>'
+        name = f'<a href="{address(place.pk)}">{name}</a>'
     status = (
         f' <span class="badge text-bg-secondary">{escape(place.get_status_display())}</span>'
         if place.status != "active"

@@ -6,10 +6,10 @@ the rest of their pages; here each row is one string, with the same HTML the tem
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from npq_portal.addresses import RowAddress, row_address
 from npq_portal.money import pounds
 from npq_portal.templatetags.dates import day_month_year
 
@@ -42,14 +42,12 @@ def engagement_rows(rows, programme) -> str:
 
 # ---- Grants owed to schools ----
 
-_PK = "2147483647"  # in the address reversed once a page, where each claim's id goes
 
-
-def _claim_actions(claim, school: str, update: str, hidden: str) -> str:
+def _claim_actions(claim, school: str, update: RowAddress, hidden: str) -> str:
     """Mark a claim received (owed) or paid (claimed), or cancel it, as forms; "–" when there
     is nothing to do or the person may not."""
     pk = str(claim.pk)
-    action = update.replace(_PK, pk)
+    action = update(pk)
     if claim.status == "owed":
         button = (
             '<button type="submit" name="action" value="claimed" class="btn btn-sm btn-primary">'
@@ -78,7 +76,7 @@ def _claim_actions(claim, school: str, update: str, hidden: str) -> str:
     )
 
 
-def _claim_row(claim, may_change: bool, update: str, hidden: str) -> str:
+def _claim_row(claim, may_change: bool, update: RowAddress, hidden: str) -> str:
     place = claim.school_place
     cohort = place.cohort
     school = escape(place.school.name)
@@ -111,7 +109,7 @@ def grant_rows(context, claims) -> str:
     this page as it is."""
     request = context["request"]
     may_change = request.user.has_perm("participants.change_grantclaim")
-    update = reverse("reports:grant-claim-update", args=[int(_PK)])
+    update = row_address("reports:grant-claim-update")
     # What {% csrf_token %} and the return address drew in each form, worked out once.
     token = context.get("csrf_token")
     csrf = (

@@ -8,11 +8,11 @@ HTML the template had. The words are the page's own: each state says what it mea
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from npq_portal.addresses import row_address
 from npq_portal.templatetags.dates import day_month_year
 from reports.milestones import DUE, LATER, MISSED, SUPPORTED
 
@@ -71,9 +71,6 @@ def _cells(row, today) -> str:
     return "".join(f"<td>{_cell(cell, today, stopped_as)}</td>" for cell in row.cells)
 
 
-_PK = "2147483647"  # in the addresses reversed once a page, where each row's id goes
-
-
 def _place(enrolment, stopped: bool) -> str:
     """The place cell: its status, since when it stopped, where it was transferred to."""
     html = escape(enrolment.get_status_display())
@@ -119,8 +116,8 @@ def milestone_rows(rows, cohort, today):
     """One <tr> a MilestoneRow (reports/views.py), the cohort column left out on a cohort's
     own page (`cohort`); the view selects each place's person, cohort, programme, place it
     was transferred to and kept days with it."""
-    progress = reverse("participants:enrolment-progress-staff", args=[int(_PK)])
-    cohort_page = reverse("reports:cohort-milestones", args=[int(_PK)])
+    progress = row_address("participants:enrolment-progress-staff")
+    cohort_page = row_address("reports:cohort-milestones")
     html = []
     for row in rows:
         enrolment = row.enrolment
@@ -130,13 +127,13 @@ def milestone_rows(rows, cohort, today):
         else:
             of = enrolment.cohort
             cohort_cell = (
-                f'<td><a href="{cohort_page.replace(_PK, str(enrolment.cohort_id))}">'
+                f'<td><a href="{cohort_page(enrolment.cohort_id)}">'
                 f"{escape(of.programme.short_name)} {escape(of.academic_year_label)}, "
                 f"{escape(of.name)}</a></td>"
             )
         html.append(
             "\n    <tr>\n"
-            f'      <th scope="row"><a href="{progress.replace(_PK, str(enrolment.pk))}">'
+            f'      <th scope="row"><a href="{progress(enrolment.pk)}">'
             f"{person}</a></th>\n"
             f"      {cohort_cell}\n"
             f"      <td>{_place(enrolment, row.status.stopped)}</td>\n"
