@@ -8,6 +8,7 @@ address is reversed once a page, and every form carries the page's CSRF token.
 """
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
@@ -110,14 +111,9 @@ def _row(outgoing, application, *, show: str, form: dict[str, str]) -> str:
 @register.simple_tag(takes_context=True)
 def outgoing_rows(context, outgoings, show: str) -> str:
     """One <tr> a change owed to DfE (the view selects and prefetches what the rows show)."""
-    token = context.get("csrf_token")
     form = {
         "action": row_address("dfe:outgoing-send-again"),
-        "csrf": (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(token)}">'
-            if token and token != "NOTPROVIDED"
-            else ""
-        ),
+        "csrf": CsrfTokenNode().render(context),  # what {% csrf_token %} draws
         "next": esc(context["request"].get_full_path()),
     }
     rows = []

@@ -6,6 +6,7 @@ the rest of their pages; here each row is one string, with the same HTML the tem
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
+from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -111,13 +112,7 @@ def grant_rows(context, claims) -> str:
     may_change = request.user.has_perm("participants.change_grantclaim")
     update = row_address("reports:grant-claim-update")
     # What {% csrf_token %} and the return address drew in each form, worked out once.
-    token = context.get("csrf_token")
-    csrf = (
-        format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-        if token and token != "NOTPROVIDED"
-        else ""
-    )
-    hidden = csrf + format_html(
+    hidden = CsrfTokenNode().render(context) + format_html(
         '<input type="hidden" name="next" value="{}">', request.get_full_path()
     )
     return mark_safe("".join(_claim_row(claim, may_change, update, hidden) for claim in claims))
