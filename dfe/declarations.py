@@ -35,6 +35,7 @@ Voiding goes through the outbox too; DfE voids it, or puts a paid one awaiting c
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ from .models import (
     Statement,
 )
 from .outgoing import REFUSALS, outgoing_queue, sender
+from .ready_counts import ready_counts_kept
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +216,17 @@ def _table(model) -> str:
     return model._meta.db_table
 
 
+@dataclass(frozen=True)
+class ListedCounts:
+    """What counting a list of ready declarations gives (`ReadyKeys.listed_counts`): how many,
+    how many of them are ready rather than blocked, and how many are listed under each cohort
+    (by its place in the list's order; cohorts with none left out), in the list's order."""
+
+    total: int
+    ready: int
+    listed: tuple[tuple[int, int], ...]
+
+
 class ReadyKeys:
     """The declarations the kept milestone days of a connection's linked places (those in
     `cohorts`, or one place) support that DfE does not hold live, worked out in SQL: one per
@@ -226,7 +239,11 @@ class ReadyKeys:
     Counted and paged in the database, and cheaply: the places are put in order a cohort at a
     time. Each declaration is counted under the cohort it is listed in, and only the cohorts a
     page falls in are put in order by name (sorting every place by name cost most of the time).
-    `page` reads a page and the counts in one query; `counts()` alone is one query."""
+    `page` reads a page and the counts in one query; `counts()` alone is one query.
+
+    Given `counted` (what `listed_counts` gave for the same cohorts and day, kept: see
+    dfe/ready_counts.py), nothing is counted: a page reads only the claims of the DfE
+    participants with a place in the cohorts it falls in."""
 
     def __init__(
         self,
@@ -235,15 +252,43 @@ class ReadyKeys:
         *,
         today: datetime.date,
         enrolment_id: int | None = None,
+        counted: ListedCounts | None = None,
     ):
         # The cohorts, in the list's order, read first and written into the query: with them
         # as a subquery the planner, expecting few places, joined every year's places, then
         # kept the cohorts'. A cohort's rank in this order stands for the cohort below.
-        listed = list(
+        self.listed = list(
             cohorts.order_by("academic_year", "name", "pk").values_list(
                 "pk", "programme__course_identifier"
             )
-        ) or [(0, "")]
+        )
+        self.connection = connection
+        self.today = today
+        self._enrolment_id = enrolment_id
+        self._counted: ListedCounts | None = None
+        self._counts: tuple[int, int] | None = None
+        self._page: tuple[int, int, list[ReadyKey]] | None = None
+        if counted is not None:
+            self.counted_use(counted.total, counted.ready, counted.listed)
+
+    def counted_use(self, total: int, ready: int, listed: Iterable[Iterable[int]]) -> None:
+        """Page with these counts (`listed_counts`' for the same cohorts and day)."""
+        listed = tuple((int(rank), int(count)) for rank, count in listed)
+        self._counted = ListedCounts(int(total), int(ready), listed)
+        self._counts = (self._counted.total, self._counted.ready)
+
+    def rules(self) -> str:
+        """A digest of how they are counted (the query and its constants): counts kept from
+        another are not these."""
+        sql, _ = self._with()
+        constants = (DELIVERY_PARTNER_REQUIRED_FROM, LIVE_DECLARATION_STATES, DECLARATIONS)
+        return hashlib.sha256(repr((sql, constants, BLOCKED_CODES)).encode()).hexdigest()
+
+    def _with(self, *, within: list | None = None, counting: bool = True) -> tuple[str, list]:
+        """The query's common table expressions and their parameters: the places, what is
+        ready, the claims; with `counting`, the counts too. Given `within` (DfE participant
+        ids), only those participants' places."""
+        listed = self.listed or [(0, "")]
         ranks = ", ".join(["(%s, %s, %s)"] * len(listed))
         ranks_params = [
             value for rank, (pk, course) in enumerate(listed) for value in (pk, rank, course)
@@ -254,7 +299,10 @@ class ReadyKeys:
         days = [f"m.{FIELDS[declaration][1]}" for declaration in DECLARATIONS]
         day = " ".join(f"WHEN {n} THEN p.day_{n}" for n, _ in enumerate(DECLARATIONS))
         live = ", ".join(["%s"] * len(LIVE_DECLARATION_STATES))
-        one_place = "AND e.id = %s" if enrolment_id is not None else ""
+        one_place = "AND e.id = %s" if self._enrolment_id is not None else ""
+        within_sql = ""
+        if within is not None:
+            within_sql = f"AND a.participant_id IN ({', '.join(['%s'] * len(within))})"
         # places: the linked places with evidence by today, each with its cohort's rank and
         # why it would be blocked (BLOCKED_CODES): DfE has the place on another course; or,
         # inside DfE's catchment (outside, DfE refuses a delivery partner), from the 2024
@@ -264,11 +312,7 @@ class ReadyKeys:
         # claims: one row a DfE participant, course and declaration type (n): the cohort it
         # is listed in (its places' first), and the lowest and highest blocked codes of its
         # places, which agree unless a transfer changed course or DfE application.
-        # mixed: the claims whose places' codes differ (picked with IN: a join sorted every
-        # row to merge them), in their places' order of choice (the earliest evidenced first,
-        # ties to the place listed first): the first is claimed.
-        # counts: how many claims, and how many of them are ready (blocked by none).
-        self._base = f"""
+        sql = f"""
             WITH ranks (cohort_id, rank, course) AS (VALUES {ranks}),
             places AS (
                 SELECT e.id AS place, e.participant_id AS person, r.rank,
@@ -289,6 +333,7 @@ class ReadyKeys:
                 WHERE a.connection_id = %s AND a.status = %s AND a.application_id IS NOT NULL
                     {one_place}
                     AND ({" OR ".join(f"{column} <= %s" for column in days)})
+                    {within_sql}
             ),
             ready AS (
                 SELECT p.place, p.person, p.rank, p.dfe_participant, p.dfe_course,
@@ -307,8 +352,30 @@ class ReadyKeys:
                 SELECT dfe_participant, dfe_course, n, MIN(rank) AS listed_rank,
                     MIN(blocked_code) AS lowest, MAX(blocked_code) AS highest
                 FROM ready GROUP BY dfe_participant, dfe_course, n
-            ),
-            mixed AS (
+            )
+        """
+        accepted = DfeApplication.Status.ACCEPTED
+        connection_pk = self.connection.pk
+        params = [
+            *ranks_params,
+            DELIVERY_PARTNER_REQUIRED_FROM,
+            connection_pk,
+            connection_pk,
+            accepted,
+            *([self._enrolment_id] if self._enrolment_id is not None else []),
+            *[self.today] * len(days),
+            *(within or []),
+            *DECLARATIONS,
+            self.today,
+            *LIVE_DECLARATION_STATES,
+        ]
+        if counting:
+            # mixed: the claims whose places' codes differ (picked with IN: a join sorted
+            # every row to merge them), in their places' order of choice (the earliest
+            # evidenced first, ties to the place listed first): the first is claimed.
+            # counts: how many claims, and how many of them are ready (blocked by none).
+            sql += f"""
+            , mixed AS (
                 SELECT r.blocked_code, ROW_NUMBER() OVER (
                     PARTITION BY r.dfe_participant, r.dfe_course, r.n
                     ORDER BY r.evidenced_on, r.rank, u.last_name, u.first_name, r.place
@@ -326,25 +393,12 @@ class ReadyKeys:
                     ) AS ready
                 FROM claims
             )
-        """
-        self._params = [
-            *ranks_params,
-            DELIVERY_PARTNER_REQUIRED_FROM,
-            connection.pk,
-            connection.pk,
-            DfeApplication.Status.ACCEPTED,
-            *([enrolment_id] if enrolment_id is not None else []),
-            *[today] * len(days),
-            *DECLARATIONS,
-            today,
-            *LIVE_DECLARATION_STATES,
-        ]
-        self._counts: tuple[int, int] | None = None
-        self._page: tuple[int, int, list[ReadyKey]] | None = None
+            """
+        return sql, params
 
-    def _rows(self, extra: str, params: Iterable = ()) -> list[tuple]:
+    def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with db_connection.cursor() as cursor:
-            cursor.execute(self._base + extra, [*self._params, *params])
+            cursor.execute(sql, list(params))
             return cursor.fetchall()
 
     @staticmethod
@@ -353,34 +407,14 @@ class ReadyKeys:
             evidenced_on = datetime.date.fromisoformat(evidenced_on)
         return ReadyKey(place, declaration_type, evidenced_on, BLOCKED_CODES[blocked_code])
 
-    def _select(self, start: int, stop: int | None) -> list[tuple]:
-        """The rows from `start` to `stop` (None: to the end), each with the counts.
-
-        by_cohort: how many are listed in each cohort, and how many before it; shown: the
-        cohorts the rows fall in; chosen: their claims, each from its earliest evidenced place
-        (ties to the place listed first), each listed where its first place stands."""
-        start, stop = int(start), None if stop is None else int(stop)
-        within = "" if stop is None else "AND b.listed_before < %s"
-        limit = f"LIMIT {stop - start}" if stop is not None else ""
-        if stop is None and db_connection.vendor == "sqlite":
-            limit = "LIMIT -1"  # SQLite has no OFFSET without a LIMIT
-        listed = "r.rank, u.last_name, u.first_name, r.place"
-        group = "r.dfe_participant, r.dfe_course, r.n"
-        return self._rows(
-            f"""
-            , by_cohort AS (
-                SELECT listed_rank, SUM(COUNT(*)) OVER (ORDER BY listed_rank) - COUNT(*)
-                    AS listed_before, COUNT(*) AS listed
-                FROM claims GROUP BY listed_rank
-            ),
-            shown AS (
-                SELECT b.listed_rank, b.listed_before FROM by_cohort b
-                WHERE b.listed_before + b.listed > %s {within}
-            ),
+    # chosen: the shown cohorts' claims, each from its earliest evidenced place (ties to the
+    # place listed first), each listed where its first place stands.
+    _CHOSEN = f"""
             chosen AS (
                 SELECT r.place, r.declaration_type, r.evidenced_on, r.blocked_code, r.n,
                     ROW_NUMBER() OVER (
-                        PARTITION BY {group} ORDER BY r.evidenced_on, {listed}
+                        PARTITION BY r.dfe_participant, r.dfe_course, r.n
+                        ORDER BY r.evidenced_on, r.rank, u.last_name, u.first_name, r.place
                     ) AS choice,
                     FIRST_VALUE(u.last_name) OVER listing AS listed_last,
                     FIRST_VALUE(u.first_name) OVER listing AS listed_first,
@@ -391,21 +425,125 @@ class ReadyKeys:
                     AND c.dfe_course = r.dfe_course AND c.n = r.n
                 JOIN shown s ON s.listed_rank = c.listed_rank
                 JOIN {_table(User)} u ON u.id = r.person
-                WINDOW listing AS (PARTITION BY {group} ORDER BY {listed})
+                WINDOW listing AS (
+                    PARTITION BY r.dfe_participant, r.dfe_course, r.n
+                    ORDER BY r.rank, u.last_name, u.first_name, r.place
+                )
             )
+    """
+    _ORDER = "ORDER BY listed_rank, listed_last, listed_first, listed_place, n"
+
+    def _limit(self, start: int, stop: int | None) -> str:
+        if stop is not None:
+            return f"LIMIT {stop - start}"
+        return "LIMIT -1" if db_connection.vendor == "sqlite" else ""  # no OFFSET without it
+
+    def _select(self, start: int, stop: int | None) -> list[tuple]:
+        """The rows from `start` to `stop` (None: to the end), each with the counts.
+
+        by_cohort: how many are listed in each cohort, and how many before it; shown: the
+        cohorts the rows fall in."""
+        start, stop = int(start), None if stop is None else int(stop)
+        if self._counted is not None:
+            return self._select_counted(start, stop)
+        within = "" if stop is None else "AND b.listed_before < %s"
+        sql, params = self._with()
+        return self._rows(
+            sql
+            + f"""
+            , by_cohort AS (
+                SELECT listed_rank, SUM(COUNT(*)) OVER (ORDER BY listed_rank) - COUNT(*)
+                    AS listed_before, COUNT(*) AS listed
+                FROM claims GROUP BY listed_rank
+            ),
+            shown AS (
+                SELECT b.listed_rank, b.listed_before FROM by_cohort b
+                WHERE b.listed_before + b.listed > %s {within}
+            ),
+            {self._CHOSEN}
             SELECT place, declaration_type, evidenced_on, blocked_code, k.total, k.ready
             FROM chosen CROSS JOIN counts k
             WHERE choice = 1
-            ORDER BY listed_rank, listed_last, listed_first, listed_place, n
-            {limit} OFFSET %s - (SELECT COALESCE(MIN(listed_before), 0) FROM shown)
+            {self._ORDER}
+            {self._limit(start, stop)} OFFSET %s - (SELECT COALESCE(MIN(listed_before), 0)
+                FROM shown)
             """,
-            [start, *([stop] if stop is not None else []), start],
+            [*params, start, *([stop] if stop is not None else []), start],
+        )
+
+    def _select_counted(self, start: int, stop: int | None) -> list[tuple]:
+        """As `_select`, with the counts given: the cohorts the rows fall in are known before
+        the query, which reads only the claims of participants with a place in them."""
+        shown, before = [], 0
+        for rank, listed in self._counted.listed:
+            if before + listed > start and (stop is None or before < stop):
+                shown.append((rank, before))
+            before += listed
+        if not shown:
+            return []
+        # The DfE participants with a place in those cohorts, read first: as a subquery, with
+        # the statistics of rows just written not yet gathered, PostgreSQL ran it again for
+        # every place. Their claims in other cohorts are read too (a transfer is listed where
+        # its first place stands), and left out by their cohort.
+        within = list(
+            DfeApplication.objects.filter(
+                connection=self.connection.pk,
+                status=DfeApplication.Status.ACCEPTED,
+                application__enrolments__cohort__in=[self.listed[rank][0] for rank, _ in shown],
+            )
+            .order_by()
+            .values_list("participant_id", flat=True)
+            .distinct()
+        )
+        if not within:
+            return []
+        field = DfeApplication._meta.get_field("participant_id")
+        within = [field.get_db_prep_value(pk, db_connection) for pk in within]
+        sql, params = self._with(within=within, counting=False)
+        total, ready = self._counts
+        return self._rows(
+            sql
+            + f"""
+            , shown (listed_rank, listed_before) AS (VALUES {", ".join(["(%s, %s)"] * len(shown))}),
+            {self._CHOSEN}
+            SELECT place, declaration_type, evidenced_on, blocked_code, %s, %s
+            FROM chosen WHERE choice = 1
+            {self._ORDER}
+            {self._limit(start, stop)} OFFSET %s
+            """,
+            [
+                *params,
+                *(value for pair in shown for value in pair),
+                total,
+                ready,
+                start - shown[0][1],
+            ],
+        )
+
+    def listed_counts(self) -> ListedCounts:
+        """Count them, each under the cohort it is listed in, in one query."""
+        sql, params = self._with()
+        rows = self._rows(
+            sql
+            + """
+            SELECT c.listed_rank, COUNT(*), k.total, k.ready
+            FROM claims c CROSS JOIN counts k
+            GROUP BY c.listed_rank, k.total, k.ready
+            ORDER BY c.listed_rank
+            """,
+            params,
+        )
+        if not rows:
+            return ListedCounts(0, 0, ())
+        return ListedCounts(
+            rows[0][2], rows[0][3] or 0, tuple((rank, listed) for rank, listed, _, _ in rows)
         )
 
     def counts(self) -> tuple[int, int]:
         """(how many, how many of them are ready to send rather than blocked)."""
         if self._counts is None:
-            total, ready = self._rows("SELECT total, ready FROM counts")[0]
+            sql, params = self._with()
+            total, ready = self._rows(sql + "SELECT total, ready FROM counts", params)[0]
             self._counts = (total, ready or 0)
         return self._counts
 
@@ -455,7 +593,10 @@ def _ready_keys(
     cohorts (or of one place) support that DfE does not hold live, the days brought up to
     date first, to count and page in SQL (`ReadyKeys`)."""
     milestones_bring_up_to_date(cohorts=cohorts)
-    return ReadyKeys(connection, cohorts, today=today, enrolment_id=enrolment_id)
+    keys = ReadyKeys(connection, cohorts, today=today, enrolment_id=enrolment_id)
+    if enrolment_id is None:
+        ready_counts_kept(keys)  # counted once until something they are counted from changes
+    return keys
 
 
 def ready_declarations(

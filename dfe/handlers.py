@@ -6,10 +6,11 @@ does nothing unless the application is linked to DfE and its cohort is covered b
 switched-on connection. The verdict receivers empty (`reconciliation_stale`, one statement)
 the verdicts of the linked DfE applications whose comparison reads what changed: either side,
 the portal application's cohort, programme, school and funding decision (their names too, as
-an acknowledgement holds while both sides say the same words).
+an acknowledgement holds while both sides say the same words). The ready declarations' kept
+counts are made out of date (`ready_stale`) by any change to what they are counted from.
 """
 
-from django.db.models.signals import post_save, pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from applications.models import Application
@@ -18,6 +19,7 @@ from assessment.signals import outcome_released
 from cohorts.models import Cohort
 from funding.models import FundingDecision
 from funding.signals import funding_decision_changed
+from npq_portal.models import User
 from npq_portal.signals import rows_written
 from participants.signals import (
     enrolment_deferred,
@@ -37,7 +39,8 @@ from .decisions import (
     funded_place_change_send,
     outcome_send_if_due,
 )
-from .models import DfeApplication
+from .models import Declaration, DeliveryPartnerLink, DfeApplication
+from .ready_counts import ready_stale
 from .reconcile import reconciliation_stale
 
 
@@ -150,3 +153,31 @@ def verdict_on_rows_written(sender, **kwargs):
                 application__school__isnull=False
             )
         )
+
+
+# ---- The ready declarations' kept counts (dfe/ready_counts.py) -------------------------------
+
+
+@receiver(post_save, sender=DfeApplication, dispatch_uid="dfe.ready_on_dfe_application_saved")
+@receiver(post_delete, sender=DfeApplication, dispatch_uid="dfe.ready_on_dfe_application_gone")
+@receiver(post_save, sender=DeliveryPartnerLink, dispatch_uid="dfe.ready_on_partner_saved")
+@receiver(post_delete, sender=DeliveryPartnerLink, dispatch_uid="dfe.ready_on_partner_gone")
+def ready_on_connection_record(sender, instance, **kwargs):
+    ready_stale([instance.connection_id])
+
+
+@receiver(post_save, sender=Declaration, dispatch_uid="dfe.ready_on_declaration_saved")
+@receiver(post_delete, sender=Declaration, dispatch_uid="dfe.ready_on_declaration_gone")
+def ready_on_declaration(sender, instance, **kwargs):
+    # A live declaration holds its participant, course and type whichever connection has it.
+    ready_stale()
+
+
+# A person's names break a tie between two places of one claim.
+NAMES = {"first_name", "last_name"}
+
+
+@receiver(post_save, sender=User, dispatch_uid="dfe.ready_on_person_saved")
+def ready_on_person(sender, instance, created=False, update_fields=None, **kwargs):
+    if not created and (update_fields is None or not NAMES.isdisjoint(update_fields)):
+        ready_stale()

@@ -25,6 +25,7 @@ from django.utils import timezone
 from .client import DfeClient, DfeGone
 from .connection import parse_dfe_time
 from .models import LIVE_DECLARATION_STATES, Declaration, DfeApplication, ParticipantIdChange
+from .ready_counts import ready_stale
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ def participant_ids_follow(changes: Iterable[dict]) -> int:
         )
         here = DfeApplication.objects.filter(participant_id=old).update(participant_id=new)
         here += _declarations_move(old, new)
+        if here:  # updates send no signals (dfe/ready_counts.py)
+            ready_stale()
         if here:
             logger.info("DfE participant id %s became %s (%d records)", old, new, here)
         moved += here

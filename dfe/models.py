@@ -584,3 +584,65 @@ class Outgoing(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+
+class ReadyVersion(models.Model):
+    """What the ready declarations of a connection are worked out from on DfE's side (its DfE
+    applications, the declarations DfE holds, its delivery partners) and the people's names
+    are at `version`, moved on by every change to them in the writer's own transaction
+    (dfe/ready_counts.py `ready_stale`)."""
+
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, primary_key=True, related_name="ready_version"
+    )
+    version = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"Ready declarations of connection {self.connection_id}: version {self.version}"
+
+
+class ReadyCounts(models.Model):
+    """How many declarations are ready (or blocked) for one list of a connection's cohorts,
+    and how many are listed under each cohort, counted on `day` from what `label` names: the
+    connection's `ReadyVersion` and each cohort's kept milestone days (dfe/ready_counts.py).
+    Derived: counted again when the label no longer matches."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    # The cohorts listed, in their order, with their courses: a digest.
+    scope = models.CharField(max_length=64)
+    label = models.CharField(max_length=64)
+    total = models.PositiveIntegerField()
+    ready = models.PositiveIntegerField()
+    # [[the cohort's place in the list, how many are listed under it], ...] for the cohorts
+    # with any, in the list's order.
+    listed = models.JSONField(default=list)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "ready counts"
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "scope"], name="one_count_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"Ready declarations of connection {self.connection_id}: {self.total}"
+
+
+class SentCounts(models.Model):
+    """How many of a connection's declarations were sent (DfE's states, a void included) and
+    how many DfE refused, counted at its `ReadyVersion` `version`, which every change to a
+    declaration moves on (dfe/ready_counts.py `sent_counts`). Derived: counted again when the
+    version moves."""
+
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField()
+    sent = models.PositiveIntegerField()
+    refused = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "sent counts"
+
+    def __str__(self) -> str:
+        return f"Declarations of connection {self.connection_id}: {self.sent} sent"

@@ -85,6 +85,7 @@ from schools.models import School
 from .decisions import application_decision_send
 from .declarations import declaration_years_open
 from .models import Connection, DfeApplication, Outgoing
+from .ready_counts import ready_stale
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,8 @@ def dfe_applications_match(*, connection: Connection) -> Counter:
             "disagreeing",
         ],
     )
+    if outcome["linked"]:  # bulk writes send no signals (dfe/ready_counts.py)
+        ready_stale([connection.pk])
     logger.info("Matched DfE applications of connection %s: %s", connection.pk, dict(outcome))
     return outcome
 

@@ -41,6 +41,7 @@ from .declarations import declarations_pull, statements_pull
 from .identities import participant_ids_follow
 from .models import Connection, DfeApplication, Sync
 from .privacy import PERSONAL_FIELDS
+from .ready_counts import ready_stale
 from .reconcile import dfe_applications_match, reconciliation_bring_up_to_date
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def _applications_store(*, connection: Connection, rows: dict[str, dict]) -> Non
     """Create or update one page of DfE's applications, in three queries."""
     existing = DfeApplication.objects.select_for_update().in_bulk(list(rows), field_name="dfe_id")
     existing = {str(key): value for key, value in existing.items()}
+    held_by = {record.connection_id for record in existing.values()}  # before a move here
     fields = list(next(iter(rows.values()), {}))
     changed, new = [], []
     for dfe_id, values in rows.items():
@@ -143,6 +145,8 @@ def _applications_store(*, connection: Connection, rows: dict[str, dict]) -> Non
         DfeApplication.objects.bulk_update(
             changed, [*fields, "connection", "updated_at", "disagreeing"]
         )
+    if new or changed:  # bulk writes send no signals (dfe/ready_counts.py)
+        ready_stale({connection.pk, *held_by})
 
 
 def participants_pull(

@@ -302,16 +302,26 @@ def _agree(hub: Hub, places: list[Enrolment]) -> None:
         paged = ReadyKeys(connection, cohorts, today=TODAY)
         assert paged.page(1, 3) == expected[1:3]
         assert paged.counts() == (len(expected), ready) or not expected[1:3]
+        # With the counts given (as kept), a page reads only its cohorts' claims.
+        counted = ReadyKeys(connection, cohorts, today=TODAY).listed_counts()
+        assert (counted.total, counted.ready) == (len(expected), ready)
+        assert sum(listed for _, listed in counted.listed) == len(expected)
+        assert list(ReadyKeys(connection, cohorts, today=TODAY, counted=counted)) == expected
     # Every window of two and of five, across the cohorts' boundaries (a page is put in order
-    # only within the cohorts it falls in) and past the end.
+    # only within the cohorts it falls in) and past the end, counting as it pages and with
+    # the counts given.
     everyone = connection_cohorts(connection)
     expected = _ready_keys_python(connection, _linked_enrolments(connection, None), today=TODAY)
+    counted = ReadyKeys(connection, everyone, today=TODAY).listed_counts()
     for start in range(len(expected) + 1):
         for size in (2, 5):
-            assert (
-                ReadyKeys(connection, everyone, today=TODAY).page(start, start + size)
-                == (expected[start : start + size])
-            ), (start, size)
+            for counts_given in (None, counted):
+                keys = ReadyKeys(connection, everyone, today=TODAY, counted=counts_given)
+                assert keys.page(start, start + size) == expected[start : start + size], (
+                    start,
+                    size,
+                    counts_given,
+                )
     for place in places:  # one place, as sending one reads it
         expected = _ready_keys_python(
             connection, _linked_enrolments(connection, None).filter(pk=place.pk), today=TODAY

@@ -1,0 +1,154 @@
+"""How many declarations are ready for a list of cohorts, kept, so that the declarations page
+does not count every place's claims on every request.
+
+What is kept (`ReadyCounts`, one row a connection and list of cohorts): the total, how many
+are ready rather than blocked, and how many are listed under each cohort, which is all a page
+needs to know which cohorts its rows fall in (dfe/declarations.py `ReadyKeys`). Each row is
+labelled with what it was counted from: the day, the counting's own rules (its SQL and
+constants), each listed cohort's kept milestone days (`CohortMilestones.worked_out`), and the
+connection's `ReadyVersion`. A page whose label differs counts again and keeps the new counts.
+
+Keeping it current. The milestone days move their cohort's version on with every change to
+the places' evidence, the places themselves included (reports/milestone_days.py), and are
+worked out again before the counts are read. Everything else the count reads moves the
+connection's `ReadyVersion` on, in the writer's own transaction (`ready_stale`): its DfE
+applications (saved one at a time, stored by a pull, linked by the matching, moved to a new
+participant id), the declarations DfE holds (saved one at a time, moved to a new participant
+id), its delivery partners, and a person's name (which breaks a tie between two places of one
+claim). dfe/handlers.py does it on Django's model signals; the writers in bulk call it
+themselves. The label is read before counting, so a change committed while counting leaves a
+label that is already out of date: it is counted again next time, and nothing is missed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from reports.milestone_days import rules_key
+from reports.models import CohortMilestones
+
+from .models import Connection, Declaration, ReadyCounts, ReadyVersion, SentCounts
+
+
+def ready_stale(connection_ids: Iterable[int] | None = None) -> None:
+    """What these connections' ready declarations are counted from changed (None: every
+    connection's): move each one's version on, in the caller's transaction, in one statement."""
+    table = ReadyVersion._meta.db_table
+    params: list[int] = []
+    which = ""
+    if connection_ids is not None:
+        params = sorted({int(pk) for pk in connection_ids if pk is not None})
+        if not params:
+            return
+        which = f"AND id IN ({', '.join(['%s'] * len(params))})"
+    with db_connection.cursor() as cursor:
+        # "WHERE true" lets SQLite tell the SELECT from the upsert's ON CONFLICT.
+        cursor.execute(
+            f"INSERT INTO {table} (connection_id, version) "
+            f"SELECT id, 2 FROM {Connection._meta.db_table} WHERE true {which} "
+            f"ON CONFLICT (connection_id) DO UPDATE SET version = {table}.version + 1",
+            params,
+        )
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def ready_counts_kept(keys) -> None:
+    """Give these `ReadyKeys` (for a list of cohorts, not one place) their counts: the kept
+    ones when their label is current, else counted now and kept."""
+    connection_pk = keys.connection.pk
+    cohort_ids = [pk for pk, _ in keys.listed]
+    scope = _digest(keys.listed)
+    # The label is read before counting (see the module's docstring).
+    version = (
+        ReadyVersion.objects.filter(connection=connection_pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    rules = rules_key()
+    days = {
+        pk: (version_, worked_out, kept_rules)
+        for pk, version_, worked_out, kept_rules in CohortMilestones.objects.filter(
+            cohort__in=cohort_ids
+        ).values_list("cohort", "version", "worked_out", "rules")
+    }
+    days_current = all(
+        pk in days and days[pk][0] == days[pk][1] and days[pk][2] == rules for pk in cohort_ids
+    )
+    label = _digest(
+        keys.today, keys.rules(), rules, version, [(pk, days.get(pk)) for pk in cohort_ids]
+    )
+    kept = (
+        ReadyCounts.objects.filter(connection=connection_pk, scope=scope)
+        .values_list("label", "total", "ready", "listed")
+        .first()
+    )
+    if kept is not None and kept[0] == label and days_current:
+        keys.counted_use(kept[1], kept[2], kept[3])
+        return
+    counted = keys.listed_counts()
+    keys.counted_use(counted.total, counted.ready, counted.listed)
+    if not days_current:
+        return  # counted from days about to be worked out again: not worth keeping
+    _keep(connection_pk, scope, label, counted)
+
+
+def _keep(connection_pk: int, scope: str, label: str, counted) -> None:
+    try:
+        with transaction.atomic():
+            ReadyCounts.objects.bulk_create(
+                [
+                    ReadyCounts(
+                        connection_id=connection_pk,
+                        scope=scope,
+                        label=label,
+                        total=counted.total,
+                        ready=counted.ready,
+                        listed=[list(pair) for pair in counted.listed],
+                        counted_at=timezone.now(),
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["connection", "scope"],
+                update_fields=["label", "total", "ready", "listed", "counted_at"],
+            )
+    except IntegrityError:
+        pass  # the connection deleted meanwhile: nothing to keep
+
+
+def sent_counts(connection: Connection) -> dict[str, int]:
+    """How many of the connection's declarations were sent, and how many DfE refused: kept
+    while its `ReadyVersion` stays (every change to a declaration moves it on), else counted
+    now and kept."""
+    version = (
+        ReadyVersion.objects.filter(connection=connection.pk)
+        .values_list("version", flat=True)
+        .first()
+    ) or 0  # read before counting (see the module's docstring)
+    kept = (
+        SentCounts.objects.filter(connection=connection.pk, version=version)
+        .values("sent", "refused")
+        .first()
+    )
+    if kept is not None:
+        return kept
+    refused = Q(state=Declaration.State.REFUSED)
+    counts = Declaration.objects.filter(connection=connection).aggregate(
+        sent=Count("pk", filter=~refused), refused=Count("pk", filter=refused)
+    )
+    try:
+        with transaction.atomic():
+            SentCounts.objects.update_or_create(
+                connection_id=connection.pk, defaults={"version": version, **counts}
+            )
+    except IntegrityError:
+        pass  # the connection deleted meanwhile: nothing to keep
+    return counts

@@ -1,0 +1,278 @@
+"""The ready declarations' counts are kept (dfe/ready_counts.py) and never go stale: after
+each kind of change to what they are counted from, the counts the page uses equal a fresh
+count, and the page lists what a fresh reading lists. With nothing changed they are read,
+not counted again."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cohorts.models import Cohort
+from dfe.declarations import ReadyKeys, connection_cohorts, declarations_ready_keys
+from dfe.fake import FakeDfe
+from dfe.identities import participant_ids_follow
+from dfe.models import Connection, Declaration, DfeApplication, ReadyCounts, ReadyVersion
+from dfe.ready_counts import ready_counts_kept, sent_counts
+from dfe.sync import _applications_store
+from participants.models import Enrolment
+from reports.models import CohortMilestones
+
+from .declaration_setup import (
+    SENIOR_LEADERSHIP,
+    attended,
+    dfe_cohort,
+    dfe_connection,
+    linked_place,
+    partner_link,
+    programme_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def hub():
+    fake = FakeDfe(now=NOW)
+    programme = programme_for(SENIOR_LEADERSHIP, name="NPQ in Senior Leadership")
+    connection = dfe_connection(programme)
+    cohort = dfe_cohort(programme)
+    later = dfe_cohort(programme, name="Later")
+    link = partner_link(connection, fake)
+    ada = linked_place(connection, fake, cohort, first_name="Ada")
+    ben = linked_place(connection, fake, cohort, first_name="Ben")
+    cy = linked_place(connection, fake, later, first_name="Cy")
+    attended(cohort, ada, ben)
+    attended(later, cy)
+    return connection, fake, cohort, link, ada, ben, cy
+
+
+def _kept(connection, now=NOW) -> ReadyKeys:
+    """The ready list as the page reads it: counts kept, or counted and kept."""
+    return declarations_ready_keys(connection=connection, now=now)
+
+
+def _fresh(connection, now=NOW) -> tuple[tuple[int, int], list]:
+    keys = ReadyKeys(connection, connection_cohorts(connection), today=timezone.localdate(now))
+    return keys.counts(), list(keys)
+
+
+def _agrees_with_a_fresh_count(connection, now=NOW) -> None:
+    kept = _kept(connection, now)
+    counts, listed = _fresh(connection, now)
+    assert kept.counts() == counts
+    assert list(kept) == listed
+
+
+def _live(connection, place, declaration_type="started", state="submitted") -> Declaration:
+    dfe = place.application.dfe
+    return Declaration.objects.create(
+        connection=connection,
+        enrolment=place,
+        dfe_application=dfe,
+        participant_id=dfe.participant_id,
+        declaration_type=declaration_type,
+        declaration_date=NOW,
+        course_identifier=SENIOR_LEADERSHIP,
+        state=state,
+        dfe_id=uuid.uuid4(),
+    )
+
+
+def test_with_nothing_changed_the_counts_are_read_not_counted_again(hub):
+    connection, *_ = hub
+    first = _kept(connection)
+    assert first.counts() == (3, 3)
+    assert ReadyCounts.objects.count() == 1
+
+    with CaptureQueriesContext(db_connection) as captured:
+        again = _kept(connection)
+        listed = [key.enrolment_id for key in again]
+    assert again.counts() == (3, 3)
+    assert listed == [key.enrolment_id for key in first]
+    counting = [q for q in captured.captured_queries if "counts AS MATERIALIZED" in q["sql"]]
+    assert not counting
+    # the cohorts, the label (two), the kept, its participants, the page
+    assert len(captured.captured_queries) == 7
+
+
+def _declaration_held(hub):
+    connection, fake, cohort, link, ada, *_ = hub
+    _live(connection, ada)
+
+
+def _held(hub):
+    connection, fake, cohort, link, ada, *_ = hub
+    _live(connection, ada)
+
+
+def _declaration_voided(hub):
+    held = Declaration.objects.get()
+    held.state = Declaration.State.VOIDED
+    held.save()
+
+
+def _declaration_deleted(hub):
+    Declaration.objects.get().delete()
+
+
+def _another_connections_declaration(hub):
+    connection, fake, cohort, link, ada, *_ = hub
+    other = Connection.objects.create(name="Other", base_url="https://x.example")
+    _live(other, ada)
+
+
+def _partner_removed(hub):
+    hub[3].delete()
+
+
+def _dfe_application_rejected(hub):
+    dfe = hub[4].application.dfe
+    dfe.status = DfeApplication.Status.REJECTED
+    dfe.save()
+
+
+def _dfe_application_unlinked(hub):
+    dfe = hub[5].application.dfe
+    dfe.application = None
+    dfe.save()
+
+
+def _dfe_applications_pulled(hub):
+    connection, fake, cohort, link, ada, ben, cy = hub
+    dfe = ada.application.dfe
+    _applications_store(
+        connection=connection,
+        rows={str(dfe.dfe_id): {"status": DfeApplication.Status.REJECTED}},
+    )
+
+
+def _participant_id_moved(hub):
+    # DfE merged Ben into Ada's participant id, which holds a live started declaration: Ben's
+    # started is then held too.
+    connection, fake, cohort, link, ada, ben, cy = hub
+    participant_ids_follow(
+        [
+            {
+                "from_participant_id": str(ben.application.dfe.participant_id),
+                "to_participant_id": str(ada.application.dfe.participant_id),
+                "changed_at": "2026-03-01T10:00:00Z",
+            }
+        ]
+    )
+
+
+def _new_evidence(hub):
+    connection, fake, cohort, link, ada, ben, cy = hub
+    for day in (2, 3):  # enough sessions for retained-1
+        attended(cohort, ada, when=datetime.datetime(2025, 11, day, 16, 0, tzinfo=datetime.UTC))
+
+
+def _place_deleted(hub):
+    Enrolment.objects.filter(pk=hub[6].pk).delete()
+
+
+def _cohort_renamed(hub):
+    # The list's order changes: Later now comes first.
+    later = Cohort.objects.get(pk=hub[6].cohort_id)
+    later.name = "A later one"
+    later.save()
+
+
+# What is there first (None: the hub alone), then the change.
+CHANGES = {
+    "a declaration DfE holds": (None, _declaration_held),
+    "a declaration voided": (_held, _declaration_voided),
+    "a declaration deleted": (_held, _declaration_deleted),
+    "another connection's declaration": (None, _another_connections_declaration),
+    "the delivery partner removed": (None, _partner_removed),
+    "a DfE application rejected": (None, _dfe_application_rejected),
+    "a DfE application unlinked": (None, _dfe_application_unlinked),
+    "DfE's applications pulled (in bulk)": (None, _dfe_applications_pulled),
+    "a participant id DfE retired": (_held, _participant_id_moved),
+    "new evidence": (None, _new_evidence),
+    "a place deleted": (None, _place_deleted),
+    "a cohort renamed": (None, _cohort_renamed),
+}
+
+
+@pytest.mark.parametrize(("first", "change"), CHANGES.values(), ids=CHANGES.keys())
+def test_after_any_change_the_kept_counts_equal_a_fresh_count(hub, first, change):
+    connection, *_ = hub
+    if first is not None:
+        first(hub)
+    before = _kept(connection)
+    before = before.counts(), list(before)
+
+    change(hub)
+
+    _agrees_with_a_fresh_count(connection)
+    after = _kept(connection)
+    assert (after.counts(), list(after)) != before, (
+        "the change made no difference to the list, so this test proves nothing"
+    )
+
+
+def test_on_another_day_they_are_counted_again(hub):
+    connection, *_ = hub
+    before_evidence = datetime.datetime(2025, 10, 1, 12, 0, tzinfo=datetime.UTC)
+    assert _kept(connection, before_evidence).counts() == (0, 0)
+
+    _agrees_with_a_fresh_count(connection)
+    assert _kept(connection).counts() == (3, 3)
+
+
+def test_a_name_changed_moves_the_version_on(hub):
+    # A name breaks a tie between two places of one claim; nothing else about a person does.
+    connection, fake, cohort, link, ada, *_ = hub
+    _kept(connection)
+    version = ReadyVersion.objects.get(connection=connection).version
+    person = ada.participant
+
+    person.last_login = timezone.now()
+    person.save(update_fields=["last_login"])
+    assert ReadyVersion.objects.get(connection=connection).version == version
+
+    person.last_name = "Byron"
+    person.save()
+    assert ReadyVersion.objects.get(connection=connection).version == version + 1
+    _agrees_with_a_fresh_count(connection)
+
+
+def test_counts_from_days_not_yet_worked_out_are_not_kept(hub):
+    connection, fake, cohort, *_ = hub
+    _kept(connection)
+    kept = ReadyCounts.objects.get()
+    # The days are out of date (as when a writer moves them on while the page reads).
+    CohortMilestones.objects.filter(cohort=cohort).update(version=10_000)
+    keys = ReadyKeys(connection, connection_cohorts(connection), today=NOW.date())
+    ready_counts_kept(keys)
+
+    assert keys.counts() == (3, 3)
+    assert ReadyCounts.objects.get().label == kept.label  # not replaced by these
+
+
+def test_the_sent_and_refused_counts_are_kept_until_a_declaration_changes(hub):
+    connection, fake, cohort, link, ada, ben, cy = hub
+    assert sent_counts(connection) == {"sent": 0, "refused": 0}
+    held = _live(connection, ada)
+    assert sent_counts(connection) == {"sent": 1, "refused": 0}
+
+    with CaptureQueriesContext(db_connection) as captured:
+        assert sent_counts(connection) == {"sent": 1, "refused": 0}
+    assert len(captured.captured_queries) == 2  # the version, the kept counts: not counted
+
+    held.state = Declaration.State.REFUSED
+    held.save()
+    assert sent_counts(connection) == {"sent": 0, "refused": 1}
+    _live(connection, ben, state="paid")
+    assert sent_counts(connection) == {"sent": 1, "refused": 1}
+    held.delete()
+    assert sent_counts(connection) == {"sent": 1, "refused": 0}
