@@ -110,15 +110,19 @@ def reconciliation_connections() -> list[Connection]:
     return list(Connection.objects.switched_on().prefetch_related("programmes"))
 
 
-def _coverage(connections: Sequence[Connection] | None = None) -> Q:
-    """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts."""
+def _coverage(
+    connections: Sequence[Connection] | None = None, years: Collection[int] | None = None
+) -> Q:
+    """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts (those
+    of `years` only, when given)."""
     covered = Q(pk__in=[])
     if connections is None:
         connections = reconciliation_connections()
     for connection in connections:
         programmes = [p.pk for p in connection.programmes.all() if p.course_identifier]
-        if programmes and connection.cohort_years:
-            covered |= Q(programme__in=programmes, academic_year__in=connection.cohort_years)
+        cohort_years = [y for y in connection.cohort_years if years is None or y in years]
+        if programmes and cohort_years:
+            covered |= Q(programme__in=programmes, academic_year__in=cohort_years)
     return covered
 
 
@@ -980,20 +984,28 @@ def portal_only(
     that DfE has no application for.
 
     The years and course narrow the covered cohorts, one condition on the cohorts rather than
-    a second join to them, which PostgreSQL misjudged into reading the applications' rows."""
+    a second join to them, which PostgreSQL misjudged into reading the applications' rows.
+
+    With years listed, DfE's applications of those years are asked first, along an index
+    (`dfe_by_year_and_link`), and those with none of them are asked again of every year's
+    (DfE's may be of another DfE cohort: a disagreement), one look-up each. So the question
+    reads the listed years' DfE applications and looks up about as many portal applications
+    as it finds, whatever the years before hold. Asked of every year's at once, PostgreSQL
+    either reads every year's or looks up every covered application, tens of thousands."""
     if connections is None:
         connections = reconciliation_connections()
-    cohorts = Cohort.objects.filter(_coverage(connections))
-    if years is not None:
-        cohorts = cohorts.filter(academic_year__in=list(years))
+    cohorts = Cohort.objects.filter(_coverage(connections, years=years))
     if course:
         cohorts = cohorts.filter(programme__course_identifier=course)
     linked = DfeApplication.objects.filter(application=OuterRef("pk"))
+    unlinked = [~Exists(linked)]
+    if years is not None:
+        unlinked.insert(0, ~Exists(linked.filter(cohort_year__in=list(years))))
     return (
         Application.objects.sent()
         .filter(cohort__in=cohorts)
         .exclude(status__in=CLOSED)
-        .filter(~Exists(linked))
+        .filter(*unlinked)
         .select_related("applicant", "cohort__programme", "school")
         .order_by("applicant__last_name", "applicant__first_name", "pk")
     )
