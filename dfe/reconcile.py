@@ -974,6 +974,14 @@ def dfe_only(*, years: Collection[int] | None = None, course: str = "") -> Query
     )
 
 
+# Linked DfE applications whose portal application may be of another DfE cohort: those whose
+# kept verdict is not "agrees" (a cohort that differs is a disagreement) or that staff
+# acknowledged. The condition of the index dfe_linked_maybe_other_year: change both together.
+MAYBE_OTHER_YEAR = Q(application__isnull=False) & (
+    Q(disagreeing=True) | Q(disagreeing__isnull=True) | ~Q(acknowledged={})
+)
+
+
 def portal_only(
     *,
     years: Collection[int] | None = None,
@@ -986,12 +994,13 @@ def portal_only(
     The years and course narrow the covered cohorts, one condition on the cohorts rather than
     a second join to them, which PostgreSQL misjudged into reading the applications' rows.
 
-    With years listed, DfE's applications of those years are asked first, along an index
-    (`dfe_by_year_and_link`), and those with none of them are asked again of every year's
-    (DfE's may be of another DfE cohort: a disagreement), one look-up each. So the question
-    reads the listed years' DfE applications and looks up about as many portal applications
-    as it finds, whatever the years before hold. Asked of every year's at once, PostgreSQL
-    either reads every year's or looks up every covered application, tens of thousands."""
+    With years listed, it asks DfE's applications of those years (along `dfe_by_year_and_link`)
+    and the few linked ones that may be of another year (`MAYBE_OTHER_YEAR`, along its own
+    index), not every year's: asked of every year's, PostgreSQL reads them all or looks up
+    each covered application, tens of thousands, either of which grows with the years before.
+    A DfE application of another DfE cohort than its portal application's disagrees on the
+    cohort, so its kept verdict is emptied, disagreeing, or acknowledged (the writers keep it
+    so in their own transactions: see the module docstring), and it is among the few."""
     if connections is None:
         connections = reconciliation_connections()
     cohorts = Cohort.objects.filter(_coverage(connections, years=years))
@@ -1000,7 +1009,10 @@ def portal_only(
     linked = DfeApplication.objects.filter(application=OuterRef("pk"))
     unlinked = [~Exists(linked)]
     if years is not None:
-        unlinked.insert(0, ~Exists(linked.filter(cohort_year__in=list(years))))
+        unlinked = [
+            ~Exists(linked.filter(cohort_year__in=list(years))),
+            ~Exists(linked.filter(MAYBE_OTHER_YEAR)),
+        ]
     return (
         Application.objects.sent()
         .filter(cohort__in=cohorts)
