@@ -33,7 +33,9 @@ seen, or empties the verdict again after it is written; nothing is lost to a rac
 The reconciliation page reads `reconciliation_buckets` (counts of the kept verdicts, and the
 linked applications split by them, to page through by name), `dfe_only` and `portal_only`
 (querysets to page through), and for the rows of one page `linked_rows` or the `*_extras` (what
-each row needs, in a query or two whatever the page's length).
+each row needs, in a query or two whatever the page's length). With DfE cohorts listed,
+`portal_only` leans on the kept verdicts too: a DfE application of another DfE cohort than its
+portal application's disagrees on the cohort, so it is among the few asked of every year's.
 """
 
 from __future__ import annotations
