@@ -390,6 +390,16 @@ class DfeApplication(TimeStampedModel):
                 condition=Q(application__isnull=False, disagreeing__isnull=True),
                 name="dfe_linked_to_compare",
             ),
+            # The linked ones that may be of another DfE cohort than their portal application
+            # (dfe/reconcile.py MAYBE_OTHER_YEAR, the same condition): a few of every year's,
+            # for the reconciliation page to ask whether the listed years' portal
+            # applications are only in the portal without reading every year's.
+            models.Index(
+                fields=["application"],
+                condition=Q(application__isnull=False)
+                & (Q(disagreeing=True) | Q(disagreeing__isnull=True) | ~Q(acknowledged={})),
+                name="dfe_linked_maybe_other_year",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,7 +33,9 @@ seen, or empties the verdict again after it is written; nothing is lost to a rac
 The reconciliation page reads `reconciliation_buckets` (counts of the kept verdicts, and the
 linked applications split by them, to page through by name), `dfe_only` and `portal_only`
 (querysets to page through), and for the rows of one page `linked_rows` or the `*_extras` (what
-each row needs, in a query or two whatever the page's length).
+each row needs, in a query or two whatever the page's length). With DfE cohorts listed,
+`portal_only` leans on the kept verdicts too: a DfE application of another DfE cohort than its
+portal application's disagrees on the cohort, so it is among the few asked of every year's.
 """
 
 from __future__ import annotations
@@ -111,15 +113,19 @@ def reconciliation_connections() -> list[Connection]:
     return list(Connection.objects.switched_on().prefetch_related("programmes"))
 
 
-def _coverage(connections: Sequence[Connection] | None = None) -> Q:
-    """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts."""
+def _coverage(
+    connections: Sequence[Connection] | None = None, years: Collection[int] | None = None
+) -> Q:
+    """Portal cohorts covered by a switched-on connection: its NPQs, in its DfE cohorts (those
+    of `years` only, when given)."""
     covered = Q(pk__in=[])
     if connections is None:
         connections = reconciliation_connections()
     for connection in connections:
         programmes = [p.pk for p in connection.programmes.all() if p.course_identifier]
-        if programmes and connection.cohort_years:
-            covered |= Q(programme__in=programmes, academic_year__in=connection.cohort_years)
+        cohort_years = [y for y in connection.cohort_years if years is None or y in years]
+        if programmes and cohort_years:
+            covered |= Q(programme__in=programmes, academic_year__in=cohort_years)
     return covered
 
 
@@ -973,6 +979,14 @@ def dfe_only(*, years: Collection[int] | None = None, course: str = "") -> Query
     )
 
 
+# Linked DfE applications whose portal application may be of another DfE cohort: those whose
+# kept verdict is not "agrees" (a cohort that differs is a disagreement) or that staff
+# acknowledged. The condition of the index dfe_linked_maybe_other_year: change both together.
+MAYBE_OTHER_YEAR = Q(application__isnull=False) & (
+    Q(disagreeing=True) | Q(disagreeing__isnull=True) | ~Q(acknowledged={})
+)
+
+
 def portal_only(
     *,
     years: Collection[int] | None = None,
@@ -983,20 +997,32 @@ def portal_only(
     that DfE has no application for.
 
     The years and course narrow the covered cohorts, one condition on the cohorts rather than
-    a second join to them, which PostgreSQL misjudged into reading the applications' rows."""
+    a second join to them, which PostgreSQL misjudged into reading the applications' rows.
+
+    With years listed, it asks DfE's applications of those years (along `dfe_by_year_and_link`)
+    and the few linked ones that may be of another year (`MAYBE_OTHER_YEAR`, along its own
+    index), not every year's: asked of every year's, PostgreSQL reads them all or looks up
+    each covered application, tens of thousands, either of which grows with the years before.
+    A DfE application of another DfE cohort than its portal application's disagrees on the
+    cohort, so its kept verdict is emptied, disagreeing, or acknowledged (the writers keep it
+    so in their own transactions: see the module docstring), and it is among the few."""
     if connections is None:
         connections = reconciliation_connections()
-    cohorts = Cohort.objects.filter(_coverage(connections))
-    if years is not None:
-        cohorts = cohorts.filter(academic_year__in=list(years))
+    cohorts = Cohort.objects.filter(_coverage(connections, years=years))
     if course:
         cohorts = cohorts.filter(programme__course_identifier=course)
     linked = DfeApplication.objects.filter(application=OuterRef("pk"))
+    unlinked = [~Exists(linked)]
+    if years is not None:
+        unlinked = [
+            ~Exists(linked.filter(cohort_year__in=list(years))),
+            ~Exists(linked.filter(MAYBE_OTHER_YEAR)),
+        ]
     return (
         Application.objects.sent()
         .filter(cohort__in=cohorts)
         .exclude(status__in=CLOSED)
-        .filter(~Exists(linked))
+        .filter(*unlinked)
         .select_related("applicant", "cohort__programme", "school")
         .order_by("applicant__last_name", "applicant__first_name", "pk")
     )

@@ -430,3 +430,28 @@ def test_a_portal_application_linked_to_dfes_of_another_year_is_not_only_in_the_
     assert only_in_the_portal() == [0, 0]  # acknowledged
     dfe_application_unlink(dfe_application=DfeApplication.objects.get(dfe_id=dfe_id), by=None)
     assert only_in_the_portal() == [1, 1]
+
+
+def test_a_portal_application_moved_to_another_year_is_not_only_in_the_portal(hub):
+    """The portal's side changing year empties the verdict through the ordinary save, and the
+    pair disagrees on the cohort once compared: in neither state is it only in the portal."""
+    application, dfe_id, _ = _pair(hub)
+    hub.connection.cohort_years = [2025, 2026]
+    hub.connection.save()
+    application.cohort = hub.cohort_make(hub.leadership, year=2026)
+    application.save()
+
+    assert portal_only(years=[2026]).count() == 0  # emptied
+    assert _emptied_then(dfe_id) is True
+    assert portal_only(years=[2026]).count() == 0  # disagreeing on the cohort
+    assert portal_only(years=[2025]).count() == 0
+
+
+def test_the_few_that_may_be_of_another_year_are_those_of_their_index():
+    """Only in the portal reads them along the index: the same condition, or PostgreSQL reads
+    every linked DfE application instead."""
+    index = next(
+        each for each in DfeApplication._meta.indexes if each.name == "dfe_linked_maybe_other_year"
+    )
+
+    assert index.condition == reconcile.MAYBE_OTHER_YEAR
