@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0006_application_cohort_status_index"),
-        ("dfe", "0013_by_year_and_link_index"),
+        ("dfe", "0014_ready_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
