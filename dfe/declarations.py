@@ -599,14 +599,34 @@ def _ready_keys(
     return keys
 
 
+# What a page listing ready declarations shows of each place (`ready_declarations` listing).
+LISTED_FIELDS = (
+    "assessment_result",
+    *("participant", "participant__first_name", "participant__last_name", "participant__email"),
+    *("cohort", "cohort__name", "cohort__academic_year"),
+    *("cohort__programme", "cohort__programme__short_name"),
+    *("application", "application__dfe__participant_id"),
+    *("application__dfe__course_identifier", "application__dfe__cohort_year"),
+    "application__dfe__teacher_catchment",
+)
+
+
 def ready_declarations(
-    *, connection: Connection, keys: list[ReadyKey], now: datetime.datetime | None = None
+    *,
+    connection: Connection,
+    keys: list[ReadyKey],
+    now: datetime.datetime | None = None,
+    listing: bool = False,
 ) -> list[ReadyDeclaration]:
-    """These ready declarations as they would be sent, in their order, in two queries."""
+    """These ready declarations as they would be sent, in their order, in two queries; for
+    `listing`, with only what a page shows of each place read."""
     now = now or timezone.now()
     places = Enrolment.objects.select_related(
         "participant", "cohort__programme", "application__dfe"
-    ).in_bulk({key.enrolment_id for key in keys})
+    )
+    if listing:
+        places = places.only(*LISTED_FIELDS)
+    places = places.in_bulk({key.enrolment_id for key in keys})
     partners = {link.cohort_year: link for link in connection.delivery_partners.all()}
     found = []
     for key in keys:

@@ -160,7 +160,9 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
             )
         page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
         if show == DeclarationFilterForm.READY:  # only the page's are made what would be sent
-            page.object_list = ready_declarations(connection=connection, keys=page.object_list)
+            page.object_list = ready_declarations(
+                connection=connection, keys=page.object_list, listing=True
+            )
         for row in page.object_list:
             row.course_label = courses.get(row.course_identifier, row.course_identifier)
             if isinstance(row, Declaration):
