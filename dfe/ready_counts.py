@@ -48,10 +48,11 @@ def ready_stale(connection_ids: Iterable[int] | None = None) -> None:
             return
         which = f"AND id IN ({', '.join(['%s'] * len(params))})"
     with db_connection.cursor() as cursor:
-        # "WHERE true" lets SQLite tell the SELECT from the upsert's ON CONFLICT.
+        # "WHERE true" lets SQLite tell the SELECT from the upsert's ON CONFLICT; the rows are
+        # taken in one order by every writer, so two never wait on each other's.
         cursor.execute(
             f"INSERT INTO {table} (connection_id, version) "
-            f"SELECT id, 2 FROM {Connection._meta.db_table} WHERE true {which} "
+            f"SELECT id, 2 FROM {Connection._meta.db_table} WHERE true {which} ORDER BY id "
             f"ON CONFLICT (connection_id) DO UPDATE SET version = {table}.version + 1",
             params,
         )
