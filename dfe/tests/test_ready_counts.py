@@ -6,10 +6,12 @@ not counted again."""
 from __future__ import annotations
 
 import datetime
+import threading
 import uuid
 
 import pytest
 from django.db import connection as db_connection
+from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -276,3 +278,84 @@ def test_the_sent_and_refused_counts_are_kept_until_a_declaration_changes(hub):
     assert sent_counts(connection) == {"sent": 1, "refused": 1}
     held.delete()
     assert sent_counts(connection) == {"sent": 1, "refused": 0}
+
+
+# ---- Races (PostgreSQL): a change committed while the counts are counted is never lost ----
+
+
+def _in_thread(target, name):
+    def run():
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run, name=name)
+
+
+def _both(*threads):
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_while_counting_has_them_counted_again(hub, monkeypatch):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("Concurrent transactions need PostgreSQL.")
+    connection, fake, cohort, link, ada, *_ = hub
+    counted, written = threading.Event(), threading.Event()
+    real = ReadyKeys.listed_counts
+
+    def count_then_pause(self):
+        found = real(self)
+        counted.set()
+        written.wait(timeout=5)  # the change commits before these are kept
+        return found
+
+    monkeypatch.setattr(ReadyKeys, "listed_counts", count_then_pause)
+
+    seen = []
+
+    def read():
+        seen.append(_kept(connection).counts())
+
+    def write():
+        counted.wait(timeout=10)
+        _live(connection, ada)
+        written.set()
+
+    _both(_in_thread(read, "read"), _in_thread(write, "write"))
+    monkeypatch.undo()
+
+    assert seen == [(3, 3)]  # what was there when counted
+    assert _kept(connection).counts() == (2, 2)
+    _agrees_with_a_fresh_count(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_kept_while_a_change_is_being_written_are_counted_again_after_it(hub):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("Concurrent transactions need PostgreSQL.")
+    connection, fake, cohort, link, ada, *_ = hub
+    written, kept = threading.Event(), threading.Event()
+
+    def write():
+        with transaction.atomic():
+            _live(connection, ada)
+            written.set()  # not committed until the counts are kept
+            kept.wait(timeout=10)
+
+    seen = []
+
+    def read():
+        written.wait(timeout=10)
+        seen.append(_kept(connection).counts())
+        kept.set()
+
+    _both(_in_thread(write, "write"), _in_thread(read, "read"))
+
+    assert seen == [(3, 3)]  # the change was not committed yet
+    assert _kept(connection).counts() == (2, 2)
+    _agrees_with_a_fresh_count(connection)
