@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from django.db import connection as db_connection
-from django.db import connections, transaction
+from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from dfe.identities import participant_ids_follow
 from dfe.models import Connection, Declaration, DfeApplication, ReadyCounts, ReadyVersion
 from dfe.ready_counts import ready_counts_kept, sent_counts
 from dfe.sync import _applications_store
+from npq_portal.tests.threads import run_together
 from participants.models import Enrolment
 from reports.models import CohortMilestones
 
@@ -283,23 +284,6 @@ def test_the_sent_and_refused_counts_are_kept_until_a_declaration_changes(hub):
 # ---- Races (PostgreSQL): a change committed while the counts are counted is never lost ----
 
 
-def _in_thread(target, name):
-    def run():
-        try:
-            target()
-        finally:
-            connections.close_all()
-
-    return threading.Thread(target=run, name=name)
-
-
-def _both(*threads):
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_change_committed_while_counting_has_them_counted_again(hub, monkeypatch):
     if db_connection.vendor != "postgresql":
@@ -326,7 +310,7 @@ def test_a_change_committed_while_counting_has_them_counted_again(hub, monkeypat
         _live(connection, ada)
         written.set()
 
-    _both(_in_thread(read, "read"), _in_thread(write, "write"))
+    run_together(read=read, write=write)
     monkeypatch.undo()
 
     assert seen == [(3, 3)]  # what was there when counted
@@ -354,7 +338,7 @@ def test_counts_kept_while_a_change_is_being_written_are_counted_again_after_it(
         seen.append(_kept(connection).counts())
         kept.set()
 
-    _both(_in_thread(write, "write"), _in_thread(read, "read"))
+    run_together(write=write, read=read)
 
     assert seen == [(3, 3)]  # the change was not committed yet
     assert _kept(connection).counts() == (2, 2)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -28,6 +28,7 @@ from dfe.reconcile import (
 from funding.services import funding_decision_override
 from npq_portal.signals import rows_written
 from npq_portal.tests.factories import StaffUserFactory
+from npq_portal.tests.threads import run_together
 from schools.models import School
 
 from .reconciling import PORTAL_NOW, Hub, dfe_add, pull
@@ -332,23 +333,6 @@ def test_beat_compares_the_emptied_every_five_minutes(hub, settings):
 # ---- Races, on PostgreSQL: a writer's change is seen, or empties the verdict again after --------
 
 
-def _in_thread(target, name):
-    def run():
-        try:
-            target()
-        finally:
-            connections.close_all()
-
-    return threading.Thread(target=run, name=name)
-
-
-def _run(*threads):
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_comparing_waits_for_a_change_being_written_and_includes_it():
     if connection.vendor != "postgresql":
@@ -369,7 +353,7 @@ def test_comparing_waits_for_a_change_being_written_and_includes_it():
         reconciliation_bring_up_to_date()
         compared.set()
 
-    _run(_in_thread(write, "write"), _in_thread(compare, "compare"))
+    run_together(write=write, compare=compare)
 
     assert _kept(dfe_id) is True
 
@@ -402,7 +386,7 @@ def test_a_change_written_while_comparing_empties_the_verdict_again(monkeypatch)
         application.save()
         written.set()
 
-    _run(_in_thread(reconciliation_bring_up_to_date, "compare"), _in_thread(write, "write"))
+    run_together(compare=reconciliation_bring_up_to_date, write=write)
 
     assert _kept(dfe_id) is None  # compared from before the change, then emptied by it
     monkeypatch.setattr(reconcile, "open_disagreements", real)

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +18,7 @@ from cohorts.models import Cohort
 from cohorts.services import session_save
 from funding.services import funding_decision_override
 from npq_portal.tests.factories import StaffUserFactory, UserFactory
+from npq_portal.tests.threads import run_together
 from participants.models import Enrolment
 from participants.services import enrolment_change, register_take
 from reports import milestone_days
@@ -377,16 +378,6 @@ def _race_cohort():
     return cohort, place, meeting
 
 
-def _in_thread(target, name):
-    def run():
-        try:
-            target()
-        finally:
-            connections.close_all()
-
-    return threading.Thread(target=run, name=name)
-
-
 def _started_on(place):
     return PlaceMilestones.objects.get(enrolment=place).started_on
 
@@ -412,11 +403,7 @@ def test_working_out_waits_for_a_change_being_written_and_includes_it():
         milestones_bring_up_to_date(cohorts=Cohort.objects.all())
         worked.set()
 
-    threads = [_in_thread(write, "write"), _in_thread(work_out, "work out")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(write=write, work_out=work_out)
 
     assert _started_on(place) == datetime.date(2027, 10, 12)
     assert stale_cohorts(Cohort.objects.all()) == []
@@ -450,11 +437,7 @@ def test_a_change_committed_after_the_facts_were_read_has_the_cohort_worked_out_
             register_take(session=meeting, marks={place.pk: "present"}, by=None)
         written.set()
 
-    threads = [_in_thread(work_out, "work out"), _in_thread(write, "write")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(work_out=work_out, write=write)
 
     assert _started_on(place) is None  # worked out from what was there before the mark
     assert stale_cohorts(Cohort.objects.all()) == [cohort.pk]
