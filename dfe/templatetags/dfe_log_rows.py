@@ -7,16 +7,25 @@ is one string, with the same HTML the template had and the same words (the model
 """
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from npq_portal.templatetags.dates import day_month_year
+
 register = template.Library()
 
 
-def _when(moment, pattern: str) -> str:
-    return date_format(localtime(moment), pattern) if moment else ""
+def _when(moment, *, seconds: bool = False) -> str:
+    """The moment as `|date:"j M Y, H:i"` draws it (with `:s` for `seconds`), in local time;
+    "" for none. Django's date format read its pattern a letter at a time for every cell."""
+    if not moment:
+        return ""
+    local = localtime(moment)
+    time = f"{local.hour:02d}:{local.minute:02d}"
+    if seconds:
+        time += f":{local.second:02d}"
+    return f"{day_month_year(local)}, {time}"
 
 
 def _call_row(call) -> str:
@@ -27,7 +36,7 @@ def _call_row(call) -> str:
         result = f'<span class="text-danger fw-semibold">{result}</span>'
     return (
         "<tr>\n"
-        f'    <td class="text-nowrap">{_when(call.at, "j M Y, H:i:s")}</td>\n'
+        f'    <td class="text-nowrap">{_when(call.at, seconds=True)}</td>\n'
         f"    <td>{escape(connection.name) if connection and connection.name else '—'}</td>\n"
         f"    <td>{escape(call.method)}</td>\n"
         f'    <td class="text-break"><code>{escape(call.path)}</code>{ids}</td>\n'
@@ -44,7 +53,7 @@ def _sync_row(sync) -> str:
     if sync.full:
         what = "Everything"
     elif sync.updated_since:
-        what = f"Changes since {_when(sync.updated_since, 'j M Y, H:i')}"
+        what = f"Changes since {_when(sync.updated_since)}"
     else:
         what = "Everything (first pull)"
     if sync.succeeded:
@@ -58,8 +67,8 @@ def _sync_row(sync) -> str:
         f"    <td>{escape(sync.get_kind_display())}</td>\n"
         f"    <td>{escape(sync.connection.name)}</td>\n"
         f"    <td>{what}</td>\n"
-        f'    <td class="text-nowrap">{_when(sync.started_at, "j M Y, H:i")}</td>\n'
-        f'    <td class="text-nowrap">{_when(sync.finished_at, "j M Y, H:i") or "—"}</td>\n'
+        f'    <td class="text-nowrap">{_when(sync.started_at)}</td>\n'
+        f'    <td class="text-nowrap">{_when(sync.finished_at) or "—"}</td>\n'
         f'    <td class="text-end">{sync.records}</td>\n'
         f"    <td>{result}</td>\n"
         f'    <td class="small">{escape(sync.error) or "—"}</td>\n'
