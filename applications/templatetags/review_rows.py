@@ -6,12 +6,12 @@ same HTML the template had and the same words (`npq_portal.words`, the status's 
 """
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from npq_portal.addresses import RowAddress, row_address
+from npq_portal.templatetags.dates import day_month_year
 from npq_portal.words import word
 
 register = template.Library()
@@ -31,11 +31,7 @@ def _row(application, detail: RowAddress) -> str:
     funding = (
         escape(word("funding_outcome", decision.effective_status)) if decision is not None else "–"
     )
-    sent = (
-        date_format(localtime(application.submitted_at), "j M Y")
-        if application.submitted_at
-        else ""
-    )
+    sent = day_month_year(localtime(application.submitted_at)) if application.submitted_at else ""
     return (
         "<tr>\n"
         f'<td><input type="checkbox" class="form-check-input" name="application" value="{pk}" '

@@ -9,23 +9,15 @@ is one string, with the same HTML the template had and the same words (the model
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
-from npq_portal.templatetags.dates import day_month_year
+from npq_portal.templatetags.dates import day_month_year_time
 
 register = template.Library()
 
 
 def _when(moment, *, seconds: bool = False) -> str:
-    """The moment as `|date:"j M Y, H:i"` draws it (with `:s` for `seconds`), in local time;
-    "" for none. Django's date format read its pattern a letter at a time for every cell."""
-    if not moment:
-        return ""
-    local = localtime(moment)
-    time = f"{local.hour:02d}:{local.minute:02d}"
-    if seconds:
-        time += f":{local.second:02d}"
-    return f"{day_month_year(local)}, {time}"
+    """The moment as `|date:"j M Y, H:i"` draws it (with `:s` for `seconds`); "" for none."""
+    return day_month_year_time(moment, seconds=seconds) if moment else ""
 
 
 def _call_row(call) -> str:

@@ -9,20 +9,18 @@ address is reversed once a page, and every form carries the page's CSRF token.
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from npq_portal.addresses import row_address
+from npq_portal.templatetags.dates import day_month_year_time
 
 register = template.Library()
 
-WHEN = "j M Y H:i"
-
 
 def _when(moment) -> str:
-    return date_format(localtime(moment), WHEN) if moment else ""
+    """The moment as `|date:"j M Y H:i"` draws it; "" for none."""
+    return day_month_year_time(moment, sep=" ") if moment else ""
 
 
 def _person(user) -> str:

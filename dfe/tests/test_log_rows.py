@@ -5,11 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.template import Context, Template
-from django.utils.dateformat import format as date_format
-from django.utils.timezone import localtime
 
 from dfe.models import Call, Sync
-from dfe.templatetags.dfe_log_rows import _when
 
 from .test_views_log import NOW, CallFactory, connection_make, sync
 
@@ -69,15 +66,3 @@ def test_the_pulls_rows_are_the_templates():
     assert drawn("{% load dfe_log_rows %}{% sync_rows syncs %}", syncs=syncs) == drawn(
         SYNC_LOOP, syncs=syncs
     )
-
-
-def test_a_moment_is_written_as_djangos_date_filter_writes_it():
-    # Every hour of a year, in local time across both clock changes, and a second each side
-    # of midnight.
-    start = NOW.replace(month=1, day=1, hour=0, minute=0, second=59)
-    moments = [start + timedelta(hours=hour, minutes=hour % 60) for hour in range(24 * 366)]
-    moments += [start - timedelta(seconds=59), start + timedelta(seconds=1)]
-    for moment in moments:
-        for seconds, pattern in ((False, "j M Y, H:i"), (True, "j M Y, H:i:s")):
-            assert _when(moment, seconds=seconds) == date_format(localtime(moment), pattern)
-    assert _when(None) == ""

@@ -42,6 +42,18 @@ def day_month_year(value: datetime.date) -> str:
     return f"{day_month(value)} {value.year:04d}"
 
 
+def day_month_year_time(
+    moment: datetime.datetime, *, sep: str = ", ", seconds: bool = False
+) -> str:
+    """The moment in local time as `|date:"j M Y, H:i"` draws it ("1 Jul 2027, 09:05"), with
+    `sep` between the day and the time, and `:s` for `seconds`."""
+    local = timezone.localtime(moment)
+    time = f"{local.hour:02d}:{local.minute:02d}"
+    if seconds:
+        time += f":{local.second:02d}"
+    return f"{day_month_year(local)}{sep}{time}"
+
+
 @functools.cache
 def _short_month(language: str, month: int) -> str:
     return str(MONTHS_3[month].title())  # Django's "M"

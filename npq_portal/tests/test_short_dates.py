@@ -1,0 +1,28 @@
+"""The short dates the row tags write (npq_portal/templatetags/dates.py) are what Django's date
+filter writes for the same pattern, in local time, across both clock changes of a year."""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from npq_portal.templatetags.dates import day_month_year, day_month_year_time
+
+START = datetime.datetime(2026, 1, 1, 0, 0, 59, tzinfo=datetime.UTC)
+# Every hour of a year (a different minute each), and a second each side of midnight.
+MOMENTS = [START + datetime.timedelta(hours=hour, minutes=hour % 60) for hour in range(24 * 366)]
+MOMENTS += [START - datetime.timedelta(seconds=59), START + datetime.timedelta(seconds=1)]
+
+
+def test_a_moment_is_written_as_djangos_date_filter_writes_it():
+    for moment in MOMENTS:
+        local = timezone.localtime(moment)
+        for sep, seconds, pattern in (
+            (", ", False, "j M Y, H:i"),
+            (", ", True, "j M Y, H:i:s"),
+            (" ", False, "j M Y H:i"),
+        ):
+            assert day_month_year_time(moment, sep=sep, seconds=seconds) == date_format(
+                local, pattern
+            ), (moment, pattern)
+        assert day_month_year(local) == date_format(local, "j M Y")
