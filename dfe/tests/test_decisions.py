@@ -21,7 +21,7 @@ from dfe.decisions import (
     dfe_schedule_for,
     outcome_send_if_due,
 )
-from dfe.fake import DEFER_REASONS, TOKEN, WITHDRAW_REASONS
+from dfe.fake import DEFER_REASONS, TOKEN, WITHDRAW_REASONS, FakeDfe
 from dfe.models import Call, Declaration, DfeApplication, Outgoing
 from dfe.outgoing import outgoing_retry_due
 from npq_portal.roles import Role
@@ -518,6 +518,14 @@ def _release(sent, enrolment, result):
 OUTCOMES = r"/participants/npq/[^/]+/outcomes"
 
 
+def _on_the_fakes_day():
+    """The portal's clock on the fake DfE's day (its clock stands still): DfE refuses an
+    outcome whose completion date, the day the result was released, is after its today. Run
+    on the real clock these tests failed from the day after the fake's."""
+    return time_machine.travel(FakeDfe().now + timedelta(hours=3))
+
+
+@_on_the_fakes_day()
 def test_an_outcome_waits_for_the_completed_declaration_then_is_sent_once(fake, staff, sent):
     link, enrolment = _accepted(fake, staff, sent)
     _release(sent, enrolment, "failed")
@@ -548,6 +556,7 @@ def test_an_outcome_waits_for_the_completed_declaration_then_is_sent_once(fake, 
     assert list(Outgoing.objects.filter(kind="outcome").values_list("state", flat=True)) == ["sent"]
 
 
+@_on_the_fakes_day()
 def test_an_outcome_is_sent_when_the_completed_declaration_is_taken_after_it(fake, staff, sent):
     link, enrolment = _accepted(fake, staff, sent)
     _release(sent, enrolment, "passed")
@@ -745,6 +754,7 @@ def test_a_withdrawal_follows_a_retired_participant_id(fake, staff, sent):
     assert fake.applications[str(link.dfe.dfe_id)]["training_status"] == "withdrawn"
 
 
+@_on_the_fakes_day()
 def test_an_outcome_follows_a_retired_participant_id_in_the_same_send(fake, staff, sent):
     link, enrolment = _accepted(fake, staff, sent)
     old_id = str(link.dfe.participant_id)
