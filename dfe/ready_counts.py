@@ -58,6 +58,24 @@ def ready_stale(connection_ids: Iterable[int] | None = None) -> None:
         )
 
 
+def _version(connection_pk: int) -> int | None:
+    """The connection's ready version (None before anything moved it on)."""
+    return (
+        ReadyVersion.objects.filter(connection=connection_pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+
+
+def sent_and_refused(declarations) -> dict[str, int]:
+    """How many of these declarations were sent (any state but refused) and how many DfE
+    refused, in one query."""
+    refused = Q(state=Declaration.State.REFUSED)
+    return declarations.aggregate(
+        sent=Count("pk", filter=~refused), refused=Count("pk", filter=refused)
+    )
+
+
 def _digest(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -69,11 +87,7 @@ def ready_counts_kept(keys) -> None:
     cohort_ids = [pk for pk, _ in keys.listed]
     scope = _digest(keys.listed)
     # The label is read before counting (see the module's docstring).
-    version = (
-        ReadyVersion.objects.filter(connection=connection_pk)
-        .values_list("version", flat=True)
-        .first()
-    )
+    version = _version(connection_pk)
     rules = rules_key()
     days = {
         pk: (version_, worked_out, kept_rules)
@@ -129,11 +143,7 @@ def sent_counts(connection: Connection) -> dict[str, int]:
     """How many of the connection's declarations were sent, and how many DfE refused: kept
     while its `ReadyVersion` stays (every change to a declaration moves it on), else counted
     now and kept."""
-    version = (
-        ReadyVersion.objects.filter(connection=connection.pk)
-        .values_list("version", flat=True)
-        .first()
-    ) or 0  # read before counting (see the module's docstring)
+    version = _version(connection.pk) or 0  # read before counting (see the docstring)
     kept = (
         SentCounts.objects.filter(connection=connection.pk, version=version)
         .values("sent", "refused")
@@ -141,10 +151,7 @@ def sent_counts(connection: Connection) -> dict[str, int]:
     )
     if kept is not None:
         return kept
-    refused = Q(state=Declaration.State.REFUSED)
-    counts = Declaration.objects.filter(connection=connection).aggregate(
-        sent=Count("pk", filter=~refused), refused=Count("pk", filter=refused)
-    )
+    counts = sent_and_refused(Declaration.objects.filter(connection=connection))
     try:
         with transaction.atomic():
             SentCounts.objects.update_or_create(

@@ -31,7 +31,7 @@ from ..declarations import (
 )
 from ..forms import DeclarationFilterForm, DeclarationVoidForm
 from ..models import Connection, Declaration, Statement
-from ..ready_counts import sent_counts
+from ..ready_counts import sent_and_refused, sent_counts
 
 PERMISSION = "dfe.exchange_with_dfe"
 
@@ -128,10 +128,7 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
         sent = Declaration.objects.filter(connection=connection)
         if cohort is not None:
             sent = sent.filter(enrolment__cohort=cohort)
-            counts = sent.aggregate(
-                sent=Count("pk", filter=~Q(state=Declaration.State.REFUSED)),
-                refused=Count("pk", filter=Q(state=Declaration.State.REFUSED)),
-            )
+            counts = sent_and_refused(sent)
         else:  # every year's: kept (dfe/ready_counts.py)
             counts = sent_counts(connection)
         # What is ready takes every place's evidence: worked out only for the tab that shows it.
