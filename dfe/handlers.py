@@ -7,7 +7,8 @@ switched-on connection. The verdict receivers empty (`reconciliation_stale`, one
 the verdicts of the linked DfE applications whose comparison reads what changed: either side,
 the portal application's cohort, programme, school and funding decision (their names too, as
 an acknowledgement holds while both sides say the same words). The ready declarations' kept
-counts are made out of date (`ready_stale`) by any change to what they are counted from.
+counts are made out of date (`ready_stale`) by any change to what they are counted from, and
+the reconciliation's kept counts (`reconciliation_counts_stale`) likewise.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_delete
@@ -42,6 +43,7 @@ from .decisions import (
 from .models import Declaration, DeliveryPartnerLink, DfeApplication
 from .ready_counts import ready_stale
 from .reconcile import reconciliation_stale
+from .reconcile_counts import reconciliation_counts_stale
 
 
 @receiver(application_decided, dispatch_uid="dfe.send_application_decision")
@@ -181,3 +183,39 @@ NAMES = {"first_name", "last_name"}
 def ready_on_person(sender, instance, created=False, update_fields=None, **kwargs):
     if not created and (update_fields is None or not NAMES.isdisjoint(update_fields)):
         ready_stale()
+
+
+# ---- The reconciliation's kept counts (dfe/reconcile_counts.py) ------------------------------
+
+# What "only in the portal" reads of a portal application and of a cohort: a save that names
+# its fields and names none of these (a draft's answers, say) leaves the counts as they are.
+COUNTED_FIELDS = {
+    Application: {"status", "cohort", "cohort_id"},
+    Cohort: {"academic_year", "programme", "programme_id"},
+}
+
+
+@receiver(post_save, sender=Application, dispatch_uid="dfe.counts_on_application_saved")
+def counts_on_application_saved(sender, instance, created=False, update_fields=None, **kwargs):
+    if created:
+        counted = instance.status != Application.Status.DRAFT
+    else:
+        counted = update_fields is None or not COUNTED_FIELDS[sender].isdisjoint(update_fields)
+    if counted:
+        reconciliation_counts_stale()
+
+
+@receiver(post_save, sender=Cohort, dispatch_uid="dfe.counts_on_cohort_saved")
+def counts_on_cohort_saved(sender, instance, created=False, update_fields=None, **kwargs):
+    # A new cohort holds no application yet.
+    if not created and (
+        update_fields is None or not COUNTED_FIELDS[sender].isdisjoint(update_fields)
+    ):
+        reconciliation_counts_stale()
+
+
+@receiver(post_delete, sender=Application, dispatch_uid="dfe.counts_on_application_gone")
+@receiver(post_save, sender=DfeApplication, dispatch_uid="dfe.counts_on_dfe_application_saved")
+@receiver(post_delete, sender=DfeApplication, dispatch_uid="dfe.counts_on_dfe_application_gone")
+def counts_on_record(sender, instance, **kwargs):
+    reconciliation_counts_stale()

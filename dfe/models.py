@@ -656,3 +656,23 @@ class SentCounts(models.Model):
 
     def __str__(self) -> str:
         return f"Declarations of connection {self.connection_id}: {self.sent} sent"
+
+
+class ReconciliationCounts(models.Model):
+    """The reconciliation page's counts for one choice of DfE cohorts and course (`scope`, a
+    digest of it and of what the connections cover), counted on `day` at `version`
+    (dfe/reconcile_counts.py). Derived: counted again when either moved on."""
+
+    scope = models.CharField(max_length=64, unique=True)
+    version = models.PositiveBigIntegerField()
+    day = models.DateField()
+    portal_only = models.PositiveIntegerField()
+    matched = models.PositiveIntegerField()
+    disagreements = models.PositiveIntegerField()
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "reconciliation counts"
+
+    def __str__(self) -> str:
+        return f"Reconciliation counts {self.scope[:8]}: {self.portal_only} only in the portal"

@@ -88,6 +88,7 @@ from .decisions import application_decision_send
 from .declarations import declaration_years_open
 from .models import Connection, DfeApplication, Outgoing
 from .ready_counts import ready_stale
+from .reconcile_counts import reconciliation_counts_kept, reconciliation_counts_stale
 
 logger = logging.getLogger(__name__)
 
@@ -241,6 +242,7 @@ def dfe_applications_match(*, connection: Connection) -> Counter:
     )
     if outcome["linked"]:  # bulk writes send no signals (dfe/ready_counts.py)
         ready_stale([connection.pk])
+        reconciliation_counts_stale()
     logger.info("Matched DfE applications of connection %s: %s", connection.pk, dict(outcome))
     return outcome
 
@@ -521,8 +523,12 @@ def reconciliation_stale(records: QuerySet[DfeApplication]) -> int:
 
     It writes every row, emptied already or not: a row being compared is locked, so the write
     waits for that comparison and empties its verdict again after (see the module docstring).
+    An emptied verdict leaves the matched and disagreeing counts: their version moves on.
     """
-    return records.update(disagreeing=None)
+    emptied = records.update(disagreeing=None)
+    if emptied:
+        reconciliation_counts_stale()
+    return emptied
 
 
 def _to_compare() -> QuerySet[DfeApplication]:
@@ -568,6 +574,8 @@ def _compare(ids: list[int], *, skip_locked: bool) -> tuple[int, list[int]]:
             verdicts[bool(open_disagreements(record))].append(record.pk)
         for verdict, pks in verdicts.items():
             done += DfeApplication.objects.filter(pk__in=pks).update(disagreeing=verdict)
+        if done:
+            reconciliation_counts_stale()
         return done, skipped
 
 
@@ -1056,25 +1064,65 @@ def reconciliation_buckets(
     matched where none is, each a query to page through by name along its index. (A pair
     changed in the moment since it was compared is in neither until the next request.) With
     `show` one of the other buckets, the linked ones are not split and their two counts are
-    None.
+    None. All but the DfE-only count (a few rows, by an index) are kept between requests
+    (dfe/reconcile_counts.py).
     """
+    if connections is None:
+        connections = reconciliation_connections()
+    reconciliation_bring_up_to_date()  # one query when nothing changed
+    kept = reconciliation_counts_kept(
+        _counted_scope(years=years, course=course, connections=connections),
+        lambda: reconciliation_counted(years=years, course=course, connections=connections),
+    )
     counts: dict[str, int | None] = {
         "dfe_only": dfe_only(years=years, course=course).count(),
-        "portal_only": portal_only(years=years, course=course, connections=connections).count(),
+        "portal_only": kept["portal_only"],
     }
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
         return Buckets(counts=counts, matched=[], disagreements=[])
-    reconciliation_bring_up_to_date()
+    counts |= {bucket: kept[bucket] for bucket in LINKED_BUCKETS}
     linked = _linked(years=years, course=course)
-    counts |= linked.order_by().aggregate(
-        matched=Count("pk", filter=Q(disagreeing=False)),
-        disagreements=Count("pk", filter=Q(disagreeing=True)),
-    )
     return Buckets(
         counts=counts,
         matched=linked.filter(disagreeing=False).values_list("pk", flat=True),
         disagreements=linked.filter(disagreeing=True).values_list("pk", flat=True),
+    )
+
+
+def reconciliation_counted(
+    *, years: Collection[int] | None, course: str, connections: Sequence[Connection]
+) -> dict[str, int]:
+    """The kept counts counted afresh: the portal's applications DfE has none for, and the
+    linked ones matched and disagreeing by their kept verdicts (brought up to date first)."""
+    counts = (
+        _linked(years=years, course=course)
+        .order_by()
+        .aggregate(
+            matched=Count("pk", filter=Q(disagreeing=False)),
+            disagreements=Count("pk", filter=Q(disagreeing=True)),
+        )
+    )
+    counts["portal_only"] = portal_only(years=years, course=course, connections=connections).count()
+    return counts
+
+
+def _counted_scope(
+    *, years: Collection[int] | None, course: str, connections: Sequence[Connection]
+) -> tuple:
+    """What the kept counts are counted for: the DfE cohorts and course chosen, and what each
+    switched-on connection covers (its NPQs with their course identifiers, its DfE cohorts)."""
+    return (
+        sorted(years) if years is not None else None,
+        course,
+        sorted(
+            (
+                connection.pk,
+                sorted((p.pk, p.course_identifier) for p in connection.programmes.all()),
+                sorted(connection.cohort_years),
+            )
+            for connection in connections
+        ),
     )
 
 

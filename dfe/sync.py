@@ -43,6 +43,7 @@ from .models import Connection, DfeApplication, Sync
 from .privacy import PERSONAL_FIELDS
 from .ready_counts import ready_stale
 from .reconcile import dfe_applications_match, reconciliation_bring_up_to_date
+from .reconcile_counts import reconciliation_counts_stale
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ def _applications_store(*, connection: Connection, rows: dict[str, dict]) -> Non
         )
     if new or changed:  # bulk writes send no signals (dfe/ready_counts.py)
         ready_stale({connection.pk, *held_by})
+        reconciliation_counts_stale()
 
 
 def participants_pull(

@@ -1,0 +1,110 @@
+"""The reconciliation page's counts, kept, so that the page does not count every covered
+application on every request.
+
+What is kept (`ReconciliationCounts`, one row for each choice of DfE cohorts and course): how
+many of the portal's covered applications DfE has none for ("only in the portal"), and how
+many linked DfE applications agree and disagree. Counting the first read every covered
+application (about 50,000 in a hub's year, 15–20 ms); the second, every linked one.
+
+Each row carries the version it was counted at and the day, and the scope names what it
+was counted for: the DfE cohorts and course chosen, and what the switched-on connections
+cover (their NPQs with their course identifiers, and their DfE cohorts), read on every
+request. A row whose version or day is not the current one is counted again.
+
+The version moves on with every change to what the counts read (`reconciliation_counts_stale`):
+- a portal application sent, decided, moved to another cohort, or deleted (not a draft's
+  answers: dfe/handlers.py looks at what a save names);
+- a cohort's school year or programme;
+- a DfE application saved, deleted, stored by a pull or linked by the matching;
+- a kept verdict emptied or worked out (dfe/reconcile.py).
+
+The version is not a row that writers update, as the ready counts' is: a portal application's
+status is written in transactions that go on to lock cohorts (a withdrawal offers the place
+to the next school in line), and a row every decision updated would let two of them deadlock.
+On PostgreSQL it is a sequence, moved on without a lock; on SQLite, which writes one
+transaction at a time, a one-row table. A writer moves it on twice: at once, so that its own
+transaction (a test's, say) sees the change, and again once it commits, since a page that read
+the version between the two and counted before the commit kept counts without the change.
+Readers read the version before counting, so a change committed while they count leaves them
+a version already out of date. Were a process to stop between a commit and the second move,
+the day in the label bounds how long the counts could be wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
+from django.utils import timezone
+
+from .models import ReconciliationCounts
+
+# The sequence (PostgreSQL) or one-row table (SQLite) made by dfe 0016.
+VERSION = "dfe_reconciliation_version"
+COUNTED = ("portal_only", "matched", "disagreements")
+
+
+def reconciliation_counts_stale() -> None:
+    """Something the reconciliation's counts are counted from changed: move their version on,
+    now and again once the caller's transaction commits (see the module's docstring)."""
+    _move_on()
+    if db_connection.in_atomic_block:
+        transaction.on_commit(_move_on, robust=True)
+
+
+def _move_on() -> None:
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(%s)", [VERSION])
+        else:
+            cursor.execute(
+                f"INSERT INTO {VERSION} (id, version) VALUES (1, 2) "
+                f"ON CONFLICT (id) DO UPDATE SET version = version + 1"
+            )
+
+
+def _version() -> int:
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            cursor.execute(f"SELECT last_value FROM {VERSION}")
+        else:
+            cursor.execute(f"SELECT version FROM {VERSION} WHERE id = 1")
+        row = cursor.fetchone()
+        return row[0] if row else 1
+
+
+def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]]) -> dict:
+    """The counts for the scope these parts name: the kept ones while their version and day
+    are current, else `count()` now, kept."""
+    scope = hashlib.sha256(repr(scope_parts).encode()).hexdigest()
+    version = _version()  # read before counting (see the module's docstring)
+    today = timezone.localdate()
+    kept = (
+        ReconciliationCounts.objects.filter(scope=scope, version=version, day=today)
+        .values(*COUNTED)
+        .first()
+    )
+    if kept is not None:
+        return kept
+    counts = count()
+    _keep(scope, version, today, counts)
+    return counts
+
+
+def _keep(scope: str, version: int, today: datetime.date, counts: dict[str, int]) -> None:
+    try:
+        with transaction.atomic():
+            ReconciliationCounts.objects.update_or_create(
+                scope=scope,
+                defaults={
+                    "version": version,
+                    "day": today,
+                    "counted_at": timezone.now(),
+                    **{name: counts[name] for name in COUNTED},
+                },
+            )
+    except IntegrityError:
+        pass  # another request kept the same scope's counts meanwhile
