@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count
+
 from schools.models import EligibilityList, School
 from schools.selectors import EligibilityIndex, ListGap, eligibility_index, eligibility_list_gaps
 
@@ -146,11 +148,15 @@ def funding_list_warnings() -> list[ListWarning]:
     if not gaps:
         return []
     waiting: dict[str, int] = {}
-    provisional = FundingDecision.objects.filter(provisional=True).values_list(
-        "waiting_on", flat=True
+    # Counted by the lists each waits on: a handful of rows, however many decisions.
+    provisional = (
+        FundingDecision.objects.filter(provisional=True)
+        .values_list("waiting_on")
+        .annotate(decisions=Count("pk"))
+        .order_by()
     )
-    for kinds in provisional.iterator(chunk_size=2000):
+    for kinds, decisions in provisional:
         for kind in kinds or ():
-            waiting[kind] = waiting.get(kind, 0) + 1
+            waiting[kind] = waiting.get(kind, 0) + decisions
     warnings = [ListWarning(gap=gap, waiting=waiting.get(gap.kind, 0)) for gap in gaps]
     return sorted(warnings, key=lambda warning: not warning.waiting)  # waited for first

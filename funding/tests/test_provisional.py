@@ -94,6 +94,41 @@ def test_a_list_uploaded_before_the_current_from_date_behaves_like_a_missing_one
     assert warning.waiting == 1
 
 
+def test_each_missing_list_counts_every_decision_waiting_on_it():
+    """Decisions waiting on one list, on two, and final ones: each list's warning counts
+    those that wait on it, however the waits are combined."""
+    waits = [["pp50_schools"], ["pp50_schools", "rise"], ["rise", "pp50_schools"], ["rise"]]
+    for number, waiting_on in enumerate([*waits, ["pp50_schools"]]):
+        FundingDecision.objects.create(
+            subject=f"applications.application:{number}",
+            rules="2026",
+            facts={},
+            list_versions={},
+            status="funding_to_be_confirmed",
+            funded=False,
+            provisional=True,
+            waiting_on=waiting_on,
+            reason="Waiting for a list.",
+        )
+    FundingDecision.objects.create(
+        subject="applications.application:99",
+        rules="2026",
+        facts={},
+        list_versions={},
+        status="funded",
+        funded=True,
+        provisional=False,
+        waiting_on=[],
+        reason="Funded.",
+    )
+
+    waiting = {w.gap.kind: w.waiting for w in funding_list_warnings()}
+
+    assert waiting["pp50_schools"] == 4
+    assert waiting["rise"] == 3
+    assert set(waiting.values()) - {0} == {4, 3}  # no other list is waited on
+
+
 def test_the_current_from_date_cannot_be_in_the_future():
     with pytest.raises(ValidationError, match="cannot be in the future"):
         eligibility_lists_current_from_set(
