@@ -31,6 +31,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from npq_portal.prepared import prepared_execute
 from programmes.models import Programme
 
 from .client import CallRecord, DfeClient, DfeError
@@ -369,7 +370,7 @@ def sync_failing_since(*, now: datetime | None = None) -> datetime | None:
     now = now or timezone.now()
     sql, params = _failing_sql(database.vendor)
     with database.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared_execute(cursor, sql, params)  # planned once a connection: most of its cost
         found = [_moment(first) for row in cursor.fetchall() for first in row if first]
     first = min(found, default=None)
     if first is not None and now - first > settings.DFE["failing_after"]:

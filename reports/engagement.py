@@ -22,6 +22,7 @@ from django.utils import timezone
 from applications.models import Application, ApplicationEvent
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
+from npq_portal.prepared import prepared_execute
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -458,7 +459,8 @@ def hub_area_engagement(*, academic_year: int) -> AreaEngagement:
     their schools' authorities, so neither reads every school."""
     open_primary = [*OPEN_STATUSES, *PRIMARY_PHASES]
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared_execute(  # planned once a connection: planning cost a third of running
+            cursor,
             _area_sql(),
             [*open_primary, *HOLDING_A_PLACE, academic_year, TEAMS, *open_primary, True],
         )
