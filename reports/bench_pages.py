@@ -25,7 +25,9 @@ class Page:
     name: str
     path: str
     user_id: int | None = None  # who is signed in; None for a visitor
-    kind: str = "page"  # "ceiling", "peer" or "page"
+    # "ceiling", "peer", "page", or "floor": the trivial view signed in, which no page's goal
+    # is set on; it says what every signed-in page costs before it draws anything.
+    kind: str = "page"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def bench_pages(people) -> list[Page]:
     lead = people.lead_id
     pages = [
         Page("Trivial Django view (ceiling)", "/ping", kind="ceiling"),
+        Page("Trivial Django view, signed in as staff (floor)", "/ping", lead, kind="floor"),
         Page(
             "Django admin: applications (peer)",
             "/admin/applications/application/?status__exact=awaiting_school",
