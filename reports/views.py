@@ -39,7 +39,7 @@ from .audit import (
     audit_log_rows,
 )
 from .cohort_report import cohort_report
-from .dashboard import DashboardFilters, dashboard_figures
+from .dashboard import DashboardFilters, dashboard_figures_lazily
 from .datasets import DATASETS, export_contents, filters_described
 from .engagement import (
     TEAMS,
@@ -98,13 +98,15 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         filters = DashboardFilters.from_query(self.request.GET)
         warnings = funding_list_warnings()
+        counted_at, figures = dashboard_figures_lazily(filters=filters)
         context.update(
             filters=filters,
             # Lists nothing waits for are named on the funding page; here they are counted.
             list_warnings=[warning for warning in warnings if warning.waiting],
             more_list_gaps=sum(1 for warning in warnings if not warning.waiting),
             upload_link=self.request.user.has_perm("schools.add_eligibilitylist"),
-            figures=dashboard_figures(filters=filters),
+            figures=figures,
+            figures_counted_at=counted_at,
             options=review_filter_options(),
         )
         return context

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +15,7 @@ from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from participants.models import Enrolment
 from participants.selectors import cohort_progress_grid, progress_rows_shown
 from participants.tests.factories import EnrolmentFactory
-from reports.dashboard import DashboardFilters, dashboard_figures
+from reports.dashboard import COUNTED_AT, DashboardFilters, dashboard_figures
 
 from .conftest import NOW
 
@@ -167,6 +168,55 @@ def _dashboard_queries(client) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("reports:dashboard")).status_code == 200
     return len(captured)
+
+
+def _figures_section(page: str) -> str:
+    return page[page.index('<div class="row g-4') :]
+
+
+def test_a_visit_that_finds_the_figures_drawn_reads_when_they_were_counted_not_them(
+    client, hub, monkeypatch
+):
+    """The figures are drawn once a counting: a later visit reads only when they were counted
+    (the drawn fragment is kept by that), not the figures themselves."""
+    from django.core.cache import cache
+
+    cache.clear()
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    first = client.get(reverse("reports:dashboard")).content.decode()
+
+    real_get = cache.get
+
+    def get(key, *args, **kwargs):
+        assert not key.startswith(f"{DashboardFilters().cache_key()}:2"), "the figures were read"
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    again = client.get(reverse("reports:dashboard")).content.decode()
+
+    assert _figures_section(again) == _figures_section(first)
+    assert "Submitted an application" in _figures_section(again)
+
+
+def test_figures_no_longer_drawn_are_read_and_those_expired_counted_again(client, hub):
+    from django.core.cache import cache
+
+    cache.clear()
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+    first = client.get(reverse("reports:dashboard")).content.decode()
+    # The drawn fragment gone, the figures kept: they are read and drawn again, the same.
+    key = DashboardFilters().cache_key()
+    fragment = make_template_fragment_key("dashboard-figures", [cache.get(key + COUNTED_AT), key])
+    assert cache.delete(fragment)
+    assert _figures_section(client.get(reverse("reports:dashboard")).content.decode()) == (
+        _figures_section(first)
+    )
+
+    _bulk_places(hub["b1"], 5)
+    cache.delete_many([key, key + COUNTED_AT])  # expired
+    counted_again = client.get(reverse("reports:dashboard")).content.decode()
+
+    assert _figures_section(counted_again) != _figures_section(first)
 
 
 def test_the_query_count_does_not_grow_up_to_10000_enrolments(client, hub):
