@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Subquery
 from django.utils import timezone
 
 from .models import (
@@ -47,10 +48,13 @@ class ListGap:
 
 def eligibility_lists_current_from() -> datetime.date | None:
     """The date staff count the lists as current from, or None when they have set none."""
-    return (
-        EligibilityListsCurrentFrom.objects.order_by("-set_at", "-pk")
-        .values_list("current_from", flat=True)
-        .first()
+    return _current_from_setting().first()
+
+
+def _current_from_setting():
+    """The dates staff set, the latest first."""
+    return EligibilityListsCurrentFrom.objects.order_by("-set_at", "-pk").values_list(
+        "current_from", flat=True
     )
 
 
@@ -66,9 +70,16 @@ def _gaps(
 
 
 def eligibility_list_gaps() -> list[ListGap]:
-    """Each list that is not in, in the order of the kinds (two queries)."""
-    uploaded = dict(EligibilityList.objects.current().values_list("kind", "uploaded_at"))
-    return _gaps(uploaded, eligibility_lists_current_from())
+    """Each list that is not in, in the order of the kinds: one query, with the date the lists
+    are current from read beside the lists (a second one when no list is current)."""
+    rows = list(
+        EligibilityList.objects.current()
+        .annotate(since=Subquery(_current_from_setting()[:1]))
+        .values_list("kind", "uploaded_at", "since")
+    )
+    uploaded = {kind: at for kind, at, _ in rows}
+    current_from = rows[0][2] if rows else eligibility_lists_current_from()
+    return _gaps(uploaded, current_from)
 
 
 @dataclass
