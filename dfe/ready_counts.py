@@ -76,7 +76,9 @@ def sent_and_refused(declarations) -> dict[str, int]:
     )
 
 
-def _digest(*parts) -> str:
+def counts_digest(*parts) -> str:
+    """What kept counts are counted for or from, as a short key (the ready counts' scope and
+    label, the reconciliation's scope)."""
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -85,7 +87,7 @@ def ready_counts_kept(keys) -> None:
     ones when their label is current, else counted now and kept."""
     connection_pk = keys.connection.pk
     cohort_ids = [pk for pk, _ in keys.listed]
-    scope = _digest(keys.listed)
+    scope = counts_digest(keys.listed)
     # The label is read before counting (see the module's docstring).
     version = _version(connection_pk)
     rules = rules_key()
@@ -98,7 +100,7 @@ def ready_counts_kept(keys) -> None:
     days_current = all(
         pk in days and days[pk][0] == days[pk][1] and days[pk][2] == rules for pk in cohort_ids
     )
-    label = _digest(
+    label = counts_digest(
         keys.today, keys.rules(), rules, version, [(pk, days.get(pk)) for pk in cohort_ids]
     )
     kept = (

@@ -33,7 +33,6 @@ the day in the label bounds how long the counts could be wrong.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -41,6 +40,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from .models import ReconciliationCounts
+from .ready_counts import counts_digest
 
 # The sequence (PostgreSQL) or one-row table (SQLite) made by dfe 0016.
 VERSION = "dfe_reconciliation_version"
@@ -79,7 +79,7 @@ def _version() -> int:
 def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]]) -> dict:
     """The counts for the scope these parts name: the kept ones while their version and day
     are current, else `count()` now, kept."""
-    scope = hashlib.sha256(repr(scope_parts).encode()).hexdigest()
+    scope = counts_digest(scope_parts)
     version = _version()  # read before counting (see the module's docstring)
     today = timezone.localdate()
     kept = (

@@ -55,7 +55,7 @@ ROW_FIELDS = (
     *("declaration", "connection__name", *(f"by__{name}" for name in PERSON)),
     "dfe_application__full_name",
     *(f"{APPLICATION}__applicant__{name}" for name in PERSON),
-    *(f"{APPLICATION}__cohort__{name}" for name in ("academic_year", "name")),
+    f"{APPLICATION}__cohort__academic_year",
     f"{APPLICATION}__cohort__programme__short_name",
 )
 DECLARATION_FIELDS = (
@@ -63,7 +63,7 @@ DECLARATION_FIELDS = (
     "dfe_application__full_name",
     *(f"enrolment__participant__{name}" for name in PERSON),
     "enrolment__application__id",
-    *(f"enrolment__cohort__{name}" for name in ("academic_year", "name")),
+    "enrolment__cohort__academic_year",
     "enrolment__cohort__programme__short_name",
 )
 

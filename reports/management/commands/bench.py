@@ -440,9 +440,8 @@ trivial view's requests a second and at least {DRAWN_AGAINST_ADMIN:g} times the 
 False`; the admin keeps no copy either). Pages for visitors keep issue 10's goal: 15% of the
 ceiling and 1.5 times the admin. The floor is the trivial view asked for by a hub administrator
 signed in (their session, their person, their roles, permissions and MFA read, the staff session
-checked; nothing drawn): every signed-in page pays that before its own work. "Before issue 22" is
-each page drawn afresh in the run of
-2026-11-23 on the data of that time (one school year, no Work Groups); where its time went is in
-`docs/profiles/before-issue-22.md`.
+checked; nothing drawn): every signed-in page pays that before its own work. "Before issue 22"
+is each page drawn afresh in the run of 2026-11-23 on the data of that time (one school year, no
+Work Groups); where its time went is in `docs/profiles/before-issue-22.md`.
 
 {profiles_section(f["profiles"], heading="Where the time goes (signed-in pages, drawn afresh)")}"""
