@@ -1,7 +1,9 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -470,6 +472,30 @@ def test_the_logs_pages_and_counts_hold_what_the_whole_log_holds_in_its_order(te
     assert audit_log_rows(filters=AuditFilters(text=text))[5:12].count() == len(expected[5:12])
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("text", ["", "okafor", "a"])
+def test_outside_a_transaction_the_log_is_read_in_the_join_order_written(text):
+    """On PostgreSQL, a request's log (read outside any transaction) asks the planner to keep
+    each history's joins in the order written, for that statement only; the rows are the
+    same."""
+    admin = _admin()
+    _more_history(every_kind_of_change(admin=admin), admin, 30)
+    expected = _log_in_its_order(text)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = list(audit_log_rows(filters=AuditFilters(text=text))[:40])
+
+    assert found == expected[:40]
+    hinted = [q["sql"] for q in captured if "join_collapse_limit" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(hinted) == 1 and hinted[0].startswith("SET LOCAL join_collapse_limit = 1; ")
+        with connection.cursor() as cursor:  # the session's own setting is untouched
+            cursor.execute("SHOW join_collapse_limit")
+            assert cursor.fetchone()[0] == "8"
+    else:
+        assert hinted == []
+
+
 def test_a_counted_page_is_cut_from_the_rows_counted(django_assert_num_queries):
     admin = _admin()
     _more_history(every_kind_of_change(admin=admin), admin, 60)
@@ -482,6 +508,17 @@ def test_a_counted_page_is_cut_from_the_rows_counted(django_assert_num_queries):
 
     assert counted == min(101, len(expected))
     assert first + second == expected[:50]
+
+
+def test_a_page_of_rows_is_read_once_however_it_is_asked_for(django_assert_num_queries):
+    admin = _admin()
+    _more_history(every_kind_of_change(admin=admin), admin, 30)
+    page = audit_log_rows(filters=AuditFilters())[10:35]
+
+    with django_assert_num_queries(1):  # list() asks the length, then iterates
+        rows, again, length = list(page), list(page), len(page)
+
+    assert rows == again == _log_in_its_order("")[10:35] and length == 25
 
 
 def test_the_page_says_there_are_more_than_it_counts_and_pages_on(client, monkeypatch):
