@@ -79,6 +79,7 @@ from cohorts.models import Cohort
 from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
+from npq_portal.planning import joins_in_written_order
 from npq_portal.services import password_set_url, user_for_person
 from npq_portal.words import word
 from programmes.models import Programme
@@ -964,15 +965,18 @@ def linked_rows(ids: Iterable[int]) -> list[LinkedRow]:
     """The rows of a page of linked DfE applications (ids from `Buckets`, in order), each with
     its disagreements in words and whether its decision waits to be sent: in one query."""
     ids = list(ids)
-    found = (
+    rows = (
         DfeApplication.objects.filter(pk__in=ids)
         .select_related(*LINKED_RELATED)
         .defer(*programme_text("application__cohort__programme"))
         .annotate(
             decision_waiting=Exists(_decisions_waiting().filter(dfe_application=OuterRef("pk")))
         )
-        .in_bulk()
     )
+    # Eight tables reached from the page's rows by key: planned in that order, not in every
+    # order (3 ms of planning on the benchmark's data, for a query that runs in 1).
+    with joins_in_written_order():
+        found = rows.in_bulk()
     return [LinkedRow(found[pk], disagreements(found[pk])) for pk in ids if pk in found]
 
 

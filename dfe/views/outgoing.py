@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from npq_portal.paging import UncountedPaginator
+from npq_portal.planning import joins_in_written_order
 from reports.milestones import LABELS
 
 from ..models import Declaration, Outgoing
@@ -119,8 +120,12 @@ class OutgoingListView(PermissionRequiredMixin, ListView):
         counts = Outgoing.objects.filter(SHOWS["waiting"][1] | SHOWS["attention"][1]).aggregate(
             **{show: Count("pk", filter=SHOWS[show][1]) for show in COUNTED}
         )
-        context = super().get_context_data(**kwargs)
-        for outgoing in context["object_list"]:
+        # The page's rows, and their declarations, are read from the changes by key: planned
+        # with their joins in that order (3 ms of planning on the benchmark's data, otherwise).
+        with joins_in_written_order():
+            context = super().get_context_data(**kwargs)
+            rows = list(context["object_list"])
+        for outgoing in rows:
             if outgoing.state == S.WAITING and outgoing.attempts:
                 outgoing.next_try = outgoing_next_try(outgoing)
             if outgoing.declaration is not None:
