@@ -16,6 +16,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, DeliveryPartner
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
+from npq_portal.prepared import prepared_execute
 from programmes.catalogue import TEACHING_FOR_MASTERY
 from programmes.models import Programme
 from schools.models import School, SchoolProgrammeYear
@@ -97,7 +98,7 @@ def _review_filter_stamp() -> str:
         f"(SELECT COUNT(*) FROM {t}), (SELECT MAX(updated_at) FROM {t})" for t in tables
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {parts}")
+        prepared_execute(cursor, f"SELECT {parts}")  # planned once a connection
         return "/".join(str(value) for value in cursor.fetchone())
 
 

@@ -19,6 +19,7 @@ from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
 from funding.suitability import suited_courses
 from npq_portal.paging import CappedPaginator
+from npq_portal.planning import joins_in_written_order
 from npq_portal.ratelimit import SignedLinkMixin
 from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
@@ -568,6 +569,10 @@ class ApplicationDetailView(DetailView):
             "funding_decision",
         )
 
+    def get_object(self, queryset=None):
+        with joins_in_written_order():  # one application, and what it names, by key
+            return super().get_object(queryset)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         application = self.object
@@ -682,14 +687,15 @@ REVIEW_QUEUE_COLUMNS = (
 
 def _queue_rows(ids: list[int]) -> dict[int, Application]:
     """The review queue's rows of these applications (found in the user's scope), by id."""
-    return (
+    rows = (
         Application.objects.select_related(
             "applicant", "cohort__programme", "school", "funding_decision"
         )
         .only(*REVIEW_QUEUE_COLUMNS)
         .order_by()  # found by id: the page's order is the ids'
-        .in_bulk(ids)
     )
+    with joins_in_written_order():  # each table reached from the applications by key
+        return rows.in_bulk(ids)
 
 
 class ApplicationListView(PermissionRequiredMixin, ListView):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from npq_portal.prepared import fixed_rows
 from schools.models import EligibilityList, School
 from schools.selectors import EligibilityIndex, ListGap, eligibility_index, eligibility_list_gaps
 
@@ -141,21 +142,26 @@ class ListWarning:
     waiting: int
 
 
-def funding_list_warnings() -> list[ListWarning]:
-    """Each eligibility list that is not in, with the provisional decisions waiting for it
-    (three queries, whatever the number of decisions)."""
-    gaps = eligibility_list_gaps()
-    if not gaps:
-        return []
-    waiting: dict[str, int] = {}
-    # Counted by the lists each waits on: a handful of rows, however many decisions.
-    provisional = (
+def _provisional_waits():
+    """The provisional decisions counted by the lists each waits on: a handful of rows,
+    however many decisions."""
+    return (
         FundingDecision.objects.filter(provisional=True)
         .values_list("waiting_on")
         .annotate(decisions=Count("pk"))
         .order_by()
     )
-    for kinds, decisions in provisional:
+
+
+def funding_list_warnings() -> list[ListWarning]:
+    """Each eligibility list that is not in, with the provisional decisions waiting for it
+    (three queries at most, whatever the number of decisions, composed once a connection and
+    prepared)."""
+    gaps = eligibility_list_gaps()
+    if not gaps:
+        return []
+    waiting: dict[str, int] = {}
+    for kinds, decisions in fixed_rows(_provisional_waits):
         for kind in kinds or ():
             waiting[kind] = waiting.get(kind, 0) + decisions
     warnings = [ListWarning(gap=gap, waiting=waiting.get(gap.kind, 0)) for gap in gaps]

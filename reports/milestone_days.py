@@ -39,6 +39,7 @@ from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
 from django.utils import timezone
 
 from cohorts.models import Cohort
+from npq_portal.planning import joins_in_written_order
 from participants.models import Enrolment
 
 from .milestones import (
@@ -411,7 +412,7 @@ def milestone_page_places(ids: list[int]) -> dict[int, Enrolment]:
     """These places (ids `PlacesInOrder` gave, so already in the page's scope) by id, with only
     what the milestone page shows of each: person, cohort, status, when it stopped, where it
     was transferred to, its kept days. A place deleted since its id was read is missing."""
-    return (
+    places = (
         Enrolment.objects.select_related(
             "participant", "cohort__programme", "transferred_to__cohort", "kept_milestones"
         )
@@ -430,8 +431,9 @@ def milestone_page_places(ids: list[int]) -> dict[int, Enrolment]:
         )
         .annotate(stopped_at=stopped_at_annotation())
         .order_by()  # found by id: the page's order is the ids'
-        .in_bulk(ids)
     )
+    with joins_in_written_order():  # each table reached from the places by key
+        return places.in_bulk(ids)
 
 
 def kept_status(enrolment: Enrolment, today: datetime.date) -> MilestoneStatus:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Subquery
 from django.utils import timezone
 
+from npq_portal.prepared import fixed_rows
+
 from .models import (
     EligibilityList,
     EligibilityListEntry,
@@ -48,13 +50,27 @@ class ListGap:
 
 def eligibility_lists_current_from() -> datetime.date | None:
     """The date staff count the lists as current from, or None when they have set none."""
-    return _current_from_setting().first()
+    rows = fixed_rows(_current_from_latest)
+    return rows[0][0] if rows else None
 
 
 def _current_from_setting():
     """The dates staff set, the latest first."""
     return EligibilityListsCurrentFrom.objects.order_by("-set_at", "-pk").values_list(
         "current_from", flat=True
+    )
+
+
+def _current_from_latest():
+    return _current_from_setting()[:1]
+
+
+def _current_lists():
+    """Each current list's kind and upload time, with the date the lists are current from."""
+    return (
+        EligibilityList.objects.current()
+        .annotate(since=Subquery(_current_from_setting()[:1]))
+        .values_list("kind", "uploaded_at", "since")
     )
 
 
@@ -71,12 +87,9 @@ def _gaps(
 
 def eligibility_list_gaps() -> list[ListGap]:
     """Each list that is not in, in the order of the kinds: one query, with the date the lists
-    are current from read beside the lists (a second one when no list is current)."""
-    rows = list(
-        EligibilityList.objects.current()
-        .annotate(since=Subquery(_current_from_setting()[:1]))
-        .values_list("kind", "uploaded_at", "since")
-    )
+    are current from read beside the lists (a second one when no list is current), each
+    composed once a connection and prepared (npq_portal.prepared.fixed_rows)."""
+    rows = fixed_rows(_current_lists)
     uploaded = {kind: at for kind, at, _ in rows}
     current_from = rows[0][2] if rows else eligibility_lists_current_from()
     return _gaps(uploaded, current_from)

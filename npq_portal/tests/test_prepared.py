@@ -3,9 +3,12 @@ run as it is does, are prepared once, and are prepared again on a new connection
 
 import pytest
 from django.db import connection, transaction
+from django.db.models.functions import TruncDate
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
-from npq_portal.prepared import prepared_execute
+from npq_portal.models import OutboxTask, User
+from npq_portal.prepared import fixed_rows, prepared_execute
 from npq_portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +77,59 @@ def test_a_new_connection_prepares_it_again():
     connection.close()  # as Django does with a connection kept too long, or broken
 
     assert _rows(SQL, [ada.pk, 0, True]) == [(ada.email, "Ada%")]
+
+
+# ---- Fixed ORM queries: composed once a connection, run prepared ----
+
+
+def _people_named():
+    """Active people with a first name, the newest first, with a computed column."""
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(first_name="")
+        .annotate(joined_on=TruncDate("date_joined"))
+        .order_by("-pk")
+        .values_list("email", "joined_on", "is_staff")
+    )
+
+
+def _tasks():
+    return OutboxTask.objects.order_by("pk").values_list("args", "created_at")
+
+
+def test_a_fixed_query_gives_what_its_queryset_gives(people):
+    ada, ben = people
+    UserFactory(first_name="Cy", is_staff=True)
+
+    assert fixed_rows(_people_named) == list(_people_named())
+    assert fixed_rows(_people_named)[-1] == (ada.email, ada.date_joined.date(), False)
+
+
+def test_a_fixed_query_turns_stored_json_and_times_into_python_as_the_orm_does():
+    task = OutboxTask.objects.create(task_name="t", args=[12, {"kind": "pp50"}])
+
+    assert fixed_rows(_tasks) == list(_tasks())
+    assert fixed_rows(_tasks) == [([12, {"kind": "pp50"}], task.created_at)]
+
+
+def test_a_fixed_query_is_composed_once_and_reads_the_rows_of_the_moment(people, monkeypatch):
+    fixed_rows(_people_named)
+    composed = []
+    real = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: composed.append(1) or real(self, *a, **k)
+    )
+    before = len(fixed_rows(_people_named))
+    UserFactory(first_name="Dee")
+
+    with CaptureQueriesContext(connection) as captured:
+        after = fixed_rows(_people_named)
+
+    assert composed == [] and len(after) == before + 1
+    if connection.vendor == "postgresql":
+        assert [q["sql"].split(" ")[0] for q in captured.captured_queries] == ["EXECUTE"]
+
+
+def test_a_fixed_query_is_made_by_a_named_function():
+    with pytest.raises(ValueError, match="named function"):
+        fixed_rows(lambda: User.objects.values_list("pk"))
