@@ -11,10 +11,12 @@ connection beside the driver's connection they were prepared on: when Django ope
 (a connection kept too long, a broken one), they are prepared again on it. Elsewhere (SQLite)
 the SQL is run as it is.
 
-`fixed_rows` does the same for a query written with the ORM whose SQL never changes (nothing
-from the request in it): Django composes a query's SQL afresh each time it is run, about
-0.3 ms for a small one, so it is composed once on each of Django's connections (one a thread)
-and run prepared; its rows are turned into Python values as the ORM turns them.
+`fixed_rows` and `fixed_objects` do the same for a query written with the ORM whose SQL never
+changes but for the ids it is given: Django composes a query's SQL afresh each time it is run,
+about 0.3 ms for a small one, so it is composed once on each of Django's connections (one a
+thread), with stand-ins for the ids, and run prepared with the ids of the moment; its rows are
+turned into Python values, or model instances, as the ORM turns them. The person every
+signed-in request loads (`User.objects.get(pk=…)`, npq_portal.models.UserManager) is read so.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 PLACEHOLDER = re.compile(r"%%|%s")
 # On Django's connection: (the driver's connection, the statements prepared on it).
 PREPARED_ON = "_npq_prepared"
-# On Django's connection: each fixed query's compiler and SQL, by the function that makes it.
+# On Django's connection: each fixed query's compiler, SQL and parameters (each an argument's
+# place or a value of its own), by the function that makes it.
 COMPILED_ON = "_npq_compiled"
 
 
@@ -56,25 +60,83 @@ def prepared_execute(cursor, sql: str, params: Sequence = ()) -> None:
         cursor.execute(f"EXECUTE {name}")
 
 
-def fixed_rows(query: Callable[[], QuerySet], *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
-    """The rows of the `values_list()` queryset that `query` (a function of the module, called
-    once a connection) makes, as the queryset gives them, through SQL composed once and
-    prepared (see the module's docstring). Its SQL must not depend on when it is made."""
+def fixed_rows(
+    query: Callable[..., QuerySet], *args: int, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple]:
+    """The rows of the `values_list()` queryset `query(*args)` makes, as the queryset gives
+    them, through SQL composed once a connection and prepared (see the module's docstring).
+
+    `query` is a function of the module (it keys the SQL kept); its SQL must not depend on
+    when it is made, and each of `args`, whole numbers, must reach the SQL as a parameter of
+    its own (an id compared, say)."""
+    compiler, rows = _fixed_run(query, args, using)
+    return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+
+def fixed_objects(
+    query: Callable[..., QuerySet], *args: int, using: str = DEFAULT_DB_ALIAS
+) -> list[Model]:
+    """The model instances the queryset `query(*args)` makes, with what it selects related and
+    its annotations, as fixed_rows reads rows (no prefetching)."""
+    compiler, rows = _fixed_run(query, args, using)
+    select, klass_info = compiler.select, compiler.klass_info
+    model, fields = klass_info["model"], klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    names = [column[0].target.attname for column in select[start:end]]
+    related = get_related_populators(klass_info, select, using)
+    found = []
+    for row in compiler.results_iter(results=[rows]):
+        instance = model.from_db(using, names, row[start:end])
+        for populator in related:
+            populator.populate(row, instance)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(instance, name, row[position])
+        found.append(instance)
+    return found
+
+
+# Stand-ins for a fixed query's arguments while its SQL is composed, found again among the
+# parameters: numbers no key or count reaches.
+_STAND_IN = -7_036_874_417_766_400
+
+
+def _fixed_run(query, args: tuple, using: str):
+    """The query's kept compiler, and its rows for `args` (columns added for ordering dropped,
+    as the ORM drops them)."""
     if getattr(query, "__name__", "<lambda>") == "<lambda>":
         raise ValueError("A fixed query is made by a named function: it keys the SQL kept.")
+    if any(type(arg) is not int for arg in args):
+        raise TypeError("A fixed query's arguments are whole numbers.")
     database = connections[using]
     compiled = database.__dict__.setdefault(COMPILED_ON, {})
     if query not in compiled:
-        compiler = query().query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        compiled[query] = (compiler, sql, tuple(params))
-    compiler, sql, params = compiled[query]
+        compiled[query] = _compile(query, len(args), using)
+    compiler, sql, slots = compiled[query]
+    params = [args[slot] if slot is not None else value for slot, value in slots]
     with database.cursor() as cursor:
         prepared_execute(cursor, sql, params)
         rows = cursor.fetchall()
-    if compiler.has_extra_select:  # columns added for ordering, dropped as the ORM drops them
+    if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
-    return list(compiler.results_iter(results=[rows], tuple_expected=True))
+    return compiler, rows
+
+
+def _compile(query, count: int, using: str):
+    stand_ins = [_STAND_IN - n for n in range(count)]
+    queryset = query(*stand_ins)
+    if queryset._prefetch_related_lookups:
+        raise ValueError("A fixed query prefetches nothing: prefetch from its results.")
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    slots = [
+        (stand_ins.index(value), None)
+        if type(value) is int and value in stand_ins
+        else (None, value)
+        for value in params
+    ]
+    if sorted({slot for slot, _ in slots if slot is not None}) != list(range(count)):
+        raise ValueError(f"{query.__name__}: each argument must reach the SQL as a parameter.")
+    return compiler, sql, slots
 
 
 @functools.cache

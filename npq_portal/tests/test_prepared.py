@@ -7,8 +7,10 @@ from django.db.models.functions import TruncDate
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
-from npq_portal.models import OutboxTask, User
-from npq_portal.prepared import fixed_rows, prepared_execute
+from npq_portal.models import OutboxTask, RoleChange, User
+from npq_portal.prepared import fixed_objects, fixed_rows, prepared_execute
+from npq_portal.roles import Role
+from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +135,73 @@ def test_a_fixed_query_is_composed_once_and_reads_the_rows_of_the_moment(people,
 def test_a_fixed_query_is_made_by_a_named_function():
     with pytest.raises(ValueError, match="named function"):
         fixed_rows(lambda: User.objects.values_list("pk"))
+
+
+def _person(pk):
+    return User.objects.filter(pk=pk).annotate(joined_on=TruncDate("date_joined")).order_by()
+
+
+def _roles_of(pk):
+    """One person's role changes, with the person selected with them."""
+    return RoleChange.objects.filter(user_id=pk).select_related("user").order_by("pk")
+
+
+def _by_email(email):
+    return User.objects.filter(email=email)
+
+
+def _the_next_person(pk):
+    return User.objects.filter(pk=pk + 1)
+
+
+def _groups_prefetched(pk):
+    return User.objects.filter(pk=pk).prefetch_related("groups")
+
+
+def test_fixed_objects_are_the_instances_the_queryset_gives(people):
+    ada, ben = people
+    for person in (ada, ben):
+        user_set_roles(user=person, roles={Role.HUB_ADMINISTRATOR, Role.FACILITATOR}, by=None)
+
+    for person in (ada, ben):
+        (found,) = fixed_objects(_person, person.pk)
+        (expected,) = _person(person.pk)
+        assert found == expected and found.__dict__.keys() == expected.__dict__.keys()
+        assert found.joined_on == person.date_joined.date() and not found._state.adding
+        changes = fixed_objects(_roles_of, person.pk)
+        assert changes == list(_roles_of(person.pk)) and len(changes) == 2
+        with CaptureQueriesContext(connection) as captured:
+            assert {change.user.email for change in changes} == {person.email}
+        assert captured.captured_queries == []  # selected with them
+    assert fixed_objects(_person, 0) == []
+
+
+def test_a_fixed_query_takes_whole_numbers_each_reaching_the_sql_as_a_parameter(people):
+    ada, _ = people
+    with pytest.raises(TypeError, match="whole numbers"):
+        fixed_objects(_by_email, ada.email)
+    with pytest.raises(ValueError, match="as a parameter"):
+        fixed_objects(_the_next_person, ada.pk)  # sent as another number
+    with pytest.raises(ValueError, match="prefetches nothing"):
+        fixed_objects(_groups_prefetched, ada.pk)
+
+
+def test_a_person_by_id_is_read_through_the_fixed_query_and_is_the_same(people):
+    ada, ben = people
+
+    with CaptureQueriesContext(connection) as captured:
+        found = User.objects.get(pk=ada.pk)
+    other = User.objects.get(pk=ben.pk)
+
+    assert (found, other) == (ada, ben)
+    fields = {key: value for key, value in found.__dict__.items() if key != "_state"}
+    assert fields == {
+        key: value
+        for key, value in User.objects.filter(pk=ada.pk).get().__dict__.items()
+        if key != "_state"
+    }
+    if connection.vendor == "postgresql":
+        assert captured.captured_queries[-1]["sql"].startswith("EXECUTE npq_")
+    with pytest.raises(User.DoesNotExist, match="User matching query does not exist"):
+        User.objects.get(pk=0)
+    assert User.objects.get(email=ben.email) == ben  # any other lookup as before
