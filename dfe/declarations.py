@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort
 from npq_portal.models import User
+from npq_portal.planning import joins_in_written_order
 from participants.models import Enrolment
 from reports.milestone_days import FIELDS, milestones_bring_up_to_date
 from reports.milestones import COMPLETED, DECLARATIONS, LABELS
@@ -626,7 +627,8 @@ def ready_declarations(
     )
     if listing:
         places = places.only(*LISTED_FIELDS)
-    places = places.in_bulk({key.enrolment_id for key in keys})
+    with joins_in_written_order():  # each table reached from the places by key
+        places = places.in_bulk({key.enrolment_id for key in keys})
     partners = {link.cohort_year: link for link in connection.delivery_partners.all()}
     found = []
     for key in keys:

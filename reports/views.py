@@ -22,6 +22,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from funding.selectors import funding_list_warnings
 from npq_portal.paging import CappedPaginator
+from npq_portal.planning import joins_in_written_order
 from npq_portal.roles import Role, user_roles
 from participants.models import Enrolment, GrantClaim
 from participants.services import (
@@ -659,7 +660,7 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
         # Before the page is cut: the totals count every claim the filters match, so the
         # paginator takes its count from them (get_paginator) rather than asking again.
         self.totals = grant_claim_totals(claims=self.object_list)
-        return super().get_context_data(
+        context = super().get_context_data(
             filters=self.filters,
             totals=self.totals,
             programmes=team_programmes(),
@@ -667,6 +668,11 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
             statuses=GrantClaim.Status.choices,
             **kwargs,
         )
+        # The page's claims, each with its place, cohort, programme and school reached by key
+        # (all of them sorted, whatever the order): planned with the joins as written.
+        with joins_in_written_order():
+            list(context["object_list"])
+        return context
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
