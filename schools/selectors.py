@@ -62,6 +62,7 @@ def _current_from_setting():
 
 
 def _current_from_latest():
+    """The date staff set last, alone."""
     return _current_from_setting()[:1]
 
 
@@ -69,7 +70,7 @@ def _current_lists():
     """Each current list's kind and upload time, with the date the lists are current from."""
     return (
         EligibilityList.objects.current()
-        .annotate(since=Subquery(_current_from_setting()[:1]))
+        .annotate(since=Subquery(_current_from_latest()))
         .values_list("kind", "uploaded_at", "since")
     )
 
