@@ -20,6 +20,7 @@ from funding.services import funding_decision_override
 from funding.suitability import suited_courses
 from npq_portal.paging import CappedPaginator
 from npq_portal.planning import joins_in_written_order
+from npq_portal.prepared import fixed_objects
 from npq_portal.ratelimit import SignedLinkMixin
 from npq_portal.roles import Role, user_roles
 from programmes.models import Programme
@@ -685,17 +686,26 @@ REVIEW_QUEUE_COLUMNS = (
 )
 
 
-def _queue_rows(ids: list[int]) -> dict[int, Application]:
-    """The review queue's rows of these applications (found in the user's scope), by id."""
-    rows = (
+def _queue_rows_by_id(*ids: int):
+    return (
         Application.objects.select_related(
             "applicant", "cohort__programme", "school", "funding_decision"
         )
         .only(*REVIEW_QUEUE_COLUMNS)
+        .filter(pk__in=ids)
         .order_by()  # found by id: the page's order is the ids'
     )
+
+
+def _queue_rows(ids: list[int]) -> dict[int, Application]:
+    """The review queue's rows of these applications (found in the user's scope), by id.
+
+    Read through a fixed query (npq_portal.prepared) with a place for each of a page's ids and
+    one more (the ids left over are 0, which no application has): composed once a connection."""
+    slots = ApplicationListView.paginate_by + 1
+    padded = [*ids, *[0] * (slots - len(ids))] if len(ids) <= slots else ids
     with joins_in_written_order():  # each table reached from the applications by key
-        return rows.in_bulk(ids)
+        return {row.pk: row for row in fixed_objects(_queue_rows_by_id, *padded)}
 
 
 class ApplicationListView(PermissionRequiredMixin, ListView):

@@ -34,7 +34,7 @@ PLACEHOLDER = re.compile(r"%%|%s")
 # On Django's connection: (the driver's connection, the statements prepared on it).
 PREPARED_ON = "_npq_prepared"
 # On Django's connection: each fixed query's compiler, SQL and parameters (each an argument's
-# place or a value of its own), by the function that makes it.
+# place or a value of its own), by the function that makes it and how many arguments it had.
 COMPILED_ON = "_npq_compiled"
 
 
@@ -109,9 +109,10 @@ def _fixed_run(query, args: tuple, using: str):
         raise TypeError("A fixed query's arguments are whole numbers.")
     database = connections[using]
     compiled = database.__dict__.setdefault(COMPILED_ON, {})
-    if query not in compiled:
-        compiled[query] = _compile(query, len(args), using)
-    compiler, sql, slots = compiled[query]
+    key = (query, len(args))
+    if key not in compiled:
+        compiled[key] = _compile(query, len(args), using)
+    compiler, sql, slots = compiled[key]
     params = [args[slot] if slot is not None else value for slot, value in slots]
     with database.cursor() as cursor:
         prepared_execute(cursor, sql, params)

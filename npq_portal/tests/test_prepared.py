@@ -176,6 +176,24 @@ def test_fixed_objects_are_the_instances_the_queryset_gives(people):
     assert fixed_objects(_person, 0) == []
 
 
+def _people_by_id(*ids):
+    return User.objects.filter(pk__in=ids).order_by("pk")
+
+
+def test_a_fixed_query_of_so_many_ids_is_kept_apart_from_one_of_more(people):
+    """The review queue reads a page's rows by a fixed number of ids: each number of them is
+    a query of its own."""
+    ada, ben = people
+
+    two = fixed_objects(_people_by_id, ada.pk, 0)
+    three = fixed_objects(_people_by_id, 0, 0, ben.pk)
+    two_again = fixed_objects(_people_by_id, ben.pk, ada.pk)
+
+    assert [p.pk for p in two] == [ada.pk]
+    assert [p.pk for p in three] == [ben.pk]
+    assert [p.pk for p in two_again] == [ada.pk, ben.pk]
+
+
 def test_a_fixed_query_takes_whole_numbers_each_reaching_the_sql_as_a_parameter(people):
     ada, _ = people
     with pytest.raises(TypeError, match="whole numbers"):
