@@ -10,17 +10,17 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from npq_portal.templatetags.dates import day_month_year_time
+from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()
 
 
-def _when(moment, *, seconds: bool = False) -> str:
+def _when(dates: LocalDates, moment, *, seconds: bool = False) -> str:
     """The moment as `|date:"j M Y, H:i"` draws it (with `:s` for `seconds`); "" for none."""
-    return day_month_year_time(moment, seconds=seconds) if moment else ""
+    return dates.day_month_year_time(moment, seconds=seconds) if moment else ""
 
 
-def _call_row(call) -> str:
+def _call_row(call, dates: LocalDates) -> str:
     connection = call.connection
     ids = f'<div class="small text-body-secondary">{escape(call.ids)}</div>' if call.ids else ""
     result = escape(call.result)
@@ -28,7 +28,7 @@ def _call_row(call) -> str:
         result = f'<span class="text-danger fw-semibold">{result}</span>'
     return (
         "<tr>\n"
-        f'    <td class="text-nowrap">{_when(call.at, seconds=True)}</td>\n'
+        f'    <td class="text-nowrap">{_when(dates, call.at, seconds=True)}</td>\n'
         f"    <td>{escape(connection.name) if connection and connection.name else '—'}</td>\n"
         f"    <td>{escape(call.method)}</td>\n"
         f'    <td class="text-break"><code>{escape(call.path)}</code>{ids}</td>\n'
@@ -41,11 +41,11 @@ def _call_row(call) -> str:
     )
 
 
-def _sync_row(sync) -> str:
+def _sync_row(sync, dates: LocalDates) -> str:
     if sync.full:
         what = "Everything"
     elif sync.updated_since:
-        what = f"Changes since {_when(sync.updated_since)}"
+        what = f"Changes since {_when(dates, sync.updated_since)}"
     else:
         what = "Everything (first pull)"
     if sync.succeeded:
@@ -59,8 +59,8 @@ def _sync_row(sync) -> str:
         f"    <td>{escape(sync.get_kind_display())}</td>\n"
         f"    <td>{escape(sync.connection.name)}</td>\n"
         f"    <td>{what}</td>\n"
-        f'    <td class="text-nowrap">{_when(sync.started_at)}</td>\n'
-        f'    <td class="text-nowrap">{_when(sync.finished_at) or "—"}</td>\n'
+        f'    <td class="text-nowrap">{_when(dates, sync.started_at)}</td>\n'
+        f'    <td class="text-nowrap">{_when(dates, sync.finished_at) or "—"}</td>\n'
         f'    <td class="text-end">{sync.records}</td>\n'
         f"    <td>{result}</td>\n"
         f'    <td class="small">{escape(sync.error) or "—"}</td>\n'
@@ -71,10 +71,12 @@ def _sync_row(sync) -> str:
 @register.simple_tag
 def call_rows(calls) -> str:
     """One <tr> a call to DfE (the view selects each call's connection with it)."""
-    return mark_safe("".join(_call_row(call) for call in calls))
+    dates = LocalDates()
+    return mark_safe("".join(_call_row(call, dates) for call in calls))
 
 
 @register.simple_tag
 def sync_rows(syncs) -> str:
     """One <tr> a pull of one of DfE's lists (the view selects each pull's connection)."""
-    return mark_safe("".join(_sync_row(sync) for sync in syncs))
+    dates = LocalDates()
+    return mark_safe("".join(_sync_row(sync, dates) for sync in syncs))

@@ -13,14 +13,14 @@ from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 
 from npq_portal.addresses import row_address
-from npq_portal.templatetags.dates import day_month_year_time
+from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()
 
 
-def _when(moment) -> str:
+def _when(dates: LocalDates, moment) -> str:
     """The moment as `|date:"j M Y H:i"` draws it; "" for none."""
-    return day_month_year_time(moment, sep=" ") if moment else ""
+    return dates.day_month_year_time(moment, sep=" ") if moment else ""
 
 
 def _person(user) -> str:
@@ -55,7 +55,7 @@ def _whose(outgoing, application) -> str:
     )
 
 
-def _row(outgoing, application, *, show: str, form: dict[str, str]) -> str:
+def _row(outgoing, application, *, show: str, form: dict[str, str], dates: LocalDates) -> str:
     by = (
         f'<div class="small text-body-secondary">by {_person(outgoing.by)}</div>'
         if outgoing.by
@@ -68,9 +68,9 @@ def _row(outgoing, application, *, show: str, form: dict[str, str]) -> str:
         state += f'<div class="small text-body-secondary">{esc(outgoing.note)}</div>'
     if outgoing.state == "waiting":
         next_try = getattr(outgoing, "next_try", None)
-        when = _when(next_try) if next_try else "Now"
+        when = _when(dates, next_try) if next_try else "Now"
     else:
-        when = _when(outgoing.sent_at) or "–"
+        when = _when(dates, outgoing.sent_at) or "–"
     action = ""
     if show != "sent":
         if outgoing.state in ("waiting", "refused"):
@@ -97,7 +97,7 @@ def _row(outgoing, application, *, show: str, form: dict[str, str]) -> str:
         f'      <th scope="row" class="fw-normal">{esc(outgoing.get_kind_display())}</th>\n'
         f"      <td>{_whose(outgoing, application)}</td>\n"
         f"      <td>{esc(outgoing.connection.name)}</td>\n"
-        f"      <td>{_when(outgoing.created_at)}{by}</td>\n"
+        f"      <td>{_when(dates, outgoing.created_at)}{by}</td>\n"
         f'      <td class="text-end">{outgoing.attempts}</td>\n'
         f"      <td>{state}</td>\n"
         f"      <td>{when}</td>\n"
@@ -114,9 +114,10 @@ def outgoing_rows(context, outgoings, show: str) -> str:
         "csrf": CsrfTokenNode().render(context),  # what {% csrf_token %} draws
         "next": esc(context["request"].get_full_path()),
     }
+    dates = LocalDates()
     rows = []
     for outgoing in outgoings:
         dfe = outgoing.dfe_application
         application = dfe.application if dfe else None
-        rows.append(_row(outgoing, application, show=show, form=form))
+        rows.append(_row(outgoing, application, show=show, form=form, dates=dates))
     return mark_safe("".join(rows))

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from npq_portal.templatetags.dates import day_month_year, day_month_year_time
+from npq_portal.templatetags.dates import LocalDates, day_month_year, day_month_year_time
 
 START = datetime.datetime(2026, 1, 1, 0, 0, 59, tzinfo=datetime.UTC)
 # Every hour of a year (a different minute each), and a second each side of midnight.
@@ -26,3 +26,18 @@ def test_a_moment_is_written_as_djangos_date_filter_writes_it():
                 local, pattern
             ), (moment, pattern)
         assert day_month_year(local) == date_format(local, "j M Y")
+
+
+def test_a_tables_dates_are_in_the_zone_active_when_it_was_begun():
+    """A row tag makes one LocalDates for its table: it writes what the functions write, in
+    the zone (and language) of the moment it was made."""
+    moment = datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC)  # summer: BST
+    dates = LocalDates()
+    with timezone.override("America/New_York"):
+        elsewhere = LocalDates()
+        assert elsewhere.day_month_year_time(moment) == day_month_year_time(moment)
+
+    assert dates.day_month_year_time(moment) == "2 Jul 2026, 00:30"
+    assert elsewhere.day_month_year_time(moment) == "1 Jul 2026, 19:30"
+    assert dates.local(moment) == timezone.localtime(moment)
+    assert dates.day_month(dates.local(moment).date()) == "2 Jul"
