@@ -14,6 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from applications.models import Application
 from cohorts.models import Cohort, Session
 from npq_portal.mixins import PermissionFirstMixin
+from npq_portal.prepared import fixed_objects
 from npq_portal.roles import Role, user_roles
 from npq_portal.uploads import file_kind
 from programmes.models import Module, Programme
@@ -328,6 +329,13 @@ class CohortProgressView(PermissionRequiredMixin, TemplateView):
         )
 
 
+def _own_enrolment(participant_id: int, pk: int):
+    """One person's place by its id, with its cohort's programme and the person."""
+    return Enrolment.objects.filter(participant_id=participant_id, pk=pk).select_related(
+        "cohort__programme", "participant"
+    )
+
+
 class EnrolmentProgressView(TemplateView):
     """One participant's progress: their module phases (which they tick), their registers and
     their participation. Participants see their own; staff the cohorts they may see."""
@@ -335,17 +343,20 @@ class EnrolmentProgressView(TemplateView):
     template_name = "participants/enrolment_progress.html"
     staff = False
 
-    def enrolments(self):
+    def get_enrolment(self):
+        """The participant's own place (a fixed query, composed once a connection); for
+        staff, a place in a cohort they may see."""
         if not self.staff:
-            return Enrolment.objects.filter(participant=self.request.user)
-
+            found = fixed_objects(_own_enrolment, self.request.user.pk, self.kwargs["pk"])
+            if not found:
+                raise Http404("No such place of yours.")
+            return found[0]
         if not self.request.user.has_perm("participants.add_modulephasedone"):
             raise PermissionDenied
-        return Enrolment.objects.filter(cohort__in=Cohort.objects.for_user(self.request.user))
-
-    def get_enrolment(self):
         return get_object_or_404(
-            self.enrolments().select_related("cohort__programme", "participant"),
+            Enrolment.objects.filter(
+                cohort__in=Cohort.objects.for_user(self.request.user)
+            ).select_related("cohort__programme", "participant"),
             pk=self.kwargs["pk"],
         )
 

@@ -8,16 +8,15 @@ same HTML the template had and the same words (`npq_portal.words`, the status's 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from npq_portal.addresses import RowAddress, row_address
-from npq_portal.templatetags.dates import day_month_year
+from npq_portal.templatetags.dates import LocalDates
 from npq_portal.words import word
 
 register = template.Library()
 
 
-def _row(application, detail: RowAddress) -> str:
+def _row(application, detail: RowAddress, dates: LocalDates) -> str:
     pk = application.pk
     person = escape(str(application.applicant))
     team = (
@@ -31,7 +30,8 @@ def _row(application, detail: RowAddress) -> str:
     funding = (
         escape(word("funding_outcome", decision.effective_status)) if decision is not None else "–"
     )
-    sent = day_month_year(localtime(application.submitted_at)) if application.submitted_at else ""
+    submitted = application.submitted_at
+    sent = dates.day_month_year(dates.local(submitted)) if submitted else ""
     return (
         "<tr>\n"
         f'<td><input type="checkbox" class="form-check-input" name="application" value="{pk}" '
@@ -52,4 +52,5 @@ def review_rows(applications) -> str:
     """One <tr> an application of the review queue's page (the view selects the applicant,
     cohort, programme, school and funding decision with them)."""
     detail = row_address("applications:application-detail")
-    return mark_safe("\n".join(_row(application, detail) for application in applications))
+    dates = LocalDates()
+    return mark_safe("\n".join(_row(application, detail, dates) for application in applications))

@@ -10,7 +10,7 @@ import functools
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.dates import MONTHS_3
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -49,6 +49,10 @@ class LocalDates:
         """The date as `|date:"j M"` draws it ("14 Oct")."""
         return f"{value.day} {_short_month(self.language, value.month)}"
 
+    def day_full_month(self, value: datetime.date) -> str:
+        """The date as `|date:"j F"` draws it ("14 October")."""
+        return f"{value.day} {_month(self.language, value.month)}"
+
     def day_month_year(self, value: datetime.date) -> str:
         """The date as `|date:"j M Y"` draws it ("1 Jul 2027")."""
         return f"{value.day} {_short_month(self.language, value.month)} {value.year:04d}"
@@ -68,12 +72,12 @@ class LocalDates:
 def day_month(value: datetime.date) -> str:
     """The date as `|date:"j M"` draws it ("14 Oct"), the month's short name translated once a
     process, not once a cell (LocalDates for a whole table)."""
-    return LocalDates().day_month(value)
+    return f"{value.day} {_short_month(get_language(), value.month)}"
 
 
 def day_month_year(value: datetime.date) -> str:
     """The date as `|date:"j M Y"` draws it ("1 Jul 2027"), as `day_month` does."""
-    return LocalDates().day_month_year(value)
+    return f"{day_month(value)} {value.year:04d}"
 
 
 def day_month_year_time(
@@ -87,3 +91,8 @@ def day_month_year_time(
 @functools.cache
 def _short_month(language: str, month: int) -> str:
     return str(MONTHS_3[month].title())  # Django's "M"
+
+
+@functools.cache
+def _month(language: str, month: int) -> str:
+    return str(MONTHS[month])  # Django's "F"

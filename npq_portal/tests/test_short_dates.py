@@ -26,6 +26,7 @@ def test_a_moment_is_written_as_djangos_date_filter_writes_it():
                 local, pattern
             ), (moment, pattern)
         assert day_month_year(local) == date_format(local, "j M Y")
+        assert LocalDates().day_full_month(local) == date_format(local, "j F")
 
 
 def test_a_tables_dates_are_in_the_zone_active_when_it_was_begun():

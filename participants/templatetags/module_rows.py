@@ -6,9 +6,10 @@ dozen look-ups. Here each line is one string, with the HTML the loop drew."""
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()
 
@@ -18,7 +19,8 @@ def module_rows(context, modules, staff=False) -> str:
     """An <li> a module (ModuleProgress): its title, course and dates, then a button for each
     phase once it is open (staff always), or the day it opens."""
     csrf = CsrfTokenNode().render(context)
-    return mark_safe("".join(_module_row(item, staff, csrf) for item in modules))
+    dates = LocalDates()
+    return mark_safe("".join(_module_row(item, staff, csrf, dates) for item in modules))
 
 
 def _phase_form(module_id, phase: str, done: bool, csrf: str, words: tuple, title: str) -> str:
@@ -33,7 +35,7 @@ def _phase_form(module_id, phase: str, done: bool, csrf: str, words: tuple, titl
     )
 
 
-def _module_row(item, staff, csrf: str) -> str:
+def _module_row(item, staff, csrf: str, dates: LocalDates) -> str:
     window = item.window
     title = escape(window.module.title)
     if item.is_open or staff:
@@ -59,7 +61,7 @@ def _module_row(item, staff, csrf: str) -> str:
             + "\n        "
         )
     else:
-        opens = date_format(window.opens_on, "j F")
+        opens = dates.day_full_month(window.opens_on)
         actions = (
             f'\n          <span class="badge text-bg-light border">Opens {opens}</span>\n        '
         )
@@ -67,9 +69,9 @@ def _module_row(item, staff, csrf: str) -> str:
         '\n    <li class="list-group-item">\n'
         '      <div class="d-flex flex-wrap justify-content-between gap-2">\n'
         f'        <div><strong>{title}</strong><div class="small text-body-secondary">'
-        f"{escape(window.module.course.title)} · opens {date_format(window.opens_on, 'j M')}, "
-        f"study by {date_format(window.study_due_on, 'j M')}, "
-        f"application by {date_format(window.application_due_on, 'j M Y')}</div></div>\n"
+        f"{escape(window.module.course.title)} · opens {dates.day_month(window.opens_on)}, "
+        f"study by {dates.day_month(window.study_due_on)}, "
+        f"application by {dates.day_month_year(window.application_due_on)}</div></div>\n"
         '        <div class="d-flex flex-wrap gap-2">\n'
         f"        {actions}\n"
         "        </div>\n"
