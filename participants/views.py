@@ -66,6 +66,24 @@ from .services import (
 )
 
 
+def _own_applications(applicant_id: int):
+    """A teacher's applications but those withdrawn, newest first, with their cohort's
+    programme and funding decision."""
+    return (
+        Application.objects.filter(applicant_id=applicant_id)
+        .exclude(status=Application.Status.WITHDRAWN)
+        .select_related("cohort__programme", "funding_decision")
+    )
+
+
+def _own_enrolments(participant_id: int):
+    """A person's places, newest first, with their cohort's programme, their school's place
+    in a Work Group with its school, and their role slot."""
+    return Enrolment.objects.filter(participant_id=participant_id).select_related(
+        "cohort__programme", "school_place__school", "role_slot"
+    )
+
+
 class TeacherHomeView(TemplateView):
     """A teacher's start page: their applications, places, next sessions and funding."""
 
@@ -75,16 +93,9 @@ class TeacherHomeView(TemplateView):
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["applications"] = (
-            Application.objects.filter(applicant=user)
-            .exclude(status=Application.Status.WITHDRAWN)
-            .select_related("cohort__programme", "funding_decision")
-        )
-        enrolments = list(
-            Enrolment.objects.filter(participant=user).select_related(
-                "cohort__programme", "school_place__school", "role_slot"
-            )
-        )
+        # Fixed queries (npq_portal.prepared), composed once a connection.
+        context["applications"] = fixed_objects(_own_applications, user.pk)
+        enrolments = fixed_objects(_own_enrolments, user.pk)
         figures = enrolments_participation(enrolments=enrolments)
         for enrolment in enrolments:
             enrolment.participation = figures[enrolment.pk]
