@@ -301,10 +301,11 @@ class SessionQuerySet(models.QuerySet):
             )
         )
 
-    def upcoming(self) -> "SessionQuerySet":
-        """Scheduled sessions still to come, soonest first."""
+    def upcoming(self, now=None) -> "SessionQuerySet":
+        """Scheduled sessions still to come (from `now`, by default this moment), soonest
+        first."""
         return (
-            self.filter(status=Session.Status.SCHEDULED, starts_at__gte=timezone.now())
+            self.filter(status=Session.Status.SCHEDULED, starts_at__gte=now or timezone.now())
             .select_related("cohort__programme")
             .order_by("starts_at", "pk")
         )

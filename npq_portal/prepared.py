@@ -21,6 +21,7 @@ signed-in request loads (`User.objects.get(pk=…)`, npq_portal.models.UserManag
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import re
@@ -61,20 +62,20 @@ def prepared_execute(cursor, sql: str, params: Sequence = ()) -> None:
 
 
 def fixed_rows(
-    query: Callable[..., QuerySet], *args: int, using: str = DEFAULT_DB_ALIAS
+    query: Callable[..., QuerySet], *args: int | datetime.datetime, using: str = DEFAULT_DB_ALIAS
 ) -> list[tuple]:
     """The rows of the `values_list()` queryset `query(*args)` makes, as the queryset gives
     them, through SQL composed once a connection and prepared (see the module's docstring).
 
     `query` is a function of the module (it keys the SQL kept); its SQL must not depend on
-    when it is made, and each of `args`, whole numbers, must reach the SQL as a parameter of
-    its own (an id compared, say)."""
+    when it is made, and each of `args`, whole numbers or moments with a time zone, must reach
+    the SQL as a parameter of its own (an id compared, a moment compared)."""
     compiler, rows = _fixed_run(query, args, using)
     return list(compiler.results_iter(results=[rows], tuple_expected=True))
 
 
 def fixed_objects(
-    query: Callable[..., QuerySet], *args: int, using: str = DEFAULT_DB_ALIAS
+    query: Callable[..., QuerySet], *args: int | datetime.datetime, using: str = DEFAULT_DB_ALIAS
 ) -> list[Model]:
     """The model instances the queryset `query(*args)` makes, with what it selects related and
     its annotations, as fixed_rows reads rows (no prefetching)."""
@@ -96,8 +97,9 @@ def fixed_objects(
 
 
 # Stand-ins for a fixed query's arguments while its SQL is composed, found again among the
-# parameters: numbers no key or count reaches.
+# parameters: numbers no key or count reaches, and moments a century before the portal.
 _STAND_IN = -7_036_874_417_766_400
+_MOMENT_STAND_IN = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
 def _fixed_run(query, args: tuple, using: str):
@@ -105,14 +107,17 @@ def _fixed_run(query, args: tuple, using: str):
     as the ORM drops them)."""
     if getattr(query, "__name__", "<lambda>") == "<lambda>":
         raise ValueError("A fixed query is made by a named function: it keys the SQL kept.")
-    if any(type(arg) is not int for arg in args):
-        raise TypeError("A fixed query's arguments are whole numbers.")
+    kinds = tuple(_kind(arg) for arg in args)
     database = connections[using]
     compiled = database.__dict__.setdefault(COMPILED_ON, {})
-    key = (query, len(args))
+    key = (query, kinds)
     if key not in compiled:
-        compiled[key] = _compile(query, len(args), using)
+        compiled[key] = _compile(query, kinds, using)
     compiler, sql, slots = compiled[key]
+    args = [
+        database.ops.adapt_datetimefield_value(arg) if kind is datetime.datetime else arg
+        for arg, kind in zip(args, kinds, strict=True)
+    ]
     params = [args[slot] if slot is not None else value for slot, value in slots]
     with database.cursor() as cursor:
         prepared_execute(cursor, sql, params)
@@ -122,17 +127,36 @@ def _fixed_run(query, args: tuple, using: str):
     return compiler, rows
 
 
-def _compile(query, count: int, using: str):
-    stand_ins = [_STAND_IN - n for n in range(count)]
+def _kind(arg) -> type:
+    """int or datetime: what a fixed query's argument may be (a moment with its time zone)."""
+    if type(arg) is int:
+        return int
+    if isinstance(arg, datetime.datetime) and arg.tzinfo is not None:
+        return datetime.datetime
+    raise TypeError("A fixed query's arguments are whole numbers or moments with a time zone.")
+
+
+def _compile(query, kinds: tuple[type, ...], using: str):
+    stand_ins = [
+        _STAND_IN - n if kind is int else _MOMENT_STAND_IN + datetime.timedelta(microseconds=n)
+        for n, kind in enumerate(kinds)
+    ]
+    count = len(kinds)
     queryset = query(*stand_ins)
     if queryset._prefetch_related_lookups:
         raise ValueError("A fixed query prefetches nothing: prefetch from its results.")
     compiler = queryset.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
+    # Each stand-in as it reaches the parameters: a moment as the database takes it (SQLite's
+    # is text), keyed with its type so that no other value equal to it is taken for it.
+    database = connections[using]
+    places = {}
+    for n, (stand_in, kind) in enumerate(zip(stand_ins, kinds, strict=True)):
+        if kind is datetime.datetime:
+            stand_in = database.ops.adapt_datetimefield_value(stand_in)
+        places[(type(stand_in), stand_in)] = n
     slots = [
-        (stand_ins.index(value), None)
-        if type(value) is int and value in stand_ins
-        else (None, value)
+        (places[(type(value), value)], None) if (type(value), value) in places else (None, value)
         for value in params
     ]
     if sorted({slot for slot, _ in slots if slot is not None}) != list(range(count)):

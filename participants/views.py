@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -84,6 +85,11 @@ def _own_enrolments(participant_id: int):
     )
 
 
+def _next_sessions(user_id: int, now):
+    """The next five sessions in a person's calendar from `now`, with their programme."""
+    return Session.objects.in_calendar_of(user_id).upcoming(now)[:5]
+
+
 class TeacherHomeView(TemplateView):
     """A teacher's start page: their applications, places, next sessions and funding."""
 
@@ -100,7 +106,7 @@ class TeacherHomeView(TemplateView):
         for enrolment in enrolments:
             enrolment.participation = figures[enrolment.pk]
         context["enrolments"] = enrolments
-        context["next_sessions"] = Session.objects.in_calendar_of(user).upcoming()[:5]
+        context["next_sessions"] = fixed_objects(_next_sessions, user.pk, timezone.now())
         return context
 
 

@@ -1,6 +1,10 @@
 """Queries prepared once a PostgreSQL connection (npq_portal/prepared.py) answer as the SQL
 run as it is does, are prepared once, and are prepared again on a new connection."""
 
+import datetime
+import zoneinfo
+from datetime import UTC
+
 import pytest
 from django.db import connection, transaction
 from django.db.models.functions import TruncDate
@@ -202,6 +206,30 @@ def test_a_fixed_query_takes_whole_numbers_each_reaching_the_sql_as_a_parameter(
         fixed_objects(_the_next_person, ada.pk)  # sent as another number
     with pytest.raises(ValueError, match="prefetches nothing"):
         fixed_objects(_groups_prefetched, ada.pk)
+
+
+def _joined_since(pk, since):
+    return User.objects.filter(pk__gte=pk, date_joined__gte=since).order_by("pk")
+
+
+def test_a_fixed_query_takes_moments_as_the_orm_sends_them(people):
+    """A moment reaches the SQL as the database takes it (text on SQLite): the rows are the
+    queryset's for each moment given."""
+    ada, ben = people
+    User.objects.filter(pk=ada.pk).update(date_joined=datetime.datetime(2026, 1, 5, 9, tzinfo=UTC))
+    User.objects.filter(pk=ben.pk).update(date_joined=datetime.datetime(2026, 3, 1, 9, tzinfo=UTC))
+    first = min(ada.pk, ben.pk)
+
+    for since in (
+        datetime.datetime(2025, 12, 31, tzinfo=UTC),
+        datetime.datetime(2026, 2, 1, 12, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+        datetime.datetime(2026, 3, 1, 9, tzinfo=UTC),  # the moment itself: "from" includes it
+        datetime.datetime(2026, 3, 1, 9, 0, 1, tzinfo=UTC),
+    ):
+        assert fixed_objects(_joined_since, first, since) == list(_joined_since(first, since))
+    assert len(fixed_objects(_joined_since, first, datetime.datetime(2026, 2, 1, tzinfo=UTC))) == 1
+    with pytest.raises(TypeError, match="moments with a time zone"):
+        fixed_objects(_joined_since, first, datetime.datetime(2026, 2, 1))
 
 
 def test_a_person_by_id_is_read_through_the_fixed_query_and_is_the_same(people):
