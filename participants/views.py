@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -151,6 +151,30 @@ class EnrolmentTransferView(PermissionRequiredMixin, View):
         return redirect(enrolment.application or "applications:application-list")
 
 
+def _schools_led_by(user_id: int):
+    return School.objects.filter(leaderships__user_id=user_id)
+
+
+def _applications_from_schools_led_by(user_id: int):
+    """Applications sent from the schools a person leads, with the applicant and programme,
+    by school and surname."""
+    return (
+        Application.objects.from_schools_led_by(user_id)
+        .sent()
+        .select_related("applicant", "cohort__programme")
+        .in_school_order()
+    )
+
+
+def _school_places_led_by(user_id: int):
+    """The Work Group places of the schools a person leads, newest school year first."""
+    return (
+        SchoolPlace.objects.filter(school__leaderships__user_id=user_id)
+        .select_related("cohort__programme", "school")
+        .order_by("-cohort__academic_year", "school__name", "cohort__programme__name", "pk")
+    )
+
+
 class MySchoolView(TemplateView):
     """A school leader's page: every applicant and participant from their schools."""
 
@@ -165,16 +189,14 @@ class MySchoolView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["schools"] = School.objects.filter(leaderships__user=self.request.user)
-
-        applications = (
-            Application.objects.from_schools_led_by(self.request.user)
-            .sent()
-            .select_related("applicant", "cohort__programme")
-            .prefetch_related(
-                Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort"))
-            )
-            .in_school_order()
+        user_id = self.request.user.pk
+        # Fixed queries (npq_portal.prepared), composed once a connection; what they lead to
+        # is prefetched from their rows.
+        context["schools"] = fixed_objects(_schools_led_by, user_id)
+        applications = fixed_objects(_applications_from_schools_led_by, user_id)
+        prefetch_related_objects(
+            applications,
+            Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort")),
         )
         context["applications"] = applications
         context["waiting"] = [
@@ -194,19 +216,17 @@ class MySchoolView(TemplateView):
             active = enrolment.status == Enrolment.Status.ACTIVE
             enrolment.next_sessions = by_cohort.get(enrolment.cohort_id, [])[:2] if active else []
         context["next_sessions"] = upcoming[:10]
-        context["school_places"] = (
-            SchoolPlace.objects.filter(school__in=context["schools"])
-            .select_related("cohort__programme", "school")
-            .prefetch_related(
-                Prefetch(
-                    "members",
-                    queryset=Enrolment.objects.select_related("participant", "role_slot").order_by(
-                        "role_slot__position", "participant__last_name", "pk"
-                    ),
-                )
-            )
-            .order_by("-cohort__academic_year", "school__name", "cohort__programme__name", "pk")
+        school_places = fixed_objects(_school_places_led_by, user_id)
+        prefetch_related_objects(
+            school_places,
+            Prefetch(
+                "members",
+                queryset=Enrolment.objects.select_related("participant", "role_slot").order_by(
+                    "role_slot__position", "participant__last_name", "pk"
+                ),
+            ),
         )
+        context["school_places"] = school_places
         return context
 
 
