@@ -109,10 +109,15 @@ class SchoolHoliday(models.Model):
         return f"{self.name} ({self.starts_on} to {self.ends_on})"
 
 
+def sees_every_cohort(user) -> bool:
+    """Whether this person sees every cohort (hub staff), not only those they run."""
+    return user.has_perm("cohorts.view_all_cohorts")
+
+
 class CohortQuerySet(models.QuerySet):
     def for_user(self, user) -> "CohortQuerySet":
         """Hub staff see every cohort; facilitators see the cohorts they run."""
-        if user.has_perm("cohorts.view_all_cohorts"):
+        if sees_every_cohort(user):
             return self
         return self.filter(facilitators=user)
 

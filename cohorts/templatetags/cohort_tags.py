@@ -1,12 +1,11 @@
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort
 from npq_portal.addresses import RowAddress, row_address
-from npq_portal.templatetags.dates import day_month, when
+from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()
 
@@ -28,7 +27,12 @@ def open_cohorts(programme):
 
 
 def _session_item(
-    session, addresses: dict[str, RowAddress], *, can_mark: bool, can_change: bool
+    session,
+    addresses: dict[str, RowAddress],
+    dates: LocalDates,
+    *,
+    can_mark: bool,
+    can_change: bool,
 ) -> str:
     pk = str(session.pk)
     title = escape(session.title)
@@ -60,12 +64,12 @@ def _session_item(
             f'href="{addresses["cancel"](pk)}">'
             f'Cancel<span class="visually-hidden"> {title}</span></a>'
         )
-    ends = localtime(session.ends_at)
+    ends = dates.local(session.ends_at)
     return (
         '\n            <li class="list-group-item d-flex flex-wrap justify-content-between '
         f'gap-2{struck}" id="session-{pk}">\n'
         "              <div>\n"
-        f"                <strong>{escape(when(session.starts_at))}–{ends:%H:%M}</strong> "
+        f"                <strong>{escape(dates.when(session.starts_at))}–{ends:%H:%M}</strong> "
         f"{title}\n"
         '                <span class="badge text-bg-light border">'
         f"{escape(session.get_kind_display())}</span>\n"
@@ -94,9 +98,10 @@ def session_items(context, sessions) -> str:
     }
     can_mark = user.has_perm("participants.add_attendance")
     can_change = user.has_perm("cohorts.change_session")
+    dates = LocalDates()
     return mark_safe(
         "".join(
-            _session_item(session, addresses, can_mark=can_mark, can_change=can_change)
+            _session_item(session, addresses, dates, can_mark=can_mark, can_change=can_change)
             for session in sessions
         )
     )
@@ -110,6 +115,7 @@ def module_window_rows(context, windows) -> str:
     change = ""
     if context["request"].user.has_perm("cohorts.change_modulewindow"):
         change = row_address("cohorts:modulewindow-update")
+    dates = LocalDates()
     rows = []
     for window in windows:
         module = escape(str(window.module))
@@ -123,8 +129,9 @@ def module_window_rows(context, windows) -> str:
         rows.append(
             f'\n            <tr><td>{module}<div class="small text-body-secondary">'
             f"{escape(str(window.module.course))}</div></td>"
-            f"<td>{day_month(window.opens_on)}</td><td>{day_month(window.study_due_on)}</td>"
-            f"<td>{day_month(due)} {due.year:04d}</td>\n"
+            f"<td>{dates.day_month(window.opens_on)}</td>"
+            f"<td>{dates.day_month(window.study_due_on)}</td>"
+            f"<td>{dates.day_month_year(due)}</td>\n"
             f"              {link}</tr>\n"
             "          "
         )

@@ -9,8 +9,7 @@ import functools
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
-from django.utils.dates import MONTHS, MONTHS_3
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS_ABBR
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -22,10 +21,7 @@ NEAR = datetime.timedelta(days=183)  # six months
 def when(moment: datetime.datetime | None, with_time: bool = True) -> str:
     if moment is None:
         return ""
-    local = timezone.localtime(moment)
-    near = abs(local - timezone.now()) <= NEAR
-    day = "D j M" if near else "D j M Y"
-    return date_format(local, f"{day}, H:i" if with_time else day)
+    return LocalDates().when(moment, with_time=with_time)
 
 
 # ---- For tables drawn in Python (a row tag's cells) ----
@@ -40,6 +36,19 @@ class LocalDates:
     def __init__(self):
         self.zone = timezone.get_current_timezone()
         self.language = get_language()
+        self.now = timezone.now()
+
+    def when(self, moment: datetime.datetime, *, with_time: bool = True) -> str:
+        """A session's day and time as `|when` writes it: "Tue 14 Oct, 09:30", with the year
+        when it is more than six months from now."""
+        local = moment.astimezone(self.zone)
+        day = (
+            f"{_weekday(self.language, local.weekday())} {local.day} "
+            f"{_short_month(self.language, local.month)}"
+        )
+        if abs(local - self.now) > NEAR:
+            day += f" {local.year:04d}"
+        return f"{day}, {local.hour:02d}:{local.minute:02d}" if with_time else day
 
     def local(self, moment: datetime.datetime) -> datetime.datetime:
         """The moment in local time, as timezone.localtime gives it."""
@@ -91,6 +100,11 @@ def day_month_year_time(
 @functools.cache
 def _short_month(language: str, month: int) -> str:
     return str(MONTHS_3[month].title())  # Django's "M"
+
+
+@functools.cache
+def _weekday(language: str, weekday: int) -> str:
+    return str(WEEKDAYS_ABBR[weekday])  # Django's "D"
 
 
 @functools.cache

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from npq_portal.templatetags.dates import LocalDates, day_month_year, day_month_year_time
+from npq_portal.templatetags.dates import LocalDates, day_month_year, day_month_year_time, when
 
 START = datetime.datetime(2026, 1, 1, 0, 0, 59, tzinfo=datetime.UTC)
 # Every hour of a year (a different minute each), and a second each side of midnight.
@@ -42,3 +42,19 @@ def test_a_tables_dates_are_in_the_zone_active_when_it_was_begun():
     assert elsewhere.day_month_year_time(moment) == "1 Jul 2026, 19:30"
     assert dates.local(moment) == timezone.localtime(moment)
     assert dates.day_month(dates.local(moment).date()) == "2 Jul"
+
+
+def test_when_writes_the_day_and_time_as_djangos_date_filter_does():
+    """`|when` (and LocalDates.when, for tables): "D j M, H:i", with the year ("D j M Y")
+    more than six months from now; across a year, so both near and far."""
+    dates = LocalDates()
+    years = 0
+    for moment in MOMENTS:
+        local = timezone.localtime(moment)
+        near = abs(local - dates.now) <= datetime.timedelta(days=183)
+        day = "D j M" if near else "D j M Y"
+        years += not near
+        assert dates.when(moment) == date_format(local, f"{day}, H:i"), moment
+        assert dates.when(moment, with_time=False) == date_format(local, day), moment
+        assert when(moment) == dates.when(moment)
+    assert 0 < years < len(MOMENTS)
