@@ -13,9 +13,9 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from applications.models import Application
-from cohorts.models import Cohort, Session
+from cohorts.models import Cohort, Session, sees_every_cohort
 from npq_portal.mixins import PermissionFirstMixin
-from npq_portal.prepared import fixed_objects
+from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
 from npq_portal.uploads import file_kind
 from programmes.models import Module, Programme
@@ -230,12 +230,27 @@ class MySchoolView(TemplateView):
         return context
 
 
-def sessions_for_registers(user):
-    """Sessions whose register a person may take: those of the cohorts they may see, and any
-    session they lead."""
-    return Session.objects.filter(
-        Q(cohort__in=Cohort.objects.for_user(user)) | Q(facilitator=user)
-    ).select_related("cohort__programme")
+# Sessions whose register a person may take: those of the cohorts they may see (every one for
+# hub staff: cohorts.models.sees_every_cohort), and any session they lead.
+
+
+def _register_session(pk: int):
+    return Session.objects.filter(pk=pk).select_related("cohort__programme")
+
+
+def _register_session_led_by(pk: int, user_id: int):
+    """The session if the person runs its cohort or leads it."""
+    return _register_session(pk).filter(
+        Q(cohort__in=Cohort.objects.filter(facilitators=user_id)) | Q(facilitator=user_id)
+    )
+
+
+def _register_marks(session_id: int):
+    return Attendance.objects.filter(session_id=session_id).values_list("enrolment_id", "mark")
+
+
+def _register_enrolments(session_id: int, cohort_id: int):
+    return register_enrolments(Session(pk=session_id, cohort_id=cohort_id))
 
 
 class RegisterSessionMixin(PermissionFirstMixin):
@@ -245,7 +260,15 @@ class RegisterSessionMixin(PermissionFirstMixin):
     permission_required = "participants.add_attendance"
 
     def find_objects(self, pk):
-        self.session = get_object_or_404(sessions_for_registers(self.request.user), pk=pk)
+        # By a fixed query for each scope (npq_portal.prepared), composed once a connection.
+        user = self.request.user
+        if sees_every_cohort(user):
+            found = fixed_objects(_register_session, int(pk))
+        else:
+            found = fixed_objects(_register_session_led_by, int(pk), user.pk)
+        if not found:
+            raise Http404("No such session, or not one you may take the register of.")
+        self.session = found[0]
         self.found()
 
     def found(self) -> None:
@@ -259,10 +282,9 @@ class SessionRegisterView(RegisterSessionMixin, FormView):
     template_name = "participants/session_register.html"
 
     def found(self) -> None:
-        self.enrolments = list(register_enrolments(self.session))
-        self.recorded = dict(
-            Attendance.objects.filter(session=self.session).values_list("enrolment_id", "mark")
-        )
+        session = self.session
+        self.enrolments = fixed_objects(_register_enrolments, session.pk, session.cohort_id)
+        self.recorded = dict(fixed_rows(_register_marks, session.pk))
 
     def get_form_kwargs(self):
         return {
