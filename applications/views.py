@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from cohorts.models import Cohort
+from cohorts.selectors import cohort_seen_by
 from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
 from funding.suitability import suited_courses
@@ -868,10 +869,9 @@ class WorkGroupSignUpsView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cohorts = Cohort.objects.for_user(self.request.user).select_related("programme")
-        cohort = get_object_or_404(
-            cohorts, pk=self.kwargs["cohort_pk"], programme__participation="school_team"
-        )
+        cohort = cohort_seen_by(self.request.user, self.kwargs["cohort_pk"])
+        if cohort is None or cohort.programme.participation != "school_team":
+            raise Http404("No such Work Group, or not one of yours.")
         sign_ups = work_group_sign_ups(cohort=cohort)
         context.update(
             cohort=cohort,

@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
-from .models import Cohort, TermDateCalendar
+from npq_portal.prepared import fixed_objects
+
+from .models import Cohort, TermDateCalendar, sees_every_cohort
 from .school_year import Holiday, SchoolYear
+
+
+def _cohort_by_id(pk: int):
+    return Cohort.objects.filter(pk=pk).select_related(
+        "programme", "delivery_partner", "term_calendar"
+    )
+
+
+def _cohort_run_by(pk: int, user_id: int):
+    return _cohort_by_id(pk).filter(facilitators=user_id)
+
+
+def cohort_seen_by(user, pk: int) -> Cohort | None:
+    """The cohort `pk` if this person may see it (CohortQuerySet.for_user's rule), with its
+    programme, delivery partner and term calendar; else None. Read by a fixed query for each
+    scope (npq_portal.prepared), composed once a connection: cohort pages ask on every visit."""
+    if sees_every_cohort(user):
+        found = fixed_objects(_cohort_by_id, int(pk))
+    else:
+        found = fixed_objects(_cohort_run_by, int(pk), user.pk)
+    return found[0] if found else None
 
 
 def cohort_term_calendar(*, cohort: Cohort) -> TermDateCalendar | None:

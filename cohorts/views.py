@@ -22,8 +22,6 @@ from django.views.generic import (
     UpdateView,
 )
 
-from npq_portal.prepared import fixed_objects
-
 from .academic_years import academic_year_label, academic_year_of
 from .calendar import calendar_ics
 from .forms import (
@@ -45,9 +43,8 @@ from .models import (
     SchoolHoliday,
     Session,
     TermDateCalendar,
-    sees_every_cohort,
 )
-from .selectors import cohort_term_calendar
+from .selectors import cohort_seen_by, cohort_term_calendar
 from .services import (
     LONDON,
     calendar_feed_get,
@@ -75,30 +72,14 @@ STATUS_ACTIONS = [
 ]
 
 
-def _cohort_by_id(pk: int):
-    return Cohort.objects.filter(pk=pk).select_related(
-        "programme", "delivery_partner", "term_calendar"
-    )
-
-
-def _cohort_run_by(pk: int, user_id: int):
-    return _cohort_by_id(pk).filter(facilitators=user_id)
-
-
 class CohortScopeMixin:
-    """Finds the cohort as for_user() scopes them: another facilitator's cohort is a 404.
-    Read by a fixed query (npq_portal.prepared), one for each scope, composed once a
-    connection."""
+    """Finds the cohort as for_user() scopes them: another facilitator's cohort is a 404."""
 
     def get_cohort(self, pk) -> Cohort:
-        user = self.request.user
-        if sees_every_cohort(user):
-            found = fixed_objects(_cohort_by_id, int(pk))
-        else:
-            found = fixed_objects(_cohort_run_by, int(pk), user.pk)
-        if not found:
+        cohort = cohort_seen_by(self.request.user, pk)
+        if cohort is None:
             raise Http404("No such cohort, or not one of yours.")
-        return found[0]
+        return cohort
 
 
 class CohortListView(PermissionRequiredMixin, ListView):

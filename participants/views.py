@@ -14,6 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from applications.models import Application
 from cohorts.models import Cohort, Session, sees_every_cohort
+from cohorts.selectors import cohort_seen_by
 from npq_portal.mixins import PermissionFirstMixin
 from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
@@ -370,10 +371,9 @@ class CohortProgressView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from django.core.paginator import Paginator
 
-        cohort = get_object_or_404(
-            Cohort.objects.for_user(self.request.user).select_related("programme"),
-            pk=self.kwargs["pk"],
-        )
+        cohort = cohort_seen_by(self.request.user, self.kwargs["pk"])
+        if cohort is None:
+            raise Http404("No such cohort, or not one of yours.")
         grid = cohort_progress_grid(cohort=cohort)
         show = self.request.GET.get("show", "")
         rows = progress_rows_shown(grid.rows, show=show)
@@ -536,12 +536,9 @@ class WorkGroupView(PermissionRequiredMixin, TemplateView):
     template_name = "participants/work_group.html"
 
     def get_context_data(self, **kwargs):
-        cohort = get_object_or_404(
-            Cohort.objects.for_user(self.request.user)
-            .filter(programme__participation=Programme.Participation.SCHOOL_TEAM)
-            .select_related("programme"),
-            pk=self.kwargs["pk"],
-        )
+        cohort = cohort_seen_by(self.request.user, self.kwargs["pk"])
+        if cohort is None or cohort.programme.participation != Programme.Participation.SCHOOL_TEAM:
+            raise Http404("No such Work Group, or not one of yours.")
         return super().get_context_data(
             cohort=cohort, grid=work_group_grid(cohort=cohort), **kwargs
         )

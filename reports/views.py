@@ -20,6 +20,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from applications.selectors import review_filter_options
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
+from cohorts.selectors import cohort_seen_by
 from funding.selectors import funding_list_warnings
 from npq_portal.paging import CappedPaginator
 from npq_portal.planning import joins_in_written_order
@@ -121,12 +122,9 @@ class CohortReportView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cohort = get_object_or_404(
-            Cohort.objects.for_user(self.request.user).select_related(
-                "programme", "delivery_partner"
-            ),
-            pk=self.kwargs["pk"],
-        )
+        cohort = cohort_seen_by(self.request.user, self.kwargs["pk"])
+        if cohort is None:
+            raise Http404("No such cohort, or not one of yours.")
         report = cohort_report(
             cohort=cohort,
             # Facilitators see results once released, as participants do; not work in marking.
