@@ -26,16 +26,34 @@ SEARCH_FIELDS = (
 )
 
 
+# Which applications a person sees (application_scope).
+EVERY_APPLICATION, OWN_APPLICATIONS, OWN_AND_SCHOOLS = "every", "own", "own and schools"
+
+
+def application_scope(user) -> str:
+    """Hub staff see every application; a school leader their own and those naming a school
+    they lead; anyone else their own."""
+    if user.has_perm("applications.view_application"):
+        return EVERY_APPLICATION
+    if Role.SCHOOL_LEADER in user_roles(user):
+        return OWN_AND_SCHOOLS
+    return OWN_APPLICATIONS
+
+
 class ApplicationQuerySet(models.QuerySet):
     def for_user(self, user) -> "ApplicationQuerySet":
-        """Hub staff see every application; anyone else sees their own."""
-        if user.has_perm("applications.view_application"):
+        """Hub staff see every application; anyone else sees their own (application_scope)."""
+        scope = application_scope(user)
+        if scope == EVERY_APPLICATION:
             return self
-
-        if Role.SCHOOL_LEADER not in user_roles(user):
+        if scope == OWN_APPLICATIONS:
             return self.filter(applicant=user)
-        schools = SchoolLeadership.objects.filter(user=user).values("school")
-        return self.filter(Q(applicant=user) | Q(school__in=schools))
+        return self.own_or_from_schools_led_by(user.pk)
+
+    def own_or_from_schools_led_by(self, user_id: int) -> "ApplicationQuerySet":
+        """A school leader's applications: their own, and those naming a school they lead."""
+        schools = SchoolLeadership.objects.filter(user_id=user_id).values("school")
+        return self.filter(Q(applicant_id=user_id) | Q(school__in=schools))
 
     def sent(self) -> "ApplicationQuerySet":
         """Applications that have left the applicant's hands: everything but drafts."""

@@ -16,14 +16,14 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, DeliveryPartner
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
-from npq_portal.prepared import prepared_execute
+from npq_portal.prepared import fixed_objects, prepared_execute
 from programmes.catalogue import TEACHING_FOR_MASTERY
 from programmes.models import Programme
 from schools.models import School, SchoolProgrammeYear
 from schools.prerequisites import PrerequisiteCheck
 from schools.selectors import schools_on_pp50_list, schools_prerequisites_check
 
-from .models import Application
+from .models import EVERY_APPLICATION, OWN_APPLICATIONS, Application, application_scope
 from .places import places
 from .services import application_funding_facts
 
@@ -254,3 +254,38 @@ def application_mastery_evidence(application) -> MasteryEvidence | None:
     urn = str(application.answers.get("school_urn") or "")
     school = School.objects.filter(urn=int(urn)).first() if urn.isdigit() else None
     return mastery_evidence(user=application.applicant, school=school)
+
+
+# ---- One application, as its page shows it ----
+
+_ONE_APPLICATION = ("cohort__programme", "applicant", "school", "funding_decision")
+
+
+def _application_by_id(pk: int):
+    return Application.objects.filter(pk=pk).select_related(*_ONE_APPLICATION)
+
+
+def _own_application(pk: int, user_id: int):
+    return _application_by_id(pk).filter(applicant_id=user_id)
+
+
+def _application_seen_by_leader(pk: int, user_id: int):
+    return (
+        Application.objects.own_or_from_schools_led_by(user_id)
+        .filter(pk=pk)
+        .select_related(*_ONE_APPLICATION)
+    )
+
+
+def application_seen_by(user, pk: int) -> Application | None:
+    """Application `pk` if this person may see it (ApplicationQuerySet.for_user's rule), with
+    its cohort's programme, applicant, school and funding decision; else None. Read by a fixed
+    query for each scope (npq_portal.prepared), composed once a connection."""
+    scope = application_scope(user)
+    if scope == EVERY_APPLICATION:
+        found = fixed_objects(_application_by_id, int(pk))
+    elif scope == OWN_APPLICATIONS:
+        found = fixed_objects(_own_application, int(pk), user.pk)
+    else:
+        found = fixed_objects(_application_seen_by_leader, int(pk), user.pk)
+    return found[0] if found else None

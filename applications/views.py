@@ -42,6 +42,7 @@ from .places import places
 from .selectors import (
     application_funding_preview,
     application_mastery_evidence,
+    application_seen_by,
     review_filter_options,
     work_group_sign_ups,
 )
@@ -563,17 +564,12 @@ class ApplicationDetailView(DetailView):
     template_name = "applications/application_detail.html"
     context_object_name = "application"
 
-    def get_queryset(self):
-        return Application.objects.for_user(self.request.user).select_related(
-            "cohort__programme",
-            "applicant",
-            "school",
-            "funding_decision",
-        )
-
     def get_object(self, queryset=None):
         with joins_in_written_order():  # one application, and what it names, by key
-            return super().get_object(queryset)
+            application = application_seen_by(self.request.user, self.kwargs["pk"])
+        if application is None:
+            raise Http404("No such application, or not one you may see.")
+        return application
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
