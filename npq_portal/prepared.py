@@ -35,7 +35,7 @@ PLACEHOLDER = re.compile(r"%%|%s")
 # On Django's connection: (the driver's connection, the statements prepared on it).
 PREPARED_ON = "_npq_prepared"
 # On Django's connection: each fixed query's compiler, SQL and parameters (each an argument's
-# place or a value of its own), by the function that makes it and how many arguments it had.
+# place or a value of its own), by the function that makes it and its arguments' kinds.
 COMPILED_ON = "_npq_compiled"
 
 

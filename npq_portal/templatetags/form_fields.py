@@ -1,9 +1,14 @@
-"""The choices of a radio or checkbox field, drawn in Python for crispy's Bootstrap 5 pack.
+"""Crispy's Bootstrap 5 fields drawn in Python: `{{ form|crispy }}` and `|as_crispy_field` as
+the templates write them, with the same markup.
 
-The pack's `bootstrap5/layout/radio_checkbox_select.html` draws each choice with an `{% include %}`
-of its attributes' template: about 0.25 ms a choice, 10 ms for a form with thirty choices. The
-project's copy of that template (templates/bootstrap5/layout/) calls `choice_inputs` below, which
-writes the same markup; form_fields' tests compare the two for every kind of choice field.
+The pack's `bootstrap5/field.html` costs about 0.7 ms a field in template look-ups and includes,
+and its `layout/radio_checkbox_select.html` includes a template for each choice's attributes
+(about 0.25 ms a choice: 10 ms for a form with thirty choices). The project's copies of the two
+(templates/bootstrap5/) call `bootstrap_field` and `choice_inputs` below. A layout they do not
+draw (a form helper's classes or tags, a file field) goes to the pack's own field template.
+npq_portal/tests/test_form_fields.py compares what they write with what the pack writes, for
+every kind of field, bound and unbound: a new version of the pack that changes its markup
+fails there.
 """
 
 import functools
@@ -126,15 +131,16 @@ def _help_and_errors(context, field) -> str:
     """The pack's layout/help_text_and_errors.html with neither inline: errors, then help."""
     html = ""
     if context.get("form_show_errors") and field.errors:
-        html += f'<div id="{field.errors.field_id}_error" class="invalid-feedback">'
+        field_id = conditional_escape(field.errors.field_id)
+        auto_id = conditional_escape(field.auto_id)
+        html += f'<div id="{field_id}_error" class="invalid-feedback">'
         html += "".join(
-            f'<p id="error_{number}_{field.auto_id}"><strong>{conditional_escape(error)}'
-            "</strong></p>"
+            f'<p id="error_{number}_{auto_id}"><strong>{conditional_escape(error)}</strong></p>'
             for number, error in enumerate(field.errors, start=1)
         )
         html += "</div>"
     if field.help_text:
-        named = f'id="{field.auto_id}_helptext" ' if field.auto_id else ""
+        named = f'id="{conditional_escape(field.auto_id)}_helptext" ' if field.auto_id else ""
         html += f'<div {named}class="form-text">{field.help_text}</div>'
     return html
 
@@ -164,7 +170,7 @@ def bootstrap_field(context) -> str:
     css_classes = field.css_classes()
     html = '<div class="mb-3">' if checkbox else ""
     wrapper = "form-check" if checkbox else "mb-3"
-    html += f'<div id="div_{escape(field.auto_id)}" class="{wrapper}'
+    html += f'<div id="div_{conditional_escape(field.auto_id)}" class="{wrapper}'
     html += f' {conditional_escape(css_classes)}">' if css_classes else '">'
     fieldset = field.use_fieldset and field.label
     if field.label and not checkbox:
