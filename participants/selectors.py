@@ -9,9 +9,10 @@ from typing import NamedTuple
 from django.db import connection
 
 from cohorts.models import ModuleWindow, Session
+from npq_portal.prepared import fixed_objects
 from programmes.models import Course, Module, Programme, RoleSlot
 
-from .models import Attendance, Enrolment, ModulePhaseDone
+from .models import Attendance, Enrolment, ModulePhaseDone, SchoolPlace
 from .participation import ATTENDED, EXCUSED, Participation, participation_count
 
 
@@ -442,16 +443,39 @@ def _completion(place, programme, members: list, facts: ParticipationFacts):
     return SchoolPlaceCompletion(not reasons, tuple(reasons))
 
 
-def _school_place_members(places) -> dict[int, list]:
-    """Every person's place in these school places (withdrawn ones too), in slot order."""
+TEAM_ORDER = ("role_slot__position", "participant__last_name", "created_at", "pk")
+
+
+def _school_place_members(places, found=None) -> dict[int, list]:
+    """Every person's place in these school places (withdrawn ones too), in slot order
+    (`found`: those places' people, read already)."""
     members: dict[int, list] = {place.pk: [] for place in places}
-    for member in (
-        Enrolment.objects.filter(school_place__in=[place.pk for place in places])
-        .select_related("participant", "role_slot")
-        .order_by("role_slot__position", "participant__last_name", "created_at", "pk")
-    ):
+    if found is None:
+        found = (
+            Enrolment.objects.filter(school_place__in=[place.pk for place in places])
+            .select_related("participant", "role_slot")
+            .order_by(*TEAM_ORDER)
+        )
+    for member in found:
         members[member.school_place_id].append(member)
     return members
+
+
+def _work_group_places(cohort_id: int):
+    return (
+        SchoolPlace.objects.filter(cohort_id=cohort_id)
+        .select_related("school")
+        .order_by("school__name", "pk")
+    )
+
+
+def _work_group_members(cohort_id: int):
+    """Everyone in a Work Group's school teams (withdrawn too), in slot order."""
+    return (
+        Enrolment.objects.filter(school_place__cohort_id=cohort_id)
+        .select_related("participant", "role_slot")
+        .order_by(*TEAM_ORDER)
+    )
 
 
 def school_place_completion(place) -> SchoolPlaceCompletion:
@@ -522,13 +546,15 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
     each session and what they missed, and the school's completion, in a fixed number of
     queries however many schools, people and sessions. `places` is a queryset, or a list of
     places already loaded with their school (a school's page has its own)."""
-    from .models import SchoolPlace
-
     if places is None:
-        places = SchoolPlace.objects.filter(cohort=cohort)
-    if not isinstance(places, list):
-        places = list(places.select_related("school").order_by("school__name", "pk"))
-    members = _school_place_members(places)
+        # The whole Work Group's: fixed queries (npq_portal.prepared), composed once a
+        # connection.
+        places = fixed_objects(_work_group_places, cohort.pk)
+        members = _school_place_members(places, fixed_objects(_work_group_members, cohort.pk))
+    else:
+        if not isinstance(places, list):
+            places = list(places.select_related("school").order_by("school__name", "pk"))
+        members = _school_place_members(places)
     everyone = [member for rows in members.values() for member in rows]
     if everyone:
         facts = participation_facts(everyone)
