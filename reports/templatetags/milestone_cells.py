@@ -10,16 +10,15 @@ from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from npq_portal.addresses import row_address
-from npq_portal.templatetags.dates import day_month_year
+from npq_portal.templatetags.dates import LocalDates
 from reports.milestones import DUE, LATER, MISSED, SUPPORTED
 
 register = template.Library()
 
 
-def _cell(cell, today, stopped_as: str) -> str:
+def _cell(cell, today, stopped_as: str, dates: LocalDates) -> str:
     if cell is None:
         return (
             '<span class="text-body-secondary" aria-hidden="true">–</span>'
@@ -33,51 +32,51 @@ def _cell(cell, today, stopped_as: str) -> str:
             else '<span class="badge text-bg-light border">Supported</span>'
         )
         if cell.late:
-            note = f", after the milestone ({day_month_year(cell.due_on)})"
+            note = f", after the milestone ({dates.day_month_year(cell.due_on)})"
         elif claimable:
-            note = f"; claim by {day_month_year(cell.due_on)}"
+            note = f"; claim by {dates.day_month_year(cell.due_on)}"
         else:
             note = ""
         return format_html(
             '{}<br><span class="small">evidence {}{}</span>',
             mark_safe(badge),
-            day_month_year(cell.evidenced_on),
+            dates.day_month_year(cell.evidenced_on),
             note,
         )
     if cell.state == DUE:
         return format_html(
             '<span class="badge text-bg-warning">Due</span><br>'
             '<span class="small">by {}, not yet supported</span>',
-            day_month_year(cell.due_on),
+            dates.day_month_year(cell.due_on),
         )
     if cell.state == MISSED:
         return format_html(
             '<span class="badge text-bg-danger">Missed</span><br>'
             '<span class="small">milestone was {}</span>',
-            day_month_year(cell.due_on),
+            dates.day_month_year(cell.due_on),
         )
     if cell.state == LATER:
         return format_html(
             '<span class="text-body-secondary">Later</span><br>'
             '<span class="small text-body-secondary">by {}</span>',
-            day_month_year(cell.due_on),
+            dates.day_month_year(cell.due_on),
         )
     return format_html('<span class="text-body-secondary">Not due while {}</span>', stopped_as)
 
 
-def _cells(row, today) -> str:
+def _cells(row, today, dates: LocalDates) -> str:
     """One <td> a declaration column of a MilestoneRow."""
     stopped_as = row.enrolment.get_status_display().lower()
-    return "".join(f"<td>{_cell(cell, today, stopped_as)}</td>" for cell in row.cells)
+    return "".join(f"<td>{_cell(cell, today, stopped_as, dates)}</td>" for cell in row.cells)
 
 
-def _place(enrolment, stopped: bool) -> str:
+def _place(enrolment, stopped: bool, dates: LocalDates) -> str:
     """The place cell: its status, since when it stopped, where it was transferred to."""
     html = escape(enrolment.get_status_display())
     if stopped and enrolment.stopped_at:
         html += (
             '<br><span class="small text-body-secondary">since '
-            f"{day_month_year(localtime(enrolment.stopped_at))}</span>"
+            f"{dates.day_month_year(dates.local(enrolment.stopped_at))}</span>"
         )
     try:
         moved = enrolment.transferred_to
@@ -91,11 +90,11 @@ def _place(enrolment, stopped: bool) -> str:
     return html
 
 
-def _next(row) -> str:
+def _next(row, dates: LocalDates) -> str:
     """The next milestone cell: its date and what is due by it, or why there is none."""
     status = row.status
     if status.next_milestone_on:
-        html = day_month_year(status.next_milestone_on)
+        html = dates.day_month_year(status.next_milestone_on)
         for d in status.declarations:
             if d.due_on == status.next_milestone_on:
                 state = (
@@ -118,6 +117,7 @@ def milestone_rows(rows, cohort, today):
     was transferred to and kept days with it."""
     progress = row_address("participants:enrolment-progress-staff")
     cohort_page = row_address("reports:cohort-milestones")
+    dates = LocalDates()
     html = []
     for row in rows:
         enrolment = row.enrolment
@@ -136,9 +136,9 @@ def milestone_rows(rows, cohort, today):
             f'      <th scope="row"><a href="{progress(enrolment.pk)}">'
             f"{person}</a></th>\n"
             f"      {cohort_cell}\n"
-            f"      <td>{_place(enrolment, row.status.stopped)}</td>\n"
-            f"      {_cells(row, today)}\n"
-            f"      <td>{_next(row)}</td>\n"
+            f"      <td>{_place(enrolment, row.status.stopped, dates)}</td>\n"
+            f"      {_cells(row, today, dates)}\n"
+            f"      <td>{_next(row, dates)}</td>\n"
             "    </tr>\n  "
         )
     return mark_safe("".join(html))
