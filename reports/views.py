@@ -24,6 +24,7 @@ from cohorts.selectors import cohort_seen_by
 from funding.selectors import funding_list_warnings
 from npq_portal.paging import CappedPaginator
 from npq_portal.planning import joins_in_written_order
+from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
 from participants.models import Enrolment, GrantClaim
 from participants.services import (
@@ -569,14 +570,19 @@ class AuditLogView(PermissionRequiredMixin, ListView):
 # ---- Work Group engagement: the roster on a day, the hub's area, grants ----
 
 
-def _work_group_years() -> list[tuple[int, str]]:
-    """The school years with a Work Group cohort, and this one, newest first."""
-    years = set(
+def _work_group_cohort_years():
+    return (
         Cohort.objects.filter(programme__participation=TEAMS)
         .order_by()
         .distinct()
-        .values_list("academic_year", flat=True)
+        .values_list("academic_year")
     )
+
+
+def _work_group_years() -> list[tuple[int, str]]:
+    """The school years with a Work Group cohort, and this one, newest first (read by a fixed
+    query, npq_portal.prepared: the engagement pages ask on every visit)."""
+    years = {year for (year,) in fixed_rows(_work_group_cohort_years)}
     years.add(academic_year_of(timezone.localdate()))
     return [(year, academic_year_label(year)) for year in sorted(years, reverse=True)]
 
@@ -605,7 +611,7 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             roster=roster,
             page_obj=page,
             rows=roster_page_rows(entries=page.object_list),
-            programmes=team_programmes(),
+            programmes=fixed_objects(team_programmes),
             years=_work_group_years(),
             quick_dates=[("Today", today), *roster_dates(choice.academic_year)],
             export_filters={
@@ -661,7 +667,7 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
         context = super().get_context_data(
             filters=self.filters,
             totals=self.totals,
-            programmes=team_programmes(),
+            programmes=fixed_objects(team_programmes),
             years=_work_group_years(),
             statuses=GrantClaim.Status.choices,
             **kwargs,
