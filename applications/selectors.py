@@ -270,11 +270,7 @@ def _own_application(pk: int, user_id: int):
 
 
 def _application_seen_by_leader(pk: int, user_id: int):
-    return (
-        Application.objects.own_or_from_schools_led_by(user_id)
-        .filter(pk=pk)
-        .select_related(*_ONE_APPLICATION)
-    )
+    return _application_by_id(pk).own_or_from_schools_led_by(user_id)
 
 
 def application_seen_by(user, pk: int) -> Application | None:

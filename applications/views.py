@@ -700,7 +700,7 @@ def _queue_rows(ids: list[int]) -> dict[int, Application]:
     Read through a fixed query (npq_portal.prepared) with a place for each of a page's ids and
     one more (the ids left over are 0, which no application has): composed once a connection."""
     slots = ApplicationListView.paginate_by + 1
-    padded = [*ids, *[0] * (slots - len(ids))] if len(ids) <= slots else ids
+    padded = [*ids, *[0] * (slots - len(ids))]  # (a longer list, were there one, stays as it is)
     with joins_in_written_order():  # each table reached from the applications by key
         return {row.pk: row for row in fixed_objects(_queue_rows_by_id, *padded)}
 

@@ -119,7 +119,11 @@ class CohortQuerySet(models.QuerySet):
         """Hub staff see every cohort; facilitators see the cohorts they run."""
         if sees_every_cohort(user):
             return self
-        return self.filter(facilitators=user)
+        return self.run_by(user.pk)
+
+    def run_by(self, user_id: int) -> "CohortQuerySet":
+        """The cohorts this person runs (facilitates)."""
+        return self.filter(facilitators=user_id)
 
     def matching(
         self, *, programme=None, academic_year=None, status: str | None = None, partner=None

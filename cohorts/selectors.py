@@ -15,7 +15,7 @@ def _cohort_by_id(pk: int):
 
 
 def _cohort_run_by(pk: int, user_id: int):
-    return _cohort_by_id(pk).filter(facilitators=user_id)
+    return _cohort_by_id(pk).run_by(user_id)
 
 
 def cohort_seen_by(user, pk: int) -> Cohort | None:

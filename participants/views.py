@@ -242,7 +242,7 @@ def _register_session(pk: int):
 def _register_session_led_by(pk: int, user_id: int):
     """The session if the person runs its cohort or leads it."""
     return _register_session(pk).filter(
-        Q(cohort__in=Cohort.objects.filter(facilitators=user_id)) | Q(facilitator=user_id)
+        Q(cohort__in=Cohort.objects.run_by(user_id)) | Q(facilitator=user_id)
     )
 
 

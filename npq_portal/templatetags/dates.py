@@ -36,7 +36,11 @@ class LocalDates:
     def __init__(self):
         self.zone = timezone.get_current_timezone()
         self.language = get_language()
-        self.now = timezone.now()
+
+    @functools.cached_property
+    def now(self) -> datetime.datetime:
+        """When the table is drawn, for `when`'s "more than six months from now"."""
+        return timezone.now()
 
     def when(self, moment: datetime.datetime, *, with_time: bool = True) -> str:
         """A session's day and time as `|when` writes it: "Tue 14 Oct, 09:30", with the year
@@ -64,7 +68,7 @@ class LocalDates:
 
     def day_month_year(self, value: datetime.date) -> str:
         """The date as `|date:"j M Y"` draws it ("1 Jul 2027")."""
-        return f"{value.day} {_short_month(self.language, value.month)} {value.year:04d}"
+        return f"{self.day_month(value)} {value.year:04d}"
 
     def day_month_year_time(
         self, moment: datetime.datetime, *, sep: str = ", ", seconds: bool = False

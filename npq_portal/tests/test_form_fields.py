@@ -80,11 +80,9 @@ class HelperForm(EveryKindForm):
         self.helper.form_tag = False
 
 
-class HorizontalForm(EveryKindForm):
+class HorizontalForm(HelperForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
         self.helper.form_class = "form-horizontal"
         self.helper.label_class = "col-3"
         self.helper.field_class = "col-9"
