@@ -71,7 +71,7 @@ def fixed_rows(
     when it is made, and each of `args`, whole numbers or moments with a time zone, must reach
     the SQL as a parameter of its own (an id compared, a moment compared)."""
     compiler, rows = _fixed_run(query, args, using)
-    return list(compiler.results_iter(results=[rows], tuple_expected=True))
+    return [tuple(row) for row in rows]
 
 
 def fixed_objects(
@@ -86,7 +86,7 @@ def fixed_objects(
     names = [column[0].target.attname for column in select[start:end]]
     related = get_related_populators(klass_info, select, using)
     found = []
-    for row in compiler.results_iter(results=[rows]):
+    for row in rows:
         instance = model.from_db(using, names, row[start:end])
         for populator in related:
             populator.populate(row, instance)
@@ -103,8 +103,9 @@ _MOMENT_STAND_IN = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
 def _fixed_run(query, args: tuple, using: str):
-    """The query's kept compiler, and its rows for `args` (columns added for ordering dropped,
-    as the ORM drops them)."""
+    """The query's kept compiler, and its rows for `args` as the ORM turns them into Python
+    values: columns added for ordering dropped, the fields' converters applied (found once, with
+    the SQL: for a wide select, finding them cost more than applying them)."""
     if getattr(query, "__name__", "<lambda>") == "<lambda>":
         raise ValueError("A fixed query is made by a named function: it keys the SQL kept.")
     kinds = tuple(_kind(arg) for arg in args)
@@ -113,7 +114,7 @@ def _fixed_run(query, args: tuple, using: str):
     key = (query, kinds)
     if key not in compiled:
         compiled[key] = _compile(query, kinds, using)
-    compiler, sql, slots = compiled[key]
+    compiler, sql, slots, converters = compiled[key]
     args = [
         database.ops.adapt_datetimefield_value(arg) if kind is datetime.datetime else arg
         for arg, kind in zip(args, kinds, strict=True)
@@ -124,6 +125,8 @@ def _fixed_run(query, args: tuple, using: str):
         rows = cursor.fetchall()
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
     return compiler, rows
 
 
@@ -147,6 +150,10 @@ def _compile(query, kinds: tuple[type, ...], using: str):
         raise ValueError("A fixed query prefetches nothing: prefetch from its results.")
     compiler = queryset.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
+    fields = [column[0] for column in compiler.select[: compiler.col_count]]
+    if compiler.has_composite_fields(fields):
+        raise ValueError(f"{query.__name__}: a fixed query selects no composite key.")
+    converters = compiler.get_converters(fields)
     # Each stand-in as it reaches the parameters: a moment as the database takes it (SQLite's
     # is text), keyed with its type so that no other value equal to it is taken for it.
     database = connections[using]
@@ -161,7 +168,7 @@ def _compile(query, kinds: tuple[type, ...], using: str):
     ]
     if sorted({slot for slot, _ in slots if slot is not None}) != list(range(count)):
         raise ValueError(f"{query.__name__}: each argument must reach the SQL as a parameter.")
-    return compiler, sql, slots
+    return compiler, sql, slots, converters
 
 
 @functools.cache
