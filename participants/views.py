@@ -250,6 +250,15 @@ def _register_marks(session_id: int):
     return Attendance.objects.filter(session_id=session_id).values_list("enrolment_id", "mark")
 
 
+def _register_changes(session_id: int):
+    """The register's last twenty corrections, with whose mark and who made them."""
+    return (
+        AttendanceChange.objects.filter(attendance__session=session_id)
+        .select_related("attendance__enrolment__participant", "by")
+        .order_by("-at", "-pk")[:20]
+    )
+
+
 def _register_enrolments(session_id: int, cohort_id: int):
     return register_enrolments(Session(pk=session_id, cohort_id=cohort_id))
 
@@ -298,16 +307,11 @@ class SessionRegisterView(RegisterSessionMixin, FormView):
         counts = {mark: 0 for mark in Attendance.Mark.values}
         for mark in self.recorded.values():
             counts[mark] += 1
-        changes = (
-            AttendanceChange.objects.filter(attendance__session=self.session)
-            .select_related("attendance__enrolment__participant", "by")
-            .order_by("-at", "-pk")[:20]
-        )
         return super().get_context_data(
             session=self.session,
             taken=bool(self.recorded),
             counts=counts,
-            changes=changes,
+            changes=fixed_objects(_register_changes, self.session.pk),
             can_take=self.session.register_is_open,
             **kwargs,
         )

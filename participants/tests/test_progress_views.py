@@ -79,7 +79,13 @@ def test_correcting_a_register_asks_why_and_keeps_the_history(client):
     client.post(url, {**marks, "reason": "Sent apologies by email before the session"})
     assert Attendance.objects.get(enrolment=ben).mark == "excused"
     assert AttendanceChange.objects.get().reason == "Sent apologies by email before the session"
-    assert "Sent apologies" in client.get(url).content.decode()
+    # The page lists the correction: whose mark, from what to what, who made it and why.
+    shown = client.get(url).content.decode()
+    facilitator = AttendanceChange.objects.get().by
+    assert (
+        f"1 Nov, 16:10: {ben.participant.get_full_name()} absent → excused by {facilitator}. "
+        "Sent apologies by email before the session" in shown
+    )
 
 
 @time_machine.travel(ON_THE_DAY)
