@@ -7,7 +7,9 @@ from datetime import UTC
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Model
 from django.db.models.functions import TruncDate
+from django.db.models.signals import post_init
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -256,3 +258,58 @@ def test_a_person_by_id_is_read_through_the_fixed_query_and_is_the_same(people):
     with pytest.raises(User.DoesNotExist, match="User matching query does not exist"):
         User.objects.get(pk=0)
     assert User.objects.get(email=ben.email) == ben  # any other lookup as before
+
+
+def _role_changes_of_only(pk):
+    """Role changes with only some of their columns: not a whole row."""
+    return RoleChange.objects.filter(user_id=pk).only("pk", "user_id").order_by("pk")
+
+
+def _state_of(instance) -> tuple:
+    return instance._state.adding, instance._state.db, set(instance._state.fields_cache)
+
+
+def test_fixed_objects_are_made_as_the_orm_makes_them(people, monkeypatch):
+    """Made from whole rows without Model.__init__, each instance, and each selected with
+    it, holds what the ORM's does: the same values, state and cached relations; it saves as
+    an update, not as a new row."""
+    ada, _ = people
+    user_set_roles(user=ada, roles={Role.HUB_ADMINISTRATOR, Role.FACILITATOR}, by=ada)
+    expected = list(_roles_of(ada.pk))
+    by_the_orm = []
+    real = Model.from_db.__func__
+    monkeypatch.setattr(Model, "from_db", classmethod(lambda *a: by_the_orm.append(1) or real(*a)))
+
+    found = fixed_objects(_roles_of, ada.pk)
+
+    assert by_the_orm == []
+
+    for made, orm in zip(found, expected, strict=True):
+        assert {k: v for k, v in vars(made).items() if k != "_state"} == {
+            k: v for k, v in vars(orm).items() if k != "_state"
+        }
+        assert _state_of(made) == _state_of(orm) == (False, "default", {"user"})
+        assert vars(made.user) | {"_state": None} == vars(orm.user) | {"_state": None}
+        assert _state_of(made.user) == _state_of(orm.user)
+    found[0].user.first_name = "Adah"
+    found[0].user.save()
+    assert User.objects.filter(first_name="Adah").count() == 1
+    assert User.objects.count() == 2
+
+
+def test_fixed_objects_of_a_part_row_or_with_someone_listening_are_made_by_the_orm(people):
+    ada, _ = people
+    user_set_roles(user=ada, roles={Role.FACILITATOR}, by=None)
+    made = []
+
+    def listen(sender, instance, **kwargs):
+        made.append(type(instance).__name__)
+
+    (part,) = fixed_objects(_role_changes_of_only, ada.pk)
+    assert part.get_deferred_fields() and part.role == Role.FACILITATOR  # read when asked
+    post_init.connect(listen)
+    try:
+        fixed_objects(_roles_of, ada.pk)
+    finally:
+        post_init.disconnect(listen)
+    assert made == ["RoleChange", "User"]
