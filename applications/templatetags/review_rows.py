@@ -6,10 +6,10 @@ same HTML the template had and the same words (`npq_portal.words`, the status's 
 """
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from npq_portal.addresses import RowAddress, row_address
+from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
 from npq_portal.words import word
 

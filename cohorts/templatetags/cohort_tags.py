@@ -1,10 +1,10 @@
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from cohorts.academic_years import academic_year_label
 from cohorts.models import Cohort
 from npq_portal.addresses import RowAddress, row_address
+from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()

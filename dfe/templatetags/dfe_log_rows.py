@@ -7,9 +7,9 @@ is one string, with the same HTML the template had and the same words (the model
 """
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()

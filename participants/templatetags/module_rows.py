@@ -6,9 +6,9 @@ dozen look-ups. Here each line is one string, with the HTML the loop drew."""
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
 
 register = template.Library()

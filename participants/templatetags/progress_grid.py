@@ -7,11 +7,12 @@ import functools
 
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from npq_portal.addresses import RowAddress, row_address
+from npq_portal.escaping import escape
 
 register = template.Library()
 

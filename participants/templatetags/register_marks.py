@@ -10,8 +10,9 @@ the ids are those Django gives a RadioSelect's options (`<field id>_<index>`).
 import functools
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from npq_portal.escaping import escape
 
 register = template.Library()
 

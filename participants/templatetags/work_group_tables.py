@@ -5,11 +5,11 @@ all. Each line here is one string, with the HTML the template's loops drew."""
 
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from npq_portal.addresses import RowAddress, row_address
+from npq_portal.escaping import escape
 
 from .progress_grid import word_cells
 

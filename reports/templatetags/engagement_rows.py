@@ -7,10 +7,11 @@ the rest of their pages; here each row is one string, with the same HTML the tem
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from npq_portal.addresses import RowAddress, row_address
+from npq_portal.escaping import escape
 from npq_portal.money import pounds
 from npq_portal.templatetags.dates import day_month_year
 

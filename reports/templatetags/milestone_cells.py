@@ -8,10 +8,11 @@ HTML the template had. The words are the page's own: each state says what it mea
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from npq_portal.addresses import row_address
+from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
 from reports.milestones import DUE, LATER, MISSED, SUPPORTED
 
