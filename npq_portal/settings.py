@@ -147,6 +147,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, drawing inputs, selects and text areas in Python (same HTML).
+FORM_RENDERER = "npq_portal.form_renderer.PortalFormRenderer"
+
 # ---- Database ----
 DATABASE_URL = env_str("DATABASE_URL")
 SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
