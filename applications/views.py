@@ -16,6 +16,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from cohorts.models import Cohort
 from cohorts.selectors import cohort_seen_by
+from funding.models import FundingOverride, FundingRedecision
 from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
 from funding.suitability import suited_courses
@@ -37,7 +38,7 @@ from .forms import (
     TeamSchoolDecisionForm,
 )
 from .links import application_from_approval_token
-from .models import Application, ApplicationQuerySet
+from .models import Application, ApplicationEvent, ApplicationQuerySet
 from .places import places
 from .selectors import (
     application_funding_preview,
@@ -558,6 +559,18 @@ class TeamSignUpCheckView(TemplateView):
         return redirect(application)
 
 
+def _application_events(application_id: int):
+    return ApplicationEvent.objects.filter(application_id=application_id).select_related("by")
+
+
+def _funding_redecisions(decision_id: int):
+    return FundingRedecision.objects.filter(decision_id=decision_id)
+
+
+def _funding_overrides(decision_id: int):
+    return FundingOverride.objects.filter(decision_id=decision_id).select_related("by")
+
+
 class ApplicationDetailView(DetailView):
     """An application's status and history: the applicant's own, or any for hub staff."""
 
@@ -574,7 +587,7 @@ class ApplicationDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         application = self.object
-        context["events"] = application.events.select_related("by")
+        context["events"] = fixed_objects(_application_events, application.pk)
         context["can_withdraw"] = (
             application.applicant_id == self.request.user.pk
             and application.can_move_to(Application.Status.WITHDRAWN)
@@ -595,6 +608,10 @@ class ApplicationDetailView(DetailView):
         )
         if context["can_decide"]:
             context["override_form"] = FundingOverrideForm()
+            decision_id = application.funding_decision_id
+            if decision_id is not None:
+                context["redecisions"] = fixed_objects(_funding_redecisions, decision_id)
+                context["overrides"] = fixed_objects(_funding_overrides, decision_id)
         if application.team:
             context.update(self._work_group_context(application))
         context["actions"] = [

@@ -4,10 +4,10 @@ import copy
 
 from django import forms
 
-from cohorts.models import Cohort
 from npq_portal.uploads import refuse_unless_csv
 
 from .models import Attendance
+from .selectors import transfer_cohorts
 
 
 class EnrolmentChangeForm(forms.Form):
@@ -29,11 +29,8 @@ class EnrolmentTransferForm(forms.Form):
     def __init__(self, *args, enrolment, **kwargs):
 
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = (
-            Cohort.objects.filter(programme_id=enrolment.cohort.programme_id)
-            .exclude(pk=enrolment.cohort_id)
-            .exclude(status__in=["cancelled", "completed"])
-            .select_related("programme")  # each is shown by name, which includes its programme
+        self.fields["cohort"].queryset = transfer_cohorts(
+            enrolment.cohort.programme_id, enrolment.cohort_id
         )
 
 

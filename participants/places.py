@@ -3,14 +3,28 @@ Django starts (ParticipantsConfig.ready), so applications never imports this app
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from collections import defaultdict
+
 from django.db.models.functions import Lower
 
 from applications.places import CompletedPlace
+from npq_portal.prepared import fixed_objects
 
-from .forms import EnrolmentTransferForm
 from .models import Enrolment, EnrolmentEvent
+from .selectors import transfer_cohorts
 from .services import charge_raise, places_taken, school_history_from_place, school_place_make
+
+
+def _application_places(application_id: int):
+    return Enrolment.objects.filter(application_id=application_id).select_related(
+        "cohort__programme", "charge"
+    )
+
+
+def _application_place_events(application_id: int):
+    return EnrolmentEvent.objects.filter(enrolment__application_id=application_id).select_related(
+        "by"
+    )
 
 
 class EnrolmentPlaces:
@@ -43,9 +57,15 @@ class EnrolmentPlaces:
         return held
 
     def application_context(self, *, application, user) -> dict:
-        enrolments = application.enrolments.select_related(
-            "cohort__programme", "charge"
-        ).prefetch_related(Prefetch("events", queryset=EnrolmentEvent.objects.select_related("by")))
+        """The places the application made, newest first, each with its history
+        (`enrolment.history`), and, for staff who decide, the cohorts its current place may
+        move to: by fixed queries (npq_portal.prepared)."""
+        enrolments = fixed_objects(_application_places, application.pk)
+        history = defaultdict(list)
+        for event in fixed_objects(_application_place_events, application.pk):
+            history[event.enrolment_id].append(event)
+        for enrolment in enrolments:
+            enrolment.history = history[enrolment.pk]
         context = {
             "enrolments": enrolments,
             "withdrawal_reasons": EnrolmentEvent.WithdrawalReason.choices,
@@ -53,8 +73,12 @@ class EnrolmentPlaces:
         }
         if user.has_perm("applications.decide_application"):
             current = [e for e in enrolments if e.status in {"active", "deferred"}]
-            context["transfer_form"] = (
-                EnrolmentTransferForm(enrolment=current[0]) if current else None
+            context["transfer_cohorts"] = (
+                fixed_objects(
+                    transfer_cohorts, current[0].cohort.programme_id, current[0].cohort_id
+                )
+                if current
+                else []
             )
         return context
 

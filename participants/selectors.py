@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from cohorts.models import ModuleWindow, Session
+from cohorts.models import Cohort, ModuleWindow, Session
 from npq_portal.prepared import fixed_objects
 from programmes.models import Course, Module, Programme, RoleSlot
 
@@ -576,3 +576,14 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
         for place in places
     ]
     return WorkGroupGrid(sessions, schools)
+
+
+def transfer_cohorts(programme_id: int, cohort_id: int):
+    """The cohorts a place in cohort `cohort_id` may be transferred to: the programme's others
+    not cancelled or completed, each with its programme (a cohort is named with it)."""
+    return (
+        Cohort.objects.filter(programme_id=programme_id)
+        .exclude(pk=cohort_id)
+        .exclude(status__in=["cancelled", "completed"])
+        .select_related("programme")
+    )

@@ -10,6 +10,8 @@ cohort; nothing is shown when it does not).
 
 from django import template
 
+from npq_portal.prepared import fixed_objects
+
 from ..connection import connection_for_cohort
 from ..models import DfeApplication, Outgoing
 
@@ -25,18 +27,27 @@ def dfe_application_state(context, application) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("dfe.exchange_with_dfe"):
         return {"shown": False}
-    dfe = (
-        DfeApplication.objects.filter(application_id=application.pk)
-        .select_related("connection")
-        .first()
-    )
+    linked = fixed_objects(_linked, application.pk)
+    dfe = linked[0] if linked else None
     owed = []
     if dfe is None and connection_for_cohort(application.cohort) is None:
         return {"shown": False}  # the portal does not talk to DfE about this cohort
     if dfe is not None:
-        owed = list(
-            Outgoing.objects.filter(dfe_application=dfe, state__in=OPEN_STATES).order_by(
-                "created_at", "pk"
-            )
-        )
+        owed = fixed_objects(_owed, dfe.pk)
     return {"shown": True, "dfe": dfe, "owed": owed}
+
+
+# Read by fixed queries (npq_portal.prepared), composed once a connection.
+def _linked(application_id: int):
+    """The DfE application linked to the portal's (at most one), with its connection."""
+    return (
+        DfeApplication.objects.filter(application_id=application_id)
+        .select_related("connection")
+        .order_by("pk")[:1]
+    )
+
+
+def _owed(dfe_application_id: int):
+    return Outgoing.objects.filter(
+        dfe_application=dfe_application_id, state__in=OPEN_STATES
+    ).order_by("created_at", "pk")

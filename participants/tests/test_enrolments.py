@@ -622,3 +622,48 @@ def test_a_deferral_needs_one_of_the_listed_reasons_and_shows_it_in_words(
     assert "long_term_sickness" not in page.split("<select")[0]  # the history, before any form
     (message,) = [m for m in mail.outbox if "is now deferred" in m.body]
     assert "Long-term sickness" in message.body and "long_term_sickness" not in message.body
+
+
+def test_an_applications_page_shows_its_places_histories_and_where_a_place_may_move(client, staff):
+    """Staff see the place with its history, the funding decision's overrides (by whom) and
+    re-decisions, and the cohorts the place may move to; more history asks nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from funding.models import FundingRedecision
+
+    cohort = _open_cohort(name="Autumn group")
+    application = _application(A.SCHOOL_APPROVED, cohort=cohort)
+    enrolment = application_accept(application=application, by=staff)
+    enrolment_change(enrolment=enrolment, to=E.DEFERRED, by=staff, reason="parental_leave")
+    CohortFactory(programme=cohort.programme, name="Spring group", status=Cohort.Status.OPEN)
+    CohortFactory(programme=cohort.programme, name="Old group", status=Cohort.Status.COMPLETED)
+    decision = application.funding_decision
+    FundingRedecision.objects.create(
+        decision=decision,
+        from_status="awaiting_list",
+        from_reason="",
+        from_facts={},
+        to_status="funded",
+        note="The 2026 list came in.",
+    )
+    sign_in(client, staff)
+    override = reverse("applications:funding-override", args=[application.pk])
+    client.post(override, {"funded": "0", "reason": "Trust is paying"})
+
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(application.get_absolute_url()).content.decode()
+    client.post(override, {"funded": "1", "reason": "Trust changed its mind"})
+    enrolment_change(enrolment=enrolment, to=E.ACTIVE, by=staff)
+    with CaptureQueriesContext(connection) as again:
+        client.get(application.get_absolute_url())
+
+    assert f"Deferred by {staff}: Parental leave" in page
+    assert f"“Marked not funded by hub policy” by {staff}: Trust is paying" in page
+    assert "re-decided from “Awaiting list” to “Funded”. The 2026 list came in." in page
+    transfer = page[
+        page.index('name="cohort"') : page.index("</select>", page.index('name="cohort"'))
+    ]
+    assert "Spring group" in transfer and "Old group" not in transfer
+    assert "Autumn group" not in transfer  # not to the cohort it is in
+    assert len(again.captured_queries) == len(first.captured_queries)
