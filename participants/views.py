@@ -1,9 +1,11 @@
 """The participant's and school leader's pages, place changes, registers and progress."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -176,6 +178,27 @@ def _school_places_led_by(user_id: int):
     )
 
 
+def _places_from_schools_led_by(user_id: int):
+    """The places the applications from a person's schools made, each with its cohort."""
+    sent = Application.objects.from_schools_led_by(user_id).sent()
+    return Enrolment.objects.filter(application__in=sent.values("pk")).select_related("cohort")
+
+
+def _sessions_of_places_from_schools_led_by(user_id: int, now):
+    """The sessions still to come of the cohorts where those places are active."""
+    active = _places_from_schools_led_by(user_id).filter(status=Enrolment.Status.ACTIVE)
+    return Session.objects.filter(cohort__in=active.values("cohort_id")).upcoming(now)
+
+
+def _teams_of_school_places_led_by(user_id: int):
+    """The people of the Work Group places of a person's schools, each place's by role."""
+    return (
+        Enrolment.objects.filter(school_place__school__leaderships__user_id=user_id)
+        .select_related("participant", "role_slot")
+        .order_by("school_place_id", "role_slot__position", "participant__last_name", "pk")
+    )
+
+
 class MySchoolView(TemplateView):
     """A school leader's page: every applicant and participant from their schools."""
 
@@ -195,21 +218,21 @@ class MySchoolView(TemplateView):
         # is prefetched from their rows.
         context["schools"] = fixed_objects(_schools_led_by, user_id)
         applications = fixed_objects(_applications_from_schools_led_by, user_id)
-        prefetch_related_objects(
-            applications,
-            Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort")),
-        )
+        made = defaultdict(list)
+        for enrolment in fixed_objects(_places_from_schools_led_by, user_id):
+            made[enrolment.application_id].append(enrolment)
+        for application in applications:
+            application.places_made = made[application.pk]
         context["applications"] = applications
         context["waiting"] = [
             a for a in applications if a.status == Application.Status.AWAITING_SCHOOL
         ]
-        places = [e for application in applications for e in application.enrolments.all()]
+        places = [e for application in applications for e in application.places_made]
         figures = enrolments_participation(enrolments=places)
         for enrolment in places:
             enrolment.participation = figures[enrolment.pk]
-        cohorts = {e.cohort_id for e in places if e.status == Enrolment.Status.ACTIVE}
         # Every session still to come in one query: each place's next two, and the ten soonest.
-        upcoming = list(Session.objects.filter(cohort__in=cohorts).upcoming())
+        upcoming = fixed_objects(_sessions_of_places_from_schools_led_by, user_id, timezone.now())
         by_cohort: dict[int, list] = {}
         for session in upcoming:
             by_cohort.setdefault(session.cohort_id, []).append(session)
@@ -218,15 +241,11 @@ class MySchoolView(TemplateView):
             enrolment.next_sessions = by_cohort.get(enrolment.cohort_id, [])[:2] if active else []
         context["next_sessions"] = upcoming[:10]
         school_places = fixed_objects(_school_places_led_by, user_id)
-        prefetch_related_objects(
-            school_places,
-            Prefetch(
-                "members",
-                queryset=Enrolment.objects.select_related("participant", "role_slot").order_by(
-                    "role_slot__position", "participant__last_name", "pk"
-                ),
-            ),
-        )
+        teams = defaultdict(list)
+        for member in fixed_objects(_teams_of_school_places_led_by, user_id):
+            teams[member.school_place_id].append(member)
+        for place in school_places:
+            place.team = teams[place.pk]
         context["school_places"] = school_places
         return context
 
