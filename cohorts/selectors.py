@@ -33,7 +33,12 @@ def cohort_term_calendar(*, cohort: Cohort) -> TermDateCalendar | None:
     """The term dates the cohort follows: its own, else the default (None if there is none)."""
     if cohort.term_calendar_id:
         return cohort.term_calendar
-    return TermDateCalendar.objects.default()
+    found = fixed_objects(_default_term_calendar)  # as TermDateCalendar.objects.default()
+    return found[0] if found else None
+
+
+def _default_term_calendar():
+    return TermDateCalendar.objects.filter(is_default=True)[:1]
 
 
 def cohort_school_year(*, cohort: Cohort) -> SchoolYear:

@@ -22,6 +22,9 @@ from django.views.generic import (
     UpdateView,
 )
 
+from npq_portal.models import User
+from npq_portal.prepared import fixed_objects
+
 from .academic_years import academic_year_label, academic_year_of
 from .calendar import calendar_ics
 from .forms import (
@@ -38,6 +41,7 @@ from .forms import (
 from .models import (
     CalendarFeed,
     Cohort,
+    CohortStatusChange,
     DeliveryPartner,
     ModuleWindow,
     SchoolHoliday,
@@ -112,6 +116,23 @@ class CohortListView(PermissionRequiredMixin, ListView):
         return context
 
 
+def _cohort_sessions(cohort_id: int):
+    return Session.objects.filter(cohort_id=cohort_id).select_related("facilitator")
+
+
+def _cohort_windows(cohort_id: int):
+    return ModuleWindow.objects.filter(cohort_id=cohort_id).select_related("module__course")
+
+
+def _cohort_facilitators(cohort_id: int):
+    return User.objects.filter(cohorts_run=cohort_id)
+
+
+def _cohort_history(cohort_id: int):
+    """The cohort's last ten changes of status, with who made them."""
+    return CohortStatusChange.objects.filter(cohort_id=cohort_id).select_related("by")[:10]
+
+
 class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
     permission_required = "cohorts.view_cohort"
     template_name = "cohorts/cohort_detail.html"
@@ -123,7 +144,8 @@ class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.object
-        sessions = list(cohort.sessions.select_related("facilitator"))
+        # Fixed queries (npq_portal.prepared), composed once a connection.
+        sessions = fixed_objects(_cohort_sessions, cohort.pk)
         context["months"] = [
             (month, list(group))
             for month, group in itertools.groupby(
@@ -132,9 +154,9 @@ class CohortDetailView(PermissionRequiredMixin, CohortScopeMixin, DetailView):
         ]
         context["sessions"] = sessions
         context["drafts"] = sum(1 for s in sessions if s.status == Session.Status.DRAFT)
-        context["windows"] = cohort.module_windows.select_related("module__course")
-        context["facilitators"] = cohort.facilitators.all()
-        context["history"] = cohort.status_changes.select_related("by")[:10]
+        context["windows"] = fixed_objects(_cohort_windows, cohort.pk)
+        context["facilitators"] = fixed_objects(_cohort_facilitators, cohort.pk)
+        context["history"] = fixed_objects(_cohort_history, cohort.pk)
         context["actions"] = [(to, label) for to, label in STATUS_ACTIONS if cohort.can_move_to(to)]
         context["can_change"] = self.request.user.has_perm("cohorts.change_cohort")
         context["term_calendar"] = cohort_term_calendar(cohort=cohort)
