@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from applications.models import Application
-from cohorts.models import Cohort
+from cohorts.models import Cohort, sees_every_cohort
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
 from schools.models import SchoolLeadership
@@ -377,24 +377,42 @@ def _places_of_members(user) -> models.QuerySet:
     )
 
 
+def sees_every_school_place(user) -> bool:
+    """Whether this person sees every school's place (SchoolPlaceQuerySet.for_user): hub
+    staff who see every place, or every cohort (whose places are every place)."""
+    return user.has_perm("participants.view_enrolment") or sees_every_cohort(user)
+
+
 class SchoolPlaceQuerySet(models.QuerySet):
     def for_user(self, user) -> "SchoolPlaceQuerySet":
         """Hub staff see every school's place; a Work Group Lead the places in the cohorts they
         run; a school leader their schools' places; a team member their own school's place
         (while their own place in it is current or completed)."""
-        if user.has_perm("participants.view_enrolment"):
+        if sees_every_school_place(user):
             return self
+        return self.seen_by(user.pk)
+
+    def seen_by(self, user_id: int) -> "SchoolPlaceQuerySet":
+        """The places someone who is not hub staff sees (for_user): those of the cohorts they
+        run, their own school's as a team member, and their schools' as a leader."""
         return self.filter(
-            Q(cohort__in=Cohort.objects.for_user(user))
-            | Q(pk__in=_places_of_members(user))
-            | Q(school__in=SchoolLeadership.objects.filter(user=user).values("school"))
+            Q(cohort__in=Cohort.objects.run_by(user_id))
+            | Q(pk__in=_places_of_members(user_id))
+            | Q(school__in=SchoolLeadership.objects.filter(user=user_id).values("school"))
         )
 
     def editable_by(self, user) -> "SchoolPlaceQuerySet":
         """The places whose action plan and evaluation this person may write: their own
         school's (as a team member), or, for staff, those of the cohorts they may see."""
+        if sees_every_cohort(user):
+            return self
+        return self.editable_by_id(user.pk)
+
+    def editable_by_id(self, user_id: int) -> "SchoolPlaceQuerySet":
+        """editable_by for someone who is not hub staff: the places of the cohorts they run,
+        and their own school's."""
         return self.filter(
-            Q(cohort__in=Cohort.objects.for_user(user)) | Q(pk__in=_places_of_members(user))
+            Q(cohort__in=Cohort.objects.run_by(user_id)) | Q(pk__in=_places_of_members(user_id))
         )
 
     def holding_a_place(self) -> "SchoolPlaceQuerySet":

@@ -8,11 +8,18 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from cohorts.models import Cohort, ModuleWindow, Session
-from npq_portal.prepared import fixed_objects
+from cohorts.models import Cohort, ModuleWindow, Session, sees_every_cohort
+from npq_portal.prepared import fixed_objects, fixed_rows
 from programmes.models import Course, Module, Programme, RoleSlot
 
-from .models import Attendance, Enrolment, ModulePhaseDone, SchoolPlace
+from .models import (
+    Attendance,
+    Enrolment,
+    ModulePhaseDone,
+    SchoolPlace,
+    SchoolPlaceEvent,
+    sees_every_school_place,
+)
 from .participation import ATTENDED, EXCUSED, Participation, participation_count
 
 
@@ -291,12 +298,16 @@ def grid_enrolments(*, cohorts):
     )
 
 
+def _grid_enrolments_of(cohort_id: int):
+    return grid_enrolments(cohorts=[cohort_id])
+
+
 def cohort_progress_grid(*, cohort) -> ProgressGrid:
     """The cohort grid: every participant with a current place × the cohort's sessions and
     modules, with participation and who is at risk, from one load of the facts."""
     from django.utils import timezone
 
-    enrolments = list(grid_enrolments(cohorts=[cohort]))
+    enrolments = fixed_objects(_grid_enrolments_of, cohort.pk)  # composed once a connection
     facts = participation_facts(enrolments)
     rows = progress_rows(enrolments=enrolments, facts=facts)
     sessions = facts.sessions.get(cohort.pk, [])
@@ -368,6 +379,10 @@ class OutlineStep:
         }[self.state]
 
 
+def _programme_courses(programme_id: int):
+    return Course.objects.filter(programme_id=programme_id).order_by("position", "pk")
+
+
 def programme_outline(*, enrolment, progress: EnrolmentProgress) -> list[OutlineStep]:
     """The programme's courses in order, each with how much of it this participant has done
     (their modules and sessions, from `progress`), in one more query."""
@@ -375,10 +390,7 @@ def programme_outline(*, enrolment, progress: EnrolmentProgress) -> list[Outline
 
     now = timezone.now()
     steps = []
-    courses = Course.objects.filter(programme_id=enrolment.cohort.programme_id).order_by(
-        "position", "pk"
-    )
-    for course in courses:
+    for course in fixed_objects(_programme_courses, enrolment.cohort.programme_id):
         modules = [m for m in progress.modules if m.window.module.course_id == course.pk]
         sessions = [(s, mark) for s, mark in progress.sessions if s.course_id == course.pk]
         finished = sum(1 for m in modules if m.study_done and m.application_done)
@@ -446,11 +458,21 @@ def _completion(place, programme, members: list, facts: ParticipationFacts):
 TEAM_ORDER = ("role_slot__position", "participant__last_name", "created_at", "pk")
 
 
+def _one_place_members(place_id: int):
+    return (
+        Enrolment.objects.filter(school_place=place_id)
+        .select_related("participant", "role_slot")
+        .order_by(*TEAM_ORDER)
+    )
+
+
 def _school_place_members(places, found=None) -> dict[int, list]:
     """Every person's place in these school places (withdrawn ones too), in slot order
     (`found`: those places' people, read already)."""
     members: dict[int, list] = {place.pk: [] for place in places}
-    if found is None:
+    if found is None and len(places) == 1:  # a school's page: a fixed query
+        found = fixed_objects(_one_place_members, places[0].pk)
+    elif found is None:
         found = (
             Enrolment.objects.filter(school_place__in=[place.pk for place in places])
             .select_related("participant", "role_slot")
@@ -587,3 +609,41 @@ def transfer_cohorts(programme_id: int, cohort_id: int):
         .exclude(status__in=["cancelled", "completed"])
         .select_related("programme")
     )
+
+
+# ---- A school's place, for the person asking ----
+
+
+def school_place_seen_by(user, pk) -> SchoolPlace | None:
+    """The school's place `pk` with its cohort, programme and school, if this person may see
+    it (the rule of SchoolPlaceQuerySet.for_user), by a fixed query for each scope."""
+    if sees_every_school_place(user):
+        found = fixed_objects(_school_place, int(pk))
+    else:
+        found = fixed_objects(_school_place_seen_by, int(pk), user.pk)
+    return found[0] if found else None
+
+
+def school_place_editable_by(user, place) -> bool:
+    """Whether this person may write the place's action plan and evaluation
+    (SchoolPlaceQuerySet.editable_by): staff who see its cohort, or its team."""
+    if sees_every_cohort(user):
+        return True
+    return bool(fixed_rows(_school_place_editable_by, place.pk, user.pk))
+
+
+def school_place_events(place_id: int):
+    """The place's history, with who made each change."""
+    return SchoolPlaceEvent.objects.filter(school_place_id=place_id).select_related("by")
+
+
+def _school_place(pk: int):
+    return SchoolPlace.objects.filter(pk=pk).select_related("cohort__programme", "school")
+
+
+def _school_place_seen_by(pk: int, user_id: int):
+    return _school_place(pk).seen_by(user_id)
+
+
+def _school_place_editable_by(pk: int, user_id: int):
+    return SchoolPlace.objects.filter(pk=pk).editable_by_id(user_id).values_list("pk")

@@ -50,6 +50,9 @@ from .selectors import (
     enrolments_participation,
     programme_outline,
     progress_rows_shown,
+    school_place_editable_by,
+    school_place_events,
+    school_place_seen_by,
     work_group_grid,
 )
 from .services import (
@@ -612,7 +615,9 @@ class SchoolPlaceDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        place = get_object_or_404(_school_places(user), pk=self.kwargs["pk"])
+        place = school_place_seen_by(user, self.kwargs["pk"])
+        if place is None:
+            raise Http404("No such school place, or not one you may see.")
         grid = work_group_grid(cohort=place.cohort, places=[place])
         evaluation = [
             (slug, heading, getattr(place, f"evaluation_{keyword}"))
@@ -623,10 +628,10 @@ class SchoolPlaceDetailView(TemplateView):
             grid=grid,
             row=grid.schools[0],
             evaluation=evaluation,
-            events=place.events.select_related("by"),
+            events=fixed_objects(school_place_events, place.pk),
             can_edit=(
                 place.status != SchoolPlace.Status.WITHDRAWN
-                and SchoolPlace.objects.editable_by(user).filter(pk=place.pk).exists()
+                and school_place_editable_by(user, place)
             ),
             can_decide=user.has_perm("applications.decide_application"),
             **kwargs,

@@ -23,6 +23,7 @@ from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.models import Enrolment, SchoolPlace, SchoolPlaceEvent
 from participants.selectors import school_place_completion, work_group_grid
 from participants.services import (
+    enrolment_change,
     grant_claim_mark_claimed,
     register_take,
     school_place_complete,
@@ -650,3 +651,46 @@ def test_a_team_members_progress_page_shows_sessions_not_modules_a_work_group_ha
 
     assert "Workshop 1" in page
     assert "Modules" not in page and "module phase" not in page
+
+
+def test_who_may_see_and_write_a_schools_place_is_the_querysets_rule_for_everyone():
+    """school_place_seen_by and school_place_editable_by (fixed queries, one a scope) answer
+    as SchoolPlaceQuerySet.for_user and editable_by do, for every kind of person and place."""
+    from participants.selectors import school_place_editable_by, school_place_seen_by
+
+    school = SchoolFactory(name="Oakfield Primary")
+    first, second = _work_group(), _work_group()
+    place, elsewhere = _school_place(first, school), _school_place(second)
+    lead = StaffUserFactory(roles=[Role.FACILITATOR])
+    first.facilitators.add(lead)
+    leader = UserFactory(roles=[Role.SCHOOL_LEADER])
+    SchoolLeadership.objects.create(user=leader, school=school)
+    member = _member(place, "Year 1 lead teacher")
+    withdrawn = _member(place, "Year 2 lead teacher")
+    enrolment_change(
+        enrolment=withdrawn, to=Enrolment.Status.WITHDRAWN, by=None, reason="left_school"
+    )
+    people = [
+        StaffUserFactory(roles=[Role.HUB_ADMINISTRATOR]),
+        StaffUserFactory(roles=[Role.PROGRAMME_LEAD]),
+        lead,
+        StaffUserFactory(roles=[Role.FACILITATOR]),  # runs no cohort
+        leader,
+        UserFactory(roles=[Role.SCHOOL_LEADER]),  # leads no school
+        member.participant,
+        withdrawn.participant,
+        UserFactory(),
+    ]
+    seen = []
+    for person in people:
+        for each in (place, elsewhere):
+            expected = SchoolPlace.objects.for_user(person).filter(pk=each.pk).exists()
+            found = school_place_seen_by(person, each.pk)
+            assert (found is not None) == expected, (person, each)
+            if found is not None:
+                assert found == each and found.school == each.school
+                seen.append((people.index(person), each == place))
+            writes = SchoolPlace.objects.editable_by(person).filter(pk=each.pk).exists()
+            assert school_place_editable_by(person, each) == writes, (person, each)
+    # Hub staff see both; the Lead, the leader and the member only their own school's.
+    assert seen == [(0, True), (0, False), (1, True), (1, False), (2, True), (4, True), (6, True)]
