@@ -17,7 +17,7 @@ about 0.3 ms for a small one, so it is composed once on each of Django's connect
 thread), with stand-ins for the ids, and run prepared with the ids of the moment; its rows are
 turned into Python values, or model instances, as the ORM turns them. What that takes is found
 once with the SQL too (the fields' converters, where each model's columns are), and an
-instance of a whole row is made without Model.__init__, in about a quarter of its time. The person every
+instance is made without Model.__init__, in about a quarter of its time. The person every
 signed-in request loads (`User.objects.get(pk=…)`, npq_portal.models.UserManager) is read so.
 """
 
@@ -122,19 +122,19 @@ def _mark_whole(populators) -> None:
 
 def _whole_row(model: type[Model], names) -> bool:
     """Whether an instance of `model` may be made from a row of these columns without
-    Model.__init__: every field's column there, in the model's order, and no __init__ of the
-    model's own to run."""
-    return model.__init__ is Model.__init__ and tuple(names) == tuple(
+    Model.__init__: each a field's column (those left out are deferred, read when asked for,
+    as the ORM leaves them), and no __init__ of the model's own to run."""
+    return model.__init__ is Model.__init__ and set(names) <= {
         field.attname for field in model._meta.concrete_fields
-    )
+    }
 
 
 def _instance(model: type[Model], using: str, names: list[str], values, whole: bool) -> Model:
     """model.from_db(using, names, values), made in a quarter of the time when the row is a
-    `whole` one and nothing listens for models being made (pre_init, post_init): each value set
-    in the instance's __dict__, as Model.__init__ leaves it for a new instance (a foreign
-    key's id too: its descriptor only clears a related object cached, and a new instance has
-    none)."""
+    `whole` one (_whole_row) and nothing listens for models being made (pre_init, post_init):
+    each value set in the instance's __dict__, as Model.__init__ leaves it for a new instance
+    (a foreign key's id too: its descriptor only clears a related object cached, and a new
+    instance has none; a field not selected is left out, deferred, as __init__ leaves it)."""
     if not whole or pre_init.receivers or post_init.receivers:
         return model.from_db(using, names, values)
     instance = model.__new__(model)

@@ -261,8 +261,13 @@ def test_a_person_by_id_is_read_through_the_fixed_query_and_is_the_same(people):
 
 
 def _role_changes_of_only(pk):
-    """Role changes with only some of their columns: not a whole row."""
-    return RoleChange.objects.filter(user_id=pk).only("pk", "user_id").order_by("pk")
+    """Role changes with only some of their columns, and their person with only some."""
+    return (
+        RoleChange.objects.filter(user_id=pk)
+        .select_related("user")
+        .only("pk", "user_id", "user__email")
+        .order_by("pk")
+    )
 
 
 def _state_of(instance) -> tuple:
@@ -297,7 +302,27 @@ def test_fixed_objects_are_made_as_the_orm_makes_them(people, monkeypatch):
     assert User.objects.count() == 2
 
 
-def test_fixed_objects_of_a_part_row_or_with_someone_listening_are_made_by_the_orm(people):
+def test_fixed_objects_of_part_rows_are_made_as_the_orm_makes_them(people, monkeypatch):
+    """Columns left out are deferred, as the ORM leaves them: read when asked for."""
+    ada, _ = people
+    user_set_roles(user=ada, roles={Role.FACILITATOR}, by=None)
+    (expected,) = _role_changes_of_only(ada.pk)
+    by_the_orm = []
+    real = Model.from_db.__func__
+    monkeypatch.setattr(Model, "from_db", classmethod(lambda *a: by_the_orm.append(1) or real(*a)))
+
+    (part,) = fixed_objects(_role_changes_of_only, ada.pk)
+
+    assert by_the_orm == []
+    assert part.get_deferred_fields() == expected.get_deferred_fields() != set()
+    assert part.user.get_deferred_fields() == expected.user.get_deferred_fields() != set()
+    assert vars(part.user) | {"_state": None} == vars(expected.user) | {"_state": None}
+    with CaptureQueriesContext(connection) as captured:
+        assert part.role == Role.FACILITATOR and part.user.first_name == "Ada"  # read now
+    assert len(captured.captured_queries) == 2
+
+
+def test_fixed_objects_are_made_by_the_orm_while_someone_listens(people):
     ada, _ = people
     user_set_roles(user=ada, roles={Role.FACILITATOR}, by=None)
     made = []
@@ -305,8 +330,6 @@ def test_fixed_objects_of_a_part_row_or_with_someone_listening_are_made_by_the_o
     def listen(sender, instance, **kwargs):
         made.append(type(instance).__name__)
 
-    (part,) = fixed_objects(_role_changes_of_only, ada.pk)
-    assert part.get_deferred_fields() and part.role == Role.FACILITATOR  # read when asked
     post_init.connect(listen)
     try:
         fixed_objects(_roles_of, ada.pk)
