@@ -44,18 +44,21 @@ def field_options(field):
 
 
 def _marked(choices, selected) -> str:
-    """The choices' options, drawn once a process, with the chosen one marked."""
+    """The choices' options, drawn once a process for each list (its pairs, as they are, the
+    key), with the chosen one marked: the options whose value is the one chosen."""
+    html, values = _drawn(tuple(map(tuple, choices)))
     selected = str(selected)
-    drawn = _drawn(tuple((str(value), str(label)) for value, label in choices))
-    return "".join(
-        html.replace("<option ", "<option selected ", 1) if value == selected else html
-        for value, html in drawn
-    )
+    if selected not in values:
+        return html
+    value = escape(selected)
+    return html.replace(f'<option value="{value}">', f'<option selected value="{value}">')
 
 
 @functools.lru_cache(maxsize=64)
-def _drawn(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (value, f'<option value="{escape(value)}">{escape(label)}</option>')
+def _drawn(choices: tuple[tuple, ...]) -> tuple[str, frozenset[str]]:
+    """The options of these (value, label) pairs, and their values, as text."""
+    html = "".join(
+        f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
         for value, label in choices
     )
+    return html, frozenset(str(value) for value, _ in choices)

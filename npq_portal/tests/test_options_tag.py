@@ -14,6 +14,19 @@ def test_the_chosen_option_is_marked_and_every_label_escaped():
     )
 
 
+def test_a_value_needing_escapes_is_marked_and_lists_of_lists_are_pairs_too():
+    pairs = [["a&b", "A and B"], ["a", "A"], ["<x>", "X"]]  # as JSON gives them
+
+    assert select_options(pairs, "a&b", "") == (
+        '<option value=""></option>'
+        '<option selected value="a&amp;b">A and B</option>'
+        '<option value="a">A</option>'
+        '<option value="&lt;x&gt;">X</option>'
+    )
+    assert 'selected value="&lt;x&gt;"' in select_options(pairs, "<x>")
+    assert select_options(pairs, "a").count("selected") == 1  # not "a&b"
+
+
 def test_nothing_is_marked_when_nothing_or_something_unknown_is_chosen():
     for chosen in ["", "9", None]:
         html = select_options([("a", "A"), ("b", "B")], chosen)
