@@ -137,15 +137,11 @@ class WorkGroupSignUps:
     decided: list[SignUp]
 
 
-def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
-    """A Work Group's school sign-ups: those staff may accept, in the programme's priority
-    order (with disadvantage first, schools on the PP50 list come first; then, and otherwise,
-    the order they were sent), those whose history does not allow them, those still waiting
-    for their headteacher, and those decided. A fixed number of queries however many."""
-    Status = Application.Status
-    applications = list(
-        Application.objects.filter(cohort=cohort, team=True)
-        .exclude(status=Status.DRAFT)
+def _sign_ups(cohort_id: int):
+    """A Work Group's sign-ups sent, in the order they were sent, with their team's size."""
+    return (
+        Application.objects.filter(cohort=cohort_id, team=True)
+        .exclude(status=Application.Status.DRAFT)
         .select_related("school")
         # Only what the page shows and the checks read: not a sign-up's answers, nor the rest
         # of a school's GIAS details.
@@ -160,6 +156,15 @@ def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
         .annotate(team_size=Count("team_members"))
         .order_by("submitted_at", "pk")
     )
+
+
+def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
+    """A Work Group's school sign-ups: those staff may accept, in the programme's priority
+    order (with disadvantage first, schools on the PP50 list come first; then, and otherwise,
+    the order they were sent), those whose history does not allow them, those still waiting
+    for their headteacher, and those decided. A fixed number of queries however many."""
+    Status = Application.Status
+    applications = fixed_objects(_sign_ups, cohort.pk)  # composed once a connection
     schools = {a.school_id: a.school for a in applications if a.school_id}.values()
     checks = schools_prerequisites_check(
         schools=schools, programme=cohort.programme, academic_year=cohort.academic_year

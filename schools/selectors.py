@@ -10,6 +10,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from npq_portal.prepared import fixed_rows
+from programmes.models import Prerequisite
 
 from .models import (
     EligibilityList,
@@ -148,20 +149,50 @@ def school_prerequisites_check(*, school, programme, academic_year: int) -> Prer
     )[school.pk]
 
 
+def programme_conditions(programme_id: int) -> tuple[Condition, ...]:
+    """The programme's prerequisite rules in their order, each with the programmes it names
+    (in the programmes' order), from one fixed query (npq_portal.prepared)."""
+    rules: dict[int, tuple] = {}
+    for pk, kind, or_previous, junior, named, short_name, name in fixed_rows(
+        _rules_with_programmes, programme_id
+    ):
+        rule = rules.setdefault(pk, (kind, [], or_previous, junior))
+        if named is not None:
+            rule[1].append((named, short_name or name))
+    return tuple(
+        Condition(
+            kind=kind,
+            programmes=tuple(named),
+            or_previous=or_previous,
+            junior_schools_exempt=junior,
+        )
+        for kind, named, or_previous, junior in rules.values()
+    )
+
+
+def _rules_with_programmes(programme_id: int):
+    """A row a rule and programme it names (one with none for a rule naming none)."""
+    return (
+        Prerequisite.objects.filter(programme=programme_id)
+        .order_by("position", "pk", "programmes__family", "programmes__name", "programmes__pk")
+        .values_list(
+            "pk",
+            "kind",
+            "or_previous",
+            "junior_schools_exempt",
+            "programmes__pk",
+            "programmes__short_name",
+            "programmes__name",
+        )
+    )
+
+
 def schools_prerequisites_check(
     *, schools, programme, academic_year: int
 ) -> dict[int, PrerequisiteCheck]:
     """school_prerequisites_check for many schools at once, in two queries: by school id."""
     schools = list(schools)
-    conditions = tuple(
-        Condition(
-            kind=rule.kind,
-            programmes=tuple((p.pk, p.short_name or p.name) for p in rule.programmes.all()),
-            or_previous=rule.or_previous,
-            junior_schools_exempt=rule.junior_schools_exempt,
-        )
-        for rule in programme.prerequisite_rules.prefetch_related("programmes")
-    )
+    conditions = programme_conditions(programme.pk)
     if not conditions:
         return {school.pk: PrerequisiteCheck(met=True) for school in schools}
     history: dict[int, list[HistoryYear]] = {school.pk: [] for school in schools}
