@@ -44,7 +44,10 @@ class DeliveryPartner(TimeStampedModel):
 class TermDateCalendarQuerySet(models.QuerySet):
     def default(self) -> "TermDateCalendar | None":
         """The calendar cohorts without one of their own follow (None until staff make one)."""
-        return self.filter(is_default=True).first()
+        return self.marked_default().first()
+
+    def marked_default(self) -> "TermDateCalendarQuerySet":
+        return self.filter(is_default=True)
 
 
 class TermDateCalendar(TimeStampedModel):

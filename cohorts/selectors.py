@@ -38,7 +38,7 @@ def cohort_term_calendar(*, cohort: Cohort) -> TermDateCalendar | None:
 
 
 def _default_term_calendar():
-    return TermDateCalendar.objects.filter(is_default=True)[:1]
+    return TermDateCalendar.objects.marked_default()[:1]
 
 
 def cohort_school_year(*, cohort: Cohort) -> SchoolYear:

@@ -84,11 +84,11 @@ def fixed_objects(
     """The model instances the queryset `query(*args)` makes, with what it selects related and
     its annotations, as fixed_rows reads rows (no prefetching)."""
     compiler, rows = _fixed_run(query, args, using)
-    model, start, end, names, whole, related = _instances_plan(compiler, using)
+    model, start, end, names, plain, related = _instances_plan(compiler, using)
     annotations = compiler.annotation_col_map.items()
     found = []
     for row in rows:
-        instance = _instance(model, using, names, row[start:end], whole)
+        instance = _instance(model, using, names, row[start:end], plain)
         for populator in related:
             _populate(populator, row, instance)
         for name, position in annotations:
@@ -99,8 +99,8 @@ def fixed_objects(
 
 def _instances_plan(compiler, using: str) -> tuple:
     """Where each model's columns are in a fixed query's rows, worked out once with its SQL:
-    the model, its columns' span and names, whether they are a whole row's (_whole_row), and
-    the populators of what it selects related (each marked likewise)."""
+    the model, its columns' span and names, whether its instances may be made plainly
+    (_plain_row), and the populators of what it selects related (each marked likewise)."""
     plan = getattr(compiler, "_npq_instances", None)
     if plan is None:
         select, klass_info = compiler.select, compiler.klass_info
@@ -108,19 +108,19 @@ def _instances_plan(compiler, using: str) -> tuple:
         start, end = fields[0], fields[-1] + 1
         names = [column[0].target.attname for column in select[start:end]]
         related = get_related_populators(klass_info, select, using)
-        _mark_whole(related)
-        whole = _whole_row(model, names)
-        plan = compiler._npq_instances = (model, start, end, names, whole, related)
+        _mark_plain(related)
+        plain = _plain_row(model, names)
+        plan = compiler._npq_instances = (model, start, end, names, plain, related)
     return plan
 
 
-def _mark_whole(populators) -> None:
+def _mark_plain(populators) -> None:
     for populator in populators:
-        populator.npq_whole = _whole_row(populator.model_cls, populator.init_list)
-        _mark_whole(populator.related_populators)
+        populator.npq_plain = _plain_row(populator.model_cls, populator.init_list)
+        _mark_plain(populator.related_populators)
 
 
-def _whole_row(model: type[Model], names) -> bool:
+def _plain_row(model: type[Model], names) -> bool:
     """Whether an instance of `model` may be made from a row of these columns without
     Model.__init__: each a field's column (those left out are deferred, read when asked for,
     as the ORM leaves them), and no __init__ of the model's own to run."""
@@ -129,13 +129,13 @@ def _whole_row(model: type[Model], names) -> bool:
     }
 
 
-def _instance(model: type[Model], using: str, names: list[str], values, whole: bool) -> Model:
+def _instance(model: type[Model], using: str, names: list[str], values, plain: bool) -> Model:
     """model.from_db(using, names, values), made in a quarter of the time when the row is a
-    `whole` one (_whole_row) and nothing listens for models being made (pre_init, post_init):
+    `plain` one (_plain_row) and nothing listens for models being made (pre_init, post_init):
     each value set in the instance's __dict__, as Model.__init__ leaves it for a new instance
     (a foreign key's id too: its descriptor only clears a related object cached, and a new
     instance has none; a field not selected is left out, deferred, as __init__ leaves it)."""
-    if not whole or pre_init.receivers or post_init.receivers:
+    if not plain or pre_init.receivers or post_init.receivers:
         return model.from_db(using, names, values)
     instance = model.__new__(model)
     state = instance._state = ModelState()
@@ -155,7 +155,7 @@ def _populate(populator, row, from_instance) -> None:
         instance = None
     else:
         instance = _instance(
-            populator.model_cls, populator.db, populator.init_list, values, populator.npq_whole
+            populator.model_cls, populator.db, populator.init_list, values, populator.npq_plain
         )
         for nested in populator.related_populators:
             _populate(nested, row, instance)

@@ -458,12 +458,18 @@ def _completion(place, programme, members: list, facts: ParticipationFacts):
 TEAM_ORDER = ("role_slot__position", "participant__last_name", "created_at", "pk")
 
 
-def _one_place_members(place_id: int):
+def _team_members(**where):
+    """People's places in school places (`where` says which), with the person and their role,
+    in slot order."""
     return (
-        Enrolment.objects.filter(school_place=place_id)
+        Enrolment.objects.filter(**where)
         .select_related("participant", "role_slot")
         .order_by(*TEAM_ORDER)
     )
+
+
+def _one_place_members(place_id: int):
+    return _team_members(school_place=place_id)
 
 
 def _school_place_members(places, found=None) -> dict[int, list]:
@@ -473,11 +479,7 @@ def _school_place_members(places, found=None) -> dict[int, list]:
     if found is None and len(places) == 1:  # a school's page: a fixed query
         found = fixed_objects(_one_place_members, places[0].pk)
     elif found is None:
-        found = (
-            Enrolment.objects.filter(school_place__in=[place.pk for place in places])
-            .select_related("participant", "role_slot")
-            .order_by(*TEAM_ORDER)
-        )
+        found = _team_members(school_place__in=[place.pk for place in places])
     for member in found:
         members[member.school_place_id].append(member)
     return members
@@ -606,7 +608,7 @@ def transfer_cohorts(programme_id: int, cohort_id: int):
     return (
         Cohort.objects.filter(programme_id=programme_id)
         .exclude(pk=cohort_id)
-        .exclude(status__in=["cancelled", "completed"])
+        .exclude(status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
         .select_related("programme")
     )
 

@@ -217,8 +217,8 @@ class MySchoolView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user_id = self.request.user.pk
-        # Fixed queries (npq_portal.prepared), composed once a connection; what they lead to
-        # is prefetched from their rows.
+        # Fixed queries (npq_portal.prepared), composed once a connection: the schools, their
+        # applications and the places these made, the sessions to come and the teams.
         context["schools"] = fixed_objects(_schools_led_by, user_id)
         applications = fixed_objects(_applications_from_schools_led_by, user_id)
         made = defaultdict(list)

@@ -275,7 +275,7 @@ def _state_of(instance) -> tuple:
 
 
 def test_fixed_objects_are_made_as_the_orm_makes_them(people, monkeypatch):
-    """Made from whole rows without Model.__init__, each instance, and each selected with
+    """Made without Model.__init__, each instance, and each selected with
     it, holds what the ORM's does: the same values, state and cached relations; it saves as
     an update, not as a new row."""
     ada, _ = people
