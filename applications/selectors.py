@@ -16,7 +16,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, DeliveryPartner
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
-from npq_portal.prepared import fixed_objects, prepared_execute
+from npq_portal.prepared import fixed_objects, planned_generically, prepared_execute
 from programmes.catalogue import TEACHING_FOR_MASTERY
 from programmes.models import Programme
 from schools.models import School, SchoolProgrammeYear
@@ -137,6 +137,7 @@ class WorkGroupSignUps:
     decided: list[SignUp]
 
 
+@planned_generically  # planned afresh every run otherwise: 0.2 ms, more than it takes to run
 def _sign_ups(cohort_id: int):
     """A Work Group's sign-ups sent, in the order they were sent, with their team's size."""
     return (

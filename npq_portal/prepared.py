@@ -19,6 +19,15 @@ turned into Python values, or model instances, as the ORM turns them. What that 
 once with the SQL too (the fields' converters, where each model's columns are), and an
 instance is made without Model.__init__, in about a quarter of its time. The person every
 signed-in request loads (`User.objects.get(pk=…)`, npq_portal.models.UserManager) is read so.
+
+PostgreSQL plans a prepared statement's first five runs for their values, then keeps one
+generic plan if it costs about what those did; if not, it plans every run for its values
+again. A few fixed queries whose planning costs more than running them never settle so (the
+teacher's next sessions: 0.4 ms of planning for 0.3 ms of running, every time), though their
+generic plan runs as fast: `planned_generically` marks such a query, and it is then always run
+with the generic plan (`plan_cache_mode`, set for that statement alone). Mark only a query
+whose generic plan was measured as fast as its values' plans: for some (the hub's area) it
+is many times slower.
 """
 
 from __future__ import annotations
@@ -41,11 +50,22 @@ PREPARED_ON = "_npq_prepared"
 # On Django's connection: each fixed query's compiler, SQL and parameters (each an argument's
 # place or a value of its own), by the function that makes it and its arguments' kinds.
 COMPILED_ON = "_npq_compiled"
+# Set for one statement: outside a transaction, the statements sent together are one.
+GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; "
+GENERIC_MARK = "npq_generic_plan"
 
 
-def prepared_execute(cursor, sql: str, params: Sequence = ()) -> None:
+def planned_generically(query: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
+    """Mark a fixed query's function: its statement is run with its generic plan, never
+    planned again for the values of the moment (see the module's docstring)."""
+    setattr(query, GENERIC_MARK, True)
+    return query
+
+
+def prepared_execute(cursor, sql: str, params: Sequence = (), *, generic: bool = False) -> None:
     """Run `sql` (`%s` for each parameter, `%%` for a percent sign) with `params` on this
-    Django cursor, prepared once a connection on PostgreSQL."""
+    Django cursor, prepared once a connection on PostgreSQL; with `generic`, by its generic
+    plan (outside a transaction: inside one, the setting would outlast the statement)."""
     database = cursor.db
     if database.vendor != "postgresql":
         cursor.execute(sql, params)
@@ -59,10 +79,12 @@ def prepared_execute(cursor, sql: str, params: Sequence = ()) -> None:
     if name not in state[1]:
         cursor.execute(f"PREPARE {name} AS {text}")
         state[1].add(name)
+    prefix = GENERIC_PLAN if generic and not database.in_atomic_block else ""
     if params:
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", list(params))
+        placeholders = ", ".join(["%s"] * len(params))
+        cursor.execute(f"{prefix}EXECUTE {name}({placeholders})", list(params))
     else:
-        cursor.execute(f"EXECUTE {name}")
+        cursor.execute(f"{prefix}EXECUTE {name}")
 
 
 def fixed_rows(
@@ -189,7 +211,7 @@ def _fixed_run(query, args: tuple, using: str):
     ]
     params = [args[slot] if slot is not None else value for slot, value in slots]
     with database.cursor() as cursor:
-        prepared_execute(cursor, sql, params)
+        prepared_execute(cursor, sql, params, generic=getattr(query, GENERIC_MARK, False))
         rows = cursor.fetchall()
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]

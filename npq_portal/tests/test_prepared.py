@@ -14,7 +14,13 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from npq_portal.models import OutboxTask, RoleChange, User
-from npq_portal.prepared import fixed_objects, fixed_rows, prepared_execute
+from npq_portal.prepared import (
+    GENERIC_PLAN,
+    fixed_objects,
+    fixed_rows,
+    planned_generically,
+    prepared_execute,
+)
 from npq_portal.roles import Role
 from npq_portal.services import user_set_roles
 from npq_portal.tests.factories import UserFactory
@@ -336,3 +342,51 @@ def test_fixed_objects_are_made_by_the_orm_while_someone_listens(people):
     finally:
         post_init.disconnect(listen)
     assert made == ["RoleChange", "User"]
+
+
+# ---- Fixed queries run by their generic plan ----
+
+
+@planned_generically
+def _people_joined_since(pk, since):
+    return User.objects.filter(pk__gte=pk, date_joined__gte=since).order_by("pk")
+
+
+def _plans_of(sql: str) -> tuple[str, int, int]:
+    """This connection's plan_cache_mode, and how many times PostgreSQL ran the statement
+    that `sql` executes by a generic plan and by a plan for its values."""
+    name = sql.split("EXECUTE ")[1].split("(")[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        (mode,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+            [name],
+        )
+        return (mode, *cursor.fetchone())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_planned_generically_is_never_planned_for_its_values():
+    people = [UserFactory() for _ in range(3)]
+    since = datetime.datetime(2000, 1, 1, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as captured:
+        for person in people:
+            found = fixed_objects(_people_joined_since, person.pk, since)
+            assert found == list(_people_joined_since(person.pk, since))
+    executed = [q["sql"] for q in captured.captured_queries if "EXECUTE" in q["sql"]]
+    if connection.vendor != "postgresql":
+        assert not executed  # SQLite runs the SQL as it is
+        return
+    assert len(executed) == 3 and all(sql.startswith(GENERIC_PLAN) for sql in executed)
+    # Each of the three ran by the generic plan; the setting ended with each statement.
+    assert _plans_of(executed[-1]) == ("auto", 3, 0)
+
+
+def test_in_a_transaction_the_setting_is_not_changed():
+    person = UserFactory()
+    since = datetime.datetime(2000, 1, 1, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as captured:
+        assert fixed_objects(_people_joined_since, person.pk, since) == [person]
+    # SET LOCAL would last until the transaction ends, for every statement after it.
+    assert not any(GENERIC_PLAN in q["sql"] for q in captured.captured_queries)
