@@ -119,6 +119,15 @@ def fixed_objects(
     return found
 
 
+def instances_from_rows(model: type[Model], rows, *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+    """Instances of `model` from rows of all its concrete fields' columns, in the model's
+    order, as `model.from_db` makes them (made plainly where it may: `_instance`). For a
+    hand-written query of fields whose values need no converting on its database."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    plain = _plain_row(model, names)
+    return [_instance(model, using, names, row, plain) for row in rows]
+
+
 def _instances_plan(compiler, using: str) -> tuple:
     """Where each model's columns are in a fixed query's rows, worked out once with its SQL:
     the model, its columns' span and names, whether its instances may be made plainly

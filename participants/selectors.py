@@ -9,7 +9,12 @@ from typing import NamedTuple
 from django.db import connection
 
 from cohorts.models import Cohort, ModuleWindow, Session, sees_every_cohort
-from npq_portal.prepared import fixed_objects, fixed_rows
+from npq_portal.prepared import (
+    fixed_objects,
+    fixed_rows,
+    instances_from_rows,
+    prepared_execute,
+)
 from programmes.models import Course, Module, Programme, RoleSlot
 
 from .models import (
@@ -68,39 +73,39 @@ def participation_facts(enrolments: list, *, started_only: bool = True) -> Parti
     cohort_ids = sorted({e.cohort_id for e in enrolments})
     enrolment_ids = [e.pk for e in enrolments]
     person_ids = sorted({e.participant_id for e in enrolments})
-    in_cohorts = _placeholders(len(cohort_ids))
-    sessions_sql, windows_sql, marks_sql = _facts_sql(started_only)
     started = [connection.ops.adapt_datetimefield_value(timezone.now())] if started_only else []
+    # On PostgreSQL each list of ids is one array parameter, so each query's text is the same
+    # however many ids: prepared once a connection and run by its generic plan, never planned
+    # again (planning the three took longer than running them). Elsewhere, IN lists.
+    arrays = connection.vendor == "postgresql"
+    sessions_sql, windows_sql, marks_sql = _facts_sql(started_only, arrays)
+    if arrays:
+        cohorts, enrolment_params, people = [cohort_ids], [enrolment_ids], [person_ids]
+    else:
+        in_cohorts = f"IN ({_placeholders(len(cohort_ids))})"
+        sessions_sql = sessions_sql.format(cohorts=in_cohorts)
+        windows_sql = windows_sql.format(cohorts=in_cohorts)
+        marks_sql = marks_sql.format(
+            cohorts=in_cohorts,
+            enrolments=f"IN ({_placeholders(len(enrolment_ids))})",
+            people=f"IN ({_placeholders(len(person_ids))})",
+        )
+        cohorts, enrolment_params, people = cohort_ids, enrolment_ids, person_ids
 
     sessions: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for session in Session.objects.raw(
-        sessions_sql.format(cohorts=in_cohorts), [*cohort_ids, Session.Status.SCHEDULED]
-    ):
+    for session in _sessions(sessions_sql, [*cohorts, Session.Status.SCHEDULED], arrays):
         sessions[session.cohort_id].append(session)
     windows: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for window in _windows(windows_sql.format(cohorts=in_cohorts), cohort_ids):
+    for window in _windows(windows_sql, cohorts, arrays):
         windows[window.cohort_id].append(window)
 
     scheduled = {session.pk for rows in sessions.values() for session in rows}
     taken: set[int] = set()
     marks: dict[int, dict[int, str]] = {pk: {} for pk in enrolment_ids}
     done: dict[int, set[tuple[int, str]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            marks_sql.format(
-                cohorts=in_cohorts,
-                enrolments=_placeholders(len(enrolment_ids)),
-                people=_placeholders(len(person_ids)),
-            ),
-            [
-                *cohort_ids,
-                *started,
-                *enrolment_ids,
-                *person_ids,
-                *cohort_ids,
-            ],
-        )
-        rows = cursor.fetchall()
+    rows = _rows(
+        marks_sql, [*cohorts, *started, *enrolment_params, *people, *cohorts], prepared=arrays
+    )
     for kind, owner_id, item_id, value in rows:
         if kind == "taken":
             taken.add(owner_id)
@@ -118,35 +123,50 @@ def _placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def _windows(sql: str, params: list) -> list:
+def _rows(sql: str, params: list, *, prepared: bool) -> list[tuple]:
+    with connection.cursor() as cursor:
+        if prepared:
+            prepared_execute(cursor, sql, params)
+        else:
+            cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _sessions(sql: str, params: list, prepared: bool) -> list:
+    """Sessions from their columns, in the model's order: on PostgreSQL, whose driver gives
+    every one of their values as the model holds it, made from the rows of the prepared
+    query; elsewhere (SQLite gives moments as text) by a raw query, which converts them."""
+    if not prepared:
+        return list(Session.objects.raw(sql, params))
+    return instances_from_rows(Session, _rows(sql, params, prepared=True))
+
+
+def _windows(sql: str, params: list, prepared: bool) -> list:
     """Module windows with their module and its course, as select_related would give them:
     their columns need no conversion from the database's values, so a cursor does."""
     window_width = len(ModuleWindow._meta.concrete_fields)
     course_from = window_width + len(Module._meta.concrete_fields)
     window_module = ModuleWindow._meta.get_field("module")
     module_course = Module._meta.get_field("course")
-    windows = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for row in rows:
-        window = ModuleWindow.from_db(connection.alias, None, row[:window_width])
-        module = Module.from_db(connection.alias, None, row[window_width:course_from])
-        module_course.set_cached_value(
-            module, Course.from_db(connection.alias, None, row[course_from:])
-        )
+    rows = _rows(sql, params, prepared=prepared)
+    windows = instances_from_rows(ModuleWindow, [row[:window_width] for row in rows])
+    modules = instances_from_rows(Module, [row[window_width:course_from] for row in rows])
+    courses = instances_from_rows(Course, [row[course_from:] for row in rows])
+    for window, module, course in zip(windows, modules, courses, strict=True):
+        module_course.set_cached_value(module, course)
         window_module.set_cached_value(window, module)
-        windows.append(window)
     return windows
 
 
 @functools.cache
-def _facts_sql(started_only: bool) -> tuple[str, str, str]:
+def _facts_sql(started_only: bool, arrays: bool) -> tuple[str, str, str]:
     """The facts' three queries, written once (composing them with the ORM on every page cost
     more than running them): a cohort's scheduled sessions; its module windows with their
     modules and courses; and, in one UNION, which registers were taken, each place's marks and
     each person's finished phases. `{cohorts}`, `{enrolments}` and `{people}` are filled with
-    one placeholder an id. Table and column names come from the models."""
+    what compares a column with the ids: with `arrays`, filled here, `= ANY(%s)`, one array
+    parameter; otherwise by the caller, `IN (…)` with a placeholder an id. Table and column
+    names come from the models."""
 
     def columns(model, alias: str) -> str:
         return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
@@ -157,29 +177,36 @@ def _facts_sql(started_only: bool) -> tuple[str, str, str]:
     enrolment = Enrolment._meta.db_table
     sessions_sql = f"""
         SELECT {columns(Session, "s")} FROM {session} s
-        WHERE s.cohort_id IN ({{cohorts}}) AND s.status = %s ORDER BY s.starts_at, s.id
+        WHERE s.cohort_id {{cohorts}} AND s.status = %s ORDER BY s.starts_at, s.id
     """
     windows_sql = f"""
         SELECT {columns(ModuleWindow, "w")}, {columns(Module, "m")}, {columns(Course, "c")}
         FROM {window} w
             JOIN {Module._meta.db_table} m ON m.id = w.module_id
             JOIN {Course._meta.db_table} c ON c.id = m.course_id
-        WHERE w.cohort_id IN ({{cohorts}}) ORDER BY w.opens_on, w.id
+        WHERE w.cohort_id {{cohorts}} ORDER BY w.opens_on, w.id
     """
     started = "AND s.starts_at <= %s" if started_only else ""
     marks_sql = f"""
         SELECT 'taken', s.id, 0, '' FROM {session} s
-        WHERE s.cohort_id IN ({{cohorts}}) {started}
+        WHERE s.cohort_id {{cohorts}} {started}
             AND EXISTS (SELECT 1 FROM {attendance} a WHERE a.session_id = s.id)
         UNION ALL
         SELECT 'mark', a.enrolment_id, a.session_id, a.mark FROM {attendance} a
-        WHERE a.enrolment_id IN ({{enrolments}})
+        WHERE a.enrolment_id {{enrolments}}
         UNION ALL
         SELECT 'done', e.participant_id, d.module_id, d.phase
         FROM {ModulePhaseDone._meta.db_table} d JOIN {enrolment} e ON e.id = d.enrolment_id
-        WHERE e.participant_id IN ({{people}})
-            AND d.module_id IN (SELECT w.module_id FROM {window} w WHERE w.cohort_id IN ({{cohorts}}))
+        WHERE e.participant_id {{people}}
+            AND d.module_id IN (SELECT w.module_id FROM {window} w WHERE w.cohort_id {{cohorts}})
     """
+    if arrays:
+        any_of = "= ANY(%s)"
+        return (
+            sessions_sql.format(cohorts=any_of),
+            windows_sql.format(cohorts=any_of),
+            marks_sql.format(cohorts=any_of, enrolments=any_of, people=any_of),
+        )
     return sessions_sql, windows_sql, marks_sql
 
 

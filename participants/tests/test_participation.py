@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from cohorts.models import Session
 from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
@@ -280,6 +281,7 @@ def test_participation_counts_registers_and_module_phases_from_the_database(
         )
 
     with time_machine.travel(datetime.datetime(2027, 11, 16, 12, tzinfo=UTC)):
+        enrolments_participation(enrolments=[ada, ben])  # prepared first, on PostgreSQL
         with django_assert_num_queries(3):
             figures = enrolments_participation(enrolments=[ada, ben])
 
@@ -305,6 +307,7 @@ def test_the_facts_leave_out_a_cancelled_session_and_count_a_register_once_it_st
     Attendance.objects.create(session=sessions[2], enrolment=ada, mark="present")
 
     with time_machine.travel(datetime.datetime(2027, 11, 10, tzinfo=UTC)):
+        participation_facts([ada, ben])  # prepared first, on PostgreSQL
         with django_assert_num_queries(3):
             facts = participation_facts([ada, ben])
             course_title = facts.windows[cohort.pk][0].module.course.title
@@ -366,3 +369,30 @@ def test_a_participant_ticks_a_phase_of_an_open_module_but_not_one_still_to_open
     )
 
     assert list(ModulePhaseDone.objects.values_list("module_id", flat=True)) == [later.module_id]
+
+
+def test_the_facts_are_read_as_the_orm_reads_them_and_by_the_same_statements_however_many():
+    cohort, sessions, (ada, ben) = _cohort_with_sessions(count=3)
+    window = ModuleWindowFactory(cohort=cohort)
+    others = [EnrolmentFactory() for _ in range(2)]
+    SessionFactory(cohort=others[0].cohort)
+
+    participation_facts([ada])  # each statement prepared, on PostgreSQL, before counting
+    with CaptureQueriesContext(connection) as one:
+        facts = participation_facts([ada])
+    with CaptureQueriesContext(connection) as more:
+        participation_facts([ada, ben, *others])
+
+    assert [vars(s) | {"_state": None} for s in facts.sessions[cohort.pk]] == [
+        vars(s) | {"_state": None}
+        for s in Session.objects.filter(cohort=cohort).order_by("starts_at", "pk")
+    ]
+    made = facts.windows[cohort.pk][0]
+    assert (made._state.adding, made._state.db) == (False, "default")
+    assert made.module.course == window.module.course and made == window
+    statements = [[q["sql"].split("(")[0] for q in run] for run in (one, more)]
+    if connection.vendor == "postgresql":
+        # One array a list of ids: the same three prepared statements for one place or four.
+        assert statements[0] == statements[1]
+        assert all(sql.startswith("EXECUTE npq_") for sql in statements[0])
+    assert len(statements[0]) == len(statements[1]) == 3
