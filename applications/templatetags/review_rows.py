@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from npq_portal.addresses import RowAddress, row_address
 from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
-from npq_portal.words import word
+from npq_portal.words import choice_words, word
 
 register = template.Library()
 
@@ -42,7 +42,7 @@ def _row(application, detail: RowAddress, dates: LocalDates) -> str:
         f"<td>{school or '–'}</td>\n"
         f"<td>{sent}</td>\n"
         f"<td>{funding}</td>\n"
-        f"<td>{escape(application.get_status_display())}</td>\n"
+        f"<td>{escape(choice_words(application, 'status'))}</td>\n"
         "</tr>"
     )
 

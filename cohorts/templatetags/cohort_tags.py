@@ -6,6 +6,7 @@ from cohorts.models import Cohort
 from npq_portal.addresses import RowAddress, row_address
 from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
+from npq_portal.words import choice_words
 
 register = template.Library()
 
@@ -72,7 +73,7 @@ def _session_item(
         f"                <strong>{escape(dates.when(session.starts_at))}–{ends:%H:%M}</strong> "
         f"{title}\n"
         '                <span class="badge text-bg-light border">'
-        f"{escape(session.get_kind_display())}</span>\n"
+        f"{escape(choice_words(session, 'kind'))}</span>\n"
         f"                {badge}\n"
         f'                <div class="small text-body-secondary">{where}</div>\n'
         "              </div>\n"

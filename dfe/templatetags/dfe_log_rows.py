@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
+from npq_portal.words import choice_words
 
 register = template.Library()
 
@@ -56,7 +57,7 @@ def _sync_row(sync, dates: LocalDates) -> str:
         result = '<span class="text-danger fw-semibold">Failed</span>'
     return (
         "<tr>\n"
-        f"    <td>{escape(sync.get_kind_display())}</td>\n"
+        f"    <td>{escape(choice_words(sync, 'kind'))}</td>\n"
         f"    <td>{escape(sync.connection.name)}</td>\n"
         f"    <td>{what}</td>\n"
         f'    <td class="text-nowrap">{_when(dates, sync.started_at)}</td>\n'

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from npq_portal.addresses import row_address
 from npq_portal.templatetags.dates import LocalDates
+from npq_portal.words import choice_words
 
 register = template.Library()
 
@@ -61,7 +62,7 @@ def _row(outgoing, application, *, show: str, form: dict[str, str], dates: Local
         if outgoing.by
         else ""
     )
-    state = esc(outgoing.get_state_display())
+    state = esc(choice_words(outgoing, "state"))
     if outgoing.last_error:
         state += f'<div class="small">{esc(outgoing.last_error)}</div>'
     if outgoing.note:
@@ -85,7 +86,7 @@ def _row(outgoing, application, *, show: str, form: dict[str, str], dates: Local
                 f'<form method="post" action="{form["action"](outgoing.pk)}">'
                 f'{form["csrf"]}<input type="hidden" name="next" value="{form["next"]}">\n'
                 '          <button type="submit" class="btn btn-sm btn-outline-primary">Send again'
-                f'<span class="visually-hidden">: {esc(outgoing.get_kind_display().lower())}'
+                f'<span class="visually-hidden">: {esc(choice_words(outgoing, "kind").lower())}'
                 f"{whom}</span></button>\n"
                 "        </form>"
             )
@@ -94,7 +95,7 @@ def _row(outgoing, application, *, show: str, form: dict[str, str], dates: Local
         action = f"<td>{cell}</td>"
     return (
         "\n    <tr>\n"
-        f'      <th scope="row" class="fw-normal">{esc(outgoing.get_kind_display())}</th>\n'
+        f'      <th scope="row" class="fw-normal">{esc(choice_words(outgoing, "kind"))}</th>\n'
         f"      <td>{_whose(outgoing, application)}</td>\n"
         f"      <td>{esc(outgoing.connection.name)}</td>\n"
         f"      <td>{_when(dates, outgoing.created_at)}{by}</td>\n"

@@ -70,6 +70,10 @@ class LocalDates:
         """The date as `|date:"j M Y"` draws it ("1 Jul 2027")."""
         return f"{self.day_month(value)} {value.year:04d}"
 
+    def day_full_month_year(self, value: datetime.date) -> str:
+        """The date as `|date:"j F Y"` draws it ("1 July 2027")."""
+        return f"{self.day_full_month(value)} {value.year:04d}"
+
     def day_month_year_time(
         self, moment: datetime.datetime, *, sep: str = ", ", seconds: bool = False
     ) -> str:

@@ -27,6 +27,8 @@ def test_a_moment_is_written_as_djangos_date_filter_writes_it():
             ), (moment, pattern)
         assert day_month_year(local) == date_format(local, "j M Y")
         assert LocalDates().day_full_month(local) == date_format(local, "j F")
+        assert LocalDates().day_full_month_year(local) == date_format(local, "j F Y")
+        assert LocalDates().day_month(LocalDates().local(moment)) == date_format(local, "j M")
 
 
 def test_a_tables_dates_are_in_the_zone_active_when_it_was_begun():

@@ -137,3 +137,22 @@ def test_what_a_rule_change_would_change_is_said_in_words(client):
 
     assert "Not working in England" in page
     assert not SNAKE_CASE.findall(shown_text(page))
+
+
+def test_choice_words_says_what_get_foo_display_says_for_every_choice_of_every_model():
+    from django.apps import apps
+
+    from npq_portal.words import choice_words
+
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not field.choices:
+                continue
+            instance = model.__new__(model)  # no __init__: only the one value is needed
+            for value in [*(value for value, _ in field.flatchoices), "not-a-choice", None]:
+                instance.__dict__[field.attname] = value
+                expected = getattr(instance, f"get_{field.name}_display")()
+                assert choice_words(instance, field.attname) == expected, (model, field, value)
+                checked += 1
+    assert checked > 100  # every status, outcome and kind in the portal

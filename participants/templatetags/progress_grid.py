@@ -6,13 +6,13 @@ headings, is one string with the HTML the template's loops drew."""
 import functools
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from npq_portal.addresses import RowAddress, row_address
 from npq_portal.escaping import escape
+from npq_portal.templatetags.dates import LocalDates
+from npq_portal.words import choice_words
 
 register = template.Library()
 
@@ -73,11 +73,11 @@ def _word_cell(word: str) -> str:
 def progress_grid_heads(grid) -> str:
     """The grid's column headings: a session's date (its title and full date on hover), then
     a module's number (its title on hover and for screen readers)."""
+    dates = LocalDates()
     sessions = "".join(
         f'<th scope="col"><abbr title="{escape(session.title)}, '
-        f'{date_format(localtime(session.starts_at), "j F Y")}">'
-        f"{date_format(localtime(session.starts_at), 'j M')}</abbr></th>"
-        for session in grid.sessions
+        f'{dates.day_full_month_year(starts_at)}">{dates.day_month(starts_at)}</abbr></th>'
+        for session, starts_at in ((s, dates.local(s.starts_at)) for s in grid.sessions)
     )
     modules = "".join(
         f'<th scope="col"><abbr title="{title}">M{number}</abbr> '
@@ -103,12 +103,12 @@ def _progress_row(row, address: RowAddress) -> str:
     enrolment = row.enrolment
     badges = ' <span class="badge text-bg-danger">At risk</span>' if row.at_risk else ""
     if enrolment.status != "active":
-        status = escape(enrolment.get_status_display())
+        status = escape(choice_words(enrolment, "status"))
         badges += f' <span class="badge text-bg-secondary">{status}</span>'
     so_far = row.participation.so_far_percent
     overall = row.participation.overall_percent
-    assessment = (
-        getattr(enrolment, "assessment_status", "") or enrolment.get_assessment_result_display()
+    assessment = getattr(enrolment, "assessment_status", "") or choice_words(
+        enrolment, "assessment_result"
     )
     link = address(enrolment.pk)
     return (

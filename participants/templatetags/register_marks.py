@@ -13,6 +13,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from npq_portal.escaping import escape
+from npq_portal.words import choice_words
 
 register = template.Library()
 
@@ -57,7 +58,7 @@ def _register_row(enrolment, field) -> str:
         said = " ".join(escape(message) for message in errors)
         error = f'<div class="invalid-feedback d-block" id="{error_id}">{said}</div>'
     status = (
-        f' <span class="badge text-bg-secondary">{escape(enrolment.get_status_display())}</span>'
+        f' <span class="badge text-bg-secondary">{escape(choice_words(enrolment, "status"))}</span>'
         if enrolment.status != "active"
         else ""
     )

@@ -4,12 +4,12 @@ cells; as template loops, each person's line cost a dozen look-ups and filters, 
 all. Each line here is one string, with the HTML the template's loops drew."""
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from npq_portal.addresses import RowAddress, row_address
 from npq_portal.escaping import escape
+from npq_portal.templatetags.dates import LocalDates
+from npq_portal.words import choice_words
 
 from .progress_grid import word_cells
 
@@ -30,21 +30,21 @@ def _name(enrolment) -> str:
 def work_group_school_rows(schools) -> str:
     """A <tr> a school (SchoolRow) in the Work Group's table of schools: its place's page, URN,
     local authority, team, place, action plan, evaluation and completion."""
-    address = _place_address()
-    return mark_safe("".join(_school_row(school, address) for school in schools))
+    address, dates = _place_address(), LocalDates()
+    return mark_safe("".join(_school_row(school, address, dates) for school in schools))
 
 
-def _school_row(school, address: RowAddress) -> str:
+def _school_row(school, address: RowAddress, dates: LocalDates) -> str:
     place = school.place
     team = "".join(
         f"<li>{escape(_label(member.enrolment, 'Team member'))}: {_name(member.enrolment)} "
         f'<span class="text-body-secondary">({escape(member.enrolment.participant.email)}, '
-        f"{escape(member.enrolment.get_status_display().lower())})</span></li>"
+        f"{escape(choice_words(member.enrolment, 'status').lower())})</span></li>"
         for member in school.members
     )
     ended = place.completed_on or place.withdrawn_on
     on = (
-        f'<div class="small text-body-secondary">{date_format(ended, "j M Y")}</div>'
+        f'<div class="small text-body-secondary">{dates.day_month_year(ended)}</div>'
         if ended
         else ""
     )
@@ -62,7 +62,7 @@ def _school_row(school, address: RowAddress) -> str:
         f"        <td>{place.school.urn}</td>\n"
         f"        <td>{escape(place.school.la_name) or '–'}</td>\n"
         f'        <td><ul class="list-unstyled mb-0 small">{team}</ul></td>\n'
-        f"        <td>{escape(place.get_status_display())}{on}</td>\n"
+        f"        <td>{escape(choice_words(place, 'status'))}{on}</td>\n"
         f"        <td>{'In' if place.has_action_plan() else 'Not yet'}</td>\n"
         f"        <td>{'In' if place.has_evaluation() else 'Not yet'}</td>\n"
         f"        <td>{completion}</td>\n"
@@ -79,13 +79,14 @@ def _label(enrolment, otherwise: str) -> str:
 def work_group_session_heads(sessions) -> str:
     """A column heading a session: its date, its title and full date on hover and its title
     for screen readers."""
+    dates = LocalDates()
     return mark_safe(
         "".join(
-            f'<th scope="col"><abbr title="{title}, {date_format(starts_at, "j F Y")}">'
-            f'{date_format(starts_at, "j M")}</abbr><span class="visually-hidden"> {title}</span>'
-            "</th>"
+            f'<th scope="col"><abbr title="{title}, {dates.day_full_month_year(starts_at)}">'
+            f"{dates.day_month(starts_at)}</abbr>"
+            f'<span class="visually-hidden"> {title}</span></th>'
             for title, starts_at in (
-                (escape(session.title), localtime(session.starts_at)) for session in sessions
+                (escape(session.title), dates.local(session.starts_at)) for session in sessions
             )
         )
     )
@@ -108,7 +109,7 @@ def _grid_body(school, width: int, address: RowAddress | None) -> str:
     if address:
         name = f'<a href="{address(place.pk)}">{name}</a>'
     status = (
-        f' <span class="badge text-bg-secondary">{escape(place.get_status_display())}</span>'
+        f' <span class="badge text-bg-secondary">{escape(choice_words(place, "status"))}</span>'
         if place.status != "active"
         else ""
     )
@@ -128,7 +129,7 @@ def _grid_body(school, width: int, address: RowAddress | None) -> str:
 def _grid_row(member) -> str:
     enrolment = member.enrolment
     status = (
-        f' <span class="badge text-bg-secondary">{escape(enrolment.get_status_display())}</span>'
+        f' <span class="badge text-bg-secondary">{escape(choice_words(enrolment, "status"))}</span>'
         if enrolment.status != "active"
         else ""
     )
@@ -146,15 +147,16 @@ def _grid_row(member) -> str:
 def work_group_missed(missed) -> str:
     """An <li> a person with a session missed ((SchoolRow, MemberRow) pairs): who, their
     school and role, and the sessions."""
-    return mark_safe("".join(_missed_item(school, member) for school, member in missed))
+    dates = LocalDates()
+    return mark_safe("".join(_missed_item(school, member, dates) for school, member in missed))
 
 
-def _missed_item(school, member) -> str:
+def _missed_item(school, member, dates: LocalDates) -> str:
     enrolment = member.enrolment
     slot = enrolment.role_slot
     role = f", {escape(slot.label)}" if slot is not None else ""
     sessions = ", ".join(
-        f"{escape(session.title)} ({date_format(localtime(session.starts_at), 'j M')})"
+        f"{escape(session.title)} ({dates.day_month(dates.local(session.starts_at))})"
         for session in member.missed
     )
     return (

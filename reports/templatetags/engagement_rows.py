@@ -14,6 +14,7 @@ from npq_portal.addresses import RowAddress, row_address
 from npq_portal.escaping import escape
 from npq_portal.money import pounds
 from npq_portal.templatetags.dates import day_month_year
+from npq_portal.words import choice_words
 
 register = template.Library()
 
@@ -96,7 +97,7 @@ def _claim_row(claim, may_change: bool, update: RowAddress, hidden: str) -> str:
         f"\n      <td>{escape(cohort.programme.short_name)} "
         f"{escape(cohort.academic_year_label)}, {escape(cohort.name)}</td>"
         f'\n      <td class="text-end">{escape(pounds(claim.amount))}</td>'
-        f"\n      <td>{escape(claim.get_status_display())}{note}</td>"
+        f"\n      <td>{escape(choice_words(claim, 'status'))}{note}</td>"
         f"\n      <td>{day(claim.claimed_on)}</td>"
         f"\n      <td>{day(claim.paid_on)}</td>"
         f"\n      <td>{_claim_actions(claim, school, update, hidden) if acts else '–'}</td>"

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from npq_portal.addresses import row_address
 from npq_portal.escaping import escape
 from npq_portal.templatetags.dates import LocalDates
+from npq_portal.words import choice_words
 from reports.milestones import DUE, LATER, MISSED, SUPPORTED
 
 register = template.Library()
@@ -67,13 +68,13 @@ def _cell(cell, today, stopped_as: str, dates: LocalDates) -> str:
 
 def _cells(row, today, dates: LocalDates) -> str:
     """One <td> a declaration column of a MilestoneRow."""
-    stopped_as = row.enrolment.get_status_display().lower()
+    stopped_as = choice_words(row.enrolment, "status").lower()
     return "".join(f"<td>{_cell(cell, today, stopped_as, dates)}</td>" for cell in row.cells)
 
 
 def _place(enrolment, stopped: bool, dates: LocalDates) -> str:
     """The place cell: its status, since when it stopped, where it was transferred to."""
-    html = escape(enrolment.get_status_display())
+    html = escape(choice_words(enrolment, "status"))
     if stopped and enrolment.stopped_at:
         html += (
             '<br><span class="small text-body-secondary">since '
@@ -106,7 +107,7 @@ def _next(row, dates: LocalDates) -> str:
     if status.stopped:
         return (
             '<span class="text-body-secondary">None while '
-            f"{escape(row.enrolment.get_status_display().lower())}</span>"
+            f"{escape(choice_words(row.enrolment, 'status').lower())}</span>"
         )
     return '<span class="text-body-secondary">All milestones passed</span>'
 
