@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from funding.models import FundingDecision
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
 from npq_portal.search import TextSearch
@@ -233,7 +233,7 @@ class Application(TimeStampedModel):
         return f"Application {self.pk} for {self.cohort_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("applications:application-detail", kwargs={"pk": self.pk})
+        return address("applications:application-detail", kwargs={"pk": self.pk})
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 
 from .storage import material_upload_to, private_storage, submission_upload_to
@@ -97,7 +97,7 @@ class AssessmentWindow(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("assessment:window-detail", kwargs={"pk": self.pk})
+        return address("assessment:window-detail", kwargs={"pk": self.pk})
 
     def has_opened(self, now=None) -> bool:
         return (now or timezone.now()) >= self.opens_at
@@ -339,7 +339,7 @@ class Marking(TimeStampedModel):
         return f"{self.get_stage_display()} of submission {self.submission_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("assessment:marking-detail", kwargs={"pk": self.pk})
+        return address("assessment:marking-detail", kwargs={"pk": self.pk})
 
 
 class OutcomeQuerySet(models.QuerySet):

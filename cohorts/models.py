@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 
 from .academic_years import academic_year_label
@@ -85,7 +85,7 @@ class TermDateCalendar(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("cohorts:termcalendar-detail", kwargs={"pk": self.pk})
+        return address("cohorts:termcalendar-detail", kwargs={"pk": self.pk})
 
 
 class SchoolHoliday(models.Model):
@@ -250,7 +250,7 @@ class Cohort(TimeStampedModel):
         return f"{self.programme.short_name} {self.academic_year_label}, {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cohorts:cohort-detail", kwargs={"pk": self.pk})
+        return address("cohorts:cohort-detail", kwargs={"pk": self.pk})
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())
@@ -397,7 +397,7 @@ class Session(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("cohorts:session-update", kwargs={"pk": self.pk})
+        return address("cohorts:session-update", kwargs={"pk": self.pk})
 
     @property
     def register_is_open(self) -> bool:
@@ -501,4 +501,4 @@ class CalendarFeed(models.Model):
         return f"Calendar feed for {self.cohort or self.owner}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cohorts:calendar-feed", kwargs={"token": self.token})
+        return address("cohorts:calendar-feed", kwargs={"token": self.token})

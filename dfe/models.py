@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from cohorts.academic_years import academic_year_label
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 from npq_portal.words import word
 
@@ -101,7 +101,7 @@ class Connection(TimeStampedModel):
         return f"DfE connection for {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("dfe:connection", args=[self.pk])
+        return address("dfe:connection", args=[self.pk])
 
     @property
     def has_token(self) -> bool:

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import connections, models
-from django.urls import reverse
 from django.utils import timezone
 
+from .addresses import address
 from .prepared import fixed_objects
 from .roles import Role
 
@@ -105,7 +105,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("staff:person-detail", kwargs={"pk": self.pk})
+        return address("staff:person-detail", kwargs={"pk": self.pk})
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -141,8 +141,13 @@ TEMPLATES = [
                 "npq_portal.context_processors.navigation",
                 "npq_portal.context_processors.hub",
             ],
-            # Stored codes in words, in every template (npq_portal/words.py).
-            "builtins": ["npq_portal.templatetags.words", "npq_portal.templatetags.dates"],
+            # In every template: stored codes in words (npq_portal/words.py), short dates, and
+            # {% url %} from the addresses kept (npq_portal/addresses.py).
+            "builtins": [
+                "npq_portal.templatetags.words",
+                "npq_portal.templatetags.dates",
+                "npq_portal.templatetags.addresses",
+            ],
         },
     },
 ]

@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from applications.models import Application
 from cohorts.models import Cohort, sees_every_cohort
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 from npq_portal.roles import Role, user_roles
 from schools.models import SchoolLeadership
@@ -488,7 +488,7 @@ class SchoolPlace(TimeStampedModel):
         return f"School place {self.pk} in {self.cohort_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("participants:school-place-detail", kwargs={"pk": self.pk})
+        return address("participants:school-place-detail", kwargs={"pk": self.pk})
 
     def has_action_plan(self) -> bool:
         return bool(self.action_plan.strip() or self.action_plan_file)

@@ -5,10 +5,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from assessment.storage import private_storage
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 
 
@@ -105,7 +105,7 @@ class Export(TimeStampedModel):
         return f"{self.get_kind_display()} ({self.get_file_format_display()}), {self.status}"
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:export-detail", kwargs={"pk": self.pk})
+        return address("reports:export-detail", kwargs={"pk": self.pk})
 
     @property
     def finished(self) -> bool:

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
+from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
 from npq_portal.search import contains_q
 
@@ -130,7 +130,7 @@ class School(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("schools:school-list") + f"?q={self.urn}"
+        return address("schools:school-list") + f"?q={self.urn}"
 
     @property
     def is_open(self) -> bool:
@@ -210,7 +210,7 @@ class GiasImport(TimeStampedModel):
         return f"GIAS import {self.pk} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
-        return reverse("schools:gias-import-detail", kwargs={"pk": self.pk})
+        return address("schools:gias-import-detail", kwargs={"pk": self.pk})
 
     @property
     def percent_done(self) -> int:
