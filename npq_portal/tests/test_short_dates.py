@@ -3,6 +3,7 @@ filter writes for the same pattern, in local time, across both clock changes of 
 
 import datetime
 
+import pytest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -60,3 +61,47 @@ def test_when_writes_the_day_and_time_as_djangos_date_filter_does():
         assert dates.when(moment, with_time=False) == date_format(local, day), moment
         assert when(moment) == dates.when(moment)
     assert 0 < years < len(MOMENTS)
+
+
+# ---- The |date filter: the portal's builtin writes what Django's writes ----
+
+PATTERNS = (
+    *("j F Y", "j M Y", "j F Y, H:i", "j M Y, H:i", "H:i", "l j F Y", "l j F Y, H:i", "j F"),
+    *("j M, H:i", "j M", "j F, H:i", "D j M Y, H:i", "Y-m-d", "Y", "D j M Y", "l j F, H:i"),
+    *("D j M, H:i", "d/m/Y", "jS F Y", r"j \o\f F", "N j, Y", "x j", "", "j  M"),
+    *("DATE_FORMAT", "SHORT_DATE_FORMAT", "MONTH_DAY_FORMAT", "YEAR_MONTH_FORMAT"),
+)
+
+
+def test_the_date_filter_writes_what_djangos_writes():
+    from django.template.defaultfilters import date as djangos_date
+
+    from npq_portal.templatetags.dates import date
+
+    for moment in MOMENTS[::7]:
+        local = timezone.localtime(moment)
+        for pattern in PATTERNS:
+            assert date(local, pattern) == djangos_date(local, pattern), (moment, pattern)
+            day = local.date()
+            if "H:i" in pattern:  # no time of a date, in either
+                for write in (date, djangos_date):
+                    with pytest.raises(TypeError):
+                        write(day, pattern)
+            else:
+                assert date(day, pattern) == djangos_date(day, pattern), (day, pattern)
+    for value, pattern in (("2026-01-01", "j M"), (None, "j M"), ("", "j M"), (START, None)):
+        assert date(value, pattern) == djangos_date(value, pattern)
+
+
+def test_templates_use_the_portals_date_filter_in_local_time():
+    from django.template import Context, Engine, engines
+
+    from npq_portal.templatetags.dates import date
+
+    source = '{{ moment|date:"l j F Y, H:i" }}|{{ moment|date:"j M" }}|{{ day|date:"D j M Y" }}'
+    template = engines["django"].from_string(source)
+    assert template.template.nodelist[0].filter_expression.filters[0][0] is date
+    for moment in MOMENTS[::97]:
+        context = {"moment": moment, "day": moment.date()}
+        djangos = Engine().from_string(source).render(Context(context))
+        assert template.render(context) == djangos, moment
