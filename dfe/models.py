@@ -141,6 +141,13 @@ class DeliveryPartnerLink(models.Model):
         return f"{self.name} in DfE cohort {self.cohort_year}"
 
 
+class LoggedQuerySet(models.QuerySet):
+    def with_connection_name(self) -> LoggedQuerySet:
+        """Each with `connection_name` (None for a call made without a connection): what the
+        sync log shows of it, rather than each row's connection read whole."""
+        return self.annotate(connection_name=models.F("connection__name"))
+
+
 class Call(models.Model):
     """One request the portal made to DfE: the sync log. No token, no body, only DfE's ids."""
 
@@ -164,6 +171,8 @@ class Call(models.Model):
         blank=True,
         help_text="DfE's ids the path does not show: the participant sent, the record made.",
     )
+
+    objects = LoggedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -220,6 +229,8 @@ class Sync(models.Model):
     succeeded = models.BooleanField(null=True)
     records = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+
+    objects = LoggedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -22,7 +22,6 @@ def _when(dates: LocalDates, moment, *, seconds: bool = False) -> str:
 
 
 def _call_row(call, dates: LocalDates) -> str:
-    connection = call.connection
     ids = f'<div class="small text-body-secondary">{escape(call.ids)}</div>' if call.ids else ""
     result = escape(call.result)
     if not call.ok:
@@ -30,7 +29,7 @@ def _call_row(call, dates: LocalDates) -> str:
     return (
         "<tr>\n"
         f'    <td class="text-nowrap">{_when(dates, call.at, seconds=True)}</td>\n'
-        f"    <td>{escape(connection.name) if connection and connection.name else '—'}</td>\n"
+        f"    <td>{escape(call.connection_name or '—')}</td>\n"
         f"    <td>{escape(call.method)}</td>\n"
         f'    <td class="text-break"><code>{escape(call.path)}</code>{ids}</td>\n'
         f'    <td class="small">{escape(call.query_in_words) or "—"}</td>\n'
@@ -58,7 +57,7 @@ def _sync_row(sync, dates: LocalDates) -> str:
     return (
         "<tr>\n"
         f"    <td>{escape(choice_words(sync, 'kind'))}</td>\n"
-        f"    <td>{escape(sync.connection.name)}</td>\n"
+        f"    <td>{escape(sync.connection_name)}</td>\n"
         f"    <td>{what}</td>\n"
         f'    <td class="text-nowrap">{_when(dates, sync.started_at)}</td>\n'
         f'    <td class="text-nowrap">{_when(dates, sync.finished_at) or "—"}</td>\n'
@@ -71,13 +70,13 @@ def _sync_row(sync, dates: LocalDates) -> str:
 
 @register.simple_tag
 def call_rows(calls) -> str:
-    """One <tr> a call to DfE (the view selects each call's connection with it)."""
+    """One <tr> a call to DfE, each with its `connection_name` (Call.objects.with_connection_name)."""
     dates = LocalDates()
     return mark_safe("".join(_call_row(call, dates) for call in calls))
 
 
 @register.simple_tag
 def sync_rows(syncs) -> str:
-    """One <tr> a pull of one of DfE's lists (the view selects each pull's connection)."""
+    """One <tr> a pull of one of DfE's lists, each with its `connection_name` (as calls)."""
     dates = LocalDates()
     return mark_safe("".join(_sync_row(sync, dates) for sync in syncs))

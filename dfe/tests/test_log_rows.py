@@ -48,7 +48,7 @@ def test_the_calls_rows_are_the_templates():
     CallFactory(connection=connection, status=None, failure="", method="POST", query="x=")
     CallFactory(connection=connection, path="/api/v3/<odd>&path", status=599)
     CallFactory(connection=connection, at=NOW - timedelta(days=200))  # GMT, not BST
-    calls = list(Call.objects.select_related("connection").order_by("-at", "-pk"))
+    calls = list(Call.objects.with_connection_name().order_by("-at", "-pk"))
 
     assert drawn("{% load dfe_log_rows %}{% call_rows calls %}", calls=calls) == drawn(
         CALL_LOOP, calls=calls
@@ -61,7 +61,7 @@ def test_the_pulls_rows_are_the_templates():
     sync(connection, NOW - timedelta(hours=3), True, updated_since=NOW - timedelta(hours=6))
     sync(connection, NOW - timedelta(days=200), False, error="DfE <timed> out & gave up")
     sync(connection, NOW - timedelta(minutes=5), None, kind=Sync.Kind.DELIVERY_PARTNERS)
-    syncs = list(Sync.objects.select_related("connection").order_by("-started_at", "-pk"))
+    syncs = list(Sync.objects.with_connection_name().order_by("-started_at", "-pk"))
 
     assert drawn("{% load dfe_log_rows %}{% sync_rows syncs %}", syncs=syncs) == drawn(
         SYNC_LOOP, syncs=syncs

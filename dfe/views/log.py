@@ -30,7 +30,7 @@ class CallListView(PermissionRequiredMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        calls = Call.objects.select_related("connection").order_by("-at", "-pk")
+        calls = Call.objects.with_connection_name().order_by("-at", "-pk")
         if not self.filters.is_bound:
             return calls
         if not self.filters.is_valid():
@@ -47,7 +47,7 @@ class CallListView(PermissionRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        syncs = Sync.objects.select_related("connection").order_by("-started_at", "-pk")
+        syncs = Sync.objects.with_connection_name().order_by("-started_at", "-pk")
         data = (
             self.filters.cleaned_data if self.filters.is_bound and self.filters.is_valid() else {}
         )
