@@ -14,7 +14,8 @@ the SQL is run as it is.
 `fixed_rows` and `fixed_objects` do the same for a query written with the ORM whose SQL never
 changes but for the ids it is given: Django composes a query's SQL afresh each time it is run,
 about 0.3 ms for a small one, so it is composed once on each of Django's connections (one a
-thread), with stand-ins for the ids, and run prepared with the ids of the moment; its rows are
+thread), with stand-ins for the ids (or texts, or moments), and run prepared with the values of
+the moment, a page of its rows by a LIMIT and OFFSET that are parameters too; its rows are
 turned into Python values, or model instances, as the ORM turns them. What that takes is found
 once with the SQL too (the fields' converters, where each model's columns are), and an
 instance is made without Model.__init__, in about a quarter of its time. The person every
@@ -87,25 +88,38 @@ def prepared_execute(cursor, sql: str, params: Sequence = (), *, generic: bool =
         cursor.execute(f"{prefix}EXECUTE {name}")
 
 
+Argument = int | str | datetime.datetime
+
+
 def fixed_rows(
-    query: Callable[..., QuerySet], *args: int | datetime.datetime, using: str = DEFAULT_DB_ALIAS
+    query: Callable[..., QuerySet],
+    *args: Argument,
+    using: str = DEFAULT_DB_ALIAS,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple]:
     """The rows of the `values_list()` queryset `query(*args)` makes, as the queryset gives
     them, through SQL composed once a connection and prepared (see the module's docstring).
 
     `query` is a function of the module (it keys the SQL kept); its SQL must not depend on
-    when it is made, and each of `args`, whole numbers or moments with a time zone, must reach
-    the SQL as a parameter of its own (an id compared, a moment compared)."""
-    compiler, rows = _fixed_run(query, args, using)
+    when it is made, and each of `args`, whole numbers, texts or moments with a time zone, must
+    reach the SQL as a parameter of its own (an id compared, a status, a moment). Given a
+    `limit`, only those rows from `offset` (the queryset itself is not sliced: LIMIT and
+    OFFSET are parameters too, so every page runs the one statement)."""
+    compiler, rows = _fixed_run(query, args, using, _page(limit, offset))
     return [tuple(row) for row in rows]
 
 
 def fixed_objects(
-    query: Callable[..., QuerySet], *args: int | datetime.datetime, using: str = DEFAULT_DB_ALIAS
+    query: Callable[..., QuerySet],
+    *args: Argument,
+    using: str = DEFAULT_DB_ALIAS,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Model]:
     """The model instances the queryset `query(*args)` makes, with what it selects related and
     its annotations, as fixed_rows reads rows (no prefetching)."""
-    compiler, rows = _fixed_run(query, args, using)
+    compiler, rows = _fixed_run(query, args, using, _page(limit, offset))
     model, start, end, names, plain, related = _instances_plan(compiler, using)
     annotations = compiler.annotation_col_map.items()
     found = []
@@ -196,12 +210,26 @@ def _populate(populator, row, from_instance) -> None:
 
 
 # Stand-ins for a fixed query's arguments while its SQL is composed, found again among the
-# parameters: numbers no key or count reaches, and moments a century before the portal.
-_STAND_IN = -7_036_874_417_766_400
+# parameters. It is composed twice, with two sets of them (`variant` 0 and 1), and each
+# parameter must be a stand-in in both, for the same argument, or the same constant in both:
+# a constant equal to a stand-in, or an argument the query changes on its way (a text made a
+# pattern), cannot be mistaken for the other. Whole numbers small enough for any integer column
+# (Django finds nothing for a number outside a column's range, and says so while composing),
+# texts no one types, and moments a century before the portal.
+_STAND_INS = (32_700, 32_500)
+_TEXT_STAND_IN = "\x00npq-stand-in-{}-{}\x00"
 _MOMENT_STAND_IN = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
-def _fixed_run(query, args: tuple, using: str):
+def _page(limit: int | None, offset: int) -> tuple[int, int] | None:
+    if limit is None:
+        return None
+    if type(limit) is not int or type(offset) is not int or limit < 0 or offset < 0:
+        raise ValueError("A fixed query's limit and offset are whole numbers, 0 or more.")
+    return limit, offset
+
+
+def _fixed_run(query, args: tuple, using: str, page: tuple[int, int] | None = None):
     """The query's kept compiler, and its rows for `args` as the ORM turns them into Python
     values: columns added for ordering dropped, the fields' converters applied (found once, with
     the SQL: for a wide select, finding them cost more than applying them)."""
@@ -210,14 +238,16 @@ def _fixed_run(query, args: tuple, using: str):
     kinds = tuple(_kind(arg) for arg in args)
     database = connections[using]
     compiled = database.__dict__.setdefault(COMPILED_ON, {})
-    key = (query, kinds)
+    key = (query, kinds, page is not None)
     if key not in compiled:
-        compiled[key] = _compile(query, kinds, using)
+        compiled[key] = _compile(query, kinds, using, paged=page is not None)
     compiler, sql, slots, converters = compiled[key]
     args = [
         database.ops.adapt_datetimefield_value(arg) if kind is datetime.datetime else arg
         for arg, kind in zip(args, kinds, strict=True)
     ]
+    if page is not None:
+        args += page
     params = [args[slot] if slot is not None else value for slot, value in slots]
     with database.cursor() as cursor:
         prepared_execute(cursor, sql, params, generic=getattr(query, GENERIC_MARK, False))
@@ -230,44 +260,76 @@ def _fixed_run(query, args: tuple, using: str):
 
 
 def _kind(arg) -> type:
-    """int or datetime: what a fixed query's argument may be (a moment with its time zone)."""
-    if type(arg) is int:
-        return int
+    """int, str or datetime: what a fixed query's argument may be (a moment with its time
+    zone)."""
+    if type(arg) is int or type(arg) is str:
+        return type(arg)
     if isinstance(arg, datetime.datetime) and arg.tzinfo is not None:
         return datetime.datetime
-    raise TypeError("A fixed query's arguments are whole numbers or moments with a time zone.")
+    raise TypeError(
+        "A fixed query's arguments are whole numbers, texts or moments with a time zone."
+    )
 
 
-def _compile(query, kinds: tuple[type, ...], using: str):
-    stand_ins = [
-        _STAND_IN - n if kind is int else _MOMENT_STAND_IN + datetime.timedelta(microseconds=n)
-        for n, kind in enumerate(kinds)
-    ]
+def _stand_in(n: int, kind: type, variant: int):
+    if kind is int:
+        return _STAND_INS[variant] - n
+    if kind is str:
+        return _TEXT_STAND_IN.format(variant, n)
+    return _MOMENT_STAND_IN + datetime.timedelta(days=variant, microseconds=n)
+
+
+def _compile(query, kinds: tuple[type, ...], using: str, *, paged: bool = False):
+    compiler, sql, params, places = _composed(query, kinds, using, 0, paged=paged)
+    _, again, params_again, places_again = _composed(query, kinds, using, 1, paged=paged)
+    slots = []
+    for value, value_again in zip(params, params_again, strict=True):
+        place = places.get((type(value), value))
+        if place is not None and places_again.get((type(value_again), value_again)) == place:
+            slots.append((place, None))
+        elif place is None and value_again == value and (type(value), value) not in places_again:
+            slots.append((None, value))
+        else:
+            slots = None
+            break
     count = len(kinds)
-    queryset = query(*stand_ins)
-    if queryset._prefetch_related_lookups:
-        raise ValueError("A fixed query prefetches nothing: prefetch from its results.")
-    compiler = queryset.query.get_compiler(using=using)
-    sql, params = compiler.as_sql()
+    if (
+        sql != again
+        or slots is None
+        or sorted({slot for slot, _ in slots if slot is not None}) != list(range(count))
+    ):
+        raise ValueError(
+            f"{query.__name__}: each argument must reach the SQL as a parameter of its own."
+        )
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     if compiler.has_composite_fields(fields):
         raise ValueError(f"{query.__name__}: a fixed query selects no composite key.")
     converters = compiler.get_converters(fields)
-    # Each stand-in as it reaches the parameters: a moment as the database takes it (SQLite's
-    # is text), keyed with its type so that no other value equal to it is taken for it.
+    if paged:  # the page's rows, by two parameters more: the same statement for every page
+        sql += " LIMIT %s OFFSET %s"
+        slots += [(count, None), (count + 1, None)]
+    return compiler, sql, slots, converters
+
+
+def _composed(query, kinds: tuple[type, ...], using: str, variant: int, *, paged: bool):
+    """The query composed with one set of stand-ins: its compiler, SQL and parameters, and
+    where each stand-in is, as it reaches the parameters (a moment as the database takes it,
+    SQLite's as text), keyed with its type so that no other value equal to it is taken."""
+    stand_ins = [_stand_in(n, kind, variant) for n, kind in enumerate(kinds)]
+    queryset = query(*stand_ins)
+    if queryset._prefetch_related_lookups:
+        raise ValueError("A fixed query prefetches nothing: prefetch from its results.")
+    if paged and queryset.query.is_sliced:
+        raise ValueError(f"{query.__name__}: a paged fixed query is not sliced itself.")
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
     database = connections[using]
     places = {}
     for n, (stand_in, kind) in enumerate(zip(stand_ins, kinds, strict=True)):
         if kind is datetime.datetime:
             stand_in = database.ops.adapt_datetimefield_value(stand_in)
         places[(type(stand_in), stand_in)] = n
-    slots = [
-        (places[(type(value), value)], None) if (type(value), value) in places else (None, value)
-        for value in params
-    ]
-    if sorted({slot for slot, _ in slots if slot is not None}) != list(range(count)):
-        raise ValueError(f"{query.__name__}: each argument must reach the SQL as a parameter.")
-    return compiler, sql, slots, converters
+    return compiler, sql, params, places
 
 
 @functools.cache

@@ -23,7 +23,6 @@ from cohorts.models import Cohort
 from cohorts.selectors import cohort_seen_by
 from funding.selectors import funding_list_warnings
 from npq_portal.paging import CappedPaginator
-from npq_portal.planning import joins_in_written_order
 from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
 from participants.models import Enrolment, GrantClaim
@@ -54,7 +53,7 @@ from .engagement import (
     team_programmes,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
-from .grants import GRANT_FILTERS, grant_claim_totals, grant_claims
+from .grants import GRANT_FILTERS, GrantClaimList
 from .milestone_days import (
     PlacesInOrder,
     claimable_q,
@@ -657,31 +656,20 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
+        # Not a queryset: the list's totals, and a page of its claims, by fixed queries. The
+        # paginator counts it from the totals (GrantClaimList.count), not by asking again.
         self.filters = {key: self.request.GET.get(key, "") for key in GRANT_FILTERS}
-        return grant_claims(filters=self.filters)
+        return GrantClaimList(self.filters)
 
     def get_context_data(self, **kwargs):
-        # Before the page is cut: the totals count every claim the filters match, so the
-        # paginator takes its count from them (get_paginator) rather than asking again.
-        self.totals = grant_claim_totals(claims=self.object_list)
-        context = super().get_context_data(
+        return super().get_context_data(
             filters=self.filters,
-            totals=self.totals,
+            totals=self.object_list.totals,
             programmes=fixed_objects(team_programmes),
             years=_work_group_years(),
             statuses=GrantClaim.Status.choices,
             **kwargs,
         )
-        # The page's claims, each with its place, cohort, programme and school reached by key
-        # (all of them sorted, whatever the order): planned with the joins as written.
-        with joins_in_written_order():
-            list(context["object_list"])
-        return context
-
-    def get_paginator(self, *args, **kwargs):
-        paginator = super().get_paginator(*args, **kwargs)
-        paginator.count = sum(total.count for total in self.totals)
-        return paginator
 
 
 class GrantClaimUpdateView(PermissionRequiredMixin, View):

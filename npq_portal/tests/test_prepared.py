@@ -213,8 +213,10 @@ def test_a_fixed_query_of_so_many_ids_is_kept_apart_from_one_of_more(people):
 
 def test_a_fixed_query_takes_whole_numbers_each_reaching_the_sql_as_a_parameter(people):
     ada, _ = people
-    with pytest.raises(TypeError, match="whole numbers"):
-        fixed_objects(_by_email, ada.email)
+    assert fixed_objects(_by_email, ada.email) == [ada]  # a text, too
+    for wrong in (1.5, True, datetime.datetime(2026, 1, 1), None):
+        with pytest.raises(TypeError, match="whole numbers, texts or moments"):
+            fixed_objects(_by_email, wrong)
     with pytest.raises(ValueError, match="as a parameter"):
         fixed_objects(_the_next_person, ada.pk)  # sent as another number
     with pytest.raises(ValueError, match="prefetches nothing"):
@@ -390,3 +392,51 @@ def test_in_a_transaction_the_setting_is_not_changed():
         assert fixed_objects(_people_joined_since, person.pk, since) == [person]
     # SET LOCAL would last until the transaction ends, for every statement after it.
     assert not any(GENERIC_PLAN in q["sql"] for q in captured.captured_queries)
+
+
+# ---- Texts as arguments, and pages ----
+
+
+def _people_with_first_name(name):
+    return User.objects.filter(first_name=name).order_by("pk").values_list("email", flat=True)
+
+
+def _everyone_in_order():
+    return User.objects.order_by("email", "pk")
+
+
+def _sliced():
+    return User.objects.order_by("pk")[:2]
+
+
+def test_a_fixed_query_takes_texts_each_reaching_the_sql_as_a_parameter():
+    for name in ("Ada", "O'Brien", "100%", "", "Ada"):
+        UserFactory(first_name=name)
+    for name in ("Ada", "O'Brien", "100%", "", "nobody", "%"):
+        assert fixed_rows(_people_with_first_name, name) == [
+            (email,) for email in _people_with_first_name(name)
+        ]
+
+
+def test_a_page_of_a_fixed_query_is_that_slice_of_its_queryset():
+    for _ in range(7):
+        UserFactory()
+    everyone = list(_everyone_in_order())
+    statements = set()
+    for offset in range(0, 9):
+        with CaptureQueriesContext(connection) as captured:
+            page = fixed_objects(_everyone_in_order, limit=3, offset=offset)
+        assert page == everyone[offset : offset + 3]
+        statements.add(captured.captured_queries[-1]["sql"].split("(")[0])
+    assert fixed_objects(_everyone_in_order, limit=0) == []
+    assert fixed_objects(_everyone_in_order) == everyone  # unpaged: its own statement
+    if connection.vendor == "postgresql":
+        assert len(statements) == 1  # LIMIT and OFFSET are parameters: one statement
+
+
+def test_a_page_is_asked_for_plainly():
+    with pytest.raises(ValueError, match="not sliced"):
+        fixed_objects(_sliced, limit=1)
+    for limit, offset in ((-1, 0), (1, -1), ("2", 0)):
+        with pytest.raises(ValueError, match="whole numbers"):
+            fixed_objects(_everyone_in_order, limit=limit, offset=offset)
