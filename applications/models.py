@@ -40,15 +40,42 @@ def application_scope(user) -> str:
     return OWN_APPLICATIONS
 
 
+def review_filters_read(filters: Mapping[str, str]) -> dict:
+    """The review queue's filters it applies (ApplicationQuerySet.FILTERS), each as the query
+    takes it: a status, a cohort's id, a programme's slug, an academic year, a delivery
+    partner's id, a funding outcome's code, an answer as (question, choice), and a search's
+    text. A filter left blank, or with a value it does not know, is left out."""
+    found: dict = {}
+    if filters.get("status") in Application.Status.values:
+        found["status"] = filters["status"]
+    for name in ("cohort", "year", "partner"):
+        value = filters.get(name) or ""
+        if value.isdigit():
+            found[name] = int(value)
+    for name in ("programme", "funding"):
+        if filters.get(name):
+            found[name] = str(filters[name])
+    question, _, choice = (filters.get("answer") or "").partition("=")
+    if ANSWER_KEY.fullmatch(question) and ANSWER_KEY.fullmatch(choice):
+        found["answer"] = (question, choice)
+    query = (filters.get("q") or "").strip()
+    if query:
+        found["q"] = query
+    return found
+
+
 class ApplicationQuerySet(models.QuerySet):
     def for_user(self, user) -> "ApplicationQuerySet":
         """Hub staff see every application; anyone else sees their own (application_scope)."""
-        scope = application_scope(user)
+        return self.in_scope(application_scope(user), user.pk)
+
+    def in_scope(self, scope: str, user_id: int) -> "ApplicationQuerySet":
+        """The applications a person with this scope (application_scope) and id sees."""
         if scope == EVERY_APPLICATION:
             return self
         if scope == OWN_APPLICATIONS:
-            return self.filter(applicant=user)
-        return self.own_or_from_schools_led_by(user.pk)
+            return self.filter(applicant_id=user_id)
+        return self.own_or_from_schools_led_by(user_id)
 
     def own_or_from_schools_led_by(self, user_id: int) -> "ApplicationQuerySet":
         """A school leader's applications: their own, and those naming a school they lead."""
@@ -79,36 +106,37 @@ class ApplicationQuerySet(models.QuerySet):
         academic year, delivery partner, the funding outcome that stands, and a search of name,
         email and school (which finds the matching people and schools as it is made, a query
         each: npq_portal.search.TextSearch). A filter left blank, or with a value it does not
-        know, is left out, as the list has always done."""
+        know, is left out, as the list has always done (review_filters_read)."""
+        return self.matching_read(review_filters_read(filters))
+
+    def matching_read(self, values: Mapping) -> "ApplicationQuerySet":
+        """As `matching`, for the filters review_filters_read gave."""
         applications = self
-        if filters.get("status") in Application.Status.values:
-            applications = applications.filter(status=filters["status"])
-        cohort = filters.get("cohort") or ""
-        if cohort.isdigit():
-            applications = applications.filter(cohort_id=int(cohort))
-        if filters.get("programme"):
-            applications = applications.filter(cohort__programme__slug=filters["programme"])
-        year, partner = filters.get("year") or "", filters.get("partner") or ""
-        if year.isdigit():
-            applications = applications.filter(cohort__academic_year=int(year))
-        if partner.isdigit():
-            applications = applications.filter(cohort__delivery_partner_id=int(partner))
-        if filters.get("funding"):
+        if "status" in values:
+            applications = applications.filter(status=values["status"])
+        if "cohort" in values:
+            applications = applications.filter(cohort_id=values["cohort"])
+        if "programme" in values:
+            applications = applications.filter(cohort__programme__slug=values["programme"])
+        if "year" in values:
+            applications = applications.filter(cohort__academic_year=values["year"])
+        if "partner" in values:
+            applications = applications.filter(cohort__delivery_partner_id=values["partner"])
+        if "funding" in values:
             # The outcome that stands: staff's override where there is one.
-            code = filters["funding"]
+            code = values["funding"]
             applications = applications.filter(
                 Q(funding_decision__override_status=code)
                 | Q(funding_decision__override_status="", funding_decision__status=code)
             )
         # An answer given, as question=choice ("mastery=other_way"): one of the questions with
         # fixed choices (applications.steps.answer_filter_choices), kept in `answers`.
-        question, _, choice = (filters.get("answer") or "").partition("=")
-        if ANSWER_KEY.fullmatch(question) and ANSWER_KEY.fullmatch(choice):
+        if "answer" in values:
+            question, choice = values["answer"]
             applications = applications.filter(**{f"answers__{question}": choice})
-        query = (filters.get("q") or "").strip()
-        if query:
+        if "q" in values:
             applications = applications.filter(
-                TextSearch(query).q(Application, SEARCH_FIELDS, large=True)
+                TextSearch(values["q"]).q(Application, SEARCH_FIELDS, large=True)
             )
         return applications
 

@@ -4,7 +4,9 @@ the portal holds for an NPQLPM applicant."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from django.core.cache import cache
@@ -16,14 +18,26 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, DeliveryPartner
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
-from npq_portal.prepared import fixed_objects, planned_generically, prepared_execute
+from npq_portal.prepared import (
+    fixed_count,
+    fixed_objects,
+    fixed_rows,
+    planned_generically,
+    prepared_execute,
+)
 from programmes.catalogue import TEACHING_FOR_MASTERY
 from programmes.models import Programme
 from schools.models import School, SchoolProgrammeYear
 from schools.prerequisites import PrerequisiteCheck
 from schools.selectors import schools_on_pp50_list, schools_prerequisites_check
 
-from .models import EVERY_APPLICATION, OWN_APPLICATIONS, Application, application_scope
+from .models import (
+    EVERY_APPLICATION,
+    OWN_APPLICATIONS,
+    Application,
+    application_scope,
+    review_filters_read,
+)
 from .places import places
 from .services import application_funding_facts
 
@@ -39,6 +53,71 @@ class ReviewFilterOptions:
 
 
 REVIEW_FILTER_OPTIONS_SECONDS = 24 * 60 * 60
+
+# Filters whose value is not a parameter of the query (an answer's question is a JSON key, a
+# search finds people and schools as it is made): a queue filtered by them is composed.
+COMPOSED_FILTERS = {"answer", "q"}
+
+
+class ReviewQueue:
+    """The applications a person may review that match the filters asked for, in review order,
+    as a paginator reads them (npq_portal/paging.py): counted up to a limit and paged by id.
+
+    Read by fixed queries (npq_portal.prepared), one for each kind of person (application_scope)
+    and set of filters used, rather than composed on every visit; filtered by an answer or a
+    search, composed as the queryset is."""
+
+    def __init__(self, user, filters: Mapping[str, str]):
+        self._scope = application_scope(user)
+        self._user_id = user.pk
+        values = review_filters_read(filters)
+        self._fixed = not COMPOSED_FILTERS & values.keys()
+        self._values = values
+        self._shape = (self._scope, *values)
+        self._args = (
+            *(() if self._scope == EVERY_APPLICATION else (self._user_id,)),
+            *values.values(),
+        )
+
+    @functools.cached_property
+    def queryset(self):
+        """The same applications as a queryset, in review order (made once: a search finds
+        its people and schools as it is made)."""
+        return _review_queue(self._scope, self._user_id, self._values)
+
+    def count_up_to(self, limit: int) -> int:
+        if self._fixed:
+            return fixed_count(_review_ids_query(self._shape), *self._args, up_to=limit)
+        return self.queryset.order_by()[:limit].count()
+
+    def ids_between(self, start: int, stop: int) -> list[int]:
+        if self._fixed:
+            query = _review_ids_query(self._shape)
+            rows = fixed_rows(query, *self._args, limit=max(stop - start, 0), offset=start)
+            return [pk for (pk,) in rows]
+        return list(self.queryset.values_list("pk", flat=True)[start:stop])
+
+
+def _review_queue(scope: str, user_id: int, values: Mapping):
+    return (
+        Application.objects.in_scope(scope, user_id).sent().matching_read(values).in_review_order()
+    )
+
+
+@functools.cache
+def _review_ids_query(shape: tuple):
+    """The review queue's ids for a kind of person and set of filters, by the person's id
+    (unless they see every application) and the filters' values: one function a shape, as
+    it keys the SQL kept."""
+    scope, names = shape[0], shape[1:]
+
+    def review_queue_ids(*args):
+        user_id = 0 if scope == EVERY_APPLICATION else args[0]
+        values = args[len(args) - len(names) :]
+        queue = _review_queue(scope, user_id, dict(zip(names, values, strict=True)))
+        return queue.values_list("pk")
+
+    return review_queue_ids
 
 
 def review_filter_options(*, year: str = "", cohort: str = "") -> ReviewFilterOptions:

@@ -41,6 +41,7 @@ from .links import application_from_approval_token
 from .models import Application, ApplicationEvent, ApplicationQuerySet
 from .places import places
 from .selectors import (
+    ReviewQueue,
     application_funding_preview,
     application_mastery_evidence,
     application_seen_by,
@@ -731,15 +732,9 @@ class ApplicationListView(PermissionRequiredMixin, ListView):
     paginator_class = CappedPaginator
 
     def get_queryset(self):
-        applications = (
-            Application.objects.for_user(self.request.user)
-            .sent()
-            .matching(self.request.GET)
-            .select_related("applicant", "cohort__programme", "school", "funding_decision")
-            # Only what a row shows: a school alone has dozens of columns from GIAS.
-            .only(*REVIEW_QUEUE_COLUMNS)
-        )
-        return applications.in_review_order()
+        # Counted and paged by id through fixed queries (ReviewQueue); the page's rows are
+        # read by id (_queue_rows), with only what a row shows.
+        return ReviewQueue(self.request.user, self.request.GET)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # The page's ids first, then its rows by id (npq_portal/paging.py says why).

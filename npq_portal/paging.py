@@ -70,7 +70,11 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """How many rows the list holds, counting no further than one more than the cap (a
-        count above the cap means only "more than the cap")."""
+        count above the cap means only "more than the cap"). A list that counts itself so
+        (`count_up_to(limit)`, as a review queue read by fixed queries does) is asked."""
+        counter = getattr(self.object_list, "count_up_to", None)
+        if counter is not None:
+            return counter(self.cap + 1)
         rows = self.object_list
         if hasattr(rows, "order_by"):
             rows = rows.order_by()  # a queryset: its order changes nothing counted, only the cost
@@ -201,6 +205,10 @@ def _read(paginator: Paginator, bottom: int, top: int) -> list:
     ids sliced and then the rows by id (one that went meanwhile is left out)."""
     if getattr(paginator, "rows", None) is None:
         return list(paginator.object_list[bottom:top])
-    ids = list(paginator.object_list.values_list("pk", flat=True)[bottom:top])
+    reader = getattr(paginator.object_list, "ids_between", None)  # a list that reads its own
+    if reader is not None:
+        ids = reader(bottom, top)
+    else:
+        ids = list(paginator.object_list.values_list("pk", flat=True)[bottom:top])
     found = paginator.rows(ids) if ids else {}
     return [found[pk] for pk in ids if pk in found]

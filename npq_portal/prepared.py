@@ -133,6 +133,17 @@ def fixed_objects(
     return found
 
 
+def fixed_count(
+    query: Callable[..., QuerySet], *args: Argument, up_to: int, using: str = DEFAULT_DB_ALIAS
+) -> int:
+    """How many rows the queryset `query(*args)` holds, counting no further than `up_to` (a
+    parameter): `SELECT COUNT(*)` of its SQL, its order left out, as fixed_rows reads rows."""
+    if type(up_to) is not int or up_to < 0:
+        raise ValueError("A fixed count counts up to a whole number, 0 or more.")
+    _, rows = _fixed_run(query, args, using, (up_to, 0), counted=True)
+    return rows[0][0]
+
+
 def instances_from_rows(model: type[Model], rows, *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
     """Instances of `model` from rows of all its concrete fields' columns, in the model's
     order, as `model.from_db` makes them (made plainly where it may: `_instance`). For a
@@ -229,7 +240,9 @@ def _page(limit: int | None, offset: int) -> tuple[int, int] | None:
     return limit, offset
 
 
-def _fixed_run(query, args: tuple, using: str, page: tuple[int, int] | None = None):
+def _fixed_run(
+    query, args: tuple, using: str, page: tuple[int, int] | None = None, *, counted: bool = False
+):
     """The query's kept compiler, and its rows for `args` as the ORM turns them into Python
     values: columns added for ordering dropped, the fields' converters applied (found once, with
     the SQL: for a wide select, finding them cost more than applying them)."""
@@ -238,20 +251,24 @@ def _fixed_run(query, args: tuple, using: str, page: tuple[int, int] | None = No
     kinds = tuple(_kind(arg) for arg in args)
     database = connections[using]
     compiled = database.__dict__.setdefault(COMPILED_ON, {})
-    key = (query, kinds, page is not None)
+    key = (query, kinds, page is not None, counted)
     if key not in compiled:
-        compiled[key] = _compile(query, kinds, using, paged=page is not None)
+        compiled[key] = _compile(query, kinds, using, paged=page is not None, counted=counted)
     compiler, sql, slots, converters = compiled[key]
     args = [
         database.ops.adapt_datetimefield_value(arg) if kind is datetime.datetime else arg
         for arg, kind in zip(args, kinds, strict=True)
     ]
-    if page is not None:
+    if counted:
+        args.append(page[0])
+    elif page is not None:
         args += page
     params = [args[slot] if slot is not None else value for slot, value in slots]
     with database.cursor() as cursor:
         prepared_execute(cursor, sql, params, generic=getattr(query, GENERIC_MARK, False))
         rows = cursor.fetchall()
+    if counted:
+        return compiler, rows
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
     if converters:
@@ -279,9 +296,12 @@ def _stand_in(n: int, kind: type, variant: int):
     return _MOMENT_STAND_IN + datetime.timedelta(days=variant, microseconds=n)
 
 
-def _compile(query, kinds: tuple[type, ...], using: str, *, paged: bool = False):
-    compiler, sql, params, places = _composed(query, kinds, using, 0, paged=paged)
-    _, again, params_again, places_again = _composed(query, kinds, using, 1, paged=paged)
+def _compile(
+    query, kinds: tuple[type, ...], using: str, *, paged: bool = False, counted: bool = False
+):
+    paged = paged or counted
+    compiler, sql, params, places = _composed(query, kinds, using, 0, paged, counted)
+    _, again, params_again, places_again = _composed(query, kinds, using, 1, paged, counted)
     slots = []
     for value, value_again in zip(params, params_again, strict=True):
         place = places.get((type(value), value))
@@ -305,18 +325,25 @@ def _compile(query, kinds: tuple[type, ...], using: str, *, paged: bool = False)
     if compiler.has_composite_fields(fields):
         raise ValueError(f"{query.__name__}: a fixed query selects no composite key.")
     converters = compiler.get_converters(fields)
-    if paged:  # the page's rows, by two parameters more: the same statement for every page
+    if counted:  # how many, up to a parameter more
+        sql = f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted"
+        slots.append((count, None))
+        converters = {}
+    elif paged:  # the page's rows, by two parameters more: the same statement for every page
         sql += " LIMIT %s OFFSET %s"
         slots += [(count, None), (count + 1, None)]
     return compiler, sql, slots, converters
 
 
-def _composed(query, kinds: tuple[type, ...], using: str, variant: int, *, paged: bool):
-    """The query composed with one set of stand-ins: its compiler, SQL and parameters, and
-    where each stand-in is, as it reaches the parameters (a moment as the database takes it,
-    SQLite's as text), keyed with its type so that no other value equal to it is taken."""
+def _composed(query, kinds: tuple[type, ...], using: str, variant: int, paged: bool, counted: bool):
+    """The query composed with one set of stand-ins (its order left out, to be `counted`):
+    its compiler, SQL and parameters, and where each stand-in is, as it reaches the
+    parameters (a moment as the database takes it, SQLite's as text), keyed with its type so
+    that no other value equal to it is taken."""
     stand_ins = [_stand_in(n, kind, variant) for n, kind in enumerate(kinds)]
     queryset = query(*stand_ins)
+    if counted:
+        queryset = queryset.order_by()
     if queryset._prefetch_related_lookups:
         raise ValueError("A fixed query prefetches nothing: prefetch from its results.")
     if paged and queryset.query.is_sliced:

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from npq_portal.models import OutboxTask, RoleChange, User
 from npq_portal.prepared import (
     GENERIC_PLAN,
+    fixed_count,
     fixed_objects,
     fixed_rows,
     planned_generically,
@@ -440,3 +441,13 @@ def test_a_page_is_asked_for_plainly():
     for limit, offset in ((-1, 0), (1, -1), ("2", 0)):
         with pytest.raises(ValueError, match="whole numbers"):
             fixed_objects(_everyone_in_order, limit=limit, offset=offset)
+
+
+def test_a_fixed_count_counts_up_to_its_limit():
+    for name in ("Ada", "Ada", "Ada", "Ben"):
+        UserFactory(first_name=name)
+    for name, up_to, expected in (("Ada", 10, 3), ("Ada", 2, 2), ("Ben", 10, 1), ("Cy", 5, 0)):
+        assert fixed_count(_people_with_first_name, name, up_to=up_to) == expected
+    assert fixed_count(_everyone_in_order, up_to=1000) == User.objects.count()
+    with pytest.raises(ValueError, match="whole number"):
+        fixed_count(_everyone_in_order, up_to=-1)
