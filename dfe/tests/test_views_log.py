@@ -308,3 +308,43 @@ def test_the_menu_has_no_dfe_link_for_others(client):
     links = client.get(reverse("participants:teacher-home")).context["nav_links"]
 
     assert reverse("dfe:home") not in [link["url"] for link in links]
+
+
+def test_the_log_read_by_fixed_queries_is_what_the_filters_select():
+    """Each set of filters (a fixed query each) pages the calls and pulls the ORM selects."""
+    from itertools import combinations
+
+    from django.db.models import Q
+
+    from dfe.log import CallLog, log_filters_read, recent_pulls
+
+    ambition, other = connection_make(name="Ambition"), connection_make(name="Other")
+    for n in range(12):
+        CallFactory(
+            connection=(ambition, other, None)[n % 3],
+            at=NOW - timedelta(hours=7 * n),
+            status=(200, 422, None)[n % 3],
+            failure="" if n % 3 != 2 else "timeout",
+        )
+        sync(ambition if n % 2 else other, NOW - timedelta(hours=5 * n), n % 4 != 0)
+    day = (NOW - timedelta(hours=14)).date()
+    given = {"connection": ambition, "failures": True, "day": day}
+    for n in range(4):
+        for chosen in combinations(given.items(), n):
+            filters = log_filters_read(dict(chosen))
+            calls = Call.objects.with_connection_name().order_by("-at", "-pk")
+            pulls = Sync.objects.with_connection_name().order_by("-started_at", "-pk")
+            if "connection" in filters:
+                calls = calls.filter(connection=ambition)
+                pulls = pulls.filter(connection=ambition)
+            if "failures" in filters:
+                calls = calls.filter(Q(status__isnull=True) | Q(status__gte=400))
+                pulls = pulls.filter(succeeded=False)
+            if "day" in filters:
+                start, end = filters["day"]
+                calls = calls.filter(at__gte=start, at__lt=end)
+                pulls = pulls.filter(started_at__gte=start, started_at__lt=end)
+            for start, stop in ((0, 5), (5, 10), (0, 50)):
+                assert CallLog(filters)[start:stop] == list(calls[start:stop]), chosen
+            assert recent_pulls(filters, 5) == list(pulls[:5]), chosen
+    assert CallLog(None)[0:50] == []

@@ -1,14 +1,10 @@
 """The sync log: every call the portal made to DfE, and the recent pulls."""
 
-from datetime import datetime, time, timedelta
-
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Q
-from django.utils import timezone
 from django.views.generic import ListView
 
 from dfe.forms import CallFilterForm
-from dfe.models import Call, Sync
+from dfe.log import CallLog, log_filters_read, recent_pulls
 from npq_portal.paging import UncountedPaginator
 
 RECENT_PULLS = 20
@@ -27,45 +23,24 @@ class CallListView(PermissionRequiredMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         self.filters = CallFilterForm(request.GET or None)
+        if not self.filters.is_bound:
+            self.values = {}
+        else:  # a half-applied filter misleads: none at all, and the form says what is wrong
+            self.values = log_filters_read(
+                self.filters.cleaned_data if self.filters.is_valid() else None
+            )
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        calls = Call.objects.with_connection_name().order_by("-at", "-pk")
-        if not self.filters.is_bound:
-            return calls
-        if not self.filters.is_valid():
-            return calls.none()  # the form says what is wrong; a half-applied filter misleads
-        data = self.filters.cleaned_data
-        if data["connection"]:
-            calls = calls.filter(connection=data["connection"])
-        if data["failures"]:
-            calls = calls.filter(Q(status__isnull=True) | Q(status__gte=400))
-        if data["day"]:
-            start = _start_of(data["day"])
-            calls = calls.filter(at__gte=start, at__lt=start + timedelta(days=1))
-        return calls
+        # Not a queryset: read a page at a time by fixed queries (dfe/log.py).
+        return CallLog(self.values)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        syncs = Sync.objects.with_connection_name().order_by("-started_at", "-pk")
-        data = (
-            self.filters.cleaned_data if self.filters.is_bound and self.filters.is_valid() else {}
-        )
-        if data.get("connection"):
-            syncs = syncs.filter(connection=data["connection"])
-        if data.get("failures"):
-            syncs = syncs.filter(succeeded=False)
-        if data.get("day"):
-            start = _start_of(data["day"])
-            syncs = syncs.filter(started_at__gte=start, started_at__lt=start + timedelta(days=1))
         context.update(
             filters=self.filters,
-            filtered=any(data.values()) or bool(self.filters.is_bound and self.filters.errors),
-            syncs=syncs[:RECENT_PULLS],
+            filtered=bool(self.values) or bool(self.filters.is_bound and self.filters.errors),
+            # With filters it cannot use, the pulls are all listed, as they always were.
+            syncs=recent_pulls(self.values or {}, RECENT_PULLS),
         )
         return context
-
-
-def _start_of(day) -> datetime:
-    """Midnight at the start of `day`, in the hub's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
