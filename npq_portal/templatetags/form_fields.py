@@ -75,7 +75,6 @@ def choice_inputs(context, field, inline_class) -> str:
 # ---- A whole field (the pack's bootstrap5/field.html) ----
 
 STOCK_FIELD = Path(crispy_bootstrap5.__file__).parent / "templates" / "bootstrap5" / "field.html"
-CHOICES_TEMPLATE = "bootstrap5/layout/radio_checkbox_select.html"
 # What the pack's field template is given that changes its markup from the plain layout drawn
 # below (a form helper's settings, `|as_crispy_field`'s classes): with any of them set, the
 # pack's own template draws the field.
@@ -145,6 +144,17 @@ def _help_and_errors(context, field) -> str:
     return html
 
 
+def _choices_block(context, field) -> str:
+    """What the project's layout/radio_checkbox_select.html draws in a plain layout (no
+    field class, attributes or inline choices), to the newline: the choices, then the help
+    text as the pack's layout/help_text.html writes it."""
+    help_text = ""
+    if field.help_text:
+        named = f'id="{conditional_escape(field.auto_id)}_helptext" ' if field.auto_id else ""
+        help_text = f'\n    \n        <div {named}class="form-text">{field.help_text}</div>\n    \n'
+    return f"\n<div >\n{choice_inputs(context, field, '')}\n</div>\n\n{help_text}\n\n"
+
+
 def _required(field) -> tuple[str, str]:
     """The label's class for a required field, and its asterisk."""
     if field.field.required:
@@ -189,7 +199,7 @@ def bootstrap_field(context) -> str:
             f"{conditional_escape(field.label)}{asterisk}</{tag}>"
         )
     if choices:
-        html += get_template(CHOICES_TEMPLATE).template.render(context)
+        html += _choices_block(context, field)
     elif checkbox:
         html += _widget(field, f"form-check-input{invalid}")
         html += (

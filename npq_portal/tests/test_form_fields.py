@@ -234,3 +234,18 @@ def test_a_plain_layout_leaves_only_a_file_field_to_the_pack(monkeypatch):
     )
 
     assert len(handed_over) == 1  # the file field: the pack's own template draws it
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_a_plain_layouts_choices_are_what_the_choices_template_writes_to_the_newline(bound):
+    """bootstrap_field writes a plain layout's choices itself (form_fields._choices_block):
+    exactly what the project's radio and checkbox template writes for them."""
+    from django.template import Context
+
+    form = ChoicesForm(data={"shades": ["red"], "years": ["2024"]} if bound else None)
+    if bound:
+        form.is_valid()  # colour and more are required: errors drawn after the last choice
+    template = get_template("bootstrap5/layout/radio_checkbox_select.html").template
+    for name in form.fields:
+        context = Context({"field": form[name], "form_show_labels": True, "form_show_errors": True})
+        assert form_fields._choices_block(context, form[name]) == template.render(context), name
