@@ -17,7 +17,6 @@ Pure: no Django. The selectors gather the facts (participants/selectors.py,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -54,18 +53,28 @@ class Participation:
             return None
         return Fraction(self.sessions_attended + self.phases_done_total, total)
 
+    # The percentages and the threshold are worked out in whole numbers: the same figures as
+    # the fractions give (floor(done / due × 100) is done × 100 // due), without making them
+    # (a grid works out dozens of places, each several times).
+
     @property
     def so_far_percent(self) -> int | None:
         """Rounded down, so a figure shown as 90% never fails a 90% threshold."""
-        return None if self.so_far is None else math.floor(self.so_far * 100)
+        due = self.sessions_due + self.phases_due
+        return None if due == 0 else (self.sessions_attended + self.phases_done_due) * 100 // due
 
     @property
     def overall_percent(self) -> int | None:
-        return None if self.overall is None else math.floor(self.overall * 100)
+        total = self.sessions_total + self.phases_total
+        if total == 0:
+            return None
+        return (self.sessions_attended + self.phases_done_total) * 100 // total
 
     def meets(self, threshold_percent: int) -> bool:
         """At or above the threshold so far (nothing due yet counts as meeting it)."""
-        return self.so_far is None or self.so_far >= Fraction(threshold_percent, 100)
+        due = self.sessions_due + self.phases_due
+        done = self.sessions_attended + self.phases_done_due
+        return due == 0 or done * 100 >= threshold_percent * due
 
     def at_risk(self, threshold_percent: int) -> bool:
         return not self.meets(threshold_percent) or self.missed_two_in_a_row

@@ -8,6 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cohorts.models import Session
 from cohorts.tests.factories import CohortFactory, ModuleWindowFactory, SessionFactory
@@ -396,3 +398,37 @@ def test_the_facts_are_read_as_the_orm_reads_them_and_by_the_same_statements_how
         assert statements[0] == statements[1]
         assert all(sql.startswith("EXECUTE npq_") for sql in statements[0])
     assert len(statements[0]) == len(statements[1]) == 3
+
+
+@given(
+    attended=st.integers(0, 400),
+    due=st.integers(0, 400),
+    done_due=st.integers(0, 60),
+    phases_due=st.integers(0, 60),
+    done_total=st.integers(0, 60),
+    total=st.integers(0, 800),
+    phases_total=st.integers(0, 60),
+    threshold=st.integers(0, 100),
+)
+def test_the_percentages_and_the_threshold_are_the_fractions_figures(
+    attended, due, done_due, phases_due, done_total, total, phases_total, threshold
+):
+    """Worked out in whole numbers, as the exact fractions give them."""
+    import math
+
+    from participants.participation import Participation
+
+    figures = Participation(
+        sessions_attended=attended,
+        sessions_due=due,
+        sessions_total=total,
+        phases_done_due=done_due,
+        phases_due=phases_due,
+        phases_done_total=done_total,
+        phases_total=phases_total,
+        missed_two_in_a_row=False,
+    )
+    so_far, overall = figures.so_far, figures.overall
+    assert figures.so_far_percent == (None if so_far is None else math.floor(so_far * 100))
+    assert figures.overall_percent == (None if overall is None else math.floor(overall * 100))
+    assert figures.meets(threshold) == (so_far is None or so_far >= Fraction(threshold, 100))
