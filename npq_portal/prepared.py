@@ -23,12 +23,14 @@ signed-in request loads (`User.objects.get(pk=…)`, npq_portal.models.UserManag
 
 PostgreSQL plans a prepared statement's first five runs for their values, then keeps one
 generic plan if it costs about what those did; if not, it plans every run for its values
-again. A few fixed queries whose planning costs more than running them never settle so (the
-teacher's next sessions: 0.4 ms of planning for 0.3 ms of running, every time), though their
-generic plan runs as fast: `planned_generically` marks such a query, and it is then always run
-with the generic plan (`plan_cache_mode`, set for that statement alone). Mark only a query
-whose generic plan was measured as fast as its values' plans: for some (the hub's area) it
-is many times slower.
+again. A few fixed queries whose planning costs more than running them never settle so (a Work
+Group's sign-ups: 0.2 ms of planning for 0.1 ms of running, every time), though their generic
+plan runs as fast: `planned_generically` marks such a query, and it is then always run with the
+generic plan (`plan_cache_mode`, set for that statement alone). Mark only a query whose generic
+plan was measured as fast as its values' plans, at ten years' data too: for some it is many
+times slower (the hub's area), or reads a whole table as it grows, since every value in a
+fixed query is a parameter and a generic plan cannot use an index whose condition is one of
+them (the teacher's next sessions and the index of scheduled sessions).
 """
 
 from __future__ import annotations
