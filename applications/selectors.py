@@ -21,6 +21,7 @@ from funding.selectors import InstitutionLookup, InstitutionNotFound
 from npq_portal.prepared import (
     fixed_count,
     fixed_objects,
+    fixed_query_of,
     fixed_rows,
     planned_generically,
     prepared_execute,
@@ -87,12 +88,13 @@ class ReviewQueue:
 
     def count_up_to(self, limit: int) -> int:
         if self._fixed:
-            return fixed_count(_review_ids_query(self._shape), *self._args, up_to=limit)
+            query = fixed_query_of(_review_ids, self._shape)
+            return fixed_count(query, *self._args, up_to=limit)
         return self.queryset.order_by()[:limit].count()
 
     def ids_between(self, start: int, stop: int) -> list[int]:
         if self._fixed:
-            query = _review_ids_query(self._shape)
+            query = fixed_query_of(_review_ids, self._shape)
             rows = fixed_rows(query, *self._args, limit=max(stop - start, 0), offset=start)
             return [pk for (pk,) in rows]
         return list(self.queryset.values_list("pk", flat=True)[start:stop])
@@ -104,20 +106,13 @@ def _review_queue(scope: str, user_id: int, values: Mapping):
     )
 
 
-@functools.cache
-def _review_ids_query(shape: tuple):
-    """The review queue's ids for a kind of person and set of filters, by the person's id
-    (unless they see every application) and the filters' values: one function a shape, as
-    it keys the SQL kept."""
+def _review_ids(shape: tuple, *args):
+    """The review queue's ids for a kind of person and set of filters (`shape`), by the
+    person's id (unless they see every application) and the filters' values."""
     scope, names = shape[0], shape[1:]
-
-    def review_queue_ids(*args):
-        user_id = 0 if scope == EVERY_APPLICATION else args[0]
-        values = args[len(args) - len(names) :]
-        queue = _review_queue(scope, user_id, dict(zip(names, values, strict=True)))
-        return queue.values_list("pk")
-
-    return review_queue_ids
+    user_id, values = (0, args) if scope == EVERY_APPLICATION else (args[0], args[1:])
+    queue = _review_queue(scope, user_id, dict(zip(names, values, strict=True)))
+    return queue.values_list("pk")
 
 
 def review_filter_options(*, year: str = "", cohort: str = "") -> ReviewFilterOptions:

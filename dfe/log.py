@@ -4,14 +4,13 @@ rather than composed on every visit."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
-from npq_portal.prepared import fixed_objects
+from npq_portal.prepared import fixed_objects, fixed_query_of
 
 from .models import Call, Sync
 
@@ -46,53 +45,44 @@ class CallLog:
         start, stop = index.start or 0, index.stop
         if index.step not in (None, 1) or stop is None:
             raise ValueError("The sync log is read a page at a time.")
-        query, args = _shaped(_calls_query, self._filters)
-        return fixed_objects(query, *args, limit=max(stop - start, 0), offset=start)
+        return _logged(Call, self._filters, limit=max(stop - start, 0), offset=start)
 
 
 def recent_pulls(filters: dict, count: int) -> list[Sync]:
     """The latest `count` pulls matching the filters (failed ones, for failures only)."""
-    query, args = _shaped(_pulls_query, filters)
-    return fixed_objects(query, *args, limit=count)
+    return _logged(Sync, filters, limit=count)
 
 
-def _shaped(make, filters: dict) -> tuple:
-    """The fixed query for this set of filters, and its arguments."""
+# What each of the log's lists is ordered and filtered by: when it happened, and a failure.
+_LOGS = {
+    Call: ("at", Q(status__isnull=True) | Q(status__gte=400)),
+    Sync: ("started_at", Q(succeeded=False)),
+}
+
+
+def _logged(model, filters: dict, **page) -> list:
+    """A page of the calls or pulls (`model`) matching the filters, newest first, by the fixed
+    query for this list and set of filters."""
     args = []
     if "connection" in filters:
         args.append(filters["connection"])
     if "day" in filters:
         args += filters["day"]
-    return make(tuple(filters)), args
+    query = fixed_query_of(_log_rows, (model, *filters))
+    return fixed_objects(query, *args, **page)
 
 
-@functools.cache
-def _calls_query(shape: tuple[str, ...]):
-    def sync_log_calls(*args):
-        calls = Call.objects.with_connection_name().order_by("-at", "-pk")
-        args = list(args)
-        if "connection" in shape:
-            calls = calls.filter(connection_id=args.pop(0))
-        if "failures" in shape:
-            calls = calls.filter(Q(status__isnull=True) | Q(status__gte=400))
-        if "day" in shape:
-            calls = calls.filter(at__gte=args.pop(0), at__lt=args.pop(0))
-        return calls
-
-    return sync_log_calls
-
-
-@functools.cache
-def _pulls_query(shape: tuple[str, ...]):
-    def sync_log_pulls(*args):
-        pulls = Sync.objects.with_connection_name().order_by("-started_at", "-pk")
-        args = list(args)
-        if "connection" in shape:
-            pulls = pulls.filter(connection_id=args.pop(0))
-        if "failures" in shape:
-            pulls = pulls.filter(succeeded=False)
-        if "day" in shape:
-            pulls = pulls.filter(started_at__gte=args.pop(0), started_at__lt=args.pop(0))
-        return pulls
-
-    return sync_log_pulls
+def _log_rows(shape: tuple, *args):
+    """A list of the log (`shape`: its model, then the filters in use), by the filters' values:
+    a connection's id, then the day's start and end (as _logged gives them)."""
+    model, filters = shape[0], shape[1:]
+    moment, failure = _LOGS[model]
+    rows = model.objects.with_connection_name().order_by(f"-{moment}", "-pk")
+    args = list(args)
+    if "connection" in filters:
+        rows = rows.filter(connection_id=args.pop(0))
+    if "failures" in filters:
+        rows = rows.filter(failure)
+    if "day" in filters:
+        rows = rows.filter(**{f"{moment}__gte": args.pop(0), f"{moment}__lt": args.pop(0)})
+    return rows

@@ -135,6 +135,19 @@ def fixed_objects(
     return found
 
 
+@functools.cache
+def fixed_query_of(make: Callable[..., QuerySet], shape: tuple) -> Callable[..., QuerySet]:
+    """The fixed query `make(shape, *args)`, as a function of its arguments alone: one function
+    a shape (a list's filters in use, say), since the function keys the SQL kept. `shape`
+    decides what the query filters on; the arguments are the values it compares."""
+
+    def query(*args):
+        return make(shape, *args)
+
+    query.__name__ = query.__qualname__ = make.__name__
+    return query
+
+
 def fixed_count(
     query: Callable[..., QuerySet], *args: Argument, up_to: int, using: str = DEFAULT_DB_ALIAS
 ) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet, Sum
 
 from npq_portal.planning import joins_in_written_order
-from npq_portal.prepared import fixed_objects, fixed_rows
+from npq_portal.prepared import fixed_objects, fixed_query_of, fixed_rows
 from participants.models import GrantClaim
 
 # The claims list's filters, by their query names: the list and its export take these.
@@ -88,7 +88,7 @@ class GrantClaimList:
     @functools.cached_property
     def totals(self) -> list[GrantTotal]:
         """How many claims, and how many pounds, at each status, in one query."""
-        rows = fixed_rows(_totals_query(self._shape), *self._values)
+        rows = fixed_rows(fixed_query_of(_claim_totals_of, self._shape), *self._values)
         return _totals_from({status: (count, amount) for status, count, amount in rows})
 
     def count(self) -> int:
@@ -102,36 +102,26 @@ class GrantClaimList:
         # sorted, whatever the order): planned with the joins as written.
         with joins_in_written_order():
             return fixed_objects(
-                _claims_query(self._shape),
+                fixed_query_of(_claims_of, self._shape),
                 *self._values,
                 limit=max(stop - start, 0),
                 offset=start,
             )
 
 
-@functools.cache
-def _claims_query(shape: tuple[str, ...]):
-    """The claims query for a set of filters, by their values (one function a set: it keys
-    the SQL kept)."""
-
-    def grant_claims_matching(*values):
-        return _claims_matching(dict(zip(shape, values, strict=True)))
-
-    return grant_claims_matching
+def _claims_of(shape: tuple[str, ...], *values):
+    """The claims for a set of filters (`shape`, their names), by their values."""
+    return _claims_matching(dict(zip(shape, values, strict=True)))
 
 
-@functools.cache
-def _totals_query(shape: tuple[str, ...]):
-    def grant_claim_totals_matching(*values):
-        claims = _claims_matching(dict(zip(shape, values, strict=True)))
-        return (
-            claims.order_by()
-            .values("status")
-            .annotate(count=Count("pk"), amount=Sum("amount"))
-            .values_list("status", "count", "amount")
-        )
-
-    return grant_claim_totals_matching
+def _claim_totals_of(shape: tuple[str, ...], *values):
+    return (
+        _claims_of(shape, *values)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .values_list("status", "count", "amount")
+    )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from npq_portal.prepared import (
     GENERIC_PLAN,
     fixed_count,
     fixed_objects,
+    fixed_query_of,
     fixed_rows,
     planned_generically,
     prepared_execute,
@@ -451,3 +452,17 @@ def test_a_fixed_count_counts_up_to_its_limit():
     assert fixed_count(_everyone_in_order, up_to=1000) == User.objects.count()
     with pytest.raises(ValueError, match="whole number"):
         fixed_count(_everyone_in_order, up_to=-1)
+
+
+def _made_of(shape, *args):
+    return User.objects.filter(**dict(zip(shape, args, strict=True))).order_by("pk")
+
+
+def test_a_fixed_query_of_a_shape_is_one_function_a_shape_named_after_its_maker(people):
+    ada, ben = people
+    by_name = fixed_query_of(_made_of, ("first_name",))
+    assert fixed_query_of(_made_of, ("first_name",)) is by_name
+    assert fixed_query_of(_made_of, ("email",)) is not by_name
+    assert by_name.__name__ == "_made_of"
+    assert fixed_objects(by_name, "Ben") == [ben]
+    assert fixed_objects(fixed_query_of(_made_of, ("email",)), ada.email) == [ada]
