@@ -41,6 +41,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
@@ -269,7 +270,11 @@ def _fixed_run(
     key = (query, kinds, page is not None, counted)
     if key not in compiled:
         compiled[key] = _compile(query, kinds, using, paged=page is not None, counted=counted)
-    compiler, sql, slots, converters = compiled[key]
+    compiler, sql, slots, converters, ranges = compiled[key]
+    if any(not low <= args[n] <= high for n, (low, high) in ranges.items()):
+        # A number no row's column can hold: nothing found, as Django finds nothing (and the
+        # database, sent it, would refuse it).
+        return compiler, [(0,)] if counted else []
     args = [
         database.ops.adapt_datetimefield_value(arg) if kind is datetime.datetime else arg
         for arg, kind in zip(args, kinds, strict=True)
@@ -347,7 +352,37 @@ def _compile(
     elif paged:  # the page's rows, by two parameters more: the same statement for every page
         sql += " LIMIT %s OFFSET %s"
         slots += [(count, None), (count + 1, None)]
-    return compiler, sql, slots, converters
+    return compiler, sql, slots, converters, _ranges(query, kinds, using)
+
+
+# The whole numbers an integer column may hold, widest first: a number outside its column's
+# range is one no row holds, and Django, composing a query with it, finds nothing.
+_INTEGER_RANGES = ((-(2**63), 2**63 - 1), (-(2**31), 2**31 - 1), (-(2**15), 2**15 - 1))
+
+
+def _ranges(query, kinds: tuple[type, ...], using: str) -> dict[int, tuple[int, int]]:
+    """For each whole-number argument, the range of the column it is compared with, found once
+    by composing the query with it at each range's ends: outside it, the query finds nothing,
+    as Django's would."""
+    ranges = {}
+    for n, kind in enumerate(kinds):
+        if kind is not int:
+            continue
+
+        def accepted(value, n=n) -> bool:
+            args = [_stand_in(m, k, 0) for m, k in enumerate(kinds)]
+            args[n] = value
+            try:
+                query(*args).query.get_compiler(using).as_sql()
+            except EmptyResultSet:
+                return False
+            return True
+
+        low, high = next(
+            (bounds for bounds in _INTEGER_RANGES if accepted(bounds[1])), _INTEGER_RANGES[-1]
+        )
+        ranges[n] = (low if accepted(low) else 0, high)  # 0 up: a column of positive numbers
+    return ranges
 
 
 def _composed(query, kinds: tuple[type, ...], using: str, variant: int, paged: bool, counted: bool):

@@ -466,3 +466,11 @@ def test_a_fixed_query_of_a_shape_is_one_function_a_shape_named_after_its_maker(
     assert by_name.__name__ == "_made_of"
     assert fixed_objects(by_name, "Ben") == [ben]
     assert fixed_objects(fixed_query_of(_made_of, ("email",)), ada.email) == [ada]
+
+
+def test_a_number_no_column_holds_finds_nothing_as_the_orm_finds_nothing(people):
+    ada, _ = people
+    for pk in (2**63, -(2**63) - 1, 10**30):
+        assert fixed_objects(_person, pk) == list(_person(pk)) == []
+        assert fixed_count(_people_by_id, pk, up_to=10) == 0
+    assert fixed_objects(_person, ada.pk) == [ada]  # in range: read as ever
