@@ -41,7 +41,9 @@ def database_from_url(url: str) -> dict:
         raise ValueError(f"DATABASE_URL must be a postgres:// URL, not {parts.scheme}://")
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's backend with a health check that costs no round trip when the connection
+        # is sound (npq_portal/postgresql/base.py).
+        "ENGINE": "npq_portal.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
