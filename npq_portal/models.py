@@ -4,6 +4,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import connections, models
 from django.utils import timezone
 
+from .access import user_access_annotation, user_access_read
 from .addresses import address
 from .prepared import fixed_objects
 from .roles import Role
@@ -17,6 +18,10 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The annotation the person's access is read into with them.
+ACCESS_READ = "_npq_access_read"
 
 
 class UserManager(BaseUserManager):
@@ -33,7 +38,9 @@ class UserManager(BaseUserManager):
                 raise self.model.DoesNotExist(
                     f"{self.model._meta.object_name} matching query does not exist."
                 )
-            return found[0]
+            person = found[0]
+            user_access_read(person, person.__dict__.pop(ACCESS_READ))
+            return person
         return super().get(*args, **kwargs)
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
@@ -56,7 +63,13 @@ class UserManager(BaseUserManager):
 
 
 def _user_by_id(pk: int) -> models.QuerySet:
-    return User._base_manager.filter(pk=pk).order_by()
+    # With their roles, permissions and authenticator (npq_portal/access.py), which every
+    # signed-in request asks for next.
+    return (
+        User._base_manager.filter(pk=pk)
+        .order_by()
+        .annotate(**{ACCESS_READ: user_access_annotation(pk)})
+    )
 
 
 class User(AbstractBaseUser, PermissionsMixin):
