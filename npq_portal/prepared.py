@@ -341,6 +341,7 @@ def _compile(
         raise ValueError(
             f"{query.__name__}: each argument must reach the SQL as a parameter of its own."
         )
+    sql, slots = _constants_written(sql, slots, using)
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     if compiler.has_composite_fields(fields):
         raise ValueError(f"{query.__name__}: a fixed query selects no composite key.")
@@ -353,6 +354,30 @@ def _compile(
         sql += " LIMIT %s OFFSET %s"
         slots += [(count, None), (count + 1, None)]
     return compiler, sql, slots, converters, _ranges(query, kinds, using)
+
+
+def _constants_written(sql: str, slots: list, using: str) -> tuple[str, list]:
+    """On PostgreSQL, the query's own values (a status it filters on, a flag) written into its
+    SQL as Django's driver writes every value, leaving only the arguments as parameters: a
+    prepared statement's generic plan then knows them, as a plan made for the values of the
+    moment does, and can use an index whose condition names one (the index of scheduled
+    sessions). Elsewhere nothing is prepared: the SQL is left as it is."""
+    database = connections[using]
+    if database.vendor != "postgresql" or all(slot is not None for slot, _ in slots):
+        return sql, slots
+    constants = iter(slots)
+    kept = []
+
+    def written(match: re.Match) -> str:
+        if match.group() == "%%":
+            return "%%"
+        slot, value = next(constants)
+        if slot is not None:
+            kept.append((slot, None))
+            return "%s"
+        return database.ops.compose_sql("%s", [value]).replace("%", "%%")
+
+    return PLACEHOLDER.sub(written, sql), kept
 
 
 # The whole numbers an integer column may hold, widest first: a number outside its column's

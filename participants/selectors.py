@@ -76,7 +76,8 @@ def participation_facts(enrolments: list, *, started_only: bool = True) -> Parti
     started = [connection.ops.adapt_datetimefield_value(timezone.now())] if started_only else []
     # On PostgreSQL each list of ids is one array parameter, so each query's text is the same
     # however many ids: prepared once a connection and run by its generic plan, never planned
-    # again (planning the three took longer than running them). Elsewhere, IN lists.
+    # again (planning the three took longer than running them; left to choose, PostgreSQL
+    # went on planning two of them for their values). Elsewhere, IN lists.
     arrays = connection.vendor == "postgresql"
     sessions_sql, windows_sql, marks_sql = _facts_sql(started_only, arrays)
     if arrays:
@@ -93,7 +94,7 @@ def participation_facts(enrolments: list, *, started_only: bool = True) -> Parti
         cohorts, enrolment_params, people = cohort_ids, enrolment_ids, person_ids
 
     sessions: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for session in _sessions(sessions_sql, [*cohorts, Session.Status.SCHEDULED], arrays):
+    for session in _sessions(sessions_sql, cohorts, arrays):
         sessions[session.cohort_id].append(session)
     windows: dict[int, list] = {pk: [] for pk in cohort_ids}
     for window in _windows(windows_sql, cohorts, arrays):
@@ -126,7 +127,7 @@ def _placeholders(count: int) -> str:
 def _rows(sql: str, params: list, *, prepared: bool) -> list[tuple]:
     with connection.cursor() as cursor:
         if prepared:
-            prepared_execute(cursor, sql, params)
+            prepared_execute(cursor, sql, params, generic=True)
         else:
             cursor.execute(sql, params)
         return cursor.fetchall()
@@ -165,8 +166,9 @@ def _facts_sql(started_only: bool, arrays: bool) -> tuple[str, str, str]:
     modules and courses; and, in one UNION, which registers were taken, each place's marks and
     each person's finished phases. `{cohorts}`, `{enrolments}` and `{people}` are filled with
     what compares a column with the ids: with `arrays`, filled here, `= ANY(%s)`, one array
-    parameter; otherwise by the caller, `IN (…)` with a placeholder an id. Table and column
-    names come from the models."""
+    parameter; otherwise by the caller, `IN (…)` with a placeholder an id. The status of a
+    scheduled session is written in, not a parameter: a generic plan then knows it, and can
+    use the index of scheduled sessions. Table and column names come from the models."""
 
     def columns(model, alias: str) -> str:
         return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
@@ -177,7 +179,8 @@ def _facts_sql(started_only: bool, arrays: bool) -> tuple[str, str, str]:
     enrolment = Enrolment._meta.db_table
     sessions_sql = f"""
         SELECT {columns(Session, "s")} FROM {session} s
-        WHERE s.cohort_id {{cohorts}} AND s.status = %s ORDER BY s.starts_at, s.id
+        WHERE s.cohort_id {{cohorts}} AND s.status = '{Session.Status.SCHEDULED.value}'
+        ORDER BY s.starts_at, s.id
     """
     windows_sql = f"""
         SELECT {columns(ModuleWindow, "w")}, {columns(Module, "m")}, {columns(Course, "c")}

@@ -402,6 +402,55 @@ def test_in_a_transaction_the_setting_is_not_changed():
     assert not any(GENERIC_PLAN in q["sql"] for q in captured.captured_queries)
 
 
+def _people_named_like(pk):
+    """The query's own values: texts with a quote, a backslash and a percent sign, a flag, a
+    number, a list, beside one argument."""
+    return (
+        User.objects.filter(pk__gte=pk, is_active=True)
+        .exclude(first_name__in=["O'Brien", "back\\slash", "100%"])
+        .exclude(last_name="%s")
+        .filter(last_name__startswith="Lo")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
+def test_a_fixed_query_s_own_values_are_written_into_its_statement_on_postgresql():
+    for first, last in (
+        ("Ada", "Lovelace"),
+        ("O'Brien", "Lo"),
+        ("back\\slash", "Lo"),
+        ("100%", "Lo"),
+        ("Ben", "%s"),
+        ("Cy", "Long"),
+        ("Dee", "Short"),
+    ):
+        UserFactory(first_name=first, last_name=last)
+    first_pk = User.objects.order_by("pk").first().pk
+
+    with CaptureQueriesContext(connection) as captured:
+        found = fixed_rows(_people_named_like, first_pk)
+
+    assert found == [(email,) for email in _people_named_like(first_pk)]
+    assert [row[0] for row in found] == list(
+        User.objects.filter(first_name__in=["Ada", "Cy"])
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+    if connection.vendor != "postgresql":
+        return
+    (executed,) = [q["sql"] for q in captured.captured_queries if "EXECUTE" in q["sql"]]
+    assert executed.endswith(f"({first_pk})")  # the argument alone is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE name = %s",
+            [executed.split(" ")[1].split("(")[0]],
+        )
+        (statement,) = cursor.fetchone()
+    assert "$1" in statement and "$2" not in statement
+    assert "'O''Brien'" in statement and "'100%'" in statement and "'%s'" in statement
+
+
 # ---- Texts as arguments, and pages ----
 
 
