@@ -4,12 +4,15 @@ exactly what its queryset holds, for every kind of person and any set of filters
 from itertools import combinations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
 from applications.selectors import ReviewQueue
 from applications.tests.factories import ApplicationFactory
 from cohorts.tests.factories import CohortFactory
 from funding.models import FundingDecision
+from npq_portal.prepared import GENERIC_PLAN
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory
 from programmes.tests.factories import ProgrammeFactory
@@ -103,3 +106,30 @@ def test_a_search_or_an_answer_filter_is_composed_as_before(queue):
         )
         assert listed.ids_between(0, 50) == expected
         assert listed.count_up_to(1000) == len(expected)
+
+
+def test_each_status_is_its_own_statement_and_finds_what_its_queryset_finds(queue):
+    _, leader = queue
+    for person in (StaffUserFactory(roles=[Role.PROGRAMME_LEAD]), leader):
+        for status in S.values:
+            listed = ReviewQueue(person, {"status": status})
+            ids = list(listed.queryset.values_list("pk", flat=True))
+            assert listed.count_up_to(1000) == len(ids), (person, status)
+            assert listed.ids_between(0, 40) == ids, (person, status)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_by_status_alone_runs_by_its_generic_plan_and_a_cohort_is_planned_for(queue):
+    cohorts, _ = queue
+    lead = StaffUserFactory(roles=[Role.PROGRAMME_LEAD])
+    with CaptureQueriesContext(connection) as by_status:
+        ReviewQueue(lead, {"status": S.ACCEPTED.value}).ids_between(0, 25)
+        ReviewQueue(lead, {}).count_up_to(1001)
+    with CaptureQueriesContext(connection) as by_cohort:
+        ReviewQueue(lead, {"cohort": str(cohorts[0].pk)}).ids_between(0, 25)
+    executed = [q["sql"] for q in by_status.captured_queries if "EXECUTE" in q["sql"]]
+    if connection.vendor != "postgresql":
+        assert not executed  # nothing is prepared on SQLite
+        return
+    assert len(executed) == 2 and all(sql.startswith(GENERIC_PLAN) for sql in executed)
+    assert not any(GENERIC_PLAN in q["sql"] for q in by_cohort.captured_queries)
