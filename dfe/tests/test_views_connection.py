@@ -97,7 +97,8 @@ def test_a_connections_settings_show_its_programmes_chosen(admin, django_assert_
     connection.programmes.add(chosen)
     admin.get(reverse("dfe:connection", args=[connection.pk]))  # the session is read
 
-    with django_assert_num_queries(5 + session_reads()):
+    # The person with their access, the connection, its programmes and those offered.
+    with django_assert_num_queries(4 + session_reads()):
         page = admin.get(reverse("dfe:connection", args=[connection.pk])).content.decode()
 
     boxes = re.findall(r'<input type="checkbox"[^>]*name="programmes"[^>]*>', page)

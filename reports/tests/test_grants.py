@@ -325,11 +325,11 @@ def test_the_grants_pages_are_counted_from_the_totals_not_asked_again(
         GrantClaim.objects.create(school_place=place, amount=1000, purpose="Towards cover")
     url = reverse("reports:grant-claim-list")
 
-    # The session (unless the cache has it), the person, their access; the totals, the page's
-    # claims, the programmes and the school years: no count of its own. (Asked once first:
-    # on PostgreSQL a fixed query is prepared on its first use.)
+    # The session (unless the cache has it), the person with their access; the totals, the
+    # page's claims, the programmes and the school years: no count of its own. (Asked once
+    # first: on PostgreSQL a fixed query is prepared on its first use.)
     client.get(url, {"page": 2})
-    with django_assert_num_queries(6 + session_reads()):
+    with django_assert_num_queries(5 + session_reads()):
         second = client.get(url, {"page": 2})
     beyond = client.get(url, {"page": 3})
 
