@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import CharField, Count
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cohorts.academic_years import academic_year_label, academic_year_of
@@ -30,7 +31,11 @@ from programmes.catalogue import TEACHING_FOR_MASTERY
 from programmes.models import Programme
 from schools.models import School, SchoolProgrammeYear
 from schools.prerequisites import PrerequisiteCheck
-from schools.selectors import schools_on_pp50_list, schools_prerequisites_check
+from schools.selectors import (
+    pp50_entries,
+    pp50_urns,
+    schools_prerequisites_check,
+)
 
 from .models import (
     EVERY_APPLICATION,
@@ -246,6 +251,33 @@ def _sign_ups(cohort_id: int):
     )
 
 
+def _sign_ups_schools(cohort_id: int):
+    return (
+        Application.objects.filter(cohort=cohort_id, team=True, school__isnull=False)
+        .exclude(status=Application.Status.DRAFT)
+        .order_by()
+    )
+
+
+def _sign_ups_school_years(cohort_id: int):
+    """The years in Work Groups of the schools that signed up to this cohort."""
+    schools = _sign_ups_schools(cohort_id).values("school_id")
+    return (
+        SchoolProgrammeYear.objects.filter(school__in=schools)
+        .order_by()
+        .values_list("school_id", "programme_id", "academic_year", "status")
+    )
+
+
+def _sign_ups_on_pp50(cohort_id: int):
+    """The URNs, as texts, of the schools that signed up to this cohort that are on the PP50
+    list."""
+    urns = _sign_ups_schools(cohort_id).annotate(
+        urn_text=Cast("school__urn", output_field=CharField())
+    )
+    return pp50_entries(urns.values("urn_text")).order_by()
+
+
 def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
     """A Work Group's school sign-ups: those staff may accept, in the programme's priority
     order (with disadvantage first, schools on the PP50 list come first; then, and otherwise,
@@ -254,11 +286,16 @@ def work_group_sign_ups(*, cohort) -> WorkGroupSignUps:
     Status = Application.Status
     applications = fixed_objects(_sign_ups, cohort.pk)  # composed once a connection
     schools = {a.school_id: a.school for a in applications if a.school_id}.values()
+    # The schools' years and their places on the PP50 list are found by the cohort's id, not
+    # the schools' ids: fixed queries too, the same statements however many schools.
     checks = schools_prerequisites_check(
-        schools=schools, programme=cohort.programme, academic_year=cohort.academic_year
+        schools=schools,
+        programme=cohort.programme,
+        academic_year=cohort.academic_year,
+        history_rows=lambda: fixed_rows(_sign_ups_school_years, cohort.pk),
     )
     pp50 = (
-        schools_on_pp50_list(school.urn for school in schools)
+        pp50_urns(identifier for (identifier,) in fixed_rows(_sign_ups_on_pp50, cohort.pk))
         if cohort.programme.priority == Programme.Priority.DISADVANTAGE
         else set()
     )

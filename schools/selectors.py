@@ -4,6 +4,7 @@ and which lists are not in yet (never uploaded, or older than the date staff cou
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Subquery
@@ -188,18 +189,26 @@ def _rules_with_programmes(programme_id: int):
 
 
 def schools_prerequisites_check(
-    *, schools, programme, academic_year: int
+    *, schools, programme, academic_year: int, history_rows: Callable[[], Iterable] | None = None
 ) -> dict[int, PrerequisiteCheck]:
-    """school_prerequisites_check for many schools at once, in two queries: by school id."""
+    """school_prerequisites_check for many schools at once, in two queries: by school id.
+    `history_rows`, given, reads the schools' years instead (rows of school id, programme id,
+    academic year and status, in any order: a caller that can find them by something other
+    than the schools' ids)."""
     schools = list(schools)
     conditions = programme_conditions(programme.pk)
     if not conditions:
         return {school.pk: PrerequisiteCheck(met=True) for school in schools}
     history: dict[int, list[HistoryYear]] = {school.pk: [] for school in schools}
-    for school_id, programme_id, year, status in SchoolProgrammeYear.objects.filter(
-        school__in=schools
-    ).values_list("school_id", "programme_id", "academic_year", "status"):
-        history[school_id].append(HistoryYear(programme_id, year, status))
+    if history_rows is None:
+        rows = SchoolProgrammeYear.objects.filter(school__in=schools).values_list(
+            "school_id", "programme_id", "academic_year", "status"
+        )
+    else:
+        rows = history_rows()
+    for school_id, programme_id, year, status in rows:
+        if school_id in history:
+            history[school_id].append(HistoryYear(programme_id, year, status))
     return {
         school.pk: prerequisites_check(
             programme_name=programme.short_name or programme.name,
@@ -214,13 +223,19 @@ def schools_prerequisites_check(
 
 def schools_on_pp50_list(urns) -> set[int]:
     """Which of these URNs are on the current PP50 schools list (the disadvantage priority)."""
-    identifiers = {str(urn) for urn in urns}
-    return {
-        int(identifier)
-        for identifier in EligibilityListEntry.objects.filter(
-            eligibility_list__kind=EligibilityList.Kind.PP50_SCHOOLS,
-            eligibility_list__is_current=True,
-            identifier__in=identifiers,
-        ).values_list("identifier", flat=True)
-        if identifier.isdigit()
-    }
+    return pp50_urns(pp50_entries({str(urn) for urn in urns}))
+
+
+def pp50_entries(identifiers):
+    """The identifiers on the current PP50 schools list among `identifiers`: URNs as texts, in
+    a collection or a subquery of one column."""
+    return EligibilityListEntry.objects.filter(
+        eligibility_list__kind=EligibilityList.Kind.PP50_SCHOOLS,
+        eligibility_list__is_current=True,
+        identifier__in=identifiers,
+    ).values_list("identifier", flat=True)
+
+
+def pp50_urns(identifiers) -> set[int]:
+    """The URNs among identifiers read from the PP50 list."""
+    return {int(identifier) for identifier in identifiers if identifier.isdigit()}
