@@ -91,9 +91,11 @@ def _own_enrolments(participant_id: int):
     )
 
 
-# Not planned_generically, though PostgreSQL plans it afresh on every run (0.4 ms): its generic
-# plan cannot use the index of scheduled sessions, whose condition is a parameter there, and
-# read all 42,000 sessions of ten school years (3.4 ms) where its plan for the values reads 3.
+# Not marked planned_generically: while the status was a parameter, its generic plan could not
+# use the index of scheduled sessions and read all 42,000 sessions of ten school years (3.4 ms).
+# Now that a fixed query's own values are written into its statement, PostgreSQL settles on a
+# generic plan by itself, one that uses that index (1.3 ms at ten school years, as fast as a
+# plan for the values).
 def _next_sessions(user_id: int, now):
     """The next five sessions in a person's calendar from `now`, with their programme."""
     return Session.objects.in_calendar_of(user_id).upcoming(now)[:5]
