@@ -28,9 +28,11 @@ Group's sign-ups: 0.2 ms of planning for 0.1 ms of running, every time), though 
 plan runs as fast: `planned_generically` marks such a query, and it is then always run with the
 generic plan (`plan_cache_mode`, set for that statement alone). Mark only a query whose generic
 plan was measured as fast as its values' plans, at ten years' data too: for some it is many
-times slower (the hub's area), or reads a whole table as it grows, since every value in a
-fixed query is a parameter and a generic plan cannot use an index whose condition is one of
-them (the teacher's next sessions and the index of scheduled sessions).
+times slower (the hub's area), or reads a whole table as it grows. A generic plan knows nothing
+of its parameters' values, so it cannot use an index whose condition compares a column with
+one: only the arguments are parameters, and a fixed query's own values (a status it filters
+on, a flag) are written into its statement on PostgreSQL, as they are into every query Django's
+driver sends (the teacher's next sessions then use the index of scheduled sessions).
 """
 
 from __future__ import annotations
