@@ -235,6 +235,13 @@ class Cohort(TimeStampedModel):
             ("view_all_cohorts", "Can see every cohort"),
             ("change_cohort_status", "Can open, close, run, complete and cancel cohorts"),
         ]
+        indexes = [
+            # A kind of programme's school years (the engagement pages' year filter) read from
+            # the index, not from every cohort of every year; the last change to any cohort
+            # (the review queue's filter lists' stamp) read from its end.
+            models.Index(fields=["programme", "academic_year"], name="cohort_programme_year"),
+            models.Index(fields=["updated_at"], name="cohort_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(starts_on__lt=F("ends_on")), name="cohort_starts_before_it_ends"
