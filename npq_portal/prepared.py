@@ -148,6 +148,8 @@ def fixed_query_of(make: Callable[..., QuerySet], shape: tuple) -> Callable[...,
         return make(shape, *args)
 
     query.__name__ = query.__qualname__ = make.__name__
+    if getattr(make, GENERIC_MARK, False):  # `make` marked planned_generically: each shape's too
+        planned_generically(query)
     return query
 
 

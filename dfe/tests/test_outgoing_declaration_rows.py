@@ -4,13 +4,15 @@ which, without a query per row."""
 import uuid
 
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dfe.fake import FakeDfe
 from dfe.models import Declaration, Outgoing
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
-from npq_portal.tests.querycount import assert_queries_do_not_grow
+from npq_portal.tests.querycount import assert_queries_do_not_grow, session_reads
 
 from .declaration_setup import (
     SENIOR_LEADERSHIP,
@@ -126,3 +128,34 @@ def test_declaration_rows_make_as_many_queries_for_many_as_for_few(client, hub, 
         )
 
     assert_queries_do_not_grow(client, f"{PAGE}?show=attention", add_rows)
+
+
+def test_a_page_of_changes_and_what_they_name_is_one_query(client, hub, staff):
+    connection, cohort = hub
+    places = _linked_places(connection, cohort, 3)
+    declarations = Declaration.objects.bulk_create(
+        _declaration(connection, place) for place in places
+    )
+    Outgoing.objects.bulk_create(
+        Outgoing(connection=connection, kind=Outgoing.Kind.DECLARATION, declaration=declaration)
+        for declaration in declarations
+    )
+    Outgoing.objects.bulk_create(
+        Outgoing(
+            connection=connection, kind=Outgoing.Kind.ACCEPT, dfe_application=place.application.dfe
+        )
+        for place in places
+    )
+    client.get(PAGE)  # on PostgreSQL, the fixed queries' statements prepared
+
+    with CaptureQueriesContext(db_connection) as queries:
+        page = client.get(PAGE).content.decode()
+
+    # The session (unless the cache has it), the person with their access, the counted tabs'
+    # counts (the waiting tab's paginator takes its count from there), and the page of changes
+    # with their applications, declarations and places.
+    assert len(queries) == 3 + session_reads()
+    assert "Waiting to be sent: 6 changes" in page
+    assert page.count("Started declaration, ") == 3
+    for place in places:
+        assert page.count(f'href="{place.application.get_absolute_url()}"') == 2

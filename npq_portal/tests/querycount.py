@@ -41,6 +41,19 @@ def session_reads() -> int:
     return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
+def statement_of(sql: str) -> str:
+    """The SQL a captured query ran: a prepared statement's own text for an EXECUTE of one
+    (npq_portal.prepared, on PostgreSQL), the query as it is otherwise."""
+    found = re.search(r"EXECUTE (npq_[0-9a-f]+)", sql)
+    if found is None:
+        return sql
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE name = %s", [found.group(1)]
+        )
+        return cursor.fetchone()[0]
+
+
 def assert_queries_do_not_grow(
     client,
     url: str,
