@@ -22,7 +22,7 @@ from django.utils import timezone
 from applications.models import Application, ApplicationEvent
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
-from npq_portal.prepared import prepared_execute
+from npq_portal.prepared import fixed_query_of, fixed_rows, prepared_execute
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -208,6 +208,68 @@ def team_programmes():
     )
 
 
+class SignUp(NamedTuple):
+    """What the roster reads of a sign-up: its dates in the portal's time zone."""
+
+    pk: int
+    status: str
+    sent_on: datetime.date
+    changed_on: datetime.date
+    starts_on: datetime.date
+    place_made_on: datetime.date | None
+    completed_on: datetime.date | None
+    place_withdrawn_on: datetime.date | None
+
+
+def _roster_applications(shape: tuple, academic_year: int, end, programme_id: int = 0):
+    """The sign-ups a roster may list: sent before `end`, to a Work Group programme's cohorts
+    of the school year (of one programme, with "programme" in `shape`). The cohorts are
+    reached by the joins the order needs anyway, not a subquery of them."""
+    applications = Application.objects.filter(
+        team=True,
+        cohort__academic_year=academic_year,
+        cohort__programme__participation=TEAMS,
+        submitted_at__lt=end,
+        school__isnull=False,
+    )
+    if "programme" in shape:
+        applications = applications.filter(cohort__programme=programme_id)
+    return applications
+
+
+def _roster_sign_ups(shape: tuple, *args):
+    """The sign-ups' dates and statuses, in the roster's order. Days in the portal's time zone
+    come from the database, as plain dates: turning each moment into a day in Python cost
+    more than the query."""
+    return (
+        _roster_applications(shape, *args)
+        .order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
+        .annotate(
+            sent_on=LocalDay("submitted_at"),
+            changed_on=LocalDay("updated_at"),
+            starts_on=F("cohort__starts_on"),
+            place_made_on=LocalDay("school_place__created_at"),
+            completed_on=F("school_place__completed_on"),
+            place_withdrawn_on=F("school_place__withdrawn_on"),
+        )
+        .values_list(*SignUp._fields)
+    )
+
+
+def _roster_events(shape: tuple, academic_year: int, end, *rest):
+    """The sign-ups' events that date their standing, before `end`, oldest first."""
+    return (
+        ApplicationEvent.objects.filter(
+            application__in=_roster_applications(shape, academic_year, end, *rest),
+            at__lt=end,
+            to_status__in=ROSTER_EVENTS,
+        )
+        .order_by("at", "pk")
+        .annotate(day=LocalDay("at"))
+        .values_list("application_id", "to_status", "day")
+    )
+
+
 def engagement_roster(
     *, academic_year: int, on: datetime.date, programme: Programme | None = None
 ) -> Roster:
@@ -223,50 +285,14 @@ def engagement_roster(
     `roster_page_rows` (a page).
     """
     end = _end_of(on)
-    # The cohorts by the joins the order needs anyway, not a subquery of them.
-    applications = Application.objects.filter(
-        team=True,
-        cohort__academic_year=academic_year,
-        cohort__programme__participation=TEAMS,
-        submitted_at__lt=end,
-        school__isnull=False,
-    )
-    if programme is not None:
-        applications = applications.filter(cohort__programme=programme)
-    # Days in the portal's time zone come from the database, as plain dates: turning each
-    # moment into a day in Python cost more than the query.
-    sign_ups = (
-        applications.order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
-        .annotate(
-            sent_on=LocalDay("submitted_at"),
-            changed_on=LocalDay("updated_at"),
-            starts_on=F("cohort__starts_on"),
-            place_made_on=LocalDay("school_place__created_at"),
-            completed_on=F("school_place__completed_on"),
-            place_withdrawn_on=F("school_place__withdrawn_on"),
-        )
-        .values_list(
-            "pk",
-            "status",
-            "sent_on",
-            "changed_on",
-            "starts_on",
-            "place_made_on",
-            "completed_on",
-            "place_withdrawn_on",
-            named=True,
-        )
-    )
+    # Fixed queries (npq_portal.prepared), one pair for every programme and one for a
+    # programme: composed once and planned once a connection, not on every visit.
+    shape = ("programme",) if programme is not None else ()
+    args = (academic_year, end, *((programme.pk,) if programme is not None else ()))
     events: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
-    for application_id, status, day in (
-        ApplicationEvent.objects.filter(
-            application__in=applications, at__lt=end, to_status__in=ROSTER_EVENTS
-        )
-        .order_by("at", "pk")
-        .annotate(day=LocalDay("at"))
-        .values_list("application_id", "to_status", "day")
-    ):
+    for application_id, status, day in fixed_rows(fixed_query_of(_roster_events, shape), *args):
         events[application_id].append((status, day))
+    sign_ups = [SignUp(*row) for row in fixed_rows(fixed_query_of(_roster_sign_ups, shape), *args)]
 
     entries = []
     no_events: list[tuple[str, datetime.date]] = []
