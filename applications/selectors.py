@@ -11,12 +11,13 @@ from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Count
+from django.db.models import CharField, Count, Exists, OuterRef
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, DeliveryPartner
+from funding.models import FundingOverride, FundingRedecision
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
 from npq_portal.prepared import (
@@ -396,7 +397,17 @@ _ONE_APPLICATION = ("cohort__programme", "applicant", "school", "funding_decisio
 
 
 def _application_by_id(pk: int):
-    return Application.objects.filter(pk=pk).select_related(*_ONE_APPLICATION)
+    # Whether its funding decision was ever decided again or overridden, read with it: most
+    # never were, and their page then asks for neither history.
+    decision = OuterRef("funding_decision")
+    return (
+        Application.objects.filter(pk=pk)
+        .select_related(*_ONE_APPLICATION)
+        .annotate(
+            funding_redecided=Exists(FundingRedecision.objects.filter(decision=decision)),
+            funding_overridden=Exists(FundingOverride.objects.filter(decision=decision)),
+        )
+    )
 
 
 def _own_application(pk: int, user_id: int):
@@ -409,7 +420,8 @@ def _application_seen_by_leader(pk: int, user_id: int):
 
 def application_seen_by(user, pk: int) -> Application | None:
     """Application `pk` if this person may see it (ApplicationQuerySet.for_user's rule), with
-    its cohort's programme, applicant, school and funding decision; else None. Read by a fixed
+    its cohort's programme, applicant, school and funding decision (`funding_redecided` and
+    `funding_overridden` say whether that decision has a history); else None. Read by a fixed
     query for each scope (npq_portal.prepared), composed once a connection."""
     scope = application_scope(user)
     if scope == EVERY_APPLICATION:

@@ -611,8 +611,16 @@ class ApplicationDetailView(DetailView):
             context["override_form"] = FundingOverrideForm()
             decision_id = application.funding_decision_id
             if decision_id is not None:
-                context["redecisions"] = fixed_objects(_funding_redecisions, decision_id)
-                context["overrides"] = fixed_objects(_funding_overrides, decision_id)
+                context["redecisions"] = (
+                    fixed_objects(_funding_redecisions, decision_id)
+                    if application.funding_redecided
+                    else []
+                )
+                context["overrides"] = (
+                    fixed_objects(_funding_overrides, decision_id)
+                    if application.funding_overridden
+                    else []
+                )
         if application.team:
             context.update(self._work_group_context(application))
         context["actions"] = [

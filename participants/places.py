@@ -62,7 +62,8 @@ class EnrolmentPlaces:
         move to: by fixed queries (npq_portal.prepared)."""
         enrolments = fixed_objects(_application_places, application.pk)
         history = defaultdict(list)
-        for event in fixed_objects(_application_place_events, application.pk):
+        events = fixed_objects(_application_place_events, application.pk) if enrolments else []
+        for event in events:
             history[event.enrolment_id].append(event)
         for enrolment in enrolments:
             enrolment.history = history[enrolment.pk]

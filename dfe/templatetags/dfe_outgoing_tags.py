@@ -4,11 +4,12 @@
 
 Shows staff who exchange with DfE the linked DfE application (its id, DfE's status, the funded
 place, DfE's funding eligibility) and any change still owed to DfE or refused by it: two
-queries, whatever the application (one more to see whether DfE covers an unlinked one's
-cohort; nothing is shown when it does not).
+queries at most, whatever the application (the second only when a change is owed; one more
+to see whether DfE covers an unlinked one's cohort; nothing is shown when it does not).
 """
 
 from django import template
+from django.db.models import Exists, OuterRef
 
 from npq_portal.prepared import fixed_objects
 
@@ -32,17 +33,20 @@ def dfe_application_state(context, application) -> dict:
     owed = []
     if dfe is None and connection_for_cohort(application.cohort) is None:
         return {"shown": False}  # the portal does not talk to DfE about this cohort
-    if dfe is not None:
+    if dfe is not None and dfe.owed:
         owed = fixed_objects(_owed, dfe.pk)
     return {"shown": True, "dfe": dfe, "owed": owed}
 
 
 # Read by fixed queries (npq_portal.prepared), composed once a connection.
 def _linked(application_id: int):
-    """The DfE application linked to the portal's (at most one), with its connection."""
+    """The DfE application linked to the portal's (at most one), with its connection and
+    whether any change is owed to DfE for it (most have none: then they are not asked for)."""
+    owed = Outgoing.objects.filter(dfe_application=OuterRef("pk"), state__in=OPEN_STATES)
     return (
         DfeApplication.objects.filter(application_id=application_id)
         .select_related("connection")
+        .annotate(owed=Exists(owed))
         .order_by("pk")[:1]
     )
 
