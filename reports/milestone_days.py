@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort
 from npq_portal.planning import joins_in_written_order
+from npq_portal.prepared import fixed_objects
 from participants.models import Enrolment
 
 from .milestones import (
@@ -282,23 +283,23 @@ def milestone_counts(
     version of its kept days they were counted from, read before counting: counts labelled
     with a version that is not the current one are counted again, so a change is never missed.
     A page reads them in one query; only cohorts not yet counted today, or changed since, are
-    counted (one query over their places), and kept."""
+    counted (one query over their places), and kept.
+
+    The cohorts' kept days are brought up to date first (milestones_bring_up_to_date) when the
+    same query says one of them is not current, and the counts read again: most visits find
+    them current, and ask nothing more."""
     key = rules_key()
-    kept = "kept_milestone_counts__"
-    rows = list(
-        Cohort.objects.filter(pk__in=cohorts.order_by().values("pk"))
-        .order_by(*(k.replace("cohort__", "").replace("cohort_id", "pk") for k in COHORT_ORDER))
-        .values_list(
-            "pk",
-            "milestones_kept__version",
-            "milestones_kept__worked_out",
-            "milestones_kept__rules",
-            *(kept + field for field in ("version", "day", "rules", *_COUNTED)),
-        )
-    )
+    rows = _cohort_counts_kept(cohorts)
+    stale = [
+        pk
+        for pk, version, worked_out, rules, *_ in rows
+        if not _current(version, worked_out, rules, key)
+    ]
+    if stale and milestones_bring_up_to_date(cohorts=Cohort.objects.filter(pk__in=stale)):
+        rows = _cohort_counts_kept(cohorts)
     counts, missing = {}, {}
     for pk, version, worked_out, rules, *counted in rows:
-        current = version == worked_out and rules == key
+        current = _current(version, worked_out, rules, key)
         if current and counted[:3] == [version, today, key]:
             counts[pk] = tuple(counted[3:])
         else:
@@ -311,6 +312,29 @@ def milestone_counts(
         for pk, *_ in rows
         if counts[pk][offset]  # a cohort with no place listed is left out
     ]
+
+
+def _cohort_counts_kept(cohorts: QuerySet) -> list[tuple]:
+    """Each of these cohorts, in the page's order, with the version of its kept days and what
+    it was worked out from, and its counts kept (labelled likewise)."""
+    kept = "kept_milestone_counts__"
+    return list(
+        Cohort.objects.filter(pk__in=cohorts.order_by().values("pk"))
+        .order_by(*(k.replace("cohort__", "").replace("cohort_id", "pk") for k in COHORT_ORDER))
+        .values_list(
+            "pk",
+            "milestones_kept__version",
+            "milestones_kept__worked_out",
+            "milestones_kept__rules",
+            *(kept + field for field in ("version", "day", "rules", *_COUNTED)),
+        )
+    )
+
+
+def _current(version, worked_out, rules, key: str) -> bool:
+    """Whether a cohort's kept days are current: worked out at their latest version, by the
+    rules in force (stale_cohorts' test, on a row already read)."""
+    return version is not None and version == worked_out and rules == key
 
 
 # What CohortMilestoneCounts keeps of each cohort, in this order.
@@ -408,12 +432,29 @@ class PlacesInOrder(Sequence):
         return list(places[start - before : stop - before])
 
 
+# The most places a milestone page lists (its paginate_by).
+PAGE_PLACES = 25
+
+
 def milestone_page_places(ids: list[int]) -> dict[int, Enrolment]:
-    """These places (ids `PlacesInOrder` gave, so already in the page's scope) by id, with only
-    what the milestone page shows of each: person, cohort, status, when it stopped, where it
-    was transferred to, its kept days. A place deleted since its id was read is missing."""
-    places = (
-        Enrolment.objects.select_related(
+    """These places (ids `PlacesInOrder` gave, so already in the page's scope; a page's worth
+    at most) by id, with only what the milestone page shows of each: person, cohort, status,
+    when it stopped, where it was transferred to, its kept days. A place deleted since its id
+    was read is missing.
+
+    Read by a fixed query (npq_portal.prepared) with a place for each of a page's ids (those
+    left over are 0, which no place has): composed once a connection, not on every visit."""
+    if len(ids) > PAGE_PLACES:
+        raise ValueError(f"A milestone page lists {PAGE_PLACES} places at most.")
+    padded = [*ids, *[0] * (PAGE_PLACES - len(ids))]
+    with joins_in_written_order():  # each table reached from the places by key
+        return {place.pk: place for place in fixed_objects(_milestone_places_by_id, *padded)}
+
+
+def _milestone_places_by_id(*ids: int):
+    return (
+        Enrolment.objects.filter(pk__in=ids)
+        .select_related(
             "participant", "cohort__programme", "transferred_to__cohort", "kept_milestones"
         )
         .only(
@@ -432,8 +473,6 @@ def milestone_page_places(ids: list[int]) -> dict[int, Enrolment]:
         .annotate(stopped_at=stopped_at_annotation())
         .order_by()  # found by id: the page's order is the ids'
     )
-    with joins_in_written_order():  # each table reached from the places by key
-        return places.in_bulk(ids)
 
 
 def kept_status(enrolment: Enrolment, today: datetime.date) -> MilestoneStatus:

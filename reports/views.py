@@ -55,6 +55,7 @@ from .engagement import (
 from .forms import AuditLogFilterForm, MilestoneFilterForm
 from .grants import GRANT_FILTERS, GrantClaimList
 from .milestone_days import (
+    PAGE_PLACES,
     PlacesInOrder,
     claimable_q,
     due_q,
@@ -64,7 +65,6 @@ from .milestone_days import (
     milestone_to_come_q,
     milestone_to_come_since,
     milestone_totals,
-    milestones_bring_up_to_date,
     with_next_due,
 )
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
@@ -155,7 +155,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
 
     permission_required = "participants.view_attendance"
     template_name = "reports/milestone_list.html"
-    paginate_by = 25
+    paginate_by = PAGE_PLACES  # the most milestone_page_places reads
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -198,12 +198,12 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             cohorts = in_year
         if data.get("programme"):
             cohorts = cohorts.filter(programme=data["programme"])
-        milestones_bring_up_to_date(cohorts=cohorts)
         funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
         places = Enrolment.objects.all()  # PlacesInOrder reads only the cohorts counted
         if funded_only:
             places = places.filter(kept_milestones__funded=True)
         places = with_next_due(places, today)
+        # Their kept days brought up to date first, when one is not current.
         by_cohort = milestone_counts(cohorts, today, funded_only=funded_only)
         show = data.get("show", "")
         if show == MilestoneFilterForm.CLAIMABLE:

@@ -291,20 +291,40 @@ def test_counts_kept_for_the_day_are_read_in_one_query_until_the_next_day(places
     assert CohortMilestoneCounts.objects.get(cohort=cohort).day == datetime.date(2028, 3, 2)
 
 
-def test_counts_of_days_not_current_are_not_kept(places):
-    """Counted while the cohort's days are out of date (changed since they were worked out),
-    the counts are shown but not kept."""
+def test_counts_of_days_not_current_are_not_kept(places, monkeypatch):
+    """Counted while the cohort's days are out of date (changed again after they were brought
+    up to date, before they were counted), the counts are shown but not kept."""
     cohort, meetings, _ = places
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
     kept = CohortMilestoneCounts.objects.filter(cohort=cohort).values_list("day", "version")
-    before = list(kept)
+    before = list(kept.all())
     ben = Enrolment.objects.get(cohort=cohort, participant__first_name="Ben")
     take_register(meetings[2], {ben: "present"})
+    # The change lands just after the days were brought up to date: as if they had not been.
+    monkeypatch.setattr(milestone_days, "milestones_bring_up_to_date", lambda cohorts: 0)
 
     counts = milestone_counts(Cohort.objects.all(), datetime.date(2028, 3, 1), funded_only=False)
 
     assert [c.all for c in counts] == [6]
-    assert list(kept) == before != []
+    assert list(kept.all()) == before != []
+
+
+def test_counting_brings_a_changed_cohorts_days_up_to_date_first_and_keeps_its_counts(places):
+    cohort, meetings, _ = places
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    ben = Enrolment.objects.get(cohort=cohort, participant__first_name="Ben")
+    take_register(meetings[2], {ben: "present"})
+    assert stale_cohorts(Cohort.objects.all()) == [cohort.pk]
+
+    counts = milestone_counts(Cohort.objects.all(), datetime.date(2028, 3, 1), funded_only=False)
+
+    assert [c.all for c in counts] == [6]
+    assert stale_cohorts(Cohort.objects.all()) == []
+    version = CohortMilestones.objects.get(cohort=cohort).version
+    kept = CohortMilestoneCounts.objects.get(cohort=cohort)
+    assert (kept.day, kept.version) == (datetime.date(2028, 3, 1), version)
+    with time_machine.travel(at(2028, 3, 1, 10)):
+        _kept_against_afresh(cohort, datetime.date(2028, 3, 1))
 
 
 def test_working_a_cohort_out_keeps_its_counts_for_today(places):
