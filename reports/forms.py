@@ -1,6 +1,7 @@
 from django import forms
 
 from cohorts.academic_years import academic_year_label
+from npq_portal.model_choices import PlainChoices
 from programmes.models import Programme
 
 from .audit import person_label
@@ -39,13 +40,17 @@ class MilestoneFilterForm(forms.Form):
         and `years`: those of `cohorts` (`milestone_filter_choices`)."""
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts  # what a chosen cohort is checked against
-        # Its options are read as plain values: hundreds of cohorts made objects cost 10 ms.
-        self.fields["cohort"].choices = [("", "All")] + [
-            (pk, f"{short_name} {academic_year_label(year)}, {name}")
-            for pk, short_name, year, name in cohort_options.order_by(
-                "-academic_year", "programme__short_name", "name"
-            ).values_list("pk", "programme__short_name", "academic_year", "name")
-        ]
+        # Its options are read as plain values (hundreds of cohorts made objects cost 10 ms),
+        # and kept as they are (PlainChoices).
+        self.fields["cohort"].choices = PlainChoices(
+            [("", "All")]
+            + [
+                (pk, f"{short_name} {academic_year_label(year)}, {name}")
+                for pk, short_name, year, name in cohort_options.order_by(
+                    "-academic_year", "programme__short_name", "name"
+                ).values_list("pk", "programme__short_name", "academic_year", "name")
+            ]
+        )
         self.fields["programme"].queryset = Programme.objects.filter(
             pk__in=[pk for pk, _ in programmes]
         )

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from npq_portal.model_choices import ListedModelChoiceIterator
+from npq_portal.model_choices import ListedModelChoiceIterator, PlainChoices
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,30 @@ def test_a_prefetching_queryset_is_read_as_django_reads_it(groups):
         labels = [label for _, label in field.choices]
     assert labels == ["---------", "Zebra & co", "Alpha", "<Middle>"]
     assert len(captured.captured_queries) == 2  # the groups, then their permissions
+
+
+PAIRS = [("", "All"), ("1", "MN 2026/27, Autumn"), ("2", "SL 2026/27, <Spring> & more")]
+
+
+def _pairs_form(choices, chosen: str = "2") -> forms.Form:
+    class PairsForm(forms.Form):
+        pick = forms.ChoiceField(required=False)
+        cohort = forms.ModelChoiceField(OURS, required=False)
+
+    form = PairsForm({"pick": chosen})
+    form.fields["pick"].choices = choices
+    form.fields["cohort"].choices = choices
+    return form
+
+
+def test_plain_choices_are_the_options_a_list_makes_kept_as_they_are(groups):
+    plain, listed = _pairs_form(PlainChoices(PAIRS)), _pairs_form(list(PAIRS))
+
+    for name in ("pick", "cohort"):
+        field = plain.fields[name]
+        assert list(field.choices) == PAIRS and len(field.choices) == 3
+        assert list(field.widget.choices) == list(listed.fields[name].widget.choices)
+        assert str(plain[name]) == str(listed[name])  # drawn alike, escaped alike
+    assert plain.is_valid() and plain.cleaned_data["pick"] == "2"
+    plain_bad, listed_bad = _pairs_form(PlainChoices(PAIRS), "3"), _pairs_form(list(PAIRS), "3")
+    assert not plain_bad.is_valid() and plain_bad.errors == listed_bad.errors
