@@ -42,6 +42,9 @@ class ParticipationFacts:
     # Each cohort's sessions and module phases as plain tuples, made once: participation is
     # worked out for every place in a cohort from the same few dozen dates.
     _timings: dict[int, tuple] = field(default_factory=dict, repr=False)
+    # What a place owes in each cohort, by (cohort id, day), when it owes all of it: most
+    # places joined before their cohort's first session and first phase due.
+    _owed_by_all: dict[tuple, tuple] = field(default_factory=dict, repr=False)
 
     def timings(self, cohort_id: int) -> tuple[list, list]:
         """(session id, start) of the cohort's sessions and ((module id, phase), due date) of
@@ -58,6 +61,24 @@ class ParticipationFacts:
                         ("application", w.application_due_on),
                     )
                 ],
+            )
+        return found
+
+    def owed_by_all(self, cohort_id: int, today) -> tuple:
+        """(the earliest session's start, the earliest phase's due date, or None without
+        one; the registers taken, how many sessions, the phases due by `today`, every phase)
+        for a place in this cohort that owes every session and phase."""
+        key = (cohort_id, today)
+        found = self._owed_by_all.get(key)
+        if found is None:
+            sessions, phases = self.timings(cohort_id)
+            found = self._owed_by_all[key] = (
+                min((starts_at for _, starts_at in sessions), default=None),
+                min((due_on for _, due_on in phases), default=None),
+                [pk for pk, _ in sessions if pk in self.taken],
+                len(sessions),
+                {phase for phase, due_on in phases if due_on < today},
+                {phase for phase, _ in phases},
             )
         return found
 
@@ -221,6 +242,20 @@ def participation_of(enrolment, facts: ParticipationFacts, today) -> Participati
     joined_on = timezone.localdate(joined)  # once: converting the zone is most of the cost
     own_marks = facts.marks[enrolment.pk]
     done = facts.done.get(enrolment.participant_id, set())
+    first_start, first_due, taken, total, due, phases_total = facts.owed_by_all(
+        enrolment.cohort_id, today
+    )
+    if (first_start is None or joined <= first_start) and (
+        first_due is None or joined_on <= first_due
+    ):  # joined before everything: they owe all of it, as most do (worked out once a cohort)
+        return participation_count(
+            registers_taken=taken,
+            sessions_total=total,
+            marks=own_marks,
+            phases_due=due,
+            phases_total=phases_total,
+            phases_done=done,
+        )
     sessions, phases = facts.timings(enrolment.cohort_id)
     # Someone who joined late owes only what came after they joined, unless marked.
     their_sessions = [pk for pk, starts_at in sessions if starts_at >= joined or pk in own_marks]

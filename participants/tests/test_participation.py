@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,9 +19,11 @@ from participants import services
 from participants.models import Attendance, AttendanceChange, ModulePhaseDone
 from participants.participation import ATTENDED, EXCUSED, participation_count
 from participants.selectors import (
+    ParticipationFacts,
     enrolment_participation,
     enrolments_participation,
     participation_facts,
+    participation_of,
 )
 from participants.services import module_phase_set, register_import, register_take
 
@@ -432,3 +435,70 @@ def test_the_percentages_and_the_threshold_are_the_fractions_figures(
     assert figures.so_far_percent == (None if so_far is None else math.floor(so_far * 100))
     assert figures.overall_percent == (None if overall is None else math.floor(overall * 100))
     assert figures.meets(threshold) == (so_far is None or so_far >= Fraction(threshold, 100))
+
+
+def _owed_since_joining(place, facts, today):
+    """Participation as participation_of counted it for everyone before a place owing every
+    session and phase was counted once a cohort: what came after joining, or was marked."""
+    joined, joined_on = place.created_at, place.created_at.date()
+    own_marks = facts.marks[place.pk]
+    done = facts.done.get(place.participant_id, set())
+    sessions, phases = facts.timings(place.cohort_id)
+    theirs = [pk for pk, starts_at in sessions if starts_at >= joined or pk in own_marks]
+    their_phases = {key: due for key, due in phases if due >= joined_on or key in done}
+    return participation_count(
+        registers_taken=[pk for pk in theirs if pk in facts.taken],
+        sessions_total=len(theirs),
+        marks=own_marks,
+        phases_due={key for key, due in their_phases.items() if due < today},
+        phases_total=set(their_phases),
+        phases_done=done,
+    )
+
+
+DAY = datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC)
+
+
+@given(
+    starts=st.lists(st.integers(0, 60), max_size=6),
+    dues=st.lists(st.integers(0, 60), max_size=3),
+    joins=st.lists(st.integers(-10, 70), min_size=1, max_size=4),
+    taken=st.sets(st.integers(0, 5)),
+    marks=st.dictionaries(st.integers(0, 5), st.sampled_from(["present", "absent", "excused"])),
+    done=st.sets(st.tuples(st.integers(0, 2), st.sampled_from(["study", "application"]))),
+    today=st.integers(0, 70),
+)
+def test_places_owing_everything_count_as_those_who_joined_late(
+    starts, dues, joins, taken, marks, done, today
+):
+    """Whether a place joined before everything (counted once a cohort) or after some of it,
+    its participation is what counting it from its own joining day gives."""
+    from types import SimpleNamespace as Row
+
+    sessions = [Row(pk=n, starts_at=DAY + datetime.timedelta(days=d)) for n, d in enumerate(starts)]
+    windows = [
+        Row(
+            module_id=n,
+            study_due_on=(DAY + datetime.timedelta(days=d)).date(),
+            application_due_on=(DAY + datetime.timedelta(days=d + 7)).date(),
+        )
+        for n, d in enumerate(dues)
+    ]
+    places = [
+        Row(pk=n, cohort_id=1, participant_id=n, created_at=DAY + datetime.timedelta(days=d))
+        for n, d in enumerate(joins)
+    ]
+    facts = ParticipationFacts(
+        sessions={1: sessions},
+        windows={1: windows},
+        taken={pk for pk in taken if pk < len(sessions)},
+        marks={
+            place.pk: {pk: m for pk, m in marks.items() if pk < len(sessions)} for place in places
+        },
+        done={0: done},
+    )
+    on = (DAY + datetime.timedelta(days=today)).date()
+
+    with timezone.override(datetime.UTC):
+        for place in places:
+            assert participation_of(place, facts, on) == _owed_since_joining(place, facts, on)
