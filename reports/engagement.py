@@ -78,15 +78,17 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 
 
 class RosterEntry(NamedTuple):
-    """Where one school's sign-up stood on the roster's day, without the school's details (a
-    named tuple: a roster makes one for every sign-up, and a tuple is made in a third of a
-    frozen dataclass's time)."""
+    """Where one school's sign-up stood on the roster's day (a named tuple: a roster makes one
+    for every sign-up, and a tuple is made in a third of a frozen dataclass's time), with what
+    a page shows of its school and cohort when they were read with it (`RosterLine`'s first
+    five: URN, school, local authority, programme, cohort)."""
 
     application_id: int
     status: RosterStatus
     signed_up_on: datetime.date
     completed_on: datetime.date | None
     withdrawn_on: datetime.date | None
+    shown: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,8 @@ def team_programmes():
 
 
 class SignUp(NamedTuple):
-    """What the roster reads of a sign-up: its dates in the portal's time zone."""
+    """What the roster reads of a sign-up: its dates in the portal's time zone, and what a
+    page shows of it."""
 
     pk: int
     status: str
@@ -219,6 +222,12 @@ class SignUp(NamedTuple):
     place_made_on: datetime.date | None
     completed_on: datetime.date | None
     place_withdrawn_on: datetime.date | None
+    # What a page shows of its school and cohort, from the tables the order joins anyway.
+    school__urn: int
+    school__name: str
+    school__la_name: str
+    cohort__programme__short_name: str
+    cohort__name: str
 
 
 def _roster_applications(shape: tuple, academic_year: int, end, programme_id: int = 0):
@@ -315,6 +324,7 @@ def engagement_roster(
                 signed_up_on=facts.sent_on,
                 completed_on=facts.completed_on if _by(facts.completed_on, on) else None,
                 withdrawn_on=withdrawn_on,
+                shown=sign_up[-5:],
             )
         )
     return Roster(academic_year=academic_year, on=on, programme=programme, entries=entries)
@@ -376,8 +386,11 @@ class RosterLine(NamedTuple):
 
 def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
     """A page of the roster's `entries` with what the page shows of their schools and
-    cohorts, in the same order, in one query of plain values (the exports' rows, with their
-    models, come from roster_rows)."""
+    cohorts, in the same order: as engagement_roster read them with the sign-ups, or else in
+    one query of plain values (the exports' rows, with their models, come from roster_rows)."""
+    if all(entry.shown is not None for entry in entries):
+        details = {entry.application_id: entry.shown for entry in entries}
+        return _roster_lines(entries, details)
     details = (
         {
             pk: rest
@@ -397,6 +410,10 @@ def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
         if entries
         else {}
     )
+    return _roster_lines(entries, details)
+
+
+def _roster_lines(entries: Sequence[RosterEntry], details: Mapping) -> list[RosterLine]:
     return [
         RosterLine(
             *details[entry.application_id],
