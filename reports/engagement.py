@@ -289,9 +289,9 @@ def engagement_roster(
     A school is on it once its sign-up was sent, unless its school declined it or the hub did
     not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
     completed if its place was completed by then; active if it held a place by then and the
-    cohort had started; otherwise signed up. In two queries of only the dates and statuses,
-    however many schools; their details come with `Roster.rows` (the exports) or
-    `roster_page_rows` (a page).
+    cohort had started; otherwise signed up. In two queries, however many schools: the dates
+    and statuses, and what a page shows of each school and cohort (`roster_page_rows`); the
+    exports' details come with `Roster.rows`.
     """
     end = _end_of(on)
     # Fixed queries (npq_portal.prepared), one pair for every programme and one for a
