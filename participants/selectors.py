@@ -242,30 +242,26 @@ def participation_of(enrolment, facts: ParticipationFacts, today) -> Participati
     joined_on = timezone.localdate(joined)  # once: converting the zone is most of the cost
     own_marks = facts.marks[enrolment.pk]
     done = facts.done.get(enrolment.participant_id, set())
-    first_start, first_due, taken, total, due, phases_total = facts.owed_by_all(
-        enrolment.cohort_id, today
-    )
-    if (first_start is None or joined <= first_start) and (
-        first_due is None or joined_on <= first_due
-    ):  # joined before everything: they owe all of it, as most do (worked out once a cohort)
-        return participation_count(
-            registers_taken=taken,
-            sessions_total=total,
-            marks=own_marks,
-            phases_due=due,
-            phases_total=phases_total,
-            phases_done=done,
-        )
-    sessions, phases = facts.timings(enrolment.cohort_id)
-    # Someone who joined late owes only what came after they joined, unless marked.
-    their_sessions = [pk for pk, starts_at in sessions if starts_at >= joined or pk in own_marks]
-    their_phases = {key: due_on for key, due_on in phases if due_on >= joined_on or key in done}
+    first_start, first_due, taken, total, due, every = facts.owed_by_all(enrolment.cohort_id, today)
+    if not (
+        (first_start is None or joined <= first_start)
+        and (first_due is None or joined_on <= first_due)
+    ):  # joined late: they owe only what came after they joined, unless marked
+        sessions, phases = facts.timings(enrolment.cohort_id)
+        theirs = [pk for pk, starts_at in sessions if starts_at >= joined or pk in own_marks]
+        their_phases = {key: day for key, day in phases if day >= joined_on or key in done}
+        taken = [pk for pk in theirs if pk in facts.taken]
+        total = len(theirs)
+        due = {key for key, day in their_phases.items() if day < today}
+        every = set(their_phases)
+    # Otherwise they joined before everything and owe all of it, as most do: worked out once
+    # a cohort.
     return participation_count(
-        registers_taken=[pk for pk in their_sessions if pk in facts.taken],
-        sessions_total=len(their_sessions),
+        registers_taken=taken,
+        sessions_total=total,
         marks=own_marks,
-        phases_due={key for key, due_on in their_phases.items() if due_on < today},
-        phases_total=set(their_phases),
+        phases_due=due,
+        phases_total=every,
         phases_done=done,
     )
 

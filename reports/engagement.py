@@ -80,15 +80,15 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 class RosterEntry(NamedTuple):
     """Where one school's sign-up stood on the roster's day (a named tuple: a roster makes one
     for every sign-up, and a tuple is made in a third of a frozen dataclass's time), with what
-    a page shows of its school and cohort when they were read with it (`RosterLine`'s first
-    five: URN, school, local authority, programme, cohort)."""
+    a page shows of its school and cohort, read with it (`RosterLine`'s first five: URN,
+    school, local authority, programme, cohort)."""
 
     application_id: int
     status: RosterStatus
     signed_up_on: datetime.date
     completed_on: datetime.date | None
     withdrawn_on: datetime.date | None
-    shown: tuple | None = None
+    shown: tuple
 
 
 @dataclass(frozen=True)
@@ -386,37 +386,11 @@ class RosterLine(NamedTuple):
 
 def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
     """A page of the roster's `entries` with what the page shows of their schools and
-    cohorts, in the same order: as engagement_roster read them with the sign-ups, or else in
-    one query of plain values (the exports' rows, with their models, come from roster_rows)."""
-    if all(entry.shown is not None for entry in entries):
-        details = {entry.application_id: entry.shown for entry in entries}
-        return _roster_lines(entries, details)
-    details = (
-        {
-            pk: rest
-            for pk, *rest in Application.objects.filter(
-                pk__in=[entry.application_id for entry in entries]
-            )
-            .order_by()
-            .values_list(
-                "pk",
-                "school__urn",
-                "school__name",
-                "school__la_name",
-                "cohort__programme__short_name",
-                "cohort__name",
-            )
-        }
-        if entries
-        else {}
-    )
-    return _roster_lines(entries, details)
-
-
-def _roster_lines(entries: Sequence[RosterEntry], details: Mapping) -> list[RosterLine]:
+    cohorts, as engagement_roster read them with the sign-ups: no query (the exports' rows,
+    with their models, come from roster_rows)."""
     return [
         RosterLine(
-            *details[entry.application_id],
+            *entry.shown,
             status=entry.status,
             signed_up_on=entry.signed_up_on,
             completed_on=entry.completed_on,
