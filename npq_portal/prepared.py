@@ -93,7 +93,7 @@ def prepared_execute(cursor, sql: str, params: Sequence = (), *, generic: bool =
         cursor.execute(f"{prefix}EXECUTE {name}")
 
 
-Argument = int | str | datetime.datetime
+Argument = int | str | datetime.datetime | datetime.date
 
 
 def fixed_rows(
@@ -107,8 +107,8 @@ def fixed_rows(
     them, through SQL composed once a connection and prepared (see the module's docstring).
 
     `query` is a function of the module (it keys the SQL kept); its SQL must not depend on
-    when it is made, and each of `args`, whole numbers, texts or moments with a time zone, must
-    reach the SQL as a parameter of its own (an id compared, a status, a moment). Given a
+    when it is made, and each of `args`, whole numbers, texts, days or moments with a time
+    zone, must reach the SQL as a parameter of its own (an id compared, a status, a day). Given a
     `limit`, only those rows from `offset` (the queryset itself is not sliced: LIMIT and
     OFFSET are parameters too, so every page runs the one statement)."""
     compiler, rows = _fixed_run(query, args, using, _page(limit, offset))
@@ -246,10 +246,11 @@ def _populate(populator, row, from_instance) -> None:
 # a constant equal to a stand-in, or an argument the query changes on its way (a text made a
 # pattern), cannot be mistaken for the other. Whole numbers small enough for any integer column
 # (Django finds nothing for a number outside a column's range, and says so while composing),
-# texts no one types, and moments a century before the portal.
+# texts no one types, and days and moments a century or more before the portal.
 _STAND_INS = (32_700, 32_500)
 _TEXT_STAND_IN = "\x00npq-stand-in-{}-{}\x00"
 _MOMENT_STAND_IN = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+_DAY_STAND_IN = datetime.date(1800, 1, 1)
 
 
 def _page(limit: int | None, offset: int) -> tuple[int, int] | None:
@@ -279,10 +280,7 @@ def _fixed_run(
         # A number no row's column can hold: nothing found, as Django finds nothing (and the
         # database, sent it, would refuse it).
         return compiler, [(0,)] if counted else []
-    args = [
-        database.ops.adapt_datetimefield_value(arg) if kind is datetime.datetime else arg
-        for arg, kind in zip(args, kinds, strict=True)
-    ]
+    args = [_adapted(database, arg, kind) for arg, kind in zip(args, kinds, strict=True)]
     if counted:
         args.append(page[0])
     elif page is not None:
@@ -301,15 +299,25 @@ def _fixed_run(
 
 
 def _kind(arg) -> type:
-    """int, str or datetime: what a fixed query's argument may be (a moment with its time
-    zone)."""
-    if type(arg) is int or type(arg) is str:
+    """int, str, datetime or date: what a fixed query's argument may be (a moment with its
+    time zone, or a day)."""
+    if type(arg) in (int, str, datetime.date):
         return type(arg)
     if isinstance(arg, datetime.datetime) and arg.tzinfo is not None:
         return datetime.datetime
     raise TypeError(
-        "A fixed query's arguments are whole numbers, texts or moments with a time zone."
+        "A fixed query's arguments are whole numbers, texts, days or moments with a time zone."
     )
+
+
+def _adapted(database, arg, kind: type):
+    """An argument as the ORM sends its kind to this database (moments and days are text on
+    SQLite)."""
+    if kind is datetime.datetime:
+        return database.ops.adapt_datetimefield_value(arg)
+    if kind is datetime.date:
+        return database.ops.adapt_datefield_value(arg)
+    return arg
 
 
 def _stand_in(n: int, kind: type, variant: int):
@@ -317,6 +325,8 @@ def _stand_in(n: int, kind: type, variant: int):
         return _STAND_INS[variant] - n
     if kind is str:
         return _TEXT_STAND_IN.format(variant, n)
+    if kind is datetime.date:
+        return _DAY_STAND_IN + datetime.timedelta(days=1000 * variant + n)
     return _MOMENT_STAND_IN + datetime.timedelta(days=variant, microseconds=n)
 
 
@@ -432,8 +442,7 @@ def _composed(query, kinds: tuple[type, ...], using: str, variant: int, paged: b
     database = connections[using]
     places = {}
     for n, (stand_in, kind) in enumerate(zip(stand_ins, kinds, strict=True)):
-        if kind is datetime.datetime:
-            stand_in = database.ops.adapt_datetimefield_value(stand_in)
+        stand_in = _adapted(database, stand_in, kind)
         places[(type(stand_in), stand_in)] = n
     return compiler, sql, params, places
 

@@ -36,19 +36,18 @@ class MilestoneFilterForm(forms.Form):
 
     def __init__(self, *args, cohorts, cohort_options, programmes, years, **kwargs):
         """`cohorts` are those a chosen cohort may be; `cohort_options` those listed (the
-        chosen year's, or those with a milestone to come, and the chosen cohort). `programmes`
-        and `years`: those of `cohorts` (`milestone_filter_choices`)."""
+        chosen year's, or those with a milestone to come, and the chosen cohort), as rows of
+        id, programme short name, year and name. `programmes` and `years`: those of `cohorts`
+        (`choices_from`)."""
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts  # what a chosen cohort is checked against
-        # Its options are read as plain values (hundreds of cohorts made objects cost 10 ms),
-        # and kept as they are (PlainChoices).
+        # Its options are plain values (hundreds of cohorts made objects cost 10 ms), kept as
+        # they are (PlainChoices).
         self.fields["cohort"].choices = PlainChoices(
             [("", "All")]
             + [
                 (pk, f"{short_name} {academic_year_label(year)}, {name}")
-                for pk, short_name, year, name in cohort_options.order_by(
-                    "-academic_year", "programme__short_name", "name"
-                ).values_list("pk", "programme__short_name", "academic_year", "name")
+                for pk, short_name, year, name in cohort_options
             ]
         )
         self.fields["programme"].queryset = Programme.objects.filter(
@@ -64,12 +63,19 @@ class MilestoneFilterForm(forms.Form):
     def choices_of(cohorts) -> tuple[list[tuple[int, str]], list[int]]:
         """The programmes (by name: id, short name) and school years (latest first) of these
         cohorts, for the form's `programmes` and `years`, in one query."""
-        programmes, years = {}, set()
-        for pk, short_name, year in (
+        return MilestoneFilterForm.choices_from(
             cohorts.order_by("programme__name", "programme_id")
             .values_list("programme_id", "programme__short_name", "academic_year")
             .distinct()
-        ):
+        )
+
+    @staticmethod
+    def choices_from(rows) -> tuple[list[tuple[int, str]], list[int]]:
+        """The form's `programmes` and `years` from rows of each cohort's programme id,
+        programme short name and year, by programme name (reports.milestone_days
+        `milestone_filter_choices`)."""
+        programmes, years = {}, set()
+        for pk, short_name, year in rows:
             programmes.setdefault(pk, short_name)
             years.add(year)
         return list(programmes.items()), sorted(years, reverse=True)

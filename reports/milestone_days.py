@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort
 from npq_portal.planning import joins_in_written_order
-from npq_portal.prepared import fixed_objects
+from npq_portal.prepared import fixed_objects, fixed_query_of, fixed_rows, planned_generically
 from participants.models import Enrolment
 
 from .milestones import (
@@ -199,6 +199,111 @@ def _place_row(
 # ---- Reading them ---------------------------------------------------------------------------
 
 
+# The cohorts a milestone page reads: every cohort (hub staff) or those a facilitator runs;
+# of a school year, of every year, or with a milestone still to come.
+EVERY, RUN_BY = "every", "run_by"
+ONE_YEAR, ALL_YEARS, TO_COME = "year", "all", "to_come"
+
+
+@dataclass(frozen=True)
+class MilestoneCohorts:
+    """The DfE-funded cohorts a milestone page reads: a person's (every cohort, or those
+    `run_by` a facilitator), of a school year (`year`), with a milestone to come (`since`: a
+    cohort ended on or after it, milestone_to_come_since) or of every year (neither), and
+    narrowed to a cohort or a programme chosen. What they hold is a fixed query's shape and
+    arguments (npq_portal.prepared): each visit runs statements planned once a connection,
+    rather than composing them."""
+
+    run_by: int | None = None
+    year: int | None = None
+    since: datetime.date | None = None
+    cohort_id: int | None = None
+    programme_id: int | None = None
+
+    @property
+    def shape(self) -> tuple[str, str, bool, bool]:
+        years = (
+            ONE_YEAR if self.year is not None else TO_COME if self.since is not None else ALL_YEARS
+        )
+        scope = RUN_BY if self.run_by is not None else EVERY
+        return (scope, years, self.cohort_id is not None, self.programme_id is not None)
+
+    @property
+    def args(self) -> tuple:
+        values = (self.run_by, self.year, self.since, self.cohort_id, self.programme_id)
+        return tuple(value for value in values if value is not None)
+
+    def queryset(self) -> QuerySet:
+        return _milestone_cohorts(self.shape, *self.args)
+
+
+def _milestone_cohorts(shape: tuple, *args) -> QuerySet:
+    """The cohorts of a MilestoneCohorts' shape, for its arguments, in its order."""
+    scope, years, chosen, programme = shape
+    values = iter(args)
+    cohorts = Cohort.objects.exclude(programme__course_identifier="")
+    if scope == RUN_BY:
+        cohorts = cohorts.run_by(next(values))
+    if years != ALL_YEARS:
+        cohorts = cohorts.filter(_years_q(years, next(values)))
+    if chosen:
+        cohorts = cohorts.filter(pk=next(values))
+    if programme:
+        cohorts = cohorts.filter(programme=next(values))
+    return cohorts
+
+
+def _years_q(years: str, value) -> Q:
+    if years == ONE_YEAR:
+        return Q(academic_year=value)
+    return Q(ends_on__gte=value)  # TO_COME: milestone_to_come_q's, the day given
+
+
+def milestone_filter_choices(cohorts: MilestoneCohorts) -> list[tuple[int, str, int]]:
+    """The programmes and school years of these cohorts (each programme id, short name and
+    year, by programme name), in one fixed query: MilestoneFilterForm.choices_from's rows."""
+    return fixed_rows(fixed_query_of(_milestone_choices, cohorts.shape), *cohorts.args)
+
+
+def _milestone_choices(shape: tuple, *args):
+    return (
+        _milestone_cohorts(shape, *args)
+        .order_by("programme__name", "programme_id")
+        .values_list("programme_id", "programme__short_name", "academic_year")
+        .distinct()
+    )
+
+
+def milestone_cohort_options(
+    cohorts: MilestoneCohorts, chosen: int | None
+) -> list[tuple[int, str, int, str]]:
+    """These cohorts (a person's, of a year or with a milestone to come), and the one
+    `chosen` if it is the person's, as the cohort filter lists them: latest year first, then
+    by programme and name (each id, programme short name, year and name). One fixed query."""
+    if chosen is not None and cohorts.shape[1] != ALL_YEARS:
+        cohorts = MilestoneCohorts(
+            run_by=cohorts.run_by, year=cohorts.year, since=cohorts.since, cohort_id=chosen
+        )
+    query = fixed_query_of(_milestone_cohort_options, cohorts.shape)
+    return fixed_rows(query, *cohorts.args)
+
+
+def _milestone_cohort_options(shape: tuple, *args):
+    scope, years, chosen, _ = shape
+    values = iter(args)
+    cohorts = Cohort.objects.exclude(programme__course_identifier="")
+    if scope == RUN_BY:
+        cohorts = cohorts.run_by(next(values))
+    if years != ALL_YEARS:
+        listed = _years_q(years, next(values))
+        if chosen:  # the cohort chosen is listed whatever its year
+            listed |= Q(pk=next(values))
+        cohorts = cohorts.filter(listed)
+    return cohorts.order_by("-academic_year", "programme__short_name", "name").values_list(
+        "pk", "programme__short_name", "academic_year", "name"
+    )
+
+
 def _kept(declaration: str) -> tuple[str, str]:
     """The lookups of a declaration's kept due date and evidence day, from a place."""
     due, on = FIELDS[declaration]
@@ -273,7 +378,7 @@ class CohortCounts:
 
 
 def milestone_counts(
-    cohorts: QuerySet, today: datetime.date, *, funded_only: bool
+    cohorts: QuerySet | MilestoneCohorts, today: datetime.date, *, funded_only: bool
 ) -> list[CohortCounts]:
     """How many of these cohorts' places there are (the funded ones, or every place), can claim
     now and have something due, a cohort at a time in the page's order of cohorts, leaving out
@@ -314,11 +419,18 @@ def milestone_counts(
     ]
 
 
-def _cohort_counts_kept(cohorts: QuerySet) -> list[tuple]:
+def _cohort_counts_kept(cohorts: QuerySet | MilestoneCohorts) -> list[tuple]:
     """Each of these cohorts, in the page's order, with the version of its kept days and what
     it was worked out from, and its counts kept (labelled likewise)."""
+    if isinstance(cohorts, MilestoneCohorts):
+        query = fixed_query_of(_milestone_counts_kept, cohorts.shape)
+        return fixed_rows(query, *cohorts.args)
+    return list(_counts_kept_of(cohorts))
+
+
+def _counts_kept_of(cohorts: QuerySet) -> QuerySet:
     kept = "kept_milestone_counts__"
-    return list(
+    return (
         Cohort.objects.filter(pk__in=cohorts.order_by().values("pk"))
         .order_by(*(k.replace("cohort__", "").replace("cohort_id", "pk") for k in COHORT_ORDER))
         .values_list(
@@ -329,6 +441,10 @@ def _cohort_counts_kept(cohorts: QuerySet) -> list[tuple]:
             *(kept + field for field in ("version", "day", "rules", *_COUNTED)),
         )
     )
+
+
+def _milestone_counts_kept(shape: tuple, *args):
+    return _counts_kept_of(_milestone_cohorts(shape, *args))
 
 
 def _current(version, worked_out, rules, key: str) -> bool:
@@ -397,19 +513,23 @@ def milestone_totals(counts: list[CohortCounts]) -> dict[str, int]:
 
 
 class PlacesInOrder(Sequence):
-    """The ids of these places in MILESTONE_ORDER, for a Paginator, read only from the cohorts
-    counted. Their cohorts' counts (`milestone_counts`, of what `show` lists: "all",
-    "claimable" or "due") say which cohorts a slice falls in, so a page sorts only those
-    cohorts' places, not every place listed.
+    """The ids of the places a milestone page lists, in MILESTONE_ORDER, for a Paginator, read
+    only from the cohorts counted: their counts (`milestone_counts`, of what `show` lists:
+    "all", "claimable" or "due") say which cohorts a slice falls in, so a page sorts only
+    those cohorts' places, not every place listed. `funded_only`: only funded places.
 
-    `kept`: every place listed has kept days (the funded ones, or those claimable or due). The
-    kept rows are then looked up by their cohort too, which the planner reads by an index
-    instead of reading every kept row."""
+    A page's slice is a fixed query (npq_portal.prepared) with a place for each cohort it
+    may fall in (a page of PAGE_PLACES places falls in as many cohorts at most), composed once
+    a connection; a longer slice is composed as it is asked for. When every place listed has
+    kept days (the funded ones, or those claimable or due), the kept rows are looked up by
+    their cohort too, which the planner reads by an index instead of reading every kept row."""
 
-    def __init__(self, places: QuerySet, counts: list[CohortCounts], show: str, *, kept: bool):
-        self.places = places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True)
+    def __init__(
+        self, counts: list[CohortCounts], show: str, today: datetime.date, *, funded_only: bool
+    ):
         self.counts = [(c.cohort_id, getattr(c, show)) for c in counts]
-        self.kept = kept
+        self.shape = (funded_only, show, funded_only or show != "all")
+        self.today = () if show == "all" else (today,)  # claimable and due are as of today
 
     def __len__(self) -> int:
         return sum(count for _, count in self.counts)
@@ -426,10 +546,31 @@ class PlacesInOrder(Sequence):
             reached += count
         if not cohorts or stop <= start:
             return []
-        places = self.places.filter(cohort_id__in=cohorts)
-        if self.kept:
-            places = places.filter(kept_milestones__cohort_id__in=cohorts)
-        return list(places[start - before : stop - before])
+        if len(cohorts) > PAGE_PLACES:
+            places = _milestone_place_ids(self.shape, *self.today, *cohorts)
+            return list(places[start - before : stop - before])
+        padded = [*cohorts, *[0] * (PAGE_PLACES - len(cohorts))]  # 0: no cohort has it
+        query = fixed_query_of(_milestone_place_ids, self.shape)
+        rows = fixed_rows(query, *self.today, *padded, limit=stop - start, offset=start - before)
+        return [pk for (pk,) in rows]
+
+
+@planned_generically
+def _milestone_place_ids(shape: tuple, *args):
+    """The ids of these cohorts' places a milestone page lists, in its order (`args`: today
+    when it lists those claimable or due, then the cohorts' ids)."""
+    funded_only, show, kept = shape
+    today, cohort_ids = (None, args) if show == "all" else (args[0], args[1:])
+    places = Enrolment.objects.filter(cohort_id__in=cohort_ids)
+    if funded_only:
+        places = places.filter(kept_milestones__funded=True)
+    if show == "claimable":
+        places = places.filter(claimable_q(today))
+    elif show == "due":
+        places = with_next_due(places, today).filter(due_q(today))
+    if kept:
+        places = places.filter(kept_milestones__cohort_id__in=cohort_ids)
+    return places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True)
 
 
 # The most places a milestone page lists (its paginate_by).

@@ -2,13 +2,12 @@
 
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,13 +18,13 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from applications.selectors import review_filter_options
 from cohorts.academic_years import academic_year_label, academic_year_of
-from cohorts.models import Cohort
+from cohorts.models import Cohort, sees_every_cohort
 from cohorts.selectors import cohort_seen_by
 from funding.selectors import funding_list_warnings
 from npq_portal.paging import CappedPaginator
 from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
-from participants.models import Enrolment, GrantClaim
+from participants.models import GrantClaim
 from participants.services import (
     grant_claim_cancel,
     grant_claim_mark_claimed,
@@ -55,16 +54,15 @@ from .forms import AuditLogFilterForm, MilestoneFilterForm
 from .grants import GRANT_FILTERS, GrantClaimList
 from .milestone_days import (
     PAGE_PLACES,
+    MilestoneCohorts,
     PlacesInOrder,
-    claimable_q,
-    due_q,
     kept_status,
+    milestone_cohort_options,
     milestone_counts,
+    milestone_filter_choices,
     milestone_page_places,
-    milestone_to_come_q,
     milestone_to_come_since,
     milestone_totals,
-    with_next_due,
 )
 from .milestones import DECLARATIONS, LABELS, DeclarationState, MilestoneStatus
 from .models import Export
@@ -160,20 +158,20 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         user = self.request.user
         rules = milestone_rules()
         today = timezone.localdate()
-        scoped = Cohort.objects.for_user(user).exclude(programme__course_identifier="")
         cohort = None
         if "pk" in self.kwargs:
+            scoped = Cohort.objects.for_user(user).exclude(programme__course_identifier="")
             cohort = get_object_or_404(scoped.select_related("programme"), pk=self.kwargs["pk"])
+        # The person's cohorts, and those the page reads, as fixed queries' shapes.
+        mine = MilestoneCohorts(run_by=None if sees_every_cohort(user) else user.pk)
         year = MilestoneFilterForm.year_chosen(self.request.GET)
-        in_year = _milestone_year_cohorts(scoped, year, today=today)
         chosen = self.request.GET.get("cohort", "")
-        programmes, years = MilestoneFilterForm.choices_of(scoped)
+        chosen_id = int(chosen) if chosen.isdigit() and int(chosen) < 2**63 else None
+        programmes, years = MilestoneFilterForm.choices_from(milestone_filter_choices(mine))
         filters = MilestoneFilterForm(
             self.request.GET or None,
-            cohorts=scoped.select_related("programme"),
-            cohort_options=scoped.filter(
-                Q(pk__in=in_year.values("pk")) | Q(pk=int(chosen) if chosen.isdigit() else None)
-            ),
+            cohorts=mine.queryset().select_related("programme"),
+            cohort_options=milestone_cohort_options(_in_year(mine, year, today), chosen_id),
             programmes=programmes,
             years=years,
         )
@@ -186,33 +184,24 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         if "academic_year" not in data and year != MilestoneFilterForm.TO_COME:
             # A year not offered: the default is listed, and the form says why.
             year = MilestoneFilterForm.TO_COME
-            in_year = _milestone_year_cohorts(scoped, year, today=today)
-        cohorts = scoped
-        if cohort is not None or data.get("cohort"):
+        chosen_cohort = cohort or data.get("cohort")
+        if chosen_cohort is not None:
             # A cohort chosen is shown whatever its year, unless a year is chosen too.
-            cohorts = cohorts.filter(pk=(cohort or data["cohort"]).pk)
+            cohorts = replace(mine, cohort_id=chosen_cohort.pk)
             if year != MilestoneFilterForm.TO_COME:
-                cohorts = _milestone_year_cohorts(cohorts, year, today=today)
+                cohorts = _in_year(cohorts, year, today)
         else:
-            cohorts = in_year
+            cohorts = _in_year(mine, year, today)
         if data.get("programme"):
-            cohorts = cohorts.filter(programme=data["programme"])
+            cohorts = replace(cohorts, programme_id=data["programme"].pk)
         funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
-        places = Enrolment.objects.all()  # PlacesInOrder reads only the cohorts counted
-        if funded_only:
-            places = places.filter(kept_milestones__funded=True)
-        places = with_next_due(places, today)
         # Their kept days brought up to date first, when one is not current.
         by_cohort = milestone_counts(cohorts, today, funded_only=funded_only)
         show = data.get("show", "")
-        if show == MilestoneFilterForm.CLAIMABLE:
-            places = places.filter(claimable_q(today))
-        elif show == MilestoneFilterForm.DUE:
-            places = places.filter(due_q(today))
         # The page's places are found by id alone, sorting only the cohorts the page falls in
         # (the counts say which), then read with all the page shows.
         paginator = Paginator(
-            PlacesInOrder(places, by_cohort, show or "all", kept=funded_only or bool(show)),
+            PlacesInOrder(by_cohort, show or "all", today, funded_only=funded_only),
             self.paginate_by,
         )
         page = paginator.get_page(self.request.GET.get("page"))
@@ -225,9 +214,7 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(
             cohort=cohort,
             filters=filters,
-            to_come=cohort is None
-            and not data.get("cohort")
-            and year == MilestoneFilterForm.TO_COME,
+            to_come=chosen_cohort is None and year == MilestoneFilterForm.TO_COME,
             to_come_since=milestone_to_come_since(today),
             show=show,
             counts=milestone_totals(by_cohort),
@@ -243,14 +230,14 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         )
 
 
-def _milestone_year_cohorts(cohorts, year, *, today):
+def _in_year(cohorts: MilestoneCohorts, year, today) -> MilestoneCohorts:
     """These cohorts in the year chosen on the milestone page: a year, every year, or (when
     none is chosen) those with a milestone to come."""
     if year == MilestoneFilterForm.ALL_YEARS:
         return cohorts
     if year == MilestoneFilterForm.TO_COME:
-        return cohorts.filter(milestone_to_come_q(today))
-    return cohorts.filter(academic_year=year)
+        return replace(cohorts, since=milestone_to_come_since(today))
+    return replace(cohorts, year=year)
 
 
 def _percents(dates: dict[str, int]) -> str:

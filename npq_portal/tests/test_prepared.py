@@ -13,6 +13,8 @@ from django.db.models.signals import post_init
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
+from cohorts.models import Cohort
+from cohorts.tests.factories import CohortFactory
 from npq_portal.access import ACCESS_CACHE, PERMISSION_CACHES
 from npq_portal.models import OutboxTask, RoleChange, User
 from npq_portal.prepared import (
@@ -218,7 +220,7 @@ def test_a_fixed_query_takes_whole_numbers_each_reaching_the_sql_as_a_parameter(
     ada, _ = people
     assert fixed_objects(_by_email, ada.email) == [ada]  # a text, too
     for wrong in (1.5, True, datetime.datetime(2026, 1, 1), None):
-        with pytest.raises(TypeError, match="whole numbers, texts or moments"):
+        with pytest.raises(TypeError, match="whole numbers, texts, days or moments"):
             fixed_objects(_by_email, wrong)
     with pytest.raises(ValueError, match="as a parameter"):
         fixed_objects(_the_next_person, ada.pk)  # sent as another number
@@ -248,6 +250,40 @@ def test_a_fixed_query_takes_moments_as_the_orm_sends_them(people):
     assert len(fixed_objects(_joined_since, first, datetime.datetime(2026, 2, 1, tzinfo=UTC))) == 1
     with pytest.raises(TypeError, match="moments with a time zone"):
         fixed_objects(_joined_since, first, datetime.datetime(2026, 2, 1))
+
+
+def _joined_on_or_after(pk, day):
+    return User.objects.filter(pk__gte=pk, date_joined__date__gte=day).order_by("pk")
+
+
+def _cohorts_ending_by(day):
+    return Cohort.objects.filter(ends_on__lte=day).order_by("pk").values_list("pk", "ends_on")
+
+
+def test_a_fixed_query_takes_days_as_the_orm_sends_them(people):
+    """A day reaches the SQL as the database takes it (text on SQLite), compared with a date
+    column or with a moment's day: the rows are the queryset's for each day given."""
+    ada, ben = people
+    User.objects.filter(pk=ada.pk).update(date_joined=datetime.datetime(2026, 1, 5, 9, tzinfo=UTC))
+    User.objects.filter(pk=ben.pk).update(date_joined=datetime.datetime(2026, 3, 1, 9, tzinfo=UTC))
+    first = min(ada.pk, ben.pk)
+    for ends_on in (datetime.date(2026, 7, 17), datetime.date(2027, 7, 16)):
+        CohortFactory(starts_on=ends_on - datetime.timedelta(days=300), ends_on=ends_on)
+
+    for day in (
+        datetime.date(2025, 12, 31),
+        datetime.date(2026, 1, 5),  # the day itself: "on or after" includes it
+        datetime.date(2026, 1, 6),
+        datetime.date(2026, 3, 2),
+    ):
+        assert fixed_objects(_joined_on_or_after, first, day) == list(
+            _joined_on_or_after(first, day)
+        )
+    for day in (datetime.date(2026, 7, 16), datetime.date(2026, 7, 17), datetime.date(2028, 1, 1)):
+        assert fixed_rows(_cohorts_ending_by, day) == list(_cohorts_ending_by(day))
+    assert len(fixed_rows(_cohorts_ending_by, datetime.date(2026, 7, 17))) == 1
+    with pytest.raises(TypeError, match="days or moments"):
+        fixed_rows(_cohorts_ending_by, 1.5)
 
 
 def test_a_person_by_id_is_read_through_the_fixed_query_and_is_the_same(people):

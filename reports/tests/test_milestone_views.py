@@ -15,9 +15,12 @@ from participants.services import enrolment_change
 from participants.tests.factories import EnrolmentFactory
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory
+from reports import milestone_days
 from reports.forms import MilestoneFilterForm
 from reports.milestone_days import (
     PlacesInOrder,
+    claimable_q,
+    due_q,
     milestone_counts,
     milestones_bring_up_to_date,
     with_next_due,
@@ -291,10 +294,23 @@ def test_by_default_only_cohorts_with_a_milestone_to_come_are_listed(client, coh
 
 
 @time_machine.travel(TODAY)
-@pytest.mark.parametrize("kept", [False, True], ids=["any-place", "places-with-kept-days"])
-def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in(kept):
-    """Every slice of PlacesInOrder is that slice of all the places sorted in MILESTONE_ORDER,
-    with cohorts of different years, starts and sizes (one with no place listed)."""
+@pytest.mark.parametrize(
+    ("funded_only", "show", "slots"),
+    [
+        (False, "all", 25),
+        (True, "all", 25),
+        (False, "claimable", 25),
+        (True, "due", 25),
+        (False, "all", 2),  # a slice falling in more cohorts than a page's slots: composed
+    ],
+)
+def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in(
+    funded_only, show, slots, monkeypatch
+):
+    """Every slice of PlacesInOrder is that slice of all the places listed sorted in
+    MILESTONE_ORDER (every place or the funded ones; all, claimable or due), with cohorts of
+    different years, starts and sizes (one with no place listed)."""
+    monkeypatch.setattr(milestone_days, "PAGE_PLACES", slots)
     with time_machine.travel(at(2027, 9, 1)):
         cohorts = [
             leadership_cohort(name="B later", starts_on=datetime.date(2027, 11, 1)),
@@ -302,16 +318,33 @@ def test_places_are_paged_in_order_sorting_only_the_cohorts_a_page_falls_in(kept
             leadership_cohort(name="C next year", academic_year=2028),
             leadership_cohort(name="D empty"),
         ]
-        for cohort, size in zip(cohorts, (4, 3, 5, 0), strict=True):
-            for n in range(size):
+        places = {
+            cohort.pk: [
                 funded_place(cohort, _person(f"P{n}", f"{'ZYXWV'[n]}-{cohort.name}"))
+                for n in range(size)
+            ]
+            for cohort, size in zip(cohorts, (4, 3, 5, 0), strict=True)
+        }
+    # Some places' started declaration supported (claimable), the others' due.
+    for cohort in cohorts[:3]:
+        take_register(
+            session(cohort, at(2027, 11, 10)),
+            {place: "present" for place in places[cohort.pk][1:3]},
+        )
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
-    places = with_next_due(Enrolment.objects.all(), TODAY.date())
+    today = TODAY.date()
+    places = Enrolment.objects.all()
+    if funded_only:
+        places = places.filter(kept_milestones__funded=True)
+    places = with_next_due(places, today)
+    if show != "all":
+        places = places.filter((claimable_q if show == "claimable" else due_q)(today))
     expected = list(places.order_by(*MILESTONE_ORDER).values_list("pk", flat=True))
-    counts = milestone_counts(Cohort.objects.all(), TODAY.date(), funded_only=False)
-    in_order = PlacesInOrder(places, counts, "all", kept=kept)
+    counts = milestone_counts(Cohort.objects.all(), today, funded_only=funded_only)
+    in_order = PlacesInOrder(counts, show, today, funded_only=funded_only)
 
-    assert len(in_order) == len(expected) == 12
+    assert len(in_order) == len(expected)
+    assert len(expected) == (12 if show == "all" else 6)
     assert [c.cohort_id for c in counts] == [cohorts[2].pk, cohorts[1].pk, cohorts[0].pk]
     for start in range(13):
         for stop in range(start, 14):
