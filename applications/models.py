@@ -10,6 +10,7 @@ from django.db.models import Q
 from funding.models import FundingDecision
 from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
+from npq_portal.numbers import whole_number
 from npq_portal.roles import Role, user_roles
 from npq_portal.search import TextSearch
 from schools.models import School, SchoolLeadership
@@ -49,9 +50,9 @@ def review_filters_read(filters: Mapping[str, str]) -> dict:
     if filters.get("status") in Application.Status.values:
         found["status"] = filters["status"]
     for name in ("cohort", "year", "partner"):
-        value = filters.get(name) or ""
-        if value.isdigit():
-            found[name] = int(value)
+        value = whole_number(filters.get(name) or "")
+        if value is not None:
+            found[name] = value
     for name in ("programme", "funding"):
         if filters.get(name):
             found[name] = str(filters[name])

@@ -20,6 +20,7 @@ from cohorts.models import Cohort, DeliveryPartner
 from funding.models import FundingOverride, FundingRedecision
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
+from npq_portal.numbers import whole_number
 from npq_portal.prepared import (
     fixed_count,
     fixed_objects,
@@ -145,15 +146,18 @@ def review_filter_options(*, year: str = "", cohort: str = "") -> ReviewFilterOp
     programme or partner added, renamed or deleted makes a new stamp, so the lists are drawn
     again. A chosen cohort outside the year costs one more query, for its name.
     """
-    academic_year = int(year) if year.isdigit() else academic_year_of(timezone.localdate())
+    academic_year = whole_number(year)
+    if academic_year is None:
+        academic_year = academic_year_of(timezone.localdate())
     stamp = _review_filter_stamp().encode()
     key = f"review-filter-options:{hashlib.sha256(stamp).hexdigest()}:{academic_year}"
     options = cache.get(key)
     if options is None:
         options = _review_filter_lists(academic_year)
         cache.set(key, options, REVIEW_FILTER_OPTIONS_SECONDS)
-    if cohort.isdigit() and int(cohort) not in dict(options.cohorts):
-        chosen = _cohort_options(Cohort.objects.filter(pk=int(cohort)))
+    cohort_id = whole_number(cohort)
+    if cohort_id is not None and cohort_id not in dict(options.cohorts):
+        chosen = _cohort_options(Cohort.objects.filter(pk=cohort_id))
         options = replace(options, cohorts=[*chosen, *options.cohorts])
     return options
 
@@ -386,8 +390,8 @@ def mastery_evidence(*, user, school: School | None) -> MasteryEvidence | None:
 def application_mastery_evidence(application) -> MasteryEvidence | None:
     """The Teaching for Mastery evidence for a draft's applicant and the school they answered
     that they work at (none yet: only their own places count)."""
-    urn = str(application.answers.get("school_urn") or "")
-    school = School.objects.filter(urn=int(urn)).first() if urn.isdigit() else None
+    urn = whole_number(application.answers.get("school_urn") or "")
+    school = School.objects.filter(urn=urn).first() if urn is not None else None
     return mastery_evidence(user=application.applicant, school=school)
 
 

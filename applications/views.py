@@ -20,6 +20,7 @@ from funding.models import FundingOverride, FundingRedecision
 from funding.rules import OUTCOME_CODES
 from funding.services import funding_decision_override
 from funding.suitability import suited_courses
+from npq_portal.numbers import whole_number
 from npq_portal.paging import CappedPaginator
 from npq_portal.planning import joins_in_written_order
 from npq_portal.prepared import fixed_objects
@@ -801,7 +802,8 @@ class ApplicationBulkDecideView(PermissionRequiredMixin, View):
 
     def post(self, request):
         action = request.POST.get("action")
-        ids = [int(pk) for pk in request.POST.getlist("application") if pk.isdigit()]
+        ids = [whole_number(pk) for pk in request.POST.getlist("application")]
+        ids = [pk for pk in ids if pk is not None]
         back = request.POST.get("next") or reverse("applications:application-list")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = reverse("applications:application-list")

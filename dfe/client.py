@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from npq_portal.numbers import whole_number
 from npq_portal.words import word
 
 from .contract import request_errors
@@ -135,8 +136,9 @@ def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
+    seconds = whole_number(value)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

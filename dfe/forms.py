@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from cohorts.academic_years import academic_year_label
+from npq_portal.numbers import whole_number
 from programmes.models import Programme
 
 from .connection import ENV_VAR_NAME, ENV_VAR_RULE, FIRST_COHORT_YEAR, connection_addresses
@@ -199,9 +200,10 @@ class DeclarationFilterForm(forms.Form):
             return list(years_open)
         if value == cls.ALL_YEARS:
             return None
-        if not value.isdigit() or int(value) not in years:
+        year = whole_number(value)
+        if year not in years:
             raise ValueError(value)
-        return [int(value)]
+        return [year]
 
 
 class DeclarationVoidForm(forms.Form):

@@ -79,6 +79,7 @@ from cohorts.models import Cohort
 from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
+from npq_portal.numbers import whole_number
 from npq_portal.planning import joins_in_written_order
 from npq_portal.services import password_set_url, user_for_person
 from npq_portal.words import word
@@ -679,8 +680,8 @@ def application_create_from_dfe(
             f"{name} has an application for {cohort} already "
             f"({has.get_status_display().lower()}): link DfE's application to it instead."
         )
-    urn = record.school_urn.strip()
-    school = School.objects.filter(urn=int(urn)).first() if urn.isdigit() else None
+    urn = whole_number(record.school_urn.strip())
+    school = School.objects.filter(urn=urn).first() if urn is not None else None
     who = by.get_full_name() or by.email if by else "the portal"
     application = application_record_registered(
         applicant=applicant,

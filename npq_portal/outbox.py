@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from npq_portal.numbers import whole_number
+
 from .models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -77,9 +79,9 @@ def outbox_mark_done(task_id: str | None) -> None:
     """A worker finished the task with this Celery id: if it came from the outbox, it is done."""
     if not task_id or not task_id.startswith(TASK_ID_PREFIX):
         return
-    entry_id = task_id.removeprefix(TASK_ID_PREFIX)
-    if entry_id.isdigit():
-        OutboxTask.objects.filter(pk=int(entry_id), status=OutboxTask.Status.PENDING).update(
+    entry_id = whole_number(task_id.removeprefix(TASK_ID_PREFIX))
+    if entry_id is not None:
+        OutboxTask.objects.filter(pk=entry_id, status=OutboxTask.Status.PENDING).update(
             status=OutboxTask.Status.DONE, done_at=timezone.now()
         )
 

@@ -8,6 +8,7 @@ from applications.models import Application
 from cohorts.models import Cohort, sees_every_cohort
 from npq_portal.addresses import address
 from npq_portal.models import TimeStampedModel
+from npq_portal.numbers import whole_number
 from npq_portal.roles import Role, user_roles
 from schools.models import SchoolLeadership
 
@@ -258,9 +259,9 @@ class ChargeQuerySet(models.QuerySet):
         charges = self
         if filters.get("status") in Charge.Status.values:
             charges = charges.filter(status=filters["status"])
-        cohort = filters.get("cohort") or ""
-        if cohort.isdigit():
-            charges = charges.filter(enrolment__cohort_id=int(cohort))
+        cohort = whole_number(filters.get("cohort") or "")
+        if cohort is not None:
+            charges = charges.filter(enrolment__cohort_id=cohort)
         if filters.get("programme"):
             charges = charges.filter(enrolment__cohort__programme__slug=filters["programme"])
         if filters.get("payer") in Charge.Payer.values:

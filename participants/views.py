@@ -18,6 +18,7 @@ from applications.models import Application
 from cohorts.models import Cohort, Session, sees_every_cohort
 from cohorts.selectors import cohort_seen_by
 from npq_portal.mixins import PermissionFirstMixin
+from npq_portal.numbers import whole_number
 from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
 from npq_portal.uploads import file_kind
@@ -463,10 +464,10 @@ class EnrolmentProgressView(TemplateView):
     def post(self, request, *args, **kwargs):
 
         enrolment = self.get_enrolment()
-        module_id = request.POST.get("module", "")
-        if not module_id.isdigit():
+        module_id = whole_number(request.POST.get("module", ""))
+        if module_id is None:
             raise Http404("No such module.")
-        module = get_object_or_404(Module, pk=int(module_id))
+        module = get_object_or_404(Module, pk=module_id)
         try:
             module_phase_set(
                 enrolment=enrolment,

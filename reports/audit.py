@@ -36,6 +36,7 @@ from cohorts.models import CohortStatusChange, SessionChange
 from funding.models import FundingOverride
 from funding.rules import MARKED_FUNDED_BY_POLICY
 from npq_portal.models import PersonalDataRequest, RoleChange, User
+from npq_portal.numbers import whole_number
 from npq_portal.planning import joins_in_written_order
 from npq_portal.roles import ROLE_SPECS, STAFF_ROLES
 from npq_portal.search import TextSearch, contains_q
@@ -364,7 +365,7 @@ class FundingOverrides(AuditSource):
 
 def _application_id(subject: str) -> int | None:
     prefix, _, pk = subject.partition(":")
-    return int(pk) if prefix == Application._meta.label_lower and pk.isdigit() else None
+    return whole_number(pk) if prefix == Application._meta.label_lower else None
 
 
 class AttendanceChanges(AuditSource):

@@ -20,6 +20,7 @@ from applications.models import Application, ApplicationEvent
 from assessment.models import AssessmentWindow, Outcome, Submission
 from cohorts.models import Cohort
 from mailing_list.models import Subscriber
+from npq_portal.numbers import whole_number
 from npq_portal.words import word
 from participants.models import Enrolment
 from participants.selectors import (
@@ -42,9 +43,9 @@ class DashboardFilters:
     def from_query(cls, query) -> DashboardFilters:
         year, partner = query.get("year", ""), query.get("partner", "")
         return cls(
-            academic_year=int(year) if year.isdigit() else None,
+            academic_year=whole_number(year),
             programme=query.get("programme") or None,
-            partner=int(partner) if partner.isdigit() else None,
+            partner=whole_number(partner),
         )
 
     def cohort_q(self, path: str = "") -> Q:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from applications.models import Application, ApplicationEvent
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
+from npq_portal.numbers import whole_number
 from npq_portal.prepared import (
     fixed_query_of,
     fixed_rows,
@@ -565,7 +566,8 @@ def roster_choice(filters: Mapping[str, str]) -> RosterChoice:
     Raises Programme.DoesNotExist for a slug that is not a Work Group's."""
     today = timezone.localdate()
     year = str(filters.get("year") or "")
-    academic_year = int(year) if year.isdigit() and len(year) == 4 else academic_year_of(today)
+    academic_year = whole_number(year) if len(year) == 4 else None
+    academic_year = academic_year if academic_year is not None else academic_year_of(today)
     try:
         on = datetime.date.fromisoformat(str(filters.get("on") or ""))
     except ValueError:

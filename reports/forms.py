@@ -2,6 +2,7 @@ from django import forms
 
 from cohorts.academic_years import academic_year_label
 from npq_portal.model_choices import PlainChoices
+from npq_portal.numbers import whole_number
 from programmes.models import Programme
 
 from .audit import person_label
@@ -87,7 +88,8 @@ class MilestoneFilterForm(forms.Form):
         value = (data or {}).get("academic_year", cls.TO_COME)
         if value == cls.ALL_YEARS:
             return value
-        return int(value) if value.isdigit() else cls.TO_COME
+        year = whole_number(value)
+        return cls.TO_COME if year is None else year
 
 
 class AuditLogFilterForm(forms.Form):

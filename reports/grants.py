@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
+from npq_portal.numbers import whole_number
 from npq_portal.planning import joins_in_written_order
 from npq_portal.prepared import fixed_objects, fixed_query_of, fixed_rows
 from participants.models import GrantClaim
@@ -47,9 +48,9 @@ def grant_claim_filters(filters: Mapping[str, str]) -> dict[str, str | int]:
     found: dict[str, str | int] = {}
     if filters.get("programme"):
         found["programme"] = str(filters["programme"])
-    year = str(filters.get("year") or "")
-    if year.isdigit():
-        found["year"] = int(year)
+    year = whole_number(filters.get("year") or "")
+    if year is not None:
+        found["year"] = year
     if filters.get("status") in GrantClaim.Status.values:
         found["status"] = str(filters["status"])
     return found

@@ -25,6 +25,7 @@ from assessment.selectors import (
 from cohorts.forms import CohortFilterForm
 from cohorts.models import Cohort, Session
 from mailing_list.models import Subscriber
+from npq_portal.numbers import whole_number
 from participants.models import Attendance, Charge, Enrolment, EnrolmentEvent, ModulePhaseDone
 from participants.participation import ATTENDED, EXCUSED, Participation
 from participants.selectors import (
@@ -388,9 +389,9 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def _pk(value: Any, model) -> int:
     """A primary key from a filter; anything else is as missing as a row that is not there."""
     text = str(value or "")
-    if not text.isdigit():
+    if whole_number(text) is None:
         raise model.DoesNotExist(f"No {model._meta.verbose_name} {text!r}.")
-    return int(text)
+    return whole_number(text)
 
 
 # ---- Applications and funding decisions: the review queue, and My school ----

@@ -21,6 +21,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort, sees_every_cohort
 from cohorts.selectors import cohort_seen_by
 from funding.selectors import funding_list_warnings
+from npq_portal.numbers import whole_number
 from npq_portal.paging import CappedPaginator
 from npq_portal.prepared import fixed_objects, fixed_rows
 from npq_portal.roles import Role, user_roles
@@ -166,7 +167,8 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         mine = MilestoneCohorts(run_by=None if sees_every_cohort(user) else user.pk)
         year = MilestoneFilterForm.year_chosen(self.request.GET)
         chosen = self.request.GET.get("cohort", "")
-        chosen_id = int(chosen) if chosen.isdigit() and int(chosen) < 2**63 else None
+        chosen_id = whole_number(chosen)
+        chosen_id = chosen_id if chosen_id is not None and chosen_id < 2**63 else None
         programmes, years = MilestoneFilterForm.choices_from(milestone_filter_choices(mine))
         filters = MilestoneFilterForm(
             self.request.GET or None,
@@ -621,7 +623,7 @@ class HubAreaEngagementView(PermissionRequiredMixin, TemplateView):
         year = self.request.GET.get("year", "")
         academic_year = (
             int(year)
-            if year.isdigit() and int(year) in dict(years)
+            if whole_number(year) in dict(years)
             else academic_year_of(timezone.localdate())
         )
         return super().get_context_data(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Subquery
 from django.utils import timezone
 
+from npq_portal.numbers import whole_number
 from npq_portal.prepared import fixed_rows
 from programmes.models import Prerequisite
 
@@ -238,4 +239,8 @@ def pp50_entries(identifiers):
 
 def pp50_urns(identifiers) -> set[int]:
     """The URNs among identifiers read from the PP50 list."""
-    return {int(identifier) for identifier in identifiers if identifier.isdigit()}
+    return {
+        number
+        for number in (whole_number(identifier) for identifier in identifiers)
+        if number is not None
+    }

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from npq_portal.mixins import PermissionFirstMixin
+from npq_portal.numbers import whole_number
 
 from .forms import GiasUploadForm, HubAreaForm, ProgrammeHistoryUploadForm, SchoolLeaderForm
 from .models import (
@@ -148,7 +149,7 @@ class SchoolLeaderListView(PermissionFirstMixin, FormView):
             chosen = request.POST["remove"]
             leadership = get_object_or_404(
                 SchoolLeadership.objects.select_related("user", "school"),
-                pk=int(chosen) if chosen.isdigit() else 0,
+                pk=whole_number(chosen) or 0,
                 school=self.school,
             )
             school_leader_remove(leadership=leadership, by=request.user)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
+from npq_portal.numbers import whole_number
 from programmes.models import Programme
 from reports.milestones import LABELS
 
@@ -41,9 +42,9 @@ def _connection(request) -> tuple[Connection | None, object]:
     connections = Connection.objects.switched_on()
     chosen = request.GET.get("connection") or request.POST.get("connection")
     if chosen:
-        if not str(chosen).isdigit():
+        if whole_number(chosen) is None:
             raise Http404("No such DfE connection.")
-        return get_object_or_404(connections, pk=chosen), connections
+        return get_object_or_404(connections, pk=whole_number(chosen)), connections
     return connections.first(), connections
 
 
@@ -77,7 +78,7 @@ def _filters(request, connection, connections):
     chosen = request.GET.get("cohort") or ""
     cohort = None
     if chosen:
-        cohort = cohorts.filter(pk=chosen if chosen.isdigit() else 0).first()
+        cohort = cohorts.filter(pk=whole_number(chosen) or 0).first()
         if cohort is None:
             raise Http404("No such cohort.")
     # The options are the listed years' cohorts on the Ready tab (every cohort on the others,
@@ -142,7 +143,7 @@ class DeclarationListView(PermissionRequiredMixin, TemplateView):
             # The page asked for is read with the counts, in one query; the paginator reads
             # them from there (a page past the end costs one more).
             number = self.request.GET.get("page") or "1"
-            number = int(number) if number.isdigit() and int(number) > 0 else 1
+            number = whole_number(number) or 1
             rows.page((number - 1) * self.paginate_by, number * self.paginate_by)
             total, counts["ready"] = rows.counts()
             counts["blocked"] = total - counts["ready"]
@@ -190,7 +191,7 @@ class DeclarationSubmitView(PermissionRequiredMixin, View):
         if request.POST.get("cohort"):
             cohort = get_object_or_404(
                 connection_cohorts(connection).select_related("programme"),
-                pk=request.POST["cohort"] if request.POST["cohort"].isdigit() else 0,
+                pk=whole_number(request.POST["cohort"]) or 0,
             )
         year = request.POST.get("year") or ""
         years, _ = _scope(connection, year)

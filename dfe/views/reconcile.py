@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from applications.models import Application
 from cohorts.models import Cohort
+from npq_portal.numbers import whole_number
 from npq_portal.outbox import outbox_enqueue
 
 from ..forms import DfeApplicationCreateForm, DfeApplicationLinkForm, DisagreementAcknowledgeForm
@@ -67,8 +68,8 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
             listed = None
         elif year == "" and set(covered) <= set(years_open):
             listed = None  # DfE still pays on every DfE cohort: nothing is left out
-        elif year.isdigit() and int(year) in covered:
-            year, listed = int(year), [int(year)]
+        elif (number := whole_number(year)) in covered:
+            year, listed = number, [number]
         else:
             year, listed = "", years_open
         course = self.request.GET.get("course", "")
