@@ -238,7 +238,7 @@ class MilestoneCohorts:
 
 
 def _milestone_cohorts(shape: tuple, *args) -> QuerySet:
-    """The cohorts of a MilestoneCohorts' shape, for its arguments, in its order."""
+    """The cohorts of a MilestoneCohorts' shape, for its arguments."""
     scope, years, chosen, programme = shape
     values = iter(args)
     cohorts = Cohort.objects.exclude(programme__course_identifier="")
@@ -256,7 +256,7 @@ def _milestone_cohorts(shape: tuple, *args) -> QuerySet:
 def _years_q(years: str, value) -> Q:
     if years == ONE_YEAR:
         return Q(academic_year=value)
-    return Q(ends_on__gte=value)  # TO_COME: milestone_to_come_q's, the day given
+    return Q(ends_on__gte=value)  # TO_COME: a milestone to come (milestone_to_come_since)
 
 
 def milestone_filter_choices(cohorts: MilestoneCohorts) -> list[tuple[int, str, int]]:
@@ -333,11 +333,6 @@ def milestone_to_come_since(today: datetime.date) -> datetime.date:
     completed, is due `completed_days_after_end` days after a cohort's end
     (reports/milestones.py)."""
     return today - datetime.timedelta(days=milestone_rules().completed_days_after_end)
-
-
-def milestone_to_come_q(today: datetime.date) -> Q:
-    """Cohorts with a milestone still to come on `today`."""
-    return Q(ends_on__gte=milestone_to_come_since(today))
 
 
 def with_next_due(places: QuerySet, today: datetime.date) -> QuerySet:
