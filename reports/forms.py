@@ -61,16 +61,6 @@ class MilestoneFilterForm(forms.Form):
         ] + [(year, academic_year_label(year)) for year in years]
 
     @staticmethod
-    def choices_of(cohorts) -> tuple[list[tuple[int, str]], list[int]]:
-        """The programmes (by name: id, short name) and school years (latest first) of these
-        cohorts, for the form's `programmes` and `years`, in one query."""
-        return MilestoneFilterForm.choices_from(
-            cohorts.order_by("programme__name", "programme_id")
-            .values_list("programme_id", "programme__short_name", "academic_year")
-            .distinct()
-        )
-
-    @staticmethod
     def choices_from(rows) -> tuple[list[tuple[int, str]], list[int]]:
         """The form's `programmes` and `years` from rows of each cohort's programme id,
         programme short name and year, by programme name (reports.milestone_days

@@ -18,10 +18,12 @@ from programmes.tests.factories import ProgrammeFactory
 from reports import milestone_days
 from reports.forms import MilestoneFilterForm
 from reports.milestone_days import (
+    MilestoneCohorts,
     PlacesInOrder,
     claimable_q,
     due_q,
     milestone_counts,
+    milestone_filter_choices,
     milestones_bring_up_to_date,
     with_next_due,
 )
@@ -160,6 +162,13 @@ def test_a_facilitator_sees_their_own_cohorts_places_and_not_anothers(client, co
     assert "Olly" not in everything.content.decode()
     assert not_theirs.status_code == 404
     assert filtered.status_code == 404
+    # The filters offer their cohorts alone, even when another's is asked for.
+    options = [value for value, _ in everything.context["filters"].fields["cohort"].choices]
+    assert options == ["", cohort.pk]
+    asked = client.get(
+        reverse("reports:milestone-list"), {"cohort": other.pk, "academic_year": "all"}
+    )
+    assert asked.status_code == 404
 
 
 @pytest.mark.parametrize("role", [None, Role.ASSESSOR, Role.SCHOOL_LEADER])
@@ -381,7 +390,9 @@ def test_the_filters_offer_the_programmes_by_name_and_the_years_latest_first():
     Programme.objects.filter(pk=earlier.programme_id).update(name="A earlier", short_name="AE")
     CohortFactory(programme=later.programme, academic_year=2026)
 
-    programmes, years = MilestoneFilterForm.choices_of(Cohort.objects.all())
+    programmes, years = MilestoneFilterForm.choices_from(
+        milestone_filter_choices(MilestoneCohorts())
+    )
 
     assert programmes == [(earlier.programme_id, "AE"), (later.programme_id, "BL")]
     assert years == [2028, 2026]
