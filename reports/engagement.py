@@ -8,7 +8,6 @@ fixed number of queries, however many schools."""
 from __future__ import annotations
 
 import datetime
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,20 +15,15 @@ from functools import cache, cached_property
 from typing import NamedTuple
 
 from django.db import connection, models
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
-from npq_portal.prepared import (
-    fixed_query_of,
-    fixed_rows,
-    planned_generically,
-    prepared_execute,
-)
+from npq_portal.prepared import fixed_query_of, fixed_rows, prepared_execute
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -86,13 +80,16 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 
 class RosterEntry(NamedTuple):
     """Where one school's sign-up stood on the roster's day (a named tuple: a roster makes one
-    for every sign-up, and a tuple is made in a third of a frozen dataclass's time)."""
+    for every sign-up, and a tuple is made in a third of a frozen dataclass's time), with what
+    a page shows of its school and cohort, read with it (`RosterLine`'s first five: URN,
+    school, local authority, programme, cohort)."""
 
     application_id: int
     status: RosterStatus
     signed_up_on: datetime.date
     completed_on: datetime.date | None
     withdrawn_on: datetime.date | None
+    shown: tuple
 
 
 @dataclass(frozen=True)
@@ -140,7 +137,7 @@ class Roster:
     @cached_property
     def rows(self) -> list[RosterRow]:
         """Every sign-up on the roster with its school and cohort (the exports); a page of
-        them, as the page shows it, come from `roster_standing`."""
+        them, as the page shows it, is `roster_page_rows(entries=...)`."""
         return roster_rows(entries=self.entries)
 
 
@@ -215,7 +212,8 @@ def team_programmes():
 
 
 class SignUp(NamedTuple):
-    """What the roster reads of a sign-up: its dates in the portal's time zone."""
+    """What the roster reads of a sign-up: its dates in the portal's time zone, and what a
+    page shows of it."""
 
     pk: int
     status: str
@@ -225,6 +223,12 @@ class SignUp(NamedTuple):
     place_made_on: datetime.date | None
     completed_on: datetime.date | None
     place_withdrawn_on: datetime.date | None
+    # What a page shows of its school and cohort, from the tables the order joins anyway.
+    school__urn: int
+    school__name: str
+    school__la_name: str
+    cohort__programme__short_name: str
+    cohort__name: str
 
 
 def _roster_applications(shape: tuple, academic_year: int, end, programme_id: int = 0):
@@ -286,10 +290,9 @@ def engagement_roster(
     A school is on it once its sign-up was sent, unless its school declined it or the hub did
     not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
     completed if its place was completed by then; active if it held a place by then and the
-    cohort had started; otherwise signed up. In two queries, however many schools: the
-    sign-ups' dates and statuses, and their events; the exports' details come with
-    `Roster.rows`. The page, which counts them all and shows fifty, asks the database the
-    same rule (`roster_standing`).
+    cohort had started; otherwise signed up. In two queries, however many schools: the dates
+    and statuses, and what a page shows of each school and cohort (`roster_page_rows`); the
+    exports' details come with `Roster.rows`.
     """
     end = _end_of(on)
     # Fixed queries (npq_portal.prepared), one pair for every programme and one for a
@@ -322,6 +325,7 @@ def engagement_roster(
                 signed_up_on=facts.sent_on,
                 completed_on=facts.completed_on if _by(facts.completed_on, on) else None,
                 withdrawn_on=withdrawn_on,
+                shown=sign_up[-5:],
             )
         )
     return Roster(academic_year=academic_year, on=on, programme=programme, entries=entries)
@@ -381,168 +385,20 @@ class RosterLine(NamedTuple):
         return self.status.label
 
 
-# ---- The roster page: the rule in SQL, every sign-up counted and a page of them read ----
-#
-# A page shows the counts by status and fifty sign-ups; working out every sign-up's status in
-# Python meant reading all of them (780 rows at the benchmark's scale, most of the page's
-# time). Here the database works the rule out: the counts are one query and a page's rows
-# another, LIMIT and all. It is `roster_status`'s rule restated over the same facts, with each
-# "by that day" as "before the first moment after it" (`end`): a test holds the two to the
-# same answers.
-
-
-def _had_event(shape: tuple, academic_year: int, end, rest: tuple, statuses) -> Q:
-    """The sign-up changed to one of `statuses` before `end`: one look-up of the roster's
-    events, which PostgreSQL hashes once, not one a sign-up."""
-    return Q(
-        pk__in=ApplicationEvent.objects.filter(
-            application__in=_roster_applications(shape, academic_year, end, *rest),
-            at__lt=end,
-            to_status__in=sorted(statuses),
-        ).values("application_id")
-    )
-
-
-def _roster_standing(shape: tuple, academic_year: int, end, *rest):
-    """The sign-ups on the roster at `end` (declined by their school, or not offered a place,
-    by then: left out), each with where it stood (`standing`, a RosterStatus value)."""
-    had = functools.partial(_had_event, shape, academic_year, end, rest)
-    day_after = LocalDay(Value(end, output_field=models.DateTimeField()))  # dates: < it
-    never_joined = had(NEVER_JOINED) | Q(status__in=NEVER_JOINED, updated_at__lt=end)
-    withdrawn = (
-        Q(school_place__withdrawn_on__lt=day_after)
-        | had({WITHDRAWN})
-        | Q(status=WITHDRAWN, updated_at__lt=end)
-    )
-    completed = Q(school_place__completed_on__lt=day_after)
-    active = (had({ACCEPTED}) | Q(school_place__created_at__lt=end)) & Q(
-        cohort__starts_on__lt=day_after
-    )
-    return (
-        _roster_applications(shape, academic_year, end, *rest)
-        .exclude(never_joined)
-        .annotate(
-            standing=Case(
-                When(withdrawn, then=Value(RosterStatus.WITHDRAWN.value)),
-                When(completed, then=Value(RosterStatus.COMPLETED.value)),
-                When(active, then=Value(RosterStatus.ACTIVE.value)),
-                default=Value(RosterStatus.SIGNED_UP.value),
-                output_field=models.CharField(),
-            )
+def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
+    """A page of the roster's `entries` with what the page shows of their schools and
+    cohorts, as engagement_roster read them with the sign-ups: no query (the exports' rows,
+    with their models, come from roster_rows)."""
+    return [
+        RosterLine(
+            *entry.shown,
+            status=entry.status,
+            signed_up_on=entry.signed_up_on,
+            completed_on=entry.completed_on,
+            withdrawn_on=entry.withdrawn_on,
         )
-    )
-
-
-@planned_generically
-def _roster_standing_counts(shape: tuple, *args):
-    """How many sign-ups stood at each status."""
-    return (
-        _roster_standing(shape, *args)
-        .order_by()
-        .values("standing")
-        .annotate(count=Count("pk"))
-        .values_list("standing", "count")
-    )
-
-
-@planned_generically
-def _roster_lines(shape: tuple, academic_year: int, end, *rest):
-    """The sign-ups on the roster in its order, with what a page shows of each: RosterLine's
-    values, but for the withdrawal's day, given as the place's and the sign-up's."""
-    first_withdrawal = (
-        ApplicationEvent.objects.filter(application=OuterRef("pk"), to_status=WITHDRAWN, at__lt=end)
-        .order_by("at", "pk")
-        .values(day=LocalDay("at"))[:1]
-    )
-    sign_up_withdrawn_on = Coalesce(  # an event's day, or the day it last changed
-        Subquery(first_withdrawal),
-        Case(When(status=WITHDRAWN, updated_at__lt=end, then=LocalDay("updated_at"))),
-    )
-    return (
-        _roster_standing(shape, academic_year, end, *rest)
-        .order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
-        .annotate(
-            sent_on=LocalDay("submitted_at"),
-            completed_on=F("school_place__completed_on"),
-            place_withdrawn_on=F("school_place__withdrawn_on"),
-            # Asked only of the withdrawn: most sign-ups have no withdrawal to look for.
-            sign_up_withdrawn_on=Case(
-                When(standing=RosterStatus.WITHDRAWN.value, then=sign_up_withdrawn_on)
-            ),
-        )
-        .values_list(
-            "school__urn",
-            "school__name",
-            "school__la_name",
-            "cohort__programme__short_name",
-            "cohort__name",
-            "standing",
-            "sent_on",
-            "completed_on",
-            "place_withdrawn_on",
-            "sign_up_withdrawn_on",
-        )
-    )
-
-
-class RosterLines:
-    """The roster's sign-ups in its order, read a page at a time (`lines[a:b]`, as a
-    paginator asks), counted from the counts by status."""
-
-    def __init__(self, shape: tuple, args: tuple, on: datetime.date, count: int):
-        self._shape, self._args, self._on, self._count = shape, args, on, count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index: slice) -> list[RosterLine]:
-        if not isinstance(index, slice) or index.step not in (None, 1) or index.stop is None:
-            raise ValueError("The roster is read a page at a time.")
-        start, stop = index.start or 0, index.stop
-        query = fixed_query_of(_roster_lines, self._shape)
-        rows = fixed_rows(query, *self._args, limit=max(stop - start, 0), offset=start)
-        return [self._line(*row) for row in rows]
-
-    def _line(self, *row) -> RosterLine:
-        *shown, standing, sent_on, completed_on, place_withdrawn_on, sign_up_withdrawn_on = row
-        on = self._on
-        withdrawn_on = min(
-            (day for day in (place_withdrawn_on, sign_up_withdrawn_on) if day and day <= on),
-            default=None,
-        )
-        return RosterLine(
-            *shown,
-            status=RosterStatus(standing),
-            signed_up_on=sent_on,
-            completed_on=completed_on if completed_on and completed_on <= on else None,
-            withdrawn_on=withdrawn_on,
-        )
-
-
-@dataclass(frozen=True)
-class RosterStanding:
-    """A roster as its page shows it: the counts by status, and its sign-ups to be read a
-    page at a time (`lines`)."""
-
-    counts: dict[str, int]
-    lines: RosterLines
-
-
-def roster_standing(
-    *, academic_year: int, on: datetime.date, programme: Programme | None = None
-) -> RosterStanding:
-    """The roster `engagement_roster` gives (the same sign-ups, statuses, days and order), as
-    its page needs it: counted in one query, and read a page at a time (one query a page),
-    however many schools signed up."""
-    shape = ("programme",) if programme is not None else ()
-    args = (academic_year, _end_of(on), *((programme.pk,) if programme is not None else ()))
-    counted = dict(fixed_rows(fixed_query_of(_roster_standing_counts, shape), *args))
-    counts = {status.label: counted.get(status.value, 0) for status in RosterStatus}
-    counts["In all"] = sum(counted.values())
-    return RosterStanding(counts=counts, lines=RosterLines(shape, args, on, count=counts["In all"]))
+        for entry in entries
+    ]
 
 
 @dataclass(frozen=True)
