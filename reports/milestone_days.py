@@ -237,13 +237,17 @@ class MilestoneCohorts:
         return _milestone_cohorts(self.shape, *self.args)
 
 
+def _scoped(scope: str, values) -> QuerySet:
+    """The DfE-funded cohorts of a scope: every one, or those run by the next of `values`."""
+    cohorts = Cohort.objects.exclude(programme__course_identifier="")
+    return cohorts.run_by(next(values)) if scope == RUN_BY else cohorts
+
+
 def _milestone_cohorts(shape: tuple, *args) -> QuerySet:
     """The cohorts of a MilestoneCohorts' shape, for its arguments."""
     scope, years, chosen, programme = shape
     values = iter(args)
-    cohorts = Cohort.objects.exclude(programme__course_identifier="")
-    if scope == RUN_BY:
-        cohorts = cohorts.run_by(next(values))
+    cohorts = _scoped(scope, values)
     if years != ALL_YEARS:
         cohorts = cohorts.filter(_years_q(years, next(values)))
     if chosen:
@@ -291,9 +295,7 @@ def milestone_cohort_options(
 def _milestone_cohort_options(shape: tuple, *args):
     scope, years, chosen, _ = shape
     values = iter(args)
-    cohorts = Cohort.objects.exclude(programme__course_identifier="")
-    if scope == RUN_BY:
-        cohorts = cohorts.run_by(next(values))
+    cohorts = _scoped(scope, values)
     if years != ALL_YEARS:
         listed = _years_q(years, next(values))
         if chosen:  # the cohort chosen is listed whatever its year
