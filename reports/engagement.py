@@ -423,7 +423,8 @@ def roster_choice(filters: Mapping[str, str]) -> RosterChoice:
     today = timezone.localdate()
     year = str(filters.get("year") or "")
     academic_year = whole_number(year) if len(year) == 4 else None
-    academic_year = academic_year if academic_year is not None else academic_year_of(today)
+    if academic_year is None:
+        academic_year = academic_year_of(today)
     try:
         on = datetime.date.fromisoformat(str(filters.get("on") or ""))
     except ValueError:

@@ -31,7 +31,7 @@ import datetime
 import hashlib
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 
 from django.db import IntegrityError, connection, transaction
@@ -285,9 +285,7 @@ def milestone_cohort_options(
     `chosen` if it is the person's, as the cohort filter lists them: latest year first, then
     by programme and name (each id, programme short name, year and name). One fixed query."""
     if chosen is not None and cohorts.shape[1] != ALL_YEARS:
-        cohorts = MilestoneCohorts(
-            run_by=cohorts.run_by, year=cohorts.year, since=cohorts.since, cohort_id=chosen
-        )
+        cohorts = replace(cohorts, cohort_id=chosen)
     query = fixed_query_of(_milestone_cohort_options, cohorts.shape)
     return fixed_rows(query, *cohorts.args)
 
@@ -526,7 +524,8 @@ class PlacesInOrder(Sequence):
     ):
         self.counts = [(c.cohort_id, getattr(c, show)) for c in counts]
         self.shape = (funded_only, show, funded_only or show != "all")
-        self.today = () if show == "all" else (today,)  # claimable and due are as of today
+        # The query's arguments before the cohorts': claimable and due are as of today.
+        self.as_of = () if show == "all" else (today,)
 
     def __len__(self) -> int:
         return sum(count for _, count in self.counts)
@@ -544,11 +543,11 @@ class PlacesInOrder(Sequence):
         if not cohorts or stop <= start:
             return []
         if len(cohorts) > PAGE_PLACES:
-            places = _milestone_place_ids(self.shape, *self.today, *cohorts)
+            places = _milestone_place_ids(self.shape, *self.as_of, *cohorts)
             return list(places[start - before : stop - before])
         padded = [*cohorts, *[0] * (PAGE_PLACES - len(cohorts))]  # 0: no cohort has it
         query = fixed_query_of(_milestone_place_ids, self.shape)
-        rows = fixed_rows(query, *self.today, *padded, limit=stop - start, offset=start - before)
+        rows = fixed_rows(query, *self.as_of, *padded, limit=stop - start, offset=start - before)
         return [pk for (pk,) in rows]
 
 

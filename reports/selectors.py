@@ -388,10 +388,10 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 
 def _pk(value: Any, model) -> int:
     """A primary key from a filter; anything else is as missing as a row that is not there."""
-    text = str(value or "")
-    if whole_number(text) is None:
-        raise model.DoesNotExist(f"No {model._meta.verbose_name} {text!r}.")
-    return whole_number(text)
+    pk = whole_number(value or "")
+    if pk is None:
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {str(value or '')!r}.")
+    return pk
 
 
 # ---- Applications and funding decisions: the review queue, and My school ----

@@ -160,12 +160,13 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
         user = self.request.user
         rules = milestone_rules()
         today = timezone.localdate()
-        cohort = None
-        if "pk" in self.kwargs:
-            scoped = Cohort.objects.for_user(user).exclude(programme__course_identifier="")
-            cohort = get_object_or_404(scoped.select_related("programme"), pk=self.kwargs["pk"])
         # The person's cohorts, and those the page reads, as fixed queries' shapes.
         mine = MilestoneCohorts(run_by=None if sees_every_cohort(user) else user.pk)
+        cohort = None
+        if "pk" in self.kwargs:
+            cohort = get_object_or_404(
+                mine.queryset().select_related("programme"), pk=self.kwargs["pk"]
+            )
         year = MilestoneFilterForm.year_chosen(self.request.GET)
         chosen = self.request.GET.get("cohort", "")
         chosen_id = whole_number(chosen)
@@ -622,11 +623,9 @@ class HubAreaEngagementView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         years = _work_group_years()
         year = self.request.GET.get("year", "")
-        academic_year = (
-            int(year)
-            if whole_number(year) in dict(years)
-            else academic_year_of(timezone.localdate())
-        )
+        academic_year = whole_number(year)
+        if academic_year not in dict(years):
+            academic_year = academic_year_of(timezone.localdate())
         return super().get_context_data(
             area=hub_area_engagement(academic_year=academic_year),
             academic_year=academic_year,

@@ -42,9 +42,10 @@ def _connection(request) -> tuple[Connection | None, object]:
     connections = Connection.objects.switched_on()
     chosen = request.GET.get("connection") or request.POST.get("connection")
     if chosen:
-        if whole_number(chosen) is None:
+        pk = whole_number(chosen)
+        if pk is None:
             raise Http404("No such DfE connection.")
-        return get_object_or_404(connections, pk=whole_number(chosen)), connections
+        return get_object_or_404(connections, pk=pk), connections
     return connections.first(), connections
 
 

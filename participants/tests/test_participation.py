@@ -2,6 +2,7 @@ import datetime
 import io
 import threading
 from fractions import Fraction
+from types import SimpleNamespace as Row
 
 import pytest
 import time_machine
@@ -473,8 +474,6 @@ def test_places_owing_everything_count_as_those_who_joined_late(
 ):
     """Whether a place joined before everything (counted once a cohort) or after some of it,
     its participation is what counting it from its own joining day gives."""
-    from types import SimpleNamespace as Row
-
     sessions = [Row(pk=n, starts_at=DAY + datetime.timedelta(days=d)) for n, d in enumerate(starts)]
     windows = [
         Row(
