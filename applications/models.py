@@ -199,6 +199,9 @@ class Application(TimeStampedModel):
     school_decided_by = models.CharField(max_length=200, blank=True)
     school_decided_by_email = models.EmailField(blank=True)
     school_decided_at = models.DateTimeField(null=True, blank=True)
+    school_approved = models.BooleanField(
+        null=True, blank=True, help_text="The school's decision: approved, declined, or not made."
+    )
     school_comment = models.TextField(blank=True)
     approver_email = models.EmailField(
         blank=True, help_text="Who the approval link goes to: the headteacher or their delegate."
@@ -209,6 +212,9 @@ class Application(TimeStampedModel):
     )
     offer_lapsed_at = models.DateTimeField(
         null=True, blank=True, help_text="They did not take up an offered place in time."
+    )
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was accepted, rejected or withdrawn."
     )
     approval_chases = models.PositiveSmallIntegerField(
         default=0, help_text="Reminders sent to the approver so far."

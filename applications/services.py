@@ -57,7 +57,7 @@ def _application_move(
     application: Application, *, to: str, by: User | None, reason: str = "", by_name: str = ""
 ) -> Application:
     """Change the status and write its history row; callers hold the application's lock."""
-    ApplicationEvent.objects.create(
+    event = ApplicationEvent.objects.create(
         application=application,
         from_status=application.status,
         to_status=to,
@@ -69,6 +69,8 @@ def _application_move(
     application.status = to
     if to != Application.Status.WAITLISTED:
         application.offer_expires_at = None
+    if to in Application.DECIDED:
+        application.decided_at = event.at  # the day its history gives, to the moment
     application.save()
     kind = APPLICATION_EMAILS.get(to)
     if kind:
@@ -494,6 +496,7 @@ def application_school_decide(
     application.school_decided_by = name.strip()
     application.school_decided_by_email = email.strip().lower()
     application.school_decided_at = timezone.now()
+    application.school_approved = approve
     application.school_comment = comment.strip()
     return _application_move(application, to=to, by=by, by_name=name.strip(), reason=reason)
 

@@ -201,6 +201,39 @@ def test_a_decline_needs_a_comment_and_is_recorded_with_who():
     assert application.events.last().by_name == "Helen Whitfield"
 
 
+@pytest.mark.parametrize(
+    ("school_approves", "decide", "status"),
+    [
+        (True, application_accept, A.ACCEPTED),
+        (True, lambda **kw: application_reject(reason="Full", **kw), A.REJECTED),
+        (False, lambda **kw: application_reject(reason="Declined", **kw), A.REJECTED),
+        (True, application_withdraw, A.WITHDRAWN),
+    ],
+)
+def test_an_application_keeps_its_school_s_decision_and_when_it_was_decided(
+    school_approves, decide, status
+):
+    application = _application(A.SCHOOL_APPROVED if school_approves else A.SCHOOL_DECLINED)
+    school_event = application.events.last()
+
+    assert application.school_approved is school_approves
+    assert application.decided_at is None
+    if status == A.ACCEPTED:  # by way of the waiting list, which decides nothing
+        application_waitlist(application=application, by=UserFactory())
+        application.refresh_from_db()
+        assert application.decided_at is None
+
+    decide(application=application, by=UserFactory())
+
+    application.refresh_from_db()
+    event = application.events.filter(to_status=status).get()
+    assert (application.status, application.decided_at) == (status, event.at)
+    assert (application.school_approved, application.school_decided_at.date()) == (
+        school_approves,
+        school_event.at.date(),
+    )
+
+
 def test_delegating_moves_the_link_to_a_colleague(mailoutbox, django_capture_on_commit_callbacks):
     application = _application(A.AWAITING_SCHOOL)
     old_token = approval_token(application)
