@@ -85,13 +85,17 @@ def search_data_make() -> None:
         FROM {applications} a JOIN {users} u ON u.id = a.applicant_id WHERE {which}"""
         for recipient, kind, occasion, days, which in emails
     ]
+    school_decided = f"{sent} AND a.status <> 'awaiting_school'"
+    school_decision = (
+        "CASE WHEN a.status = 'school_declined' THEN 'school_declined' ELSE 'school_approved' END"
+    )
     events = f"""
         SELECT a.id, 'draft', 'awaiting_school', a.applicant_id, '', '', a.submitted_at
         FROM {applications} a WHERE {sent}
         UNION ALL
-        SELECT a.id, 'awaiting_school', 'school_approved', NULL, a.headteacher_name, '',
+        SELECT a.id, 'awaiting_school', {school_decision}, NULL, a.headteacher_name, '',
             a.submitted_at + interval '2 days'
-        FROM {applications} a WHERE {sent} AND a.status <> 'awaiting_school'
+        FROM {applications} a WHERE {school_decided}
         UNION ALL
         SELECT a.id, 'school_approved', a.status, %(lead)s, '', {reasons},
             a.submitted_at + interval '9 days'
@@ -112,6 +116,15 @@ def search_data_make() -> None:
             {events}""",
             params,
         )
+        # What the applications keep of those decisions, as the services keep it.
+        cursor.execute(
+            f"""UPDATE {applications} a SET school_approved = a.status <> 'school_declined',
+                school_decided_at = a.submitted_at + interval '2 days',
+                decided_at = CASE WHEN a.status IN ('accepted', 'rejected')
+                    THEN a.submitted_at + interval '9 days' END
+            WHERE {school_decided}"""
+        )
+        cursor.execute(f"ANALYZE {applications}")
         cursor.execute(f"ANALYZE {EmailDelivery._meta.db_table}")
         cursor.execute(f"ANALYZE {ApplicationEvent._meta.db_table}")
 
