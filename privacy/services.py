@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Replace
 from django.utils import timezone
 
@@ -484,9 +484,9 @@ def closed_applications_due(*, now=None):
     still hold personal data."""
     now = now or timezone.now()
     cutoff = now - settings.RETENTION["closed_applications"]
-    decided_at = Coalesce(
-        Max("events__at", filter=Q(events__to_status=F("status"))), F("updated_at")
-    )
+    # When it was decided, as the application keeps it; made in bulk with none kept, when it
+    # last changed.
+    decided_at = Coalesce(F("decided_at"), F("updated_at"))
     notes = ApplicationEvent.objects.filter(application=OuterRef("pk")).filter(
         ~Q(reason="") | ~Q(by_name="")
     )
@@ -498,8 +498,8 @@ def closed_applications_due(*, now=None):
         holding |= ~Q(**{name: ""})
     return (
         Application.objects.filter(status__in=RETAINED_STATUSES)
-        .alias(decided_at=decided_at)
-        .filter(decided_at__lt=cutoff)
+        .alias(decided_or_changed_at=decided_at)
+        .filter(decided_or_changed_at__lt=cutoff)
         .filter(holding)
     )
 

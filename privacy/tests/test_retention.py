@@ -86,6 +86,18 @@ def test_the_run_anonymises_closed_applications_keeping_their_figures_then_finds
     assert PersonalDataRequest.objects.count() == 1
 
 
+def test_the_clock_starts_when_an_application_was_decided_not_when_it_last_changed(due):
+    # Touched yesterday (a school's record merged, say): still closed more than a year ago.
+    Application.objects.filter(pk=due.rejected.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=1)
+    )
+
+    report = retention_apply()
+
+    assert report.counts["applications"] == 1
+    assert Application.objects.get(pk=due.rejected.pk).trn == ""
+
+
 def test_an_application_closed_recently_is_kept(history):
     report = retention_apply()
 
