@@ -8,18 +8,18 @@ fixed number of queries, however many schools."""
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import NamedTuple
 
 from django.db import connection, models
-from django.db.models import F
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent
+from applications.models import Application
 from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
@@ -36,10 +36,6 @@ class RosterStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"
     WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-# A sign-up that ended like this never joined: it is not on the roster from that day.
-NEVER_JOINED = {Application.Status.SCHOOL_DECLINED, Application.Status.REJECTED}
 
 
 @dataclass(frozen=True)
@@ -80,16 +76,13 @@ def _by(day: datetime.date | None, on: datetime.date) -> bool:
 
 class RosterEntry(NamedTuple):
     """Where one school's sign-up stood on the roster's day (a named tuple: a roster makes one
-    for every sign-up, and a tuple is made in a third of a frozen dataclass's time), with what
-    a page shows of its school and cohort, read with it (`RosterLine`'s first five: URN,
-    school, local authority, programme, cohort)."""
+    for every sign-up, and a tuple is made in a third of a frozen dataclass's time)."""
 
     application_id: int
     status: RosterStatus
     signed_up_on: datetime.date
     completed_on: datetime.date | None
     withdrawn_on: datetime.date | None
-    shown: tuple
 
 
 @dataclass(frozen=True)
@@ -137,7 +130,7 @@ class Roster:
     @cached_property
     def rows(self) -> list[RosterRow]:
         """Every sign-up on the roster with its school and cohort (the exports); a page of
-        them, as the page shows it, is `roster_page_rows(entries=...)`."""
+        them, as the page shows it, come from `roster_standing`."""
         return roster_rows(entries=self.entries)
 
 
@@ -167,29 +160,31 @@ class LocalDay(TruncDate):
         return self.output_field.get_db_converters(connection)
 
 
-# The events that date a sign-up's standing (_facts).
+# The statuses that date a sign-up's standing (_facts): accepted; withdrawn (the sign-up, not
+# its place); declined by its school or rejected by the hub (it never joined).
 ACCEPTED, WITHDRAWN = Application.Status.ACCEPTED, Application.Status.WITHDRAWN
-ROSTER_EVENTS = {ACCEPTED, WITHDRAWN, *NEVER_JOINED}
+SCHOOL_DECLINED, REJECTED = Application.Status.SCHOOL_DECLINED, Application.Status.REJECTED
 
 
-def _facts(sign_up, events: list[tuple[str, datetime.date]]) -> SignUpFacts:
-    """A sign-up's facts from its row (engagement_roster's sign-ups, days already in the
-    portal's time zone) and its events (status, day), oldest first."""
-    accepted_on = never_joined_on = withdrawn_on = None
-    for status, on in events:  # the first of each kind counts
-        if status == ACCEPTED:
-            accepted_on = accepted_on or on
-        elif status == WITHDRAWN:
-            withdrawn_on = withdrawn_on or on
-        else:  # NEVER_JOINED
-            never_joined_on = never_joined_on or on
-    if accepted_on is None:
-        accepted_on = sign_up.place_made_on  # accepted without an event (None: no place)
-    # A sign-up ended with no event recorded for it: the day it last changed.
-    if never_joined_on is None and sign_up.status in NEVER_JOINED:
-        never_joined_on = sign_up.changed_on
-    if withdrawn_on is None and sign_up.status == WITHDRAWN:
-        withdrawn_on = sign_up.changed_on
+def _facts(sign_up: SignUp) -> SignUpFacts:
+    """A sign-up's facts from what the application keeps of its decisions (engagement_roster's
+    sign-ups, days already in the portal's time zone). Statuses only move forward, so each
+    decision is made once: its day is the application's. It never joined from the day its
+    school declined it or the hub rejected it, whichever came first (a school's decline, then,
+    even if the hub rejected it or it was withdrawn later)."""
+    status = sign_up.status
+    accepted_on = sign_up.decided_on if status == ACCEPTED else None
+    # Accepted with no day kept (made in bulk): the day its place was made (None: no place).
+    accepted_on = accepted_on or sign_up.place_made_on
+    # A decision with no day kept (made in bulk): the day the sign-up last changed.
+    ended_on = sign_up.decided_on or sign_up.changed_on
+    ends = []
+    if sign_up.school_approved is False or status == SCHOOL_DECLINED:
+        ends.append(sign_up.school_decided_on or sign_up.changed_on)
+    if status == REJECTED:
+        ends.append(ended_on)
+    never_joined_on = min(ends, default=None)
+    withdrawn_on = ended_on if status == WITHDRAWN else None
     return SignUpFacts(
         sent_on=sign_up.sent_on,
         starts_on=sign_up.starts_on,
@@ -212,8 +207,8 @@ def team_programmes():
 
 
 class SignUp(NamedTuple):
-    """What the roster reads of a sign-up: its dates in the portal's time zone, and what a
-    page shows of it."""
+    """What the roster reads of a sign-up: its status and its days in the portal's time
+    zone."""
 
     pk: int
     status: str
@@ -223,12 +218,9 @@ class SignUp(NamedTuple):
     place_made_on: datetime.date | None
     completed_on: datetime.date | None
     place_withdrawn_on: datetime.date | None
-    # What a page shows of its school and cohort, from the tables the order joins anyway.
-    school__urn: int
-    school__name: str
-    school__la_name: str
-    cohort__programme__short_name: str
-    cohort__name: str
+    decided_on: datetime.date | None
+    school_approved: bool | None
+    school_decided_on: datetime.date | None
 
 
 def _roster_applications(shape: tuple, academic_year: int, end, programme_id: int = 0):
@@ -247,13 +239,17 @@ def _roster_applications(shape: tuple, academic_year: int, end, programme_id: in
     return applications
 
 
+# The roster's order: by programme, then school, then when each sign-up was sent.
+ROSTER_ORDER = ("cohort__programme__name", "school__urn", "submitted_at", "pk")
+
+
 def _roster_sign_ups(shape: tuple, *args):
-    """The sign-ups' dates and statuses, in the roster's order. Days in the portal's time zone
+    """The sign-ups' statuses and days, in the roster's order. Days in the portal's time zone
     come from the database, as plain dates: turning each moment into a day in Python cost
     more than the query."""
     return (
         _roster_applications(shape, *args)
-        .order_by("cohort__programme__name", "school__urn", "submitted_at", "pk")
+        .order_by(*ROSTER_ORDER)
         .annotate(
             sent_on=LocalDay("submitted_at"),
             changed_on=LocalDay("updated_at"),
@@ -261,22 +257,10 @@ def _roster_sign_ups(shape: tuple, *args):
             place_made_on=LocalDay("school_place__created_at"),
             completed_on=F("school_place__completed_on"),
             place_withdrawn_on=F("school_place__withdrawn_on"),
+            decided_on=LocalDay("decided_at"),
+            school_decided_on=LocalDay("school_decided_at"),
         )
         .values_list(*SignUp._fields)
-    )
-
-
-def _roster_events(shape: tuple, academic_year: int, end, *rest):
-    """The sign-ups' events that date their standing, before `end`, oldest first."""
-    return (
-        ApplicationEvent.objects.filter(
-            application__in=_roster_applications(shape, academic_year, end, *rest),
-            at__lt=end,
-            to_status__in=ROSTER_EVENTS,
-        )
-        .order_by("at", "pk")
-        .annotate(day=LocalDay("at"))
-        .values_list("application_id", "to_status", "day")
     )
 
 
@@ -290,24 +274,15 @@ def engagement_roster(
     A school is on it once its sign-up was sent, unless its school declined it or the hub did
     not offer it a place by then; withdrawn if its sign-up or its place was withdrawn by then;
     completed if its place was completed by then; active if it held a place by then and the
-    cohort had started; otherwise signed up. In two queries, however many schools: the dates
-    and statuses, and what a page shows of each school and cohort (`roster_page_rows`); the
-    exports' details come with `Roster.rows`.
+    cohort had started; otherwise signed up. In one query, however many schools; the exports'
+    details come with `Roster.rows`. The page, which counts them all and shows fifty, asks the
+    database the same rule (`roster_standing`).
     """
-    end = _end_of(on)
-    # Fixed queries (npq_portal.prepared), one pair for every programme and one for a
-    # programme: composed once and planned once a connection, not on every visit.
     shape = ("programme",) if programme is not None else ()
-    args = (academic_year, end, *((programme.pk,) if programme is not None else ()))
-    events: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
-    for application_id, status, day in fixed_rows(fixed_query_of(_roster_events, shape), *args):
-        events[application_id].append((status, day))
-    sign_ups = [SignUp(*row) for row in fixed_rows(fixed_query_of(_roster_sign_ups, shape), *args)]
-
+    args = (academic_year, _end_of(on), *((programme.pk,) if programme is not None else ()))
     entries = []
-    no_events: list[tuple[str, datetime.date]] = []
-    for sign_up in sign_ups:
-        facts = _facts(sign_up, events.get(sign_up.pk, no_events))
+    for row in fixed_rows(fixed_query_of(_roster_sign_ups, shape), *args):
+        facts = _facts(SignUp(*row))
         status = roster_status(facts, on)
         if status is None:
             continue
@@ -320,12 +295,11 @@ def engagement_roster(
             )
         entries.append(
             RosterEntry(
-                application_id=sign_up.pk,
+                application_id=row[0],
                 status=status,
                 signed_up_on=facts.sent_on,
                 completed_on=facts.completed_on if _by(facts.completed_on, on) else None,
                 withdrawn_on=withdrawn_on,
-                shown=sign_up[-5:],
             )
         )
     return Roster(academic_year=academic_year, on=on, programme=programme, entries=entries)
@@ -385,20 +359,145 @@ class RosterLine(NamedTuple):
         return self.status.label
 
 
-def roster_page_rows(*, entries: Sequence[RosterEntry]) -> list[RosterLine]:
-    """A page of the roster's `entries` with what the page shows of their schools and
-    cohorts, as engagement_roster read them with the sign-ups: no query (the exports' rows,
-    with their models, come from roster_rows)."""
-    return [
-        RosterLine(
-            *entry.shown,
-            status=entry.status,
-            signed_up_on=entry.signed_up_on,
-            completed_on=entry.completed_on,
-            withdrawn_on=entry.withdrawn_on,
+# ---- The roster page: the rule in SQL, every sign-up counted and a page of them read ----
+#
+# A page shows the counts by status and fifty sign-ups; working out every sign-up's status in
+# Python meant reading all of them (780 rows at the benchmark's scale, most of the page's
+# time). Here the database works the rule out over the days each application keeps: the counts
+# are one query and a page's rows another, LIMIT and all. It is `roster_status`'s rule over
+# `_facts`, restated with each "by that day" as "before the first moment after it" (`end`): a
+# test holds the two to the same answers.
+
+
+def _roster_standing(shape: tuple, academic_year: int, end, *rest):
+    """The sign-ups on the roster at `end` (declined by their school, or not offered a place,
+    by then: left out), each with where it stood (`standing`, a RosterStatus value)."""
+    day_after = LocalDay(Value(end, output_field=models.DateTimeField()))  # dates: < it
+    declined = Q(school_approved=False) | Q(status=SCHOOL_DECLINED)
+    never_joined = (declined & Q(declined_at__lt=end)) | Q(status=REJECTED, ended_at__lt=end)
+    withdrawn = Q(school_place__withdrawn_on__lt=day_after) | Q(status=WITHDRAWN, ended_at__lt=end)
+    completed = Q(school_place__completed_on__lt=day_after)
+    active = Q(accepted_at__lt=end, cohort__starts_on__lt=day_after)
+    return (
+        _roster_applications(shape, academic_year, end, *rest)
+        .alias(
+            # As _facts: a decision's moment as the application keeps it, or, made in bulk
+            # with none kept, when the sign-up last changed (its place was made, accepted).
+            declined_at=Coalesce("school_decided_at", "updated_at"),
+            ended_at=Coalesce("decided_at", "updated_at"),
+            accepted_at=Coalesce(
+                Case(When(status=ACCEPTED, then=F("decided_at"))), "school_place__created_at"
+            ),
         )
-        for entry in entries
-    ]
+        .exclude(never_joined)
+        .annotate(
+            standing=Case(
+                When(withdrawn, then=Value(RosterStatus.WITHDRAWN.value)),
+                When(completed, then=Value(RosterStatus.COMPLETED.value)),
+                When(active, then=Value(RosterStatus.ACTIVE.value)),
+                default=Value(RosterStatus.SIGNED_UP.value),
+                output_field=models.CharField(),
+            )
+        )
+    )
+
+
+def _roster_standing_counts(shape: tuple, *args):
+    """How many sign-ups stood at each status."""
+    return (
+        _roster_standing(shape, *args)
+        .order_by()
+        .values("standing")
+        .annotate(count=Count("pk"))
+        .values_list("standing", "count")
+    )
+
+
+def _roster_lines(shape: tuple, *args):
+    """The sign-ups on the roster in its order, with what a page shows of each: RosterLine's
+    values, but for the withdrawal's day, given as the place's and the sign-up's."""
+    return (
+        _roster_standing(shape, *args)
+        .order_by(*ROSTER_ORDER)
+        .annotate(
+            sent_on=LocalDay("submitted_at"),
+            completed_on=F("school_place__completed_on"),
+            place_withdrawn_on=F("school_place__withdrawn_on"),
+            sign_up_withdrawn_on=Case(When(status=WITHDRAWN, then=LocalDay("ended_at"))),
+        )
+        .values_list(
+            "school__urn",
+            "school__name",
+            "school__la_name",
+            "cohort__programme__short_name",
+            "cohort__name",
+            "standing",
+            "sent_on",
+            "completed_on",
+            "place_withdrawn_on",
+            "sign_up_withdrawn_on",
+        )
+    )
+
+
+class RosterLines:
+    """The roster's sign-ups in its order, read a page at a time (`lines[a:b]`, as a
+    paginator asks), counted from the counts by status."""
+
+    def __init__(self, shape: tuple, args: tuple, on: datetime.date, count: int):
+        self._shape, self._args, self._on, self._count = shape, args, on, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[RosterLine]:
+        if not isinstance(index, slice) or index.step not in (None, 1) or index.stop is None:
+            raise TypeError("The roster is read a page at a time.")
+        start, stop = index.start or 0, index.stop
+        query = fixed_query_of(_roster_lines, self._shape)
+        rows = fixed_rows(query, *self._args, limit=max(stop - start, 0), offset=start)
+        return [self._line(*row) for row in rows]
+
+    def _line(self, *row) -> RosterLine:
+        *shown, standing, sent_on, completed_on, place_withdrawn_on, sign_up_withdrawn_on = row
+        on = self._on
+        withdrawn_on = min(
+            (day for day in (place_withdrawn_on, sign_up_withdrawn_on) if _by(day, on)),
+            default=None,
+        )
+        return RosterLine(
+            *shown,
+            status=RosterStatus(standing),
+            signed_up_on=sent_on,
+            completed_on=completed_on if _by(completed_on, on) else None,
+            withdrawn_on=withdrawn_on,
+        )
+
+
+@dataclass(frozen=True)
+class RosterStanding:
+    """A roster as its page shows it: the counts by status, and its sign-ups to be read a
+    page at a time (`lines`)."""
+
+    counts: dict[str, int]
+    lines: RosterLines
+
+
+def roster_standing(
+    *, academic_year: int, on: datetime.date, programme: Programme | None = None
+) -> RosterStanding:
+    """The roster `engagement_roster` gives (the same sign-ups, statuses, days and order), as
+    its page needs it: counted in one query, and read a page at a time (one query a page),
+    however many schools signed up."""
+    shape = ("programme",) if programme is not None else ()
+    args = (academic_year, _end_of(on), *((programme.pk,) if programme is not None else ()))
+    counted = dict(fixed_rows(fixed_query_of(_roster_standing_counts, shape), *args))
+    counts = {status.label: counted.get(status.value, 0) for status in RosterStatus}
+    counts["In all"] = sum(counted.values())
+    return RosterStanding(counts=counts, lines=RosterLines(shape, args, on, count=counts["In all"]))
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,10 @@ from .dashboard import DashboardFilters, dashboard_figures_lazily
 from .datasets import DATASETS, export_contents, filters_described
 from .engagement import (
     TEAMS,
-    engagement_roster,
     hub_area_engagement,
     roster_choice,
     roster_dates,
-    roster_page_rows,
+    roster_standing,
     team_programmes,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
@@ -589,17 +588,17 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             choice = roster_choice(self.request.GET)
         except Programme.DoesNotExist as missing:
             raise Http404("No such Work Group programme.") from missing
-        roster = engagement_roster(
+        roster = roster_standing(
             academic_year=choice.academic_year, on=choice.on, programme=choice.programme
         )
-        # Every sign-up is counted; only the page's are drawn, with their schools' details.
-        page = Paginator(roster.entries, self.paginate_by).get_page(self.request.GET.get("page"))
+        # Every sign-up is counted; only the page's are read, with their schools' details.
+        page = Paginator(roster.lines, self.paginate_by).get_page(self.request.GET.get("page"))
         today = timezone.localdate()
         return super().get_context_data(
             choice=choice,
             roster=roster,
             page_obj=page,
-            rows=roster_page_rows(entries=page.object_list),
+            rows=page.object_list,
             programmes=fixed_objects(team_programmes),
             years=_work_group_years(),
             quick_dates=[("Today", today), *roster_dates(choice.academic_year)],

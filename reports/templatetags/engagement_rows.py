@@ -38,7 +38,7 @@ def _row(row, programme_shown: bool) -> str:
 
 @register.simple_tag
 def engagement_rows(rows, programme) -> str:
-    """One <tr> a roster row (RosterLine, from roster_page_rows); with no programme chosen
+    """One <tr> a roster row (RosterLine, from roster_standing's lines); with no programme chosen
     (every Work Group's roster) each row names its programme."""
     return mark_safe("".join(_row(row, programme is None) for row in rows))
 

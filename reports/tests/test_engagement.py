@@ -2,7 +2,10 @@
 completions), its exports, and the share of the hub's area's open primary schools engaged."""
 
 import datetime
+import random
+from collections import Counter
 
+import factory
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -26,11 +29,12 @@ from programmes.tests.factories import ProgrammeFactory, work_group_programme
 from reports.datasets import ENGAGEMENT_ROSTER
 from reports.engagement import (
     HOLDING_A_PLACE,
+    RosterLine,
     RosterStatus,
     SignUpFacts,
     engagement_roster,
     hub_area_engagement,
-    roster_page_rows,
+    roster_standing,
     roster_status,
 )
 from reports.templatetags.engagement_rows import day as roster_day
@@ -274,6 +278,121 @@ def test_the_roster_counts_days_in_london_not_utc(hub):
     assert second.status == RosterStatus.ACTIVE
 
 
+# ---- The roster page's rule, in SQL, against the rule in Python ----
+
+STATUSES = [status for status in Application.Status if status != Application.Status.DRAFT]
+
+
+def _moment(rng, first: D, days: int) -> datetime.datetime:
+    """A moment on one of `days` days from `first`, in London; often near midnight, where a
+    day in UTC and a day in London differ."""
+    day = first + datetime.timedelta(days=rng.randrange(days))
+    hour, minute = rng.choice([(0, 15), (0, 45), (12, 0), (23, 30), (23, 59)])
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def _random_sign_ups(seed: int = 22, count: int = 48) -> list[Programme]:
+    """Sign-ups to two Work Groups' cohorts of 2025/26 with every kind of record: sent and
+    changed on any day; in any status, its decision's moment kept or not (made in bulk), its
+    school's decision either way or none, kept or not (some after the days asked about); places
+    made, completed and withdrawn."""
+    rng = random.Random(seed)
+    programmes = [work_group_programme(slug=f"wg{n}", name=f"Work Group {n}") for n in (1, 2)]
+    cohorts = [
+        CohortFactory(programme=programme, academic_year=2025, starts_on=starts)
+        for programme, starts in zip(
+            programmes * 2,
+            [D(2025, 10, 1), D(2025, 11, 3), D(2026, 2, 15), D(2026, 1, 5)],
+            strict=True,
+        )
+    ]
+    sign_ups = bulk_applications(
+        count,
+        cohort=factory.Iterator(cohorts),
+        team=True,
+        status=Application.Status.AWAITING_SCHOOL,
+    )
+
+    def later(start: datetime.datetime) -> datetime.datetime | None:
+        if rng.random() < 0.25:
+            return None
+        return start + datetime.timedelta(days=rng.randrange(0, 330), minutes=rng.randrange(600))
+
+    for application in sign_ups:
+        sent = _moment(rng, D(2025, 9, 1), 200)
+        Application.objects.filter(pk=application.pk).update(
+            submitted_at=sent,
+            updated_at=sent + datetime.timedelta(days=rng.randrange(0, 300), minutes=5),
+            status=rng.choice(STATUSES),
+            decided_at=later(sent),
+            school_approved=rng.choice([True, False, None]),
+            school_decided_at=later(sent),
+        )
+        if rng.random() < 0.6:
+            made = sent + datetime.timedelta(days=rng.randrange(0, 120), hours=rng.randrange(24))
+            ended = (made + datetime.timedelta(days=rng.randrange(1, 250))).date()
+            end_kind = rng.choice(["", "", "completed", "withdrawn", "both"])
+            place = SchoolPlace.objects.create(
+                cohort=application.cohort,
+                school=application.school,
+                application=application,
+                completed_on=ended if end_kind in ("completed", "both") else None,
+                withdrawn_on=(
+                    ended + datetime.timedelta(days=rng.choice([-20, 0, 20]))
+                    if end_kind in ("withdrawn", "both")
+                    else None
+                ),
+            )
+            SchoolPlace.objects.filter(pk=place.pk).update(created_at=made)
+    return programmes
+
+
+def _lines(roster) -> list[RosterLine]:
+    """The roster's rows (the exports') as the page's lines."""
+    return [
+        RosterLine(
+            urn=row.school.urn,
+            school=row.school.name,
+            local_authority=row.school.la_name,
+            programme=row.cohort.programme.short_name,
+            cohort=row.cohort.name,
+            status=row.status,
+            signed_up_on=row.signed_up_on,
+            completed_on=row.completed_on,
+            withdrawn_on=row.withdrawn_on,
+        )
+        for row in roster.rows
+    ]
+
+
+def test_the_roster_page_s_rule_in_sql_gives_what_the_rule_in_python_gives():
+    """Every day from September to September, for each programme and for every Work Group:
+    the same counts, and the same rows in the same order, read in pages."""
+    programmes = _random_sign_ups()
+    days = [D(2025, 8, 31) + datetime.timedelta(days=n) for n in range(0, 380, 9)]
+    for starts in Cohort.objects.values_list("starts_on", flat=True):  # the eve and the day
+        days += [starts - datetime.timedelta(days=1), starts]
+    checked = Counter()
+
+    for programme in [None, *programmes]:
+        for on in days:
+            roster = engagement_roster(academic_year=2025, on=on, programme=programme)
+            standing = roster_standing(academic_year=2025, on=on, programme=programme)
+            expected = _lines(roster)
+
+            assert standing.counts == roster.counts, (programme, on)
+            assert standing.lines[0:100] == expected, (programme, on)
+            assert standing.lines[3:7] == expected[3:7]
+            checked.update(line.status for line in expected)
+            checked["completed shown"] += sum(1 for line in expected if line.completed_on)
+            checked["withdrawn shown"] += sum(1 for line in expected if line.withdrawn_on)
+            checked["left out"] += len(Application.objects.filter(team=True)) - len(expected)
+
+    # Every status, both days a row may show, and sign-ups left out were met along the way.
+    assert set(RosterStatus) | {"completed shown", "withdrawn shown", "left out"} <= set(checked)
+    assert min(checked.values()) >= 20, checked
+
+
 # ---- The roster page and its exports ----
 
 
@@ -340,12 +459,13 @@ def test_the_roster_rows_drawn_in_python_are_the_templates_rows(hub, one_program
     School.objects.filter(name="Birch Primary").update(name="Birch & <Oak>", la_name="A & B")
     programme = hub if one_programme else None
     roster = engagement_roster(academic_year=2025, on=AUGUST, programme=programme)
+    standing = roster_standing(academic_year=2025, on=AUGUST, programme=programme)
     choice = {"programme": programme}
     engine = engines["django"]
 
     drawn = engine.from_string(
         "{% load engagement_rows %}<tbody>{% engagement_rows rows choice.programme %}</tbody>"
-    ).render({"rows": roster_page_rows(entries=roster.entries), "choice": choice})
+    ).render({"rows": standing.lines[0:50], "choice": choice})
     templated = engine.from_string(TEMPLATE_ROWS).render({"rows": roster.rows, "choice": choice})
 
     assert drawn == templated
@@ -353,17 +473,22 @@ def test_the_roster_rows_drawn_in_python_are_the_templates_rows(hub, one_program
     assert "Birch &amp; &lt;Oak&gt;</th><td>A &amp; B</td>" in drawn
 
 
-def test_a_page_of_the_roster_is_drawn_from_what_was_read_with_the_sign_ups(
+def test_the_roster_page_counts_in_one_query_and_reads_a_page_in_another(
     django_assert_num_queries,
 ):
     _grown_roster(60)
-    entries = engagement_roster(academic_year=2025, on=FEBRUARY).entries
 
-    with django_assert_num_queries(0):
-        rows = roster_page_rows(entries=entries[:50])
+    with django_assert_num_queries(1):
+        standing = roster_standing(academic_year=2025, on=FEBRUARY)
+    with django_assert_num_queries(1):
+        rows = standing.lines[50:100]
 
+    assert standing.counts["Signed up"] == standing.lines.count() == 60
+    assert len(rows) == 10
     assert [row.urn for row in rows] == sorted(row.urn for row in rows)
     assert {(type(row.school), row.status_label) for row in rows} == {(str, "Signed up")}
+    with pytest.raises(TypeError, match="a page at a time"):
+        standing.lines[3]
 
 
 def test_the_rows_days_read_as_the_date_filter_drew_them():
@@ -496,7 +621,7 @@ def test_the_roster_s_rows_for_an_export_come_in_a_fixed_number_of_queries(
     _grown_roster(60)
     programme = Programme.objects.get(slug="grow")
 
-    with django_assert_num_queries(3):  # the sign-ups, their events, their schools and cohorts
+    with django_assert_num_queries(2):  # the sign-ups, their schools and cohorts
         roster = engagement_roster(academic_year=2025, on=FEBRUARY, programme=programme)
         cells = [[column.value(row) for column in ENGAGEMENT_ROSTER.columns] for row in roster.rows]
 
