@@ -66,10 +66,18 @@ def _cell(cell, today, stopped_as: str, dates: LocalDates) -> str:
     return format_html('<span class="text-body-secondary">Not due while {}</span>', stopped_as)
 
 
-def _cells(row, today, dates: LocalDates) -> str:
-    """One <td> a declaration column of a MilestoneRow."""
+def _cells(row, today, dates: LocalDates, drawn: dict) -> str:
+    """One <td> a declaration column of a MilestoneRow. A cohort's places share their
+    milestones' days, so most cells of a page are alike: each is drawn once a page (`drawn`)."""
     stopped_as = choice_words(row.enrolment, "status").lower()
-    return "".join(f"<td>{_cell(cell, today, stopped_as, dates)}</td>" for cell in row.cells)
+    html = []
+    for cell in row.cells:
+        key = (cell, stopped_as)
+        td = drawn.get(key)
+        if td is None:
+            td = drawn[key] = f"<td>{_cell(cell, today, stopped_as, dates)}</td>"
+        html.append(td)
+    return "".join(html)
 
 
 def _place(enrolment, stopped: bool, dates: LocalDates) -> str:
@@ -120,6 +128,7 @@ def milestone_rows(rows, cohort, today):
     progress = row_address("participants:enrolment-progress-staff")
     cohort_page = row_address("reports:cohort-milestones")
     dates = LocalDates()
+    drawn: dict = {}  # each kind of declaration cell, drawn once (_cells)
     html = []
     for row in rows:
         enrolment = row.enrolment
@@ -139,7 +148,7 @@ def milestone_rows(rows, cohort, today):
             f"{person}</a></th>\n"
             f"      {cohort_cell}\n"
             f"      <td>{_place(enrolment, row.status.stopped, dates)}</td>\n"
-            f"      {_cells(row, today, dates)}\n"
+            f"      {_cells(row, today, dates, drawn)}\n"
             f"      <td>{_next(row, dates)}</td>\n"
             "    </tr>\n  "
         )

@@ -396,3 +396,29 @@ def test_the_filters_offer_the_programmes_by_name_and_the_years_latest_first():
 
     assert programmes == [(earlier.programme_id, "AE"), (later.programme_id, "BL")]
     assert years == [2028, 2026]
+
+
+def test_cells_alike_are_drawn_once_a_page_and_each_row_says_why_its_own_are_not_due():
+    from types import SimpleNamespace
+
+    from npq_portal.templatetags.dates import LocalDates
+    from reports.milestones import DUE, DeclarationState
+    from reports.templatetags.milestone_cells import _cell, _cells
+
+    today = datetime.date(2026, 3, 1)
+    due = DeclarationState("started", datetime.date(2026, 4, 1), DUE)
+    stopped = DeclarationState("retained-1", datetime.date(2026, 6, 1), STOPPED)
+    rows = [
+        SimpleNamespace(enrolment=Enrolment(status=status), cells=[due, stopped, None])
+        for status in ("deferred", "withdrawn", "deferred")
+    ]
+    dates, drawn = LocalDates(), {}
+
+    html = [_cells(row, today, dates, drawn) for row in rows]
+
+    assert html == [
+        "".join(f"<td>{_cell(cell, today, status, dates)}</td>" for cell in (due, stopped, None))
+        for status in ("deferred", "withdrawn", "deferred")
+    ]
+    assert "Not due while deferred" in html[0] and "Not due while withdrawn" in html[1]
+    assert len(drawn) == 6  # three kinds of cell for each of two statuses
