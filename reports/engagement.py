@@ -239,6 +239,17 @@ def _roster_applications(shape: tuple, academic_year: int, end, programme_id: in
     return applications
 
 
+def _roster_arguments(
+    academic_year: int, on: datetime.date, programme: Programme | None
+) -> tuple[tuple, tuple]:
+    """The shape and arguments of a roster's fixed queries (npq_portal.prepared): one set for
+    every Work Group and one for a programme, each composed once and planned once a
+    connection."""
+    if programme is None:
+        return (), (academic_year, _end_of(on))
+    return ("programme",), (academic_year, _end_of(on), programme.pk)
+
+
 # The roster's order: by programme, then school, then when each sign-up was sent.
 ROSTER_ORDER = ("cohort__programme__name", "school__urn", "submitted_at", "pk")
 
@@ -278,8 +289,7 @@ def engagement_roster(
     details come with `Roster.rows`. The page, which counts them all and shows fifty, asks the
     database the same rule (`roster_standing`).
     """
-    shape = ("programme",) if programme is not None else ()
-    args = (academic_year, _end_of(on), *((programme.pk,) if programme is not None else ()))
+    shape, args = _roster_arguments(academic_year, on, programme)
     entries = []
     for row in fixed_rows(fixed_query_of(_roster_sign_ups, shape), *args):
         facts = _facts(SignUp(*row))
@@ -381,8 +391,8 @@ def _roster_standing(shape: tuple, academic_year: int, end, *rest):
     return (
         _roster_applications(shape, academic_year, end, *rest)
         .alias(
-            # As _facts: a decision's moment as the application keeps it, or, made in bulk
-            # with none kept, when the sign-up last changed (its place was made, accepted).
+            # As _facts: each decision's moment as the application keeps it; made in bulk
+            # with none kept, when the sign-up last changed (accepted: when its place was made).
             declined_at=Coalesce("school_decided_at", "updated_at"),
             ended_at=Coalesce("decided_at", "updated_at"),
             accepted_at=Coalesce(
@@ -492,8 +502,7 @@ def roster_standing(
     """The roster `engagement_roster` gives (the same sign-ups, statuses, days and order), as
     its page needs it: counted in one query, and read a page at a time (one query a page),
     however many schools signed up."""
-    shape = ("programme",) if programme is not None else ()
-    args = (academic_year, _end_of(on), *((programme.pk,) if programme is not None else ()))
+    shape, args = _roster_arguments(academic_year, on, programme)
     counted = dict(fixed_rows(fixed_query_of(_roster_standing_counts, shape), *args))
     counts = {status.label: counted.get(status.value, 0) for status in RosterStatus}
     counts["In all"] = sum(counted.values())
