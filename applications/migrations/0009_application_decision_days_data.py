@@ -29,10 +29,14 @@ def fill(apps, schema_editor):
         decided_at=Subquery(last_move(OuterRef("status")))
     )
     for to_status, approved in (("school_approved", True), ("school_declined", False)):
-        moved = ApplicationEvent.objects.filter(application=OuterRef("pk"), to_status=to_status)
-        Application.objects.filter(Exists(moved)).update(
+        # Only a school decides while an application awaits it: one recorded from DfE's
+        # registration starts its history at "approved", and its school was never asked.
+        decided = ApplicationEvent.objects.filter(
+            application=OuterRef("pk"), from_status="awaiting_school", to_status=to_status
+        )
+        Application.objects.filter(Exists(decided)).update(
             school_approved=approved,
-            school_decided_at=Coalesce("school_decided_at", Subquery(last_move(to_status))),
+            school_decided_at=Coalesce("school_decided_at", Subquery(decided.values("at")[:1])),
         )
     # Declined with no history of it (made in bulk): the status says so.
     Application.objects.filter(status="school_declined", school_approved__isnull=True).update(

@@ -9,12 +9,14 @@ from django.db.migrations.executor import MigrationExecutor
 from applications.models import Application
 from applications.services import (
     application_accept,
+    application_record_registered,
     application_reject,
     application_school_decide,
     application_waitlist,
     application_withdraw,
 )
 from applications.tests.factories import ApplicationFactory
+from cohorts.tests.factories import CohortFactory
 from npq_portal.tests.factories import UserFactory
 
 BEFORE = [("applications", "0007_team_sign_ups_index")]
@@ -47,6 +49,11 @@ def test_the_decision_days_are_filled_in_from_each_history():
     withdrawn = _sent()
     application_withdraw(application=withdrawn, by=withdrawn.applicant)
     waiting = _sent()
+    # Registered with DfE, recorded by staff: its history starts at "approved", but its school
+    # was never asked.
+    registered = application_record_registered(
+        applicant=UserFactory(), cohort=CohortFactory(), trn="", school=None, by=staff, reason="DfE"
+    )
     # Made in bulk, with no history: declined, and rejected.
     bulk_declined = ApplicationFactory(status=A.SCHOOL_DECLINED)
     bulk_rejected = ApplicationFactory(status=A.REJECTED)
@@ -56,6 +63,7 @@ def test_the_decision_days_are_filled_in_from_each_history():
         declined_then_rejected,
         withdrawn,
         waiting,
+        registered,
         bulk_declined,
         bulk_rejected,
     ]
@@ -90,6 +98,7 @@ def test_the_decision_days_are_filled_in_from_each_history():
             decision(declined_then_rejected, A.SCHOOL_DECLINED),
         ),
         (decision(withdrawn, A.WITHDRAWN), None, None),
+        (None, None, None),
         (None, None, None),
         (None, False, None),
         (None, None, None),
