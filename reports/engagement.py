@@ -15,7 +15,7 @@ from functools import cache, cached_property
 from typing import NamedTuple
 
 from django.db import connection, models
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -373,8 +373,8 @@ class RosterLine(NamedTuple):
 #
 # A page shows the counts by status and fifty sign-ups; working out every sign-up's status in
 # Python meant reading all of them (780 rows at the benchmark's scale, most of the page's
-# time). Here the database works the rule out over the days each application keeps: the counts
-# are one query and a page's rows another, LIMIT and all. It is `roster_status`'s rule over
+# time). Here the database works the rule out over the days each application keeps: a page's
+# rows, LIMIT and all, each carrying the counts over the whole roster. It is `roster_status`'s rule over
 # `_facts`, restated with each "by that day" as "before the first moment after it" (`end`): a
 # test holds the two to the same answers.
 
@@ -423,9 +423,16 @@ def _roster_standing_counts(shape: tuple, *args):
     )
 
 
+# The counts by status carried on every line of a page (a count over the whole roster, before
+# LIMIT and OFFSET), so the page and its counts come in one reading of the sign-ups.
+STANDING_COUNTS = tuple(f"counted_{status.value}" for status in RosterStatus)
+LAST_PAGE_ASKED = 1_000_000
+
+
 def _roster_lines(shape: tuple, *args):
     """The sign-ups on the roster in its order, with what a page shows of each: RosterLine's
-    values, but for the withdrawal's day, given as the place's and the sign-up's."""
+    values, but for the withdrawal's day, given as the place's and the sign-up's; then how
+    many sign-ups of the whole roster stand at each status (STANDING_COUNTS)."""
     return (
         _roster_standing(shape, *args)
         .order_by(*ROSTER_ORDER)
@@ -434,6 +441,10 @@ def _roster_lines(shape: tuple, *args):
             completed_on=F("school_place__completed_on"),
             place_withdrawn_on=F("school_place__withdrawn_on"),
             sign_up_withdrawn_on=Case(When(status=WITHDRAWN, then=LocalDay("ended_at"))),
+            **{
+                name: Window(Count("pk", filter=Q(standing=status.value)))
+                for name, status in zip(STANDING_COUNTS, RosterStatus, strict=True)
+            },
         )
         .values_list(
             "school__urn",
@@ -446,16 +457,19 @@ def _roster_lines(shape: tuple, *args):
             "completed_on",
             "place_withdrawn_on",
             "sign_up_withdrawn_on",
+            *STANDING_COUNTS,
         )
     )
 
 
 class RosterLines:
     """The roster's sign-ups in its order, read a page at a time (`lines[a:b]`, as a
-    paginator asks), counted from the counts by status."""
+    paginator asks), counted from the counts by status. The page read with the counts is kept
+    (`read`: where it starts, and its lines): a paginator asking for it is not read again."""
 
-    def __init__(self, shape: tuple, args: tuple, on: datetime.date, count: int):
+    def __init__(self, shape: tuple, args: tuple, on: datetime.date, count: int, read=None):
         self._shape, self._args, self._on, self._count = shape, args, on, count
+        self._read = read
 
     def count(self) -> int:
         return self._count
@@ -467,24 +481,35 @@ class RosterLines:
         if not isinstance(index, slice) or index.step not in (None, 1) or index.stop is None:
             raise TypeError("The roster is read a page at a time.")
         start, stop = index.start or 0, index.stop
-        query = fixed_query_of(_roster_lines, self._shape)
-        rows = fixed_rows(query, *self._args, limit=max(stop - start, 0), offset=start)
-        return [self._line(*row) for row in rows]
+        if self._read:  # within the page read with the counts (a last page is asked short)
+            first, lines = self._read
+            if first <= start and min(stop, self._count) <= first + len(lines):
+                return lines[start - first : stop - first]
+        rows = _roster_page(self._shape, self._args, start, stop)
+        return [_roster_line(row, self._on) for row in rows]
 
-    def _line(self, *row) -> RosterLine:
-        *shown, standing, sent_on, completed_on, place_withdrawn_on, sign_up_withdrawn_on = row
-        on = self._on
-        withdrawn_on = min(
-            (day for day in (place_withdrawn_on, sign_up_withdrawn_on) if _by(day, on)),
-            default=None,
-        )
-        return RosterLine(
-            *shown,
-            status=RosterStatus(standing),
-            signed_up_on=sent_on,
-            completed_on=completed_on if _by(completed_on, on) else None,
-            withdrawn_on=withdrawn_on,
-        )
+
+def _roster_page(shape: tuple, args: tuple, start: int, stop: int) -> list[tuple]:
+    query = fixed_query_of(_roster_lines, shape)
+    return fixed_rows(query, *args, limit=max(stop - start, 0), offset=start)
+
+
+def _roster_line(row: tuple, on: datetime.date) -> RosterLine:
+    """A row of _roster_lines as the page shows it on `on` (its counts left out)."""
+    *shown, standing, sent_on, completed_on, place_withdrawn_on, sign_up_withdrawn_on = row[
+        : -len(STANDING_COUNTS)
+    ]
+    withdrawn_on = min(
+        (day for day in (place_withdrawn_on, sign_up_withdrawn_on) if _by(day, on)),
+        default=None,
+    )
+    return RosterLine(
+        *shown,
+        status=RosterStatus(standing),
+        signed_up_on=sent_on,
+        completed_on=completed_on if _by(completed_on, on) else None,
+        withdrawn_on=withdrawn_on,
+    )
 
 
 @dataclass(frozen=True)
@@ -497,16 +522,33 @@ class RosterStanding:
 
 
 def roster_standing(
-    *, academic_year: int, on: datetime.date, programme: Programme | None = None
+    *,
+    academic_year: int,
+    on: datetime.date,
+    programme: Programme | None = None,
+    page: int = 1,
+    per_page: int = 50,
 ) -> RosterStanding:
     """The roster `engagement_roster` gives (the same sign-ups, statuses, days and order), as
-    its page needs it: counted in one query, and read a page at a time (one query a page),
-    however many schools signed up."""
+    its page needs it: page `page` of `per_page` sign-ups read with the counts by status, in
+    one query however many schools signed up (another reads any other page; a page past the
+    last is counted on its own, as a paginator then asks for the last)."""
     shape, args = _roster_arguments(academic_year, on, programme)
-    counted = dict(fixed_rows(fixed_query_of(_roster_standing_counts, shape), *args))
+    # A page number past any roster (an address typed by hand) is read as the last page: its
+    # offset must still be a number the database takes.
+    start = (min(max(page, 1), LAST_PAGE_ASKED) - 1) * per_page
+    rows = _roster_page(shape, args, start, start + per_page)
+    read = None
+    if rows:
+        statuses = [status.value for status in RosterStatus]
+        counted = dict(zip(statuses, rows[0][-len(STANDING_COUNTS) :], strict=True))
+        read = (start, [_roster_line(row, on) for row in rows])
+    else:
+        counted = dict(fixed_rows(fixed_query_of(_roster_standing_counts, shape), *args))
     counts = {status.label: counted.get(status.value, 0) for status in RosterStatus}
     counts["In all"] = sum(counted.values())
-    return RosterStanding(counts=counts, lines=RosterLines(shape, args, on, count=counts["In all"]))
+    lines = RosterLines(shape, args, on, count=counts["In all"], read=read)
+    return RosterStanding(counts=counts, lines=lines)
 
 
 @dataclass(frozen=True)

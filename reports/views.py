@@ -588,11 +588,17 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             choice = roster_choice(self.request.GET)
         except Programme.DoesNotExist as missing:
             raise Http404("No such Work Group programme.") from missing
+        number = self.request.GET.get("page", "1")
+        # Every sign-up is counted; only the page's are read, with their schools' details, in
+        # the same query (the paginator asks again only for a page that is not there).
         roster = roster_standing(
-            academic_year=choice.academic_year, on=choice.on, programme=choice.programme
+            academic_year=choice.academic_year,
+            on=choice.on,
+            programme=choice.programme,
+            page=whole_number(number) or 1,
+            per_page=self.paginate_by,
         )
-        # Every sign-up is counted; only the page's are read, with their schools' details.
-        page = Paginator(roster.lines, self.paginate_by).get_page(self.request.GET.get("page"))
+        page = Paginator(roster.lines, self.paginate_by).get_page(number)
         today = timezone.localdate()
         return super().get_context_data(
             choice=choice,

@@ -383,6 +383,12 @@ def test_the_roster_page_s_rule_in_sql_gives_what_the_rule_in_python_gives():
             assert standing.counts == roster.counts, (programme, on)
             assert standing.lines[0:100] == expected, (programme, on)
             assert standing.lines[3:7] == expected[3:7]
+            # A later page, read with its counts (or, past the last, counted on its own).
+            second = roster_standing(
+                academic_year=2025, on=on, programme=programme, page=2, per_page=4
+            )
+            assert second.counts == roster.counts, (programme, on)
+            assert second.lines[4:8] == expected[4:8]
             checked.update(line.status for line in expected)
             checked["completed shown"] += sum(1 for line in expected if line.completed_on)
             checked["withdrawn shown"] += sum(1 for line in expected if line.withdrawn_on)
@@ -473,22 +479,45 @@ def test_the_roster_rows_drawn_in_python_are_the_templates_rows(hub, one_program
     assert "Birch &amp; &lt;Oak&gt;</th><td>A &amp; B</td>" in drawn
 
 
-def test_the_roster_page_counts_in_one_query_and_reads_a_page_in_another(
-    django_assert_num_queries,
-):
+def test_the_roster_page_reads_its_page_and_the_counts_in_one_query(django_assert_num_queries):
     _grown_roster(60)
 
     with django_assert_num_queries(1):
-        standing = roster_standing(academic_year=2025, on=FEBRUARY)
+        standing = roster_standing(academic_year=2025, on=FEBRUARY, page=2, per_page=50)
+        rows = standing.lines[50:60]  # what a paginator asks for a short last page
     with django_assert_num_queries(1):
-        rows = standing.lines[50:100]
+        first = standing.lines[0:50]
 
-    assert standing.counts["Signed up"] == standing.lines.count() == 60
-    assert len(rows) == 10
-    assert [row.urn for row in rows] == sorted(row.urn for row in rows)
+    assert standing.counts["Signed up"] == standing.counts["In all"] == 60
+    assert standing.lines.count() == 60
+    assert len(rows) == 10 and len(first) == 50
+    assert [row.urn for row in first + rows] == sorted(row.urn for row in first + rows)
     assert {(type(row.school), row.status_label) for row in rows} == {(str, "Signed up")}
     with pytest.raises(TypeError, match="a page at a time"):
         standing.lines[3]
+
+
+def test_a_roster_page_past_the_last_is_counted_on_its_own(django_assert_num_queries):
+    _grown_roster(60)
+
+    with django_assert_num_queries(2):
+        standing = roster_standing(academic_year=2025, on=FEBRUARY, page=9, per_page=50)
+
+    assert standing.counts["In all"] == standing.lines.count() == 60
+    assert len(standing.lines[50:60]) == 10
+
+
+def test_a_roster_page_number_past_any_roster_shows_the_last_page(client):
+    _manager(client)
+    _grown_roster(60)
+    url = reverse("reports:engagement-roster") + "?year=2025&on=2026-02-01&page="
+
+    response = client.get(url + "99999999999999999999")
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 2
+    assert len(response.context["rows"]) == 10
+    assert response.context["roster"].counts["In all"] == 60
 
 
 def test_the_rows_days_read_as_the_date_filter_drew_them():
