@@ -250,6 +250,14 @@ def _roster_arguments(
     return ("programme",), (academic_year, _end_of(on), programme.pk)
 
 
+def _standing_arguments(
+    academic_year: int, on: datetime.date, programme: Programme | None
+) -> tuple[tuple, tuple]:
+    """As _roster_arguments, with the day after `on` beside the end of it (_roster_standing)."""
+    shape, (year, end, *programme_id) = _roster_arguments(academic_year, on, programme)
+    return shape, (year, end, on + datetime.timedelta(days=1), *programme_id)
+
+
 # The roster's order: by programme, then school, then when each sign-up was sent.
 ROSTER_ORDER = ("cohort__programme__name", "school__urn", "submitted_at", "pk")
 
@@ -379,10 +387,12 @@ class RosterLine(NamedTuple):
 # test holds the two to the same answers.
 
 
-def _roster_standing(shape: tuple, academic_year: int, end, *rest):
+def _roster_standing(shape: tuple, academic_year: int, end, day_after, *rest):
     """The sign-ups on the roster at `end` (declined by their school, or not offered a place,
-    by then: left out), each with where it stood (`standing`, a RosterStatus value)."""
-    day_after = LocalDay(Value(end, output_field=models.DateTimeField()))  # dates: < it
+    by then: left out), each with where it stood (`standing`, a RosterStatus value).
+    `day_after` is `end`'s day (a place's days fall before it by then): a day of its own,
+    not worked out from `end` in the query, where a plan made once for every day would work
+    it out again for each sign-up and each count."""
     declined = Q(school_approved=False) | Q(status=SCHOOL_DECLINED)
     never_joined = (declined & Q(declined_at__lt=end)) | Q(status=REJECTED, ended_at__lt=end)
     withdrawn = Q(school_place__withdrawn_on__lt=day_after) | Q(status=WITHDRAWN, ended_at__lt=end)
@@ -533,7 +543,7 @@ def roster_standing(
     its page needs it: page `page` of `per_page` sign-ups read with the counts by status, in
     one query however many schools signed up (another reads any other page; a page past the
     last is counted on its own, as a paginator then asks for the last)."""
-    shape, args = _roster_arguments(academic_year, on, programme)
+    shape, args = _standing_arguments(academic_year, on, programme)
     # A page number past any roster (an address typed by hand) is read as the last page: its
     # offset must still be a number the database takes.
     start = (min(max(page, 1), LAST_PAGE_ASKED) - 1) * per_page
