@@ -32,6 +32,7 @@ from reports.engagement import (
     RosterLine,
     RosterStatus,
     SignUpFacts,
+    _sql_constant,
     engagement_roster,
     hub_area_engagement,
     roster_standing,
@@ -722,8 +723,19 @@ def test_the_share_engaged_by_local_authority_matches_the_hand_count(area):
 
 
 def test_the_area_is_counted_in_one_query_however_many_schools(area, django_assert_num_queries):
+    hub_area_engagement(academic_year=2024)  # on PostgreSQL, prepared once a connection
+
     with django_assert_num_queries(1):  # the authorities with their schools and places
         hub_area_engagement(academic_year=2025)
+
+
+def test_the_area_s_constants_are_written_into_its_sql_and_nothing_else_is():
+    assert _sql_constant(3) == "3"
+    assert _sql_constant("Middle deemed primary") == "'Middle deemed primary'"
+    assert _sql_constant("it's 100%") == "'it''s 100%%'"
+    for value in (True, None, 2.5, ["Primary"]):
+        with pytest.raises(TypeError, match="Not a constant"):
+            _sql_constant(value)
 
 
 def test_a_school_engaged_in_two_work_groups_is_counted_once():
