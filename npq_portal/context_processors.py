@@ -1,3 +1,6 @@
+import functools
+from typing import NamedTuple
+
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -88,61 +91,108 @@ ROLE_NAVIGATION: dict[Role, tuple[Entry, ...]] = {
 
 def navigation(request) -> dict:
     """The navigation bar for whoever is signed in: `nav_items` (links and groups of links)
-    for the bar, `nav_links` every link in it once, in order."""
+    for the bar, `nav_links` every link in it once, in order; and `nav_key`, what the bar
+    drawn depends on besides the person's name (`{% main_nav %}` keeps it drawn by that).
+
+    What a set of roles and rights shows is worked out once a process (`_bar`); each page
+    copies it, marking the section it belongs to."""
     user = getattr(request, "user", None)
-    public = [_link(request, "Programmes", "programmes:programme-list")]
     if user is None or not user.is_authenticated:
-        _mark_current(request, public)
-        return {"nav_items": public, "nav_links": public, "nav_roles": []}
-    roles = user_roles(user)
-    items: list[dict] = []
-    groups: dict[str, dict] = {}
-    seen: set[str] = set()
-
-    def add(label: str, url_name: str, into: list[dict]) -> None:
-        if url_name not in seen:
-            seen.add(url_name)
-            into.append(_link(request, label, url_name))
-
-    for role in roles:
-        for label, target in ROLE_NAVIGATION[role]:
-            if isinstance(target, str):
-                add(label, target, items)
-                continue
-            if label not in groups:
-                groups[label] = {"label": label, "links": [], "current": False}
-                items.append(groups[label])
-            for link_label, url_name in target:
-                add(link_label, url_name, groups[label]["links"])
-    if user.has_perm("npq_portal.view_emaildelivery") and "staff:email-list" not in seen:
-        add("Emails", "staff:email-list", items)
-    # The DfE data exchange (the dfe app), in Delivery, for whoever exchanges with DfE.
-    if user.has_perm("dfe.exchange_with_dfe"):
-        add(
-            "DfE data exchange",
-            "dfe:home",
-            groups["Delivery"]["links"] if "Delivery" in groups else items,
+        shape = ((), False, False, _urls_key())
+    else:
+        shape = (
+            tuple(user_roles(user)),
+            user.has_perm("npq_portal.view_emaildelivery"),
+            user.has_perm("dfe.exchange_with_dfe"),
+            _urls_key(),
         )
-    if not any(role in STAFF_ROLES for role in roles):
-        items = public + items  # staff reach the catalogue from their own Programmes page
-    links = [link for item in items for link in item.get("links", [item])]
-    _mark_current(request, links)
-    for group in groups.values():
-        group["current"] = any(link["current"] for link in group["links"])
+    bar = _bar(*shape)
+    current = _current(request.path, bar.urls)
+    items, links = [], []
+    for label, url, group in bar.items:
+        if group is None:
+            item = {"label": label, "url": url, "current": url == current}
+            links.append(item)
+        else:
+            grouped = [
+                {"label": link_label, "url": link_url, "current": link_url == current}
+                for link_label, link_url in group
+            ]
+            links += grouped
+            item = {"label": label, "links": grouped, "current": current in dict(group).values()}
+        items.append(item)
     return {
         "nav_items": items,
         "nav_links": links,
-        "nav_roles": [ROLE_SPECS[role].role.label for role in roles],
+        "nav_roles": list(bar.roles),
+        "nav_key": (shape, current),
     }
+
+
+class _Bar(NamedTuple):
+    """The bar for one set of roles and rights: its items in order, each (label, address,
+    None) for a link or (label, None, ((label, address), ...)) for a menu; every address in
+    it; and the roles' names."""
+
+    items: tuple
+    urls: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=256)
+def _bar(roles: tuple[Role, ...], sees_emails: bool, exchanges: bool, urls_key: tuple) -> _Bar:
+    """What the bar shows for these roles and rights (`navigation`): each role's links in its
+    order, a group from two roles one menu, a link once."""
+    address = nav_addresses()
+    items: list[list] = []
+    groups: dict[str, list] = {}
+    seen: set[str] = set()
+
+    def add(label: str, url_name: str, into: list) -> None:
+        if url_name not in seen:
+            seen.add(url_name)
+            into.append((label, address[url_name]))
+
+    top: list = []  # (label, address) or (label, [links]) in order
+    for role in roles:
+        for label, target in ROLE_NAVIGATION[role]:
+            if isinstance(target, str):
+                add(label, target, top)
+                continue
+            if label not in groups:
+                groups[label] = []
+                top.append((label, groups[label]))
+            for link_label, url_name in target:
+                add(link_label, url_name, groups[label])
+    if sees_emails and "staff:email-list" not in seen:
+        add("Emails", "staff:email-list", top)
+    # The DfE data exchange (the dfe app), in Delivery, for whoever exchanges with DfE.
+    if exchanges:
+        add("DfE data exchange", "dfe:home", groups["Delivery"] if "Delivery" in groups else top)
+    if not any(role in STAFF_ROLES for role in roles):
+        # Staff reach the catalogue from their own Programmes page.
+        top.insert(0, ("Programmes", address["programmes:programme-list"]))
+    for label, target in top:
+        if isinstance(target, list):
+            items.append((label, None, tuple(target)))
+        else:
+            items.append((label, target, None))
+    urls = tuple(
+        url for _, url, group in items for url in ([url] if group is None else dict(group).values())
+    )
+    return _Bar(tuple(items), urls, tuple(ROLE_SPECS[role].role.label for role in roles))
+
+
+def _current(path: str, urls: tuple[str, ...]) -> str | None:
+    """The section a page belongs to: the address in the bar with the longest address the
+    path starts with."""
+    matching = [url for url in urls if path.startswith(url)]
+    return max(matching, key=len) if matching else None
 
 
 def hub(request) -> dict:
     """How to reach the hub, for pages and emails that tell people to get in touch."""
     return {"hub_contact_email": settings.HUB_CONTACT_EMAIL}
-
-
-def _link(request, label: str, url_name: str) -> dict:
-    return {"label": label, "url": nav_addresses()[url_name], "current": False}
 
 
 # The bar's addresses, reversed once a process: the same few dozen names on every page.
@@ -160,15 +210,13 @@ _addresses: dict[tuple, _Addresses] = {}
 def nav_addresses() -> _Addresses:
     """The addresses of URL names without arguments for the URLs this request resolves with
     (`nav_addresses()["home"]`), reversed once a process (for the bar)."""
-    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    key = _urls_key()
     addresses = _addresses.get(key)
     if addresses is None:
         addresses = _addresses[key] = _Addresses()
     return addresses
 
 
-def _mark_current(request, links: list[dict]) -> None:
-    """The section a page belongs to: the link with the longest address the path starts with."""
-    matching = [link for link in links if request.path.startswith(link["url"])]
-    if matching:
-        max(matching, key=lambda link: len(link["url"]))["current"] = True
+def _urls_key() -> tuple:
+    """What addresses are reversed with: the URLs of the settings, or of this request."""
+    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())

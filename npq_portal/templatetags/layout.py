@@ -4,7 +4,9 @@
 the template engine it cost every signed-in page about a millisecond: a loop of links and
 menus, eight `{% url %}` tags and a CSRF token. Here its addresses are reversed once a process
 and the HTML is joined from strings; what it shows comes, as before, from the `navigation`
-context processor (`nav_items`, `nav_roles`).
+context processor (`nav_items`, `nav_roles`). A bar drawn is kept, by everything it shows
+(`nav_key` and the person's name, email and admin access), and the request's CSRF token put
+into it: a page then pays a dictionary look-up for it.
 
 `{% asset "css/portal.css" %}` is `{% static %}` remembered: the address of a static file does
 not change while a process runs (the manifest is read once), so it is worked out once.
@@ -68,7 +70,11 @@ def _items(items: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def _account(context, user, roles: list[str]) -> str:
+# Where the request's CSRF token goes in a bar kept drawn (each page's token differs).
+CSRF_MARK = "\x00csrf\x00"
+
+
+def _account(user, roles: tuple[str, ...] | list[str]) -> str:
     nav_address = nav_addresses().__getitem__
     if user is None or not user.is_authenticated:
         return (
@@ -110,7 +116,7 @@ def _account(context, user, roles: list[str]) -> str:
         '<li><hr class="dropdown-divider"></li>\n'
         "<li>\n"
         f'<form method="post" action="{nav_address("account_logout")}">\n'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(context["csrf_token"])}">\n'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_MARK}">\n'
         '<button type="submit" class="dropdown-item">Sign out</button>\n'
         "</form>\n"
         "</li>\n"
@@ -122,9 +128,38 @@ def _account(context, user, roles: list[str]) -> str:
 @register.simple_tag(takes_context=True)
 def main_nav(context) -> str:
     """The navigation bar for whoever is signed in (the `navigation` context processor says
-    what it holds)."""
+    what it holds). Kept drawn by what it shows: the bar's key (roles, rights, the section
+    open) and the person's name, email and admin access; only the CSRF token is put in anew."""
     user = context.get("user")  # none where a page is drawn without its request
-    return mark_safe(
+    key = context.get("nav_key")
+    if key is None:  # drawn without the context processor: drawn in full
+        html = _bar_html(context.get("nav_items", []), user, context.get("nav_roles", []))
+    else:
+        signed_in = user is not None and user.is_authenticated
+        shown = (user.get_short_name(), user.email, user.is_staff) if signed_in else None
+        html = _kept_bar(key, shown, user, context)
+    return mark_safe(html.replace(CSRF_MARK, escape(context.get("csrf_token", ""))))
+
+
+# The bars drawn, by what each shows: a few for each set of roles and section, and one for each
+# person's name and email where they differ.
+_drawn: dict[tuple, str] = {}
+DRAWN_KEPT = 2048
+
+
+def _kept_bar(key: tuple, shown, user, context) -> str:
+    html = _drawn.get((key, shown))
+    if html is None:
+        if len(_drawn) >= DRAWN_KEPT:
+            _drawn.clear()
+        html = _drawn[(key, shown)] = _bar_html(
+            context.get("nav_items", []), user, context.get("nav_roles", [])
+        )
+    return html
+
+
+def _bar_html(items: list[dict], user, roles) -> str:
+    return (
         '<nav class="navbar navbar-expand-md navbar-dark portal-navbar" aria-label="Main">\n'
         '<div class="container">\n'
         f'<a class="navbar-brand fw-semibold" href="{nav_addresses()["home"]}">NPQ Portal</a>\n'
@@ -134,8 +169,8 @@ def main_nav(context) -> str:
         '<span class="navbar-toggler-icon"></span>\n'
         "</button>\n"
         '<div class="collapse navbar-collapse" id="main-nav">\n'
-        f'<ul class="navbar-nav me-auto">\n{_items(context.get("nav_items", []))}\n</ul>\n'
-        f'<ul class="navbar-nav">\n{_account(context, user, context.get("nav_roles", []))}\n'
+        f'<ul class="navbar-nav me-auto">\n{_items(items)}\n</ul>\n'
+        f'<ul class="navbar-nav">\n{_account(user, roles)}\n'
         "</ul>\n"
         "</div>\n"
         "</div>\n"

@@ -1,12 +1,13 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from npq_portal.models import OutboxTask, RoleChange
 from npq_portal.paging import CappedPaginator
-from npq_portal.roles import Role, user_roles
+from npq_portal.roles import ROLE_SPECS, Role, user_roles
 
 from .factories import EmailDeliveryFactory, StaffUserFactory, UserFactory, sign_in
 
@@ -370,3 +371,35 @@ def test_visitors_get_the_bar_with_sign_in_and_the_layouts_files(client):
     assert f'href="{reverse("account_signup")}">Create an account</a>' in bar
     assert "csrfmiddlewaretoken" not in bar
     assert 'href="/static/css/portal.css"' in page  # {% asset %} as {% static %} gives it
+
+
+def test_a_bar_kept_drawn_follows_what_it_shows_and_carries_each_pages_token(client):
+    """The bar is kept drawn by what it shows (npq_portal/templatetags/layout.py): a change of
+    name, email, role or section draws it anew, and each page's sign-out token is its own."""
+    person = StaffUserFactory(roles=[Role.FACILITATOR], first_name="Ann")
+    sign_in(client, person)
+
+    def bar(name: str) -> str:
+        page = client.get(reverse(name)).content.decode()
+        return page[page.index('<nav class="navbar') : page.index("</nav>")]
+
+    first = bar("cohorts:cohort-list")
+    person.first_name, person.email = "Bea", "bea@example.org"
+    person.save()
+    renamed = bar("cohorts:cohort-list")
+    person.groups.add(Group.objects.get(name=ROLE_SPECS[Role.PROGRAMME_LEAD].group_name))
+    promoted = bar("cohorts:cohort-list")
+    elsewhere = bar("reports:milestone-list")
+
+    assert ">\nAnn\n<" in first and ">\nBea\n<" in renamed and "bea@example.org" in renamed
+    assert reverse("reports:engagement-roster") not in renamed
+    assert reverse("reports:engagement-roster") in promoted and "Programme lead" in promoted
+    active = 'class="dropdown-item active" href="{}"'
+    assert active.format(reverse("cohorts:cohort-list")) in promoted
+    assert active.format(reverse("reports:milestone-list")) in elsewhere
+    assert active.format(reverse("cohorts:cohort-list")) not in elsewhere
+    tokens = {
+        each.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        for each in (first, renamed, promoted, elsewhere)
+    }
+    assert len(tokens) == 4  # masked afresh on every page, as Django's own tag gives it
