@@ -8,10 +8,11 @@ from collections import defaultdict
 from django.db.models.functions import Lower
 
 from applications.places import CompletedPlace
-from npq_portal.prepared import fixed_objects
+from cohorts.academic_years import academic_year_label
+from npq_portal.prepared import fixed_objects, fixed_rows
 
 from .models import Enrolment, EnrolmentEvent
-from .selectors import transfer_cohorts
+from .selectors import transfer_cohort_names
 from .services import charge_raise, places_taken, school_history_from_place, school_place_make
 
 
@@ -74,10 +75,16 @@ class EnrolmentPlaces:
         }
         if user.has_perm("applications.decide_application"):
             current = [e for e in enrolments if e.status in {"active", "deferred"}]
+            # Each as (id, name): Cohort.__str__'s words, from the four values it needs.
             context["transfer_cohorts"] = (
-                fixed_objects(
-                    transfer_cohorts, current[0].cohort.programme_id, current[0].cohort_id
-                )
+                [
+                    (pk, f"{short_name} {academic_year_label(year)}, {name}")
+                    for pk, short_name, year, name in fixed_rows(
+                        transfer_cohort_names,
+                        current[0].cohort.programme_id,
+                        current[0].cohort_id,
+                    )
+                ]
                 if current
                 else []
             )

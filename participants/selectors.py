@@ -674,6 +674,14 @@ def transfer_cohorts(programme_id: int, cohort_id: int):
     )
 
 
+def transfer_cohort_names(programme_id: int, cohort_id: int):
+    """transfer_cohorts as a page lists them to choose from: each one's id and what names it
+    (its programme's short name, year and name), not every column of it and its programme."""
+    return transfer_cohorts(programme_id, cohort_id).values_list(
+        "pk", "programme__short_name", "academic_year", "name"
+    )
+
+
 # ---- A school's place, for the person asking ----
 
 

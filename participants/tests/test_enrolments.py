@@ -180,6 +180,30 @@ def test_a_transfer_keeps_history_and_respects_the_other_cohorts_capacity(staff)
         enrolment_transfer(enrolment=other, to_cohort=target, by=staff, reason="Too")
 
 
+def test_an_applications_page_offers_staff_the_programmes_other_live_cohorts_by_name(client, staff):
+    source = _open_cohort(capacity=5)
+    open_one = CohortFactory(programme=source.programme, status=Cohort.Status.OPEN, name="North")
+    CohortFactory(
+        programme=source.programme,
+        status=Cohort.Status.CANCELLED,
+        name="Gone",
+        cancelled_reason="No takers",
+    )
+    CohortFactory(programme=source.programme, status=Cohort.Status.COMPLETED, name="Done")
+    CohortFactory(status=Cohort.Status.OPEN, name="Another programme's")
+    application = _application(A.SCHOOL_APPROVED, cohort=source)
+    application_accept(application=application, by=staff)
+    sign_in(client, staff)
+
+    page = client.get(application.get_absolute_url()).content.decode()
+
+    choices = page[
+        page.index('name="cohort"') : page.index("</select>", page.index('name="cohort"'))
+    ]
+    assert f'<option value="{open_one.pk}">{open_one}</option>' in choices
+    assert choices.count("<option") == 1
+
+
 def test_approvers_are_chased_at_3_and_7_days_then_staff_are_told(
     mailoutbox, django_capture_on_commit_callbacks, settings
 ):
