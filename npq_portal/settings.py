@@ -132,7 +132,9 @@ WSGI_APPLICATION = "npq_portal.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, each page's context let go of once drawn (npq_portal/template_backend.py).
+        "BACKEND": "npq_portal.template_backend.DjangoTemplates",
+        "NAME": "django",  # as Django names its own backend
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {

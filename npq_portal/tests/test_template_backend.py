@@ -1,0 +1,59 @@
+import gc
+import weakref
+
+import pytest
+from django.template import TemplateDoesNotExist, engines
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from npq_portal.roles import Role
+
+from .factories import StaffUserFactory, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+class Row:
+    """Something a page shows, to watch when it is freed."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+@pytest.fixture
+def no_cycle_collector():
+    """Only reference counting frees anything while a test runs with this: an object kept
+    alive by a reference cycle stays alive."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def test_what_a_page_drew_is_freed_as_soon_as_it_is_drawn(rf, no_cycle_collector):
+    request = rf.get("/")
+    row = Row("Oak & Ash")
+    watched = weakref.ref(row)
+
+    html = render_to_string("includes/_messages.html", {"row": row, "rows": [row]}, request)
+    engines["django"].from_string("{{ row.name }}").render({"row": row}, request)
+    del row
+
+    assert watched() is None  # freed by reference counting: no cycle held it
+    assert html is not None
+
+
+def test_a_page_draws_as_before_and_the_test_client_still_sees_its_context(client):
+    sign_in(client, StaffUserFactory(roles=[Role.PROGRAMME_LEAD]))
+
+    response = client.get(reverse("reports:dashboard"))
+
+    assert response.status_code == 200
+    assert response.context["nav_items"]  # the copies the test client keeps are untouched
+    assert "Dashboard" in response.content.decode()
+
+
+def test_a_missing_template_is_still_named_as_missing():
+    with pytest.raises(TemplateDoesNotExist, match="nowhere.html"):
+        render_to_string("nowhere.html", {}, RequestFactory().get("/"))
