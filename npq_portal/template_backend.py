@@ -7,7 +7,8 @@ page's context reached (the view, its rows, model instances, forms) outlived the
 was left for the collector, which then ran a few times a page and, every few hundred pages,
 went through every object of the process: a tenth to a fifth of a signed-in page's time under
 load (docs/performance.md). Emptying the stack once the page is drawn breaks the cycle, so
-reference counting frees the page's objects at once, as it frees everything else.
+reference counting frees the page's objects at once, as it frees everything else; the page's
+view, which refers to itself, is let go of likewise (`context_let_go`).
 """
 
 from __future__ import annotations
@@ -46,5 +47,14 @@ class Template(django_backend.Template):
 
 def context_let_go(context) -> None:
     """Empty a drawn context's stack of dictionaries: nothing reads it once the page is drawn
-    (the test client keeps its own copies), and each `ContextDict` on it refers back to it."""
+    (the test client keeps its own copies), and each `ContextDict` on it refers back to it.
+
+    The page's class-based view, which the context names, is let go of too: Django's
+    `View.setup()` makes the view's `head` its own `get`, a method bound to the view, so each
+    view refers to itself, and holds its request and what it read (`object`, `object_list`)
+    past the request. The view is done with once its page is drawn."""
+    view = context.get("view")
     context.dicts.clear()
+    head = getattr(view, "__dict__", {}).get("head")
+    if view is not None and getattr(head, "__self__", None) is view:
+        del view.head

@@ -6,6 +6,7 @@ from django.template import TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from django.views.generic import TemplateView
 
 from npq_portal.roles import Role
 
@@ -57,3 +58,20 @@ def test_a_page_draws_as_before_and_the_test_client_still_sees_its_context(clien
 def test_a_missing_template_is_still_named_as_missing():
     with pytest.raises(TemplateDoesNotExist, match="nowhere.html"):
         render_to_string("nowhere.html", {}, RequestFactory().get("/"))
+
+
+def test_a_pages_view_is_let_go_of_once_its_page_is_drawn(rf, no_cycle_collector):
+    request = rf.get("/")
+    view = TemplateView.as_view(template_name="includes/_messages.html")
+
+    response = view(request).render()
+    watched = weakref.ref(response.context_data["view"])
+    del response
+
+    assert watched() is None  # Django's View.setup() made it refer to itself (head = get)
+
+
+def test_a_context_value_named_view_that_is_no_view_is_left_alone(rf):
+    html = engines["django"].from_string("{{ view }}").render({"view": "a string"}, rf.get("/"))
+
+    assert html == "a string"
