@@ -3,6 +3,8 @@ import weakref
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 
 from npq_portal.server import (
@@ -37,12 +39,20 @@ def no_cycle_collector():
 
 
 def _serve(handler, path: str, cookie: str) -> tuple[str, bytes]:
-    """What a WSGI server does: call the application, send the body, close the response."""
+    """What a WSGI server does: call the application, send the body, close the response.
+    The test's database connection is kept open through it, as the test client keeps it
+    (Django closes old connections when a request starts and ends)."""
     environ = RequestFactory()._base_environ(PATH_INFO=path, HTTP_COOKIE=cookie)
     status = []
-    response = handler(environ, lambda line, headers, exc_info=None: status.append(line))
-    body = b"".join(response)
-    response.close()
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = handler(environ, lambda line, headers, exc_info=None: status.append(line))
+        body = b"".join(response)
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return status[0], body
 
 
