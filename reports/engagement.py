@@ -382,9 +382,9 @@ class RosterLine(NamedTuple):
 # A page shows the counts by status and fifty sign-ups; working out every sign-up's status in
 # Python meant reading all of them (780 rows at the benchmark's scale, most of the page's
 # time). Here the database works the rule out over the days each application keeps: a page's
-# rows, LIMIT and all, each carrying the counts over the whole roster. It is `roster_status`'s rule over
-# `_facts`, restated with each "by that day" as "before the first moment after it" (`end`): a
-# test holds the two to the same answers.
+# rows, LIMIT and all, each carrying the counts over the whole roster. It is `roster_status`'s
+# rule over `_facts`, restated with each "by that day" as "before the first moment after it"
+# (`end`): a test holds the two to the same answers.
 
 
 def _roster_standing(shape: tuple, academic_year: int, end, day_after, *rest):
@@ -436,6 +436,8 @@ def _roster_standing_counts(shape: tuple, *args):
 # The counts by status carried on every line of a page (a count over the whole roster, before
 # LIMIT and OFFSET), so the page and its counts come in one reading of the sign-ups.
 STANDING_COUNTS = tuple(f"counted_{status.value}" for status in RosterStatus)
+# The furthest page read as asked: a number past it (typed into an address) is read as this
+# one, which is past any roster, so the paginator then shows the last.
 LAST_PAGE_ASKED = 1_000_000
 
 
@@ -544,8 +546,7 @@ def roster_standing(
     one query however many schools signed up (another reads any other page; a page past the
     last is counted on its own, as a paginator then asks for the last)."""
     shape, args = _standing_arguments(academic_year, on, programme)
-    # A page number past any roster (an address typed by hand) is read as the last page: its
-    # offset must still be a number the database takes.
+    # The offset must be a number the database takes, whatever page was asked for.
     start = (min(max(page, 1), LAST_PAGE_ASKED) - 1) * per_page
     rows = _roster_page(shape, args, start, start + per_page)
     read = None
