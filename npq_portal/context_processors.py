@@ -119,7 +119,7 @@ def navigation(request) -> dict:
                 for link_label, link_url in group
             ]
             links += grouped
-            item = {"label": label, "links": grouped, "current": current in dict(group).values()}
+            item = {"label": label, "links": grouped, "current": any(g["current"] for g in grouped)}
         items.append(item)
     return {
         "nav_items": items,
@@ -144,7 +144,7 @@ def _bar(roles: tuple[Role, ...], sees_emails: bool, exchanges: bool, urls_key: 
     """What the bar shows for these roles and rights (`navigation`): each role's links in its
     order, a group from two roles one menu, a link once."""
     address = nav_addresses()
-    items: list[list] = []
+    items: list[tuple] = []
     groups: dict[str, list] = {}
     seen: set[str] = set()
 
@@ -178,7 +178,9 @@ def _bar(roles: tuple[Role, ...], sees_emails: bool, exchanges: bool, urls_key: 
         else:
             items.append((label, target, None))
     urls = tuple(
-        url for _, url, group in items for url in ([url] if group is None else dict(group).values())
+        address
+        for _, url, group in items
+        for address in ([url] if group is None else [link_url for _, link_url in group])
     )
     return _Bar(tuple(items), urls, tuple(ROLE_SPECS[role].role.label for role in roles))
 
