@@ -355,7 +355,7 @@ def _compile(
         raise ValueError(
             f"{query.__name__}: each argument must reach the SQL as a parameter of its own."
         )
-    sql, slots = _constants_written(sql, slots, using)
+    sql, slots = constants_written(sql, slots, using)
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     if compiler.has_composite_fields(fields):
         raise ValueError(f"{query.__name__}: a fixed query selects no composite key.")
@@ -370,12 +370,15 @@ def _compile(
     return compiler, sql, slots, converters, _ranges(query, kinds, using)
 
 
-def _constants_written(sql: str, slots: list, using: str) -> tuple[str, list]:
+def constants_written(sql: str, slots: list, using: str) -> tuple[str, list]:
     """On PostgreSQL, the query's own values (a status it filters on, a flag) written into its
     SQL as Django's driver writes every value, leaving only the arguments as parameters: a
     prepared statement's generic plan then knows them, as a plan made for the values of the
     moment does, and can use an index whose condition names one (the index of scheduled
-    sessions). Elsewhere nothing is prepared: the SQL is left as it is."""
+    sessions). Elsewhere nothing is prepared: the SQL is left as it is.
+
+    `slots` has one (argument's position, None) or (None, value) a `%s` of `sql`, in order; what
+    is returned has one a `%s` left (the arguments', and elsewhere the values' too)."""
     database = connections[using]
     if database.vendor != "postgresql" or all(slot is not None for slot, _ in slots):
         return sql, slots

@@ -9,6 +9,7 @@ import factory
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from reports.engagement import (
     RosterLine,
     RosterStatus,
     SignUpFacts,
-    _sql_constant,
+    _area_statement,
     engagement_roster,
     hub_area_engagement,
     roster_standing,
@@ -729,13 +730,15 @@ def test_the_area_is_counted_in_one_query_however_many_schools(area, django_asse
         hub_area_engagement(academic_year=2025)
 
 
-def test_the_area_s_constants_are_written_into_its_sql_and_nothing_else_is():
-    assert _sql_constant(3) == "3"
-    assert _sql_constant("Middle deemed primary") == "'Middle deemed primary'"
-    assert _sql_constant("it's 100%") == "'it''s 100%%'"
-    for value in (True, None, 2.5, ["Primary"]):
-        with pytest.raises(TypeError, match="Not a constant"):
-            _sql_constant(value)
+def test_the_area_s_own_values_are_written_into_its_sql_on_postgresql_and_the_year_is_not():
+    sql, slots = _area_statement(connection.alias)
+
+    if connection.vendor == "postgresql":
+        assert slots == [(0, None)]  # the year alone is a parameter
+        assert "'Middle deemed primary'" in sql and "'school_team'" in sql
+    else:  # nothing prepared: every value a parameter
+        assert (0, None) in slots and (None, "Middle deemed primary") in slots
+    assert sql.count("%s") == len(slots)
 
 
 def test_a_school_engaged_in_two_work_groups_is_counted_once():
