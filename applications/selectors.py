@@ -16,7 +16,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cohorts.academic_years import academic_year_label, academic_year_of
-from cohorts.models import Cohort, DeliveryPartner
+from cohorts.models import Cohort, DeliveryPartner, cohort_name
 from funding.models import FundingOverride, FundingRedecision
 from funding.rules import FundingError, facts_from_json, funding_evaluate, institution_needs_lookup
 from funding.selectors import InstitutionLookup, InstitutionNotFound
@@ -182,7 +182,7 @@ def _review_filter_lists(academic_year: int) -> ReviewFilterOptions:
 def _cohort_options(cohorts) -> list[tuple[int, str]]:
     """The cohorts as (pk, "MN 2026/27, Autumn"), by programme and name."""
     return [
-        (pk, f"{short_name} {academic_year_label(year)}, {name}")
+        (pk, cohort_name(short_name, year, name))
         for pk, year, name, short_name in cohorts.order_by(
             "programme__short_name", "name"
         ).values_list("pk", "academic_year", "name", "programme__short_name")

@@ -117,6 +117,12 @@ def sees_every_cohort(user) -> bool:
     return user.has_perm("cohorts.view_all_cohorts")
 
 
+def cohort_name(short_name: str, academic_year: int, name: str) -> str:
+    """A cohort as people name it, "NPQLPM 2026/27, Autumn": its programme's short name, its
+    school year and its own name (Cohort.__str__, and lists that read only those values)."""
+    return f"{short_name} {academic_year_label(academic_year)}, {name}"
+
+
 class CohortQuerySet(models.QuerySet):
     def for_user(self, user) -> "CohortQuerySet":
         """Hub staff see every cohort; facilitators see the cohorts they run."""
@@ -254,7 +260,7 @@ class Cohort(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme.short_name} {self.academic_year_label}, {self.name}"
+        return cohort_name(self.programme.short_name, self.academic_year, self.name)
 
     def get_absolute_url(self) -> str:
         return address("cohorts:cohort-detail", kwargs={"pk": self.pk})

@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.db.models.functions import Lower
 
 from applications.places import CompletedPlace
-from cohorts.academic_years import academic_year_label
+from cohorts.models import cohort_name
 from npq_portal.prepared import fixed_objects, fixed_rows
 
 from .models import Enrolment, EnrolmentEvent
@@ -75,10 +75,10 @@ class EnrolmentPlaces:
         }
         if user.has_perm("applications.decide_application"):
             current = [e for e in enrolments if e.status in {"active", "deferred"}]
-            # Each as (id, name): Cohort.__str__'s words, from the four values it needs.
+            # Each as (id, name), named from the four values it needs.
             context["transfer_cohorts"] = (
                 [
-                    (pk, f"{short_name} {academic_year_label(year)}, {name}")
+                    (pk, cohort_name(short_name, year, name))
                     for pk, short_name, year, name in fixed_rows(
                         transfer_cohort_names,
                         current[0].cohort.programme_id,

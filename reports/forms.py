@@ -1,6 +1,7 @@
 from django import forms
 
 from cohorts.academic_years import academic_year_label
+from cohorts.models import cohort_name
 from npq_portal.model_choices import PlainChoices
 from npq_portal.numbers import whole_number
 from programmes.models import Programme
@@ -47,7 +48,7 @@ class MilestoneFilterForm(forms.Form):
         self.fields["cohort"].choices = PlainChoices(
             [("", "All")]
             + [
-                (pk, f"{short_name} {academic_year_label(year)}, {name}")
+                (pk, cohort_name(short_name, year, name))
                 for pk, short_name, year, name in cohort_options
             ]
         )
