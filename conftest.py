@@ -1,5 +1,6 @@
 """Test set-up shared by every app: fast hashing, inline tasks, a real worker on request."""
 
+import gc
 import os
 from datetime import timedelta
 
@@ -192,6 +193,16 @@ def pytest_runtest_call(item):
         # Each refusal is logged twice (Chromium and the listener): name each one once.
         pytest.fail("Content security policy violations:\n" + "\n".join(dict.fromkeys(violations)))
     return result
+
+
+@pytest.fixture
+def no_cycle_collector():
+    """Only reference counting frees anything while a test runs with this: an object kept alive
+    by a reference cycle stays alive (npq_portal/template_backend.py, npq_portal/server.py)."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
 
 
 @pytest.fixture

@@ -29,15 +29,6 @@ class WatchedRequest(PortalWSGIRequest):
         WatchedRequest.made.append(weakref.ref(self))
 
 
-@pytest.fixture
-def no_cycle_collector():
-    """Only reference counting frees anything while a test runs with this."""
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
-
-
 def _serve(handler, path: str, cookie: str) -> tuple[str, bytes]:
     """What a WSGI server does: call the application, send the body, close the response.
     The test's database connection is kept open through it, as the test client keeps it

@@ -1,4 +1,3 @@
-import gc
 import weakref
 
 import pytest
@@ -20,16 +19,6 @@ class Row:
 
     def __init__(self, name: str):
         self.name = name
-
-
-@pytest.fixture
-def no_cycle_collector():
-    """Only reference counting frees anything while a test runs with this: an object kept
-    alive by a reference cycle stays alive."""
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
 
 
 def test_what_a_page_drew_is_freed_as_soon_as_it_is_drawn(rf, no_cycle_collector):
