@@ -20,6 +20,7 @@ from dfe.reconcile import (
     LINKED_RELATED,
     WHITESPACE,
     disagreements,
+    linked_rows,
     open_disagreements,
     raw_differences,
     reconciliation_buckets,
@@ -219,11 +220,36 @@ STATUSES = [  # each of the portal's statuses, with DfE's status that agrees wit
         ),
     ],
 )
-def test_the_database_finds_the_differences_disagreements_finds(hub, pair, kinds):
+def test_the_database_finds_the_differences_disagreements_finds(
+    hub, pair, kinds, django_assert_num_queries
+):
     record = _make(hub, pair)
 
     assert _kinds_in_python(record.pk) == kinds
     assert _kinds_in_sql(record.pk) == kinds
+    # The page's rows, read with only the columns it shows, say the same, and what the page
+    # draws of them is all read in their one query (the first run prepares it).
+    linked_rows([record.pk])
+    with django_assert_num_queries(1):
+        (row,) = linked_rows([record.pk])
+    with django_assert_num_queries(0):
+        _drawn(row)
+    assert row.disagreements == disagreements(_linked(record.pk))
+
+
+def _drawn(row) -> list:
+    """What the reconciliation page's linked tabs show of a row."""
+    record, application = row.record, row.record.application
+    cohort = application.cohort
+    return [
+        *(record.name_shown, record.email, record.get_status_display(), record.training_status),
+        *(record.eligible_for_funding, record.ineligible_for_funding_reason, record.linked_at),
+        record.linked_by.get_full_name() if record.linked_by else None,
+        *(application.get_absolute_url(), application.get_status_display()),
+        application.applicant.get_full_name(),
+        *(cohort.programme.name, cohort.academic_year_label, cohort.name),
+        *(row.open, row.decision_waiting, row.decision_unsent),
+    ]
 
 
 def test_whitespace_is_what_python_strips():
