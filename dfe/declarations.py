@@ -52,6 +52,7 @@ from django.utils import timezone
 from cohorts.models import Cohort
 from npq_portal.models import User
 from npq_portal.planning import joins_in_written_order
+from npq_portal.prepared import fixed_rows
 from participants.models import Enrolment
 from reports.milestone_days import FIELDS, milestones_bring_up_to_date
 from reports.milestones import COMPLETED, DECLARATIONS, LABELS
@@ -170,15 +171,20 @@ def declaration_years_open(connection: Connection) -> list[int]:
     """The DfE cohorts the connection covers that DfE still pays declarations on: those with a
     statement DfE has not paid yet, or with none pulled. Once DfE has paid every statement of a
     cohort its contract has ended, and DfE refuses its declarations ("funding contract for this
-    cohort has ended"). One query on the statements, a dozen or so a cohort."""
-    paid_up = set(
-        Statement.objects.filter(connection=connection)
+    cohort has ended"). One fixed query on the statements, a dozen or so a cohort."""
+    paid_up = {year for (year,) in fixed_rows(_paid_up_years, connection.pk)}
+    return sorted(year for year in set(connection.cohort_years) if year not in paid_up)
+
+
+def _paid_up_years(connection_pk: int) -> QuerySet:
+    """The DfE cohorts of the connection whose every statement DfE has paid."""
+    return (
+        Statement.objects.filter(connection=connection_pk)
         .values("cohort_year")
         .annotate(unpaid=Count("pk", filter=Q(paid=False)))
         .filter(unpaid=0)
-        .values_list("cohort_year", flat=True)
+        .values_list("cohort_year")
     )
-    return sorted(year for year in set(connection.cohort_years) if year not in paid_up)
 
 
 def _cohorts(

@@ -59,7 +59,6 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -79,7 +78,7 @@ from npq_portal.emails import email_about_key, email_send_once
 from npq_portal.models import EmailDelivery
 from npq_portal.numbers import whole_number
 from npq_portal.planning import joins_in_written_order
-from npq_portal.prepared import fixed_objects
+from npq_portal.prepared import fixed_count, fixed_objects, fixed_query_of, fixed_rows
 from npq_portal.services import password_set_url, user_for_person
 from npq_portal.words import word
 from programmes.models import Programme
@@ -87,7 +86,7 @@ from schools.models import School
 
 from .decisions import application_decision_send
 from .declarations import declaration_years_open
-from .models import Connection, DfeApplication, Outgoing
+from .models import Connection, DfeApplication, Outgoing, Sync
 from .ready_counts import ready_stale
 from .reconcile_counts import reconciliation_counts_kept, reconciliation_counts_stale
 
@@ -112,10 +111,34 @@ CLOSED = (
 def reconciliation_connections() -> list[Connection]:
     """The switched-on connections, each with its programmes (their ids, courses and names:
     the catalogue's text weighs more than the rest of a programme): what the reads below take
-    as `connections`, so that a page making several of them reads the connections once."""
-    programmes = Programme.objects.only("pk", "course_identifier", "name")
-    return list(
-        Connection.objects.switched_on().prefetch_related(Prefetch("programmes", programmes))
+    as `connections`, so that a page making several of them reads the connections once. Two
+    fixed queries (npq_portal.prepared): composing them, and prefetching, cost more than
+    running them."""
+    connections = fixed_objects(_switched_on)
+    programmes: dict[int, list[Programme]] = {connection.pk: [] for connection in connections}
+    if connections:
+        query = fixed_query_of(_programmes_of, len(connections))
+        for link in fixed_objects(query, *programmes):
+            programmes[link.connection_id].append(link.programme)
+    for connection in connections:
+        # As prefetch_related leaves them: connection.programmes.all() reads nothing more.
+        found = Programme.objects.all()
+        found._result_cache, found._prefetch_done = programmes[connection.pk], True
+        connection._prefetched_objects_cache = {"programmes": found}
+    return connections
+
+
+def _switched_on() -> QuerySet[Connection]:
+    return Connection.objects.switched_on()
+
+
+def _programmes_of(count: int, *connection_ids: int) -> QuerySet:
+    """These connections' programmes, as links to them, in the catalogue's order."""
+    return (
+        Connection.programmes.through.objects.filter(connection__in=connection_ids)
+        .select_related("programme")
+        .only("connection", "programme__course_identifier", "programme__name")
+        .order_by(*(f"programme__{field}" for field in Programme._meta.ordering), "pk")
     )
 
 
@@ -540,10 +563,14 @@ def _to_compare() -> QuerySet[DfeApplication]:
     return DfeApplication.objects.filter(application__isnull=False, disagreeing__isnull=True)
 
 
+def _emptied() -> QuerySet:
+    return _to_compare().order_by("pk").values_list("pk")
+
+
 def reconciliation_bring_up_to_date() -> int:
     """Compare again every linked DfE application whose verdict was emptied. Returns how many
     were compared (0, in one query, when none was emptied)."""
-    emptied = list(_to_compare().order_by("pk").values_list("pk", flat=True))
+    emptied = [pk for (pk,) in fixed_rows(_emptied)]
     if not emptied:
         return 0
     done = 0
@@ -1101,19 +1128,113 @@ def reconciliation_buckets(
         lambda: reconciliation_counted(years=years, course=course, connections=connections),
     )
     counts: dict[str, int | None] = {
-        "dfe_only": dfe_only(years=years, course=course).count(),
+        "dfe_only": dfe_only_count(years=years, course=course),
         "portal_only": kept["portal_only"],
     }
     if show is not None and show not in LINKED_BUCKETS:
         counts |= dict.fromkeys(LINKED_BUCKETS)
         return Buckets(counts=counts, matched=[], disagreements=[])
     counts |= {bucket: kept[bucket] for bucket in LINKED_BUCKETS}
-    linked = _linked(years=years, course=course)
     return Buckets(
         counts=counts,
-        matched=linked.filter(disagreeing=False).values_list("pk", flat=True),
-        disagreements=linked.filter(disagreeing=True).values_list("pk", flat=True),
+        matched=LinkedIds(disagreeing=False, years=years, course=course, count=counts["matched"]),
+        disagreements=LinkedIds(
+            disagreeing=True, years=years, course=course, count=counts["disagreements"]
+        ),
     )
+
+
+def _filtered_shape(years: Collection[int] | None, course: str) -> tuple[tuple, list]:
+    """The shape of a fixed query filtered by DfE cohorts and course (`_dfe_filters`), and its
+    arguments: the years, in order, then the course when one is chosen."""
+    listed = None if years is None else sorted(set(years))
+    shape = (None if listed is None else len(listed), bool(course))
+    return shape, [*(listed or ()), *([course] if course else [])]
+
+
+def _filtered(shape: tuple, args: tuple) -> Q:
+    """`_dfe_filters` for a shape's arguments (`_filtered_shape`)."""
+    count, by_course = shape
+    years = None if count is None else list(args[:count])
+    return _dfe_filters(years=years, course=args[-1] if by_course else "")
+
+
+class LinkedIds(Sequence):
+    """The ids of the linked DfE applications in one linked bucket (disagreeing, or matched),
+    by name, read a slice at a time: a page's ids in one fixed query (npq_portal.prepared),
+    composed once a connection. Its length is the bucket's count as kept."""
+
+    def __init__(self, *, disagreeing: bool, years, course: str, count: int | None):
+        self._shape, args = _filtered_shape(years, course)
+        self._query = fixed_query_of(_linked_ids, (disagreeing, *self._shape))
+        self._args, self._count = tuple(args), count or 0
+        self._none = years is not None and not years  # no DfE cohort listed: nothing
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            found = self[index : index + 1] if index >= 0 else []
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        if index.step not in (None, 1) or (index.start or 0) < 0:
+            raise ValueError("Linked ids are read in slices from the start, in steps of one.")
+        start = index.start or 0
+        stop = len(self) if index.stop is None else index.stop
+        if self._none or stop <= start:
+            return []
+        rows = fixed_rows(self._query, *self._args, limit=stop - start, offset=start)
+        return [pk for (pk,) in rows]
+
+    def __iter__(self):
+        if self._none:
+            return iter(())
+        return iter([pk for (pk,) in fixed_rows(self._query, *self._args)])
+
+
+def _linked_ids(shape: tuple, *args) -> QuerySet:
+    disagreeing, *filtered = shape
+    return (
+        DfeApplication.objects.filter(application__isnull=False, disagreeing=disagreeing)
+        .filter(_filtered(tuple(filtered), args))
+        .order_by("full_name", "pk")
+        .values_list("pk")
+    )
+
+
+def dfe_only_count(*, years: Collection[int] | None = None, course: str = "") -> int:
+    """How many DfE applications `dfe_only` lists, by a fixed query."""
+    if years is not None and not years:
+        return 0
+    shape, args = _filtered_shape(years, course)
+    return fixed_count(fixed_query_of(_dfe_only_ids, shape), *args, up_to=EVERY_ROW)
+
+
+# A count up to this is a count of every row.
+EVERY_ROW = 2**62
+
+
+def _dfe_only_ids(shape: tuple, *args) -> QuerySet:
+    return (
+        DfeApplication.objects.filter(application__isnull=True)
+        .filter(_filtered(shape, args))
+        .values_list("pk")
+    )
+
+
+def recent_syncs(connections: Sequence[Connection], count: int = 6) -> list[Sync]:
+    """These connections' latest pulls and pushes, newest first, each with its connection:
+    one fixed query."""
+    if not connections:
+        return []
+    query = fixed_query_of(_recent_syncs, len(connections))
+    return fixed_objects(query, *(connection.pk for connection in connections), limit=count)
+
+
+def _recent_syncs(count: int, *connection_ids: int) -> QuerySet[Sync]:
+    return Sync.objects.filter(connection__in=connection_ids).select_related("connection")
 
 
 def reconciliation_counted(

@@ -37,7 +37,10 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
+from django.db.models import QuerySet
 from django.utils import timezone
+
+from npq_portal.prepared import fixed_rows
 
 from .models import ReconciliationCounts
 from .ready_counts import counts_digest
@@ -82,16 +85,19 @@ def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]])
     scope = counts_digest(scope_parts)
     version = _version()  # read before counting (see the module's docstring)
     today = timezone.localdate()
-    kept = (
-        ReconciliationCounts.objects.filter(scope=scope, version=version, day=today)
-        .values(*COUNTED)
-        .first()
-    )
-    if kept is not None:
-        return kept
+    kept = fixed_rows(_kept, scope, version, today)
+    if kept:
+        return dict(zip(COUNTED, kept[0], strict=True))
     counts = count()
     _keep(scope, version, today, counts)
     return counts
+
+
+def _kept(scope: str, version: int, today: datetime.date) -> QuerySet:
+    """The counts kept for the scope, if counted at that version on that day (one row at
+    most: a scope's counts are one row)."""
+    kept = ReconciliationCounts.objects.filter(scope=scope, version=version, day=today)
+    return kept.values_list(*COUNTED)
 
 
 def _keep(scope: str, version: int, today: datetime.date, counts: dict[str, int]) -> None:

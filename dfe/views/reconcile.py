@@ -21,7 +21,7 @@ from npq_portal.numbers import whole_number
 from npq_portal.outbox import outbox_enqueue
 
 from ..forms import DfeApplicationCreateForm, DfeApplicationLinkForm, DisagreementAcknowledgeForm
-from ..models import Connection, DfeApplication, Sync
+from ..models import Connection, DfeApplication
 from ..reconcile import (
     BUCKETS,
     LINKED_BUCKETS,
@@ -37,6 +37,7 @@ from ..reconcile import (
     linked_rows,
     portal_only,
     portal_only_extras,
+    recent_syncs,
     reconciliation_buckets,
     reconciliation_connections,
     reconciliation_filters,
@@ -113,9 +114,7 @@ class ReconciliationView(PermissionRequiredMixin, TemplateView):
             is_paginated=page.has_other_pages(),
             rows=page.object_list,
             connections=connections,
-            syncs=list(
-                Sync.objects.filter(connection__in=connections).select_related("connection")[:6]
-            ),
+            syncs=recent_syncs(connections),
             **kwargs,
         )
 
