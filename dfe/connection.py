@@ -31,7 +31,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from npq_portal.prepared import prepared_execute
+from npq_portal.prepared import fixed_objects, prepared_execute
 from programmes.models import Programme
 
 from .client import CallRecord, DfeClient, DfeError
@@ -423,3 +423,13 @@ def parse_dfe_time(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def switched_on_connections() -> list[Connection]:
+    """The connections staff have switched on, by name: one fixed query (npq_portal.prepared),
+    as the pages exchanging with DfE read them on every visit."""
+    return fixed_objects(_switched_on)
+
+
+def _switched_on():
+    return Connection.objects.switched_on()

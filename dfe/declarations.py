@@ -52,9 +52,15 @@ from django.utils import timezone
 from cohorts.models import Cohort
 from npq_portal.models import User
 from npq_portal.planning import joins_in_written_order
-from npq_portal.prepared import fixed_rows
+from npq_portal.prepared import fixed_objects, fixed_query_of, fixed_rows
 from participants.models import Enrolment
-from reports.milestone_days import FIELDS, milestones_bring_up_to_date
+from programmes.models import Programme
+from reports.milestone_days import (
+    FIELDS,
+    kept_days_current,
+    milestones_bring_up_to_date,
+    rules_key,
+)
 from reports.milestones import COMPLETED, DECLARATIONS, LABELS
 from reports.models import PlaceMilestones
 
@@ -161,9 +167,15 @@ def has_passed_for(*, course_identifier: str, declaration_type: str, assessment_
 
 def connection_cohorts(connection: Connection) -> QuerySet:
     """The portal cohorts a connection covers: its DfE cohorts and courses."""
+    return covered_cohorts(connection.pk, connection.cohort_years)
+
+
+def covered_cohorts(connection_pk: int, cohort_years: Iterable[int]) -> QuerySet:
+    """The portal cohorts of the connection's courses in these DfE cohorts (its own, for
+    `connection_cohorts`): by the connection's id, for fixed queries."""
     return Cohort.objects.filter(
-        programme__in=connection.programmes.all(),
-        academic_year__in=connection.cohort_years,
+        programme__in=Programme.objects.filter(dfe_connections=connection_pk),
+        academic_year__in=list(cohort_years),
     ).exclude(programme__course_identifier="")
 
 
@@ -234,6 +246,10 @@ class ListedCounts:
     listed: tuple[tuple[int, int], ...]
 
 
+# The order of the cohorts a list of ready declarations is listed by.
+LISTED_ORDER = ("academic_year", "name", "pk")
+
+
 class ReadyKeys:
     """The declarations the kept milestone days of a connection's linked places (those in
     `cohorts`, or one place) support that DfE does not hold live, worked out in SQL: one per
@@ -260,15 +276,17 @@ class ReadyKeys:
         today: datetime.date,
         enrolment_id: int | None = None,
         counted: ListedCounts | None = None,
+        listed: list[tuple[int, str]] | None = None,
     ):
         # The cohorts, in the list's order, read first and written into the query: with them
         # as a subquery the planner, expecting few places, joined every year's places, then
         # kept the cohorts'. A cohort's rank in this order stands for the cohort below.
-        self.listed = list(
-            cohorts.order_by("academic_year", "name", "pk").values_list(
-                "pk", "programme__course_identifier"
+        # `listed`: each cohort's id and course identifier, read so already (`cohorts` unread).
+        if listed is None:
+            listed = list(
+                cohorts.order_by(*LISTED_ORDER).values_list("pk", "programme__course_identifier")
             )
-        )
+        self.listed = [(pk, course) for pk, course in listed]
         self.connection = connection
         self.today = today
         self._enrolment_id = enrolment_id
@@ -492,16 +510,9 @@ class ReadyKeys:
         # the statistics of rows just written not yet gathered, PostgreSQL ran it again for
         # every place. Their claims in other cohorts are read too (a transfer is listed where
         # its first place stands), and left out by their cohort.
-        within = list(
-            DfeApplication.objects.filter(
-                connection=self.connection.pk,
-                status=DfeApplication.Status.ACCEPTED,
-                application__enrolments__cohort__in=[self.listed[rank][0] for rank, _ in shown],
-            )
-            .order_by()
-            .values_list("participant_id", flat=True)
-            .distinct()
-        )
+        cohort_ids = [self.listed[rank][0] for rank, _ in shown]
+        query = fixed_query_of(_participants_within, len(cohort_ids))
+        within = [pk for (pk,) in fixed_rows(query, self.connection.pk, *cohort_ids)]
         if not within:
             return []
         field = DfeApplication._meta.get_field("participant_id")
@@ -589,6 +600,21 @@ class ReadyKeys:
         return iter(self[0:None])
 
 
+def _participants_within(count: int, connection_pk: int, *cohort_ids: int) -> QuerySet:
+    """The DfE participants of the connection's accepted applications with a place in these
+    cohorts (`count` of them)."""
+    return (
+        DfeApplication.objects.filter(
+            connection=connection_pk,
+            status=DfeApplication.Status.ACCEPTED,
+            application__enrolments__cohort__in=cohort_ids,
+        )
+        .order_by()
+        .values_list("participant_id")
+        .distinct()
+    )
+
+
 def _ready_keys(
     connection: Connection,
     cohorts: QuerySet,
@@ -618,6 +644,33 @@ LISTED_FIELDS = (
 )
 
 
+LISTED_PAGE = 25  # the places a fixed query of listed places is given (a page's)
+
+
+def _listed_places(ids: list[int]) -> dict[int, Enrolment]:
+    """These places by id, with what a listing shows (LISTED_FIELDS)."""
+    found = {}
+    for start in range(0, len(ids), LISTED_PAGE):
+        chunk = ids[start : start + LISTED_PAGE]
+        padded = [*chunk, *[0] * (LISTED_PAGE - len(chunk))]  # 0: no place has it
+        with joins_in_written_order():  # each table reached from the places by key
+            found.update((place.pk, place) for place in fixed_objects(_listed_by_id, *padded))
+    return found
+
+
+def _listed_by_id(*ids: int) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(pk__in=ids)
+        .select_related("participant", "cohort__programme", "application__dfe")
+        .only(*LISTED_FIELDS)
+        .order_by()
+    )
+
+
+def _partners_of(connection_pk: int) -> QuerySet[DeliveryPartnerLink]:
+    return DeliveryPartnerLink.objects.filter(connection=connection_pk).order_by()
+
+
 def ready_declarations(
     *,
     connection: Connection,
@@ -626,16 +679,22 @@ def ready_declarations(
     listing: bool = False,
 ) -> list[ReadyDeclaration]:
     """These ready declarations as they would be sent, in their order, in two queries; for
-    `listing`, with only what a page shows of each place read."""
+    `listing`, with only what a page shows of each place read, by fixed queries (a page's
+    places, LISTED_PAGE at a time, and the delivery partners: composing them cost more than
+    running them)."""
     now = now or timezone.now()
-    places = Enrolment.objects.select_related(
-        "participant", "cohort__programme", "application__dfe"
-    )
+    ids = sorted({key.enrolment_id for key in keys})
     if listing:
-        places = places.only(*LISTED_FIELDS)
-    with joins_in_written_order():  # each table reached from the places by key
-        places = places.in_bulk({key.enrolment_id for key in keys})
-    partners = {link.cohort_year: link for link in connection.delivery_partners.all()}
+        places = _listed_places(ids)
+        partners_linked = fixed_objects(_partners_of, connection.pk)
+    else:
+        places = Enrolment.objects.select_related(
+            "participant", "cohort__programme", "application__dfe"
+        )
+        with joins_in_written_order():  # each table reached from the places by key
+            places = places.in_bulk(ids)
+        partners_linked = connection.delivery_partners.all()
+    partners = {link.cohort_year: link for link in partners_linked}
     found = []
     for key in keys:
         enrolment = places.get(key.enrolment_id)
@@ -677,7 +736,51 @@ def declarations_ready_keys(
     accepted, light: counted and paged in the database (`ready_declarations` makes a page of
     them what would be sent)."""
     today = timezone.localdate(now or timezone.now())
-    return _ready_keys(connection, _cohorts(connection, cohort, years), today=today)
+    rows = _scope_cohorts_read(connection, cohort, years)
+    key = rules_key()
+    stale = [pk for pk, _, *days in rows if not kept_days_current(*days, key)]
+    # Their kept days brought up to date first, when one is not current.
+    if stale and milestones_bring_up_to_date(cohorts=Cohort.objects.filter(pk__in=stale)):
+        rows = _scope_cohorts_read(connection, cohort, years)
+    keys = ReadyKeys(
+        connection, None, today=today, listed=[(pk, course) for pk, course, *_ in rows]
+    )
+    # Counted once until something they are counted from changes.
+    ready_counts_kept(keys, days={pk: tuple(days) for pk, _, *days in rows if days[0] is not None})
+    return keys
+
+
+def _scope_cohorts_read(
+    connection: Connection, cohort: Cohort | None, years: Iterable[int] | None
+) -> list[tuple]:
+    """The cohorts `_cohorts` gives, in the ready list's order (`ReadyKeys.listed`), each as
+    its id, course identifier and its kept milestone days' version, worked out and rules (None
+    for a cohort with none kept): one fixed query (composing its ORM queries cost more than
+    running them)."""
+    covered = sorted(set(connection.cohort_years))
+    listed = None if cohort is not None or years is None else sorted(set(years))
+    if not covered or listed == []:
+        return []
+    shape = (len(covered), cohort is not None, None if listed is None else len(listed))
+    args = [connection.pk, *covered, *([cohort.pk] if cohort is not None else []), *(listed or ())]
+    return fixed_rows(fixed_query_of(_scope_cohorts, shape), *args)
+
+
+def _scope_cohorts(shape: tuple, connection_pk: int, *args: int) -> QuerySet:
+    covered, chosen, listed = shape
+    values = iter(args)
+    cohorts = covered_cohorts(connection_pk, [next(values) for _ in range(covered)])
+    if chosen:
+        cohorts = cohorts.filter(pk=next(values))
+    elif listed is not None:
+        cohorts = cohorts.filter(academic_year__in=[next(values) for _ in range(listed)])
+    return cohorts.order_by(*LISTED_ORDER).values_list(
+        "pk",
+        "programme__course_identifier",
+        "milestones_kept__version",
+        "milestones_kept__worked_out",
+        "milestones_kept__rules",
+    )
 
 
 def declarations_ready(

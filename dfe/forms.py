@@ -179,10 +179,13 @@ class DeclarationFilterForm(forms.Form):
     )
 
     def __init__(self, *args, connections, years=(), years_open=(), cohorts=(), **kwargs):
-        """`years`: the DfE cohorts the connection covers, `years_open` those DfE still pays
-        on; `cohorts`: the cohorts to choose from, as (id, name)."""
+        """`connections`: those switched on, by name (a list); `years`: the DfE cohorts the
+        connection covers, `years_open` those DfE still pays on; `cohorts`: the cohorts to
+        choose from, as (id, name)."""
         super().__init__(*args, **kwargs)
-        self.fields["connection"].queryset = connections
+        # A connection chosen is checked against those switched on; those listed are the list.
+        self.fields["connection"].queryset = Connection.objects.switched_on()
+        self.connections = list(connections)
         still_paid = ", ".join(str(year) for year in years_open) or "none"
         self.fields["year"].choices = [
             (self.STILL_PAID, f"Those DfE still pays on ({still_paid})"),

@@ -27,9 +27,10 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from npq_portal.prepared import fixed_rows
 from reports.milestone_days import rules_key
 from reports.models import CohortMilestones
 
@@ -60,11 +61,12 @@ def ready_stale(connection_ids: Iterable[int] | None = None) -> None:
 
 def _version(connection_pk: int) -> int | None:
     """The connection's ready version (None before anything moved it on)."""
-    return (
-        ReadyVersion.objects.filter(connection=connection_pk)
-        .values_list("version", flat=True)
-        .first()
-    )
+    found = fixed_rows(_version_of, connection_pk)
+    return found[0][0] if found else None
+
+
+def _version_of(connection_pk: int) -> QuerySet:
+    return ReadyVersion.objects.filter(connection=connection_pk).values_list("version")
 
 
 def sent_and_refused(declarations) -> dict[str, int]:
@@ -82,32 +84,31 @@ def counts_digest(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def ready_counts_kept(keys) -> None:
+def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
     """Give these `ReadyKeys` (for a list of cohorts, not one place) their counts: the kept
-    ones when their label is current, else counted now and kept."""
+    ones when their label is current, else counted now and kept. `days`: each listed cohort's
+    kept milestone days' version, worked out and rules, by id (a cohort with none left out),
+    when read already (before this is called, as the label must be)."""
     connection_pk = keys.connection.pk
     cohort_ids = [pk for pk, _ in keys.listed]
     scope = counts_digest(keys.listed)
     # The label is read before counting (see the module's docstring).
     version = _version(connection_pk)
     rules = rules_key()
-    days = {
-        pk: (version_, worked_out, kept_rules)
-        for pk, version_, worked_out, kept_rules in CohortMilestones.objects.filter(
-            cohort__in=cohort_ids
-        ).values_list("cohort", "version", "worked_out", "rules")
-    }
+    if days is None:
+        days = {
+            pk: (version_, worked_out, kept_rules)
+            for pk, version_, worked_out, kept_rules in CohortMilestones.objects.filter(
+                cohort__in=cohort_ids
+            ).values_list("cohort", "version", "worked_out", "rules")
+        }
     days_current = all(
         pk in days and days[pk][0] == days[pk][1] and days[pk][2] == rules for pk in cohort_ids
     )
     label = counts_digest(
         keys.today, keys.rules(), rules, version, [(pk, days.get(pk)) for pk in cohort_ids]
     )
-    kept = (
-        ReadyCounts.objects.filter(connection=connection_pk, scope=scope)
-        .values_list("label", "total", "ready", "listed")
-        .first()
-    )
+    kept = next(iter(fixed_rows(_kept, connection_pk, scope)), None)
     if kept is not None and kept[0] == label and days_current:
         keys.counted_use(kept[1], kept[2], kept[3])
         return
@@ -116,6 +117,12 @@ def ready_counts_kept(keys) -> None:
     if not days_current:
         return  # counted from days about to be worked out again: not worth keeping
     _keep(connection_pk, scope, label, counted)
+
+
+def _kept(connection_pk: int, scope: str) -> QuerySet:
+    """The counts kept for the scope, with their label (one row at most)."""
+    kept = ReadyCounts.objects.filter(connection=connection_pk, scope=scope)
+    return kept.values_list("label", "total", "ready", "listed")
 
 
 def _keep(connection_pk: int, scope: str, label: str, counted) -> None:
@@ -146,13 +153,9 @@ def sent_counts(connection: Connection) -> dict[str, int]:
     while its `ReadyVersion` stays (every change to a declaration moves it on), else counted
     now and kept."""
     version = _version(connection.pk) or 0  # read before counting (see the docstring)
-    kept = (
-        SentCounts.objects.filter(connection=connection.pk, version=version)
-        .values("sent", "refused")
-        .first()
-    )
-    if kept is not None:
-        return kept
+    kept = fixed_rows(_sent_kept, connection.pk, version)
+    if kept:
+        return dict(zip(("sent", "refused"), kept[0], strict=True))
     counts = sent_and_refused(Declaration.objects.filter(connection=connection))
     try:
         with transaction.atomic():
@@ -162,3 +165,9 @@ def sent_counts(connection: Connection) -> dict[str, int]:
     except IntegrityError:
         pass  # the connection deleted meanwhile: nothing to keep
     return counts
+
+
+def _sent_kept(connection_pk: int, version: int) -> QuerySet:
+    """The counts kept for the connection at that version (one row at most)."""
+    kept = SentCounts.objects.filter(connection=connection_pk, version=version)
+    return kept.values_list("sent", "refused")

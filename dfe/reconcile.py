@@ -84,6 +84,7 @@ from npq_portal.words import word
 from programmes.models import Programme
 from schools.models import School
 
+from .connection import switched_on_connections
 from .decisions import application_decision_send
 from .declarations import declaration_years_open
 from .models import Connection, DfeApplication, Outgoing, Sync
@@ -114,7 +115,7 @@ def reconciliation_connections() -> list[Connection]:
     as `connections`, so that a page making several of them reads the connections once. Two
     fixed queries (npq_portal.prepared): composing them, and prefetching, cost more than
     running them."""
-    connections = fixed_objects(_switched_on)
+    connections = switched_on_connections()
     programmes: dict[int, list[Programme]] = {connection.pk: [] for connection in connections}
     if connections:
         query = fixed_query_of(_programmes_of, len(connections))
@@ -126,10 +127,6 @@ def reconciliation_connections() -> list[Connection]:
         found._result_cache, found._prefetch_done = programmes[connection.pk], True
         connection._prefetched_objects_cache = {"programmes": found}
     return connections
-
-
-def _switched_on() -> QuerySet[Connection]:
-    return Connection.objects.switched_on()
 
 
 def _programmes_of(count: int, *connection_ids: int) -> QuerySet:

@@ -393,13 +393,13 @@ def milestone_counts(
     stale = [
         pk
         for pk, version, worked_out, rules, *_ in rows
-        if not _current(version, worked_out, rules, key)
+        if not kept_days_current(version, worked_out, rules, key)
     ]
     if stale and milestones_bring_up_to_date(cohorts=Cohort.objects.filter(pk__in=stale)):
         rows = _cohort_counts_kept(cohorts)
     counts, missing = {}, {}
     for pk, version, worked_out, rules, *counted in rows:
-        current = _current(version, worked_out, rules, key)
+        current = kept_days_current(version, worked_out, rules, key)
         if current and counted[:3] == [version, today, key]:
             counts[pk] = tuple(counted[3:])
         else:
@@ -442,7 +442,7 @@ def _milestone_counts_kept(shape: tuple, *args):
     return _counts_kept_of(_milestone_cohorts(shape, *args))
 
 
-def _current(version, worked_out, rules, key: str) -> bool:
+def kept_days_current(version, worked_out, rules, key: str) -> bool:
     """Whether a cohort's kept days are current: worked out at their latest version, by the
     rules in force (stale_cohorts' test, on a row already read)."""
     return version is not None and version == worked_out and rules == key

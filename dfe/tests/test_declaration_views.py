@@ -2,6 +2,7 @@
 words, voiding, statements, and their query counts."""
 
 import datetime
+import re
 import uuid
 
 import factory
@@ -12,14 +13,18 @@ from django.utils import timezone
 from applications.models import Application
 from applications.tests.factories import ApplicationFactory
 from cohorts.models import Cohort
+from dfe import fake as fake_module
+from dfe.connection import connection_save
+from dfe.declarations import _cohorts, _scope_cohorts_read
 from dfe.fake import FakeDfe
-from dfe.models import Declaration, DfeApplication, Statement
+from dfe.models import Connection, Declaration, DfeApplication, Statement
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.models import Attendance
 from participants.tests.factories import EnrolmentFactory
 from reports.milestone_days import milestones_bring_up_to_date, milestones_stale
+from reports.models import CohortMilestones
 from schools.tests.factories import SchoolFactory
 
 from .declaration_setup import (
@@ -522,3 +527,141 @@ def test_the_ready_list_makes_the_same_queries_whatever_the_dfe_cohorts_and_stat
 
     assert_queries_do_not_grow(client, f"{LIST}?year=all", add)
     assert_queries_do_not_grow(client, LIST, add)
+
+
+@pytest.mark.parametrize("page", [LIST, STATEMENTS])
+def test_with_two_connections_switched_on_staff_choose_between_them(client, hub, staff, page):
+    connection = hub[0]
+    other = connection_save(
+        connection=Connection(name="Best Practice Network", enabled=True, cohort_years=[2025]),
+        token=fake_module.TOKEN,
+    )
+    off = connection_save(
+        connection=Connection(name="Switched off", enabled=False, cohort_years=[2025]),
+        token=fake_module.TOKEN,
+    )
+
+    first = client.get(page).content.decode()
+    chosen = client.get(page, {"connection": other.pk}).content.decode()
+
+    def listed(html: str) -> list[tuple[str, bool]]:
+        select = html.split('name="connection"', 1)[1].split("</select>", 1)[0]
+        options = re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>', select)
+        return [(name, bool(selected)) for _, selected, name in options]
+
+    assert listed(first) == [(connection.name, True), ("Best Practice Network", False)]
+    assert listed(chosen) == [(connection.name, False), ("Best Practice Network", True)]
+    for wrong in (off.pk, "abc", 10**30):
+        assert client.get(page, {"connection": wrong}).status_code == 404
+
+
+@pytest.mark.parametrize("page", [LIST, STATEMENTS])
+def test_with_one_connection_switched_on_there_is_nothing_to_choose(client, hub, staff, page):
+    html = client.get(page).content.decode()
+    assert '<select name="connection"' not in html and "Lead provider</label>" not in html
+    if page == LIST:  # the page's forms still say which connection they are about
+        assert f'<input type="hidden" name="connection" value="{hub[0].pk}">' in html
+
+
+@pytest.mark.parametrize(
+    "chosen, years",
+    [
+        (False, None),
+        (False, [2025]),
+        (False, [2026]),
+        (False, [2025, 2026]),
+        (False, []),
+        (True, None),
+        (True, [2026]),
+    ],
+)
+def test_the_cohorts_listed_are_read_with_their_kept_days_in_the_lists_order(hub, chosen, years):
+    connection, cohort, *_ = hub
+    connection.cohort_years = [2025, 2026]
+    connection.save()
+    programme = cohort.programme
+    later = dfe_cohort(programme, academic_year=2026, name="A later one")
+    dfe_cohort(programme, academic_year=2026, name="Another")
+    dfe_cohort(programme_for("npq-headship", name="NPQ in Headship"), academic_year=2025)
+    dfe_cohort(programme, academic_year=2024, name="Not a DfE cohort covered")
+    milestones_bring_up_to_date(cohorts=Cohort.objects.filter(pk=cohort.pk))
+    milestones_stale(cohorts=[later.pk])
+    one = later if chosen else None
+
+    rows = _scope_cohorts_read(connection, one, years)
+
+    expected = _cohorts(connection, one, years).order_by("academic_year", "name", "pk")
+    assert [row[:2] for row in rows] == list(
+        expected.values_list("pk", "programme__course_identifier")
+    )
+    kept = {
+        row.cohort_id: (row.version, row.worked_out, row.rules)
+        for row in CohortMilestones.objects.all()
+    }
+    assert {row[0]: tuple(row[2:]) for row in rows} == {
+        row[0]: kept.get(row[0], (None, None, None)) for row in rows
+    }
+    connection.cohort_years = []
+    assert _scope_cohorts_read(connection, one, years) == []
+
+
+def test_a_cohort_whose_kept_days_are_stale_is_brought_up_to_date_before_listing(
+    client, hub, staff
+):
+    connection, cohort, link, ada, ben = hub
+    assert client.get(LIST).context["counts"]["ready"] == 2
+    # Ben's attendance goes: his days move on, and the list must not show what it no longer
+    # supports (his started declaration).
+    Attendance.objects.filter(enrolment=ben).delete()
+    milestones_stale(cohorts=[cohort.pk])
+
+    response = client.get(LIST)
+
+    assert [row.enrolment for row in response.context["page_obj"]] == [ada]
+    assert response.context["counts"]["ready"] == 1
+    assert CohortMilestones.objects.get(cohort=cohort).worked_out == (
+        CohortMilestones.objects.get(cohort=cohort).version
+    )
+
+
+@pytest.mark.parametrize("show", ["", "sent"])
+@pytest.mark.parametrize("year", ["", "all", "2025", "2026"])
+@pytest.mark.parametrize("chosen", [None, "earlier", "later"])
+def test_the_cohort_filter_lists_the_years_cohorts_and_the_one_chosen(
+    client, hub, staff, show, year, chosen
+):
+    connection, cohort, *_ = hub
+    connection.cohort_years = [2025, 2026]
+    connection.save()
+    programme = cohort.programme
+    later = dfe_cohort(programme, academic_year=2026, name="A later one")
+    another = dfe_cohort(programme_for("npq-headship", name="NPQ in Headship"), academic_year=2026)
+    connection.programmes.add(another.programme)
+    dfe_cohort(programme, academic_year=2024, name="Not a DfE cohort covered")
+    pick = {None: None, "earlier": cohort, "later": later}[chosen]
+    query = {"show": show, "year": year}
+    if pick is not None:
+        query["cohort"] = pick.pk
+
+    options = (
+        client.get(LIST, {k: v for k, v in query.items() if v}).context["filters"].cohort_choices
+    )
+
+    every = [(later.pk, later.name), (another.pk, another.name), (cohort.pk, cohort.name)]
+    if show == "sent" or year == "all":
+        expected = every
+    else:
+        years = {"": [2025, 2026], "2025": [2025], "2026": [2026]}[year]
+        expected = [
+            (pk, name)
+            for pk, name in every
+            if Cohort.objects.get(pk=pk).academic_year in years or pk == getattr(pick, "pk", 0)
+        ]
+    assert [tuple(option) for option in options] == sorted(
+        expected,
+        key=lambda o: (
+            -Cohort.objects.get(pk=o[0]).academic_year,
+            Cohort.objects.get(pk=o[0]).programme.name,
+            o[1],
+        ),
+    )

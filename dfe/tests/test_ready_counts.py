@@ -102,8 +102,11 @@ def test_with_nothing_changed_the_counts_are_read_not_counted_again(hub):
     assert listed == [key.enrolment_id for key in first]
     counting = [q for q in captured.captured_queries if "counts AS MATERIALIZED" in q["sql"]]
     assert not counting
-    # the cohorts, the label (two), the kept, its participants, the page
-    assert len(captured.captured_queries) == 7
+    # the cohorts with their kept days' versions, the connection's version, the kept counts,
+    # the participants of the page's cohorts, the page (on PostgreSQL, a fixed query run for
+    # the first time on the connection is prepared first: once, not on every visit)
+    ran = [q for q in captured.captured_queries if not q["sql"].startswith("PREPARE ")]
+    assert len(ran) == 5
 
 
 def _declaration_held(hub):

@@ -14,14 +14,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
 from npq_portal.numbers import whole_number
+from npq_portal.prepared import fixed_query_of, fixed_rows
 from programmes.models import Programme
 from reports.milestones import LABELS
 
+from ..connection import switched_on_connections
 from ..declarations import (
     CLAIMED_STATES,
     CLAWBACK_STATES,
     VOIDABLE_STATES,
     connection_cohorts,
+    covered_cohorts,
     declaration_void,
     declaration_years_open,
     declarations_ready,
@@ -37,22 +40,26 @@ from ..ready_counts import sent_and_refused, sent_counts
 PERMISSION = "dfe.exchange_with_dfe"
 
 
-def _connection(request) -> tuple[Connection | None, object]:
-    """The connection the page is about (`?connection=`, else the first switched on)."""
-    connections = Connection.objects.switched_on()
+def _connection(request) -> tuple[Connection | None, list[Connection]]:
+    """The connection the page is about (`?connection=`, else the first switched on), and
+    every one switched on, by name (one fixed query)."""
+    connections = switched_on_connections()
     chosen = request.GET.get("connection") or request.POST.get("connection")
     if chosen:
         pk = whole_number(chosen)
-        if pk is None:
+        found = [connection for connection in connections if connection.pk == pk]
+        if not found:
             raise Http404("No such DfE connection.")
-        return get_object_or_404(connections, pk=pk), connections
-    return connections.first(), connections
+        return found[0], connections
+    return next(iter(connections), None), connections
 
 
 def _course_names() -> dict[str, str]:
-    return dict(
-        Programme.objects.exclude(course_identifier="").values_list("course_identifier", "name")
-    )
+    return dict(fixed_rows(_courses))
+
+
+def _courses():
+    return Programme.objects.exclude(course_identifier="").values_list("course_identifier", "name")
 
 
 def _scope(connection, value: str | None) -> tuple[list[int] | None, list[int]]:
@@ -86,22 +93,49 @@ def _filters(request, connection, connections):
     # which list what was sent in any year), and the one chosen, read as plain values:
     # hundreds of cohorts made objects cost 10 ms.
     ready_tab = request.GET.get("show", "") in ("", DeclarationFilterForm.READY)
-    options = (
-        cohorts.filter(academic_year__in=years) if ready_tab and years is not None else cohorts
-    )
-    if cohort is not None:
-        options = options | cohorts.filter(pk=cohort.pk)
     filters = DeclarationFilterForm(
         request.GET or None,
         connections=connections,
         years=sorted(connection.cohort_years),
         years_open=years_open,
-        cohorts=options.order_by("-academic_year", "programme__name", "name").values_list(
-            "pk", "name"
+        cohorts=_cohort_options(
+            connection,
+            years if ready_tab else None,
+            None if cohort is None else cohort.pk,
         ),
     )
     filters.is_valid()
     return filters, cohort, years
+
+
+def _cohort_options(
+    connection: Connection, years: list[int] | None, chosen: int | None
+) -> list[tuple[int, str]]:
+    """The cohort filter's options: the connection's cohorts (those of `years` when given, and
+    the one `chosen`), latest year first, then by programme and name, as (id, name): one fixed
+    query (composing it cost more than running it)."""
+    covered = sorted(set(connection.cohort_years))
+    listed = None if years is None else sorted(set(years))
+    if listed is None:
+        chosen = None  # listed with every cohort already
+    if not covered or (listed == [] and chosen is None):
+        return []
+    shape = (len(covered), None if listed is None else len(listed), chosen is not None)
+    args = [connection.pk, *covered, *(listed or ()), *([chosen] if chosen is not None else [])]
+    return fixed_rows(fixed_query_of(_options_of, shape), *args)
+
+
+def _options_of(shape: tuple, connection_pk: int, *args: int):
+    covered, listed, chosen = shape
+    values = iter(args)
+    cohorts = covered_cohorts(connection_pk, [next(values) for _ in range(covered)])
+    if listed is not None:
+        shown = Q(academic_year__in=[next(values) for _ in range(listed)])
+        if chosen:
+            shown |= Q(pk=next(values))
+        cohorts = cohorts.filter(shown)
+    order = ("-academic_year", "programme__name", "name")
+    return cohorts.order_by(*order).values_list("pk", "name")
 
 
 class DeclarationListView(PermissionRequiredMixin, TemplateView):
