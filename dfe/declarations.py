@@ -199,19 +199,6 @@ def _paid_up_years(connection_pk: int) -> QuerySet:
     )
 
 
-def _cohorts(
-    connection: Connection, cohort: Cohort | None, years: Iterable[int] | None = None
-) -> QuerySet:
-    """The cohorts whose places' declarations are worked out: the connection's (those of
-    `years` when given), or one."""
-    cohorts = connection_cohorts(connection)
-    if cohort is not None:
-        return cohorts.filter(pk=cohort.pk)
-    if years is not None:
-        return cohorts.filter(academic_year__in=list(years))
-    return cohorts
-
-
 @dataclass(frozen=True)
 class ReadyKey:
     """A declaration ready to send (or blocked), before its place is loaded: what counting
@@ -615,21 +602,14 @@ def _participants_within(count: int, connection_pk: int, *cohort_ids: int) -> Qu
     )
 
 
-def _ready_keys(
-    connection: Connection,
-    cohorts: QuerySet,
-    *,
-    today: datetime.date,
-    enrolment_id: int | None = None,
+def _place_ready_keys(
+    connection: Connection, cohorts: QuerySet, *, today: datetime.date, enrolment_id: int
 ) -> ReadyKeys:
-    """The declarations the kept milestone days of the connection's linked places in these
-    cohorts (or of one place) support that DfE does not hold live, the days brought up to
-    date first, to count and page in SQL (`ReadyKeys`)."""
+    """The declarations the kept milestone days of one of the connection's linked places (in
+    these cohorts: its own) support that DfE does not hold live, the days brought up to date
+    first (`ReadyKeys`; a list of cohorts' are `declarations_ready_keys`)."""
     milestones_bring_up_to_date(cohorts=cohorts)
-    keys = ReadyKeys(connection, cohorts, today=today, enrolment_id=enrolment_id)
-    if enrolment_id is None:
-        ready_counts_kept(keys)  # counted once until something they are counted from changes
-    return keys
+    return ReadyKeys(connection, cohorts, today=today, enrolment_id=enrolment_id)
 
 
 # What a page listing ready declarations shows of each place (`ready_declarations` listing).
@@ -753,10 +733,11 @@ def declarations_ready_keys(
 def _scope_cohorts_read(
     connection: Connection, cohort: Cohort | None, years: Iterable[int] | None
 ) -> list[tuple]:
-    """The cohorts `_cohorts` gives, in the ready list's order (`ReadyKeys.listed`), each as
-    its id, course identifier and its kept milestone days' version, worked out and rules (None
-    for a cohort with none kept): one fixed query (composing its ORM queries cost more than
-    running them)."""
+    """The cohorts whose places' declarations are worked out (the connection's, those of
+    `years` when given, or the one `cohort`), in the ready list's order (`ReadyKeys.listed`),
+    each as its id, course identifier and its kept milestone days' version, worked out and
+    rules (None for a cohort with none kept): one fixed query (composing its ORM queries cost
+    more than running them)."""
     covered = sorted(set(connection.cohort_years))
     listed = None if cohort is not None or years is None else sorted(set(years))
     if not covered or listed == []:
@@ -847,7 +828,7 @@ def declaration_submit(
     Raises ValidationError if it is not ready (not supported, sent already, or blocked).
     """
     now = timezone.now()
-    ready = _ready_keys(
+    ready = _place_ready_keys(
         connection,
         connection_cohorts(connection).filter(pk=enrolment.cohort_id),
         today=timezone.localdate(now),
