@@ -119,7 +119,7 @@ def reconciliation_connections() -> list[Connection]:
     programmes: dict[int, list[Programme]] = {connection.pk: [] for connection in connections}
     if connections:
         query = fixed_query_of(_programmes_of, len(connections))
-        for link in fixed_objects(query, *programmes):
+        for link in fixed_objects(query, *(connection.pk for connection in connections)):
             programmes[link.connection_id].append(link.programme)
     for connection in connections:
         # As prefetch_related leaves them: connection.programmes.all() reads nothing more.
@@ -1149,11 +1149,12 @@ def _filtered_shape(years: Collection[int] | None, course: str) -> tuple[tuple, 
     return shape, [*(listed or ()), *([course] if course else [])]
 
 
-def _filtered(shape: tuple, args: tuple) -> Q:
-    """`_dfe_filters` for a shape's arguments (`_filtered_shape`)."""
+def _filtered(shape: tuple, args: tuple) -> dict:
+    """The DfE cohorts and course a shape's arguments name (`_filtered_shape`), as the
+    reads filtered by them take them."""
     count, by_course = shape
     years = None if count is None else list(args[:count])
-    return _dfe_filters(years=years, course=args[-1] if by_course else "")
+    return {"years": years, "course": args[-1] if by_course else ""}
 
 
 class LinkedIds(Sequence):
@@ -1193,12 +1194,12 @@ class LinkedIds(Sequence):
 
 def _linked_ids(shape: tuple, *args) -> QuerySet:
     disagreeing, *filtered = shape
-    return (
-        DfeApplication.objects.filter(application__isnull=False, disagreeing=disagreeing)
-        .filter(_filtered(tuple(filtered), args))
-        .order_by("full_name", "pk")
-        .values_list("pk")
-    )
+    linked = _linked(**_filtered(tuple(filtered), args))
+    return linked.filter(disagreeing=disagreeing).values_list("pk")
+
+
+# A count up to this is a count of every row.
+EVERY_ROW = 2**62
 
 
 def dfe_only_count(*, years: Collection[int] | None = None, course: str = "") -> int:
@@ -1209,16 +1210,8 @@ def dfe_only_count(*, years: Collection[int] | None = None, course: str = "") ->
     return fixed_count(fixed_query_of(_dfe_only_ids, shape), *args, up_to=EVERY_ROW)
 
 
-# A count up to this is a count of every row.
-EVERY_ROW = 2**62
-
-
 def _dfe_only_ids(shape: tuple, *args) -> QuerySet:
-    return (
-        DfeApplication.objects.filter(application__isnull=True)
-        .filter(_filtered(shape, args))
-        .values_list("pk")
-    )
+    return dfe_only(**_filtered(shape, args)).values_list("pk")
 
 
 def recent_syncs(connections: Sequence[Connection], count: int = 6) -> list[Sync]:
