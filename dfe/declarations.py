@@ -78,7 +78,7 @@ from .models import (
     Statement,
 )
 from .outgoing import REFUSALS, outgoing_queue, sender
-from .ready_counts import ready_counts_kept
+from .ready_counts import page_keep, page_kept, ready_counts_kept
 
 logger = logging.getLogger(__name__)
 
@@ -253,7 +253,9 @@ class ReadyKeys:
 
     Given `counted` (what `listed_counts` gave for the same cohorts and day, kept: see
     dfe/ready_counts.py), nothing is counted: a page reads only the claims of the DfE
-    participants with a place in the cohorts it falls in."""
+    participants with a place in the cohorts it falls in. Once the counts are kept
+    (`pages_kept_under`), each page read is kept under their label too, and read from there
+    until it moves on."""
 
     def __init__(
         self,
@@ -280,6 +282,7 @@ class ReadyKeys:
         self._counted: ListedCounts | None = None
         self._counts: tuple[int, int] | None = None
         self._page: tuple[int, int, list[ReadyKey]] | None = None
+        self._pages_kept: tuple[str, str] | None = None  # (scope, label): pages_kept_under
         if counted is not None:
             self.counted_use(counted.total, counted.ready, counted.listed)
 
@@ -288,6 +291,11 @@ class ReadyKeys:
         listed = tuple((int(rank), int(count)) for rank, count in listed)
         self._counted = ListedCounts(int(total), int(ready), listed)
         self._counts = (self._counted.total, self._counted.ready)
+
+    def pages_kept_under(self, scope: str, label: str) -> None:
+        """Read each page from those kept for `scope` under the kept counts' `label`, and keep
+        what is read (dfe/ready_counts.py): the page's own query is part of the label."""
+        self._pages_kept = (scope, hashlib.sha256(repr((label, self._PAGED)).encode()).hexdigest())
 
     def rules(self) -> str:
         """A digest of how they are counted (the query and its constants): counts kept from
@@ -444,6 +452,7 @@ class ReadyKeys:
             )
     """
     _ORDER = "ORDER BY listed_rank, listed_last, listed_first, listed_place, n"
+    _PAGED = (_CHOSEN, _ORDER)  # what a page kept was read with, besides the counts' label
 
     def _limit(self, start: int, stop: int | None) -> str:
         if stop is not None:
@@ -560,13 +569,24 @@ class ReadyKeys:
 
     def page(self, start: int, stop: int) -> list[ReadyKey]:
         """These, from `start` to `stop` in the list's order, counting them all as it reads
-        them (in one query, unless there are none from `start`)."""
+        them (in one query, unless there are none from `start`); or, with its counts kept, the
+        page kept under their label (`pages_kept_under`), read and kept when there is none."""
         if self._page is not None and self._page[0] == start and stop <= self._page[1]:
             return self._page[2][: stop - start]  # the paginator's last page stops short
-        rows = self._select(start, stop)
-        if rows:
-            self._counts = (rows[0][4], rows[0][5] or 0)
-        keys = [self._key(*row[:4]) for row in rows]
+        start, stop = int(start), int(stop)
+        kept = None
+        if self._pages_kept is not None and self._counted is not None:
+            kept = page_kept(self.connection.pk, *self._pages_kept, start, stop)
+        if kept is not None:
+            rows = kept
+        else:
+            rows = self._select(start, stop)
+            if rows:
+                self._counts = (rows[0][4], rows[0][5] or 0)
+            rows = [row[:4] for row in rows]
+            if self._pages_kept is not None and self._counted is not None:
+                page_keep(self.connection.pk, *self._pages_kept, start, stop, rows)
+        keys = [self._key(*row) for row in rows]
         self._page = (start, stop, keys)
         return keys
 

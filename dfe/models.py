@@ -649,6 +649,34 @@ class ReadyCounts(models.Model):
         return f"Ready declarations of connection {self.connection_id}: {self.total}"
 
 
+class ReadyPage(models.Model):
+    """One page of the ready declarations of one list of a connection's cohorts (from `start`
+    to `stop` in the list's order), as `ReadyKeys.page` read it, under the label of the kept
+    counts it was read with (dfe/ready_counts.py): read again when that label moves on.
+    Derived, like the counts."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    # The cohorts listed, in their order, with their courses: a digest (ReadyCounts.scope).
+    scope = models.CharField(max_length=64)
+    start = models.PositiveIntegerField()
+    stop = models.PositiveIntegerField()
+    label = models.CharField(max_length=64)
+    # [[the place's id, the declaration type, the day its evidence was complete (ISO), why it
+    # is blocked (dfe/declarations.py BLOCKED_CODES)], ...] in the list's order.
+    keys = models.JSONField(default=list)
+    kept_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "scope", "start", "stop"], name="one_ready_page_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Ready declarations of connection {self.connection_id}: {self.start}-{self.stop}"
+
+
 class SentCounts(models.Model):
     """How many of a connection's declarations were sent (DfE's states, a void included) and
     how many DfE refused, counted at its `ReadyVersion` `version`, which every change to a

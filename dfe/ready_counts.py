@@ -3,7 +3,8 @@ does not count every place's claims on every request.
 
 What is kept (`ReadyCounts`, one row a connection and list of cohorts): the total, how many
 are ready rather than blocked, and how many are listed under each cohort, which is all a page
-needs to know which cohorts its rows fall in (dfe/declarations.py `ReadyKeys`). Each row is
+needs to know which cohorts its rows fall in (dfe/declarations.py `ReadyKeys`); and each page
+of them read (`ReadyPage`), under the same label. Each row is
 labelled with what it was counted from: the day, the counting's own rules (its SQL and
 constants), each listed cohort's kept milestone days (`CohortMilestones.worked_out`), and the
 connection's `ReadyVersion`. A page whose label differs counts again and keeps the new counts.
@@ -17,7 +18,8 @@ participant id), the declarations DfE holds (saved one at a time, moved to a new
 id), its delivery partners, and a person's name (which breaks a tie between two places of one
 claim). dfe/handlers.py does it on Django's model signals; the writers in bulk call it
 themselves. The label is read before counting, so a change committed while counting leaves a
-label that is already out of date: it is counted again next time, and nothing is missed.
+label that is already out of date: it is counted again next time, and nothing is missed. A
+page is kept only under the label of counts that are kept, and read again when it moves on.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from npq_portal.prepared import fixed_rows
 from reports.milestone_days import rules_key
 from reports.models import CohortMilestones
 
-from .models import Connection, Declaration, ReadyCounts, ReadyVersion, SentCounts
+from .models import Connection, Declaration, ReadyCounts, ReadyPage, ReadyVersion, SentCounts
 
 
 def ready_stale(connection_ids: Iterable[int] | None = None) -> None:
@@ -111,12 +113,14 @@ def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
     kept = next(iter(fixed_rows(_kept, connection_pk, scope)), None)
     if kept is not None and kept[0] == label and days_current:
         keys.counted_use(kept[1], kept[2], kept[3])
+        keys.pages_kept_under(scope, label)
         return
     counted = keys.listed_counts()
     keys.counted_use(counted.total, counted.ready, counted.listed)
     if not days_current:
         return  # counted from days about to be worked out again: not worth keeping
     _keep(connection_pk, scope, label, counted)
+    keys.pages_kept_under(scope, label)
 
 
 def _kept(connection_pk: int, scope: str) -> QuerySet:
@@ -143,6 +147,49 @@ def _keep(connection_pk: int, scope: str, label: str, counted) -> None:
                 update_conflicts=True,
                 unique_fields=["connection", "scope"],
                 update_fields=["label", "total", "ready", "listed", "counted_at"],
+            )
+    except IntegrityError:
+        pass  # the connection deleted meanwhile: nothing to keep
+
+
+def page_kept(connection_pk: int, scope: str, label: str, start: int, stop: int) -> list | None:
+    """The rows of the page kept for the scope under this label (ReadyPage.keys), or None."""
+    kept = fixed_rows(_page_of, connection_pk, scope, start, stop)
+    if not kept or kept[0][0] != label:
+        return None
+    return kept[0][1]
+
+
+def _page_of(connection_pk: int, scope: str, start: int, stop: int) -> QuerySet:
+    """The page kept for the scope, with its label (one row at most)."""
+    kept = ReadyPage.objects.filter(connection=connection_pk, scope=scope, start=start, stop=stop)
+    return kept.values_list("label", "keys")
+
+
+def page_keep(connection_pk: int, scope: str, label: str, start: int, stop: int, rows) -> None:
+    """Keep a page's rows (each the place's id, declaration type, day and blocked code) under
+    the label it was read with, in place of any kept before."""
+    keys = [  # a day is text already on SQLite
+        [place, kind, day if isinstance(day, str) else day.isoformat(), code]
+        for place, kind, day, code in rows
+    ]
+    try:
+        with transaction.atomic():
+            ReadyPage.objects.bulk_create(
+                [
+                    ReadyPage(
+                        connection_id=connection_pk,
+                        scope=scope,
+                        start=start,
+                        stop=stop,
+                        label=label,
+                        keys=keys,
+                        kept_at=timezone.now(),
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["connection", "scope", "start", "stop"],
+                update_fields=["label", "keys", "kept_at"],
             )
     except IntegrityError:
         pass  # the connection deleted meanwhile: nothing to keep

@@ -1,7 +1,7 @@
-"""The ready declarations' counts are kept (dfe/ready_counts.py) and never go stale: after
-each kind of change to what they are counted from, the counts the page uses equal a fresh
-count, and the page lists what a fresh reading lists. With nothing changed they are read,
-not counted again."""
+"""The ready declarations' counts, and the pages read with them, are kept (dfe/ready_counts.py)
+and never go stale: after each kind of change to what they are counted from, the counts the
+page uses equal a fresh count, and the page lists what a fresh reading lists. With nothing
+changed they are read, not counted or worked out again."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import uuid
 import pytest
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,7 +20,14 @@ from cohorts.models import Cohort
 from dfe.declarations import ReadyKeys, connection_cohorts, declarations_ready_keys
 from dfe.fake import FakeDfe
 from dfe.identities import participant_ids_follow
-from dfe.models import Connection, Declaration, DfeApplication, ReadyCounts, ReadyVersion
+from dfe.models import (
+    Connection,
+    Declaration,
+    DfeApplication,
+    ReadyCounts,
+    ReadyPage,
+    ReadyVersion,
+)
 from dfe.ready_counts import ready_counts_kept, sent_counts
 from dfe.sync import _applications_store
 from npq_portal.tests.threads import run_together
@@ -67,11 +75,20 @@ def _fresh(connection, now=NOW) -> tuple[tuple[int, int], list]:
     return keys.counts(), list(keys)
 
 
+WHOLE_PAGE = (0, 10)  # a page from the first, past the last: the whole list as a page
+
+
+def _page(connection, now=NOW) -> list:
+    """The page the declarations page reads: kept, or read and kept."""
+    return _kept(connection, now).page(*WHOLE_PAGE)
+
+
 def _agrees_with_a_fresh_count(connection, now=NOW) -> None:
     kept = _kept(connection, now)
     counts, listed = _fresh(connection, now)
     assert kept.counts() == counts
     assert list(kept) == listed
+    assert _page(connection, now) == listed
 
 
 def _live(connection, place, declaration_type="started", state="submitted") -> Declaration:
@@ -107,6 +124,36 @@ def test_with_nothing_changed_the_counts_are_read_not_counted_again(hub):
     # the first time on the connection is prepared first: once, not on every visit)
     ran = [q for q in captured.captured_queries if not q["sql"].startswith("PREPARE ")]
     assert len(ran) == 5
+
+
+def test_with_nothing_changed_a_page_is_read_as_kept_not_worked_out_again(hub):
+    connection, *_ = hub
+    first = _page(connection)
+    assert [key.enrolment_id for key in first] == [hub[4].pk, hub[5].pk, hub[6].pk]
+    assert ReadyPage.objects.count() == 1
+
+    with CaptureQueriesContext(db_connection) as captured:
+        again = _page(connection)
+    assert again == first
+    worked_out = [q for q in captured.captured_queries if "WITH ranks" in q["sql"]]
+    assert not worked_out
+    assert ReadyPage.objects.count() == 1
+    # Another page is read and kept beside it.
+    assert _kept(connection).page(1, 2) == first[1:2]
+    assert ReadyPage.objects.count() == 2
+
+
+def test_a_page_kept_under_an_old_label_is_read_again(hub):
+    connection, *_ = hub
+    _page(connection)
+    kept = ReadyPage.objects.get()
+    # Kept with what the list no longer holds (as if read before a change it missed).
+    ReadyPage.objects.update(keys=[[kept.keys[0][0], "completed", "2026-01-01", 0]])
+    assert len(_page(connection)) == 1  # its label is current: read as kept
+
+    ReadyVersion.objects.filter(connection=connection).update(version=F("version") + 1)
+    assert len(_page(connection)) == 3  # the label moved on: read again, and kept
+    assert len(ReadyPage.objects.get().keys) == 3
 
 
 def _declaration_held(hub):
@@ -216,6 +263,7 @@ def test_after_any_change_the_kept_counts_equal_a_fresh_count(hub, first, change
         first(hub)
     before = _kept(connection)
     before = before.counts(), list(before)
+    assert _page(connection) == before[1]  # a page kept before the change
 
     change(hub)
 
@@ -263,6 +311,8 @@ def test_counts_from_days_not_yet_worked_out_are_not_kept(hub):
 
     assert keys.counts() == (3, 3)
     assert ReadyCounts.objects.get().label == kept.label  # not replaced by these
+    assert len(keys.page(*WHOLE_PAGE)) == 3
+    assert not ReadyPage.objects.exists()  # nor is a page read with them kept
 
 
 def test_the_sent_and_refused_counts_are_kept_until_a_declaration_changes(hub):
