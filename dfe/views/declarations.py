@@ -82,11 +82,10 @@ def _filters(request, connection, connections):
         filters.is_valid()
         return filters, None, None
     years, years_open = _scope(connection, request.GET.get("year"))
-    cohorts = connection_cohorts(connection)
     chosen = request.GET.get("cohort") or ""
     cohort = None
-    if chosen:
-        cohort = cohorts.filter(pk=whole_number(chosen) or 0).first()
+    if chosen:  # the connection's cohorts' query composed only then (it cost a third of a ms)
+        cohort = connection_cohorts(connection).filter(pk=whole_number(chosen) or 0).first()
         if cohort is None:
             raise Http404("No such cohort.")
     # The options are the listed years' cohorts on the Ready tab (every cohort on the others,
