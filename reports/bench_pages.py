@@ -43,6 +43,9 @@ class PageResult:
     drawn_latency_ms: float | None = None
     rows: int = 0  # table rows the page shows (<tr> tags, headers included)
     error: str = ""  # why it was not measured (only when measured with strict=False)
+    # The trivial view's requests a second measured just before this page (pages_measure's
+    # `ceiling_beside`): the page's share of the ceiling is taken of this one.
+    ceiling_beside: float | None = None
 
     @property
     def afresh(self) -> tuple[float, float]:
@@ -323,6 +326,7 @@ def pages_measure(
     log,
     drawn_only: bool = False,
     strict: bool = True,
+    ceiling_beside: bool = False,
 ) -> list[PageResult]:
     """Serve the portal with gunicorn and measure each page with wrk, one after another.
 
@@ -330,7 +334,13 @@ def pages_measure(
     the page cache). Without `strict`, a page that does not answer 200 within 30 s is
     reported (its `error`) instead of stopping the benchmark. A page so slow that no request
     finished during a wrk run gets 0 requests a second and, as its latency, how long one
-    request took alone."""
+    request took alone.
+
+    With `ceiling_beside`, the trivial view (the list's ceiling) is measured again, for half as
+    long, just before each other page: a machine shared with others changes speed during a run
+    (by a half between two runs here), and a page is then compared with the ceiling of its own
+    minutes, not of the run's first."""
+    ceiling = next((page for page in pages if page.kind == "ceiling"), None)
     cookies = {page.user_id: session_cookie_for(page.user_id) for page in pages if page.user_id}
     results = []
     with Gunicorn(database_url=database_url) as server:
@@ -359,6 +369,14 @@ def pages_measure(
                 server.restart()
                 continue
             alone_ms = (time.perf_counter() - started) * 1000
+            beside = None
+            if ceiling_beside and ceiling is not None and page.kind != "ceiling":
+                beside, _, _ = wrk(
+                    server.url + ceiling.path,
+                    cookie="",
+                    seconds=max(1, seconds // 2),
+                    connections=connections,
+                )
             fresh = bool(cookie) and page.kind == "page"
             drawn = drawn_latency = None
             if drawn_only and fresh:
@@ -374,6 +392,19 @@ def pages_measure(
                 f"{page.name}: {rps:,.0f} requests/s"
                 + (f" ({drawn:,.0f} drawn afresh, {drawn_latency:.1f} ms)" if drawn else "")
                 + f", {latency:.1f} ms, {queries} queries, {rows} rows"
+                + (f"; the ceiling beside it {beside:,.0f} requests/s" if beside else "")
             )
-            results.append(PageResult(page, rps, latency, bad, queries, drawn, drawn_latency, rows))
+            results.append(
+                PageResult(
+                    page,
+                    rps,
+                    latency,
+                    bad,
+                    queries,
+                    drawn,
+                    drawn_latency,
+                    rows,
+                    ceiling_beside=beside,
+                )
+            )
     return results

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -196,3 +198,35 @@ def test_the_growth_section_names_the_flagged_pages_and_what_grew():
     assert "| 100.0 | 400.0 | 4.00× | 1.25× | 10 → 10 | 20 → 20 | **yes** |" in section
     assert "Flagged (1): Roster." in section
     assert isinstance(rows[1], GrowthRow)
+
+
+def test_each_page_is_judged_against_the_ceiling_measured_beside_it():
+    from reports.management.commands.bench import Command
+
+    def beside(result, ceiling):
+        return dataclasses.replace(result, ceiling_beside=ceiling)
+
+    results = [
+        _result("ceiling", ms=0.5, name="Trivial"),  # 2,000 a second in the first minute
+        _result("peer", ms=100.0, name="Admin"),
+        # 150 a second: 7.5% of the first ceiling, 10% of the 1,500 measured beside it.
+        beside(_result(ms=1000 / 150, name="Beside a slower machine"), 1_500.0),
+        # 170 a second: 8.5% of the first ceiling, 6.8% of the 2,500 beside it.
+        beside(_result(ms=1000 / 170, name="Beside a quicker machine"), 2_500.0),
+    ]
+    figures = {
+        "pages": results,
+        "scale": "small",
+        "wrk_seconds": 1,
+        "gias_rows": 10,
+        "profiles": [],
+    }
+
+    section = Command._pages_section(figures)
+
+    assert "| Beside a slower machine | `/beside a slower machine/` |  | 150 |" in section
+    assert "| 1,500 | 10.0% | 15.0× |" in section
+    assert "| 2,500 | 6.8% | 17.0× |" in section
+    goals = [line.rsplit("|", 2)[-2].strip() for line in section.splitlines() if "Beside" in line]
+    assert goals == ["yes", "**no**"]
+    assert "ranged from 1,500 to 2,500 requests a second, median 2,000, against 2,000" in section
