@@ -130,23 +130,27 @@ def _kept(connection_pk: int, scope: str) -> QuerySet:
 
 
 def _keep(connection_pk: int, scope: str, label: str, counted) -> None:
+    kept = ReadyCounts(
+        connection_id=connection_pk,
+        scope=scope,
+        label=label,
+        total=counted.total,
+        ready=counted.ready,
+        listed=[list(pair) for pair in counted.listed],
+        counted_at=timezone.now(),
+    )
+    _write_over(kept, ["connection", "scope"], ["label", "total", "ready", "listed", "counted_at"])
+
+
+def _write_over(kept, unique_fields: list[str], update_fields: list[str]) -> None:
+    """Write what is kept in place of the row kept before for the same `unique_fields`."""
     try:
         with transaction.atomic():
-            ReadyCounts.objects.bulk_create(
-                [
-                    ReadyCounts(
-                        connection_id=connection_pk,
-                        scope=scope,
-                        label=label,
-                        total=counted.total,
-                        ready=counted.ready,
-                        listed=[list(pair) for pair in counted.listed],
-                        counted_at=timezone.now(),
-                    )
-                ],
+            type(kept).objects.bulk_create(
+                [kept],
                 update_conflicts=True,
-                unique_fields=["connection", "scope"],
-                update_fields=["label", "total", "ready", "listed", "counted_at"],
+                unique_fields=unique_fields,
+                update_fields=update_fields,
             )
     except IntegrityError:
         pass  # the connection deleted meanwhile: nothing to keep
@@ -173,26 +177,16 @@ def page_keep(connection_pk: int, scope: str, label: str, start: int, stop: int,
         [place, kind, day if isinstance(day, str) else day.isoformat(), code]
         for place, kind, day, code in rows
     ]
-    try:
-        with transaction.atomic():
-            ReadyPage.objects.bulk_create(
-                [
-                    ReadyPage(
-                        connection_id=connection_pk,
-                        scope=scope,
-                        start=start,
-                        stop=stop,
-                        label=label,
-                        keys=keys,
-                        kept_at=timezone.now(),
-                    )
-                ],
-                update_conflicts=True,
-                unique_fields=["connection", "scope", "start", "stop"],
-                update_fields=["label", "keys", "kept_at"],
-            )
-    except IntegrityError:
-        pass  # the connection deleted meanwhile: nothing to keep
+    kept = ReadyPage(
+        connection_id=connection_pk,
+        scope=scope,
+        start=start,
+        stop=stop,
+        label=label,
+        keys=keys,
+        kept_at=timezone.now(),
+    )
+    _write_over(kept, ["connection", "scope", "start", "stop"], ["label", "keys", "kept_at"])
 
 
 def sent_counts(connection: Connection) -> dict[str, int]:
