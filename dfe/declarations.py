@@ -750,6 +750,33 @@ def declarations_ready_keys(
     return keys
 
 
+def covered_read(
+    make, connection: Connection, years: Iterable[int] | None, chosen: int | None
+) -> list[tuple]:
+    """The rows of the fixed query `make(shape, connection id, *args)` over the connection's
+    cohorts, given the DfE cohorts `years` (None: every one) and a cohort `chosen` (None: none);
+    `make` reads them back with `covered_scope`. Nothing when the connection covers no year."""
+    covered = sorted(set(connection.cohort_years))
+    if not covered:
+        return []
+    listed = None if years is None else sorted(set(years))
+    shape = (len(covered), None if listed is None else len(listed), chosen is not None)
+    args = [connection.pk, *covered, *(listed or ()), *([chosen] if chosen is not None else [])]
+    return fixed_rows(fixed_query_of(make, shape), *args)
+
+
+def covered_scope(
+    shape: tuple, connection_pk: int, args: tuple
+) -> tuple[QuerySet, list[int] | None, int | None]:
+    """What `covered_read` gave a fixed query: the connection's cohorts, the DfE cohorts listed
+    (None: every one) and the cohort chosen (None: none)."""
+    covered, listed, chosen = shape
+    values = iter(args)
+    cohorts = covered_cohorts(connection_pk, [next(values) for _ in range(covered)])
+    years = None if listed is None else [next(values) for _ in range(listed)]
+    return cohorts, years, next(values) if chosen else None
+
+
 def _scope_cohorts_read(
     connection: Connection, cohort: Cohort | None, years: Iterable[int] | None
 ) -> list[tuple]:
@@ -758,23 +785,19 @@ def _scope_cohorts_read(
     each as its id, course identifier and its kept milestone days' version, worked out and
     rules (None for a cohort with none kept): one fixed query (composing its ORM queries cost
     more than running them)."""
-    covered = sorted(set(connection.cohort_years))
-    listed = None if cohort is not None or years is None else sorted(set(years))
-    if not covered or listed == []:
+    if cohort is not None:
+        return covered_read(_scope_cohorts, connection, None, cohort.pk)
+    if years is not None and not set(years):
         return []
-    shape = (len(covered), cohort is not None, None if listed is None else len(listed))
-    args = [connection.pk, *covered, *([cohort.pk] if cohort is not None else []), *(listed or ())]
-    return fixed_rows(fixed_query_of(_scope_cohorts, shape), *args)
+    return covered_read(_scope_cohorts, connection, years, None)
 
 
 def _scope_cohorts(shape: tuple, connection_pk: int, *args: int) -> QuerySet:
-    covered, chosen, listed = shape
-    values = iter(args)
-    cohorts = covered_cohorts(connection_pk, [next(values) for _ in range(covered)])
-    if chosen:
-        cohorts = cohorts.filter(pk=next(values))
-    elif listed is not None:
-        cohorts = cohorts.filter(academic_year__in=[next(values) for _ in range(listed)])
+    cohorts, years, chosen = covered_scope(shape, connection_pk, args)
+    if chosen is not None:
+        cohorts = cohorts.filter(pk=chosen)
+    elif years is not None:
+        cohorts = cohorts.filter(academic_year__in=years)
     return cohorts.order_by(*LISTED_ORDER).values_list(
         "pk",
         "programme__course_identifier",

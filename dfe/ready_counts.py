@@ -33,7 +33,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from npq_portal.prepared import fixed_rows
-from reports.milestone_days import rules_key
+from reports.milestone_days import kept_days_current, rules_key
 from reports.models import CohortMilestones
 
 from .models import Connection, Declaration, ReadyCounts, ReadyPage, ReadyVersion, SentCounts
@@ -104,9 +104,7 @@ def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
                 cohort__in=cohort_ids
             ).values_list("cohort", "version", "worked_out", "rules")
         }
-    days_current = all(
-        pk in days and days[pk][0] == days[pk][1] and days[pk][2] == rules for pk in cohort_ids
-    )
+    days_current = all(pk in days and kept_days_current(*days[pk], rules) for pk in cohort_ids)
     label = counts_digest(
         keys.today, keys.rules(), rules, version, [(pk, days.get(pk)) for pk in cohort_ids]
     )

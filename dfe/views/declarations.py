@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
 from npq_portal.numbers import whole_number
-from npq_portal.prepared import fixed_query_of, fixed_rows
+from npq_portal.prepared import fixed_rows
 from programmes.models import Programme
 from reports.milestones import LABELS
 
@@ -24,7 +24,8 @@ from ..declarations import (
     CLAWBACK_STATES,
     VOIDABLE_STATES,
     connection_cohorts,
-    covered_cohorts,
+    covered_read,
+    covered_scope,
     declaration_void,
     declaration_years_open,
     declarations_ready,
@@ -113,25 +114,19 @@ def _cohort_options(
     """The cohort filter's options: the connection's cohorts (those of `years` when given, and
     the one `chosen`), latest year first, then by programme and name, as (id, name): one fixed
     query (composing it cost more than running it)."""
-    covered = sorted(set(connection.cohort_years))
-    listed = None if years is None else sorted(set(years))
-    if listed is None:
+    if years is None:
         chosen = None  # listed with every cohort already
-    if not covered or (listed == [] and chosen is None):
+    elif not years and chosen is None:
         return []
-    shape = (len(covered), None if listed is None else len(listed), chosen is not None)
-    args = [connection.pk, *covered, *(listed or ()), *([chosen] if chosen is not None else [])]
-    return fixed_rows(fixed_query_of(_options_of, shape), *args)
+    return covered_read(_options_of, connection, years, chosen)
 
 
 def _options_of(shape: tuple, connection_pk: int, *args: int):
-    covered, listed, chosen = shape
-    values = iter(args)
-    cohorts = covered_cohorts(connection_pk, [next(values) for _ in range(covered)])
-    if listed is not None:
-        shown = Q(academic_year__in=[next(values) for _ in range(listed)])
-        if chosen:
-            shown |= Q(pk=next(values))
+    cohorts, years, chosen = covered_scope(shape, connection_pk, args)
+    if years is not None:
+        shown = Q(academic_year__in=years)
+        if chosen is not None:
+            shown |= Q(pk=chosen)
         cohorts = cohorts.filter(shown)
     order = ("-academic_year", "programme__name", "name")
     return cohorts.order_by(*order).values_list("pk", "name")
