@@ -9,7 +9,13 @@ from cohorts.academic_years import academic_year_label
 from npq_portal.numbers import whole_number
 from programmes.models import Programme
 
-from .connection import ENV_VAR_NAME, ENV_VAR_RULE, FIRST_COHORT_YEAR, connection_addresses
+from .connection import (
+    ENV_VAR_NAME,
+    ENV_VAR_RULE,
+    FIRST_COHORT_YEAR,
+    connection_addresses,
+    connection_programme_ids,
+)
 from .models import FAKE_URL, PRODUCTION_URL, SANDBOX_URL, Connection
 
 # ---- Connection settings ----
@@ -46,7 +52,9 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = ["name", "token_env_var", "enabled", "cohort_years", "programmes"]
+        # `programmes` is the form's own field (saved by connection_save, never by the form):
+        # its initial ids are read by a fixed query, not by the model's related manager.
+        fields = ["name", "token_env_var", "enabled", "cohort_years"]
         labels = {"name": "Lead provider"}
         help_texts = {
             "token_env_var": "Instead of storing the token: the name of the environment "
@@ -88,6 +96,7 @@ class ConnectionForm(forms.ModelForm):
             .only("name", "short_name")
         )
         if instance.pk:
+            self.initial.setdefault("programmes", connection_programme_ids(instance.pk))
             base = instance.base_url.rstrip("/").removesuffix("/api/v3")
             if base in labels:
                 self.initial["address"] = base

@@ -13,6 +13,7 @@ from dfe import connection as dfe_connection
 from dfe.client import DfeClient
 from dfe.connection import connection_save, connection_token
 from dfe.fake import TOKEN, FakeDfe
+from dfe.forms import ConnectionForm
 from dfe.models import PRODUCTION_URL, SANDBOX_URL, Call, Connection, DeliveryPartnerLink, Sync
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
@@ -107,6 +108,52 @@ def test_a_connections_settings_show_its_programmes_chosen(admin, django_assert_
         (False, False),
     ]
     assert "NPQ in Headship (NPQH)" in page and "NPQ in Leading Behaviour\n" in page
+
+
+def test_a_connections_settings_say_its_last_successful_pull(admin):
+    connection = connection_make()
+    other = connection_make(name="Best Practice Network")
+    # Only this connection's successes count: not a later failure, nor another's pull.
+    for about, finished, succeeded in [
+        (connection, "2026-12-04T08:01:00Z", True),
+        (connection, "2026-12-04T09:01:00Z", False),
+        (other, "2026-12-05T08:01:00Z", True),
+    ]:
+        Sync.objects.create(
+            connection=about,
+            kind=Sync.Kind.APPLICATIONS,
+            started_at=finished,
+            finished_at=finished,
+            succeeded=succeeded,
+        )
+
+    page = admin.get(reverse("dfe:connection", args=[connection.pk])).content.decode()
+    never = admin.get(reverse("dfe:connection", args=[other.pk])).content.decode()
+
+    assert 'Last successful pull</dt><dd class="col-sm-9">4 Dec 2026, 08:01' in page
+    assert 'Last successful pull</dt><dd class="col-sm-9">5 Dec 2026, 08:01' in never
+
+
+def test_a_connection_that_does_not_exist_is_not_found(admin):
+    connection = connection_make()
+
+    assert admin.get(reverse("dfe:connection", args=[connection.pk + 1])).status_code == 404
+    assert (
+        admin.post(reverse("dfe:connection", args=[connection.pk + 1]), form_data()).status_code
+        == 404
+    )
+
+
+def test_the_settings_form_alone_shows_the_programmes_chosen():
+    """Drawn without the page (as the form-field tests draw it), the form still reads which
+    programmes the connection covers."""
+    chosen = ProgrammeFactory(course_identifier="h")
+    ProgrammeFactory(course_identifier="b")
+    connection = connection_make()
+    connection.programmes.add(chosen)
+
+    assert ConnectionForm(instance=connection).initial["programmes"] == [chosen.pk]
+    assert "programmes" not in ConnectionForm(instance=Connection()).initial
 
 
 def test_switching_on_without_a_token_is_refused_in_words(admin):

@@ -8,7 +8,7 @@ The home lists the connections for everyone who exchanges with DfE; setting a co
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView, View
 
@@ -16,12 +16,12 @@ from dfe.client import DfeError
 from dfe.connection import (
     connection_save,
     connection_test,
+    connection_with_last_pull,
     delivery_partner_set,
     delivery_partners_fetch,
 )
 from dfe.forms import ConnectionForm, DeliveryPartnerForm
 from dfe.models import Connection
-from programmes.models import Programme
 
 MANAGE = "dfe.manage_dfe_connection"
 
@@ -66,10 +66,11 @@ class ConnectionCreateView(ConnectionFormMixin, PermissionRequiredMixin, CreateV
 class ConnectionUpdateView(ConnectionFormMixin, PermissionRequiredMixin, UpdateView):
     """A connection's settings, its last test and the button to test it again."""
 
-    def get_queryset(self):
-        # The form's initial programmes are their ids: not the catalogue's pages of text.
-        programmes = Prefetch("programmes", Programme.objects.only("pk"))
-        return Connection.objects.with_last_pull().prefetch_related(programmes)
+    def get_object(self, queryset=None):
+        connection = connection_with_last_pull(self.kwargs["pk"])
+        if connection is None:
+            raise Http404("No such connection.")
+        return connection
 
 
 class ConnectionTestView(PermissionRequiredMixin, View):
