@@ -247,6 +247,9 @@ class Cohort(TimeStampedModel):
             # (the review queue's filter lists' stamp) read from its end.
             models.Index(fields=["programme", "academic_year"], name="cohort_programme_year"),
             models.Index(fields=["updated_at"], name="cohort_updated_at"),
+            # The cohorts with a DfE milestone to come (those ending on or after a day: the
+            # milestone page's default), found without reading every year's cohorts.
+            models.Index(fields=["ends_on"], name="cohort_ends_on"),
         ]
         constraints = [
             models.CheckConstraint(
