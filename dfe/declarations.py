@@ -574,18 +574,17 @@ class ReadyKeys:
         if self._page is not None and self._page[0] == start and stop <= self._page[1]:
             return self._page[2][: stop - start]  # the paginator's last page stops short
         start, stop = int(start), int(stop)
-        kept = None
+        kept_as = None  # (connection id, scope, label) when pages are kept
         if self._pages_kept is not None and self._counted is not None:
-            kept = page_kept(self.connection.pk, *self._pages_kept, start, stop)
-        if kept is not None:
-            rows = kept
-        else:
+            kept_as = (self.connection.pk, *self._pages_kept)
+        rows = page_kept(*kept_as, start, stop) if kept_as else None
+        if rows is None:
             rows = self._select(start, stop)
             if rows:
                 self._counts = (rows[0][4], rows[0][5] or 0)
             rows = [row[:4] for row in rows]
-            if self._pages_kept is not None and self._counted is not None:
-                page_keep(self.connection.pk, *self._pages_kept, start, stop, rows)
+            if kept_as:
+                page_keep(*kept_as, start, stop, rows)
         keys = [self._key(*row) for row in rows]
         self._page = (start, stop, keys)
         return keys

@@ -177,9 +177,7 @@ class DeclarationFilterForm(forms.Form):
     # pays on (`declaration_years_open`): however many years the portal holds.
     STILL_PAID, ALL_YEARS = "", "all"
 
-    connection = forms.ModelChoiceField(
-        queryset=Connection.objects.none(), required=False, empty_label=None, label="Lead provider"
-    )
+    connection = forms.TypedChoiceField(coerce=int, required=False, label="Lead provider")
     year = forms.ChoiceField(required=False, label="DfE cohort")
     cohort = forms.IntegerField(required=False, min_value=1, label="Cohort")
     show = forms.ChoiceField(
@@ -192,9 +190,9 @@ class DeclarationFilterForm(forms.Form):
         connection covers, `years_open` those DfE still pays on; `cohorts`: the cohorts to
         choose from, as (id, name)."""
         super().__init__(*args, **kwargs)
-        # A connection chosen is checked against those switched on; those listed are the list.
-        self.fields["connection"].queryset = Connection.objects.switched_on()
+        # A connection chosen is one of those listed (read once by the page): by its id.
         self.connections = list(connections)
+        self.fields["connection"].choices = [(c.pk, c.name) for c in self.connections]
         still_paid = ", ".join(str(year) for year in years_open) or "none"
         self.fields["year"].choices = [
             (self.STILL_PAID, f"Those DfE still pays on ({still_paid})"),

@@ -196,13 +196,8 @@ def sent_counts(connection: Connection) -> dict[str, int]:
     if kept:
         return dict(zip(("sent", "refused"), kept[0], strict=True))
     counts = sent_and_refused(Declaration.objects.filter(connection=connection))
-    try:
-        with transaction.atomic():
-            SentCounts.objects.update_or_create(
-                connection_id=connection.pk, defaults={"version": version, **counts}
-            )
-    except IntegrityError:
-        pass  # the connection deleted meanwhile: nothing to keep
+    kept = SentCounts(connection_id=connection.pk, version=version, **counts)
+    _write_over(kept, ["connection"], ["version", "sent", "refused"])
     return counts
 
 

@@ -7,6 +7,8 @@ import uuid
 
 import factory
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -554,6 +556,25 @@ def test_with_two_connections_switched_on_staff_choose_between_them(client, hub,
     assert listed(chosen) == [(connection.name, False), ("Best Practice Network", True)]
     for wrong in (off.pk, "abc", 10**30):
         assert client.get(page, {"connection": wrong}).status_code == 404
+
+
+@pytest.mark.parametrize("show", ["", "sent", "refused"])
+def test_a_connection_chosen_is_found_among_those_listed_not_asked_for_again(
+    client, hub, staff, show
+):
+    """The page reads the connections switched on once; naming one in the address asks the
+    database nothing more (its filter form checks it against that list)."""
+    connection = hub[0]
+    client.get(LIST, {"show": show})  # the session and the kept counts read once
+
+    with CaptureQueriesContext(db_connection) as unnamed:
+        client.get(LIST, {"show": show})
+    with CaptureQueriesContext(db_connection) as named:
+        response = client.get(LIST, {"show": show, "connection": connection.pk})
+
+    assert response.status_code == 200
+    assert response.context["connection"] == connection
+    assert len(named.captured_queries) == len(unnamed.captured_queries)
 
 
 @pytest.mark.parametrize("page", [LIST, STATEMENTS])

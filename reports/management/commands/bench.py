@@ -400,7 +400,6 @@ which sends no signals, so it is worked out once before the pages are measured:
 
     @staticmethod
     def _pages_section(f: dict) -> str:
-
         results = f["pages"]
         ceiling = next(r for r in results if r.page.kind == "ceiling").requests_per_second
         peer = next(r for r in results if r.page.kind == "peer").requests_per_second
