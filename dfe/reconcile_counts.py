@@ -18,16 +18,8 @@ The version moves on with every change to what the counts read (`reconciliation_
 - a DfE application saved, deleted, stored by a pull or linked by the matching;
 - a kept verdict emptied or worked out (dfe/reconcile.py).
 
-The version is not a row that writers update, as the ready counts' is: a portal application's
-status is written in transactions that go on to lock cohorts (a withdrawal offers the place
-to the next school in line), and a row every decision updated would let two of them deadlock.
-On PostgreSQL it is a sequence, moved on without a lock; on SQLite, which writes one
-transaction at a time, a one-row table. A writer moves it on twice: at once, so that its own
-transaction (a test's, say) sees the change, and again once it commits, since a page that read
-the version between the two and counted before the commit kept counts without the change.
-Readers read the version before counting, so a change committed while they count leaves them
-a version already out of date. Were a process to stop between a commit and the second move,
-the day in the label bounds how long the counts could be wrong.
+The version is a counter of npq_portal/versions.py (made by dfe 0016), which says how it is
+moved on and read so that a change committed while a page counts is never kept as counted.
 """
 
 from __future__ import annotations
@@ -36,11 +28,11 @@ import datetime
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db import connection as db_connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from npq_portal.prepared import fixed_rows
+from npq_portal.versions import version_move_on, version_read
 
 from .models import ReconciliationCounts
 from .ready_counts import counts_digest
@@ -51,39 +43,16 @@ COUNTED = ("portal_only", "matched", "disagreements")
 
 
 def reconciliation_counts_stale() -> None:
-    """Something the reconciliation's counts are counted from changed: move their version on,
-    now and again once the caller's transaction commits (see the module's docstring)."""
-    _move_on()
-    if db_connection.in_atomic_block:
-        transaction.on_commit(_move_on, robust=True)
-
-
-def _move_on() -> None:
-    with db_connection.cursor() as cursor:
-        if db_connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(%s)", [VERSION])
-        else:
-            cursor.execute(
-                f"INSERT INTO {VERSION} (id, version) VALUES (1, 2) "
-                f"ON CONFLICT (id) DO UPDATE SET version = version + 1"
-            )
-
-
-def _version() -> int:
-    with db_connection.cursor() as cursor:
-        if db_connection.vendor == "postgresql":
-            cursor.execute(f"SELECT last_value FROM {VERSION}")
-        else:
-            cursor.execute(f"SELECT version FROM {VERSION} WHERE id = 1")
-        row = cursor.fetchone()
-        return row[0] if row else 1
+    """Something the reconciliation's counts are counted from changed: move their version on
+    (npq_portal/versions.py)."""
+    version_move_on(VERSION)
 
 
 def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]]) -> dict:
     """The counts for the scope these parts name: the kept ones while their version and day
     are current, else `count()` now, kept."""
     scope = counts_digest(scope_parts)
-    version = _version()  # read before counting (see the module's docstring)
+    version = version_read(VERSION)  # read before counting (npq_portal/versions.py)
     today = timezone.localdate()
     kept = fixed_rows(_kept, scope, version, today)
     if kept:

@@ -126,8 +126,12 @@ class _Hub:
 def bench_data_make(*, scale: str, seed: int = 2026) -> BenchPeople:
     """Fill an empty portal (schools already imported, catalogue loaded) with a hub: its
     current school year, and at a ten-year scale the nine before it."""
+    from reports.engagement import roster_stale
+
     with _foreign_keys_unchecked():
-        return _make(scale=scale, seed=seed)
+        people = _make(scale=scale, seed=seed)
+    roster_stale()  # COPY sends no signals: pages kept before are read again
+    return people
 
 
 def bench_data_grow(*, scale: str, seed: int = 2026) -> None:
@@ -136,6 +140,7 @@ def bench_data_grow(*, scale: str, seed: int = 2026) -> None:
     current year included."""
     from dfe.models import Connection
     from npq_portal.models import User
+    from reports.engagement import roster_stale
 
     size = SCALES[scale]
     with _foreign_keys_unchecked():
@@ -148,6 +153,7 @@ def bench_data_grow(*, scale: str, seed: int = 2026) -> None:
         for offset in range(1, size["years"]):
             _year_make(hub, size, offset=offset)
         _dfe_years_set(hub)
+    roster_stale()  # COPY sends no signals: pages kept before are read again
     bench_statistics()
 
 

@@ -8,13 +8,15 @@ fixed number of queries, however many schools."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import NamedTuple
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -24,9 +26,12 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
 from npq_portal.prepared import constants_written, fixed_query_of, fixed_rows, prepared_execute
+from npq_portal.versions import version_move_on, version_sql
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
+
+from .models import KeptRosterPage
 
 TEAMS = Programme.Participation.SCHOOL_TEAM
 
@@ -486,6 +491,10 @@ class RosterLines:
     def count(self) -> int:
         return self._count
 
+    def page_read(self) -> tuple[int, list[RosterLine]] | None:
+        """The page read with the counts: where it starts, and its lines (None if none was)."""
+        return self._read
+
     def __len__(self) -> int:
         return self._count
 
@@ -524,6 +533,11 @@ def _roster_line(row: tuple, on: datetime.date) -> RosterLine:
     )
 
 
+def _roster_start(page: int, per_page: int) -> int:
+    """Where page `page` starts: a number the database takes, whatever page was asked for."""
+    return (min(max(page, 1), LAST_PAGE_ASKED) - 1) * per_page
+
+
 @dataclass(frozen=True)
 class RosterStanding:
     """A roster as its page shows it: the counts by status, and its sign-ups to be read a
@@ -546,8 +560,7 @@ def roster_standing(
     one query however many schools signed up (another reads any other page; a page past the
     last is counted on its own, as a paginator then asks for the last)."""
     shape, args = _standing_arguments(academic_year, on, programme)
-    # The offset must be a number the database takes, whatever page was asked for.
-    start = (min(max(page, 1), LAST_PAGE_ASKED) - 1) * per_page
+    start = _roster_start(page, per_page)
     rows = _roster_page(shape, args, start, start + per_page)
     read = None
     if rows:
@@ -560,6 +573,105 @@ def roster_standing(
     counts["In all"] = sum(counted.values())
     lines = RosterLines(shape, args, on, count=counts["In all"], read=read)
     return RosterStanding(counts=counts, lines=lines)
+
+
+# ---- The roster page, kept ----
+#
+# Reading a page of the roster and its counts joins every sign-up of the year to its school,
+# cohort, programme and place (about 6 ms at a hub's scale, most of the page's time). What
+# was read is kept (`KeptRosterPage`, one row for each year, day, programme and page asked
+# for), labelled with the roster's version and the day, and read again only when either
+# moved on. The version (a counter of npq_portal/versions.py) moves on with every change to
+# what the roster reads (`roster_stale`, from reports/handlers.py): a Work Group sign-up saved
+# or deleted, a school's place in one, a cohort, a programme, a school (a GIAS import too).
+
+ROSTER_VERSION = "reports_roster_version"  # made by reports 0008
+
+
+def roster_stale(**kwargs) -> None:
+    """Something the roster is read from changed: kept pages are read again (also a signal
+    receiver)."""
+    version_move_on(ROSTER_VERSION)
+
+
+def roster_standing_kept(
+    *,
+    academic_year: int,
+    on: datetime.date,
+    programme: Programme | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> RosterStanding:
+    """What `roster_standing` gives, kept: the page and counts kept for these arguments
+    while the roster's version and the day are those they were read at, else read now and
+    kept (a page past the last is not kept: it is counted on its own)."""
+    today = timezone.localdate()
+    start = _roster_start(page, per_page)
+    programme_id = programme.pk if programme is not None else 0
+    scope = hashlib.sha256(
+        repr((academic_year, on.isoformat(), programme_id, start, per_page)).encode()
+    ).hexdigest()
+    version, kept = _roster_kept_read(scope, today)
+    if kept is not None:
+        return _standing_of(json.loads(kept), academic_year, on, programme)
+    standing = roster_standing(
+        academic_year=academic_year, on=on, programme=programme, page=page, per_page=per_page
+    )
+    read = standing.lines.page_read()
+    if read is not None:
+        _roster_keep(scope, version, today, standing.counts, *read)
+    return standing
+
+
+def _roster_kept_read(scope: str, today: datetime.date) -> tuple[int, str | None]:
+    """The roster's version, and the page kept for `scope` at that version today (None when
+    none is), in one statement: the version is read before the page would be read afresh."""
+    kept = KeptRosterPage._meta.db_table
+    sql = (
+        f"SELECT v.version, k.standing FROM ({version_sql(ROSTER_VERSION)}) v "
+        f"LEFT JOIN {kept} k ON k.scope = %s AND k.day = %s AND k.version = v.version"
+    )
+    with connection.cursor() as cursor:
+        prepared_execute(cursor, sql, [scope, today.isoformat()])
+        return cursor.fetchone()
+
+
+def _roster_keep(scope, version, today, counts, start, lines) -> None:
+    standing = {
+        "counts": counts,
+        "start": start,
+        "lines": [
+            [*line[:5], line.status.value, *(day and day.isoformat() for day in line[6:])]
+            for line in lines
+        ],
+    }
+    try:
+        with transaction.atomic():
+            KeptRosterPage.objects.filter(day__lt=today).delete()  # other days' are no use
+            KeptRosterPage.objects.update_or_create(
+                scope=scope,
+                defaults={"version": version, "day": today, "standing": json.dumps(standing)},
+            )
+    except IntegrityError:
+        pass  # another request kept the same page meanwhile
+
+
+def _standing_of(kept: dict, academic_year: int, on: datetime.date, programme) -> RosterStanding:
+    """The RosterStanding a kept page holds."""
+    lines = [
+        RosterLine(
+            *line[:5],
+            RosterStatus(line[5]),
+            *(day and datetime.date.fromisoformat(day) for day in line[6:]),
+        )
+        for line in kept["lines"]
+    ]
+    counts = kept["counts"]
+    shape, args = _standing_arguments(academic_year, on, programme)
+    read = (kept["start"], lines)
+    return RosterStanding(
+        counts=counts, lines=RosterLines(shape, args, on, count=counts["In all"], read=read)
+    )
 
 
 @dataclass(frozen=True)

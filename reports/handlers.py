@@ -1,7 +1,8 @@
 """What reports does when other apps' rows change: the milestone days kept for a cohort's
 places are marked out of date when anything they are worked out from changes
 (reports/milestone_days.py). Each receiver moves the cohorts' versions on in one statement,
-in the writer's transaction."""
+in the writer's transaction. The Work Group roster's kept pages are read again once anything
+the roster reads changes: its version moves on (reports/engagement.py `roster_stale`)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -11,9 +12,17 @@ from assessment.models import Outcome
 from cohorts.models import Cohort, ModuleWindow, Session
 from funding.models import FundingDecision
 from npq_portal.signals import rows_written
-from participants.models import Attendance, Enrolment, EnrolmentEvent, ModulePhaseDone
+from participants.models import (
+    Attendance,
+    Enrolment,
+    EnrolmentEvent,
+    ModulePhaseDone,
+    SchoolPlace,
+)
 from programmes.models import Programme
+from schools.models import School
 
+from .engagement import roster_stale
 from .milestone_days import milestones_stale
 
 
@@ -86,3 +95,30 @@ def milestones_on_funding(sender, instance, **kwargs):
 @receiver(rows_written, dispatch_uid="reports.milestones_on_rows_written")
 def milestones_on_rows_written(sender, cohort_ids, **kwargs):
     milestones_stale(cohorts=cohort_ids)
+
+
+# ---- The Work Group roster (reports/engagement.py) ----
+
+# What the roster reads besides the sign-ups: every save or deletion moves its version on.
+ROSTER_READS = (SchoolPlace, Cohort, Programme, School)
+
+
+@receiver(post_save, sender=Application, dispatch_uid="reports.roster_on_sign_up_saved")
+@receiver(post_delete, sender=Application, dispatch_uid="reports.roster_on_sign_up_deleted")
+def roster_on_sign_up(sender, instance, **kwargs):
+    if instance.team:  # a teacher's own application is on no roster
+        roster_stale()
+
+
+for _model in ROSTER_READS:
+    name = _model._meta.model_name
+    post_save.connect(roster_stale, sender=_model, dispatch_uid=f"reports.roster_on_{name}_saved")
+    post_delete.connect(
+        roster_stale, sender=_model, dispatch_uid=f"reports.roster_on_{name}_deleted"
+    )
+
+
+@receiver(rows_written, dispatch_uid="reports.roster_on_rows_written")
+def roster_on_rows_written(sender, **kwargs):
+    if sender is Application or sender in ROSTER_READS:  # a GIAS import's schools, say
+        roster_stale()

@@ -237,3 +237,23 @@ class PlaceMilestones(models.Model):
 
     def __str__(self) -> str:
         return f"Milestones of place {self.enrolment_id}"
+
+
+class KeptRosterPage(models.Model):
+    """A page of the Work Group roster as it stood on a day, with its counts by status, as
+    read at the roster's version `version` on `day` (reports/engagement.py
+    `roster_standing_kept`). Derived: read again once anything the roster is read from
+    changes, and on another day."""
+
+    # What was asked for: the school year, the day, the programme and the page (a digest).
+    scope = models.CharField(max_length=64, unique=True)
+    version = models.PositiveBigIntegerField()
+    day = models.DateField(db_index=True)
+    # JSON: {"counts": {label: number}, "start": first line's place, "lines": [[...], ...]}.
+    standing = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "kept roster pages"
+
+    def __str__(self) -> str:
+        return f"Roster page kept on {self.day} at version {self.version}"

@@ -48,7 +48,7 @@ from .engagement import (
     hub_area_engagement,
     roster_choice,
     roster_dates,
-    roster_standing,
+    roster_standing_kept,
     team_programmes,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
@@ -590,8 +590,9 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             raise Http404("No such Work Group programme.") from missing
         number = self.request.GET.get("page", "1")
         # Every sign-up is counted; only the page's are read, with their schools' details, in
-        # the same query (the paginator asks again only for a page that is not there).
-        roster = roster_standing(
+        # the same query (the paginator asks again only for a page that is not there), and
+        # kept until anything the roster reads changes.
+        roster = roster_standing_kept(
             academic_year=choice.academic_year,
             on=choice.on,
             programme=choice.programme,

@@ -11,6 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -18,10 +19,11 @@ from django.utils.dateformat import format as date_format
 from applications.models import Application
 from applications.services import application_accept, application_school_decide
 from applications.services import application_withdraw as sign_up_withdraw
-from applications.tests.factories import bulk_applications, team_sign_up
+from applications.tests.factories import ApplicationFactory, bulk_applications, team_sign_up
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
 from npq_portal.roles import Role
+from npq_portal.signals import rows_written
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, sign_in
 from npq_portal.tests.querycount import assert_queries_do_not_grow
 from participants.models import SchoolPlace
@@ -36,9 +38,12 @@ from reports.engagement import (
     _area_statement,
     engagement_roster,
     hub_area_engagement,
+    roster_stale,
     roster_standing,
+    roster_standing_kept,
     roster_status,
 )
+from reports.models import KeptRosterPage
 from reports.templatetags.engagement_rows import day as roster_day
 from schools.models import LocalAuthority, School
 from schools.services import hub_area_set
@@ -606,9 +611,133 @@ def test_the_roster_pages_query_count_does_not_grow_with_the_schools(client):
             status=Application.Status.SCHOOL_APPROVED,
             submitted_at=timezone.make_aware(datetime.datetime(2025, 9, 1)),
         )
+        # As every writer in bulk says what it wrote (the kept roster page is read again).
+        rows_written.send(sender=Application, cohort_ids={cohort.pk})
 
     url = reverse("reports:engagement-roster") + "?programme=grow&year=2025&on=2026-02-01"
-    assert_queries_do_not_grow(client, url, add_rows, sizes=(3, 80))  # 80: two pages
+
+    def queries() -> tuple[int, int, str]:
+        """Queries of the page read afresh (the first visit after a change), then kept."""
+        with CaptureQueriesContext(connection) as afresh:
+            drawn = client.get(url).context["rows"]
+        with CaptureQueriesContext(connection) as kept:
+            response = client.get(url)
+        assert response.context["rows"] == drawn
+        return len(afresh), len(kept), response.content.decode()
+
+    add_rows(3)
+    client.get(url)  # per-process caches fill on the first
+    roster_stale()
+    *small, small_page = queries()
+    add_rows(77)  # 80: two pages
+    *large, large_page = queries()
+
+    assert small == large
+    assert large[1] < large[0]
+    assert "3 school sign-ups" in small_page and "80 school sign-ups" in large_page
+
+
+def _kept_page(programme=None, on=AUGUST) -> list[RosterLine]:
+    return roster_standing_kept(academic_year=2025, on=on, programme=programme).lines[0:50]
+
+
+def test_a_kept_roster_page_is_the_page_read_afresh_read_in_one_query(
+    hub, django_assert_num_queries
+):
+    afresh = roster_standing(academic_year=2025, on=AUGUST, programme=hub)
+    roster_standing_kept(academic_year=2025, on=AUGUST, programme=hub)
+
+    with django_assert_num_queries(1):  # the roster's version with the page kept at it
+        kept = roster_standing_kept(academic_year=2025, on=AUGUST, programme=hub)
+        lines = kept.lines[0:50]
+
+    assert kept.counts == afresh.counts
+    assert lines == afresh.lines[0:50]
+    assert {line.status for line in lines} == {
+        RosterStatus.ACTIVE,
+        RosterStatus.COMPLETED,
+        RosterStatus.WITHDRAWN,
+    }
+    assert lines[0].signed_up_on == D(2025, 9, 10) and lines[0].completed_on == D(2026, 7, 10)
+
+
+def _renamed(model, called: str, **fields):
+    row = model.objects.get(name=called)
+    for field, value in fields.items():
+        setattr(row, field, value)
+    row.save()
+
+
+def _school_renamed_by_gias(hub):
+    School.objects.filter(name="Ash Primary").update(name="Ash Academy")  # as COPY writes
+    rows_written.send(sender=School, cohort_ids=set())
+
+
+def _signed_up(hub):
+    _sign_up(Cohort.objects.get(name="February group"), "Juniper Primary", D(2026, 3, 2))
+
+
+def _place_completed(hub):
+    place = SchoolPlace.objects.get(application__school__name="Cedar Primary")
+    place.status, place.completed_on = SchoolPlace.Status.COMPLETED, D(2026, 7, 1)
+    place.save()
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        (lambda hub: _renamed(School, "Ash Primary", name="Ash Academy"), "Ash Academy"),
+        (_school_renamed_by_gias, "Ash Academy"),
+        (lambda hub: _renamed(Cohort, "Autumn group", name="Autumn A"), "Autumn A"),
+        (lambda hub: _renamed(Programme, "Mastering Number", short_name="MNP"), "MNP"),
+        (_place_completed, ("Cedar Primary", RosterStatus.COMPLETED)),
+        (_signed_up, ("Juniper Primary", RosterStatus.SIGNED_UP)),
+        (lambda hub: Application.objects.get(school__name="Fir Primary").delete(), "gone"),
+    ],
+    ids=["school", "gias import", "cohort", "programme", "place", "sign-up", "deleted"],
+)
+def test_a_change_to_what_the_roster_reads_reads_a_kept_page_again(hub, change, shown):
+    before = _kept_page()
+
+    change(hub)
+    after = _kept_page()
+
+    assert after == roster_standing(academic_year=2025, on=AUGUST).lines[0:50]
+    assert after != before
+    if shown == "gone":
+        assert "Fir Primary" in {line.school for line in before}
+        assert "Fir Primary" not in {line.school for line in after}
+    elif isinstance(shown, tuple):
+        school, status = shown
+        assert {line.status for line in after if line.school == school} == {status}
+    else:
+        assert shown in {value for line in after for value in line[:5]}
+
+
+def test_a_teachers_own_application_leaves_the_kept_roster_as_it_is(hub, django_assert_num_queries):
+    cohort, school = CohortFactory(), SchoolFactory()
+    _kept_page()
+
+    ApplicationFactory(cohort=cohort, school=school, status=Application.Status.AWAITING_SCHOOL)
+
+    with django_assert_num_queries(1):
+        _kept_page()
+
+
+def test_a_roster_page_kept_yesterday_is_read_again_today(client, hub):
+    with _at(D(2026, 12, 1)):
+        _kept_page()
+    # Written as nothing that says so would write it: only the day bounds how long it shows.
+    School.objects.filter(name="Ash Primary").update(name="Ash Academy")
+
+    with _at(D(2026, 12, 1)):
+        yesterday = _kept_page()
+    with _at(D(2026, 12, 2)):
+        today = _kept_page()
+
+    assert "Ash Primary" in {line.school for line in yesterday}
+    assert "Ash Academy" in {line.school for line in today}
+    assert list(KeptRosterPage.objects.values_list("day", flat=True)) == [D(2026, 12, 2)]
 
 
 def _grown_roster(count: int) -> Cohort:

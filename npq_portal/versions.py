@@ -1,0 +1,77 @@
+"""Version counters that kept figures are labelled with: a figure kept at an older version
+than the current one is worked out again.
+
+A counter is not a row that writers update: the writers that move one on (a decision on an
+application, say) go on to lock other rows, and a row every one of them updated would let two
+of them deadlock. On PostgreSQL it is a sequence, moved on without a lock; on SQLite, which
+writes one transaction at a time, a one-row table. A writer moves it on twice: at once, so that
+its own transaction (a test's, say) sees the change, and again once it commits, since a reader
+that read the version between the two and worked its figures out before the commit kept them
+without the change. Readers read the version before working anything out, so a change
+committed meanwhile leaves them a version already out of date. Were a process to stop between
+a commit and the second move, a day in the kept figures' label bounds how long they could be
+wrong: every reader labels what it keeps with the day too.
+
+A counter is made by a migration (`version_counter_operation`) and named after its table.
+"""
+
+from __future__ import annotations
+
+from django.db import connection as db_connection
+from django.db import migrations, transaction
+
+
+def version_move_on(name: str) -> None:
+    """What the figures labelled with counter `name` are worked out from changed: move it on,
+    now and again once the caller's transaction commits (see the module's docstring)."""
+    _move_on(name)
+    if db_connection.in_atomic_block:
+        transaction.on_commit(lambda: _move_on(name), robust=True)
+
+
+def version_read(name: str) -> int:
+    """Counter `name`'s current value (1 before anything moved it on)."""
+    with db_connection.cursor() as cursor:
+        cursor.execute(version_sql(name))
+        return cursor.fetchone()[0]
+
+
+def version_sql(name: str) -> str:
+    """A SELECT of counter `name`'s current value as `version`, always one row (1 before
+    anything moved it on), for a reader to read it within a statement of its own."""
+    if db_connection.vendor == "postgresql":
+        # A new sequence's first nextval() gives its last_value again (1): is_called tells
+        # the two apart, so that the first move on is one too.
+        return f"SELECT last_value + is_called::integer AS version FROM {name}"
+    return f"SELECT COALESCE((SELECT version FROM {name} WHERE id = 1), 1) AS version"
+
+
+def _move_on(name: str) -> None:
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(%s)", [name])
+        else:
+            cursor.execute(
+                f"INSERT INTO {name} (id, version) VALUES (1, 2) "
+                f"ON CONFLICT (id) DO UPDATE SET version = version + 1"
+            )
+
+
+def version_counter_operation(name: str) -> migrations.RunPython:
+    """The migration operation that makes counter `name` (and, reversed, drops it)."""
+
+    def make(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"CREATE SEQUENCE {name}")
+        else:
+            schema_editor.execute(
+                f"CREATE TABLE {name} (id integer PRIMARY KEY, version integer NOT NULL)"
+            )
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP SEQUENCE {name}")
+        else:
+            schema_editor.execute(f"DROP TABLE {name}")
+
+    return migrations.RunPython(make, drop)
