@@ -83,10 +83,14 @@ class ParticipationFacts:
         return found
 
 
-def participation_facts(enrolments: list, *, started_only: bool = True) -> ParticipationFacts:
+def participation_facts(
+    enrolments: list, *, started_only: bool = True, modules: bool = True
+) -> ParticipationFacts:
     """The facts for these places, in three queries however many people, cohorts, sessions
     and modules. A register counts as taken once its session has started; with `started_only`
-    False, as soon as it has marks (evidence kept to be read as of any later day)."""
+    False, as soon as it has marks (evidence kept to be read as of any later day). With
+    `modules` False, registers only, in two queries: no module windows, no phases done (a
+    Work Group's pages count sessions alone)."""
     from django.utils import timezone
 
     if not enrolments:
@@ -100,7 +104,7 @@ def participation_facts(enrolments: list, *, started_only: bool = True) -> Parti
     # again (planning the three took longer than running them; left to choose, PostgreSQL
     # went on planning two of them for their values). Elsewhere, IN lists.
     arrays = connection.vendor == "postgresql"
-    sessions_sql, windows_sql, marks_sql = _facts_sql(started_only, arrays)
+    sessions_sql, windows_sql, marks_sql = _facts_sql(started_only, arrays, modules)
     if arrays:
         cohorts, enrolment_params, people = [cohort_ids], [enrolment_ids], [person_ids]
     else:
@@ -118,15 +122,16 @@ def participation_facts(enrolments: list, *, started_only: bool = True) -> Parti
     for session in _sessions(sessions_sql, cohorts, arrays):
         sessions[session.cohort_id].append(session)
     windows: dict[int, list] = {pk: [] for pk in cohort_ids}
-    for window in _windows(windows_sql, cohorts, arrays):
+    for window in _windows(windows_sql, cohorts, arrays) if modules else ():
         windows[window.cohort_id].append(window)
 
     scheduled = {session.pk for rows in sessions.values() for session in rows}
     taken: set[int] = set()
     marks: dict[int, dict[int, str]] = {pk: {} for pk in enrolment_ids}
     done: dict[int, set[tuple[int, str]]] = {}
+    phases_params = [*people, *cohorts] if modules else []
     rows = _rows(
-        marks_sql, [*cohorts, *started, *enrolment_params, *people, *cohorts], prepared=arrays
+        marks_sql, [*cohorts, *started, *enrolment_params, *phases_params], prepared=arrays
     )
     for kind, owner_id, item_id, value in rows:
         if kind == "taken":
@@ -181,7 +186,7 @@ def _windows(sql: str, params: list, prepared: bool) -> list:
 
 
 @functools.cache
-def _facts_sql(started_only: bool, arrays: bool) -> tuple[str, str, str]:
+def _facts_sql(started_only: bool, arrays: bool, modules: bool = True) -> tuple[str, str, str]:
     """The facts' three queries, written once (composing them with the ORM on every page cost
     more than running them): a cohort's scheduled sessions; its module windows with their
     modules and courses; and, in one UNION, which registers were taken, each place's marks and
@@ -189,7 +194,8 @@ def _facts_sql(started_only: bool, arrays: bool) -> tuple[str, str, str]:
     what compares a column with the ids: with `arrays`, filled here, `= ANY(%s)`, one array
     parameter; otherwise by the caller, `IN (…)` with a placeholder an id. The status of a
     scheduled session is written in, not a parameter: a generic plan then knows it, and can
-    use the index of scheduled sessions. Table and column names come from the models."""
+    use the index of scheduled sessions. Without `modules`, the UNION leaves out the phases
+    (the windows' query is not run). Table and column names come from the models."""
 
     def columns(model, alias: str) -> str:
         return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
@@ -218,6 +224,9 @@ def _facts_sql(started_only: bool, arrays: bool) -> tuple[str, str, str]:
         UNION ALL
         SELECT 'mark', a.enrolment_id, a.session_id, a.mark FROM {attendance} a
         WHERE a.enrolment_id {{enrolments}}
+    """
+    if modules:
+        marks_sql += f"""
         UNION ALL
         SELECT 'done', e.participant_id, d.module_id, d.phase
         FROM {ModulePhaseDone._meta.db_table} d JOIN {enrolment} e ON e.id = d.enrolment_id
@@ -568,7 +577,7 @@ def school_place_completion(place) -> SchoolPlaceCompletion:
     attended at least the programme's number of sessions and, where the programme asks for
     it, the school's action plan is in. The reasons say what is missing."""
     members = _school_place_members([place])[place.pk]
-    facts = participation_facts(members)
+    facts = participation_facts(members, modules=False)
     programme = Programme.objects.get(pk=place.cohort.programme_id)
     return _completion(place, programme, members, facts)
 
@@ -642,7 +651,7 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
         members = _school_place_members(places)
     everyone = [member for rows in members.values() for member in rows]
     if everyone:
-        facts = participation_facts(everyone)
+        facts = participation_facts(everyone, modules=False)  # sessions are all it counts
         sessions = facts.sessions[cohort.pk]
     else:  # no one to count: only the columns
         sessions = list(
