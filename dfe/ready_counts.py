@@ -29,7 +29,8 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from npq_portal.prepared import fixed_rows
@@ -59,6 +60,11 @@ def ready_stale(connection_ids: Iterable[int] | None = None) -> None:
             f"ON CONFLICT (connection_id) DO UPDATE SET version = {table}.version + 1",
             params,
         )
+
+
+# On a Connection: its ready version as read this request (None: nothing moved it on yet).
+READ_VERSION = "_npq_ready_version"
+UNREAD = object()
 
 
 def _version(connection_pk: int) -> int | None:
@@ -94,8 +100,11 @@ def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
     connection_pk = keys.connection.pk
     cohort_ids = [pk for pk, _ in keys.listed]
     scope = counts_digest(keys.listed)
-    # The label is read before counting (see the module's docstring).
-    version = _version(connection_pk)
+    # The label is read before counting (see the module's docstring): the version, unless
+    # read already this request (sent_counts).
+    version = getattr(keys.connection, READ_VERSION, UNREAD)
+    if version is UNREAD:
+        version = _version(connection_pk)
     rules = rules_key()
     if days is None:
         days = {
@@ -190,18 +199,28 @@ def page_keep(connection_pk: int, scope: str, label: str, start: int, stop: int,
 def sent_counts(connection: Connection) -> dict[str, int]:
     """How many of the connection's declarations were sent, and how many DfE refused: kept
     while its `ReadyVersion` stays (every change to a declaration moves it on), else counted
-    now and kept."""
-    version = _version(connection.pk) or 0  # read before counting (see the docstring)
-    kept = fixed_rows(_sent_kept, connection.pk, version)
-    if kept:
-        return dict(zip(("sent", "refused"), kept[0], strict=True))
+    now and kept. The version is read with the counts kept at it, in one query, before
+    anything is counted (see the docstring), and remembered on `connection` for the ready
+    counts read next (`ready_counts_kept`): read before they count too."""
+    found = fixed_rows(_sent_kept, connection.pk)
+    version, sent, refused = found[0] if found else (0, None, None)
+    setattr(connection, READ_VERSION, version or None)
+    if sent is not None:
+        return {"sent": sent, "refused": refused}
     counts = sent_and_refused(Declaration.objects.filter(connection=connection))
     kept = SentCounts(connection_id=connection.pk, version=version, **counts)
     _write_over(kept, ["connection"], ["version", "sent", "refused"])
     return counts
 
 
-def _sent_kept(connection_pk: int, version: int) -> QuerySet:
-    """The counts kept for the connection at that version (one row at most)."""
-    kept = SentCounts.objects.filter(connection=connection_pk, version=version)
-    return kept.values_list("sent", "refused")
+def _sent_kept(connection_pk: int) -> QuerySet:
+    """The connection's ready version (0 before anything moved it on) and the counts kept at
+    that version beside it (None where none are)."""
+    kept = SentCounts.objects.filter(connection=OuterRef("pk"), version=OuterRef("version"))
+    return (
+        Connection.objects.filter(pk=connection_pk)
+        .order_by()
+        .annotate(version=Coalesce("ready_version__version", 0))
+        .annotate(sent=Subquery(kept.values("sent")), refused=Subquery(kept.values("refused")))
+        .values_list("version", "sent", "refused")
+    )

@@ -22,7 +22,7 @@ from dfe.fake import FakeDfe
 from dfe.models import Connection, Declaration, DfeApplication, Statement
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, UserFactory, bulk, sign_in
-from npq_portal.tests.querycount import assert_queries_do_not_grow
+from npq_portal.tests.querycount import assert_queries_do_not_grow, statement_of
 from participants.models import Attendance
 from participants.tests.factories import EnrolmentFactory
 from reports.milestone_days import milestones_bring_up_to_date, milestones_stale
@@ -443,6 +443,19 @@ def test_the_ready_tab_still_counts_what_is_ready(client, hub, staff):
     page = client.get(LIST).content.decode()
 
     assert "Ready to send (2)" in page
+
+
+def test_the_ready_tab_reads_the_ready_version_once_with_the_sent_counts(client, hub, staff):
+    client.get(LIST)  # the counts kept
+
+    with CaptureQueriesContext(db_connection) as captured:
+        page = client.get(LIST).content.decode()
+
+    statements = [statement_of(query["sql"]) for query in captured.captured_queries]
+    assert "Ready to send (2)" in page
+    assert [sql for sql in statements if "dfe_readyversion" in sql] == [
+        next(sql for sql in statements if "dfe_sentcounts" in sql)
+    ]
 
 
 def _statements(connection, cohort_year: int, *, paid: tuple[bool, ...]) -> None:
