@@ -28,11 +28,9 @@ import datetime
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from npq_portal.prepared import fixed_rows
-from npq_portal.versions import version_move_on, version_read
+from npq_portal.versions import version_and_kept, version_move_on
 
 from .models import ReconciliationCounts
 from .ready_counts import counts_digest
@@ -52,21 +50,19 @@ def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]])
     """The counts for the scope these parts name: the kept ones while their version and day
     are current, else `count()` now, kept."""
     scope = counts_digest(scope_parts)
-    version = version_read(VERSION)  # read before counting (npq_portal/versions.py)
     today = timezone.localdate()
-    kept = fixed_rows(_kept, scope, version, today)
-    if kept:
-        return dict(zip(COUNTED, kept[0], strict=True))
+    # The version read with the counts kept at it, before counting (npq_portal/versions.py).
+    version, kept = version_and_kept(
+        VERSION,
+        ReconciliationCounts._meta.db_table,
+        COUNTED,
+        {"scope": scope, "day": today.isoformat()},
+    )
+    if kept is not None:
+        return dict(zip(COUNTED, kept, strict=True))
     counts = count()
     _keep(scope, version, today, counts)
     return counts
-
-
-def _kept(scope: str, version: int, today: datetime.date) -> QuerySet:
-    """The counts kept for the scope, if counted at that version on that day (one row at
-    most: a scope's counts are one row)."""
-    kept = ReconciliationCounts.objects.filter(scope=scope, version=version, day=today)
-    return kept.values_list(*COUNTED)
 
 
 def _keep(scope: str, version: int, today: datetime.date, counts: dict[str, int]) -> None:

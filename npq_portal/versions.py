@@ -17,8 +17,12 @@ A counter is made by a migration (`version_counter_operation`) and named after i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connection as db_connection
 from django.db import migrations, transaction
+
+from .prepared import prepared_execute
 
 
 def version_move_on(name: str) -> None:
@@ -44,6 +48,25 @@ def version_sql(name: str) -> str:
         # the two apart, so that the first move on is one too.
         return f"SELECT last_value + is_called::integer AS version FROM {name}"
     return f"SELECT COALESCE((SELECT version FROM {name} WHERE id = 1), 1) AS version"
+
+
+def version_and_kept(
+    name: str, table: str, columns: Sequence[str], match: dict[str, object]
+) -> tuple[int, tuple | None]:
+    """Counter `name`'s value, and `columns` of the row of `table` kept at that version (its
+    `version` column) that `match` names (column: value), None when there is none: one
+    statement, prepared once a connection, so a page whose figures are kept asks once. The
+    version is read before anything would be worked out afresh, as it must be."""
+    conditions = "".join(f" AND k.{column} = %s" for column in match)
+    sql = (
+        f"SELECT v.version, {', '.join(f'k.{column}' for column in columns)} "
+        f"FROM ({version_sql(name)}) v "
+        f"LEFT JOIN {table} k ON k.version = v.version{conditions}"
+    )
+    with db_connection.cursor() as cursor:
+        prepared_execute(cursor, sql, list(match.values()))
+        version, *kept = cursor.fetchone()
+    return version, None if kept[0] is None else tuple(kept)
 
 
 def _move_on(name: str) -> None:

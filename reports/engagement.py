@@ -26,7 +26,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
 from npq_portal.prepared import constants_written, fixed_query_of, fixed_rows, prepared_execute
-from npq_portal.versions import version_move_on, version_sql
+from npq_portal.versions import version_and_kept, version_move_on
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -611,9 +611,14 @@ def roster_standing_kept(
     scope = hashlib.sha256(
         repr((academic_year, on.isoformat(), programme_id, start, per_page)).encode()
     ).hexdigest()
-    version, kept = _roster_kept_read(scope, today)
+    version, kept = version_and_kept(
+        ROSTER_VERSION,
+        KeptRosterPage._meta.db_table,
+        ["standing"],
+        {"scope": scope, "day": today.isoformat()},
+    )
     if kept is not None:
-        return _standing_of(json.loads(kept), academic_year, on, programme)
+        return _standing_of(json.loads(kept[0]), academic_year, on, programme)
     standing = roster_standing(
         academic_year=academic_year, on=on, programme=programme, page=page, per_page=per_page
     )
@@ -621,19 +626,6 @@ def roster_standing_kept(
     if read is not None:
         _roster_keep(scope, version, today, standing.counts, *read)
     return standing
-
-
-def _roster_kept_read(scope: str, today: datetime.date) -> tuple[int, str | None]:
-    """The roster's version, and the page kept for `scope` at that version today (None when
-    none is), in one statement: the version is read before the page would be read afresh."""
-    kept = KeptRosterPage._meta.db_table
-    sql = (
-        f"SELECT v.version, k.standing FROM ({version_sql(ROSTER_VERSION)}) v "
-        f"LEFT JOIN {kept} k ON k.scope = %s AND k.day = %s AND k.version = v.version"
-    )
-    with connection.cursor() as cursor:
-        prepared_execute(cursor, sql, [scope, today.isoformat()])
-        return cursor.fetchone()
 
 
 def _roster_keep(scope, version, today, counts, start, lines) -> None:

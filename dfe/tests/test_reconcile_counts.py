@@ -27,7 +27,7 @@ from dfe.reconcile import (
     reconciliation_connections,
     reconciliation_counted,
 )
-from dfe.reconcile_counts import COUNTED
+from dfe.reconcile_counts import COUNTED, reconciliation_counts_kept
 from npq_portal.roles import Role
 from npq_portal.tests.factories import StaffUserFactory, sign_in
 from npq_portal.tests.threads import run_together
@@ -202,6 +202,17 @@ def test_with_nothing_changed_the_counts_are_read_not_counted(scene):
         kept = _kept()
     assert not _counted(captured)
     assert kept == _fresh()
+
+
+def test_kept_counts_are_read_with_their_version_in_one_query(scene):
+    scope = ("the scope's parts",)
+    reconciliation_counts_kept(scope, _fresh)
+
+    with CaptureQueriesContext(db_connection) as captured:
+        kept = reconciliation_counts_kept(scope, lambda: pytest.fail("counted again"))
+
+    assert kept == {name: _fresh()[name] for name in COUNTED}
+    assert len(captured.captured_queries) == 1
 
 
 def test_a_drafts_answers_leave_the_counts_kept(scene):
