@@ -628,7 +628,14 @@ def roster_standing_kept(
     return standing
 
 
-def _roster_keep(scope, version, today, counts, start, lines) -> None:
+def _roster_keep(
+    scope: str,
+    version: int,
+    today: datetime.date,
+    counts: dict[str, int],
+    start: int,
+    lines: list[RosterLine],
+) -> None:
     standing = {
         "counts": counts,
         "start": start,
@@ -648,7 +655,9 @@ def _roster_keep(scope, version, today, counts, start, lines) -> None:
         pass  # another request kept the same page meanwhile
 
 
-def _standing_of(kept: dict, academic_year: int, on: datetime.date, programme) -> RosterStanding:
+def _standing_of(
+    kept: dict, academic_year: int, on: datetime.date, programme: Programme | None
+) -> RosterStanding:
     """The RosterStanding a kept page holds."""
     lines = [
         RosterLine(

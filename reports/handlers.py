@@ -110,12 +110,18 @@ def roster_on_sign_up(sender, instance, **kwargs):
         roster_stale()
 
 
-for _model in ROSTER_READS:
-    name = _model._meta.model_name
-    post_save.connect(roster_stale, sender=_model, dispatch_uid=f"reports.roster_on_{name}_saved")
-    post_delete.connect(
-        roster_stale, sender=_model, dispatch_uid=f"reports.roster_on_{name}_deleted"
-    )
+def _roster_receivers_connect() -> None:
+    for model in ROSTER_READS:
+        name = model._meta.model_name
+        post_save.connect(
+            roster_stale, sender=model, dispatch_uid=f"reports.roster_on_{name}_saved"
+        )
+        post_delete.connect(
+            roster_stale, sender=model, dispatch_uid=f"reports.roster_on_{name}_deleted"
+        )
+
+
+_roster_receivers_connect()
 
 
 @receiver(rows_written, dispatch_uid="reports.roster_on_rows_written")
