@@ -27,13 +27,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from npq_portal.prepared import fixed_rows
+from npq_portal.versions import kept_write
 from reports.milestone_days import kept_days_current, rules_key
 from reports.models import CohortMilestones
 
@@ -146,21 +146,7 @@ def _keep(connection_pk: int, scope: str, label: str, counted) -> None:
         listed=[list(pair) for pair in counted.listed],
         counted_at=timezone.now(),
     )
-    _write_over(kept, ["connection", "scope"], ["label", "total", "ready", "listed", "counted_at"])
-
-
-def _write_over(kept, unique_fields: list[str], update_fields: list[str]) -> None:
-    """Write what is kept in place of the row kept before for the same `unique_fields`."""
-    try:
-        with transaction.atomic():
-            type(kept).objects.bulk_create(
-                [kept],
-                update_conflicts=True,
-                unique_fields=unique_fields,
-                update_fields=update_fields,
-            )
-    except IntegrityError:
-        pass  # the connection deleted meanwhile: nothing to keep
+    kept_write(kept, ["connection", "scope"], ["label", "total", "ready", "listed", "counted_at"])
 
 
 def page_kept(connection_pk: int, scope: str, label: str, start: int, stop: int) -> list | None:
@@ -193,7 +179,7 @@ def page_keep(connection_pk: int, scope: str, label: str, start: int, stop: int,
         keys=keys,
         kept_at=timezone.now(),
     )
-    _write_over(kept, ["connection", "scope", "start", "stop"], ["label", "keys", "kept_at"])
+    kept_write(kept, ["connection", "scope", "start", "stop"], ["label", "keys", "kept_at"])
 
 
 def sent_counts(connection: Connection) -> dict[str, int]:
@@ -209,7 +195,7 @@ def sent_counts(connection: Connection) -> dict[str, int]:
         return {"sent": sent, "refused": refused}
     counts = sent_and_refused(Declaration.objects.filter(connection=connection))
     kept = SentCounts(connection_id=connection.pk, version=version, **counts)
-    _write_over(kept, ["connection"], ["version", "sent", "refused"])
+    kept_write(kept, ["connection"], ["version", "sent", "refused"])
     return counts
 
 

@@ -27,10 +27,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from npq_portal.versions import version_and_kept, version_move_on
+from npq_portal.versions import kept_write, version_and_kept, version_move_on
 
 from .models import ReconciliationCounts
 from .ready_counts import counts_digest
@@ -66,16 +65,11 @@ def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]])
 
 
 def _keep(scope: str, version: int, today: datetime.date, counts: dict[str, int]) -> None:
-    try:
-        with transaction.atomic():
-            ReconciliationCounts.objects.update_or_create(
-                scope=scope,
-                defaults={
-                    "version": version,
-                    "day": today,
-                    "counted_at": timezone.now(),
-                    **{name: counts[name] for name in COUNTED},
-                },
-            )
-    except IntegrityError:
-        pass  # another request kept the same scope's counts meanwhile
+    kept = ReconciliationCounts(
+        scope=scope,
+        version=version,
+        day=today,
+        counted_at=timezone.now(),
+        **{name: counts[name] for name in COUNTED},
+    )
+    kept_write(kept, ["scope"], ["version", "day", "counted_at", *COUNTED])

@@ -12,15 +12,18 @@ committed meanwhile leaves them a version already out of date. Were a process to
 a commit and the second move, a day in the kept figures' label bounds how long they could be
 wrong: every reader labels what it keeps with the day too.
 
-A counter is made by a migration (`version_counter_operation`) and named after its table.
+A counter is made by a migration (`version_counter_operation`) and named after its table. A
+reader reads the version with what it kept (`version_and_kept`) and, when nothing was kept at
+it, works its figures out and keeps them, labelled with that version (`kept_write`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import IntegrityError, migrations, transaction
 from django.db import connection as db_connection
-from django.db import migrations, transaction
+from django.db.models import Model
 
 from .prepared import prepared_execute
 
@@ -31,13 +34,6 @@ def version_move_on(name: str) -> None:
     _move_on(name)
     if db_connection.in_atomic_block:
         transaction.on_commit(lambda: _move_on(name), robust=True)
-
-
-def version_read(name: str) -> int:
-    """Counter `name`'s current value (1 before anything moved it on)."""
-    with db_connection.cursor() as cursor:
-        cursor.execute(version_sql(name))
-        return cursor.fetchone()[0]
 
 
 def version_sql(name: str) -> str:
@@ -67,6 +63,22 @@ def version_and_kept(
         prepared_execute(cursor, sql, list(match.values()))
         version, *kept = cursor.fetchone()
     return version, None if kept[0] is None else tuple(kept)
+
+
+def kept_write(kept: Model, unique_fields: list[str], update_fields: list[str]) -> None:
+    """Write the figures `kept` (an unsaved row) in place of the row kept before for the same
+    `unique_fields`, in one statement. A row they belong to deleted meanwhile (a foreign key
+    gone) leaves nothing kept: the next reader works them out again."""
+    try:
+        with transaction.atomic():
+            type(kept).objects.bulk_create(
+                [kept],
+                update_conflicts=True,
+                unique_fields=unique_fields,
+                update_fields=update_fields,
+            )
+    except IntegrityError:
+        pass
 
 
 def _move_on(name: str) -> None:

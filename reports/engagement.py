@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -26,7 +26,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
 from npq_portal.prepared import constants_written, fixed_query_of, fixed_rows, prepared_execute
-from npq_portal.versions import version_and_kept, version_move_on
+from npq_portal.versions import kept_write, version_and_kept, version_move_on
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -644,15 +644,9 @@ def _roster_keep(
             for line in lines
         ],
     }
-    try:
-        with transaction.atomic():
-            KeptRosterPage.objects.filter(day__lt=today).delete()  # other days' are no use
-            KeptRosterPage.objects.update_or_create(
-                scope=scope,
-                defaults={"version": version, "day": today, "standing": json.dumps(standing)},
-            )
-    except IntegrityError:
-        pass  # another request kept the same page meanwhile
+    KeptRosterPage.objects.filter(day__lt=today).delete()  # other days' are no use
+    kept = KeptRosterPage(scope=scope, version=version, day=today, standing=json.dumps(standing))
+    kept_write(kept, ["scope"], ["version", "day", "standing"])
 
 
 def _standing_of(

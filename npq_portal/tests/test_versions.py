@@ -6,11 +6,17 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from npq_portal.versions import version_counter_operation, version_move_on, version_read
+from npq_portal.versions import version_counter_operation, version_move_on, version_sql
 
 pytestmark = pytest.mark.django_db
 
 COUNTER = "npq_test_version"
+
+
+def version_read(counter: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(version_sql(counter))
+        return cursor.fetchone()[0]
 
 
 @pytest.fixture
