@@ -222,7 +222,14 @@ def _instance(model: type[Model], using: str, names: list[str], values, plain: b
 
 def _populate(populator, row, from_instance) -> None:
     """A select_related populator's populate() (django.db.models.query.RelatedPopulator),
-    making its instances through _instance."""
+    making its instances through _instance, less its back reference.
+
+    Across a one-to-one relation Django caches each side on the other (a place's kept days
+    on the place, and the place on its kept days): two objects referring to each other, a
+    cycle that reference counting cannot free, so every row's objects (and all they reach)
+    waited for the cycle collector, whose runs came a few pages apart and cost a tenth of a
+    page's time (docs/performance.md). Only the way the query went is cached here: the place
+    knows its kept days; the kept days, asked for their place, read it."""
     if populator.reorder_for_init:
         values = populator.reorder_for_init(row)
     else:
@@ -236,8 +243,6 @@ def _populate(populator, row, from_instance) -> None:
         for nested in populator.related_populators:
             _populate(nested, row, instance)
     populator.local_setter(from_instance, instance)
-    if instance is not None:
-        populator.remote_setter(instance, from_instance)
 
 
 # Stand-ins for a fixed query's arguments while its SQL is composed, found again among the

@@ -13,6 +13,7 @@ view, which refers to itself, is let go of likewise (`context_let_go`).
 
 from __future__ import annotations
 
+from django.forms import BaseForm, BaseFormSet
 from django.template import TemplateDoesNotExist
 from django.template.backends import django as django_backend
 from django.template.backends.django import reraise
@@ -52,9 +53,28 @@ def context_let_go(context) -> None:
     The page's class-based view, which the context names, is let go of too: Django's
     `View.setup()` makes the view's `head` its own `get`, a method bound to the view, so each
     view refers to itself, and holds its request and what it read (`object`, `object_list`)
-    past the request. The view is done with once its page is drawn."""
+    past the request. The view is done with once its page is drawn.
+
+    So are the page's forms' fields as drawn (`BoundField`s): a form keeps each it makes, and
+    each refers back to its form, so a form drawn lived on, with its fields, widgets and
+    choices, until the cycle collector came; the cache they are kept in is emptied (a form
+    asked for a field again makes it afresh)."""
     view = context.get("view")
+    for layer in context.dicts:
+        for value in layer.values():
+            # By its type, not isinstance(): that asks a lazy value (the dashboard's figures,
+            # left unread when their drawing was kept) for its class, reading it.
+            kind = type(value)
+            if issubclass(kind, BaseForm):
+                _form_let_go(value)
+            elif issubclass(kind, BaseFormSet):
+                for form in value.__dict__.get("forms", ()):
+                    _form_let_go(form)
     context.dicts.clear()
     head = getattr(view, "__dict__", {}).get("head")
     if view is not None and getattr(head, "__self__", None) is view:
         del view.head
+
+
+def _form_let_go(form: BaseForm) -> None:
+    form.__dict__.get("_bound_fields_cache", {}).clear()

@@ -48,7 +48,8 @@ class RegisterForm(forms.Form):
     def __init__(self, *args, enrolments, recorded: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)
 
-        self.rows = []
+        # Each person, their field's name and their mark recorded (rows: with the field).
+        self._people = []
         # One field made and copied for each person: a register of fifty made fifty fields,
         # each normalising the same choices into its own widget (about 2 ms). The copies share
         # the widget, choices and validators, which nothing changes once made.
@@ -58,7 +59,14 @@ class RegisterForm(forms.Form):
             field = self.fields[name] = copy.copy(mark)
             field.label = enrolment.participant.get_full_name() or enrolment.participant.email
             field.initial = recorded.get(enrolment.pk, Attendance.Mark.PRESENT)
-            self.rows.append((enrolment, self[name], recorded.get(enrolment.pk)))
+            self._people.append((enrolment, name, recorded.get(enrolment.pk)))
+
+    @property
+    def rows(self) -> list[tuple]:
+        """Each person, their mark's field as drawn and the mark recorded. Made when asked
+        for, not kept: the fields drawn refer back to the form, and a list of them on the form
+        would keep it, and all it holds, for the cycle collector."""
+        return [(enrolment, self[name], mark) for enrolment, name, mark in self._people]
 
     def marks(self) -> dict[int, str]:
         return {

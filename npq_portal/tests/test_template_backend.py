@@ -1,10 +1,12 @@
 import weakref
 
 import pytest
+from django import forms
 from django.template import TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 
 from npq_portal.roles import Role
@@ -64,3 +66,29 @@ def test_a_context_value_named_view_that_is_no_view_is_left_alone(rf):
     html = engines["django"].from_string("{{ view }}").render({"view": "a string"}, rf.get("/"))
 
     assert html == "a string"
+
+
+class _Form(forms.Form):
+    name = forms.CharField()
+
+
+def test_a_drawn_form_and_its_fields_are_freed_as_soon_as_the_page_is_drawn(rf, no_cycle_collector):
+    form = _Form({"name": "Oak & Ash"})
+    field = form["name"]  # kept by the form, and referring back to it
+    watched = [weakref.ref(form), weakref.ref(field)]
+    del field
+
+    html = engines["django"].from_string("{{ form.name }}").render({"form": form}, rf.get("/"))
+    del form
+
+    assert [ref() for ref in watched] == [None, None]
+    assert 'value="Oak &amp; Ash"' in html
+
+
+def test_a_lazy_value_the_page_did_not_draw_is_left_unread(rf):
+    read = []
+    lazy = SimpleLazyObject(lambda: read.append("read") or "figures")
+
+    html = engines["django"].from_string("drawn").render({"figures": lazy}, rf.get("/"))
+
+    assert html == "drawn" and read == []  # letting the page go did not ask what it is

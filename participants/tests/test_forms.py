@@ -1,4 +1,7 @@
+import weakref
 from types import SimpleNamespace
+
+from django.template import engines
 
 from participants.forms import RegisterForm
 
@@ -22,3 +25,16 @@ def test_each_person_on_a_register_has_their_own_name_mark_and_error():
     assert list(bound.errors) == ["mark-2"]
     assert "asleep is not one of the available choices" in bound.errors["mark-2"][0]
     assert bound["mark-1"].value() == "absent"
+
+
+def test_a_drawn_register_is_freed_as_soon_as_its_page_is_drawn(rf, no_cycle_collector):
+    places = [_place(1, "Ada Lovelace", "ada@example.com"), _place(2, "", "ben@example.com")]
+    form = RegisterForm(enrolments=places, recorded={2: "late"})
+    watched = weakref.ref(form)
+    template = "{% for place, field, mark in form.rows %}{{ field }}{% endfor %}"
+
+    html = engines["django"].from_string(template).render({"form": form}, rf.get("/"))
+    del form
+
+    assert watched() is None  # its rows' fields, which refer back to it, are not kept on it
+    assert html.count('type="radio"') == 2 * 4

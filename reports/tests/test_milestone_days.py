@@ -6,6 +6,7 @@ or after any change."""
 
 import datetime
 import threading
+import weakref
 
 import pytest
 import time_machine
@@ -28,6 +29,7 @@ from reports.milestone_days import (
     due_q,
     kept_status,
     milestone_counts,
+    milestone_page_places,
     milestones_bring_up_to_date,
     stale_cohorts,
     with_next_due,
@@ -463,3 +465,21 @@ def test_a_change_committed_after_the_facts_were_read_has_the_cohort_worked_out_
     assert stale_cohorts(Cohort.objects.all()) == [cohort.pk]
     milestones_bring_up_to_date(cohorts=Cohort.objects.all())
     assert _started_on(place) == datetime.date(2027, 10, 12)
+
+
+def test_a_milestone_pages_places_are_freed_as_soon_as_they_are_let_go_of(
+    places, no_cycle_collector
+):
+    cohort, *_ = places
+    milestones_bring_up_to_date(cohorts=Cohort.objects.all())
+    ids = list(Enrolment.objects.filter(cohort=cohort).values_list("pk", flat=True))
+
+    found = milestone_page_places(ids)
+    place = next(iter(found.values()))
+    kept = place.kept_milestones  # read with the place, across their one-to-one relation
+    watched = [weakref.ref(place), weakref.ref(kept), weakref.ref(place.cohort)]
+    del found, place, kept
+
+    # Freed by reference counting: the kept days do not refer back to their place (which
+    # made a cycle of each place, and everything it reached, for the cycle collector).
+    assert [ref() for ref in watched] == [None, None, None]
