@@ -5,8 +5,10 @@ Python.
 Django's `reverse` walks the URL patterns each time, about 17 µs; a page with a link a row makes
 dozens of them. The address of a URL name for whole-number arguments is the same string but for
 those numbers: it is reversed once, with stand-ins for them, and kept (for the script prefix,
-the URLconf and the current app of the moment), then the numbers are written in. Anything else
-(a slug, a negative number, a name a stand-in cannot fill) is reversed as Django does.
+the URLconf and the current app of the moment), then the numbers are written in. A text
+argument (a slug, an export's kind) is reversed as it is and kept with the address, one address
+kept for each text. Anything else (a negative number, a name a stand-in cannot fill) is
+reversed as Django does.
 """
 
 from collections.abc import Callable
@@ -20,6 +22,9 @@ _ANY_ID = "2147483647"  # stands for each row's id in the address reversed once
 # Stand-ins for `address`'s arguments: a number no id reaches, one a place in the arguments.
 _STAND_IN = 7_036_874_417
 _KEPT: dict[tuple, tuple | None] = {}  # the address in parts, each a text or an argument's place
+# Texts are kept with their addresses: past this many kept, they are all forgotten (and kept
+# again as asked for), so texts from anywhere cannot grow what is kept without bound.
+_KEPT_MOST = 10_000
 
 
 def row_address(name: str) -> RowAddress:
@@ -30,35 +35,44 @@ def row_address(name: str) -> RowAddress:
 
 def address(viewname: str, args=None, kwargs=None, current_app: str | None = None) -> str:
     """What `reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)` gives: for
-    none or whole-number arguments, from the address kept for the name (the module says)."""
+    none, whole-number or text arguments, from the address kept for the name (and its texts:
+    the module says)."""
     args, kwargs = args or (), kwargs or {}
     values = (*args, *kwargs.values())
-    if not all(type(value) is int and value >= 0 for value in values):
+    if not all((type(value) is int and value >= 0) or type(value) is str for value in values):
         return reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
-    key = (viewname, len(args), tuple(kwargs), current_app, get_script_prefix(), get_urlconf())
+    # Each text in its place, None where a number is written in.
+    texts = tuple(value if type(value) is str else None for value in values)
+    key = (viewname, len(args), tuple(kwargs), texts, current_app)
+    key += (get_script_prefix(), get_urlconf())
     try:
         parts = _KEPT[key]
     except KeyError:
-        parts = _KEPT[key] = _parts(viewname, len(args), tuple(kwargs), current_app)
+        if len(_KEPT) >= _KEPT_MOST:
+            _KEPT.clear()
+        parts = _KEPT[key] = _parts(viewname, len(args), tuple(kwargs), texts, current_app)
     if parts is None:  # the stand-ins do not make an address of it
         return reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
     return "".join(part if type(part) is str else str(values[part]) for part in parts)
 
 
-def _parts(viewname: str, count: int, names: tuple, current_app) -> tuple | None:
-    """The address reversed with stand-ins, cut where each stands: texts and places."""
-    stand_ins = [_STAND_IN + n for n in range(count + len(names))]
+def _parts(viewname: str, count: int, names: tuple, texts: tuple, current_app) -> tuple | None:
+    """The address reversed with stand-ins for its numbers (its `texts` as they are), cut
+    where each stand-in stands: texts and places."""
+    given = [_STAND_IN + n if text is None else text for n, text in enumerate(texts)]
     try:
         reversed_ = reverse(
             viewname,
-            args=stand_ins[:count],
-            kwargs=dict(zip(names, stand_ins[count:], strict=True)),
+            args=given[:count],
+            kwargs=dict(zip(names, given[count:], strict=True)),
             current_app=current_app,
         )
     except NoReverseMatch:
         return None  # reversed each time, which says why for the real arguments
     parts: list = [reversed_]
-    for place, stand_in in enumerate(stand_ins):
+    for place, stand_in in enumerate(given):
+        if texts[place] is not None:
+            continue  # written in already
         found = []
         for part in parts:
             if type(part) is str and part.count(str(stand_in)) == 1:

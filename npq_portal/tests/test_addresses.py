@@ -88,6 +88,36 @@ def test_what_is_not_a_whole_number_is_reversed_as_django_does():
         address("no-such-page")
 
 
+def test_an_address_of_texts_is_kept_for_each_text_and_is_the_one_reverse_gives(monkeypatch):
+    from npq_portal import addresses
+
+    cases = [
+        ("programmes:programme-detail", {"slug": "npq-senco"}),
+        ("programmes:programme-detail", {"slug": "npq-leading-primary-mathematics"}),
+        ("reports:export-create", {"kind": "applications", "file_format": "xlsx"}),
+        ("reports:export-create", {"kind": "grant-claims", "file_format": "csv"}),
+    ]
+    expected = [reverse(name, kwargs=kwargs) for name, kwargs in cases]
+    assert [address(name, kwargs=kwargs) for name, kwargs in cases] == expected
+    reversed_ = []
+    monkeypatch.setattr(addresses, "reverse", lambda *a, **k: reversed_.append(a) or "")
+
+    assert [address(name, kwargs=kwargs) for name, kwargs in cases] == expected
+    assert reversed_ == []  # each kept with its texts, none reversed again
+
+
+def test_texts_kept_are_forgotten_past_the_most_kept(monkeypatch):
+    from npq_portal import addresses
+
+    monkeypatch.setattr(addresses, "_KEPT_MOST", 3)
+    for n in range(10):
+        slug = f"programme-{n}"
+        assert address("programmes:programme-detail", kwargs={"slug": slug}) == reverse(
+            "programmes:programme-detail", kwargs={"slug": slug}
+        )
+        assert len(addresses._KEPT) <= 3
+
+
 def test_a_new_urlconf_forgets_what_was_kept():
     address("applications:application-detail", args=[3])  # kept
     with override_settings(ROOT_URLCONF="npq_portal.tests.urls_other"):

@@ -3,16 +3,15 @@ carrying the page's filters, shown only to people who may export that list.
 
 Drawn in Python, not by an included template: a list page draws one or two of them, and an
 included template's own context and drawing cost more than the links (a tenth of a ms each).
+Their addresses are kept (npq_portal/addresses.py).
 """
 
-import functools
 from urllib.parse import urlencode
 
 from django import template
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html, format_html_join
 
+from npq_portal.addresses import address
 from reports.datasets import DATASETS
 from reports.models import Export
 
@@ -38,7 +37,9 @@ def export_links(context, kind: str, label: str = "", compact: bool = False, **e
         '<span class="visually-hidden"> of {}</span></a>',
         (
             (
-                _export_address(kind, file_format.value, _urls_now())
+                address(
+                    "reports:export-create", kwargs={"kind": kind, "file_format": file_format.value}
+                )
                 + (f"?{query}" if query else ""),
                 file_format.label,
                 label,
@@ -56,15 +57,3 @@ def export_links(context, kind: str, label: str = "", compact: bool = False, **e
         label,
         links,
     )
-
-
-def _urls_now() -> tuple:
-    """What an address reversed depends on besides its arguments: the script prefix and the
-    URLconf of the moment (a request's own, or the setting's)."""
-    return get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
-
-
-@functools.lru_cache(maxsize=256)
-def _export_address(kind: str, file_format: str, urls: tuple) -> str:
-    """The export's address, reversed once for each kind and format (and _urls_now())."""
-    return reverse("reports:export-create", kwargs={"kind": kind, "file_format": file_format})
