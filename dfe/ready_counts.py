@@ -24,7 +24,6 @@ page is kept only under the label of counts that are kept, and read again when i
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from django.db import connection as db_connection
@@ -33,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from npq_portal.prepared import fixed_rows
-from npq_portal.versions import kept_write
+from npq_portal.versions import kept_digest, kept_write
 from reports.milestone_days import kept_days_current, rules_key
 from reports.models import CohortMilestones
 
@@ -86,12 +85,6 @@ def sent_and_refused(declarations) -> dict[str, int]:
     )
 
 
-def counts_digest(*parts) -> str:
-    """What kept counts are counted for or from, as a short key (the ready counts' scope and
-    label, the reconciliation's scope)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
 def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
     """Give these `ReadyKeys` (for a list of cohorts, not one place) their counts: the kept
     ones when their label is current, else counted now and kept. `days`: each listed cohort's
@@ -99,7 +92,7 @@ def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
     when read already (before this is called, as the label must be)."""
     connection_pk = keys.connection.pk
     cohort_ids = [pk for pk, _ in keys.listed]
-    scope = counts_digest(keys.listed)
+    scope = kept_digest(keys.listed)
     # The label is read before counting (see the module's docstring): the version, unless
     # read already this request (sent_counts).
     version = getattr(keys.connection, READ_VERSION, UNREAD)
@@ -114,7 +107,7 @@ def ready_counts_kept(keys, *, days: dict[int, tuple] | None = None) -> None:
             ).values_list("cohort", "version", "worked_out", "rules")
         }
     days_current = all(pk in days and kept_days_current(*days[pk], rules) for pk in cohort_ids)
-    label = counts_digest(
+    label = kept_digest(
         keys.today, keys.rules(), rules, version, [(pk, days.get(pk)) for pk in cohort_ids]
     )
     kept = next(iter(fixed_rows(_kept, connection_pk, scope)), None)

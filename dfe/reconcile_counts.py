@@ -29,10 +29,9 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from npq_portal.versions import kept_write, version_and_kept, version_move_on
+from npq_portal.versions import kept_digest, kept_write, version_and_kept, version_move_on
 
 from .models import ReconciliationCounts
-from .ready_counts import counts_digest
 
 # The sequence (PostgreSQL) or one-row table (SQLite) made by dfe 0016.
 VERSION = "dfe_reconciliation_version"
@@ -48,7 +47,7 @@ def reconciliation_counts_stale() -> None:
 def reconciliation_counts_kept(scope_parts, count: Callable[[], dict[str, int]]) -> dict:
     """The counts for the scope these parts name: the kept ones while their version and day
     are current, else `count()` now, kept."""
-    scope = counts_digest(scope_parts)
+    scope = kept_digest(scope_parts)
     today = timezone.localdate()
     # The version read with the counts kept at it, before counting (npq_portal/versions.py).
     version, kept = version_and_kept(

@@ -19,6 +19,7 @@ it, works its figures out and keeps them, labelled with that version (`kept_writ
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from django.db import IntegrityError, migrations, transaction
@@ -63,6 +64,12 @@ def version_and_kept(
         prepared_execute(cursor, sql, list(match.values()))
         version, *kept = cursor.fetchone()
     return version, None if kept[0] is None else tuple(kept)
+
+
+def kept_digest(*parts) -> str:
+    """What kept figures are kept for or labelled with, as a short key: a digest of `parts`
+    (values whose repr says all they are: numbers, texts, days, tuples of them)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def kept_write(kept: Model, unique_fields: list[str], update_fields: list[str]) -> None:

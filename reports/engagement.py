@@ -8,7 +8,6 @@ fixed number of queries, however many schools."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,7 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
 from npq_portal.prepared import constants_written, fixed_query_of, fixed_rows, prepared_execute
-from npq_portal.versions import kept_write, version_and_kept, version_move_on
+from npq_portal.versions import kept_digest, kept_write, version_and_kept, version_move_on
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -608,9 +607,7 @@ def roster_standing_kept(
     today = timezone.localdate()
     start = _roster_start(page, per_page)
     programme_id = programme.pk if programme is not None else 0
-    scope = hashlib.sha256(
-        repr((academic_year, on.isoformat(), programme_id, start, per_page)).encode()
-    ).hexdigest()
+    scope = kept_digest(academic_year, on.isoformat(), programme_id, start, per_page)
     version, kept = version_and_kept(
         ROSTER_VERSION,
         KeptRosterPage._meta.db_table,
