@@ -1,7 +1,6 @@
 from django import forms
 
 from cohorts.academic_years import academic_year_label
-from cohorts.models import cohort_name
 from npq_portal.model_choices import PlainChoices
 from npq_portal.numbers import whole_number
 from programmes.models import Programme
@@ -37,29 +36,32 @@ class MilestoneFilterForm(forms.Form):
     )
 
     def __init__(self, *args, cohorts, cohort_options, programmes, years, **kwargs):
-        """`cohorts` are those a chosen cohort may be; `cohort_options` those listed (the
-        chosen year's, or those with a milestone to come, and the chosen cohort), as rows of
-        id, programme short name, year and name. `programmes` and `years`: those of `cohorts`
-        (`choices_from`)."""
+        """`cohorts()` gives those a chosen cohort may be; `cohort_options` are those listed
+        (the chosen year's, or those with a milestone to come, and the chosen cohort), as
+        pairs of id and name. `programmes` and `years`: those of `cohorts` (`choices_from`)."""
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts  # what a chosen cohort is checked against
+        # What a chosen cohort or programme is checked against, made only when one is chosen:
+        # the page is mostly asked for without.
+        if self._chosen("cohort"):
+            self.fields["cohort"].queryset = cohorts()
         # Its options are plain values (hundreds of cohorts made objects cost 10 ms), kept as
         # they are (PlainChoices).
-        self.fields["cohort"].choices = PlainChoices(
-            [("", "All")]
-            + [
-                (pk, cohort_name(short_name, year, name))
-                for pk, short_name, year, name in cohort_options
-            ]
-        )
-        self.fields["programme"].queryset = Programme.objects.filter(
-            pk__in=[pk for pk, _ in programmes]
-        )
+        self.fields["cohort"].choices = PlainChoices([("", "All"), *cohort_options])
+        if self._chosen("programme"):
+            self.fields["programme"].queryset = Programme.objects.filter(
+                pk__in=[pk for pk, _ in programmes]
+            )
         self.fields["programme"].choices = [("", "All"), *programmes]
         self.fields["academic_year"].choices = [
             (self.TO_COME, "With a milestone to come"),
             (self.ALL_YEARS, "All years"),
         ] + [(year, academic_year_label(year)) for year in years]
+
+    def _chosen(self, name: str) -> bool:
+        return (
+            self.is_bound
+            and self.data.get(self.add_prefix(name)) not in self.fields[name].empty_values
+        )
 
     @staticmethod
     def choices_from(rows) -> tuple[list[tuple[int, str]], list[int]]:

@@ -1,10 +1,11 @@
 """What reports does when other apps' rows change: the milestone days kept for a cohort's
 places are marked out of date when anything they are worked out from changes
 (reports/milestone_days.py). Each receiver moves the cohorts' versions on in one statement,
-in the writer's transaction. The Work Group roster's kept pages are read again once anything
+in the writer's transaction, and the milestones' version with them, so milestone pages' kept
+listings are read again. The Work Group roster's kept pages are read again once anything
 the roster reads changes: its version moves on (reports/engagement.py `roster_stale`)."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from applications.models import Application
@@ -23,7 +24,8 @@ from programmes.models import Programme
 from schools.models import School
 
 from .engagement import roster_stale
-from .milestone_days import milestones_stale
+from .milestone_days import milestones_listing_stale, milestones_stale
+from .models import CohortMilestones
 
 
 def _cohorts_of_place(enrolment_id: int):
@@ -47,6 +49,23 @@ def milestones_on_timetable(sender, instance, **kwargs):
 @receiver(post_save, sender=Cohort, dispatch_uid="reports.milestones_on_cohort_saved")
 def milestones_on_cohort(sender, instance, **kwargs):
     milestones_stale(cohorts=[instance.pk])
+
+
+@receiver(post_delete, sender=Cohort, dispatch_uid="reports.milestones_on_cohort_deleted")
+def milestones_on_cohort_deleted(sender, instance, **kwargs):
+    """A cohort gone: the milestone pages that listed it list it no more. Its places' and
+    sessions' own receivers, run while it was deleted, may have made its row of kept days again
+    after the row went with it: that row goes too (else its foreign key fails at commit)."""
+    CohortMilestones.objects.filter(cohort=instance.pk).delete()
+    milestones_listing_stale()
+
+
+# Another facilitator's cohort: their milestone pages list it, and the last one's no more.
+m2m_changed.connect(
+    milestones_listing_stale,
+    sender=Cohort.facilitators.through,
+    dispatch_uid="reports.milestones_on_facilitators_changed",
+)
 
 
 @receiver(post_save, sender=Programme, dispatch_uid="reports.milestones_on_programme_saved")

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import reduce
 from typing import NamedTuple
@@ -39,9 +40,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, When
 from django.utils import timezone
 
-from cohorts.models import Cohort
+from cohorts.models import Cohort, cohort_name
 from npq_portal.planning import joins_in_written_order
 from npq_portal.prepared import fixed_objects, fixed_query_of, fixed_rows, planned_generically
+from npq_portal.versions import kept_digest, kept_write, version_and_kept, version_move_on
 from participants.models import Enrolment
 
 from .milestones import (
@@ -55,7 +57,12 @@ from .milestones import (
     days_as_of,
     status_from_days,
 )
-from .models import CohortMilestoneCounts, CohortMilestones, PlaceMilestones
+from .models import (
+    CohortMilestoneCounts,
+    CohortMilestones,
+    KeptMilestoneListing,
+    PlaceMilestones,
+)
 from .selectors import (
     MILESTONE_ORDER,
     enrolments_milestone_days,
@@ -102,6 +109,7 @@ def milestones_stale(*, cohorts: QuerySet | Iterable[int]) -> None:
             f"ON CONFLICT (cohort_id) DO UPDATE SET version = {table}.version + 1",
             params,
         )
+    milestones_listing_stale()
 
 
 def stale_cohorts(cohorts: QuerySet) -> list[int]:
@@ -287,14 +295,17 @@ def _milestone_choices(shape: tuple, *args):
 
 def milestone_cohort_options(
     cohorts: MilestoneCohorts, chosen: int | None
-) -> list[tuple[int, str, int, str]]:
+) -> list[tuple[int, str]]:
     """These cohorts (a person's, of a year or with a milestone to come), and the one
     `chosen` if it is the person's, as the cohort filter lists them: latest year first, then
-    by programme and name (each id, programme short name, year and name). One fixed query."""
+    by programme and name (each id and name). One fixed query."""
     if chosen is not None and cohorts.shape[1] != ALL_YEARS:
         cohorts = replace(cohorts, cohort_id=chosen)
     query = fixed_query_of(_milestone_cohort_options, cohorts.shape)
-    return fixed_rows(query, *cohorts.args)
+    return [
+        (pk, cohort_name(short_name, year, name))
+        for pk, short_name, year, name in fixed_rows(query, *cohorts.args)
+    ]
 
 
 def _milestone_cohort_options(shape: tuple, *args):
@@ -384,7 +395,18 @@ def milestone_counts(
 ) -> list[CohortCounts]:
     """How many of these cohorts' places there are (the funded ones, or every place), can claim
     now and have something due, a cohort at a time in the page's order of cohorts, leaving out
-    cohorts with no place. `PlacesInOrder` pages through the places with them.
+    cohorts with no place. `PlacesInOrder` pages through the places with them."""
+    return MilestoneListing([], [], milestone_counted(cohorts, today)[0]).counts(
+        funded_only=funded_only
+    )
+
+
+def milestone_counted(
+    cohorts: QuerySet | MilestoneCohorts, today: datetime.date
+) -> tuple[list[list[int]], bool]:
+    """Each of these cohorts with a place, in the page's order of cohorts: its id and its
+    counts (`_COUNTED`: its places, those claimable now and those with something due; then the
+    same of its funded places); and whether every count was made from current kept days.
 
     Each cohort's counts are kept for the day (`CohortMilestoneCounts`), labelled with the
     version of its kept days they were counted from, read before counting: counts labelled
@@ -400,16 +422,11 @@ def milestone_counts(
     counts, missing, stale = _counts_read(rows, today, key)
     if stale and milestones_bring_up_to_date(cohorts=Cohort.objects.filter(pk__in=stale)):
         rows = _cohort_counts_kept(cohorts)
-        counts, missing, _ = _counts_read(rows, today, key)
+        counts, missing, stale = _counts_read(rows, today, key)
     if missing:
         counts.update(_count_afresh(missing, today, key=key))
-    offset = 3 if funded_only else 0
-    listed = []
-    for row in rows:
-        found = counts[row[0]][offset : offset + 3]
-        if found[0]:  # a cohort with no place listed is left out
-            listed.append(CohortCounts(row[0], *found))
-    return listed
+    counted = [[row[0], *counts[row[0]]] for row in rows]
+    return [row for row in counted if row[1]], not stale
 
 
 def _counts_read(
@@ -526,6 +543,75 @@ def milestone_totals(counts: list[CohortCounts]) -> dict[str, int]:
         "claimable": sum(c.claimable for c in counts),
         "due": sum(c.due for c in counts),
     }
+
+
+# ---- A milestone page's listing, kept ----
+#
+# Before it lists a page of places, a milestone page reads its filters' programmes and years,
+# the cohorts its cohort filter offers and each cohort's counts (every cohort of its scope,
+# hundreds: about a fifth of the page's time). What was read is kept (`KeptMilestoneListing`,
+# one row for each person's scope and filters asked for), labelled with the milestones' version,
+# the day and the MILESTONES rules, and read again only when one of them moved on. The
+# version (a counter of npq_portal/versions.py) moves on with every change to what a listing is
+# read from: a cohort's version moving on (`milestones_stale`: its places, their evidence and
+# funding, its dates, name and programme), a cohort deleted, a cohort's facilitators changed
+# (reports/handlers.py).
+
+MILESTONES_VERSION = "reports_milestones_version"  # made by reports 0009
+
+
+def milestones_listing_stale(**kwargs) -> None:
+    """Something a milestone page's listing is read from changed: kept listings are read
+    again (also a signal receiver)."""
+    version_move_on(MILESTONES_VERSION)
+
+
+@dataclass(frozen=True)
+class MilestoneListing:
+    """What a milestone page lists before its page of places: its filters' programmes and
+    years (`milestone_filter_choices`' rows), the cohorts its cohort filter offers
+    (`milestone_cohort_options`' rows) and the cohorts it lists with their counts
+    (`milestone_counted`'s rows)."""
+
+    choices: list
+    options: list
+    counted: list
+
+    def counts(self, *, funded_only: bool) -> list[CohortCounts]:
+        """The counts of the funded places, or of every place, of each cohort with one."""
+        start = 4 if funded_only else 1
+        return [CohortCounts(row[0], *row[start : start + 3]) for row in self.counted if row[start]]
+
+
+def milestone_listing_kept(
+    asked: tuple, today: datetime.date, make: Callable[[], tuple[MilestoneListing, bool]]
+) -> MilestoneListing:
+    """The listing a milestone page asks for (`asked`: whose cohorts and the filters, values
+    whose repr says all they are), kept: the one kept for them while the milestones' version,
+    the day and the rules are those it was read at, else `make()`'s, kept when it says all it
+    read was current."""
+    scope = kept_digest(*asked)
+    key = rules_key()
+    version, kept = version_and_kept(
+        MILESTONES_VERSION,
+        KeptMilestoneListing._meta.db_table,
+        ["listing"],
+        {"scope": scope, "day": today.isoformat(), "rules": key},
+    )
+    if kept is not None:
+        return MilestoneListing(*json.loads(kept[0]))
+    listing, current = make()
+    if current:
+        KeptMilestoneListing.objects.filter(day__lt=today).delete()  # other days' are no use
+        kept = KeptMilestoneListing(
+            scope=scope,
+            version=version,
+            day=today,
+            rules=key,
+            listing=json.dumps([listing.choices, listing.options, listing.counted]),
+        )
+        kept_write(kept, ["scope"], ["version", "day", "rules", "listing"])
+    return listing
 
 
 class PlacesInOrder(Sequence):

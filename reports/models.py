@@ -206,6 +206,28 @@ class CohortMilestoneCounts(models.Model):
         return f"Milestone counts of cohort {self.cohort_id} on {self.day}"
 
 
+class KeptMilestoneListing(models.Model):
+    """What a milestone page lists for its filters on `day`: its filters' programmes, years
+    and cohorts, and each cohort's counts of places, as read at the milestones' version
+    `version` under the rules `rules` names (reports/milestone_days.py
+    `milestone_listing_kept`). Derived: read again once anything a milestone page lists from
+    changes, on another day, and under other rules."""
+
+    # What was asked for: whose cohorts, and the filters the listing depends on (a digest).
+    scope = models.CharField(max_length=64, unique=True)
+    version = models.PositiveBigIntegerField()
+    day = models.DateField(db_index=True)
+    rules = models.CharField(max_length=64)
+    # JSON: [filter choices' rows, cohort options' rows, each cohort's id and six counts].
+    listing = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "kept milestone listings"
+
+    def __str__(self) -> str:
+        return f"Milestone listing kept on {self.day} at version {self.version}"
+
+
 class PlaceMilestones(models.Model):
     """One DfE-funded place's milestones as kept: the day each declaration is due by (its
     cohort's schedule; none where the programme has no retained-2) and the day its evidence

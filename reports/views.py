@@ -56,11 +56,13 @@ from .grants import GRANT_FILTERS, GrantClaimList
 from .milestone_days import (
     PAGE_PLACES,
     MilestoneCohorts,
+    MilestoneListing,
     PlacesInOrder,
     kept_status,
     milestone_cohort_options,
-    milestone_counts,
+    milestone_counted,
     milestone_filter_choices,
+    milestone_listing_kept,
     milestone_page_places,
     milestone_to_come_since,
     milestone_totals,
@@ -167,14 +169,71 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
                 mine.queryset().select_related("programme"), pk=self.kwargs["pk"]
             )
         year = MilestoneFilterForm.year_chosen(self.request.GET)
-        chosen = self.request.GET.get("cohort", "")
-        chosen_id = whole_number(chosen)
-        chosen_id = chosen_id if chosen_id is not None and chosen_id < 2**63 else None
-        programmes, years = MilestoneFilterForm.choices_from(milestone_filter_choices(mine))
+        chosen_id = _whole_id(self.request.GET.get("cohort", ""))
+        # What the listing depends on of what was asked (the filters' checks included): whose
+        # cohorts, the cohort of the address, and the year, cohort and programme chosen.
+        asked = (
+            "milestones",
+            mine.shape,
+            mine.args,
+            cohort and cohort.pk,
+            year,
+            chosen_id,
+            _whole_id(self.request.GET.get("programme", "")),
+        )
+
+        def read() -> tuple[MilestoneListing, bool]:
+            choices = milestone_filter_choices(mine)
+            options = milestone_cohort_options(_in_year(mine, year, today), chosen_id)
+            listed = self._listed(MilestoneListing(choices, options, []), mine, cohort, year, today)
+            counted, current = milestone_counted(listed[1], today)
+            return MilestoneListing(choices, options, counted), current
+
+        listing = milestone_listing_kept(asked, today, read)
+        filters, _, data, to_come = self._listed(listing, mine, cohort, year, today)
+        funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
+        by_cohort = listing.counts(funded_only=funded_only)
+        show = data.get("show", "")
+        # The page's places are found by id alone, sorting only the cohorts the page falls in
+        # (the counts say which), then read with all the page shows.
+        paginator = Paginator(
+            PlacesInOrder(by_cohort, show or "all", today, funded_only=funded_only),
+            self.paginate_by,
+        )
+        page = paginator.get_page(self.request.GET.get("page"))
+        found = milestone_page_places(list(page.object_list))
+        page.object_list = [  # a place deleted since its id was read is left out
+            MilestoneRow(found[pk], kept_status(found[pk], today))
+            for pk in page.object_list
+            if pk in found
+        ]
+        return super().get_context_data(
+            cohort=cohort,
+            filters=filters,
+            to_come=to_come,
+            to_come_since=milestone_to_come_since(today),
+            show=show,
+            counts=milestone_totals(by_cohort),
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            labels=[LABELS[d] for d in DECLARATIONS],
+            rules=rules,
+            dates_with_retained_2=_percents(rules.dates_with_retained_2),
+            dates_without_retained_2=_percents(rules.dates_without_retained_2),
+            today=today,
+            **kwargs,
+        )
+
+    def _listed(self, listing: MilestoneListing, mine: MilestoneCohorts, cohort, year, today):
+        """The page's filters checked, from the listing's choices and options; the cohorts they
+        list; what was chosen; and whether the page lists the cohorts with a milestone to come.
+        A cohort chosen that is not the person's is not found."""
+        programmes, years = MilestoneFilterForm.choices_from(listing.choices)
         filters = MilestoneFilterForm(
             self.request.GET or None,
-            cohorts=mine.queryset().select_related("programme"),
-            cohort_options=milestone_cohort_options(_in_year(mine, year, today), chosen_id),
+            cohorts=lambda: mine.queryset().select_related("programme"),
+            cohort_options=listing.options,
             programmes=programmes,
             years=years,
         )
@@ -197,40 +256,14 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             cohorts = _in_year(mine, year, today)
         if data.get("programme"):
             cohorts = replace(cohorts, programme_id=data["programme"].pk)
-        funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
-        # Their kept days brought up to date first, when one is not current.
-        by_cohort = milestone_counts(cohorts, today, funded_only=funded_only)
-        show = data.get("show", "")
-        # The page's places are found by id alone, sorting only the cohorts the page falls in
-        # (the counts say which), then read with all the page shows.
-        paginator = Paginator(
-            PlacesInOrder(by_cohort, show or "all", today, funded_only=funded_only),
-            self.paginate_by,
-        )
-        page = paginator.get_page(self.request.GET.get("page"))
-        found = milestone_page_places(list(page.object_list))
-        page.object_list = [  # a place deleted since its id was read is left out
-            MilestoneRow(found[pk], kept_status(found[pk], today))
-            for pk in page.object_list
-            if pk in found
-        ]
-        return super().get_context_data(
-            cohort=cohort,
-            filters=filters,
-            to_come=chosen_cohort is None and year == MilestoneFilterForm.TO_COME,
-            to_come_since=milestone_to_come_since(today),
-            show=show,
-            counts=milestone_totals(by_cohort),
-            page_obj=page,
-            paginator=page.paginator,
-            is_paginated=page.has_other_pages(),
-            labels=[LABELS[d] for d in DECLARATIONS],
-            rules=rules,
-            dates_with_retained_2=_percents(rules.dates_with_retained_2),
-            dates_without_retained_2=_percents(rules.dates_without_retained_2),
-            today=today,
-            **kwargs,
-        )
+        to_come = chosen_cohort is None and year == MilestoneFilterForm.TO_COME
+        return filters, cohorts, data, to_come
+
+
+def _whole_id(text: str) -> int | None:
+    """The id a filter's value names: a whole number a database key can be, else None."""
+    number = whole_number(text)
+    return number if number is not None and number < 2**63 else None
 
 
 def _in_year(cohorts: MilestoneCohorts, year, today) -> MilestoneCohorts:

@@ -62,16 +62,22 @@ def assert_queries_do_not_grow(
     page: str = "",
     sizes: tuple[int, int] = (SMALL, LARGE),
     status: int = 200,
+    before_each: Callable[[], object] | None = None,
 ) -> tuple[int, int]:
     """Fail, naming the page, both counts and the statements that repeat, when a request for
     `url` makes a different number of queries with `sizes[1]` rows than with `sizes[0]`.
-    Returns both counts."""
+    `before_each`, when given, runs just before each measured request, so that both find what
+    the page keeps alike (read afresh, or kept). Returns both counts."""
     page = page or url
     small, large = sizes
     add_rows(small)
     _request(client, url, page=page, status=status)  # per-process caches fill on the first
+    if before_each is not None:
+        before_each()
     small_queries, small_text = _measure(client, url, page=page, status=status)
     add_rows(large - small)
+    if before_each is not None:
+        before_each()
     large_queries, large_text = _measure(client, url, page=page, status=status)
 
     if small_text == large_text:

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from applications.models import Application
 from cohorts.models import Cohort
 from cohorts.tests.factories import CohortFactory
 from npq_portal.roles import Role
@@ -422,3 +423,144 @@ def test_cells_alike_are_drawn_once_a_page_and_each_row_says_why_its_own_are_not
     ]
     assert "Not due while deferred" in html[0] and "Not due while withdrawn" in html[1]
     assert len(drawn) == 6  # three kinds of cell for each of two statuses
+
+
+# ---- The listing kept (reports/milestone_days.py milestone_listing_kept) ----
+
+
+def _options(response) -> list:
+    return [(pk, label) for pk, label in response.context["filters"].fields["cohort"].choices if pk]
+
+
+def _tables_read(queries) -> str:
+    return " ".join(query["sql"] for query in queries)
+
+
+@time_machine.travel(TODAY)
+def test_a_second_visit_reads_the_listing_kept_not_every_cohort(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, StaffUserFactory())
+    url = reverse("reports:milestone-list")
+    first = client.get(url)
+
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(url)
+
+    assert (
+        second.context["counts"] == first.context["counts"] == {"all": 4, "claimable": 3, "due": 1}
+    )
+    read = _tables_read(again.captured_queries)
+    assert "reports_keptmilestonelisting" in read
+    # Neither the cohorts' counts nor their kept days' versions are read again.
+    assert "reports_cohortmilestonecounts" not in read
+    assert '"reports_cohortmilestones"' not in read
+    assert _options(second) == _options(first)
+    assert len(_options(second)) == 1 and cohort.name in _options(second)[0][1]
+
+
+def _withdraw_ben(cohort, places, facilitator):
+    enrolment_change(enrolment=places["Ben"], to="withdrawn", by=facilitator, reason="workload")
+
+
+def _one_more_place(cohort, places, facilitator):
+    funded_place(cohort, _person("Eve", "Tester"))
+
+
+def _cohort_renamed(cohort, places, facilitator):
+    cohort.name = "Spring start, Crewe"
+    cohort.save()
+
+
+def _programme_renamed(cohort, places, facilitator):
+    cohort.programme.short_name = "NPQLX"
+    cohort.programme.save()
+
+
+def _cohort_deleted(cohort, places, facilitator):
+    Enrolment.objects.filter(cohort=cohort).delete()
+    Application.objects.filter(cohort=cohort).delete()
+    cohort.delete()
+
+
+def _facilitator_removed(cohort, places, facilitator):
+    cohort.facilitators.remove(facilitator)
+
+
+def _register_taken(cohort, places, facilitator):
+    register = session(cohort, at(2027, 11, 23))
+    take_register(register, {places["Ben"]: "present"})
+
+
+@time_machine.travel(TODAY)
+@pytest.mark.parametrize(
+    "change, counts, option",
+    [
+        (_withdraw_ben, {"all": 4, "claimable": 3, "due": 0}, "Autumn start, Chester"),
+        (_one_more_place, {"all": 5, "claimable": 3, "due": 2}, "Autumn start, Chester"),
+        (_cohort_renamed, {"all": 4, "claimable": 3, "due": 1}, "Spring start, Crewe"),
+        (_programme_renamed, {"all": 4, "claimable": 3, "due": 1}, "NPQLX"),
+        (_cohort_deleted, {"all": 0, "claimable": 0, "due": 0}, None),
+        (_facilitator_removed, {"all": 0, "claimable": 0, "due": 0}, None),
+        (_register_taken, {"all": 4, "claimable": 4, "due": 0}, "Autumn start, Chester"),
+    ],
+)
+def test_a_change_to_what_the_listing_is_read_from_is_seen_on_the_next_visit(
+    client, cohort_with_places, change, counts, option
+):
+    cohort, places = cohort_with_places
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    cohort.facilitators.add(facilitator)
+    sign_in(client, facilitator)
+    url = reverse("reports:milestone-list")
+    before = client.get(url)
+    assert before.context["counts"] == {"all": 4, "claimable": 3, "due": 1}
+
+    change(cohort, places, facilitator)
+    after = client.get(url)
+
+    assert after.context["counts"] == counts
+    labels = [label for value, label in after.context["filters"].fields["cohort"].choices if value]
+    if option is None:
+        assert labels == []
+    else:
+        assert len(labels) == 1 and option in labels[0]
+
+
+@time_machine.travel(TODAY)
+def test_a_cohort_given_to_a_facilitator_is_listed_on_their_next_visit(client, cohort_with_places):
+    cohort, _ = cohort_with_places
+    facilitator = StaffUserFactory(roles=[Role.FACILITATOR])
+    sign_in(client, facilitator)
+    url = reverse("reports:milestone-list")
+    assert client.get(url).context["counts"]["all"] == 0
+
+    cohort.facilitators.add(facilitator)
+
+    assert client.get(url).context["counts"]["all"] == 4
+
+
+def test_the_listing_is_read_again_on_another_day_and_other_days_are_let_go(
+    client, cohort_with_places
+):
+    from reports.models import KeptMilestoneListing
+
+    staff = StaffUserFactory()
+    url = reverse("reports:milestone-list")
+    with time_machine.travel(TODAY):
+        sign_in(client, staff)
+        assert client.get(url).context["counts"] == {"all": 4, "claimable": 3, "due": 1}
+    assert list(KeptMilestoneListing.objects.values_list("day", flat=True)) == [TODAY.date()]
+
+    # After the started milestone (22 December), Ben's started is no longer due but missed,
+    # and nothing changed but the day.
+    with time_machine.travel(at(2027, 12, 23, 10)):
+        sign_in(client, staff)
+        later = client.get(url)
+
+    assert later.context["counts"] != {"all": 4, "claimable": 3, "due": 1}
+    assert list(KeptMilestoneListing.objects.values_list("day", flat=True)) == [
+        datetime.date(2027, 12, 23)
+    ]
