@@ -129,6 +129,7 @@ class Command(BaseCommand):
         search_data_make()
         self.stdout.write(f"bench data ({scale}): {time.perf_counter() - started:.1f} s")
         milestones = self._milestones()
+        milestones |= self._milestone_listing(people.lead_id)
         pages = bench_pages(people)
         results = pages_measure(
             pages,
@@ -180,6 +181,37 @@ class Command(BaseCommand):
             "milestones_again": again,
             "milestones_places": places,
             "milestones_cohorts": worked,
+        }
+
+    def _milestone_listing(self, user_id: int) -> dict:
+        """The milestone page drawn in this process, its listing read afresh (the first visit
+        after any change to a cohort's milestones: every kept listing let go of first) and read
+        as kept (a visit with nothing changed since the last): the median of 20 of each."""
+        from django.test import Client
+
+        from reports.models import KeptMilestoneListing
+
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key_for(user_id)
+        headers = {"Cache-Control": "no-cache"}
+        timings = {"afresh": [], "kept": []}
+        client.get("/staff/milestones/", headers=headers)  # this process's caches filled
+        for _ in range(20):
+            for way in ("afresh", "kept"):
+                if way == "afresh":
+                    KeptMilestoneListing.objects.all().delete()
+                started = time.perf_counter()
+                response = client.get("/staff/milestones/", headers=headers)
+                timings[way].append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise CommandError(f"The milestone page answered {response.status_code}.")
+        self.stdout.write(
+            f"milestone page: listing read afresh {median(timings['afresh']) * 1000:.1f} ms, "
+            f"kept {median(timings['kept']) * 1000:.1f} ms"
+        )
+        return {
+            "milestone_listing_afresh": median(timings["afresh"]),
+            "milestone_listing_kept": median(timings["kept"]),
         }
 
     def _timed(self, label: str, work) -> float:
@@ -390,6 +422,18 @@ which sends no signals, so it is worked out once before the pages are measured:
 | --- | ---: | ---: | ---: |
 | every cohort worked out from nothing | {f["milestones_places"]:,} | {f["milestones_cohorts"]:,} | {f["milestones_first"]:.1f} s |
 | checked again, nothing changed (what each page pays) | | | {f["milestones_again"] * 1000:.1f} ms |
+
+What a milestone page lists before its page of places (its filters' programmes, years and
+cohorts, and every cohort's counts) is kept too, for each person's scope and filters, under a
+version that any change to a cohort's milestones, a cohort deleted or a cohort's facilitators
+changed moves on (`milestone_listing_kept`). The pages below are measured with it kept, as a
+visit with nothing changed since the last finds it; the first visit after a change reads it
+afresh. Drawn in this process (DEBUG off, median of 20):
+
+| the milestone page (`/staff/milestones/`), its listing | ms a request |
+| --- | ---: |
+| read afresh (the first visit after a change) | {f["milestone_listing_afresh"] * 1000:.1f} |
+| kept (a visit with nothing changed since the last) | {f["milestone_listing_kept"] * 1000:.1f} |
 
 {self._pages_section(f)}
 {search_section(f["text_search"], scale=f["scale"])}
