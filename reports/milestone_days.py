@@ -396,9 +396,7 @@ def milestone_counts(
     """How many of these cohorts' places there are (the funded ones, or every place), can claim
     now and have something due, a cohort at a time in the page's order of cohorts, leaving out
     cohorts with no place. `PlacesInOrder` pages through the places with them."""
-    return MilestoneListing([], [], milestone_counted(cohorts, today)[0]).counts(
-        funded_only=funded_only
-    )
+    return counts_listed(milestone_counted(cohorts, today)[0], funded_only=funded_only)
 
 
 def milestone_counted(
@@ -578,9 +576,14 @@ class MilestoneListing:
     counted: list
 
     def counts(self, *, funded_only: bool) -> list[CohortCounts]:
-        """The counts of the funded places, or of every place, of each cohort with one."""
-        start = 4 if funded_only else 1
-        return [CohortCounts(row[0], *row[start : start + 3]) for row in self.counted if row[start]]
+        return counts_listed(self.counted, funded_only=funded_only)
+
+
+def counts_listed(counted: list, *, funded_only: bool) -> list[CohortCounts]:
+    """Of `milestone_counted`'s rows, the counts of the funded places, or of every place, of
+    each cohort with one."""
+    start = 4 if funded_only else 1
+    return [CohortCounts(row[0], *row[start : start + 3]) for row in counted if row[start]]
 
 
 def milestone_listing_kept(

@@ -182,15 +182,19 @@ class MilestoneListView(PermissionRequiredMixin, TemplateView):
             _whole_id(self.request.GET.get("programme", "")),
         )
 
+        checked = []  # the filters checked while the listing was read afresh, if it was
+
         def read() -> tuple[MilestoneListing, bool]:
             choices = milestone_filter_choices(mine)
             options = milestone_cohort_options(_in_year(mine, year, today), chosen_id)
-            listed = self._listed(MilestoneListing(choices, options, []), mine, cohort, year, today)
-            counted, current = milestone_counted(listed[1], today)
+            checked[:] = self._listed(
+                MilestoneListing(choices, options, []), mine, cohort, year, today
+            )
+            counted, current = milestone_counted(checked[1], today)
             return MilestoneListing(choices, options, counted), current
 
         listing = milestone_listing_kept(asked, today, read)
-        filters, _, data, to_come = self._listed(listing, mine, cohort, year, today)
+        filters, _, data, to_come = checked or self._listed(listing, mine, cohort, year, today)
         funded_only = data.get("places") != MilestoneFilterForm.ALL_PLACES
         by_cohort = listing.counts(funded_only=funded_only)
         show = data.get("show", "")

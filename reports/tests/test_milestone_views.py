@@ -567,3 +567,24 @@ def test_the_listing_is_read_again_on_another_day_and_other_days_are_let_go(
     assert list(KeptMilestoneListing.objects.values_list("day", flat=True)) == [
         datetime.date(2027, 12, 23)
     ]
+
+
+@time_machine.travel(TODAY)
+def test_a_visit_that_reads_the_listing_afresh_checks_its_filters_once(
+    client, cohort_with_places, monkeypatch
+):
+    cohort, _ = cohort_with_places
+    sign_in(client, StaffUserFactory())
+    made = []
+    original = MilestoneFilterForm.__init__
+
+    def counted(form, *args, **kwargs):
+        made.append(form)
+        original(form, *args, **kwargs)
+
+    monkeypatch.setattr(MilestoneFilterForm, "__init__", counted)
+
+    response = client.get(reverse("reports:milestone-list"), {"cohort": cohort.pk})
+
+    assert response.context["counts"]["all"] == 4
+    assert made == [response.context["filters"]]
