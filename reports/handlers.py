@@ -21,7 +21,7 @@ from participants.models import (
     SchoolPlace,
 )
 from programmes.models import Programme
-from schools.models import School
+from schools.models import LocalAuthority, School
 
 from .engagement import roster_stale
 from .milestone_days import milestones_listing_stale, milestones_stale
@@ -118,8 +118,9 @@ def milestones_on_rows_written(sender, cohort_ids, **kwargs):
 
 # ---- The Work Group roster (reports/engagement.py) ----
 
-# What the roster reads besides the sign-ups: every save or deletion moves its version on.
-ROSTER_READS = (SchoolPlace, Cohort, Programme, School)
+# What the roster and the hub's area page read besides the sign-ups: every save or deletion
+# moves their version on.
+ROSTER_READS = (SchoolPlace, Cohort, Programme, School, LocalAuthority)
 
 
 @receiver(post_save, sender=Application, dispatch_uid="reports.roster_on_sign_up_saved")

@@ -228,6 +228,27 @@ class KeptMilestoneListing(models.Model):
         return f"Milestone listing kept on {self.day} at version {self.version}"
 
 
+class KeptAreaPage(models.Model):
+    """What the hub's area page shows for the school year asked for on `day`: the school years
+    to choose from, the year shown and each local authority's open primary schools and engaged
+    ones, as read at the roster's version `version` (reports/engagement.py `hub_area_page`).
+    Derived: read again once anything the page is read from changes, and on another day."""
+
+    # The school year asked for (its first calendar year), 0 for none or one out of range.
+    asked = models.PositiveIntegerField(unique=True)
+    version = models.PositiveBigIntegerField()
+    day = models.DateField(db_index=True)
+    # JSON: {"years": [year, ...], "year": year shown, "rows": [[id, code, name, schools,
+    # engaged], ...]}.
+    page = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "kept area pages"
+
+    def __str__(self) -> str:
+        return f"Area page kept on {self.day} at version {self.version}"
+
+
 class PlaceMilestones(models.Model):
     """One DfE-funded place's milestones as kept: the day each declaration is due by (its
     cohort's schedule; none where the programme has no retained-2) and the day its evidence

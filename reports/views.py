@@ -17,13 +17,13 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from applications.selectors import review_filter_options
-from cohorts.academic_years import academic_year_label, academic_year_of
-from cohorts.models import Cohort, sees_every_cohort
+from cohorts.academic_years import academic_year_label
+from cohorts.models import sees_every_cohort
 from cohorts.selectors import cohort_seen_by
 from funding.selectors import funding_list_warnings
 from npq_portal.numbers import whole_number
 from npq_portal.paging import CappedPaginator
-from npq_portal.prepared import fixed_objects, fixed_rows
+from npq_portal.prepared import fixed_objects
 from npq_portal.roles import Role, user_roles
 from participants.models import GrantClaim
 from participants.services import (
@@ -44,12 +44,12 @@ from .cohort_report import cohort_report
 from .dashboard import DashboardFilters, dashboard_figures_lazily
 from .datasets import DATASETS, export_contents, filters_described
 from .engagement import (
-    TEAMS,
-    hub_area_engagement,
+    hub_area_page,
     roster_choice,
     roster_dates,
     roster_standing_kept,
     team_programmes,
+    work_group_years,
 )
 from .forms import AuditLogFilterForm, MilestoneFilterForm
 from .grants import GRANT_FILTERS, GrantClaimList
@@ -595,23 +595,6 @@ class AuditLogView(PermissionRequiredMixin, ListView):
 # ---- Work Group engagement: the roster on a day, the hub's area, grants ----
 
 
-def _work_group_cohort_years():
-    return (
-        Cohort.objects.filter(programme__participation=TEAMS)
-        .order_by()
-        .distinct()
-        .values_list("academic_year")
-    )
-
-
-def _work_group_years() -> list[tuple[int, str]]:
-    """The school years with a Work Group cohort, and this one, newest first (read by a fixed
-    query, npq_portal.prepared: the engagement pages ask on every visit)."""
-    years = {year for (year,) in fixed_rows(_work_group_cohort_years)}
-    years.add(academic_year_of(timezone.localdate()))
-    return [(year, academic_year_label(year)) for year in sorted(years, reverse=True)]
-
-
 class EngagementRosterView(PermissionRequiredMixin, TemplateView):
     """A Work Group programme's roster of schools for a school year as it stood on a day
     (today, or DfE's February snapshot or August completions), with CSV and Excel exports."""
@@ -644,7 +627,7 @@ class EngagementRosterView(PermissionRequiredMixin, TemplateView):
             page_obj=page,
             rows=page.object_list,
             programmes=fixed_objects(team_programmes),
-            years=_work_group_years(),
+            years=work_group_years(),
             quick_dates=[("Today", today), *roster_dates(choice.academic_year)],
             export_filters={
                 "programme": choice.programme.slug if choice.programme else "",
@@ -664,16 +647,12 @@ class HubAreaEngagementView(PermissionRequiredMixin, TemplateView):
     template_name = "reports/engagement_area.html"
 
     def get_context_data(self, **kwargs):
-        years = _work_group_years()
-        year = self.request.GET.get("year", "")
-        academic_year = whole_number(year)
-        if academic_year not in dict(years):
-            academic_year = academic_year_of(timezone.localdate())
+        page = hub_area_page(asked=self.request.GET.get("year", ""))
         return super().get_context_data(
-            area=hub_area_engagement(academic_year=academic_year),
-            academic_year=academic_year,
-            year_label=academic_year_label(academic_year),
-            years=years,
+            area=page.area,
+            academic_year=page.academic_year,
+            year_label=academic_year_label(page.academic_year),
+            years=page.years,
             **kwargs,
         )
 
@@ -697,7 +676,7 @@ class GrantClaimListView(PermissionRequiredMixin, ListView):
             filters=self.filters,
             totals=self.object_list.totals,
             programmes=fixed_objects(team_programmes),
-            years=_work_group_years(),
+            years=work_group_years(),
             statuses=GrantClaim.Status.choices,
             **kwargs,
         )

@@ -504,6 +504,7 @@ def hub_area_set(*, codes: Iterable[str], by: User) -> list[LocalAuthority]:
         in_hub_area=False
     )
     LocalAuthority.objects.filter(code__in=codes, in_hub_area=False).update(in_hub_area=True)
+    rows_written.send(sender=LocalAuthority, cohort_ids=set())
     logger.info("User %s set the hub's area to %s local authorities", by.pk, len(codes))
     return list(LocalAuthority.objects.filter(in_hub_area=True).order_by("name"))
 

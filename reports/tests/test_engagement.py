@@ -32,6 +32,7 @@ from programmes.tests.factories import ProgrammeFactory, work_group_programme
 from reports.datasets import ENGAGEMENT_ROSTER
 from reports.engagement import (
     HOLDING_A_PLACE,
+    TEAMS,
     RosterLine,
     RosterStatus,
     SignUpFacts,
@@ -43,7 +44,7 @@ from reports.engagement import (
     roster_standing_kept,
     roster_status,
 )
-from reports.models import KeptRosterPage
+from reports.models import KeptAreaPage, KeptRosterPage
 from reports.templatetags.engagement_rows import day as roster_day
 from schools.models import LocalAuthority, School
 from schools.services import hub_area_set
@@ -956,7 +957,132 @@ def test_the_area_pages_query_count_does_not_grow_with_authorities_and_schools(c
             SchoolPlace.objects.create(cohort=cohort, school=schools[0], application=places[0])
 
     url = reverse("reports:engagement-area") + "?year=2025"
-    assert_queries_do_not_grow(client, url, add_rows, sizes=(3, 20))
+    # Read afresh each time (LocalAuthority's bulk_create says nothing of what it wrote).
+    afresh = KeptAreaPage.objects.all().delete
+    assert_queries_do_not_grow(client, url, add_rows, sizes=(3, 20), before_each=afresh)
+
+
+def _area_figures(client, year="2025") -> list[tuple]:
+    page = client.get(reverse("reports:engagement-area"), {"year": year})
+    assert page.status_code == 200
+    rows = page.context["area"].rows
+    return [(row.local_authority.name, row.schools, row.engaged) for row in rows]
+
+
+def test_the_area_page_kept_is_the_page_read_afresh_read_in_one_query(client, area, monkeypatch):
+    _manager(client)
+    with _at(D(2026, 3, 1)):  # in 2025/26
+        afresh = _area_figures(client)
+        client.get(reverse("reports:engagement-area"))  # this year's, kept apart
+
+    def read(**kwargs):
+        raise AssertionError("the kept page was read again")
+
+    monkeypatch.setattr("reports.engagement.hub_area_engagement", read)
+    monkeypatch.setattr("reports.engagement.work_group_years", read)
+    with _at(D(2026, 3, 1)), CaptureQueriesContext(connection) as kept:
+        page = client.get(reverse("reports:engagement-area"), {"year": "2025"})
+
+    area_rows = page.context["area"].rows
+    assert [(r.local_authority.name, r.schools, r.engaged) for r in area_rows] == afresh
+    assert afresh == [("Cheshire West", 5, 2), ("Wirral", 2, 0)]
+    assert page.context["years"] == [(2025, "2025/26"), (2024, "2024/25")]
+    assert page.context["academic_year"] == 2025
+    assert "2 of 7 open primary schools engaged (28.6%)" in page.content.decode()
+    assert not [query for query in kept.captured_queries if "la_code" in query["sql"]]
+    assert sorted(KeptAreaPage.objects.values_list("asked", flat=True)) == [0, 2025]
+
+
+def _place_withdrawn(area):
+    place = SchoolPlace.objects.filter(school__la_code="875", cohort__academic_year=2025).first()
+    place.status, place.withdrawn_on = SchoolPlace.Status.WITHDRAWN, D(2026, 1, 5)
+    place.save()
+
+
+def _school_closed_by_gias(area):
+    School.objects.filter(la_code="344").update(status_code=School.Status.CLOSED)  # as COPY
+    rows_written.send(sender=School, cohort_ids=set())
+
+
+def _cohort_moved_a_year(area):
+    cohort = Cohort.objects.get(academic_year=2024)
+    cohort.academic_year = 2025
+    cohort.save()
+
+
+def _this_years_work_group() -> Cohort:
+    return Cohort.objects.get(academic_year=2025, programme__participation=TEAMS)
+
+
+def _no_longer_a_work_group(area):
+    programme = _this_years_work_group().programme
+    programme.participation = Programme.Participation.INDIVIDUAL
+    programme.save()
+
+
+@pytest.mark.parametrize(
+    "change, after",
+    [
+        (_place_withdrawn, [("Cheshire West", 5, 1), ("Wirral", 2, 0)]),
+        (
+            lambda area: _area_school("344", engaged_in=_this_years_work_group()),
+            [("Cheshire West", 5, 2), ("Wirral", 3, 1)],
+        ),
+        (_school_closed_by_gias, [("Cheshire West", 5, 2), ("Wirral", 0, 0)]),
+        (_cohort_moved_a_year, [("Cheshire West", 5, 3), ("Wirral", 2, 0)]),
+        (
+            lambda area: _renamed(LocalAuthority, "Wirral", name="Wirral Council"),
+            [("Cheshire West", 5, 2), ("Wirral Council", 2, 0)],
+        ),
+        (
+            lambda area: hub_area_set(codes=["875", "876"], by=StaffUserFactory()),
+            [("Cheshire West", 5, 2), ("Halton", 1, 1)],
+        ),
+        (_no_longer_a_work_group, [("Cheshire West", 5, 0), ("Wirral", 2, 0)]),
+    ],
+    ids=["place", "school", "gias import", "cohort", "authority", "hub's area", "programme"],
+)
+def test_a_change_to_what_the_area_page_reads_reads_it_again(client, area, change, after):
+    _manager(client)
+    before = _area_figures(client)
+
+    change(area)
+
+    assert _area_figures(client) == after != before
+    assert after == [
+        (row.local_authority.name, row.schools, row.engaged)
+        for row in hub_area_engagement(academic_year=2025).rows
+    ]
+
+
+def test_an_area_page_kept_yesterday_is_read_again_today(client, area):
+    _manager(client)
+    with _at(D(2026, 3, 1)):
+        _area_figures(client)
+    # Written as nothing that says so would write it: only the day bounds how long it shows.
+    LocalAuthority.objects.filter(code="344").update(name="Wirral Council")
+
+    with _at(D(2026, 3, 1)):
+        yesterday = _area_figures(client)
+    with _at(D(2026, 3, 2)):
+        today = _area_figures(client)
+
+    assert yesterday[1][0] == "Wirral" and today[1][0] == "Wirral Council"
+    assert list(KeptAreaPage.objects.values_list("day", flat=True)) == [D(2026, 3, 2)]
+
+
+@pytest.mark.parametrize("asked", ["", "1999", "2023", "99999999999", "twenty"])
+def test_a_year_not_to_be_had_shows_this_years_area_and_keeps_one_page_for_all(client, area, asked):
+    _manager(client)
+    with _at(D(2026, 3, 1)):  # in 2025/26
+        page = client.get(reverse("reports:engagement-area"), {"year": asked})
+        client.get(reverse("reports:engagement-area"), {"year": "0"})
+
+    assert page.status_code == 200
+    assert page.context["academic_year"] == 2025
+    assert "2 of 7 open primary schools engaged" in page.content.decode()
+    expected = [2023] if asked == "2023" else []
+    assert sorted(KeptAreaPage.objects.values_list("asked", flat=True)) == [0, *expected]
 
 
 def test_staff_set_the_hub_area_and_an_unknown_code_changes_nothing(client):
