@@ -545,3 +545,26 @@ class GrantClaim(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"£{self.amount} for school place {self.school_place_id}"
+
+
+class KeptCohortGrid(models.Model):
+    """What a cohort's grid shows of its sessions, modules and each place's participation on
+    `day`, as read at the grid's version `version` with the participation threshold
+    `threshold` (participants/selectors.py `cohort_progress_grid_kept`). Derived: read again
+    once anything the grid is worked out from changes, on another day, once a session has
+    started since, and under another threshold."""
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveBigIntegerField()
+    day = models.DateField(db_index=True)
+    threshold = models.PositiveSmallIntegerField()
+    # JSON: {"until": when the next session starts (ISO) or null, "sessions": [[id, title,
+    # starts at], ...], "modules": [title, ...], "missing": [session id, ...], "rows":
+    # {place id: [participation's eight values, marks, phases]}}.
+    grid = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "kept cohort grids"
+
+    def __str__(self) -> str:
+        return f"Grid of cohort {self.cohort_id} kept on {self.day} at version {self.version}"

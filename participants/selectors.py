@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
+import json
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import NamedTuple
 
 from django.db import connection
@@ -15,11 +18,13 @@ from npq_portal.prepared import (
     instances_from_rows,
     prepared_execute,
 )
+from npq_portal.versions import kept_write, version_and_kept, version_move_on
 from programmes.models import Course, Module, Programme, RoleSlot
 
 from .models import (
     Attendance,
     Enrolment,
+    KeptCohortGrid,
     ModulePhaseDone,
     SchoolPlace,
     SchoolPlaceEvent,
@@ -372,12 +377,14 @@ def _grid_enrolments_of(cohort_id: int):
     return grid_enrolments(cohorts=[cohort_id])
 
 
-def cohort_progress_grid(*, cohort) -> ProgressGrid:
+def cohort_progress_grid(*, cohort, enrolments: list | None = None) -> ProgressGrid:
     """The cohort grid: every participant with a current place × the cohort's sessions and
-    modules, with participation and who is at risk, from one load of the facts."""
+    modules, with participation and who is at risk, from one load of the facts (of the
+    places `enrolments` when the caller read them: `_grid_enrolments_of`'s)."""
     from django.utils import timezone
 
-    enrolments = fixed_objects(_grid_enrolments_of, cohort.pk)  # composed once a connection
+    if enrolments is None:
+        enrolments = fixed_objects(_grid_enrolments_of, cohort.pk)  # composed once a connection
     facts = participation_facts(enrolments)
     rows = progress_rows(enrolments=enrolments, facts=facts)
     sessions = facts.sessions.get(cohort.pk, [])
@@ -385,6 +392,136 @@ def cohort_progress_grid(*, cohort) -> ProgressGrid:
     now = timezone.now()
     missing = [s for s in sessions if s.starts_at <= now and s.pk not in facts.taken]
     return ProgressGrid(sessions, windows, rows, participation_threshold(), missing)
+
+
+# ---- The cohort grid, kept ----
+#
+# Working a cohort's grid out reads its sessions, its module windows with their modules and
+# every mark of its places (three queries; 500 marks for a cohort of fifty), then counts each
+# place's participation: most of the page's time. What it works out is kept (`KeptCohortGrid`,
+# a row for each cohort), labelled with the grid's version, the day and the threshold, and
+# worked out again once any of them moves on, or once a session has started since (a register
+# counts from its session's start). The places themselves, with their people's names and
+# statuses, are read on every visit. The version (a counter of npq_portal/versions.py) moves on
+# with every change to what the grid is worked out from (participants/handlers.py): a mark, a
+# session, a module window or its module, a cohort, a place, a phase ticked, and any of these
+# written in bulk.
+
+GRID_VERSION = "participants_grid_version"  # made by participants 0019
+
+
+def grid_stale(**kwargs) -> None:
+    """Something cohort grids are worked out from changed: kept grids are worked out again
+    (also a signal receiver)."""
+    version_move_on(GRID_VERSION)
+
+
+def cohort_progress_grid_kept(*, cohort) -> ProgressGrid:
+    """What `cohort_progress_grid` gives, its figures kept while the grid's version, the day and
+    the threshold are those they were worked out at and no session has started since; else
+    worked out now and kept."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    threshold = participation_threshold()
+    version, kept = version_and_kept(
+        GRID_VERSION,
+        KeptCohortGrid._meta.db_table,
+        ["grid"],
+        {"cohort_id": cohort.pk, "day": today.isoformat(), "threshold": threshold},
+    )
+    enrolments = fixed_objects(_grid_enrolments_of, cohort.pk)
+    if kept is not None:
+        grid = _grid_from_kept(json.loads(kept[0]), cohort, enrolments, threshold, now)
+        if grid is not None:
+            return grid
+    grid = cohort_progress_grid(cohort=cohort, enrolments=enrolments)
+    # Kept until the next session starts (its register may then count), as of before the
+    # grid was worked out: a session starting meanwhile is counted again, not missed.
+    until = min((s.starts_at for s in grid.sessions if s.starts_at > now), default=None)
+    figures = {
+        "until": until and until.isoformat(),
+        "sessions": [[s.pk, s.title, s.starts_at.isoformat()] for s in grid.sessions],
+        "modules": [window.module.title for window in grid.windows],
+        "missing": [session.pk for session in grid.registers_missing],
+        "rows": {
+            row.enrolment.pk: [*_participation_values(row.participation), row.marks, row.phases]
+            for row in grid.rows
+        },
+    }
+    KeptCohortGrid.objects.filter(day__lt=today).delete()  # other days' are no use
+    kept_write(
+        KeptCohortGrid(
+            cohort_id=cohort.pk,
+            version=version,
+            day=today,
+            threshold=threshold,
+            grid=json.dumps(figures),
+        ),
+        ["cohort"],
+        ["version", "day", "threshold", "grid"],
+    )
+    return grid
+
+
+class KeptSession(NamedTuple):
+    """A session as a kept grid shows it (its heading, a register not taken): made in a
+    fraction of a model instance's time."""
+
+    pk: int
+    title: str
+    starts_at: datetime.datetime
+
+
+class KeptModule(NamedTuple):
+    title: str
+
+
+class KeptWindow(NamedTuple):
+    """A module window as a kept grid shows it: its module's title, in its heading."""
+
+    module: KeptModule
+
+
+def _participation_values(participation: Participation) -> list:
+    return [getattr(participation, name) for name in _PARTICIPATION_FIELDS]
+
+
+_PARTICIPATION_FIELDS = [field.name for field in dataclass_fields(Participation)]
+
+
+def _grid_from_kept(
+    kept: dict, cohort, enrolments: list, threshold: int, now
+) -> ProgressGrid | None:
+    """The grid kept figures give for these places, None when they cannot: a session started
+    since, or a place not among them (made after the version was read)."""
+    until = kept["until"]
+    if until is not None and now >= datetime.datetime.fromisoformat(until):
+        return None
+    figures = kept["rows"]
+    if any(str(enrolment.pk) not in figures for enrolment in enrolments):
+        return None
+    sessions = {
+        pk: KeptSession(pk, title, datetime.datetime.fromisoformat(starts_at))
+        for pk, title, starts_at in kept["sessions"]
+    }
+    windows = [KeptWindow(KeptModule(title)) for title in kept["modules"]]
+    rows = []
+    for enrolment in enrolments:
+        *values, marks, phases = figures[str(enrolment.pk)]
+        participation = Participation(*values)
+        rows.append(
+            ProgressRow(
+                enrolment=enrolment,
+                participation=participation,
+                at_risk=participation.at_risk(threshold),
+                marks=marks,
+                phases=[(study, application) for study, application in phases],
+            )
+        )
+    missing = [sessions[pk] for pk in kept["missing"]]
+    return ProgressGrid(list(sessions.values()), windows, rows, threshold, missing)
 
 
 @dataclass

@@ -46,7 +46,7 @@ from .models import (
     SchoolPlace,
 )
 from .selectors import (
-    cohort_progress_grid,
+    cohort_progress_grid_kept,
     enrolment_progress,
     enrolments_participation,
     programme_outline,
@@ -406,7 +406,7 @@ class CohortProgressView(PermissionRequiredMixin, TemplateView):
         cohort = cohort_seen_by(self.request.user, self.kwargs["pk"])
         if cohort is None:
             raise Http404("No such cohort, or not one of yours.")
-        grid = cohort_progress_grid(cohort=cohort)
+        grid = cohort_progress_grid_kept(cohort=cohort)
         show = self.request.GET.get("show", "")
         rows = progress_rows_shown(grid.rows, show=show)
         at_risk_only = show == "at-risk"

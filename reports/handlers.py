@@ -12,7 +12,7 @@ from applications.models import Application
 from assessment.models import Outcome
 from cohorts.models import Cohort, ModuleWindow, Session
 from funding.models import FundingDecision
-from npq_portal.signals import rows_written
+from npq_portal.signals import on_saves_and_deletions, rows_written
 from participants.models import (
     Attendance,
     Enrolment,
@@ -130,18 +130,7 @@ def roster_on_sign_up(sender, instance, **kwargs):
         roster_stale()
 
 
-def _roster_receivers_connect() -> None:
-    for model in ROSTER_READS:
-        name = model._meta.model_name
-        post_save.connect(
-            roster_stale, sender=model, dispatch_uid=f"reports.roster_on_{name}_saved"
-        )
-        post_delete.connect(
-            roster_stale, sender=model, dispatch_uid=f"reports.roster_on_{name}_deleted"
-        )
-
-
-_roster_receivers_connect()
+on_saves_and_deletions(roster_stale, ROSTER_READS, "reports.roster")
 
 
 @receiver(rows_written, dispatch_uid="reports.roster_on_rows_written")
