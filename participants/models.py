@@ -550,21 +550,31 @@ class GrantClaim(TimeStampedModel):
 class KeptCohortGrid(models.Model):
     """What a cohort's grid shows of its sessions, modules and each place's participation on
     `day`, as read at the grid's version `version` with the participation threshold
-    `threshold` (participants/selectors.py `cohort_progress_grid_kept`). Derived: read again
-    once anything the grid is worked out from changes, on another day, once a session has
-    started since, and under another threshold."""
+    `threshold` (participants/selectors.py `cohort_progress_grid_kept`); or, for a Work Group,
+    its sessions and its people's marks (`work_group_grid`). Derived: read again once
+    anything the grid is worked out from changes, on another day, once a session has started
+    since, and under another threshold."""
 
-    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="+")
+    class Kind(models.TextChoices):
+        GRID = "grid", "Cohort grid"
+        WORK_GROUP = "work_group", "Work Group's attendance"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind)
     version = models.PositiveBigIntegerField()
     day = models.DateField(db_index=True)
     threshold = models.PositiveSmallIntegerField()
     # JSON: {"until": when the next session starts (ISO) or null, "sessions": [[id, title,
-    # starts at], ...], "modules": [title, ...], "missing": [session id, ...], "rows":
-    # {place id: [participation's eight values, marks, phases]}}.
+    # starts at], ...], and for a cohort grid "modules": [title, ...], "missing": [session id,
+    # ...], "rows": {place id: [participation's eight values, marks, phases]}; for a Work
+    # Group "taken": [session id, ...], "marks": {place id: {session id: mark}}}.
     grid = models.TextField()
 
     class Meta:
         verbose_name_plural = "kept cohort grids"
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "kind"], name="one_kept_grid_of_a_kind")
+        ]
 
     def __str__(self) -> str:
         return f"Grid of cohort {self.cohort_id} kept on {self.day} at version {self.version}"

@@ -425,24 +425,15 @@ def cohort_progress_grid_kept(*, cohort) -> ProgressGrid:
     now = timezone.now()
     today = timezone.localdate(now)
     threshold = participation_threshold()
-    version, kept = version_and_kept(
-        GRID_VERSION,
-        KeptCohortGrid._meta.db_table,
-        ["grid"],
-        {"cohort_id": cohort.pk, "day": today.isoformat(), "threshold": threshold},
-    )
+    version, kept = _grid_kept(cohort, KeptCohortGrid.Kind.GRID, today, threshold)
     enrolments = fixed_objects(_grid_enrolments_of, cohort.pk)
     if kept is not None:
         grid = _grid_from_kept(json.loads(kept[0]), cohort, enrolments, threshold, now)
         if grid is not None:
             return grid
     grid = cohort_progress_grid(cohort=cohort, enrolments=enrolments)
-    # Kept until the next session starts (its register may then count), as of before the
-    # grid was worked out: a session starting meanwhile is counted again, not missed.
-    until = min((s.starts_at for s in grid.sessions if s.starts_at > now), default=None)
     figures = {
-        "until": until and until.isoformat(),
-        "sessions": [[s.pk, s.title, s.starts_at.isoformat()] for s in grid.sessions],
+        **_sessions_kept(grid.sessions, now),
         "modules": [window.module.title for window in grid.windows],
         "missing": [session.pk for session in grid.registers_missing],
         "rows": {
@@ -450,19 +441,56 @@ def cohort_progress_grid_kept(*, cohort) -> ProgressGrid:
             for row in grid.rows
         },
     }
+    _grid_keep(cohort, KeptCohortGrid.Kind.GRID, version, today, threshold, figures)
+    return grid
+
+
+def _grid_kept(cohort, kind: str, today, threshold: int) -> tuple[int, tuple | None]:
+    """The grids' version, and the figures of this kind kept for the cohort at it today."""
+    return version_and_kept(
+        GRID_VERSION,
+        KeptCohortGrid._meta.db_table,
+        ["grid"],
+        {"cohort_id": cohort.pk, "kind": kind, "day": today.isoformat(), "threshold": threshold},
+    )
+
+
+def _grid_keep(cohort, kind: str, version: int, today, threshold: int, figures: dict) -> None:
     KeptCohortGrid.objects.filter(day__lt=today).delete()  # other days' are no use
     kept_write(
         KeptCohortGrid(
             cohort_id=cohort.pk,
+            kind=kind,
             version=version,
             day=today,
             threshold=threshold,
             grid=json.dumps(figures),
         ),
-        ["cohort"],
+        ["cohort", "kind"],
         ["version", "day", "threshold", "grid"],
     )
-    return grid
+
+
+def _sessions_kept(sessions: list, now) -> dict:
+    """A grid's sessions as kept, with when the figures stop holding: when the next session
+    starts (its register may then count), as of before they were worked out, so a session
+    starting meanwhile has them worked out again, not missed."""
+    until = min((s.starts_at for s in sessions if s.starts_at > now), default=None)
+    return {
+        "until": until and until.isoformat(),
+        "sessions": [[s.pk, s.title, s.starts_at.isoformat()] for s in sessions],
+    }
+
+
+def _sessions_of_kept(kept: dict, now) -> dict[int, KeptSession] | None:
+    """The sessions kept figures hold, by id; None once a session has started since."""
+    until = kept["until"]
+    if until is not None and now >= datetime.datetime.fromisoformat(until):
+        return None
+    return {
+        pk: KeptSession(pk, title, datetime.datetime.fromisoformat(starts_at))
+        for pk, title, starts_at in kept["sessions"]
+    }
 
 
 class KeptSession(NamedTuple):
@@ -496,16 +524,10 @@ def _grid_from_kept(
 ) -> ProgressGrid | None:
     """The grid kept figures give for these places, None when they cannot: a session started
     since, or a place not among them (made after the version was read)."""
-    until = kept["until"]
-    if until is not None and now >= datetime.datetime.fromisoformat(until):
-        return None
+    sessions = _sessions_of_kept(kept, now)
     figures = kept["rows"]
-    if any(str(enrolment.pk) not in figures for enrolment in enrolments):
+    if sessions is None or any(str(enrolment.pk) not in figures for enrolment in enrolments):
         return None
-    sessions = {
-        pk: KeptSession(pk, title, datetime.datetime.fromisoformat(starts_at))
-        for pk, title, starts_at in kept["sessions"]
-    }
     windows = [KeptWindow(KeptModule(title)) for title in kept["modules"]]
     rows = []
     for enrolment in enrolments:
@@ -777,7 +799,8 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
     each session and what they missed, and the school's completion, in a fixed number of
     queries however many schools, people and sessions. `places` is a queryset, or a list of
     places already loaded with their school (a school's page has its own)."""
-    if places is None:
+    whole = places is None
+    if whole:
         # The whole Work Group's: fixed queries (npq_portal.prepared), composed once a
         # connection.
         places = fixed_objects(_work_group_places, cohort.pk)
@@ -788,7 +811,13 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
         members = _school_place_members(places)
     everyone = [member for rows in members.values() for member in rows]
     if everyone:
-        facts = participation_facts(everyone, modules=False)  # sessions are all it counts
+        # Sessions are all it counts. The whole Work Group's are kept (what its people's
+        # marks are read from changes as a cohort grid's does); a school's page reads its own.
+        facts = (
+            _work_group_facts_kept(cohort, everyone)
+            if whole
+            else participation_facts(everyone, modules=False)
+        )
         sessions = facts.sessions[cohort.pk]
     else:  # no one to count: only the columns
         sessions = list(
@@ -807,6 +836,48 @@ def work_group_grid(*, cohort, places=None) -> WorkGroupGrid:
         for place in places
     ]
     return WorkGroupGrid(sessions, schools)
+
+
+def _work_group_facts_kept(cohort, members: list) -> ParticipationFacts:
+    """participation_facts(members, modules=False) for a Work Group's people (every one of
+    them), kept as the cohort grid's figures are (`cohort_progress_grid_kept`)."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    kind = KeptCohortGrid.Kind.WORK_GROUP
+    version, kept = _grid_kept(cohort, kind, today, 0)
+    if kept is not None:
+        facts = _work_group_facts_of(json.loads(kept[0]), cohort, members, now)
+        if facts is not None:
+            return facts
+    facts = participation_facts(members, modules=False)
+    figures = {
+        **_sessions_kept(facts.sessions[cohort.pk], now),
+        "taken": sorted(facts.taken),
+        "marks": {member.pk: facts.marks[member.pk] for member in members},
+    }
+    _grid_keep(cohort, kind, version, today, 0, figures)
+    return facts
+
+
+def _work_group_facts_of(kept: dict, cohort, members: list, now) -> ParticipationFacts | None:
+    """The facts kept figures give for these people, None when they cannot: a session started
+    since, or someone not among them (added after the version was read)."""
+    sessions = _sessions_of_kept(kept, now)
+    marks = kept["marks"]
+    if sessions is None or any(str(member.pk) not in marks for member in members):
+        return None
+    return ParticipationFacts(
+        {cohort.pk: list(sessions.values())},
+        {cohort.pk: []},
+        set(kept["taken"]),
+        {
+            member.pk: {int(pk): mark for pk, mark in marks[str(member.pk)].items()}
+            for member in members
+        },
+        {},
+    )
 
 
 def transfer_cohorts(programme_id: int, cohort_id: int):

@@ -16,7 +16,7 @@ from npq_portal.roles import Role
 from npq_portal.signals import rows_written
 from npq_portal.tests.factories import StaffUserFactory, sign_in
 from participants.models import Attendance, Enrolment, KeptCohortGrid, ModulePhaseDone
-from participants.selectors import cohort_progress_grid
+from participants.selectors import cohort_progress_grid, work_group_grid
 from participants.services import register_take
 
 from .factories import EnrolmentFactory
@@ -262,3 +262,71 @@ def test_another_threshold_has_the_grid_worked_out_again(client, cohort, setting
 
     assert grid.threshold == 30
     assert [row.at_risk for row in grid.rows].count(True) == 1  # absent yesterday: 0 of 2
+
+
+# ---- A Work Group's attendance, kept alike (participants/selectors.py `work_group_grid`) ----
+
+
+@pytest.fixture
+def work_group():
+    from .test_work_groups import _held, _mark, _school_place, _work_group
+
+    cohort = _work_group(capacity=10)
+    places = [_school_place(cohort) for _ in range(2)]
+    sessions = _held(cohort, 2)
+    _mark(sessions[0], {m: "present" for m in places[0].members.all()})
+    _mark(sessions[0], {m: "absent" for m in places[1].members.all()})
+    return cohort
+
+
+def _work_group_page(client, cohort):
+    page = client.get(reverse("participants:work-group", args=[cohort.pk]))
+    assert page.status_code == 200
+    return page
+
+
+def _absent_marked_present(cohort):
+    session = Session.objects.get(cohort=cohort, title="Workshop 1")
+    marks = {a.enrolment_id: "present" for a in Attendance.objects.filter(session=session)}
+    register_take(session=session, marks=marks, by=None, reason="Signed in late")
+
+
+def _second_register_taken(cohort):
+    session = Session.objects.get(cohort=cohort, title="Workshop 2")
+    people = Enrolment.objects.filter(school_place__cohort=cohort)
+    register_take(session=session, marks={p.pk: "late" for p in people}, by=None)
+
+
+def _session_moved_a_week(cohort):
+    session = Session.objects.get(cohort=cohort, title="Workshop 2")
+    session.starts_at += datetime.timedelta(days=7)
+    session.ends_at += datetime.timedelta(days=7)
+    session.save()
+
+
+def _fresh(cohort):
+    return type(cohort).objects.select_related("programme").get(pk=cohort.pk)
+
+
+def _school_added(cohort):
+    from .test_work_groups import _school_place
+
+    _school_place(cohort)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_absent_marked_present, _second_register_taken, _session_moved_a_week, _school_added],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_a_change_to_a_work_groups_marks_is_seen_on_the_next_visit(client, work_group, change):
+    from .test_work_groups import _lead_of, _work_group_shown
+
+    sign_in(client, _lead_of(work_group))
+    before = _work_group_shown(_work_group_page(client, work_group).context["grid"])
+
+    change(work_group)
+    after = _work_group_shown(_work_group_page(client, work_group).context["grid"])
+
+    assert after == _work_group_shown(work_group_grid(cohort=_fresh(work_group)))
+    assert after != before
