@@ -399,7 +399,7 @@ def cohort_progress_grid(*, cohort, enrolments: list | None = None) -> ProgressG
 # Working a cohort's grid out reads its sessions, its module windows with their modules and
 # every mark of its places (three queries; 500 marks for a cohort of fifty), then counts each
 # place's participation: most of the page's time. What it works out is kept (`KeptCohortGrid`,
-# a row for each cohort), labelled with the grid's version, the day and the threshold, and
+# a row for each cohort; a Work Group's people's marks likewise, `work_group_grid`), labelled with the grid's version, the day and the threshold, and
 # worked out again once any of them moves on, or once a session has started since (a register
 # counts from its session's start). The places themselves, with their people's names and
 # statuses, are read on every visit. The version (a counter of npq_portal/versions.py) moves on

@@ -782,8 +782,8 @@ def work_group_years() -> list[tuple[int, str]]:
 #
 # Counting each authority's open primary schools and the engaged ones reads every place of
 # the year with its school (about 4 ms of PostgreSQL's time at a hub's scale, half the page).
-# What the page shows is kept (`KeptAreaPage`, one row for each school year asked for and
-# day), labelled with the roster's version, which moves on with every change to what it is
+# What the page shows is kept (`KeptAreaPage`, a row for each school year asked for), labelled
+# with the day and the roster's version, which moves on with every change to what it is
 # read from: a school's place, a cohort, a programme, a school, a local authority.
 
 # The school years a kept page may be asked for; any other asks for this year's.
@@ -807,7 +807,10 @@ def hub_area_page(*, asked: str) -> AreaPage:
     wanted = whole_number(asked)
     key = wanted if wanted in AREA_YEARS_KEPT else 0
     version, kept = version_and_kept(
-        ROSTER_VERSION, KeptAreaPage._meta.db_table, ["page"], {"asked": key, "day": today}
+        ROSTER_VERSION,
+        KeptAreaPage._meta.db_table,
+        ["page"],
+        {"asked": key, "day": today.isoformat()},
     )
     if kept is not None:
         return _area_page_of(json.loads(kept[0]))
