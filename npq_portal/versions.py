@@ -88,6 +88,13 @@ def kept_write(kept: Model, unique_fields: list[str], update_fields: list[str]) 
         pass
 
 
+def kept_write_for_day(kept: Model, unique_fields: list[str], update_fields: list[str]) -> None:
+    """kept_write for figures labelled with a day (`kept.day`, today's): the rows of that
+    model kept on earlier days, of no more use, are deleted first."""
+    type(kept).objects.filter(day__lt=kept.day).delete()
+    kept_write(kept, unique_fields, update_fields)
+
+
 def _move_on(name: str) -> None:
     with db_connection.cursor() as cursor:
         if db_connection.vendor == "postgresql":

@@ -5,7 +5,7 @@ out again."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cohorts.models import Cohort, ModuleWindow, Session
+from cohorts.models import ModuleWindow, Session
 from npq_portal.signals import on_saves_and_deletions, rows_written
 from programmes.models import Module
 
@@ -29,7 +29,7 @@ def recount_places(sender, instance: Enrolment | SchoolPlace, **kwargs) -> None:
 
 # What cohort grids are worked out from (participants/selectors.py `cohort_progress_grid_kept`):
 # every save or deletion moves their version on.
-GRID_READS = (Attendance, Session, ModuleWindow, Module, Cohort, Enrolment, ModulePhaseDone)
+GRID_READS = (Attendance, Session, ModuleWindow, Module, Enrolment, ModulePhaseDone)
 
 
 on_saves_and_deletions(grid_stale, GRID_READS, "participants.grid")

@@ -18,7 +18,7 @@ from npq_portal.prepared import (
     instances_from_rows,
     prepared_execute,
 )
-from npq_portal.versions import kept_write, version_and_kept, version_move_on
+from npq_portal.versions import kept_write_for_day, version_and_kept, version_move_on
 from programmes.models import Course, Module, Programme, RoleSlot
 
 from .models import (
@@ -404,8 +404,8 @@ def cohort_progress_grid(*, cohort, enrolments: list | None = None) -> ProgressG
 # counts from its session's start). The places themselves, with their people's names and
 # statuses, are read on every visit. The version (a counter of npq_portal/versions.py) moves on
 # with every change to what the grid is worked out from (participants/handlers.py): a mark, a
-# session, a module window or its module, a cohort, a place, a phase ticked, and any of these
-# written in bulk.
+# session, a module window or its module, a place, a phase ticked, and any of these written in
+# bulk (a cohort deleted takes its kept figures with it).
 
 GRID_VERSION = "participants_grid_version"  # made by participants 0019
 
@@ -456,8 +456,7 @@ def _grid_kept(cohort, kind: str, today, threshold: int) -> tuple[int, tuple | N
 
 
 def _grid_keep(cohort, kind: str, version: int, today, threshold: int, figures: dict) -> None:
-    KeptCohortGrid.objects.filter(day__lt=today).delete()  # other days' are no use
-    kept_write(
+    kept_write_for_day(
         KeptCohortGrid(
             cohort_id=cohort.pk,
             kind=kind,

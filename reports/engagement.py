@@ -25,7 +25,12 @@ from cohorts.academic_years import academic_year_label, academic_year_of
 from cohorts.models import Cohort
 from npq_portal.numbers import whole_number
 from npq_portal.prepared import constants_written, fixed_query_of, fixed_rows, prepared_execute
-from npq_portal.versions import kept_digest, kept_write, version_and_kept, version_move_on
+from npq_portal.versions import (
+    kept_digest,
+    kept_write_for_day,
+    version_and_kept,
+    version_move_on,
+)
 from participants.models import SchoolPlace
 from programmes.models import Programme
 from schools.models import OPEN_STATUSES, PRIMARY_PHASES, LocalAuthority, School
@@ -642,9 +647,8 @@ def _roster_keep(
             for line in lines
         ],
     }
-    KeptRosterPage.objects.filter(day__lt=today).delete()  # other days' are no use
     kept = KeptRosterPage(scope=scope, version=version, day=today, standing=json.dumps(standing))
-    kept_write(kept, ["scope"], ["version", "day", "standing"])
+    kept_write_for_day(kept, ["scope"], ["version", "day", "standing"])
 
 
 def _standing_of(
@@ -826,8 +830,7 @@ def hub_area_page(*, asked: str) -> AreaPage:
             for row in page.area.rows
         ],
     }
-    KeptAreaPage.objects.filter(day__lt=today).delete()  # other days' are no use
-    kept_write(
+    kept_write_for_day(
         KeptAreaPage(asked=key, version=version, day=today, page=json.dumps(kept_page)),
         ["asked"],
         ["version", "day", "page"],

@@ -43,7 +43,12 @@ from django.utils import timezone
 from cohorts.models import Cohort, cohort_name
 from npq_portal.planning import joins_in_written_order
 from npq_portal.prepared import fixed_objects, fixed_query_of, fixed_rows, planned_generically
-from npq_portal.versions import kept_digest, kept_write, version_and_kept, version_move_on
+from npq_portal.versions import (
+    kept_digest,
+    kept_write_for_day,
+    version_and_kept,
+    version_move_on,
+)
 from participants.models import Enrolment
 
 from .milestones import (
@@ -605,7 +610,6 @@ def milestone_listing_kept(
         return MilestoneListing(*json.loads(kept[0]))
     listing, current = make()
     if current:
-        KeptMilestoneListing.objects.filter(day__lt=today).delete()  # other days' are no use
         kept = KeptMilestoneListing(
             scope=scope,
             version=version,
@@ -613,7 +617,7 @@ def milestone_listing_kept(
             rules=key,
             listing=json.dumps([listing.choices, listing.options, listing.counted]),
         )
-        kept_write(kept, ["scope"], ["version", "day", "rules", "listing"])
+        kept_write_for_day(kept, ["scope"], ["version", "day", "rules", "listing"])
     return listing
 
 

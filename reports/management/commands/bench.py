@@ -187,40 +187,20 @@ class Command(BaseCommand):
     def _milestone_listing(self, user_id: int) -> dict:
         """The milestone page drawn in this process, its listing read afresh (the first visit
         after any change to a cohort's milestones: every kept listing let go of first) and read
-        as kept (a visit with nothing changed since the last): the median of 20 of each."""
-        from django.test import Client
-
+        as kept (a visit with nothing changed since the last)."""
         from reports.models import KeptMilestoneListing
 
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.cookies[settings.SESSION_COOKIE_NAME] = session_key_for(user_id)
-        headers = {"Cache-Control": "no-cache"}
-        timings = {"afresh": [], "kept": []}
-        client.get("/staff/milestones/", headers=headers)  # this process's caches filled
-        for _ in range(20):
-            for way in ("afresh", "kept"):
-                if way == "afresh":
-                    KeptMilestoneListing.objects.all().delete()
-                started = time.perf_counter()
-                response = client.get("/staff/milestones/", headers=headers)
-                timings[way].append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise CommandError(f"The milestone page answered {response.status_code}.")
-        self.stdout.write(
-            f"milestone page: listing read afresh {median(timings['afresh']) * 1000:.1f} ms, "
-            f"kept {median(timings['kept']) * 1000:.1f} ms"
+        afresh, kept = self._afresh_and_kept(
+            "/staff/milestones/", user_id, KeptMilestoneListing.objects.all()
         )
-        return {
-            "milestone_listing_afresh": median(timings["afresh"]),
-            "milestone_listing_kept": median(timings["kept"]),
-        }
+        self.stdout.write(
+            f"milestone page: listing read afresh {afresh * 1000:.1f} ms, kept {kept * 1000:.1f} ms"
+        )
+        return {"milestone_listing_afresh": afresh, "milestone_listing_kept": kept}
 
     def _kept_pages(self, people) -> list[tuple[str, str, float, float]]:
-        """The pages whose figures are kept (besides the milestone page's listing), drawn in
-        this process with their figures worked out afresh (every kept row let go of first: the
-        first visit after a change) and kept: the median of 20 of each, in seconds."""
-        from django.test import Client
-
+        """The other pages whose figures are kept, drawn in this process with their figures
+        worked out afresh and kept (`_afresh_and_kept`)."""
         from participants.models import KeptCohortGrid
         from reports.models import KeptAreaPage
 
@@ -230,45 +210,56 @@ class Command(BaseCommand):
                 f"/staff/cohorts/{people.cohort_id}/progress/",
                 people.facilitator_id,
                 KeptCohortGrid.objects.filter(kind=KeptCohortGrid.Kind.GRID),
-            ),
-            (
-                "Work Group Lead's page",
-                f"/staff/cohorts/{people.work_group_id}/work-group/",
-                people.facilitator_id,
-                KeptCohortGrid.objects.filter(kind=KeptCohortGrid.Kind.WORK_GROUP),
-            ),
+            )
+        ]
+        if people.work_group_id is not None:
+            pages.append(
+                (
+                    "Work Group Lead's page",
+                    f"/staff/cohorts/{people.work_group_id}/work-group/",
+                    people.facilitator_id,
+                    KeptCohortGrid.objects.filter(kind=KeptCohortGrid.Kind.WORK_GROUP),
+                )
+            )
+        pages.append(
             (
                 "Engagement: the hub's area",
                 "/staff/engagement/area/",
                 people.lead_id,
                 KeptAreaPage.objects.all(),
-            ),
-        ]
-        measured = []
-        headers = {"Cache-Control": "no-cache"}
-        for name, path, user_id, kept in pages:
-            if people.work_group_id is None and "work" in path:
-                continue
-            client = Client(HTTP_HOST="127.0.0.1")
-            client.cookies[settings.SESSION_COOKIE_NAME] = session_key_for(user_id)
-            client.get(path, headers=headers)  # this process's caches filled
-            timings = {"afresh": [], "kept": []}
-            for _ in range(20):
-                for way in ("afresh", "kept"):
-                    if way == "afresh":
-                        kept.delete()
-                    started = time.perf_counter()
-                    response = client.get(path, headers=headers)
-                    timings[way].append(time.perf_counter() - started)
-                    if response.status_code != 200:
-                        raise CommandError(f"{path} answered {response.status_code}.")
-            afresh, kept_time = median(timings["afresh"]), median(timings["kept"])
-            self.stdout.write(
-                f"{name}: figures worked out afresh {afresh * 1000:.1f} ms, "
-                f"kept {kept_time * 1000:.1f} ms"
             )
-            measured.append((name, path, afresh, kept_time))
+        )
+        measured = []
+        for name, path, user_id, kept_rows in pages:
+            afresh, kept = self._afresh_and_kept(path, user_id, kept_rows)
+            self.stdout.write(
+                f"{name}: figures worked out afresh {afresh * 1000:.1f} ms, kept {kept * 1000:.1f} ms"
+            )
+            measured.append((name, path, afresh, kept))
         return measured
+
+    @staticmethod
+    def _afresh_and_kept(path: str, user_id: int, kept_rows) -> tuple[float, float]:
+        """A page drawn in this process for this person with what it keeps worked out afresh
+        (`kept_rows`, a queryset, deleted first: the first visit after a change) and kept (a
+        visit with nothing changed since the last): the median of 20 of each, in seconds."""
+        from django.test import Client
+
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key_for(user_id)
+        headers = {"Cache-Control": "no-cache"}
+        client.get(path, headers=headers)  # this process's caches filled
+        timings = {"afresh": [], "kept": []}
+        for _ in range(20):
+            for way in ("afresh", "kept"):
+                if way == "afresh":
+                    kept_rows.delete()
+                started = time.perf_counter()
+                response = client.get(path, headers=headers)
+                timings[way].append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise CommandError(f"{path} answered {response.status_code}.")
+        return median(timings["afresh"]), median(timings["kept"])
 
     def _timed(self, label: str, work) -> float:
         started = time.perf_counter()
